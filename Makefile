@@ -1,0 +1,69 @@
+# fupin — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/fupin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED ?= 2017
+
+.PHONY: demo test test-sqlite test-postgres install migrate serve lint format bench messages clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	@PY=$$(scripts/find-python.sh) || exit 1; \
+	  if [ ! -x $(BIN)/python ]; then echo "Creating $(VENV) with $$PY"; $$PY -m venv $(VENV); fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(BIN)/fupin migrate --no-input
+
+## Build the demo county (once; `make demo RESET=1` rebuilds it) and serve it.
+demo: migrate
+	$(BIN)/fupin demo --seed $(SEED) $(if $(RESET),--reset,)
+	$(BIN)/fupin collectstatic --no-input --verbosity 0
+	@$(BIN)/fupin demo --logins
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	$(BIN)/fupin runserver $(HOST):$(PORT)
+
+serve: migrate
+	$(BIN)/fupin runserver $(HOST):$(PORT)
+
+## The whole suite, on SQLite and on PostgreSQL. The PostgreSQL half fails loudly
+## when no server answers at $(PG_URL).
+test: install lint
+	@scripts/ensure-browser.sh
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install
+	@echo "== tests on SQLite =="
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q -n 2 $(ARGS)
+
+test-postgres: install
+	@echo "== tests on PostgreSQL ($(PG_URL)) =="
+	@$(BIN)/python scripts/check-postgres.py "$(PG_URL)"
+	DATABASE_URL=$(PG_URL) FUPIN_TEST_DB_NAME=test_fupin_$$$$ $(BIN)/pytest -q -n 2 $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python bench/registry.py
+
+## Regenerate translation catalogues after changing user-facing text.
+messages: install
+	cd fupin && ../$(BIN)/fupin makemessages -l zh_Hans -l en --no-obsolete
+	cd fupin && ../$(BIN)/fupin compilemessages
+
+clean:
+	rm -rf $(VENV) var
