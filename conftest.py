@@ -1,0 +1,135 @@
+"""Shared fixtures: a small real division tree and one user per role, like Healthchecks'
+base test case: a village user, a user of the neighbouring village, a township user,
+a county user, and the others."""
+
+import datetime as dt
+
+import pytest
+
+from fupin.accounts.models import User
+from fupin.accounts.roles import Role
+from fupin.geo.services import load_divisions
+from fupin.registry import choices as c
+from fupin.registry import services
+from fupin.registry.idnumber import check_char
+
+# Jianghua Yao Autonomous County (江华瑶族自治县), Yongzhou, Hunan: real codes and names.
+TREE = [
+    ("430000000000", "湖南省"),
+    ("431100000000", "永州市"),
+    ("431129000000", "江华瑶族自治县"),
+    ("431129100000", "沱江镇"),
+    ("431129100201", "大坪村"),
+    ("431129100202", "清塘村"),
+    ("431129103000", "大路铺镇"),
+    ("431129103201", "大路铺村"),
+    ("431128000000", "新田县"),
+    ("431128100000", "龙泉镇"),
+    ("431128100201", "新圩村"),
+]
+VILLAGE = "431129100201"
+NEIGHBOUR = "431129100202"
+OTHER_TOWNSHIP_VILLAGE = "431129103201"
+OTHER_COUNTY_VILLAGE = "431128100201"
+
+
+def make_id(region: str = "431129", birth: str = "19800101", seq: str = "123") -> str:
+    first17 = region + birth + seq
+    return first17 + check_char(first17)
+
+
+@pytest.fixture
+def tree(db):
+    result = load_divisions(TREE)
+    assert not result.errors, result.errors
+    return result
+
+
+def _user(username, role, area):
+    u = User.objects.create_user(
+        username=username, password="pw-" + username, role=role, area_id=area
+    )
+    return u
+
+
+@pytest.fixture
+def users(tree):
+    return {
+        "village": _user("village", Role.VILLAGE_STAFF, VILLAGE),
+        "neighbour": _user("neighbour", Role.VILLAGE_STAFF, NEIGHBOUR),
+        "township": _user("township", Role.TOWNSHIP_STATION, "431129100000"),
+        "county": _user("county", Role.COUNTY_OFFICE, "431129000000"),
+        "other_county": _user("other_county", Role.COUNTY_OFFICE, "431128000000"),
+        "department": _user("department", Role.DEPARTMENT, "431129000000"),
+        "inspector": _user("inspector", Role.INSPECTOR, "431129000000"),
+        "cadre": _user("cadre", Role.CADRE, VILLAGE),
+        "admin": User.objects.create_superuser(
+            username="admin", password="pw-admin", role=Role.SYSADMIN, area_id=None
+        ),
+    }
+
+
+HOUSEHOLD_DATA = {
+    "group_name": "一组",
+    "address": "大坪村一组12号",
+    "category": c.HouseholdCategory.GENERAL,
+    "main_cause": c.PovertyCause.ILLNESS,
+    "other_causes": [c.PovertyCause.LACK_SKILLS],
+    "status": c.HouseholdStatus.POOR,
+    "status_year": 2016,
+    "phone": "13807461234",
+    "bank_name": "农村信用社",
+    "bank_account": "6217001234567890123",
+}
+
+
+def member_data(**over):
+    data = {
+        "id_number": make_id(),
+        "name": "盘石生",
+        "relation": c.Relation.HEAD,
+        "ethnicity": "13",
+        "education": c.Education.PRIMARY,
+        "health": c.Health.CHRONIC,
+        "labour": c.LabourCapacity.ORDINARY,
+    }
+    data.update(over)
+    return data
+
+
+@pytest.fixture
+def household(users):
+    h = services.household_create(
+        actor=users["village"],
+        village_code=VILLAGE,
+        data=dict(HOUSEHOLD_DATA),
+        reason="registration",
+    )
+    services.member_add(
+        actor=users["village"],
+        household=h,
+        data=member_data(),
+        date=dt.date(2016, 3, 1),
+        reason="registration",
+    )
+    return h
+
+
+@pytest.fixture
+def neighbour_household(users):
+    h = services.household_create(
+        actor=users["neighbour"],
+        village_code=NEIGHBOUR,
+        data=dict(HOUSEHOLD_DATA, address="清塘村二组3号"),
+    )
+    services.member_add(
+        actor=users["neighbour"],
+        household=h,
+        data=member_data(id_number=make_id(seq="456"), name="李秀英", sex="F"),
+    )
+    return h
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

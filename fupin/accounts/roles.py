@@ -1,0 +1,55 @@
+"""Roles and what each may do. One table, read by pages, API and services alike."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VILLAGE_STAFF = "village_staff", _("Village staff")
+    TOWNSHIP_STATION = "township_station", _("Township station")
+    COUNTY_OFFICE = "county_office", _("County office")
+    DEPARTMENT = "department", _("Department user")
+    INSPECTOR = "inspector", _("Inspector")
+    CADRE = "cadre", _("Paired cadre")
+    SYSADMIN = "sysadmin", _("System administrator")
+
+
+class Capability(models.TextChoices):
+    VIEW_REGISTRY = "view_registry", _("Read the registry")
+    EDIT_REGISTRY = "edit_registry", _("Enter and edit registry data")
+    REVEAL_PII = "reveal_pii", _("See unmasked ID numbers, phones and bank accounts")
+    CONFIGURE = "configure", _("Configure the county")
+    ADMIN = "admin", _("Use the Django admin")
+
+
+_ALL = set(Capability)
+
+CAPABILITIES: dict[str, set[str]] = {
+    Role.VILLAGE_STAFF: {Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY, Capability.REVEAL_PII},
+    Role.TOWNSHIP_STATION: {
+        Capability.VIEW_REGISTRY,
+        Capability.EDIT_REGISTRY,
+        Capability.REVEAL_PII,
+    },
+    Role.COUNTY_OFFICE: {
+        Capability.VIEW_REGISTRY,
+        Capability.EDIT_REGISTRY,
+        Capability.REVEAL_PII,
+        Capability.CONFIGURE,
+    },
+    # Departments see shared registry data read-only, always masked.
+    Role.DEPARTMENT: {Capability.VIEW_REGISTRY},
+    # Inspectors read everything in their area and may reveal (logged) to verify.
+    Role.INSPECTOR: {Capability.VIEW_REGISTRY, Capability.REVEAL_PII},
+    # Paired cadres read their households; pairing itself arrives with assistance.
+    Role.CADRE: {Capability.VIEW_REGISTRY},
+    Role.SYSADMIN: _ALL,
+}
+
+
+def has_capability(user, capability: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return capability in CAPABILITIES.get(user.role, set())

@@ -1,0 +1,130 @@
+"""Writing and reading change records. Services call `record_change` inside their
+transaction; bulk paths build records with `build_change` and `bulk_create` them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from fupin.core import context
+from fupin.core.models import ChangeAction, ChangeRecord
+
+
+def type_label(model: type[models.Model] | models.Model) -> str:
+    return model._meta.label_lower
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "storage"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The stored state of an instance: every concrete field by attribute name."""
+    exclude = set(getattr(instance, "HISTORY_EXCLUDE", ()))
+    return {
+        f.attname: _json_value(getattr(instance, f.attname))
+        for f in instance._meta.concrete_fields
+        if f.attname not in exclude
+    }
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+    before = before or {}
+    after = after or {}
+    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def build_change(
+    *,
+    actor,
+    instance: models.Model,
+    action: str,
+    before: dict[str, Any] | None,
+    area_code: str,
+    reason: str = "",
+    related: models.Model | None = None,
+    time: dt.datetime | None = None,
+) -> ChangeRecord:
+    after = None if action == ChangeAction.DELETE else snapshot(instance)
+    return ChangeRecord(
+        time=time or timezone.now(),
+        user=actor if getattr(actor, "pk", None) else None,
+        user_name=getattr(actor, "username", "") or "system",
+        request_id=context.request_id.get(),
+        action=action,
+        object_type=type_label(instance),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        related_type=type_label(related) if related is not None else "",
+        related_id=str(related.pk) if related is not None else "",
+        area_code=area_code,
+        changes=diff(before, after),
+        post_data=after,
+        reason=reason or "",
+    )
+
+
+def record_change(**kwargs) -> ChangeRecord | None:
+    """Write one change record; an update that changed nothing writes nothing."""
+    rec = build_change(**kwargs)
+    if rec.action == ChangeAction.UPDATE and not rec.changes:
+        return None
+    rec.save()
+    return rec
+
+
+def bulk_record(records: Iterable[ChangeRecord], batch_size: int = 2000) -> None:
+    ChangeRecord.objects.bulk_create(list(records), batch_size=batch_size)
+
+
+def history_of(instance: models.Model):
+    """Records of the object itself and of its children (members of a household …)."""
+    label, pk = type_label(instance), str(instance.pk)
+    return ChangeRecord.objects.filter(
+        models.Q(object_type=label, object_id=pk) | models.Q(related_type=label, related_id=pk)
+    ).order_by("-time", "-id")
+
+
+def state_as_of(object_type: str, object_id: str, when: dt.datetime) -> dict[str, Any] | None:
+    """The object's stored state as of `when`, or None if it did not exist then."""
+    rec = (
+        ChangeRecord.objects.filter(object_type=object_type, object_id=object_id, time__lte=when)
+        .order_by("-time", "-id")
+        .first()
+    )
+    if rec is None or rec.action == ChangeAction.DELETE:
+        return None
+    return rec.post_data
+
+
+def children_as_of(
+    related: models.Model, child_type: str, when: dt.datetime
+) -> list[dict[str, Any]]:
+    """States as of `when` of every child object recorded under `related`."""
+    recs = ChangeRecord.objects.filter(
+        related_type=type_label(related),
+        related_id=str(related.pk),
+        object_type=child_type,
+        time__lte=when,
+    ).order_by("object_id", "time", "id")
+    latest: dict[str, ChangeRecord] = {}
+    for rec in recs:
+        latest[rec.object_id] = rec
+    return [r.post_data for r in latest.values() if r.action != ChangeAction.DELETE and r.post_data]

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+# Household files are personal data: they are served by a scoped view in `web`,
+# never from a public media URL.
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("fupin.api.urls")),
+    path("", include("fupin.web.urls")),
+]
