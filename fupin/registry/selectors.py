@@ -1,0 +1,178 @@
+"""Reads of the registry. Every selector takes the user and applies the area scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from fupin.core.history import children_as_of, history_of, state_as_of, type_label
+from fupin.core.masking import MASKERS
+from fupin.core.models import SensitiveRead
+from fupin.core.scope import code_range
+from fupin.registry import choices as c
+from fupin.registry import idnumber
+from fupin.registry.models import Household, Member
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class HouseholdFilters:
+    area: str = ""  # a division code prefix inside the user's area (village, township …)
+    status: str = ""
+    category: str = ""
+    cause: str = ""
+    monitoring_type: str = ""
+    q: str = ""  # a name, an ID number or a household number
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def _text_prefix(column: str, text: str) -> dict[str, tuple[str, str]]:
+    """Prefix match as an index-friendly range (no LIKE, same on SQLite and PostgreSQL)."""
+    return {f"{column}__range": (text, text + "\U0010ffff")}
+
+
+def household_queryset(user) -> QuerySet[Household]:
+    return Household.objects.restrict(user)
+
+
+def household_search_ids(user, q: str) -> QuerySet | None:
+    """Households matching a name, an ID number or a household number."""
+    q = q.strip()
+    if not q:
+        return None
+    norm = idnumber.normalise(q)
+    members = Member.objects.restrict(user)
+    if len(norm) == 18:
+        return members.filter(id_number=norm).values("household_id")
+    if norm[:17].isdigit() and len(norm) >= 6:
+        if len(norm) >= 12:  # could be a household number too
+            households = Household.objects.restrict(user).filter(**_text_prefix("number", norm))
+            ids = list(households.values_list("id", flat=True)[:1000])
+            ids += list(
+                members.filter(**_text_prefix("id_number", norm)).values_list(
+                    "household_id", flat=True
+                )[:1000]
+            )
+            return ids
+        return members.filter(**_text_prefix("id_number", norm)).values("household_id")
+    return members.filter(**_text_prefix("name", q)).values("household_id")
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_after: int | None
+    prev_before: int | None
+    filters: HouseholdFilters = field(default_factory=HouseholdFilters)
+
+
+def household_list(
+    *,
+    user,
+    filters: HouseholdFilters,
+    after: int | None = None,
+    before: int | None = None,
+    page_size: int = PAGE_SIZE,
+) -> Page:
+    """One page of households by id (keyset pagination: constant cost at any depth)."""
+    qs = household_queryset(user).select_related("village", "village__parent")
+    if filters.area:
+        qs = qs.filter(village__code__range=code_range(filters.area))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.cause:
+        qs = qs.filter(main_cause=filters.cause)
+    if filters.monitoring_type:
+        qs = qs.filter(monitoring_type=filters.monitoring_type)
+    if filters.q:
+        ids = household_search_ids(user, filters.q)
+        qs = qs.filter(id__in=ids)
+    if before is not None:
+        rows = list(qs.filter(id__lt=before).order_by("-id")[: page_size + 1])
+        has_more = len(rows) > page_size
+        rows = list(reversed(rows[:page_size]))
+        next_after = rows[-1].id if rows else None
+        prev_before = rows[0].id if rows and has_more else None
+    else:
+        if after is not None:
+            qs = qs.filter(id__gt=after)
+        rows = list(qs.order_by("id")[: page_size + 1])
+        has_more = len(rows) > page_size
+        rows = rows[:page_size]
+        next_after = rows[-1].id if rows and has_more else None
+        prev_before = rows[0].id if rows and after is not None else None
+    heads = {
+        m.household_id: m
+        for m in Member.objects.filter(
+            household_id__in=[h.id for h in rows], relation=c.Relation.HEAD, is_active=True
+        )
+    }
+    for h in rows:
+        h.head = heads.get(h.id)
+    return Page(rows=rows, next_after=next_after, prev_before=prev_before, filters=filters)
+
+
+def household_get(*, user, pk: int) -> Household:
+    """A household in the user's area, with what its page shows; 404 outside the area."""
+    h = (
+        household_queryset(user)
+        .select_related("village", "village__parent", "village__parent__parent")
+        .prefetch_related(
+            Prefetch("members", queryset=Member.objects.order_by("-is_active", "id")),
+            "incomes",
+            "assessments",
+            "attachments",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if h is None:
+        raise Http404
+    return h
+
+
+def household_history(*, user, household: Household):
+    return history_of(household).select_related("user")
+
+
+def household_as_of(*, user, household: Household, when: dt.datetime) -> dict[str, Any] | None:
+    """The household and its members as they were recorded at `when`."""
+    state = state_as_of(type_label(Household), str(household.pk), when)
+    if state is None:
+        return None
+    members = [
+        m
+        for m in children_as_of(household, type_label(Member), when)
+        if m.get("household_id") == household.pk and m.get("is_active")
+    ]
+    return {"household": state, "members": sorted(members, key=lambda m: m["id"])}
+
+
+def masked(obj, field_name: str) -> str:
+    return MASKERS[field_name](getattr(obj, field_name))
+
+
+def reveal(*, user, obj, field_name: str, channel: str = "web") -> str:
+    """The unmasked value of a sensitive field, for roles that need it; logged."""
+    if field_name not in getattr(obj, "SENSITIVE_FIELDS", ()) or not user.may_reveal:
+        raise Http404
+    with transaction.atomic():
+        SensitiveRead.objects.create(
+            user=user,
+            object_type=type_label(obj),
+            object_id=str(obj.pk),
+            field=field_name,
+            area_code=obj.area_code,
+            channel=channel,
+        )
+    return getattr(obj, field_name)

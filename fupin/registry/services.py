@@ -1,0 +1,553 @@
+"""Writes to the registry. Each service validates fully, runs in one transaction and
+writes its change records in that transaction (who, when, what, why)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fupin.core.errors import DuplicatePerson, IdNumberInvalid, ValidationFailed
+from fupin.core.history import record_change, snapshot
+from fupin.core.models import ChangeAction
+from fupin.core.scope import require_edit, user_covers
+from fupin.geo.models import Division, Level
+from fupin.registry import choices as c
+from fupin.registry import idnumber
+from fupin.registry.models import (
+    Assessment,
+    Attachment,
+    Household,
+    IncomeRecord,
+    Member,
+    MemberChange,
+)
+
+HOUSEHOLD_FIELDS = [
+    f.name
+    for f in Household._meta.concrete_fields
+    if f.name not in {"id", "number", "village", "created_at", "updated_at"}
+]
+MEMBER_FIELDS = [
+    f.name
+    for f in Member._meta.concrete_fields
+    if f.name not in {"id", "household", "is_active", "left_on", "created_at", "updated_at"}
+]
+INCOME_FIELDS = ["household_size", *IncomeRecord.INCOME_FIELDS, "production_expenses"]
+ASSESSMENT_FIELDS = [*Assessment.CONDITIONS, "assessed_on", "assessor", "notes"]
+
+
+def _full_clean(instance, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        ) from None
+
+
+# ---------------------------------------------------------------- households
+
+
+def validate_household(h: Household) -> dict[str, list[str]]:
+    """Rules of the registration form beyond single-field validity."""
+    errors: dict[str, list[str]] = {}
+    causes = list(h.other_causes or [])
+    valid = set(c.PovertyCause.values)
+    if any(x not in valid for x in causes):
+        errors.setdefault("other_causes", []).append(_("Unknown poverty cause."))
+    if len(causes) > 2:
+        errors.setdefault("other_causes", []).append(_("At most two other causes."))
+    if h.main_cause in causes:
+        errors.setdefault("other_causes", []).append(
+            _("The main cause cannot also be another cause.")
+        )
+    if len(set(causes)) != len(causes):
+        errors.setdefault("other_causes", []).append(_("A cause is listed twice."))
+    if not h.housing_safe and not h.danger_grade:
+        errors["danger_grade"] = [_("An unsafe house needs its danger grade (C or D).")]
+    if h.housing_safe and h.danger_grade:
+        errors["danger_grade"] = [_("A safe house has no danger grade.")]
+    if h.status == c.HouseholdStatus.MONITORED and not h.monitoring_type:
+        errors["monitoring_type"] = [_("A monitoring object needs its monitoring type.")]
+    if h.monitoring_type and h.status not in (
+        c.HouseholdStatus.MONITORED,
+        c.HouseholdStatus.EXITED,
+    ):
+        errors["monitoring_type"] = [
+            _("Only exited households and monitoring objects have a monitoring type.")
+        ]
+    if h.irrigated_mu > h.farmland_mu:
+        errors["irrigated_mu"] = [_("Irrigated farmland cannot exceed farmland.")]
+    return errors
+
+
+def _next_household_number(village_code: str) -> str:
+    last = Household.objects.filter(number__startswith=village_code).aggregate(m=Max("number"))
+    seq = int(last["m"][12:]) + 1 if last["m"] else 1
+    return f"{village_code}{seq:04d}"
+
+
+def household_create(
+    *, actor, village_code: str, data: dict[str, Any], reason: str = ""
+) -> Household:
+    require_edit(actor, village_code)
+    village = Division.objects.filter(code=village_code, level=Level.VILLAGE).first()
+    if village is None:
+        raise ValidationFailed({"village": [_("Choose a village.")]})
+    unknown = set(data) - set(HOUSEHOLD_FIELDS) - {"number"}
+    if unknown:
+        raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
+    with transaction.atomic():
+        h = Household(village=village, **data)
+        if not h.number:
+            h.number = _next_household_number(village_code)
+        elif Household.objects.filter(number=h.number).exists():
+            raise ValidationFailed({"number": [_("This household number is taken.")]})
+        _full_clean(h)
+        errors = validate_household(h)
+        if errors:
+            raise ValidationFailed(errors)
+        h.save()
+        record_change(
+            actor=actor,
+            instance=h,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=village_code,
+            reason=reason,
+        )
+    return h
+
+
+def household_update(
+    *, actor, household: Household, data: dict[str, Any], reason: str = ""
+) -> Household:
+    require_edit(actor, household.village_id)
+    unknown = set(data) - set(HOUSEHOLD_FIELDS) - {"village"}
+    if unknown:
+        raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
+    with transaction.atomic():
+        h = Household.objects.select_for_update().get(pk=household.pk)
+        before = snapshot(h)
+        for key, value in data.items():
+            if key == "village":
+                village = (
+                    value
+                    if isinstance(value, Division)
+                    else Division.objects.filter(code=value, level=Level.VILLAGE).first()
+                )
+                if village is None or not user_covers(actor, village.code):
+                    raise ValidationFailed({"village": [_("Choose a village in your area.")]})
+                h.village = village
+            else:
+                setattr(h, key, value)
+        _full_clean(h)
+        errors = validate_household(h)
+        if errors:
+            raise ValidationFailed(errors)
+        h.updated_at = timezone.now()
+        h.save()
+        record_change(
+            actor=actor,
+            instance=h,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=h.village_id,
+            reason=reason,
+        )
+    return h
+
+
+# ---------------------------------------------------------------- members
+
+
+def validate_member(m: Member, *, today: dt.date | None = None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    try:
+        number = idnumber.parse(m.id_number, today=today)
+    except IdNumberInvalid as exc:
+        return {"id_number": [str(exc.message)]}
+    m.id_number = number.value
+    errors.update(
+        {
+            k: [str(x) for x in v]
+            for k, v in idnumber.check_agrees(
+                number, sex=m.sex or None, birth_date=m.birth_date
+            ).items()
+        }
+    )
+    if bool(m.education) == bool(m.school_status):
+        errors["education"] = [_("Fill in exactly one of education and school status.")]
+    if m.health == c.Health.DISABLED and not m.disability_grade:
+        errors["disability_grade"] = [_("A disabled person needs a disability grade.")]
+    if m.health != c.Health.DISABLED and m.disability_grade:
+        errors["disability_grade"] = [_("Only a disabled person has a disability grade.")]
+    if bool(m.migrant_place) != bool(m.migrant_months):
+        errors["migrant_months"] = [
+            _("Migrant work place and months are filled in together or not at all.")
+        ]
+    return errors
+
+
+def _fill_from_id(data: dict[str, Any]) -> dict[str, Any]:
+    """Sex and birth date default to what the ID number says."""
+    try:
+        number = idnumber.parse(data.get("id_number"))
+    except IdNumberInvalid:
+        return data
+    data = dict(data)
+    data["id_number"] = number.value
+    data.setdefault("sex", number.sex)
+    data.setdefault("birth_date", number.birth_date)
+    if not data.get("sex"):
+        data["sex"] = number.sex
+    if not data.get("birth_date"):
+        data["birth_date"] = number.birth_date
+    return data
+
+
+def _check_one_active_household(actor, m: Member) -> None:
+    other = (
+        Member.objects.active()
+        .filter(id_number=m.id_number)
+        .exclude(pk=m.pk)
+        .select_related("household")
+        .first()
+    )
+    if other is None:
+        return
+    if user_covers(actor, other.household.village_id):
+        message = _("This person is already a member of household %(number)s.") % {
+            "number": other.household.number
+        }
+    else:
+        message = _("This person is already a member of a household outside your area.")
+    raise DuplicatePerson(message, field="id_number")
+
+
+def _check_single_head(m: Member) -> None:
+    if m.relation != c.Relation.HEAD or not m.is_active:
+        return
+    if (
+        Member.objects.active()
+        .filter(household_id=m.household_id, relation=c.Relation.HEAD)
+        .exclude(pk=m.pk)
+        .exists()
+    ):
+        raise ValidationFailed({"relation": [_("The household already has a head.")]})
+
+
+def _save_member(m: Member) -> None:
+    try:
+        with transaction.atomic():
+            m.save()
+    except IntegrityError:
+        # The database constraint caught a concurrent insert of the same person.
+        raise DuplicatePerson(
+            _("This person is already a member of another household."), field="id_number"
+        ) from None
+
+
+def member_add(
+    *,
+    actor,
+    household: Household,
+    data: dict[str, Any],
+    kind: str = c.MemberChangeKind.MISSING_ADDED,
+    date: dt.date | None = None,
+    reason: str = "",
+) -> Member:
+    """Add a person to a household: at registration, birth, marriage in, moving in, or a
+    member missing from the record (户漏人补录)."""
+    require_edit(actor, household.village_id)
+    if kind not in c.MEMBER_JOINS:
+        raise ValidationFailed({"kind": [_("Not a way of joining a household.")]})
+    unknown = set(data) - set(MEMBER_FIELDS)
+    if unknown:
+        raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
+    with transaction.atomic():
+        Household.objects.select_for_update().get(pk=household.pk)
+        m = Member(household=household, **_fill_from_id(data))
+        errors = validate_member(m)
+        if errors:
+            raise ValidationFailed(errors)
+        _full_clean(m, exclude=["household"])
+        _check_one_active_household(actor, m)
+        _check_single_head(m)
+        _save_member(m)
+        record_change(
+            actor=actor,
+            instance=m,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=household.village_id,
+            reason=reason,
+            related=household,
+        )
+        change = MemberChange.objects.create(
+            household=household,
+            member=m,
+            kind=kind,
+            date=date or timezone.localdate(),
+            reason=reason,
+            recorded_by=actor if actor.pk else None,
+        )
+        record_change(
+            actor=actor,
+            instance=change,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=household.village_id,
+            reason=reason,
+            related=household,
+        )
+    return m
+
+
+def member_update(*, actor, member: Member, data: dict[str, Any], reason: str = "") -> Member:
+    require_edit(actor, member.household.village_id)
+    unknown = set(data) - set(MEMBER_FIELDS)
+    if unknown:
+        raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
+    with transaction.atomic():
+        m = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+        before = snapshot(m)
+        for key, value in data.items():
+            setattr(m, key, value)
+        errors = validate_member(m)
+        if errors:
+            raise ValidationFailed(errors)
+        _full_clean(m, exclude=["household"])
+        if m.is_active:
+            _check_one_active_household(actor, m)
+            _check_single_head(m)
+        m.updated_at = timezone.now()
+        _save_member(m)
+        record_change(
+            actor=actor,
+            instance=m,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=m.household.village_id,
+            reason=reason,
+            related=m.household,
+        )
+    return m
+
+
+def member_leave(
+    *,
+    actor,
+    member: Member,
+    kind: str,
+    date: dt.date,
+    reason: str = "",
+    target_household: Household | None = None,
+) -> MemberChange:
+    """A member leaves the household: death, marriage out, moving out, or a split."""
+    household = member.household
+    require_edit(actor, household.village_id)
+    if kind not in c.MEMBER_LEAVES:
+        raise ValidationFailed({"kind": [_("Not a way of leaving a household.")]})
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Give the reason for the change.")]})
+    if date > timezone.localdate():
+        raise ValidationFailed({"date": [_("The date cannot be in the future.")]})
+    with transaction.atomic():
+        m = Member.objects.select_for_update().get(pk=member.pk)
+        if not m.is_active:
+            raise ValidationFailed({"member": [_("This person has already left.")]})
+        before = snapshot(m)
+        m.is_active = False
+        m.left_on = date
+        m.updated_at = timezone.now()
+        m.save()
+        record_change(
+            actor=actor,
+            instance=m,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=household.village_id,
+            reason=reason,
+            related=household,
+        )
+        change = MemberChange.objects.create(
+            household=household,
+            member=m,
+            kind=kind,
+            date=date,
+            reason=reason,
+            target_household=target_household,
+            recorded_by=actor if actor.pk else None,
+        )
+        record_change(
+            actor=actor,
+            instance=change,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=household.village_id,
+            reason=reason,
+            related=household,
+        )
+    return change
+
+
+def household_split(
+    *, actor, household: Household, members: list[Member], head: Member, date: dt.date, reason: str
+) -> Household:
+    """Members leave to form a new household in the same village (分户)."""
+    require_edit(actor, household.village_id)
+    if head not in members:
+        raise ValidationFailed({"head": [_("The new head must be one of the members leaving.")]})
+    if any(m.household_id != household.pk or not m.is_active for m in members):
+        raise ValidationFailed({"members": [_("Only current members can split off.")]})
+    with transaction.atomic():
+        data = {
+            f: getattr(household, f)
+            for f in HOUSEHOLD_FIELDS
+            if f not in {"phone", "bank_name", "bank_account"}
+        }
+        new = household_create(
+            actor=actor, village_code=household.village_id, data=data, reason=reason
+        )
+        for m in members:
+            member_leave(
+                actor=actor,
+                member=m,
+                kind=c.MemberChangeKind.SPLIT,
+                date=date,
+                reason=reason,
+                target_household=new,
+            )
+            copy = {f: getattr(m, f) for f in MEMBER_FIELDS}
+            copy["relation"] = c.Relation.HEAD if m.pk == head.pk else c.Relation.OTHER
+            member_add(
+                actor=actor,
+                household=new,
+                data=copy,
+                kind=c.MemberChangeKind.MOVED_IN,
+                date=date,
+                reason=reason,
+            )
+    return new
+
+
+# ---------------------------------------------------------------- income, assessment
+
+
+def income_set(
+    *, actor, household: Household, year: int, data: dict[str, Any], reason: str = ""
+) -> IncomeRecord:
+    """Create or replace a household's income record for a year."""
+    require_edit(actor, household.village_id)
+    unknown = set(data) - set(INCOME_FIELDS)
+    if unknown:
+        raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
+    errors = {
+        k: [_("Amounts cannot be negative.")]
+        for k, v in data.items()
+        if k != "household_size" and v is not None and Decimal(v) < 0
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        rec = (
+            IncomeRecord.objects.select_for_update().filter(household=household, year=year).first()
+        )
+        before = snapshot(rec) if rec else None
+        if rec is None:
+            rec = IncomeRecord(household=household, year=year)
+            if "household_size" not in data:
+                rec.household_size = household.members.filter(is_active=True).count()
+        for key, value in data.items():
+            setattr(rec, key, value)
+        _full_clean(rec, exclude=["household"])
+        rec.updated_at = timezone.now()
+        rec.save()
+        record_change(
+            actor=actor,
+            instance=rec,
+            action=ChangeAction.UPDATE if before else ChangeAction.CREATE,
+            before=before,
+            area_code=household.village_id,
+            reason=reason,
+            related=household,
+        )
+    return rec
+
+
+def assessment_set(
+    *, actor, household: Household, year: int, data: dict[str, Any], reason: str = ""
+) -> Assessment:
+    require_edit(actor, household.village_id)
+    unknown = set(data) - set(ASSESSMENT_FIELDS)
+    if unknown:
+        raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
+    with transaction.atomic():
+        rec = Assessment.objects.select_for_update().filter(household=household, year=year).first()
+        before = snapshot(rec) if rec else None
+        if rec is None:
+            rec = Assessment(household=household, year=year)
+        for key, value in data.items():
+            setattr(rec, key, value)
+        _full_clean(rec, exclude=["household"])
+        rec.save()
+        record_change(
+            actor=actor,
+            instance=rec,
+            action=ChangeAction.UPDATE if before else ChangeAction.CREATE,
+            before=before,
+            area_code=household.village_id,
+            reason=reason,
+            related=household,
+        )
+    return rec
+
+
+ALLOWED_UPLOADS = {
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "application/pdf",
+}
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def attachment_add(
+    *, actor, household: Household, kind: str, title: str, upload, reason: str = ""
+) -> Attachment:
+    require_edit(actor, household.village_id)
+    content_type = getattr(upload, "content_type", "") or ""
+    if content_type not in ALLOWED_UPLOADS:
+        raise ValidationFailed({"file": [_("Upload a JPEG, PNG, WebP image or a PDF.")]})
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed({"file": [_("The file is larger than 20 MB.")]})
+    with transaction.atomic():
+        a = Attachment(
+            household=household,
+            kind=kind,
+            title=title,
+            file=upload,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor if actor.pk else None,
+        )
+        _full_clean(a, exclude=["household", "file"])
+        a.save()
+        record_change(
+            actor=actor,
+            instance=a,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=household.village_id,
+            reason=reason,
+            related=household,
+        )
+    return a
