@@ -1,0 +1,24 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from fupin.registry import choices as c
+from fupin.web import queries
+
+
+@login_required
+def home(request):
+    user = request.user
+    counts = {row["status"]: row["n"] for row in queries.status_counts(user)}
+    by_status = [
+        {"value": value, "label": label, "n": counts.get(value, 0)}
+        for value, label in c.HouseholdStatus.choices
+    ]
+    return render(
+        request,
+        "web/home.html",
+        {
+            "by_status": by_status,
+            "total": sum(counts.values()),
+            "read_only": not user.may_edit,
+        },
+    )

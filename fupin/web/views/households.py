@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.geo.models import Division, Level
+from fupin.registry import selectors, services
+from fupin.registry.models import Attachment, Household, MemberChange
+from fupin.web import display, queries
+from fupin.web.forms import AttachmentForm, HouseholdFilterForm, HouseholdForm
+from fupin.web.views.common import call_service, require_may_edit
+
+
+def _filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
+    form = HouseholdFilterForm(request.GET, area_choices=queries.area_choices(request.user))
+    form.is_valid()
+    data = {k: v for k, v in form.cleaned_data.items() if v}
+    filters = selectors.HouseholdFilters(**data)
+    if filters.area:
+        # The select only offers divisions in the user's area; the filter uses its prefix.
+        division = Division.objects.restrict(request.user).filter(code=filters.area).first()
+        filters.area = division.prefix if division else ""
+    return form, filters
+
+
+@login_required
+def household_list(request):
+    form, filters = _filters(request)
+    page = selectors.household_list(
+        user=request.user,
+        filters=filters,
+        after=display.parse_int(request.GET.get("after")),
+        before=display.parse_int(request.GET.get("before")),
+    )
+    return render(request, "web/household_list.html", {"form": form, "page": page})
+
+
+def _villages(user) -> list[tuple[str, str]]:
+    rows = (
+        Division.objects.restrict(user)
+        .filter(level=Level.VILLAGE)
+        .select_related("parent")
+        .order_by("code")
+    )
+    return [(d.code, f"{d.parent.name if d.parent else ''} {d.name}") for d in rows]
+
+
+@login_required
+def household_detail(request, pk):
+    household = selectors.household_get(user=request.user, pk=pk)
+    as_of = request.GET.get("as_of")
+    if as_of is not None:
+        return _as_of(request, household, as_of)
+    changes = (
+        MemberChange.objects.restrict(request.user)
+        .filter(household=household)
+        .select_related("member", "target_household")
+    )
+    members = list(household.members.all())
+    today = timezone.localdate()
+    for m in members:
+        m.age = m.age_on(today)
+    context = {
+        "h": household,
+        "groups": display.household_groups(household),
+        "members": members,
+        "income": display.income_table(household.incomes.all()),
+        "assessments": list(household.assessments.all()),
+        "member_changes": list(changes),
+        "attachments": list(household.attachments.all()),
+        "attachment_form": AttachmentForm() if request.user.may_edit else None,
+        "tab": "detail",
+    }
+    return render(request, "web/household_detail.html", context)
+
+
+@login_required
+def household_history(request, pk):
+    household = selectors.household_get(user=request.user, pk=pk)
+    records = list(selectors.household_history(user=request.user, household=household)[:500])
+    for r in records:
+        r.field_changes = display.describe_changes(r)
+        r.type_label = display.object_type_label(r.object_type)
+    return render(
+        request,
+        "web/household_history.html",
+        {"h": household, "records": records, "tab": "history"},
+    )
+
+
+@login_required
+def household_as_of(request, pk):
+    household = selectors.household_get(user=request.user, pk=pk)
+    return _as_of(request, household, request.GET.get("as_of") or request.GET.get("date"))
+
+
+def _as_of(request, household, text):
+    day = display.parse_date(text)
+    state = None
+    if day is not None:
+        when = timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+        state = selectors.household_as_of(user=request.user, household=household, when=when)
+    return render(
+        request,
+        "web/household_as_of.html",
+        {
+            "h": household,
+            "day": day,
+            "bad_date": bool(text) and day is None,
+            "state": display.as_of_view(state) if state else None,
+            "tab": "as_of",
+        },
+    )
+
+
+@login_required
+def household_create(request):
+    require_may_edit(request.user)
+    form = HouseholdForm(
+        request.POST or None, instance=Household(), villages=_villages(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        h = call_service(
+            form,
+            services.household_create,
+            actor=request.user,
+            village_code=form.cleaned_data["village_code"],
+            data=form.data_for_service(),
+            reason=form.cleaned_data["reason"],
+        )
+        if h is not None:
+            messages.success(request, _("The household was registered."))
+            return redirect("household_detail", pk=h.pk)
+    return render(request, "web/household_form.html", {"form": form, "h": None})
+
+
+@login_required
+def household_edit(request, pk):
+    household = selectors.household_get(user=request.user, pk=pk)
+    require_may_edit(request.user)
+    form = HouseholdForm(request.POST or None, instance=household, villages=_villages(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for_service()
+        if form.cleaned_data["village_code"] != household.village_id:
+            data["village"] = form.cleaned_data["village_code"]
+        h = call_service(
+            form,
+            services.household_update,
+            actor=request.user,
+            household=household,
+            data=data,
+            reason=form.cleaned_data["reason"],
+        )
+        if h is not None:
+            messages.success(request, _("The household was saved."))
+            return redirect("household_detail", pk=h.pk)
+    return render(request, "web/household_form.html", {"form": form, "h": household})
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    household = selectors.household_get(user=request.user, pk=pk)
+    require_may_edit(request.user)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        a = call_service(
+            form,
+            services.attachment_add,
+            actor=request.user,
+            household=household,
+            kind=form.cleaned_data["kind"],
+            title=form.cleaned_data["title"],
+            upload=form.cleaned_data["file"],
+            reason=form.cleaned_data["reason"],
+        )
+        if a is not None:
+            messages.success(request, _("The file was added to the household's dossier."))
+            return redirect("household_detail", pk=household.pk)
+    return render(request, "web/attachment_form.html", {"form": form, "h": household})
+
+
+INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
+
+
+@login_required
+def attachment_download(request, pk, aid):
+    """Household files are personal data: served here, in scope, never from /media/."""
+    a = (
+        Attachment.objects.restrict(request.user)
+        .select_related("household")
+        .filter(household_id=pk, pk=aid)
+        .first()
+    )
+    if a is None or not a.file:
+        raise Http404
+    try:
+        fh = a.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    name = a.file.name.rsplit("/", 1)[-1]
+    response = FileResponse(
+        fh,
+        as_attachment=a.content_type not in INLINE_TYPES,
+        filename=name,
+        content_type=a.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fupin.registry import selectors, services
+from fupin.registry.models import Member
+from fupin.web.forms import MemberAddForm, MemberForm, MemberLeaveForm
+from fupin.web.views.common import call_service, require_may_edit
+
+
+def _member(request, pk, mid) -> Member:
+    m = (
+        Member.objects.restrict(request.user)
+        .select_related("household", "household__village")
+        .filter(household_id=pk, pk=mid)
+        .first()
+    )
+    if m is None:
+        raise Http404
+    return m
+
+
+@login_required
+def member_add(request, pk):
+    household = selectors.household_get(user=request.user, pk=pk)
+    require_may_edit(request.user)
+    form = MemberAddForm(request.POST or None, instance=Member(household=household))
+    if request.method == "POST" and form.is_valid():
+        m = call_service(
+            form,
+            services.member_add,
+            actor=request.user,
+            household=household,
+            data=form.data_for_service(),
+            kind=form.cleaned_data["kind"],
+            date=form.cleaned_data["date"],
+            reason=form.cleaned_data["reason"],
+        )
+        if m is not None:
+            messages.success(request, _("The member was added."))
+            return redirect("household_detail", pk=household.pk)
+    return render(request, "web/member_form.html", {"form": form, "h": household, "member": None})
+
+
+@login_required
+def member_edit(request, pk, mid):
+    member = _member(request, pk, mid)
+    require_may_edit(request.user)
+    form = MemberForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        m = call_service(
+            form,
+            services.member_update,
+            actor=request.user,
+            member=member,
+            data=form.data_for_service(),
+            reason=form.cleaned_data["reason"],
+        )
+        if m is not None:
+            messages.success(request, _("The member was saved."))
+            return redirect("household_detail", pk=pk)
+    return render(
+        request,
+        "web/member_form.html",
+        {"form": form, "h": member.household, "member": member},
+    )
+
+
+@login_required
+def member_leave(request, pk, mid):
+    member = _member(request, pk, mid)
+    require_may_edit(request.user)
+    if not member.is_active:
+        raise Http404
+    form = MemberLeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        change = call_service(
+            form,
+            services.member_leave,
+            actor=request.user,
+            member=member,
+            kind=form.cleaned_data["kind"],
+            date=form.cleaned_data["date"],
+            reason=form.cleaned_data["reason"],
+        )
+        if change is not None:
+            messages.success(request, _("The member's leaving was recorded."))
+            return redirect("household_detail", pk=pk)
+    return render(
+        request,
+        "web/member_leave.html",
+        {"form": form, "h": member.household, "member": member},
+    )
