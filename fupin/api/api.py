@@ -1,0 +1,45 @@
+"""The REST API at /api/v1/: one NinjaAPI, one router per entity.
+
+Authentication: `Authorization: Bearer <key>` (tokens from `fupin token create`) or a
+logged-in session. Every read and write is scoped to the user's area; errors are JSON
+(see fupin.api.errors); ID numbers, phones and bank accounts are masked (fupin.api.pii).
+"""
+
+from ninja import NinjaAPI
+
+from fupin.api import codes, divisions, errors, households, members
+from fupin.api.auth import AUTH
+from fupin.api.docs import LocalSwagger
+
+DESCRIPTION = """
+The registry (建档立卡) of fupin: divisions, households, members, code lists.
+
+* **Authentication**: `Authorization: Bearer <key>` with a key from
+  `fupin token create --user NAME --name PURPOSE`, or a logged-in browser session
+  (CSRF token required on writes).
+* **Scope**: you see and change only what lies in your area; anything else is 404.
+* **Errors**: always JSON `{"code", "message", "errors": {field: [messages]}}`.
+* **Pagination**: lists are keyset-paginated: pass the `next_after` of one page as
+  `after` for the next; `limit` is at most 200.
+* **Personal data**: ID numbers, phones and bank accounts are masked. Detail endpoints
+  accept `reveal=true` for roles allowed to see them (every value revealed is logged);
+  other roles get 403.
+* **Language**: labels follow `Accept-Language` (`zh-hans` default, `en`).
+"""
+
+api = NinjaAPI(
+    title="fupin API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=AUTH,
+    docs=LocalSwagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+api.add_router("", divisions.router)
+api.add_router("", households.router)
+api.add_router("", members.router)
+api.add_router("", codes.router)

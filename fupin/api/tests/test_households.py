@@ -1,0 +1,217 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conftest import HOUSEHOLD_DATA, NEIGHBOUR, VILLAGE, make_id, member_data
+from fupin.core.models import ChangeRecord
+from fupin.registry import choices as c
+from fupin.registry import services
+from fupin.registry.models import Household
+
+pytestmark = pytest.mark.django_db
+
+
+def _new_household(user, village=VILLAGE, seq="200", **over):
+    h = services.household_create(
+        actor=user, village_code=village, data=dict(HOUSEHOLD_DATA, **over)
+    )
+    services.member_add(
+        actor=user, household=h, data=member_data(id_number=make_id(seq=seq), name=f"户主{seq}")
+    )
+    return h
+
+
+def test_list_returns_the_households_of_the_area(village_api, household, neighbour_household):
+    response = village_api.get("/api/v1/households")
+    assert response.status_code == 200
+    body = response.json()
+    assert [h["id"] for h in body["items"]] == [household.pk]
+    assert body["next_after"] is None
+    item = body["items"][0]
+    assert item["number"] == household.number
+    assert item["village_code"] == VILLAGE
+    assert item["village_name"] == "大坪村"
+    assert item["township_name"] == "沱江镇"
+    assert item["head"]["name"] == "盘石生"
+
+
+def test_county_user_sees_both_and_filters_work(api_client, household, neighbour_household):
+    client = api_client("county")
+    ids = [h["id"] for h in client.get("/api/v1/households").json()["items"]]
+    assert ids == [household.pk, neighbour_household.pk]
+    by_area = client.get(f"/api/v1/households?area={NEIGHBOUR}").json()["items"]
+    assert [h["id"] for h in by_area] == [neighbour_household.pk]
+    assert client.get("/api/v1/households?status=exited").json()["items"] == []
+    by_cause = client.get("/api/v1/households?cause=illness").json()["items"]
+    assert len(by_cause) == 2
+    by_name = client.get("/api/v1/households?q=李秀").json()["items"]
+    assert [h["id"] for h in by_name] == [neighbour_household.pk]
+
+
+def test_keyset_pagination(village_api, users, household):
+    others = [_new_household(users["village"], seq=f"2{i:02d}") for i in range(4)]
+    all_ids = [household.pk, *(h.pk for h in others)]
+    first = village_api.get("/api/v1/households?limit=2").json()
+    assert [h["id"] for h in first["items"]] == all_ids[:2]
+    assert first["next_after"] == all_ids[1]
+    second = village_api.get(f"/api/v1/households?limit=2&after={first['next_after']}").json()
+    assert [h["id"] for h in second["items"]] == all_ids[2:4]
+    third = village_api.get(f"/api/v1/households?limit=2&after={second['next_after']}").json()
+    assert [h["id"] for h in third["items"]] == all_ids[4:]
+    assert third["next_after"] is None
+
+
+def test_limit_above_200_is_422(village_api, household):
+    response = village_api.get("/api/v1/households?limit=201")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert "limit" in body["errors"]
+
+
+def test_detail_has_members_incomes_and_assessments(village_api, users, household):
+    services.income_set(
+        actor=users["village"], household=household, year=2023, data={"wages": "6000"}
+    )
+    response = village_api.get(f"/api/v1/households/{household.pk}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["number"] == household.number
+    assert body["other_causes"] == ["lack_skills"]
+    assert [m["name"] for m in body["members"]] == ["盘石生"]
+    assert body["incomes"][0]["year"] == 2023
+    assert body["incomes"][0]["net_income_per_capita"] == "6000.00"
+    assert body["assessments"] == []
+
+
+def test_create_writes_history_with_the_user(village_api, users):
+    payload = {
+        "village": VILLAGE,
+        "main_cause": "lack_funds",
+        "status_year": 2017,
+        "address": "大坪村三组1号",
+        "phone": "13900001111",
+        "reason": "新识别",
+    }
+    response = village_api.post("/api/v1/households", payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    h = Household.objects.get(pk=body["id"])
+    assert h.main_cause == "lack_funds"
+    assert h.number.startswith(VILLAGE)
+    rec = ChangeRecord.objects.get(object_type="registry.household", object_id=str(h.pk))
+    assert rec.user == users["village"]
+    assert rec.action == "create"
+    assert rec.reason == "新识别"
+    assert body["phone"] != "13900001111"  # the response masks it
+
+
+def test_create_in_the_neighbours_village_is_404(village_api):
+    payload = {"village": NEIGHBOUR, "main_cause": "illness", "status_year": 2017}
+    response = village_api.post("/api/v1/households", payload, content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["code"] == "outside_area"
+    assert not Household.objects.exists()
+
+
+def test_create_with_invalid_fields_is_422_per_field(village_api):
+    payload = {
+        "village": VILLAGE,
+        "main_cause": "illness",
+        "status_year": 2017,
+        "housing_safe": False,  # needs a danger grade
+    }
+    response = village_api.post("/api/v1/households", payload, content_type="application/json")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert "danger_grade" in body["errors"]
+
+
+def test_unknown_field_is_rejected_not_ignored(village_api, household):
+    response = village_api.patch(
+        f"/api/v1/households/{household.pk}", {"adress": "typo"}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "adress" in response.json()["errors"]
+
+
+def test_update_writes_history_with_reason(village_api, users, household):
+    response = village_api.patch(
+        f"/api/v1/households/{household.pk}",
+        {"status": "exited", "status_year": 2019, "reason": "脱贫退出"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "exited"
+    household.refresh_from_db()
+    assert household.status == c.HouseholdStatus.EXITED
+    rec = ChangeRecord.objects.filter(
+        object_type="registry.household", object_id=str(household.pk), action="update"
+    ).get()
+    assert rec.user == users["village"]
+    assert rec.reason == "脱贫退出"
+    assert rec.changes["status"] == ["poor", "exited"]
+
+
+def test_patch_on_the_neighbours_household_is_404_and_changes_nothing(
+    village_api, neighbour_household
+):
+    before = ChangeRecord.objects.count()
+    response = village_api.patch(
+        f"/api/v1/households/{neighbour_household.pk}",
+        {"address": "hijacked"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    neighbour_household.refresh_from_db()
+    assert neighbour_household.address == "清塘村二组3号"
+    assert ChangeRecord.objects.count() == before
+
+
+def test_inspector_patch_is_403(api_client, household):
+    response = api_client("inspector").patch(
+        f"/api/v1/households/{household.pk}", {"address": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_allowed"
+    household.refresh_from_db()
+    assert household.address == "大坪村一组12号"
+
+
+def test_neighbours_household_is_invisible(village_api, household, neighbour_household):
+    assert village_api.get(f"/api/v1/households/{neighbour_household.pk}").status_code == 404
+    ids = [h["id"] for h in village_api.get("/api/v1/households").json()["items"]]
+    assert neighbour_household.pk not in ids
+    head_id = neighbour_household.members.get().id_number
+    found = village_api.get(f"/api/v1/households?q={head_id}").json()["items"]
+    assert found == []
+
+
+def test_other_county_user_sees_nothing(api_client, household):
+    client = api_client("other_county")
+    assert client.get("/api/v1/households").json()["items"] == []
+    assert client.get(f"/api/v1/households/{household.pk}").status_code == 404
+
+
+def test_search_by_id_number_finds_own_household(api_client, household, neighbour_household):
+    head_id = neighbour_household.members.get().id_number
+    found = api_client("neighbour").get(f"/api/v1/households?q={head_id}").json()["items"]
+    assert [h["id"] for h in found] == [neighbour_household.pk]
+
+
+def test_list_query_count_does_not_grow(village_api, users, household):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            response = village_api.get("/api/v1/households")
+        assert response.status_code == 200
+        return len(ctx.captured_queries), len(response.json()["items"])
+
+    small, n_small = count()
+    for i in range(6):
+        _new_household(users["village"], seq=f"3{i:02d}")
+    large, n_large = count()
+    assert (n_small, n_large) == (1, 7)
+    assert small == large
+    assert large <= 4  # token, households with their villages, heads (+ slack)

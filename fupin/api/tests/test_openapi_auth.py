@@ -1,0 +1,122 @@
+import json
+
+import pytest
+from django.test import Client
+
+from fupin.accounts.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_json_is_valid_and_lists_the_paths():
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    doc = json.loads(response.content)
+    assert doc["info"]["title"] == "fupin API"
+    assert doc["openapi"].startswith("3.")
+    for p in [
+        "/api/v1/divisions",
+        "/api/v1/divisions/{code}",
+        "/api/v1/households",
+        "/api/v1/households/{household_id}",
+        "/api/v1/members",
+        "/api/v1/members/{member_id}",
+        "/api/v1/households/{household_id}/members",
+        "/api/v1/codes/{list_name}",
+    ]:
+        assert p in doc["paths"], p
+    assert set(doc["paths"]["/api/v1/households"]) == {"get", "post"}
+    assert set(doc["paths"]["/api/v1/households/{household_id}"]) == {"get", "patch"}
+    schemes = doc["components"]["securitySchemes"]
+    assert any(s.get("scheme") == "bearer" for s in schemes.values())
+
+
+def test_docs_page_loads_nothing_from_a_cdn():
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn" not in html.lower()
+    assert "https://" not in html and "http://" not in html
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in html
+    asset = Client().get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert b"SwaggerUIBundle" in b"".join(asset.streaming_content)
+    assert Client().get("/api/v1/docs/assets/..%2Fmain.py").status_code == 404
+
+
+def test_no_token_is_401_json(household):
+    response = Client().get("/api/v1/households")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_anonymous_post_is_401_not_csrf_403(users):
+    response = Client().post("/api/v1/households", {}, content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_wrong_revoked_and_expired_tokens_are_401(users, household):
+    assert (
+        Client(headers={"Authorization": "Bearer nonsense"}).get("/api/v1/households").status_code
+        == 401
+    )
+    token, key = ApiToken.issue(users["village"], "t")
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    assert client.get("/api/v1/households").status_code == 200
+    token.revoked = True
+    token.save()
+    assert client.get("/api/v1/households").status_code == 401
+
+
+def test_token_of_an_inactive_user_is_401(users, household):
+    _token, key = ApiToken.issue(users["village"], "t")
+    users["village"].is_active = False
+    users["village"].save()
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    assert client.get("/api/v1/households").status_code == 401
+
+
+def test_session_login_works_and_writes_need_csrf(users, household):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["village"])
+    listed = client.get("/api/v1/households")
+    assert listed.status_code == 200
+    assert [h["id"] for h in listed.json()["items"]] == [household.pk]
+    patch = client.patch(
+        f"/api/v1/households/{household.pk}", {"address": "x"}, content_type="application/json"
+    )
+    assert patch.status_code == 403
+    assert patch.json()["code"] == "forbidden"
+    household.refresh_from_db()
+    assert household.address != "x"
+
+
+def test_session_write_with_csrf_token_works(users, household):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["village"])
+    secret = "a" * 32
+    client.cookies["csrftoken"] = secret
+    response = client.patch(
+        f"/api/v1/households/{household.pk}",
+        {"address": "大坪村一组13号"},
+        content_type="application/json",
+        headers={"X-CSRFToken": secret},
+    )
+    assert response.status_code == 200, response.content
+    household.refresh_from_db()
+    assert household.address == "大坪村一组13号"
+
+
+def test_unknown_path_under_the_api_is_json_404(village_api):
+    response = village_api.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_wrong_method_is_405_json(village_api, household):
+    response = village_api.delete(f"/api/v1/households/{household.pk}")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "PATCH" in response["Allow"]
+    assert household.__class__.objects.filter(pk=household.pk).exists()
