@@ -133,6 +133,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves from here after collectstatic (and from the apps in DEBUG/tests);
+# the directory must exist even before the first collectstatic.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Attachments (household files 一户一档): photos and signed scans.

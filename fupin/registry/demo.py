@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,14 +28,13 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
-from django.core.management.color import no_style
-from django.db import connections, models, router, transaction
-from django.db.models import Max
+from django.db import transaction
 from faker.providers.person.zh_CN import Provider as ZhNames
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.core import context
+from fupin.core.bulk import Ids, bulk_insert, reset_sequences
 from fupin.core.history import build_change, bulk_record, snapshot, type_label
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.geo.models import PREFIX_LENGTH, Division, Level, VillageProfile
@@ -965,95 +963,6 @@ def reference_record(instance, time: dt.datetime, related=None) -> ChangeRecord:
         related=related,
         time=time,
     )
-
-
-class Ids:
-    """Primary keys handed out in advance, so rows can be inserted without RETURNING."""
-
-    def __init__(self, *models: type) -> None:
-        self.next = {m: (m.objects.aggregate(x=Max("pk"))["x"] or 0) + 1 for m in models}
-
-    def assign(self, objs: list, model: type | None = None) -> None:
-        if not objs:
-            return
-        model = model or type(objs[0])
-        n = self.next[model]
-        attname = model._meta.pk.attname
-        for i, obj in enumerate(objs):
-            setattr(obj, attname, n + i)
-        self.next[model] = n + len(objs)
-
-
-def _sqlite_datetime(value: dt.datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return str(value)
-
-
-def _converter(f, conn) -> Callable | None:
-    """A lean stand-in for Field.get_db_prep_save for the field types the registry uses;
-    None means the value goes to the driver as it is."""
-    sqlite = conn.vendor == "sqlite"
-    if isinstance(f, models.JSONField):
-        return lambda v: json.dumps(v, cls=f.encoder)
-    if isinstance(f, models.DateTimeField):
-        return _sqlite_datetime if sqlite else None
-    if isinstance(f, models.DateField):
-        return dt.date.isoformat if sqlite else None
-    if isinstance(f, models.DecimalField):
-        return str if sqlite else None
-    if isinstance(
-        f, (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
-    ) or (f.is_relation and f.many_to_one):
-        return None
-    return lambda v: f.get_db_prep_save(v, conn)
-
-
-def bulk_insert(objs: list, model: type | None = None, batch_size: int = 5000) -> None:
-    """Insert model instances whose primary keys are set, in batches: COPY on PostgreSQL,
-    one prepared INSERT run by executemany on SQLite (Django's bulk_create spends most
-    of its time compiling SQL for every value), bulk_create elsewhere."""
-    if not objs:
-        return
-    model = model or type(objs[0])
-    conn = connections[router.db_for_write(model)]
-    fields = list(model._meta.concrete_fields)
-    if conn.vendor not in ("sqlite", "postgresql"):
-        if not isinstance(objs[0], model):
-            objs = [model(**vars(o)) for o in objs]
-        model.objects.bulk_create(objs, batch_size=batch_size)
-        return
-    table = conn.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-    prep = [(f.attname, _converter(f, conn)) for f in fields]
-    with conn.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            rows = [
-                tuple(
-                    v if fn is None or v is None else fn(v)
-                    for name, fn in prep
-                    for v in [getattr(o, name)]
-                )
-                for o in objs[start : start + batch_size]
-            ]
-            if conn.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(fields))
-                sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - quoted names
-                cursor.executemany(sql, rows)
-
-
-def reset_sequences(*models: type) -> None:
-    """After inserting explicit keys, move PostgreSQL's sequences past them."""
-    conn = connections[router.db_for_write(models[0])]
-    sql = conn.ops.sequence_reset_sql(no_style(), list(models))
-    if sql:
-        with conn.cursor() as cursor:
-            for statement in sql:
-                cursor.execute(statement)
 
 
 def write_bundles(bundles: list[Bundle], result: DemoResult, ids: Ids) -> None:
