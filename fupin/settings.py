@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "fupin.accounts",
     "fupin.geo",
     "fupin.registry",
+    "fupin.exchange",
+    "fupin.quality",
+    "fupin.compare",
     "fupin.api",
     "fupin.web",
 ]

@@ -7,5 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("fupin.api.urls")),
+    path("exchange/", include("fupin.exchange.urls")),
+    path("quality/", include("fupin.quality.urls")),
+    path("findings/", include("fupin.compare.urls")),
     path("", include("fupin.web.urls")),
 ]
