@@ -1,0 +1,604 @@
+"""The data-quality rules (capability Q), each a vectorised Polars expression.
+
+A rule reads the `Frames` of one area (households, their active members, each
+household's latest income record, and the deaths recorded as member changes) and returns
+one row per violation: `household_id`, `member_id` (null for household-level rules) and up
+to three display values `a`, `b`, `c` (strings) that fill the rule's `detail` template.
+
+What is checked: households that are not `removed` from the registry, and their active
+members (people who left are history). Income rules read each household's latest income
+record only. Money is read as integer cents, so comparisons are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from fupin.core.masking import mask_id_number
+from fupin.quality.lines import income_line
+from fupin.registry import choices as c
+from fupin.registry.idnumber import CHECK_CHARS, PROVINCE_CODES, WEIGHTS
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = {ERROR: _("Error"), WARNING: _("Warning")}
+
+# Compulsory schooling (义务教育) covers ages 6 to 15 (DOMAIN §2, 三保障).
+SCHOOL_AGE = (6, 15)
+NOT_IN_SCHOOL = ("", c.SchoolStatus.PRESCHOOL_CHILD.value, c.SchoolStatus.KINDERGARTEN.value)
+# Health reasons excuse a child from school (DOMAIN §2: "except for health reasons").
+EXCUSED_HEALTH = (c.Health.SERIOUS.value, c.Health.DISABLED.value)
+# A head of household must be at least 16: under the Civil Code (民法典 art. 18) a person
+# of 16 or 17 who lives on their own labour has full civil capacity, so such heads are
+# real (orphaned siblings); a head under 16 is an entry error.
+HEAD_MIN_AGE = 16
+MAX_AGE = 100
+# A poor household whose net income per person is at least this many times the line.
+FAR_ABOVE = 2
+POOR_STATUSES = (c.HouseholdStatus.POOR.value, c.HouseholdStatus.RETURNED.value)
+INCOME_COLUMNS = (
+    "wages",
+    "production",
+    "property_income",
+    "subsistence_allowance",
+    "extreme_poverty_support",
+    "pension",
+    "ecological_compensation",
+    "family_planning",
+    "other_transfer",
+)
+MONEY_COLUMNS = (*INCOME_COLUMNS, "production_expenses")
+REQUIRED_MEMBER_FIELDS = ("id_number", "name", "sex", "relation", "labour")
+
+VIOLATION_SCHEMA = {
+    "household_id": pl.Int64,
+    "member_id": pl.Int64,
+    "a": pl.String,
+    "b": pl.String,
+    "c": pl.String,
+}
+
+HOUSEHOLD_SCHEMA = {
+    "id": pl.Int64,
+    "number": pl.String,
+    "village_code": pl.String,
+    "status": pl.String,
+    "main_cause": pl.String,
+}
+MEMBER_SCHEMA = {
+    "id": pl.Int64,
+    "household_id": pl.Int64,
+    "id_number": pl.String,
+    "name": pl.String,
+    "sex": pl.String,
+    "birth_date": pl.Date,
+    "relation": pl.String,
+    "education": pl.String,
+    "school_status": pl.String,
+    "health": pl.String,
+    "labour": pl.String,
+}
+INCOME_SCHEMA = {
+    "household_id": pl.Int64,
+    "year": pl.Int64,
+    "household_size": pl.Int64,
+    **{name: pl.Int64 for name in MONEY_COLUMNS},  # cents
+}
+DEATH_SCHEMA = {"member_id": pl.Int64, "date": pl.Date}
+
+
+@dataclass(frozen=True)
+class Frames:
+    """What the rules read, for one area. Build with `selectors.load_frames`."""
+
+    households: pl.DataFrame
+    members: pl.DataFrame  # active members of those households
+    incomes: pl.DataFrame  # the latest income record of each household
+    deaths: pl.DataFrame  # member changes of kind "death"
+    today: dt.date
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        households: list[dict] | pl.DataFrame = (),
+        members: list[dict] | pl.DataFrame = (),
+        incomes: list[dict] | pl.DataFrame = (),
+        deaths: list[dict] | pl.DataFrame = (),
+        today: dt.date | None = None,
+    ) -> Frames:
+        """Frames from rows (missing columns get defaults); used by tests and loaders."""
+        return cls(
+            households=_frame(households, HOUSEHOLD_SCHEMA),
+            members=_frame(members, MEMBER_SCHEMA),
+            incomes=_frame(incomes, INCOME_SCHEMA),
+            deaths=_frame(deaths, DEATH_SCHEMA),
+            today=today or dt.date.today(),
+        )
+
+
+def _frame(rows, schema: dict) -> pl.DataFrame:
+    if isinstance(rows, pl.DataFrame):
+        return rows.select([pl.col(k).cast(v) for k, v in schema.items()])
+    rows = list(rows)
+    defaults = {k: ("" if v == pl.String else 0) for k, v in schema.items()}
+    filled = [{**defaults, **r} for r in rows]
+    return (
+        pl.DataFrame(filled, schema=schema, orient="row") if filled else pl.DataFrame(schema=schema)
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    title: Promise
+    explanation: Promise
+    detail: Promise  # a template over %(a)s, %(b)s, %(c)s
+    check: Callable[[Frames], pl.DataFrame]
+    field_lists: tuple[str, ...] = field(default=())  # which of a/b/c hold field names
+    choices: dict = field(default_factory=dict)  # a/b/c holding a code of this code list
+
+    @property
+    def severity_label(self) -> str:
+        return str(SEVERITIES[self.severity])
+
+    def describe(self, a: str | None, b: str | None, c: str | None) -> str:
+        values = {"a": a or "", "b": b or "", "c": c or ""}
+        for key in self.field_lists:
+            values[key] = "、".join(_field_label(f) for f in values[key].split(",") if f)
+        for key, choices in self.choices.items():
+            labels = {str(k): v for k, v in choices.choices}
+            values[key] = str(labels.get(values[key], values[key] or "—"))
+        return str(self.detail) % values
+
+
+def _field_label(name: str) -> str:
+    from fupin.registry.models import IncomeRecord, Member
+
+    for model in (Member, IncomeRecord):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    return name
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _out(df: pl.DataFrame, household: str = "household_id", member: str | None = None, **vals):
+    """Shape a rule's result: household_id, member_id, a, b, c (all strings)."""
+    cols = [
+        pl.col(household).cast(pl.Int64).alias("household_id"),
+        (pl.col(member) if member else pl.lit(None)).cast(pl.Int64).alias("member_id"),
+    ]
+    for key in ("a", "b", "c"):
+        expr = vals.get(key)
+        cols.append((expr if expr is not None else pl.lit(None)).cast(pl.String).alias(key))
+    return df.select(cols)
+
+
+def age_expr(today: dt.date, birth: str = "birth_date") -> pl.Expr:
+    """Completed years on `today`."""
+    b = pl.col(birth)
+    before_birthday = (b.dt.month().cast(pl.Int32) * 100 + b.dt.day().cast(pl.Int32)) > (
+        today.month * 100 + today.day
+    )
+    return (pl.lit(today.year) - b.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)).cast(
+        pl.Int32
+    )
+
+
+def _yuan(cents: pl.Expr) -> pl.Expr:
+    return (cents.cast(pl.Float64) / 100).round(2).cast(pl.String)
+
+
+def net_per_person_cents(df: pl.DataFrame) -> pl.Expr:
+    """人均纯收入 in cents: (all income − production expenses) ÷ household size."""
+    del df
+    total = pl.sum_horizontal([pl.col(n) for n in INCOME_COLUMNS]) - pl.col("production_expenses")
+    return (total.cast(pl.Float64) / pl.col("household_size").cast(pl.Float64)).round(0)
+
+
+def _with_lines(incomes: pl.DataFrame) -> pl.DataFrame:
+    years = [int(y) for y in incomes.get_column("year").unique().to_list() if y >= 2013]
+    lines = pl.DataFrame(
+        {"year": years, "line_cents": [int(income_line(y) * 100) for y in years]},
+        schema={"year": pl.Int64, "line_cents": pl.Int64},
+    )
+    return incomes.join(lines, on="year", how="inner").with_columns(
+        per_person=net_per_person_cents(incomes)
+    )
+
+
+def _id_parts(members: pl.DataFrame) -> pl.DataFrame:
+    """ID-number checks of GB 11643 (the same rules as registry.idnumber.parse)."""
+    s = pl.col("id_number")
+    digits17 = s.str.slice(0, 17)
+    weighted = pl.sum_horizontal(
+        [digits17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)]
+    )
+    expected = (weighted % 11).replace_strict(
+        dict(enumerate(CHECK_CHARS)), default=None, return_dtype=pl.String
+    )
+    id_birth = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    well_formed = (
+        (s.str.len_chars() == 18)
+        & s.str.contains(r"^\d{17}[\dX]$")
+        & s.str.slice(0, 2).is_in(sorted(PROVINCE_CODES))
+        & id_birth.is_not_null()
+    )
+    return members.with_columns(
+        id_ok=(well_formed & (expected == s.str.slice(17, 1))).fill_null(False),
+        id_birth=id_birth,
+        id_sex=pl.when(s.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
+        .then(pl.lit("M"))
+        .otherwise(pl.lit("F")),
+    )
+
+
+class BothOrNeither(models.TextChoices):
+    BOTH = "both", _("both filled")
+    NONE = "none", _("neither filled")
+
+
+# ------------------------------------------------------------------ the rules
+
+
+def q01_size(f: Frames) -> pl.DataFrame:
+    counts = f.members.group_by("household_id").agg(active=pl.len())
+    df = (
+        f.incomes.join(counts, on="household_id", how="left")
+        .with_columns(pl.col("active").fill_null(0))
+        .filter(pl.col("household_size") != pl.col("active"))
+    )
+    return _out(df, a=pl.col("year"), b=pl.col("household_size"), c=pl.col("active"))
+
+
+def q02_negative(f: Frames) -> pl.DataFrame:
+    names = pl.concat_list(
+        [pl.when(pl.col(n) < 0).then(pl.lit(n)).otherwise(None) for n in MONEY_COLUMNS]
+    ).list.drop_nulls()
+    df = f.incomes.with_columns(neg=names).filter(pl.col("neg").list.len() > 0)
+    return _out(df, a=pl.col("year"), b=pl.col("neg").list.join(","))
+
+
+def q03_no_expenses(f: Frames) -> pl.DataFrame:
+    df = f.incomes.filter((pl.col("production") > 0) & (pl.col("production_expenses") == 0))
+    return _out(df, a=pl.col("year"), b=_yuan(pl.col("production")))
+
+
+def _status_income(f: Frames) -> pl.DataFrame:
+    return _with_lines(f.incomes).join(
+        f.households.select(pl.col("id").alias("household_id"), "status"), on="household_id"
+    )
+
+
+def q04_exited_under_line(f: Frames) -> pl.DataFrame:
+    df = _status_income(f).filter(
+        (pl.col("status") == c.HouseholdStatus.EXITED.value)
+        & (pl.col("per_person") < pl.col("line_cents"))
+    )
+    return _out(df, a=pl.col("year"), b=_yuan(pl.col("per_person")), c=_yuan(pl.col("line_cents")))
+
+
+def q05_poor_far_above(f: Frames) -> pl.DataFrame:
+    df = _status_income(f).filter(
+        pl.col("status").is_in(POOR_STATUSES)
+        & (pl.col("per_person") >= FAR_ABOVE * pl.col("line_cents"))
+    )
+    return _out(df, a=pl.col("year"), b=_yuan(pl.col("per_person")), c=_yuan(pl.col("line_cents")))
+
+
+def q06_not_in_school(f: Frames) -> pl.DataFrame:
+    lo, hi = SCHOOL_AGE
+    status = pl.col("school_status").fill_null("")
+    df = f.members.with_columns(age=age_expr(f.today)).filter(
+        pl.col("age").is_between(lo, hi)
+        & status.is_in(NOT_IN_SCHOOL)
+        & ~pl.col("health").is_in(EXCUSED_HEALTH)
+        # A 6-year-old may still be in kindergarten (school entry depends on the birthday).
+        & ~((pl.col("age") == lo) & (status != ""))
+    )
+    return _out(df, member="id", a=pl.col("age"), b=status)
+
+
+def _masked(expr: pl.Expr) -> pl.Expr:
+    return expr.map_elements(mask_id_number, return_dtype=pl.String)
+
+
+def q07_id_invalid(f: Frames) -> pl.DataFrame:
+    df = _id_parts(f.members).filter(~pl.col("id_ok") & (pl.col("id_number") != ""))
+    return _out(df, member="id", a=_masked(pl.col("id_number")))
+
+
+def q08_birth_vs_id(f: Frames) -> pl.DataFrame:
+    df = _id_parts(f.members).filter(pl.col("id_ok") & (pl.col("id_birth") != pl.col("birth_date")))
+    return _out(
+        df,
+        member="id",
+        a=pl.col("birth_date").dt.to_string("%Y-%m-%d"),
+        b=pl.col("id_birth").dt.to_string("%Y-%m-%d"),
+    )
+
+
+def q09_sex_vs_id(f: Frames) -> pl.DataFrame:
+    df = _id_parts(f.members).filter(
+        pl.col("id_ok") & (pl.col("sex") != "") & (pl.col("id_sex") != pl.col("sex"))
+    )
+    return _out(df, member="id", a=pl.col("sex"), b=pl.col("id_sex"))
+
+
+def q10_born_in_future(f: Frames) -> pl.DataFrame:
+    df = f.members.filter(pl.col("birth_date") > f.today)
+    return _out(df, member="id", a=pl.col("birth_date").dt.to_string("%Y-%m-%d"))
+
+
+def q11_over_100(f: Frames) -> pl.DataFrame:
+    df = f.members.with_columns(age=age_expr(f.today)).filter(pl.col("age") > MAX_AGE)
+    return _out(df, member="id", a=pl.col("age"))
+
+
+def q12_head_minor(f: Frames) -> pl.DataFrame:
+    df = f.members.with_columns(age=age_expr(f.today)).filter(
+        (pl.col("relation") == c.Relation.HEAD.value) & (pl.col("age") < HEAD_MIN_AGE)
+    )
+    return _out(df, member="id", a=pl.col("age"))
+
+
+def q13_deceased_active(f: Frames) -> pl.DataFrame:
+    deaths = f.deaths.group_by("member_id").agg(pl.col("date").max())
+    df = f.members.join(deaths, left_on="id", right_on="member_id", how="inner")
+    return _out(df, member="id", a=pl.col("date").dt.to_string("%Y-%m-%d"))
+
+
+def q14_same_person(f: Frames) -> pl.DataFrame:
+    """Within one county: the check gives the same answer at any level that covers it."""
+    keys = ["county", "name", "birth_date", "sex"]
+    county = f.households.select(
+        pl.col("id").alias("household_id"), pl.col("village_code").str.slice(0, 6).alias("county")
+    )
+    m = f.members.filter(pl.col("name") != "").join(county, on="household_id")
+    groups = m.group_by(keys).agg(n=pl.col("household_id").n_unique()).filter(pl.col("n") > 1)
+    df = m.join(groups, on=keys, how="inner")
+    return _out(df, member="id", a=pl.col("n"))
+
+
+def q15_no_main_cause(f: Frames) -> pl.DataFrame:
+    df = f.households.filter(pl.col("main_cause").fill_null("") == "")
+    return _out(df, household="id")
+
+
+def q16_heads(f: Frames) -> pl.DataFrame:
+    df = (
+        f.members.group_by("household_id")
+        .agg(heads=(pl.col("relation") == c.Relation.HEAD.value).sum())
+        .filter(pl.col("heads") != 1)
+    )
+    return _out(df, a=pl.col("heads"))
+
+
+def q17_no_members(f: Frames) -> pl.DataFrame:
+    df = f.households.join(
+        f.members.select("household_id").unique(),
+        left_on="id",
+        right_on="household_id",
+        how="anti",
+    )
+    return _out(df, household="id")
+
+
+def q18_required_fields(f: Frames) -> pl.DataFrame:
+    names = pl.concat_list(
+        [
+            pl.when(pl.col(n).fill_null("") == "").then(pl.lit(n)).otherwise(None)
+            for n in REQUIRED_MEMBER_FIELDS
+        ]
+    ).list.drop_nulls()
+    df = f.members.with_columns(empty=names).filter(pl.col("empty").list.len() > 0)
+    return _out(df, member="id", a=pl.col("empty").list.join(","))
+
+
+def q19_education_and_school(f: Frames) -> pl.DataFrame:
+    edu = pl.col("education").fill_null("") != ""
+    school = pl.col("school_status").fill_null("") != ""
+    df = f.members.filter(edu == school)
+    return _out(df, member="id", a=pl.when(edu).then(pl.lit("both")).otherwise(pl.lit("none")))
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "Q01",
+        WARNING,
+        _("Household size differs from the members"),
+        _(
+            "The household size in the latest income record should equal the number of "
+            "people now in the household; otherwise income per person is wrong."
+        ),
+        _("Income record %(a)s counts %(b)s people; the household has %(c)s active members."),
+        q01_size,
+    ),
+    Rule(
+        "Q02",
+        ERROR,
+        _("Negative income component"),
+        _("Income components and production expenses cannot be negative."),
+        _("Income record %(a)s: negative %(b)s."),
+        q02_negative,
+        field_lists=("b",),
+    ),
+    Rule(
+        "Q03",
+        WARNING,
+        _("Production income without expenses"),
+        _(
+            "Production and business income is counted gross; it always has some "
+            "production expenses to subtract."
+        ),
+        _("Income record %(a)s: production income %(b)s yuan, expenses 0."),
+        q03_no_expenses,
+    ),
+    Rule(
+        "Q04",
+        ERROR,
+        _("Exited household under the line"),
+        _(
+            "A household marked as exited must have a net income per person above the "
+            "poverty line of the year (after 2020, the monitoring threshold)."
+        ),
+        _("Net income per person in %(a)s: %(b)s yuan; the line is %(c)s yuan."),
+        q04_exited_under_line,
+    ),
+    Rule(
+        "Q05",
+        WARNING,
+        _("Poor household far above the line"),
+        _(
+            "A household still in poverty whose net income per person is at least twice "
+            "the line of the year: check the income or the status."
+        ),
+        _("Net income per person in %(a)s: %(b)s yuan; the line is %(c)s yuan."),
+        q05_poor_far_above,
+    ),
+    Rule(
+        "Q06",
+        ERROR,
+        _("Child of compulsory-school age not in school"),
+        _(
+            "Children aged 6 to 15 must be in school unless their health prevents it; a "
+            "6-year-old may still be in kindergarten."
+        ),
+        _("Age %(a)s, school status: %(b)s."),
+        q06_not_in_school,
+        choices={"b": c.SchoolStatus},
+    ),
+    Rule(
+        "Q07",
+        ERROR,
+        _("Invalid ID number"),
+        _("The ID number fails the national format, birth date or check-digit rules."),
+        _("ID number %(a)s."),
+        q07_id_invalid,
+    ),
+    Rule(
+        "Q08",
+        ERROR,
+        _("Birth date differs from the ID number"),
+        _("The birth date entered must equal the one contained in the ID number."),
+        _("Entered %(a)s; the ID number says %(b)s."),
+        q08_birth_vs_id,
+    ),
+    Rule(
+        "Q09",
+        ERROR,
+        _("Sex differs from the ID number"),
+        _("The 17th digit of the ID number is odd for men and even for women."),
+        _("Entered %(a)s; the ID number says %(b)s."),
+        q09_sex_vs_id,
+        choices={"a": c.Sex, "b": c.Sex},
+    ),
+    Rule(
+        "Q10",
+        ERROR,
+        _("Birth date in the future"),
+        _("A birth date cannot be later than today."),
+        _("Birth date %(a)s."),
+        q10_born_in_future,
+    ),
+    Rule(
+        "Q11",
+        WARNING,
+        _("Member aged over 100"),
+        _("People over 100 are rare: check the birth date, or whether the person has died."),
+        _("Age %(a)s."),
+        q11_over_100,
+    ),
+    Rule(
+        "Q12",
+        ERROR,
+        _("Head of household under 16"),
+        _(
+            "The head of household must be at least 16 (a 16- or 17-year-old living on "
+            "their own labour has full civil capacity)."
+        ),
+        _("Age %(a)s."),
+        q12_head_minor,
+    ),
+    Rule(
+        "Q13",
+        ERROR,
+        _("Deceased member still in the household"),
+        _("A member whose death was recorded must have left the household."),
+        _("Death recorded on %(a)s."),
+        q13_deceased_active,
+    ),
+    Rule(
+        "Q14",
+        WARNING,
+        _("Possibly the same person in two households"),
+        _(
+            "Active members with the same name, birth date and sex in different households "
+            "of one county (within the area you may see). The same ID number cannot be "
+            "active twice (the database forbids it), so a duplicate usually carries a "
+            "mistyped ID number."
+        ),
+        _("The same name, birth date and sex appear in %(a)s households."),
+        q14_same_person,
+    ),
+    Rule(
+        "Q15",
+        ERROR,
+        _("Main poverty cause missing"),
+        _("Every registered household has one main poverty cause."),
+        _("No main poverty cause."),
+        q15_no_main_cause,
+    ),
+    Rule(
+        "Q16",
+        ERROR,
+        _("Not exactly one head of household"),
+        _("Among the active members exactly one is the head of household."),
+        _("%(a)s heads of household."),
+        q16_heads,
+    ),
+    Rule(
+        "Q17",
+        ERROR,
+        _("Household without members"),
+        _("A registered household has at least one active member."),
+        _("No active members."),
+        q17_no_members,
+    ),
+    Rule(
+        "Q18",
+        ERROR,
+        _("Required member field empty"),
+        _("ID number, name, sex, relation to the head and labour capacity are required."),
+        _("Empty: %(a)s."),
+        q18_required_fields,
+        field_lists=("a",),
+    ),
+    Rule(
+        "Q19",
+        WARNING,
+        _("Education and school status both or neither filled"),
+        _(
+            "A person has either an education level (not in school) or a school status "
+            "(in school or below school age), never both and never neither."
+        ),
+        _("Education and school status: %(a)s."),
+        q19_education_and_school,
+        choices={"a": BothOrNeither},
+    ),
+)
+
+RULES_BY_CODE = {r.code: r for r in RULES}
