@@ -20,6 +20,7 @@ class Capability(models.TextChoices):
     REVEAL_PII = "reveal_pii", _("See unmasked ID numbers, phones and bank accounts")
     CONFIGURE = "configure", _("Configure the county")
     ADMIN = "admin", _("Use the Django admin")
+    RUN_COMPARISON = "run_comparison", _("Compare department data with the registry")
 
 
 _ALL = set(Capability)
@@ -36,6 +37,7 @@ CAPABILITIES: dict[str, set[str]] = {
         Capability.EDIT_REGISTRY,
         Capability.REVEAL_PII,
         Capability.CONFIGURE,
+        Capability.RUN_COMPARISON,
     },
     # Departments see shared registry data read-only, always masked.
     Role.DEPARTMENT: {Capability.VIEW_REGISTRY},

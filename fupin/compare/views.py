@@ -1,0 +1,158 @@
+"""Pages of the comparison. Thin: parse input, call a selector or service, render."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.roles import Capability
+from fupin.compare import selectors, services
+from fupin.compare.forms import FindingFilterForm, RunForm, StatusForm
+from fupin.core.history import history_of
+from fupin.geo.models import Division
+from fupin.web import display, queries
+from fupin.web.views.common import call_service
+
+
+def _require_view(user) -> None:
+    if not user.can(Capability.VIEW_REGISTRY):
+        raise PermissionDenied
+
+
+@login_required
+def finding_list(request):
+    _require_view(request.user)
+    form = FindingFilterForm(request.GET, area_choices=queries.area_choices(request.user))
+    form.is_valid()
+    data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
+    filters = selectors.FindingFilters(**data)
+    if filters.area:
+        division = Division.objects.restrict(request.user).filter(code=filters.area).first()
+        filters.area = division.prefix if division else ""
+    page = selectors.finding_list(
+        user=request.user,
+        filters=filters,
+        before=display.parse_int(request.GET.get("before")),
+        after=display.parse_int(request.GET.get("after")),
+    )
+    return render(request, "compare/finding_list.html", {"form": form, "page": page})
+
+
+@login_required
+def finding_detail(request, pk):
+    _require_view(request.user)
+    finding = selectors.finding_get(user=request.user, pk=pk)
+    form = StatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.finding_set_status,
+            actor=request.user,
+            finding=finding,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The finding's status was changed."))
+            return redirect("compare:finding_detail", pk=finding.pk)
+    history = list(history_of(finding).select_related("user")[:50])
+    return render(
+        request,
+        "compare/finding_detail.html",
+        {
+            "f": finding,
+            "details": selectors.finding_details(finding),
+            "form": form if request.user.may_edit else None,
+            "history": history,
+        },
+    )
+
+
+@login_required
+@require_POST
+def finding_status(request, pk):
+    """The confirm/dismiss buttons of the list post here; errors go back as messages."""
+    _require_view(request.user)
+    finding = selectors.finding_get(user=request.user, pk=pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        done = call_service(
+            form,
+            services.finding_set_status,
+            actor=request.user,
+            finding=finding,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The finding's status was changed."))
+            return redirect(request.POST.get("next") or "compare:finding_list")
+    for errors in form.errors.values():
+        for e in errors:
+            messages.error(request, e)
+    return redirect("compare:finding_detail", pk=finding.pk)
+
+
+@login_required
+def run_list(request):
+    _require_view(request.user)
+    return render(
+        request,
+        "compare/run_list.html",
+        {
+            "runs": selectors.run_list(user=request.user),
+            "may_run": request.user.can(Capability.RUN_COMPARISON),
+        },
+    )
+
+
+@login_required
+def run_detail(request, pk):
+    _require_view(request.user)
+    run = selectors.run_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "compare/run_detail.html",
+        {"run": run, "unmatched": selectors.unmatched_of(user=request.user, run=run)},
+    )
+
+
+@login_required
+def run_create(request):
+    if not request.user.can(Capability.RUN_COMPARISON):
+        raise PermissionDenied
+    form = RunForm(
+        request.POST or None,
+        request.FILES or None,
+        area_choices=queries.area_choices(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"department{suffix}"
+            with open(path, "wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            threshold = form.cleaned_data["medical_threshold"]
+            outcome = call_service(
+                form,
+                services.run_comparison,
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                path=path,
+                file_name=upload.name,
+                area_code=form.cleaned_data["area"] or "",
+                medical_threshold=float(threshold) if threshold is not None else None,
+            )
+        if outcome is not None:
+            messages.success(request, _("The comparison was run."))
+            return redirect("compare:run_detail", pk=outcome.run.pk)
+    return render(request, "compare/run_form.html", {"form": form})
