@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from fupin.compare.models import DatasetKind, Rule
 from fupin.core.errors import IdNumberInvalid, ValidationFailed
@@ -45,7 +45,7 @@ class Column:
 
 ID_COLUMN = Column(
     "id_number",
-    _l("ID number"),
+    gettext_lazy("ID number"),
     (
         "身份证号",
         "身份证号码",
@@ -57,10 +57,10 @@ ID_COLUMN = Column(
         "id",
     ),
 )
-NAME_COLUMN = Column("name", _l("Name"), ("姓名", "name"), required=False)
+NAME_COLUMN = Column("name", gettext_lazy("Name"), ("姓名", "name"), required=False)
 AREA_COLUMN = Column(
     "area_code",
-    _l("Division code"),
+    gettext_lazy("Division code"),
     ("区划代码", "行政区划代码", "地区代码", "area_code", "area code", "division code"),
     required=False,
 )
@@ -68,71 +68,94 @@ AREA_COLUMN = Column(
 KIND_COLUMNS: dict[str, tuple[Column, ...]] = {
     DatasetKind.VEHICLES: (
         Column(
-            "plate", _l("Plate number"), ("号牌号码", "车牌号", "车牌号码", "plate", "plate number")
+            "plate",
+            gettext_lazy("Plate number"),
+            ("号牌号码", "车牌号", "车牌号码", "plate", "plate number"),
         ),
-        Column("vehicle_type", _l("Vehicle type"), ("车辆类型", "vehicle type", "type")),
+        Column("vehicle_type", gettext_lazy("Vehicle type"), ("车辆类型", "vehicle type", "type")),
         Column(
             "registered_on",
-            _l("Registration date"),
+            gettext_lazy("Registration date"),
             ("注册日期", "初次登记日期", "登记日期", "registration date", "registered on"),
             "date",
         ),
     ),
     DatasetKind.REAL_ESTATE: (
-        Column("address", _l("Address"), ("坐落", "房屋坐落", "地址", "address")),
+        Column("address", gettext_lazy("Address"), ("坐落", "房屋坐落", "地址", "address")),
         Column(
             "area_m2",
-            _l("Floor area (m²)"),
+            gettext_lazy("Floor area (m²)"),
             ("建筑面积", "面积", "建筑面积(㎡)", "area", "area m2", "area m²", "floor area"),
             "decimal",
         ),
-        Column("in_town", _l("In town"), ("是否城镇", "是否在城镇", "城镇", "in town"), "bool"),
+        Column(
+            "in_town",
+            gettext_lazy("In town"),
+            ("是否城镇", "是否在城镇", "城镇", "in town"),
+            "bool",
+        ),
     ),
     DatasetKind.BUSINESS: (
-        Column("company", _l("Company name"), ("企业名称", "名称", "company name", "company")),
+        Column(
+            "company", gettext_lazy("Company name"), ("企业名称", "名称", "company name", "company")
+        ),
         Column(
             "credit_code",
-            _l("Unified social credit code"),
+            gettext_lazy("Unified social credit code"),
             ("统一社会信用代码", "信用代码", "credit code"),
         ),
-        Column("role", _l("Role"), ("职务", "身份", "角色", "role")),
+        Column("role", gettext_lazy("Role"), ("职务", "身份", "角色", "role")),
     ),
     DatasetKind.PUBLIC_EMPLOYEES: (
-        Column("unit", _l("Unit"), ("单位", "工作单位", "单位名称", "unit")),
-        Column("post", _l("Post"), ("职务", "岗位", "post", "position")),
+        Column("unit", gettext_lazy("Unit"), ("单位", "工作单位", "单位名称", "unit")),
+        Column("post", gettext_lazy("Post"), ("职务", "岗位", "post", "position")),
     ),
     DatasetKind.DEATHS: (
-        Column("died_on", _l("Date of death"), ("死亡日期", "date of death", "died on"), "date"),
+        Column(
+            "died_on",
+            gettext_lazy("Date of death"),
+            ("死亡日期", "date of death", "died on"),
+            "date",
+        ),
     ),
     DatasetKind.MEDICAL_SPENDING: (
-        Column("year", _l("Year"), ("年度", "年份", "year"), "year"),
+        Column("year", gettext_lazy("Year"), ("年度", "年份", "year"), "year"),
         Column(
             "total",
-            _l("Total medical costs"),
+            gettext_lazy("Total medical costs"),
             ("医疗总费用", "总费用", "total", "total costs"),
             "decimal",
         ),
         Column(
             "out_of_pocket",
-            _l("Out-of-pocket costs"),
+            gettext_lazy("Out-of-pocket costs"),
             ("个人自付", "自付金额", "个人自付金额", "out-of-pocket", "out of pocket"),
             "decimal",
         ),
     ),
     DatasetKind.SUBSISTENCE_ROLLS: (
-        Column("roll_type", _l("Roll type"), ("保障类型", "类别", "救助类型", "roll type"), "roll"),
+        Column(
+            "roll_type",
+            gettext_lazy("Roll type"),
+            ("保障类型", "类别", "救助类型", "roll type"),
+            "roll",
+        ),
         Column(
             "started_on",
-            _l("Start date"),
+            gettext_lazy("Start date"),
             ("起始日期", "开始日期", "享受起始日期", "start date", "started on"),
             "date",
         ),
     ),
     DatasetKind.DISABILITY: (
-        Column("certificate", _l("Certificate number"), ("残疾证号", "certificate number")),
-        Column("category", _l("Disability category"), ("残疾类别", "category")),
-        Column("grade", _l("Disability grade"), ("残疾等级", "等级", "grade"), "grade"),
-        Column("issued_on", _l("Issue date"), ("发证日期", "issue date", "issued on"), "date"),
+        Column(
+            "certificate", gettext_lazy("Certificate number"), ("残疾证号", "certificate number")
+        ),
+        Column("category", gettext_lazy("Disability category"), ("残疾类别", "category")),
+        Column("grade", gettext_lazy("Disability grade"), ("残疾等级", "等级", "grade"), "grade"),
+        Column(
+            "issued_on", gettext_lazy("Issue date"), ("发证日期", "issue date", "issued on"), "date"
+        ),
     ),
 }
 
@@ -276,18 +299,18 @@ def _parse_decimal(e: pl.Expr) -> pl.Expr:
 
 # (parser, reason of a value it cannot read, extra check on the parsed value, its reason)
 _PARSERS: dict[str, tuple[Callable[[pl.Expr], pl.Expr], Promise, Any, Promise | None]] = {
-    "date": (_parse_date, _l("Not a date (use YYYY-MM-DD)."), None, None),
+    "date": (_parse_date, gettext_lazy("Not a date (use YYYY-MM-DD)."), None, None),
     "decimal": (
         _parse_decimal,
-        _l("Not a number."),
+        gettext_lazy("Not a number."),
         lambda v: v >= 0,
-        _l("The amount cannot be negative."),
+        gettext_lazy("The amount cannot be negative."),
     ),
     "year": (
         lambda e: e.str.replace(r"年$", "").cast(pl.Int32, strict=False),
-        _l("Not a year."),
+        gettext_lazy("Not a year."),
         lambda v: v.is_between(2000, 2100),
-        _l("The year must lie between 2000 and 2100."),
+        gettext_lazy("The year must lie between 2000 and 2100."),
     ),
     "grade": (
         lambda e: (
@@ -295,9 +318,9 @@ _PARSERS: dict[str, tuple[Callable[[pl.Expr], pl.Expr], Promise, Any, Promise | 
             .str.replace(r"级$", "")
             .cast(pl.Int32, strict=False)
         ),
-        _l("Not a disability grade."),
+        gettext_lazy("Not a disability grade."),
         lambda v: v.is_between(1, 4),
-        _l("The disability grade is 1, 2, 3 or 4."),
+        gettext_lazy("The disability grade is 1, 2, 3 or 4."),
     ),
     "bool": (
         lambda e: (
@@ -307,13 +330,15 @@ _PARSERS: dict[str, tuple[Callable[[pl.Expr], pl.Expr], Promise, Any, Promise | 
             .then(False)
             .otherwise(None)
         ),
-        _l("Answer yes (是) or no (否)."),
+        gettext_lazy("Answer yes (是) or no (否)."),
         None,
         None,
     ),
     "roll": (
         lambda e: e.str.to_lowercase().replace_strict(_ROLLS, default=None, return_dtype=pl.String),
-        _l("The roll type is 低保 (subsistence allowance) or 特困 (extreme-poverty support)."),
+        gettext_lazy(
+            "The roll type is 低保 (subsistence allowance) or 特困 (extreme-poverty support)."
+        ),
         None,
         None,
     ),
@@ -387,7 +412,9 @@ def prepare(kind: str, raw: pl.DataFrame, *, today: dt.date | None = None) -> Pr
     for c in cols:
         raw_col = pl.col(c.name)
         if c.required:
-            flags.append((f"_req_{c.name}", c.name, raw_col.is_null(), _l("This field is empty.")))
+            flags.append(
+                (f"_req_{c.name}", c.name, raw_col.is_null(), gettext_lazy("This field is empty."))
+            )
         if c.type in _PARSERS:
             parser, bad_reason, check, check_reason = _PARSERS[c.type]
             parsed.append(parser(raw_col).alias(f"_v_{c.name}"))
