@@ -9,10 +9,11 @@ from typing import Any
 
 import polars as pl
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fupin.core.masking import mask_id_number
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
-from fupin.quality.rules import RULES, RULES_BY_CODE
+from fupin.quality.rules import RULES, RULES_BY_CODE, SEVERITIES
 from fupin.quality.selectors import AreaScore, Report
 
 
@@ -129,6 +130,26 @@ def as_text(report: Report, division: Division) -> str:
     return "\n".join(lines)
 
 
+HEADERS = {
+    "code": gettext_lazy("Code"),
+    "rule": gettext_lazy("Code"),
+    "severity": gettext_lazy("Severity"),
+    "title": gettext_lazy("Rule"),
+    "explanation": gettext_lazy("Explanation"),
+    "violations": gettext_lazy("Violations"),
+    "village": gettext_lazy("Village"),
+    "household_number": gettext_lazy("Household number"),
+    "member_name": gettext_lazy("Member"),
+    "id_number": gettext_lazy("ID number"),
+    "detail": gettext_lazy("Detail"),
+    "households": gettext_lazy("Households"),
+    "people": gettext_lazy("People"),
+    "households_with_error": gettext_lazy("With errors"),
+    "households_with_warning_only": gettext_lazy("With warnings only"),
+    "score": gettext_lazy("Score"),
+}
+
+
 def write_xlsx(report: Report, division: Division, path: str) -> None:
     """Three sheets: rules, village scores, violations (XlsxWriter, constant memory)."""
     import xlsxwriter
@@ -159,6 +180,7 @@ def write_xlsx(report: Report, division: Division, path: str) -> None:
         ]
         for title, rows, columns in sheets:
             sheet = book.add_worksheet(str(title))
-            sheet.write_row(0, 0, columns)
+            sheet.write_row(0, 0, [str(HEADERS.get(c, c)) for c in columns])
             for n, row in enumerate(rows, start=1):
-                sheet.write_row(n, 0, [row[c] for c in columns])
+                values = [str(SEVERITIES[row[c]]) if c == "severity" else row[c] for c in columns]
+                sheet.write_row(n, 0, values)
