@@ -104,6 +104,7 @@ class Frames:
     incomes: pl.DataFrame  # the latest income record of each household
     deaths: pl.DataFrame  # member changes of kind "death"
     today: dt.date
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # shared columns
 
     @classmethod
     def build(
@@ -220,8 +221,15 @@ def _with_lines(incomes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _id_parts(members: pl.DataFrame) -> pl.DataFrame:
-    """ID-number checks of GB 11643 (the same rules as registry.idnumber.parse)."""
+def _id_parts(f: Frames) -> pl.DataFrame:
+    """ID-number checks of GB 11643 (the same rules as registry.idnumber.parse), computed
+    once per Frames for Q07–Q09."""
+    if "id_parts" not in f.cache:
+        f.cache["id_parts"] = _compute_id_parts(f.members)
+    return f.cache["id_parts"]
+
+
+def _compute_id_parts(members: pl.DataFrame) -> pl.DataFrame:
     s = pl.col("id_number")
     digits17 = s.str.slice(0, 17)
     weighted = pl.sum_horizontal(
@@ -317,12 +325,12 @@ def _masked(expr: pl.Expr) -> pl.Expr:
 
 
 def q07_id_invalid(f: Frames) -> pl.DataFrame:
-    df = _id_parts(f.members).filter(~pl.col("id_ok") & (pl.col("id_number") != ""))
+    df = _id_parts(f).filter(~pl.col("id_ok") & (pl.col("id_number") != ""))
     return _out(df, member="id", a=_masked(pl.col("id_number")))
 
 
 def q08_birth_vs_id(f: Frames) -> pl.DataFrame:
-    df = _id_parts(f.members).filter(pl.col("id_ok") & (pl.col("id_birth") != pl.col("birth_date")))
+    df = _id_parts(f).filter(pl.col("id_ok") & (pl.col("id_birth") != pl.col("birth_date")))
     return _out(
         df,
         member="id",
@@ -332,7 +340,7 @@ def q08_birth_vs_id(f: Frames) -> pl.DataFrame:
 
 
 def q09_sex_vs_id(f: Frames) -> pl.DataFrame:
-    df = _id_parts(f.members).filter(
+    df = _id_parts(f).filter(
         pl.col("id_ok") & (pl.col("sex") != "") & (pl.col("id_sex") != pl.col("sex"))
     )
     return _out(df, member="id", a=pl.col("sex"), b=pl.col("id_sex"))
