@@ -82,11 +82,24 @@ def main() -> None:
 
 
 def compare_read(prefix: str) -> None:
+    """Reading all four tables: the default path, forced fetchall, and (members only)
+    polars.read_database on the raw DB-API connection."""
     import polars as pl
     from django.db import connection
 
     from fupin.core.scope import code_range
+    from fupin.quality import selectors
 
+    for method in ("auto", "fetchall"):
+        selectors.READ_METHOD = method
+        t0 = time.perf_counter()
+        frames = selectors.load_frames(prefix)
+        label = "COPY csv" if method == "auto" and connection.vendor == "postgresql" else method
+        print(
+            f"read 4 tables with {label}: {time.perf_counter() - t0:.2f} s "
+            f"({frames.members.height:,} members)"
+        )
+    selectors.READ_METHOD = "auto"
     lo, hi = code_range(prefix)
     sql = (
         "SELECT m.id, m.household_id, m.id_number, m.name, m.sex, CAST(m.birth_date AS TEXT), "  # noqa: S608
@@ -104,7 +117,7 @@ def compare_read(prefix: str) -> None:
     df2 = pl.read_database(sql, connection=connection.connection)
     t2 = time.perf_counter()
     print(
-        f"read members: fetchall {t1 - t0:.2f} s ({df.height:,} rows), "
+        f"read members only: fetchall {t1 - t0:.2f} s ({df.height:,} rows), "
         f"polars.read_database {t2 - t1:.2f} s ({df2.height:,} rows)"
     )
 

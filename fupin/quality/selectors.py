@@ -51,13 +51,30 @@ COUNTY_PREFIX = PREFIX_LENGTH[Level.COUNTY]
 # ------------------------------------------------------------------ reading
 
 
+# How `_fetch` reads: "auto" = COPY … TO STDOUT (CSV) on PostgreSQL, cursor.fetchall()
+# elsewhere; "fetchall" forces the latter (bench/quality.py compares the two).
+READ_METHOD = "auto"
+
+
 def _fetch(sql: str, params: list, schema: dict, dates: tuple[str, ...] = ()) -> pl.DataFrame:
     """One query into a frame. Dates come as ISO text (the same on SQLite and PostgreSQL)."""
     raw = {k: (pl.String if k in dates else v) for k, v in schema.items()}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    df = pl.DataFrame(rows, schema=raw, orient="row")
+        if connection.vendor == "postgresql" and READ_METHOD == "auto":
+            # psycopg binds the parameters client-side for COPY; CSV into Polars is several
+            # times faster than building a million Python tuples.
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as cp:
+                data = b"".join(bytes(block) for block in cp)
+            if data:
+                df = pl.read_csv(data, has_header=False, schema=raw).with_columns(
+                    # CSV cannot tell NULL from "" in these NOT NULL columns: empty is "".
+                    [pl.col(k).fill_null("") for k, v in raw.items() if v == pl.String]
+                )
+            else:
+                df = pl.DataFrame(schema=raw)
+        else:
+            cursor.execute(sql, params)
+            df = pl.DataFrame(cursor.fetchall(), schema=raw, orient="row")
     if dates:
         df = df.with_columns([pl.col(d).str.slice(0, 10).str.to_date("%Y-%m-%d") for d in dates])
     return df
