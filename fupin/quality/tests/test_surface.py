@@ -195,3 +195,18 @@ def test_income_money_is_exact(bad):
     IncomeRecord.objects.filter(household=household).update(wages=Decimal("8000.00"))
     report = check_area(VILLAGE)
     assert "Q04" not in set(report.violations["rule"].to_list())
+
+
+def test_deceased_member_still_active_is_found_on_the_database(bad, users):
+    from fupin.registry import services
+
+    household, _head = bad
+    child = household.members.get(relation="daughter")
+    services.member_leave(
+        actor=users["village"], member=child, kind="death", date=dt.date(2023, 5, 1), reason="病故"
+    )
+    assert "Q13" not in set(check_area(VILLAGE).violations["rule"].to_list())
+    Member.objects.filter(pk=child.pk).update(is_active=True)  # e.g. a bad bulk import
+    rows = check_area(VILLAGE).violations.filter(rule="Q13")
+    assert rows["member_id"].to_list() == [child.pk]
+    assert rows["a"].to_list() == ["2023-05-01"]
