@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -93,7 +94,10 @@ def finding_status(request, pk):
         )
         if done is not None:
             messages.success(request, _("The finding's status was changed."))
-            return redirect(request.POST.get("next") or "compare:finding_list")
+            target = request.POST.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = "compare:finding_list"
+            return redirect(target)
     for errors in form.errors.values():
         for e in errors:
             messages.error(request, e)
