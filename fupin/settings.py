@@ -145,6 +145,18 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
+# The progress of a web import (fupin.exchange.jobs) is written to the cache by a thread
+# of the process that took the upload and read by the page polling it. This in-memory
+# cache is enough for one process (runserver, one server process); a deployment with
+# several processes needs a shared cache here (Redis or Memcached; the database cache
+# would also need `createcachetable`).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fupin",
+    }
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 

@@ -1,0 +1,454 @@
+"""What the import and export pages run: downloads of an export, uploads, and imports in
+the background with their progress in the cache.
+
+An import of a large workbook takes longer than a request may, so the page saves the
+upload, calls `start_import`, and sends the browser to a progress page keyed by a token.
+`import_registry` creates the ExchangeRun itself, so the run's id is only known when the
+import has begun: the token (a random hex string) names the progress until then, and the
+cache entry under the token receives the run's id when the job ends.
+
+Cache entry under `progress_key(token)`:
+    {"user": id of the user who started it (nobody else may read it),
+     "phase": queued | read | validate | write | done | finished | failed,
+     "fraction": 0.0 … 1.0, "run": the run's id or None, "failed": bool}
+
+Setting `FUPIN_IMPORT_SYNC = True` runs the import inline in the request instead of in a
+thread (tests use it: a thread cannot see the test's uncommitted transaction). The cache
+must be shared by every process that serves pages: see CACHES in fupin/settings.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import shutil
+import tempfile
+import threading
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fupin.core import context
+from fupin.core.masking import MASKERS
+from fupin.exchange import layout as L
+from fupin.exchange.export import csv_paths, export_registry
+from fupin.exchange.importer import ImportResult, import_registry
+from fupin.exchange.models import ExchangeRun
+from fupin.exchange.report import write_report
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# A zip of CSV files may expand to this much, no more (a zip bomb stops here).
+MAX_UNZIPPED_BYTES = 4 * MAX_UPLOAD_BYTES
+UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".zip")
+PROGRESS_SECONDS = 24 * 3600
+ERRORS_SHOWN = 200
+
+PHASES = {
+    "queued": gettext_lazy("Waiting to start"),
+    "read": gettext_lazy("Reading the file"),
+    "validate": gettext_lazy("Checking every row"),
+    "write": gettext_lazy("Writing to the registry"),
+    "done": gettext_lazy("Writing the report"),
+    "finished": gettext_lazy("Finished"),
+    "failed": gettext_lazy("The import stopped because of an internal error."),
+}
+
+
+class UploadError(ValueError):
+    """An upload that cannot be imported (the message is for the user)."""
+
+
+def exchange_dir(name: str) -> Path:
+    path = Path(settings.VAR_DIR) / "exchange" / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ------------------------------------------------------------------ export downloads
+
+
+class TemporaryDownload(io.FileIO):
+    """A file in a temporary directory that goes away when the response closes it."""
+
+    def __init__(self, path: Path, directory: Path) -> None:
+        super().__init__(path, "rb")
+        self._directory = directory
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def export_download(
+    *, actor, area_code: str, fmt: str, template: bool, language: str
+) -> TemporaryDownload:
+    """Export an area (or an empty template) into a temporary directory: the xlsx
+    workbook, or the three CSV files in one zip. Closing the returned file removes the
+    directory. Raises OutsideArea for an area the actor may not read."""
+    directory = Path(tempfile.mkdtemp(prefix="fupin-export-"))
+    try:
+        kind = "template" if template else "registry"
+        stem = f"fupin-{kind}-{area_code}-{timezone.localdate():%Y%m%d}"
+        if fmt == "csv":
+            result = export_registry(
+                actor=actor,
+                area_code=area_code,
+                path=directory / f"{stem}.csv",
+                template=template,
+                language=language,
+            )
+            path = directory / f"{stem}.zip"
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for part in result.paths:
+                    archive.write(part, arcname=part.name)
+        else:
+            path = directory / f"{stem}.xlsx"
+            export_registry(
+                actor=actor, area_code=area_code, path=path, template=template, language=language
+            )
+        return TemporaryDownload(path, directory)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+
+# ------------------------------------------------------------------ uploads
+
+
+def check_upload(upload) -> None:
+    """Raise UploadError unless the upload is an xlsx, a CSV or a zip of CSV files
+    within the size limits."""
+    suffix = Path(upload.name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise UploadError(_("Upload an xlsx workbook, a CSV file or a zip of CSV files."))
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise UploadError(
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+    if suffix == ".zip":
+        _csv_members(upload)
+
+
+def _csv_members(upload) -> list[zipfile.ZipInfo]:
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            members = [
+                m
+                for m in archive.infolist()
+                if not m.is_dir()
+                and m.filename.lower().endswith(".csv")
+                and not Path(m.filename).name.startswith(("._", "."))
+            ]
+    except zipfile.BadZipFile as exc:
+        raise UploadError(_("The zip file cannot be opened.")) from exc
+    finally:
+        upload.seek(0)
+    if not members or len(members) > len(L.SHEETS):
+        raise UploadError(
+            _("A zip must hold one to three CSV files (households, members, yearly income).")
+        )
+    if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+        raise UploadError(_("The files in the zip are too large."))
+    return members
+
+
+def save_upload(upload) -> Path:
+    """Save an upload under VAR_DIR/exchange/uploads/<uuid><suffix> and return the path
+    to import. A zip of CSV files becomes <uuid>.households.csv, <uuid>.members.csv, …
+    and the path returned is <uuid>.csv, which the importer reads as their set."""
+    check_upload(upload)
+    uploads = exchange_dir("uploads")
+    stem = uuid.uuid4().hex
+    suffix = Path(upload.name).suffix.lower()
+    if suffix != ".zip":
+        path = uploads / f"{stem}{suffix}"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return path
+    path = uploads / f"{stem}.csv"
+    targets = csv_paths(path)
+    members = _csv_members(upload)
+    free = list(targets)
+    named: list[tuple[zipfile.ZipInfo, str]] = []
+    for m in members:  # keep a member's kind when its name says it (x.members.csv)
+        key = next((k for k in free if m.filename.lower().endswith(f".{k}.csv")), None)
+        if key is not None:
+            free.remove(key)
+        named.append((m, key or ""))
+    with zipfile.ZipFile(upload) as archive:
+        for m, key in named:
+            key = key or free.pop(0)  # the reader recognises each file by its headers
+            written = 0
+            with archive.open(m) as src, targets[key].open("wb") as out:
+                for block in iter(lambda src=src: src.read(1 << 20), b""):
+                    written += len(block)
+                    if written > MAX_UNZIPPED_BYTES:
+                        raise UploadError(_("The files in the zip are too large."))
+                    out.write(block)
+    return path
+
+
+def remove_upload(path: Path) -> None:
+    for part in [path, *csv_paths(path).values()] if path.suffix == ".csv" else [path]:
+        part.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------ background imports
+
+
+def progress_key(token: str) -> str:
+    return f"fupin:exchange:import:{token}"
+
+
+def progress_of(token: str, user) -> dict[str, Any] | None:
+    """The progress of an import started by `user`; None for anyone else's token."""
+    state = cache.get(progress_key(token))
+    if not state or state.get("user") != user.pk:
+        return None
+    return state
+
+
+def phase_label(state: dict[str, Any]) -> str:
+    return str(PHASES.get(state.get("phase", ""), state.get("phase", "")))
+
+
+def start_import(
+    *, actor, path: Path, file_name: str, mode: str, dry_run: bool, language: str
+) -> str:
+    """Start the import of a saved upload and return the token of its progress.
+
+    Runs in a (non-daemon) thread of this process, or inline when the setting
+    FUPIN_IMPORT_SYNC is true. The uploaded file is removed when the import ends."""
+    token = uuid.uuid4().hex
+    state = {"user": actor.pk, "phase": "queued", "fraction": 0.0, "run": None, "failed": False}
+    cache.set(progress_key(token), state, PROGRESS_SECONDS)
+    kwargs = {
+        "token": token,
+        "actor_id": actor.pk,
+        "path": Path(path),
+        "file_name": file_name,
+        "mode": mode,
+        "dry_run": dry_run,
+        "language": language,
+        "request_id": context.request_id.get(),
+    }
+    if getattr(settings, "FUPIN_IMPORT_SYNC", False):
+        run_import(**kwargs)
+    else:
+        thread = threading.Thread(
+            target=_thread_main, kwargs=kwargs, name=f"fupin-import-{token[:8]}", daemon=False
+        )
+        thread.start()
+    return token
+
+
+def _thread_main(**kwargs: Any) -> None:
+    try:
+        run_import(**kwargs)
+    finally:
+        connection.close()  # the thread's own connection
+
+
+def run_import(
+    *,
+    token: str,
+    actor_id: int,
+    path: Path,
+    file_name: str,
+    mode: str,
+    dry_run: bool,
+    language: str,
+    request_id: uuid.UUID | None = None,
+) -> int | None:
+    """Import, write the report, keep the first rejected rows on the run, and record the
+    progress under the token. Returns the run's id (None if no run was created)."""
+    from fupin.accounts.models import User
+
+    state: dict[str, Any] = {
+        "user": actor_id,
+        "phase": "read",
+        "fraction": 0.0,
+        "run": None,
+        "failed": False,
+    }
+
+    def progress(phase: str, fraction: float) -> None:
+        state.update(phase=phase, fraction=round(float(fraction), 3))
+        cache.set(progress_key(token), state, PROGRESS_SECONDS)
+
+    rid = context.request_id.set(request_id)  # change records point at the upload request
+    started = timezone.now()
+    try:
+        with translation.override(language):
+            actor = User.objects.select_related("area").get(pk=actor_id)
+            try:
+                result = import_registry(
+                    actor=actor,
+                    path=path,
+                    mode=mode,
+                    dry_run=dry_run,
+                    progress=progress,
+                    file_name=file_name,
+                )
+            except Exception:
+                logger.exception("import %s of %s failed", token, file_name)
+                run = _mark_failed(actor_id, file_name, started)
+                state.update(phase="failed", run=run.pk if run else None, failed=True)
+                return state["run"]
+            try:
+                finish_run(result, upload_stem=path.stem, file_name=file_name)
+            except Exception:  # the import stands; only its report is missing
+                logger.exception("report of import %s failed", result.run.pk)
+            state.update(phase="finished", fraction=1.0, run=result.run.pk)
+            return result.run.pk
+    finally:
+        cache.set(progress_key(token), state, PROGRESS_SECONDS)
+        context.request_id.reset(rid)
+        remove_upload(path)
+
+
+def _mark_failed(actor_id: int, file_name: str, started: dt.datetime) -> ExchangeRun | None:
+    run = (
+        ExchangeRun.objects.filter(
+            direction=ExchangeRun.Direction.IMPORT,
+            user_id=actor_id,
+            file_name=file_name,
+            status=ExchangeRun.Status.RUNNING,
+            started_at__gte=started,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if run is not None:
+        run.status = ExchangeRun.Status.FAILED
+        run.message = str(PHASES["failed"])
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+    return run
+
+
+def _sensitive_columns() -> set[str]:
+    """Column names (codes and headers in the active language) of masked values."""
+    return {
+        name
+        for sheet in L.SHEETS
+        for col in sheet.columns
+        if col.field in MASKERS
+        for name in (col.code, str(col.header))
+    }
+
+
+def first_errors(result: ImportResult, *, upload_stem: str, file_name: str) -> list[list]:
+    """The first rejected rows as [sheet, row, column, value, reason]. Sheet names show
+    the uploaded file's name, not the stored one; ID numbers, phones and bank accounts
+    are masked (the report keeps the full values for the people who may see them)."""
+    sensitive = _sensitive_columns()
+    original = Path(file_name).stem
+    rows = []
+    for sheet, row, column, value, reason in result.errors.head(ERRORS_SHOWN).rows():
+        sheet = (sheet or "").replace(upload_stem, original)
+        if value and column in sensitive:
+            field = next(
+                (
+                    c.field
+                    for s in L.SHEETS
+                    for c in s.columns
+                    if column in (c.code, str(c.header)) and c.field in MASKERS
+                ),
+                "id_number",
+            )
+            masked = MASKERS[field](value)
+            reason = (reason or "").replace(value, masked)  # reasons may quote the value
+            value = masked
+        rows.append([sheet, row, column, value, reason])
+    return rows
+
+
+def finish_run(result: ImportResult, *, upload_stem: str, file_name: str) -> ExchangeRun:
+    """Write the report to VAR_DIR/exchange/reports/<run id>.xlsx and keep the first
+    rejected rows in the run's summary (key "errors"; "errors_total" counts them all)."""
+    run = result.run
+    path = exchange_dir("reports") / f"{run.pk}.xlsx"
+    write_report(result, path)
+    run.report_path = str(path)
+    run.summary = {
+        **run.summary,
+        "errors": first_errors(result, upload_stem=upload_stem, file_name=file_name),
+        "errors_total": result.errors.height,
+    }
+    run.save(update_fields=["report_path", "summary"])
+    return run
+
+
+# ------------------------------------------------------------------ reading runs
+
+
+@dataclass
+class SheetRow:
+    title: str
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+def sheet_rows(run: ExchangeRun) -> list[SheetRow]:
+    """An import run's counts per sheet, in workbook order; the last row is the total."""
+    rows = []
+    total = SheetRow(_("Total"))
+    for sheet in L.SHEETS:
+        counts = run.summary.get(sheet.key) if isinstance(run.summary, dict) else None
+        if not isinstance(counts, dict):
+            continue
+        row = SheetRow(
+            str(sheet.title),
+            **{
+                k: int(counts.get(k, 0) or 0)
+                for k in ("read", "created", "updated", "unchanged", "rejected")
+            },
+        )
+        rows.append(row)
+        for k in ("read", "created", "updated", "unchanged", "rejected"):
+            setattr(total, k, getattr(total, k) + getattr(row, k))
+    return [*rows, total] if rows else []
+
+
+def export_rows(run: ExchangeRun) -> list[tuple[str, int]]:
+    rows = run.summary.get("rows", {}) if isinstance(run.summary, dict) else {}
+    return [(str(s.title), int(rows.get(s.key, 0))) for s in L.SHEETS if s.key in rows]
+
+
+def recent_runs(user, limit: int = 30) -> list[ExchangeRun]:
+    """The latest imports and exports of the user's area, with their totals."""
+    runs = list(ExchangeRun.objects.restrict(user)[:limit])
+    for run in runs:
+        if run.direction == ExchangeRun.Direction.IMPORT:
+            rows = sheet_rows(run)
+            run.total = rows[-1] if rows else None
+        else:
+            run.exported = sum(n for _title, n in export_rows(run))
+    return runs
+
+
+def report_file(run: ExchangeRun) -> Path | None:
+    if not run.report_path:
+        return None
+    path = Path(run.report_path)
+    return path if path.is_file() else None

@@ -1,0 +1,168 @@
+"""Pages of registry import and export. Thin: parse input, call jobs, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.roles import Capability
+from fupin.core.errors import OutsideArea
+from fupin.exchange import jobs
+from fupin.exchange.forms import ExportForm, ImportForm
+from fupin.exchange.models import ExchangeRun
+from fupin.web import queries
+
+
+def _require(user, capability: str) -> None:
+    if not user.can(capability):
+        raise PermissionDenied
+
+
+def _area_choices(user) -> list[tuple[str, str]]:
+    """The user's own area first, then the divisions below it (as the household list)."""
+    own = [(user.area_id, user.area.name)] if user.area_id else []
+    return own + queries.area_choices(user)
+
+
+def _index(
+    request: HttpRequest,
+    export_form: ExportForm | None = None,
+    import_form: ImportForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    context = {
+        "export_form": export_form or ExportForm(area_choices=_area_choices(user)),
+        "import_form": (import_form or ImportForm()) if user.may_edit else None,
+        "runs": jobs.recent_runs(user),
+    }
+    return render(request, "exchange/index.html", context, status=status)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _require(request.user, Capability.VIEW_REGISTRY)
+    return _index(request)
+
+
+@login_required
+@require_POST
+def export(request: HttpRequest) -> HttpResponse:
+    _require(request.user, Capability.VIEW_REGISTRY)
+    form = ExportForm(request.POST, area_choices=_area_choices(request.user))
+    if not form.is_valid():
+        return _index(request, export_form=form, status=400)
+    try:
+        download = jobs.export_download(
+            actor=request.user,
+            area_code=form.cleaned_data["area"],
+            fmt=form.cleaned_data["format"],
+            template=form.cleaned_data["template"],
+            language=request.LANGUAGE_CODE,
+        )
+    except OutsideArea:
+        raise Http404 from None
+    return FileResponse(download, as_attachment=True, filename=Path(download.name).name)
+
+
+@login_required
+@require_POST
+def import_upload(request: HttpRequest) -> HttpResponse:
+    _require(request.user, Capability.EDIT_REGISTRY)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _index(request, import_form=form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        path = jobs.save_upload(upload)
+    except jobs.UploadError as exc:
+        form.add_error("file", str(exc))
+        return _index(request, import_form=form, status=400)
+    token = jobs.start_import(
+        actor=request.user,
+        path=path,
+        file_name=upload.name,
+        mode=form.cleaned_data["mode"],
+        dry_run=form.cleaned_data["dry_run"],
+        language=request.LANGUAGE_CODE,
+    )
+    return redirect("exchange:progress", token=token)
+
+
+def _progress_state(request: HttpRequest, token: str) -> dict:
+    state = jobs.progress_of(token, request.user)
+    if state is None:
+        raise Http404
+    return state
+
+
+@login_required
+def progress(request: HttpRequest, token: str) -> HttpResponse:
+    state = _progress_state(request, token)
+    if state["run"] is not None:
+        return redirect("exchange:run_detail", pk=state["run"])
+    return render(
+        request,
+        "exchange/progress.html",
+        {"state": state, "label": jobs.phase_label(state), "token": token},
+    )
+
+
+@login_required
+def progress_json(request: HttpRequest, token: str) -> JsonResponse:
+    state = _progress_state(request, token)
+    run = state["run"]
+    return JsonResponse(
+        {
+            "phase": state["phase"],
+            "label": jobs.phase_label(state),
+            "fraction": state["fraction"],
+            "failed": state["failed"],
+            "url": reverse("exchange:run_detail", args=[run]) if run is not None else None,
+        }
+    )
+
+
+def _run_get(request: HttpRequest, pk: int) -> ExchangeRun:
+    _require(request.user, Capability.VIEW_REGISTRY)
+    return get_object_or_404(ExchangeRun.objects.restrict(request.user), pk=pk)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_get(request, pk)
+    summary = run.summary if isinstance(run.summary, dict) else {}
+    errors = summary.get("errors") or []
+    context = {
+        "run": run,
+        "sheets": jobs.sheet_rows(run),
+        "exported": jobs.export_rows(run),
+        "errors": errors,
+        "errors_total": summary.get("errors_total", len(errors)),
+        "has_report": jobs.report_file(run) is not None and _may_read_report(request, run),
+    }
+    return render(request, "exchange/run_detail.html", context)
+
+
+def _may_read_report(request: HttpRequest, run: ExchangeRun) -> bool:
+    # The report repeats the rejected rows as typed, ID numbers and all.
+    return request.user.may_reveal or (run.user_id is not None and run.user_id == request.user.pk)
+
+
+@login_required
+def run_report(request: HttpRequest, pk: int) -> FileResponse:
+    run = _run_get(request, pk)
+    path = jobs.report_file(run)
+    if path is None:
+        raise Http404
+    if not _may_read_report(request, run):
+        raise PermissionDenied
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"fupin-import-{run.pk}-report.xlsx"
+    )
