@@ -124,10 +124,12 @@ def update_frame(model, frame: pl.DataFrame, key: str = "id") -> None:
         if connection.vendor == "postgresql":
             tmp = quote(f"tmp_update_{model._meta.db_table}")
             cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
-            cursor.execute(
-                f"CREATE TEMP TABLE {tmp} (LIKE {table}) ON COMMIT DROP"  # noqa: S608
-            )
             names = ", ".join(quote(c) for c in frame.columns)
+            # The columns' types without their constraints (the frame carries only some).
+            cursor.execute(
+                f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {names} FROM {table} WITH NO DATA"
+            )
             data = frame.write_csv(include_header=False, null_value="\\N")
             with cursor.cursor.copy(
                 f"COPY {tmp} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
@@ -147,6 +149,13 @@ def update_frame(model, frame: pl.DataFrame, key: str = "id") -> None:
 
 
 def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """SQLite takes dates, datetimes (UTC) and decimals as text, as Django stores them;
+    converting in Polars spares a Python object per value."""
+    frame = frame.with_columns(
+        pl.col(name).cast(pl.String)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    )
     return frame.with_columns(
         pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
         for name, dtype in frame.schema.items()

@@ -85,8 +85,10 @@ def _income_frame(prefix: str) -> pl.DataFrame:
 def _bool_text(col: str) -> pl.Expr:
     yes, no = yes_no()
     truthy = pl.col(col).cast(pl.String).str.to_lowercase().is_in(["1", "true", "t"])
-    return pl.when(pl.col(col).is_null()).then(None).otherwise(
-        pl.when(truthy).then(pl.lit(yes)).otherwise(pl.lit(no))
+    return (
+        pl.when(pl.col(col).is_null())
+        .then(None)
+        .otherwise(pl.when(truthy).then(pl.lit(yes)).otherwise(pl.lit(no)))
     )
 
 
@@ -139,8 +141,10 @@ def registry_sheets(prefix: str, masked: bool) -> dict[str, pl.DataFrame]:
     if not incomes.is_empty():
         total = sum(pl.col(f).cast(pl.Float64) for f in L.IncomeRecord.INCOME_FIELDS)
         incomes = incomes.with_columns(
-            ((total - pl.col("production_expenses").cast(pl.Float64))
-             / pl.col("household_size").cast(pl.Float64))
+            (
+                (total - pl.col("production_expenses").cast(pl.Float64))
+                / pl.col("household_size").cast(pl.Float64)
+            )
             .round(2)
             .cast(pl.String)
             .alias("net_per_capita")

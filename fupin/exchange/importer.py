@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import context
@@ -141,9 +141,7 @@ def _parse_column(col: L.Column, text: pl.Series, today: dt.date) -> tuple[pl.Se
             bad = value.is_not_null() & ~value.str.contains(r"^\d{12}$").fill_null(False)
             reasons = pl.Series([None] * len(value), dtype=pl.String)
             if bad.any():
-                reasons = reasons.scatter(
-                    bad.arg_true(), _("A village code has 12 digits.")
-                )
+                reasons = reasons.scatter(bad.arg_true(), _("A village code has 12 digits."))
             return value, reasons
         return value, pl.Series([None] * len(value), dtype=pl.String)
     if col.kind == L.CODE:
@@ -199,9 +197,7 @@ def _parse_column(col: L.Column, text: pl.Series, today: dt.date) -> tuple[pl.Se
 
 def parse_sheet(sheet: L.Sheet, raw: RawSheet, today: dt.date) -> Parsed:
     text = raw.frame.with_columns(P.normalised(c) for c in sheet.codes)
-    present = {
-        c for c in sheet.codes if raw.frame is not None and raw.frame[c].is_not_null().any()
-    }
+    present = {c for c in sheet.codes if raw.frame is not None and raw.frame[c].is_not_null().any()}
     values: dict[str, pl.Series] = {}
     reasons: dict[str, pl.Series] = {}
     for col in sheet.columns:
@@ -210,12 +206,8 @@ def parse_sheet(sheet: L.Sheet, raw: RawSheet, today: dt.date) -> Parsed:
         value, reason = _parse_column(col, text[col.code], today)
         if col.required:
             missing = text[col.code].is_null()
-            reason = pl.Series(
-                [r if not m else _("Required.") for r, m in zip(reason, missing, strict=True)]
-                if missing.any()
-                else reason,
-                dtype=pl.String,
-            )
+            if missing.any():
+                reason = reason.zip_with(~missing, pl.Series([_("Required.")] * len(reason)))
         values[col.code] = value.alias(col.code)
         reasons[col.code] = reason
     frame = pl.DataFrame(list(values.values())).with_columns(
@@ -242,15 +234,20 @@ def household_rules(p: Parsed) -> None:
     p.reject(
         dup,
         "household_number",
-        pl.Series([_("Household listed twice; first at row %(row)s.") % {"row": r}
-                   for r in dup_first]),
+        f.select(
+            P.message(
+                _("Household listed twice; first at row %(row)s."),
+                row=pl.col("_row").min().over("household_number"),
+            )
+        ).to_series(),
     )
     f = p.frame
     others = f["other_causes"]
     p.reject(others.list.len() > 2, "other_causes", _("At most two other causes."))
     p.reject(
-        f.select(pl.col("other_causes").list.contains(pl.col("main_cause")).fill_null(False))
-        .to_series(),
+        f.select(
+            pl.col("other_causes").list.contains(pl.col("main_cause")).fill_null(False)
+        ).to_series(),
         "other_causes",
         _("The main cause cannot also be another cause."),
     )
@@ -279,8 +276,10 @@ def household_rules(p: Parsed) -> None:
         _("A monitoring object needs its monitoring type."),
     )
     p.reject(
-        (mtype.is_not_null() & ~status.is_in([c.HouseholdStatus.MONITORED,
-                                              c.HouseholdStatus.EXITED])).fill_null(False),
+        (
+            mtype.is_not_null()
+            & ~status.is_in([c.HouseholdStatus.MONITORED, c.HouseholdStatus.EXITED])
+        ).fill_null(False),
         "monitoring_type",
         _("Only exited households and monitoring objects have a monitoring type."),
     )
@@ -299,37 +298,45 @@ def member_rules(p: Parsed, today: dt.date) -> None:
     p.reject(
         dup,
         "id_number",
-        pl.Series([_("This person is listed twice; first at row %(row)s.") % {"row": r}
-                   for r in dup_first]),
+        f.select(
+            P.message(
+                _("This person is listed twice; first at row %(row)s."),
+                row=pl.col("_row").min().over("id_number"),
+            )
+        ).to_series(),
     )
     f = p.frame
     # Sex and birth date default to what the ID number says, and must agree with it.
-    id_sex = (
-        f["id_number"].str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1
-    ).replace_strict({True: "M", False: "F"}, default=None, return_dtype=pl.String)
+    id_sex = (f["id_number"].str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1).replace_strict(
+        {True: "M", False: "F"}, default=None, return_dtype=pl.String
+    )
     id_birth = f["id_number"].str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     p.reject(
         (f["sex"].is_not_null() & id_sex.is_not_null() & (f["sex"] != id_sex)).fill_null(False),
         "sex",
-        pl.Series([
-            _("The ID number says this person is %(sex)s.")
-            % {"sex": _("male") if s == "M" else _("female")}
-            for s in id_sex
-        ], dtype=pl.String),
+        pl.DataFrame({"s": id_sex})
+        .select(
+            P.message(
+                _("The ID number says this person is %(sex)s."),
+                sex=pl.col("s").replace_strict({"M": _("male"), "F": _("female")}, default=""),
+            )
+        )
+        .to_series(),
     )
     p.reject(
-        (f["birth_date"].is_not_null() & id_birth.is_not_null()
-         & (f["birth_date"] != id_birth)).fill_null(False),
+        (
+            f["birth_date"].is_not_null() & id_birth.is_not_null() & (f["birth_date"] != id_birth)
+        ).fill_null(False),
         "birth_date",
-        pl.Series([
-            _("The ID number says this person was born on %(date)s.")
-            % {"date": d.isoformat() if d else ""}
-            for d in id_birth
-        ], dtype=pl.String),
+        pl.DataFrame({"d": id_birth})
+        .select(
+            P.message(_("The ID number says this person was born on %(date)s."), date=pl.col("d"))
+        )
+        .to_series(),
     )
     p.frame = p.frame.with_columns(
-        sex=pl.coalesce(pl.col("sex"), id_sex), birth_date=pl.coalesce(pl.col("birth_date"),
-                                                                       id_birth)
+        sex=pl.coalesce(pl.col("sex"), id_sex),
+        birth_date=pl.coalesce(pl.col("birth_date"), id_birth),
     )
     f = p.frame
     p.reject(
@@ -356,9 +363,7 @@ def member_rules(p: Parsed, today: dt.date) -> None:
         _("Migrant work place and months are filled in together or not at all."),
     )
     heads = f.select(
-        ((pl.col("relation") == c.Relation.HEAD) & pl.col("_ok")).cum_sum().over(
-            "household_number"
-        )
+        ((pl.col("relation") == c.Relation.HEAD) & pl.col("_ok")).cum_sum().over("household_number")
     ).to_series()
     p.reject(
         ((f["relation"] == c.Relation.HEAD) & (heads > 1)).fill_null(False),
@@ -374,8 +379,12 @@ def income_rules(p: Parsed) -> None:
     p.reject(
         dup,
         "year",
-        pl.Series([_("This year is listed twice for the household; first at row %(row)s.")
-                   % {"row": r} for r in first]),
+        f.select(
+            P.message(
+                _("This year is listed twice for the household; first at row %(row)s."),
+                row=pl.col("_row").min().over(["household_number", "year"]),
+            )
+        ).to_series(),
     )
 
 
@@ -392,11 +401,13 @@ def size_rule(h: Parsed | None, m: Parsed | None) -> None:
         h.reject(
             bad,
             "household_size",
-            pl.Series([
-                _("The household has %(size)s people but the members sheet lists %(n)s.")
-                % {"size": s, "n": n}
-                for s, n in zip(joined["household_size"], joined["n"], strict=True)
-            ], dtype=pl.String),
+            joined.select(
+                P.message(
+                    _("The household has %(size)s people but the members sheet lists %(n)s."),
+                    size=pl.col("household_size"),
+                    n=pl.col("n"),
+                )
+            ).to_series(),
         )
 
 
@@ -404,9 +415,11 @@ def cascade(h: Parsed | None, m: Parsed | None, i: Parsed | None) -> None:
     """Members and incomes of a rejected household are rejected with it."""
     if h is None:
         return
-    rejected = h.frame.filter(~pl.col("_ok")).select(
-        "household_number", pl.col("_row").alias("_hrow")
-    ).unique("household_number", keep="first")
+    rejected = (
+        h.frame.filter(~pl.col("_ok"))
+        .select("household_number", pl.col("_row").alias("_hrow"))
+        .unique("household_number", keep="first")
+    )
     for child in (m, i):
         if child is None or rejected.is_empty():
             continue
@@ -415,11 +428,12 @@ def cascade(h: Parsed | None, m: Parsed | None, i: Parsed | None) -> None:
         child.reject(
             mask,
             "household_number",
-            pl.Series([
-                _("Its household (row %(row)s of the households sheet) was rejected.")
-                % {"row": r}
-                for r in joined["_hrow"]
-            ], dtype=pl.String),
+            joined.select(
+                P.message(
+                    _("Its household (row %(row)s of the households sheet) was rejected."),
+                    row=pl.col("_hrow"),
+                )
+            ).to_series(),
         )
 
 
@@ -431,7 +445,7 @@ def _temp_keys(name: str, column: str, values: pl.Series) -> str:
     table = quote(name)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE TEMP TABLE {table} ({quote(column)} varchar(20) PRIMARY KEY)")
+        cursor.execute(f"CREATE TEMP TABLE {table} ({quote(column)} text PRIMARY KEY)")
     write_temp = pl.DataFrame({column: values.drop_nulls().unique()})
     _write_temp(name, write_temp)
     return table
@@ -490,9 +504,7 @@ def _changes(frame: pl.DataFrame, fields: list[str], old_suffix: str | None) -> 
         new = _json_text(frame, f)
         if old_suffix is None:
             parts.append(
-                pl.when(pl.col(f).is_not_null()).then(
-                    pl.format('"{}":[null,{}]', pl.lit(f), new)
-                )
+                pl.when(pl.col(f).is_not_null()).then(pl.format('"{}":[null,{}]', pl.lit(f), new))
             )
         else:
             old = _json_text(frame, f + old_suffix)
@@ -567,8 +579,9 @@ def _db_types(model) -> dict[str, pl.DataType]:
             out[f.attname] = pl.Datetime("us", "UTC")
         elif isinstance(f, m.DateField):
             out[f.attname] = pl.Date
-        elif isinstance(f, (m.IntegerField, m.AutoField)) or (f.is_relation and f.attname in (
-            "household_id",)):
+        elif isinstance(f, (m.IntegerField, m.AutoField)) or (
+            f.is_relation and f.attname in ("household_id",)
+        ):
             out[f.attname] = pl.Int64
         elif isinstance(f, m.JSONField):
             out[f.attname] = pl.List(pl.String)
@@ -587,16 +600,20 @@ def _read_model(model, sql: str, params) -> pl.DataFrame:
         if not f.null and f.get_internal_type() in ("CharField", "TextField")
     }
     exprs = []
-    for name, dtype in frame.schema.items():
+    for name in frame.columns:
         want = types.get(name)
         if want is None:
             exprs.append(pl.col(name).cast(pl.String))
         elif want == pl.Boolean:
             exprs.append(
-                pl.col(name).cast(pl.String).str.to_lowercase()
-                .replace_strict({"t": True, "true": True, "1": True, "f": False,
-                                 "false": False, "0": False}, default=None,
-                                return_dtype=pl.Boolean)
+                pl.col(name)
+                .cast(pl.String)
+                .str.to_lowercase()
+                .replace_strict(
+                    {"t": True, "true": True, "1": True, "f": False, "false": False, "0": False},
+                    default=None,
+                    return_dtype=pl.Boolean,
+                )
             )
         elif isinstance(want, pl.Decimal):
             exprs.append(pl.col(name).cast(pl.String).cast(pl.Float64).round(2).cast(want))
@@ -711,15 +728,28 @@ def import_registry(
     counts = {s.key: SheetCounts() for s in L.SHEETS}
     empty_errors = pl.DataFrame(schema=ERROR_SCHEMA)
     if prefix is None or not getattr(actor, "may_edit", False):
-        return _finish(run, counts, empty_errors, {}, ExchangeRun.Status.REFUSED,
-                       _("You may not import into the registry."), started)
+        return _finish(
+            run,
+            counts,
+            empty_errors,
+            {},
+            ExchangeRun.Status.REFUSED,
+            _("You may not import into the registry."),
+            started,
+        )
     report("read", 0.0)
     try:
         raw = read_workbook(path)
     except WorkbookError as exc:
-        return _finish(run, counts, empty_errors, {}, ExchangeRun.Status.FAILED,
-                       _("The file cannot be read as a registration workbook: %(reason)s")
-                       % {"reason": exc}, started)
+        return _finish(
+            run,
+            counts,
+            empty_errors,
+            {},
+            ExchangeRun.Status.FAILED,
+            _("The file cannot be read as a registration workbook: %(reason)s") % {"reason": exc},
+            started,
+        )
     raw = _fix_excel_numbers(raw, path)
     today = today or dt.date.today()
     report("validate", 0.1)
@@ -768,8 +798,11 @@ def import_registry(
     for key, p in parsed.items():
         counts[key].rejected = p.frame.filter(~pl.col("_ok")).height
     rejected_rows = {
-        key: p.raw.join(p.frame.filter(~pl.col("_ok")).select("_row", "_sheet"),
-                        on=["_row", "_sheet"], how="semi")
+        key: p.raw.join(
+            p.frame.filter(~pl.col("_ok")).select("_row", "_sheet"),
+            on=["_row", "_sheet"],
+            how="semi",
+        )
         for key, p in parsed.items()
     }
     report("done", 1.0)
@@ -800,22 +833,26 @@ def _fix_excel_numbers(raw: dict[str, RawSheet], path: Path) -> dict[str, RawShe
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
-    numeric: set[tuple[str, int]] = set()
+    numeric: dict[tuple[str, int], float] = {}
     for name in members.names:
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         for r, row in enumerate(rows, start=1):
             for value in row:
-                if isinstance(value, float) and value >= 1e14:
-                    numeric.add((name, r))
+                if (
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and (value >= 1e14)
+                ):
+                    numeric[(name, r)] = float(value)
     if numeric:
-        flags = pl.Series(
-            [(s, r) in numeric for s, r in zip(members.frame["_sheet"], members.frame["_row"],
-                                                strict=True)]
-        )
+        # Show the number as Excel shows it (4.31129197208112E+17): the ID parser then
+        # explains that Excel has lost its last digits.
+        shown = [
+            repr(numeric[(s, r)]).upper() if (s, r) in numeric else None
+            for s, r in zip(members.frame["_sheet"], members.frame["_row"], strict=True)
+        ]
         members.frame = members.frame.with_columns(
-            id_number=pl.when(flags).then(
-                pl.format("{}E+17", pl.col("id_number").str.slice(0, 16))
-            ).otherwise(pl.col("id_number"))
+            id_number=pl.coalesce(pl.Series(shown, dtype=pl.String), pl.col("id_number"))
         )
     return raw
 
@@ -854,9 +891,11 @@ def _villages_in_scope(prefix: str) -> set[str]:
 def _database_checks(state: _State) -> None:
     """Scope, existing households and people, inside the import's transaction."""
     h, m, i = (state.parsed.get(k) for k in ("households", "members", "incomes"))
-    numbers = pl.concat(
-        [p.frame["household_number"] for p in (h, m, i) if p is not None]
-    ).drop_nulls().unique()
+    numbers = (
+        pl.concat([p.frame["household_number"] for p in (h, m, i) if p is not None])
+        .drop_nulls()
+        .unique()
+    )
     _temp_keys("tmp_import_numbers", "number", numbers)
     existing = _read_model(
         Household,
@@ -880,9 +919,11 @@ def _database_checks(state: _State) -> None:
         from fupin.geo.models import Division
 
         unknown = set(f["village_code"].drop_nulls().unique().to_list()) - villages
-        known_elsewhere = set(
-            Division.objects.filter(code__in=list(unknown)).values_list("code", flat=True)
-        ) if unknown else set()
+        known_elsewhere = (
+            set(Division.objects.filter(code__in=list(unknown)).values_list("code", flat=True))
+            if unknown
+            else set()
+        )
         h.reject(
             f["village_code"].is_in(list(known_elsewhere)),
             "village_code",
@@ -898,7 +939,9 @@ def _database_checks(state: _State) -> None:
     )
     known = file_households | set(in_scope["number"].to_list())
     rejected_in_file = (
-        set(h.frame.filter(~pl.col("_ok"))["household_number"].to_list()) if h is not None else set()
+        set(h.frame.filter(~pl.col("_ok"))["household_number"].to_list())
+        if h is not None
+        else set()
     )
     for child in (m, i):
         if child is None:
@@ -930,18 +973,21 @@ def _database_checks(state: _State) -> None:
             on="id_number",
             how="left",
         )
-        elsewhere = (
-            joined["db_number"].is_not_null()
-            & (joined["db_number"] != joined["household_number"])
+        elsewhere = joined["db_number"].is_not_null() & (
+            joined["db_number"] != joined["household_number"]
         )
-        covered = joined["db_village"].is_between(*map(pl.lit, code_range(state.prefix))).fill_null(False)
+        covered = (
+            joined["db_village"].is_between(*map(pl.lit, code_range(state.prefix))).fill_null(False)
+        )
         m.reject(
             (elsewhere & covered).fill_null(False),
             "id_number",
-            pl.Series([
-                _("This person is already a member of household %(number)s.") % {"number": n}
-                for n in joined["db_number"]
-            ], dtype=pl.String),
+            joined.select(
+                P.message(
+                    _("This person is already a member of household %(number)s."),
+                    number=pl.col("db_number"),
+                )
+            ).to_series(),
         )
         m.reject(
             (elsewhere & ~covered).fill_null(False),
@@ -981,8 +1027,10 @@ def _split(
     joined = new.join(old, on=keys, how="left")
     exists = joined["id"].is_not_null() if "id" in joined.columns else None
     if exists is None or not exists.any():
-        return joined.drop([c for c in joined.columns if c.endswith("__old")]), joined.clear(), (
-            joined.clear()
+        return (
+            joined.drop([c for c in joined.columns if c.endswith("__old")]),
+            joined.clear(),
+            (joined.clear()),
         )
     created = joined.filter(~exists).drop(
         [c for c in joined.columns if c.endswith("__old")] + carried
@@ -991,11 +1039,8 @@ def _split(
         pl.col(f + "__old").alias(f) for f in fields if f not in present and f not in keys
     )
     compared = [f for f in fields if f not in keys]
-    differs = pl.any_horizontal(_json_text(stored, f) != _json_text(stored, f + "__old")
-                                for f in compared)
-    changed = stored.filter(differs).with_columns(
-        pl.lit(timezone.now()).alias("updated_at")
-    )
+    differs = pl.any_horizontal(pl.col(f).ne_missing(pl.col(f + "__old")) for f in compared)
+    changed = stored.filter(differs).with_columns(pl.lit(timezone.now()).alias("updated_at"))
     same = stored.filter(~differs)
     return created, changed, same
 
@@ -1065,13 +1110,21 @@ def _write_sheet(
     )
     full = _full(created, model)
     write_frame(model, _db_ready(full, model))
-    ctx.record(full, model, ChangeAction.CREATE, snap, _changes(full, snap, None), repr_expr,
-               area, related)
+    ctx.record(
+        full, model, ChangeAction.CREATE, snap, _changes(full, snap, None), repr_expr, area, related
+    )
     if not changed.is_empty():
         update_frame(model, _db_ready(changed, model, ["id", *fields, "updated_at"]))
-        ctx.record(changed, model, ChangeAction.UPDATE, snap,
-                   _changes(changed, [f for f in fields if f not in keys], "__old"), repr_expr,
-                   area, related)
+        ctx.record(
+            changed,
+            model,
+            ChangeAction.UPDATE,
+            snap,
+            _changes(changed, [f for f in fields if f not in keys], "__old"),
+            repr_expr,
+            area,
+            related,
+        )
     return full
 
 
@@ -1080,23 +1133,38 @@ def _write(state: _State, report: Progress) -> None:
     h, m, i = (state.parsed.get(k) for k in ("households", "members", "incomes"))
     now = pl.lit(state.now)
     stored = state.existing_households
-    lookup = stored.select("number", pl.col("id").alias("household_id"),
-                           pl.col("village_id").alias("area"))
+    lookup = stored.select(
+        "number", pl.col("id").alias("household_id"), pl.col("village_id").alias("area")
+    )
     if h is not None:
         fields = _fields(L.HOUSEHOLDS)
         new = _file_values(h, Household, {})
         created = _write_sheet(
-            state, ctx, "households", Household, new, stored, ["number"], fields,
-            {"created_at": now, "updated_at": now}, pl.col("number"), pl.col("village_id"), None,
+            state,
+            ctx,
+            "households",
+            Household,
+            new,
+            stored,
+            ["number"],
+            fields,
+            {"created_at": now, "updated_at": now},
+            pl.col("number"),
+            pl.col("village_id"),
+            None,
         )
-        lookup = pl.concat([
-            lookup.join(new.select("number", pl.col("village_id").alias("new_area")),
-                        on="number", how="left")
-            .select("number", "household_id",
-                    pl.coalesce("new_area", "area").alias("area")),
-            created.select("number", pl.col("id").alias("household_id"),
-                           pl.col("village_id").alias("area")),
-        ])
+        lookup = pl.concat(
+            [
+                lookup.join(
+                    new.select("number", pl.col("village_id").alias("new_area")),
+                    on="number",
+                    how="left",
+                ).select("number", "household_id", pl.coalesce("new_area", "area").alias("area")),
+                created.select(
+                    "number", pl.col("id").alias("household_id"), pl.col("village_id").alias("area")
+                ),
+            ]
+        )
     report("write", 0.5)
     if state.pause:
         # For the interruption test: households are written, members not yet.
@@ -1111,11 +1179,23 @@ def _write(state: _State, report: Progress) -> None:
             lookup, on="household_number", how="inner"
         )
         _write_sheet(
-            state, ctx, "members", Member, new, state.existing_members,
-            ["id_number", "household_id"], fields,
-            {"is_active": pl.lit(True), "left_on": pl.lit(None, dtype=pl.Date),
-             "created_at": now, "updated_at": now},
-            pl.col("name"), pl.col("area"), pl.col("household_id"),
+            state,
+            ctx,
+            "members",
+            Member,
+            new,
+            state.existing_members,
+            ["id_number", "household_id"],
+            fields,
+            {
+                "is_active": pl.lit(True),
+                "left_on": pl.lit(None, dtype=pl.Date),
+                "created_at": now,
+                "updated_at": now,
+            },
+            pl.col("name"),
+            pl.col("area"),
+            pl.col("household_id"),
         )
     report("write", 0.7)
     if i is not None:
@@ -1124,9 +1204,17 @@ def _write(state: _State, report: Progress) -> None:
             lookup, on="household_number", how="inner"
         )
         _write_sheet(
-            state, ctx, "incomes", IncomeRecord, new, state.existing_incomes,
-            ["household_id", "year"], fields, {"updated_at": now},
-            pl.format("{}/{}", pl.col("household_id"), pl.col("year")), pl.col("area"),
+            state,
+            ctx,
+            "incomes",
+            IncomeRecord,
+            new,
+            state.existing_incomes,
+            ["household_id", "year"],
+            fields,
+            {"updated_at": now},
+            pl.format("{}/{}", pl.col("household_id"), pl.col("year")),
+            pl.col("area"),
             pl.col("household_id"),
         )
     report("write", 0.85)
@@ -1135,8 +1223,9 @@ def _write(state: _State, report: Progress) -> None:
         records = records.with_columns(
             pl.Series("id", reserve_ids(ChangeRecord, records.height), dtype=pl.Int64)
         )
-        write_frame(ChangeRecord, records.select(["id", *[c for c in records.columns
-                                                          if c != "id"]]))
+        write_frame(
+            ChangeRecord, records.select(["id", *[c for c in records.columns if c != "id"]])
+        )
 
 
 def summary_lines(result: ImportResult) -> list[str]:
@@ -1146,8 +1235,10 @@ def summary_lines(result: ImportResult) -> list[str]:
         if not n.read and key not in result.rejected_rows:
             continue
         lines.append(
-            _("%(sheet)s: %(read)s rows read, %(created)s created, %(updated)s updated, "
-              "%(unchanged)s unchanged, %(rejected)s rejected")
+            _(
+                "%(sheet)s: %(read)s rows read, %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(rejected)s rejected"
+            )
             % {"sheet": titles[key], **vars(n)}
         )
     return lines

@@ -79,7 +79,7 @@ HOUSEHOLD_NUMBER = Column(
 
 HOUSEHOLDS = Sheet(
     "households",
-    _("Households"),
+    _("Household information"),
     Household,
     (
         HOUSEHOLD_NUMBER,
@@ -127,7 +127,7 @@ HOUSEHOLDS = Sheet(
 
 MEMBERS = Sheet(
     "members",
-    _("Members"),
+    _("Member information"),
     Member,
     (
         HOUSEHOLD_NUMBER,
@@ -153,7 +153,7 @@ MEMBERS = Sheet(
 
 INCOMES = Sheet(
     "incomes",
-    _("Yearly income"),
+    _("Yearly income information"),
     IncomeRecord,
     (
         HOUSEHOLD_NUMBER,

@@ -160,10 +160,25 @@ def id_number_ok(text: pl.Expr, today: dt.date) -> pl.Expr:
 def id_number_reason(value: str | None, today: dt.date) -> str:
     try:
         idnumber.parse(value, today=today)
-    except Exception as exc:  # noqa: BLE001 - IdNumberInvalid carries the worded reason
+    except Exception as exc:
         return str(getattr(exc, "message", exc))
     return ""
 
 
 def is_code_column(col: L.Column) -> bool:
     return col.kind in (L.CODE, L.CODES)
+
+
+def message(template: str, **values: pl.Expr) -> pl.Expr:
+    """A translated message with %(name)s placeholders filled per row, vectorised: the
+    template is translated once, not once a row."""
+    import re as _re
+
+    parts: list[pl.Expr] = []
+    pos = 0
+    for match in _re.finditer(r"%\((\w+)\)s", template):
+        parts.append(pl.lit(template[pos : match.start()]))
+        parts.append(values[match.group(1)].cast(pl.String).fill_null(""))
+        pos = match.end()
+    parts.append(pl.lit(template[pos:]))
+    return pl.concat_str(parts)

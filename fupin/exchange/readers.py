@@ -37,7 +37,6 @@ def clean_text(value: str) -> str:
 def to_simplified(text: str) -> str:
     if text.isascii():
         return text
-    import opencc
 
     return _converter().convert(text)
 
@@ -114,8 +113,9 @@ def _to_frame(
     height = n - header_row - 1
     frame = pl.DataFrame(data) if data else pl.DataFrame({"_": [None] * max(height, 0)})
     frame = frame.with_columns(
-        pl.int_range(first + header_row + 1, first + header_row + 1 + height, dtype=pl.Int64)
-        .alias("_row")
+        pl.int_range(first + header_row + 1, first + header_row + 1 + height, dtype=pl.Int64).alias(
+            "_row"
+        )
     )
     # Skip the `#code` row, if any, and rows that are entirely empty.
     value_cols = [c for c in frame.columns if c in sheet.codes]
@@ -137,7 +137,7 @@ def _to_frame(
 def _best_kind(rows: list[list[str | None]]) -> tuple[str | None, int, dict[int, str]]:
     best: tuple[str | None, int, dict[int, str], int] = (None, -1, {}, 0)
     for sheet in L.SHEETS:
-        r, mapping, n = _match_header(rows, sheet.key)
+        r, mapping, _n = _match_header(rows, sheet.key)
         # A sheet kind is recognised by columns only it has (members: id_number, …).
         own = [c for c in mapping.values() if c != "household_number"]
         if len(own) > best[3]:
@@ -159,7 +159,7 @@ def read_xlsx(path: Path) -> dict[str, RawSheet]:
 
     try:
         reader = fastexcel.read_excel(str(path))
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets one clear error
+    except Exception as exc:
         raise WorkbookError(str(exc)) from exc
     parts: dict[str, RawSheet] = {}
     for name in reader.sheet_names:
@@ -192,7 +192,7 @@ def read_csv(path: Path) -> dict[str, RawSheet]:
                 encoding="utf8-lossy",
                 truncate_ragged_lines=True,
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise WorkbookError(str(exc)) from exc
         if frame.height == 0:
             continue

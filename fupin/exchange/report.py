@@ -42,17 +42,16 @@ def write_report(result: ImportResult, path: Path) -> Path:
                 ws.write_number(i, j, value)
             else:
                 ws.write_string(i, j, str(value))
-    reasons = (
-        result.errors.group_by(["sheet", "row"], maintain_order=True)
-        .agg(pl.concat_str([pl.col("column"), pl.col("reason")], separator=": ")
-             .str.join("; ").alias("_reasons"))
+    reasons = result.errors.group_by(["sheet", "row"], maintain_order=True).agg(
+        pl.concat_str([pl.col("column"), pl.col("reason")], separator=": ")
+        .str.join("; ")
+        .alias("_reasons")
     )
     for key, rows in result.rejected_rows.items():
         if rows.is_empty():
             continue
         sheet = L.SHEETS_BY_KEY[key]
-        rows = rows.join(reasons, left_on=["_sheet", "_row"], right_on=["sheet", "row"],
-                         how="left")
+        rows = rows.join(reasons, left_on=["_sheet", "_row"], right_on=["sheet", "row"], how="left")
         ws = book.add_worksheet(str(sheet.title))
         for j, col in enumerate(sheet.columns):
             ws.set_column(j, j, col.width)
@@ -61,8 +60,9 @@ def write_report(result: ImportResult, path: Path) -> Path:
         ws.write_string(0, n, _("Original row"), head)
         ws.write_string(0, n + 1, _("Reasons"), head)
         ws.set_column(n + 1, n + 1, 80)
-        for i, row in enumerate(rows.select([*sheet.codes, "_row", "_reasons"]).iter_rows(),
-                                start=1):
+        for i, row in enumerate(
+            rows.select([*sheet.codes, "_row", "_reasons"]).iter_rows(), start=1
+        ):
             for j, value in enumerate(row):
                 if value is None:
                     continue

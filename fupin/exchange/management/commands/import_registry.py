@@ -48,7 +48,10 @@ class Command(BaseCommand):
             last[0] = phase
 
         result = import_registry(
-            actor=user, path=path, mode=MODES[opts["mode"]], dry_run=opts["dry_run"],
+            actor=user,
+            path=path,
+            mode=MODES[opts["mode"]],
+            dry_run=opts["dry_run"],
             progress=progress,
         )
         for line in summary_lines(result):
@@ -59,8 +62,9 @@ class Command(BaseCommand):
         for sheet, row, column, value, reason in shown.iter_rows():
             self.stdout.write(f"  {sheet} {_('row')} {row} [{column}] {value or ''}: {reason}")
         if result.errors.height > shown.height:
-            self.stdout.write(_("  … %(n)s more in the report") % {
-                "n": result.errors.height - shown.height})
+            self.stdout.write(
+                _("  … %(n)s more in the report") % {"n": result.errors.height - shown.height}
+            )
         if opts["report"]:
             write_report(result, Path(opts["report"]))
             result.run.report_path = str(Path(opts["report"]).resolve())
@@ -68,8 +72,11 @@ class Command(BaseCommand):
             self.stdout.write(_("Report: %(path)s") % {"path": opts["report"]})
         self.stdout.write(
             _("%(status)s in %(seconds).1f s (import #%(id)s)")
-            % {"status": result.run.get_status_display(), "seconds": result.seconds,
-               "id": result.run.pk}
+            % {
+                "status": result.run.get_status_display(),
+                "seconds": result.seconds,
+                "id": result.run.pk,
+            }
         )
         if result.run.status in (ExchangeRun.Status.REFUSED, ExchangeRun.Status.FAILED):
             sys.exit(2)
