@@ -695,8 +695,32 @@ class _State:
     existing_incomes: pl.DataFrame | None = None
 
 
-def import_registry(
+def import_registry(**kwargs) -> ImportResult:
+    """Validate and import a registration workbook as `actor` (see `_import`). If anything
+    unexpected goes wrong, the transaction is rolled back and the run is marked failed
+    before the error propagates, so no run stays "running" for ever."""
+    runs: list[ExchangeRun] = []
+    on_run = kwargs.pop("on_run", None)
+
+    def created(run: ExchangeRun) -> None:
+        runs.append(run)
+        if on_run is not None:
+            on_run(run)
+
+    try:
+        return _import(on_run=created, **kwargs)
+    except Exception as exc:
+        for run in runs:
+            run.status = ExchangeRun.Status.FAILED
+            run.message = f"{type(exc).__name__}: {exc}"[:2000]
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "message", "finished_at"])
+        raise
+
+
+def _import(
     *,
+    on_run: Callable[[ExchangeRun], None],
     actor,
     path: Path | str,
     mode: str = ExchangeRun.Mode.UPSERT,
@@ -725,6 +749,7 @@ def import_registry(
         mode=mode,
         dry_run=dry_run,
     )
+    on_run(run)
     counts = {s.key: SheetCounts() for s in L.SHEETS}
     empty_errors = pl.DataFrame(schema=ERROR_SCHEMA)
     if prefix is None or not getattr(actor, "may_edit", False):
@@ -777,6 +802,12 @@ def import_registry(
     status = ExchangeRun.Status.DONE
     message = ""
     written = False
+    if connection.vendor == "sqlite":
+        # A million index entries do not fit SQLite's default 2 MB page cache; with
+        # 256 MB the index B-trees stay in memory while the import writes them.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -262144")
+            cursor.execute("PRAGMA temp_store = MEMORY")
     try:
         with transaction.atomic():
             _database_checks(state)

@@ -78,8 +78,12 @@ def fupin(url: str, *args: str, **extra) -> subprocess.Popen:
 
 def counts(url: str) -> list[int]:
     out = subprocess.run(
-        [sys.executable, "-c", COUNT], cwd=ROOT, env=_env(url), capture_output=True,
-        text=True, check=True,
+        [sys.executable, "-c", COUNT],
+        cwd=ROOT,
+        env=_env(url),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout)
 
@@ -89,8 +93,11 @@ def book(tmp_path: Path, name: str, households: int, address: str = "") -> Path:
     for k in range(households):
         number = f"{REAL_VILLAGE}{k + 1:04d}"
         day = f"{k % 12 + 1:02d}{k // 12 + 1:02d}"
-        hh.append(good_household(number, village_code=REAL_VILLAGE,
-                                 **({"address": address} if address else {})))
+        hh.append(
+            good_household(
+                number, village_code=REAL_VILLAGE, **({"address": address} if address else {})
+            )
+        )
         mm.append(good_member(number, id_number=make_id(birth="1970" + day, seq="211")))
         mm.append(second_member(number, id_number=make_id(birth="1972" + day, seq="222")))
         ii.append(good_income(number))
@@ -99,8 +106,10 @@ def book(tmp_path: Path, name: str, households: int, address: str = "") -> Path:
 
 def test_killed_import_leaves_the_database_as_before_or_after(database, tmp_path):
     url = database
-    for args in (("migrate", "--no-input", "-v0"),
-                 ("load_divisions", str(ROOT / "fupin/geo/data/divisions_4311.csv"))):
+    for args in (
+        ("migrate", "--no-input", "-v0"),
+        ("load_divisions", str(ROOT / "fupin/geo/data/divisions_4311.csv")),
+    ):
         p = fupin(url, *args)
         assert p.wait(timeout=300) == 0, p.stderr.read()
     first = book(tmp_path, "first.csv", 60)
@@ -109,8 +118,13 @@ def test_killed_import_leaves_the_database_as_before_or_after(database, tmp_path
 
     # 1. Killed in the middle of its write: households written, members not yet.
     marker = tmp_path / "paused"
-    p = fupin(url, "import-registry", str(first), FUPIN_IMPORT_PAUSE="60",
-              FUPIN_IMPORT_PAUSE_MARKER=str(marker))
+    p = fupin(
+        url,
+        "import-registry",
+        str(first),
+        FUPIN_IMPORT_PAUSE="60",
+        FUPIN_IMPORT_PAUSE_MARKER=str(marker),
+    )
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert p.poll() is None, p.stderr.read()
@@ -136,7 +150,7 @@ def test_killed_import_leaves_the_database_as_before_or_after(database, tmp_path
         p.send_signal(signal.SIGKILL)
         p.wait()
         now = counts(url)
-        assert now in (after, after[:3] + [after[3] + 60]), now
+        assert now in (after, [*after[:3], after[3] + 60]), now
         outcomes.add(now[3])
         after = now
     # Whatever happened, one more full run brings the file in, once.

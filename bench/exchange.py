@@ -1,0 +1,202 @@
+"""Import benchmark: export a demo registry with `export-registry`, import it into an
+empty database with `import-registry` (every check on, history written), and compare
+with a baseline that creates the same rows one Django `save()` at a time.
+
+    .venv/bin/python bench/exchange.py --source URL [--format csv|xlsx] [--target sqlite|postgres]
+                                       [--baseline 20000] [--area 4311]
+
+--source  a database holding the demo (e.g. postgres://postgres@127.0.0.1:5432/fupin_bench
+          after `bench/registry.py --people 1000000`, or a SQLite file URL)
+--target  where to import: a fresh SQLite file in bench/out, or a fresh PostgreSQL
+          database fupin_bench_import (dropped and created)
+
+Prints the export time, the import time, member rows/s against the bar of 50,000, peak
+memory, and the baseline's rows/s on a sample of --baseline members with the ratio.
+Every step runs as its own `fupin` process, as a user would run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BAR = 50_000
+PG_TARGET = "postgres://postgres@127.0.0.1:5432/fupin_bench_import"
+
+BASELINE = r"""
+import datetime as dt, json, sys, time
+import django
+django.setup()
+from django.db import transaction
+from fupin.accounts.models import User
+from fupin.core.history import record_change
+from fupin.core.models import ChangeAction
+from fupin.exchange.importer import import_registry
+from fupin.registry.models import Household, IncomeRecord, Member
+import polars as pl
+from fupin.exchange.readers import read_workbook
+from fupin.exchange.importer import parse_sheet
+from fupin.exchange import layout as L
+
+path, limit = sys.argv[1], int(sys.argv[2])
+actor = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser("bench")
+raw = read_workbook(path)
+today = dt.date.today()
+p = {k: parse_sheet(L.SHEETS_BY_KEY[k], s, today) for k, s in raw.items()}
+members = p["members"].frame.head(limit)
+numbers = members["household_number"].unique().to_list()
+households = p["households"].frame.filter(pl.col("household_number").is_in(numbers))
+incomes = p["incomes"].frame.filter(pl.col("household_number").is_in(numbers))
+start = time.perf_counter()
+ids = {}
+with transaction.atomic():
+    for row in households.iter_rows(named=True):
+        h = Household(number=row["household_number"], village_id=row["village_code"],
+                      category=row["category"], standard=row["standard"],
+                      main_cause=row["main_cause"], other_causes=row["other_causes"] or [],
+                      status=row["status"], status_year=row["status_year"],
+                      monitoring_type=row["monitoring_type"] or "",
+                      housing_safe=row["housing_safe"], water_safe=row["water_safe"],
+                      danger_grade=row["danger_grade"] or "", address=row["address"] or "")
+        h.save()
+        record_change(actor=actor, instance=h, action=ChangeAction.CREATE, before=None,
+                      area_code=h.village_id, reason="baseline")
+        ids[h.number] = h
+    for row in members.iter_rows(named=True):
+        h = ids.get(row["household_number"])
+        if h is None:
+            continue
+        m = Member(household=h, id_number=row["id_number"], name=row["name"], sex=row["sex"],
+                   birth_date=row["birth_date"], ethnicity=row["ethnicity"] or "01",
+                   relation=row["relation"], education=row["education"] or "",
+                   school_status=row["school_status"] or "", health=row["health"],
+                   disability_grade=int(row["disability_grade"] or 0) or None,
+                   labour=row["labour"], migrant_place=row["migrant_place"] or "",
+                   migrant_months=row["migrant_months"] or 0)
+        m.save()
+        record_change(actor=actor, instance=m, action=ChangeAction.CREATE, before=None,
+                      area_code=h.village_id, reason="baseline", related=h)
+    for row in incomes.iter_rows(named=True):
+        h = ids.get(row["household_number"])
+        if h is None:
+            continue
+        i = IncomeRecord(household=h, year=row["year"], household_size=row["household_size"],
+                         wages=row["wages"] or 0, production=row["production"] or 0)
+        i.save()
+        record_change(actor=actor, instance=i, action=ChangeAction.CREATE, before=None,
+                      area_code=h.village_id, reason="baseline", related=h)
+seconds = time.perf_counter() - start
+print(json.dumps({"members": members.height, "households": households.height,
+                  "incomes": incomes.height, "seconds": seconds}))
+"""
+
+
+def env(url: str) -> dict[str, str]:
+    return dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="fupin.settings")
+
+
+def fupin(url: str, *args: str, capture: bool = False) -> tuple[float, str, int]:
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run(
+        [sys.executable, "-m", "fupin.cli", *args],
+        cwd=ROOT,
+        env=env(url),
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - start
+    if out.returncode not in (0,):
+        print(out.stdout[-3000:], out.stderr[-3000:])
+        raise SystemExit(f"fupin {' '.join(args)} failed ({out.returncode})")
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return seconds, out.stdout, peak
+
+
+def fresh_target(kind: str, tag: str) -> str:
+    if kind == "postgres":
+        import psycopg
+
+        admin = urlparse(PG_TARGET)._replace(path="/postgres").geturl()
+        name = urlparse(PG_TARGET).path.lstrip("/") + tag
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = urlparse(PG_TARGET)._replace(path=f"/{name}").geturl()
+    else:
+        path = OUT / f"import-target{tag}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    fupin(url, "migrate", "--no-input", "-v0")
+    fupin(url, "load_divisions", str(ROOT / "fupin/geo/data/divisions_4311.csv"))
+    return url
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    ap.add_argument("--target", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--area", default="4311")
+    ap.add_argument("--baseline", type=int, default=20_000)
+    ap.add_argument("--reuse-export", action="store_true")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"export.{args.format}"
+    exported = path.exists() or (OUT / f"export.households.{args.format}").exists()
+    if not (args.reuse_export and exported):
+        fupin(args.source, "migrate", "--no-input", "-v0")  # the export records its run
+        seconds, out, _peak = fupin(
+            args.source, "export-registry", "--area", args.area, "--out", str(path)
+        )
+        print(f"export ({args.format}): {seconds:.1f} s  {out.strip().splitlines()[-1]}")
+    target = fresh_target(args.target, "")
+    seconds, out, peak = fupin(target, "import-registry", str(path), "--language", "en")
+    members = next(
+        int(line.split(":")[1].split("rows read")[0].replace(",", "").strip())
+        for line in out.splitlines()
+        if line.startswith("Member information")
+    )
+    print(out.strip())
+    rate = members / seconds
+    print(
+        f"import ({args.format} → {args.target}): {members:,} member rows in {seconds:.1f} s "
+        f"= {rate:,.0f} member rows/s (bar {BAR:,}: {'met' if rate >= BAR else 'NOT met'}); "
+        f"peak memory {peak / 1024 / 1024:.2f} GiB"
+    )
+    seconds2, _out, _ = fupin(target, "import-registry", str(path), "--language", "en")
+    print(
+        f"second import of the same file (nothing changes): {seconds2:.1f} s, "
+        f"{members / seconds2:,.0f} member rows/s"
+    )
+    if args.baseline:
+        base_target = fresh_target(args.target, "_baseline")
+        out = subprocess.run(
+            [sys.executable, "-c", BASELINE, str(path), str(args.baseline)],
+            cwd=ROOT,
+            env=env(base_target),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        b = json.loads(out.stdout.strip().splitlines()[-1])
+        brate = b["members"] / b["seconds"]
+        print(
+            f"baseline, one save() (+ its change record) a row: {b['members']:,} members, "
+            f"{b['households']:,} households, {b['incomes']:,} incomes in {b['seconds']:.1f} s "
+            f"= {brate:,.0f} member rows/s; bulk import is {rate / brate:.1f}× faster"
+        )
+
+
+if __name__ == "__main__":
+    main()
