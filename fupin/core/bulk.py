@@ -105,3 +105,16 @@ def reset_sequences(*models: type) -> None:
         with conn.cursor() as cursor:
             for statement in sql:
                 cursor.execute(statement)
+
+
+def analyze(*models: type) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load. A table filled in one
+    transaction still looks empty to the planner until autovacuum gets round to it, and
+    the planner then picks sequential scans over a million rows (seen: 270 ms instead of
+    1 ms for a village's household list)."""
+    conn = connections[router.db_for_write(models[0])]
+    if conn.vendor != "postgresql":
+        return
+    with conn.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {conn.ops.quote_name(model._meta.db_table)}")

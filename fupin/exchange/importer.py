@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import context
+from fupin.core.bulk import analyze
 from fupin.core.frames import read_frame, reserve_ids, update_frame, write_frame
 from fupin.core.history import type_label
 from fupin.core.models import ChangeAction, ChangeRecord
@@ -45,6 +46,8 @@ from fupin.registry import choices as c
 from fupin.registry.models import Household, IncomeRecord, Member
 
 Progress = Callable[[str, float], None]
+# After this many new rows, refresh PostgreSQL's planner statistics in the same transaction.
+ANALYZE_AFTER = 10_000
 
 
 class ImportRefused(Exception):
@@ -819,6 +822,8 @@ def _import(
                 )
             report("write", 0.4)
             _write(state, report)
+            if sum(x.created for x in counts.values()) >= ANALYZE_AFTER:
+                analyze(Household, Member, IncomeRecord, ChangeRecord)
             if dry_run:
                 raise ImportRefused(_("Dry run: nothing was written."))
             written = True

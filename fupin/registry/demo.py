@@ -34,7 +34,7 @@ from faker.providers.person.zh_CN import Provider as ZhNames
 from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.core import context
-from fupin.core.bulk import Ids, bulk_insert, reset_sequences
+from fupin.core.bulk import Ids, analyze, bulk_insert, reset_sequences
 from fupin.core.history import build_change, bulk_record, snapshot, type_label
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.geo.models import PREFIX_LENGTH, Division, Level, VillageProfile
@@ -1157,6 +1157,7 @@ def build(
         if pending:
             write_bundles(pending, result, ids)
         reset_sequences(*REGISTRY_MODELS, ChangeRecord)
+        analyze(*REGISTRY_MODELS, ChangeRecord)
         _profiles(profiles, result)
         result.villages = sum(1 for p in plans if p.has_poor)
         create_users(scale.area)
