@@ -807,10 +807,10 @@ def _import(
     written = False
     if connection.vendor == "sqlite":
         # A million index entries do not fit SQLite's default 2 MB page cache; with
-        # 256 MB the index B-trees stay in memory while the import writes them.
+        # 256 MB the index B-trees stay in memory while the import writes them. (Other
+        # pragmas, such as temp_store, cannot be changed inside a caller's transaction.)
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -262144")
-            cursor.execute("PRAGMA temp_store = MEMORY")
     try:
         with transaction.atomic():
             _database_checks(state)
