@@ -75,7 +75,7 @@ def test_import_creates_households_members_incomes_with_history(users, book):
     rec = ChangeRecord.objects.get(object_type="registry.member", object_id=str(head.pk))
     assert rec.action == ChangeAction.CREATE
     assert rec.user_name == "village"
-    assert f"#{result.run.pk}" in rec.reason
+    assert str(result.run.pk) in rec.reason and result.run.file_name in rec.reason
     assert rec.area_code == VILLAGE
     assert rec.related_id == str(h.pk)
     assert rec.post_data == snapshot(head)
