@@ -60,9 +60,16 @@ format: install
 bench: install
 	$(BIN)/python bench/registry.py
 
-## Regenerate translation catalogues after changing user-facing text.
+## Regenerate translation catalogues after changing user-facing text: the project's
+## catalogue (fupin/locale) for the older apps, and one per app that has its own locale/.
+## A test fails while any entry is untranslated or fuzzy.
+APP_CATALOGUES := $(patsubst fupin/%/locale,%,$(wildcard fupin/*/locale))
 messages: install
-	cd fupin && ../$(BIN)/fupin makemessages -l zh_Hans -l en --no-obsolete
+	cd fupin && ../$(BIN)/fupin makemessages -l zh_Hans --no-obsolete \
+	  $(foreach a,$(APP_CATALOGUES),--ignore='$(a)/*')
+	for a in $(APP_CATALOGUES); do \
+	  (cd fupin/$$a && env -u DJANGO_SETTINGS_MODULE ../../$(BIN)/django-admin makemessages \
+	    -l zh_Hans --no-obsolete) || exit 1; done
 	cd fupin && ../$(BIN)/fupin compilemessages
 
 clean:
