@@ -48,6 +48,8 @@ from fupin.registry.models import Household, IncomeRecord, Member
 Progress = Callable[[str, float], None]
 # After this many new rows, refresh PostgreSQL's planner statistics in the same transaction.
 ANALYZE_AFTER = 10_000
+# Change records are built and written this many at a time.
+RECORD_CHUNK = 100_000
 
 
 class ImportRefused(Exception):
@@ -527,7 +529,7 @@ class WriteContext:
     actor: object
     now: dt.datetime
     reason: str
-    records: list[pl.DataFrame] = field(default_factory=list)
+    written: int = 0
 
     def record(
         self,
@@ -542,9 +544,24 @@ class WriteContext:
     ) -> None:
         if frame.is_empty():
             return
+        # In slices, so that the JSON of a million records never sits in memory at once.
+        for start in range(0, frame.height, RECORD_CHUNK):
+            part = frame.slice(start, RECORD_CHUNK)
+            out = self._records(
+                part, model, action, snapshot_fields, changes, repr_expr, area, related
+            )
+            out = out.with_columns(
+                pl.Series("id", reserve_ids(ChangeRecord, out.height), dtype=pl.Int64)
+            )
+            write_frame(ChangeRecord, out.select(["id", *[c for c in out.columns if c != "id"]]))
+            self.written += out.height
+
+    def _records(
+        self, frame, model, action, snapshot_fields, changes, repr_expr, area, related
+    ) -> pl.DataFrame:
         user_id = getattr(self.actor, "pk", None)
         rid = context.request_id.get()
-        out = frame.select(
+        return frame.select(
             pl.lit(self.now).alias("time"),
             pl.lit(user_id, dtype=pl.Int64).alias("user_id"),
             pl.lit(getattr(self.actor, "username", "") or "system").alias("user_name"),
@@ -560,7 +577,6 @@ class WriteContext:
             _post_data(frame, snapshot_fields).alias("post_data"),
             pl.lit(self.reason).alias("reason"),
         )
-        self.records.append(out)
 
 
 def _snapshot_fields(model) -> list[str]:
@@ -1254,14 +1270,6 @@ def _write(state: _State, report: Progress) -> None:
             pl.col("household_id"),
         )
     report("write", 0.85)
-    if ctx.records:
-        records = pl.concat(ctx.records, how="vertical_relaxed")
-        records = records.with_columns(
-            pl.Series("id", reserve_ids(ChangeRecord, records.height), dtype=pl.Int64)
-        )
-        write_frame(
-            ChangeRecord, records.select(["id", *[c for c in records.columns if c != "id"]])
-        )
 
 
 def summary_lines(result: ImportResult) -> list[str]:
