@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.core.scope import RestrictedQuerySet
 
@@ -54,7 +55,7 @@ EXCLUSION_RULES = {
 
 
 class FindingStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("finding status", "Open")
     CONFIRMED = "confirmed", _("Confirmed")
     DISMISSED = "dismissed", _("Dismissed")
 
@@ -126,7 +127,10 @@ class Finding(models.Model):
     summary = models.CharField(_("summary"), max_length=300)
     details = models.JSONField(_("department record"), default=dict)
     status = models.CharField(
-        _("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
+        pgettext_lazy("finding", "status"),
+        max_length=10,
+        choices=FindingStatus.choices,
+        default=FindingStatus.OPEN,
     )
     reason = models.TextField(_("reason"), blank=True)
     resolved_by = models.ForeignKey(

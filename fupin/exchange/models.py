@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.core.scope import RestrictedQuerySet
 
@@ -45,7 +46,10 @@ class ExchangeRun(models.Model):
     mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, blank=True)
     dry_run = models.BooleanField(_("dry run"), default=False)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+        pgettext_lazy("import or export", "status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.RUNNING,
     )
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     report_path = models.CharField(_("report"), max_length=500, blank=True)

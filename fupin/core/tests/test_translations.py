@@ -24,6 +24,9 @@ def entries(path: Path) -> list[tuple[str, list[str], bool]]:
         text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', msgid.group(1)))
         if text == "":
             continue
+        context = re.search(r'^msgctxt "((?:[^"\\]|\\.)*)"', block, re.M)
+        if context:
+            text = f"{context.group(1)}\x04{text}"  # as gettext keys a msgid with context
         strs = [
             "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m))
             for m in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block, re.M)
@@ -62,3 +65,19 @@ def test_the_compiled_catalogue_is_up_to_date(path):
         and strs[0] != msgid
     ]
     assert not stale, f"{mo} does not carry {stale[:5]}: run make messages"
+
+
+def test_a_phrase_means_the_same_in_every_catalogue():
+    """The project catalogue wins over an app's: a phrase translated differently in an
+    app's catalogue would silently show the project's wording (e.g. a finding's "Open"
+    status as 打开, "open the page"). Phrases that differ need a context (pgettext)."""
+    main = FUPIN / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    project = {m: s[0] for m, s, _f in entries(main)}
+    clashes = [
+        (path.parents[3].name, msgid, project[msgid], strs[0])
+        for path in CATALOGUES
+        if path != main
+        for msgid, strs, _f in entries(path)
+        if msgid in project and strs[0] != project[msgid]
+    ]
+    assert not clashes, clashes
