@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import polars as pl
 from django.db import connection
 
+FETCH_ROWS = 100_000
+
 
 def read_frame(
     sql: str, params: Sequence = (), schema: dict[str, pl.DataType] | None = None
@@ -38,10 +40,15 @@ def read_frame(
         else:
             cursor.execute(sql, list(params))
             names = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
-            if not rows:
+            # In slices: a million rows as Python tuples would take gigabytes at once.
+            parts = []
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                parts.append(
+                    pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+                )
+            if not parts:
                 return _empty(names, schema)
-            frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+            frame = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
     if schema:
         frame = frame.with_columns(
             _cast(pl.col(name), frame.schema[name], dtype) for name, dtype in schema.items()
