@@ -830,6 +830,14 @@ def _import(
     try:
         with transaction.atomic():
             _database_checks(state)
+            # Every reason is known now: keep the text of the rejected rows only (for the
+            # report), not a second copy of the whole file.
+            for p in parsed.values():
+                p.raw = p.raw.join(
+                    p.frame.filter(~pl.col("_ok")).select("_row", "_sheet"),
+                    on=["_row", "_sheet"],
+                    how="semi",
+                )
             errors = _errors(parsed)
             if mode == ExchangeRun.Mode.ALL_OR_NOTHING and errors.height:
                 raise ImportRefused(
@@ -1188,6 +1196,7 @@ def _write(state: _State, report: Progress) -> None:
     lookup = stored.select(
         "number", pl.col("id").alias("household_id"), pl.col("village_id").alias("area")
     )
+    new = created = None
     if h is not None:
         fields = _fields(L.HOUSEHOLDS)
         new = _file_values(h, Household, {})
@@ -1217,6 +1226,10 @@ def _write(state: _State, report: Progress) -> None:
                 ),
             ]
         )
+    # Frames are let go as soon as they are written: a re-import holds the stored rows of
+    # a million people next to the file's.
+    del stored, new, created
+    state.existing_households = None
     report("write", 0.5)
     if state.pause:
         # For the interruption test: households are written, members not yet.
@@ -1249,6 +1262,8 @@ def _write(state: _State, report: Progress) -> None:
             pl.col("area"),
             pl.col("household_id"),
         )
+        del new
+        state.existing_members = None
     report("write", 0.7)
     if i is not None:
         fields = [f for f in _fields(L.INCOMES) if f != "number"]
