@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "fupin.exchange",
     "fupin.quality",
     "fupin.compare",
+    "fupin.cases",
     "fupin.api",
     "fupin.web",
 ]

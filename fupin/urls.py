@@ -10,5 +10,6 @@ urlpatterns = [
     path("exchange/", include("fupin.exchange.urls")),
     path("quality/", include("fupin.quality.urls")),
     path("findings/", include("fupin.compare.urls")),
+    path("cases/", include("fupin.cases.urls")),
     path("", include("fupin.web.urls")),
 ]

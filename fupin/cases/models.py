@@ -1,0 +1,335 @@
+"""Cases (纳入, 退出, 清退, 返贫, 成员变更), the steps done on them, batches, public notices
+(公示) with their objections, and appeals. Models stay thin: the rules are in
+`services.py` and the procedures in `procedures.py`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from fupin.cases.procedures import CaseKind, Step, step_of
+from fupin.core.scope import RestrictedQuerySet
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("case status", "Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PASSED = "passed", _("Passed")
+    RETURNED = "returned", pgettext_lazy("case status", "Returned")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+
+
+ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.RETURNED)
+
+
+class StepDecision(models.TextChoices):
+    DONE = "done", _("Done")
+    APPROVE = "approve", _("Approve")
+    RETURN = "return", _("Return to the previous step")
+    REJECT = "reject", _("Reject")
+    NOTICE_ENDED = "notice_ended", _("Notice period ended")
+
+
+class CaseBatch(models.Model):
+    """Cases opened together, e.g. a village's annual exit list."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices)
+    village = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "village__code"
+
+    class Meta:
+        verbose_name = _("case batch")
+        verbose_name_plural = _("case batches")
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.village_id} {self.year}"
+
+
+class Case(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices, db_index=True)
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("household"),
+    )
+    status = models.CharField(
+        pgettext_lazy("case", "status"),
+        max_length=20,
+        choices=CaseStatus.choices,
+        default=CaseStatus.OPEN,
+        db_index=True,
+    )
+    # The procedure's step codes, copied at opening; `step_index` points into it.
+    steps = models.JSONField(_("steps"), default=list)
+    step_index = models.PositiveSmallIntegerField(_("current step"), default=0)
+    step_started_on = models.DateField(_("step started"), default=timezone.localdate)
+    step_due_on = models.DateField(_("step due"), null=True, blank=True, db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    reason = models.TextField(_("reason"), blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    batch = models.ForeignKey(
+        CaseBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("batch"),
+    )
+    # The policy decision when the case was opened (Decision as JSON): a later change of
+    # policy does not alter a decided case.
+    decision = models.JSONField(_("decision at opening"), null=True, blank=True)
+    status_before = models.CharField(_("household status before"), max_length=20, blank=True)
+    # The written notice (告知书) to the household: its date, and the appeal deadline.
+    written_notice_on = models.DateField(_("written notice date"), null=True, blank=True)
+    appeal_until = models.DateField(_("appeal until"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "household__village__code"
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["status", "step_due_on"], name="case_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def current_step(self) -> Step | None:
+        if not self.is_active or self.step_index >= len(self.steps):
+            return None
+        return step_of(self.kind, self.steps[self.step_index])
+
+    @property
+    def step_list(self) -> list[Step]:
+        return [step_of(self.kind, code) for code in self.steps]
+
+    @property
+    def failed_clauses(self) -> list[dict]:
+        return [c for c in (self.decision or {}).get("clauses", []) if c["outcome"] == "not_met"]
+
+
+def evidence_path(instance: CaseStep, filename: str) -> str:
+    h = instance.case.household
+    return f"cases/{h.village_id}/{instance.case_id}/{filename}"
+
+
+class CaseStep(models.Model):
+    """One step done on a case (谁调查谁签字): who, when, the evidence, the decision."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="records", verbose_name=_("case")
+    )
+    step = models.CharField(_("step"), max_length=30)
+    index = models.PositiveSmallIntegerField()
+    decision = models.CharField(_("decision"), max_length=20, choices=StepDecision.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    actor_name = models.CharField(_("done by"), max_length=150)
+    done_at = models.DateTimeField(_("done"), default=timezone.now)
+    evidence = models.TextField(_("evidence"), blank=True)
+    file = models.FileField(_("file"), upload_to=evidence_path, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "case__household__village__code"
+
+    class Meta:
+        verbose_name = _("case step")
+        verbose_name_plural = _("case steps")
+        ordering = ["case_id", "done_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.step} {self.decision}"
+
+    @property
+    def label(self):
+        return step_of(self.case.kind, self.step).label
+
+
+class Notice(models.Model):
+    """A public notice (公示) of the cases of one village at the notice step."""
+
+    village = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    cases = models.ManyToManyField(Case, related_name="notices", verbose_name=_("cases"))
+    posted_on = models.DateField(_("posted on"))
+    days = models.PositiveSmallIntegerField(_("notice period (days)"))
+    # The last day of the period; the cases move on from the day after.
+    ends_on = models.DateField(_("ends on"), db_index=True)
+    phone = models.CharField(_("reporting phone"), max_length=30)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("posted by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "village__code"
+
+    class Meta:
+        verbose_name = _("public notice")
+        verbose_name_plural = _("public notices")
+        ordering = ["-posted_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.posted_on}"
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("objection status", "Open")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Objection(models.Model):
+    """An objection to a notice (异议): while open it blocks the cases it names."""
+
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="objections", verbose_name=_("notice")
+    )
+    cases = models.ManyToManyField(Case, related_name="objections", verbose_name=_("cases"))
+    text = models.TextField(_("objection"))
+    reporter = models.CharField(_("reported by"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
+    received_on = models.DateField(_("received on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    status = models.CharField(
+        pgettext_lazy("objection", "status"),
+        max_length=10,
+        choices=ObjectionStatus.choices,
+        default=ObjectionStatus.OPEN,
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "notice__village__code"
+    SENSITIVE_FIELDS = ("reporter_phone",)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}/{self.pk}"
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("appeal status", "Open")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Appeal(models.Model):
+    """A household's appeal (申诉) against a removal or a refused inclusion, reviewed by
+    the next level up, with its own deadline and outcome."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("case")
+    )
+    level = models.CharField(_("reviewed by"), max_length=20)
+    filed_on = models.DateField(_("filed on"))
+    appellant = models.CharField(_("appellant"), max_length=100)
+    grounds = models.TextField(_("grounds"))
+    due_on = models.DateField(_("due"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    status = models.CharField(
+        pgettext_lazy("appeal", "status"),
+        max_length=10,
+        choices=AppealStatus.choices,
+        default=AppealStatus.OPEN,
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "case__household__village__code"
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-filed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.pk}"
