@@ -1,0 +1,295 @@
+"""Writes of tips. One transaction each, full validation, keyword-only arguments; every
+change is recorded (who, when, what, why)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fupin.core.errors import OutsideArea, ValidationFailed
+from fupin.core.history import record_change, snapshot
+from fupin.core.models import ChangeAction
+from fupin.core.scope import require_edit, user_covers
+from fupin.geo.models import Division, Level
+from fupin.registry.models import Household
+from fupin.tips.models import Channel, Outcome, Status, SubjectKind, Tip, hash_code
+
+# Unambiguous letters and digits (no 0/O, 1/I/L): read out on the phone without mistakes.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+def deadline_days() -> int:
+    return int(getattr(settings, "TIPS_DEADLINE_DAYS", 15))
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _require_text(errors: dict[str, list], name: str, value: str) -> None:
+    if not (value or "").strip():
+        errors.setdefault(name, []).append(_("This field is required."))
+
+
+def _create(
+    *,
+    actor,
+    channel: str,
+    received_at: dt.datetime,
+    subject_kind: str,
+    household: Household | None,
+    subject: str,
+    case_id: int | None,
+    content: str,
+    reporter_name: str,
+    reporter_phone: str,
+    area: Division,
+    reason: str,
+) -> tuple[Tip, str]:
+    errors: dict[str, list] = {}
+    _require_text(errors, "content", content)
+    if channel not in Channel.values:
+        errors.setdefault("channel", []).append(_("Choose a valid channel."))
+    if subject_kind not in SubjectKind.values:
+        errors.setdefault("subject_kind", []).append(_("Choose what the tip is about."))
+    if errors:
+        raise ValidationFailed(errors)
+    code = new_tracking_code()
+    while Tip.objects.filter(tracking_hash=hash_code(code)).exists():  # pragma: no cover
+        code = new_tracking_code()
+    tip = Tip(
+        channel=channel,
+        received_at=received_at,
+        subject_kind=subject_kind,
+        household=household,
+        subject=(subject or "").strip(),
+        case_id=case_id,
+        content=content.strip(),
+        reporter_name=(reporter_name or "").strip(),
+        reporter_phone=(reporter_phone or "").strip(),
+        area=area,
+        tracking_hash=hash_code(code),
+        deadline=timezone.localdate(received_at) + dt.timedelta(days=deadline_days()),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    tip.full_clean()
+    with transaction.atomic():
+        tip.save()
+        record_change(
+            actor=actor,
+            instance=tip,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=tip.area_id,
+            reason=reason,
+        )
+    return tip, code
+
+
+def public_areas():
+    """Townships and villages a member of the public may choose (optionally limited to
+    `settings.TIPS_PUBLIC_AREA`, a division code prefix)."""
+    qs = Division.objects.filter(level__in=(Level.TOWNSHIP, Level.VILLAGE))
+    prefix = getattr(settings, "TIPS_PUBLIC_AREA", "")
+    return qs.in_area(prefix) if prefix else qs
+
+
+def tip_submit_public(
+    *,
+    area_code: str,
+    household_number: str = "",
+    subject: str = "",
+    content: str,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+) -> tuple[Tip, str]:
+    """A tip from the public web form. Returns the tip and its tracking code (shown once).
+
+    Whether a household number exists is never revealed: a known number links the tip
+    to the household (and its village); an unknown one is kept in the subject text.
+    """
+    area = public_areas().filter(code=area_code).first()
+    if area is None:
+        raise ValidationFailed({"area": [_("Choose a township or village.")]})
+    household = None
+    number = (household_number or "").strip()
+    if number:
+        household = Household.objects.select_related("village").filter(number=number).first()
+    subject = (subject or "").strip()
+    if household is not None:
+        area = household.village
+        kind = SubjectKind.HOUSEHOLD
+    else:
+        kind = SubjectKind.OTHER
+        if number:
+            subject = f"{subject} ({_('household number')}: {number})".strip()[:200]
+    return _create(
+        actor=None,
+        channel=Channel.WEB,
+        received_at=timezone.now(),
+        subject_kind=kind,
+        household=household,
+        subject=subject,
+        case_id=None,
+        content=content,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        area=area,
+        reason="public web form",
+    )
+
+
+def tip_record(
+    *,
+    actor,
+    channel: str,
+    received_at: dt.datetime | None = None,
+    subject_kind: str,
+    area_code: str = "",
+    household: Household | None = None,
+    subject: str = "",
+    case_id: int | None = None,
+    content: str,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reason: str = "",
+) -> tuple[Tip, str]:
+    """A tip recorded by staff from any channel. A named household decides the area."""
+    if household is not None:
+        if not Household.objects.restrict(actor).filter(pk=household.pk).exists():
+            raise OutsideArea()
+        area = household.village
+    else:
+        area = Division.objects.restrict(actor).filter(code=area_code).first()
+        if area is None:
+            raise ValidationFailed({"area": [_("Choose an area inside your own.")]})
+    require_edit(actor, area.code)
+    if subject_kind == SubjectKind.HOUSEHOLD and household is None:
+        raise ValidationFailed({"household": [_("Name the household the tip is about.")]})
+    if subject_kind == SubjectKind.CASE and case_id is None and not (subject or "").strip():
+        raise ValidationFailed({"case_id": [_("Give the case number or a reference.")]})
+    return _create(
+        actor=actor,
+        channel=channel,
+        received_at=received_at or timezone.now(),
+        subject_kind=subject_kind,
+        household=household,
+        subject=subject,
+        case_id=case_id,
+        content=content,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        area=area,
+        reason=reason,
+    )
+
+
+def _change(*, actor, tip: Tip, reason: str, **values) -> Tip:
+    before = snapshot(tip)
+    for name, value in values.items():
+        setattr(tip, name, value)
+    tip.full_clean()
+    with transaction.atomic():
+        tip.save()
+        record_change(
+            actor=actor,
+            instance=tip,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=tip.area_id,
+            reason=reason,
+        )
+    return tip
+
+
+def _require_status(tip: Tip, *allowed: str) -> None:
+    if tip.status not in allowed:
+        raise ValidationFailed(
+            {},
+            message=_("This cannot be done while the tip is “%(status)s”.")
+            % {"status": tip.get_status_display()},
+        )
+
+
+def verifier_candidates(*, actor, tip: Tip):
+    """Editing users inside the actor's area whose area contains the tip's area or lies in it
+    (the township station or county office above, the village staff below)."""
+    from fupin.accounts.models import User
+    from fupin.accounts.roles import Role
+
+    users = (
+        User.objects.filter(
+            is_active=True,
+            role__in=(Role.VILLAGE_STAFF, Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE),
+            area__isnull=False,
+        )
+        .select_related("area")
+        .order_by("area__code", "username")
+    )
+    out = []
+    for u in users:
+        prefix = u.area.prefix
+        inside_actor = user_covers(actor, u.area.code)
+        related = tip.area_id.startswith(prefix) or u.area.code.startswith(tip.area.prefix)
+        if inside_actor and related:
+            out.append(u)
+    return out
+
+
+def tip_assign(*, actor, tip: Tip, verifier, reason: str = "") -> Tip:
+    require_edit(actor, tip.area_id)
+    _require_status(tip, Status.RECEIVED, Status.ASSIGNED, Status.VERIFYING)
+    if verifier is None or verifier.pk not in {
+        u.pk for u in verifier_candidates(actor=actor, tip=tip)
+    }:
+        raise ValidationFailed({"verifier": [_("Choose a verifier who works in this area.")]})
+    status = Status.ASSIGNED if tip.status == Status.RECEIVED else tip.status
+    return _change(actor=actor, tip=tip, reason=reason, verifier=verifier, status=status)
+
+
+def tip_start_verification(*, actor, tip: Tip, reason: str = "") -> Tip:
+    require_edit(actor, tip.area_id)
+    _require_status(tip, Status.ASSIGNED)
+    return _change(actor=actor, tip=tip, reason=reason, status=Status.VERIFYING)
+
+
+def tip_conclude(*, actor, tip: Tip, outcome: str, findings: str, reason: str = "") -> Tip:
+    require_edit(actor, tip.area_id)
+    _require_status(tip, Status.ASSIGNED, Status.VERIFYING)
+    errors: dict[str, list] = {}
+    if outcome not in Outcome.values:
+        errors["outcome"] = [_("Choose the outcome.")]
+    _require_text(errors, "findings", findings)
+    if errors:
+        raise ValidationFailed(errors)
+    return _change(
+        actor=actor,
+        tip=tip,
+        reason=reason,
+        outcome=outcome,
+        findings=findings.strip(),
+        status=Status.CONCLUDED,
+    )
+
+
+def tip_reply(*, actor, tip: Tip, reply: str, replied_on: dt.date | None = None) -> Tip:
+    require_edit(actor, tip.area_id)
+    _require_status(tip, Status.CONCLUDED)
+    errors: dict[str, list] = {}
+    _require_text(errors, "reply", reply)
+    if errors:
+        raise ValidationFailed(errors)
+    return _change(
+        actor=actor,
+        tip=tip,
+        reason="reply to the reporter",
+        reply=reply.strip(),
+        replied_on=replied_on or timezone.localdate(),
+        status=Status.REPLIED,
+    )

@@ -1,0 +1,15 @@
+"""{% household_tips h as tips %}: tips about a household for its page, through the
+selector (scoped to the user; empty for roles that may not read tips)."""
+
+from django import template
+
+from fupin.tips import selectors
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def household_tips(context, household):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return selectors.household_tips(user=user, household=household)

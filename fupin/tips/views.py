@@ -1,0 +1,264 @@
+"""Pages of tips: the public report and tracking pages (no login) and the staff pages.
+Thin: parse input, call a selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.models import User
+from fupin.geo.models import Division, Level
+from fupin.registry import selectors as registry_selectors
+from fupin.registry.models import Household
+from fupin.tips import abuse, selectors, services
+from fupin.tips.forms import (
+    AssignForm,
+    ConcludeForm,
+    PublicTipForm,
+    ReplyForm,
+    StaffTipForm,
+    TipFilterForm,
+    TrackForm,
+)
+from fupin.web import queries
+from fupin.web.views.common import call_service
+
+NEW_CODE = "tips_new_code"
+
+
+# --- public ---------------------------------------------------------------------------
+
+
+def _public_area_choices() -> list[tuple[str, str]]:
+    out = []
+    for d in services.public_areas().order_by("code"):
+        out.append((d.code, ("\u3000" if d.level == Level.VILLAGE else "") + d.name))
+    return out
+
+
+def _too_many(request) -> HttpResponse:
+    return render(request, "tips/too_many.html", status=429)
+
+
+@never_cache
+def report(request):
+    form = PublicTipForm(request.POST or None, area_choices=_public_area_choices())
+    if request.method == "POST":
+        if abuse.over_limit(request, "submit", abuse.submit_limit()):
+            return _too_many(request)
+        captcha_ok = abuse.captcha_ok(request, request.POST.get("captcha"))
+        if form.is_valid():
+            if not captcha_ok:
+                form.add_error("captcha", _("The answer is not right. Try the new question."))
+            else:
+                d = form.cleaned_data
+                done = call_service(
+                    form,
+                    services.tip_submit_public,
+                    area_code=d["area"],
+                    household_number=d["household_number"],
+                    subject=d["subject"],
+                    content=d["content"],
+                    reporter_name=d["reporter_name"],
+                    reporter_phone=d["reporter_phone"],
+                )
+                if done is not None:
+                    request.session[NEW_CODE] = done[1]
+                    return redirect("tips:report_done")
+    a, b = abuse.new_captcha(request)
+    return render(request, "tips/report.html", {"form": form, "captcha_a": a, "captcha_b": b})
+
+
+@never_cache
+def report_done(request):
+    code = request.session.pop(NEW_CODE, None)
+    if code is None:
+        return redirect("tips:track")
+    return render(request, "tips/report_done.html", {"code": code})
+
+
+@never_cache
+def track(request):
+    form = TrackForm(request.POST or None)
+    view = None
+    searched = False
+    if request.method == "POST":
+        if abuse.over_limit(request, "track", abuse.track_limit()):
+            return _too_many(request)
+        if form.is_valid():
+            searched = True
+            view = selectors.tip_track(form.cleaned_data["code"])
+    return render(request, "tips/track.html", {"form": form, "view": view, "searched": searched})
+
+
+# --- staff ----------------------------------------------------------------------------
+
+
+@login_required
+def tip_list(request):
+    selectors.require_read(request.user)
+    form = TipFilterForm(request.GET, area_choices=queries.area_choices(request.user))
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    filters = selectors.TipFilters(
+        status=data.get("status", ""),
+        channel=data.get("channel", ""),
+        overdue=bool(data.get("overdue")),
+    )
+    if data.get("area"):
+        division = Division.objects.restrict(request.user).filter(code=data["area"]).first()
+        filters.area = division.prefix if division else ""
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    rows, has_next = selectors.tip_list(user=request.user, filters=filters, page=page)
+    return render(
+        request,
+        "tips/tip_list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "has_next": has_next,
+            "overdue_count": selectors.overdue_count(request.user),
+        },
+    )
+
+
+def _staff_area_choices(user) -> list[tuple[str, str]]:
+    node = queries.user_area_node(user)
+    own = [(node.code, node.name)] if node is not None else []
+    return own + queries.area_choices(user)
+
+
+@login_required
+def tip_create(request):
+    selectors.require_read(request.user)
+    if not request.user.may_edit:
+        raise PermissionDenied
+    form = StaffTipForm(request.POST or None, area_choices=_staff_area_choices(request.user))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        household = None
+        if d["household_number"]:
+            household = (
+                Household.objects.restrict(request.user)
+                .select_related("village")
+                .filter(number=d["household_number"].strip())
+                .first()
+            )
+            if household is None:
+                form.add_error("household_number", _("No household with this number in your area."))
+        if not form.errors:
+            done = call_service(
+                form,
+                services.tip_record,
+                actor=request.user,
+                channel=d["channel"],
+                received_at=d["received_at"],
+                subject_kind=d["subject_kind"],
+                area_code=d["area"],
+                household=household,
+                subject=d["subject"],
+                case_id=d["case_id"],
+                content=d["content"],
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+                reason=d["reason"],
+            )
+            if done is not None:
+                tip, code = done
+                request.session[NEW_CODE] = code
+                messages.success(request, _("The tip was recorded."))
+                return redirect("tips:detail", pk=tip.pk)
+    return render(request, "tips/tip_form.html", {"form": form})
+
+
+@login_required
+def tip_detail(request, pk):
+    tip = selectors.tip_get(user=request.user, pk=pk)
+    user = request.user
+    editable = user.may_edit
+    candidates = services.verifier_candidates(actor=user, tip=tip) if editable else []
+    assign_form = AssignForm(candidates=candidates)
+    conclude_form = ConcludeForm()
+    reply_form = ReplyForm()
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        done = None
+        if action == "assign":
+            assign_form = AssignForm(request.POST, candidates=candidates)
+            if assign_form.is_valid():
+                verifier = User.objects.filter(pk=assign_form.cleaned_data["verifier"]).first()
+                done = call_service(
+                    assign_form,
+                    services.tip_assign,
+                    actor=user,
+                    tip=tip,
+                    verifier=verifier,
+                    reason=assign_form.cleaned_data["reason"],
+                )
+        elif action == "start":
+            done = call_service(assign_form, services.tip_start_verification, actor=user, tip=tip)
+        elif action == "conclude":
+            conclude_form = ConcludeForm(request.POST)
+            if conclude_form.is_valid():
+                done = call_service(
+                    conclude_form,
+                    services.tip_conclude,
+                    actor=user,
+                    tip=tip,
+                    outcome=conclude_form.cleaned_data["outcome"],
+                    findings=conclude_form.cleaned_data["findings"],
+                )
+        elif action == "reply":
+            reply_form = ReplyForm(request.POST)
+            if reply_form.is_valid():
+                done = call_service(
+                    reply_form,
+                    services.tip_reply,
+                    actor=user,
+                    tip=tip,
+                    reply=reply_form.cleaned_data["reply"],
+                    replied_on=reply_form.cleaned_data["replied_on"],
+                )
+        else:
+            raise Http404
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("tips:detail", pk=tip.pk)
+    history = list(selectors.tip_history(tip)[:50])
+    return render(
+        request,
+        "tips/tip_detail.html",
+        {
+            "tip": tip,
+            "new_code": request.session.pop(NEW_CODE, None),
+            "editable": editable,
+            "assign_form": assign_form,
+            "conclude_form": conclude_form,
+            "reply_form": reply_form,
+            "history": history,
+        },
+    )
+
+
+@login_required
+@require_POST
+def reveal_phone(request, pk):
+    """The reporter's full phone for roles that may reveal it; logged."""
+    tip = selectors.tip_get(user=request.user, pk=pk)
+    value = registry_selectors.reveal(user=request.user, obj=tip, field_name="reporter_phone")
+    response = HttpResponse(format_html('<span class="revealed">{}</span>', value))
+    response["Cache-Control"] = "no-store"
+    return response
