@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "fupin.exchange",
     "fupin.quality",
     "fupin.compare",
+    "fupin.tips",
     "fupin.cases",
     "fupin.api",
     "fupin.web",

@@ -11,5 +11,6 @@ urlpatterns = [
     path("quality/", include("fupin.quality.urls")),
     path("findings/", include("fupin.compare.urls")),
     path("cases/", include("fupin.cases.urls")),
+    path("tips/", include("fupin.tips.urls")),
     path("", include("fupin.web.urls")),
 ]
