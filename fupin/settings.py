@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fupin.compare",
     "fupin.tips",
     "fupin.cases",
+    "fupin.policy",
     "fupin.api",
     "fupin.web",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("exchange/", include("fupin.exchange.urls")),
     path("quality/", include("fupin.quality.urls")),
     path("findings/", include("fupin.compare.urls")),
+    path("policy/", include("fupin.policy.urls")),
     path("cases/", include("fupin.cases.urls")),
     path("tips/", include("fupin.tips.urls")),
     path("", include("fupin.web.urls")),

@@ -1,0 +1,215 @@
+"""Policy as data: which set applies, the decision clause by clause, versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from conftest import VILLAGE
+from fupin.core.errors import NotAllowed, ValidationFailed
+from fupin.core.models import ChangeRecord
+from fupin.policy import clauses as C
+from fupin.policy.evaluation import EXIT, INCLUSION, MET, NOT_MET, UNKNOWN, evaluate_household
+from fupin.policy.models import PolicySet
+from fupin.policy.selectors import current_policy
+from fupin.policy.services import policy_new_version
+from fupin.registry import services as registry
+from fupin.registry.models import Assessment
+
+ALL_MET = dict.fromkeys(Assessment.CONDITIONS, True)
+
+
+def income(users, household, year, wages, size=1):
+    registry.income_set(
+        actor=users["village"],
+        household=household,
+        year=year,
+        data={"household_size": size, "wages": Decimal(wages)},
+    )
+
+
+def assess(users, household, year, **conditions):
+    registry.assessment_set(
+        actor=users["village"],
+        household=household,
+        year=year,
+        data={**ALL_MET, **conditions, "assessed_on": dt.date(year, 11, 1), "assessor": "王"},
+    )
+
+
+def clause(decision, code):
+    return next(c for c in decision.clauses if c.code == code)
+
+
+def test_national_defaults_are_data(db):
+    assert current_policy(VILLAGE, on=dt.date(2016, 6, 1)).income_line == Decimal("2952")
+    assert current_policy(VILLAGE, on=dt.date(2020, 6, 1)).income_line == Decimal("4000")
+    later = current_policy(VILLAGE, on=dt.date(2023, 6, 1))
+    assert later.monitoring_threshold == Decimal("6000")
+    assert current_policy(VILLAGE, on=dt.date(2016, 6, 1)).notice_days == 7
+
+
+def test_income_under_the_line_includes_and_names_the_values(users, household):
+    income(users, household, 2016, "2500")
+    assess(users, household, 2016)
+    d = evaluate_household(household, test=INCLUSION, year=2016)
+    assert d.eligible is True
+    c = clause(d, C.INCOME_UNDER_LINE)
+    assert c.outcome == MET
+    assert c.values == {"net_income_per_person": "2500.00", "line": "2952.00", "year": 2016}
+    assert "2016" in c.source
+    assert clause(d, C.GUARANTEE_FAILED).outcome == NOT_MET
+
+
+def test_income_above_the_line_with_all_guarantees_is_not_included_but_may_exit(users, household):
+    income(users, household, 2016, "3100")
+    assess(users, household, 2016)
+    inclusion = evaluate_household(household, test=INCLUSION, year=2016)
+    assert inclusion.eligible is False
+    exit_ = evaluate_household(household, test=EXIT, year=2016)
+    assert exit_.eligible is True
+    assert [c.outcome for c in exit_.clauses] == [MET, MET]
+
+
+def test_a_failed_guarantee_includes_even_above_the_line_and_blocks_exit(users, household):
+    income(users, household, 2016, "3100")
+    assess(users, household, 2016, housing_secured=False)
+    assert evaluate_household(household, test=INCLUSION, year=2016).eligible is True
+    d = evaluate_household(household, test=EXIT, year=2016)
+    assert d.eligible is False
+    failed = d.failed
+    assert [c.code for c in failed] == [C.GUARANTEES_MET]
+    assert failed[0].values["housing_secured"] is False
+
+
+def test_missing_data_is_unknown_not_a_guess(users, household):
+    d = evaluate_household(household, test=EXIT)
+    assert d.eligible is None
+    assert {c.outcome for c in d.clauses} == {UNKNOWN}
+
+
+def test_an_exclusion_finding_refuses_inclusion_until_dismissed(users, household):
+    from fupin.compare.models import ComparisonRun, Finding, FindingStatus
+
+    income(users, household, 2016, "2500")
+    assess(users, household, 2016)
+    run = ComparisonRun.objects.create(kind="vehicles", file_name="cars.xlsx", area_code=VILLAGE)
+    finding = Finding.objects.create(
+        household=household,
+        kind="vehicles",
+        rule="EXCL_VEHICLE",
+        summary="湘M12345 小型轿车",
+        run=run,
+        fingerprint="x" * 64,
+    )
+    d = evaluate_household(household, test=INCLUSION, year=2016)
+    assert d.eligible is False
+    hit = clause(d, "EXCL_VEHICLE")
+    assert hit.outcome == NOT_MET and hit.values["finding"] == finding.pk
+    assert "cars.xlsx" in hit.source
+    finding.status = FindingStatus.DISMISSED
+    finding.save()
+    assert evaluate_household(household, test=INCLUSION, year=2016).eligible is True
+
+
+def test_a_county_version_overrides_the_national_set_from_its_date(users, household):
+    national = current_policy(VILLAGE, on=dt.date(2016, 6, 1))
+    county = policy_new_version(
+        actor=users["county"],
+        base=national,
+        data={"income_line": Decimal("3200"), "effective_from": dt.date(2016, 7, 1)},
+        reason="县定标准",
+        region_code="431129000000",
+    )
+    assert county.version == 1 and county.region_id == "431129000000"
+    assert current_policy(VILLAGE, on=dt.date(2016, 6, 30)).pk == national.pk
+    assert current_policy(VILLAGE, on=dt.date(2016, 7, 1)).pk == county.pk
+    # Another county keeps the national line.
+    assert current_policy("431128100201", on=dt.date(2016, 8, 1)).pk == national.pk
+    rec = ChangeRecord.objects.get(object_type="policy.policyset", object_id=str(county.pk))
+    assert rec.reason == "县定标准"
+    assert rec.changes["income_line"] == ["2952.00", "3200.00"]
+    # Evaluations use the new line; 3,100 is now under it.
+    income(users, household, 2016, "3100")
+    assess(users, household, 2016)
+    d = evaluate_household(household, test=INCLUSION, year=2016, on=dt.date(2016, 12, 1))
+    assert clause(d, C.INCOME_UNDER_LINE).values["line"] == "3200.00"
+    assert d.eligible is True
+
+
+def test_only_the_county_office_of_the_area_may_change_policy(users):
+    national = current_policy(VILLAGE, on=dt.date(2016, 6, 1))
+    data = {"income_line": Decimal("3000")}
+    with pytest.raises(NotAllowed):
+        policy_new_version(
+            actor=users["village"], base=national, data=data, reason="x", region_code="431129000000"
+        )
+    with pytest.raises(NotAllowed):  # the national default is the administrator's
+        policy_new_version(actor=users["county"], base=national, data=data, reason="x")
+    with pytest.raises(ValidationFailed):
+        policy_new_version(
+            actor=users["county"], base=national, data=data, reason=" ", region_code="431129000000"
+        )
+    with pytest.raises(ValidationFailed):
+        policy_new_version(
+            actor=users["county"],
+            base=national,
+            data={"income_line": Decimal("0")},
+            reason="x",
+            region_code="431129000000",
+        )
+    assert PolicySet.objects.filter(region__isnull=False).count() == 0
+
+
+def test_evaluate_command_prints_every_clause(users, household, capsys):
+    income(users, household, 2016, "2500")
+    assess(users, household, 2016)
+    call_command("evaluate", "--household", household.number, "--language", "en")
+    out = capsys.readouterr().out
+    assert "Inclusion test: eligible" in out
+    assert "Exit test: not eligible" in out
+    assert "net_income_per_person=2500.00" in out and "line=2952.00" in out
+    assert "EXCL_VEHICLE" in out
+
+
+def test_household_page_shows_the_decision(client, users, household):
+    income(users, household, 2016, "2500")
+    assess(users, household, 2016)
+    client.force_login(users["village"])
+    page = client.get(f"/households/{household.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Decision of the policy in force" in text or "现行政策判定" in text
+    assert "2500.00" in text and "2952.00" in text
+
+
+def test_policy_pages(client, users):
+    national = current_policy(VILLAGE, on=dt.date(2016, 6, 1))
+    client.force_login(users["county"])
+    assert client.get("/policy/").status_code == 200
+    assert client.get(f"/policy/{national.pk}/").status_code == 200
+    page = client.post(
+        f"/policy/{national.pk}/new-version/",
+        {
+            "scope": "431129000000",
+            "effective_from": "2016-07-01",
+            "income_line": "3100",
+            "notice_days": "10",
+            "appeal_days": "15",
+            "exclusions": ["EXCL_VEHICLE", "EXCL_BUSINESS"],
+            "reason": "县定标准",
+        },
+    )
+    assert page.status_code == 302
+    new = PolicySet.objects.get(region_id="431129000000")
+    assert new.notice_days == 10 and [c["code"] for c in new.exclusions] == [
+        "EXCL_VEHICLE",
+        "EXCL_BUSINESS",
+    ]
+    client.force_login(users["village"])
+    assert client.get(f"/policy/{national.pk}/new-version/").status_code == 403
+    client.force_login(users["other_county"])
+    assert client.get(f"/policy/{new.pk}/").status_code == 404

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fupin.accounts.roles import Capability, has_capability
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea
+from fupin.core.scope import area_prefix_of, code_range
+from fupin.policy import clauses as C
+from fupin.policy import services
+from fupin.policy.models import PolicySet
+from fupin.policy.selectors import versions_of
+
+
+def _visible(user):
+    """The national sets and those of regions that contain or lie in the user's area."""
+    prefix = area_prefix_of(user)
+    if prefix is None:
+        return PolicySet.objects.none()
+    if not prefix:
+        return PolicySet.objects.all()
+    code = user.area_id
+    ancestors = {code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)}
+    return PolicySet.objects.filter(
+        Q(region__isnull=True)
+        | Q(region_id__in=ancestors)
+        | Q(region__code__range=code_range(prefix))
+    )
+
+
+@login_required
+def policy_list(request):
+    if not has_capability(request.user, Capability.VIEW_REGISTRY):
+        raise PermissionDenied
+    rows = (
+        _visible(request.user)
+        .select_related("region", "created_by")
+        .order_by("-year", "region_id", "-version")
+    )
+    return render(request, "policy/list.html", {"rows": rows})
+
+
+def _get(request, pk) -> PolicySet:
+    policy = _visible(request.user).select_related("region").filter(pk=pk).first()
+    if policy is None:
+        raise Http404
+    return policy
+
+
+@login_required
+def policy_detail(request, pk):
+    policy = _get(request, pk)
+    exclusions = [
+        {"code": c["code"], "text": C.exclusion_text(c), "trigger": c.get("trigger", "")}
+        for c in policy.exclusions or []
+    ]
+    return render(
+        request,
+        "policy/detail.html",
+        {
+            "policy": policy,
+            "exclusions": exclusions,
+            "versions": versions_of(policy),
+            "may_configure": has_capability(request.user, Capability.CONFIGURE),
+        },
+    )
+
+
+class NewVersionForm(forms.Form):
+    scope = forms.ChoiceField(label=gettext_lazy("Applies to"))
+    effective_from = forms.DateField(label=gettext_lazy("effective from"))
+    income_line = forms.DecimalField(label=gettext_lazy("income line (yuan per person per year)"))
+    monitoring_threshold = forms.DecimalField(
+        label=gettext_lazy("monitoring threshold (yuan per person per year)"), required=False
+    )
+    notice_days = forms.IntegerField(label=gettext_lazy("public notice period (days)"))
+    appeal_days = forms.IntegerField(label=gettext_lazy("appeal period (days)"))
+    exclusions = forms.MultipleChoiceField(
+        label=gettext_lazy("exclusion clauses"),
+        choices=[(k, v) for k, v in C.EXCLUSION_TEXT.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    note = forms.CharField(label=gettext_lazy("note"), required=False, widget=forms.Textarea)
+    reason = forms.CharField(label=gettext_lazy("Reason for the change"))
+
+
+@login_required
+def policy_new_version(request, pk):
+    base = _get(request, pk)
+    if not has_capability(request.user, Capability.CONFIGURE):
+        raise PermissionDenied
+    scopes = []
+    if base.region_id:
+        scopes.append((base.region_id, base.region.name))
+    if request.user.area_id and request.user.area_id != base.region_id:
+        scopes.append((request.user.area_id, request.user.area.name))
+    if request.user.is_superuser and base.region_id is None:
+        scopes.insert(0, ("", _("National")))
+    initial = {
+        "effective_from": base.effective_from,
+        "income_line": base.income_line,
+        "monitoring_threshold": base.monitoring_threshold,
+        "notice_days": base.notice_days,
+        "appeal_days": base.appeal_days,
+        "exclusions": [c["code"] for c in base.exclusions or []],
+        "note": base.note,
+    }
+    form = NewVersionForm(request.POST or None, initial=initial)
+    form.fields["scope"].choices = scopes
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["exclusions"] = [{"code": c, "trigger": c} for c in data["exclusions"]]
+        scope = data.pop("scope")
+        reason = data.pop("reason")
+        try:
+            new = services.policy_new_version(
+                actor=request.user,
+                base=base,
+                data=data,
+                reason=reason,
+                region_code=scope or None,
+            )
+        except (NotAllowed, OutsideArea):
+            raise PermissionDenied from None
+        except DomainError as exc:
+            for field, errs in (getattr(exc, "errors", None) or {}).items():
+                for e in errs:
+                    form.add_error(field if field in form.fields else None, e)
+            if not getattr(exc, "errors", None):
+                form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("A new version of the policy was saved."))
+            return redirect("policy:detail", pk=new.pk)
+    return render(request, "policy/new_version.html", {"policy": base, "form": form, "json": json})
