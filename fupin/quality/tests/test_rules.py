@@ -15,6 +15,9 @@ TODAY = dt.date(2024, 6, 1)
 VILLAGE = "431129100201"
 OTHER_COUNTY_VILLAGE = "431128100201"
 
+# The income line of a year comes from the policy sets, in the database.
+pytestmark = pytest.mark.django_db
+
 
 def hh(**kw):
     return {
@@ -227,12 +230,17 @@ def test_describe_translates_codes():
     assert "%(" not in RULES_BY_CODE["Q04"].describe("2020", "3999.99", "4000.0")
 
 
-def test_income_lines():
+def test_income_lines_come_from_the_policy_sets(db):
     assert income_line(2016) == Decimal("2952")
     assert income_line(2020) == Decimal("4000")
     assert income_line(2023) == Decimal("6000")
     with pytest.raises(ValueError):
         income_line(2012)
+    # A county's own line applies in the county, not elsewhere.
+    from fupin.policy.models import PolicySet
+
+    PolicySet.objects.filter(region__isnull=True, year=2016).update(income_line=Decimal("3000"))
+    assert income_line(2016) == Decimal("3000")
 
 
 def test_score_definition():
