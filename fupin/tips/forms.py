@@ -104,7 +104,7 @@ class AssignForm(forms.Form):
 
 class ConcludeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=BLANK + Outcome.choices)
-    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea)
+    findings = forms.CharField(label=pgettext_lazy("tip", "Findings"), widget=forms.Textarea)
 
 
 class ReplyForm(forms.Form):

@@ -81,7 +81,10 @@ class Tip(models.Model):
     )
     tracking_hash = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED
+        pgettext_lazy("tip", "status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.RECEIVED,
     )
     verifier = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -93,7 +96,7 @@ class Tip(models.Model):
     )
     deadline = models.DateField(_("deadline"), db_index=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
-    findings = models.TextField(_("findings"), blank=True)
+    findings = models.TextField(pgettext_lazy("tip", "findings"), blank=True)
     reply = models.TextField(_("reply"), blank=True)
     replied_on = models.DateField(_("reply date"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -128,7 +128,8 @@ def tip_submit_public(
     else:
         kind = SubjectKind.OTHER
         if number:
-            subject = f"{subject} ({_('household number')}: {number})".strip()[:200]
+            label = _("Household number")
+            subject = f"{subject} ({label}: {number})".strip()[:200]
     return _create(
         actor=None,
         channel=Channel.WEB,
