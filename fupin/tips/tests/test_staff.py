@@ -86,7 +86,7 @@ def test_workflow_assign_verify_reply_is_recorded_in_history(client, users, tree
     assert tip.outcome == "substantiated" and tip.replied_on == dt.date(2024, 5, 2)
     statuses = [r.post_data["status"] for r in reversed(list(history_of(tip)))]
     assert statuses == ["received", "assigned", "verifying", "concluded", "replied"]
-    assigned = [r for r in history_of(tip) if r.post_data["status"] == "assigned"][0]
+    assigned = next(r for r in history_of(tip) if r.post_data["status"] == "assigned")
     assert assigned.user == users["township"] and assigned.reason == "属地核查"
     assert assigned.changes["verifier_id"] == [None, users["village"].pk]
 
