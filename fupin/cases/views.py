@@ -1,1 +1,367 @@
-"""Pages of the case workflows."""
+"""Pages of the case workflows. Thin: parse input, call one selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.roles import Capability
+from fupin.cases import pdf, selectors, services
+from fupin.cases.forms import (
+    AppealForm,
+    BatchForm,
+    CaseFilterForm,
+    CaseOpenForm,
+    CloseForm,
+    NoticeForm,
+    ObjectionForm,
+    ResolveForm,
+    StepForm,
+)
+from fupin.cases.models import AppealStatus, ObjectionStatus
+from fupin.geo.models import Division, Level
+from fupin.registry import selectors as registry_selectors
+from fupin.web import queries
+from fupin.web.views.common import call_service
+
+
+def _require_view(user) -> None:
+    if not user.can(Capability.VIEW_REGISTRY):
+        raise PermissionDenied
+
+
+def _labelled(cases):
+    for c in cases:
+        c.label = (
+            f"{selectors.head_name(c.household)} · {c.household.number} · {c.get_kind_display()}"
+        )
+    return cases
+
+
+def _villages(user) -> list[tuple[str, str]]:
+    rows = Division.objects.restrict(user).filter(level=Level.VILLAGE).select_related("parent")
+    return [
+        (d.code, f"{d.parent.name if d.parent else ''} {d.name}") for d in rows.order_by("code")
+    ]
+
+
+@login_required
+def case_list(request):
+    _require_view(request.user)
+    form = CaseFilterForm(request.GET, area_choices=queries.area_choices(request.user))
+    form.is_valid()
+    data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
+    filters = selectors.CaseFilters(**data)
+    if filters.village:
+        division = Division.objects.restrict(request.user).filter(code=filters.village).first()
+        filters.village = division.prefix if division else ""
+    cases = selectors.case_list(user=request.user, filters=filters)
+    today = timezone.localdate()
+    return render(request, "cases/case_list.html", {"form": form, "cases": cases, "today": today})
+
+
+@login_required
+def overdue(request):
+    _require_view(request.user)
+    today = timezone.localdate()
+    rows = selectors.overdue_by_village(user=request.user, today=today)
+    cases = selectors.case_list(user=request.user, filters=selectors.CaseFilters(overdue=True))
+    return render(request, "cases/overdue.html", {"rows": rows, "cases": cases, "today": today})
+
+
+@login_required
+def case_new(request, household_pk):
+    household = registry_selectors.household_get(user=request.user, pk=household_pk)
+    if not request.user.may_edit:
+        raise PermissionDenied
+    form = CaseOpenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = call_service(
+            form,
+            services.case_open,
+            actor=request.user,
+            household=household,
+            kind=form.cleaned_data["kind"],
+            reason=form.cleaned_data["reason"],
+        )
+        if case is not None:
+            messages.success(request, _("The case was opened."))
+            return redirect("cases:case_detail", pk=case.pk)
+    return render(request, "cases/case_new.html", {"form": form, "h": household})
+
+
+@login_required
+def case_detail(request, pk):
+    _require_view(request.user)
+    case = selectors.case_get(user=request.user, pk=pk)
+    step = case.current_step
+    may_do = services.may_do_step(request.user, case)
+    form = None
+    if may_do:
+        form = StepForm(request.POST or None, request.FILES or None, review=step.review)
+        if request.method == "POST" and "step" in request.POST and form.is_valid():
+            done = call_service(
+                form,
+                services.step_do,
+                actor=request.user,
+                case=case,
+                step=request.POST["step"],
+                decision=form.cleaned_data["decision"],
+                evidence=form.cleaned_data["evidence"],
+                upload=form.cleaned_data["file"],
+                reason=form.cleaned_data["reason"],
+            )
+            if done is not None:
+                messages.success(request, _("The step was recorded."))
+                return redirect("cases:case_detail", pk=case.pk)
+    appeals = list(case.appeals.order_by("id"))
+    open_appeal = next((a for a in appeals if a.status == AppealStatus.OPEN), None)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "step": step,
+            "form": form,
+            "records": selectors.case_records(case),
+            "notices": list(case.notices.order_by("-posted_on")),
+            "appeals": appeals,
+            "appeal_form": AppealForm()
+            if request.user.may_edit and case.written_notice_on and not open_appeal
+            else None,
+            "decide_form": ResolveForm()
+            if open_appeal and request.user.role == open_appeal.level
+            else None,
+            "open_appeal": open_appeal,
+            "close_form": CloseForm() if request.user.may_edit and case.is_active else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def case_close(request, pk):
+    case = selectors.case_get(user=request.user, pk=pk)
+    form = CloseForm(request.POST)
+    if form.is_valid() and call_service(
+        form, services.case_close, actor=request.user, case=case, reason=form.cleaned_data["reason"]
+    ):
+        messages.success(request, _("The case was closed."))
+    else:
+        messages.error(request, _("Give the reason."))
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+@login_required
+def step_file(request, pk, sid):
+    """Evidence files are personal data: served here, in scope, never from /media/."""
+    _require_view(request.user)
+    rec = selectors.step_record_get(user=request.user, case_pk=pk, pk=sid)
+    try:
+        fh = rec.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        fh,
+        as_attachment=True,
+        filename=rec.file.name.rsplit("/", 1)[-1],
+        content_type=rec.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def written_notice(request, pk):
+    _require_view(request.user)
+    case = selectors.case_get(user=request.user, pk=pk)
+    if not case.written_notice_on:
+        raise Http404
+    return _pdf(pdf.written_notice(case), f"written-notice-{case.pk}.pdf")
+
+
+@login_required
+@require_POST
+def appeal_new(request, pk):
+    case = selectors.case_get(user=request.user, pk=pk)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        done = call_service(
+            form, services.appeal_file, actor=request.user, case=case, **form.cleaned_data
+        )
+        if done is not None:
+            messages.success(request, _("The appeal was recorded."))
+            return redirect("cases:case_detail", pk=case.pk)
+    messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def appeal_decide(request, pk):
+    appeal = selectors.appeal_get(user=request.user, pk=pk)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        done = call_service(
+            form,
+            services.appeal_decide,
+            actor=request.user,
+            appeal=appeal,
+            upheld=form.cleaned_data["upheld"],
+            outcome=form.cleaned_data["text"],
+        )
+        if done is not None:
+            messages.success(request, _("The appeal was decided."))
+            return redirect("cases:case_detail", pk=appeal.case_id)
+    messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("cases:case_detail", pk=appeal.case_id)
+
+
+@login_required
+def batch_open(request):
+    _require_view(request.user)
+    if not request.user.may_edit:
+        raise PermissionDenied
+    form = BatchForm(request.POST or None, villages=_villages(request.user))
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = call_service(
+            form,
+            services.batch_open,
+            actor=request.user,
+            village_code=form.cleaned_data["village"],
+            kind=form.cleaned_data["kind"],
+            note=form.cleaned_data["note"],
+        )
+    return render(request, "cases/batch.html", {"form": form, "result": result})
+
+
+@login_required
+def notice_list(request):
+    _require_view(request.user)
+    notices = list(selectors.notice_queryset(request.user)[:200])
+    return render(request, "cases/notice_list.html", {"notices": notices})
+
+
+@login_required
+def notice_new(request):
+    _require_view(request.user)
+    villages = _villages(request.user)
+    village = request.GET.get("village") or request.POST.get("village") or ""
+    if village not in {code for code, _name in villages}:
+        village = ""
+    candidates = (
+        _labelled(selectors.notice_candidates(user=request.user, village_code=village))
+        if village
+        else []
+    )
+    form = NoticeForm(request.POST or None, cases=candidates)
+    if request.method == "POST" and village and form.is_valid():
+        chosen = {int(x) for x in form.cleaned_data["cases"]}
+        notice = call_service(
+            form,
+            services.notice_create,
+            actor=request.user,
+            village_code=village,
+            cases=[c for c in candidates if c.pk in chosen],
+            posted_on=form.cleaned_data["posted_on"],
+            phone=form.cleaned_data["phone"],
+        )
+        if notice is not None:
+            messages.success(request, _("The notice was posted."))
+            return redirect("cases:notice_detail", pk=notice.pk)
+    return render(
+        request,
+        "cases/notice_new.html",
+        {"form": form, "villages": villages, "village": village, "candidates": candidates},
+    )
+
+
+@login_required
+def notice_detail(request, pk):
+    _require_view(request.user)
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    cases = _labelled(selectors.notice_cases(notice))
+    form = ObjectionForm(request.POST or None, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        chosen = {int(x) for x in form.cleaned_data["cases"]}
+        obj = call_service(
+            form,
+            services.objection_add,
+            actor=request.user,
+            notice=notice,
+            cases=[c for c in cases if c.pk in chosen],
+            text=form.cleaned_data["text"],
+            reporter=form.cleaned_data["reporter"],
+            reporter_phone=form.cleaned_data["reporter_phone"],
+            received_on=form.cleaned_data["received_on"],
+        )
+        if obj is not None:
+            messages.success(request, _("The objection was recorded."))
+            return redirect("cases:notice_detail", pk=notice.pk)
+    objections = list(notice.objections.prefetch_related("cases").order_by("id"))
+    may_resolve = request.user.may_edit and request.user.role in (
+        "township_station",
+        "county_office",
+    )
+    return render(
+        request,
+        "cases/notice_detail.html",
+        {
+            "notice": notice,
+            "cases": cases,
+            "blocked": selectors_blocked(notice),
+            "objections": objections,
+            "form": form,
+            "resolve_form": ResolveForm() if may_resolve else None,
+            "OPEN": ObjectionStatus.OPEN,
+        },
+    )
+
+
+def selectors_blocked(notice) -> set[int]:
+    return services.blocked_case_ids(notice)
+
+
+@login_required
+def notice_pdf(request, pk):
+    _require_view(request.user)
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    size = "A3" if request.GET.get("size") == "A3" else "A4"
+    data = pdf.notice_poster(notice, selectors.notice_cases(notice), size=size)
+    return _pdf(data, f"notice-{notice.pk}-{size}.pdf")
+
+
+@login_required
+@require_POST
+def objection_resolve(request, pk):
+    obj = selectors.objection_get(user=request.user, pk=pk)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        done = call_service(
+            form,
+            services.objection_resolve,
+            actor=request.user,
+            objection=obj,
+            upheld=form.cleaned_data["upheld"],
+            resolution=form.cleaned_data["text"],
+        )
+        if done is not None:
+            messages.success(request, _("The objection was resolved."))
+            return redirect("cases:notice_detail", pk=obj.notice_id)
+    messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("cases:notice_detail", pk=obj.notice_id)
