@@ -97,6 +97,20 @@ class ObjectionForm(forms.Form):
         self.fields["cases"].choices = [(str(c.pk), c.label) for c in cases]
 
 
+class PublicObjectionForm(forms.Form):
+    cases = forms.MultipleChoiceField(label=_("Cases"), widget=forms.CheckboxSelectMultiple)
+    text = forms.CharField(label=_("Objection"), widget=forms.Textarea, max_length=4000)
+    reporter = forms.CharField(label=_("Your name (optional)"), required=False, max_length=100)
+    reporter_phone = forms.CharField(
+        label=_("Your phone (optional)"), required=False, max_length=30
+    )
+    captcha = forms.IntegerField(label=_("Answer"))
+
+    def __init__(self, *args, cases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = [(str(c.pk), c.label) for c in cases]
+
+
 class ResolveForm(forms.Form):
     upheld = forms.TypedChoiceField(
         label=_("Outcome"),

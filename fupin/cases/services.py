@@ -88,6 +88,16 @@ def _require_role(actor, area_code: str, role: str | Iterable[str]) -> None:
         )
 
 
+class _Public:
+    """Who recorded an objection sent through the public page."""
+
+    pk = None
+    username = "public"
+
+
+PUBLIC = _Public()
+
+
 def _record(actor, instance, action, before, area_code, reason="", related=None) -> None:
     record_change(
         actor=actor,
@@ -634,6 +644,52 @@ def objection_add(
         )
         obj.cases.set(cases)
         _record(actor, obj, ChangeAction.CREATE, None, notice.village_id, related=notice)
+    return obj
+
+
+def objection_add_public(
+    *,
+    notice: Notice,
+    cases: Iterable[Case],
+    text: str,
+    reporter: str = "",
+    reporter_phone: str = "",
+    today: dt.date | None = None,
+) -> Objection:
+    """An objection from anyone, through the public page of a notice (no login): the
+    notice is public by nature (it hangs on the village board), so is the right to object.
+    Recorded like a staff-recorded one, with "public" as who."""
+    today = _today(today)
+    cases = list(cases)
+    names = {c.pk for c in notice.cases.all()}
+    errors: dict[str, list[str]] = {}
+    if not cases or any(c.pk not in names for c in cases):
+        errors["cases"] = [_("Choose cases of this notice.")]
+    if not text.strip():
+        errors["text"] = [_("Write the objection.")]
+    if not (notice.posted_on <= today <= notice.ends_on):
+        errors["text"] = [_("Objections are received during the notice period.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        obj = Objection.objects.create(
+            notice=notice,
+            text=text.strip()[:4000],
+            reporter=reporter.strip()[:100],
+            reporter_phone=reporter_phone.strip()[:30],
+            received_on=today,
+            recorded_by=None,
+        )
+        obj.cases.set(cases)
+        _record(
+            PUBLIC,
+            obj,
+            ChangeAction.CREATE,
+            None,
+            notice.village_id,
+            reason=_("Objection through the public notice page"),
+            related=notice,
+        )
     return obj
 
 

@@ -365,3 +365,60 @@ def objection_resolve(request, pk):
             return redirect("cases:notice_detail", pk=obj.notice_id)
     messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("cases:notice_detail", pk=obj.notice_id)
+
+
+def notice_public(request, pk):
+    """The public page of a notice (no login): what the poster says, and a form to object
+    during the notice period, protected by a captcha and a per-address rate limit."""
+    from fupin.cases.forms import PublicObjectionForm
+    from fupin.cases.models import Notice
+    from fupin.tips import abuse
+
+    notice = Notice.objects.select_related("village").filter(pk=pk).first()
+    if notice is None:
+        raise Http404
+    cases = _labelled(selectors.notice_cases(notice))
+    today = timezone.localdate()
+    open_now = notice.posted_on <= today <= notice.ends_on
+    form = PublicObjectionForm(request.POST or None, cases=cases)
+    if request.method == "POST" and open_now:
+        if abuse.over_limit(request, "objection", abuse.submit_limit()):
+            return render(
+                request,
+                "cases/notice_public.html",
+                {"notice": notice, "cases": cases, "open_now": open_now, "limited": True},
+                status=429,
+            )
+        captcha_ok = abuse.captcha_ok(request, request.POST.get("captcha"))
+        if form.is_valid() and not captcha_ok:
+            form.add_error("captcha", _("The answer is not right. Try the new question."))
+        if form.is_valid() and captcha_ok:
+            chosen = {int(x) for x in form.cleaned_data["cases"]}
+            obj = call_service(
+                form,
+                services.objection_add_public,
+                notice=notice,
+                cases=[c for c in cases if c.pk in chosen],
+                text=form.cleaned_data["text"],
+                reporter=form.cleaned_data["reporter"],
+                reporter_phone=form.cleaned_data["reporter_phone"],
+            )
+            if obj is not None:
+                return render(
+                    request,
+                    "cases/notice_public.html",
+                    {"notice": notice, "cases": cases, "open_now": open_now, "sent": True},
+                )
+    a, b = abuse.new_captcha(request)
+    return render(
+        request,
+        "cases/notice_public.html",
+        {
+            "notice": notice,
+            "cases": cases,
+            "open_now": open_now,
+            "form": form,
+            "captcha_a": a,
+            "captcha_b": b,
+        },
+    )
