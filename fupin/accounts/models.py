@@ -80,6 +80,8 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
-        key = secrets.token_urlsafe(32)
+        # A fixed start: a key is recognisable (secret scanners, logs), and its listed
+        # prefix never begins with "-", which the command line would take for an option.
+        key = "fp_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=_hash(key))
         return token, key
