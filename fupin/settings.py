@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "fupin.tips",
     "fupin.cases",
     "fupin.policy",
+    "fupin.monitoring",
+    "fupin.assistance",
     "fupin.api",
     "fupin.web",
 ]

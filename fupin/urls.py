@@ -13,5 +13,7 @@ urlpatterns = [
     path("policy/", include("fupin.policy.urls")),
     path("cases/", include("fupin.cases.urls")),
     path("tips/", include("fupin.tips.urls")),
+    path("monitoring/", include("fupin.monitoring.urls")),
+    path("assistance/", include("fupin.assistance.urls")),
     path("", include("fupin.web.urls")),
 ]
