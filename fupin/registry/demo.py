@@ -522,9 +522,11 @@ def _story(rng: random.Random) -> Story:
     kind = _pick(
         rng,
         {
-            "exited": 78,
+            # Returns are not drawn here: an exited household returns, or not, from its
+            # own factors (`return_probability`), decided once its members and incomes
+            # are known. About 4% of all households end up returned.
+            "exited": 80,
             "poor": 4,
-            "returned": 2,
             "removed": 5,
             "unstable": 5,
             "edge": 3.5,
@@ -544,10 +546,6 @@ def _story(rng: random.Random) -> Story:
         return Story(S.EXITED, e, reg, exit_year=e)
     if kind == "poor":
         return Story(S.POOR, reg, reg)
-    if kind == "returned":
-        e = exit_after(min(reg, 2016), 2018)
-        r = rng.randint(e + 1, 2020)
-        return Story(S.RETURNED, r, reg, exit_year=e)
     if kind == "removed":
         y = rng.randint(max(reg, 2015), 2017)
         return Story(S.REMOVED, y, reg, removed_year=y)
@@ -577,8 +575,13 @@ def _story(rng: random.Random) -> Story:
     return Story(S.CANDIDATE, 2021, 2021)
 
 
-def _ratio(story: Story, year: int, poor_ratio: float, exit_ratio: float) -> float:
-    """Net income per person ÷ the line of the year, by where the household stood."""
+def _ratio(
+    story: Story, year: int, poor_ratio: float, exit_ratio: float, growth: float = 0.07
+) -> float:
+    """Net income per person ÷ the line of the year, by where the household stood.
+    `growth` is the household's yearly income growth (assistance, work): before exit it
+    lifts the poor ratio a little each year (never to the line), after exit it compounds
+    on the exit ratio."""
     if story.removed_year is not None:  # wrongly identified: well above the line
         return exit_ratio + 0.9
     mt = story.monitoring_type
@@ -589,12 +592,92 @@ def _ratio(story: Story, year: int, poor_ratio: float, exit_ratio: float) -> flo
     if story.status == S.CANDIDATE:
         return min(0.97, poor_ratio + 0.15)
     if story.exit_year is None or year < story.exit_year:
-        return poor_ratio
+        if story.exit_year is None:
+            return poor_ratio
+        return min(0.97, poor_ratio * (1 + growth * (year - story.exit_year + 3)))
     if story.status == S.RETURNED and year >= story.status_year:
         return poor_ratio
     if mt == c.MonitoringType.UNSTABLE_EXITED:
         return min(1.3, max(1.04, exit_ratio - 0.25)) + 0.02 * (year - story.exit_year)
-    return exit_ratio * (1 + 0.07 * (year - story.exit_year))
+    return exit_ratio * (1 + growth * (year - story.exit_year))
+
+
+# The return-to-poverty model of the demo (the truth fupin.monitoring.scoring should
+# recover). Log-odds of returning in the year after exit, per household:
+RETURN_LOGIT = {
+    "intercept": -3.8,
+    "serious_or_disabled": 0.9,  # at least one member seriously ill or disabled
+    "chronic": 0.25,  # per chronically ill member, at most 2
+    "labour_share": -2.0,  # × (labour units per person − 0.5)
+    "exit_margin": -3.0,  # × (income per person ÷ line in the exit year − 1.3)
+    "cause_health": 0.5,  # main cause illness or disability
+    "no_migrant": 0.6,  # nobody works away from home
+    "pupils": 0.35,  # per child in school (kindergarten to university)
+    "head_age": 0.03,  # per year of the head's age above 50
+    "supported": -0.5,  # in a cooperative or led by an enterprise (industry support)
+    "dividend": -0.4,  # receives a dividend (asset-income assistance)
+    "growth": -6.0,  # × (yearly income growth − 0.07)
+}
+
+
+def return_probability(
+    members: list[Member],
+    *,
+    cause: str,
+    exit_ratio: float,
+    supported: bool,
+    dividend: bool,
+    growth: float,
+    exit_year: int,
+) -> float:
+    """Probability that a household which exited in `exit_year` returns to poverty in
+    `exit_year + 1`: a logistic function of plausible, recorded factors (`RETURN_LOGIT`).
+
+    Causal model (what a risk model trained on the demo should find):
+
+    - risk rises with a member seriously ill or disabled, chronically ill members, few
+      labour units per person (skilled/ordinary 1, weak ½), a thin margin over the line in
+      the exit year, illness or disability as the main cause, nobody working away from
+      home, children in school, and an older head;
+    - risk falls with industry support (cooperative, leading enterprise), a dividend and
+      faster income growth (visible in the incomes before exit).
+
+    Everything here is recorded in the registry (members, incomes, household fields), so
+    a model can see it all; the draw itself is the noise. A household that returns has an
+    income below the line from the year after exit on and the status returned (返贫) with
+    that year as its status year.
+    """
+    import math
+
+    k = RETURN_LOGIT
+    ref = dt.date(exit_year, 12, 31)
+    present = [m for m in members if m.birth_date <= ref]
+    n = max(1, len(present))
+    units = {L.SKILLED: 1.0, L.ORDINARY: 1.0, L.WEAK: 0.5}
+    labour = sum(units.get(m.labour, 0.0) for m in present) / n
+    head = members[0]
+    head_age = exit_year - head.birth_date.year
+    pupils = sum(
+        1
+        for m in present
+        if m.school_status
+        and m.school_status not in (c.SchoolStatus.PRESCHOOL_CHILD, c.SchoolStatus.KINDERGARTEN)
+    )
+    x = (
+        k["intercept"]
+        + k["serious_or_disabled"] * any(m.health in (H.SERIOUS, H.DISABLED) for m in present)
+        + k["chronic"] * min(2, sum(m.health == H.CHRONIC for m in present))
+        + k["labour_share"] * (labour - 0.5)
+        + k["exit_margin"] * (exit_ratio - 1.3)
+        + k["cause_health"] * (cause in (P.ILLNESS, P.DISABILITY))
+        + k["no_migrant"] * (not any(m.migrant_months for m in present))
+        + k["pupils"] * pupils
+        + k["head_age"] * (head_age - 50)
+        + k["supported"] * supported
+        + k["dividend"] * dividend
+        + k["growth"] * (growth - 0.07)
+    )
+    return 1 / (1 + math.exp(-x))
 
 
 class Generator:
@@ -833,12 +916,27 @@ class Generator:
         expense_ratio = rng.uniform(0.3, 0.45)
         allowance = rng.uniform(900, 1800)
         dividend = rng.randrange(200, 1000) if rng.random() < 0.5 else 0
+        growth = rng.uniform(0.0, 0.14)
+        e = story.exit_year
+        if story.status == S.EXITED and e is not None and e < INCOME_YEARS.stop - 1:
+            p = return_probability(
+                members,
+                cause=h.main_cause,
+                exit_ratio=exit_ratio,
+                supported=h.in_cooperative or h.led_by_enterprise,
+                dividend=dividend > 0,
+                growth=growth,
+                exit_year=e,
+            )
+            if rng.random() < p:
+                story.status, story.status_year = S.RETURNED, e + 1
+                h.status, h.status_year = S.RETURNED, e + 1
         family_planning = rng.random() < 0.08
         for year in range(first, last + 1):
             size = sum(1 for m in members if m.birth_date.year <= year)
             if size == 0:
                 continue
-            ratio = _ratio(story, year, poor_ratio, exit_ratio)
+            ratio = _ratio(story, year, poor_ratio, exit_ratio, growth)
             net = round(ratio * POVERTY_LINE[year] * size * 100)  # cents
             elderly = sum(1 for m in members if year - m.birth_date.year >= 60)
             grow = 1 + 0.05 * (year - 2015)
