@@ -1,0 +1,191 @@
+"""Reads of assistance, always scoped to the user (or to an explicit area prefix)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Max
+
+from fupin.assistance import assign
+from fupin.assistance.models import (
+    AssistancePolicy,
+    Cadre,
+    DirectoryEntry,
+    HouseholdPlan,
+    Measure,
+    Pairing,
+    Visit,
+)
+from fupin.core.errors import OutsideArea
+from fupin.core.scope import user_covers
+from fupin.registry import choices as rc
+from fupin.registry.models import Household
+
+ELIGIBLE_STATUSES = (
+    rc.HouseholdStatus.POOR,
+    rc.HouseholdStatus.MONITORED,
+    rc.HouseholdStatus.RETURNED,
+)
+
+
+def _ancestors(code: str) -> list[str]:
+    code = code.ljust(12, "0")
+    out: list[str] = []
+    for n in (12, 9, 6, 4, 2):
+        candidate = code[:n].ljust(12, "0")
+        if candidate not in out:
+            out.append(candidate)
+    return out
+
+
+def policy_for(area_code: str) -> AssistancePolicy:
+    """The most specific region's assistance policy; the national one or code defaults."""
+    regions = _ancestors(area_code)
+    found = {p.region_id: p for p in AssistancePolicy.objects.filter(region_id__in=regions)}
+    for code in regions:
+        if code in found:
+            return found[code]
+    national = AssistancePolicy.objects.filter(region__isnull=True).first()
+    return national or AssistancePolicy()
+
+
+# Cadres and pairings ------------------------------------------------------------------
+
+
+def cadre_list(*, user, area_prefix: str = ""):
+    qs = Cadre.objects.restrict(user).select_related("home_area")
+    if area_prefix:
+        qs = qs.in_area(area_prefix)
+    return qs
+
+
+def cadre_get(*, user, pk: int) -> Cadre:
+    cadre = Cadre.objects.restrict(user).select_related("home_area", "user").filter(pk=pk).first()
+    if cadre is None:
+        raise OutsideArea()
+    return cadre
+
+
+def pairing_list(*, user, area_prefix: str = "", current_only: bool = True):
+    qs = Pairing.objects.restrict(user).select_related("cadre", "household", "household__village")
+    if area_prefix:
+        qs = qs.in_area(area_prefix)
+    if current_only:
+        qs = qs.current()
+    return qs.order_by("household__village_id", "household_id", "id")
+
+
+def unpaired_households(area_prefix: str = ""):
+    qs = Household.objects.filter(status__in=ELIGIBLE_STATUSES).exclude(
+        pk__in=Pairing.objects.current().values("household_id")
+    )
+    if area_prefix:
+        qs = qs.in_area(area_prefix)
+    return qs
+
+
+def free_slots(cadres: Iterable[Cadre]) -> list[assign.Slot]:
+    cadres = list(cadres)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for cid, kind in (
+        Pairing.objects.current().filter(cadre__in=cadres).values_list("cadre_id", "kind")
+    ):
+        counts[cid][kind] += 1
+    policies: dict[str, AssistancePolicy] = {}
+    slots: list[assign.Slot] = []
+    for cadre in cadres:
+        pol = policies.get(cadre.home_area_id)
+        if pol is None:
+            pol = policies[cadre.home_area_id] = policy_for(cadre.home_area_id)
+        slots += assign.slots_for(
+            cadre_id=cadre.pk,
+            home=cadre.home_area_id,
+            quota=pol.quota(cadre.rank),
+            max_total=pol.max_households,
+            current=counts[cadre.pk],
+        )
+    return slots
+
+
+def propose(*, area_prefix: str = "", households: Iterable[Household] | None = None):
+    """The optimal proposal for unpaired eligible households of an area (or the given
+    ones), with the active cadres of the counties concerned."""
+    if households is None:
+        households = unpaired_households(area_prefix).only("id", "village_id")
+    hs = [(h.pk, h.village_id) for h in households]
+    counties = sorted({v[:6] for _h, v in hs})
+    cadres = Cadre.objects.none()
+    for county in counties:
+        cadres = cadres | Cadre.objects.in_area(county).filter(active=True)
+    return assign.solve(hs, free_slots(cadres.order_by("pk")))
+
+
+# Visits and compliance ----------------------------------------------------------------
+
+
+@dataclass
+class Overdue:
+    cadre: Cadre
+    households: list[tuple[Household, dt.date | None]] = field(default_factory=list)
+
+
+def overdue_cadres(*, user, as_of: dt.date, area_prefix: str = "") -> list[Overdue]:
+    """Cadres with a paired household not visited within the policy's interval up to
+    `as_of` (a pairing younger than the interval is not yet due)."""
+    pairings = pairing_list(user=user, area_prefix=area_prefix, current_only=False).filter(
+        start_date__lte=as_of
+    )
+    pairings = [p for p in pairings if p.end_date is None or p.end_date > as_of]
+    last = {
+        (r["cadre_id"], r["household_id"]): r["last"]
+        for r in Visit.objects.filter(
+            household_id__in=[p.household_id for p in pairings], date__lte=as_of
+        )
+        .values("cadre_id", "household_id")
+        .annotate(last=Max("date"))
+    }
+    out: dict[int, Overdue] = {}
+    intervals: dict[str, int] = {}
+    for p in pairings:
+        code = p.household.village_id
+        if code not in intervals:
+            intervals[code] = policy_for(code).visit_interval_days
+        due = as_of - dt.timedelta(days=intervals[code])
+        if p.start_date > due:
+            continue
+        seen = last.get((p.cadre_id, p.household_id))
+        if seen is None or seen <= due:
+            out.setdefault(p.cadre_id, Overdue(p.cadre)).households.append((p.household, seen))
+    return sorted(out.values(), key=lambda o: (o.cadre.home_area_id, o.cadre.name))
+
+
+# The household panel ------------------------------------------------------------------
+
+
+def household_assistance(*, user, household: Household) -> dict | None:
+    if user is None or not user_covers(user, household.village_id):
+        return None
+    return {
+        "pairings": list(
+            Pairing.objects.current().filter(household=household).select_related("cadre")
+        ),
+        "visits": list(Visit.objects.filter(household=household).select_related("cadre")[:5]),
+        "plan": HouseholdPlan.objects.filter(household=household).first(),
+        "measures": list(Measure.objects.filter(household=household)[:10]),
+    }
+
+
+def visit_get(*, user, pk: int) -> Visit:
+    v = Visit.objects.restrict(user).select_related("household", "cadre").filter(pk=pk).first()
+    if v is None:
+        raise OutsideArea()
+    return v
+
+
+def directory(*, user, area_code: str):
+    if not user_covers(user, area_code):
+        raise OutsideArea()
+    return DirectoryEntry.objects.filter(area_id=area_code)

@@ -1,0 +1,411 @@
+"""Writes of assistance: one transaction each, keyword-only, every change recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from fupin.assistance import assign
+from fupin.assistance import choices as c
+from fupin.assistance.models import (
+    Cadre,
+    DirectoryEntry,
+    HouseholdPlan,
+    Measure,
+    Pairing,
+    VillagePlan,
+    Visit,
+    WorkTeam,
+)
+from fupin.assistance.selectors import policy_for
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea
+from fupin.core.history import record_change, snapshot
+from fupin.core.models import ChangeAction
+from fupin.core.scope import require_edit, user_covers
+from fupin.registry.models import Household
+
+
+class PairingLimitExceeded(DomainError):
+    code = "pairing_limit"
+    status = 409
+
+
+class HandOverIncomplete(DomainError):
+    code = "hand_over_incomplete"
+    status = 409
+
+
+def _check(actor, area_code: str) -> None:
+    """None is the system (a command run without --user); otherwise an editor in scope."""
+    if actor is not None:
+        require_edit(actor, area_code)
+
+
+def _created(actor, obj, area_code: str, reason: str = "", related=None) -> None:
+    record_change(
+        actor=actor,
+        instance=obj,
+        action=ChangeAction.CREATE,
+        before=None,
+        area_code=area_code,
+        reason=reason,
+        related=related,
+    )
+
+
+def _updated(actor, obj, before, area_code: str, reason: str = "", related=None) -> None:
+    record_change(
+        actor=actor,
+        instance=obj,
+        action=ChangeAction.UPDATE,
+        before=before,
+        area_code=area_code,
+        reason=reason,
+        related=related,
+    )
+
+
+# Cadres and teams -------------------------------------------------------------------
+
+
+@transaction.atomic
+def cadre_create(*, actor, data: dict[str, Any], reason: str = "") -> Cadre:
+    cadre = Cadre(**data)
+    _check(actor, cadre.home_area_id)
+    cadre.full_clean()
+    cadre.save()
+    _created(actor, cadre, cadre.home_area_id, reason)
+    return cadre
+
+
+@transaction.atomic
+def work_team_create(
+    *,
+    actor,
+    unit: str,
+    village_code: str,
+    members: list[Cadre],
+    leader: Cadre | None = None,
+    first_secretary: Cadre | None = None,
+    started_on: dt.date | None = None,
+) -> WorkTeam:
+    _check(actor, village_code)
+    team = WorkTeam.objects.create(
+        unit=unit,
+        village_id=village_code,
+        leader=leader,
+        first_secretary=first_secretary,
+        started_on=started_on,
+    )
+    team.members.set(members)
+    _created(actor, team, village_code)
+    return team
+
+
+# Pairings ---------------------------------------------------------------------------
+
+
+def current_counts(cadre: Cadre) -> Counter:
+    return Counter(Pairing.objects.current().filter(cadre=cadre).values_list("kind", flat=True))
+
+
+def check_limits(cadre: Cadre, kind: str, counts: Counter | None = None) -> None:
+    """Raise PairingLimitExceeded, naming the limit, if `cadre` may not take one more
+    household of `kind`."""
+    policy = policy_for(cadre.home_area_id)
+    counts = current_counts(cadre) if counts is None else counts
+    total = sum(counts.values())
+    if total >= policy.max_households:
+        raise PairingLimitExceeded(
+            _(
+                "%(cadre)s already has %(count)s households: the limit is %(limit)s "
+                "households per cadre."
+            )
+            % {"cadre": cadre.name, "count": total, "limit": policy.max_households},
+            field="cadre",
+        )
+    quota = policy.quota(cadre.rank)
+    if quota is not None and counts.get(kind, 0) >= quota[kind]:
+        raise PairingLimitExceeded(
+            _(
+                "%(cadre)s already has %(count)s %(kind)s: a %(rank)s takes at most "
+                "%(limit)s %(kind)s."
+            )
+            % {
+                "cadre": cadre.name,
+                "count": counts.get(kind, 0),
+                "kind": c.PairingKind(kind).label,
+                "rank": c.Rank(cadre.rank).label,
+                "limit": quota[kind],
+            },
+            field="kind",
+        )
+
+
+@transaction.atomic
+def pairing_create(
+    *,
+    actor,
+    cadre: Cadre,
+    household: Household,
+    kind: str,
+    start_date: dt.date,
+    reason: str = "",
+) -> Pairing:
+    _check(actor, household.village_id)
+    cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+    if not cadre.active:
+        raise DomainError(_("%(cadre)s has left.") % {"cadre": cadre.name}, field="cadre")
+    if kind not in c.PairingKind.values:
+        raise DomainError(_("Unknown pairing type."), field="kind")
+    if Pairing.objects.current().filter(cadre=cadre, household=household).exists():
+        raise DomainError(
+            _("%(cadre)s is already paired with this household.") % {"cadre": cadre.name},
+            field="cadre",
+        )
+    check_limits(cadre, kind)
+    pairing = Pairing.objects.create(
+        cadre=cadre, household=household, kind=kind, start_date=start_date
+    )
+    _created(actor, pairing, household.village_id, reason, related=household)
+    return pairing
+
+
+@transaction.atomic
+def pairing_end(*, actor, pairing: Pairing, date: dt.date, reason: str) -> Pairing:
+    _check(actor, pairing.household.village_id)
+    before = snapshot(pairing)
+    pairing.end_date = date
+    pairing.end_reason = reason[:200]
+    pairing.save(update_fields=["end_date", "end_reason"])
+    _updated(actor, pairing, before, pairing.household.village_id, reason, pairing.household)
+    return pairing
+
+
+@transaction.atomic
+def apply_proposal(
+    *, actor, proposal: assign.Proposal, start_date: dt.date, reason: str = ""
+) -> list[Pairing]:
+    """Create the proposed pairings, each through pairing_create (limits re-checked)."""
+    households = Household.objects.in_bulk([p[0] for p in proposal.pairs])
+    cadres = Cadre.objects.in_bulk([p[1] for p in proposal.pairs])
+    return [
+        pairing_create(
+            actor=actor,
+            cadre=cadres[cid],
+            household=households[hid],
+            kind=kind,
+            start_date=start_date,
+            reason=reason or "assignment",
+        )
+        for hid, cid, kind, _cost in proposal.pairs
+    ]
+
+
+@transaction.atomic
+def cadre_leave(
+    *, actor, cadre: Cadre, date: dt.date, reason: str, successor: Cadre | None = None
+) -> list[Pairing]:
+    """The cadre leaves: their pairings end, and each household is paired again, with the
+    successor as far as the successor's limits allow, the rest by the assignment. If any
+    household would be left without a cadre, nothing is changed."""
+    from fupin.assistance.selectors import propose
+
+    _check(actor, cadre.home_area_id)
+    before = snapshot(cadre)
+    cadre.active = False
+    cadre.left_on = date
+    cadre.save(update_fields=["active", "left_on"])
+    _updated(actor, cadre, before, cadre.home_area_id, reason)
+    ended = list(Pairing.objects.current().filter(cadre=cadre).select_related("household"))
+    for p in ended:
+        pairing_end(actor=actor, pairing=p, date=date, reason=reason)
+    created: list[Pairing] = []
+    rest = []
+    for p in ended:
+        if Pairing.objects.current().filter(household=p.household).exists():
+            continue  # still has another cadre
+        if successor is not None:
+            try:
+                created.append(
+                    pairing_create(
+                        actor=actor,
+                        cadre=successor,
+                        household=p.household,
+                        kind=p.kind,
+                        start_date=date,
+                        reason=reason,
+                    )
+                )
+                continue
+            except PairingLimitExceeded:
+                pass
+        rest.append(p.household)
+    if rest:
+        proposal = propose(households=rest)
+        if proposal.uncovered:
+            numbers = ", ".join(h.number for h in rest if h.pk in set(proposal.uncovered))
+            raise HandOverIncomplete(
+                _("No cadre with room is left for these households: %(numbers)s.")
+                % {"numbers": numbers}
+            )
+        created += apply_proposal(actor=actor, proposal=proposal, start_date=date, reason=reason)
+    return created
+
+
+# Visits, plans, measures, directory ------------------------------------------------
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor,
+    cadre: Cadre,
+    household: Household,
+    date: dt.date,
+    purpose: str,
+    notes: str = "",
+    photo=None,
+) -> Visit:
+    """A visit by a cadre paired with the household on that date. Recorded by village or
+    township staff in scope, or by the cadre themself (their linked user)."""
+    own = actor is not None and cadre.user_id is not None and cadre.user_id == actor.pk
+    if actor is not None and not own:
+        if not user_covers(actor, household.village_id):
+            raise OutsideArea()
+        if not actor.may_edit:
+            raise NotAllowed()
+    paired = (
+        Pairing.objects.filter(cadre=cadre, household=household, start_date__lte=date)
+        .exclude(end_date__lt=date)
+        .exists()
+    )
+    if not paired:
+        raise DomainError(
+            _("%(cadre)s was not paired with this household on that date.") % {"cadre": cadre.name},
+            field="cadre",
+        )
+    if date > dt.date.today():
+        raise DomainError(_("A visit cannot be in the future."), field="date")
+    visit = Visit(
+        cadre=cadre,
+        household=household,
+        date=date,
+        purpose=purpose,
+        notes=notes,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if photo is not None:
+        visit.photo_type = getattr(photo, "content_type", "") or ""
+        visit.photo.save(photo.name.rsplit("/", 1)[-1], photo, save=False)
+    visit.full_clean()
+    visit.save()
+    _created(actor, visit, household.village_id, related=household)
+    return visit
+
+
+@transaction.atomic
+def household_plan_save(
+    *,
+    actor,
+    household: Household,
+    goals: str,
+    planned_measures: str = "",
+    expected_income: Decimal = Decimal("0"),
+    reason: str = "",
+) -> HouseholdPlan:
+    _check(actor, household.village_id)
+    plan = HouseholdPlan.objects.filter(household=household).first()
+    before = snapshot(plan) if plan else None
+    plan = plan or HouseholdPlan(household=household)
+    plan.goals, plan.planned_measures, plan.expected_income = (
+        goals,
+        planned_measures,
+        expected_income,
+    )
+    plan.full_clean()
+    plan.save()
+    action = ChangeAction.UPDATE if before else ChangeAction.CREATE
+    record_change(
+        actor=actor,
+        instance=plan,
+        action=action,
+        before=before,
+        area_code=household.village_id,
+        reason=reason,
+        related=household,
+    )
+    return plan
+
+
+@transaction.atomic
+def village_plan_save(
+    *,
+    actor,
+    village_code: str,
+    goals: str,
+    planned_measures: str = "",
+    expected_income: Decimal = Decimal("0"),
+    reason: str = "",
+) -> VillagePlan:
+    _check(actor, village_code)
+    plan = VillagePlan.objects.filter(village_id=village_code).first()
+    before = snapshot(plan) if plan else None
+    plan = plan or VillagePlan(village_id=village_code)
+    plan.goals, plan.planned_measures, plan.expected_income = (
+        goals,
+        planned_measures,
+        expected_income,
+    )
+    plan.full_clean()
+    plan.save()
+    action = ChangeAction.UPDATE if before else ChangeAction.CREATE
+    record_change(
+        actor=actor,
+        instance=plan,
+        action=action,
+        before=before,
+        area_code=village_code,
+        reason=reason,
+    )
+    return plan
+
+
+@transaction.atomic
+def measure_add(
+    *,
+    actor,
+    household: Household,
+    kind: str,
+    amount: Decimal,
+    date: dt.date,
+    provider: str,
+    notes: str = "",
+) -> Measure:
+    _check(actor, household.village_id)
+    m = Measure(
+        household=household, kind=kind, amount=amount, date=date, provider=provider, notes=notes
+    )
+    m.full_clean()
+    m.save()
+    _created(actor, m, household.village_id, related=household)
+    return m
+
+
+@transaction.atomic
+def directory_entry_add(
+    *, actor, area_code: str, name: str, post: str, phone: str, duties: str = "", order: int = 0
+) -> DirectoryEntry:
+    _check(actor, area_code)
+    e = DirectoryEntry(
+        area_id=area_code, name=name, post=post, phone=phone, duties=duties, order=order
+    )
+    e.full_clean()
+    e.save()
+    _created(actor, e, area_code)
+    return e
