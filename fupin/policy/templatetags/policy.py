@@ -1,20 +1,52 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fupin.core.errors import DomainError
 from fupin.policy.evaluation import EXIT, INCLUSION, evaluate_household
+from fupin.registry.models import Assessment
 
 register = template.Library()
+
+VALUE_LABELS = {
+    "net_income_per_person": gettext_lazy("net income per person"),
+    "line": gettext_lazy("income line"),
+    "year": gettext_lazy("year"),
+    "finding": gettext_lazy("finding"),
+    "status": gettext_lazy("finding status"),
+    "summary": gettext_lazy("department record"),
+}
+
+
+def _label(key: str) -> str:
+    if key in VALUE_LABELS:
+        return str(VALUE_LABELS[key])
+    if key in Assessment.CONDITIONS:
+        return str(Assessment._meta.get_field(key).verbose_name)
+    return key
+
+
+def _value(value) -> str:
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    return str(value)
 
 
 @register.inclusion_tag("policy/_household_policy.html")
 def household_policy(household):
-    """The decision of the policy in force, for inclusion and for exit, with every clause."""
+    """The decision of the policy in force, for inclusion and for exit, with every clause
+    and the values it used, labelled in the user's language."""
     decisions = []
     for test in (INCLUSION, EXIT):
         try:
-            decisions.append(evaluate_household(household, test=test))
+            d = evaluate_household(household, test=test)
         except DomainError:
             continue
+        for c in d.clauses:
+            c.shown = [(_label(k), _value(v)) for k, v in c.values.items()]
+        decisions.append(d)
     return {"decisions": decisions, "household": household}
