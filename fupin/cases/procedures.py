@@ -17,6 +17,8 @@ Defaults:
 - return to poverty (返贫): 农户申请 → 入户核查 → 民主评议 → 公示 (notice) → 乡镇审核
   → 县级审定.
 - member change (成员变更): 申请登记 → 乡镇审核.
+- monitoring (纳入监测): 农户申请或排查发现 → 入户核实 → 村级评议 → 乡镇审核 → 县级确认;
+  the household becomes a monitoring object, its type set by `ON_PASSED` (fupin.monitoring).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class CaseKind(models.TextChoices):
     REMOVAL = "removal", _("Removal")
     RETURN = "return", _("Return to poverty")
     MEMBER_CHANGE = "member_change", _("Member change")
+    MONITORING = "monitoring", _("Put under monitoring")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,13 @@ PROCEDURES: dict[str, tuple[Step, ...]] = {
         Step("registration", _("Change registration (申请登记)"), VILLAGE, 7),
         Step("township_review", _("Township review (乡镇审核)"), TOWNSHIP, 10, review=True),
     ),
+    CaseKind.MONITORING: (
+        Step("application", _("Application or screening (农户申请或排查发现)"), VILLAGE, 7),
+        Step("verification", _("Household verification (入户核实)"), VILLAGE, 10),
+        Step("village_review", _("Village appraisal (村级评议)"), VILLAGE, 7, review=True),
+        Step("township_review", _("Township review (乡镇审核)"), TOWNSHIP, 10, review=True),
+        Step("county_review", _("County confirmation (县级确认)"), COUNTY, 15, review=True),
+    ),
 }
 
 # What the household's status becomes when the last step passes (None: unchanged).
@@ -99,6 +109,13 @@ FINAL_STATUS: dict[str, str | None] = {
     CaseKind.REMOVAL: HouseholdStatus.REMOVED,
     CaseKind.RETURN: HouseholdStatus.RETURNED,
     CaseKind.MEMBER_CHANGE: None,
+    CaseKind.MONITORING: HouseholdStatus.MONITORED,
+}
+
+# Called (dotted path, keyword arguments case, actor, today) in the transaction of the last
+# step, after the status change: e.g. the monitoring app sets the monitoring object type.
+ON_PASSED: dict[str, str] = {
+    CaseKind.MONITORING: "fupin.monitoring.services.on_monitoring_case_passed",
 }
 
 # The household statuses from which a case of each kind may be opened.
@@ -108,6 +125,11 @@ OPEN_FROM: dict[str, set[str]] = {
     CaseKind.REMOVAL: {HouseholdStatus.POOR, HouseholdStatus.RETURNED, HouseholdStatus.EXITED},
     CaseKind.RETURN: {HouseholdStatus.EXITED, HouseholdStatus.MONITORED},
     CaseKind.MEMBER_CHANGE: set(HouseholdStatus.values),
+    CaseKind.MONITORING: {
+        HouseholdStatus.EXITED,
+        HouseholdStatus.CANDIDATE,
+        HouseholdStatus.REMOVED,
+    },
 }
 
 # Which policy test the decision snapshot of each kind is taken from.
@@ -117,6 +139,7 @@ POLICY_TEST: dict[str, str | None] = {
     CaseKind.REMOVAL: "inclusion",
     CaseKind.RETURN: "inclusion",
     CaseKind.MEMBER_CHANGE: None,
+    CaseKind.MONITORING: "inclusion",
 }
 
 # Kinds whose negative outcome is told to the household in a written notice (告知书).

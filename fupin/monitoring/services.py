@@ -1,0 +1,896 @@
+"""Writes of return-to-poverty monitoring. Each service checks who may act, runs in one
+transaction and records its changes with `fupin.core.history`.
+
+Public entry points (other apps may call them; keyword arguments only):
+
+- ``monitoring_open(*, actor, household, monitoring_type, risk_level, risk_types,
+  reason="", today=None) -> MonitoringObject`` opens a case of kind "monitoring"
+  (fupin.cases); when its last step passes the household becomes a monitoring object.
+- ``risk_level_set(*, actor, obj, level, reason) -> MonitoringObject``.
+- ``warning_create(*, actor, household, channel, cause, evidence, proposed_level,
+  member=None, source="", reporter_name="", reporter_phone="", public=False, today=None)
+  -> RiskWarning``: the one way to raise a warning. ``channel`` is a `Channel` value
+  ("self_report", "visit", "data"), ``cause`` a `RiskType` value, ``proposed_level`` a
+  `RiskLevel` value. The warning is routed by cause to a department (`ROUTING`) with a
+  deadline of `RuleConfig.response_days`. Raises `WarningExists` (409) when the household
+  already has an open warning for that cause. ``actor`` None means the public page.
+- ``measure_add``, ``warning_escalate``, ``warning_eliminate``, ``warning_review``.
+- ``scan(area="", today=None) -> ScanResult`` and ``disaster(...)``: the rules over data,
+  vectorised (one SQL read per rule, Polars, bulk insert); idempotent.
+
+Department users: a user with role "department" acts for the department named by their
+`unit` field, holding either the code ("health_insurance") or the Chinese name ("医保局"),
+see `DEPARTMENT_UNITS`. They see and act on warnings routed to that department, inside
+their area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fupin.accounts.roles import Role
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.frames import read_frame
+from fupin.core.history import build_change, bulk_record, record_change, snapshot
+from fupin.core.models import ChangeAction
+from fupin.core.scope import code_range, require_edit, user_covers
+from fupin.monitoring.models import (
+    LEVEL_RANK,
+    Channel,
+    Department,
+    Measure,
+    MonitoringObject,
+    MonitoringStatus,
+    RiskLevel,
+    RiskType,
+    RiskWarning,
+    RuleConfig,
+    Source,
+    WarningStatus,
+    level_above,
+)
+from fupin.registry.choices import HouseholdStatus, MonitoringType
+from fupin.registry.models import Assessment, Household, IncomeRecord, Member
+
+ROUTING: dict[str, str] = {
+    RiskType.ILLNESS: Department.HEALTH_INSURANCE,
+    RiskType.DISABILITY: Department.DISABLED_FEDERATION,
+    RiskType.SCHOOLING: Department.EDUCATION,
+    RiskType.DISASTER: Department.EMERGENCY,
+    RiskType.ACCIDENT: Department.EMERGENCY,
+    RiskType.UNSTABLE_WORK: Department.HUMAN_RESOURCES,
+    RiskType.BUSINESS_FAILURE: Department.HUMAN_RESOURCES,
+    RiskType.LACK_LABOUR: Department.HUMAN_RESOURCES,
+    RiskType.HOUSING: Department.HOUSING,
+    RiskType.WATER: Department.WATER,
+    RiskType.FAMILY_CHANGE: Department.CIVIL_AFFAIRS,
+    RiskType.OTHER: Department.CIVIL_AFFAIRS,
+}
+
+# What a department user's `unit` may say (besides the code itself).
+DEPARTMENT_UNITS: dict[str, str] = {
+    "医保局": Department.HEALTH_INSURANCE,
+    "残联": Department.DISABLED_FEDERATION,
+    "教育局": Department.EDUCATION,
+    "应急管理局": Department.EMERGENCY,
+    "人社局": Department.HUMAN_RESOURCES,
+    "住建局": Department.HOUSING,
+    "水利局": Department.WATER,
+    "民政局": Department.CIVIL_AFFAIRS,
+}
+
+# The comparison rules that raise warnings: cause and proposed level.
+FINDING_RULES: dict[str, tuple[str, str]] = {
+    Source.MEDICAL_HIGH: (RiskType.ILLNESS, RiskLevel.SERIOUS),
+    Source.DISABILITY_NEW: (RiskType.DISABILITY, RiskLevel.GENERAL),
+    Source.DEATH_ACTIVE: (RiskType.FAMILY_CHANGE, RiskLevel.MAJOR),
+}
+INCOME_LEVEL = RiskLevel.SERIOUS
+# Households the income rule watches.
+WATCHED_STATUSES = (HouseholdStatus.EXITED, HouseholdStatus.MONITORED)
+# Households a disaster list warns.
+DISASTER_STATUSES = (
+    HouseholdStatus.POOR,
+    HouseholdStatus.EXITED,
+    HouseholdStatus.MONITORED,
+    HouseholdStatus.RETURNED,
+)
+# Who may raise a warning from a visit or a staff self-report form.
+STAFF_ROLES = {Role.VILLAGE_STAFF, Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE, Role.CADRE}
+# Who may escalate, eliminate and review (besides the routed department for measures).
+OFFICE_ROLES = {Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE}
+
+
+class WarningExists(DomainError):
+    code = "warning_exists"
+    status = 409
+
+
+class WarningClosed(DomainError):
+    code = "warning_closed"
+    status = 409
+
+
+class RiskNotEliminated(DomainError):
+    code = "risk_not_eliminated"
+    status = 409
+
+
+@dataclass(frozen=True)
+class Rules:
+    response_days: int = 10
+    escalation_days: int = 5
+    income_rule: bool = True
+    require_guarantees: bool = True
+
+
+@dataclass
+class ScanResult:
+    checked: int = 0
+    created: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def _ancestors(area_code: str) -> list[str]:
+    from fupin.policy.selectors import _ancestors as ancestors
+
+    return ancestors(area_code)
+
+
+def rules_for(area_code: str, year: int) -> Rules:
+    """The most specific RuleConfig of the year for the area (county, province, national);
+    the latest earlier year when the year has none; defaults when there is none."""
+    regions = _ancestors(area_code)
+    rank = {code: i for i, code in enumerate(regions)}
+    rows = list(RuleConfig.objects.filter(year__lte=year).order_by("-year"))
+    rows = [r for r in rows if r.region_id is None or r.region_id in rank]
+    if not rows:
+        return Rules()
+    best_year = rows[0].year
+    rows = [r for r in rows if r.year == best_year]
+    rows.sort(key=lambda r: rank.get(r.region_id, len(regions)))
+    r = rows[0]
+    return Rules(r.response_days, r.escalation_days, r.income_rule, r.require_guarantees)
+
+
+def department_of(user) -> str | None:
+    """The department a user acts for (from `unit`), or None."""
+    if user is None or getattr(user, "role", None) != Role.DEPARTMENT:
+        return None
+    unit = (user.unit or "").strip()
+    if unit in Department.values:
+        return unit
+    return DEPARTMENT_UNITS.get(unit)
+
+
+def _require(actor, area_code: str, roles: set[str]) -> None:
+    if not user_covers(actor, area_code):
+        raise OutsideArea()
+    if not (actor.is_superuser or actor.role in roles):
+        raise NotAllowed()
+
+
+# ---------------------------------------------------------------- monitoring objects
+
+
+def _check_level(level: str) -> None:
+    if level not in RiskLevel.values:
+        raise ValidationFailed({"risk_level": [_("Choose a risk level.")]})
+
+
+def _check_types(risk_types: list[str]) -> list[str]:
+    bad = [t for t in risk_types if t not in RiskType.values]
+    if bad or not risk_types:
+        raise ValidationFailed({"risk_types": [_("Choose at least one risk type.")]})
+    return list(dict.fromkeys(risk_types))
+
+
+def monitoring_open(
+    *,
+    actor,
+    household: Household,
+    monitoring_type: str,
+    risk_level: str,
+    risk_types: list[str],
+    reason: str = "",
+    today: dt.date | None = None,
+) -> MonitoringObject:
+    """Propose a household for monitoring: a case of kind "monitoring" plus the object."""
+    from fupin.cases import services as cases
+    from fupin.cases.procedures import CaseKind
+
+    today = _today(today)
+    require_edit(actor, household.village_id)
+    if monitoring_type not in MonitoringType.values:
+        raise ValidationFailed({"monitoring_type": [_("Choose the monitoring object type.")]})
+    _check_level(risk_level)
+    risk_types = _check_types(risk_types)
+    with transaction.atomic():
+        case = cases.case_open(
+            actor=actor, household=household, kind=CaseKind.MONITORING, reason=reason, today=today
+        )
+        obj = MonitoringObject.objects.create(
+            household=household,
+            case=case,
+            monitoring_type=monitoring_type,
+            risk_level=risk_level,
+            risk_types=risk_types,
+        )
+        record_change(
+            actor=actor,
+            instance=obj,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=household.village_id,
+            reason=reason,
+            related=household,
+        )
+    return obj
+
+
+def on_monitoring_case_passed(*, case, actor, today: dt.date) -> None:
+    """Called by fupin.cases when a monitoring case's last step passes (same transaction):
+    the household gets its monitoring type, the monitoring object becomes active."""
+    h = Household.objects.select_for_update().get(pk=case.household_id)
+    obj = MonitoringObject.objects.filter(case=case).first()
+    if obj is None:  # a case opened from the cases pages: type from the former status
+        kind = (
+            MonitoringType.UNSTABLE_EXITED
+            if case.status_before == HouseholdStatus.EXITED
+            else MonitoringType.EDGE
+        )
+        obj = MonitoringObject.objects.create(
+            household=h,
+            case=case,
+            monitoring_type=kind,
+            risk_level=RiskLevel.GENERAL,
+            risk_types=[RiskType.OTHER],
+        )
+        record_change(
+            actor=actor,
+            instance=obj,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=h.village_id,
+            related=h,
+        )
+    before = snapshot(obj)
+    obj.status = MonitoringStatus.ACTIVE
+    obj.started_on = today
+    obj.save()
+    reason = _("Case %(id)s") % {"id": case.pk}
+    record_change(
+        actor=actor,
+        instance=obj,
+        action=ChangeAction.UPDATE,
+        before=before,
+        area_code=h.village_id,
+        reason=reason,
+        related=h,
+    )
+    hbefore = snapshot(h)
+    h.monitoring_type = obj.monitoring_type
+    h.updated_at = timezone.now()
+    h.save(update_fields=["monitoring_type", "updated_at"])
+    case.household = h
+    record_change(
+        actor=actor,
+        instance=h,
+        action=ChangeAction.UPDATE,
+        before=hbefore,
+        area_code=h.village_id,
+        reason=reason,
+    )
+
+
+def _raise_level(obj: MonitoringObject, level: str, today: dt.date) -> None:
+    obj.previous_level = obj.risk_level
+    obj.risk_level = level
+    obj.level_changed_on = today
+
+
+def risk_level_set(
+    *, actor, obj: MonitoringObject, level: str, reason: str, today: dt.date | None = None
+) -> MonitoringObject:
+    today = _today(today)
+    _require(actor, obj.household.village_id, STAFF_ROLES - {Role.CADRE})
+    _check_level(level)
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Give the reason.")]})
+    with transaction.atomic():
+        obj = MonitoringObject.objects.select_for_update().get(pk=obj.pk)
+        if obj.risk_level == level:
+            return obj
+        before = snapshot(obj)
+        _raise_level(obj, level, today)
+        obj.save()
+        record_change(
+            actor=actor,
+            instance=obj,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=obj.household.village_id,
+            reason=reason,
+            related=obj.household,
+        )
+    return obj
+
+
+def _bump_object(actor, household_id: int, level: str, today: dt.date, reason: str) -> None:
+    """A warning above the object's level raises it (recorded)."""
+    obj = (
+        MonitoringObject.objects.select_for_update()
+        .filter(household_id=household_id, status=MonitoringStatus.ACTIVE)
+        .first()
+    )
+    if obj is None or LEVEL_RANK[level] <= LEVEL_RANK[obj.risk_level]:
+        return
+    before = snapshot(obj)
+    _raise_level(obj, level, today)
+    obj.save()
+    record_change(
+        actor=actor,
+        instance=obj,
+        action=ChangeAction.UPDATE,
+        before=before,
+        area_code=obj.household.village_id,
+        reason=reason,
+    )
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def _open_key(household_id: int, cause: str) -> str:
+    return f"{household_id}:{cause}"
+
+
+def warning_create(
+    *,
+    actor,
+    household: Household,
+    channel: str,
+    cause: str,
+    evidence: str,
+    proposed_level: str,
+    member: Member | None = None,
+    source: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    public: bool = False,
+    today: dt.date | None = None,
+) -> RiskWarning:
+    """Raise one warning, routed by cause with its deadline (see the module docstring)."""
+    today = _today(today)
+    if not public:
+        _require(actor, household.village_id, STAFF_ROLES)
+    if channel not in Channel.values:
+        raise ValidationFailed({"channel": [_("Unknown channel.")]})
+    if public and channel != Channel.SELF_REPORT:
+        raise ValidationFailed({"channel": [_("Unknown channel.")]})
+    if cause not in RiskType.values:
+        raise ValidationFailed({"cause": [_("Choose a risk type.")]})
+    _check_level(proposed_level)
+    if not evidence.strip():
+        raise ValidationFailed({"evidence": [_("Describe the evidence.")]})
+    if member is not None and member.household_id != household.pk:
+        raise ValidationFailed({"member": [_("The person is not in this household.")]})
+    rules = rules_for(household.village_id, today.year)
+    key = _open_key(household.pk, cause)
+    with transaction.atomic():
+        if RiskWarning.objects.filter(open_key=key).exists():
+            raise WarningExists(
+                _("The household already has an open warning for this cause."), field="cause"
+            )
+        w = RiskWarning.objects.create(
+            household=household,
+            member=member,
+            channel=channel,
+            source=source,
+            public=public,
+            cause=cause,
+            evidence=evidence.strip(),
+            proposed_level=proposed_level,
+            level=proposed_level,
+            department=ROUTING[cause],
+            deadline=today + dt.timedelta(days=rules.response_days),
+            open_key=key,
+            reporter_name=reporter_name.strip(),
+            reporter_phone=reporter_phone.strip(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_change(
+            actor=actor,
+            instance=w,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=household.village_id,
+            related=household,
+        )
+        _bump_object(actor, household.pk, proposed_level, today, str(w))
+    return w
+
+
+def warning_submit_public(
+    *,
+    household_number: str,
+    id_number: str,
+    cause: str,
+    evidence: str,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    today: dt.date | None = None,
+) -> RiskWarning:
+    """A household reports its own difficulty: the household number and the ID number of
+    one of its active members identify it (a mismatch reads as "not found")."""
+    household = Household.objects.filter(number=household_number.strip()).first()
+    ok = (
+        household is not None
+        and Member.objects.active()
+        .filter(household=household, id_number=id_number.strip().upper())
+        .exists()
+    )
+    if not ok:
+        raise ValidationFailed(
+            {"household_number": [_("No household matches this household number and ID number.")]}
+        )
+    return warning_create(
+        actor=None,
+        household=household,
+        channel=Channel.SELF_REPORT,
+        cause=cause,
+        evidence=evidence,
+        proposed_level=RiskLevel.GENERAL,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        public=True,
+        today=today,
+    )
+
+
+def _lock(w: RiskWarning) -> RiskWarning:
+    w = RiskWarning.objects.select_for_update().select_related("household").get(pk=w.pk)
+    return w
+
+
+def may_add_measure(user, w: RiskWarning) -> bool:
+    if not user_covers(user, w.household.village_id) or not w.is_open:
+        return False
+    return user.is_superuser or department_of(user) == w.department or user.role in OFFICE_ROLES
+
+
+def measure_add(
+    *,
+    actor,
+    warning: RiskWarning,
+    description: str,
+    taken_on: dt.date,
+    amount: Decimal | None = None,
+) -> Measure:
+    """The routed department (or the township/county office) records a measure."""
+    if not user_covers(actor, warning.household.village_id):
+        raise OutsideArea()
+    if not may_add_measure(actor, warning):
+        if not warning.is_open:
+            raise WarningClosed(_("The warning is closed."))
+        raise NotAllowed(_("Only the department the warning is routed to may record measures."))
+    if not description.strip():
+        raise ValidationFailed({"description": [_("Describe the measure.")]})
+    with transaction.atomic():
+        m = Measure.objects.create(
+            warning=warning,
+            department=warning.department,
+            description=description.strip(),
+            amount=amount,
+            taken_on=taken_on,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record_change(
+            actor=actor,
+            instance=m,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=warning.household.village_id,
+            related=warning,
+        )
+    return m
+
+
+def warning_escalate(
+    *, actor, warning: RiskWarning, reason: str, today: dt.date | None = None
+) -> RiskWarning:
+    """Level up (major stays major) and a new deadline of `escalation_days`."""
+    today = _today(today)
+    _require(actor, warning.household.village_id, OFFICE_ROLES)
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Give the reason.")]})
+    with transaction.atomic():
+        w = _lock(warning)
+        if not w.is_open:
+            raise WarningClosed(_("The warning is closed."))
+        before = snapshot(w)
+        w.level = level_above(w.level)
+        w.status = WarningStatus.ESCALATED
+        w.escalations += 1
+        rules = rules_for(w.household.village_id, today.year)
+        w.deadline = today + dt.timedelta(days=rules.escalation_days)
+        w.save()
+        record_change(
+            actor=actor,
+            instance=w,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=w.household.village_id,
+            reason=reason,
+            related=w.household,
+        )
+        _bump_object(actor, w.household_id, w.level, today, reason)
+    return w
+
+
+def elimination_check(household: Household, on: dt.date) -> list[str]:
+    """Why the risk cannot be declared eliminated yet (empty: it can)."""
+    from fupin.policy.selectors import NoPolicy, current_policy
+
+    problems: list[str] = []
+    income = IncomeRecord.objects.filter(household=household).order_by("-year").first()
+    try:
+        line = current_policy(household.village_id, on=on).line_for_monitoring()
+    except NoPolicy:
+        line = None
+        problems.append(_("No policy set gives a monitoring threshold."))
+    if income is None:
+        problems.append(_("No income record."))
+    elif line is not None and income.net_income_per_capita < line:
+        problems.append(
+            _("Net income per person %(income)s in %(year)s is under the threshold %(line)s.")
+            % {"income": income.net_income_per_capita, "year": income.year, "line": line}
+        )
+    if rules_for(household.village_id, on.year).require_guarantees:
+        a = Assessment.objects.filter(household=household).order_by("-year").first()
+        if a is None:
+            problems.append(_("No assessment of the guarantees (两不愁三保障)."))
+        elif not a.all_met:
+            names = ", ".join(str(Assessment._meta.get_field(f).verbose_name) for f in a.unmet)
+            problems.append(_("Guarantees not met: %(names)s.") % {"names": names})
+    return problems
+
+
+def warning_eliminate(
+    *, actor, warning: RiskWarning, note: str, today: dt.date | None = None
+) -> RiskWarning:
+    """Close with risk eliminated (风险消除), only when `elimination_check` is empty."""
+    today = _today(today)
+    _require(actor, warning.household.village_id, OFFICE_ROLES)
+    with transaction.atomic():
+        w = _lock(warning)
+        if not w.is_open:
+            raise WarningClosed(_("The warning is closed."))
+        problems = elimination_check(w.household, today)
+        if problems:
+            raise RiskNotEliminated(
+                _("The risk cannot be declared eliminated: %(problems)s")
+                % {"problems": " ".join(problems)}
+            )
+        before = snapshot(w)
+        w.status = WarningStatus.ELIMINATED
+        w.open_key = None
+        w.closed_at = timezone.now()
+        w.closing_note = note.strip()
+        w.save()
+        record_change(
+            actor=actor,
+            instance=w,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=w.household.village_id,
+            reason=note,
+            related=w.household,
+        )
+    return w
+
+
+def warning_review(*, actor, warning: RiskWarning, worked: str, not_worked: str) -> RiskWarning:
+    """The short review after a closed warning: what worked, what did not."""
+    _require(actor, warning.household.village_id, OFFICE_ROLES | {Role.VILLAGE_STAFF})
+    if not worked.strip() and not not_worked.strip():
+        raise ValidationFailed({"worked": [_("Write what worked or what did not.")]})
+    with transaction.atomic():
+        w = _lock(warning)
+        if w.is_open:
+            raise ValidationFailed({"worked": [_("Review a warning once it is closed.")]})
+        before = snapshot(w)
+        w.review_worked = worked.strip()
+        w.review_not_worked = not_worked.strip()
+        w.reviewed_at = timezone.now()
+        w.save()
+        record_change(
+            actor=actor,
+            instance=w,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=w.household.village_id,
+            related=w.household,
+        )
+    return w
+
+
+# ---------------------------------------------------------------- rules over data
+
+
+def _area_range(area: str) -> list[str]:
+    """Bounds of the area's codes (the whole country when empty), for BETWEEN."""
+    return list(code_range(area)) if area else ["000000000000", "999999999999"]
+
+
+def finding_candidates(area: str = "") -> pl.DataFrame:
+    """Open or confirmed comparison findings of the warning rules (death: only of the
+    household head, taken as the main earner), one row per household and cause."""
+    from fupin.registry.choices import Relation
+
+    sql = (
+        "SELECT f.household_id, f.member_id, f.rule, f.summary, h.village_id "
+        "FROM compare_finding f JOIN registry_household h ON h.id = f.household_id "
+        "LEFT JOIN registry_member m ON m.id = f.member_id "
+        "WHERE f.rule IN (%s, %s, %s) AND f.status IN ('open', 'confirmed') "
+        "AND (f.rule <> %s OR m.relation = %s) AND h.village_id BETWEEN %s AND %s"
+    )
+    frame = read_frame(
+        sql,
+        [*FINDING_RULES, Source.DEATH_ACTIVE, Relation.HEAD, *_area_range(area)],
+        schema={
+            "household_id": pl.Int64,
+            "member_id": pl.Int64,
+            "rule": pl.Utf8,
+            "summary": pl.Utf8,
+            "village_id": pl.Utf8,
+        },
+    )
+    mapping = pl.DataFrame(
+        {
+            "rule": [str(k) for k in FINDING_RULES],
+            "cause": [str(v[0]) for v in FINDING_RULES.values()],
+            "level": [str(v[1]) for v in FINDING_RULES.values()],
+        }
+    )
+    return (
+        frame.join(mapping, on="rule")
+        .sort(["household_id", "rule", "member_id"])
+        .unique(subset=["household_id", "cause"], keep="first", maintain_order=True)
+        .select(
+            "household_id",
+            "member_id",
+            pl.col("rule").alias("source"),
+            "cause",
+            "level",
+            pl.col("summary").alias("evidence"),
+            "village_id",
+        )
+    )
+
+
+def _thresholds(villages: list[str], on: dt.date) -> pl.DataFrame:
+    """Monitoring threshold per county (policy sets are per region, at most per county)."""
+    from fupin.policy.selectors import NoPolicy, current_policy
+
+    counties = sorted({v[:6] for v in villages})
+    rows = []
+    for c in counties:
+        try:
+            rows.append((c, float(current_policy(c.ljust(12, "0"), on=on).line_for_monitoring())))
+        except NoPolicy:
+            continue
+    return pl.DataFrame(rows, schema={"county": pl.Utf8, "threshold": pl.Float64}, orient="row")
+
+
+def income_candidates(area: str = "", on: dt.date | None = None) -> pl.DataFrame:
+    """Watched households (exited, monitored) whose latest net income per person is under
+    the monitoring threshold of their county's policy set."""
+    on = on or timezone.localdate()
+    sql = (
+        "SELECT i.household_id, i.year, i.household_size, "
+        "(i.wages + i.production + i.property_income + i.subsistence_allowance "
+        "+ i.extreme_poverty_support + i.pension + i.ecological_compensation "
+        "+ i.family_planning + i.other_transfer - i.production_expenses) AS net, "
+        "h.village_id FROM registry_incomerecord i "
+        "JOIN registry_household h ON h.id = i.household_id "
+        "WHERE h.status IN (%s, %s) AND h.village_id BETWEEN %s AND %s"
+    )
+    frame = read_frame(
+        sql,
+        [*WATCHED_STATUSES, *_area_range(area)],
+        schema={
+            "household_id": pl.Int64,
+            "year": pl.Int64,
+            "household_size": pl.Int64,
+            "net": pl.Float64,
+            "village_id": pl.Utf8,
+        },
+    )
+    empty = pl.DataFrame(
+        schema={
+            "household_id": pl.Int64,
+            "member_id": pl.Int64,
+            "source": pl.Utf8,
+            "cause": pl.Utf8,
+            "level": pl.Utf8,
+            "evidence": pl.Utf8,
+            "village_id": pl.Utf8,
+        }
+    )
+    if frame.is_empty():
+        return empty
+    latest = frame.sort(["household_id", "year"]).unique(
+        subset=["household_id"], keep="last", maintain_order=True
+    )
+    latest = latest.with_columns(
+        (pl.col("net") / pl.col("household_size")).round(2).alias("per_person"),
+        pl.col("village_id").str.slice(0, 6).alias("county"),
+    )
+    th = _thresholds(latest["village_id"].unique().to_list(), on)
+    if th.is_empty():
+        return empty
+    low = latest.join(th, on="county").filter(pl.col("per_person") < pl.col("threshold"))
+    text = _("Net income per person %(income)s in %(year)s is under the threshold %(line)s.")
+    return low.select(
+        "household_id",
+        pl.lit(None, dtype=pl.Int64).alias("member_id"),
+        pl.lit(str(Source.INCOME_LOW)).alias("source"),
+        pl.lit(str(RiskType.UNSTABLE_WORK)).alias("cause"),
+        pl.lit(str(INCOME_LEVEL)).alias("level"),
+        pl.format(
+            text.replace("%(income)s", "{}").replace("%(year)s", "{}").replace("%(line)s", "{}"),
+            pl.col("per_person").round(2),
+            pl.col("year"),
+            pl.col("threshold").round(2),
+        ).alias("evidence"),
+        "village_id",
+    )
+
+
+def _write_warnings(
+    frame: pl.DataFrame, actor, channel: str, today: dt.date, batch_size: int = 5000
+) -> dict[str, int]:
+    """Insert the frame's warnings except those whose household+cause is already open."""
+    if frame.is_empty():
+        return {}
+    frame = frame.unique(subset=["household_id", "cause"], keep="first", maintain_order=True)
+    frame = frame.with_columns(
+        (pl.col("household_id").cast(pl.Utf8) + ":" + pl.col("cause")).alias("open_key")
+    )
+    keys = frame["open_key"].to_list()
+    existing: set[str] = set()
+    for i in range(0, len(keys), 5000):
+        existing.update(
+            RiskWarning.objects.filter(open_key__in=keys[i : i + 5000]).values_list(
+                "open_key", flat=True
+            )
+        )
+    frame = frame.filter(~pl.col("open_key").is_in(list(existing)))
+    if frame.is_empty():
+        return {}
+    # Deadlines: per county's response days (few distinct counties).
+    days = {
+        c: rules_for(c.ljust(12, "0"), today.year).response_days
+        for c in frame["village_id"].str.slice(0, 6).unique().to_list()
+    }
+    user = actor if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    counts: dict[str, int] = {}
+    rows = frame.iter_rows(named=True)
+    while True:
+        chunk = []
+        for r in rows:
+            chunk.append(r)
+            if len(chunk) >= batch_size:
+                break
+        if not chunk:
+            break
+        objs = [
+            RiskWarning(
+                household_id=r["household_id"],
+                member_id=r["member_id"],
+                channel=channel,
+                source=r["source"],
+                cause=r["cause"],
+                evidence=r["evidence"] or "",
+                proposed_level=r["level"],
+                level=r["level"],
+                department=ROUTING[r["cause"]],
+                deadline=today + dt.timedelta(days=days[r["village_id"][:6]]),
+                open_key=r["open_key"],
+                created_by=user,
+                created_at=now,
+            )
+            for r in chunk
+        ]
+        with transaction.atomic():
+            RiskWarning.objects.bulk_create(objs, batch_size=batch_size)
+            areas = {o.pk: r["village_id"] for o, r in zip(objs, chunk, strict=True)}
+            if any(o.pk is None for o in objs):  # a backend without RETURNING
+                ids = dict(
+                    RiskWarning.objects.filter(open_key__in=[o.open_key for o in objs]).values_list(
+                        "open_key", "pk"
+                    )
+                )
+                for o in objs:
+                    o.pk = ids[o.open_key]
+                areas = {o.pk: r["village_id"] for o, r in zip(objs, chunk, strict=True)}
+            bulk_record(
+                build_change(
+                    actor=actor,
+                    instance=o,
+                    action=ChangeAction.CREATE,
+                    before=None,
+                    area_code=areas[o.pk],
+                    time=now,
+                )
+                for o in objs
+            )
+        for o in objs:
+            counts[o.source] = counts.get(o.source, 0) + 1
+    return counts
+
+
+def scan(
+    *, area: str = "", actor=None, today: dt.date | None = None, income: bool = True
+) -> ScanResult:
+    """Run the warning rules over the data (comparison findings, income). Idempotent: a
+    household+cause with an open warning gets no second one."""
+    today = _today(today)
+    result = ScanResult()
+    frames = [finding_candidates(area)]
+    if income and rules_for(area or "", today.year).income_rule:
+        frames.append(income_candidates(area, today))
+    frame = pl.concat([f for f in frames if not f.is_empty()] or frames, how="vertical")
+    result.checked = frame.height
+    result.by_source = _write_warnings(frame, actor, Channel.DATA, today)
+    result.created = sum(result.by_source.values())
+    return result
+
+
+def disaster(
+    *,
+    area: str,
+    cause: str,
+    level: str,
+    evidence: str,
+    actor=None,
+    today: dt.date | None = None,
+) -> ScanResult:
+    """A disaster list for an area: one warning per registered household of the area (of
+    `DISASTER_STATUSES`) for the cause, unless one is open already."""
+    today = _today(today)
+    if cause not in RiskType.values:
+        raise ValidationFailed({"cause": [_("Choose a risk type.")]})
+    _check_level(level)
+    if not area:
+        raise ValidationFailed({"area": [_("Name the area.")]})
+    frame = read_frame(
+        "SELECT h.id AS household_id, h.village_id FROM registry_household h "
+        "WHERE h.status IN (%s, %s, %s, %s) AND h.village_id BETWEEN %s AND %s",
+        [*DISASTER_STATUSES, *_area_range(area)],
+        schema={"household_id": pl.Int64, "village_id": pl.Utf8},
+    )
+    frame = frame.with_columns(
+        pl.lit(None, dtype=pl.Int64).alias("member_id"),
+        pl.lit(str(Source.DISASTER_LIST)).alias("source"),
+        pl.lit(str(cause)).alias("cause"),
+        pl.lit(str(level)).alias("level"),
+        pl.lit(evidence or _("Disaster list for an area")).alias("evidence"),
+    )
+    result = ScanResult(checked=frame.height)
+    result.by_source = _write_warnings(frame, actor, Channel.DATA, today)
+    result.created = sum(result.by_source.values())
+    return result
