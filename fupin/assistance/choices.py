@@ -37,7 +37,7 @@ class MeasureKind(models.TextChoices):
     HOUSING = "housing", _("Housing renovation")
     RELOCATION = "relocation", _("Relocation")
     MICRO_CREDIT = "micro_credit", _("Micro-credit")
-    INSURANCE = "insurance", _("Insurance")
+    INSURANCE = "insurance", pgettext_lazy("assistance measure", "Insurance")
     SOLAR = "solar", _("Solar income")
     FOREST_RANGER = "forest_ranger", _("Forest ranger")
     SUBSISTENCE = "subsistence", _("Subsistence allowance")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.assistance import choices as c
 from fupin.core.masking import mask_phone
@@ -84,7 +85,7 @@ class Cadre(models.Model):
         verbose_name=_("user"),
     )
     active = models.BooleanField(_("active"), default=True)
-    left_on = models.DateField(_("left on"), null=True, blank=True)
+    left_on = models.DateField(_("date left"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "home_area__code"
@@ -114,7 +115,10 @@ class WorkTeam(models.Model):
         "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
     )
     members = models.ManyToManyField(
-        Cadre, blank=True, related_name="work_teams", verbose_name=_("members")
+        Cadre,
+        blank=True,
+        related_name="work_teams",
+        verbose_name=pgettext_lazy("work team", "members"),
     )
     leader = models.ForeignKey(
         Cadre,

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fupin.assistance import views
 
 app_name = "assistance"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.cadre_list, name="cadre_list"),
+    path("cadres/<int:pk>/", views.cadre_detail, name="cadre_detail"),
+    path("pairings/", views.pairing_list, name="pairing_list"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("households/<int:household_pk>/visit/", views.visit_create, name="visit_create"),
+    path("visits/<int:pk>/photo/", views.visit_photo, name="visit_photo"),
+    path("directory/", views.directory_index, name="directory_index"),
+    path("directory/<str:code>/", views.directory, name="directory"),
+    path("directory/<str:code>/card/", views.directory, {"card": True}, name="directory_card"),
+]

@@ -1,0 +1,168 @@
+"""Pages of assistance. Thin: parse input, call a selector or service, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fupin.accounts.roles import Capability
+from fupin.assistance import selectors, services
+from fupin.assistance.forms import AreaForm, VisitForm
+from fupin.assistance.models import Pairing
+from fupin.core.errors import OutsideArea
+from fupin.core.history import history_of
+from fupin.geo.models import Division
+from fupin.registry.models import Household
+from fupin.web import queries
+from fupin.web.views.common import call_service
+
+
+def _require_view(user) -> None:
+    if not user.can(Capability.VIEW_REGISTRY):
+        raise PermissionDenied
+
+
+def _area_filter(request) -> tuple[AreaForm, str, dt.date]:
+    form = AreaForm(request.GET, area_choices=queries.area_choices(request.user))
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    prefix = ""
+    if data.get("area"):
+        division = Division.objects.restrict(request.user).filter(code=data["area"]).first()
+        prefix = division.prefix if division else ""
+    return form, prefix, data.get("as_of") or dt.date.today()
+
+
+def _get(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except OutsideArea:
+        raise Http404 from None
+
+
+@login_required
+def cadre_list(request):
+    _require_view(request.user)
+    form, prefix, _day = _area_filter(request)
+    cadres = selectors.cadre_list(user=request.user, area_prefix=prefix)[:500]
+    return render(request, "assistance/cadre_list.html", {"form": form, "cadres": cadres})
+
+
+@login_required
+def cadre_detail(request, pk):
+    _require_view(request.user)
+    cadre = _get(selectors.cadre_get, user=request.user, pk=pk)
+    pairings = (
+        Pairing.objects.restrict(request.user)
+        .filter(cadre=cadre)
+        .select_related("household", "household__village")
+    )
+    visits = cadre.visits.restrict(request.user).select_related("household")[:50]
+    return render(
+        request,
+        "assistance/cadre_detail.html",
+        {
+            "cadre": cadre,
+            "phone": cadre.phone if request.user.may_reveal else cadre.phone_masked,
+            "pairings": pairings,
+            "visits": visits,
+            "teams": cadre.work_teams.restrict(request.user).select_related("village"),
+            "history": list(history_of(cadre).select_related("user")[:20]),
+        },
+    )
+
+
+@login_required
+def pairing_list(request):
+    _require_view(request.user)
+    form, prefix, _day = _area_filter(request)
+    pairings = selectors.pairing_list(user=request.user, area_prefix=prefix)[:1000]
+    unpaired = selectors.unpaired_households(prefix).restrict(request.user).count()
+    return render(
+        request,
+        "assistance/pairing_list.html",
+        {"form": form, "pairings": pairings, "unpaired": unpaired},
+    )
+
+
+@login_required
+def compliance(request):
+    _require_view(request.user)
+    form, prefix, as_of = _area_filter(request)
+    overdue = selectors.overdue_cadres(user=request.user, as_of=as_of, area_prefix=prefix)
+    return render(
+        request, "assistance/compliance.html", {"form": form, "overdue": overdue, "as_of": as_of}
+    )
+
+
+@login_required
+def visit_create(request, household_pk):
+    household = Household.objects.restrict(request.user).filter(pk=household_pk).first()
+    if household is None:
+        raise Http404
+    pairings = Pairing.objects.current().filter(household=household).select_related("cadre")
+    cadres = [p.cadre for p in pairings]
+    if not request.user.may_edit:
+        cadres = [cd for cd in cadres if cd.user_id == request.user.pk]
+        if not cadres:
+            raise PermissionDenied
+    form = VisitForm(request.POST or None, request.FILES or None, cadres=cadres)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = call_service(
+            form,
+            services.visit_record,
+            actor=request.user,
+            cadre=next(cd for cd in cadres if cd.pk == d["cadre"]),
+            household=household,
+            date=d["date"],
+            purpose=d["purpose"],
+            notes=d["notes"],
+            photo=d.get("photo"),
+        )
+        if done is not None:
+            messages.success(request, _("The visit was recorded."))
+            return redirect("household_detail", pk=household.pk)
+    return render(request, "assistance/visit_form.html", {"form": form, "h": household})
+
+
+@login_required
+def visit_photo(request, pk):
+    visit = _get(selectors.visit_get, user=request.user, pk=pk)
+    if not visit.photo:
+        raise Http404
+    try:
+        fh = visit.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(fh, content_type=visit.photo_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def directory(request, code, card=False):
+    area = Division.objects.restrict(request.user).filter(code=code).first()
+    if area is None:
+        raise Http404
+    entries = _get(selectors.directory, user=request.user, area_code=code)
+    template = "assistance/directory_card.html" if card else "assistance/directory.html"
+    children = area.children.order_by("code") if not area.is_village else []
+    return render(request, template, {"area": area, "entries": entries, "children": children})
+
+
+@login_required
+def directory_index(request):
+    area = request.user.area
+    if area is None:
+        area = Division.objects.order_by("level", "code").first()
+        if area is None:
+            raise Http404
+    return redirect("assistance:directory", code=area.code)
