@@ -143,8 +143,9 @@ def lines_for(years: Iterable[int]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"year": pl.Int64, "line": pl.Float64}, orient="row")
 
 
-def income_ratios(incomes: pl.DataFrame) -> pl.DataFrame:
-    """(household_id, year, ratio, property_income): income per person ÷ line."""
+def income_ratios(incomes: pl.DataFrame, lines: dict[int, float] | None = None) -> pl.DataFrame:
+    """(household_id, year, ratio, property_income): income per person ÷ line (the policy
+    sets' line of each year, or `lines` when given)."""
     if incomes.is_empty():
         return pl.DataFrame(
             schema={
@@ -154,9 +155,17 @@ def income_ratios(incomes: pl.DataFrame) -> pl.DataFrame:
                 "property_income": pl.Float64,
             }
         )
-    lines = lines_for(incomes["year"].unique().to_list())
+    years = incomes["year"].unique().to_list()
+    if lines is None:
+        line_frame = lines_for(years)
+    else:
+        line_frame = pl.DataFrame(
+            [(y, float(lines[y])) for y in years],
+            schema={"year": pl.Int64, "line": pl.Float64},
+            orient="row",
+        )
     return (
-        incomes.join(lines, on="year")
+        incomes.join(line_frame, on="year")
         .with_columns(
             ratio=pl.col("net") / pl.col("household_size").clip(lower_bound=1) / pl.col("line")
         )
@@ -260,13 +269,13 @@ def exits(ratios: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def read_all(area: str = "") -> dict[str, pl.DataFrame]:
-    """The four reads, once."""
+def read_all(area: str = "", lines: dict[int, float] | None = None) -> dict[str, pl.DataFrame]:
+    """The four reads, once (`lines`: income line by year instead of the policy sets)."""
     incomes = read_incomes(area)
     return {
         "households": read_households(area),
         "members": read_members(area),
-        "ratios": income_ratios(incomes),
+        "ratios": income_ratios(incomes, lines),
         "findings": read_findings(area),
     }
 
