@@ -73,6 +73,23 @@ def slots_for(
     return [Slot(cadre_id, k, home) for k in kinds]
 
 
+def _codes(values: list[str], n: int) -> np.ndarray:
+    """Integer labels of the first n digits of each code (equal prefix, equal label)."""
+    _u, inverse = np.unique(np.array([v[:n] for v in values]), return_inverse=True)
+    return inverse
+
+
+def cost_matrix(villages: list[str], homes: list[str], forbidden: float) -> np.ndarray:
+    """households × slots: 0 same village, 1 same township, 3 same county, else forbidden."""
+    both = villages + homes
+    k = len(villages)
+    out = np.full((len(villages), len(homes)), forbidden)
+    for n, value in ((6, SAME_COUNTY), (9, SAME_TOWNSHIP), (12, SAME_VILLAGE)):
+        labels = _codes(both, n)
+        out[labels[:k, None] == labels[None, k:]] = value
+    return out
+
+
 def _solve_block(households: list[tuple[int, str]], slots: list[Slot]) -> Proposal:
     out = Proposal()
     if not households:
@@ -81,14 +98,7 @@ def _solve_block(households: list[tuple[int, str]], slots: list[Slot]) -> Propos
         out.uncovered = [h for h, _v in households]
         return out
     forbidden = float(SAME_COUNTY * len(households) + 1)
-    cost = np.full((len(households), len(slots)), forbidden)
-    homes = np.array([s.home for s in slots])
-    for i, (_h, village) in enumerate(households):
-        cost[i, homes == village] = SAME_VILLAGE
-        same_t = np.char.startswith(homes, village[:9]) & (homes != village)
-        cost[i, same_t] = SAME_TOWNSHIP
-        same_c = np.char.startswith(homes, village[:6]) & ~np.char.startswith(homes, village[:9])
-        cost[i, same_c] = SAME_COUNTY
+    cost = cost_matrix([v for _h, v in households], [s.home for s in slots], forbidden)
     rows, cols = linear_sum_assignment(cost)
     taken = set()
     for r, col in zip(rows, cols, strict=True):

@@ -174,3 +174,15 @@ def test_hand_over_refused_when_a_household_would_be_left(users, make_cadre, mak
     leaving.refresh_from_db()
     assert leaving.active
     assert Pairing.objects.current().filter(household=h, cadre=leaving).exists()
+
+
+def test_large_county_blocks_fall_back_to_townships(monkeypatch):
+    """Above MAX_CELLS a county is solved per township, then leftovers county-wide: still
+    within capacity, still covering everyone it can, but flagged as not exact."""
+    monkeypatch.setattr(assign, "MAX_CELLS", 1)
+    slots = [assign.Slot(1, CONTACT, VILLAGE), assign.Slot(2, CONTACT, OTHER_TOWNSHIP_VILLAGE)]
+    households = [(101, NEIGHBOUR), (102, VILLAGE), (103, VILLAGE)]
+    result = assign.solve(households, slots)
+    assert not result.exact
+    assert len(result.pairs) == 2 and len(result.uncovered) == 1
+    assert sorted(p[1] for p in result.pairs) == [1, 2]  # each slot used once
