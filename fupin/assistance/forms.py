@@ -25,3 +25,18 @@ class VisitForm(forms.Form):
     def __init__(self, *args, cadres=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cadre"].choices = [(cd.pk, cd.name) for cd in cadres]
+
+
+class PairingForm(forms.Form):
+    cadre = forms.TypedChoiceField(label=_("Cadre"), coerce=int)
+    kind = forms.ChoiceField(label=_("Pairing type"), choices=c.PairingKind.choices)
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, cadres=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadre"].choices = [
+            (cd.pk, f"{cd.name} · {cd.unit} · {cd.get_rank_display()}") for cd in cadres
+        ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("pairings/", views.pairing_list, name="pairing_list"),
     path("compliance/", views.compliance, name="compliance"),
     path("households/<int:household_pk>/visit/", views.visit_create, name="visit_create"),
+    path("households/<int:household_pk>/pair/", views.pairing_create, name="pairing_create"),
     path("visits/<int:pk>/photo/", views.visit_photo, name="visit_photo"),
     path("directory/", views.directory_index, name="directory_index"),
     path("directory/<str:code>/", views.directory, name="directory"),

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability
 from fupin.assistance import selectors, services
-from fupin.assistance.forms import AreaForm, VisitForm
-from fupin.assistance.models import Pairing
+from fupin.assistance.forms import AreaForm, PairingForm, VisitForm
+from fupin.assistance.models import Cadre, Pairing
 from fupin.core.errors import OutsideArea
 from fupin.core.history import history_of
 from fupin.geo.models import Division
 from fupin.registry.models import Household
 from fupin.web import queries
-from fupin.web.views.common import call_service
+from fupin.web.views.common import call_service, require_may_edit
 
 
 def _require_view(user) -> None:
@@ -130,6 +130,33 @@ def visit_create(request, household_pk):
             messages.success(request, _("The visit was recorded."))
             return redirect("household_detail", pk=household.pk)
     return render(request, "assistance/visit_form.html", {"form": form, "h": household})
+
+
+@login_required
+def pairing_create(request, household_pk):
+    require_may_edit(request.user)
+    household = Household.objects.restrict(request.user).filter(pk=household_pk).first()
+    if household is None:
+        raise Http404
+    # Cadres of the household's county: county-level cadres live outside the village.
+    cadres = Cadre.objects.in_area(household.village_id[:6]).filter(active=True)
+    form = PairingForm(request.POST or None, cadres=cadres)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = call_service(
+            form,
+            services.pairing_create,
+            actor=request.user,
+            cadre=cadres.get(pk=d["cadre"]),
+            household=household,
+            kind=d["kind"],
+            start_date=d["start_date"],
+            reason=d["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The pairing was created."))
+            return redirect("household_detail", pk=household.pk)
+    return render(request, "assistance/pairing_form.html", {"form": form, "h": household})
 
 
 @login_required

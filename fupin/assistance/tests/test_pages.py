@@ -104,3 +104,26 @@ def test_directory_lists_entries(client, users, tree):
     login(client, users, "township")
     r = client.get(reverse("assistance:directory_card", args=["431129100000"]))
     assert "李镇长" in r.content.decode() and "@media print" in r.content.decode()
+
+
+def test_pair_a_cadre_through_the_page(client, users, make_cadre, household):
+    from fupin.assistance.models import Pairing
+
+    cadre = make_cadre(rank="section", name="王科长")
+    url = reverse("assistance:pairing_create", args=[household.pk])
+    login(client, users, "cadre")
+    assert client.get(url).status_code == 403
+    login(client, users, "village")
+    data = {"cadre": cadre.pk, "kind": "key", "start_date": "2024-01-01", "reason": "结对"}
+    assert client.post(url, data).status_code == 302
+    assert Pairing.objects.current().get().cadre == cadre
+    other = reverse("household_detail", args=[household.pk])
+    assert "王科长" in client.get(other).content.decode()
+    # A second key household for a section-level cadre: the form names the limit.
+    from conftest import HOUSEHOLD_DATA
+    from fupin.registry import services as rs
+
+    h2 = rs.household_create(actor=users["village"], village_code=VILLAGE, data=HOUSEHOLD_DATA)
+    r = client.post(reverse("assistance:pairing_create", args=[h2.pk]), data)
+    assert r.status_code == 200
+    assert "科级干部最多帮扶 1 个重点户" in r.content.decode()
