@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fupin.monitoring import views
 
 app_name = "monitoring"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.object_list, name="objects"),
+    path("open/<int:household_pk>/", views.object_open, name="object_open"),
+    path("warnings/", views.warning_list, name="warning_list"),
+    path("warnings/new/", views.warning_create, name="warning_create"),
+    path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
+    path("attention/", views.attention, name="attention"),
+    path("report/", views.report, name="report"),
+    path("report/done/", views.report_done, name="report_done"),
+]

@@ -1,0 +1,183 @@
+"""Monitoring pages: the public self-report form (captcha, rate limit), scope of the
+warning pages (404 outside the area, departments see only their warnings), actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import make_id
+from fupin.cases.tests.helpers import make_household
+from fupin.monitoring import services
+from fupin.monitoring.models import (
+    Channel,
+    Department,
+    RiskLevel,
+    RiskType,
+    RiskWarning,
+    WarningStatus,
+)
+from fupin.registry.choices import HouseholdStatus
+from fupin.tips.abuse import SESSION_KEY
+
+pytestmark = pytest.mark.django_db
+
+
+def _captcha(client) -> int:
+    assert client.get(reverse("monitoring:report")).status_code == 200
+    return client.session[SESSION_KEY]
+
+
+def _post(client, h, answer=None, id_number=None, **over):
+    answer = _captcha(client) if answer is None else answer
+    data = {
+        "household_number": h.number,
+        "id_number": id_number or make_id(seq="301"),
+        "cause": RiskType.ILLNESS,
+        "evidence": "孩子住院，花了三万元。",
+        "captcha": str(answer),
+    }
+    data.update(over)
+    return client.post(reverse("monitoring:report"), data)
+
+
+def _warn(users, h, cause=RiskType.ILLNESS, actor="village"):
+    return services.warning_create(
+        actor=users[actor],
+        household=h,
+        channel=Channel.VISIT,
+        cause=cause,
+        evidence="走访发现",
+        proposed_level=RiskLevel.GENERAL,
+    )
+
+
+def test_public_self_report_routes_a_warning(client, users):
+    h = make_household(users, "甲", "301", status=HouseholdStatus.EXITED)
+    resp = _post(client, h)
+    assert resp.status_code == 302
+    w = RiskWarning.objects.get()
+    assert w.public and w.channel == Channel.SELF_REPORT
+    assert w.department == Department.HEALTH_INSURANCE
+    assert w.deadline == timezone.localdate() + dt.timedelta(days=10)
+    done = client.get(resp.url)
+    assert done.status_code == 200
+
+
+def test_public_form_refuses_wrong_captcha_and_unknown_member(client, users):
+    h = make_household(users, "甲", "302", status=HouseholdStatus.EXITED)
+    answer = _captcha(client)
+    resp = _post(client, h, answer=answer + 1, id_number=make_id(seq="302"))
+    assert resp.status_code == 200 and not RiskWarning.objects.exists()
+    resp = _post(client, h, id_number=make_id(seq="999"))
+    assert resp.status_code == 200 and not RiskWarning.objects.exists()
+    assert _post(client, h, id_number=make_id(seq="302")).status_code == 302
+
+
+def test_public_form_rate_limit(client, users, settings):
+    settings.TIPS_RATE_LIMIT = 2
+    h = make_household(users, "甲", "303", status=HouseholdStatus.EXITED)
+    for cause in (RiskType.ILLNESS, RiskType.HOUSING):
+        assert _post(client, h, id_number=make_id(seq="303"), cause=cause).status_code == 302
+    resp = _post(client, h, id_number=make_id(seq="303"), cause=RiskType.WATER)
+    assert resp.status_code == 429
+    assert RiskWarning.objects.count() == 2
+
+
+def test_village_user_cannot_see_neighbours_warning(client, users, neighbour_household):
+    w = _warn(users, neighbour_household, actor="neighbour")
+    client.force_login(users["village"])
+    assert client.get(reverse("monitoring:warning_detail", args=[w.pk])).status_code == 404
+    client.force_login(users["neighbour"])
+    assert client.get(reverse("monitoring:warning_detail", args=[w.pk])).status_code == 200
+
+
+def test_department_sees_only_its_warnings(client, users):
+    h = make_household(users, "甲", "304", status=HouseholdStatus.EXITED)
+    ill = _warn(users, h, RiskType.ILLNESS)
+    school = _warn(users, h, RiskType.SCHOOLING)
+    dep = users["department"]
+    dep.unit = "医保局"
+    dep.save()
+    client.force_login(dep)
+    listing = client.get(reverse("monitoring:warning_list")).content.decode()
+    assert reverse("monitoring:warning_detail", args=[ill.pk]) in listing
+    assert reverse("monitoring:warning_detail", args=[school.pk]) not in listing
+    assert client.get(reverse("monitoring:warning_detail", args=[school.pk])).status_code == 404
+    resp = client.post(
+        reverse("monitoring:warning_detail", args=[ill.pk]),
+        {"action": "measure", "description": "大病保险", "taken_on": "2024-05-01"},
+    )
+    assert resp.status_code == 302
+    assert ill.measures.count() == 1
+
+
+def test_staff_form_and_pages_render(client, users):
+    h = make_household(users, "甲", "305", status=HouseholdStatus.EXITED)
+    client.force_login(users["cadre"])
+    resp = client.post(
+        reverse("monitoring:warning_create"),
+        {
+            "household_number": h.number,
+            "channel": Channel.VISIT,
+            "cause": RiskType.ACCIDENT,
+            "proposed_level": RiskLevel.SERIOUS,
+            "evidence": "户主车祸",
+        },
+    )
+    assert resp.status_code == 302
+    w = RiskWarning.objects.get()
+    assert w.department == Department.EMERGENCY and w.created_by == users["cadre"]
+    RiskWarning.objects.filter(pk=w.pk).update(deadline=dt.date(2000, 1, 1))
+    client.force_login(users["county"])
+    for name in ("monitoring:objects", "monitoring:warning_list", "monitoring:attention", "home"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200, name
+    assert "户主车祸" not in client.get(reverse("monitoring:objects")).content.decode()
+    assert (
+        reverse("monitoring:warning_detail", args=[w.pk])
+        in client.get(reverse("home")).content.decode()
+    )
+    detail = client.get(reverse("household_detail", args=[h.pk])).content.decode()
+    assert reverse("monitoring:warning_detail", args=[w.pk]) in detail
+    resp = client.post(
+        reverse("monitoring:warning_detail", args=[w.pk]),
+        {"action": "escalate", "esc-reason": "逾期"},
+    )
+    assert resp.status_code == 302
+    w.refresh_from_db()
+    assert w.status == WarningStatus.ESCALATED and w.level == RiskLevel.MAJOR
+
+
+def test_eliminate_refused_shows_the_reason(client, users):
+    h = make_household(users, "甲", "306", wages="500", status=HouseholdStatus.EXITED)
+    w = _warn(users, h)
+    client.force_login(users["township"])
+    resp = client.post(
+        reverse("monitoring:warning_detail", args=[w.pk]),
+        {"action": "eliminate", "elim-reason": "已好转"},
+    )
+    assert resp.status_code == 200
+    w.refresh_from_db()
+    assert w.is_open
+
+
+def test_put_under_monitoring_page(client, users):
+    h = make_household(users, "甲", "307", status=HouseholdStatus.EXITED)
+    client.force_login(users["village"])
+    resp = client.post(
+        reverse("monitoring:object_open", args=[h.pk]),
+        {
+            "monitoring_type": "unstable_exited",
+            "risk_level": RiskLevel.SERIOUS,
+            "risk_types": [RiskType.ILLNESS],
+            "reason": "排查发现",
+        },
+    )
+    assert resp.status_code == 302
+    assert h.monitoring_objects.get().case.kind == "monitoring"
+    client.force_login(users["neighbour"])
+    assert client.get(reverse("monitoring:object_open", args=[h.pk])).status_code == 404

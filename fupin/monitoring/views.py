@@ -1,0 +1,279 @@
+"""Pages of monitoring: monitoring objects by risk level, warnings (list, detail with the
+actions of each role, staff form), the public self-report form (no login; captcha and
+rate limit of fupin.tips.abuse), and the overdue / rising list. Thin: parse, call a
+selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from fupin.monitoring import forms as F
+from fupin.monitoring import selectors, services
+from fupin.monitoring.models import OPEN_STATUSES, RiskLevel
+from fupin.registry import selectors as registry_selectors
+from fupin.registry.models import Household
+from fupin.tips import abuse
+from fupin.web.views.common import call_service
+
+PAGE = 50
+
+
+def _require_read(user) -> None:
+    if not selectors.may_read(user):
+        raise PermissionDenied
+
+
+@login_required
+def object_list(request):
+    _require_read(request.user)
+    level = request.GET.get("level", "")
+    if level not in RiskLevel.values:
+        level = ""
+    qs = selectors.objects_for(request.user, level).order_by("risk_level", "-id")
+    return render(
+        request,
+        "monitoring/object_list.html",
+        {
+            "rows": list(qs[:500]),
+            "by_level": selectors.objects_by_level(request.user),
+            "level": level,
+        },
+    )
+
+
+@login_required
+def object_open(request, household_pk):
+    household = registry_selectors.household_get(user=request.user, pk=household_pk)
+    if not request.user.may_edit:
+        raise PermissionDenied
+    form = F.MonitoringOpenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        obj = call_service(
+            form,
+            services.monitoring_open,
+            actor=request.user,
+            household=household,
+            monitoring_type=d["monitoring_type"],
+            risk_level=d["risk_level"],
+            risk_types=d["risk_types"],
+            reason=d["reason"],
+        )
+        if obj is not None:
+            messages.success(request, _("The monitoring case is open."))
+            return redirect("cases:case_detail", pk=obj.case_id)
+    return render(request, "monitoring/object_open.html", {"form": form, "h": household})
+
+
+@login_required
+def warning_list(request):
+    _require_read(request.user)
+    form = F.WarningFilterForm(request.GET)
+    form.is_valid()
+    d = getattr(form, "cleaned_data", {})
+    qs = selectors.warnings_for(request.user)
+    if d.get("status") == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif d.get("status") == "closed":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    if d.get("cause"):
+        qs = qs.filter(cause=d["cause"])
+    if d.get("overdue"):
+        qs = qs.filter(status__in=OPEN_STATUSES, deadline__lt=timezone.localdate())
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    rows = list(qs.order_by("deadline", "-id")[(page - 1) * PAGE : page * PAGE + 1])
+    return render(
+        request,
+        "monitoring/warning_list.html",
+        {
+            "form": form,
+            "rows": rows[:PAGE],
+            "page": page,
+            "has_next": len(rows) > PAGE,
+            "may_create": request.user.role in services.STAFF_ROLES,
+        },
+    )
+
+
+@login_required
+def warning_create(request):
+    _require_read(request.user)
+    if request.user.role not in services.STAFF_ROLES and not request.user.is_superuser:
+        raise PermissionDenied
+    form = F.StaffWarningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        household = (
+            Household.objects.restrict(request.user).filter(number=d["household_number"]).first()
+        )
+        if household is None:
+            form.add_error("household_number", _("No household with this number in your area."))
+        else:
+            w = call_service(
+                form,
+                services.warning_create,
+                actor=request.user,
+                household=household,
+                channel=d["channel"],
+                cause=d["cause"],
+                evidence=d["evidence"],
+                proposed_level=d["proposed_level"],
+            )
+            if w is not None:
+                messages.success(
+                    request,
+                    _("The warning is routed to %(dep)s.") % {"dep": w.get_department_display()},
+                )
+                return redirect("monitoring:warning_detail", pk=w.pk)
+    return render(request, "monitoring/warning_form.html", {"form": form})
+
+
+@login_required
+def warning_detail(request, pk):
+    _require_read(request.user)
+    w = selectors.warning_get(request.user, pk)
+    user = request.user
+    office = user.is_superuser or user.role in services.OFFICE_ROLES
+    measure_form, escalate_form, eliminate_form, review_form = (
+        F.MeasureForm(initial={"taken_on": timezone.localdate()}),
+        F.ReasonForm(prefix="esc"),
+        F.ReasonForm(prefix="elim"),
+        F.ReviewForm(),
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        done = None
+        if action == "measure":
+            measure_form = F.MeasureForm(request.POST)
+            if measure_form.is_valid():
+                d = measure_form.cleaned_data
+                done = call_service(
+                    measure_form,
+                    services.measure_add,
+                    actor=user,
+                    warning=w,
+                    description=d["description"],
+                    amount=d["amount"],
+                    taken_on=d["taken_on"],
+                )
+        elif action == "escalate":
+            escalate_form = F.ReasonForm(request.POST, prefix="esc")
+            if escalate_form.is_valid():
+                done = call_service(
+                    escalate_form,
+                    services.warning_escalate,
+                    actor=user,
+                    warning=w,
+                    reason=escalate_form.cleaned_data["reason"],
+                )
+        elif action == "eliminate":
+            eliminate_form = F.ReasonForm(request.POST, prefix="elim")
+            if eliminate_form.is_valid():
+                done = call_service(
+                    eliminate_form,
+                    services.warning_eliminate,
+                    actor=user,
+                    warning=w,
+                    note=eliminate_form.cleaned_data["reason"],
+                )
+        elif action == "review":
+            review_form = F.ReviewForm(request.POST)
+            if review_form.is_valid():
+                done = call_service(
+                    review_form,
+                    services.warning_review,
+                    actor=user,
+                    warning=w,
+                    worked=review_form.cleaned_data["worked"],
+                    not_worked=review_form.cleaned_data["not_worked"],
+                )
+        else:
+            raise Http404
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("monitoring:warning_detail", pk=w.pk)
+    problems = services.elimination_check(w.household, timezone.localdate()) if w.is_open else []
+    return render(
+        request,
+        "monitoring/warning_detail.html",
+        {
+            "w": w,
+            "measures": list(w.measures.all()),
+            "may_measure": services.may_add_measure(user, w),
+            "office": office and w.is_open,
+            "may_review": (office or user.role == "village_staff") and not w.is_open,
+            "problems": problems,
+            "measure_form": measure_form,
+            "escalate_form": escalate_form,
+            "eliminate_form": eliminate_form,
+            "review_form": review_form,
+        },
+    )
+
+
+@login_required
+def attention(request):
+    _require_read(request.user)
+    today = timezone.localdate()
+    return render(
+        request,
+        "monitoring/attention.html",
+        {
+            "overdue": list(selectors.overdue(request.user, today).order_by("deadline")[:500]),
+            "rising": selectors.rising(request.user, today)[:500],
+            "escalated": list(selectors.escalated(request.user).order_by("deadline")[:500]),
+            "today": today,
+        },
+    )
+
+
+# --- public ---------------------------------------------------------------------------
+
+DONE_KEY = "monitoring_report_done"
+
+
+@never_cache
+def report(request):
+    form = F.PublicReportForm(request.POST or None)
+    if request.method == "POST":
+        if abuse.over_limit(request, "monitoring", abuse.submit_limit()):
+            return render(request, "tips/too_many.html", status=429)
+        captcha_ok = abuse.captcha_ok(request, request.POST.get("captcha"))
+        if form.is_valid():
+            if not captcha_ok:
+                form.add_error("captcha", _("The answer is not right. Try the new question."))
+            else:
+                d = form.cleaned_data
+                w = call_service(
+                    form,
+                    services.warning_submit_public,
+                    household_number=d["household_number"],
+                    id_number=d["id_number"],
+                    cause=d["cause"],
+                    evidence=d["evidence"],
+                    reporter_name=d["reporter_name"],
+                    reporter_phone=d["reporter_phone"],
+                )
+                if w is not None:
+                    request.session[DONE_KEY] = w.get_department_display()
+                    return redirect("monitoring:report_done")
+    a, b = abuse.new_captcha(request)
+    return render(request, "monitoring/report.html", {"form": form, "captcha_a": a, "captcha_b": b})
+
+
+@never_cache
+def report_done(request):
+    department = request.session.pop(DONE_KEY, None)
+    if department is None:
+        return redirect("monitoring:report")
+    return render(request, "monitoring/report_done.html", {"department": department})
