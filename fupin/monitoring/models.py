@@ -224,7 +224,7 @@ class RiskWarning(models.Model):
         indexes = [models.Index(fields=["status", "deadline"], name="warning_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.household_id} {self.get_cause_display()}"
+        return f"{self.household_id} {RiskType(self.cause).label if self.cause else ''}"
 
     @property
     def is_open(self) -> bool:

@@ -36,10 +36,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Role
+from fupin.core.bulk import bulk_insert
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.frames import read_frame
-from fupin.core.history import build_change, bulk_record, record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.frames import read_frame, reserve_ids
+from fupin.core.history import build_change, record_change, snapshot
+from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import code_range, require_edit, user_covers
 from fupin.monitoring.models import (
     LEVEL_RANK,
@@ -816,28 +817,25 @@ def _write_warnings(
             for r in chunk
         ]
         with transaction.atomic():
-            RiskWarning.objects.bulk_create(objs, batch_size=batch_size)
-            areas = {o.pk: r["village_id"] for o, r in zip(objs, chunk, strict=True)}
-            if any(o.pk is None for o in objs):  # a backend without RETURNING
-                ids = dict(
-                    RiskWarning.objects.filter(open_key__in=[o.open_key for o in objs]).values_list(
-                        "open_key", "pk"
-                    )
-                )
-                for o in objs:
-                    o.pk = ids[o.open_key]
-                areas = {o.pk: r["village_id"] for o, r in zip(objs, chunk, strict=True)}
-            bulk_record(
+            # COPY on PostgreSQL with reserved keys: a concurrent writer of the same
+            # household+cause makes the unique open_key fail the chunk, never a duplicate.
+            for o, pk in zip(objs, reserve_ids(RiskWarning, len(objs)), strict=True):
+                o.pk = pk
+            bulk_insert(objs, RiskWarning, batch_size=batch_size)
+            records = [
                 build_change(
                     actor=actor,
                     instance=o,
                     action=ChangeAction.CREATE,
                     before=None,
-                    area_code=areas[o.pk],
+                    area_code=r["village_id"],
                     time=now,
                 )
-                for o in objs
-            )
+                for o, r in zip(objs, chunk, strict=True)
+            ]
+            for rec, pk in zip(records, reserve_ids(ChangeRecord, len(records)), strict=True):
+                rec.pk = pk
+            bulk_insert(records, ChangeRecord, batch_size=batch_size)
         for o in objs:
             counts[o.source] = counts.get(o.source, 0) + 1
     return counts
