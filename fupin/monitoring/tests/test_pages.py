@@ -181,3 +181,29 @@ def test_put_under_monitoring_page(client, users):
     assert h.monitoring_objects.get().case.kind == "monitoring"
     client.force_login(users["neighbour"])
     assert client.get(reverse("monitoring:object_open", args=[h.pk])).status_code == 404
+
+
+def test_case_page_of_a_monitoring_case_and_department_home(client, users):
+    h = make_household(users, "甲", "308", status=HouseholdStatus.EXITED)
+    obj = services.monitoring_open(
+        actor=users["village"],
+        household=h,
+        monitoring_type="edge",
+        risk_level=RiskLevel.LOW,
+        risk_types=[RiskType.WATER],
+    )
+    client.force_login(users["village"])
+    page = client.get(reverse("cases:case_detail", args=[obj.case_id]))
+    assert page.status_code == 200
+    w = _warn(users, h, RiskType.WATER)
+    RiskWarning.objects.filter(pk=w.pk).update(deadline=dt.date(2000, 1, 1))
+    dep = users["department"]
+    dep.unit = "water"
+    dep.save()
+    client.force_login(dep)
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("monitoring:warning_detail", args=[w.pk]) in home
+    dep.unit = "教育局"
+    dep.save()
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("monitoring:warning_detail", args=[w.pk]) not in home
