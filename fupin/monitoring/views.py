@@ -73,6 +73,29 @@ def object_open(request, household_pk):
 
 
 @login_required
+def object_level(request, pk):
+    """Change a monitoring object's risk level (township or county office; recorded)."""
+    _require_read(request.user)
+    obj = selectors.objects_for(request.user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    form = F.RiskLevelForm(request.POST or None, initial={"level": obj.risk_level})
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.risk_level_set,
+            actor=request.user,
+            obj=obj,
+            level=form.cleaned_data["level"],
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("monitoring:objects")
+    return render(request, "monitoring/object_level.html", {"form": form, "o": obj})
+
+
+@login_required
 def warning_list(request):
     _require_read(request.user)
     form = F.WarningFilterForm(request.GET)

@@ -207,3 +207,25 @@ def test_case_page_of_a_monitoring_case_and_department_home(client, users):
     dep.save()
     home = client.get(reverse("home")).content.decode()
     assert reverse("monitoring:warning_detail", args=[w.pk]) not in home
+
+
+def test_risk_level_page(client, users):
+    h = make_household(users, "甲", "309", status=HouseholdStatus.EXITED)
+    obj = services.monitoring_open(
+        actor=users["village"],
+        household=h,
+        monitoring_type="edge",
+        risk_level=RiskLevel.LOW,
+        risk_types=[RiskType.HOUSING],
+    )
+    url = reverse("monitoring:object_level", args=[obj.pk])
+    client.force_login(users["township"])
+    assert client.get(reverse("monitoring:objects")).status_code == 200
+    resp = client.post(url, {"level": RiskLevel.SERIOUS, "reason": "房屋受损"})
+    assert resp.status_code == 302
+    obj.refresh_from_db()
+    assert obj.risk_level == RiskLevel.SERIOUS and obj.previous_level == RiskLevel.LOW
+    client.force_login(users["cadre"])
+    assert client.post(url, {"level": RiskLevel.MAJOR, "reason": "x"}).status_code == 403
+    client.force_login(users["neighbour"])
+    assert client.get(url).status_code == 404
