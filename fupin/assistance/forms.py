@@ -40,3 +40,64 @@ class PairingForm(forms.Form):
         self.fields["cadre"].choices = [
             (cd.pk, f"{cd.name} · {cd.unit} · {cd.get_rank_display()}") for cd in cadres
         ]
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class CadreForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=50)
+    unit = forms.CharField(label=_("unit"), max_length=100)
+    rank = forms.ChoiceField(label=_("rank"), choices=c.Rank.choices)
+    post = forms.CharField(label=_("post"), max_length=60, required=False)
+    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    home_area = forms.ChoiceField(label=_("home area"))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, area_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_area"].choices = list(area_choices)
+
+
+class CadreLeaveForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    successor = forms.TypedChoiceField(
+        label=_("Successor"), coerce=int, required=False, empty_value=None
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, cadres=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].choices = [
+            ("", _("None: pair by the assignment")),
+            *[(cd.pk, f"{cd.name} · {cd.unit} · {cd.get_rank_display()}") for cd in cadres],
+        ]
+
+
+class HouseholdPlanForm(forms.Form):
+    goals = forms.CharField(label=_("goals"), widget=forms.Textarea)
+    planned_measures = forms.CharField(
+        label=_("planned measures"), widget=forms.Textarea, required=False
+    )
+    expected_income = forms.DecimalField(
+        label=_("expected income (yuan per year)"), min_value=0, max_digits=12, decimal_places=2
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class MeasureForm(forms.Form):
+    kind = forms.ChoiceField(label=_("measure"), choices=c.MeasureKind.choices)
+    amount = forms.DecimalField(
+        label=_("amount (yuan)"), min_value=0, max_digits=12, decimal_places=2
+    )
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    provider = forms.CharField(label=_("provider"), max_length=100)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+
+
+class DirectoryEntryForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=50)
+    post = forms.CharField(label=_("post"), max_length=60)
+    phone = forms.CharField(label=_("phone"), max_length=20)
+    duties = forms.CharField(label=_("duties"), max_length=200, required=False)
+    order = forms.IntegerField(label=_("order"), required=False, initial=0)

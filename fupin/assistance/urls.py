@@ -5,7 +5,12 @@ from fupin.assistance import views
 app_name = "assistance"
 urlpatterns = [
     path("", views.cadre_list, name="cadre_list"),
+    path("cadres/new/", views.cadre_create, name="cadre_create"),
     path("cadres/<int:pk>/", views.cadre_detail, name="cadre_detail"),
+    path("cadres/<int:pk>/leave/", views.cadre_leave, name="cadre_leave"),
+    path("households/<int:household_pk>/plan/", views.household_plan, name="household_plan"),
+    path("households/<int:household_pk>/measures/new/", views.measure_add, name="measure_add"),
+    path("directory/<str:code>/new/", views.directory_entry_add, name="directory_entry_add"),
     path("pairings/", views.pairing_list, name="pairing_list"),
     path("compliance/", views.compliance, name="compliance"),
     path("households/<int:household_pk>/visit/", views.visit_create, name="visit_create"),

@@ -193,3 +193,158 @@ def directory_index(request):
         if area is None:
             raise Http404
     return redirect("assistance:directory", code=area.code)
+
+
+# Entry forms: cadres, hand-over, plans, measures, the directory -----------------------
+
+
+def _form_page(request, title: str, form, back: str):
+    return render(
+        request, "assistance/entry_form.html", {"form": form, "title": title, "back": back}
+    )
+
+
+def _home_areas(user) -> list[tuple[str, str]]:
+    """Where a cadre may be based: the user's own area and the divisions below it."""
+    from fupin.geo.models import Level
+
+    rows = (
+        Division.objects.restrict(user)
+        .filter(level__gte=Level.COUNTY)
+        .select_related("parent")
+        .order_by("code")
+    )
+    return [(d.code, f"{d.parent.name if d.parent else ''} {d.name}".strip()) for d in rows]
+
+
+def _household(request, pk) -> Household:
+    household = Household.objects.restrict(request.user).filter(pk=pk).first()
+    if household is None:
+        raise Http404
+    return household
+
+
+@login_required
+def cadre_create(request):
+    require_may_edit(request.user)
+    from fupin.assistance.forms import CadreForm
+
+    form = CadreForm(request.POST or None, area_choices=_home_areas(request.user))
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        reason = d.pop("reason")
+        d["home_area_id"] = d.pop("home_area")
+        cadre = call_service(form, services.cadre_create, actor=request.user, data=d, reason=reason)
+        if cadre is not None:
+            messages.success(request, _("The cadre was added."))
+            return redirect("assistance:cadre_detail", pk=cadre.pk)
+    return _form_page(request, _("Add a cadre"), form, "/assistance/")
+
+
+@login_required
+def cadre_leave(request, pk):
+    require_may_edit(request.user)
+    from fupin.assistance.forms import CadreLeaveForm
+
+    cadre = _get(selectors.cadre_get, user=request.user, pk=pk)
+    others = Cadre.objects.in_area(cadre.home_area_id[:6]).filter(active=True).exclude(pk=pk)
+    form = CadreLeaveForm(request.POST or None, cadres=others)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = call_service(
+            form,
+            services.cadre_leave,
+            actor=request.user,
+            cadre=cadre,
+            date=d["date"],
+            reason=d["reason"],
+            successor=others.get(pk=d["successor"]) if d["successor"] else None,
+        )
+        if done is not None:
+            messages.success(request, _("The cadre's households were handed over."))
+            return redirect("assistance:cadre_detail", pk=cadre.pk)
+    return _form_page(
+        request,
+        _("%(name)s leaves: hand over the households") % {"name": cadre.name},
+        form,
+        f"/assistance/cadres/{cadre.pk}/",
+    )
+
+
+@login_required
+def household_plan(request, household_pk):
+    require_may_edit(request.user)
+    from fupin.assistance.forms import HouseholdPlanForm
+    from fupin.assistance.models import HouseholdPlan
+
+    household = _household(request, household_pk)
+    plan = HouseholdPlan.objects.filter(household=household).first()
+    initial = (
+        {
+            "goals": plan.goals,
+            "planned_measures": plan.planned_measures,
+            "expected_income": plan.expected_income,
+        }
+        if plan
+        else {}
+    )
+    form = HouseholdPlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.household_plan_save,
+            actor=request.user,
+            household=household,
+            **form.cleaned_data,
+        )
+        if done is not None:
+            messages.success(request, _("The plan was saved."))
+            return redirect("household_detail", pk=household.pk)
+    return _form_page(
+        request, _("Plan for the household (一户一法)"), form, f"/households/{household.pk}/"
+    )
+
+
+@login_required
+def measure_add(request, household_pk):
+    require_may_edit(request.user)
+    from fupin.assistance.forms import MeasureForm
+
+    household = _household(request, household_pk)
+    form = MeasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form, services.measure_add, actor=request.user, household=household, **form.cleaned_data
+        )
+        if done is not None:
+            messages.success(request, _("The measure was recorded."))
+            return redirect("household_detail", pk=household.pk)
+    return _form_page(
+        request, _("Record a measure delivered"), form, f"/households/{household.pk}/"
+    )
+
+
+@login_required
+def directory_entry_add(request, code):
+    require_may_edit(request.user)
+    from fupin.assistance.forms import DirectoryEntryForm
+
+    area = Division.objects.restrict(request.user).filter(code=code).first()
+    if area is None:
+        raise Http404
+    form = DirectoryEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        d["order"] = d.get("order") or 0
+        done = call_service(
+            form, services.directory_entry_add, actor=request.user, area_code=code, **d
+        )
+        if done is not None:
+            messages.success(request, _("The entry was added."))
+            return redirect("assistance:directory", code=code)
+    return _form_page(
+        request,
+        _("Add to the directory of %(area)s") % {"area": area.name},
+        form,
+        f"/assistance/directory/{code}/",
+    )

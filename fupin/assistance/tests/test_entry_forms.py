@@ -1,0 +1,125 @@
+"""The entry pages: cadres, hand-over, plans, measures and the directory, through the
+same services (limits, scope, history) as everything else."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from conftest import NEIGHBOUR, VILLAGE
+from fupin.assistance import choices as c
+from fupin.assistance import services
+from fupin.assistance.models import Cadre, DirectoryEntry, HouseholdPlan, Measure, Pairing
+from fupin.core.models import ChangeRecord
+
+
+def test_village_staff_adds_a_cadre_and_it_is_recorded(client, users):
+    client.force_login(users["village"])
+    page = client.post(
+        "/assistance/cadres/new/",
+        {
+            "name": "赵干部",
+            "unit": "县农业农村局",
+            "rank": c.Rank.SECTION,
+            "post": "副局长",
+            "phone": "13807461111",
+            "home_area": VILLAGE,
+            "reason": "新派驻",
+        },
+    )
+    assert page.status_code == 302
+    cadre = Cadre.objects.get(name="赵干部")
+    assert cadre.home_area_id == VILLAGE and cadre.rank == c.Rank.SECTION
+    rec = ChangeRecord.objects.get(object_type="assistance.cadre", object_id=str(cadre.pk))
+    assert rec.user_name == "village" and rec.reason == "新派驻"
+    # A home area outside the user's own is not offered, and not accepted.
+    page = client.post(
+        "/assistance/cadres/new/",
+        {"name": "钱干部", "unit": "x", "rank": c.Rank.ORDINARY, "home_area": NEIGHBOUR},
+    )
+    assert page.status_code == 200 and not Cadre.objects.filter(name="钱干部").exists()
+
+
+def test_departments_cannot_add_cadres(client, users):
+    client.force_login(users["department"])
+    assert client.get("/assistance/cadres/new/").status_code == 403
+
+
+def test_a_leaving_cadre_hands_over_through_the_page(client, users, make_cadre, household):
+    leaving = make_cadre(name="离任干部")
+    successor = make_cadre(name="接任干部")
+    services.pairing_create(
+        actor=users["village"],
+        cadre=leaving,
+        household=household,
+        kind=c.PairingKind.CONTACT,
+        start_date="2020-01-01",
+        reason="结对",
+    )
+    client.force_login(users["village"])
+    page = client.post(
+        f"/assistance/cadres/{leaving.pk}/leave/",
+        {"date": "2021-03-01", "successor": str(successor.pk), "reason": "调离"},
+    )
+    assert page.status_code == 302
+    current = Pairing.objects.current().get(household=household)
+    assert current.cadre == successor
+    leaving.refresh_from_db()
+    assert not leaving.active
+
+
+def test_plan_and_measure_for_a_household(client, users, household):
+    client.force_login(users["village"])
+    page = client.post(
+        f"/assistance/households/{household.pk}/plan/",
+        {
+            "goals": "发展油茶产业",
+            "planned_measures": "产业奖补",
+            "expected_income": "12000",
+            "reason": "一户一法",
+        },
+    )
+    assert page.status_code == 302
+    plan = HouseholdPlan.objects.get(household=household)
+    assert plan.expected_income == Decimal("12000.00")
+    page = client.post(
+        f"/assistance/households/{household.pk}/measures/new/",
+        {
+            "kind": c.MeasureKind.choices[0][0],
+            "amount": "2000",
+            "date": "2021-04-01",
+            "provider": "县农业农村局",
+        },
+    )
+    assert page.status_code == 302
+    assert Measure.objects.get(household=household).amount == Decimal("2000.00")
+    detail = client.get(f"/households/{household.pk}/").content.decode()
+    assert "发展油茶产业" in detail
+
+
+def test_plans_of_another_village_are_out_of_reach(client, users, household):
+    client.force_login(users["neighbour"])
+    assert client.get(f"/assistance/households/{household.pk}/plan/").status_code == 404
+    assert (
+        client.post(
+            f"/assistance/households/{household.pk}/measures/new/",
+            {
+                "kind": c.MeasureKind.choices[0][0],
+                "amount": "1",
+                "date": "2021-04-01",
+                "provider": "x",
+            },
+        ).status_code
+        == 404
+    )
+    assert not Measure.objects.exists()
+
+
+def test_directory_entry_through_the_page(client, users, tree):
+    client.force_login(users["village"])
+    page = client.post(
+        f"/assistance/directory/{VILLAGE}/new/",
+        {"name": "李书记", "post": "第一书记", "phone": "13907461234", "duties": "驻村帮扶"},
+    )
+    assert page.status_code == 302
+    assert DirectoryEntry.objects.get(area_id=VILLAGE).name == "李书记"
+    assert client.get(f"/assistance/directory/{NEIGHBOUR}/new/").status_code == 404
