@@ -89,3 +89,7 @@ class WarningFilterForm(forms.Form):
     )
     cause = forms.ChoiceField(label=_("Cause"), required=False, choices=BLANK + RiskType.choices)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+class EndMonitoringForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea)

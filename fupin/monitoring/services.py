@@ -44,6 +44,7 @@ from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import code_range, require_edit, user_covers
 from fupin.monitoring.models import (
     LEVEL_RANK,
+    OPEN_STATUSES,
     Channel,
     Department,
     Measure,
@@ -600,6 +601,69 @@ def warning_eliminate(
             related=w.household,
         )
     return w
+
+
+def monitoring_end(
+    *, actor, obj: MonitoringObject, reason: str, today: dt.date | None = None
+) -> MonitoringObject:
+    """End the monitoring of a household (消除风险后退出监测): township or county office,
+    only with no open warning and when `elimination_check` is empty. The household goes
+    back to the status it had before the monitoring case (exited for an unstable exited
+    household), without a monitoring type; everything in one transaction with history."""
+    today = _today(today)
+    h = obj.household
+    _require(actor, h.village_id, OFFICE_ROLES)
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Give the reason for the change.")]})
+    with transaction.atomic():
+        obj = MonitoringObject.objects.select_for_update().get(pk=obj.pk)
+        if obj.status != MonitoringStatus.ACTIVE:
+            raise DomainError(_("This household is not under monitoring."))
+        open_warnings = RiskWarning.objects.filter(household=h, status__in=OPEN_STATUSES)
+        if open_warnings.exists():
+            raise RiskNotEliminated(
+                _("Close the open warnings first: %(ids)s.")
+                % {"ids": ", ".join(f"#{w.pk}" for w in open_warnings)}
+            )
+        problems = elimination_check(h, today)
+        if problems:
+            raise RiskNotEliminated(
+                _("The risk cannot be declared eliminated: %(problems)s")
+                % {"problems": " ".join(problems)}
+            )
+        before = snapshot(obj)
+        obj.status = MonitoringStatus.ENDED
+        obj.save(update_fields=["status"])
+        record_change(
+            actor=actor,
+            instance=obj,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=h.village_id,
+            reason=reason,
+            related=h,
+        )
+        h = Household.objects.select_for_update().get(pk=h.pk)
+        hbefore = snapshot(h)
+        previous = getattr(obj.case, "status_before", "") if obj.case_id else ""
+        if h.status == HouseholdStatus.MONITORED:
+            h.status = (
+                previous
+                if previous and previous != HouseholdStatus.MONITORED
+                else (HouseholdStatus.EXITED)
+            )
+        h.monitoring_type = ""
+        h.updated_at = timezone.now()
+        h.save(update_fields=["status", "monitoring_type", "updated_at"])
+        record_change(
+            actor=actor,
+            instance=h,
+            action=ChangeAction.UPDATE,
+            before=hbefore,
+            area_code=h.village_id,
+            reason=reason,
+        )
+    return obj
 
 
 def warning_review(*, actor, warning: RiskWarning, worked: str, not_worked: str) -> RiskWarning:

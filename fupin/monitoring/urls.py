@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.object_list, name="objects"),
     path("open/<int:household_pk>/", views.object_open, name="object_open"),
     path("objects/<int:pk>/level/", views.object_level, name="object_level"),
+    path("objects/<int:pk>/end/", views.object_end, name="object_end"),
     path("warnings/", views.warning_list, name="warning_list"),
     path("warnings/new/", views.warning_create, name="warning_create"),
     path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),

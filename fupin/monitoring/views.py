@@ -300,3 +300,28 @@ def report_done(request):
     if department is None:
         return redirect("monitoring:report")
     return render(request, "monitoring/report_done.html", {"department": department})
+
+
+@login_required
+def object_end(request, pk):
+    """End a household's monitoring once its risk is eliminated (office roles)."""
+    _require_read(request.user)
+    obj = selectors.objects_for(request.user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    form = F.EndMonitoringForm(request.POST or None)
+    problems = services.elimination_check(obj.household, timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.monitoring_end,
+            actor=request.user,
+            obj=obj,
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The monitoring of the household has ended."))
+            return redirect("household_detail", pk=obj.household_id)
+    return render(
+        request, "monitoring/object_end.html", {"form": form, "o": obj, "problems": problems}
+    )
