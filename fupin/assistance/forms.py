@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.assistance import choices as c
 
@@ -101,3 +102,38 @@ class DirectoryEntryForm(forms.Form):
     phone = forms.CharField(label=_("phone"), max_length=20)
     duties = forms.CharField(label=_("duties"), max_length=200, required=False)
     order = forms.IntegerField(label=_("order"), required=False, initial=0)
+
+
+class VillagePlanForm(forms.Form):
+    goals = forms.CharField(label=_("goals"), widget=forms.Textarea)
+    planned_measures = forms.CharField(
+        label=_("planned measures"), widget=forms.Textarea, required=False
+    )
+    expected_income = forms.DecimalField(
+        label=_("expected collective income (yuan per year)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class WorkTeamForm(forms.Form):
+    unit = forms.CharField(label=_("unit"), max_length=100)
+    members = forms.TypedMultipleChoiceField(
+        label=pgettext_lazy("work team", "members"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    leader = forms.TypedChoiceField(
+        label=_("team leader"), coerce=int, required=False, empty_value=None
+    )
+    first_secretary = forms.TypedChoiceField(
+        label=_("first secretary"), coerce=int, required=False, empty_value=None
+    )
+    started_on = forms.DateField(label=_("Date"), widget=DATE, required=False)
+
+    def __init__(self, *args, cadres=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(cd.pk, f"{cd.name} · {cd.unit} · {cd.get_rank_display()}") for cd in cadres]
+        self.fields["members"].choices = choices
+        self.fields["leader"].choices = [("", "—"), *choices]
+        self.fields["first_secretary"].choices = [("", "—"), *choices]

@@ -348,3 +348,93 @@ def directory_entry_add(request, code):
         form,
         f"/assistance/directory/{code}/",
     )
+
+
+def _village(request, code) -> Division:
+    from fupin.geo.models import Level
+
+    village = Division.objects.restrict(request.user).filter(code=code, level=Level.VILLAGE)
+    village = village.select_related("parent").first()
+    if village is None:
+        raise Http404
+    return village
+
+
+@login_required
+def village_page(request, code):
+    """A village's resident work teams and its plan (一村一策)."""
+    _require_view(request.user)
+    from fupin.assistance.models import VillagePlan, WorkTeam
+
+    village = _village(request, code)
+    teams = (
+        WorkTeam.objects.filter(village=village)
+        .select_related("leader", "first_secretary")
+        .prefetch_related("members")
+    )
+    plan = VillagePlan.objects.filter(village=village).first()
+    return render(
+        request, "assistance/village.html", {"village": village, "teams": teams, "plan": plan}
+    )
+
+
+@login_required
+def village_plan(request, code):
+    require_may_edit(request.user)
+    from fupin.assistance.forms import VillagePlanForm
+    from fupin.assistance.models import VillagePlan
+
+    village = _village(request, code)
+    plan = VillagePlan.objects.filter(village=village).first()
+    initial = (
+        {
+            "goals": plan.goals,
+            "planned_measures": plan.planned_measures,
+            "expected_income": plan.expected_income,
+        }
+        if plan
+        else {}
+    )
+    form = VillagePlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.village_plan_save,
+            actor=request.user,
+            village_code=code,
+            **form.cleaned_data,
+        )
+        if done is not None:
+            messages.success(request, _("The plan was saved."))
+            return redirect("assistance:village", code=code)
+    return _form_page(
+        request, _("Plan for the village (一村一策)"), form, f"/assistance/villages/{code}/"
+    )
+
+
+@login_required
+def work_team_create(request, code):
+    require_may_edit(request.user)
+    from fupin.assistance.forms import WorkTeamForm
+
+    village = _village(request, code)
+    cadres = Cadre.objects.in_area(code[:6]).filter(active=True).order_by("name")
+    form = WorkTeamForm(request.POST or None, cadres=cadres)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        by_pk = {cd.pk: cd for cd in cadres}
+        done = call_service(
+            form,
+            services.work_team_create,
+            actor=request.user,
+            unit=d["unit"],
+            village_code=village.code,
+            members=[by_pk[pk] for pk in d["members"]],
+            leader=by_pk.get(d["leader"]) if d["leader"] else None,
+            first_secretary=by_pk.get(d["first_secretary"]) if d["first_secretary"] else None,
+            started_on=d["started_on"],
+        )
+        if done is not None:
+            messages.success(request, _("The work team was added."))
+            return redirect("assistance:village", code=code)
+    return _form_page(request, _("Add a resident work team"), form, f"/assistance/villages/{code}/")

@@ -123,3 +123,34 @@ def test_directory_entry_through_the_page(client, users, tree):
     assert page.status_code == 302
     assert DirectoryEntry.objects.get(area_id=VILLAGE).name == "李书记"
     assert client.get(f"/assistance/directory/{NEIGHBOUR}/new/").status_code == 404
+
+
+def test_work_team_and_village_plan_through_the_pages(client, users, make_cadre, tree):
+    from fupin.assistance.models import VillagePlan, WorkTeam
+
+    a, b = make_cadre(name="队员甲"), make_cadre(name="队员乙")
+    client.force_login(users["village"])
+    page = client.post(
+        f"/assistance/villages/{VILLAGE}/teams/new/",
+        {
+            "unit": "县财政局",
+            "members": [str(a.pk), str(b.pk)],
+            "leader": str(a.pk),
+            "first_secretary": str(b.pk),
+            "started_on": "2021-03-01",
+        },
+    )
+    assert page.status_code == 302
+    team = WorkTeam.objects.get(village_id=VILLAGE)
+    assert team.first_secretary == b and set(team.members.all()) == {a, b}
+    page = client.post(
+        f"/assistance/villages/{VILLAGE}/plan/",
+        {"goals": "村集体经济年收入超过10万元", "expected_income": "100000"},
+    )
+    assert page.status_code == 302
+    assert VillagePlan.objects.get(village_id=VILLAGE).expected_income == Decimal("100000.00")
+    text = client.get(f"/assistance/villages/{VILLAGE}/").content.decode()
+    assert "县财政局" in text and "队员乙" in text and "村集体经济年收入超过10万元" in text
+    client.force_login(users["neighbour"])
+    assert client.get(f"/assistance/villages/{VILLAGE}/").status_code == 404
+    assert client.get(f"/assistance/villages/{VILLAGE}/plan/").status_code == 404
