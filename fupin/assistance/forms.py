@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -137,3 +138,25 @@ class WorkTeamForm(forms.Form):
         self.fields["members"].choices = choices
         self.fields["leader"].choices = [("", "—"), *choices]
         self.fields["first_secretary"].choices = [("", "—"), *choices]
+
+
+class LimitsForm(forms.Form):
+    max_households = forms.IntegerField(label=_("most households per cadre"), min_value=1)
+    visit_interval_days = forms.IntegerField(
+        label=_("longest interval between visits (days)"), min_value=1
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, ranks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in ranks:
+            self.fields[f"key_{value}"] = forms.IntegerField(
+                label=format_lazy("{}: {}", label, _("key households")),
+                min_value=0,
+                required=False,
+            )
+            self.fields[f"contact_{value}"] = forms.IntegerField(
+                label=format_lazy("{}: {}", label, _("contact households")),
+                min_value=0,
+                required=False,
+            )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.assistance import assign
 from fupin.assistance import choices as c
 from fupin.assistance.models import (
+    AssistancePolicy,
     Cadre,
     DirectoryEntry,
     HouseholdPlan,
@@ -409,3 +410,51 @@ def directory_entry_add(
     e.save()
     _created(actor, e, area_code)
     return e
+
+
+# Limits and visit frequency per region -------------------------------------------------
+
+
+@transaction.atomic
+def assistance_policy_save(
+    *,
+    actor,
+    region_code: str,
+    max_households: int,
+    visit_interval_days: int,
+    rank_quotas: dict[str, dict[str, int]],
+    reason: str,
+) -> AssistancePolicy:
+    """A region's own pairing limits and visit frequency (the county office of the region;
+    the most specific region's settings apply). Recorded with the reason."""
+    from fupin.accounts.roles import Capability, has_capability
+    from fupin.core.errors import ValidationFailed
+
+    if not has_capability(actor, Capability.CONFIGURE):
+        raise NotAllowed()
+    require_edit(actor, region_code)
+    errors: dict[str, list[str]] = {}
+    if not 1 <= max_households <= 50:
+        errors["max_households"] = [_("Between 1 and 50 households.")]
+    if not 1 <= visit_interval_days <= 366:
+        errors["visit_interval_days"] = [_("Between 1 and 366 days.")]
+    if not reason.strip():
+        errors["reason"] = [_("Give the reason for the change.")]
+    if errors:
+        raise ValidationFailed(errors)
+    policy = AssistancePolicy.objects.filter(region_id=region_code).first()
+    before = snapshot(policy) if policy else None
+    policy = policy or AssistancePolicy(region_id=region_code)
+    policy.max_households = max_households
+    policy.visit_interval_days = visit_interval_days
+    policy.rank_quotas = rank_quotas
+    policy.save()
+    record_change(
+        actor=actor,
+        instance=policy,
+        action=ChangeAction.UPDATE if before else ChangeAction.CREATE,
+        before=before,
+        area_code=region_code,
+        reason=reason,
+    )
+    return policy

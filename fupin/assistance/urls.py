@@ -13,6 +13,7 @@ urlpatterns = [
     path("directory/<str:code>/new/", views.directory_entry_add, name="directory_entry_add"),
     path("pairings/", views.pairing_list, name="pairing_list"),
     path("compliance/", views.compliance, name="compliance"),
+    path("limits/", views.limits, name="limits"),
     path("households/<int:household_pk>/visit/", views.visit_create, name="visit_create"),
     path("households/<int:household_pk>/pair/", views.pairing_create, name="pairing_create"),
     path("visits/<int:pk>/photo/", views.visit_photo, name="visit_photo"),

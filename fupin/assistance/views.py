@@ -438,3 +438,56 @@ def work_team_create(request, code):
             messages.success(request, _("The work team was added."))
             return redirect("assistance:village", code=code)
     return _form_page(request, _("Add a resident work team"), form, f"/assistance/villages/{code}/")
+
+
+@login_required
+def limits(request):
+    """The pairing limits and visit frequency in force in the user's area; the county
+    office sets its own."""
+    _require_view(request.user)
+    from fupin.accounts.roles import Capability, has_capability
+    from fupin.assistance import choices as ch
+    from fupin.assistance.forms import LimitsForm
+
+    area = request.user.area_id or ""
+    policy = selectors.policy_for(area)
+    may_set = bool(area) and has_capability(request.user, Capability.CONFIGURE)
+    initial = {
+        "max_households": policy.max_households,
+        "visit_interval_days": policy.visit_interval_days,
+    }
+    for rank, q in (policy.rank_quotas or {}).items():
+        initial[f"key_{rank}"] = q.get("key")
+        initial[f"contact_{rank}"] = q.get("contact")
+    form = LimitsForm(request.POST or None, initial=initial, ranks=ch.Rank.choices)
+    if request.method == "POST":
+        if not may_set:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            quotas = {
+                rank: {"key": d[f"key_{rank}"], "contact": d[f"contact_{rank}"]}
+                for rank, _label in ch.Rank.choices
+                if d.get(f"key_{rank}") is not None or d.get(f"contact_{rank}") is not None
+            }
+            for q in quotas.values():
+                q["key"] = q["key"] or 0
+                q["contact"] = q["contact"] or 0
+            done = call_service(
+                form,
+                services.assistance_policy_save,
+                actor=request.user,
+                region_code=area,
+                max_households=d["max_households"],
+                visit_interval_days=d["visit_interval_days"],
+                rank_quotas=quotas,
+                reason=d["reason"],
+            )
+            if done is not None:
+                messages.success(request, _("Saved."))
+                return redirect("assistance:limits")
+    return render(
+        request,
+        "assistance/limits.html",
+        {"form": form, "policy": policy, "may_set": may_set},
+    )

@@ -154,3 +154,32 @@ def test_work_team_and_village_plan_through_the_pages(client, users, make_cadre,
     client.force_login(users["neighbour"])
     assert client.get(f"/assistance/villages/{VILLAGE}/").status_code == 404
     assert client.get(f"/assistance/villages/{VILLAGE}/plan/").status_code == 404
+
+
+def test_the_county_office_sets_its_limits_and_they_apply(client, users, make_cadre, tree):
+    from fupin.assistance.models import AssistancePolicy
+    from fupin.assistance.selectors import policy_for
+
+    client.force_login(users["village"])
+    assert client.get("/assistance/limits/").status_code == 200
+    assert client.post("/assistance/limits/", {"max_households": "3"}).status_code == 403
+    client.force_login(users["county"])
+    page = client.post(
+        "/assistance/limits/",
+        {
+            "max_households": "3",
+            "visit_interval_days": "15",
+            "key_section": "1",
+            "contact_section": "1",
+            "reason": "县里规定每月两次走访",
+        },
+    )
+    assert page.status_code == 302
+    policy = AssistancePolicy.objects.get(region_id="431129000000")
+    assert policy.max_households == 3 and policy.visit_interval_days == 15
+    assert policy.rank_quotas[c.Rank.SECTION] == {"key": 1, "contact": 1}
+    assert policy_for(VILLAGE).pk == policy.pk
+    rec = ChangeRecord.objects.get(object_type="assistance.assistancepolicy")
+    assert rec.reason == "县里规定每月两次走访" and rec.user_name == "county"
+    # Another county keeps the defaults.
+    assert policy_for("431128100201").max_households == 5
