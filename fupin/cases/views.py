@@ -389,10 +389,7 @@ def notice_public(request, pk):
                 {"notice": notice, "cases": cases, "open_now": open_now, "limited": True},
                 status=429,
             )
-        captcha_ok = abuse.captcha_ok(request, request.POST.get("captcha"))
-        if form.is_valid() and not captcha_ok:
-            form.add_error("captcha", _("The answer is not right. Try the new question."))
-        if form.is_valid() and captcha_ok:
+        if abuse.human_and_valid(request, form):
             chosen = {int(x) for x in form.cleaned_data["cases"]}
             obj = call_service(
                 form,

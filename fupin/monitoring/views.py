@@ -271,25 +271,21 @@ def report(request):
     if request.method == "POST":
         if abuse.over_limit(request, "monitoring", abuse.submit_limit()):
             return render(request, "tips/too_many.html", status=429)
-        captcha_ok = abuse.captcha_ok(request, request.POST.get("captcha"))
-        if form.is_valid():
-            if not captcha_ok:
-                form.add_error("captcha", _("The answer is not right. Try the new question."))
-            else:
-                d = form.cleaned_data
-                w = call_service(
-                    form,
-                    services.warning_submit_public,
-                    household_number=d["household_number"],
-                    id_number=d["id_number"],
-                    cause=d["cause"],
-                    evidence=d["evidence"],
-                    reporter_name=d["reporter_name"],
-                    reporter_phone=d["reporter_phone"],
-                )
-                if w is not None:
-                    request.session[DONE_KEY] = w.get_department_display()
-                    return redirect("monitoring:report_done")
+        if abuse.human_and_valid(request, form):
+            d = form.cleaned_data
+            w = call_service(
+                form,
+                services.warning_submit_public,
+                household_number=d["household_number"],
+                id_number=d["id_number"],
+                cause=d["cause"],
+                evidence=d["evidence"],
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+            )
+            if w is not None:
+                request.session[DONE_KEY] = w.get_department_display()
+                return redirect("monitoring:report_done")
     a, b = abuse.new_captcha(request)
     return render(request, "monitoring/report.html", {"form": form, "captcha_a": a, "captcha_b": b})
 

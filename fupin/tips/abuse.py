@@ -49,3 +49,16 @@ def captcha_ok(request, answer) -> bool:
         return expected is not None and int(str(answer).strip()) == expected
     except (TypeError, ValueError):
         return False
+
+
+def human_and_valid(request, form) -> bool:
+    """A public form's POST passes when its captcha answer is right and its fields are
+    valid; a wrong answer is shown on the form's captcha field. (The answer is used up
+    either way: a new question is drawn for the next attempt.)"""
+    from django.utils.translation import gettext as _
+
+    answered = captcha_ok(request, request.POST.get("captcha"))
+    valid = form.is_valid()
+    if valid and not answered:
+        form.add_error("captcha", _("The answer is not right. Try the new question."))
+    return valid and answered

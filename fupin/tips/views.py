@@ -53,25 +53,21 @@ def report(request):
     if request.method == "POST":
         if abuse.over_limit(request, "submit", abuse.submit_limit()):
             return _too_many(request)
-        captcha_ok = abuse.captcha_ok(request, request.POST.get("captcha"))
-        if form.is_valid():
-            if not captcha_ok:
-                form.add_error("captcha", _("The answer is not right. Try the new question."))
-            else:
-                d = form.cleaned_data
-                done = call_service(
-                    form,
-                    services.tip_submit_public,
-                    area_code=d["area"],
-                    household_number=d["household_number"],
-                    subject=d["subject"],
-                    content=d["content"],
-                    reporter_name=d["reporter_name"],
-                    reporter_phone=d["reporter_phone"],
-                )
-                if done is not None:
-                    request.session[NEW_CODE] = done[1]
-                    return redirect("tips:report_done")
+        if abuse.human_and_valid(request, form):
+            d = form.cleaned_data
+            done = call_service(
+                form,
+                services.tip_submit_public,
+                area_code=d["area"],
+                household_number=d["household_number"],
+                subject=d["subject"],
+                content=d["content"],
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+            )
+            if done is not None:
+                request.session[NEW_CODE] = done[1]
+                return redirect("tips:report_done")
     a, b = abuse.new_captcha(request)
     return render(request, "tips/report.html", {"form": form, "captcha_a": a, "captcha_b": b})
 
