@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from fupin.compare.models import DatasetKind, Rule
 from fupin.core.errors import IdNumberInvalid, ValidationFailed
-from fupin.registry import idnumber
+from fupin.registry import idframes, idnumber
 
 DEFAULT_MEDICAL_THRESHOLD = 10_000  # yuan out of pocket in one year
 
@@ -222,52 +222,13 @@ def _read_excel(path: Path) -> pl.DataFrame:
 
 # ---------------------------------------------------------------- ID numbers, vectorised
 
-_FULLWIDTH = [chr(0xFF10 + i) for i in range(10)] + ["Ｘ", "ｘ"]
-_HALFWIDTH = [str(i) for i in range(10)] + ["X", "X"]
-_SPACES = [" ", "\t", "\u3000", "\u00a0"]
-_WEIGHTS = idnumber.WEIGHTS
-
-
-def normalise_id(expr: pl.Expr) -> pl.Expr:
-    """Full-width digits and X to half-width, spaces removed, x upper-cased (literal
-    replacements: much faster than a regular expression over millions of rows)."""
-    return expr.str.replace_many(
-        _FULLWIDTH + _SPACES, _HALFWIDTH + [""] * len(_SPACES)
-    ).str.replace("x", "X", literal=True)
-
-
-def id_key(expr: pl.Expr) -> pl.Expr:
-    """The first 17 characters as an Int64, when they are 17 digits (else null).
-
-    to_integer alone would accept a sign; a sign never survives `id_valid` (province code
-    first, 18 characters, check character), and only valid rows are matched."""
-    first17 = expr.str.slice(0, 17)
-    return (
-        pl.when(first17.str.len_bytes() == 17)
-        .then(first17.str.to_integer(strict=False))
-        .otherwise(None)
-        .cast(pl.Int64)
-    )
+# The ID-number rules are the registry's, vectorised once for every module.
+normalise_id = idframes.normalise
+id_key = idframes.key
 
 
 def id_valid(norm: pl.Expr, key: pl.Expr, today: dt.date) -> pl.Expr:
-    """The hard rules of idnumber.parse, vectorised: shape, province, birth date, check."""
-    total = pl.lit(0, dtype=pl.Int64)
-    for i, w in enumerate(_WEIGHTS):
-        total = total + ((key // 10 ** (16 - i)) % 10) * w
-    last = norm.str.slice(17, 1)
-    last_value = pl.when(last == "X").then(10).otherwise(last.cast(pl.Int64, strict=False))
-    birth = norm.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    return (
-        (norm.str.len_bytes() == 18)
-        & key.is_not_null()
-        & (key >= 10**15)
-        & norm.str.slice(0, 2).is_in(sorted(idnumber.PROVINCE_CODES))
-        & birth.is_not_null()
-        & (birth <= today)
-        & (birth.dt.year() >= 1880)
-        & ((total + last_value) % 11 == 1)
-    ).fill_null(False)
+    return idframes.valid(norm, today, first17=key)
 
 
 # ---------------------------------------------------------------- value parsers

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from fupin.exchange import layout as L
 from fupin.exchange.readers import clean_text
-from fupin.registry import idnumber
+from fupin.registry import idframes, idnumber
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 YES = ["是", "yes", "y", "true", "t", "1", "√", "✓", "有", "已"]
@@ -137,24 +137,9 @@ def parse_date(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 
 def id_number_ok(text: pl.Expr, today: dt.date) -> pl.Expr:
-    """True where `idnumber.parse` would accept the number (a test keeps the two in
-    agreement); the rejected ones are worded by `idnumber.parse` itself."""
-    digits17 = text.str.slice(0, 17)
-    weighted = sum(
-        text.str.slice(i, 1).cast(pl.Int64, strict=False) * w
-        for i, w in enumerate(idnumber.WEIGHTS)
-    )
-    check = pl.lit(list(idnumber.CHECK_CHARS)).list.get(weighted % 11, null_on_oob=True)
-    birth = text.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    return (
-        (text.str.len_chars() == 18)
-        & digits17.str.contains(r"^\d{17}$")
-        & text.str.slice(0, 2).is_in(list(idnumber.PROVINCE_CODES))
-        & birth.is_not_null()
-        & (birth <= pl.lit(today))
-        & (birth.dt.year() >= 1880)
-        & (text.str.slice(17, 1) == check)
-    ).fill_null(False)
+    """True where `idnumber.parse` would accept the number (`registry.idframes`); the
+    rejected ones are worded by `idnumber.parse` itself."""
+    return idframes.valid(text, today)
 
 
 def id_number_reason(value: str | None, today: dt.date) -> str:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.core.masking import mask_id_number
 from fupin.quality.lines import income_line
 from fupin.registry import choices as c
-from fupin.registry.idnumber import CHECK_CHARS, PROVINCE_CODES, WEIGHTS
+from fupin.registry import idframes
 
 ERROR = "error"
 WARNING = "warning"
@@ -231,26 +231,10 @@ def _id_parts(f: Frames) -> pl.DataFrame:
 
 def _compute_id_parts(members: pl.DataFrame) -> pl.DataFrame:
     s = pl.col("id_number")
-    digits17 = s.str.slice(0, 17)
-    weighted = pl.sum_horizontal(
-        [digits17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)]
-    )
-    expected = (weighted % 11).replace_strict(
-        dict(enumerate(CHECK_CHARS)), default=None, return_dtype=pl.String
-    )
-    id_birth = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    well_formed = (
-        (s.str.len_chars() == 18)
-        & s.str.contains(r"^\d{17}[\dX]$")
-        & s.str.slice(0, 2).is_in(sorted(PROVINCE_CODES))
-        & id_birth.is_not_null()
-    )
     return members.with_columns(
-        id_ok=(well_formed & (expected == s.str.slice(17, 1))).fill_null(False),
-        id_birth=id_birth,
-        id_sex=pl.when(s.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
-        .then(pl.lit("M"))
-        .otherwise(pl.lit("F")),
+        id_ok=idframes.valid(s),
+        id_birth=idframes.birth_date(s),
+        id_sex=idframes.sex(s),
     )
 
 
