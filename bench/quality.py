@@ -5,8 +5,7 @@
 Uses DATABASE_URL if set (read only, e.g. postgres://postgres@127.0.0.1:5432/fupin_bench),
 else bench/out/quality-<people>.sqlite3, which is built (migrate + demo --seed 1) if missing.
 Prints the database, people, households, seconds (reading, checking, total), people/s and
-the violations per rule; with --compare-read also the time to read the members table with
-cursor.fetchall() versus polars.read_database. Prints figures, never asserts timings.
+the violations per rule. Prints figures, never asserts timings.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--area", default="", help="area prefix (default: everything)")
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
-    parser.add_argument("--compare-read", action="store_true")
     args = parser.parse_args()
 
     if "DATABASE_URL" not in os.environ:
@@ -76,50 +74,6 @@ def main() -> None:
     counts = report.counts_by_rule()
     for rule in RULES:
         print(f"  {rule.code} {rule.severity:<7} {counts[rule.code]:>9,}  {rule.title}")
-
-    if args.compare_read:
-        compare_read(args.area)
-
-
-def compare_read(prefix: str) -> None:
-    """Reading all four tables: the default path, forced fetchall, and (members only)
-    polars.read_database on the raw DB-API connection."""
-    import polars as pl
-    from django.db import connection
-
-    from fupin.core.scope import code_range
-    from fupin.quality import selectors
-
-    for method in ("auto", "fetchall"):
-        selectors.READ_METHOD = method
-        t0 = time.perf_counter()
-        frames = selectors.load_frames(prefix)
-        label = "COPY csv" if method == "auto" and connection.vendor == "postgresql" else method
-        print(
-            f"read 4 tables with {label}: {time.perf_counter() - t0:.2f} s "
-            f"({frames.members.height:,} members)"
-        )
-    selectors.READ_METHOD = "auto"
-    lo, hi = code_range(prefix)
-    sql = (
-        "SELECT m.id, m.household_id, m.id_number, m.name, m.sex, CAST(m.birth_date AS TEXT), "  # noqa: S608
-        "m.relation, m.education, m.school_status, m.health, m.labour "
-        "FROM registry_member m JOIN registry_household h ON h.id = m.household_id "
-        f"WHERE h.village_id BETWEEN '{lo}' AND '{hi}' AND m.is_active = TRUE"
-    )
-    t0 = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    df = pl.DataFrame(rows, orient="row")
-    t1 = time.perf_counter()
-    connection.ensure_connection()
-    df2 = pl.read_database(sql, connection=connection.connection)
-    t2 = time.perf_counter()
-    print(
-        f"read members only: fetchall {t1 - t0:.2f} s ({df.height:,} rows), "
-        f"polars.read_database {t2 - t1:.2f} s ({df2.height:,} rows)"
-    )
 
 
 if __name__ == "__main__":

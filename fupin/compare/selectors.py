@@ -3,12 +3,10 @@ scoped lists of findings, runs and unmatched people."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 from fupin.compare import engine
 from fupin.compare.engine import REGISTRY_SCHEMA
 from fupin.compare.models import ComparisonRun, Finding, FindingStatus, UnmatchedPerson
+from fupin.core.frames import read_frame
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import code_range
 from fupin.registry.models import Household, Member
@@ -29,28 +28,15 @@ def registry_frame(*, area_prefix: str = "") -> pl.DataFrame:
     member, household = Member._meta.db_table, Household._meta.db_table
     sql = (
         f"SELECT m.id_number, m.id, m.household_id, h.village_id, m.health, m.disability_grade "  # noqa: S608
-        f"FROM {member} m JOIN {household} h ON h.id = m.household_id WHERE m.is_active"
+        f"FROM {member} m JOIN {household} h ON h.id = m.household_id WHERE m.is_active = %s"
     )
-    params: list[str] = []
+    params: list = [True]
     if area_prefix:
-        if not area_prefix.isdigit():
-            raise ValueError(area_prefix)
-        low, high = code_range(area_prefix)
-        sql += f" AND h.village_id BETWEEN '{low}' AND '{high}'"  # digits only, checked
-    names = list(REGISTRY_SCHEMA)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buf = io.BytesIO()
-            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buf.write(chunk)
-            if not buf.tell():
-                return pl.DataFrame(schema=REGISTRY_SCHEMA)
-            buf.seek(0)
-            return pl.read_csv(buf, has_header=False, new_columns=names, schema=REGISTRY_SCHEMA)
-        cursor.execute(sql.replace("WHERE m.is_active", "WHERE m.is_active = 1"), params)
-        rows = cursor.fetchall()
-    return pl.DataFrame(rows, schema=REGISTRY_SCHEMA, orient="row")
+        sql += " AND h.village_id BETWEEN %s AND %s"
+        params += list(code_range(area_prefix))
+    frame = read_frame(sql, params)
+    frame = frame.rename(dict(zip(frame.columns, REGISTRY_SCHEMA, strict=True)))
+    return frame.with_columns(pl.col(k).cast(v) for k, v in REGISTRY_SCHEMA.items())
 
 
 @dataclass

@@ -24,10 +24,10 @@ import time
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.core.frames import read_frame
 from fupin.core.scope import area_prefix_of, code_range
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.quality.rules import (
@@ -51,33 +51,15 @@ COUNTY_PREFIX = PREFIX_LENGTH[Level.COUNTY]
 # ------------------------------------------------------------------ reading
 
 
-# How `_fetch` reads: "auto" = COPY … TO STDOUT (CSV) on PostgreSQL, cursor.fetchall()
-# elsewhere; "fetchall" forces the latter (bench/quality.py compares the two).
-READ_METHOD = "auto"
-
-
 def _fetch(sql: str, params: list, schema: dict, dates: tuple[str, ...] = ()) -> pl.DataFrame:
-    """One query into a frame. Dates come as ISO text (the same on SQLite and PostgreSQL)."""
-    raw = {k: (pl.String if k in dates else v) for k, v in schema.items()}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and READ_METHOD == "auto":
-            # psycopg binds the parameters client-side for COPY; CSV into Polars is several
-            # times faster than building a million Python tuples.
-            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as cp:
-                data = b"".join(bytes(block) for block in cp)
-            if data:
-                df = pl.read_csv(data, has_header=False, schema=raw).with_columns(
-                    # CSV cannot tell NULL from "" in these NOT NULL columns: empty is "".
-                    [pl.col(k).fill_null("") for k, v in raw.items() if v == pl.String]
-                )
-            else:
-                df = pl.DataFrame(schema=raw)
-        else:
-            cursor.execute(sql, params)
-            df = pl.DataFrame(cursor.fetchall(), schema=raw, orient="row")
-    if dates:
-        df = df.with_columns([pl.col(d).str.slice(0, 10).str.to_date("%Y-%m-%d") for d in dates])
-    return df
+    """One query into a frame (core.frames: COPY on PostgreSQL), its columns named by
+    `schema` in order. Dates come as ISO text (the same on SQLite and PostgreSQL)."""
+    raw = read_frame(sql, params)
+    raw = raw.rename(dict(zip(raw.columns, schema, strict=True)))
+    return raw.with_columns(
+        pl.col(k).str.slice(0, 10).str.to_date("%Y-%m-%d") if k in dates else pl.col(k).cast(v)
+        for k, v in schema.items()
+    )
 
 
 def load_frames(prefix: str, *, today: dt.date | None = None) -> Frames:
