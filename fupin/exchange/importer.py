@@ -74,10 +74,6 @@ class ImportResult:
     written: bool = False
     seconds: float = 0.0
 
-    @property
-    def status(self) -> str:
-        return self.run.status
-
 
 ERROR_SCHEMA = {
     "sheet": pl.String,
@@ -180,16 +176,7 @@ def _parse_column(col: L.Column, text: pl.Series, today: dt.date) -> tuple[pl.Se
     if col.kind == L.BOOL:
         value, error = P.parse_bool(t)
     elif col.kind == L.INT:
-        low, high = {
-            "status_year": (2013, 2100),
-            "year": (2013, 2100),
-            "renovation_year": (1949, 2100),
-            "migrant_months": (0, 12),
-            "household_size": (1, 50),
-        }.get(col.code, (None, None))
-        if col.code == "household_size" and col.field == "":
-            low = 0
-        value, error = P.parse_int(t, low, high)
+        value, error = P.parse_int(t, col.low, col.high)
     elif col.kind == L.MONEY:
         value, error = P.parse_money(t)
     elif col.kind == L.DATE:

@@ -40,6 +40,8 @@ class Column:
     choices: type[models.Choices] | None = None
     required: bool = False
     width: int = 14
+    low: int | None = None  # the range of an INT column
+    high: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,17 @@ HOUSEHOLDS = Sheet(
         Column("village_name", _("village name"), INFO),
         _h("group_name", TEXT),
         _h("address", TEXT, width=24),
-        Column("household_size", _("household size"), INT),
+        Column("household_size", _("household size"), INT, low=0, high=50),
         _h("category", CODE, choices=c.HouseholdCategory, required=True),
         _h("standard", CODE, choices=c.IdentificationStandard, required=True),
         _h("main_cause", CODE, choices=c.PovertyCause, required=True),
         _h("other_causes", CODES, choices=c.PovertyCause),
         _h("status", CODE, choices=c.HouseholdStatus, required=True),
-        _h("status_year", INT, required=True),
+        _h("status_year", INT, required=True, low=2013, high=2100),
         _h("monitoring_type", CODE, choices=c.MonitoringType),
         _h("housing_safe", BOOL, required=True),
         _h("danger_grade", CODE, choices=c.DangerGrade),
-        _h("renovation_year", INT),
+        _h("renovation_year", INT, low=1949, high=2100),
         _h("housing_area", MONEY),
         _h("water_safe", BOOL, required=True),
         _h("water_difficult", BOOL),
@@ -143,7 +145,7 @@ MEMBERS = Sheet(
         _m("disability_grade", CODE, choices=c.DisabilityGrade),
         _m("labour", CODE, choices=c.LabourCapacity, required=True),
         _m("migrant_place", CODE, choices=c.MigrantPlace),
-        _m("migrant_months", INT),
+        _m("migrant_months", INT, low=0, high=12),
         _m("insured_medical", BOOL),
         _m("insured_serious_illness", BOOL),
         _m("insured_pension", BOOL),
@@ -157,8 +159,8 @@ INCOMES = Sheet(
     IncomeRecord,
     (
         HOUSEHOLD_NUMBER,
-        _i("year", INT, required=True),
-        _i("household_size", INT, required=True),
+        _i("year", INT, required=True, low=2013, high=2100),
+        _i("household_size", INT, required=True, low=1, high=50),
         *(_i(name, MONEY) for name in IncomeRecord.INCOME_FIELDS),
         _i("production_expenses", MONEY),
         Column("net_per_capita", _("net income per person"), INFO),

@@ -37,7 +37,6 @@ def clean_text(value: str) -> str:
 def to_simplified(text: str) -> str:
     if text.isascii():
         return text
-
     return _converter().convert(text)
 
 
@@ -69,7 +68,6 @@ class RawSheet:
     key: str
     names: list[str] = field(default_factory=list)  # sheet names (or files) it came from
     frame: pl.DataFrame | None = None
-    unknown_headers: list[str] = field(default_factory=list)
 
 
 class WorkbookError(Exception):
