@@ -296,6 +296,23 @@ def on_monitoring_case_passed(*, case, actor, today: dt.date) -> None:
     )
 
 
+def _change_level(actor, obj: MonitoringObject, level: str, today: dt.date, reason: str) -> None:
+    """Set a monitoring object's risk level, keeping the previous one, recorded in the
+    household's history."""
+    before = snapshot(obj)
+    _raise_level(obj, level, today)
+    obj.save()
+    record_change(
+        actor=actor,
+        instance=obj,
+        action=ChangeAction.UPDATE,
+        before=before,
+        area_code=obj.household.village_id,
+        reason=reason,
+        related=obj.household,
+    )
+
+
 def _raise_level(obj: MonitoringObject, level: str, today: dt.date) -> None:
     obj.previous_level = obj.risk_level
     obj.risk_level = level
@@ -314,18 +331,7 @@ def risk_level_set(
         obj = MonitoringObject.objects.select_for_update().get(pk=obj.pk)
         if obj.risk_level == level:
             return obj
-        before = snapshot(obj)
-        _raise_level(obj, level, today)
-        obj.save()
-        record_change(
-            actor=actor,
-            instance=obj,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=obj.household.village_id,
-            reason=reason,
-            related=obj.household,
-        )
+        _change_level(actor, obj, level, today, reason)
     return obj
 
 
@@ -338,17 +344,7 @@ def _bump_object(actor, household_id: int, level: str, today: dt.date, reason: s
     )
     if obj is None or LEVEL_RANK[level] <= LEVEL_RANK[obj.risk_level]:
         return
-    before = snapshot(obj)
-    _raise_level(obj, level, today)
-    obj.save()
-    record_change(
-        actor=actor,
-        instance=obj,
-        action=ChangeAction.UPDATE,
-        before=before,
-        area_code=obj.household.village_id,
-        reason=reason,
-    )
+    _change_level(actor, obj, level, today, reason)
 
 
 # ---------------------------------------------------------------- warnings

@@ -78,3 +78,22 @@ def test_end_page(client, users):
     assert obj.status == MonitoringStatus.ENDED
     client.force_login(users["neighbour"])
     assert client.get(f"/monitoring/objects/{obj.pk}/end/").status_code == 404
+
+
+def test_a_warning_above_the_level_raises_it_in_the_households_history(users):
+    from fupin.core.history import history_of
+
+    h, obj = monitored(users)
+    services.warning_create(
+        actor=users["cadre"],
+        household=h,
+        channel=Channel.VISIT,
+        cause=RiskType.ILLNESS,
+        evidence="大病住院",
+        proposed_level=RiskLevel.MAJOR,
+        today=TODAY,
+    )
+    obj.refresh_from_db()
+    assert obj.risk_level == RiskLevel.MAJOR and obj.previous_level == RiskLevel.GENERAL
+    raised = [r for r in history_of(h) if r.changes.get("risk_level")]
+    assert raised and raised[0].changes["risk_level"] == [RiskLevel.GENERAL, RiskLevel.MAJOR]
