@@ -5,6 +5,7 @@ logged-in session. Every read and write is scoped to the user's area; errors are
 (see fupin.api.errors); ID numbers, phones and bank accounts are masked (fupin.api.pii).
 """
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from fupin.api import codes, divisions, errors, households, members
@@ -16,7 +17,8 @@ The registry (建档立卡) of fupin: divisions, households, members, code lists
 
 * **Authentication**: `Authorization: Bearer <key>` with a key from
   `fupin token create --user NAME --name PURPOSE`, or a logged-in browser session
-  (CSRF token required on writes).
+  (CSRF token required on writes). This page and `openapi.json` need a signed-in
+  session.
 * **Scope**: you see and change only what lies in your area; anything else is 404.
 * **Errors**: always JSON `{"code", "message", "errors": {field: [messages]}}`.
 * **Pagination**: lists are keyset-paginated: pass the `next_after` of one page as
@@ -34,6 +36,9 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=AUTH,
     docs=LocalSwagger(),
+    # The description of the registry's API is for signed-in users of an intranet
+    # system, like every other page: anonymous requests go to the login page.
+    docs_decorator=login_required,
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.test import Client
 
 from fupin.accounts.models import ApiToken
@@ -8,8 +10,21 @@ from fupin.accounts.models import ApiToken
 pytestmark = pytest.mark.django_db
 
 
-def test_openapi_json_is_valid_and_lists_the_paths():
-    response = Client().get("/api/v1/openapi.json")
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("url", ["/api/v1/docs", "/api/v1/openapi.json"])
+def test_docs_and_schema_send_anonymous_users_to_the_login_page(url):
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+
+
+def test_openapi_json_is_valid_and_lists_the_paths(users):
+    response = signed_in(users["village"]).get("/api/v1/openapi.json")
     assert response.status_code == 200
     doc = json.loads(response.content)
     assert doc["info"]["title"] == "fupin API"
@@ -31,8 +46,8 @@ def test_openapi_json_is_valid_and_lists_the_paths():
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
 
 
-def test_docs_page_loads_nothing_from_a_cdn():
-    response = Client().get("/api/v1/docs")
+def test_docs_page_loads_nothing_from_a_cdn(users):
+    response = signed_in(users["village"]).get("/api/v1/docs")
     assert response.status_code == 200
     html = response.content.decode()
     assert "cdn" not in html.lower()
