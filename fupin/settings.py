@@ -79,6 +79,13 @@ INSTALLED_APPS = [
     "fupin.policy",
     "fupin.monitoring",
     "fupin.assistance",
+    "fupin.indicators",
+    "fupin.assessment",
+    "fupin.dashboards",
+    "fupin.funds",
+    "fupin.projects",
+    "fupin.supervision",
+    "fupin.scoring",
     "fupin.api",
     "fupin.web",
 ]

@@ -15,5 +15,12 @@ urlpatterns = [
     path("tips/", include("fupin.tips.urls")),
     path("monitoring/", include("fupin.monitoring.urls")),
     path("assistance/", include("fupin.assistance.urls")),
+    path("indicators/", include("fupin.indicators.urls")),
+    path("assessment/", include("fupin.assessment.urls")),
+    path("dashboard/", include("fupin.dashboards.urls")),
+    path("funds/", include("fupin.funds.urls")),
+    path("projects/", include("fupin.projects.urls")),
+    path("supervision/", include("fupin.supervision.urls")),
+    path("scoring/", include("fupin.scoring.urls")),
     path("", include("fupin.web.urls")),
 ]

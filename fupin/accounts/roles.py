@@ -21,16 +21,27 @@ class Capability(models.TextChoices):
     CONFIGURE = "configure", _("Configure the county")
     ADMIN = "admin", _("Use the Django admin")
     RUN_COMPARISON = "run_comparison", _("Compare department data with the registry")
+    MANAGE_FUNDS = "manage_funds", _("Manage fund sources, allocations and disbursements")
+    PROPOSE_PROJECTS = "propose_projects", _("Propose and report on projects")
+    APPROVE_PROJECTS = "approve_projects", _("Review, approve and accept projects")
+    SUPERVISE = "supervise", _("Record inspections, findings and village scores")
+    RUN_ASSESSMENT = "run_assessment", _("Draw assessment samples and record surveys")
 
 
 _ALL = set(Capability)
 
 CAPABILITIES: dict[str, set[str]] = {
-    Role.VILLAGE_STAFF: {Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY, Capability.REVEAL_PII},
+    Role.VILLAGE_STAFF: {
+        Capability.VIEW_REGISTRY,
+        Capability.EDIT_REGISTRY,
+        Capability.REVEAL_PII,
+        Capability.PROPOSE_PROJECTS,
+    },
     Role.TOWNSHIP_STATION: {
         Capability.VIEW_REGISTRY,
         Capability.EDIT_REGISTRY,
         Capability.REVEAL_PII,
+        Capability.PROPOSE_PROJECTS,
     },
     Role.COUNTY_OFFICE: {
         Capability.VIEW_REGISTRY,
@@ -38,11 +49,22 @@ CAPABILITIES: dict[str, set[str]] = {
         Capability.REVEAL_PII,
         Capability.CONFIGURE,
         Capability.RUN_COMPARISON,
+        Capability.MANAGE_FUNDS,
+        Capability.PROPOSE_PROJECTS,
+        Capability.APPROVE_PROJECTS,
+        Capability.SUPERVISE,
+        Capability.RUN_ASSESSMENT,
     },
     # Departments see shared registry data read-only, always masked.
     Role.DEPARTMENT: {Capability.VIEW_REGISTRY},
     # Inspectors read everything in their area and may reveal (logged) to verify.
-    Role.INSPECTOR: {Capability.VIEW_REGISTRY, Capability.REVEAL_PII},
+    # They also run inspections and third-party-style assessments.
+    Role.INSPECTOR: {
+        Capability.VIEW_REGISTRY,
+        Capability.REVEAL_PII,
+        Capability.SUPERVISE,
+        Capability.RUN_ASSESSMENT,
+    },
     # Paired cadres read their households; pairing itself arrives with assistance.
     Role.CADRE: {Capability.VIEW_REGISTRY},
     Role.SYSADMIN: _ALL,

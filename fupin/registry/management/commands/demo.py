@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from fupin.registry import demo
@@ -42,6 +46,8 @@ class Command(BaseCommand):
             return
         if reset:
             self.stdout.write("Wiping registry data and demo logins …")
+            for module in reversed(app_demos()):
+                module.wipe_demo()
             demo.wipe()
         self.stdout.write(
             f"Building the demo ({size.label}, ≈{size.people:,} people, seed {seed}) …"
@@ -57,6 +63,8 @@ class Command(BaseCommand):
                 f"{result.changes:,} change records ({rate:,.0f} rows/s)."
             )
         )
+        for module in app_demos():
+            module.build_demo(seed=seed, log=log)
 
     def print_logins(self) -> None:
         rows = demo.logins()
@@ -69,3 +77,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  ".join(str(r[i]).ljust(widths[i]) for i in range(3)) + "  " + str(r[3])
             )
+
+
+def app_demos() -> list[ModuleType]:
+    """The `demo` modules of the other fupin apps, in INSTALLED_APPS order.
+
+    Each has `build_demo(*, seed, log)`, run after the registry is built, and
+    `wipe_demo()`, run (in reverse order) before the registry is wiped.
+    """
+    modules = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("fupin.") or config.name == "fupin.registry":
+            continue
+        name = f"{config.name}.demo"
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return modules

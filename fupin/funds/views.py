@@ -1,0 +1,8 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def index(request):
+    # Scaffold: replaced by the funds pages.
+    return render(request, "funds/index.html")
