@@ -17,7 +17,14 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-install: $(BIN)/.installed
+## Browser assets (Apache ECharts) pinned in package-lock.json, served from our static files.
+## npm ci runs again only when node_modules is missing or package-lock.json is newer.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install the chart library (apt-get install npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+install: $(BIN)/.installed node_modules/.package-lock.json
 
 migrate: install
 	$(BIN)/fupin migrate --no-input

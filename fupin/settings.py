@@ -148,6 +148,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Browser libraries installed by `npm ci` (make install) into node_modules/ are served from
+# here too, never from a CDN: fupin.dashboards.finders exposes Apache ECharts.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "fupin.dashboards.finders.VendorFinder",
+]
 # WhiteNoise serves from here after collectstatic (and from the apps in DEBUG/tests);
 # the directory must exist even before the first collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
