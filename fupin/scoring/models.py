@@ -1,0 +1,328 @@
+"""Village scoring (村级考评, yellow cards below the threshold) and performance assessment
+of townships and units (绩效考核).
+
+A scoring sheet (考评细则) is versioned: once a round uses it, it is frozen, and editing
+it creates the next version. A village's score in a round is the sum of its item points
+(each item's maximum points are its weight in a 100-point sheet); its class (等次) follows
+from the total and the sheet's thresholds (see `rules.classify`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fupin.core.scope import RestrictedQuerySet
+from fupin.scoring import choices as c
+
+POINTS = {"max_digits": 5, "decimal_places": 1}
+
+
+class ScoringSheet(models.Model):
+    """A scoring sheet (考评细则) of a region, one version of it."""
+
+    region = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2013), MaxValueValidator(2100)]
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_version",
+        verbose_name=_("previous version"),
+    )
+    is_current = models.BooleanField(_("current version"), default=True)
+    consolidate_threshold = models.DecimalField(
+        _("consolidate threshold (达标巩固 at or above)"), **POINTS, default=Decimal("90")
+    )
+    yellow_threshold = models.DecimalField(
+        _("yellow-card threshold (黄牌 below)"), **POINTS, default=Decimal("80")
+    )
+    key_threshold = models.DecimalField(
+        _("key-management threshold (重点管理 below)"), **POINTS, default=Decimal("60")
+    )
+    key_consecutive_rounds = models.PositiveSmallIntegerField(
+        _("consecutive yellow rounds for key management"),
+        default=2,
+        validators=[MinValueValidator(2), MaxValueValidator(10)],
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "region__code"
+    HISTORY_EXCLUDE = ("created_at",)
+
+    class Meta:
+        verbose_name = _("scoring sheet")
+        verbose_name_plural = _("scoring sheets")
+        ordering = ["region_id", "-year", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "name", "version"], name="scoring_sheet_one_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def area_code(self) -> str:
+        return self.region_id
+
+
+class ScoringItem(models.Model):
+    """One line of a sheet: what is checked, its maximum points, whether evidence is due."""
+
+    sheet = models.ForeignKey(
+        ScoringSheet, on_delete=models.CASCADE, related_name="items", verbose_name=_("sheet")
+    )
+    code = models.CharField(_("code"), max_length=20)
+    text = models.CharField(_("item"), max_length=300)
+    max_points = models.DecimalField(
+        _("maximum points"), **POINTS, validators=[MinValueValidator(Decimal("0.1"))]
+    )
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("scoring item")
+        verbose_name_plural = _("scoring items")
+        ordering = ["sheet_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "code"], name="scoring_item_code_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}"
+
+
+class ScoringRound(models.Model):
+    """A round of scoring (一轮考评) of the villages of an area with one sheet."""
+
+    sheet = models.ForeignKey(
+        ScoringSheet, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("sheet")
+    )
+    area = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "area__code"
+    HISTORY_EXCLUDE = ("created_at",)
+
+    class Meta:
+        verbose_name = _("scoring round")
+        verbose_name_plural = _("scoring rounds")
+        ordering = ["-period_end", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def area_code(self) -> str:
+        return self.area_id
+
+
+class VillageScore(models.Model):
+    """A village's score in a round: the total of its item points and the class."""
+
+    round = models.ForeignKey(
+        ScoringRound, on_delete=models.PROTECT, related_name="scores", verbose_name=_("round")
+    )
+    village = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    total = models.DecimalField(_("total"), **POINTS)
+    grade = models.CharField(_("class"), max_length=12, choices=c.Grade.choices)
+    scorer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("scorer"),
+    )
+    scorer_name = models.CharField(_("scored by"), max_length=150, blank=True)
+    scored_on = models.DateField(_("scored on"))
+    notes = models.TextField(_("notes"), blank=True)
+    attachment = models.FileField(_("evidence file"), upload_to="scoring/%Y/", blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "village__code"
+
+    class Meta:
+        verbose_name = _("village score")
+        verbose_name_plural = _("village scores")
+        ordering = ["round_id", "village_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "village"], name="scoring_one_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id}/{self.round_id}: {self.total}"
+
+    @property
+    def area_code(self) -> str:
+        return self.village_id
+
+    @property
+    def carded(self) -> bool:
+        return self.grade in c.CARDED
+
+
+class ItemScore(models.Model):
+    """The points a village got on one item, with the evidence seen."""
+
+    score = models.ForeignKey(
+        VillageScore, on_delete=models.CASCADE, related_name="items", verbose_name=_("score")
+    )
+    item = models.ForeignKey(
+        ScoringItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item")
+    )
+    points = models.DecimalField(_("points"), **POINTS)
+    evidence = models.TextField(_("evidence"), blank=True)
+
+    class Meta:
+        verbose_name = _("item score")
+        verbose_name_plural = _("item scores")
+        ordering = ["score_id", "item__order", "item_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["score", "item"], name="scoring_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.points}"
+
+
+class YellowCardQuerySet(RestrictedQuerySet):
+    def open(self):
+        return self.filter(recovered_round__isnull=True)
+
+
+class YellowCard(models.Model):
+    """A yellow card (黄牌): from the round a village fell below the threshold until a
+    later round scores it at or above the threshold again (recovered)."""
+
+    village = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    carded_round = models.ForeignKey(
+        ScoringRound, on_delete=models.PROTECT, related_name="+", verbose_name=_("carded in")
+    )
+    rounds_carded = models.PositiveSmallIntegerField(_("rounds carded"), default=1)
+    recovered_round = models.ForeignKey(
+        ScoringRound,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recovered in"),
+    )
+
+    objects = YellowCardQuerySet.as_manager()
+    AREA_LOOKUP = "village__code"
+
+    class Meta:
+        verbose_name = _("yellow card")
+        verbose_name_plural = _("yellow cards")
+        ordering = ["village_id", "carded_round_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "carded_round"], name="scoring_card_once_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id}/{self.carded_round_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.recovered_round_id is None
+
+
+# Performance assessment -------------------------------------------------------------
+
+
+class PerformanceScheme(models.Model):
+    """A performance assessment scheme (绩效考核方案): the indicators and their weights
+    by which a region compares its townships or units."""
+
+    region = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2013), MaxValueValidator(2100)]
+    )
+    subjects = models.CharField(
+        _("compared"), max_length=10, choices=c.SubjectKind.choices, default=c.SubjectKind.TOWNSHIP
+    )
+    normalisation = models.CharField(
+        _("normalisation"),
+        max_length=10,
+        choices=c.Normalisation.choices,
+        default=c.Normalisation.MINMAX,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "region__code"
+    HISTORY_EXCLUDE = ("created_at",)
+
+    class Meta:
+        verbose_name = _("performance scheme")
+        verbose_name_plural = _("performance schemes")
+        ordering = ["region_id", "-year", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+    @property
+    def area_code(self) -> str:
+        return self.region_id
+
+
+class PerformanceIndicator(models.Model):
+    """One indicator of a scheme: its source, weight and direction."""
+
+    scheme = models.ForeignKey(
+        PerformanceScheme,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        verbose_name=_("scheme"),
+    )
+    source = models.CharField(_("indicator"), max_length=20, choices=c.IndicatorSource.choices)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    higher_is_better = models.BooleanField(_("higher is better"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("performance indicator")
+        verbose_name_plural = _("performance indicators")
+        ordering = ["scheme_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "source"], name="scoring_indicator_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_source_display()

@@ -1,0 +1,271 @@
+"""Reads of village scoring and performance assessment, always scoped to the user.
+
+A sheet or round belongs to a region (usually the county). A user sees those of their
+own area, of areas inside it, and of the areas above it (a village's staff see the
+county's rounds) — but only the villages' scores inside their own area.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+
+from fupin.core.errors import OutsideArea
+from fupin.core.history import history_of
+from fupin.core.scope import area_prefix_of, code_range
+from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.scoring import choices as c
+from fupin.scoring import rules, sources
+from fupin.scoring.models import (
+    PerformanceScheme,
+    ScoringRound,
+    ScoringSheet,
+    VillageScore,
+    YellowCard,
+)
+
+
+def _ancestor_codes(code: str) -> list[str]:
+    return [code[:n].ljust(12, "0") for n in PREFIX_LENGTH.values() if n < 12]
+
+
+def _visible(qs, user, field: str):
+    """Rows whose `field` division is in the user's area or above it."""
+    prefix = area_prefix_of(user)
+    if prefix is None:
+        return qs.none()
+    if not prefix:
+        return qs
+    return qs.filter(
+        Q(**{f"{field}__range": code_range(prefix)})
+        | Q(**{f"{field}__in": _ancestor_codes(user.area_id)})
+    )
+
+
+# Sheets and rounds ------------------------------------------------------------------
+
+
+def sheet_list(*, user, current_only: bool = False):
+    qs = _visible(ScoringSheet.objects.select_related("region"), user, "region_id")
+    if current_only:
+        qs = qs.filter(is_current=True)
+    return qs
+
+
+def sheet_get(*, user, pk: int) -> ScoringSheet:
+    sheet = sheet_list(user=user).filter(pk=pk).first()
+    if sheet is None:
+        raise OutsideArea()
+    return sheet
+
+
+def round_list(*, user):
+    return _visible(ScoringRound.objects.select_related("area", "sheet"), user, "area_id").order_by(
+        "-period_end", "-id"
+    )
+
+
+def round_get(*, user, pk: int) -> ScoringRound:
+    rnd = round_list(user=user).filter(pk=pk).first()
+    if rnd is None:
+        raise OutsideArea()
+    return rnd
+
+
+def round_villages(*, user, round: ScoringRound, prefix: str = "") -> list[dict]:
+    """The villages of a round inside the user's area, each with its score (or None)."""
+    villages = Division.objects.restrict(user).in_area(round.area.prefix)
+    if prefix:
+        villages = villages.in_area(prefix)
+    villages = villages.filter(level=Level.VILLAGE).select_related("parent").order_by("code")
+    scores = {s.village_id: s for s in VillageScore.objects.restrict(user).filter(round=round)}
+    return [{"village": v, "score": scores.get(v.code)} for v in villages]
+
+
+def grade_counts(*, user, round: ScoringRound) -> dict[str, int]:
+    counts = Counter(
+        VillageScore.objects.restrict(user).filter(round=round).values_list("grade", flat=True)
+    )
+    return {g: counts.get(g, 0) for g in c.Grade.values}
+
+
+def yellow_cards(*, user, open_only: bool = False):
+    qs = YellowCard.objects.restrict(user).select_related(
+        "village", "village__parent", "carded_round", "recovered_round"
+    )
+    if open_only:
+        qs = qs.open()
+    return qs.order_by("recovered_round_id", "village_id", "carded_round__period_end")
+
+
+def village_get(*, user, code: str) -> Division:
+    village = Division.objects.restrict(user).filter(code=code, level=Level.VILLAGE).first()
+    if village is None:
+        raise OutsideArea()
+    return village
+
+
+def village_scores(*, user, code: str) -> list[VillageScore]:
+    """A village's scores in round order, each with its item lines."""
+    village_get(user=user, code=code)
+    return list(
+        VillageScore.objects.restrict(user)
+        .filter(village_id=code)
+        .select_related("round", "round__sheet")
+        .prefetch_related("items__item")
+        .order_by("round__period_end", "round_id")
+    )
+
+
+def score_get(*, user, round: ScoringRound, code: str) -> VillageScore | None:
+    return (
+        VillageScore.objects.restrict(user)
+        .filter(round=round, village_id=code)
+        .prefetch_related("items")
+        .first()
+    )
+
+
+def village_history(*, user, code: str) -> list:
+    """Change records of the village's scores, their lines and its yellow cards."""
+    from fupin.core.models import ChangeRecord
+
+    village_get(user=user, code=code)
+    score_ids = [
+        str(pk) for pk in VillageScore.objects.filter(village_id=code).values_list("pk", flat=True)
+    ]
+    card_ids = [
+        str(pk) for pk in YellowCard.objects.filter(village_id=code).values_list("pk", flat=True)
+    ]
+    return list(
+        ChangeRecord.objects.filter(
+            Q(object_type="scoring.villagescore", object_id__in=score_ids)
+            | Q(related_type="scoring.villagescore", related_id__in=score_ids)
+            | Q(object_type="scoring.yellowcard", object_id__in=card_ids)
+        )
+        .select_related("user")
+        .order_by("-time", "-id")[:200]
+    )
+
+
+def sheet_history(sheet: ScoringSheet) -> list:
+    return list(history_of(sheet).select_related("user")[:100])
+
+
+# Performance assessment -------------------------------------------------------------
+
+
+def scheme_list(*, user):
+    return PerformanceScheme.objects.restrict(user).select_related("region")
+
+
+def scheme_get(*, user, pk: int) -> PerformanceScheme:
+    scheme = scheme_list(user=user).filter(pk=pk).first()
+    if scheme is None:
+        raise OutsideArea()
+    return scheme
+
+
+def subjects_of(scheme: PerformanceScheme) -> list[rules.Subject]:
+    """The compared set: the townships of the scheme's region, or its units (from
+    fupin.supervision's Unit model, when that app provides one)."""
+    if scheme.subjects == c.SubjectKind.UNIT:
+        return _units(scheme)
+    region = scheme.region
+    return [
+        rules.Subject(key=d.code, name=d.name, area_code=d.code)
+        for d in Division.objects.in_area(region.prefix)
+        .filter(level=Level.TOWNSHIP)
+        .order_by("code")
+    ]
+
+
+def _units(scheme: PerformanceScheme) -> list[rules.Subject]:
+    try:
+        from fupin.supervision.models import Unit
+    except ImportError:
+        return []
+    qs = Unit.objects.all()
+    area_field = next(
+        (f.attname for f in Unit._meta.concrete_fields if f.attname in ("area_id", "region_id")),
+        None,
+    )
+    if area_field:
+        lo, hi = code_range(scheme.region.prefix)
+        qs = qs.filter(**{f"{area_field}__range": (lo, hi)})
+    out = []
+    for unit in qs.order_by("pk"):
+        area = getattr(unit, area_field, "") if area_field else ""
+        out.append(
+            rules.Subject(key=f"unit:{unit.pk}", name=str(unit), area_code=area or scheme.region_id)
+        )
+    return out
+
+
+def default_period(scheme: PerformanceScheme) -> tuple[dt.date, dt.date]:
+    return dt.date(scheme.year, 1, 1), dt.date(scheme.year, 12, 31)
+
+
+def indicator_specs(scheme: PerformanceScheme) -> list[rules.IndicatorSpec]:
+    return [
+        rules.IndicatorSpec(code=i.source, weight=i.weight, higher_is_better=i.higher_is_better)
+        for i in scheme.indicators.all()
+    ]
+
+
+def indicator_values(
+    subjects: list[rules.Subject], specs: list[rules.IndicatorSpec], start: dt.date, end: dt.date
+) -> dict[tuple[str, str], Decimal | None]:
+    """The values table: each source asked once per subject."""
+    return {
+        (s.key, spec.code): sources.value_of(spec.code, s.area_code, start, end)
+        for s in subjects
+        for spec in specs
+    }
+
+
+@dataclass
+class Performance:
+    scheme: PerformanceScheme
+    start: dt.date
+    end: dt.date
+    ranking: rules.Ranking
+    definitions: list[dict]
+
+
+def performance(
+    *,
+    user,
+    scheme: PerformanceScheme,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    values: Mapping[tuple[str, str], Decimal | None] | None = None,
+) -> Performance:
+    """The ranking table of a scheme for a period (default: the scheme's year)."""
+    scheme = scheme_get(user=user, pk=scheme.pk)
+    d_start, d_end = default_period(scheme)
+    start, end = start or d_start, end or d_end
+    subjects = subjects_of(scheme)
+    specs = indicator_specs(scheme)
+    if values is None:
+        values = indicator_values(subjects, specs, start, end)
+    ranking = rules.rank_subjects(subjects, specs, values, scheme.normalisation)
+    weights = {s.code: s.weight for s in specs}
+    definitions = [
+        {
+            "code": spec.code,
+            "label": c.IndicatorSource(spec.code).label,
+            "definition": sources.SOURCES[spec.code].definition,
+            "unit": sources.SOURCES[spec.code].unit,
+            "weight": weights[spec.code],
+            "higher_is_better": spec.higher_is_better,
+            "no_data": spec.code in ranking.no_data,
+        }
+        for spec in specs
+    ]
+    return Performance(scheme, start, end, ranking, definitions)

@@ -1,0 +1,578 @@
+"""Writes of village scoring and performance assessment: one transaction each,
+keyword-only, every change recorded in core.ChangeRecord.
+
+Who may write: a user with the `supervise` or `configure` capability, inside their area
+(outside it looks like "not found"); `actor=None` is the system (demo, commands).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fupin.accounts.roles import Capability, has_capability
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.history import record_change, snapshot
+from fupin.core.models import ChangeAction
+from fupin.core.scope import code_in_area, user_covers
+from fupin.geo.models import Division, Level
+from fupin.scoring import choices as c
+from fupin.scoring import rules
+from fupin.scoring.models import (
+    ItemScore,
+    PerformanceIndicator,
+    PerformanceScheme,
+    ScoringItem,
+    ScoringRound,
+    ScoringSheet,
+    VillageScore,
+    YellowCard,
+)
+
+FULL_MARKS = Decimal("100")
+ONE_DECIMAL = Decimal("0.1")
+SHEET_FIELDS = (
+    "name",
+    "year",
+    "consolidate_threshold",
+    "yellow_threshold",
+    "key_threshold",
+    "key_consecutive_rounds",
+)
+
+
+def may_supervise(user) -> bool:
+    return has_capability(user, Capability.SUPERVISE) or has_capability(user, Capability.CONFIGURE)
+
+
+def _check(actor, area_code: str) -> None:
+    if actor is None:
+        return
+    if not user_covers(actor, area_code):
+        raise OutsideArea()
+    if not may_supervise(actor):
+        raise NotAllowed()
+
+
+def _record(actor, obj, action, before, area_code, reason="", related=None) -> None:
+    record_change(
+        actor=actor,
+        instance=obj,
+        action=action,
+        before=before,
+        area_code=area_code,
+        reason=reason,
+        related=related,
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        d = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return d if d.is_finite() else None
+
+
+# Sheets -----------------------------------------------------------------------------
+
+
+def _clean_sheet(data: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> tuple[dict, list]:
+    """Validated sheet fields and items, or ValidationFailed naming every problem."""
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, Any] = {}
+    fields["name"] = str(data.get("name") or "").strip()
+    if not fields["name"]:
+        errors.setdefault("name", []).append(_("A sheet needs a name."))
+    try:
+        fields["year"] = int(data.get("year"))
+    except (TypeError, ValueError):
+        errors.setdefault("year", []).append(_("Enter a year."))
+    for name, default in (
+        ("consolidate_threshold", Decimal("90")),
+        ("yellow_threshold", Decimal("80")),
+        ("key_threshold", Decimal("60")),
+    ):
+        raw = data.get(name, default)
+        value = _decimal(raw)
+        if value is None:
+            errors.setdefault(name, []).append(_("Enter a number of points."))
+        fields[name] = value if value is not None else default
+    try:
+        fields["key_consecutive_rounds"] = int(data.get("key_consecutive_rounds", 2))
+    except (TypeError, ValueError):
+        fields["key_consecutive_rounds"] = 0
+    t = rules.Thresholds(
+        consolidate=fields["consolidate_threshold"],
+        yellow=fields["yellow_threshold"],
+        key=fields["key_threshold"],
+        key_consecutive_rounds=fields["key_consecutive_rounds"],
+    )
+    problems = rules.threshold_errors(t)
+    if "order" in problems:
+        errors.setdefault("yellow_threshold", []).append(
+            _("Thresholds must rise: 0 ≤ key management ≤ yellow card ≤ consolidate ≤ 100 points.")
+        )
+    if "consecutive" in problems:
+        errors.setdefault("key_consecutive_rounds", []).append(
+            _("Key management after at least 2 consecutive yellow-card rounds.")
+        )
+    cleaned: list[dict] = []
+    codes: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        code = str(item.get("code") or "").strip()
+        text = str(item.get("text") or "").strip()
+        points = _decimal(item.get("max_points"))
+        if not code or not text:
+            errors.setdefault("items", []).append(
+                _("Item %(n)s needs a code and a text.") % {"n": n}
+            )
+        elif code in codes:
+            errors.setdefault("items", []).append(
+                _("Item code %(code)s is used twice.") % {"code": code}
+            )
+        codes.add(code)
+        if points is None or points <= 0 or points != points.quantize(ONE_DECIMAL):
+            errors.setdefault("items", []).append(
+                _("Item %(n)s: the maximum points must be positive, with at most one decimal.")
+                % {"n": n}
+            )
+            points = Decimal("0")
+        cleaned.append(
+            {
+                "code": code,
+                "text": text,
+                "max_points": points,
+                "evidence_required": bool(item.get("evidence_required")),
+                "order": n,
+            }
+        )
+    if not cleaned:
+        errors.setdefault("items", []).append(_("A sheet needs at least one item."))
+    elif "items" not in errors:
+        full = sum((i["max_points"] for i in cleaned), Decimal("0"))
+        if full != FULL_MARKS:
+            errors.setdefault("items", []).append(
+                _("The items' maximum points add up to %(sum)s; a sheet is out of 100.")
+                % {"sum": full}
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    return fields, cleaned
+
+
+def _write_items(actor, sheet: ScoringSheet, items: list[dict], reason: str) -> None:
+    for data in items:
+        item = ScoringItem.objects.create(sheet=sheet, **data)
+        _record(actor, item, ChangeAction.CREATE, None, sheet.region_id, reason, related=sheet)
+
+
+@transaction.atomic
+def sheet_create(
+    *,
+    actor,
+    region_code: str,
+    data: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]],
+    reason: str = "",
+) -> ScoringSheet:
+    """A new scoring sheet (version 1) of a region."""
+    _check(actor, region_code)
+    fields, cleaned = _clean_sheet(data, items)
+    if ScoringSheet.objects.filter(region_id=region_code, name=fields["name"]).exists():
+        raise ValidationFailed({"name": [_("This region already has a sheet of that name.")]})
+    sheet = ScoringSheet.objects.create(region_id=region_code, version=1, **fields)
+    _record(actor, sheet, ChangeAction.CREATE, None, region_code, reason)
+    _write_items(actor, sheet, cleaned, reason)
+    return sheet
+
+
+def sheet_is_frozen(sheet: ScoringSheet) -> bool:
+    """A sheet some round uses cannot change: editing it makes the next version."""
+    return sheet.rounds.exists()
+
+
+@transaction.atomic
+def sheet_update(
+    *,
+    actor,
+    sheet: ScoringSheet,
+    data: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]],
+    reason: str = "",
+) -> ScoringSheet:
+    """Change a sheet. Returns the sheet changed in place, or — if a round already uses
+    it — its new version (the old one stays as it was, no longer current)."""
+    _check(actor, sheet.region_id)
+    sheet = ScoringSheet.objects.select_for_update().get(pk=sheet.pk)
+    if not sheet.is_current:
+        raise DomainError(_("Only the current version of a sheet can be edited."))
+    fields, cleaned = _clean_sheet(data, items)
+    clash = ScoringSheet.objects.filter(region_id=sheet.region_id, name=fields["name"]).exclude(
+        pk=sheet.pk
+    )
+    if sheet_is_frozen(sheet):
+        clash = clash.exclude(name=sheet.name)
+    if clash.exists():
+        raise ValidationFailed({"name": [_("This region already has a sheet of that name.")]})
+    if sheet_is_frozen(sheet):
+        before = snapshot(sheet)
+        sheet.is_current = False
+        sheet.save(update_fields=["is_current"])
+        _record(actor, sheet, ChangeAction.UPDATE, before, sheet.region_id, reason)
+        new = ScoringSheet.objects.create(
+            region_id=sheet.region_id, version=sheet.version + 1, previous=sheet, **fields
+        )
+        _record(actor, new, ChangeAction.CREATE, None, sheet.region_id, reason)
+        _write_items(actor, new, cleaned, reason)
+        return new
+    before = snapshot(sheet)
+    for name, value in fields.items():
+        setattr(sheet, name, value)
+    sheet.save()
+    _record(actor, sheet, ChangeAction.UPDATE, before, sheet.region_id, reason)
+    existing = {i.code: i for i in sheet.items.all()}
+    wanted = {i["code"] for i in cleaned}
+    for code, item in existing.items():
+        if code not in wanted:
+            _record(
+                actor, item, ChangeAction.DELETE, snapshot(item), sheet.region_id, reason, sheet
+            )
+            item.delete()
+    for data_ in cleaned:
+        item = existing.get(data_["code"])
+        if item is None:
+            _write_items(actor, sheet, [data_], reason)
+            continue
+        before = snapshot(item)
+        for name, value in data_.items():
+            setattr(item, name, value)
+        item.save()
+        _record(actor, item, ChangeAction.UPDATE, before, sheet.region_id, reason, sheet)
+    return sheet
+
+
+# Rounds and scores ------------------------------------------------------------------
+
+
+@transaction.atomic
+def round_create(
+    *,
+    actor,
+    sheet: ScoringSheet,
+    area_code: str,
+    name: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    reason: str = "",
+) -> ScoringRound:
+    """A round of scoring of the villages of `area_code` (the sheet's region or below)."""
+    _check(actor, area_code)
+    errors: dict[str, list[str]] = {}
+    area = Division.objects.filter(code=area_code).first()
+    if area is None or not code_in_area(area_code, _prefix(sheet.region_id)):
+        errors["area"] = [_("The area must lie in the sheet's region.")]
+    if not sheet.is_current:
+        errors["sheet"] = [_("Rounds use the current version of a sheet.")]
+    if not (name or "").strip():
+        errors["name"] = [_("A round needs a name.")]
+    if period_end < period_start:
+        errors["period_end"] = [_("The period ends before it starts.")]
+    if errors:
+        raise ValidationFailed(errors)
+    rnd = ScoringRound.objects.create(
+        sheet=sheet,
+        area=area,
+        name=name.strip(),
+        period_start=period_start,
+        period_end=period_end,
+    )
+    _record(actor, rnd, ChangeAction.CREATE, None, area_code, reason)
+    return rnd
+
+
+def _prefix(code: str) -> str:
+    division = Division.objects.filter(code=code).first()
+    return division.prefix if division else code
+
+
+def _clean_points(
+    items: Sequence[ScoringItem],
+    points: Mapping[str, Any],
+    evidence: Mapping[str, str],
+    has_attachment: bool,
+) -> dict[str, tuple[Decimal, str]]:
+    errors: dict[str, list[str]] = {}
+    out: dict[str, tuple[Decimal, str]] = {}
+    for item in items:
+        value = _decimal(points.get(item.code))
+        note = str(evidence.get(item.code) or "").strip()
+        key = f"points_{item.code}"
+        if value is None:
+            errors[key] = [_("Enter the points for %(item)s.") % {"item": item.code}]
+            continue
+        if value < 0 or value > item.max_points:
+            errors[key] = [
+                _("%(item)s: points must be between 0 and %(max)s.")
+                % {"item": item.code, "max": item.max_points}
+            ]
+            continue
+        if value != value.quantize(ONE_DECIMAL):
+            errors[key] = [_("%(item)s: at most one decimal.") % {"item": item.code}]
+            continue
+        if item.evidence_required and not note and not has_attachment:
+            errors[f"evidence_{item.code}"] = [
+                _("%(item)s needs evidence: a note or a file.") % {"item": item.code}
+            ]
+            continue
+        out[item.code] = (value.quantize(ONE_DECIMAL), note)
+    unknown = set(points) - {i.code for i in items}
+    if unknown:
+        errors["__all__"] = [
+            _("Unknown items: %(codes)s.") % {"codes": ", ".join(sorted(map(str, unknown)))}
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+@transaction.atomic
+def score_record(
+    *,
+    actor,
+    round: ScoringRound,
+    village_code: str,
+    points: Mapping[str, Any],
+    evidence: Mapping[str, str] | None = None,
+    scored_on: dt.date,
+    notes: str = "",
+    attachment=None,
+    reason: str = "",
+) -> VillageScore:
+    """Record (or correct) a village's score in a round. Every item of the round's sheet
+    gets points 0..max; items that require evidence need a note or the file. The total is
+    the exact sum; the class and the yellow cards of the village are brought up to date
+    across all its rounds."""
+    _check(actor, village_code)
+    village = Division.objects.filter(code=village_code, level=Level.VILLAGE).first()
+    if village is None or not code_in_area(village_code, round.area.prefix):
+        raise ValidationFailed({"village": [_("The village is not in this round's area.")]})
+    items = list(round.sheet.items.all())
+    cleaned = _clean_points(items, points, evidence or {}, bool(attachment))
+    total = sum((v for v, _note in cleaned.values()), Decimal("0"))
+    score = VillageScore.objects.select_for_update().filter(round=round, village=village).first()
+    name = getattr(actor, "username", "") or "system"
+    if score is None:
+        score = VillageScore(round=round, village=village)
+        before = None
+    else:
+        before = snapshot(score)
+    score.total = total
+    score.grade = _grade_for(round, village_code, total)
+    score.scorer = actor if getattr(actor, "pk", None) else None
+    score.scorer_name = name
+    score.scored_on = scored_on
+    score.notes = notes or ""
+    if attachment is not None:
+        score.attachment = attachment
+        score.attachment_type = getattr(attachment, "content_type", "") or ""
+    score.save()
+    _record(
+        actor,
+        score,
+        ChangeAction.CREATE if before is None else ChangeAction.UPDATE,
+        before,
+        village_code,
+        reason,
+    )
+    existing = {i.item_id: i for i in score.items.all()}
+    for item in items:
+        value, note = cleaned[item.code]
+        line = existing.get(item.pk)
+        if line is None:
+            line = ItemScore.objects.create(score=score, item=item, points=value, evidence=note)
+            _record(actor, line, ChangeAction.CREATE, None, village_code, reason, related=score)
+            continue
+        line_before = snapshot(line)
+        line.points, line.evidence = value, note
+        line.save()
+        _record(actor, line, ChangeAction.UPDATE, line_before, village_code, reason, score)
+    refresh_village(actor=actor, village_code=village_code, reason=reason)
+    score.refresh_from_db()
+    return score
+
+
+def _round_key(rnd: ScoringRound) -> tuple:
+    return (rnd.period_end, rnd.period_start, rnd.pk)
+
+
+def _grade_for(rnd: ScoringRound, village_code: str, total: Decimal) -> str:
+    """The class of `total` in `rnd`, given the village's scores in earlier rounds."""
+    earlier = [
+        step
+        for score, step in village_steps(village_code)
+        if _round_key(score.round) < _round_key(rnd)
+    ]
+    here = rules.ScoreStep(rnd.pk, total, rules.Thresholds.of(rnd.sheet))
+    grades, _cards = rules.track([*earlier, here])
+    return grades[-1]
+
+
+def village_steps(village_code: str) -> list[tuple[VillageScore, rules.ScoreStep]]:
+    scores = (
+        VillageScore.objects.filter(village_id=village_code)
+        .select_related("round", "round__sheet")
+        .order_by("round__period_end", "round__period_start", "round_id")
+    )
+    return [
+        (s, rules.ScoreStep(s.round_id, s.total, rules.Thresholds.of(s.round.sheet)))
+        for s in scores
+    ]
+
+
+def refresh_village(*, actor, village_code: str, reason: str = "") -> None:
+    """Bring a village's classes and yellow cards in line with its scores in round order
+    (a round scored late may change later classes); each change is recorded."""
+    steps = village_steps(village_code)
+    grades, spans = rules.track([s for _score, s in steps])
+    for (score, _step), grade in zip(steps, grades, strict=True):
+        if score.grade != grade:
+            before = snapshot(score)
+            score.grade = grade
+            score.save(update_fields=["grade"])
+            _record(actor, score, ChangeAction.UPDATE, before, village_code, reason)
+    cards = {
+        card.carded_round_id: card
+        for card in YellowCard.objects.select_for_update().filter(village_id=village_code)
+    }
+    wanted = {span.carded_round_id for span in spans}
+    for round_id, card in cards.items():
+        if round_id not in wanted:
+            _record(actor, card, ChangeAction.DELETE, snapshot(card), village_code, reason)
+            card.delete()
+    for span in spans:
+        card = cards.get(span.carded_round_id)
+        if card is None:
+            card = YellowCard.objects.create(
+                village_id=village_code,
+                carded_round_id=span.carded_round_id,
+                rounds_carded=span.rounds_carded,
+                recovered_round_id=span.recovered_round_id,
+            )
+            _record(actor, card, ChangeAction.CREATE, None, village_code, reason)
+            continue
+        if (card.rounds_carded, card.recovered_round_id) != (
+            span.rounds_carded,
+            span.recovered_round_id,
+        ):
+            before = snapshot(card)
+            card.rounds_carded = span.rounds_carded
+            card.recovered_round_id = span.recovered_round_id
+            card.save(update_fields=["rounds_carded", "recovered_round"])
+            _record(actor, card, ChangeAction.UPDATE, before, village_code, reason)
+
+
+# Performance schemes ----------------------------------------------------------------
+
+
+def _clean_scheme(data: Mapping[str, Any], indicators: Sequence[Mapping[str, Any]]):
+    errors: dict[str, list[str]] = {}
+    fields = {
+        "name": str(data.get("name") or "").strip(),
+        "subjects": data.get("subjects") or c.SubjectKind.TOWNSHIP,
+        "normalisation": data.get("normalisation") or c.Normalisation.MINMAX,
+    }
+    if not fields["name"]:
+        errors["name"] = [_("A scheme needs a name.")]
+    try:
+        fields["year"] = int(data.get("year"))
+    except (TypeError, ValueError):
+        errors["year"] = [_("Enter a year.")]
+    if fields["subjects"] not in c.SubjectKind.values:
+        errors["subjects"] = [_("Choose what is compared.")]
+    if fields["normalisation"] not in c.Normalisation.values:
+        errors["normalisation"] = [_("Choose a normalisation.")]
+    cleaned = []
+    seen = set()
+    for n, ind in enumerate(indicators, start=1):
+        source = ind.get("source")
+        weight = _decimal(ind.get("weight"))
+        if source not in c.IndicatorSource.values:
+            errors.setdefault("indicators", []).append(_("Unknown indicator."))
+            continue
+        if source in seen:
+            errors.setdefault("indicators", []).append(
+                _("%(indicator)s is listed twice.") % {"indicator": c.IndicatorSource(source).label}
+            )
+        seen.add(source)
+        if weight is None or weight <= 0 or weight != weight.quantize(Decimal("0.01")):
+            errors.setdefault("indicators", []).append(
+                _("%(indicator)s: the weight must be positive, with at most two decimals.")
+                % {"indicator": c.IndicatorSource(source).label}
+            )
+            continue
+        cleaned.append(
+            {
+                "source": source,
+                "weight": weight,
+                "higher_is_better": bool(ind.get("higher_is_better", True)),
+                "order": n,
+            }
+        )
+    if not cleaned and "indicators" not in errors:
+        errors["indicators"] = [_("A scheme needs at least one indicator.")]
+    if errors:
+        raise ValidationFailed(errors)
+    return fields, cleaned
+
+
+@transaction.atomic
+def scheme_save(
+    *,
+    actor,
+    region_code: str,
+    data: Mapping[str, Any],
+    indicators: Sequence[Mapping[str, Any]],
+    scheme: PerformanceScheme | None = None,
+    reason: str = "",
+) -> PerformanceScheme:
+    """Create or change a performance scheme and its indicators (recorded)."""
+    if scheme is not None:
+        region_code = scheme.region_id
+    _check(actor, region_code)
+    fields, cleaned = _clean_scheme(data, indicators)
+    if scheme is None:
+        scheme = PerformanceScheme.objects.create(region_id=region_code, **fields)
+        _record(actor, scheme, ChangeAction.CREATE, None, region_code, reason)
+        existing: dict[str, PerformanceIndicator] = {}
+    else:
+        before = snapshot(scheme)
+        for name, value in fields.items():
+            setattr(scheme, name, value)
+        scheme.save()
+        _record(actor, scheme, ChangeAction.UPDATE, before, region_code, reason)
+        existing = {i.source: i for i in scheme.indicators.all()}
+    wanted = {i["source"] for i in cleaned}
+    for source, ind in existing.items():
+        if source not in wanted:
+            _record(actor, ind, ChangeAction.DELETE, snapshot(ind), region_code, reason, scheme)
+            ind.delete()
+    for data_ in cleaned:
+        ind = existing.get(data_["source"])
+        if ind is None:
+            ind = PerformanceIndicator.objects.create(scheme=scheme, **data_)
+            _record(actor, ind, ChangeAction.CREATE, None, region_code, reason, scheme)
+            continue
+        before = snapshot(ind)
+        for name, value in data_.items():
+            setattr(ind, name, value)
+        ind.save()
+        _record(actor, ind, ChangeAction.UPDATE, before, region_code, reason, scheme)
+    return scheme

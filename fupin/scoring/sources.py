@@ -1,0 +1,241 @@
+"""Where performance indicators come from: one function per indicator, each
+`(area_code, start, end) -> Decimal | None` over a 12-digit division code and a period.
+
+None means "no data" (the app is not installed yet, the function does not exist, or
+there is nothing to measure) and is shown as such, never as zero. The other apps are
+imported lazily, so scoring works before they land.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import F, Max, Sum
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from fupin.scoring.choices import IndicatorSource
+
+log = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+SourceFn = Callable[[str, dt.date, dt.date], Decimal | None]
+
+
+def _prefix(code: str) -> str:
+    from fupin.geo.models import Division
+
+    division = Division.objects.filter(code=code).first()
+    return division.prefix if division else code
+
+
+def _lazy(module: str, name: str) -> Callable | None:
+    """`module.name`, or None when that app or function is not there (yet)."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _as_decimal(value) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        d = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return d.quantize(CENT, rounding=ROUND_HALF_UP) if d.is_finite() else None
+
+
+def _figure(area_code: str, day: dt.date, keys: tuple[str, ...]) -> Decimal | None:
+    figures = _lazy("fupin.indicators.selectors", "figures")
+    if figures is None:
+        return None
+    nodes = figures(area_code, as_of=day, depth=0)
+    if not nodes:
+        return None
+    values = getattr(nodes[0], "values", {}) or {}
+    for key in keys:
+        if values.get(key) is not None:
+            return Decimal(str(values[key]))
+    return None
+
+
+POOR_KEYS = ("poor_people", "in_poverty", "poor")
+
+
+def poverty_reduced(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
+    """Poverty reduced (减贫人数): registered poor people still in poverty at the start of
+    the period minus those at its end (fupin.indicators)."""
+    before = _figure(area_code, start, POOR_KEYS)
+    after = _figure(area_code, end, POOR_KEYS)
+    if before is None or after is None:
+        return None
+    return _as_decimal(before - after)
+
+
+def income_growth(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
+    """Income growth (收入增长率), percent: the per-person net income of registered
+    households in the period's last year against the year before the period starts
+    (Σ net income ÷ Σ household size, each year over the households with a record)."""
+    from fupin.registry.models import IncomeRecord
+
+    base_year, year = start.year - 1, end.year
+    net = (
+        F("wages")
+        + F("production")
+        + F("property_income")
+        + F("subsistence_allowance")
+        + F("extreme_poverty_support")
+        + F("pension")
+        + F("ecological_compensation")
+        + F("family_planning")
+        + F("other_transfer")
+        - F("production_expenses")
+    )
+    rows = (
+        IncomeRecord.objects.in_area(_prefix(area_code))
+        .filter(year__in=(base_year, year))
+        .values("year")
+        .annotate(net=Sum(net), people=Sum("household_size"))
+        .order_by()
+    )
+    per_person = {
+        r["year"]: Decimal(r["net"]) / r["people"] for r in rows if r["people"] and r["net"]
+    }
+    if base_year not in per_person or year not in per_person or per_person[base_year] <= 0:
+        return None
+    return _as_decimal((per_person[year] / per_person[base_year] - 1) * 100)
+
+
+def visit_compliance(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
+    """Visit compliance (走访达标率), percent: of the cadre–household pairings current at
+    the end of the period and older than the visit interval of their region
+    (fupin.assistance policy), the share visited by that cadre within the interval."""
+    try:
+        from fupin.assistance.models import Pairing, Visit
+        from fupin.assistance.selectors import policy_for
+    except ImportError:
+        return None
+    pairings = [
+        p
+        for p in Pairing.objects.in_area(_prefix(area_code))
+        .filter(start_date__lte=end)
+        .values("cadre_id", "household_id", "start_date", "end_date", "household__village_id")
+        if p["end_date"] is None or p["end_date"] > end
+    ]
+    if not pairings:
+        return None
+    last = {
+        (r["cadre_id"], r["household_id"]): r["last"]
+        for r in Visit.objects.filter(
+            household_id__in={p["household_id"] for p in pairings}, date__lte=end
+        )
+        .values("cadre_id", "household_id")
+        .annotate(last=Max("date"))
+        .order_by()
+    }
+    intervals: dict[str, int] = {}
+    due = done = 0
+    for p in pairings:
+        village = p["household__village_id"]
+        if village not in intervals:
+            intervals[village] = policy_for(village).visit_interval_days
+        limit = end - dt.timedelta(days=intervals[village])
+        if p["start_date"] > limit:
+            continue  # not yet due
+        due += 1
+        seen = last.get((p["cadre_id"], p["household_id"]))
+        if seen is not None and seen > limit:
+            done += 1
+    if not due:
+        return None
+    return _as_decimal(Decimal(done) * 100 / due)
+
+
+def findings_closed(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
+    """Findings closed (问题整改率), percent: supervision findings raised in the period
+    that were closed (fupin.supervision)."""
+    fn = _lazy("fupin.supervision.selectors", "findings_closed_rate")
+    if fn is None:
+        return None
+    rate = _as_decimal(fn(area_code, start, end))
+    return None if rate is None else _as_decimal(rate * 100)
+
+
+def funds_executed(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
+    """Funds executed (资金执行率), percent: project funds disbursed against funds
+    allocated in the period's last year (fupin.projects)."""
+    fn = _lazy("fupin.projects.selectors", "execution_rate")
+    if fn is None:
+        return None
+    rate = _as_decimal(fn(area_code, end.year))
+    return None if rate is None else _as_decimal(rate * 100)
+
+
+@dataclass(frozen=True)
+class Source:
+    code: str
+    fn: SourceFn
+    definition: Promise
+    unit: Promise
+    higher_is_better: bool = True
+
+
+SOURCES: dict[str, Source] = {
+    s.code: s
+    for s in (
+        Source(
+            IndicatorSource.POVERTY_REDUCED,
+            poverty_reduced,
+            _(
+                "Registered poor people still in poverty at the start of the period minus "
+                "those at its end."
+            ),
+            _("people"),
+        ),
+        Source(
+            IndicatorSource.INCOME_GROWTH,
+            income_growth,
+            _(
+                "Per-person net income of registered households in the period's last year "
+                "against the year before it starts."
+            ),
+            "%",
+        ),
+        Source(
+            IndicatorSource.VISIT_COMPLIANCE,
+            visit_compliance,
+            _(
+                "Share of due cadre–household pairings visited within the required interval "
+                "at the end of the period."
+            ),
+            "%",
+        ),
+        Source(
+            IndicatorSource.FINDINGS_CLOSED,
+            findings_closed,
+            _("Share of supervision findings raised in the period that were closed."),
+            "%",
+        ),
+        Source(
+            IndicatorSource.FUNDS_EXECUTED,
+            funds_executed,
+            _("Project funds disbursed against funds allocated in the period's last year."),
+            "%",
+        ),
+    )
+}
+
+
+def value_of(source: str, area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
+    """One indicator's value for an area; a source that fails is "no data", logged."""
+    try:
+        return SOURCES[source].fn(area_code, start, end)
+    except Exception:  # a neighbouring app's bug must not take the ranking down
+        log.exception("performance source %s failed for %s", source, area_code)
+        return None
