@@ -1,0 +1,267 @@
+"""Reads of supervision. Page selectors take the user and apply area scope once.
+
+Contract for other apps (village scoring and performance assessment, fupin.scoring):
+
+- ``findings_closed_rate(area_code, start, end) -> float | None``: of the findings
+  against units in the area whose rectification deadline lies in [start, end], the
+  share rectified on time: a rectification report submitted on or before the deadline
+  and accepted by the inspector (verification itself may come later; the unit is not
+  held to the inspector's pace). A finding marked failed never counts as closed.
+  None when there is no such finding.
+- ``task_completion_rate(area_code, start, end) -> float | None``: of the tasks
+  assigned to units in the area with a due date in [start, end], the share completed
+  on or before the due date. None when there is no such task.
+
+``area_code`` is a 12-digit division code (its whole area counts: a township's code
+takes in its villages' units) or a significant prefix such as "431129". These two are
+not scoped to a user: the caller (a scoring run) decides who sees the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F
+from django.http import Http404
+
+from fupin.core.scope import area_prefix_of
+from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.supervision import choices as c
+from fupin.supervision.models import Escalation, Finding, Task, TaskList, Unit
+
+
+def area_prefix(area_code: str) -> str:
+    """The significant prefix of a division code (a prefix is returned as it is)."""
+    if len(area_code) == 12:
+        d = Division.objects.filter(code=area_code).only("code", "level").first()
+        if d is not None:
+            return d.prefix
+        for level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP):
+            n = PREFIX_LENGTH[level]
+            if set(area_code[n:]) <= {"0"}:
+                return area_code[:n]
+    return area_code
+
+
+def findings_closed_rate(area_code: str, start: dt.date, end: dt.date) -> float | None:
+    rows = Finding.objects.in_area(area_prefix(area_code)).filter(deadline__range=(start, end))
+    total = rows.count()
+    if not total:
+        return None
+    closed = (
+        rows.filter(status=c.FindingStatus.RECTIFIED, rectified_on__lte=F("deadline"))
+        .exclude(failed_on__isnull=False)
+        .count()
+    )
+    return closed / total
+
+
+def task_completion_rate(area_code: str, start: dt.date, end: dt.date) -> float | None:
+    rows = Task.objects.in_area(area_prefix(area_code)).filter(due_date__range=(start, end))
+    total = rows.count()
+    if not total:
+        return None
+    return rows.filter(completed_on__lte=F("due_date")).count() / total
+
+
+# ------------------------------------------------------------------ page reads
+
+
+def _get(qs, **kwargs):
+    obj = qs.filter(**kwargs).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def unit_get(*, user, pk: int) -> Unit:
+    return _get(Unit.objects.restrict(user), pk=pk)
+
+
+def inspection_get(*, user, pk: int):
+    from fupin.supervision.models import Inspection
+
+    return _get(Inspection.objects.restrict(user).select_related("area"), pk=pk)
+
+
+def finding_get(*, user, pk: int) -> Finding:
+    return _get(
+        Finding.objects.restrict(user).select_related("unit", "inspection", "inspection__area"),
+        pk=pk,
+    )
+
+
+def escalation_get(*, user, pk: int) -> Escalation:
+    return _get(Escalation.objects.restrict(user).select_related("unit", "finding"), pk=pk)
+
+
+def task_get(*, user, pk: int) -> Task:
+    return _get(Task.objects.restrict(user).select_related("unit", "task_list"), pk=pk)
+
+
+def task_list_get(*, user, pk: int) -> TaskList:
+    return _get(TaskList.objects.restrict(user).select_related("area"), pk=pk)
+
+
+def units(*, user, prefix: str = ""):
+    return Unit.objects.restrict(user).in_area(prefix).filter(active=True)
+
+
+def open_findings(*, user, today: dt.date, prefix: str = ""):
+    """Findings not yet closed; overdue ones (deadline passed) first."""
+    return (
+        Finding.objects.restrict(user)
+        .in_area(prefix)
+        .filter(status__in=c.OPEN_STATUSES)
+        .select_related("unit", "inspection")
+        .order_by("deadline", "id")
+    )
+
+
+def is_overdue(finding: Finding, today: dt.date) -> bool:
+    return (
+        finding.status in c.OPEN_STATUSES
+        and finding.deadline < today
+        and (finding.status != c.FindingStatus.SUBMITTED)
+    )
+
+
+@dataclass
+class PeriodCounts:
+    start: dt.date
+    end: dt.date
+    by_step: dict[str, int] = field(default_factory=dict)
+    units_by_step: dict[str, int] = field(default_factory=dict)
+    proposed: int = 0
+
+    @property
+    def rows(self) -> list[tuple[str, str, int, int]]:
+        return [
+            (s.value, s.label, self.by_step.get(s.value, 0), self.units_by_step.get(s.value, 0))
+            for s in c.EscalationStep
+        ]
+
+
+def escalation_counts(*, user, start: dt.date, end: dt.date, prefix: str = "") -> PeriodCounts:
+    """Escalation steps of the period in the user's area: how many, how many units at
+    each highest step, how many still to be decided."""
+    qs = Escalation.objects.restrict(user).in_area(prefix).filter(period_start__range=(start, end))
+    out = PeriodCounts(start=start, end=end)
+    for row in qs.values("step").annotate(n=Count("id")):
+        out.by_step[row["step"]] = row["n"]
+    highest: dict[int, int] = {}
+    for unit_id, seq in qs.values_list("unit_id", "sequence"):
+        highest[unit_id] = max(highest.get(unit_id, 0), seq)
+    out.units_by_step = dict(Counter(c.step_for(n) for n in highest.values()))
+    out.proposed = qs.filter(state=c.EscalationState.PROPOSED).count()
+    return out
+
+
+def escalation_list(*, user, start: dt.date, end: dt.date, prefix: str = ""):
+    return (
+        Escalation.objects.restrict(user)
+        .in_area(prefix)
+        .filter(period_start__range=(start, end))
+        .select_related("unit", "finding")
+        .order_by("unit__area_code", "unit_id", "sequence")
+    )
+
+
+@dataclass
+class Ledger:
+    unit: Unit
+    periods: list[tuple[tuple[dt.date, dt.date], list[Escalation]]]
+    findings: list[Finding]
+
+
+def unit_ledger(*, user, unit: Unit) -> Ledger:
+    """A unit's escalation ledger, period by period (newest first), and its findings."""
+    escs = (
+        Escalation.objects.restrict(user)
+        .filter(unit=unit)
+        .select_related("finding")
+        .order_by("-period_start", "sequence")
+    )
+    periods: dict[tuple[dt.date, dt.date], list[Escalation]] = {}
+    for e in escs:
+        periods.setdefault((e.period_start, e.period_end), []).append(e)
+    findings = list(
+        Finding.objects.restrict(user)
+        .filter(unit=unit)
+        .select_related("inspection")
+        .order_by("-found_on", "-id")
+    )
+    return Ledger(unit=unit, periods=list(periods.items()), findings=findings)
+
+
+@dataclass
+class UnitRate:
+    unit: Unit
+    total: int
+    done: int
+    on_time: int
+    overdue: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.total if self.total else None
+
+
+def task_board(*, user, kind: str, start: dt.date, end: dt.date, today: dt.date, prefix=""):
+    """Task lists of one period and their tasks, and completion per unit."""
+    lists = list(
+        TaskList.objects.restrict(user)
+        .filter(period_kind=kind, period_start=start)
+        .select_related("area")
+        .order_by("id")
+    )
+    visible_lists = {tl.pk for tl in lists}
+    tasks = list(
+        Task.objects.restrict(user)
+        .in_area(prefix)
+        .filter(task_list__period_kind=kind, task_list__period_start=start)
+        .select_related("unit", "task_list")
+        .order_by("task_list_id", "due_date", "id")
+    )
+    rates: dict[int, UnitRate] = {}
+    for t in tasks:
+        r = rates.setdefault(t.unit_id, UnitRate(t.unit, 0, 0, 0, 0))
+        r.total += 1
+        r.done += t.done
+        r.on_time += t.on_time
+        r.overdue += (not t.done) and t.due_date < today
+    by_list: dict[int, list[Task]] = {}
+    for t in tasks:
+        by_list.setdefault(t.task_list_id, []).append(t)
+    # A village user sees the county's list only through its own tasks.
+    extra = {t.task_list_id: t.task_list for t in tasks if t.task_list_id not in visible_lists}
+    all_lists = lists + list(extra.values())
+    return {
+        "lists": [(tl, by_list.get(tl.pk, [])) for tl in all_lists],
+        "rates": sorted(rates.values(), key=lambda r: (r.unit.area_code, r.unit.name)),
+    }
+
+
+def overdue_tasks(*, user, today: dt.date, prefix: str = ""):
+    return (
+        Task.objects.restrict(user)
+        .in_area(prefix)
+        .filter(completed_on__isnull=True, due_date__lt=today)
+        .select_related("unit", "task_list")
+        .order_by("due_date", "id")
+    )
+
+
+def responsibility_items(*, user, prefix: str = "", level: str = ""):
+    from fupin.supervision.models import ResponsibilityItem
+
+    qs = ResponsibilityItem.objects.restrict(user).in_area(prefix).filter(active=True)
+    if level:
+        qs = qs.filter(level=level)
+    return qs.select_related("unit").order_by("level", "unit__area_code", "unit__name", "id")
+
+
+def user_prefix(user) -> str | None:
+    return area_prefix_of(user)

@@ -1,0 +1,723 @@
+"""Writes of supervision (督查). Each service checks who may act, runs in one transaction
+and records its changes with `fupin.core.history`.
+
+Who may do what:
+- capability "supervise" (inspectors, the county office), inside their area: units,
+  inspections, findings, verification of rectification reports, marking a finding
+  failed, escalation decisions, responsibility lists, task lists and tasks;
+- the unit's own staff (an editing role whose area covers the unit: village staff for
+  their village committee, the township station for its township and villages, the
+  county office): rectification reports and task completions.
+
+What a failure is (counted for escalation, 1st → 通报, 2nd → 约谈, 3rd+ → 问责):
+a finding **fails** when
+  (a) its rectification deadline has passed (the day after the deadline) and no
+      rectification report submitted on or before the deadline was accepted or is still
+      awaiting verification — failure date: the deadline; or
+  (b) an inspector marked it failed — failure date: the day it was marked,
+whichever comes first. A finding whose report was submitted by the deadline and
+accepted never fails (unless an inspector later marks it failed). A report submitted
+on time that is rejected after the deadline makes the finding fail as of its deadline.
+Failures are counted per unit within the escalation period that contains the failure
+date (calendar year by default, `periods.escalation_period`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fupin.accounts.roles import Capability, has_capability
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.history import build_change, bulk_record, record_change, snapshot
+from fupin.core.models import ChangeAction
+from fupin.core.scope import code_range, require_edit, user_covers
+from fupin.geo.models import Division, Level
+from fupin.registry.services import ALLOWED_UPLOADS, MAX_UPLOAD_BYTES
+from fupin.supervision import choices as c
+from fupin.supervision.models import (
+    Escalation,
+    Finding,
+    Inspection,
+    Rectification,
+    ResponsibilityItem,
+    Task,
+    TaskList,
+    Unit,
+)
+from fupin.supervision.periods import escalation_period, period_end, period_start_error
+
+
+class FindingClosed(DomainError):
+    code = "finding_closed"
+    status = 409
+    default_message = _("This finding is closed.")
+
+
+class AlreadyDecided(DomainError):
+    code = "already_decided"
+    status = 409
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def _name(actor) -> str:
+    return getattr(actor, "username", "") or "system"
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def require_supervise(actor, area_code: str) -> None:
+    """The "supervise" capability, inside the actor's area (outside: not found)."""
+    if not user_covers(actor, area_code):
+        raise OutsideArea()
+    if not has_capability(actor, Capability.SUPERVISE):
+        raise NotAllowed()
+
+
+def may_supervise(user, area_code: str) -> bool:
+    return user_covers(user, area_code) and has_capability(user, Capability.SUPERVISE)
+
+
+def may_act_for_unit(user, unit: Unit) -> bool:
+    """The unit's own staff: an editing role whose area covers the unit."""
+    return user_covers(user, unit.area_code) and bool(getattr(user, "may_edit", False))
+
+
+def _record(actor, instance, action, before, area_code, *, reason="", related=None, time=None):
+    record_change(
+        actor=actor,
+        instance=instance,
+        action=action,
+        before=before,
+        area_code=area_code,
+        reason=reason,
+        related=related,
+        time=time,
+    )
+
+
+def _check_upload(upload) -> None:
+    if upload is None:
+        return
+    content_type = getattr(upload, "content_type", "") or ""
+    if content_type not in ALLOWED_UPLOADS:
+        raise ValidationFailed({"file": [_("Upload a JPEG, PNG, WebP image or a PDF.")]})
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed({"file": [_("The file is larger than 20 MB.")]})
+
+
+def _attach(obj, upload) -> None:
+    if upload is not None:
+        obj.file = upload
+        obj.content_type = getattr(upload, "content_type", "") or ""
+        obj.size = upload.size
+
+
+def _required(**values) -> None:
+    errors = {k: [_("This field is required.")] for k, v in values.items() if not str(v).strip()}
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _choice(name: str, value: str, choices) -> None:
+    if value not in choices.values:
+        raise ValidationFailed({name: [_("Select a valid choice.")]})
+
+
+# ------------------------------------------------------------------------- units
+
+
+def unit_create(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    area_code: str,
+    division: Division | None = None,
+    reason: str = "",
+) -> Unit:
+    require_supervise(actor, area_code)
+    _required(name=name)
+    _choice("kind", kind, c.UnitKind)
+    if not Division.objects.filter(code=area_code).exists():
+        raise ValidationFailed({"area_code": [_("Unknown division.")]})
+    with transaction.atomic():
+        if Unit.objects.filter(area_code=area_code, name=name.strip()).exists():
+            raise ValidationFailed({"name": [_("A unit of this name exists in this area.")]})
+        unit = Unit.objects.create(
+            name=name.strip(), kind=kind, area_code=area_code, division=division
+        )
+        _record(actor, unit, ChangeAction.CREATE, None, area_code, reason=reason)
+    return unit
+
+
+def division_unit_name(division: Division) -> str:
+    """The unit that stands for a township (乡镇人民政府) or village (村民委员会).
+
+    Stored data, not page text: the official Chinese name, whatever the language."""
+    if division.level == Level.TOWNSHIP:
+        return f"{division.name}人民政府"
+    return f"{division.name}村民委员会"
+
+
+def ensure_division_units(*, actor, area_code: str) -> int:
+    """Make sure every township and village in the area has its unit; returns how many
+    were created. Idempotent (a division keeps its one unit); history in bulk."""
+    area = Division.objects.filter(code=area_code).first()
+    if area is None:
+        raise ValidationFailed({"area_code": [_("Unknown division.")]})
+    if actor is not None:  # None: the command line
+        require_supervise(actor, area_code)
+    with transaction.atomic():
+        have = set(
+            Unit.objects.filter(area_code__range=code_range(area.prefix))
+            .exclude(division=None)
+            .values_list("division_id", flat=True)
+        )
+        missing = list(
+            Division.objects.in_area(area.prefix)
+            .filter(level__in=(Level.TOWNSHIP, Level.VILLAGE))
+            .exclude(code__in=have)
+            .order_by("code")
+        )
+        units = [
+            Unit(
+                name=division_unit_name(d)[:100],
+                kind=c.UnitKind.TOWNSHIP if d.level == Level.TOWNSHIP else c.UnitKind.VILLAGE,
+                area_code=d.code,
+                division=d,
+            )
+            for d in missing
+        ]
+        Unit.objects.bulk_create(units, batch_size=500)
+        # bulk_create does not return keys on every backend: read them back.
+        created = list(Unit.objects.filter(division_id__in=[d.code for d in missing]))
+        now = timezone.now()
+        bulk_record(
+            build_change(
+                actor=actor,
+                instance=u,
+                action=ChangeAction.CREATE,
+                before=None,
+                area_code=u.area_code,
+                reason=_("Unit of a division"),
+                time=now,
+            )
+            for u in created
+        )
+    return len(created)
+
+
+# ------------------------------------------------------------------- inspections
+
+
+def inspection_create(
+    *,
+    actor,
+    title: str,
+    kind: str,
+    area_code: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    inspectors=(),
+    notes: str = "",
+) -> Inspection:
+    require_supervise(actor, area_code)
+    _required(title=title)
+    _choice("kind", kind, c.InspectionKind)
+    if end_date < start_date:
+        raise ValidationFailed({"end_date": [_("The end date is before the start date.")]})
+    inspectors = list(inspectors)
+    for u in inspectors:
+        if not (user_covers(u, area_code) and has_capability(u, Capability.SUPERVISE)):
+            raise ValidationFailed(
+                {"inspectors": [_("%(user)s may not inspect this area.") % {"user": u}]}
+            )
+    with transaction.atomic():
+        insp = Inspection.objects.create(
+            title=title.strip(),
+            kind=kind,
+            area_id=area_code,
+            start_date=start_date,
+            end_date=end_date,
+            notes=notes,
+            created_by=_user(actor),
+        )
+        insp.inspectors.set(inspectors)
+        names = ", ".join(u.get_full_name() or u.username for u in inspectors)
+        # The inspectors (a many-to-many set) are named in the record's reason.
+        _record(
+            actor,
+            insp,
+            ChangeAction.CREATE,
+            None,
+            area_code,
+            reason=_("Inspectors: %(names)s") % {"names": names} if names else "",
+        )
+    return insp
+
+
+def finding_add(
+    *,
+    actor,
+    inspection: Inspection,
+    unit: Unit,
+    description: str,
+    category: str,
+    severity: str,
+    found_on: dt.date,
+    deadline: dt.date,
+    upload=None,
+) -> Finding:
+    require_supervise(actor, unit.area_code)
+    require_supervise(actor, inspection.area_id)
+    _required(description=description)
+    _choice("category", category, c.FindingCategory)
+    _choice("severity", severity, c.Severity)
+    if not unit.area_code.startswith(inspection.area.prefix):
+        raise ValidationFailed({"unit": [_("The unit is outside the inspected area.")]})
+    if deadline < found_on:
+        raise ValidationFailed({"deadline": [_("The deadline is before the finding.")]})
+    _check_upload(upload)
+    with transaction.atomic():
+        f = Finding(
+            inspection=inspection,
+            unit=unit,
+            description=description.strip(),
+            category=category,
+            severity=severity,
+            found_on=found_on,
+            deadline=deadline,
+            created_by=_user(actor),
+        )
+        _attach(f, upload)
+        f.save()
+        _record(actor, f, ChangeAction.CREATE, None, unit.area_code, related=unit)
+    return f
+
+
+def _lock(finding: Finding) -> Finding:
+    return Finding.objects.select_for_update().select_related("unit").get(pk=finding.pk)
+
+
+def rectification_submit(
+    *, actor, finding: Finding, report: str, upload=None, today: dt.date | None = None
+) -> Rectification:
+    """The unit reports its rectification (整改报告); the inspector verifies it."""
+    require_edit(actor, finding.unit.area_code)
+    _required(report=report)
+    _check_upload(upload)
+    day = _today(today)
+    with transaction.atomic():
+        f = _lock(finding)
+        if f.status not in (c.FindingStatus.OPEN, c.FindingStatus.OVERDUE):
+            if f.status == c.FindingStatus.SUBMITTED:
+                raise FindingClosed(_("A report is already awaiting verification."))
+            raise FindingClosed()
+        rec = Rectification(
+            finding=f,
+            report=report.strip(),
+            submitted_on=day,
+            submitted_by=_user(actor),
+            submitted_by_name=_name(actor),
+        )
+        _attach(rec, upload)
+        rec.save()
+        _record(actor, rec, ChangeAction.CREATE, None, f.unit.area_code, related=f)
+        before = snapshot(f)
+        f.status = c.FindingStatus.SUBMITTED
+        f.save(update_fields=["status"])
+        _record(actor, f, ChangeAction.UPDATE, before, f.unit.area_code, related=f.unit)
+    finding.refresh_from_db()
+    return rec
+
+
+def rectification_verify(
+    *,
+    actor,
+    rectification: Rectification,
+    accepted: bool,
+    notes: str = "",
+    today: dt.date | None = None,
+) -> Rectification:
+    """The inspector accepts or rejects a report. A rejection sends the finding back
+    (open, or overdue past its deadline) and may make it a failure: escalation runs."""
+    unit = rectification.finding.unit
+    require_supervise(actor, unit.area_code)
+    if not accepted and not notes.strip():
+        raise ValidationFailed({"notes": [_("Say why the report is rejected.")]})
+    day = _today(today)
+    with transaction.atomic():
+        rec = Rectification.objects.select_for_update().get(pk=rectification.pk)
+        if rec.verdict != c.Verdict.PENDING:
+            raise AlreadyDecided(_("This report has already been verified."))
+        f = _lock(rec.finding)
+        before = snapshot(rec)
+        rec.verdict = c.Verdict.ACCEPTED if accepted else c.Verdict.REJECTED
+        rec.verified_on = day
+        rec.verified_by = _user(actor)
+        rec.verified_by_name = _name(actor)
+        rec.verify_notes = notes.strip()
+        rec.save()
+        _record(actor, rec, ChangeAction.UPDATE, before, unit.area_code, related=f, reason=notes)
+        before = snapshot(f)
+        if accepted:
+            f.status = c.FindingStatus.RECTIFIED
+            f.rectified_on = rec.submitted_on
+        else:
+            f.status = c.FindingStatus.OVERDUE if day > f.deadline else c.FindingStatus.OPEN
+        f.save(update_fields=["status", "rectified_on"])
+        _record(actor, f, ChangeAction.UPDATE, before, unit.area_code, related=f.unit)
+        _escalate_units([f.unit_id], as_of=day, actor=actor)
+    rectification.refresh_from_db()
+    return rec
+
+
+def finding_fail(*, actor, finding: Finding, reason: str, today: dt.date | None = None) -> Finding:
+    """The inspector marks a finding failed (rectification not done or not genuine)."""
+    require_supervise(actor, finding.unit.area_code)
+    _required(reason=reason)
+    day = _today(today)
+    with transaction.atomic():
+        f = _lock(finding)
+        if f.status == c.FindingStatus.FAILED:
+            raise FindingClosed()
+        before = snapshot(f)
+        f.status = c.FindingStatus.FAILED
+        f.failed_on = day
+        f.failed_reason = reason.strip()
+        f.save(update_fields=["status", "failed_on", "failed_reason"])
+        _record(
+            actor, f, ChangeAction.UPDATE, before, f.unit.area_code, related=f.unit, reason=reason
+        )
+        Rectification.objects.filter(finding=f, verdict=c.Verdict.PENDING).update(
+            verdict=c.Verdict.REJECTED,
+            verified_on=day,
+            verified_by=_user(actor),
+            verified_by_name=_name(actor),
+            verify_notes=reason.strip(),
+        )
+        _escalate_units([f.unit_id], as_of=day, actor=actor)
+    finding.refresh_from_db()
+    return finding
+
+
+# -------------------------------------------------------------------- escalation
+
+
+def failure_of(
+    finding: Finding, rectifications: list[Rectification], as_of: dt.date
+) -> tuple[str, dt.date] | None:
+    """Whether `finding` counts as a failure as of `as_of`: (kind, failure date) or None.
+
+    See the module docstring for the definition."""
+    candidates: list[tuple[dt.date, str]] = []
+    if as_of > finding.deadline:
+        saved = any(
+            r.submitted_on <= finding.deadline
+            and r.verdict in (c.Verdict.ACCEPTED, c.Verdict.PENDING)
+            for r in rectifications
+        )
+        if not saved:
+            candidates.append((finding.deadline, c.FailureKind.OVERDUE))
+    if (
+        finding.status == c.FindingStatus.FAILED
+        and finding.failed_on is not None
+        and finding.failed_on <= as_of
+    ):
+        candidates.append((finding.failed_on, c.FailureKind.FAILED))
+    if not candidates:
+        return None
+    day, kind = min(candidates)
+    return kind, day
+
+
+def _failure_candidates(as_of: dt.date) -> Q:
+    """Findings that may be failures as of `as_of` (`failure_of` decides)."""
+    return Q(deadline__lt=as_of) | Q(status=c.FindingStatus.FAILED, failed_on__lte=as_of)
+
+
+@dataclass
+class EscalateResult:
+    checked: int = 0
+    marked_overdue: int = 0
+    created: int = 0
+    by_step: dict[str, int] = field(default_factory=dict)
+
+
+def _escalate_units(
+    unit_ids, *, as_of: dt.date, actor=None, period_kind: str | None = None
+) -> EscalateResult:
+    """Create the missing escalations of these units' failures as of `as_of`.
+
+    Idempotent: a finding has at most one escalation. A unit's existing escalations keep
+    their numbers; new failures follow in order of failure date, then finding id."""
+    result = EscalateResult()
+    findings = list(
+        Finding.objects.filter(unit_id__in=unit_ids, escalation__isnull=True)
+        .filter(_failure_candidates(as_of))
+        .select_related("unit")
+        .prefetch_related("rectifications")
+        .order_by("unit_id", "deadline", "id")
+    )
+    result.checked = len(findings)
+    failures: list[tuple[dt.date, int, Finding, str]] = []
+    for f in findings:
+        found = failure_of(f, list(f.rectifications.all()), as_of)
+        if found is not None:
+            kind, day = found
+            failures.append((day, f.pk, f, kind))
+    failures.sort(key=lambda t: (t[2].unit_id, t[0], t[1]))
+    counts: dict[tuple[int, dt.date], int] = {}
+    now = timezone.now()
+    for day, _pk, f, kind in failures:
+        start, end = escalation_period(day, period_kind)
+        key = (f.unit_id, start)
+        if key not in counts:
+            counts[key] = Escalation.objects.filter(unit_id=f.unit_id, period_start=start).count()
+        counts[key] += 1
+        n = counts[key]
+        esc = Escalation.objects.create(
+            unit_id=f.unit_id,
+            finding=f,
+            failure_kind=kind,
+            failed_on=day,
+            period_start=start,
+            period_end=end,
+            sequence=n,
+            step=c.step_for(n),
+            created_at=now,
+        )
+        _record(
+            actor,
+            esc,
+            ChangeAction.CREATE,
+            None,
+            f.unit.area_code,
+            related=f.unit,
+            reason=_("Failure %(n)s of the unit in the period") % {"n": n},
+        )
+        result.created += 1
+        result.by_step[esc.step] = result.by_step.get(esc.step, 0) + 1
+    return result
+
+
+def escalate(
+    *, as_of: dt.date | None = None, area: str = "", actor=None, period_kind: str | None = None
+) -> EscalateResult:
+    """The daily sweep (`fupin supervision escalate`): marks open findings past their
+    deadline overdue, then creates the escalations of every new failure. Idempotent."""
+    day = _today(as_of)
+    prefix = ""
+    if area:
+        division = Division.objects.filter(code=area).first()
+        prefix = division.prefix if division else area
+    if actor is not None and not user_covers(actor, prefix.ljust(12, "0")):
+        raise OutsideArea()
+    with transaction.atomic():
+        # Status for people to read; the counting below reads the dates, not this.
+        overdue_before = min(day, timezone.localdate())
+        late = list(
+            Finding.objects.in_area(prefix)
+            .filter(status=c.FindingStatus.OPEN, deadline__lt=overdue_before)
+            .select_related("unit")
+        )
+        for f in late:
+            before = snapshot(f)
+            f.status = c.FindingStatus.OVERDUE
+            f.save(update_fields=["status"])
+            _record(
+                actor,
+                f,
+                ChangeAction.UPDATE,
+                before,
+                f.unit.area_code,
+                related=f.unit,
+                reason=_("Deadline passed"),
+            )
+        unit_ids = list(
+            Finding.objects.in_area(prefix)
+            .filter(escalation__isnull=True)
+            .filter(_failure_candidates(day))
+            .values_list("unit_id", flat=True)
+            .distinct()
+        )
+        result = _escalate_units(unit_ids, as_of=day, actor=actor, period_kind=period_kind)
+        result.marked_overdue = len(late)
+    return result
+
+
+def escalation_decide(
+    *,
+    actor,
+    escalation: Escalation,
+    state: str,
+    decided_on: dt.date,
+    document: str = "",
+    notes: str = "",
+) -> Escalation:
+    """Record the decision on an escalation step: issued (with its document number) or
+    waived (with the reason), who decided and when."""
+    require_supervise(actor, escalation.unit.area_code)
+    if state not in (c.EscalationState.ISSUED, c.EscalationState.WAIVED):
+        raise ValidationFailed({"state": [_("Select a valid choice.")]})
+    if state == c.EscalationState.ISSUED and not document.strip():
+        raise ValidationFailed({"document": [_("Give the document number.")]})
+    if state == c.EscalationState.WAIVED and not notes.strip():
+        raise ValidationFailed({"notes": [_("Say why the step is waived.")]})
+    with transaction.atomic():
+        esc = Escalation.objects.select_for_update().select_related("unit").get(pk=escalation.pk)
+        if esc.state != c.EscalationState.PROPOSED:
+            raise AlreadyDecided(_("This step has already been decided."))
+        before = snapshot(esc)
+        esc.state = state
+        esc.decided_on = decided_on
+        esc.decided_by = _user(actor)
+        esc.decided_by_name = _name(actor)
+        esc.document = document.strip()
+        esc.notes = notes.strip()
+        esc.save()
+        _record(
+            actor,
+            esc,
+            ChangeAction.UPDATE,
+            before,
+            esc.unit.area_code,
+            related=esc.unit,
+            reason=notes,
+        )
+    escalation.refresh_from_db()
+    return esc
+
+
+# ------------------------------------------------------------ responsibility lists
+
+
+def responsibility_add(
+    *,
+    actor,
+    level: str,
+    unit: Unit,
+    person_name: str,
+    post: str,
+    duty: str,
+    basis: str = "",
+) -> ResponsibilityItem:
+    require_supervise(actor, unit.area_code)
+    _required(person_name=person_name, post=post, duty=duty)
+    _choice("level", level, c.Level)
+    with transaction.atomic():
+        item = ResponsibilityItem.objects.create(
+            level=level,
+            unit=unit,
+            person_name=person_name.strip(),
+            post=post.strip(),
+            duty=duty.strip(),
+            basis=basis.strip(),
+        )
+        _record(actor, item, ChangeAction.CREATE, None, unit.area_code, related=unit)
+    return item
+
+
+def responsibility_retire(*, actor, item: ResponsibilityItem, reason: str) -> ResponsibilityItem:
+    require_supervise(actor, item.unit.area_code)
+    _required(reason=reason)
+    with transaction.atomic():
+        before = snapshot(item)
+        item.active = False
+        item.save(update_fields=["active"])
+        _record(
+            actor,
+            item,
+            ChangeAction.UPDATE,
+            before,
+            item.unit.area_code,
+            related=item.unit,
+            reason=reason,
+        )
+    return item
+
+
+# --------------------------------------------------------------------- task lists
+
+
+def task_list_create(
+    *, actor, title: str, area_code: str, period_kind: str, period_start: dt.date
+) -> TaskList:
+    require_supervise(actor, area_code)
+    _required(title=title)
+    error = period_start_error(period_kind, period_start)
+    if error:
+        raise ValidationFailed({"period_start": [error]})
+    with transaction.atomic():
+        tl = TaskList.objects.create(
+            title=title.strip(),
+            area_id=area_code,
+            period_kind=period_kind,
+            period_start=period_start,
+            created_by=_user(actor),
+        )
+        _record(actor, tl, ChangeAction.CREATE, None, area_code)
+    return tl
+
+
+def task_add(
+    *,
+    actor,
+    task_list: TaskList,
+    unit: Unit,
+    title: str,
+    due_date: dt.date,
+    description: str = "",
+) -> Task:
+    require_supervise(actor, unit.area_code)
+    _required(title=title)
+    if not unit.area_code.startswith(task_list.area.prefix):
+        raise ValidationFailed({"unit": [_("The unit is outside the task list's area.")]})
+    end = period_end(task_list.period_kind, task_list.period_start)
+    if not task_list.period_start <= due_date <= end:
+        raise ValidationFailed({"due_date": [_("The due date lies outside the list's period.")]})
+    with transaction.atomic():
+        task = Task.objects.create(
+            task_list=task_list,
+            unit=unit,
+            title=title.strip(),
+            description=description.strip(),
+            due_date=due_date,
+        )
+        _record(actor, task, ChangeAction.CREATE, None, unit.area_code, related=task_list)
+    return task
+
+
+def task_complete(
+    *, actor, task: Task, evidence: str, upload=None, today: dt.date | None = None
+) -> Task:
+    """The unit reports a task done: who, when, the evidence."""
+    require_edit(actor, task.unit.area_code)
+    _required(evidence=evidence)
+    _check_upload(upload)
+    day = _today(today)
+    with transaction.atomic():
+        t = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
+        if t.completed_on is not None:
+            raise AlreadyDecided(_("This task is already completed."))
+        before = snapshot(t)
+        t.completed_on = day
+        t.completed_by = _user(actor)
+        t.completed_by_name = _name(actor)
+        t.evidence = evidence.strip()
+        _attach(t, upload)
+        t.save()
+        _record(actor, t, ChangeAction.UPDATE, before, t.unit.area_code, related=t.task_list)
+    task.refresh_from_db()
+    return t
