@@ -1,0 +1,339 @@
+"""Writes of funds: sources, allocations, budget lines (commitments) and disbursements.
+
+Rules (each enforced here, inside one transaction, and again by CHECK constraints):
+
+- Only users with `manage_funds` write, inside their area (outside: 404; else 403).
+- An allocation's committed total never exceeds its amount ("committed ≤ allocated");
+  a budget line's disbursed total never exceeds its amount ("disbursed ≤ budget").
+  Both are checked with the allocation row, then the budget-line row, locked by
+  `select_for_update()` (always in that order, so two writers cannot deadlock); a second
+  disbursement that no longer fits is refused with `InsufficientFunds`.
+- An allocation keeps its source and its allowed uses: a budget line may draw on it only
+  for a project of an allowed type, of the same year, inside the allocation's area.
+- Money moves only through a project: disbursements are against a budget line, and only
+  while the project is in progress or accepted (final payments after acceptance).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fupin.accounts.roles import Capability, has_capability
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.history import record_change, snapshot
+from fupin.core.models import ChangeAction
+from fupin.core.scope import code_in_area, user_covers
+from fupin.funds.models import (
+    ZERO,
+    Allocation,
+    BudgetLine,
+    Disbursement,
+    FundSource,
+    SourceKind,
+)
+from fupin.geo.models import Division, Level
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+    status = 409
+
+
+class WrongProjectState(DomainError):
+    code = "wrong_project_state"
+    status = 409
+
+
+def require_funds(actor, area_code: str) -> None:
+    """`manage_funds` inside the area: outside the area looks like 'not found'."""
+    if not user_covers(actor, area_code):
+        raise OutsideArea()
+    if not has_capability(actor, Capability.MANAGE_FUNDS):
+        raise NotAllowed()
+
+
+def money(value, field: str = "amount", *, positive: bool = True) -> Decimal:
+    """A yuan amount with at most 2 decimals (never a float)."""
+    if isinstance(value, float):
+        raise ValidationFailed({field: [_("Amounts are given as decimals, not floats.")]})
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed({field: [_("Enter an amount in yuan.")]}) from None
+    if not amount.is_finite() or amount != amount.quantize(CENT):
+        raise ValidationFailed({field: [_("Enter an amount in yuan with at most 2 decimals.")]})
+    if amount < 0 or (positive and amount == 0) or amount > MAX_AMOUNT:
+        raise ValidationFailed({field: [_("Enter an amount greater than zero.")]})
+    return amount.quantize(CENT)
+
+
+def _record(actor, instance, action, before, area_code, reason="", related=None) -> None:
+    record_change(
+        actor=actor,
+        instance=instance,
+        action=action,
+        before=before,
+        area_code=area_code,
+        reason=reason,
+        related=related,
+    )
+
+
+# ---------------------------------------------------------------- sources, allocations
+
+
+def source_create(*, actor, kind: str, name: str, note: str = "") -> FundSource:
+    if not has_capability(actor, Capability.MANAGE_FUNDS):
+        raise NotAllowed()
+    name = (name or "").strip()
+    errors: dict[str, list] = {}
+    if kind not in SourceKind.values:
+        errors["kind"] = [_("Choose a kind of source.")]
+    if not name:
+        errors["name"] = [_("Give the fund's name.")]
+    elif FundSource.objects.filter(name=name).exists():
+        errors["name"] = [_("A fund source with this name exists already.")]
+    if errors:
+        raise ValidationFailed(errors)
+    area = actor.area_id or ""
+    with transaction.atomic():
+        source = FundSource.objects.create(kind=kind, name=name, note=note)
+        _record(actor, source, ChangeAction.CREATE, None, area)
+    return source
+
+
+def allocation_create(
+    *,
+    actor,
+    source: FundSource,
+    area_code: str,
+    year: int,
+    amount,
+    allowed_uses: list[str] | None = None,
+    document: str = "",
+    reason: str = "",
+) -> Allocation:
+    """Allocate one year's money from a source to a county or township."""
+    from fupin.projects.models import ProjectType
+
+    area = Division.objects.filter(code=area_code).first()
+    if area is None:
+        raise ValidationFailed({"area": [_("Choose an area.")]})
+    require_funds(actor, area.code)
+    errors: dict[str, list] = {}
+    if area.level not in (Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP):
+        errors["area"] = [_("Funds are allocated to a county or a township.")]
+    if not (2013 <= int(year) <= 2100):
+        errors["year"] = [_("Enter a year between 2013 and 2100.")]
+    uses = list(dict.fromkeys(allowed_uses or []))
+    if any(u not in ProjectType.values for u in uses):
+        errors["allowed_uses"] = [_("Choose uses from the list of project types.")]
+    if not source.active:
+        errors["source"] = [_("This fund source is no longer active.")]
+    if errors:
+        raise ValidationFailed(errors)
+    value = money(amount)
+    with transaction.atomic():
+        alloc = Allocation.objects.create(
+            source=source,
+            area=area,
+            year=int(year),
+            amount=value,
+            allowed_uses=uses,
+            document=document.strip(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        _record(actor, alloc, ChangeAction.CREATE, None, area.code, reason=reason)
+    return alloc
+
+
+def allocation_adjust(*, actor, allocation: Allocation, amount, reason: str) -> Allocation:
+    """Change an allocation's amount (e.g. a supplementary or reduced grant); never below
+    what is already committed to projects."""
+    require_funds(actor, allocation.area_id)
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": [_("Give the reason.")]})
+    value = money(amount)
+    with transaction.atomic():
+        alloc = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if value < alloc.committed:
+            raise InsufficientFunds(
+                _(
+                    "%(committed)s yuan are already committed to projects; "
+                    "the amount cannot be lower."
+                )
+                % {"committed": alloc.committed}
+            )
+        before = snapshot(alloc)
+        alloc.amount = value
+        alloc.save(update_fields=["amount"])
+        _record(actor, alloc, ChangeAction.UPDATE, before, alloc.area_id, reason=reason)
+    return alloc
+
+
+# ---------------------------------------------------------------- budget lines
+
+
+def budget_line_set(
+    *, actor, project, allocation: Allocation, amount, reason: str = ""
+) -> BudgetLine | None:
+    """Set how much of a project's budget comes from an allocation (commit it).
+
+    Zero removes a line that has no disbursement. Returns the line (None if removed).
+    """
+    from fupin.projects.models import ProjectState
+
+    require_funds(actor, project.area_id)
+    value = money(amount, positive=False)
+    with transaction.atomic():
+        # Lock order: allocation, then budget line (as in `disburse`).
+        alloc = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        project = type(project).objects.select_for_update().get(pk=project.pk)
+        if project.state not in (
+            ProjectState.PROPOSED,
+            ProjectState.REVIEWED,
+            ProjectState.APPROVED,
+            ProjectState.IN_PROGRESS,
+        ):
+            raise WrongProjectState(
+                _("The budget of a project in state “%(state)s” cannot be changed.")
+                % {"state": project.get_state_display()}
+            )
+        errors: dict[str, list] = {}
+        if not code_in_area(project.area_id, alloc.area.prefix):
+            errors["allocation"] = [_("The allocation is for another area.")]
+        elif alloc.year != project.year:
+            errors["allocation"] = [_("The allocation is for another year than the project.")]
+        elif not alloc.allows(project.type):
+            errors["allocation"] = [
+                _("This allocation may not be used for projects of type “%(type)s”.")
+                % {"type": project.get_type_display()}
+            ]
+        if errors:
+            raise ValidationFailed(errors)
+        line = (
+            BudgetLine.objects.select_for_update().filter(project=project, allocation=alloc).first()
+        )
+        old = line.amount if line else ZERO
+        if line is not None and value < line.disbursed:
+            raise InsufficientFunds(
+                _("%(disbursed)s yuan have already been paid from this line.")
+                % {"disbursed": line.disbursed}
+            )
+        new_committed = alloc.committed - old + value
+        if new_committed > alloc.amount:
+            raise InsufficientFunds(
+                _("Only %(balance)s yuan of this allocation are not yet committed.")
+                % {"balance": alloc.amount - alloc.committed + old}
+            )
+        before_alloc = snapshot(alloc)
+        alloc.committed = new_committed
+        alloc.save(update_fields=["committed"])
+        _record(actor, alloc, ChangeAction.UPDATE, before_alloc, alloc.area_id, reason=reason)
+        if line is None:
+            if value == 0:
+                return None
+            line = BudgetLine.objects.create(project=project, allocation=alloc, amount=value)
+            _record(
+                actor, line, ChangeAction.CREATE, None, project.area_id, reason, related=project
+            )
+            return line
+        if value == 0 and line.disbursed == 0:
+            before = snapshot(line)
+            line_pk = line.pk
+            line.delete()
+            line.pk = line_pk
+            _record(
+                actor, line, ChangeAction.DELETE, before, project.area_id, reason, related=project
+            )
+            return None
+        before = snapshot(line)
+        line.amount = value
+        line.save(update_fields=["amount"])
+        _record(actor, line, ChangeAction.UPDATE, before, project.area_id, reason, related=project)
+        return line
+
+
+def release_budget(*, actor, project, reason: str) -> None:
+    """Give back the undisbursed budget of a project that will not go on (rejected).
+    Called by the projects service inside its transaction, with the project locked."""
+    lines = list(BudgetLine.objects.filter(project=project).order_by("allocation_id"))
+    for line in lines:
+        alloc = Allocation.objects.select_for_update().get(pk=line.allocation_id)
+        line = BudgetLine.objects.select_for_update().get(pk=line.pk)
+        freed = line.amount - line.disbursed
+        if freed == 0:
+            continue
+        before_alloc = snapshot(alloc)
+        alloc.committed -= freed
+        alloc.save(update_fields=["committed"])
+        _record(actor, alloc, ChangeAction.UPDATE, before_alloc, alloc.area_id, reason=reason)
+        before = snapshot(line)
+        line.amount = line.disbursed
+        line.save(update_fields=["amount"])
+        _record(actor, line, ChangeAction.UPDATE, before, project.area_id, reason, related=project)
+
+
+# ---------------------------------------------------------------- disbursements
+
+
+def disburse(
+    *,
+    actor,
+    line: BudgetLine,
+    amount,
+    paid_on: dt.date,
+    voucher: str = "",
+    note: str = "",
+) -> Disbursement:
+    """Pay out against a budget line. Refused (InsufficientFunds) when the line's budget
+    would be exceeded — also when another disbursement got there first: both lock the
+    allocation and the line before they read the balance."""
+    from fupin.projects.models import Project, ProjectState
+
+    project = Project.objects.get(pk=line.project_id)
+    require_funds(actor, project.area_id)
+    value = money(amount)
+    if not isinstance(paid_on, dt.date):
+        raise ValidationFailed({"paid_on": [_("Enter the date of payment.")]})
+    with transaction.atomic():
+        alloc = Allocation.objects.select_for_update().get(pk=line.allocation_id)
+        line = BudgetLine.objects.select_for_update().get(pk=line.pk)
+        project = Project.objects.get(pk=line.project_id)
+        if project.state not in (ProjectState.IN_PROGRESS, ProjectState.ACCEPTED):
+            raise WrongProjectState(
+                _("Money is paid only to projects in progress or accepted (now: “%(state)s”).")
+                % {"state": project.get_state_display()}
+            )
+        if paid_on < project.starts_on - dt.timedelta(days=366):
+            raise ValidationFailed({"paid_on": [_("The date is long before the project.")]})
+        if line.disbursed + value > line.amount:
+            raise InsufficientFunds(
+                _("Only %(remaining)s yuan of this budget line remain to be paid.")
+                % {"remaining": line.amount - line.disbursed}
+            )
+        d = Disbursement.objects.create(
+            line=line,
+            paid_on=paid_on,
+            amount=value,
+            voucher=voucher.strip(),
+            note=note.strip(),
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        _record(actor, d, ChangeAction.CREATE, None, project.area_id, note, related=project)
+        before = snapshot(line)
+        line.disbursed += value
+        line.save(update_fields=["disbursed"])
+        _record(actor, line, ChangeAction.UPDATE, before, project.area_id, note, related=project)
+        before_alloc = snapshot(alloc)
+        alloc.disbursed += value
+        alloc.save(update_fields=["disbursed"])
+        _record(actor, alloc, ChangeAction.UPDATE, before_alloc, alloc.area_id, reason=note)
+    return d

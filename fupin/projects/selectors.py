@@ -1,0 +1,301 @@
+"""Reads of the project library. Page selectors take the user (scope applied once);
+`execution_rate` and `overdue_projects` take an area code and are the contract other
+apps (scoring, performance assessment) call.
+
+Definitions (one place):
+
+- **Budget** of a project: the sum of its budget lines (money committed from fund
+  allocations). **Disbursed**: the sum of what was paid against them.
+- **Execution rate** (资金执行率 / 支出进度) = disbursed ÷ budget, over the projects
+  counted (rejected projects excluded); None when there is no budget.
+- **Overdue** (逾期): the scheduled end has passed (`ends_on < today`) and the project is
+  not yet accepted — its state is proposed, reviewed, approved or in progress.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from fupin.core.scope import code_range
+from fupin.funds.models import BudgetLine
+from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.projects.models import LIVE_STATES, OPEN_STATES, Project, ProjectState
+
+RATE_PLACES = Decimal("0.0001")
+ZERO = Decimal("0.00")
+
+
+def area_prefix(area_code: str) -> str:
+    """A division's significant prefix from its 12-digit code ("431129000000" → "431129");
+    a shorter code is taken as a prefix already."""
+    code = (area_code or "").strip()
+    if len(code) < 12:
+        return code
+    division = Division.objects.filter(code=code).only("code", "level").first()
+    if division is not None:
+        return division.prefix
+    for level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP):
+        n = PREFIX_LENGTH[level]
+        if code[n:] == "0" * (12 - n):
+            return code[:n]
+    return code
+
+
+def rate(disbursed: Decimal | None, budget: Decimal | None) -> Decimal | None:
+    """disbursed ÷ budget to 4 places (0.8523 = 85.23%), None without a budget."""
+    if not budget:
+        return None
+    return (Decimal(disbursed or 0) / Decimal(budget)).quantize(RATE_PLACES, ROUND_HALF_UP)
+
+
+def with_money(qs: QuerySet) -> QuerySet:
+    """Annotate projects with `budget` and `disbursed` (subqueries: no row multiplication)."""
+    lines = BudgetLine.objects.filter(project=OuterRef("pk")).order_by().values("project")
+    dec = DecimalField(max_digits=16, decimal_places=2)
+    return qs.annotate(
+        budget=Coalesce(
+            Subquery(lines.annotate(t=Sum("amount")).values("t"), output_field=dec),
+            Value(ZERO),
+            output_field=dec,
+        ),
+        disbursed=Coalesce(
+            Subquery(lines.annotate(t=Sum("disbursed")).values("t"), output_field=dec),
+            Value(ZERO),
+            output_field=dec,
+        ),
+    )
+
+
+def _in_area(qs: QuerySet, area_code: str) -> QuerySet:
+    prefix = area_prefix(area_code)
+    return qs.in_area(prefix) if prefix else qs
+
+
+def execution_rate(area_code: str, year: int) -> Decimal | None:
+    """Execution rate (disbursed ÷ budget) of the area's projects of that year; None when
+    they have no budget. `area_code` is a 12-digit division code or a prefix."""
+    lines = BudgetLine.objects.filter(project__year=year, project__state__in=LIVE_STATES).in_area(
+        area_prefix(area_code)
+    )
+    totals = lines.aggregate(budget=Sum("amount"), disbursed=Sum("disbursed"))
+    return rate(totals["disbursed"], totals["budget"])
+
+
+def overdue_projects(area_code: str, today: dt.date) -> QuerySet:
+    """Projects of the area past their scheduled end and not yet accepted (see above),
+    the most overdue first."""
+    qs = Project.objects.filter(state__in=OPEN_STATES, ends_on__lt=today)
+    return _in_area(qs, area_code).order_by("ends_on", "id")
+
+
+def is_overdue(project: Project, today: dt.date) -> bool:
+    return project.state in OPEN_STATES and project.ends_on < today
+
+
+@dataclass
+class ProjectFilters:
+    state: str = ""
+    type: str = ""
+    village: str = ""
+    year: int | None = None
+    overdue: bool = False
+    q: str = ""
+
+
+def project_queryset(user) -> QuerySet:
+    return Project.objects.restrict(user)
+
+
+def project_list(*, user, filters: ProjectFilters | None = None, today: dt.date) -> QuerySet:
+    f = filters or ProjectFilters()
+    qs = project_queryset(user).select_related("area")
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.type:
+        qs = qs.filter(type=f.type)
+    if f.village:
+        qs = qs.filter(villages__code__range=code_range(area_prefix(f.village))).distinct()
+    if f.year:
+        qs = qs.filter(year=f.year)
+    if f.overdue:
+        qs = qs.filter(state__in=OPEN_STATES, ends_on__lt=today)
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(responsible_unit__icontains=f.q))
+    return with_money(qs).order_by("-year", "area_id", "id")
+
+
+def project_get(*, user, pk: int) -> Project:
+    project = (
+        with_money(project_queryset(user))
+        .select_related("area", "proposed_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if project is None:
+        raise Http404
+    return project
+
+
+def project_steps(project: Project) -> list:
+    return list(project.steps.select_related("actor").order_by("done_at", "id"))
+
+
+def budget_lines(project: Project) -> list[BudgetLine]:
+    return list(
+        project.budget_lines.select_related(
+            "allocation", "allocation__source", "allocation__area"
+        ).order_by("allocation__source__kind", "id")
+    )
+
+
+def disbursements(project: Project) -> list:
+    from fupin.funds.models import Disbursement
+
+    return list(
+        Disbursement.objects.filter(line__project=project)
+        .select_related("line__allocation__source")
+        .order_by("-paid_on", "-id")
+    )
+
+
+@dataclass
+class AreaRate:
+    code: str
+    name: str
+    projects: int
+    overdue: int
+    budget: Decimal
+    disbursed: Decimal
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate(self.disbursed, self.budget)
+
+
+def rates_by_child_area(*, user, year: int | None, today: dt.date) -> list[AreaRate]:
+    """Per area one level below the user's (county → townships, township → villages):
+    projects, overdue, budget, disbursed and execution rate."""
+    area = user.area
+    if area is None or area.level >= Level.VILLAGE:
+        return []
+    children = list(Division.objects.filter(parent=area).order_by("code"))
+    qs = project_queryset(user).filter(state__in=LIVE_STATES)
+    if year:
+        qs = qs.filter(year=year)
+    lines = BudgetLine.objects.filter(project__in=qs)
+    rows = []
+    for child in children:
+        lo, hi = code_range(child.prefix)
+        in_child = qs.filter(area_id__range=(lo, hi))
+        counts = in_child.aggregate(
+            n=Count("id"), late=Count("id", filter=Q(state__in=OPEN_STATES, ends_on__lt=today))
+        )
+        money = lines.filter(project__area_id__range=(lo, hi)).aggregate(
+            b=Sum("amount"), d=Sum("disbursed")
+        )
+        if not counts["n"]:
+            continue
+        rows.append(
+            AreaRate(
+                child.code,
+                child.name,
+                counts["n"],
+                counts["late"],
+                money["b"] or ZERO,
+                money["d"] or ZERO,
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- public disclosure
+
+PUBLIC_STATES = (ProjectState.DISCLOSED,)
+
+
+@dataclass
+class PublicProject:
+    """What the public page shows of a project: no names, ID numbers or phones of
+    beneficiaries — only how many households are expected to benefit."""
+
+    name: str
+    type_label: str
+    villages: str
+    year: int
+    responsible_unit: str
+    starts_on: dt.date
+    ends_on: dt.date
+    budget: Decimal
+    disbursed: Decimal
+    by_source: list[tuple[str, Decimal]]
+    households: int
+
+
+def public_projects(prefix: str) -> list[PublicProject]:
+    """Disclosed projects whose villages lie in the area (a village's page lists the
+    projects that include it, also those spanning several villages)."""
+    lo, hi = code_range(prefix)
+    qs = (
+        Project.objects.filter(state__in=PUBLIC_STATES, villages__code__range=(lo, hi))
+        .distinct()
+        .prefetch_related("villages", "budget_lines__allocation__source")
+        .annotate(households=Count("beneficiary", distinct=True))
+        .order_by("-year", "name", "id")
+    )
+    out = []
+    for p in qs:
+        by_source: dict[str, Decimal] = {}
+        budget = disbursed = ZERO
+        for line in p.budget_lines.all():
+            name = line.allocation.source.name
+            by_source[name] = by_source.get(name, ZERO) + line.amount
+            budget += line.amount
+            disbursed += line.disbursed
+        out.append(
+            PublicProject(
+                name=p.name,
+                type_label=str(p.get_type_display()),
+                villages="、".join(v.name for v in sorted(p.villages.all(), key=lambda v: v.code)),
+                year=p.year,
+                responsible_unit=p.responsible_unit,
+                starts_on=p.starts_on,
+                ends_on=p.ends_on,
+                budget=budget,
+                disbursed=disbursed,
+                by_source=sorted(by_source.items()),
+                households=p.households,
+            )
+        )
+    return out
+
+
+def public_villages(county: Division) -> list[tuple[Division, int]]:
+    """Villages of a county (with their township) that have disclosed projects, and how
+    many."""
+    lo, hi = code_range(county.prefix)
+    counts = (
+        Project.objects.filter(state__in=PUBLIC_STATES, villages__code__range=(lo, hi))
+        .values("villages__code")
+        .annotate(n=Count("id", distinct=True))
+    )
+    by_code = {r["villages__code"]: r["n"] for r in counts}
+    villages = Division.objects.filter(code__in=by_code).select_related("parent").order_by("code")
+    return [(v, by_code[v.code]) for v in villages]
+
+
+def public_counties() -> list[Division]:
+    codes = {
+        c[:6]
+        for c in Project.objects.filter(state__in=PUBLIC_STATES).values_list("area_id", flat=True)
+    }
+    return list(
+        Division.objects.filter(
+            level=Level.COUNTY, code__in=[c + "000000" for c in codes]
+        ).order_by("code")
+    )

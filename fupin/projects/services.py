@@ -1,0 +1,452 @@
+"""Writes of the project library (项目库). Each service checks capability and area, runs
+in one transaction and records its changes (fupin.core.history) in that transaction.
+
+Lifecycle (each step signed: who, when, evidence, reason — like cases):
+
+    proposed ──review──▶ reviewed ──approve──▶ approved ──start──▶ in progress
+        │                  │  │                                        │
+        └──reject──▶ rejected ◀┘ └──return──▶ proposed               accept (验收)
+                                                                       ▼
+                                          disclosed ◀──disclose── accepted
+
+- propose, edit (while proposed), start: `propose_projects` (village, township, county);
+- review and reject-at-proposed: the township station (or the county office);
+- approve, return, reject-at-reviewed, accept, disclose: `approve_projects` (county);
+- approval needs a committed budget (budget lines, see fupin.funds.services);
+- acceptance needs evidence (text or a file); return and reject need a reason;
+- rejection releases the project's budget back to its allocations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fupin.accounts.roles import Capability, Role, has_capability
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.history import record_change, snapshot
+from fupin.core.models import ChangeAction
+from fupin.core.scope import user_covers
+from fupin.funds.services import money, release_budget
+from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.projects.models import (
+    Beneficiary,
+    Project,
+    ProjectState,
+    ProjectStep,
+    ProjectType,
+)
+from fupin.registry.models import Household
+
+S = ProjectState
+ALLOWED_UPLOADS = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+EDIT_FIELDS = (
+    "name",
+    "type",
+    "year",
+    "description",
+    "responsible_unit",
+    "budget_requested",
+    "starts_on",
+    "ends_on",
+)
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+
+
+@dataclass(frozen=True)
+class Action:
+    code: str
+    label: object
+    sources: tuple[str, ...]
+    target: str
+    capability: str
+    roles: frozenset[str] | None = None  # None: any role with the capability
+    needs_reason: bool = False
+    needs_evidence: bool = False
+
+
+OFFICE = frozenset({Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE, Role.SYSADMIN})
+
+ACTIONS: dict[str, Action] = {
+    a.code: a
+    for a in (
+        Action(
+            "review",
+            gettext_lazy("Review (township)"),
+            (S.PROPOSED,),
+            S.REVIEWED,
+            Capability.PROPOSE_PROJECTS,
+            roles=OFFICE,
+        ),
+        Action(
+            "approve",
+            gettext_lazy("Approve (county)"),
+            (S.REVIEWED,),
+            S.APPROVED,
+            Capability.APPROVE_PROJECTS,
+        ),
+        Action(
+            "return",
+            gettext_lazy("Return for revision"),
+            (S.REVIEWED,),
+            S.PROPOSED,
+            Capability.APPROVE_PROJECTS,
+            needs_reason=True,
+        ),
+        Action(
+            "start",
+            gettext_lazy("Start work"),
+            (S.APPROVED,),
+            S.IN_PROGRESS,
+            Capability.PROPOSE_PROJECTS,
+        ),
+        Action(
+            "accept",
+            gettext_lazy("Accept (验收)"),
+            (S.IN_PROGRESS,),
+            S.ACCEPTED,
+            Capability.APPROVE_PROJECTS,
+            needs_evidence=True,
+        ),
+        Action(
+            "disclose",
+            gettext_lazy("Disclose to the public"),
+            (S.ACCEPTED,),
+            S.DISCLOSED,
+            Capability.APPROVE_PROJECTS,
+        ),
+        Action(
+            "reject",
+            gettext_lazy("Reject"),
+            (S.PROPOSED, S.REVIEWED),
+            S.REJECTED,
+            Capability.PROPOSE_PROJECTS,
+            roles=OFFICE,
+            needs_reason=True,
+        ),
+    )
+}
+
+
+def _action_allowed(user, project: Project, action: Action) -> bool:
+    """Capability and role for this action from the project's current state."""
+    if action.code == "reject" and project.state == S.REVIEWED:
+        # Once the township has reviewed it, only the county may turn it down.
+        return has_capability(user, Capability.APPROVE_PROJECTS)
+    if not has_capability(user, action.capability):
+        return False
+    return action.roles is None or user.is_superuser or user.role in action.roles
+
+
+def available_actions(user, project: Project) -> list[Action]:
+    """The actions the user may take on the project now (pages show these)."""
+    if not user_covers(user, project.area_id):
+        return []
+    return [
+        a
+        for a in ACTIONS.values()
+        if project.state in a.sources and _action_allowed(user, project, a)
+    ]
+
+
+def may_propose(user, area_code: str | None = None) -> bool:
+    if not has_capability(user, Capability.PROPOSE_PROJECTS):
+        return False
+    return area_code is None or user_covers(user, area_code)
+
+
+def may_edit(user, project: Project) -> bool:
+    return project.state == S.PROPOSED and may_propose(user, project.area_id)
+
+
+def may_edit_beneficiaries(user, project: Project) -> bool:
+    return project.state in (S.PROPOSED, S.REVIEWED, S.APPROVED, S.IN_PROGRESS) and may_propose(
+        user, project.area_id
+    )
+
+
+def _require(actor, area_code: str, capability: str) -> None:
+    if not user_covers(actor, area_code):
+        raise OutsideArea()
+    if not has_capability(actor, capability):
+        raise NotAllowed()
+
+
+def _record(actor, instance, action, before, area_code, reason="", related=None) -> None:
+    record_change(
+        actor=actor,
+        instance=instance,
+        action=action,
+        before=before,
+        area_code=area_code,
+        reason=reason,
+        related=related,
+    )
+
+
+def common_area(villages: list[Division]) -> Division:
+    """The smallest division holding every village: the village, its township or the
+    county (or higher) — a project's area."""
+    codes = [v.code for v in villages]
+    for level in (Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY, Level.PREFECTURE, Level.PROVINCE):
+        n = PREFIX_LENGTH[level]
+        if len({c[:n] for c in codes}) == 1:
+            return Division.objects.get(code=codes[0][:n].ljust(12, "0"))
+    raise ValidationFailed({"villages": [_("The villages must be in one province.")]})
+
+
+def _villages(actor, codes: list[str]) -> list[Division]:
+    codes = sorted(set(codes or []))
+    if not codes:
+        raise ValidationFailed({"villages": [_("Choose at least one village.")]})
+    found = list(Division.objects.filter(code__in=codes, level=Level.VILLAGE))
+    if len(found) != len(codes):
+        raise ValidationFailed({"villages": [_("Choose villages from the list.")]})
+    for v in found:
+        if not user_covers(actor, v.code):
+            raise ValidationFailed({"villages": [_("Choose villages in your area.")]})
+    return found
+
+
+def _clean(data: dict) -> dict:
+    out = {k: data[k] for k in EDIT_FIELDS if k in data}
+    errors: dict[str, list] = {}
+    if "name" in out:
+        out["name"] = (out["name"] or "").strip()
+        if not out["name"]:
+            errors["name"] = [_("Give the project's name.")]
+    if "type" in out and out["type"] not in ProjectType.values:
+        errors["type"] = [_("Choose a type of project.")]
+    if "responsible_unit" in out:
+        out["responsible_unit"] = (out["responsible_unit"] or "").strip()
+        if not out["responsible_unit"]:
+            errors["responsible_unit"] = [_("Give the responsible unit.")]
+    if "year" in out and not (2013 <= int(out["year"] or 0) <= 2100):
+        errors["year"] = [_("Enter a year between 2013 and 2100.")]
+    if "budget_requested" in out:
+        try:
+            out["budget_requested"] = money(
+                out["budget_requested"], "budget_requested", positive=False
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    starts, ends = out.get("starts_on"), out.get("ends_on")
+    if starts and ends and ends < starts:
+        errors["ends_on"] = [_("The scheduled end is before the start.")]
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def project_create(*, actor, data: dict, village_codes: list[str], reason: str = "") -> Project:
+    """Propose a project (state "proposed") in the actor's area."""
+    if not has_capability(actor, Capability.PROPOSE_PROJECTS):
+        raise NotAllowed()
+    missing = [f for f in EDIT_FIELDS if f not in data and f != "description"]
+    if missing:
+        raise ValidationFailed({f: [_("This field is required.")] for f in missing})
+    values = _clean(data)
+    villages = _villages(actor, village_codes)
+    area = common_area(villages)
+    with transaction.atomic():
+        project = Project.objects.create(
+            **values,
+            area=area,
+            state=S.PROPOSED,
+            proposed_by=actor if getattr(actor, "pk", None) else None,
+        )
+        project.villages.set(villages)
+        _record(actor, project, ChangeAction.CREATE, None, area.code, reason)
+        ProjectStep.objects.create(
+            project=project,
+            action="propose",
+            from_state=S.PROPOSED,
+            to_state=S.PROPOSED,
+            actor=project.proposed_by,
+            actor_name=getattr(actor, "username", "") or "system",
+            evidence=reason,
+        )
+    return project
+
+
+def project_update(
+    *,
+    actor,
+    project: Project,
+    data: dict,
+    village_codes: list[str] | None = None,
+    reason: str = "",
+) -> Project:
+    """Edit a proposed project (after review it is frozen; a return reopens it)."""
+    _require(actor, project.area_id, Capability.PROPOSE_PROJECTS)
+    values = _clean(data)
+    villages = _villages(actor, village_codes) if village_codes is not None else None
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.state != S.PROPOSED:
+            raise InvalidTransition(_("Only a proposed project can be edited."))
+        before = snapshot(project)
+        before["villages"] = sorted(project.villages.values_list("code", flat=True))
+        for k, v in values.items():
+            setattr(project, k, v)
+        if project.ends_on < project.starts_on:
+            raise ValidationFailed({"ends_on": [_("The scheduled end is before the start.")]})
+        if villages is not None:
+            project.area = common_area(villages)
+            if project.budget_lines.exists() and project.area_id != before["area_id"]:
+                raise ValidationFailed(
+                    {"villages": [_("Remove the budget lines before moving the project.")]}
+                )
+            project.villages.set(villages)
+            codes = {v.code for v in villages}
+            project.beneficiary_set.exclude(household__village_id__in=codes).delete()
+        project.save()
+        rec = record_change(
+            actor=actor,
+            instance=project,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=project.area_id,
+            reason=reason,
+        )
+        if rec is not None and villages is not None:
+            after = sorted(v.code for v in villages)
+            if after != before["villages"]:
+                rec.changes["villages"] = [before["villages"], after]
+                rec.save(update_fields=["changes"])
+    return project
+
+
+def beneficiaries_set(
+    *, actor, project: Project, household_ids: list[int], reason: str = ""
+) -> list[Beneficiary]:
+    """Set the expected beneficiary households: households of the registry in the
+    project's villages and in the actor's area. Each added or removed link is recorded."""
+    _require(actor, project.area_id, Capability.PROPOSE_PROJECTS)
+    wanted = set(int(i) for i in household_ids)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.state not in (S.PROPOSED, S.REVIEWED, S.APPROVED, S.IN_PROGRESS):
+            raise InvalidTransition(
+                _("The beneficiaries of a project in state “%(state)s” are fixed.")
+                % {"state": project.get_state_display()}
+            )
+        village_codes = set(project.villages.values_list("code", flat=True))
+        found = {
+            h.pk: h
+            for h in Household.objects.restrict(actor).filter(
+                pk__in=wanted, village_id__in=village_codes
+            )
+        }
+        if set(found) != wanted:
+            raise ValidationFailed(
+                {"households": [_("Choose households of the project's villages in your area.")]}
+            )
+        existing = {b.household_id: b for b in project.beneficiary_set.all()}
+        for hid, b in existing.items():
+            if hid not in wanted:
+                before = snapshot(b)
+                pk = b.pk
+                b.delete()
+                b.pk = pk
+                _record(
+                    actor, b, ChangeAction.DELETE, before, project.area_id, reason, related=project
+                )
+        for hid in sorted(wanted - set(existing)):
+            b = Beneficiary.objects.create(project=project, household=found[hid])
+            _record(actor, b, ChangeAction.CREATE, None, project.area_id, reason, related=project)
+    return list(project.beneficiary_set.select_related("household"))
+
+
+def _check_upload(upload) -> None:
+    if upload is None:
+        return
+    if (getattr(upload, "content_type", "") or "") not in ALLOWED_UPLOADS:
+        raise ValidationFailed({"file": [_("Upload a JPEG, PNG, WebP image or a PDF.")]})
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed({"file": [_("The file is larger than 20 MB.")]})
+
+
+def transition(
+    *,
+    actor,
+    project: Project,
+    action: str,
+    evidence: str = "",
+    upload=None,
+    reason: str = "",
+    when: dt.datetime | None = None,
+) -> Project:
+    """Move a project one step along its lifecycle, signed by the actor."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise InvalidTransition(_("Unknown action."))
+    if not user_covers(actor, project.area_id):
+        raise OutsideArea()
+    _check_upload(upload)
+    evidence, reason = (evidence or "").strip(), (reason or "").strip()
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.state not in spec.sources:
+            raise InvalidTransition(
+                _("A project in state “%(state)s” cannot go to “%(action)s”.")
+                % {"state": project.get_state_display(), "action": spec.label}
+            )
+        if not _action_allowed(actor, project, spec):
+            raise NotAllowed()
+        if spec.needs_reason and not reason:
+            raise ValidationFailed({"reason": [_("Give the reason.")]})
+        if spec.needs_evidence and not (evidence or upload):
+            raise ValidationFailed(
+                {"evidence": [_("Acceptance needs evidence: the acceptance report or a file.")]}
+            )
+        if spec.code == "approve":
+            budget = project.budget_lines.aggregate(t=Sum("amount"))["t"] or 0
+            if budget <= 0:
+                raise ValidationFailed(
+                    {None: [_("Commit the budget from fund allocations before approval.")]}
+                )
+        if spec.code == "reject":
+            release_budget(actor=actor, project=project, reason=reason)
+        now = when or timezone.now()
+        step = ProjectStep(
+            project=project,
+            action=spec.code,
+            from_state=project.state,
+            to_state=spec.target,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_name=getattr(actor, "username", "") or "system",
+            done_at=now,
+            evidence=evidence,
+            reason=reason,
+        )
+        if upload is not None:
+            step.file = upload
+            step.content_type = getattr(upload, "content_type", "") or ""
+            step.size = upload.size
+        step.save()
+        _record(actor, step, ChangeAction.CREATE, None, project.area_id, reason, related=project)
+        before = snapshot(project)
+        project.state = spec.target
+        project.state_changed_at = now
+        project.save(update_fields=["state", "state_changed_at"])
+        _record(
+            actor,
+            project,
+            ChangeAction.UPDATE,
+            before,
+            project.area_id,
+            reason or str(spec.label),
+        )
+    return project

@@ -1,0 +1,1 @@
+from fupin.projects.tests.helpers import _clear_cache, allocation, project, source  # noqa: F401
