@@ -42,8 +42,8 @@ def _visible(qs, user, field: str):
     if not prefix:
         return qs
     return qs.filter(
-        Q(**{f"{field}__range": code_range(prefix)})
-        | Q(**{f"{field}__in": _ancestor_codes(user.area_id)})
+        Q(**{f"{field}__code__range": code_range(prefix)})
+        | Q(**{f"{field}_id__in": _ancestor_codes(user.area_id)})
     )
 
 
@@ -51,7 +51,7 @@ def _visible(qs, user, field: str):
 
 
 def sheet_list(*, user, current_only: bool = False):
-    qs = _visible(ScoringSheet.objects.select_related("region"), user, "region_id")
+    qs = _visible(ScoringSheet.objects.select_related("region"), user, "region")
     if current_only:
         qs = qs.filter(is_current=True)
     return qs
@@ -65,7 +65,7 @@ def sheet_get(*, user, pk: int) -> ScoringSheet:
 
 
 def round_list(*, user):
-    return _visible(ScoringRound.objects.select_related("area", "sheet"), user, "area_id").order_by(
+    return _visible(ScoringRound.objects.select_related("area", "sheet"), user, "area").order_by(
         "-period_end", "-id"
     )
 

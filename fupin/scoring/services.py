@@ -46,6 +46,11 @@ SHEET_FIELDS = (
 )
 
 
+class SheetSuperseded(DomainError):
+    code = "sheet_superseded"
+    status = 409
+
+
 def may_supervise(user) -> bool:
     return has_capability(user, Capability.SUPERVISE) or has_capability(user, Capability.CONFIGURE)
 
@@ -69,6 +74,11 @@ def _record(actor, obj, action, before, area_code, reason="", related=None) -> N
         reason=reason,
         related=related,
     )
+
+
+def _require_region(code: str) -> None:
+    if not Division.objects.filter(code=code, level__lte=Level.TOWNSHIP).exists():
+        raise ValidationFailed({"region": [_("Choose a region (a county or a township).")]})
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -185,6 +195,7 @@ def sheet_create(
 ) -> ScoringSheet:
     """A new scoring sheet (version 1) of a region."""
     _check(actor, region_code)
+    _require_region(region_code)
     fields, cleaned = _clean_sheet(data, items)
     if ScoringSheet.objects.filter(region_id=region_code, name=fields["name"]).exists():
         raise ValidationFailed({"name": [_("This region already has a sheet of that name.")]})
@@ -213,7 +224,7 @@ def sheet_update(
     _check(actor, sheet.region_id)
     sheet = ScoringSheet.objects.select_for_update().get(pk=sheet.pk)
     if not sheet.is_current:
-        raise DomainError(_("Only the current version of a sheet can be edited."))
+        raise SheetSuperseded(_("Only the current version of a sheet can be edited."))
     fields, cleaned = _clean_sheet(data, items)
     clash = ScoringSheet.objects.filter(region_id=sheet.region_id, name=fields["name"]).exclude(
         pk=sheet.pk
@@ -547,6 +558,7 @@ def scheme_save(
     if scheme is not None:
         region_code = scheme.region_id
     _check(actor, region_code)
+    _require_region(region_code)
     fields, cleaned = _clean_scheme(data, indicators)
     if scheme is None:
         scheme = PerformanceScheme.objects.create(region_id=region_code, **fields)

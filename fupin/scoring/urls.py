@@ -5,4 +5,17 @@ from fupin.scoring import views
 app_name = "scoring"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("rounds/new/", views.round_create, name="round_create"),
+    path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/villages/<str:code>/", views.score_entry, name="score_entry"),
+    path("villages/<str:code>/", views.village_history, name="village"),
+    path("scores/<int:pk>/file/", views.score_attachment, name="score_attachment"),
+    path("sheets/", views.sheet_list, name="sheet_list"),
+    path("sheets/new/", views.sheet_edit, name="sheet_create"),
+    path("sheets/<int:pk>/", views.sheet_detail, name="sheet_detail"),
+    path("sheets/<int:pk>/edit/", views.sheet_edit, name="sheet_edit"),
+    path("performance/", views.performance_index, name="performance_index"),
+    path("performance/new/", views.scheme_edit, name="scheme_create"),
+    path("performance/<int:pk>/", views.performance, name="performance"),
+    path("performance/<int:pk>/edit/", views.scheme_edit, name="scheme_edit"),
 ]

@@ -1,8 +1,412 @@
+"""Pages of village scoring and performance assessment. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fupin.accounts.roles import Capability
+from fupin.core.errors import OutsideArea
+from fupin.core.scope import user_covers
+from fupin.geo.models import Division, Level
+from fupin.scoring import choices as c
+from fupin.scoring import selectors, services
+from fupin.scoring.forms import (
+    ItemFormSet,
+    PeriodForm,
+    RoundForm,
+    SchemeForm,
+    ScoreForm,
+    SheetForm,
+)
+from fupin.scoring.models import VillageScore
+from fupin.web.views.common import call_service
+
+
+def _require_view(user) -> None:
+    if not user.can(Capability.VIEW_REGISTRY):
+        raise PermissionDenied
+
+
+def _require_supervise(user) -> None:
+    if not services.may_supervise(user):
+        raise PermissionDenied
+
+
+def _get(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except OutsideArea:
+        raise Http404 from None
 
 
 @login_required
 def index(request):
-    # Scaffold: replaced by the scoring pages.
-    return render(request, "scoring/index.html")
+    _require_view(request.user)
+    rounds = list(selectors.round_list(user=request.user)[:50])
+    latest = rounds[0] if rounds else None
+    show_all = request.GET.get("cards") == "all"
+    cards = selectors.yellow_cards(user=request.user, open_only=not show_all)[:500]
+    return render(
+        request,
+        "scoring/index.html",
+        {
+            "rounds": [(r, selectors.grade_counts(user=request.user, round=r)) for r in rounds],
+            "grades": c.Grade.choices,
+            "latest": latest,
+            "cards": cards,
+            "show_all": show_all,
+            "may_supervise": services.may_supervise(request.user),
+        },
+    )
+
+
+@login_required
+def round_detail(request, pk):
+    _require_view(request.user)
+    rnd = _get(selectors.round_get, user=request.user, pk=pk)
+    grade = request.GET.get("grade", "")
+    rows = selectors.round_villages(user=request.user, round=rnd)
+    if grade == "unscored":
+        rows = [r for r in rows if r["score"] is None]
+    elif grade:
+        rows = [r for r in rows if r["score"] is not None and r["score"].grade == grade]
+    return render(
+        request,
+        "scoring/round_detail.html",
+        {
+            "round": rnd,
+            "rows": rows,
+            "grade": grade,
+            "grades": c.Grade.choices,
+            "counts": selectors.grade_counts(user=request.user, round=rnd),
+            "may_score": services.may_supervise(request.user),
+        },
+    )
+
+
+def _area_choices(user) -> list[tuple[str, str]]:
+    qs = Division.objects.restrict(user).filter(level__in=(Level.COUNTY, Level.TOWNSHIP))
+    return [(d.code, ("\u3000" if d.level == Level.TOWNSHIP else "") + d.name) for d in qs]
+
+
+def _region_field(user):
+    from django import forms
+
+    choices = _area_choices(user)
+    return forms.ChoiceField(
+        label=_("Region"),
+        choices=choices,
+        initial=user.area_id or (choices[0][0] if choices else ""),
+    )
+
+
+@login_required
+def round_create(request):
+    _require_supervise(request.user)
+    sheets = list(selectors.sheet_list(user=request.user, current_only=True))
+    form = RoundForm(request.POST or None, sheets=sheets, areas=_area_choices(request.user))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        sheet = next(s for s in sheets if str(s.pk) == d["sheet"])
+        rnd = call_service(
+            form,
+            services.round_create,
+            actor=request.user,
+            sheet=sheet,
+            area_code=d["area"],
+            name=d["name"],
+            period_start=d["period_start"],
+            period_end=d["period_end"],
+            reason=d["reason"],
+        )
+        if rnd is not None:
+            messages.success(request, _("The round was created."))
+            return redirect("scoring:round_detail", pk=rnd.pk)
+    return render(request, "scoring/round_form.html", {"form": form})
+
+
+@login_required
+def score_entry(request, pk, code):
+    _require_supervise(request.user)
+    rnd = _get(selectors.round_get, user=request.user, pk=pk)
+    village = _get(selectors.village_get, user=request.user, code=code)
+    if not village.code.startswith(rnd.area.prefix):
+        raise Http404
+    items = list(rnd.sheet.items.all())
+    existing = selectors.score_get(user=request.user, round=rnd, code=code)
+    initial = {"scored_on": timezone.localdate()}
+    if existing is not None:
+        initial = {"scored_on": existing.scored_on, "notes": existing.notes}
+        for line in existing.items.all():
+            code_ = next((i.code for i in items if i.pk == line.item_id), None)
+            if code_:
+                initial[f"points_{code_}"] = line.points
+                initial[f"evidence_{code_}"] = line.evidence
+    form = ScoreForm(request.POST or None, request.FILES or None, items=items, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        score = call_service(
+            form,
+            services.score_record,
+            actor=request.user,
+            round=rnd,
+            village_code=village.code,
+            points=form.points(),
+            evidence=form.evidence(),
+            scored_on=d["scored_on"],
+            notes=d["notes"],
+            attachment=d.get("attachment"),
+            reason=d["reason"],
+        )
+        if score is not None:
+            messages.success(
+                request,
+                _("%(village)s scored %(total)s: %(grade)s.")
+                % {
+                    "village": village.name,
+                    "total": score.total,
+                    "grade": score.get_grade_display(),
+                },
+            )
+            return redirect("scoring:round_detail", pk=rnd.pk)
+    return render(
+        request,
+        "scoring/score_form.html",
+        {"form": form, "round": rnd, "village": village, "existing": existing},
+    )
+
+
+@login_required
+def village_history(request, code):
+    _require_view(request.user)
+    village = _get(selectors.village_get, user=request.user, code=code)
+    return render(
+        request,
+        "scoring/village.html",
+        {
+            "village": village,
+            "scores": selectors.village_scores(user=request.user, code=code),
+            "cards": selectors.yellow_cards(user=request.user).filter(village=village),
+            "history": selectors.village_history(user=request.user, code=code),
+        },
+    )
+
+
+@login_required
+def score_attachment(request, pk):
+    _require_view(request.user)
+    score = VillageScore.objects.restrict(request.user).filter(pk=pk).first()
+    if score is None or not score.attachment:
+        raise Http404
+    try:
+        fh = score.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(fh, content_type=score.attachment_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Sheets ----------------------------------------------------------------------------
+
+
+@login_required
+def sheet_list(request):
+    _require_view(request.user)
+    return render(
+        request,
+        "scoring/sheet_list.html",
+        {
+            "sheets": selectors.sheet_list(user=request.user),
+            "may_edit": services.may_supervise(request.user),
+        },
+    )
+
+
+@login_required
+def sheet_detail(request, pk):
+    _require_view(request.user)
+    sheet = _get(selectors.sheet_get, user=request.user, pk=pk)
+    return render(
+        request,
+        "scoring/sheet_detail.html",
+        {
+            "sheet": sheet,
+            "items": sheet.items.all(),
+            "frozen": services.sheet_is_frozen(sheet),
+            "may_edit": services.may_supervise(request.user)
+            and user_covers(request.user, sheet.region_id),
+            "history": selectors.sheet_history(sheet),
+        },
+    )
+
+
+def _items(formset) -> list[dict]:
+    return [
+        f.cleaned_data
+        for f in formset.forms
+        if f.cleaned_data and (f.cleaned_data.get("code") or f.cleaned_data.get("text"))
+    ]
+
+
+@login_required
+def sheet_edit(request, pk=None):
+    _require_supervise(request.user)
+    sheet = _get(selectors.sheet_get, user=request.user, pk=pk) if pk else None
+    if sheet is not None and not user_covers(request.user, sheet.region_id):
+        raise Http404
+    initial, items_initial = {}, []
+    if sheet is not None:
+        initial = {f: getattr(sheet, f) for f in services.SHEET_FIELDS}
+        items_initial = [
+            {
+                "code": i.code,
+                "text": i.text,
+                "max_points": i.max_points,
+                "evidence_required": i.evidence_required,
+            }
+            for i in sheet.items.all()
+        ]
+    form = SheetForm(request.POST or None, initial=initial)
+    if sheet is None:
+        form.fields["region"] = _region_field(request.user)
+    formset = ItemFormSet(request.POST or None, initial=items_initial, prefix="items")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        d = dict(form.cleaned_data)
+        reason = d.pop("reason")
+        if sheet is None:
+            result = call_service(
+                form,
+                services.sheet_create,
+                actor=request.user,
+                region_code=d.pop("region"),
+                data=d,
+                items=_items(formset),
+                reason=reason,
+            )
+        else:
+            result = call_service(
+                form,
+                services.sheet_update,
+                actor=request.user,
+                sheet=sheet,
+                data=d,
+                items=_items(formset),
+                reason=reason,
+            )
+        if result is not None:
+            if sheet is not None and result.pk != sheet.pk:
+                messages.success(
+                    request,
+                    _("The sheet is used by a round: version %(v)s was created.")
+                    % {"v": result.version},
+                )
+            else:
+                messages.success(request, _("The sheet was saved."))
+            return redirect("scoring:sheet_detail", pk=result.pk)
+    return render(
+        request,
+        "scoring/sheet_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "sheet": sheet,
+            "frozen": sheet is not None and services.sheet_is_frozen(sheet),
+        },
+    )
+
+
+# Performance assessment -------------------------------------------------------------
+
+
+@login_required
+def performance_index(request):
+    _require_view(request.user)
+    schemes = list(selectors.scheme_list(user=request.user))
+    if len(schemes) == 1 and not request.GET:
+        return redirect("scoring:performance", pk=schemes[0].pk)
+    return render(
+        request,
+        "scoring/performance_index.html",
+        {"schemes": schemes, "may_edit": services.may_supervise(request.user)},
+    )
+
+
+@login_required
+def performance(request, pk):
+    _require_view(request.user)
+    scheme = _get(selectors.scheme_get, user=request.user, pk=pk)
+    form = PeriodForm(request.GET or None)
+    start = end = None
+    if form.is_valid():
+        start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
+    if start and end and end < start:
+        form.add_error("end", _("The period ends before it starts."))
+        start = end = None
+    result = selectors.performance(user=request.user, scheme=scheme, start=start, end=end)
+    labels = dict(c.IndicatorSource.choices)
+    rows = [
+        {
+            "row": row,
+            "cells": [(row.values[d["code"]], row.scores[d["code"]]) for d in result.definitions],
+            "missing": [labels[m] for m in row.missing],
+        }
+        for row in result.ranking.rows
+    ]
+    return render(
+        request,
+        "scoring/performance.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "result": result,
+            "rows": rows,
+            "no_data": [labels[m] for m in result.ranking.no_data],
+            "may_edit": services.may_supervise(request.user),
+            "schemes": selectors.scheme_list(user=request.user),
+        },
+    )
+
+
+@login_required
+def scheme_edit(request, pk=None):
+    _require_supervise(request.user)
+    scheme = _get(selectors.scheme_get, user=request.user, pk=pk) if pk else None
+    initial = {"year": timezone.localdate().year}
+    if scheme is not None:
+        initial = {
+            "name": scheme.name,
+            "year": scheme.year,
+            "subjects": scheme.subjects,
+            "normalisation": scheme.normalisation,
+        }
+        for ind in scheme.indicators.all():
+            initial[f"use_{ind.source}"] = True
+            initial[f"weight_{ind.source}"] = ind.weight
+            initial[f"higher_{ind.source}"] = ind.higher_is_better
+    form = SchemeForm(request.POST or None, initial=initial)
+    if scheme is None:
+        form.fields["region"] = _region_field(request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        result = call_service(
+            form,
+            services.scheme_save,
+            actor=request.user,
+            scheme=scheme,
+            region_code=d.get("region", ""),
+            data={k: d[k] for k in ("name", "year", "subjects", "normalisation")},
+            indicators=form.indicators(),
+            reason=d["reason"],
+        )
+        if result is not None:
+            messages.success(request, _("The scheme was saved."))
+            return redirect("scoring:performance", pk=result.pk)
+    return render(request, "scoring/scheme_form.html", {"form": form, "scheme": scheme})

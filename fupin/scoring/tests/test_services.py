@@ -97,7 +97,7 @@ def test_a_used_sheet_is_frozen_and_editing_makes_a_new_version(users, sheet, ma
     # The old round keeps its class; the new version decides the next round.
     assert rnd.scores.get().grade == Grade.IMPROVE
     assert score(make_round(new), VILLAGE, "82").grade == Grade.YELLOW
-    with pytest.raises(Exception, match="current"):
+    with pytest.raises(services.SheetSuperseded):
         services.sheet_update(actor=users["county"], sheet=sheet, data={}, items=ITEMS)
 
 
