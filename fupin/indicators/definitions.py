@@ -1,0 +1,503 @@
+"""Every indicator, defined once.
+
+Each figure has a stable code, a label and a written definition (shown on hover on the
+pages and listed in fupin/indicators/README.md). The engine (`indicators.engine`)
+computes every figure the same way at every level: counts are summed over the villages
+below a node, and rates are computed from those summed counts (never averaged), so a
+township's figures are exactly the sum of its villages' counts.
+
+Statuses (HouseholdStatus) used by the definitions:
+
+- in poverty (未脱贫): household status "poor" or "returned";
+- exited (已脱贫): status "exited", or a monitoring object whose type is
+  "unstable exited" (an exited household under return-to-poverty monitoring);
+- registered poor (建档立卡贫困人口): in poverty + exited; removed households (wrongly
+  identified, 清退) are counted apart and are not registered poor.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from fupin.assistance.choices import MeasureKind
+from fupin.monitoring.models import RiskLevel
+from fupin.registry.choices import (
+    Health,
+    HouseholdCategory,
+    LabourCapacity,
+    PovertyCause,
+)
+
+PEOPLE = "people"
+HOUSEHOLDS = "households"
+PERCENT = "percent"
+SCORE = "score"
+
+STOCK = "stock"  # a state on the as-of date
+FLOW = "flow"  # a change over the period (1 January of the as-of year → as-of date)
+RATE = "rate"  # a ratio of two summed counts
+BREAKDOWN = "breakdown"  # a stock split by a code list
+
+
+@dataclass(frozen=True)
+class Definition:
+    code: str
+    label: str
+    definition: str
+    unit: str
+    kind: str
+    group: str = ""
+    # For rates: the codes of the numerator and denominator counts.
+    numerator: str = ""
+    denominator: str = ""
+
+
+def _fmt(template, **kwargs) -> str:
+    return str(template) % {k: str(v) for k, v in kwargs.items()}
+
+
+_fmt_lazy = lazy(_fmt, str)
+
+UNIT_LABELS = {
+    PEOPLE: pgettext_lazy("unit", "people"),
+    HOUSEHOLDS: pgettext_lazy("unit", "households"),
+    PERCENT: "%",
+    SCORE: pgettext_lazy("unit", "points"),
+}
+
+GROUP_LABELS = OrderedDict(
+    [
+        ("population", _("Population and registered poor")),
+        ("flows", _("Flows over the period")),
+        ("category", _("Registered poor people by household category")),
+        ("cause", _("Registered poor people by main poverty cause")),
+        ("health", _("Registered poor people by health")),
+        ("labour", _("Registered poor people by labour capacity")),
+        ("age", _("Registered poor people by age group")),
+        ("measures", _("Households receiving measures in the period")),
+        ("assistance", _("Pairing and visits")),
+        ("monitoring", _("Monitoring objects by risk level")),
+        ("quality", _("Data quality")),
+    ]
+)
+
+# Age groups (years completed on the as-of date): pre-school, compulsory schooling,
+# working age, elderly.
+AGE_GROUPS = [
+    ("0_5", 0, 5, _("Aged 0–5")),
+    ("6_15", 6, 15, _("Aged 6–15")),
+    ("16_59", 16, 59, _("Aged 16–59")),
+    ("60_plus", 60, 200, _("Aged 60 and over")),
+]
+
+_REGISTERED_NOTE = _(
+    "Registered poor people (in poverty or exited, removed households excluded) on the "
+    "as-of date, counted in the village of their household"
+)
+
+
+def _build() -> OrderedDict[str, Definition]:
+    d: OrderedDict[str, Definition] = OrderedDict()
+
+    def add(code, label, definition, unit, kind, group, **kw):
+        d[code] = Definition(code, label, definition, unit, kind, group, **kw)
+
+    g = "population"
+    add(
+        "rural_population",
+        _("Rural registered population"),
+        _(
+            "Rural registered population (乡村户籍人口) of the villages, from the village "
+            "profiles as of the date; the denominator of poverty incidence."
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "rural_households",
+        _("Rural registered households"),
+        _("Rural registered households of the villages, from the village profiles."),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "registered_households",
+        _("Registered poor households"),
+        _(
+            "Households in poverty or exited on the as-of date (建档立卡贫困户); removed "
+            "households are not counted."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "registered_people",
+        _("Registered poor people"),
+        _(
+            "Members in the household on the as-of date of households in poverty or "
+            "exited (建档立卡贫困人口)."
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "poor_households",
+        _("Households in poverty"),
+        _(
+            "Households whose status on the as-of date is in poverty or returned to "
+            "poverty (未脱贫户)."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "poor_people",
+        _("People in poverty"),
+        _(
+            "Members of households in poverty or returned to poverty on the as-of date "
+            "(未脱贫人口); the numerator of poverty incidence."
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "exited_households",
+        _("Exited households"),
+        _(
+            "Households whose status on the as-of date is exited, including exited "
+            "households under monitoring as unstable (已脱贫户)."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "exited_people",
+        _("Exited people"),
+        _("Members of exited households on the as-of date (已脱贫人口)."),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "returned_households",
+        _("Households returned to poverty"),
+        _("Households whose status on the as-of date is returned to poverty (返贫户)."),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "returned_people",
+        _("People returned to poverty"),
+        _(
+            "Members of households returned to poverty on the as-of date (返贫人口); "
+            "they are also counted in people in poverty."
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "removed_households",
+        _("Removed households"),
+        _(
+            "Households whose status on the as-of date is removed as wrongly identified "
+            "(清退户); not registered poor."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "removed_people",
+        _("Removed people"),
+        _("Members of removed households on the as-of date (清退人口)."),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "poverty_incidence",
+        _("Poverty incidence"),
+        _(
+            "贫困发生率 = people in poverty ÷ rural registered population × 100, both "
+            "summed over the villages of the area."
+        ),
+        PERCENT,
+        RATE,
+        g,
+        numerator="poor_people",
+        denominator="rural_population",
+    )
+
+    g = "flows"
+    period = _(
+        "The period runs from 1 January of the as-of year to the as-of date; a "
+        "household's status at the start is compared with its status at the end, and it "
+        "is counted in its village at the end."
+    )
+    for code, label, text in [
+        (
+            "newly_included",
+            _("Newly included"),
+            _(
+                "not registered poor at the start (absent, candidate or only monitored), "
+                "registered poor at the end (新识别)"
+            ),
+        ),
+        (
+            "exited",
+            pgettext_lazy("flow", "Exited"),
+            _("in poverty at the start, exited at the end (脱贫)"),
+        ),
+        (
+            "returned",
+            pgettext_lazy("flow", "Returned to poverty"),
+            _("not returned at the start, returned to poverty at the end (返贫)"),
+        ),
+        (
+            "removed",
+            pgettext_lazy("flow", "Removed"),
+            _("not removed at the start, removed at the end (清退)"),
+        ),
+    ]:
+        add(
+            f"flow_{code}_households",
+            _fmt_lazy(_("%(label)s: households"), label=label),
+            _fmt_lazy(_("Households %(text)s. %(period)s"), text=text, period=period),
+            HOUSEHOLDS,
+            FLOW,
+            g,
+        )
+        add(
+            f"flow_{code}_people",
+            _fmt_lazy(_("%(label)s: people"), label=label),
+            _fmt_lazy(
+                _("Members, at the end of the period, of households %(text)s. %(period)s"),
+                text=text,
+                period=period,
+            ),
+            PEOPLE,
+            FLOW,
+            g,
+        )
+    add(
+        "flow_members_added",
+        _("Members added"),
+        _(
+            "Member records in a household at the end of the period that were not in it "
+            "at the start (birth, marriage in, moving in, added), counted in the village "
+            "of the household; a person moving between households is added in one and "
+            "removed from the other."
+        ),
+        PEOPLE,
+        FLOW,
+        g,
+    )
+    add(
+        "flow_members_removed",
+        _("Members removed"),
+        _(
+            "Member records in a household at the start of the period that are no longer "
+            "in it at the end (death, marriage out, moving out, split), counted in the "
+            "village of the household at the end."
+        ),
+        PEOPLE,
+        FLOW,
+        g,
+    )
+
+    for group, choices, prefix in [
+        ("category", HouseholdCategory, "category"),
+        ("cause", PovertyCause, "cause"),
+        ("health", Health, "health"),
+        ("labour", LabourCapacity, "labour"),
+    ]:
+        for value, label in choices.choices:
+            add(
+                f"{prefix}_{value}",
+                label,
+                _fmt_lazy(
+                    _("%(who)s, whose value is: %(value)s."), who=_REGISTERED_NOTE, value=label
+                ),
+                PEOPLE,
+                BREAKDOWN,
+                group,
+            )
+    for key, _lo, _hi, label in AGE_GROUPS:
+        add(
+            f"age_{key}",
+            label,
+            _fmt_lazy(
+                _("%(who)s, by age in completed years on the as-of date: %(value)s."),
+                who=_REGISTERED_NOTE,
+                value=label,
+            ),
+            PEOPLE,
+            BREAKDOWN,
+            "age",
+        )
+
+    for value, label in MeasureKind.choices:
+        add(
+            f"measure_{value}",
+            label,
+            _fmt_lazy(
+                _(
+                    "Households (any status) that received at least one measure of this "
+                    "kind (%(value)s) dated within the period (1 January of the as-of year "
+                    "to the as-of date)."
+                ),
+                value=label,
+            ),
+            HOUSEHOLDS,
+            FLOW,
+            "measures",
+        )
+
+    g = "assistance"
+    target = _(
+        "Households to be assisted: registered poor households (in poverty or exited) and "
+        "households that are monitoring objects on the as-of date."
+    )
+    add("assist_target_households", _("Households to be assisted"), target, HOUSEHOLDS, STOCK, g)
+    add(
+        "paired_households",
+        _("Paired households"),
+        _fmt_lazy(
+            _("%(target)s Of these, those with a cadre paired on the as-of date."),
+            target=target,
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "pairing_coverage",
+        _("Pairing coverage"),
+        _("Paired households ÷ households to be assisted × 100."),
+        PERCENT,
+        RATE,
+        g,
+        numerator="paired_households",
+        denominator="assist_target_households",
+    )
+    add(
+        "visited_households",
+        _("Visited households"),
+        _(
+            "Households to be assisted with at least one recorded cadre visit dated within "
+            "the period (1 January of the as-of year to the as-of date)."
+        ),
+        HOUSEHOLDS,
+        FLOW,
+        g,
+    )
+    add(
+        "visit_coverage",
+        _("Visit coverage"),
+        _("Visited households ÷ households to be assisted × 100."),
+        PERCENT,
+        RATE,
+        g,
+        numerator="visited_households",
+        denominator="assist_target_households",
+    )
+
+    g = "monitoring"
+    add(
+        "monitoring_objects",
+        _("Monitoring objects"),
+        _(
+            "Households under return-to-poverty monitoring on the as-of date (防返贫监测"
+            "对象, monitoring status active)."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    for value, label in RiskLevel.choices:
+        add(
+            f"risk_{value}",
+            label,
+            _fmt_lazy(
+                _("Monitoring objects whose risk level on the as-of date is: %(value)s."),
+                value=label,
+            ),
+            HOUSEHOLDS,
+            BREAKDOWN,
+            g,
+        )
+
+    g = "quality"
+    add(
+        "quality_households",
+        _("Households checked"),
+        _(
+            "Households checked by the data-quality rules (Q01–Q19) on the current data; "
+            "only for today's figures and for snapshots taken as of their creation day."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "quality_with_error",
+        _("Households with an error"),
+        _("Checked households with at least one error-severity violation."),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "quality_with_warning",
+        _("Households with warnings only"),
+        _("Checked households with warnings but no error."),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "quality_score",
+        _("Data-quality score"),
+        _(
+            "100 × (1 − (households with an error + households with warnings only ÷ 2) ÷ "
+            "households checked), from the summed counts of the villages (see the "
+            "quality app)."
+        ),
+        SCORE,
+        RATE,
+        g,
+        numerator="quality_with_error",
+        denominator="quality_households",
+    )
+    return d
+
+
+DEFINITIONS: OrderedDict[str, Definition] = _build()
+
+# The codes of the summable counts (everything but rates).
+COUNT_CODES = [code for code, d in DEFINITIONS.items() if d.kind != RATE]
+RATE_CODES = [code for code, d in DEFINITIONS.items() if d.kind == RATE]
+
+
+def by_group() -> list[tuple[str, str, list[Definition]]]:
+    """(group code, group label, definitions) in display order."""
+    out = []
+    for key, label in GROUP_LABELS.items():
+        defs = [x for x in DEFINITIONS.values() if x.group == key]
+        if defs:
+            out.append((key, label, defs))
+    return out

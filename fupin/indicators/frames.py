@@ -1,0 +1,440 @@
+"""Reading the registry into the frames the indicators are computed from.
+
+Three frames, the same whether they come from the database or from a snapshot:
+
+- people: one row per person in a household on the as-of date (active member), with
+  their household's status, category, main cause and village;
+- households: one row per household existing on the as-of date, with its status at the
+  start of the period, member changes over the period, pairing, visits, measures and
+  monitoring risk level;
+- villages: one row per village, with the village profile's rural population and the
+  data-quality counts.
+
+Plus the divisions of the area (code, name, level), so a snapshot carries its own tree.
+
+States come from two places: today's figures (`as_of=None`) read the registry tables;
+figures as of a past date read the change records (`core.ChangeRecord.post_data`, the
+full state after each change): the last record of each object at or before the end of
+that day. The state at the start of the period (1 January of the as-of year) always
+comes from the change records. Everything is read with `core.frames.read_frame` (COPY on
+PostgreSQL) and decoded with Polars, never row by row through the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+from django.db import connection
+from django.utils import timezone
+
+from fupin.assistance.choices import MeasureKind
+from fupin.assistance.models import Measure, Pairing, Visit
+from fupin.core.frames import read_frame
+from fupin.core.models import ChangeAction, ChangeRecord
+from fupin.core.scope import code_range
+from fupin.geo.models import Division, VillageProfile
+from fupin.monitoring.models import MonitoringObject, MonitoringStatus
+from fupin.registry.models import Household, Member
+
+PEOPLE_SCHEMA = {
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "village_code": pl.String,
+    "status": pl.String,
+    "monitoring_type": pl.String,
+    "category": pl.String,
+    "main_cause": pl.String,
+    "health": pl.String,
+    "labour": pl.String,
+    "age": pl.Int16,
+}
+MEASURE_COLUMNS = [f"measure_{k}" for k in MeasureKind.values]
+HOUSEHOLD_SCHEMA = {
+    "household_id": pl.Int64,
+    "village_code": pl.String,
+    "status": pl.String,
+    "monitoring_type": pl.String,
+    "category": pl.String,
+    "main_cause": pl.String,
+    "people": pl.Int32,
+    "status_start": pl.String,  # null: did not exist at the start of the period
+    "monitoring_type_start": pl.String,
+    "members_added": pl.Int32,
+    "members_removed": pl.Int32,
+    "paired": pl.Boolean,
+    "visited": pl.Boolean,
+    "risk_level": pl.String,  # null: not an active monitoring object
+    **{c: pl.Boolean for c in MEASURE_COLUMNS},
+}
+VILLAGE_SCHEMA = {
+    "village_code": pl.String,
+    "rural_population": pl.Int64,
+    "rural_households": pl.Int64,
+    "quality_households": pl.Int64,
+    "quality_with_error": pl.Int64,
+    "quality_with_warning": pl.Int64,
+}
+DIVISION_SCHEMA = {"code": pl.String, "name": pl.String, "level": pl.Int8}
+
+
+@dataclass
+class Frames:
+    as_of: dt.date
+    period_start: dt.date
+    people: pl.DataFrame
+    households: pl.DataFrame
+    villages: pl.DataFrame
+    divisions: pl.DataFrame
+    has_quality: bool = False
+    meta: dict = field(default_factory=dict)
+
+
+def period_start(as_of: dt.date) -> dt.date:
+    """Flows run from 1 January of the as-of year."""
+    return dt.date(as_of.year, 1, 1)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after `day` in the project's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def _age(birth: pl.Expr, on: dt.date) -> pl.Expr:
+    """Completed years on `on`."""
+    before_birthday = (birth.dt.month() > on.month) | (
+        (birth.dt.month() == on.month) & (birth.dt.day() > on.day)
+    )
+    return (pl.lit(on.year) - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int16)
+
+
+def _table(model) -> str:
+    return model._meta.db_table
+
+
+# ------------------------------------------------------------------ history
+
+
+def history_states(
+    object_type: str, before: dt.datetime, fields: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """The state as of `before` (exclusive) of every object of a type, from the change
+    records: the latest record of each object earlier than `before`; deleted objects are
+    left out. Columns: `id` (the object id) and `fields` decoded from `post_data`."""
+    t = _table(ChangeRecord)
+    raw = read_frame(
+        "SELECT object_id, action, post_data FROM ("  # noqa: S608 - model metadata only
+        "SELECT object_id, action, CAST(post_data AS TEXT) AS post_data, ROW_NUMBER() OVER "
+        "(PARTITION BY object_id ORDER BY time DESC, id DESC) AS rn "
+        f"FROM {t} WHERE object_type = %s AND time < %s) q WHERE rn = 1 AND action <> %s",
+        [object_type, connection.ops.adapt_datetimefield_value(before), ChangeAction.DELETE.value],
+    )
+    # Every value as text first: JSON numbers, booleans and strings are cast below.
+    struct = pl.Struct(dict.fromkeys(fields, pl.String))
+    if raw.is_empty():
+        return pl.DataFrame(schema={"id": pl.Int64, **fields})
+    decoded = raw.select(
+        pl.col("object_id").cast(pl.Int64).alias("id"),
+        pl.col("post_data").str.json_decode(struct).alias("s"),
+    ).unnest("s")
+    return decoded.with_columns(_from_json(name, dtype) for name, dtype in fields.items())
+
+
+def _from_json(name: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(name)
+    if dtype == pl.Boolean:
+        return (
+            col.str.to_lowercase()
+            .replace_strict({"true": True, "false": False, "1": True, "0": False}, default=None)
+            .cast(pl.Boolean)
+        )
+    if dtype == pl.Date:
+        return col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if dtype == pl.String:
+        return col.fill_null("")
+    return col.cast(dtype, strict=False)
+
+
+HOUSEHOLD_FIELDS = {
+    "village_id": pl.String,
+    "status": pl.String,
+    "monitoring_type": pl.String,
+    "category": pl.String,
+    "main_cause": pl.String,
+}
+MEMBER_FIELDS = {
+    "household_id": pl.Int64,
+    "is_active": pl.Boolean,
+    "health": pl.String,
+    "labour": pl.String,
+    "birth_date": pl.Date,
+}
+PROFILE_FIELDS = {
+    "village_id": pl.String,
+    "rural_population": pl.Int64,
+    "rural_households": pl.Int64,
+}
+MONITORING_FIELDS = {"household_id": pl.Int64, "status": pl.String, "risk_level": pl.String}
+
+
+def _type(model) -> str:
+    return model._meta.label_lower
+
+
+def _in_area(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
+    return frame.filter(pl.col(column).str.starts_with(prefix)) if prefix else frame
+
+
+# ------------------------------------------------------------------ current tables
+
+
+def _current_households(prefix: str) -> pl.DataFrame:
+    lo, hi = code_range(prefix)
+    df = read_frame(
+        "SELECT id, village_id, status, monitoring_type, category, main_cause "  # noqa: S608
+        f"FROM {_table(Household)} WHERE village_id BETWEEN %s AND %s",
+        [lo, hi],
+        schema={"id": pl.Int64, **HOUSEHOLD_FIELDS},
+    )
+    return df.with_columns(pl.col(c).fill_null("") for c in HOUSEHOLD_FIELDS)
+
+
+def _current_members(prefix: str) -> pl.DataFrame:
+    lo, hi = code_range(prefix)
+    df = read_frame(
+        "SELECT m.id, m.household_id, m.is_active, m.health, m.labour, "  # noqa: S608
+        f"CAST(m.birth_date AS TEXT) AS birth_date FROM {_table(Member)} m "
+        f"JOIN {_table(Household)} h ON h.id = m.household_id "
+        "WHERE h.village_id BETWEEN %s AND %s AND m.is_active = %s",
+        [lo, hi, True],
+        schema={
+            "id": pl.Int64,
+            "household_id": pl.Int64,
+            "is_active": pl.Boolean,
+            "health": pl.String,
+            "labour": pl.String,
+            "birth_date": pl.String,
+        },
+    )
+    return df.with_columns(pl.col("birth_date").str.slice(0, 10).str.to_date("%Y-%m-%d"))
+
+
+def _current_profiles(prefix: str) -> pl.DataFrame:
+    lo, hi = code_range(prefix)
+    return read_frame(
+        "SELECT village_id, rural_population, rural_households "  # noqa: S608
+        f"FROM {_table(VillageProfile)} WHERE village_id BETWEEN %s AND %s",
+        [lo, hi],
+        schema={
+            "village_id": pl.String,
+            "rural_population": pl.Int64,
+            "rural_households": pl.Int64,
+        },
+    )
+
+
+def _current_monitoring(prefix: str) -> pl.DataFrame:
+    lo, hi = code_range(prefix)
+    return read_frame(
+        "SELECT o.id, o.household_id, o.status, o.risk_level "  # noqa: S608
+        f"FROM {_table(MonitoringObject)} o JOIN {_table(Household)} h "
+        "ON h.id = o.household_id WHERE h.village_id BETWEEN %s AND %s",
+        [lo, hi],
+        schema={"id": pl.Int64, **MONITORING_FIELDS},
+    )
+
+
+# ------------------------------------------------------------------ assistance
+
+
+def _dated_household_ids(model, date_col: str, start: dt.date, end: dt.date, extra="") -> str:
+    return (
+        f"SELECT DISTINCT household_id{extra} FROM {_table(model)} "  # noqa: S608
+        f"WHERE {date_col} >= %s AND {date_col} <= %s"
+    )
+
+
+def _assistance(as_of: dt.date, start: dt.date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    d = connection.ops.adapt_datefield_value
+    as_of, start = d(as_of), d(start)
+    paired = read_frame(
+        f"SELECT DISTINCT household_id FROM {_table(Pairing)} "  # noqa: S608
+        "WHERE start_date <= %s AND (end_date IS NULL OR end_date > %s)",
+        [as_of, as_of],
+        schema={"household_id": pl.Int64},
+    )
+    visited = read_frame(
+        _dated_household_ids(Visit, "date", start, as_of),
+        [start, as_of],
+        schema={"household_id": pl.Int64},
+    )
+    measures = read_frame(
+        _dated_household_ids(Measure, "date", start, as_of, ", kind"),
+        [start, as_of],
+        schema={"household_id": pl.Int64, "kind": pl.String},
+    )
+    return paired, visited, measures
+
+
+# ------------------------------------------------------------------ the frames
+
+
+def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = None) -> Frames:
+    """The frames of the area whose codes start with `prefix`, as of a date (None: today,
+    from the current tables). `quality`: attach the data-quality counts (default: only
+    for today's figures, the quality rules read the current data)."""
+    today = timezone.localdate()
+    live = as_of is None or as_of >= today
+    as_of = as_of or today
+    start = period_start(as_of)
+    start_cut = end_of_day(start - dt.timedelta(days=1))
+
+    if live:
+        hh = _current_households(prefix)
+        mem = _current_members(prefix)
+        prof = _current_profiles(prefix)
+        mon = _current_monitoring(prefix)
+    else:
+        cut = end_of_day(as_of)
+        hh = _in_area(history_states(_type(Household), cut, HOUSEHOLD_FIELDS), "village_id", prefix)
+        mem = history_states(_type(Member), cut, MEMBER_FIELDS).filter(pl.col("is_active"))
+        prof = _in_area(
+            history_states(_type(VillageProfile), cut, PROFILE_FIELDS), "village_id", prefix
+        ).drop("id")
+        mon = history_states(_type(MonitoringObject), cut, MONITORING_FIELDS)
+    hh0 = history_states(_type(Household), start_cut, HOUSEHOLD_FIELDS)
+    mem0 = history_states(_type(Member), start_cut, MEMBER_FIELDS).filter(pl.col("is_active"))
+
+    hh = hh.rename({"id": "household_id", "village_id": "village_code"})
+    mem = mem.join(hh.select("household_id"), on="household_id", how="semi")
+    # People: active members with their household's attributes and their age.
+    people = mem.join(hh, on="household_id", how="inner").select(
+        pl.col("id").alias("person_id"),
+        "household_id",
+        "village_code",
+        "status",
+        "monitoring_type",
+        "category",
+        "main_cause",
+        pl.col("health").fill_null(""),
+        pl.col("labour").fill_null(""),
+        _age(pl.col("birth_date"), as_of).alias("age"),
+    )
+
+    # Member flows: records in the household at the end and not at the start, and back.
+    now_pairs = mem.select(pl.col("id"), "household_id")
+    start_pairs = mem0.select(pl.col("id"), "household_id")
+    added = (
+        now_pairs.join(start_pairs, on=["id", "household_id"], how="anti")
+        .group_by("household_id")
+        .agg(members_added=pl.len())
+    )
+    removed = (
+        start_pairs.join(now_pairs, on=["id", "household_id"], how="anti")
+        .group_by("household_id")
+        .agg(members_removed=pl.len())
+    )
+    sizes = mem.group_by("household_id").agg(people=pl.len())
+
+    paired, visited, measures = _assistance(as_of, start)
+    active = mon.filter(pl.col("status") == MonitoringStatus.ACTIVE.value)
+    risk = active.group_by("household_id").agg(pl.col("risk_level").max())
+    measure_flags = (
+        measures.with_columns(pl.lit(True).alias("v")).pivot(
+            on="kind", index="household_id", values="v", aggregate_function="first"
+        )
+        if not measures.is_empty()
+        else pl.DataFrame(schema={"household_id": pl.Int64})
+    )
+    measure_flags = measure_flags.rename(
+        {k: f"measure_{k}" for k in measure_flags.columns if k != "household_id"}
+    )
+
+    households = (
+        hh.join(sizes, on="household_id", how="left")
+        .join(
+            hh0.select(
+                pl.col("id").alias("household_id"),
+                pl.col("status").alias("status_start"),
+                pl.col("monitoring_type").alias("monitoring_type_start"),
+            ),
+            on="household_id",
+            how="left",
+        )
+        .join(added, on="household_id", how="left")
+        .join(removed, on="household_id", how="left")
+        .join(paired.with_columns(paired=pl.lit(True)), on="household_id", how="left")
+        .join(visited.with_columns(visited=pl.lit(True)), on="household_id", how="left")
+        .join(risk, on="household_id", how="left")
+        .join(measure_flags, on="household_id", how="left")
+    )
+    for col in MEASURE_COLUMNS:
+        if col not in households.columns:
+            households = households.with_columns(pl.lit(None, pl.Boolean).alias(col))
+    households = households.with_columns(
+        pl.col("people").fill_null(0),
+        pl.col("members_added").fill_null(0),
+        pl.col("members_removed").fill_null(0),
+        pl.col("paired").fill_null(False),
+        pl.col("visited").fill_null(False),
+        *[pl.col(c).fill_null(False) for c in MEASURE_COLUMNS],
+    ).select([pl.col(k).cast(v) for k, v in HOUSEHOLD_SCHEMA.items()])
+
+    divisions = read_divisions(prefix)
+    village_codes = divisions.filter(pl.col("level") == 5).select(
+        pl.col("code").alias("village_code")
+    )
+    villages = village_codes.join(
+        prof.rename({"village_id": "village_code"}), on="village_code", how="left"
+    ).with_columns(pl.col("rural_population").fill_null(0), pl.col("rural_households").fill_null(0))
+    has_quality = live if quality is None else quality
+    if has_quality:
+        villages = villages.join(quality_counts(prefix), on="village_code", how="left")
+    villages = villages.with_columns(
+        pl.col(c).cast(pl.Int64) if c in villages.columns else pl.lit(None, pl.Int64).alias(c)
+        for c in ("quality_households", "quality_with_error", "quality_with_warning")
+    ).select([pl.col(k).cast(v) for k, v in VILLAGE_SCHEMA.items()])
+    if has_quality:
+        villages = villages.with_columns(
+            pl.col(c).fill_null(0)
+            for c in ("quality_households", "quality_with_error", "quality_with_warning")
+        )
+    return Frames(
+        as_of=as_of,
+        period_start=start,
+        people=people.select([pl.col(k).cast(v) for k, v in PEOPLE_SCHEMA.items()]),
+        households=households,
+        villages=villages,
+        divisions=divisions,
+        has_quality=has_quality,
+    )
+
+
+def read_divisions(prefix: str) -> pl.DataFrame:
+    lo, hi = code_range(prefix)
+    return read_frame(
+        f"SELECT code, name, level FROM {_table(Division)} "  # noqa: S608
+        "WHERE code BETWEEN %s AND %s ORDER BY code",
+        [lo, hi],
+        schema=DIVISION_SCHEMA,
+    )
+
+
+def quality_counts(prefix: str) -> pl.DataFrame:
+    """Per village: households checked, with an error, with warnings only (from the
+    quality app's own selector, not recomputed here)."""
+    from fupin.quality.selectors import check_area
+
+    report = check_area(prefix)
+    rows = [(s.code, s.households, s.with_error, s.with_warning) for s in report.scores(12)]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "village_code": pl.String,
+            "quality_households": pl.Int64,
+            "quality_with_error": pl.Int64,
+            "quality_with_warning": pl.Int64,
+        },
+        orient="row",
+    )

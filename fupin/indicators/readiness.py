@@ -1,0 +1,238 @@
+"""Exit readiness (退出准备): the household, village and county exit tests as checklists.
+
+- Household: the policy set's exit test (`policy.evaluation.evaluate_household`, test
+  "exit": income per head above the line and 两不愁三保障 met), per household in poverty.
+- Village (贫困村退出): poverty incidence under the configured threshold (default 2%),
+  each configured infrastructure condition of the village profile, and collective income
+  at least the configured amount.
+- County (贫困县退出, "三率一度"): poverty incidence, missed-poor rate and wrong-exit rate
+  under the thresholds (default 2%), public approval at least 90%. The rates come from
+  the assessment app's latest estimates (`fupin.assessment.selectors.latest_estimates`);
+  without them the items are not met, "not yet assessed".
+
+Thresholds come from `ExitCriteria` (the most specific region, else the defaults): the
+policy set has no place for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fupin.geo.models import Division, Level, VillageProfile
+from fupin.indicators.models import DEFAULT_VILLAGE_CONDITIONS, ExitCriteria
+from fupin.indicators.selectors import figures
+
+CONDITION_LABELS = {
+    "has_hardened_road": gettext_lazy("Hardened road to the village"),
+    "has_bus": gettext_lazy("Bus service"),
+    "has_safe_water": gettext_lazy("Safe drinking water"),
+    "has_power": gettext_lazy("Power grid"),
+    "has_broadband": gettext_lazy("Broadband"),
+    "has_clinic": gettext_lazy("Village clinic"),
+    "has_cultural_room": gettext_lazy("Cultural room"),
+}
+
+
+@dataclass
+class ChecklistItem:
+    code: str
+    label: str
+    required: str
+    actual: str
+    met: bool
+    missing: str = ""  # what is missing, in words, when not met
+
+
+def _ancestors(code: str) -> list[str]:
+    code = code.ljust(12, "0")
+    out = []
+    for n in (12, 9, 6, 4, 2):
+        c = code[:n].ljust(12, "0")
+        if code[:n].strip("0") and c not in out:
+            out.append(c)
+    return out
+
+
+def criteria_for(area_code: str) -> ExitCriteria:
+    """The exit criteria in force for an area: the most specific region's, else the
+    national row, else the defaults (an unsaved ExitCriteria)."""
+    regions = _ancestors(area_code)
+    rows = {r.region_id: r for r in ExitCriteria.objects.filter(region_id__in=regions)}
+    for code in regions:
+        if code in rows:
+            return rows[code]
+    national = ExitCriteria.objects.filter(region__isnull=True).first()
+    return national or ExitCriteria()
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{Decimal(str(value)):.2f}%"
+
+
+def _incidence_item(values: dict, threshold: Decimal) -> ChecklistItem:
+    incidence = values.get("poverty_incidence")
+    met = incidence is not None and Decimal(str(incidence)) < threshold
+    missing = ""
+    if incidence is None:
+        missing = _("No rural registered population is recorded in the village profiles.")
+    elif not met:
+        pop = values["rural_population"]
+        allowed = int((threshold * pop / 100).to_integral_value(rounding="ROUND_CEILING")) - 1
+        missing = _("%(n)s people in poverty; fewer than %(m)s needed.") % {
+            "n": values["poor_people"],
+            "m": max(allowed, 0) + 1,
+        }
+    return ChecklistItem(
+        "incidence",
+        _("Poverty incidence"),
+        _("under %(t)s") % {"t": _pct(threshold)},
+        _pct(incidence),
+        met,
+        missing,
+    )
+
+
+def village_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None):
+    """The exit test of a village as checklist items (label, required, actual, met)."""
+    code = code.ljust(12, "0")
+    village = Division.objects.filter(code=code, level=Level.VILLAGE).first()
+    if village is None:
+        raise Division.DoesNotExist(code)
+    crit = criteria_for(code)
+    values = figures(code, as_of=as_of, snapshot=snapshot, depth=0)[0].values
+    items = [_incidence_item(values, crit.village_incidence_max)]
+    profile = VillageProfile.objects.filter(village_id=code).first()
+    for field in crit.village_conditions or DEFAULT_VILLAGE_CONDITIONS:
+        have = bool(getattr(profile, field, False)) if profile else False
+        label = CONDITION_LABELS.get(field, field)
+        items.append(
+            ChecklistItem(
+                field,
+                str(label),
+                _("yes"),
+                _("yes") if have else _("no"),
+                have,
+                "" if have else _("%(what)s is not recorded as available.") % {"what": label},
+            )
+        )
+    if crit.village_collective_income_min:
+        income = profile.collective_income if profile else Decimal("0")
+        met = income >= crit.village_collective_income_min
+        items.append(
+            ChecklistItem(
+                "collective_income",
+                _("Village collective income (yuan/year)"),
+                _("at least %(n)s") % {"n": f"{crit.village_collective_income_min:,.0f}"},
+                f"{income:,.0f}",
+                met,
+                ""
+                if met
+                else _("%(n)s yuan short.")
+                % {"n": f"{crit.village_collective_income_min - income:,.0f}"},
+            )
+        )
+    return items
+
+
+ESTIMATE_ITEMS = [
+    ("missed_poor", gettext_lazy("Missed-poor rate (漏评率)"), "missed_poor_max", "under"),
+    ("wrong_exit", gettext_lazy("Wrong-exit rate (错退率)"), "wrong_exit_max", "under"),
+    ("approval", gettext_lazy("Public approval (群众认可度)"), "approval_min", "at_least"),
+]
+
+
+def latest_estimates(county_code: str) -> dict | None:
+    """The assessment app's latest estimates for the county, or None when there are none
+    (or the assessment app does not provide them yet)."""
+    try:
+        from fupin.assessment.selectors import latest_estimates as provider
+    except ImportError:
+        return None
+    try:
+        return provider(county_code)
+    except Exception:
+        return None
+
+
+def _as_percent(value) -> Decimal | None:
+    """The assessment app's estimates are proportions in 0..1."""
+    if value is None:
+        return None
+    return Decimal(str(value)) * 100
+
+
+def county_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None):
+    """The county exit test ("三率一度") as checklist items."""
+    code = code.ljust(12, "0")
+    county = Division.objects.filter(code=code, level=Level.COUNTY).first()
+    if county is None:
+        raise Division.DoesNotExist(code)
+    crit = criteria_for(code)
+    values = figures(code, as_of=as_of, snapshot=snapshot, depth=0)[0].values
+    items = [_incidence_item(values, crit.county_incidence_max)]
+    estimates = latest_estimates(code)
+    for key, label, field, direction in ESTIMATE_ITEMS:
+        threshold = getattr(crit, field)
+        required = (_("under %(t)s") if direction == "under" else _("at least %(t)s")) % {
+            "t": _pct(threshold)
+        }
+        est = (estimates or {}).get(key)
+        if est is None:
+            items.append(
+                ChecklistItem(key, str(label), required, "—", False, _("Not yet assessed."))
+            )
+            continue
+        point = _as_percent(getattr(est, "point", None))
+        low, high = _as_percent(getattr(est, "low", None)), _as_percent(getattr(est, "high", None))
+        met = point is not None and (
+            point < threshold if direction == "under" else point >= threshold
+        )
+        actual = _pct(point)
+        if low is not None and high is not None:
+            actual += f" ({_pct(low)}–{_pct(high)})"
+        items.append(
+            ChecklistItem(
+                key,
+                str(label),
+                required,
+                actual,
+                met,
+                "" if met else _("The estimate does not meet the threshold."),
+            )
+        )
+    return items
+
+
+def household_exit_tests(village_code: str, *, limit: int = 500) -> list[dict]:
+    """The policy set's exit test for each household in poverty in a village (today's
+    data): household, decision and the clauses not met."""
+    from fupin.policy.evaluation import EXIT, evaluate_household
+    from fupin.policy.selectors import NoPolicy
+    from fupin.registry.choices import HouseholdStatus
+    from fupin.registry.models import Household
+
+    out = []
+    qs = Household.objects.filter(
+        village_id=village_code.ljust(12, "0"),
+        status__in=[HouseholdStatus.POOR, HouseholdStatus.RETURNED],
+    ).order_by("number")[:limit]
+    for h in qs:
+        try:
+            decision = evaluate_household(h, test=EXIT)
+        except NoPolicy:
+            out.append({"household": h, "eligible": None, "failed": [], "clauses": []})
+            continue
+        out.append(
+            {
+                "household": h,
+                "eligible": decision.eligible,
+                "failed": decision.failed,
+                "clauses": decision.clauses,
+            }
+        )
+    return out

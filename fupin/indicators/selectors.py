@@ -1,0 +1,163 @@
+"""Reading indicators: the figures of a node and its children, today, as of a date, or
+from a locked snapshot. Pages, commands, the dashboards and other apps call `figures`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+from django.http import Http404
+
+from fupin.core.scope import area_prefix_of, code_in_area
+from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.indicators import engine, snapshots
+from fupin.indicators import frames as fr
+from fupin.indicators.models import Snapshot
+
+LENGTHS = [PREFIX_LENGTH[level] for level in Level]
+
+
+class UnknownArea(Division.DoesNotExist):
+    pass
+
+
+@dataclass
+class NodeFigures:
+    code: str  # 12-digit division code
+    name: str
+    level: int
+    values: dict[str, float | int | None] = field(default_factory=dict)
+    parent: str | None = None  # 12-digit code of the parent in the result (None: the node)
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: PREFIX_LENGTH[self.level]]
+
+
+def normalise(code: str) -> str:
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) > 12:
+        raise UnknownArea(code)
+    return code.ljust(12, "0")
+
+
+def level_of(code: str, divisions: pl.DataFrame) -> tuple[str, int]:
+    row = divisions.filter(pl.col("code") == code)
+    if row.is_empty():
+        raise UnknownArea(code)
+    return row["name"][0], int(row["level"][0])
+
+
+def snapshot_frames(snapshot: Snapshot | int | str) -> fr.Frames:
+    if not isinstance(snapshot, Snapshot):
+        snapshot = Snapshot.objects.get(pk=int(snapshot))
+    return snapshots.read(snapshot)
+
+
+def load_frames(
+    area_code: str, *, as_of: dt.date | None = None, snapshot=None
+) -> tuple[fr.Frames, str, int]:
+    """The frames to compute from, and the node's name and level."""
+    code = normalise(area_code)
+    if snapshot is not None:
+        frames = snapshot_frames(snapshot)
+        name, level = level_of(code, frames.divisions)
+        return frames, name, level
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        raise UnknownArea(code)
+    return fr.load(division.prefix, as_of), division.name, division.level
+
+
+def figures_from(frames: fr.Frames, area_code: str, *, depth: int = 1) -> list[NodeFigures]:
+    """The node first, then its descendants down to `depth` levels (depth-first in code
+    order), from already loaded frames."""
+    code = normalise(area_code)
+    _name, level = level_of(code, frames.divisions)
+    prefix = code[: PREFIX_LENGTH[level]]
+    last = min(level + depth, Level.VILLAGE)
+    levels = list(range(level, last + 1))
+    lengths = [PREFIX_LENGTH[lv] for lv in levels]
+    in_node = frames.divisions.filter(pl.col("code").str.starts_with(prefix))
+    # Only the node's villages (a snapshot or frames may cover a larger area).
+    sub = fr.Frames(
+        as_of=frames.as_of,
+        period_start=frames.period_start,
+        people=frames.people.filter(pl.col("village_code").str.starts_with(prefix)),
+        households=frames.households.filter(pl.col("village_code").str.starts_with(prefix)),
+        villages=frames.villages.filter(pl.col("village_code").str.starts_with(prefix)),
+        divisions=in_node,
+        has_quality=frames.has_quality,
+    )
+    results = engine.compute(sub, lengths)
+    base = dict.fromkeys(engine.COUNT_CODES, 0)
+    if not frames.has_quality:
+        base.update(dict.fromkeys(engine.QUALITY))
+    empty = engine.with_rates(base)
+    nodes = in_node.filter(pl.col("level").is_in(levels)).sort("code")
+    out: list[NodeFigures] = []
+    for row in nodes.iter_rows(named=True):
+        lv = int(row["level"])
+        p = row["code"][: PREFIX_LENGTH[lv]]
+        values = results[PREFIX_LENGTH[lv]].get(p, empty)
+        parent = None
+        if lv > level:
+            parent_len = PREFIX_LENGTH[Level(lv - 1)]
+            parent = row["code"][:parent_len].ljust(12, "0")
+        out.append(NodeFigures(row["code"], row["name"], lv, values, parent))
+    out.sort(key=lambda n: (n.code != code, n.code))
+    return out
+
+
+def figures(
+    area_code: str,
+    *,
+    as_of: dt.date | None = None,
+    snapshot=None,
+    depth: int = 1,
+) -> list[NodeFigures]:
+    """Every figure of the node `area_code` (12 digits or its significant prefix) and of
+    its children down to `depth` levels: the node first. Today's figures by default;
+    as of a past date (read from history); or from a locked snapshot (id or Snapshot),
+    in which case `as_of` is the snapshot's. Not scoped: callers check the user's area
+    (`figures_for`)."""
+    frames, _name, _level = load_frames(area_code, as_of=as_of, snapshot=snapshot)
+    return figures_from(frames, area_code, depth=depth)
+
+
+def figures_for(
+    *, user, area_code: str, as_of=None, snapshot=None, depth: int = 1
+) -> list[NodeFigures]:
+    """`figures`, scoped: outside the user's area (or a snapshot of another area)
+    is a 404."""
+    code = normalise(area_code)
+    prefix = area_prefix_of(user)
+    if prefix is None or not code_in_area(code, prefix):
+        raise Http404
+    if snapshot is not None:
+        snapshot = (
+            snapshot_get(user=user, pk=snapshot) if not isinstance(snapshot, Snapshot) else snapshot
+        )
+    try:
+        return figures(code, as_of=as_of, snapshot=snapshot, depth=depth)
+    except UnknownArea as e:
+        raise Http404 from e
+
+
+def snapshot_list(*, user):
+    """Snapshots the user may read: those whose area contains or lies in the user's
+    area (figures are then restricted to the user's part)."""
+    prefix = area_prefix_of(user)
+    if prefix is None:
+        return Snapshot.objects.none()
+    inside = Snapshot.objects.in_area(prefix)
+    ancestors = [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
+    return (inside | Snapshot.objects.filter(area_id__in=ancestors)).select_related("area")
+
+
+def snapshot_get(*, user, pk) -> Snapshot:
+    try:
+        return snapshot_list(user=user).get(pk=int(pk))
+    except (Snapshot.DoesNotExist, ValueError, TypeError) as e:
+        raise Http404 from e
