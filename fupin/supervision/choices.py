@@ -45,10 +45,10 @@ class FindingStatus(models.TextChoices):
     passed with no rectification report awaiting verification or accepted; the
     counting of failures never relies on it (it reads the dates)."""
 
-    OPEN = "open", pgettext_lazy("finding status", "Open")
+    OPEN = "open", pgettext_lazy("supervision", "Open")
     SUBMITTED = "submitted", _("Awaiting verification")
     RECTIFIED = "rectified", _("Rectified")
-    OVERDUE = "overdue", pgettext_lazy("finding status", "Overdue")
+    OVERDUE = "overdue", pgettext_lazy("supervision", "Overdue")
     FAILED = "failed", _("Failed")
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.core.scope import RestrictedQuerySet
 from fupin.supervision import choices as c
@@ -25,7 +26,7 @@ class Unit(models.Model):
     village committee, a county department, or another unit. `area_code` is the
     division it belongs to (scope); `division` the township or village it stands for."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("supervision", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=c.UnitKind.choices)
     area_code = models.CharField(_("area"), max_length=12, db_index=True)
     division = models.OneToOneField(
@@ -36,13 +37,13 @@ class Unit(models.Model):
         related_name="supervision_unit",
         verbose_name=_("division it stands for"),
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("supervision", "active"), default=True)
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "area_code"
 
     class Meta:
-        verbose_name = _("unit")
+        verbose_name = pgettext_lazy("supervision", "unit")
         verbose_name_plural = _("units")
         ordering = ["area_code", "kind", "name"]
         constraints = [
@@ -95,7 +96,10 @@ class Finding(models.Model):
         Inspection, on_delete=models.PROTECT, related_name="findings", verbose_name=_("inspection")
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="findings", verbose_name=_("unit")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=pgettext_lazy("supervision", "unit"),
     )
     description = models.TextField(_("description"))
     category = models.CharField(_("category"), max_length=20, choices=c.FindingCategory.choices)
@@ -103,7 +107,10 @@ class Finding(models.Model):
     found_on = models.DateField(_("found on"))
     deadline = models.DateField(_("rectification deadline"))
     status = models.CharField(
-        _("status"), max_length=10, choices=c.FindingStatus.choices, default=c.FindingStatus.OPEN
+        pgettext_lazy("supervision", "status"),
+        max_length=10,
+        choices=c.FindingStatus.choices,
+        default=c.FindingStatus.OPEN,
     )
     # Set when a rectification report is accepted: the day that report was submitted.
     rectified_on = models.DateField(_("rectified on"), null=True, blank=True)
@@ -122,8 +129,8 @@ class Finding(models.Model):
     AREA_LOOKUP = "unit__area_code"
 
     class Meta:
-        verbose_name = _("finding")
-        verbose_name_plural = _("findings")
+        verbose_name = pgettext_lazy("supervision", "finding")
+        verbose_name_plural = pgettext_lazy("supervision", "findings")
         ordering = ["deadline", "id"]
         indexes = [models.Index(fields=["unit", "deadline"], name="supervision_finding_unit")]
 
@@ -143,7 +150,10 @@ class Rectification(models.Model):
     """A unit's rectification report (整改报告) on a finding and its verification."""
 
     finding = models.ForeignKey(
-        Finding, on_delete=models.CASCADE, related_name="rectifications", verbose_name=_("finding")
+        Finding,
+        on_delete=models.CASCADE,
+        related_name="rectifications",
+        verbose_name=pgettext_lazy("supervision", "finding"),
     )
     report = models.TextField(_("rectification report"))
     submitted_on = models.DateField(_("submitted on"))
@@ -186,17 +196,25 @@ class Escalation(models.Model):
     `services.escalate`; the decision (who, when, document) is recorded afterwards."""
 
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("unit")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        verbose_name=pgettext_lazy("supervision", "unit"),
     )
     finding = models.OneToOneField(
-        Finding, on_delete=models.PROTECT, related_name="escalation", verbose_name=_("finding")
+        Finding,
+        on_delete=models.PROTECT,
+        related_name="escalation",
+        verbose_name=pgettext_lazy("supervision", "finding"),
     )
     failure_kind = models.CharField(_("failure"), max_length=10, choices=c.FailureKind.choices)
     failed_on = models.DateField(_("failure date"))
-    period_start = models.DateField(_("period start"))
-    period_end = models.DateField(_("period end"))
+    period_start = models.DateField(pgettext_lazy("supervision", "period start"))
+    period_end = models.DateField(pgettext_lazy("supervision", "period end"))
     sequence = models.PositiveSmallIntegerField(_("failure number in the period"))
-    step = models.CharField(_("step"), max_length=20, choices=c.EscalationStep.choices)
+    step = models.CharField(
+        pgettext_lazy("supervision", "step"), max_length=20, choices=c.EscalationStep.choices
+    )
     state = models.CharField(
         _("state"),
         max_length=10,
@@ -208,7 +226,9 @@ class Escalation(models.Model):
     decided_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_by_name = models.CharField(
+        pgettext_lazy("supervision", "decided by"), max_length=150, blank=True
+    )
     document = models.CharField(_("document number"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
@@ -217,7 +237,7 @@ class Escalation(models.Model):
 
     class Meta:
         verbose_name = _("escalation")
-        verbose_name_plural = _("escalations")
+        verbose_name_plural = pgettext_lazy("supervision", "escalations")
         ordering = ["unit_id", "period_start", "sequence"]
 
     def __str__(self) -> str:
@@ -229,13 +249,16 @@ class ResponsibilityItem(models.Model):
 
     level = models.CharField(_("level"), max_length=12, choices=c.Level.choices)
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("unit")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="responsibilities",
+        verbose_name=pgettext_lazy("supervision", "unit"),
     )
     person_name = models.CharField(_("responsible person"), max_length=50)
     post = models.CharField(_("post"), max_length=60)
     duty = models.TextField(_("duty"))
     basis = models.CharField(_("basis"), max_length=200, blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("supervision", "active"), default=True)
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "unit__area_code"
@@ -257,7 +280,7 @@ class TaskList(models.Model):
         "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
     )
     period_kind = models.CharField(_("period"), max_length=10, choices=c.PeriodKind.choices)
-    period_start = models.DateField(_("period start"))
+    period_start = models.DateField(pgettext_lazy("supervision", "period start"))
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -286,7 +309,10 @@ class Task(models.Model):
         TaskList, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("task list")
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("unit")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=pgettext_lazy("supervision", "unit"),
     )
     title = models.CharField(_("task"), max_length=200)
     description = models.TextField(_("description"), blank=True)

@@ -265,3 +265,35 @@ def responsibility_items(*, user, prefix: str = "", level: str = ""):
 
 def user_prefix(user) -> str | None:
     return area_prefix_of(user)
+
+
+def years_with_findings(*, user) -> list[int]:
+    """Years in which findings of the user's area had their deadline, newest first."""
+    days = Finding.objects.restrict(user).dates("deadline", "year", order="DESC")
+    return [d.year for d in days]
+
+
+def unit_counts(*, user, year: int, today: dt.date) -> dict[int, dict[str, object]]:
+    """Per unit: open and overdue findings now, failures and highest step in the year."""
+    out: dict[int, dict[str, object]] = {}
+    rows = (
+        Finding.objects.restrict(user)
+        .filter(status__in=c.OPEN_STATUSES)
+        .values_list("unit_id", "status", "deadline")
+    )
+    for unit_id, status, deadline in rows:
+        d = out.setdefault(unit_id, {"open": 0, "overdue": 0, "failures": 0, "step": None})
+        d["open"] += 1
+        if status != c.FindingStatus.SUBMITTED and deadline < today:
+            d["overdue"] += 1
+    escs = Escalation.objects.restrict(user).filter(
+        period_start__range=(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    )
+    for unit_id, seq in escs.values_list("unit_id", "sequence"):
+        d = out.setdefault(unit_id, {"open": 0, "overdue": 0, "failures": 0, "step": None})
+        d["failures"] += 1
+        d["highest"] = max(d.get("highest", 0), seq)
+    for d in out.values():
+        if d.get("highest"):
+            d["step"] = c.EscalationStep(c.step_for(d["highest"])).label
+    return out
