@@ -186,25 +186,19 @@ def subjects_of(scheme: PerformanceScheme) -> list[rules.Subject]:
 
 
 def _units(scheme: PerformanceScheme) -> list[rules.Subject]:
+    """Active units of the region. Area-based indicators are measured over the division
+    a unit stands for (a township government: its township), else over its area."""
     try:
         from fupin.supervision.models import Unit
     except ImportError:
         return []
-    qs = Unit.objects.all()
-    area_field = next(
-        (f.attname for f in Unit._meta.concrete_fields if f.attname in ("area_id", "region_id")),
-        None,
-    )
-    if area_field:
-        lo, hi = code_range(scheme.region.prefix)
-        qs = qs.filter(**{f"{area_field}__range": (lo, hi)})
-    out = []
-    for unit in qs.order_by("pk"):
-        area = getattr(unit, area_field, "") if area_field else ""
-        out.append(
-            rules.Subject(key=f"unit:{unit.pk}", name=str(unit), area_code=area or scheme.region_id)
+    qs = Unit.objects.in_area(scheme.region.prefix).filter(active=True).order_by("area_code", "pk")
+    return [
+        rules.Subject(
+            key=f"unit:{u.pk}", name=u.name, area_code=u.division_id or u.area_code.ljust(12, "0")
         )
-    return out
+        for u in qs
+    ]
 
 
 def default_period(scheme: PerformanceScheme) -> tuple[dt.date, dt.date]:
@@ -221,12 +215,15 @@ def indicator_specs(scheme: PerformanceScheme) -> list[rules.IndicatorSpec]:
 def indicator_values(
     subjects: list[rules.Subject], specs: list[rules.IndicatorSpec], start: dt.date, end: dt.date
 ) -> dict[tuple[str, str], Decimal | None]:
-    """The values table: each source asked once per subject."""
-    return {
-        (s.key, spec.code): sources.value_of(spec.code, s.area_code, start, end)
-        for s in subjects
-        for spec in specs
-    }
+    """The values table {(subject key, indicator): value or None}: each source asked
+    once per area (in one batch where it can)."""
+    table: dict[tuple[str, str], Decimal | None] = {}
+    codes = [s.area_code for s in subjects]
+    for spec in specs:
+        found = sources.values_of(spec.code, codes, start, end)
+        for s in subjects:
+            table[(s.key, spec.code)] = found.get(s.area_code)
+    return table
 
 
 @dataclass

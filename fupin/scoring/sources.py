@@ -65,7 +65,7 @@ def _figure(area_code: str, day: dt.date, keys: tuple[str, ...]) -> Decimal | No
     return None
 
 
-POOR_KEYS = ("poor_people", "in_poverty", "poor")
+POOR_KEYS = ("poor_people",)  # fupin.indicators: registered poor still in poverty
 
 
 def poverty_reduced(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
@@ -177,13 +177,41 @@ def funds_executed(area_code: str, start: dt.date, end: dt.date) -> Decimal | No
     return None if rate is None else _as_decimal(rate * 100)
 
 
+def _figures_many(codes: list[str], day: dt.date) -> dict[str, Decimal | None]:
+    """In-poverty counts of many areas from one `figures` call per county."""
+    figures = _lazy("fupin.indicators.selectors", "figures")
+    out: dict[str, Decimal | None] = dict.fromkeys(codes)
+    if figures is None:
+        return out
+    for county in sorted({code[:6] for code in codes}):
+        mine = [code for code in codes if code.startswith(county)]
+        depth = 2 if any(not code.endswith("000") for code in mine) else 1
+        for node in figures(county.ljust(12, "0"), as_of=day, depth=depth):
+            if node.code in out:
+                value = next((node.values.get(k) for k in POOR_KEYS if k in node.values), None)
+                out[node.code] = None if value is None else Decimal(str(value))
+    return out
+
+
+def poverty_reduced_many(
+    codes: list[str], start: dt.date, end: dt.date
+) -> dict[str, Decimal | None]:
+    before, after = _figures_many(codes, start), _figures_many(codes, end)
+    return {
+        code: None
+        if before[code] is None or after[code] is None
+        else _as_decimal(before[code] - after[code])
+        for code in codes
+    }
+
+
 @dataclass(frozen=True)
 class Source:
     code: str
     fn: SourceFn
     definition: Promise
-    unit: Promise
-    higher_is_better: bool = True
+    unit: Promise | str
+    many: Callable[[list[str], dt.date, dt.date], dict[str, Decimal | None]] | None = None
 
 
 SOURCES: dict[str, Source] = {
@@ -197,6 +225,7 @@ SOURCES: dict[str, Source] = {
                 "those at its end."
             ),
             _("people"),
+            many=poverty_reduced_many,
         ),
         Source(
             IndicatorSource.INCOME_GROWTH,
@@ -239,3 +268,17 @@ def value_of(source: str, area_code: str, start: dt.date, end: dt.date) -> Decim
     except Exception:  # a neighbouring app's bug must not take the ranking down
         log.exception("performance source %s failed for %s", source, area_code)
         return None
+
+
+def values_of(
+    source: str, area_codes: list[str], start: dt.date, end: dt.date
+) -> dict[str, Decimal | None]:
+    """One indicator's values for many areas (one batch call where the source has one)."""
+    src = SOURCES[source]
+    if src.many is not None:
+        try:
+            return src.many(list(dict.fromkeys(area_codes)), start, end)
+        except Exception:
+            log.exception("performance source %s failed", source)
+            return dict.fromkeys(area_codes)
+    return {code: value_of(source, code, start, end) for code in dict.fromkeys(area_codes)}

@@ -1,0 +1,163 @@
+"""Performance assessment with the database: the sources over real records, a missing
+source as "no data", and the ranking of a scheme on a crafted values table."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from conftest import HOUSEHOLD_DATA, OTHER_TOWNSHIP_VILLAGE, VILLAGE
+from fupin.assistance import services as assistance
+from fupin.registry import services as registry
+from fupin.scoring import selectors, services, sources
+from fupin.scoring.tests.conftest import COUNTY
+
+TUOJIANG, DALUPU = "431129100000", "431129103000"
+START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+
+
+@pytest.fixture
+def scheme(users):
+    return services.scheme_save(
+        actor=users["county"],
+        region_code=COUNTY,
+        data={"name": "乡镇绩效考核", "year": 2024},
+        indicators=[
+            {"source": "income_growth", "weight": "2"},
+            {"source": "visit_compliance", "weight": "1", "higher_is_better": False},
+            {"source": "findings_closed", "weight": "1"},
+        ],
+    )
+
+
+def household(users, village, base, current):
+    h = registry.household_create(
+        actor=users["county"], village_code=village, data=dict(HOUSEHOLD_DATA)
+    )
+    for year, wages in ((2023, base), (2024, current)):
+        registry.income_set(
+            actor=users["county"],
+            household=h,
+            year=year,
+            data={"household_size": 2, "wages": D(wages)},
+        )
+    return h
+
+
+def test_income_growth_per_person(users):
+    household(users, VILLAGE, "6000", "6600")  # 3,000 → 3,300 a person: +10%
+    household(users, OTHER_TOWNSHIP_VILLAGE, "4000", "4200")  # +5%
+    assert sources.income_growth(TUOJIANG, START, END) == D("10.00")
+    assert sources.income_growth(DALUPU, START, END) == D("5.00")
+    # The county: (6,600 + 4,200) / 4 against (6,000 + 4,000) / 4 → +8%.
+    assert sources.income_growth(COUNTY, START, END) == D("8.00")
+    assert sources.income_growth(TUOJIANG, dt.date(2026, 1, 1), dt.date(2026, 12, 31)) is None
+
+
+def test_visit_compliance(users, household):
+    c1 = assistance.cadre_create(
+        actor=users["county"],
+        data={"name": "张帮扶", "unit": "县扶贫办", "rank": "ordinary", "home_area_id": VILLAGE},
+    )
+    other = registry.household_create(
+        actor=users["county"], village_code=VILLAGE, data=dict(HOUSEHOLD_DATA)
+    )
+    for h in (household, other):
+        assistance.pairing_create(
+            actor=users["county"],
+            cadre=c1,
+            household=h,
+            kind="contact",
+            start_date=dt.date(2024, 1, 1),
+        )
+    assistance.visit_record(
+        actor=users["county"],
+        cadre=c1,
+        household=household,
+        date=dt.date(2024, 12, 20),
+        purpose="follow_up",
+    )
+    # Two pairings due at the end of 2024 (interval 30 days), one visited in time.
+    assert sources.visit_compliance(TUOJIANG, START, END) == D("50.00")
+    assert sources.visit_compliance(DALUPU, START, END) is None  # nothing due: no data
+
+
+def test_a_source_that_is_not_there_is_no_data(monkeypatch):
+    monkeypatch.setattr(sources, "_lazy", lambda module, name: None)
+    assert sources.findings_closed(TUOJIANG, START, END) is None
+    assert sources.funds_executed(TUOJIANG, START, END) is None
+    assert sources.poverty_reduced_many([TUOJIANG], START, END) == {TUOJIANG: None}
+
+
+def test_a_failing_source_is_no_data_not_an_error(monkeypatch):
+    def boom(*args):
+        raise RuntimeError("neighbour's bug")
+
+    monkeypatch.setitem(
+        sources.SOURCES,
+        "income_growth",
+        sources.SOURCES["income_growth"].__class__("income_growth", boom, "", "%"),
+    )
+    assert sources.values_of("income_growth", [TUOJIANG], START, END) == {TUOJIANG: None}
+
+
+def test_scheme_ranking_on_a_crafted_table(users, scheme):
+    # Townships of the test tree: 沱江镇 and 大路铺镇. Income growth 10 vs 5 (weight 2),
+    # visit compliance lower-is-better 80 vs 90 (weight 1, crafted to test direction),
+    # findings closed: no data at all.
+    values = {
+        (TUOJIANG, "income_growth"): D("10"),
+        (DALUPU, "income_growth"): D("5"),
+        (TUOJIANG, "visit_compliance"): D("80"),
+        (DALUPU, "visit_compliance"): D("90"),
+    }
+    result = selectors.performance(user=users["county"], scheme=scheme, values=values)
+    rows = [(r.subject.name, r.rank, r.total) for r in result.ranking.rows]
+    # 沱江镇: income 100, visits 100 → 100; 大路铺镇: 0 and 0 → 0.
+    assert rows == [("沱江镇", 1, D("100.00")), ("大路铺镇", 2, D("0.00"))]
+    assert result.ranking.no_data == ["findings_closed"]
+    assert [d["no_data"] for d in result.definitions] == [False, False, True]
+    assert (result.start, result.end) == (START, END)
+    values[(DALUPU, "visit_compliance")] = D("70")  # now 大路铺镇 wins visits: 2·100+0 vs 0+100
+    result = selectors.performance(user=users["county"], scheme=scheme, values=values)
+    assert [(r.subject.name, r.total) for r in result.ranking.rows] == [
+        ("沱江镇", D("66.67")),
+        ("大路铺镇", D("33.33")),
+    ]
+
+
+def test_scheme_changes_are_recorded_and_validated(users, scheme):
+    from fupin.core.errors import OutsideArea, ValidationFailed
+    from fupin.core.history import history_of
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.scheme_save(
+            actor=users["county"],
+            scheme=scheme,
+            region_code=COUNTY,
+            data={"name": scheme.name, "year": 2024},
+            indicators=[{"source": "income_growth", "weight": "0"}, {"source": "nope"}],
+        )
+    assert len(exc.value.errors["indicators"]) == 2
+    services.scheme_save(
+        actor=users["county"],
+        scheme=scheme,
+        region_code=COUNTY,
+        data={"name": scheme.name, "year": 2024, "normalisation": "rank"},
+        indicators=[{"source": "income_growth", "weight": "3"}],
+        reason="权重调整",
+    )
+    actions = sorted(history_of(scheme).values_list("object_type", "action"))
+    assert ("scoring.performanceindicator", "delete") in actions
+    assert ("scoring.performancescheme", "update") in actions
+    with pytest.raises(OutsideArea):
+        selectors.performance(user=users["other_county"], scheme=scheme)
+
+
+def test_poverty_reduced_comes_from_the_indicators(household):
+    # Registered today: yesterday nobody was poor in 沱江镇, today one person is, so the
+    # period "reduced" poverty by −1; 大路铺镇 has nobody either day.
+    today = dt.date.today()
+    got = sources.poverty_reduced_many([TUOJIANG, DALUPU], today - dt.timedelta(days=1), today)
+    assert got == {TUOJIANG: D("-1.00"), DALUPU: D("0.00")}
+    assert sources.poverty_reduced(TUOJIANG, today - dt.timedelta(days=1), today) == D("-1.00")
