@@ -39,6 +39,17 @@ class ProjectState(models.TextChoices):
     REJECTED = "rejected", pgettext_lazy("project state", "Rejected")
 
 
+class StepAction(models.TextChoices):
+    PROPOSE = "propose", _("Proposed")
+    REVIEW = "review", _("Reviewed by the township")
+    APPROVE = "approve", _("Approved by the county")
+    RETURN = "return", _("Returned for revision")
+    START = "start", _("Work started")
+    ACCEPT = "accept", _("Accepted (验收)")
+    DISCLOSE = "disclose", _("Disclosed to the public")
+    REJECT = "reject", _("Rejected")
+
+
 # States in which a project is still being carried out (may be overdue).
 OPEN_STATES = (
     ProjectState.PROPOSED,
@@ -151,7 +162,7 @@ class ProjectStep(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="steps", verbose_name=_("project")
     )
-    action = models.CharField(_("action"), max_length=20)
+    action = models.CharField(_("action"), max_length=20, choices=StepAction.choices)
     from_state = models.CharField(_("from"), max_length=20, choices=ProjectState.choices)
     to_state = models.CharField(_("to"), max_length=20, choices=ProjectState.choices)
     actor = models.ForeignKey(

@@ -192,11 +192,11 @@ def rates_by_child_area(*, user, year: int | None, today: dt.date) -> list[AreaR
     rows = []
     for child in children:
         lo, hi = code_range(child.prefix)
-        in_child = qs.filter(area_id__range=(lo, hi))
+        in_child = qs.filter(area__code__range=(lo, hi))
         counts = in_child.aggregate(
             n=Count("id"), late=Count("id", filter=Q(state__in=OPEN_STATES, ends_on__lt=today))
         )
-        money = lines.filter(project__area_id__range=(lo, hi)).aggregate(
+        money = lines.filter(project__area__code__range=(lo, hi)).aggregate(
             b=Sum("amount"), d=Sum("disbursed")
         )
         if not counts["n"]:

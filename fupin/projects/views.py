@@ -1,8 +1,372 @@
+"""Pages of the project library. Thin: parse input, call one selector or service, render.
+The public disclosure pages (no login) are at the end."""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.roles import Capability
+from fupin.funds import selectors as fund_selectors
+from fupin.funds import services as funds
+from fupin.funds.models import BudgetLine
+from fupin.geo.models import Division, Level
+from fupin.projects import selectors, services
+from fupin.projects.forms import (
+    BeneficiaryForm,
+    BudgetLineForm,
+    DisbursementForm,
+    ProjectFilterForm,
+    ProjectForm,
+    StepForm,
+)
+from fupin.registry.choices import Relation
+from fupin.registry.models import Household, Member
+from fupin.web.views.common import call_service
+
+
+def _require_view(user) -> None:
+    if not user.can(Capability.VIEW_REGISTRY):
+        raise PermissionDenied
+
+
+def _villages(user) -> list[tuple[str, str]]:
+    rows = Division.objects.restrict(user).filter(level=Level.VILLAGE).select_related("parent")
+    return [
+        (d.code, f"{d.parent.name if d.parent else ''} {d.name}") for d in rows.order_by("code")
+    ]
 
 
 @login_required
 def index(request):
-    # Scaffold: replaced by the projects pages.
-    return render(request, "projects/index.html")
+    _require_view(request.user)
+    today = timezone.localdate()
+    form = ProjectFilterForm(request.GET, village_choices=_villages(request.user))
+    form.is_valid()
+    data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
+    filters = selectors.ProjectFilters(**data)
+    projects = list(selectors.project_list(user=request.user, filters=filters, today=today)[:500])
+    for p in projects:
+        p.rate = selectors.rate(p.disbursed, p.budget)
+        p.overdue = selectors.is_overdue(p, today)
+    area_code = request.user.area_id or ""
+    year = filters.year or today.year
+    return render(
+        request,
+        "projects/index.html",
+        {
+            "form": form,
+            "projects": projects,
+            "today": today,
+            "year": year,
+            "area_rate": selectors.execution_rate(area_code, year) if area_code else None,
+            "rows": selectors.rates_by_child_area(
+                user=request.user, year=filters.year, today=today
+            ),
+            "may_propose": services.may_propose(request.user),
+        },
+    )
+
+
+@login_required
+def project_new(request):
+    if not services.may_propose(request.user):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, village_choices=_villages(request.user))
+    if request.method == "POST" and form.is_valid():
+        project = call_service(
+            form,
+            services.project_create,
+            actor=request.user,
+            data=form.project_data(),
+            village_codes=form.cleaned_data["villages"],
+            reason=form.cleaned_data["reason"],
+        )
+        if project is not None:
+            messages.success(request, _("The project was proposed."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/form.html", {"form": form, "project": None})
+
+
+@login_required
+def project_edit(request, pk):
+    _require_view(request.user)
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not services.may_edit(request.user, project):
+        raise PermissionDenied
+    initial = {
+        **{f: getattr(project, f) for f in services.EDIT_FIELDS},
+        "villages": list(project.villages.values_list("code", flat=True)),
+    }
+    form = ProjectForm(
+        request.POST or None, initial=initial, village_choices=_villages(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.project_update,
+            actor=request.user,
+            project=project,
+            data=form.project_data(),
+            village_codes=form.cleaned_data["villages"],
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The project was saved."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/form.html", {"form": form, "project": project})
+
+
+def _household_choices(user, project) -> list[tuple[int, str]]:
+    codes = list(project.villages.values_list("code", flat=True))
+    heads = Prefetch(
+        "members",
+        queryset=Member.objects.filter(is_active=True, relation=Relation.HEAD),
+        to_attr="heads",
+    )
+    rows = (
+        Household.objects.restrict(user)
+        .filter(village_id__in=codes)
+        .select_related("village")
+        .prefetch_related(heads)
+        .order_by("village_id", "number")
+    )
+    return [
+        (
+            h.pk,
+            f"{h.village.name} · {h.number} · {h.heads[0].name if h.heads else ''}"
+            f" · {h.get_status_display()}",
+        )
+        for h in rows
+    ]
+
+
+def _detail_context(request, project, **forms):
+    user = request.user
+    lines = selectors.budget_lines(project)
+    beneficiaries = list(
+        project.beneficiary_set.select_related("household", "household__village").order_by(
+            "household__village_id", "household__number"
+        )
+    )
+    may_fund = user.can(Capability.MANAGE_FUNDS)
+    ctx = {
+        "project": project,
+        "today": timezone.localdate(),
+        "overdue": selectors.is_overdue(project, timezone.localdate()),
+        "rate": selectors.rate(project.disbursed, project.budget),
+        "villages": list(project.villages.order_by("code")),
+        "steps": selectors.project_steps(project),
+        "lines": lines,
+        "disbursements": selectors.disbursements(project),
+        "beneficiaries": beneficiaries,
+        "actions": services.available_actions(user, project),
+        "may_edit": services.may_edit(user, project),
+        "step_form": forms.get("step_form") or StepForm(),
+    }
+    if may_fund and project.state in (
+        "proposed",
+        "reviewed",
+        "approved",
+        "in_progress",
+    ):
+        ctx["line_form"] = forms.get("line_form") or BudgetLineForm(
+            allocations=fund_selectors.allocations_for_project(user=user, project=project)
+        )
+    if may_fund and project.state in ("in_progress", "accepted") and lines:
+        ctx["pay_form"] = forms.get("pay_form") or DisbursementForm(lines=lines)
+    if services.may_edit_beneficiaries(user, project):
+        ctx["beneficiary_form"] = forms.get("beneficiary_form") or BeneficiaryForm(
+            initial={"households": [b.household_id for b in beneficiaries]},
+            households=_household_choices(user, project),
+        )
+    return ctx
+
+
+@login_required
+def project_detail(request, pk):
+    _require_view(request.user)
+    project = selectors.project_get(user=request.user, pk=pk)
+    return render(request, "projects/detail.html", _detail_context(request, project))
+
+
+@login_required
+@require_POST
+def project_step(request, pk):
+    _require_view(request.user)
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = StepForm(request.POST, request.FILES)
+    if form.is_valid():
+        done = call_service(
+            form,
+            services.transition,
+            actor=request.user,
+            project=project,
+            action=request.POST.get("action", ""),
+            evidence=form.cleaned_data["evidence"],
+            upload=form.cleaned_data["file"],
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The step was recorded."))
+            return redirect("projects:detail", pk=project.pk)
+    ctx = _detail_context(request, project, step_form=form)
+    return render(request, "projects/detail.html", ctx, status=400)
+
+
+@login_required
+@require_POST
+def budget_line(request, pk):
+    _require_view(request.user)
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not request.user.can(Capability.MANAGE_FUNDS):
+        raise PermissionDenied
+    allocations = fund_selectors.allocations_for_project(user=request.user, project=project)
+    form = BudgetLineForm(request.POST, allocations=allocations)
+    if form.is_valid():
+        alloc = next(a for a in allocations if a.pk == form.cleaned_data["allocation"])
+        call_service(
+            form,
+            funds.budget_line_set,
+            actor=request.user,
+            project=project,
+            allocation=alloc,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+        )
+        if not form.errors:
+            messages.success(request, _("The budget was saved."))
+            return redirect("projects:detail", pk=project.pk)
+    project = selectors.project_get(user=request.user, pk=pk)
+    ctx = _detail_context(request, project, line_form=form)
+    return render(request, "projects/detail.html", ctx, status=400)
+
+
+@login_required
+@require_POST
+def disbursement(request, pk):
+    _require_view(request.user)
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not request.user.can(Capability.MANAGE_FUNDS):
+        raise PermissionDenied
+    lines = selectors.budget_lines(project)
+    form = DisbursementForm(request.POST, lines=lines)
+    if form.is_valid():
+        line = BudgetLine.objects.get(pk=form.cleaned_data["line"], project=project)
+        done = call_service(
+            form,
+            funds.disburse,
+            actor=request.user,
+            line=line,
+            amount=form.cleaned_data["amount"],
+            paid_on=form.cleaned_data["paid_on"],
+            voucher=form.cleaned_data["voucher"],
+            note=form.cleaned_data["note"],
+        )
+        if done is not None:
+            messages.success(request, _("The payment was recorded."))
+            return redirect("projects:detail", pk=project.pk)
+    ctx = _detail_context(request, project, pay_form=form)
+    return render(request, "projects/detail.html", ctx, status=400)
+
+
+@login_required
+@require_POST
+def beneficiaries(request, pk):
+    _require_view(request.user)
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not services.may_edit_beneficiaries(request.user, project):
+        raise PermissionDenied
+    form = BeneficiaryForm(request.POST, households=_household_choices(request.user, project))
+    if form.is_valid():
+        done = call_service(
+            form,
+            services.beneficiaries_set,
+            actor=request.user,
+            project=project,
+            household_ids=form.cleaned_data["households"],
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The beneficiaries were saved."))
+            return redirect("projects:detail", pk=project.pk)
+    ctx = _detail_context(request, project, beneficiary_form=form)
+    return render(request, "projects/detail.html", ctx, status=400)
+
+
+@login_required
+def step_file(request, pk, sid):
+    """Evidence files are served here, in scope, never from /media/."""
+    _require_view(request.user)
+    project = selectors.project_get(user=request.user, pk=pk)
+    step = project.steps.filter(pk=sid).exclude(file="").first()
+    if step is None:
+        raise Http404
+    try:
+        fh = step.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        fh,
+        as_attachment=True,
+        filename=step.file.name.rsplit("/", 1)[-1],
+        content_type=step.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- public (no login)
+
+
+def _public_division(code: str, level: int) -> Division:
+    division = Division.objects.select_related("parent").filter(code=code, level=level).first()
+    if division is None:
+        raise Http404
+    return division
+
+
+def public_index(request):
+    """Counties that have disclosed projects."""
+    return render(request, "projects/public_index.html", {"counties": selectors.public_counties()})
+
+
+def public_county(request, code):
+    county = _public_division(code, Level.COUNTY)
+    return render(
+        request,
+        "projects/public_county.html",
+        {"county": county, "villages": selectors.public_villages(county)},
+    )
+
+
+def _village_context(code):
+    village = _public_division(code, Level.VILLAGE)
+    township = village.parent
+    county = township.parent if township else None
+    projects = selectors.public_projects(village.prefix)
+    return {
+        "village": village,
+        "township": township,
+        "county": county,
+        "projects": projects,
+        "total": sum((p.budget for p in projects), start=0),
+        "today": timezone.localdate(),
+    }
+
+
+def public_village(request, code):
+    return render(request, "projects/public_village.html", _village_context(code))
+
+
+def public_notice(request, code):
+    """The printable notice of a village's disclosed projects (A4, print CSS)."""
+    return render(request, "projects/public_notice.html", _village_context(code))

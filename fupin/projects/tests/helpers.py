@@ -74,6 +74,8 @@ def walk(project, users, to: str, *, allocation=None, budget="600000.00", starte
     for action, who, state in order:
         if project.state == to:
             break
+        if project.state not in services.ACTIONS[action].sources:
+            continue  # already past this step
         if action == "approve" and allocation is not None:
             funds.budget_line_set(
                 actor=users["county"], project=project, allocation=allocation, amount=budget
