@@ -117,28 +117,77 @@ def _table(model) -> str:
 
 
 def history_states(
-    object_type: str, before: dt.datetime, fields: dict[str, pl.DataType]
+    object_type: str,
+    before: dt.datetime,
+    fields: dict[str, pl.DataType],
+    *,
+    only_changed_since: bool = False,
+    id_dtype: pl.DataType = pl.Int64,
 ) -> pl.DataFrame:
-    """The state as of `before` (exclusive) of every object of a type, from the change
+    """The state as of `before` (exclusive) of the objects of a type, from the change
     records: the latest record of each object earlier than `before`; deleted objects are
-    left out. Columns: `id` (the object id) and `fields` decoded from `post_data`."""
+    left out. With `only_changed_since`, only objects with a record at or after `before`
+    (see `states_at`). Columns: `id` (the object id) and `fields` from `post_data`."""
     t = _table(ChangeRecord)
+    when = connection.ops.adapt_datetimefield_value(before)
+    since = (
+        f" AND object_id IN (SELECT object_id FROM {t} "  # noqa: S608
+        "WHERE object_type = %s AND time >= %s)"
+        if only_changed_since
+        else ""
+    )
+    params = [object_type, when, *([object_type, when] if only_changed_since else [])]
     raw = read_frame(
         "SELECT object_id, action, post_data FROM ("  # noqa: S608 - model metadata only
         "SELECT object_id, action, CAST(post_data AS TEXT) AS post_data, ROW_NUMBER() OVER "
         "(PARTITION BY object_id ORDER BY time DESC, id DESC) AS rn "
-        f"FROM {t} WHERE object_type = %s AND time < %s) q WHERE rn = 1 AND action <> %s",
-        [object_type, connection.ops.adapt_datetimefield_value(before), ChangeAction.DELETE.value],
+        f"FROM {t} WHERE object_type = %s AND time < %s{since}) q "
+        "WHERE rn = 1 AND action <> %s",
+        [*params, ChangeAction.DELETE.value],
     )
     # Every value as text first: JSON numbers, booleans and strings are cast below.
     struct = pl.Struct(dict.fromkeys(fields, pl.String))
     if raw.is_empty():
-        return pl.DataFrame(schema={"id": pl.Int64, **fields})
+        return pl.DataFrame(schema={"id": id_dtype, **fields})
     decoded = raw.select(
-        pl.col("object_id").cast(pl.Int64).alias("id"),
+        pl.col("object_id").cast(id_dtype).alias("id"),
         pl.col("post_data").str.json_decode(struct).alias("s"),
     ).unnest("s")
     return decoded.with_columns(_from_json(name, dtype) for name, dtype in fields.items())
+
+
+def changed_since(object_type: str, since: dt.datetime, id_dtype=pl.Int64) -> pl.Series:
+    """Ids of the objects of a type with a change record at or after `since`."""
+    rows = read_frame(
+        f"SELECT DISTINCT object_id FROM {_table(ChangeRecord)} "  # noqa: S608
+        "WHERE object_type = %s AND time >= %s",
+        [object_type, connection.ops.adapt_datetimefield_value(since)],
+    )
+    if rows.is_empty():
+        return pl.Series("id", [], dtype=id_dtype)
+    return rows["object_id"].cast(id_dtype).alias("id")
+
+
+def states_at(
+    object_type: str,
+    before: dt.datetime,
+    fields: dict[str, pl.DataType],
+    current: pl.DataFrame,
+    id_dtype: pl.DataType = pl.Int64,
+) -> pl.DataFrame:
+    """The state as of `before` of the objects in `current` (rows of the table now, with
+    columns `id` and `fields`) and of those that were there then. Every change writes a
+    change record holding the full state after it, so an object without a record since
+    `before` is as it is now; an object with one is as its last record before `before`
+    says (or absent). Only the records since `before` are read, which is what makes
+    as-of reads fast; the result equals reading every object's last record before
+    `before`, which the tests check."""
+    changed = changed_since(object_type, before, id_dtype)
+    if changed.is_empty():
+        return current
+    prior = history_states(object_type, before, fields, only_changed_since=True, id_dtype=id_dtype)
+    keep = current.filter(~pl.col("id").is_in(changed.implode()))
+    return pl.concat([keep, prior.select(keep.columns).cast(keep.schema)], how="vertical")
 
 
 def _from_json(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -200,6 +249,16 @@ def _current_households(prefix: str) -> pl.DataFrame:
     return df.with_columns(pl.col(c).fill_null("") for c in HOUSEHOLD_FIELDS)
 
 
+MEMBER_TEXT_SCHEMA = {
+    "id": pl.Int64,
+    "household_id": pl.Int64,
+    "is_active": pl.Boolean,
+    "health": pl.String,
+    "labour": pl.String,
+    "birth_date": pl.String,
+}
+
+
 def _current_members(prefix: str) -> pl.DataFrame:
     lo, hi = code_range(prefix)
     df = read_frame(
@@ -208,25 +267,35 @@ def _current_members(prefix: str) -> pl.DataFrame:
         f"JOIN {_table(Household)} h ON h.id = m.household_id "
         "WHERE h.village_id BETWEEN %s AND %s AND m.is_active = %s",
         [lo, hi, True],
-        schema={
-            "id": pl.Int64,
-            "household_id": pl.Int64,
-            "is_active": pl.Boolean,
-            "health": pl.String,
-            "labour": pl.String,
-            "birth_date": pl.String,
-        },
+        schema=MEMBER_TEXT_SCHEMA,
     )
     return df.with_columns(pl.col("birth_date").str.slice(0, 10).str.to_date("%Y-%m-%d"))
+
+
+def _current_members_of(household_ids: list[int], chunk: int = 5000) -> pl.DataFrame:
+    parts = []
+    for i in range(0, len(household_ids), chunk):
+        ids = household_ids[i : i + chunk]
+        marks = ", ".join(["%s"] * len(ids))
+        df = read_frame(
+            "SELECT id, household_id, is_active, health, labour, "  # noqa: S608
+            f"CAST(birth_date AS TEXT) AS birth_date FROM {_table(Member)} "
+            f"WHERE household_id IN ({marks}) AND is_active = %s",
+            [*ids, True],
+            schema=MEMBER_TEXT_SCHEMA,
+        )
+        parts.append(df.with_columns(pl.col("birth_date").str.slice(0, 10).str.to_date("%Y-%m-%d")))
+    return pl.concat(parts)
 
 
 def _current_profiles(prefix: str) -> pl.DataFrame:
     lo, hi = code_range(prefix)
     return read_frame(
-        "SELECT village_id, rural_population, rural_households "  # noqa: S608
+        "SELECT village_id AS id, village_id, rural_population, rural_households "  # noqa: S608
         f"FROM {_table(VillageProfile)} WHERE village_id BETWEEN %s AND %s",
         [lo, hi],
         schema={
+            "id": pl.String,
             "village_id": pl.String,
             "rural_population": pl.Int64,
             "rural_households": pl.Int64,
@@ -290,21 +359,33 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
     start = period_start(as_of)
     start_cut = end_of_day(start - dt.timedelta(days=1))
 
+    hh_now = _current_households(prefix)
+    prof_now = _current_profiles(prefix)
+    mon_now = _current_monitoring(prefix)
     if live:
-        hh = _current_households(prefix)
-        mem = _current_members(prefix)
-        prof = _current_profiles(prefix)
-        mon = _current_monitoring(prefix)
+        hh, prof, mon = hh_now, prof_now, mon_now
     else:
         cut = end_of_day(as_of)
-        hh = _in_area(history_states(_type(Household), cut, HOUSEHOLD_FIELDS), "village_id", prefix)
-        mem = history_states(_type(Member), cut, MEMBER_FIELDS).filter(pl.col("is_active"))
+        hh = _in_area(
+            states_at(_type(Household), cut, HOUSEHOLD_FIELDS, hh_now), "village_id", prefix
+        )
         prof = _in_area(
-            history_states(_type(VillageProfile), cut, PROFILE_FIELDS), "village_id", prefix
-        ).drop("id")
-        mon = history_states(_type(MonitoringObject), cut, MONITORING_FIELDS)
-    hh0 = history_states(_type(Household), start_cut, HOUSEHOLD_FIELDS)
-    mem0 = history_states(_type(Member), start_cut, MEMBER_FIELDS).filter(pl.col("is_active"))
+            states_at(_type(VillageProfile), cut, PROFILE_FIELDS, prof_now, pl.String),
+            "village_id",
+            prefix,
+        )
+        mon = states_at(_type(MonitoringObject), cut, MONITORING_FIELDS, mon_now)
+    # Members now of the households in the area now, and of those in the area on the
+    # as-of date that have moved out since.
+    mem_now = _current_members(prefix)
+    moved = hh.filter(~pl.col("id").is_in(hh_now["id"].implode()))["id"].to_list()
+    if moved:
+        mem_now = pl.concat([mem_now, _current_members_of(moved)])
+    mem = mem_now if live else states_at(_type(Member), cut, MEMBER_FIELDS, mem_now)
+    mem = mem.filter(pl.col("is_active"))
+    prof = prof.drop("id")
+    hh0 = states_at(_type(Household), start_cut, HOUSEHOLD_FIELDS, hh_now)
+    mem0 = states_at(_type(Member), start_cut, MEMBER_FIELDS, mem_now).filter(pl.col("is_active"))
 
     hh = hh.rename({"id": "household_id", "village_id": "village_code"})
     mem = mem.join(hh.select("household_id"), on="household_id", how="semi")

@@ -4,11 +4,16 @@ from a locked snapshot. Pages, commands, the dashboards and other apps call `fig
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from threading import Lock
 
 import polars as pl
+from django.db import connection
 from django.http import Http404
+from django.utils import timezone
 
+from fupin.core.models import ChangeRecord
 from fupin.core.scope import area_prefix_of, code_in_area
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.indicators import engine, snapshots
@@ -67,7 +72,37 @@ def load_frames(
     division = Division.objects.filter(code=code).first()
     if division is None:
         raise UnknownArea(code)
-    return fr.load(division.prefix, as_of), division.name, division.level
+    return _cached_load(division.prefix, as_of), division.name, division.level
+
+
+_FRAMES: OrderedDict[tuple, fr.Frames] = OrderedDict()
+_FRAMES_LOCK = Lock()
+FRAMES_CACHE_SIZE = 4
+
+
+def _cached_load(prefix: str, as_of: dt.date | None) -> fr.Frames:
+    """`frames.load`, remembered per process for the same area, date and registry state.
+    Every change writes a change record, so the newest record id (and the day: today's
+    figures change at midnight) tells whether the registry is still the same. Pairings,
+    visits and measures are recorded too (assistance services)."""
+    today = timezone.localdate()
+    newest = ChangeRecord.objects.order_by("-id").values_list("id", "time").first()
+    key = (connection.alias, prefix, as_of if as_of and as_of < today else None, today, newest)
+    with _FRAMES_LOCK:
+        if key in _FRAMES:
+            _FRAMES.move_to_end(key)
+            return _FRAMES[key]
+    frames = fr.load(prefix, as_of)
+    with _FRAMES_LOCK:
+        _FRAMES[key] = frames
+        while len(_FRAMES) > FRAMES_CACHE_SIZE:
+            _FRAMES.popitem(last=False)
+    return frames
+
+
+def clear_cache() -> None:
+    with _FRAMES_LOCK:
+        _FRAMES.clear()
 
 
 def figures_from(frames: fr.Frames, area_code: str, *, depth: int = 1) -> list[NodeFigures]:

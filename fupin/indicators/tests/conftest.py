@@ -37,7 +37,7 @@ from conftest import (
 from fupin.core.history import record_change
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.geo.models import VillageProfile
-from fupin.indicators import snapshots
+from fupin.indicators import selectors, snapshots
 from fupin.registry import choices as c
 from fupin.registry import services as registry
 
@@ -66,8 +66,10 @@ class at:
 def _snapshot_dir(settings, tmp_path):
     settings.INDICATOR_SNAPSHOT_DIR = str(tmp_path / "snapshots")
     snapshots.clear_cache()
+    selectors.clear_cache()
     yield
     snapshots.clear_cache()
+    selectors.clear_cache()
 
 
 _seq = iter(range(100, 999))
