@@ -1,0 +1,239 @@
+"""Reports of an area for a period: an Excel workbook of the standard tables and a PDF
+summary with charts, generated as background jobs with their progress in the cache.
+
+Standard tables (every indicator of fupin.indicators.definitions, as of 31 December of
+the year, or today for the current year):
+
+- Summary: every figure of the area with its unit and definition, by group;
+- one sheet of every figure by child area (townships of a county, villages of a township);
+- for a county or larger: every figure by village, read township by township (this is
+  the long part of a large area, and what the progress bar follows);
+- Trend: the trend figures as of 31 December of each year.
+
+Who asked for which report when is a ReportRun; every download is a ReportDownload.
+Files live in VAR_DIR/reports/<run id>.<xlsx|pdf>.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fupin.core import jobs
+from fupin.core.errors import OutsideArea, ValidationFailed
+from fupin.dashboards import selectors as S
+from fupin.dashboards.models import ReportDownload, ReportKind, ReportRun, ReportStatus
+from fupin.geo.models import Division, Level
+from fupin.indicators import definitions as D
+from fupin.indicators.selectors import figures
+
+logger = logging.getLogger(__name__)
+
+PHASES = {
+    "queued": gettext_lazy("Waiting to start"),
+    "figures": gettext_lazy("Reading the figures"),
+    "trend": gettext_lazy("Reading the figures of past years"),
+    "write": gettext_lazy("Writing the file"),
+    "finished": gettext_lazy("Finished"),
+    "failed": gettext_lazy("The report stopped because of an internal error."),
+}
+
+
+def progress_key(run_id: int) -> str:
+    return f"fupin:dashboards:report:{run_id}"
+
+
+def progress_of(run: ReportRun) -> dict[str, Any]:
+    """The run's progress: from the cache while it runs, from the run once it ended."""
+    if run.status == ReportStatus.FINISHED:
+        return {"phase": "finished", "fraction": 1.0, "failed": False}
+    if run.status == ReportStatus.FAILED:
+        return {"phase": "failed", "fraction": 1.0, "failed": True}
+    state = jobs.read_progress(progress_key(run.pk)) or {"phase": "queued", "fraction": 0.0}
+    return {"failed": False, **state}
+
+
+def phase_label(state: dict[str, Any]) -> str:
+    return str(PHASES.get(state.get("phase", ""), state.get("phase", "")))
+
+
+def reports_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def period_as_of(year: int, today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return today if year >= today.year else dt.date(year, 12, 31)
+
+
+# ------------------------------------------------------------------ starting and reading
+
+
+def start_report(*, actor, area_code: str, kind: str, year: int, language: str) -> ReportRun:
+    """Record the request and start the report in the background. Raises OutsideArea
+    for an area the actor may not read, ValidationFailed for a bad kind or year."""
+    area = S.area_for(user=actor, code=area_code)
+    errors: dict[str, list[str]] = {}
+    if kind not in ReportKind.values:
+        errors["kind"] = [_("Choose Excel or PDF.")]
+    years = S.trend_years(area)
+    if year not in years:
+        errors["year"] = [
+            _("Choose a year from %(first)s to %(last)s.") % {"first": years[0], "last": years[-1]}
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        run = ReportRun.objects.create(
+            user=actor,
+            user_name=actor.username,
+            area_code=area.code,
+            area_name=area.name,
+            kind=kind,
+            year=year,
+            as_of=period_as_of(year),
+        )
+    jobs.Progress(progress_key(run.pk), user=actor.pk)
+    jobs.run_in_background(
+        run_report,
+        name=f"fupin-report-{run.pk}",
+        sync=getattr(settings, "FUPIN_REPORT_SYNC", False),
+        run_id=run.pk,
+        language=language,
+    )
+    run.refresh_from_db()
+    return run
+
+
+def report_get(*, user, pk: int) -> ReportRun:
+    run = ReportRun.objects.restrict(user).filter(pk=pk).first()
+    if run is None:
+        raise OutsideArea()
+    return run
+
+
+def report_list(*, user, limit: int = 20):
+    return ReportRun.objects.restrict(user).order_by("-started_at", "-id")[:limit]
+
+
+def report_download(*, actor, run: ReportRun) -> Path:
+    """The file of a finished report, recording the download (who, when)."""
+    if run.status != ReportStatus.FINISHED or not run.file_path:
+        raise OutsideArea()
+    path = Path(run.file_path)
+    if not path.is_file():
+        raise OutsideArea()
+    ReportDownload.objects.create(run=run, user=actor, user_name=actor.username)
+    return path
+
+
+def file_name(run: ReportRun) -> str:
+    return f"fupin-{run.area_code}-{run.year}.{run.kind}"
+
+
+# ------------------------------------------------------------------ the job
+
+
+def run_report(*, run_id: int, language: str) -> None:
+    run = ReportRun.objects.get(pk=run_id)
+    progress = jobs.Progress(progress_key(run.pk), user=run.user_id)
+    try:
+        with translation.override(language):
+            tables = collect(run, progress)
+            progress("write", 0.9)
+            path = reports_dir() / f"{run.pk}.{run.kind}"
+            if run.kind == ReportKind.EXCEL:
+                from fupin.dashboards.excel import write_workbook
+
+                write_workbook(tables, path)
+            else:
+                from fupin.dashboards.pdf import write_pdf
+
+                write_pdf(tables, path)
+    except Exception as exc:
+        logger.exception("report %s failed", run.pk)
+        run.status = ReportStatus.FAILED
+        run.message = f"{type(exc).__name__}: {exc}"[:2000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+        progress.update(phase="failed", fraction=1.0, failed=True)
+        return
+    run.status = ReportStatus.FINISHED
+    run.file_path = str(path)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "file_path", "finished_at"])
+    progress.update(phase="finished", fraction=1.0)
+
+
+class Tables:
+    """The figures a report is made of (all from the indicators app)."""
+
+    def __init__(self, area: Division, as_of: dt.date, year: int) -> None:
+        self.area = area
+        self.as_of = as_of
+        self.year = year
+        self.node: Any = None
+        self.children: list[Any] = []
+        self.villages: list[tuple[str, Any]] = []  # (township name, village NodeFigures)
+        self.trend: dict[str, Any] = {}
+
+    @property
+    def codes(self) -> list[str]:
+        return list(D.DEFINITIONS)
+
+    @property
+    def child_level(self) -> int | None:
+        return self.area.level + 1 if self.area.level < Level.VILLAGE else None
+
+
+def collect(run: ReportRun, progress) -> Tables:
+    area = Division.objects.get(code=run.area_code)
+    today = timezone.localdate()
+    as_of = None if run.as_of >= today else run.as_of
+    tables = Tables(area, run.as_of, run.year)
+    progress("figures", 0.05)
+    # A county's report also has a table of every village: two levels at once.
+    depth = 2 if area.level == Level.COUNTY else 1
+    nodes = figures(area.code, as_of=as_of, depth=depth)
+    tables.node = nodes[0]
+    tables.children = [n for n in nodes[1:] if n.level == area.level + 1]
+    if depth == 2:
+        names = {n.code: n.name for n in tables.children}
+        tables.villages = [
+            (names.get(n.parent or "", ""), n) for n in nodes[1:] if n.level == area.level + 2
+        ]
+    # Past years are read back from history, one year at a time: the long part.
+    years = [y for y in S.trend_years(area, today) if y <= run.year]
+    tables.trend = {"years": years, "values": []}
+    for i, year in enumerate(years):
+        progress("trend", 0.1 + 0.8 * i / max(1, len(years)))
+        if year == run.year:
+            values = tables.node.values
+        else:
+            values = figures(area.code, as_of=S.year_end(year, today), depth=0)[0].values
+        tables.trend["values"].append(values)
+    return tables
+
+
+def unit_label(code: str) -> str:
+    d = D.DEFINITIONS[code]
+    return str(D.UNIT_LABELS.get(d.unit, d.unit))
+
+
+def format_value(code: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    d = D.DEFINITIONS[code]
+    if d.kind == D.RATE:
+        return f"{float(value):.2f}"
+    return f"{int(value):,}"

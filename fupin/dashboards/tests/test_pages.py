@@ -1,0 +1,148 @@
+"""The dashboard pages per role: the figures shown are the ones the indicators app
+returns, scoped to the user's area, in Chinese and in English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from conftest import NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE, VILLAGE
+from fupin.dashboards import selectors as S
+from fupin.dashboards.templatetags.dashboards import figure_value
+from fupin.indicators.selectors import figures
+
+from .conftest import COUNTY, TOWNSHIP
+
+pytestmark = pytest.mark.django_db
+
+
+def kpi(html: str, code: str) -> str:
+    """The value shown in the headline card of a figure."""
+    m = re.search(
+        rf'<div class="kpi" data-code="{code}"[^>]*>.*?<span class="kpi-value">([^<]*)<',
+        html,
+        re.S,
+    )
+    assert m, f"no headline card for {code}"
+    return m.group(1).strip()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_county_dashboard_shows_the_figures_of_the_indicators(login, registry, language):
+    client = login("county")
+    response = client.get(reverse("dashboards:area", args=[COUNTY]), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    html = response.content.decode()
+    node, *children = figures(COUNTY, depth=1)
+    for code in S.HEADLINE:
+        assert kpi(html, code) == figure_value(S.figure(code, node.values))
+    # The population figures are not all zero: the test would prove nothing.
+    assert node.values["registered_people"] == 7
+    assert node.values["poverty_incidence"] is not None
+    # Every township is a row of the table, linking to its own dashboard.
+    for child in children:
+        assert reverse("dashboards:area", args=[child.code]) in html
+        assert child.name in html
+    # Each headline figure carries its definition for the hover.
+    assert 'title="' in html and str(S.figure("poverty_incidence", {}).definition)[:20] in html
+    if language == "en":
+        assert "Headline figures" in html and "Households by status" in html
+    else:
+        assert "按状态分的户数" in html
+
+
+def test_township_dashboard_lists_its_villages(login, registry):
+    html = login("township").get(reverse("dashboards:area", args=[TOWNSHIP])).content.decode()
+    node, *villages = figures(TOWNSHIP, depth=1)
+    assert {v.code for v in villages} == {VILLAGE, NEIGHBOUR}
+    for v in villages:
+        assert reverse("dashboards:area", args=[v.code]) in html
+    assert kpi(html, "registered_people") == str(node.values["registered_people"])
+    # The township's dashboard is not the neighbouring township's.
+    assert "大路铺村" not in html
+
+
+def test_village_dashboard_drills_down_to_the_household_list(login, registry):
+    client = login("village")
+    html = client.get(reverse("dashboards:area", args=[VILLAGE])).content.decode()
+    node = figures(VILLAGE, depth=0)[0]
+    assert kpi(html, "registered_households") == str(node.values["registered_households"])
+    # Status figures link to the registry's household list filtered by status (a village
+    # user's list is their village already).
+    url = reverse("household_list") + "?status=exited"
+    assert f'href="{url}"' in html
+    listing = client.get(url)
+    assert listing.status_code == 200
+    assert "大坪村" in listing.content.decode()
+
+
+def test_county_user_drills_into_a_village_with_an_area_filter(login, registry):
+    html = login("county").get(reverse("dashboards:area", args=[VILLAGE])).content.decode()
+    assert reverse("household_list") + f"?area={VILLAGE}&amp;status=poor" in html
+
+
+@pytest.mark.parametrize(
+    ("user", "code"),
+    [
+        ("village", NEIGHBOUR),
+        ("village", TOWNSHIP),
+        ("village", COUNTY),
+        ("township", OTHER_TOWNSHIP_VILLAGE),
+        ("other_county", COUNTY),
+        ("other_county", VILLAGE),
+    ],
+)
+def test_outside_the_area_is_not_found(login, registry, user, code):
+    client = login(user)
+    for name in ("dashboards:area", "dashboards:map", "dashboards:trends"):
+        assert client.get(reverse(name, args=[code])).status_code == 404, name
+    response = client.post(
+        reverse("dashboards:report_start", args=[code]), {"kind": "xlsx", "year": 2026}
+    )
+    assert response.status_code == 404
+
+
+def test_home_opens_the_users_area(login, registry):
+    assert login("village").get(reverse("dashboards:home"))["Location"] == reverse(
+        "dashboards:area", args=[VILLAGE]
+    )
+
+
+def test_anonymous_is_sent_to_login(client, registry):
+    response = client.get(reverse("dashboards:area", args=[COUNTY]))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_trends_are_the_figures_as_of_each_year_end(login, registry):
+    data = login("county").get(reverse("dashboards:trends", args=[COUNTY])).json()
+    assert data["years"][-1] >= 2024
+    today = figures(COUNTY, depth=0)[0].values
+    series = {s["code"]: s["values"] for s in data["series"]}
+    # This year is today's figures; the registry was created today, so earlier years
+    # (read back from history) are empty.
+    assert series["registered_people"][-1] == today["registered_people"] == 7
+    assert len(series["registered_people"]) == len(data["years"])
+
+
+def test_map_of_a_county_has_one_feature_per_township(login, registry):
+    data = login("county").get(reverse("dashboards:map", args=[COUNTY])).json()
+    assert data["schematic"] is True
+    names = [f["properties"]["name"] for f in data["geojson"]["features"]]
+    assert names == [TOWNSHIP, "431129103000"]
+    for f in data["geojson"]["features"]:
+        assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_village_map_shows_only_the_village(login, registry):
+    data = login("village").get(reverse("dashboards:map", args=[VILLAGE])).json()
+    assert [f["properties"]["name"] for f in data["geojson"]["features"]] == [VILLAGE]
+
+
+def test_page_loads_no_script_from_another_host(login, registry):
+    html = login("county").get(reverse("dashboards:area", args=[COUNTY])).content.decode()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "/static/vendor/echarts/echarts.min.js" in html
+    assert "/static/dashboards/dashboard.js" in html
+    assert "cdn" not in html.lower()
