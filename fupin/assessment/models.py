@@ -45,7 +45,7 @@ class Assessment(models.Model):
     county = models.ForeignKey(
         "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("county")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("assessment", "name"), max_length=100)
     as_of = models.DateField(_("frame as of"))
     # A locked indicators snapshot the assessment refers to, if any (free text: the
     # assessment does not depend on the indicators app).
@@ -105,7 +105,10 @@ class StratumSize(models.Model):
     stored at the draw so the estimates do not move when the registry changes later."""
 
     assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="strata", verbose_name=_("assessment")
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="strata",
+        verbose_name=_("third-party assessment"),
     )
     village = models.ForeignKey(
         "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
@@ -140,7 +143,10 @@ class SampleUnit(models.Model):
     non-registered households."""
 
     assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="units", verbose_name=_("assessment")
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="units",
+        verbose_name=_("third-party assessment"),
     )
     village = models.ForeignKey(
         "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")

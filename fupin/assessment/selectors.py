@@ -242,3 +242,77 @@ def results(assessment: Assessment, user=None) -> Results:
         surveyed=sum(v.surveyed for v in vs),
         not_reached=sum(v.not_reached for v in vs),
     )
+
+
+def counties_for(user) -> list:
+    """Counties inside the user's area (where the user may run an assessment)."""
+    from fupin.geo.models import Division, Level
+
+    if not may_run(user):
+        return []
+    return list(Division.objects.restrict(user).filter(level=Level.COUNTY).order_by("code"))
+
+
+@dataclass
+class SheetRow:
+    unit: SampleUnit
+    head_name: str = ""
+    head_id_number: str = ""
+    phone: str = ""
+    response: SurveyResponse | None = None
+
+
+def sheet(user, assessment: Assessment, village_code: str, reveal: bool = False) -> list[SheetRow]:
+    """The printable survey sheet of a village: the sampled households in draw order,
+    with the head's name and masked ID number and phone. `reveal` (roles that may see
+    them) prints them unmasked; each value shown is logged as a sensitive read."""
+    from django.db import transaction
+
+    from fupin.core.history import type_label
+    from fupin.core.masking import mask_id_number, mask_phone
+    from fupin.core.models import SensitiveRead
+    from fupin.registry import choices as c
+    from fupin.registry.models import Member
+
+    qs = units(assessment, village_code).restrict(user).select_related("response")
+    rows = [SheetRow(unit=u, response=getattr(u, "response", None)) for u in qs]
+    household_ids = [r.unit.household_id for r in rows if r.unit.household_id]
+    heads = {
+        m.household_id: m
+        for m in Member.objects.filter(
+            household_id__in=household_ids, relation=c.Relation.HEAD, is_active=True
+        )
+    }
+    reveal = reveal and user.may_reveal
+    reads = []
+    for r in rows:
+        h = r.unit.household
+        if h is None:
+            r.head_name = r.response.head_name if r.response else ""
+            continue
+        head = heads.get(h.pk)
+        r.head_name = head.name if head else ""
+        if reveal:
+            r.head_id_number = head.id_number if head else ""
+            r.phone = h.phone
+            if head and head.id_number:
+                reads.append((type_label(head), head.pk, "id_number", h.village_id))
+            if h.phone:
+                reads.append((type_label(h), h.pk, "phone", h.village_id))
+        else:
+            r.head_id_number = mask_id_number(head.id_number) if head else ""
+            r.phone = mask_phone(h.phone)
+    if reads:
+        with transaction.atomic():
+            SensitiveRead.objects.bulk_create(
+                SensitiveRead(
+                    user=user,
+                    object_type=t,
+                    object_id=str(pk),
+                    field=f,
+                    area_code=area,
+                    channel="print",
+                )
+                for t, pk, f, area in reads
+            )
+    return rows
