@@ -1,8 +1,224 @@
+"""Indicator pages: figures of an area and its children, definitions, exit readiness,
+snapshots. Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fupin.accounts.roles import Capability, has_capability
+from fupin.core.errors import DomainError
+from fupin.core.scope import area_prefix_of, user_covers
+from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.indicators import readiness, reports, selectors, services
+from fupin.indicators.definitions import DEFINITIONS, GROUP_LABELS, UNIT_LABELS, by_group
+
+
+def _require_view(user) -> None:
+    if not has_capability(user, Capability.VIEW_REGISTRY):
+        raise Http404
+
+
+def _may_snapshot(user) -> bool:
+    return has_capability(user, Capability.CONFIGURE) or has_capability(
+        user, Capability.RUN_ASSESSMENT
+    )
+
+
+def _home_code(user) -> str:
+    prefix = area_prefix_of(user)
+    if prefix is None:
+        raise Http404
+    if user.area_id:
+        return user.area_id
+    top = Division.objects.order_by("level", "code").first()
+    if top is None:
+        raise Http404
+    return top.code
+
+
+def _parse_day(request, value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        messages.error(request, _("Not a date: %(v)s (use YYYY-MM-DD).") % {"v": value})
+        return None
+    if day > timezone.localdate():
+        messages.error(request, _("The date cannot be in the future."))
+        return None
+    return day
+
+
+def _trail(user, code: str) -> list[Division]:
+    """The node's ancestors inside the user's area, then the node."""
+    codes = []
+    for level in Level:
+        n = PREFIX_LENGTH[level]
+        if code[:n].strip("0") and code[:n].ljust(12, "0") not in codes:
+            codes.append(code[:n].ljust(12, "0"))
+    divisions = {d.code: d for d in Division.objects.filter(code__in=codes)}
+    return [divisions[c] for c in codes if c in divisions and user_covers(user, c)]
 
 
 @login_required
 def index(request):
-    # Scaffold: replaced by the indicators pages.
-    return render(request, "indicators/index.html")
+    _require_view(request.user)
+    code = (request.GET.get("area") or _home_code(request.user)).strip()
+    as_of = _parse_day(request, request.GET.get("as_of"))
+    snap_id = request.GET.get("snapshot") or None
+    snap = selectors.snapshot_get(user=request.user, pk=snap_id) if snap_id else None
+    group = request.GET.get("group") or "population"
+    if group not in GROUP_LABELS:
+        group = "population"
+    try:
+        nodes = selectors.figures_for(
+            user=request.user,
+            area_code=code,
+            as_of=None if snap else as_of,
+            snapshot=snap,
+            depth=1,
+        )
+    except DomainError as e:
+        messages.error(request, str(e.message))
+        return redirect("indicators:index")
+    node, children = nodes[0], nodes[1:]
+    if request.GET.get("format") == "xlsx":
+        buffer = io.BytesIO()
+        reports.write_xlsx(nodes, reports.meta(nodes, as_of=as_of, snapshot=snap), buffer)
+        day = (snap.as_of if snap else as_of or timezone.localdate()).isoformat()
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="indicators-{node.code}-{day}.xlsx"'
+        )
+        return response
+    group_defs = [d for d in DEFINITIONS.values() if d.group == group]
+    children_rows = [(n, [(d, n.values.get(d.code)) for d in group_defs]) for n in children]
+    node_row = [(d, node.values.get(d.code)) for d in group_defs]
+    sections = [
+        (key, label, [(d, node.values.get(d.code), UNIT_LABELS[d.unit]) for d in defs])
+        for key, label, defs in by_group()
+    ]
+    context = {
+        "node": node,
+        "trail": _trail(request.user, node.code),
+        "sections": sections,
+        "group": group,
+        "groups": list(GROUP_LABELS.items()),
+        "group_defs": group_defs,
+        "children_rows": children_rows,
+        "node_row": node_row,
+        "as_of": snap.as_of if snap else (as_of or timezone.localdate()),
+        "as_of_param": as_of.isoformat() if as_of and not snap else "",
+        "snapshot": snap,
+        "snapshots": selectors.snapshot_list(user=request.user)[:50],
+        "units": UNIT_LABELS,
+        "is_village": node.level == Level.VILLAGE,
+        "is_county": node.level == Level.COUNTY,
+        "child_is_village": node.level == Level.TOWNSHIP,
+    }
+    return render(request, "indicators/index.html", context)
+
+
+@login_required
+def definitions(request):
+    _require_view(request.user)
+    return render(
+        request, "indicators/definitions.html", {"groups": by_group(), "units": UNIT_LABELS}
+    )
+
+
+def _readiness(request, code: str, level: int, template: str, checklist):
+    _require_view(request.user)
+    code = code.ljust(12, "0")
+    division = Division.objects.filter(code=code, level=level).first()
+    if division is None or not user_covers(request.user, code):
+        raise Http404
+    as_of = _parse_day(request, request.GET.get("as_of"))
+    snap_id = request.GET.get("snapshot") or None
+    snap = selectors.snapshot_get(user=request.user, pk=snap_id) if snap_id else None
+    items = checklist(code, None if snap else as_of, snapshot=snap)
+    context = {
+        "division": division,
+        "items": items,
+        "all_met": all(i.met for i in items),
+        "as_of": snap.as_of if snap else (as_of or timezone.localdate()),
+        "snapshot": snap,
+        "criteria": readiness.criteria_for(code),
+    }
+    if level == Level.VILLAGE:
+        context["households"] = readiness.household_exit_tests(code)
+    return render(request, template, context)
+
+
+@login_required
+def village_readiness(request, code: str):
+    return _readiness(
+        request,
+        code,
+        Level.VILLAGE,
+        "indicators/village_readiness.html",
+        readiness.village_checklist,
+    )
+
+
+@login_required
+def county_readiness(request, code: str):
+    template = "indicators/county_readiness.html"
+    return _readiness(request, code, Level.COUNTY, template, readiness.county_checklist)
+
+
+@login_required
+def snapshot_list(request):
+    _require_view(request.user)
+    return render(
+        request,
+        "indicators/snapshots.html",
+        {
+            "snapshots": selectors.snapshot_list(user=request.user),
+            "may_create": _may_snapshot(request.user),
+            "today": timezone.localdate(),
+            "home": _home_code(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def snapshot_create(request):
+    _require_view(request.user)
+    day = _parse_day(request, request.POST.get("as_of"))
+    if day is None:
+        if not request.POST.get("as_of"):
+            messages.error(request, _("Choose the date the data is locked at."))
+        return redirect("indicators:snapshots")
+    try:
+        snap = services.snapshot_create(
+            actor=request.user,
+            area_code=request.POST.get("area") or _home_code(request.user),
+            as_of=day,
+            label=request.POST.get("label", "")[:100],
+        )
+    except DomainError as e:
+        if e.status == 404:
+            raise Http404 from e
+        messages.error(request, str(e.message))
+        return redirect("indicators:snapshots")
+    messages.success(
+        request,
+        _("Snapshot %(id)s created: data locked as of %(day)s.")
+        % {"id": snap.pk, "day": snap.as_of.isoformat()},
+    )
+    return redirect("indicators:snapshots")
