@@ -155,7 +155,7 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project_id} · {self.allocation}"
+        return f"{self.project_id} · {self.allocation_id}: {self.amount}"
 
     @property
     def remaining(self) -> Decimal:

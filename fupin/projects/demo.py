@@ -399,6 +399,8 @@ def build_demo(*, seed: int, log=None) -> None:
                 (ln.disbursed for ln in lines if ln.allocation is alloc), Decimal(0)
             )
         Allocation.objects.bulk_create(list(allocs.values()))
+        for (k, _y), alloc in allocs.items():
+            alloc.source, alloc.area = by_kind[k], county  # cached for __str__ in history
         for line in lines:
             line.allocation_id = line.allocation.pk
         BudgetLine.objects.bulk_create(lines, batch_size=1000)

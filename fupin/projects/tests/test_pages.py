@@ -211,7 +211,10 @@ def test_public_pages_show_only_disclosed_projects_and_no_personal_data(
     assert client.get(reverse("projects:public_village", args=["431129100000"])).status_code == 404
 
 
-def test_step_evidence_file_is_served_in_scope(login, users, allocation, project):
+def test_step_evidence_file_is_served_in_scope(
+    login, users, allocation, project, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     project = walk(project, users, "in_progress", allocation=allocation)
