@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from fupin.supervision import choices as c
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 4, "cols": 60})
 
 

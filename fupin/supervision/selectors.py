@@ -297,3 +297,14 @@ def unit_counts(*, user, year: int, today: dt.date) -> dict[int, dict[str, objec
         if d.get("highest"):
             d["step"] = c.EscalationStep(c.step_for(d["highest"])).label
     return out
+
+
+def task_periods(*, user) -> list[tuple[str, dt.date]]:
+    """(period kind, first day) of the task lists the user sees or has tasks in,
+    newest first."""
+    lists = TaskList.objects.restrict(user).values_list("period_kind", "period_start")
+    tasks = Task.objects.restrict(user).values_list(
+        "task_list__period_kind", "task_list__period_start"
+    )
+    found = set(lists.distinct()) | set(tasks.distinct())
+    return sorted(found, key=lambda p: (p[1], p[0]), reverse=True)[:24]

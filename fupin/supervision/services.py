@@ -165,9 +165,14 @@ def division_unit_name(division: Division) -> str:
     """The unit that stands for a township (乡镇人民政府) or village (村民委员会).
 
     Stored data, not page text: the official Chinese name, whatever the language."""
+    name = division.name
     if division.level == Level.TOWNSHIP:
-        return f"{division.name}人民政府"
-    return f"{division.name}村民委员会"
+        return f"{name}人民政府"
+    if name.endswith("村委会"):  # 老县村委会 → 老县村村民委员会
+        return f"{name[:-2]}村民委员会"
+    if name.endswith("居委会"):  # 春晓社区居委会 → 春晓社区居民委员会
+        return f"{name[:-3]}居民委员会"
+    return f"{name}村民委员会"
 
 
 def ensure_division_units(*, actor, area_code: str) -> int:

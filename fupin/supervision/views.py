@@ -24,7 +24,7 @@ from fupin.geo.models import Division
 from fupin.supervision import choices as c
 from fupin.supervision import forms as f
 from fupin.supervision import selectors, services
-from fupin.supervision.models import Escalation, Inspection, Rectification, TaskList
+from fupin.supervision.models import Escalation, Inspection, Rectification
 from fupin.supervision.periods import period_containing, period_end
 from fupin.web import queries
 from fupin.web.views.common import call_service
@@ -488,20 +488,14 @@ def task_board(request):
         kind = period.cleaned_data["kind"]
         start = period_containing(kind, period.cleaned_data["start"])[0]
     else:
-        latest = TaskList.objects.restrict(request.user).order_by("-period_start").first()
-        if latest is None:
+        periods = selectors.task_periods(user=request.user)
+        if not periods:
             kind, start = c.PeriodKind.QUARTER, period_containing(c.PeriodKind.QUARTER, today)[0]
         else:
-            kind, start = latest.period_kind, latest.period_start
+            kind, start = periods[0]
         period = f.PeriodForm(initial={"kind": kind, "start": start})
     end = period_end(kind, start)
     board = selectors.task_board(user=request.user, kind=kind, start=start, end=end, today=today)
-    periods = (
-        TaskList.objects.restrict(request.user)
-        .values_list("period_kind", "period_start")
-        .distinct()
-        .order_by("-period_start", "period_kind")[:24]
-    )
     return render(
         request,
         "supervision/task_board.html",
@@ -512,7 +506,9 @@ def task_board(request):
             "end": end,
             "today": today,
             "board": board,
-            "periods": [(k, c.PeriodKind(k).label, s) for k, s in periods],
+            "periods": [
+                (k, c.PeriodKind(k).label, s) for k, s in selectors.task_periods(user=request.user)
+            ],
             "may_supervise": request.user.can(Capability.SUPERVISE),
         },
     )

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import history_of
 from fupin.core.models import ChangeRecord
+from fupin.geo.models import Division, Level
 from fupin.supervision import selectors, services
 from fupin.supervision.choices import FindingStatus, PeriodKind
 from fupin.supervision.models import Unit
@@ -26,6 +27,10 @@ def test_units_per_division_are_created_once(users, units):
     assert n_units == 6  # 2 townships and 3 villages of the county, 1 department
     assert units["township"].name == "沱江镇人民政府"
     assert units["village"].name == "大坪村村民委员会"
+    village = Division(code="431129100203", name="老县村委会", level=Level.VILLAGE)
+    assert services.division_unit_name(village) == "老县村村民委员会"
+    village.name = "春晓社区居委会"
+    assert services.division_unit_name(village) == "春晓社区居民委员会"
     assert services.ensure_division_units(actor=users["county"], area_code="431129000000") == 0
     assert Unit.objects.count() == n_units
     assert ChangeRecord.objects.filter(object_type="supervision.unit").count() == n_units
