@@ -12,7 +12,13 @@ from __future__ import annotations
 import polars as pl
 
 from fupin.assistance.choices import MeasureKind
-from fupin.indicators.definitions import AGE_GROUPS, COUNT_CODES, DEFINITIONS, PERCENT, RATE
+from fupin.indicators.definitions import (
+    AGE_GROUPS,
+    COUNT_CODES,
+    DEFINITIONS,
+    PERCENT,
+    RATE_CODES,
+)
 from fupin.indicators.frames import Frames
 from fupin.monitoring.models import RiskLevel
 from fupin.quality.selectors import score as quality_score
@@ -89,12 +95,19 @@ def _household_counts(hh: pl.DataFrame) -> pl.DataFrame:
             for k in RiskLevel.values
         ],
     ]
-    return hh.group_by("village_code").agg(aggs)
+    return _plain_key(hh.group_by("village_code").agg(aggs))
+
+
+def _plain_key(frame: pl.DataFrame) -> pl.DataFrame:
+    """Village codes as text after grouping (a snapshot stores them as an Enum)."""
+    return frame.with_columns(pl.col("village_code").cast(pl.String))
 
 
 def _wide(frame: pl.DataFrame, column: str, prefix: str, values: list[str]) -> pl.DataFrame:
-    counts = frame.group_by("village_code", column).len()
-    out = counts.pivot(on=column, index="village_code", values="len")
+    counts = (
+        frame.group_by("village_code", column).len().with_columns(pl.col(column).cast(pl.String))
+    )
+    out = _plain_key(counts.pivot(on=column, index="village_code", values="len"))
     out = out.rename({c: f"{prefix}_{c}" for c in out.columns if c != "village_code"})
     keep = [f"{prefix}_{v}" for v in values]
     return out.select(
@@ -123,7 +136,7 @@ def _people_counts(people: pl.DataFrame) -> list[pl.DataFrame]:
 def village_counts(frames: Frames) -> pl.DataFrame:
     """One row per village (every village of the area, zeros where nothing) with every
     summable count."""
-    base = frames.villages
+    base = _plain_key(frames.villages)
     parts = [_household_counts(frames.households), *_people_counts(frames.people)]
     out = base
     for part in parts:
@@ -141,37 +154,50 @@ def village_counts(frames: Frames) -> pl.DataFrame:
     ).select(["village_code", *COUNT_CODES])
 
 
+def _rate_expr(code: str) -> pl.Expr:
+    d = DEFINITIONS[code]
+    num, den = pl.col(d.numerator), pl.col(d.denominator)
+    scale = 100 if d.unit == PERCENT else 1
+    return pl.when(den > 0).then((num / den * scale).round(2)).otherwise(None).alias(code)
+
+
 def rollup(counts: pl.DataFrame, length: int, has_quality: bool) -> pl.DataFrame:
     """Sum the village counts by the first `length` digits of the code and add the
-    rates. Column "area" holds the significant prefix."""
+    rates (from the summed counts). Column "area" holds the significant prefix."""
     key = pl.col("village_code").str.slice(0, length).alias("area")
     aggs = [pl.col(c).sum() for c in COUNT_CODES if c not in QUALITY]
     aggs += [
         (pl.col(c).sum() if has_quality else pl.lit(None, pl.Int64).first()).alias(c)
         for c in QUALITY
     ]
-    return counts.group_by(key).agg(aggs).sort("area")
+    table = counts.group_by(key).agg(aggs)
+    rates = [_rate_expr(c) for c in RATE_CODES if c != "quality_score"]
+    rates.append(pl.lit(None, pl.Float64).alias("quality_score"))  # see _quality_score
+    return table.with_columns(rates).sort("area")
 
 
-def _rate(values: dict, code: str) -> float | None:
-    d = DEFINITIONS[code]
-    num, den = values.get(d.numerator), values.get(d.denominator)
-    if code == "quality_score":
-        if den is None:
-            return None
-        return quality_score(den, values["quality_with_error"], values["quality_with_warning"])
-    if not den:
+def _quality_score(row: dict) -> float | None:
+    """The quality app's own formula (`quality.selectors.score`) on the summed counts."""
+    if row["quality_households"] is None:
         return None
-    ratio = num / den * 100 if d.unit == PERCENT else num / den
-    return round(ratio, 2)
+    return quality_score(
+        row["quality_households"], row["quality_with_error"], row["quality_with_warning"]
+    )
 
 
 def with_rates(row: dict) -> dict:
-    """A node's values: counts in definition order, then the rates."""
+    """A node's values in definition order, rates computed from its counts (for rows
+    not produced by `rollup`, e.g. an area without any village data)."""
     values = {code: row.get(code) for code in COUNT_CODES}
-    for code, d in DEFINITIONS.items():
-        if d.kind == RATE:
-            values[code] = _rate(values, code)
+    for code in RATE_CODES:
+        d = DEFINITIONS[code]
+        num, den = values.get(d.numerator), values.get(d.denominator)
+        if code == "quality_score":
+            values[code] = _quality_score(values)
+        elif den:
+            values[code] = round(num / den * (100 if d.unit == PERCENT else 1), 2)
+        else:
+            values[code] = None
     return {code: values[code] for code in DEFINITIONS}
 
 
@@ -181,5 +207,12 @@ def compute(frames: Frames, lengths: list[int]) -> dict[int, dict[str, dict]]:
     out: dict[int, dict[str, dict]] = {}
     for length in lengths:
         table = rollup(counts, length, frames.has_quality)
-        out[length] = {r.pop("area"): with_rates(r) for r in table.iter_rows(named=True)}
+        order = ["area", *DEFINITIONS]
+        rows = table.select(order).to_dicts()
+        nodes = {}
+        for r in rows:
+            area = r.pop("area")
+            r["quality_score"] = _quality_score(r)
+            nodes[area] = r
+        out[length] = nodes
     return out

@@ -105,6 +105,26 @@ def clear_cache() -> None:
         _FRAMES.clear()
 
 
+def _restrict(frames: fr.Frames, prefix: str) -> fr.Frames:
+    """Only the villages under `prefix` (frames may cover a larger area). Village codes
+    may be text or an Enum (snapshots): filter by the list of matching codes."""
+    if frames.divisions["code"].str.starts_with(prefix).all():
+        return frames  # the frames were read for this node or a node below it
+    villages = frames.villages["village_code"].cast(pl.String)
+    inside = villages.filter(villages.str.starts_with(prefix))
+    codes = inside.implode()
+    keep = pl.col("village_code").is_in(codes)
+    return fr.Frames(
+        as_of=frames.as_of,
+        period_start=frames.period_start,
+        people=frames.people.filter(keep),
+        households=frames.households.filter(keep),
+        villages=frames.villages.filter(keep),
+        divisions=frames.divisions.filter(pl.col("code").str.starts_with(prefix)),
+        has_quality=frames.has_quality,
+    )
+
+
 def figures_from(frames: fr.Frames, area_code: str, *, depth: int = 1) -> list[NodeFigures]:
     """The node first, then its descendants down to `depth` levels (depth-first in code
     order), from already loaded frames."""
@@ -115,16 +135,7 @@ def figures_from(frames: fr.Frames, area_code: str, *, depth: int = 1) -> list[N
     levels = list(range(level, last + 1))
     lengths = [PREFIX_LENGTH[lv] for lv in levels]
     in_node = frames.divisions.filter(pl.col("code").str.starts_with(prefix))
-    # Only the node's villages (a snapshot or frames may cover a larger area).
-    sub = fr.Frames(
-        as_of=frames.as_of,
-        period_start=frames.period_start,
-        people=frames.people.filter(pl.col("village_code").str.starts_with(prefix)),
-        households=frames.households.filter(pl.col("village_code").str.starts_with(prefix)),
-        villages=frames.villages.filter(pl.col("village_code").str.starts_with(prefix)),
-        divisions=in_node,
-        has_quality=frames.has_quality,
-    )
+    sub = _restrict(frames, prefix)
     results = engine.compute(sub, lengths)
     base = dict.fromkeys(engine.COUNT_CODES, 0)
     if not frames.has_quality:

@@ -76,6 +76,34 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+CODED = (
+    "status",
+    "monitoring_type",
+    "category",
+    "main_cause",
+    "health",
+    "labour",
+    "status_start",
+    "monitoring_type_start",
+    "risk_level",
+)
+
+
+def encode(frame: pl.DataFrame, frames: fr.Frames) -> pl.DataFrame:
+    """Coded text columns (village codes, statuses, causes…) as Enums: compact files,
+    and the engine groups small integers instead of hashing millions of strings. The
+    categories are the values present, sorted, so the files depend on the data only."""
+    out = []
+    for name in frame.columns:
+        if name == "village_code" or name in CODED:
+            values = frame[name].drop_nulls().unique().sort().to_list()
+            if name == "village_code":
+                codes = frames.villages["village_code"].to_list()
+                values = sorted(set(values) | set(codes))
+            out.append(pl.col(name).cast(pl.Enum(values)))
+    return frame.with_columns(out) if out else frame
+
+
 def write_files(frames: fr.Frames, target: Path, manifest: dict) -> str:
     """Write the frames and their manifest into a new directory `target` (which must
     not exist) and return the manifest's SHA-256."""
@@ -89,9 +117,8 @@ def write_files(frames: fr.Frames, target: Path, manifest: dict) -> str:
     for name in FILES:
         frame = getattr(frames, name)
         path = partial / f"{name}.parquet"
-        frame.select([pl.col(k).cast(v) for k, v in SCHEMAS[name].items()]).write_parquet(
-            path, compression="zstd", statistics=True
-        )
+        frame = frame.select([pl.col(k).cast(v) for k, v in SCHEMAS[name].items()])
+        encode(frame, frames).write_parquet(path, compression="zstd", statistics=True)
         files[name] = {
             "file": path.name,
             "rows": frame.height,
