@@ -32,10 +32,12 @@ COUNTY = "431129000000"
 NAME = "江华瑶族自治县贫困县退出第三方评估（演示）"
 # Probability of each outcome in the simulated survey.
 NOT_REACHED = 0.03
-WRONG = {S.IN_POVERTY: 0.03, S.EXITED: 0.006, S.NON_REGISTERED: 0.004}
+WRONG = {S.IN_POVERTY: 0.03, S.EXITED: 0.014, S.NON_REGISTERED: 0.004}
 APPROVES = 0.965
 SURVEYORS = ["评估员张伟", "评估员李娜", "评估员王芳", "评估员刘洋", "评估员陈静", "评估员杨帆"]
 SURVEY_START = dt.date(2025, 11, 3)
+SURNAMES = "盘李赵邓黄唐蒋周奉任"
+GIVEN = ["石生", "秀英", "建国", "红梅", "志强", "玉兰", "德明", "春花", "桂芳", "永福"]
 
 
 def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
@@ -63,6 +65,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
         approves = rng.random(len(units)) < APPROVES
         days = rng.integers(0, 12, len(units))
         who = rng.integers(0, len(SURVEYORS), len(units))
+        names = rng.integers(0, 10, (len(units), 2))
         now = timezone.now()
         responses = []
         for i, u in enumerate(units):
@@ -85,7 +88,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
                     # In poverty: "wrong" = found not poor; not registered: found poor.
                     r.is_poor = (not wrong) if u.stratum == S.IN_POVERTY else wrong
                 if u.stratum == S.NON_REGISTERED:
-                    r.head_name = f"{u.village_id[-3:]}-{u.roster_position}号户主"
+                    r.head_name = SURNAMES[names[i, 0]] + GIVEN[names[i, 1]]
             responses.append(r)
         SurveyResponse.objects.bulk_create(responses, batch_size=2000)
         if responses and responses[0].pk is None:
