@@ -405,13 +405,18 @@ def finding_fail(*, actor, finding: Finding, reason: str, today: dt.date | None 
         _record(
             actor, f, ChangeAction.UPDATE, before, f.unit.area_code, related=f.unit, reason=reason
         )
-        Rectification.objects.filter(finding=f, verdict=c.Verdict.PENDING).update(
-            verdict=c.Verdict.REJECTED,
-            verified_on=day,
-            verified_by=_user(actor),
-            verified_by_name=_name(actor),
-            verify_notes=reason.strip(),
-        )
+        # A report still awaiting verification is rejected with the same reason.
+        for rec in Rectification.objects.filter(finding=f, verdict=c.Verdict.PENDING):
+            before = snapshot(rec)
+            rec.verdict = c.Verdict.REJECTED
+            rec.verified_on = day
+            rec.verified_by = _user(actor)
+            rec.verified_by_name = _name(actor)
+            rec.verify_notes = reason.strip()
+            rec.save()
+            _record(
+                actor, rec, ChangeAction.UPDATE, before, f.unit.area_code, related=f, reason=reason
+            )
         _escalate_units([f.unit_id], as_of=day, actor=actor)
     finding.refresh_from_db()
     return finding

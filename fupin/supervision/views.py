@@ -250,6 +250,7 @@ def finding_detail(request, pk):
             "rects": rects,
             "pending": pending,
             "escalation": escalation,
+            "sees_inspection": user_covers(user, finding.inspection.area_id),
             "overdue": selectors.is_overdue(finding, timezone.localdate()),
             "rect_form": f.RectificationForm() if may_rectify else None,
             "verify_form": f.VerifyForm() if may_supervise and pending else None,

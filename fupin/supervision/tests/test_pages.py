@@ -268,3 +268,49 @@ def test_responsibility_page(client, users, units, data):
     assert "李明" in page.content.decode() and "盘建国" not in page.content.decode()
     _login(client, users, "village")
     assert client.post(reverse("supervision:responsibilities"), {}).status_code == 403
+
+
+def test_every_object_url_is_not_found_from_another_county(client, users, data):
+    """other_county is a county office (it may supervise), but not here."""
+    f = data["f1"]
+    rec = services.rectification_submit(actor=users["village"], finding=f, report="已整改")
+    esc = Escalation.objects.get(finding=data["f2"])
+    gets = [
+        reverse("supervision:finding", args=[f.pk]),
+        reverse("supervision:finding_file", args=[f.pk]),
+        reverse("supervision:rectification_file", args=[rec.pk]),
+        reverse("supervision:unit", args=[f.unit_id]),
+        reverse("supervision:inspection", args=[f.inspection_id]),
+        reverse("supervision:finding_create", args=[f.inspection_id]),
+        reverse("supervision:task_add", args=[data["tl"].pk]),
+        reverse("supervision:task_complete", args=[data["t1"].pk]),
+        reverse("supervision:task_file", args=[data["t1"].pk]),
+    ]
+    posts = [
+        (reverse("supervision:finding_rectify", args=[f.pk]), {"report": "x"}),
+        (reverse("supervision:finding_verify", args=[f.pk]), {"verdict": "accepted"}),
+        (reverse("supervision:finding_fail", args=[f.pk]), {"reason": "x"}),
+        (
+            reverse("supervision:escalation_decide", args=[esc.pk]),
+            {"state": "issued", "decided_on": "2020-04-05", "document": "x"},
+        ),
+    ]
+    _login(client, users, "other_county")
+    for url in gets:
+        assert client.get(url).status_code == 404, url
+    for url, body in posts:
+        assert client.post(url, body).status_code == 404, url
+    rec.refresh_from_db()
+    esc.refresh_from_db()
+    assert rec.verdict == Verdict.PENDING and esc.state == EscalationState.PROPOSED
+    page = client.get(reverse("supervision:index") + "?year=2020")
+    assert not page.context["open_findings"] and not list(page.context["escalations"])
+
+
+def test_village_staff_see_the_inspection_title_without_a_link(client, users, data):
+    page = _login(client, users, "village").get(
+        reverse("supervision:finding", args=[data["f1"].pk])
+    )
+    assert data["f1"].inspection.title in page.content.decode()
+    link = reverse("supervision:inspection", args=[data["f1"].inspection_id])
+    assert link not in page.content.decode()

@@ -303,3 +303,17 @@ def test_responsibility_list(users, units):
     assert list(selectors.responsibility_items(user=users["village"])) == []
     recs = history_of(units["village"]).filter(object_type="supervision.responsibilityitem")
     assert recs.count() == 2
+
+
+def test_marking_failed_rejects_a_pending_report_with_history(users, units, make_finding):
+    f = make_finding(units["village"], D(2020, 4, 30))
+    rec = services.rectification_submit(
+        actor=users["village"], finding=f, report="已整改", today=D(2020, 4, 25)
+    )
+    services.finding_fail(
+        actor=users["inspector"], finding=f, reason="复查发现弄虚作假", today=D(2020, 4, 28)
+    )
+    rec.refresh_from_db()
+    assert rec.verdict == "rejected" and rec.verified_by_name == "inspector"
+    changed = history_of(f).filter(object_type="supervision.rectification", action="update")
+    assert changed.get().changes["verdict"] == ["pending", "rejected"]
