@@ -5,7 +5,7 @@ made by the county office; two rounds of 2020 (first and second half) over every
 of the county, scored by the demo inspector: about one village in ten gets a yellow card
 in the first round, most of them recover in the second, a few stay carded (重点管理) and
 a few are newly carded. A performance scheme compares the townships on the five
-indicators for 2020.
+indicators for 2020, and its ranking is computed once.
 
 The sheet, rounds and scheme go through the services; the ~600 village scores, their
 item lines, the yellow cards and their change records are written in bulk in one
@@ -30,6 +30,7 @@ from fupin.scoring import rules, services
 from fupin.scoring.models import (
     ItemScore,
     PerformanceIndicator,
+    PerformanceRun,
     PerformanceScheme,
     ScoringItem,
     ScoringRound,
@@ -76,7 +77,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
     if log:
         log(
             "Scoring demo: {villages} villages scored in 2 rounds, {carded} yellow cards "
-            "({open} still open), 1 performance scheme.".format(**counts)
+            "({open} still open), 1 performance scheme with its 2020 ranking.".format(**counts)
         )
 
 
@@ -111,12 +112,16 @@ def _build(rng: random.Random, county: Division) -> dict[str, int]:
         .values_list("code", flat=True)
     )
     counts = _scores(rng, sheet, rounds, villages, inspector)
-    services.scheme_save(
+    scheme = services.scheme_save(
         actor=office,
         region_code=COUNTY,
         data={"name": "江华瑶族自治县乡镇脱贫攻坚绩效考核", "year": YEAR},
         indicators=[{"source": s, "weight": w, "higher_is_better": h} for s, w, h in INDICATORS],
         reason="县委县政府考核办法",
+    )
+    # The 2020 ranking, computed once from the other apps' data as they stand now.
+    services.performance_compute(
+        actor=office, scheme=scheme, start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31)
     )
     return counts
 
@@ -266,6 +271,7 @@ def _history(scores, item_rows, cards, rounds, scorer) -> None:
 
 
 SCORING_MODELS = (
+    PerformanceRun,
     YellowCard,
     ItemScore,
     VillageScore,

@@ -326,3 +326,41 @@ class PerformanceIndicator(models.Model):
 
     def __str__(self) -> str:
         return self.get_source_display()
+
+
+class PerformanceRun(models.Model):
+    """One computation of a scheme for a period: the compared set, the indicators with
+    their weights and direction, and every value as found, kept so that a published
+    ranking can be shown and explained later exactly as it was computed."""
+
+    scheme = models.ForeignKey(
+        PerformanceScheme, on_delete=models.CASCADE, related_name="runs", verbose_name=_("scheme")
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    normalisation = models.CharField(
+        _("normalisation"), max_length=10, choices=c.Normalisation.choices
+    )
+    indicators = models.JSONField(_("indicators"), default=list)  # [[code, weight, higher]]
+    subjects = models.JSONField(_("compared"), default=list)  # [[key, name, area code]]
+    values = models.JSONField(_("values"), default=dict)  # {key: {code: "12.34" | None}}
+    computed_at = models.DateTimeField(_("computed at"))
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("computed by"),
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "scheme__region__code"
+
+    class Meta:
+        verbose_name = _("performance run")
+        verbose_name_plural = _("performance runs")
+        ordering = ["scheme_id", "-computed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id}: {self.period_start}–{self.period_end}"

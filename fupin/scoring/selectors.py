@@ -22,6 +22,7 @@ from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.scoring import choices as c
 from fupin.scoring import rules, sources
 from fupin.scoring.models import (
+    PerformanceRun,
     PerformanceScheme,
     ScoringRound,
     ScoringSheet,
@@ -233,6 +234,55 @@ class Performance:
     end: dt.date
     ranking: rules.Ranking
     definitions: list[dict]
+    run: PerformanceRun | None = None  # None: computed live from a given values table
+    stale: bool = False  # the scheme's indicators changed after the run
+
+
+def indicator_definitions(specs: list[rules.IndicatorSpec], no_data: list[str] = ()) -> list[dict]:
+    """What each indicator means, its unit, weight and direction, for the pages."""
+    return [
+        {
+            "code": spec.code,
+            "label": c.IndicatorSource(spec.code).label,
+            "definition": sources.SOURCES[spec.code].definition,
+            "unit": sources.SOURCES[spec.code].unit,
+            "weight": spec.weight,
+            "higher_is_better": spec.higher_is_better,
+            "no_data": spec.code in no_data,
+        }
+        for spec in specs
+    ]
+
+
+def run_ranking(run: PerformanceRun) -> tuple[list[rules.IndicatorSpec], rules.Ranking]:
+    """The ranking of a stored run, from the inputs it kept."""
+    specs = [rules.IndicatorSpec(code, Decimal(w), bool(h)) for code, w, h in run.indicators]
+    subjects = [rules.Subject(key, name, area) for key, name, area in run.subjects]
+    values = {
+        (key, code): None if v is None else Decimal(v)
+        for key, row in run.values.items()
+        for code, v in row.items()
+    }
+    return specs, rules.rank_subjects(subjects, specs, values, run.normalisation)
+
+
+def latest_run(*, user, scheme: PerformanceScheme, start: dt.date, end: dt.date):
+    return (
+        PerformanceRun.objects.restrict(user)
+        .filter(scheme=scheme, period_start=start, period_end=end)
+        .select_related("computed_by")
+        .order_by("-computed_at", "-id")
+        .first()
+    )
+
+
+def run_list(*, user, scheme: PerformanceScheme):
+    return (
+        PerformanceRun.objects.restrict(user)
+        .filter(scheme=scheme)
+        .select_related("computed_by")
+        .order_by("-computed_at", "-id")
+    )
 
 
 def performance(
@@ -242,27 +292,27 @@ def performance(
     start: dt.date | None = None,
     end: dt.date | None = None,
     values: Mapping[tuple[str, str], Decimal | None] | None = None,
-) -> Performance:
-    """The ranking table of a scheme for a period (default: the scheme's year)."""
+) -> Performance | None:
+    """The ranking table of a scheme for a period (default: the scheme's year): from the
+    latest stored run of that period (None if there is none), or computed live from a
+    given values table."""
     scheme = scheme_get(user=user, pk=scheme.pk)
     d_start, d_end = default_period(scheme)
     start, end = start or d_start, end or d_end
-    subjects = subjects_of(scheme)
-    specs = indicator_specs(scheme)
+    current = indicator_specs(scheme)
+    run = None
     if values is None:
-        values = indicator_values(subjects, specs, start, end)
-    ranking = rules.rank_subjects(subjects, specs, values, scheme.normalisation)
-    weights = {s.code: s.weight for s in specs}
-    definitions = [
-        {
-            "code": spec.code,
-            "label": c.IndicatorSource(spec.code).label,
-            "definition": sources.SOURCES[spec.code].definition,
-            "unit": sources.SOURCES[spec.code].unit,
-            "weight": weights[spec.code],
-            "higher_is_better": spec.higher_is_better,
-            "no_data": spec.code in ranking.no_data,
-        }
-        for spec in specs
-    ]
-    return Performance(scheme, start, end, ranking, definitions)
+        run = latest_run(user=user, scheme=scheme, start=start, end=end)
+        if run is None:
+            return None
+        specs, ranking = run_ranking(run)
+    else:
+        specs = current
+        ranking = rules.rank_subjects(subjects_of(scheme), specs, values, scheme.normalisation)
+    definitions = indicator_definitions(specs, ranking.no_data)
+    stale = run is not None and (
+        [(s.code, Decimal(s.weight), s.higher_is_better) for s in current]
+        != [(s.code, s.weight, s.higher_is_better) for s in specs]
+        or run.normalisation != scheme.normalisation
+    )
+    return Performance(scheme, start, end, ranking, definitions, run, stale)

@@ -26,6 +26,7 @@ from fupin.scoring import rules
 from fupin.scoring.models import (
     ItemScore,
     PerformanceIndicator,
+    PerformanceRun,
     PerformanceScheme,
     ScoringItem,
     ScoringRound,
@@ -588,3 +589,49 @@ def scheme_save(
         ind.save()
         _record(actor, ind, ChangeAction.UPDATE, before, region_code, reason, scheme)
     return scheme
+
+
+@transaction.atomic
+def performance_compute(
+    *,
+    actor,
+    scheme: PerformanceScheme,
+    start: dt.date,
+    end: dt.date,
+    values: Mapping[tuple[str, str], Decimal | None] | None = None,
+) -> PerformanceRun:
+    """Ask every source for every subject of the scheme over the period and keep the
+    values with the scheme's indicators as they are now (recorded). `values` replaces
+    the sources (a crafted table, or figures from elsewhere)."""
+    from django.utils import timezone
+
+    from fupin.scoring import selectors
+
+    _check(actor, scheme.region_id)
+    if end < start:
+        raise ValidationFailed({"end": [_("The period ends before it starts.")]})
+    subjects = selectors.subjects_of(scheme)
+    specs = selectors.indicator_specs(scheme)
+    if values is None:
+        values = selectors.indicator_values(subjects, specs, start, end)
+    run = PerformanceRun.objects.create(
+        scheme=scheme,
+        period_start=start,
+        period_end=end,
+        normalisation=scheme.normalisation,
+        indicators=[[s.code, str(s.weight), s.higher_is_better] for s in specs],
+        subjects=[[s.key, s.name, s.area_code] for s in subjects],
+        values={
+            s.key: {
+                spec.code: None
+                if values.get((s.key, spec.code)) is None
+                else str(values[(s.key, spec.code)])
+                for spec in specs
+            }
+            for s in subjects
+        },
+        computed_at=timezone.now(),
+        computed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _record(actor, run, ChangeAction.CREATE, None, scheme.region_id, "", related=scheme)
+    return run

@@ -116,20 +116,31 @@ def visit_compliance(area_code: str, start: dt.date, end: dt.date) -> Decimal | 
     """Visit compliance (走访达标率), percent: of the cadre–household pairings current at
     the end of the period and older than the visit interval of their region
     (fupin.assistance policy), the share visited by that cadre within the interval."""
+    return visit_compliance_many([area_code], start, end)[area_code]
+
+
+def visit_compliance_many(
+    codes: list[str], start: dt.date, end: dt.date
+) -> dict[str, Decimal | None]:
+    """`visit_compliance` of many areas from one read per county."""
+    out: dict[str, Decimal | None] = dict.fromkeys(codes)
     try:
         from fupin.assistance.models import Pairing, Visit
         from fupin.assistance.selectors import policy_for
     except ImportError:
-        return None
-    pairings = [
-        p
-        for p in Pairing.objects.in_area(_prefix(area_code))
-        .filter(start_date__lte=end)
-        .values("cadre_id", "household_id", "start_date", "end_date", "household__village_id")
-        if p["end_date"] is None or p["end_date"] > end
-    ]
+        return out
+    prefixes = {code: _prefix(code) for code in codes}
+    pairings = []
+    for county in sorted({p[:6] for p in prefixes.values()}):
+        pairings += [
+            p
+            for p in Pairing.objects.in_area(county)
+            .filter(start_date__lte=end)
+            .values("cadre_id", "household_id", "start_date", "end_date", "household__village_id")
+            if p["end_date"] is None or p["end_date"] > end
+        ]
     if not pairings:
-        return None
+        return out
     last = {
         (r["cadre_id"], r["household_id"]): r["last"]
         for r in Visit.objects.filter(
@@ -140,7 +151,8 @@ def visit_compliance(area_code: str, start: dt.date, end: dt.date) -> Decimal | 
         .order_by()
     }
     intervals: dict[str, int] = {}
-    due = done = 0
+    due: dict[str, int] = dict.fromkeys(codes, 0)
+    done: dict[str, int] = dict.fromkeys(codes, 0)
     for p in pairings:
         village = p["household__village_id"]
         if village not in intervals:
@@ -148,13 +160,15 @@ def visit_compliance(area_code: str, start: dt.date, end: dt.date) -> Decimal | 
         limit = end - dt.timedelta(days=intervals[village])
         if p["start_date"] > limit:
             continue  # not yet due
-        due += 1
         seen = last.get((p["cadre_id"], p["household_id"]))
-        if seen is not None and seen > limit:
-            done += 1
-    if not due:
-        return None
-    return _as_decimal(Decimal(done) * 100 / due)
+        for code, prefix in prefixes.items():
+            if village.startswith(prefix):
+                due[code] += 1
+                done[code] += seen is not None and seen > limit
+    for code in codes:
+        if due[code]:
+            out[code] = _as_decimal(Decimal(done[code]) * 100 / due[code])
+    return out
 
 
 def findings_closed(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
@@ -244,6 +258,7 @@ SOURCES: dict[str, Source] = {
                 "at the end of the period."
             ),
             "%",
+            many=visit_compliance_many,
         ),
         Source(
             IndicatorSource.FINDINGS_CLOSED,

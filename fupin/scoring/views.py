@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -343,34 +346,51 @@ def performance_index(request):
 def performance(request, pk):
     _require_view(request.user)
     scheme = _get(selectors.scheme_get, user=request.user, pk=pk)
-    form = PeriodForm(request.GET or None)
-    start = end = None
+    form = PeriodForm(request.GET or request.POST or None)
+    start, end = selectors.default_period(scheme)
     if form.is_valid():
-        start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
-    if start and end and end < start:
+        start = form.cleaned_data.get("start") or start
+        end = form.cleaned_data.get("end") or end
+    if end < start:
         form.add_error("end", _("The period ends before it starts."))
-        start = end = None
+        start, end = selectors.default_period(scheme)
+    if request.method == "POST":
+        _require_supervise(request.user)
+        try:
+            services.performance_compute(actor=request.user, scheme=scheme, start=start, end=end)
+        except OutsideArea:
+            raise Http404 from None
+        messages.success(request, _("The ranking was computed."))
+        query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+        return redirect(f"{reverse('scoring:performance', args=[scheme.pk])}?{query}")
     result = selectors.performance(user=request.user, scheme=scheme, start=start, end=end)
     labels = dict(c.IndicatorSource.choices)
-    rows = [
-        {
-            "row": row,
-            "cells": [(row.values[d["code"]], row.scores[d["code"]]) for d in result.definitions],
-            "missing": [labels[m] for m in row.missing],
-        }
-        for row in result.ranking.rows
-    ]
+    rows = []
+    if result is not None:
+        rows = [
+            {
+                "row": row,
+                "cells": [
+                    (row.values[d["code"]], row.scores[d["code"]]) for d in result.definitions
+                ],
+                "missing": [labels[m] for m in row.missing],
+            }
+            for row in result.ranking.rows
+        ]
     return render(
         request,
         "scoring/performance.html",
         {
             "scheme": scheme,
             "form": form,
+            "start": start,
+            "end": end,
             "result": result,
             "rows": rows,
-            "no_data": [labels[m] for m in result.ranking.no_data],
+            "no_data": [labels[m] for m in result.ranking.no_data] if result else [],
+            "runs": selectors.run_list(user=request.user, scheme=scheme)[:10],
+            "definitions": selectors.indicator_definitions(selectors.indicator_specs(scheme)),
             "may_edit": services.may_supervise(request.user),
-            "schemes": selectors.scheme_list(user=request.user),
         },
     )
 

@@ -28,7 +28,8 @@ def test_demo_is_deterministic_with_cards_and_recoveries():
     assert 0.04 * villages < cards.count() < 0.2 * villages
     assert recovered > still > 0
     assert VillageScore.objects.filter(grade="key").exists()
-    assert PerformanceScheme.objects.get().indicators.count() == 5
+    scheme = PerformanceScheme.objects.get()
+    assert scheme.indicators.count() == 5 and scheme.runs.count() == 1
     n_history = ChangeRecord.objects.filter(object_type="scoring.villagescore").count()
     assert n_history == 2 * villages
     first = summary()

@@ -182,18 +182,25 @@ def test_new_round_and_new_sheet_pages(client, users, sheet):
     assert r.status_code == 302 and sheet.rounds.get().name == "2024年第三季度"
 
 
-def test_performance_page_says_which_indicators_have_no_data(client, users, scheme):
+def test_performance_page_computes_and_says_which_indicators_have_no_data(client, users, scheme):
+    url = reverse("scoring:performance", args=[scheme.pk])
     client.force_login(users["county"])
-    r = client.get(reverse("scoring:performance", args=[scheme.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    r = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert "has not been computed yet" in r.content.decode()
+    r = client.post(url, {"start": "2024-01-01", "end": "2024-12-31"})
+    assert r.status_code == 302
+    r = client.get(r["Location"], HTTP_ACCEPT_LANGUAGE="en")
     body = r.content.decode()
     assert r.status_code == 200
     # No income records and no supervision findings yet: both have no data, no zeros.
     assert "No data for" in body and "Income growth" in body and "Findings closed" in body
-    assert "沱江镇" in body and "大路铺镇" in body
-    r = client.get(
-        reverse("scoring:performance", args=[scheme.pk]) + "?start=2024-12-01&end=2024-01-01"
-    )
+    assert "沱江镇" in body and "大路铺镇" in body and "Computed" in body
+    r = client.get(url + "?start=2024-12-01&end=2024-01-01")
     assert r.status_code == 200
+    # Viewing is for every reader in the area; computing only for supervisors.
+    client.force_login(users["department"])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {}).status_code == 403
 
 
 def test_scheme_editor(client, users, scheme):

@@ -161,3 +161,53 @@ def test_poverty_reduced_comes_from_the_indicators(household):
     got = sources.poverty_reduced_many([TUOJIANG, DALUPU], today - dt.timedelta(days=1), today)
     assert got == {TUOJIANG: D("-1.00"), DALUPU: D("0.00")}
     assert sources.poverty_reduced(TUOJIANG, today - dt.timedelta(days=1), today) == D("-1.00")
+
+
+def test_a_run_keeps_its_values_and_says_when_the_scheme_changed(users, scheme):
+    from django.core.management import call_command
+
+    values = {
+        (TUOJIANG, "income_growth"): D("10"),
+        (DALUPU, "income_growth"): D("5"),
+        (TUOJIANG, "visit_compliance"): D("80"),
+        (DALUPU, "visit_compliance"): D("90"),
+    }
+    assert selectors.performance(user=users["county"], scheme=scheme) is None
+    run = services.performance_compute(
+        actor=users["county"], scheme=scheme, start=START, end=END, values=values
+    )
+    assert run.values[TUOJIANG] == {
+        "income_growth": "10",
+        "visit_compliance": "80",
+        "findings_closed": None,
+    }
+    result = selectors.performance(user=users["county"], scheme=scheme)
+    assert result.run == run and not result.stale
+    assert [(r.subject.name, r.total) for r in result.ranking.rows] == [
+        ("沱江镇", D("100.00")),
+        ("大路铺镇", D("0.00")),
+    ]
+    services.scheme_save(
+        actor=users["county"],
+        scheme=scheme,
+        region_code=COUNTY,
+        data={"name": scheme.name, "year": 2024},
+        indicators=[{"source": "income_growth", "weight": "1"}],
+    )
+    result = selectors.performance(user=users["county"], scheme=scheme)
+    assert result.stale and len(result.definitions) == 3  # as computed, not as now
+    assert (
+        selectors.performance(user=users["county"], scheme=scheme, start=START, end=START) is None
+    )
+    from io import StringIO
+
+    out = StringIO()
+    call_command(
+        "scoring", "performance", "--scheme", str(scheme.pk), "--user", "county", stdout=out
+    )
+    text = out.getvalue()
+    assert "沱江镇" in text and "no data" in text
+    latest = selectors.performance(user=users["county"], scheme=scheme)
+    assert (
+        latest.run.pk != run.pk and not latest.stale and latest.run.computed_by == users["county"]
+    )
