@@ -24,7 +24,6 @@ import io
 import logging
 import shutil
 import tempfile
-import threading
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -33,12 +32,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fupin.core import context
+from fupin.core import context, jobs
 from fupin.core.masking import MASKERS
 from fupin.exchange import layout as L
 from fupin.exchange.export import csv_paths, export_registry
@@ -248,21 +246,13 @@ def start_import(
         "language": language,
         "request_id": context.request_id.get(),
     }
-    if getattr(settings, "FUPIN_IMPORT_SYNC", False):
-        run_import(**kwargs)
-    else:
-        thread = threading.Thread(
-            target=_thread_main, kwargs=kwargs, name=f"fupin-import-{token[:8]}", daemon=False
-        )
-        thread.start()
+    jobs.run_in_background(
+        run_import,
+        name=f"fupin-import-{token[:8]}",
+        sync=getattr(settings, "FUPIN_IMPORT_SYNC", False),
+        **kwargs,
+    )
     return token
-
-
-def _thread_main(**kwargs: Any) -> None:
-    try:
-        run_import(**kwargs)
-    finally:
-        connection.close()  # the thread's own connection
 
 
 def run_import(
