@@ -52,7 +52,6 @@ def _get(fn, **kwargs):
 def index(request):
     _require_view(request.user)
     rounds = list(selectors.round_list(user=request.user)[:50])
-    latest = rounds[0] if rounds else None
     show_all = request.GET.get("cards") == "all"
     cards = selectors.yellow_cards(user=request.user, open_only=not show_all)[:500]
     return render(
@@ -61,7 +60,6 @@ def index(request):
         {
             "rounds": [(r, selectors.grade_counts(user=request.user, round=r)) for r in rounds],
             "grades": c.Grade.choices,
-            "latest": latest,
             "cards": cards,
             "show_all": show_all,
             "may_supervise": services.may_supervise(request.user),
