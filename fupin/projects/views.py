@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.roles import Capability
+from fupin.core.history import history_of
 from fupin.funds import selectors as fund_selectors
 from fupin.funds import services as funds
 from fupin.funds.models import BudgetLine
@@ -29,6 +30,7 @@ from fupin.projects.forms import (
 )
 from fupin.registry.choices import Relation
 from fupin.registry.models import Household, Member
+from fupin.web import display
 from fupin.web.views.common import call_service
 
 
@@ -157,7 +159,12 @@ def _detail_context(request, project, **forms):
         )
     )
     may_fund = user.can(Capability.MANAGE_FUNDS)
+    history = list(history_of(project)[:200])
+    for r in history:
+        r.field_changes = display.describe_changes(r)
+        r.type_label = display.object_type_label(r.object_type)
     ctx = {
+        "history": history,
         "project": project,
         "today": timezone.localdate(),
         "overdue": selectors.is_overdue(project, timezone.localdate()),

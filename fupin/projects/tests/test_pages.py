@@ -142,6 +142,8 @@ def test_budget_and_payment_through_the_pages(login, users, allocation, project)
     assert Disbursement.objects.get().amount == Decimal("120000.50")
     body = c.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert "120,000.50" in body and "24.0%" in body
+    assert "凭证-1" in body
+    assert "<ins>120000.50</ins>" in body  # the payment's change record, in the history
     resp = c.post(
         reverse("projects:disbursement", args=[project.pk]),
         {"line": line.pk, "amount": "400000.00", "paid_on": "2018-05-03"},
