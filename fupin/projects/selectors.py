@@ -180,38 +180,33 @@ class AreaRate:
 
 def rates_by_child_area(*, user, year: int | None, today: dt.date) -> list[AreaRate]:
     """Per area one level below the user's (county → townships, township → villages):
-    projects, overdue, budget, disbursed and execution rate."""
+    projects, overdue, budget, disbursed and execution rate. One query; projects whose
+    area is the user's own area (spanning several children) are not in any row."""
     area = user.area
     if area is None or area.level >= Level.VILLAGE:
         return []
-    children = list(Division.objects.filter(parent=area).order_by("code"))
+    children = {d.prefix: d for d in Division.objects.filter(parent=area).order_by("code")}
+    if not children:
+        return []
+    n = PREFIX_LENGTH[area.level + 1]
     qs = project_queryset(user).filter(state__in=LIVE_STATES)
     if year:
         qs = qs.filter(year=year)
-    lines = BudgetLine.objects.filter(project__in=qs)
-    rows = []
-    for child in children:
-        lo, hi = code_range(child.prefix)
-        in_child = qs.filter(area__code__range=(lo, hi))
-        counts = in_child.aggregate(
-            n=Count("id"), late=Count("id", filter=Q(state__in=OPEN_STATES, ends_on__lt=today))
-        )
-        money = lines.filter(project__area__code__range=(lo, hi)).aggregate(
-            b=Sum("amount"), d=Sum("disbursed")
-        )
-        if not counts["n"]:
+    rows: dict[str, AreaRate] = {}
+    for code, state, ends_on, budget, disbursed in with_money(qs).values_list(
+        "area_id", "state", "ends_on", "budget", "disbursed"
+    ):
+        child = children.get(code[:n])
+        if child is None:
             continue
-        rows.append(
-            AreaRate(
-                child.code,
-                child.name,
-                counts["n"],
-                counts["late"],
-                money["b"] or ZERO,
-                money["d"] or ZERO,
-            )
-        )
-    return rows
+        row = rows.get(child.prefix)
+        if row is None:
+            row = rows[child.prefix] = AreaRate(child.code, child.name, 0, 0, ZERO, ZERO)
+        row.projects += 1
+        row.overdue += state in OPEN_STATES and ends_on < today
+        row.budget += budget or ZERO
+        row.disbursed += disbursed or ZERO
+    return [rows[p] for p in children if p in rows]
 
 
 # ---------------------------------------------------------------- public disclosure

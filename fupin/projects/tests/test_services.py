@@ -210,3 +210,27 @@ def test_execution_rate_and_overdue(users, allocation):
     assert list(selectors.overdue_projects(NEIGHBOUR, dt.date(2019, 1, 1))) == [b]
     services.transition(actor=users["county"], project=a, action="accept", evidence="验收")
     assert list(selectors.overdue_projects("431129", dt.date(2019, 1, 1))) == [b]
+
+
+def test_rates_by_child_area(users, allocation):
+    a = walk(
+        propose(users["village"]), users, "in_progress", allocation=allocation, budget="400000"
+    )
+    funds.disburse(
+        actor=users["county"],
+        line=a.budget_lines.get(),
+        amount="100000",
+        paid_on=dt.date(2018, 5, 1),
+    )
+    propose(users["township"], villages=(NEIGHBOUR,))  # no budget yet
+    rows = selectors.rates_by_child_area(user=users["county"], year=2018, today=dt.date(2019, 1, 1))
+    assert [(r.name, r.projects, r.overdue) for r in rows] == [("沱江镇", 2, 2)]
+    assert rows[0].budget == Decimal("400000.00") and rows[0].rate == Decimal("0.2500")
+    rows = selectors.rates_by_child_area(
+        user=users["township"], year=None, today=dt.date(2018, 6, 1)
+    )
+    assert [(r.code, r.projects, r.overdue) for r in rows] == [(VILLAGE, 1, 0), (NEIGHBOUR, 1, 0)]
+    assert rows[1].rate is None
+    assert (
+        selectors.rates_by_child_area(user=users["village"], year=None, today=dt.date.today()) == []
+    )
