@@ -231,3 +231,14 @@ def test_step_evidence_file_is_served_in_scope(
     assert (
         url in login("county").get(reverse("projects:detail", args=[project.pk])).content.decode()
     )
+
+
+def test_admin_shows_funds_and_projects_read_only(login, allocation, project):
+    c = login("admin")
+    for name in ("projects_project", "funds_allocation", "funds_fundsource", "funds_disbursement"):
+        assert c.get(reverse(f"admin:{name}_changelist")).status_code == 200
+    assert c.get(reverse("admin:projects_project_add")).status_code == 403
+    resp = c.post(reverse("admin:funds_allocation_change", args=[allocation.pk]), {"amount": "1"})
+    assert resp.status_code == 403
+    allocation.refresh_from_db()
+    assert allocation.amount == Decimal("1000000.00")
