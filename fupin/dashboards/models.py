@@ -112,3 +112,29 @@ class ReportDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M} {self.user_name}"
+
+
+class YearFigures(models.Model):
+    """An area's figures as of a past date (31 December of a year), as returned by the
+    indicators app, kept so that trend charts and reports do not read the whole history
+    again. Stale as soon as a change record dated on or before that day is added after
+    it was computed (`last_record_id`); then it is computed again."""
+
+    area_code = models.CharField(_("area"), max_length=12)
+    as_of = models.DateField(_("as of"))
+    values = models.JSONField(_("figures"))
+    last_record_id = models.BigIntegerField(default=0)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "area_code"
+
+    class Meta:
+        verbose_name = _("figures of a past year")
+        verbose_name_plural = _("figures of past years")
+        constraints = [
+            models.UniqueConstraint(fields=["area_code", "as_of"], name="dashboards_year_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.as_of}"

@@ -220,7 +220,7 @@ def collect(run: ReportRun, progress) -> Tables:
         if year == run.year:
             values = tables.node.values
         else:
-            values = figures(area.code, as_of=S.year_end(year, today), depth=0)[0].values
+            values = S.year_values(area.code, dt.date(year, 12, 31))
         tables.trend["values"].append(values)
     return tables
 

@@ -9,15 +9,19 @@ charts and reports.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.db.models import Min
+from django.utils import timezone, translation
 
+from fupin.core import jobs
 from fupin.core.errors import OutsideArea
 from fupin.core.models import ChangeRecord
-from fupin.core.scope import code_range
+from fupin.dashboards.models import YearFigures
 from fupin.geo.models import Division, Level
 from fupin.indicators import definitions as D
 from fupin.indicators.selectors import figures
@@ -64,7 +68,6 @@ STATUS_FIGURES = [
     ("monitoring_objects", HouseholdStatus.MONITORED),
 ]
 FIRST_TREND_YEAR = 2014  # 精准扶贫 starts; earlier years have no registry
-TREND_CACHE_SECONDS = 3600
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Dashboard:
     node: Any  # NodeFigures of the area
     children: list[Any]  # NodeFigures of the child areas (none for a village)
     child_level: int | None
+    grandchildren: list[Any] = field(default_factory=list)  # villages of a county
 
     @property
     def headline(self) -> list[Figure]:
@@ -90,12 +94,12 @@ class Dashboard:
 
 
 def figure(code: str, values: dict[str, Any]) -> Figure:
-    d = D.DEFINITIONS[code]
+    labels = _labels(code)
     return Figure(
         code=code,
-        label=str(d.label),
-        definition=str(d.definition),
-        unit=str(D.UNIT_LABELS.get(d.unit, d.unit)),
+        label=labels["label"],
+        definition=labels["definition"],
+        unit=labels["unit"],
         value=values.get(code),
     )
 
@@ -118,7 +122,9 @@ def home_area(user) -> Division | None:
 
 def dashboard(*, user, code: str, as_of: dt.date | None = None) -> Dashboard:
     area = area_for(user=user, code=code)
-    nodes = figures(area.code, as_of=as_of, depth=1)
+    # A county's map can also show its villages: two levels at once.
+    depth = 2 if area.level == Level.COUNTY else 1
+    nodes = figures(area.code, as_of=as_of, depth=depth)
     node, children = nodes[0], [n for n in nodes[1:] if n.level == area.level + 1]
     return Dashboard(
         area=area,
@@ -126,18 +132,15 @@ def dashboard(*, user, code: str, as_of: dt.date | None = None) -> Dashboard:
         node=node,
         children=children,
         child_level=area.level + 1 if area.level < Level.VILLAGE else None,
+        grandchildren=[n for n in nodes[1:] if n.level == area.level + 2],
     )
 
 
 def trend_years(area: Division, today: dt.date | None = None) -> list[int]:
-    """Years from the first recorded change in the area (not before 2014) to this year."""
+    """Years from the first recorded change (not before 2014) to this year. The first
+    change of the whole registry, not of the area: one look-up in the time index."""
     today = today or timezone.localdate()
-    first = (
-        ChangeRecord.objects.filter(area_code__range=code_range(area.prefix))
-        .order_by("time")
-        .values_list("time", flat=True)
-        .first()
-    )
+    first = ChangeRecord.objects.aggregate(first=Min("time"))["first"]
     start = max(FIRST_TREND_YEAR, timezone.localtime(first).year if first else today.year)
     return list(range(start, today.year + 1))
 
@@ -148,36 +151,112 @@ def year_end(year: int, today: dt.date | None = None) -> dt.date | None:
     return None if year >= today.year else dt.date(year, 12, 31)
 
 
-def trends(*, user, code: str) -> dict[str, Any]:
+def _day_end(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+
+
+def stored_years(area_code: str, dates: list[dt.date]) -> dict[dt.date, dict[str, Any]]:
+    """The kept figures of an area as of past dates, leaving out those made stale by a
+    change dated on or before that day but recorded after they were computed."""
+    rows = list(YearFigures.objects.filter(area_code=area_code, as_of__in=dates))
+    # The earliest date of the records added since each computation: a range on the
+    # primary key (rows computed together share their last_record_id).
+    earliest = {
+        last: ChangeRecord.objects.filter(id__gt=last).aggregate(t=Min("time"))["t"]
+        for last in {r.last_record_id for r in rows}
+    }
+    return {
+        r.as_of: r.values
+        for r in rows
+        if earliest[r.last_record_id] is None or earliest[r.last_record_id] >= _day_end(r.as_of)
+    }
+
+
+def stored_year(area_code: str, as_of: dt.date) -> dict[str, Any] | None:
+    return stored_years(area_code, [as_of]).get(as_of)
+
+
+def compute_year(area_code: str, as_of: dt.date) -> dict[str, Any]:
+    """figures(as_of=...) of the area, kept for the next reader."""
+    last = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    values = figures(area_code, as_of=as_of, depth=0)[0].values
+    YearFigures.objects.update_or_create(
+        area_code=area_code,
+        as_of=as_of,
+        defaults={"values": values, "last_record_id": last, "computed_at": timezone.now()},
+    )
+    return values
+
+
+def year_values(area_code: str, as_of: dt.date) -> dict[str, Any]:
+    values = stored_year(area_code, as_of)
+    return values if values is not None else compute_year(area_code, as_of)
+
+
+def warm_years(*, area_code: str, dates: list[dt.date]) -> None:
+    """Compute the missing past years of an area (a background job of the trends)."""
+    try:
+        for as_of in dates:
+            if stored_year(area_code, as_of) is None:
+                compute_year(area_code, as_of)
+    finally:
+        cache.delete(_warm_key(area_code))
+
+
+def _warm_key(area_code: str) -> str:
+    return f"fupin:dashboards:warm:{area_code}"
+
+
+def trends(*, user, code: str, start_missing: bool = True) -> dict[str, Any]:
     """The area's figures as of 31 December of each year (this year: today), for TREND.
 
-    A past year's figures are read back from history, which does not change, so they are
-    cached for an hour; this year's are read fresh."""
+    A past year's figures are read back from history once, by a background job, and
+    kept (YearFigures); until a year is ready its values are null and the year is listed
+    in "pending", so the chart draws what it has and asks again."""
     area = area_for(user=user, code=code)
     today = timezone.localdate()
     years = trend_years(area, today)
     series: dict[str, list] = {c: [] for c in TREND}
+    pending: list[int] = []
+    kept = stored_years(area.code, [dt.date(y, 12, 31) for y in years[:-1]])
     for year in years:
         as_of = year_end(year, today)
-        values = None
-        key = f"fupin:dashboards:trend:{area.code}:{as_of}"
-        if as_of is not None:
-            values = cache.get(key)
-        if values is None:
-            values = figures(area.code, as_of=as_of, depth=0)[0].values
-            if as_of is not None:
-                cache.set(key, {c: values.get(c) for c in TREND}, TREND_CACHE_SECONDS)
+        if as_of is None:
+            values = figures(area.code, depth=0)[0].values
+        else:
+            values = kept.get(as_of)
+            if values is None:
+                pending.append(year)
+                values = {}
         for c in TREND:
             series[c].append(values.get(c))
+    if pending and start_missing and cache.add(_warm_key(area.code), 1, 3600):
+        jobs.run_in_background(
+            warm_years,
+            name=f"fupin-trend-{area.code}",
+            sync=getattr(settings, "FUPIN_DASHBOARD_SYNC", False),
+            area_code=area.code,
+            dates=[dt.date(y, 12, 31) for y in pending],
+        )
+        if getattr(settings, "FUPIN_DASHBOARD_SYNC", False):
+            return trends(user=user, code=code, start_missing=False)
     return {
         "years": years,
+        "pending": pending,
         "series": [
             {"code": c, **_labels(c), "values": series[c]} for c in TREND if c in D.DEFINITIONS
         ],
     }
 
 
-def _labels(code: str) -> dict[str, str]:
+def _labels(code: str) -> dict[str, Any]:
+    """A figure's label, definition and unit in the active language (the definitions are
+    lazy strings formatted on each use: worked out once per language)."""
+    return _labels_in(code, translation.get_language())
+
+
+@functools.lru_cache(maxsize=2048)
+def _labels_in(code: str, language: str) -> dict[str, Any]:
     d = D.DEFINITIONS[code]
     return {
         "label": str(d.label),
@@ -189,7 +268,6 @@ def _labels(code: str) -> dict[str, str]:
 
 def chart_data(board: Dashboard) -> dict[str, Any]:
     """Everything the charts draw, as JSON-ready data (labels in the active language)."""
-    nodes = [board.node, *board.children]
     breakdowns = []
     groups = {key: (label, defs) for key, label, defs in D.by_group()}
     for key in BREAKDOWNS:
@@ -197,7 +275,11 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
             continue
         label, defs = groups[key]
         items = [
-            {"code": d.code, "label": str(d.label), "value": board.node.values.get(d.code)}
+            {
+                "code": d.code,
+                "label": _labels(d.code)["label"],
+                "value": board.node.values.get(d.code),
+            }
             for d in defs
             if d.kind != D.RATE
         ]
@@ -213,5 +295,8 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
         "metrics": [{"code": c, **_labels(c)} for c in MAP_METRICS if c in D.DEFINITIONS],
         "table": [{"code": c, **_labels(c)} for c in TABLE if c in D.DEFINITIONS],
         "breakdowns": breakdowns,
-        "map_nodes": [n.code for n in (board.children or nodes[:1])],
+        "villages": [
+            {"code": n.code, "name": n.name, "values": {c: n.values.get(c) for c in MAP_METRICS}}
+            for n in board.grandchildren
+        ],
     }

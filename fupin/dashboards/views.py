@@ -133,8 +133,17 @@ class _Div:
 @require_GET
 def area_map(request, code: str):
     area = _area(request, code)
+    villages = request.GET.get("level") == "village" and area.level == Level.COUNTY
     if area.level == Level.VILLAGE:
         codes = [(area.code, area.name)]
+    elif villages:
+        codes = list(
+            Division.objects.restrict(request.user)
+            .in_area(area.prefix)
+            .filter(level=Level.VILLAGE)
+            .order_by("code")
+            .values_list("code", "name")
+        )
     else:
         codes = list(
             Division.objects.restrict(request.user)

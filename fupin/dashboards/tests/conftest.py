@@ -19,6 +19,7 @@ TOWNSHIP = "431129100000"
 def _dashboard_settings(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
     settings.FUPIN_REPORT_SYNC = True
+    settings.FUPIN_DASHBOARD_SYNC = True
     # Whitenoise's manifest is not built in tests; plain static storage renders the URLs.
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

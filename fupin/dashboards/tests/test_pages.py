@@ -3,15 +3,21 @@ returns, scoped to the user's area, in Chinese and in English."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE, VILLAGE
+from fupin.core.models import ChangeRecord
 from fupin.dashboards import selectors as S
+from fupin.dashboards.models import YearFigures
 from fupin.dashboards.templatetags.dashboards import figure_value
 from fupin.indicators.selectors import figures
+from fupin.registry import services as registry_services
+from fupin.registry.models import Household
 
 from .conftest import COUNTY, TOWNSHIP
 
@@ -126,6 +132,35 @@ def test_trends_are_the_figures_as_of_each_year_end(login, registry):
     assert len(series["registered_people"]) == len(data["years"])
 
 
+def test_past_years_are_the_figures_as_of_31_december_kept_until_history_changes(login, registry):
+    # The registry "was" entered on 1 March 2024.
+    ChangeRecord.objects.update(time=timezone.make_aware(dt.datetime(2024, 3, 1, 10)))
+    client = login("county")
+    data = client.get(reverse("dashboards:trends", args=[COUNTY])).json()
+    assert data["years"][0] == 2024 and data["pending"] == []
+    at_2024 = figures(COUNTY, as_of=dt.date(2024, 12, 31), depth=0)[0].values
+    series = {s["code"]: s["values"] for s in data["series"]}
+    assert series["registered_people"][0] == at_2024["registered_people"] == 7
+    assert series["poverty_incidence"][0] == at_2024["poverty_incidence"]
+    kept = YearFigures.objects.get(area_code=COUNTY, as_of=dt.date(2024, 12, 31))
+    assert kept.values["registered_people"] == 7
+    # A change dated in 2024 but recorded later makes the kept figures stale.
+    h = Household.objects.filter(village_id=VILLAGE).first()
+    registry_services.household_update(
+        actor=registry["county"], household=h, data={"status": "removed"}, reason="test"
+    )
+    ChangeRecord.objects.filter(id__gt=kept.last_record_id).update(
+        time=timezone.make_aware(dt.datetime(2024, 6, 1, 10))
+    )
+    data = client.get(reverse("dashboards:trends", args=[COUNTY])).json()
+    series = {s["code"]: s["values"] for s in data["series"]}
+    assert (
+        series["registered_people"][0]
+        == figures(COUNTY, as_of=dt.date(2024, 12, 31), depth=0)[0].values["registered_people"]
+        < 7
+    )
+
+
 def test_map_of_a_county_has_one_feature_per_township(login, registry):
     data = login("county").get(reverse("dashboards:map", args=[COUNTY])).json()
     assert data["schematic"] is True
@@ -146,3 +181,16 @@ def test_page_loads_no_script_from_another_host(login, registry):
     assert "/static/vendor/echarts/echarts.min.js" in html
     assert "/static/dashboards/dashboard.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_county_map_can_show_every_village(login, registry):
+    client = login("county")
+    data = client.get(reverse("dashboards:map", args=[COUNTY]) + "?level=village").json()
+    names = [f["properties"]["name"] for f in data["geojson"]["features"]]
+    assert names == [VILLAGE, NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE]
+    html = client.get(reverse("dashboards:area", args=[COUNTY])).content.decode()
+    assert 'data-level="village"' in html
+    # The villages' figures for the map are in the page, as figures() returns them.
+    for v in figures(COUNTY, depth=2)[1:]:
+        if v.level == 5:
+            assert f'"code": "{v.code}"' in html

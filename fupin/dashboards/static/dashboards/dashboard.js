@@ -50,13 +50,35 @@
   var metricCode = data.metrics.length ? data.metrics[0].code : null;
   var names = {};
   var valuesByCode = {};
-  data.children.forEach(function (c) { names[c.code] = c.name; valuesByCode[c.code] = c.values; });
-  if (!data.children.length) {
-    names[data.area.code] = data.area.name;
-    valuesByCode[data.area.code] = data.node;
-  }
   var mapChart = null;
   var mapKey = null;
+  var layers = {};
+
+  function useNodes(level) {
+    var nodes = level === "village" ? data.villages : data.children;
+    names = {};
+    valuesByCode = {};
+    nodes.forEach(function (c) { names[c.code] = c.name; valuesByCode[c.code] = c.values; });
+    if (!nodes.length) {
+      names[data.area.code] = data.area.name;
+      valuesByCode[data.area.code] = data.node;
+    }
+  }
+
+  function loadLayer(level) {
+    useNodes(level);
+    var url = mapEl.getAttribute("data-url") + (level === "village" ? "?level=village" : "");
+    var ready = layers[level] ? Promise.resolve(layers[level]) : getJSON(url);
+    return ready.then(function (layer) {
+      if (!layers[level]) { echarts.registerMap(layer.key, layer.geojson); layers[level] = layer; }
+      mapKey = layer.key;
+      var note = document.getElementById("dash-schematic");
+      if (note) { note.classList.toggle("hidden", !layer.schematic); }
+      mapEl.setAttribute("data-schematic", layer.schematic ? "1" : "0");
+      drawMap();
+      mapEl.setAttribute("data-ready", "1");
+    }).catch(function () { fail(mapEl, text.loadFailed); });
+  }
 
   function metric(code) {
     for (var i = 0; i < data.metrics.length; i++) {
@@ -73,7 +95,8 @@
     });
     var numbers = points.map(function (p) { return p.value; })
       .filter(function (v) { return v !== null && v !== undefined; });
-    var max = numbers.length ? Math.max.apply(null, numbers) : 1;
+    var max = numbers.length ? Math.max.apply(null, numbers) : 0;
+    if (!(max > 0)) { max = m.percent ? 100 : 1; }
     mapChart.setOption({
       tooltip: {
         trigger: "item",
@@ -85,13 +108,13 @@
         }
       },
       visualMap: {
-        min: 0, max: max > 0 ? max : 1, left: "left", bottom: 10, calculable: true,
-        text: [fmt(max, m.percent), "0"],
+        min: 0, max: max, left: "left", bottom: 10, calculable: false,
+        text: [fmt(max, m.percent), fmt(0, m.percent)],
         inRange: { color: metricCode === "visit_coverage" ? ["#fbe9e7", "#1e7b34"] : ["#fff3e0", "#ef6c00", RED] }
       },
       series: [{
         type: "map", map: mapKey, name: m.label, roam: true, nameProperty: "name",
-        label: { show: true, fontSize: 11, color: "#1d2733", textBorderColor: "#fff", textBorderWidth: 2,
+        label: { show: Object.keys(names).length <= 40, fontSize: 11, color: "#1d2733", textBorderColor: "#fff", textBorderWidth: 2,
           formatter: function (p) { return names[p.name] || ""; } },
         emphasis: { label: { show: true } },
         itemStyle: { borderColor: "#555", borderWidth: 0.6, areaColor: "#eeeeee" },
@@ -102,22 +125,22 @@
 
   if (mapEl) {
     mapChart = init(mapEl);
-    getJSON(mapEl.getAttribute("data-url")).then(function (layer) {
-      mapKey = layer.key;
-      echarts.registerMap(mapKey, layer.geojson);
-      var note = document.getElementById("dash-schematic");
-      if (note) { note.classList.toggle("hidden", !layer.schematic); }
-      mapEl.setAttribute("data-schematic", layer.schematic ? "1" : "0");
-      drawMap();
-      mapEl.setAttribute("data-ready", "1");
-    }).catch(function () { fail(mapEl, text.loadFailed); });
-    document.querySelectorAll(".metric-switch button").forEach(function (b) {
+    loadLayer("children");
+    document.querySelectorAll(".metric-switch button.metric").forEach(function (b) {
       b.addEventListener("click", function () {
         metricCode = b.getAttribute("data-metric");
-        document.querySelectorAll(".metric-switch button").forEach(function (x) {
+        document.querySelectorAll(".metric-switch button.metric").forEach(function (x) {
           x.classList.toggle("on", x === b);
         });
         drawMap();
+      });
+    });
+    document.querySelectorAll(".level-switch button").forEach(function (b) {
+      b.addEventListener("click", function () {
+        document.querySelectorAll(".level-switch button").forEach(function (x) {
+          x.classList.toggle("on", x === b);
+        });
+        loadLayer(b.getAttribute("data-level"));
       });
     });
   }
@@ -126,7 +149,7 @@
   var trendEl = document.getElementById("dash-trend");
   if (trendEl) {
     var trend = init(trendEl);
-    getJSON(trendEl.getAttribute("data-url")).then(function (t) {
+    var loadTrend = function () { getJSON(trendEl.getAttribute("data-url")).then(function (t) {
       var series = t.series.map(function (s, i) {
         return {
           name: s.label, type: "line", smooth: false, symbolSize: 6,
@@ -144,7 +167,11 @@
         series: series
       });
       trendEl.setAttribute("data-ready", "1");
-    }).catch(function () { fail(trendEl, text.loadFailed); });
+      // Past years not yet read back from history are computed on the server: ask again.
+      trendEl.setAttribute("data-pending", String(t.pending.length));
+      if (t.pending.length) { window.setTimeout(loadTrend, 3000); }
+    }).catch(function () { fail(trendEl, text.loadFailed); }); };
+    loadTrend();
   }
 
   /* ---------------------------------------------------------------- breakdowns */
