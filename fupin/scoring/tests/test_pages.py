@@ -239,3 +239,16 @@ def test_scheme_editor(client, users, scheme):
     assert scheme.normalisation == "rank"
     assert list(scheme.indicators.values_list("source", flat=True)) == ["visit_compliance"]
     assert dt.date.today()
+
+
+def test_yellow_card_list_is_scoped(client, users, make_round, score):
+    rnd = make_round()
+    score(rnd, NEIGHBOUR, "70")
+    score(rnd, VILLAGE, "79.9")
+    client.force_login(users["county"])
+    body = client.get(reverse("scoring:index")).content.decode()
+    assert "清塘村" in body and "大坪村" in body
+    client.force_login(users["village"])
+    body = client.get(reverse("scoring:index")).content.decode()
+    assert "大坪村" in body and "清塘村" not in body
+    assert rnd.name in body  # the county's round is listed for the village's staff
