@@ -316,3 +316,15 @@ def sheet(user, assessment: Assessment, village_code: str, reveal: bool = False)
                 for t, pk, f, area in reads
             )
     return rows
+
+
+def history(assessment: Assessment, limit: int = 30):
+    """The latest changes of the assessment and its survey responses (the sample's own
+    creation records, one per stratum and household, are left out of the page)."""
+    from fupin.core.history import history_of
+
+    return list(
+        history_of(assessment)
+        .exclude(object_type__in=["assessment.sampleunit", "assessment.stratumsize"])
+        .select_related("user")[:limit]
+    )

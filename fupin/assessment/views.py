@@ -74,7 +74,12 @@ def detail(request, pk):
     return render(
         request,
         "assessment/detail.html",
-        {"a": a, "res": res, "may_run": selectors.may_run(request.user)},
+        {
+            "a": a,
+            "res": res,
+            "may_run": selectors.may_run(request.user),
+            "history": selectors.history(a),
+        },
     )
 
 

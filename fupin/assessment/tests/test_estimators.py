@@ -154,3 +154,30 @@ def test_coverage_holds_with_two_households_per_stratum():
     _truth, share, _wald = coverage(pop, REPLICATIONS, sizes)
     for key, value in share.items():
         assert abs(value - 0.95) <= TOLERANCE, (key, value)
+
+
+def test_coverage_on_the_demo_county_frame(demo_county):
+    """The same check on the frame the services build from the demo county's registry
+    and village profiles (its real strata sizes), each household's truth from a seed."""
+    from fupin.assessment import services
+
+    sizes, _ids = services.frame("431129000000")
+    assert len({v for v, _s in sizes}) > 20
+    rng = np.random.default_rng(11)
+    mean_bad = {S.IN_POVERTY: 0.04, S.EXITED: 0.02, S.NON_REGISTERED: 0.02}
+    pop = {
+        key: (
+            (rng.random(n) < rng.beta(1, 1 / mean_bad[key[1]] - 1)).astype(np.int8),
+            (rng.random(n) < rng.beta(18.4, 1.6)).astype(np.int8),
+        )
+        for key, n in sorted(sizes.items())
+    }
+    _truth, share, _wald = coverage(pop, 300, S.DEFAULT_SIZES)
+    tolerance = 3 * math.sqrt(0.95 * 0.05 / 300)
+    for key, value in share.items():
+        assert value >= 0.95 - tolerance, (key, value)
+    # The small demo has 38 households in poverty in 6 villages, nearly half of them
+    # sampled: there the interval is conservative (n* is capped at n, which ignores the
+    # finite-population correction). The large domains must be close to 95%.
+    for key in ("missed_poor", "wrong_exit", "approval"):
+        assert share[key] <= 0.95 + tolerance, (key, share[key])

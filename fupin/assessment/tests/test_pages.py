@@ -165,6 +165,20 @@ def test_survey_form_records_and_rejects(small_county, drawn):
     resp = SurveyResponse.objects.get(unit=unit)
     assert resp.exit_correct is False and resp.approves is True
     assert resp.surveyed_on == dt.date(2025, 11, 2)
+    # A correction is recorded and shows in the assessment's history.
+    c.post(
+        url,
+        {
+            "contact": "surveyed",
+            "exit_correct": "yes",
+            "approves": "yes",
+            "surveyor": "王评估",
+            "surveyed_on": "2025-11-02",
+            "reason": "复核更正",
+        },
+    )
+    page = c.get(reverse("assessment:detail", args=[drawn.pk])).content.decode()
+    assert "复核更正" in page and "exit_correct: False → True" in page
 
 
 def test_results_in_both_languages_and_finish(small_county, drawn):
