@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -473,6 +473,8 @@ def _escalate_units(
     Idempotent: a finding has at most one escalation. A unit's existing escalations keep
     their numbers; new failures follow in order of failure date, then finding id."""
     result = EscalateResult()
+    # One escalation run per unit at a time: numbers within a period stay unique.
+    list(Unit.objects.select_for_update().filter(pk__in=list(unit_ids)).values_list("pk"))
     findings = list(
         Finding.objects.filter(unit_id__in=unit_ids, escalation__isnull=True)
         .filter(_failure_candidates(as_of))
@@ -488,37 +490,59 @@ def _escalate_units(
             kind, day = found
             failures.append((day, f.pk, f, kind))
     failures.sort(key=lambda t: (t[2].unit_id, t[0], t[1]))
-    counts: dict[tuple[int, dt.date], int] = {}
+    # Existing escalations per unit and period: one grouped read.
+    counts: dict[tuple[int, dt.date], int] = {
+        (row["unit_id"], row["period_start"]): row["n"]
+        for row in Escalation.objects.filter(unit_id__in={f.unit_id for *_x, f, _k in failures})
+        .values("unit_id", "period_start")
+        .annotate(n=Count("id"))
+    }
     now = timezone.now()
+    new: list[Escalation] = []
     for day, _pk, f, kind in failures:
         start, end = escalation_period(day, period_kind)
         key = (f.unit_id, start)
-        if key not in counts:
-            counts[key] = Escalation.objects.filter(unit_id=f.unit_id, period_start=start).count()
-        counts[key] += 1
+        counts[key] = counts.get(key, 0) + 1
         n = counts[key]
-        esc = Escalation.objects.create(
-            unit_id=f.unit_id,
-            finding=f,
-            failure_kind=kind,
-            failed_on=day,
-            period_start=start,
-            period_end=end,
-            sequence=n,
-            step=c.step_for(n),
-            created_at=now,
+        new.append(
+            Escalation(
+                unit=f.unit,
+                finding=f,
+                failure_kind=kind,
+                failed_on=day,
+                period_start=start,
+                period_end=end,
+                sequence=n,
+                step=c.step_for(n),
+                created_at=now,
+            )
         )
-        _record(
-            actor,
-            esc,
-            ChangeAction.CREATE,
-            None,
-            f.unit.area_code,
-            related=f.unit,
-            reason=_("Failure %(n)s of the unit in the period") % {"n": n},
+    # Bulk path: the rows and their change records, in the caller's transaction.
+    Escalation.objects.bulk_create(new, batch_size=500)
+    if new and new[0].pk is None:  # a backend that returns no keys: read them back
+        keys = dict(
+            Escalation.objects.filter(finding__in=[e.finding for e in new]).values_list(
+                "finding_id", "pk"
+            )
         )
-        result.created += 1
-        result.by_step[esc.step] = result.by_step.get(esc.step, 0) + 1
+        for e in new:
+            e.pk = keys[e.finding_id]
+    bulk_record(
+        build_change(
+            actor=actor,
+            instance=e,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=e.unit.area_code,
+            related=e.unit,
+            reason=_("Failure %(n)s of the unit in the period") % {"n": e.sequence},
+            time=now,
+        )
+        for e in new
+    )
+    result.created = len(new)
+    for e in new:
+        result.by_step[e.step] = result.by_step.get(e.step, 0) + 1
     return result
 
 
@@ -542,19 +566,27 @@ def escalate(
             .filter(status=c.FindingStatus.OPEN, deadline__lt=overdue_before)
             .select_related("unit")
         )
+        now = timezone.now()
+        records = []
         for f in late:
             before = snapshot(f)
             f.status = c.FindingStatus.OVERDUE
-            f.save(update_fields=["status"])
-            _record(
-                actor,
-                f,
-                ChangeAction.UPDATE,
-                before,
-                f.unit.area_code,
-                related=f.unit,
-                reason=_("Deadline passed"),
+            records.append(
+                build_change(
+                    actor=actor,
+                    instance=f,
+                    action=ChangeAction.UPDATE,
+                    before=before,
+                    area_code=f.unit.area_code,
+                    related=f.unit,
+                    reason=_("Deadline passed"),
+                    time=now,
+                )
             )
+        ids = [f.pk for f in late]
+        for i in range(0, len(ids), 500):  # one UPDATE per batch; history written above
+            Finding.objects.filter(pk__in=ids[i : i + 500]).update(status=c.FindingStatus.OVERDUE)
+        bulk_record(records)
         unit_ids = list(
             Finding.objects.in_area(prefix)
             .filter(escalation__isnull=True)
