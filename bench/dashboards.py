@@ -7,8 +7,10 @@ households it builds the demo county first (`fupin demo`, several minutes on SQL
 
 Prints, in ms:
 - the county dashboard page (logged in as the county office), `--requests` times: p50,
-  p95, max, against the target p95 < 300 ms; also its map layer and trends (JSON the page
-  loads), and the township and village dashboards;
+  p95, max, against the target p95 < 300 ms, with today's figures from the cache (kept
+  until a change is recorded) and with them computed on every request (the cache cleared,
+  as after any change); also its map layer and trends (JSON the page loads), and the
+  township and village dashboards;
 - the same figures the page shows (headline and table: node and every township) computed
   with Django ORM aggregate queries, one aggregate per figure group and area, against the
   indicators app's `figures()` the page calls, and the ratio; the values are compared
@@ -213,7 +215,12 @@ def main() -> None:
     households = Household.objects.in_area(county.prefix).count()
     print(f"{county.name} ({county.code}): {households:,} households, user {user.username}")
 
+    from django.core.cache import cache
+
+    from fupin.dashboards.models import YearFigures
+
     url = reverse("dashboards:area", args=[county.code])
+    YearFigures.objects.filter(area_code=county.code).delete()  # measure the first read-back
     assert client.get(url).status_code == 200
     # Past years are read back from history by a background job the first time; wait for it.
     t = time.perf_counter()
@@ -226,6 +233,12 @@ def main() -> None:
     for _ in range(3):  # warm up
         client.get(url)
     report("county dashboard page", timed(lambda: client.get(url), n), TARGET_P95_MS)
+
+    def cold():
+        cache.clear()  # as after any recorded change: today's figures computed again
+        client.get(url)
+
+    report("county dashboard page, figures recomputed", timed(cold, n), TARGET_P95_MS)
     map_url = reverse("dashboards:map", args=[county.code])
     report("county map layer (map.json)", timed(lambda: client.get(map_url), n))
     report("county trends (trends.json)", timed(lambda: client.get(trends_url), n))

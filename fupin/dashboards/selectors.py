@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone, translation
 
 from fupin.core import jobs
@@ -124,7 +124,11 @@ def dashboard(*, user, code: str, as_of: dt.date | None = None) -> Dashboard:
     area = area_for(user=user, code=code)
     # A county's map can also show its villages: two levels at once.
     depth = 2 if area.level == Level.COUNTY else 1
-    nodes = figures(area.code, as_of=as_of, depth=depth)
+    nodes = (
+        todays_figures(area.code, depth=depth)
+        if as_of is None
+        else figures(area.code, as_of=as_of, depth=depth)
+    )
     node, children = nodes[0], [n for n in nodes[1:] if n.level == area.level + 1]
     return Dashboard(
         area=area,
@@ -134,6 +138,25 @@ def dashboard(*, user, code: str, as_of: dt.date | None = None) -> Dashboard:
         child_level=area.level + 1 if area.level < Level.VILLAGE else None,
         grandchildren=[n for n in nodes[1:] if n.level == area.level + 2],
     )
+
+
+FIGURES_CACHE_SECONDS = 300
+
+
+def todays_figures(area_code: str, *, depth: int) -> list[Any]:
+    """figures() of today, kept in the cache until history grows.
+
+    Every write to the registry, monitoring and assistance records a change, so the id
+    of the newest change record stamps the state the figures were computed from; a new
+    record (or a new day) means new figures. Figures that change without a record (data
+    quality counts after a quality run) are at most FIGURES_CACHE_SECONDS old."""
+    stamp = ChangeRecord.objects.aggregate(n=Max("id"))["n"] or 0
+    key = f"fupin:dashboards:figures:{area_code}:{depth}:{timezone.localdate()}:{stamp}"
+    nodes = cache.get(key)
+    if nodes is None:
+        nodes = figures(area_code, depth=depth)
+        cache.set(key, nodes, FIGURES_CACHE_SECONDS)
+    return nodes
 
 
 def trend_years(area: Division, today: dt.date | None = None) -> list[int]:
@@ -222,7 +245,7 @@ def trends(*, user, code: str, start_missing: bool = True) -> dict[str, Any]:
     for year in years:
         as_of = year_end(year, today)
         if as_of is None:
-            values = figures(area.code, depth=0)[0].values
+            values = todays_figures(area.code, depth=0)[0].values
         else:
             values = kept.get(as_of)
             if values is None:
