@@ -367,7 +367,7 @@ def response_record(
 @transaction.atomic
 def assessment_finish(*, actor, assessment: Assessment, reason: str = "") -> Assessment:
     """Close the survey: the results become final (and what other apps read). Every
-    stratum kind with households in the frame needs at least one surveyed household."""
+    stratum kind that drew households needs at least one surveyed household."""
     a = Assessment.objects.select_for_update().get(pk=assessment.pk)
     _check(actor, a.county_id)
     if a.status != AssessmentStatus.SURVEYING:
@@ -378,7 +378,9 @@ def assessment_finish(*, actor, assessment: Assessment, reason: str = "") -> Ass
         .annotate(n=Count("id"))
     )
     in_frame = set(
-        StratumSize.objects.filter(assessment=a, population__gt=0).values_list("stratum", flat=True)
+        StratumSize.objects.filter(assessment=a, sample_size__gt=0).values_list(
+            "stratum", flat=True
+        )
     )
     missing = [Stratum(s).label for s in S.STRATA if s in in_frame and not surveyed.get(s)]
     if missing:

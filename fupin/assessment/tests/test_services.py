@@ -165,3 +165,16 @@ def test_estimates_weight_households_by_their_stratum(small_county):
     res = selectors.results(a, users["county"])
     row = next(v for v in res.villages if v.code == VILLAGE)
     assert row.counts["missed_poor"][0] == row.counts["missed_poor"][1] > 0
+
+
+def test_a_stratum_not_sampled_does_not_block_finishing(small_county):
+    users = small_county
+    a = drawn(users, sizes={"non_registered": 0})
+    assert not SampleUnit.objects.filter(assessment=a, stratum=S.NON_REGISTERED).exists()
+    for u in SampleUnit.objects.filter(assessment=a):
+        answer(users, u)
+    services.assessment_finish(actor=users["inspector"], assessment=a)
+    est = selectors.latest_estimates(COUNTY)
+    # Nothing was surveyed for the missed-poor rate: nothing is established.
+    assert est["missed_poor"].n == 0 and est["missed_poor"].status == E.NOT_MET
+    assert est["wrong_exit"].n > 0
