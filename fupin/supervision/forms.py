@@ -146,3 +146,7 @@ class TaskCompleteForm(forms.Form):
 class PeriodForm(forms.Form):
     kind = forms.ChoiceField(label=_("period"), choices=c.PeriodKind.choices)
     start = forms.DateField(label=pgettext_lazy("supervision", "period start"), widget=DATE)
+
+
+class RetireForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -308,3 +308,9 @@ def task_periods(*, user) -> list[tuple[str, dt.date]]:
     )
     found = set(lists.distinct()) | set(tasks.distinct())
     return sorted(found, key=lambda p: (p[1], p[0]), reverse=True)[:24]
+
+
+def responsibility_get(*, user, pk):
+    from fupin.supervision.models import ResponsibilityItem
+
+    return _get(ResponsibilityItem.objects.restrict(user).select_related("unit"), pk=pk)

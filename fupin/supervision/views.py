@@ -105,9 +105,9 @@ def index(request):
             "escalations": selectors.escalation_list(
                 user=request.user, start=start, end=end, prefix=prefix
             )[:200],
-            "overdue_tasks": selectors.overdue_tasks(
-                user=request.user, today=today, prefix=prefix
-            ).count(),
+            "overdue_tasks": list(
+                selectors.overdue_tasks(user=request.user, today=today, prefix=prefix)[:100]
+            ),
             "years": selectors.years_with_findings(user=request.user),
         },
     )
@@ -448,8 +448,9 @@ def responsibilities(request):
     may = request.user.can(Capability.SUPERVISE)
     form = None
     if may:
-        form = f.ResponsibilityForm(request.POST or None, unit_choices=_unit_choices(request.user))
-        if request.method == "POST" and form.is_valid():
+        posted = request.POST if request.method == "POST" and "retire" not in request.POST else None
+        form = f.ResponsibilityForm(posted, unit_choices=_unit_choices(request.user))
+        if posted is not None and form.is_valid():
             d = form.cleaned_data
             done = call_service(
                 form,
@@ -467,6 +468,26 @@ def responsibilities(request):
                 return redirect("supervision:responsibilities")
     elif request.method == "POST":
         raise PermissionDenied
+    if may and request.method == "POST" and request.POST.get("retire"):
+        try:
+            pk = int(request.POST["retire"])
+        except ValueError:
+            raise Http404 from None
+        item = selectors.responsibility_get(user=request.user, pk=pk)
+        retire = f.RetireForm(request.POST)
+        if retire.is_valid():
+            done = call_service(
+                retire,
+                services.responsibility_retire,
+                actor=request.user,
+                item=item,
+                reason=retire.cleaned_data["reason"],
+            )
+            if done is not None:
+                messages.success(request, _("The responsibility was retired."))
+        else:
+            messages.error(request, _("Say why the responsibility is retired."))
+        return redirect("supervision:responsibilities")
     groups: dict[str, list] = {}
     for item in items:
         groups.setdefault(item.get_level_display(), []).append(item)

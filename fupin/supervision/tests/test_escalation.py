@@ -227,3 +227,17 @@ def test_command_rejects_a_bad_date(units):
     with pytest.raises(CommandError):
         call_command("supervision", "escalate", "--as-of", "2020-13-01")
     assert not Finding.objects.exists()
+
+
+def test_command_ensure_units(tree):
+    from fupin.supervision.models import Unit
+
+    out = StringIO()
+    call_command("supervision", "ensure-units", "--area", "431129100000", stdout=out)
+    assert sorted(Unit.objects.values_list("name", flat=True)) == [
+        "大坪村村民委员会",
+        "沱江镇人民政府",
+        "清塘村村民委员会",
+    ]
+    call_command("supervision", "ensure-units", "--area", "431129100000", stdout=out)
+    assert Unit.objects.count() == 3

@@ -11,7 +11,14 @@ from django.urls import reverse
 
 from fupin.supervision import services
 from fupin.supervision.choices import EscalationState, FindingStatus, Verdict
-from fupin.supervision.models import Escalation, Finding, Inspection, Task, TaskList
+from fupin.supervision.models import (
+    Escalation,
+    Finding,
+    Inspection,
+    ResponsibilityItem,
+    Task,
+    TaskList,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +107,7 @@ def test_index_counts_escalations_of_the_year(client, users, data):
     page = _login(client, users, "county").get(reverse("supervision:index") + "?year=2020")
     counts = {code: (n, u) for code, _label, n, u in page.context["counts"].rows}
     assert counts["notice"] == (2, 2) and counts["talk"] == (0, 0)
+    assert len(page.context["overdue_tasks"]) == 2  # due 2020-06-30, not done
     # The village user sees only its own unit's step.
     page = _login(client, users, "village").get(reverse("supervision:index") + "?year=2020")
     counts = {code: n for code, _label, n, _u in page.context["counts"].rows}
@@ -266,6 +274,13 @@ def test_responsibility_page(client, users, units, data):
     )
     page = client.get(reverse("supervision:responsibilities") + "?level=township")
     assert "李明" in page.content.decode() and "盘建国" not in page.content.decode()
+    item = ResponsibilityItem.objects.get(person_name="李明")
+    client.post(reverse("supervision:responsibilities"), {"retire": item.pk, "reason": ""})
+    item.refresh_from_db()
+    assert item.active  # a retirement says why
+    client.post(reverse("supervision:responsibilities"), {"retire": item.pk, "reason": "调任"})
+    item.refresh_from_db()
+    assert not item.active
     _login(client, users, "village")
     assert client.post(reverse("supervision:responsibilities"), {}).status_code == 403
 
