@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -33,6 +34,8 @@ from fupin.registry.models import Household, Member
 from fupin.web import display
 from fupin.web.views.common import call_service
 
+PAGE_SIZE = 100
+
 
 def _require_view(user) -> None:
     if not user.can(Capability.VIEW_REGISTRY):
@@ -54,7 +57,10 @@ def index(request):
     form.is_valid()
     data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
     filters = selectors.ProjectFilters(**data)
-    projects = list(selectors.project_list(user=request.user, filters=filters, today=today)[:500])
+    page = Paginator(
+        selectors.project_list(user=request.user, filters=filters, today=today), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    projects = list(page.object_list)
     for p in projects:
         p.rate = selectors.rate(p.disbursed, p.budget)
         p.overdue = selectors.is_overdue(p, today)
@@ -66,6 +72,7 @@ def index(request):
         {
             "form": form,
             "projects": projects,
+            "page": page,
             "today": today,
             "year": year,
             "area_rate": selectors.execution_rate(area_code, year) if area_code else None,

@@ -242,3 +242,17 @@ def test_admin_shows_funds_and_projects_read_only(login, allocation, project):
     assert resp.status_code == 403
     allocation.refresh_from_db()
     assert allocation.amount == Decimal("1000000.00")
+
+
+def test_index_pages_through_many_projects(login, users, monkeypatch):
+    from fupin.projects import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for i in range(5):
+        propose(users["village"], name=f"项目{i}")
+    c = login("village")
+    first = c.get(reverse("projects:index")).content.decode()
+    assert first.count('href="/projects/') - first.count('href="/projects/new') >= 2
+    assert "1 / 3" in first and 'rel="next"' in first
+    last = c.get(reverse("projects:index"), {"page": 3}).content.decode()
+    assert "3 / 3" in last and 'rel="next"' not in last and "项目4" in last and "项目0" not in last
