@@ -80,10 +80,23 @@ def unit_get(*, user, pk: int) -> Unit:
     return _get(Unit.objects.restrict(user), pk=pk)
 
 
-def inspection_get(*, user, pk: int):
+def inspections(*, user):
+    """Inspections of an area inside the user's, and those that found something against
+    a unit inside it (a village sees the county's inspection that found its problems)."""
+    from django.db.models import Q
+
     from fupin.supervision.models import Inspection
 
-    return _get(Inspection.objects.restrict(user).select_related("area"), pk=pk)
+    prefix = area_prefix_of(user)
+    if prefix is None:
+        return Inspection.objects.none()
+    own = Inspection.objects.restrict(user).values("pk")
+    found = Finding.objects.restrict(user).values("inspection_id")
+    return Inspection.objects.filter(Q(pk__in=own) | Q(pk__in=found)).select_related("area")
+
+
+def inspection_get(*, user, pk: int):
+    return _get(inspections(user=user), pk=pk)
 
 
 def finding_get(*, user, pk: int) -> Finding:

@@ -24,7 +24,7 @@ from fupin.geo.models import Division
 from fupin.supervision import choices as c
 from fupin.supervision import forms as f
 from fupin.supervision import selectors, services
-from fupin.supervision.models import Escalation, Inspection, Rectification
+from fupin.supervision.models import Escalation, Rectification
 from fupin.supervision.periods import period_containing, period_end
 from fupin.web import queries
 from fupin.web.views.common import call_service
@@ -119,9 +119,7 @@ def index(request):
 @login_required
 def inspection_list(request):
     _require_view(request.user)
-    inspections = (
-        Inspection.objects.restrict(request.user).select_related("area").order_by("-start_date")
-    )[:500]
+    inspections = selectors.inspections(user=request.user).order_by("-start_date", "-id")[:500]
     return render(request, "supervision/inspection_list.html", {"inspections": inspections})
 
 
@@ -250,7 +248,6 @@ def finding_detail(request, pk):
             "rects": rects,
             "pending": pending,
             "escalation": escalation,
-            "sees_inspection": user_covers(user, finding.inspection.area_id),
             "overdue": selectors.is_overdue(finding, timezone.localdate()),
             "rect_form": f.RectificationForm() if may_rectify else None,
             "verify_form": f.VerifyForm() if may_supervise and pending else None,

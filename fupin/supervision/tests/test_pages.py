@@ -148,8 +148,6 @@ def test_roles_without_supervise_cannot_record(client, users, data):
         "supervision:task_list_create",
     ):
         assert client.get(reverse(name)).status_code == 403
-    insp = data["f1"].inspection
-    assert client.get(reverse("supervision:inspection", args=[insp.pk])).status_code == 404
     resp = client.post(reverse("supervision:finding_fail", args=[data["f1"].pk]), {"reason": "x"})
     assert resp.status_code == 403
     assert Finding.objects.get(pk=data["f1"].pk).status != FindingStatus.FAILED
@@ -322,10 +320,19 @@ def test_every_object_url_is_not_found_from_another_county(client, users, data):
     assert not page.context["open_findings"] and not list(page.context["escalations"])
 
 
-def test_village_staff_see_the_inspection_title_without_a_link(client, users, data):
-    page = _login(client, users, "village").get(
-        reverse("supervision:finding", args=[data["f1"].pk])
+def test_village_staff_see_the_inspection_that_found_their_problems_only(client, users, data):
+    insp = data["f1"].inspection
+    _login(client, users, "village")
+    page = client.get(reverse("supervision:inspection", args=[insp.pk]))
+    assert page.status_code == 200
+    assert [x.pk for x in page.context["findings"]] == [data["f1"].pk]
+    assert list(client.get(reverse("supervision:inspections")).context["inspections"]) == [insp]
+    other = services.inspection_create(
+        actor=users["inspector"],
+        title="清塘村专项",
+        kind="special",
+        area_code="431129100202",
+        start_date=D(2020, 5, 1),
+        end_date=D(2020, 5, 2),
     )
-    assert data["f1"].inspection.title in page.content.decode()
-    link = reverse("supervision:inspection", args=[data["f1"].inspection_id])
-    assert link not in page.content.decode()
+    assert client.get(reverse("supervision:inspection", args=[other.pk])).status_code == 404
