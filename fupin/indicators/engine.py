@@ -9,6 +9,7 @@ the levels add up by construction.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from fupin.assistance.choices import MeasureKind
@@ -56,102 +57,231 @@ def registered(status: pl.Expr, monitoring_type: pl.Expr) -> pl.Expr:
     return in_poverty(status) | exited(status, monitoring_type)
 
 
-def _household_counts(hh: pl.DataFrame) -> pl.DataFrame:
+def _village_index(frames: Frames) -> list[str]:
+    """The village codes counts are kept for: the villages of the area, plus any code
+    households carry that the tree lacks (they still count, under their own code)."""
+    codes = set(frames.villages["village_code"].cast(pl.String).to_list())
+    key = frames.households["village_code"]
+    if isinstance(key.dtype, pl.Enum):
+        codes |= set(key.dtype.categories.to_list())
+    else:
+        codes |= set(key.unique().to_list())
+    return sorted(codes)
+
+
+def _codes(series: pl.Series, categories: list[str]) -> np.ndarray:
+    """A coded column as small integers (index into `categories`); a value outside them
+    (or null) gets len(categories). Enums (snapshots) are translated through a lookup
+    table on their physical codes, without touching the strings."""
+    n = len(categories)
+    if isinstance(series.dtype, pl.Enum):
+        position = {c: i for i, c in enumerate(categories)}
+        lut = np.array(
+            [position.get(c, n) for c in series.dtype.categories.to_list()] + [n], dtype=np.int64
+        )
+        physical = series.to_physical().fill_null(len(lut) - 1).to_numpy().astype(np.int64)
+        return lut[physical]
+    codes = series.cast(pl.String).cast(pl.Enum(categories), strict=False).to_physical()
+    return codes.cast(pl.Int64).fill_null(n).to_numpy()
+
+
+# The columns a household's status counts depend on (few distinct combinations).
+STATUS_COLUMNS = (
+    "status",
+    "monitoring_type",
+    "status_start",
+    "monitoring_type_start",
+    "risk_level",
+    "paired",
+    "visited",
+)
+
+
+def _status_flags() -> dict[str, pl.Expr]:
+    """Every 0/1 household count, as an expression over the STATUS_COLUMNS."""
     st, mt = pl.col("status"), pl.col("monitoring_type")
     st0, mt0 = pl.col("status_start"), pl.col("monitoring_type_start")
-    people = pl.col("people")
+    target = registered(st, mt) | pl.col("risk_level").is_not_null()
     flags = {
         "registered": registered(st, mt),
         "poor": in_poverty(st),
         "exited": exited(st, mt),
         "returned": (st == S.RETURNED.value).fill_null(False),
         "removed": (st == S.REMOVED.value).fill_null(False),
+        "flow_newly_included": ~registered(st0, mt0) & registered(st, mt),
+        "flow_exited": in_poverty(st0) & exited(st, mt),
+        "flow_returned": (st0 != S.RETURNED.value).fill_null(True) & (st == S.RETURNED.value),
+        "flow_removed": (st0 != S.REMOVED.value).fill_null(True) & (st == S.REMOVED.value),
+        "assist_target": target,
+        "paired": target & pl.col("paired"),
+        "visited": target & pl.col("visited"),
+        "monitoring_objects": pl.col("risk_level").is_not_null(),
+        **{f"risk_{k}": (pl.col("risk_level") == k).fill_null(False) for k in RiskLevel.values},
     }
-    flows = {
-        "newly_included": ~registered(st0, mt0) & registered(st, mt),
-        "exited": in_poverty(st0) & exited(st, mt),
-        "returned": (st0 != S.RETURNED.value).fill_null(True) & (st == S.RETURNED.value),
-        "removed": (st0 != S.REMOVED.value).fill_null(True) & (st == S.REMOVED.value),
-    }
-    target = registered(st, mt) | pl.col("risk_level").is_not_null()
-    aggs = []
-    for name, flag in flags.items():
-        aggs.append(flag.sum().alias(f"{name}_households"))
-        aggs.append(people.filter(flag).sum().alias(f"{name}_people"))
-    for name, flag in flows.items():
-        flag = flag.fill_null(False)
-        aggs.append(flag.sum().alias(f"flow_{name}_households"))
-        aggs.append(people.filter(flag).sum().alias(f"flow_{name}_people"))
-    aggs += [
-        pl.col("members_added").sum().alias("flow_members_added"),
-        pl.col("members_removed").sum().alias("flow_members_removed"),
-        *[pl.col(f"measure_{k}").sum().alias(f"measure_{k}") for k in MeasureKind.values],
-        target.sum().alias("assist_target_households"),
-        (target & pl.col("paired")).sum().alias("paired_households"),
-        (target & pl.col("visited")).sum().alias("visited_households"),
-        pl.col("risk_level").is_not_null().sum().alias("monitoring_objects"),
-        *[
-            (pl.col("risk_level") == k).fill_null(False).sum().alias(f"risk_{k}")
-            for k in RiskLevel.values
-        ],
-    ]
-    return _plain_key(hh.group_by("village_code").agg(aggs))
+    return {k: v.fill_null(False) for k, v in flags.items()}
 
 
-def _plain_key(frame: pl.DataFrame) -> pl.DataFrame:
-    """Village codes as text after grouping (a snapshot stores them as an Enum)."""
-    return frame.with_columns(pl.col("village_code").cast(pl.String))
+# Flag → (households count code, people count code or None).
+FLAG_CODES = {
+    "registered": ("registered_households", "registered_people"),
+    "poor": ("poor_households", "poor_people"),
+    "exited": ("exited_households", "exited_people"),
+    "returned": ("returned_households", "returned_people"),
+    "removed": ("removed_households", "removed_people"),
+    "flow_newly_included": ("flow_newly_included_households", "flow_newly_included_people"),
+    "flow_exited": ("flow_exited_households", "flow_exited_people"),
+    "flow_returned": ("flow_returned_households", "flow_returned_people"),
+    "flow_removed": ("flow_removed_households", "flow_removed_people"),
+    "assist_target": ("assist_target_households", None),
+    "paired": ("paired_households", None),
+    "visited": ("visited_households", None),
+    "monitoring_objects": ("monitoring_objects", None),
+    **{f"risk_{k}": (f"risk_{k}", None) for k in RiskLevel.values},
+}
 
 
-def _wide(frame: pl.DataFrame, column: str, prefix: str, values: list[str]) -> pl.DataFrame:
-    counts = (
-        frame.group_by("village_code", column).len().with_columns(pl.col(column).cast(pl.String))
+def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.ndarray]:
+    """Per village: households and people by status, the flows, pairing, visits and
+    monitoring, members added/removed and measures.
+
+    A household's status counts depend only on a few coded columns, so the rules
+    (`_status_flags`, Polars expressions) are evaluated once per distinct combination of
+    them; two bincounts give, per village and combination, the households and their
+    people; a matrix product with the combinations' 0/1 flags gives every count."""
+    size = len(villages)
+    v = _codes(hh["village_code"], villages)
+    key = np.zeros(hh.height, dtype=np.int64)
+    for column in STATUS_COLUMNS:
+        series = hh[column]
+        values = (
+            series.dtype.categories.to_list()
+            if isinstance(series.dtype, pl.Enum)
+            else sorted({x for x in series.unique().to_list() if x is not None}, key=str)
+        )
+        if series.dtype == pl.Boolean:
+            values = [False, True]
+            codes = series.fill_null(False).cast(pl.Int64).to_numpy()
+        else:
+            codes = _codes(
+                series.cast(pl.String) if not isinstance(series.dtype, pl.Enum) else series, values
+            )
+        key = key * (len(values) + 1) + codes
+    combos, inverse = np.unique(key, return_inverse=True)
+    first = np.zeros(len(combos), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(hh.height)[::-1]  # one household of each combination
+    sample = hh.select(STATUS_COLUMNS)[first].with_columns(
+        pl.col(c).cast(pl.String) for c in STATUS_COLUMNS if c not in ("paired", "visited")
     )
-    out = _plain_key(counts.pivot(on=column, index="village_code", values="len"))
-    out = out.rename({c: f"{prefix}_{c}" for c in out.columns if c != "village_code"})
-    keep = [f"{prefix}_{v}" for v in values]
-    return out.select(
-        "village_code",
-        *[pl.col(c) if c in out.columns else pl.lit(0).alias(c) for c in keep],
-    )
+    flags = sample.select(**{k: e.cast(pl.Int64) for k, e in _status_flags().items()})
+    flag_matrix = flags.to_numpy().astype(np.float64)  # combinations × flags
+    cell = v * len(combos) + inverse
+    cells = (size + 1) * len(combos)
+    households = np.bincount(cell, minlength=cells).reshape(size + 1, len(combos))[:size]
+    people_w = hh["people"].cast(pl.Float64).to_numpy()
+    people = np.bincount(cell, weights=people_w, minlength=cells)
+    people = people.reshape(size + 1, len(combos))[:size]
+    by_hh = np.rint(households @ flag_matrix).astype(np.int64)
+    by_people = np.rint(people @ flag_matrix).astype(np.int64)
+    out: dict[str, np.ndarray] = {}
+    for i, name in enumerate(flags.columns):
+        hh_code, people_code = FLAG_CODES[name]
+        out[hh_code] = by_hh[:, i]
+        if people_code:
+            out[people_code] = by_people[:, i]
+    for column, code in [
+        ("members_added", "flow_members_added"),
+        ("members_removed", "flow_members_removed"),
+        *[(f"measure_{k}", f"measure_{k}") for k in MeasureKind.values],
+    ]:
+        weights = hh[column].cast(pl.Float64).fill_null(0).to_numpy()
+        out[code] = np.rint(np.bincount(v, weights=weights, minlength=size + 1)[:size]).astype(
+            np.int64
+        )
+    return out
 
 
-def _people_counts(people: pl.DataFrame) -> list[pl.DataFrame]:
+def _margins(
+    key_frame: dict[str, np.ndarray],
+    dims: list[tuple[str, str, list[str]]],
+    villages: list[str],
+    weight=None,
+) -> dict[str, np.ndarray]:
+    """Counts per village and value of each dimension, from one bincount over the
+    combined key (village, dim 1, dim 2, …): a small cube whose margins are the
+    breakdowns."""
+    sizes = [len(values) + 1 for _c, _p, values in dims]  # + 1: unknown value
+    key = np.asarray(key_frame["_v"], dtype=np.int64)
+    for (column, _p, _values), n in zip(dims, sizes, strict=True):
+        key = key * n + np.asarray(key_frame[column], dtype=np.int64)
+    total = len(villages) + 1
+    cube = np.bincount(key, weights=weight, minlength=total * int(np.prod(sizes)))
+    cube = np.rint(cube).astype(np.int64).reshape([total, *sizes])[: len(villages)]
+    out = {}
+    for axis, (_column, prefix, values) in enumerate(dims, start=1):
+        other = tuple(a for a in range(1, len(dims) + 1) if a != axis)
+        margin = cube.sum(axis=other) if other else cube
+        for i, value in enumerate(values):
+            out[f"{prefix}_{value}"] = margin[:, i]
+    return out
+
+
+AGE_KEYS = [k for k, *_ in AGE_GROUPS]
+
+
+def _people_counts(
+    people: pl.DataFrame, hh: pl.DataFrame, villages: list[str]
+) -> dict[str, np.ndarray]:
+    """Registered poor people by category and main cause (household attributes: summed
+    over households, weighted by their people) and by health, labour capacity and age
+    group (one cube over the people)."""
+    age = pl.lit(len(AGE_GROUPS), pl.Int64)
+    for i, (_key, lo, hi, _label) in reversed(list(enumerate(AGE_GROUPS))):
+        age = pl.when(pl.col("age").is_between(lo, hi)).then(pl.lit(i, pl.Int64)).otherwise(age)
     reg = people.filter(registered(pl.col("status"), pl.col("monitoring_type")))
-    age_expr = pl.lit(None, pl.String)
-    for key, lo, hi, _label in reversed(AGE_GROUPS):
-        age_expr = pl.when(pl.col("age").is_between(lo, hi)).then(pl.lit(key)).otherwise(age_expr)
-    reg = reg.select(
-        "village_code", "category", "main_cause", "health", "labour", age_expr.alias("age_group")
-    )
-    return [
-        _wide(reg, "category", "category", HouseholdCategory.values),
-        _wide(reg, "main_cause", "cause", PovertyCause.values),
-        _wide(reg, "health", "health", Health.values),
-        _wide(reg, "labour", "labour", LabourCapacity.values),
-        _wide(reg, "age_group", "age", [k for k, *_ in AGE_GROUPS]),
+    person_dims = [
+        ("health", "health", Health.values),
+        ("labour", "labour", LabourCapacity.values),
     ]
+    p = {
+        "_v": _codes(reg["village_code"], villages),
+        **{c: _codes(reg[c], values) for c, _p, values in person_dims},
+        "age": reg.select(age).to_series().to_numpy(),
+    }
+    out = _margins(p, [*person_dims, ("age", "age", AGE_KEYS)], villages)
+    rh = hh.filter(registered(pl.col("status"), pl.col("monitoring_type")))
+    house_dims = [
+        ("category", "category", HouseholdCategory.values),
+        ("main_cause", "cause", PovertyCause.values),
+    ]
+    h = {
+        "_v": _codes(rh["village_code"], villages),
+        **{c: _codes(rh[c], values) for c, _p, values in house_dims},
+    }
+    weight = rh["people"].cast(pl.Float64).to_numpy()
+    out.update(_margins(h, house_dims, villages, weight=weight))
+    return out
 
 
 def village_counts(frames: Frames) -> pl.DataFrame:
-    """One row per village (every village of the area, zeros where nothing) with every
-    summable count."""
+    """One row per village (every village of the area and any code households carry,
+    zeros where nothing) with every summable count."""
+    villages = _village_index(frames)
+    data = {"village_code": villages}
+    data.update(_household_counts(frames.households, villages))
+    data.update(_people_counts(frames.people, frames.households, villages))
+    out = pl.DataFrame(data)
     base = _plain_key(frames.villages)
-    parts = [_household_counts(frames.households), *_people_counts(frames.people)]
-    out = base
-    for part in parts:
-        out = out.join(part, on="village_code", how="left")
-    # Households or people in a village code missing from the tree still count.
-    extra = pl.concat([p.select("village_code") for p in parts]).unique()
-    missing = extra.join(base.select("village_code"), on="village_code", how="anti")
-    if not missing.is_empty():
-        filler = missing.join(
-            pl.concat(parts, how="diagonal").group_by("village_code").sum(), on="village_code"
-        )
-        out = pl.concat([out, filler], how="diagonal")
+    out = out.join(base, on="village_code", how="left").with_columns(
+        pl.col("rural_population").fill_null(0), pl.col("rural_households").fill_null(0)
+    )
     return out.with_columns(
         pl.col(c).fill_null(0).cast(pl.Int64) for c in COUNT_CODES if c not in QUALITY
     ).select(["village_code", *COUNT_CODES])
+
+
+def _plain_key(frame: pl.DataFrame) -> pl.DataFrame:
+    """Village codes as text (a snapshot stores them as an Enum)."""
+    return frame.with_columns(pl.col("village_code").cast(pl.String))
 
 
 def _rate_expr(code: str) -> pl.Expr:

@@ -46,6 +46,8 @@ SCHEMAS = {
     "divisions": fr.DIVISION_SCHEMA,
 }
 FORMAT = 1
+# The people file keeps person and household ids (for audit); figures do not need them.
+READ_COLUMNS = {"people": [c for c in fr.PEOPLE_SCHEMA if c not in ("person_id", "household_id")]}
 
 
 class SnapshotError(DomainError):
@@ -89,17 +91,37 @@ CODED = (
 )
 
 
+def _known(name: str) -> set[str]:
+    from fupin.monitoring.models import RiskLevel
+    from fupin.registry import choices as c
+
+    known = {
+        "status": c.HouseholdStatus.values,
+        "status_start": c.HouseholdStatus.values,
+        "monitoring_type": c.MonitoringType.values,
+        "monitoring_type_start": c.MonitoringType.values,
+        "category": c.HouseholdCategory.values,
+        "main_cause": c.PovertyCause.values,
+        "health": c.Health.values,
+        "labour": c.LabourCapacity.values,
+        "risk_level": RiskLevel.values,
+    }
+    return {"", *known.get(name, [])}
+
+
 def encode(frame: pl.DataFrame, frames: fr.Frames) -> pl.DataFrame:
     """Coded text columns (village codes, statuses, causes…) as Enums: compact files,
     and the engine groups small integers instead of hashing millions of strings. The
-    categories are the values present, sorted, so the files depend on the data only."""
+    categories are the known codes and the values present, sorted."""
     out = []
     for name in frame.columns:
         if name == "village_code" or name in CODED:
-            values = frame[name].drop_nulls().unique().sort().to_list()
+            values = set(frame[name].drop_nulls().unique().to_list())
             if name == "village_code":
-                codes = frames.villages["village_code"].to_list()
-                values = sorted(set(values) | set(codes))
+                values |= set(frames.villages["village_code"].to_list())
+            else:
+                values |= _known(name)
+            values = sorted(values)
             out.append(pl.col(name).cast(pl.Enum(values)))
     return frame.with_columns(out) if out else frame
 
@@ -118,6 +140,10 @@ def write_files(frames: fr.Frames, target: Path, manifest: dict) -> str:
         frame = getattr(frames, name)
         path = partial / f"{name}.parquet"
         frame = frame.select([pl.col(k).cast(v) for k, v in SCHEMAS[name].items()])
+        if name in ("people", "households"):
+            # Sorted by village (then id): the engine sums contiguous runs.
+            ids = "person_id" if name == "people" else "household_id"
+            frame = frame.sort("village_code", ids)
         encode(frame, frames).write_parquet(path, compression="zstd", statistics=True)
         files[name] = {
             "file": path.name,
@@ -259,7 +285,7 @@ def read_dir(path: Path, expected_sha256: str | None = None, *, cache: bool = Tr
         raw = file.read_bytes() if file.exists() else b""
         if hashlib.sha256(raw).hexdigest() != info["sha256"]:
             raise SnapshotCorrupt()
-        data[name] = pl.read_parquet(raw)
+        data[name] = pl.read_parquet(raw, columns=READ_COLUMNS.get(name))
     frames = fr.Frames(
         as_of=dt.date.fromisoformat(manifest["as_of"]),
         period_start=dt.date.fromisoformat(manifest["period_start"]),
