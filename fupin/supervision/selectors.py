@@ -11,6 +11,9 @@ Contract for other apps (village scoring and performance assessment, fupin.scori
 - ``task_completion_rate(area_code, start, end) -> float | None``: of the tasks
   assigned to units in the area with a due date in [start, end], the share completed
   on or before the due date. None when there is no such task.
+- ``unit_findings_closed_rate(unit_id, start, end)`` and
+  ``unit_task_completion_rate(unit_id, start, end)``: the same for one unit only (a
+  county department's area is the whole county, so its own rates need these).
 
 ``area_code`` is a 12-digit division code (its whole area counts: a township's code
 takes in its villages' units) or a significant prefix such as "431129". These two are
@@ -47,19 +50,34 @@ def area_prefix(area_code: str) -> str:
 
 def findings_closed_rate(area_code: str, start: dt.date, end: dt.date) -> float | None:
     rows = Finding.objects.in_area(area_prefix(area_code)).filter(deadline__range=(start, end))
-    total = rows.count()
-    if not total:
-        return None
-    closed = (
-        rows.filter(status=c.FindingStatus.RECTIFIED, rectified_on__lte=F("deadline"))
-        .exclude(failed_on__isnull=False)
-        .count()
-    )
-    return closed / total
+    return _closed_rate(rows)
 
 
 def task_completion_rate(area_code: str, start: dt.date, end: dt.date) -> float | None:
     rows = Task.objects.in_area(area_prefix(area_code)).filter(due_date__range=(start, end))
+    return _completion_rate(rows)
+
+
+def unit_findings_closed_rate(unit_id: int, start: dt.date, end: dt.date) -> float | None:
+    """`findings_closed_rate` of one unit only (a county department's own findings, not
+    the county's)."""
+    return _closed_rate(Finding.objects.filter(unit_id=unit_id, deadline__range=(start, end)))
+
+
+def unit_task_completion_rate(unit_id: int, start: dt.date, end: dt.date) -> float | None:
+    """`task_completion_rate` of one unit only."""
+    return _completion_rate(Task.objects.filter(unit_id=unit_id, due_date__range=(start, end)))
+
+
+def _closed_rate(rows) -> float | None:
+    total = rows.count()
+    if not total:
+        return None
+    closed = rows.filter(status=c.FindingStatus.RECTIFIED, rectified_on__lte=F("deadline"))
+    return closed.count() / total
+
+
+def _completion_rate(rows) -> float | None:
     total = rows.count()
     if not total:
         return None

@@ -151,7 +151,13 @@ def unit_create(
     _choice("kind", kind, c.UnitKind)
     if not Division.objects.filter(code=area_code).exists():
         raise ValidationFailed({"area_code": [_("Unknown division.")]})
+    if division is not None and (
+        division.code != area_code or division.level not in (Level.TOWNSHIP, Level.VILLAGE)
+    ):
+        raise ValidationFailed({"division": [_("A unit stands for its own township or village.")]})
     with transaction.atomic():
+        if division is not None and Unit.objects.filter(division=division).exists():
+            raise ValidationFailed({"division": [_("This division already has its unit.")]})
         if Unit.objects.filter(area_code=area_code, name=name.strip()).exists():
             raise ValidationFailed({"name": [_("A unit of this name exists in this area.")]})
         unit = Unit.objects.create(

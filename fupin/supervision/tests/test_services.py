@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import VILLAGE
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import history_of
 from fupin.core.models import ChangeRecord
@@ -34,6 +35,14 @@ def test_units_per_division_are_created_once(users, units):
     assert services.ensure_division_units(actor=users["county"], area_code="431129000000") == 0
     assert Unit.objects.count() == n_units
     assert ChangeRecord.objects.filter(object_type="supervision.unit").count() == n_units
+    with pytest.raises(ValidationFailed):  # a village keeps its one unit
+        services.unit_create(
+            actor=users["county"],
+            name="大坪村委",
+            kind="village",
+            area_code=VILLAGE,
+            division=Division.objects.get(code=VILLAGE),
+        )
 
 
 def test_who_may_record_findings(users, units, inspection, make_finding):
@@ -235,6 +244,8 @@ def test_task_completion_and_rates(users, units):
     )
     assert selectors.task_completion_rate("431129100", D(2020, 6, 1), D(2020, 6, 30)) == 0.0
     assert selectors.task_completion_rate("431129103000", D(2020, 4, 1), D(2020, 6, 30)) is None
+    q2 = (D(2020, 4, 1), D(2020, 6, 30))
+    assert selectors.unit_task_completion_rate(units["neighbour"].pk, *q2) == 0.0
     board = selectors.task_board(
         user=users["township"],
         kind="quarter",
@@ -276,6 +287,16 @@ def test_findings_closed_rate(users, units, make_finding):
     assert selectors.findings_closed_rate("431129103", start, end) is None
     services.finding_fail(actor=users["inspector"], finding=on_time, reason="整改不实")
     assert selectors.findings_closed_rate("431129100201", start, end) == 0.0
+    # A county department: its own findings, not the county's.
+    dept = units["department"]
+    assert selectors.unit_findings_closed_rate(dept.pk, start, end) is None
+    f = make_finding(dept, D(2020, 6, 30))
+    rec = services.rectification_submit(
+        actor=users["county"], finding=f, report="已整改", today=D(2020, 6, 1)
+    )
+    services.rectification_verify(actor=users["inspector"], rectification=rec, accepted=True)
+    assert selectors.unit_findings_closed_rate(dept.pk, start, end) == 1.0
+    assert selectors.findings_closed_rate(dept.area_code, start, end) == 1 / 4
 
 
 def test_responsibility_list(users, units):
