@@ -50,7 +50,7 @@ class VendorFinder(BaseFinder):
     def find(self, path, find_all=False, **kwargs):
         found = vendor_files().get(path)
         if found is None:
-            return [] if find_all else None
+            return []  # as Django's finders do: "no match" for find() to go on
         return [str(found)] if find_all else str(found)
 
     def list(self, ignore_patterns):

@@ -4,6 +4,7 @@ village profiles (the denominators of incidence), reports written to a temporary
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from conftest import HOUSEHOLD_DATA, OTHER_TOWNSHIP_VILLAGE, VILLAGE, make_id, member_data
 from fupin.dashboards import maps
@@ -26,6 +27,9 @@ def _dashboard_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     maps._SCHEMATIC.clear()
+    # Cached figures are stamped with the newest change record id, which SQLite reuses
+    # after a test's rollback: start every test with an empty cache.
+    cache.clear()
 
 
 @pytest.fixture

@@ -194,3 +194,20 @@ def test_county_map_can_show_every_village(login, registry):
     for v in figures(COUNTY, depth=2)[1:]:
         if v.level == 5:
             assert f'"code": "{v.code}"' in html
+
+
+def test_the_chart_library_is_installed_and_served_by_the_app(client, settings):
+    """ECharts comes from node_modules (make install runs npm ci), served as a static
+    file by the app: no CDN. Fails with the fix in the message when it is missing."""
+    from django.contrib.staticfiles import finders
+
+    from fupin.dashboards.finders import ECHARTS_STATIC, MISSING
+
+    assert finders.find(ECHARTS_STATIC), MISSING
+    settings.WHITENOISE_USE_FINDERS = True  # as in DEBUG; production serves collectstatic
+    response = client.get("/static/" + ECHARTS_STATIC)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert len(body) > 500_000 and b"echarts" in body[:2000].lower()
+    for name in ("dashboards/dashboard.js", "dashboards/dashboards.css"):
+        assert client.get("/static/" + name).status_code == 200
