@@ -231,6 +231,18 @@ def finding_create(request, pk):
 def finding_detail(request, pk):
     _require_view(request.user)
     finding = selectors.finding_get(user=request.user, pk=pk)
+    return _finding_page(request, finding)
+
+
+FORM_NAMES = {
+    "RectificationForm": "rect_form",
+    "VerifyForm": "verify_form",
+    "FailForm": "fail_form",
+}
+
+
+def _finding_page(request, finding, bound=None, status=200):
+    """The finding page; `bound` is a form that failed, shown again with its input."""
     user = request.user
     rects = list(finding.rectifications.all())
     pending = next((r for r in rects if r.verdict == c.Verdict.PENDING), None)
@@ -239,7 +251,15 @@ def finding_detail(request, pk):
         c.FindingStatus.OPEN,
         c.FindingStatus.OVERDUE,
     )
-    escalation = Escalation.objects.filter(finding=finding).first()
+    forms = {
+        "rect_form": f.RectificationForm() if may_rectify else None,
+        "verify_form": f.VerifyForm() if may_supervise and pending else None,
+        "fail_form": f.FailForm()
+        if may_supervise and finding.status != c.FindingStatus.FAILED
+        else None,
+    }
+    if bound is not None:
+        forms[FORM_NAMES[type(bound).__name__]] = bound
     return render(
         request,
         "supervision/finding_detail.html",
@@ -247,19 +267,17 @@ def finding_detail(request, pk):
             "finding": finding,
             "rects": rects,
             "pending": pending,
-            "escalation": escalation,
+            "escalation": Escalation.objects.filter(finding=finding).first(),
             "overdue": selectors.is_overdue(finding, timezone.localdate()),
-            "rect_form": f.RectificationForm() if may_rectify else None,
-            "verify_form": f.VerifyForm() if may_supervise and pending else None,
-            "fail_form": f.FailForm()
-            if may_supervise and finding.status != c.FindingStatus.FAILED
-            else None,
+            **forms,
             "history": list(history_of(finding).select_related("user")[:30]),
         },
+        status=status,
     )
 
 
 def _finding_post(request, pk, form_class, run, done_message):
+    """Run a write on a finding; on an error the page is shown again with the input."""
     finding = selectors.finding_get(user=request.user, pk=pk)
     form = form_class(request.POST, request.FILES or None)
     if (
@@ -267,11 +285,9 @@ def _finding_post(request, pk, form_class, run, done_message):
         and call_service(form, run, finding=finding, d=form.cleaned_data) is not None
     ):
         messages.success(request, done_message)
-    else:
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
-    return redirect("supervision:finding", pk=finding.pk)
+        return redirect("supervision:finding", pk=finding.pk)
+    finding.refresh_from_db()
+    return _finding_page(request, finding, bound=form, status=422)
 
 
 @login_required
@@ -388,21 +404,28 @@ def units_ensure(request):
 def unit_ledger(request, pk):
     _require_view(request.user)
     unit = selectors.unit_get(user=request.user, pk=pk)
-    ledger = selectors.unit_ledger(user=request.user, unit=unit)
+    return _ledger_page(request, unit)
+
+
+def _ledger_page(request, unit, bound=None, bound_pk=None, status=200):
+    """A unit's ledger; `bound` is a decision form that failed for escalation `bound_pk`."""
     may_supervise = services.may_supervise(request.user, unit.area_code)
     return render(
         request,
         "supervision/unit_ledger.html",
         {
             "unit": unit,
-            "ledger": ledger,
+            "ledger": selectors.unit_ledger(user=request.user, unit=unit),
             "may_supervise": may_supervise,
             "decision_form": f.DecisionForm(initial={"decided_on": timezone.localdate()})
             if may_supervise
             else None,
+            "bound": bound,
+            "bound_pk": bound_pk,
             "responsibilities": unit.responsibilities.filter(active=True),
             "history": list(history_of(unit).select_related("user")[:30]),
         },
+        status=status,
     )
 
 
@@ -426,10 +449,11 @@ def escalation_decide(request, pk):
         if done is not None:
             messages.success(request, _("The decision was recorded."))
             return redirect("supervision:unit", pk=esc.unit_id)
-    for errors in form.errors.values():
-        for e in errors:
+    esc.refresh_from_db()
+    if esc.state != c.EscalationState.PROPOSED:  # decided meanwhile: the form is gone
+        for e in form.non_field_errors():
             messages.error(request, e)
-    return redirect("supervision:unit", pk=esc.unit_id)
+    return _ledger_page(request, esc.unit, bound=form, bound_pk=esc.pk, status=422)
 
 
 # ------------------------------------------------------------ responsibility list

@@ -176,6 +176,9 @@ def test_rectify_and_verify_through_the_pages(client, users, data):
     resp = client.post(
         reverse("supervision:finding_verify", args=[f.pk]), {"verdict": "rejected", "notes": ""}
     )
+    # Shown again with the choice kept and the reason asked for.
+    assert resp.status_code == 422 and resp.context["verify_form"].errors["notes"]
+    assert resp.context["verify_form"]["verdict"].value() == "rejected"
     rec.refresh_from_db()
     assert rec.verdict == Verdict.PENDING  # a rejection needs its reason: nothing changed
     client.post(reverse("supervision:finding_verify", args=[f.pk]), {"verdict": "accepted"})
@@ -224,6 +227,15 @@ def test_create_inspection_finding_and_decide_escalation(client, users, units, d
     )
     assert insp.findings.count() == 1
     esc = Escalation.objects.get(finding=data["f1"])
+    resp = client.post(
+        reverse("supervision:escalation_decide", args=[esc.pk]),
+        {"state": "issued", "decided_on": "2020-04-05", "notes": "全县通报"},
+    )
+    # No document number: shown again, the notes kept, nothing decided.
+    assert resp.status_code == 422 and resp.context["bound"].errors["document"]
+    assert "全县通报" in resp.content.decode()
+    esc.refresh_from_db()
+    assert esc.state == EscalationState.PROPOSED
     resp = client.post(
         reverse("supervision:escalation_decide", args=[esc.pk]),
         {"state": "issued", "decided_on": "2020-04-05", "document": "江扶督〔2020〕5号"},
