@@ -110,6 +110,19 @@ def test_outside_the_area_is_not_found(login, registry, user, code):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("user", ["department", "inspector", "admin"])
+def test_read_only_roles_see_the_county_dashboard(login, registry, user):
+    html = login(user).get(reverse("dashboards:area", args=[COUNTY])).content.decode()
+    node = figures(COUNTY, depth=0)[0]
+    assert kpi(html, "registered_people") == str(node.values["registered_people"])
+
+
+def test_cadre_sees_the_dashboard_of_their_village_only(login, registry):
+    client = login("cadre")
+    assert client.get(reverse("dashboards:area", args=[VILLAGE])).status_code == 200
+    assert client.get(reverse("dashboards:area", args=[NEIGHBOUR])).status_code == 404
+
+
 def test_home_opens_the_users_area(login, registry):
     assert login("village").get(reverse("dashboards:home"))["Location"] == reverse(
         "dashboards:area", args=[VILLAGE]

@@ -133,3 +133,23 @@ def test_a_bad_year_is_refused_with_a_message(login, registry):
         "2026" in response.content.decode()
         or str(timezone.localdate().year) in response.content.decode()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_runs_in_a_background_thread_to_the_end(client, registry, settings):
+    """The real path: the request returns at once, a thread writes the file and its
+    progress; the progress JSON reaches "finished" and the file downloads."""
+    import time
+
+    settings.FUPIN_REPORT_SYNC = False
+    client.force_login(registry["county"])
+    run = _make(client, COUNTY, "pdf")
+    url = reverse("dashboards:report_progress", args=[run.pk])
+    state = client.get(url).json()
+    for _ in range(600):  # wait for the thread (at most a minute), then look
+        if state["phase"] in ("finished", "failed"):
+            break
+        time.sleep(0.1)
+        state = client.get(url).json()
+    assert state["phase"] == "finished", state
+    assert _download(client, run)[:5] == b"%PDF-"
