@@ -150,3 +150,10 @@ class PeriodForm(forms.Form):
 
 class RetireForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class UnitEditForm(forms.Form):
+    name = forms.CharField(label=pgettext_lazy("supervision", "name"), max_length=100)
+    kind = forms.ChoiceField(label=_("kind"), choices=c.UnitKind.choices)
+    active = forms.BooleanField(label=pgettext_lazy("supervision", "active"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

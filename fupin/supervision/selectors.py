@@ -136,8 +136,10 @@ def task_list_get(*, user, pk: int) -> TaskList:
     return _get(TaskList.objects.restrict(user).select_related("area"), pk=pk)
 
 
-def units(*, user, prefix: str = ""):
-    return Unit.objects.restrict(user).in_area(prefix).filter(active=True)
+def units(*, user, prefix: str = "", active: bool | None = True):
+    """Units in the user's area; the active ones by default, all with active=None."""
+    qs = Unit.objects.restrict(user).in_area(prefix)
+    return qs if active is None else qs.filter(active=active)
 
 
 def open_findings(*, user, today: dt.date, prefix: str = ""):

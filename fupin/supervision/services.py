@@ -167,6 +167,23 @@ def unit_create(
     return unit
 
 
+def unit_update(*, actor, unit: Unit, name: str, kind: str, active: bool, reason: str = "") -> Unit:
+    """Rename a unit, change its kind, or retire it (e.g. after townships merge)."""
+    require_supervise(actor, unit.area_code)
+    _required(name=name)
+    _choice("kind", kind, c.UnitKind)
+    with transaction.atomic():
+        u = Unit.objects.select_for_update().get(pk=unit.pk)
+        if Unit.objects.filter(area_code=u.area_code, name=name.strip()).exclude(pk=u.pk).exists():
+            raise ValidationFailed({"name": [_("A unit of this name exists in this area.")]})
+        before = snapshot(u)
+        u.name, u.kind, u.active = name.strip(), kind, active
+        u.save()
+        _record(actor, u, ChangeAction.UPDATE, before, u.area_code, reason=reason)
+    unit.refresh_from_db()
+    return u
+
+
 def division_unit_name(division: Division) -> str:
     """The unit that stands for a township (乡镇人民政府) or village (村民委员会).
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("units/new/", views.unit_create, name="unit_create"),
     path("units/ensure/", views.units_ensure, name="units_ensure"),
     path("units/<int:pk>/", views.unit_ledger, name="unit"),
+    path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
     path("escalations/<int:pk>/decide/", views.escalation_decide, name="escalation_decide"),
     path("responsibilities/", views.responsibilities, name="responsibilities"),
     path("tasks/", views.task_board, name="tasks"),

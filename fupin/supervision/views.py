@@ -351,7 +351,7 @@ def rectification_file(request, pk):
 def unit_list(request):
     _require_view(request.user)
     form, prefix, year = _filter(request)
-    rows = list(selectors.units(user=request.user, prefix=prefix)[:1000])
+    rows = list(selectors.units(user=request.user, prefix=prefix, active=None)[:1000])
     counts = selectors.unit_counts(user=request.user, year=year, today=timezone.localdate())
     return render(
         request,
@@ -386,6 +386,36 @@ def unit_create(request):
         request,
         "supervision/form.html",
         {"form": form, "title": _("New unit"), "back": "supervision:units"},
+    )
+
+
+@login_required
+def unit_edit(request, pk):
+    _require_supervise(request.user)
+    unit = selectors.unit_get(user=request.user, pk=pk)
+    form = f.UnitEditForm(
+        request.POST or None,
+        initial={"name": unit.name, "kind": unit.kind, "active": unit.active},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = call_service(
+            form,
+            services.unit_update,
+            actor=request.user,
+            unit=unit,
+            name=d["name"],
+            kind=d["kind"],
+            active=d["active"],
+            reason=d["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The unit was saved."))
+            return redirect("supervision:unit", pk=unit.pk)
+    return render(
+        request,
+        "supervision/form.html",
+        {"form": form, "title": unit.name, "back": "supervision:units"},
     )
 
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from fupin.supervision import services
+from fupin.core.history import history_of
+from fupin.supervision import selectors, services
 from fupin.supervision.choices import EscalationState, FindingStatus, Verdict
 from fupin.supervision.models import (
     Escalation,
@@ -348,3 +349,23 @@ def test_village_staff_see_the_inspection_that_found_their_problems_only(client,
         end_date=D(2020, 5, 2),
     )
     assert client.get(reverse("supervision:inspection", args=[other.pk])).status_code == 404
+
+
+def test_edit_a_unit(client, users, units, data):
+    unit = units["township"]
+    url = reverse("supervision:unit_edit", args=[unit.pk])
+    _login(client, users, "township")
+    assert client.get(url).status_code == 403
+    _login(client, users, "county")
+    resp = client.post(
+        url, {"name": "沱江镇人民政府（合并后）", "kind": "township", "reason": "乡镇合并"}
+    )
+    assert resp.status_code == 302
+    unit.refresh_from_db()
+    assert unit.name == "沱江镇人民政府（合并后）" and not unit.active
+    rec = history_of(unit).filter(object_type="supervision.unit", action="update").get()
+    assert rec.changes["active"] == [True, False] and rec.reason == "乡镇合并"
+    # A retired unit leaves the lists for new findings and tasks.
+    assert unit.pk not in [u.pk for u in selectors.units(user=users["county"])]
+    listed = client.get(reverse("supervision:units")).context["rows"]
+    assert unit.pk in [u.pk for u, _n in listed]
