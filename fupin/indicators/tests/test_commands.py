@@ -106,3 +106,8 @@ def test_snapshot_commands(crafted):
         run("snapshot", "verify", "4242")
     with pytest.raises(CommandError):
         run("snapshot", "create", "--as-of", "2023-06-30", "--area", "431129", "--user", "village")
+
+
+def test_snapshot_area_defaults_to_the_registry(crafted):
+    run("snapshot", "create", "--as-of", "2023-06-30")
+    assert Snapshot.objects.get().area_id == "431129000000"  # every household is in 江华

@@ -43,6 +43,10 @@ def test_figures_from_snapshot_equal_history_and_never_change(crafted, users):
     from_history = figures(COUNTY, as_of=AS_OF, depth=2)
     from_snapshot = figures(COUNTY, snapshot=snap, depth=2)
     assert [(n.code, n.values) for n in from_snapshot] == [(n.code, n.values) for n in from_history]
+    # A part of the county read from the county's snapshot.
+    village = figures(VILLAGE, snapshot=snap, depth=0)[0]
+    assert village.values == figures(VILLAGE, as_of=AS_OF, depth=0)[0].values
+    assert village.values["poor_people"] == 3
     # A late correction to the registry, dated inside the snapshot's period.
     with at(dt.date(2023, 6, 15)):
         registry.household_update(

@@ -16,6 +16,26 @@ from fupin.indicators import services, snapshots
 from fupin.indicators.models import Snapshot
 
 
+def registry_area() -> str:
+    """The smallest division holding every household (e.g. the county of a county
+    deployment); "" when the registry is empty."""
+    from django.db.models import Max, Min
+
+    from fupin.geo.models import PREFIX_LENGTH, Division, Level
+    from fupin.registry.models import Household
+
+    span = Household.objects.aggregate(lo=Min("village_id"), hi=Max("village_id"))
+    if not span["lo"]:
+        return ""
+    for level in reversed(Level):
+        n = PREFIX_LENGTH[level]
+        if span["lo"][:n] == span["hi"][:n]:
+            code = span["lo"][:n].ljust(12, "0")
+            if Division.objects.filter(code=code).exists():
+                return code
+    return ""
+
+
 class Command(BaseCommand):
     help = "Create, list and verify locked data snapshots (数据锁定)."
 
@@ -24,7 +44,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="freeze the registry as of a date")
         create.add_argument("--as-of", dest="as_of", required=True, help="YYYY-MM-DD")
-        create.add_argument("--area", default="", help="division code (default: the county)")
+        create.add_argument(
+            "--area", default="", help="division code (default: the area of the whole registry)"
+        )
         create.add_argument("--label", default="")
         create.add_argument("--user", default="", help="user recorded as the creator")
         sub.add_parser("list", help="list the snapshots")
@@ -46,9 +68,8 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(_("No user %(name)s.") % {"name": user})
         if not area:
-            if actor is not None and actor.area_id:
-                area = actor.area_id
-            else:
+            area = actor.area_id if actor is not None and actor.area_id else registry_area()
+            if not area:
                 raise CommandError(_("Give --area CODE."))
         try:
             snap = services.snapshot_create(actor=actor, area_code=area, as_of=day, label=label)
