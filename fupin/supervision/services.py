@@ -312,6 +312,8 @@ def finding_add(
     _required(description=description)
     _choice("category", category, c.FindingCategory)
     _choice("severity", severity, c.Severity)
+    if not unit.active:
+        raise ValidationFailed({"unit": [_("The unit is retired.")]})
     if not unit.area_code.startswith(inspection.area.prefix):
         raise ValidationFailed({"unit": [_("The unit is outside the inspected area.")]})
     if deadline < found_on:
@@ -747,6 +749,8 @@ def task_add(
 ) -> Task:
     require_supervise(actor, unit.area_code)
     _required(title=title)
+    if not unit.active:
+        raise ValidationFailed({"unit": [_("The unit is retired.")]})
     if not unit.area_code.startswith(task_list.area.prefix):
         raise ValidationFailed({"unit": [_("The unit is outside the task list's area.")]})
     end = period_end(task_list.period_kind, task_list.period_start)

@@ -338,3 +338,26 @@ def test_marking_failed_rejects_a_pending_report_with_history(users, units, make
     assert rec.verdict == "rejected" and rec.verified_by_name == "inspector"
     changed = history_of(f).filter(object_type="supervision.rectification", action="update")
     assert changed.get().changes["verdict"] == ["pending", "rejected"]
+
+
+def test_a_retired_unit_takes_no_new_findings(users, units, inspection):
+    services.unit_update(
+        actor=users["county"],
+        unit=units["neighbour"],
+        name="清塘村村民委员会",
+        kind="village",
+        active=False,
+        reason="并村",
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        services.finding_add(
+            actor=users["inspector"],
+            inspection=inspection,
+            unit=units["neighbour"],
+            description="x",
+            category="data",
+            severity="minor",
+            found_on=D(2020, 3, 3),
+            deadline=D(2020, 4, 3),
+        )
+    assert "unit" in exc.value.errors
