@@ -206,19 +206,27 @@ def part_snapshot(people: int, repeat: int, keep: str = "") -> None:
         best = {}
         for n in range(repeat):
             snapshots.clear_cache()
+            c0 = time.process_time()
             t0 = time.perf_counter()
             loaded = snapshots.read_dir(target, sha)
             t1 = time.perf_counter()
             nodes = figures_from(loaded, "431100000000", depth=3)
             t2 = time.perf_counter()
+            cpu = time.process_time() - c0
             cached = snapshots.read_dir(target, sha)
             nodes = figures_from(cached, "431100000000", depth=3)
             t3 = time.perf_counter()
-            run = {"read": t1 - t0, "compute": t2 - t1, "cold": t2 - t0, "warm": t3 - t2}
+            run = {
+                "read": t1 - t0,
+                "compute": t2 - t1,
+                "cold": t2 - t0,
+                "warm": t3 - t2,
+                "cpu": cpu,
+            }
             print(
                 f"run {n + 1}: read+verify {run['read']:.2f} s, all figures all levels "
-                f"{run['compute']:.2f} s (cold total {run['cold']:.2f} s; from cached frames "
-                f"{run['warm']:.2f} s)"
+                f"{run['compute']:.2f} s (cold total {run['cold']:.2f} s, CPU {cpu:.2f} s; "
+                f"from cached frames {run['warm']:.2f} s)"
             )
             best = min(best, run, key=lambda r: r.get("cold", 1e9)) if best else run
         levels = {}
@@ -342,7 +350,7 @@ def part_orm(repeat: int, area: str) -> None:
 
     from fupin.core.scope import code_range
     from fupin.geo.models import PREFIX_LENGTH, Division, Level
-    from fupin.indicators import engine
+    from fupin.indicators import engine, snapshots
     from fupin.indicators import frames as fr
     from fupin.registry.models import Member
 
@@ -365,7 +373,7 @@ def part_orm(repeat: int, area: str) -> None:
         f"{division.name} ({division.code}), {people:,} people"
     )
     lengths = [PREFIX_LENGTH[lv] for lv in Level if PREFIX_LENGTH[lv] >= len(prefix)]
-    best_orm = best_polars = None
+    best_orm = best_polars = best_snap = None
     for n in range(repeat):
         t0 = time.perf_counter()
         orm = orm_figures(prefix)
@@ -373,9 +381,20 @@ def part_orm(repeat: int, area: str) -> None:
         frames = fr.load(prefix, quality=False)
         polars = engine.compute(frames, lengths)
         t2 = time.perf_counter()
-        print(f"run {n + 1}: ORM {t1 - t0:.2f} s, engine (read + Polars) {t2 - t1:.2f} s")
+        with tempfile.TemporaryDirectory() as tmp:
+            sha = snapshots.write_files(frames, Path(tmp) / "s", {"snapshot_id": "bench"})
+            snapshots.clear_cache()
+            t3 = time.perf_counter()
+            from_snapshot = engine.compute(snapshots.read_dir(Path(tmp) / "s", sha), lengths)
+            t4 = time.perf_counter()
+        assert from_snapshot == polars
+        print(
+            f"run {n + 1}: ORM {t1 - t0:.2f} s, engine from the database (read + Polars) "
+            f"{t2 - t1:.2f} s, engine from a snapshot of it {t4 - t3:.2f} s"
+        )
         best_orm = min(best_orm or 1e9, t1 - t0)
         best_polars = min(best_polars or 1e9, t2 - t1)
+        best_snap = min(best_snap or 1e9, t4 - t3)
     # Same numbers?
     compared = mismatches = 0
     for length, nodes in orm.items():
@@ -401,6 +420,17 @@ def part_orm(repeat: int, area: str) -> None:
         f"ratio ORM/engine {best_orm / best_polars:.1f}× (the engine also computes the flows, "
         f"assistance, monitoring and measures the ORM path leaves out)"
     )
+    print(
+        f"from a snapshot: {best_snap:.2f} s ({people / best_snap:,.0f} people/s); "
+        f"ratio ORM/snapshot {best_orm / best_snap:.1f}×"
+    )
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def main() -> None:
@@ -416,6 +446,7 @@ def main() -> None:
     parser.add_argument("--keep", default="", help="keep (or reuse) the snapshot in this dir")
     args = parser.parse_args()
     setup(args.orm_people)
+    print(f"cores: {os.cpu_count()}, load average at start: {load_average()}")
     if not args.skip_snapshot:
         part_snapshot(args.people, args.repeat, args.keep)
     if not args.skip_orm:

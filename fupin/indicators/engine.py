@@ -151,26 +151,39 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
     size = len(villages)
     v = _codes(hh["village_code"], villages)
     key = np.zeros(hh.height, dtype=np.int64)
+    radix: list[tuple[str, list]] = []
     for column in STATUS_COLUMNS:
         series = hh[column]
-        values = (
-            series.dtype.categories.to_list()
-            if isinstance(series.dtype, pl.Enum)
-            else sorted({x for x in series.unique().to_list() if x is not None}, key=str)
-        )
         if series.dtype == pl.Boolean:
-            values = [False, True]
+            values: list = [False, True]
             codes = series.fill_null(False).cast(pl.Int64).to_numpy()
         else:
-            codes = _codes(
-                series.cast(pl.String) if not isinstance(series.dtype, pl.Enum) else series, values
+            values = (
+                series.dtype.categories.to_list()
+                if isinstance(series.dtype, pl.Enum)
+                else sorted({x for x in series.unique().to_list() if x is not None})
             )
+            codes = _codes(series, values)
         key = key * (len(values) + 1) + codes
-    combos, inverse = np.unique(key, return_inverse=True)
-    first = np.zeros(len(combos), dtype=np.int64)
-    first[inverse[::-1]] = np.arange(hh.height)[::-1]  # one household of each combination
-    sample = hh.select(STATUS_COLUMNS)[first].with_columns(
-        pl.col(c).cast(pl.String) for c in STATUS_COLUMNS if c not in ("paired", "visited")
+        radix.append((column, values))
+    # The combinations present, numbered densely (no sort: a bincount over the key).
+    present = np.flatnonzero(np.bincount(key))
+    dense = np.zeros(int(key.max()) + 1 if len(key) else 1, dtype=np.int64)
+    dense[present] = np.arange(len(present))
+    inverse = dense[key]
+    combos = present
+    # Each combination's values, decoded from the mixed-radix key (the last code of a
+    # column, len(values), stands for null).
+    decoded: dict[str, list] = {}
+    rest = present.copy()
+    for column, values in reversed(radix):
+        base = len(values) + 1
+        digits = rest % base
+        rest //= base
+        decoded[column] = [values[d] if d < len(values) else None for d in digits.tolist()]
+    sample = pl.DataFrame(
+        {c: decoded[c] for c in STATUS_COLUMNS},
+        schema={c: pl.Boolean if c in ("paired", "visited") else pl.String for c in STATUS_COLUMNS},
     )
     flags = sample.select(**{k: e.cast(pl.Int64) for k, e in _status_flags().items()})
     flag_matrix = flags.to_numpy().astype(np.float64)  # combinations × flags
