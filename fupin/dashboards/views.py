@@ -110,6 +110,7 @@ def area(request, code: str):
                 "loadFailed": _("The chart could not be loaded."),
                 "missing": _("The chart library is missing: run make install."),
                 "year": _("Year"),
+                "schematic": _("Schematic map, not official boundaries"),
             },
             "schematic": schematic,
             "child_level": Level(board.child_level).label if board.child_level else "",

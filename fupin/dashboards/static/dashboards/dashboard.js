@@ -53,6 +53,7 @@
   var mapChart = null;
   var mapKey = null;
   var layers = {};
+  var currentLayer = null;
 
   function useNodes(level) {
     var nodes = level === "village" ? data.villages : data.children;
@@ -72,6 +73,7 @@
     return ready.then(function (layer) {
       if (!layers[level]) { echarts.registerMap(layer.key, layer.geojson); layers[level] = layer; }
       mapKey = layer.key;
+      currentLayer = layer;
       var note = document.getElementById("dash-schematic");
       if (note) { note.classList.toggle("hidden", !layer.schematic); }
       mapEl.setAttribute("data-schematic", layer.schematic ? "1" : "0");
@@ -112,6 +114,11 @@
         text: [fmt(max, m.percent), fmt(0, m.percent)],
         inRange: { color: metricCode === "visit_coverage" ? ["#fbe9e7", "#1e7b34"] : ["#fff3e0", "#ef6c00", RED] }
       },
+      // The label travels with the map (also in a saved image of the chart).
+      graphic: currentLayer && currentLayer.schematic ? [{
+        type: "text", right: 10, top: 6, z: 100,
+        style: { text: text.schematic, fill: "#8c5a00", font: "bold 13px sans-serif" }
+      }] : [],
       series: [{
         type: "map", map: mapKey, name: m.label, roam: true, nameProperty: "name",
         label: { show: Object.keys(names).length <= 40, fontSize: 11, color: "#1d2733", textBorderColor: "#fff", textBorderWidth: 2,
