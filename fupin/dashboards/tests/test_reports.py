@@ -153,3 +153,15 @@ def test_a_report_runs_in_a_background_thread_to_the_end(client, registry, setti
         state = client.get(url).json()
     assert state["phase"] == "finished", state
     assert _download(client, run)[:5] == b"%PDF-"
+
+
+def test_wiping_the_demo_forgets_reports_and_kept_years(login, registry, settings):
+    from fupin.dashboards import demo
+    from fupin.dashboards.models import YearFigures
+
+    run = _make(login("county"), COUNTY, "xlsx")
+    YearFigures.objects.create(area_code=COUNTY, as_of="2024-12-31", values={"x": 1})
+    demo.wipe_demo()
+    assert not ReportRun.objects.exists() and not YearFigures.objects.exists()
+    assert not (settings.VAR_DIR / "reports" / f"{run.pk}.xlsx").exists()
+    demo.build_demo(seed=1, log=None)
