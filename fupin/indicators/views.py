@@ -70,6 +70,11 @@ def _trail(user, code: str) -> list[Division]:
     return [divisions[c] for c in codes if c in divisions and user_covers(user, c)]
 
 
+def _unit(d) -> str:
+    """The unit shown after a value (a percentage already carries its sign)."""
+    return "" if d.unit == "percent" else UNIT_LABELS[d.unit]
+
+
 @login_required
 def index(request):
     _require_view(request.user)
@@ -108,7 +113,7 @@ def index(request):
     children_rows = [(n, [(d, n.values.get(d.code)) for d in group_defs]) for n in children]
     node_row = [(d, node.values.get(d.code)) for d in group_defs]
     sections = [
-        (key, label, [(d, node.values.get(d.code), UNIT_LABELS[d.unit]) for d in defs])
+        (key, label, [(d, node.values.get(d.code), _unit(d)) for d in defs])
         for key, label, defs in by_group()
     ]
     context = {
