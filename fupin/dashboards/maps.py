@@ -237,6 +237,11 @@ def schematic_cells(county_code: str) -> dict[str, list[G.Ring]]:
     return cells
 
 
+def all_loaded(codes: list[str]) -> bool:
+    """Whether every one of these divisions has a loaded boundary (else: schematic)."""
+    return bool(codes) and Boundary.objects.filter(code__in=codes).count() == len(codes)
+
+
 def layer(*, codes: list[tuple[str, str]], county_code: str) -> MapLayer:
     """The map of these divisions (code, name): loaded boundaries if every one has
     one, else the schematic layer."""

@@ -21,7 +21,7 @@ from fupin.core.errors import OutsideArea, ValidationFailed
 from fupin.core.scope import area_prefix_of
 from fupin.dashboards import maps, reports
 from fupin.dashboards import selectors as S
-from fupin.dashboards.models import Boundary, ReportKind
+from fupin.dashboards.models import ReportKind
 from fupin.geo.models import Division, Level
 
 
@@ -47,12 +47,12 @@ def home(request):
     return redirect("dashboards:area", code=area.code)
 
 
-def household_link(user, area: Division, status: str = "") -> str:
-    """The registry's household list filtered to an area (and a status). A village user
-    has no area filter: the list is their village already."""
+def household_link(user, area_code: str, status: str = "") -> str:
+    """The registry's household list filtered to an area (and a status). A user's own
+    area needs no filter (a village user's list has none: it is their village)."""
     query = {}
-    if user.area_id is None or area.code != user.area_id:
-        query["area"] = area.code
+    if area_code != user.area_id:
+        query["area"] = area_code
     if status:
         query["status"] = status
     url = reverse("household_list")
@@ -71,12 +71,12 @@ def area(request, code: str):
     area = _area(request, code)
     board = S.dashboard(user=request.user, code=area.code)
     codes = _map_codes(board)
-    schematic = Boundary.objects.filter(code__in=[c for c, _n in codes]).count() < len(codes)
+    schematic = not maps.all_loaded([c for c, _n in codes])
     rows = [
         {
             "node": n,
             "url": reverse("dashboards:area", args=[n.code]),
-            "households": household_link(request.user, _Div(n.code), "poor"),
+            "households": household_link(request.user, n.code, "poor"),
             "cells": [S.figure(c, n.values) for c in S.TABLE],
         }
         for n in board.children
@@ -84,7 +84,7 @@ def area(request, code: str):
     statuses = [
         {
             "figure": S.figure(code, board.node.values),
-            "url": household_link(request.user, area, status),
+            "url": household_link(request.user, area.code, status),
         }
         for code, status in S.STATUS_FIGURES
     ]
@@ -118,16 +118,9 @@ def area(request, code: str):
             "years": list(reversed(S.trend_years(area))),
             "report_kinds": ReportKind.choices,
             "recent_reports": reports.report_list(user=request.user, limit=5),
-            "households_url": household_link(request.user, area),
+            "households_url": household_link(request.user, area.code),
         },
     )
-
-
-class _Div:
-    """Enough of a division for household_link."""
-
-    def __init__(self, code: str) -> None:
-        self.code = code
 
 
 @login_required

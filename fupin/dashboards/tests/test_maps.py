@@ -83,6 +83,8 @@ def test_loaded_boundaries_replace_the_schematic_and_are_recorded(login, registr
     data = login("county").get(reverse("dashboards:map", args=[COUNTY])).json()
     assert data["schematic"] is False and data["source"] == "towns.geojson"
     assert data["geojson"]["features"][0]["geometry"]["coordinates"] == [SQUARE]
+    html = login("county").get(reverse("dashboards:area", args=[COUNTY])).content.decode()
+    assert 'class="schematic-note hidden"' in html
     # A township whose villages have no boundaries still draws the schematic.
     assert login("county").get(reverse("dashboards:map", args=[TOWNSHIP])).json()["schematic"]
     # Loading the same file again changes nothing and records nothing.

@@ -192,6 +192,8 @@ def test_page_loads_no_script_from_another_host(login, registry):
     html = login("county").get(reverse("dashboards:area", args=[COUNTY])).content.decode()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "/static/vendor/echarts/echarts.min.js" in html
+    # No boundaries loaded: the map says it is schematic.
+    assert 'class="schematic-note"' in html
     assert "/static/dashboards/dashboard.js" in html
     assert "cdn" not in html.lower()
 
