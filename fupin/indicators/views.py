@@ -20,6 +20,7 @@ from fupin.core.scope import area_prefix_of, user_covers
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.indicators import readiness, reports, selectors, services
 from fupin.indicators.definitions import DEFINITIONS, GROUP_LABELS, UNIT_LABELS, by_group
+from fupin.indicators.forms import CriteriaForm
 
 
 def _require_view(user) -> None:
@@ -227,3 +228,47 @@ def snapshot_create(request):
         % {"id": snap.pk, "day": snap.as_of.isoformat()},
     )
     return redirect("indicators:snapshots")
+
+
+@login_required
+def criteria(request):
+    """The exit criteria in force for the user's area; the county office (configure)
+    sets its own."""
+    _require_view(request.user)
+    code = _home_code(request.user)
+    current = readiness.criteria_for(code)
+    may_edit = has_capability(request.user, Capability.CONFIGURE)
+    initial = {f: getattr(current, f) for f in services.CRITERIA_FIELDS}
+    form = CriteriaForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not may_edit:
+            raise Http404
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("reason")
+            try:
+                services.criteria_set(
+                    actor=request.user, region_code=code, data=data, reason=reason
+                )
+            except DomainError as e:
+                if e.status == 404:
+                    raise Http404 from e
+                for field, errs in (getattr(e, "errors", None) or {}).items():
+                    for err in errs:
+                        form.add_error(field if field in form.fields else None, err)
+                if not getattr(e, "errors", None):
+                    form.add_error(None, str(e.message))
+            else:
+                messages.success(request, _("The exit criteria were saved."))
+                return redirect("indicators:criteria")
+    return render(
+        request,
+        "indicators/criteria.html",
+        {
+            "current": current,
+            "form": form,
+            "may_edit": may_edit,
+            "area": Division.objects.filter(code=code).first(),
+            "labels": readiness.CONDITION_LABELS,
+        },
+    )

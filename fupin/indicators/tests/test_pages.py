@@ -121,3 +121,39 @@ def test_snapshot_pages(crafted, users):
 def test_anonymous_is_sent_to_login(name):
     r = Client().get(reverse(f"indicators:{name}"))
     assert r.status_code == 302
+
+
+def test_criteria_page(crafted, users):
+    from fupin.indicators.models import ExitCriteria
+
+    c = client_for(users["county"])
+    page = c.get(reverse("indicators:criteria"))
+    assert page.status_code == 200 and "90" in page.content.decode()
+    data = {
+        "village_incidence_max": "3",
+        "county_incidence_max": "3",
+        "missed_poor_max": "2",
+        "wrong_exit_max": "2",
+        "approval_min": "90",
+        "village_conditions": ["has_power", "has_safe_water"],
+        "village_collective_income_min": "50000",
+        "reason": "西部地区标准",
+    }
+    assert c.post(reverse("indicators:criteria"), data).status_code == 302
+    saved = ExitCriteria.objects.get(region_id="431129000000")
+    assert str(saved.village_incidence_max) == "3.00"
+    assert saved.village_conditions == ["has_power", "has_safe_water"]
+    # Village staff read the criteria but cannot set them.
+    v = client_for(users["village"])
+    assert v.get(reverse("indicators:criteria")).status_code == 200
+    assert v.post(reverse("indicators:criteria"), data).status_code == 404
+    bad = dict(data, approval_min="150")
+    r = c.post(reverse("indicators:criteria"), bad)
+    assert r.status_code == 200 and ExitCriteria.objects.get().approval_min == 90
+
+
+def test_criteria_page_renders_percent_signs(crafted, users):
+    zh = client_for(users["county"]).get(reverse("indicators:criteria")).content.decode()
+    assert "贫困村贫困发生率低于（%）" in zh and "%%" not in zh
+    en = client_for(users["county"], "en").get(reverse("indicators:criteria")).content.decode()
+    assert "village poverty incidence under (%)" in en and "(2%, 2%, 2%, 2%, 90%)" in en

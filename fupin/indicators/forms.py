@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fupin.indicators.readiness import CONDITION_LABELS
+
+PCT = {"max_digits": 5, "decimal_places": 2, "min_value": 0, "max_value": 100}
+
+
+class CriteriaForm(forms.Form):
+    village_incidence_max = forms.DecimalField(
+        label=_("village poverty incidence under (%)"), **PCT
+    )
+    county_incidence_max = forms.DecimalField(label=_("county poverty incidence under (%)"), **PCT)
+    missed_poor_max = forms.DecimalField(label=_("missed-poor rate under (%)"), **PCT)
+    wrong_exit_max = forms.DecimalField(label=_("wrong-exit rate under (%)"), **PCT)
+    approval_min = forms.DecimalField(label=_("public approval at least (%)"), **PCT)
+    village_conditions = forms.MultipleChoiceField(
+        label=_("village conditions"),
+        choices=list(CONDITION_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    village_collective_income_min = forms.DecimalField(
+        label=_("village collective income at least (yuan/year)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2})
+    )
