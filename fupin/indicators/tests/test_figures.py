@@ -145,3 +145,11 @@ def test_states_from_recent_records_equal_full_history(crafted, day):
         if "is_active" in fields:
             fast, full = (x.filter(pl.col("is_active")) for x in (fast, full))
         assert fast.sort("id").equals(full.sort("id").select(fast.columns)), (label, day)
+
+
+def test_readme_lists_every_definition():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for code in DEFINITIONS:
+        assert f"| `{code}` |" in readme, code
