@@ -79,10 +79,19 @@ def period_as_of(year: int, today: dt.date | None = None) -> dt.date:
 # ------------------------------------------------------------------ starting and reading
 
 
-def start_report(*, actor, area_code: str, kind: str, year: int, language: str) -> ReportRun:
-    """Record the request and start the report in the background. Raises OutsideArea
-    for an area the actor may not read, ValidationFailed for a bad kind or year."""
-    area = S.area_for(user=actor, code=area_code)
+def start_report(
+    *, actor, area_code: str, kind: str, year: int, language: str, sync: bool | None = None
+) -> ReportRun:
+    """Record the request and start the report in the background (inline when `sync`,
+    or by default when the setting FUPIN_REPORT_SYNC is true). Raises OutsideArea for an
+    area the actor may not read, ValidationFailed for a bad kind or year. `actor=None`
+    is the command line run by the operator: any area, recorded as "system"."""
+    if actor is None:
+        area = Division.objects.filter(code=area_code).first()
+        if area is None:
+            raise OutsideArea()
+    else:
+        area = S.area_for(user=actor, code=area_code)
     errors: dict[str, list[str]] = {}
     if kind not in ReportKind.values:
         errors["kind"] = [_("Choose Excel or PDF.")]
@@ -96,18 +105,18 @@ def start_report(*, actor, area_code: str, kind: str, year: int, language: str) 
     with transaction.atomic():
         run = ReportRun.objects.create(
             user=actor,
-            user_name=actor.username,
+            user_name=actor.username if actor is not None else "system",
             area_code=area.code,
             area_name=area.name,
             kind=kind,
             year=year,
             as_of=period_as_of(year),
         )
-    jobs.Progress(progress_key(run.pk), user=actor.pk)
+    jobs.Progress(progress_key(run.pk), user=run.user_id)
     jobs.run_in_background(
         run_report,
         name=f"fupin-report-{run.pk}",
-        sync=getattr(settings, "FUPIN_REPORT_SYNC", False),
+        sync=getattr(settings, "FUPIN_REPORT_SYNC", False) if sync is None else sync,
         run_id=run.pk,
         language=language,
     )

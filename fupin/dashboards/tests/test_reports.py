@@ -165,3 +165,28 @@ def test_wiping_the_demo_forgets_reports_and_kept_years(login, registry, setting
     assert not ReportRun.objects.exists() and not YearFigures.objects.exists()
     assert not (settings.VAR_DIR / "reports" / f"{run.pk}.xlsx").exists()
     demo.build_demo(seed=1, log=None)
+
+
+def test_the_command_writes_a_report(registry, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "county.xlsx"
+    year = timezone.localdate().year
+    call_command("area_report", "--area", "431129", "--year", str(year), "--out", str(out))
+    book = openpyxl.load_workbook(out)
+    assert "江华瑶族自治县" in book.worksheets[0]["A1"].value
+    assert ReportRun.objects.get().user_name == "system"
+    with pytest.raises(CommandError):
+        call_command(
+            "area_report",
+            "--area",
+            "431128",
+            "--year",
+            str(year),
+            "--out",
+            str(out),
+            "--user",
+            "county",
+        )
+    with pytest.raises(CommandError):
+        call_command("area_report", "--area", "431129", "--year", "1990", "--out", str(out))
