@@ -355,7 +355,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
     for today's figures, the quality rules read the current data)."""
     today = timezone.localdate()
     live = as_of is None or as_of >= today
-    as_of = as_of or today
+    as_of = min(as_of or today, today)  # a future date reads today's figures
     start = period_start(as_of)
     start_cut = end_of_day(start - dt.timedelta(days=1))
 
