@@ -142,6 +142,23 @@ def project_get(*, user, pk: int) -> Project:
     return project
 
 
+@dataclass(frozen=True)
+class HouseholdProject:
+    project: Project
+    visible: bool  # the project itself lies in the user's area (its page opens)
+
+
+def household_projects(*, user, household) -> list[HouseholdProject]:
+    """The projects a household is an expected beneficiary of, for its page. The caller
+    has already opened the household (in scope); a project spanning several villages
+    belongs to their township, so a village user sees it listed but not linked."""
+    visible = set(
+        project_queryset(user).filter(beneficiaries=household).values_list("pk", flat=True)
+    )
+    projects = with_money(Project.objects.filter(beneficiaries=household)).order_by("-year", "id")
+    return [HouseholdProject(project=p, visible=p.pk in visible) for p in projects]
+
+
 def project_steps(project: Project) -> list:
     return list(project.steps.select_related("actor").order_by("done_at", "id"))
 

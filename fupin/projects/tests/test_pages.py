@@ -256,3 +256,21 @@ def test_index_pages_through_many_projects(login, users, monkeypatch):
     assert "1 / 3" in first and 'rel="next"' in first
     last = c.get(reverse("projects:index"), {"page": 3}).content.decode()
     assert "3 / 3" in last and 'rel="next"' not in last and "项目4" in last and "项目0" not in last
+
+
+def test_household_page_lists_the_projects_it_benefits_from(login, users, household):
+    own = propose(users["village"], name="大坪村光伏电站")
+    shared = propose(users["township"], villages=(VILLAGE, NEIGHBOUR), name="两村通组公路")
+    other = propose(users["village"], name="大坪村茶叶基地")
+    for p in (own, shared):
+        Project.beneficiaries.through.objects.create(project=p, household=household)
+    url = reverse("household_detail", args=[household.pk])
+    body = login("village").get(url).content.decode()
+    assert "大坪村光伏电站" in body and "两村通组公路" in body
+    assert "大坪村茶叶基地" not in body  # not a beneficiary
+    # The village user may open its own village's project, not the township's one.
+    assert reverse("projects:detail", args=[own.pk]) in body
+    assert reverse("projects:detail", args=[shared.pk]) not in body
+    body = login("township").get(url).content.decode()
+    assert reverse("projects:detail", args=[shared.pk]) in body
+    assert other.name not in body
