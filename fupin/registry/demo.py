@@ -390,6 +390,7 @@ class Bundle:
 
     household: Household
     registered: dt.datetime
+    story: Story | None = None
     members: list[Member] = field(default_factory=list)
     member_times: list[dt.datetime] = field(default_factory=list)
     incomes: list[IncomeRecord] = field(default_factory=list)
@@ -763,7 +764,7 @@ class Generator:
             created_at=registered,
             updated_at=registered,
         )
-        bundle = Bundle(household=h, registered=registered)
+        bundle = Bundle(household=h, registered=registered, story=story)
 
         # Members.
         head_surname = ""
@@ -1049,6 +1050,81 @@ def change_record(instance, time: dt.datetime, related=None) -> SimpleNamespace:
     )
 
 
+STATUS_FIELDS = ("status", "status_year", "monitoring_type")
+
+
+def status_path(story: Story, number: str) -> list[tuple[dt.datetime, dict]]:
+    """The household's status fields after each step of its story, after registration:
+    exit, removal, return, monitoring. The demo writes the registration with the first
+    status and one update per step, so that the registry read as of a past date (flows,
+    trends, incidence by year) sees what the county saw then. The days are derived from
+    the household number, not drawn, so the rest of the demo stays as it was."""
+    day = 1 + int(number[-4:]) % 28
+
+    def at(year: int, month: int) -> dt.datetime:
+        return dt.datetime(year, month, day, 10, 0, tzinfo=TZ).astimezone(dt.UTC)
+
+    steps: list[tuple[dt.datetime, dict]] = []
+    if story.exit_year is not None:
+        steps.append(
+            (at(story.exit_year, 12), {"status": S.EXITED, "status_year": story.exit_year})
+        )
+    if story.removed_year is not None:
+        steps.append(
+            (at(story.removed_year, 9), {"status": S.REMOVED, "status_year": story.removed_year})
+        )
+    if story.status == S.RETURNED:
+        steps.append(
+            (at(story.status_year, 6), {"status": S.RETURNED, "status_year": story.status_year})
+        )
+    elif story.status == S.MONITORED and steps:
+        steps.append(
+            (
+                at(story.status_year, 7),
+                {
+                    "status": S.MONITORED,
+                    "status_year": story.status_year,
+                    "monitoring_type": story.monitoring_type,
+                },
+            )
+        )
+    return steps
+
+
+def household_records(h: Household, b: Bundle) -> list[SimpleNamespace]:
+    """The creation record of a household and, when its story has steps, the creation
+    with the status it was registered with followed by one update per step."""
+    first = change_record(h, b.registered)
+    steps = status_path(b.story, h.number) if b.story is not None else []
+    if not steps:
+        return [first]
+    state = dict(first.post_data)
+    state.update(status=S.POOR, status_year=b.story.registered_year, monitoring_type="")
+    first.post_data = dict(state)
+    first.changes = {k: [None, v] for k, v in state.items() if v is not None}
+    records = [first]
+    last = b.registered
+    for time, fields in steps:
+        # A removal in the year of registration may fall on a day before it.
+        time = last = max(time, last + dt.timedelta(days=1))
+        before = dict(state)
+        state.update(fields)
+        records.append(
+            SimpleNamespace(
+                **{
+                    **vars(first),
+                    "time": time,
+                    "action": ChangeAction.UPDATE,
+                    "changes": {
+                        k: [before[k], state[k]] for k in STATUS_FIELDS if before[k] != state[k]
+                    },
+                    "post_data": dict(state),
+                }
+            )
+        )
+    return records
+
+
 def reference_record(instance, time: dt.datetime, related=None) -> ChangeRecord:
     """What `build_change` makes for the same creation (used by the tests)."""
     return build_change(
@@ -1081,7 +1157,7 @@ def write_bundles(bundles: list[Bundle], result: DemoResult, ids: Ids) -> None:
     records: list[SimpleNamespace] = []
     for b in bundles:
         h = b.household
-        records.append(change_record(h, b.registered))
+        records.extend(household_records(h, b))
         for m, t in zip(b.members, b.member_times, strict=True):
             records.append(change_record(m, t, h))
         for x in b.incomes:

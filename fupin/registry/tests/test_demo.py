@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from collections import Counter
@@ -11,7 +12,7 @@ from django.core.management import call_command
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import Role
-from fupin.core.history import snapshot
+from fupin.core.history import snapshot, state_as_of
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.geo.models import Division, VillageProfile
 from fupin.registry import choices as c
@@ -186,13 +187,44 @@ def test_history_for_every_object(built):
     h = Household.objects.first()
     rec = records.get(object_type="registry.household", object_id=str(h.pk))
     assert rec.reason == demo.DEMO_REASON and rec.area_code == h.village_id
-    assert rec.post_data == snapshot(h)
     assert rec.time == h.created_at
+    latest = ChangeRecord.objects.filter(object_type="registry.household", object_id=str(h.pk))
+    assert latest.order_by("-time", "-id").first().post_data == snapshot(h)
     m = h.members.first()
     mrec = records.get(object_type="registry.member", object_id=str(m.pk))
     assert (mrec.related_type, mrec.related_id) == ("registry.household", str(h.pk))
     assert mrec.post_data == snapshot(m)
     assert mrec.time >= rec.time
+
+
+def test_household_history_replays_the_status_path(built):
+    """Registered in poverty, then exited (and returned, removed or monitored) on dated
+    updates; the last state is the household as it is."""
+    S = c.HouseholdStatus
+    exited = Household.objects.filter(status=S.EXITED)
+    assert exited.exists()
+    for h in [*exited[:5], *Household.objects.exclude(status__in=[S.EXITED, S.POOR])[:10]]:
+        rows = list(
+            ChangeRecord.objects.filter(object_type="registry.household", object_id=str(h.pk))
+            .order_by("time", "id")
+            .values_list("action", "time", "post_data", "changes")
+        )
+        assert rows[-1][2] == snapshot(h), h.number
+        times = [t for _a, t, _p, _c in rows]
+        assert times == sorted(times) and len(set(times)) == len(times)
+        if h.status in (S.EXITED, S.RETURNED, S.REMOVED) and len(rows) > 1:
+            assert rows[0][0] == ChangeAction.CREATE and rows[0][2]["status"] == S.POOR
+            assert all(a == ChangeAction.UPDATE for a, *_ in rows[1:])
+            assert set().union(*(set(ch) for *_x, ch in rows[1:])) <= set(demo.STATUS_FIELDS)
+    h = exited.first()
+    before = state_as_of(
+        "registry.household", str(h.pk), dt.datetime(h.status_year, 6, 1, tzinfo=dt.UTC)
+    )
+    after = state_as_of(
+        "registry.household", str(h.pk), dt.datetime(h.status_year + 1, 1, 1, tzinfo=dt.UTC)
+    )
+    assert before is not None and before["status"] == S.POOR
+    assert after["status"] == S.EXITED and after["status_year"] == h.status_year
 
 
 def test_fast_change_records_equal_build_change(built):
