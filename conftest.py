@@ -131,6 +131,14 @@ def neighbour_household(users):
 
 
 @pytest.fixture(autouse=True)
+def _files_in_tmp(settings, tmp_path):
+    """Uploaded files and indicator snapshots of a test go to its own temporary
+    directory, never into var/ (where they would outlive the test database)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.INDICATOR_SNAPSHOT_DIR = str(tmp_path / "snapshots")
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -14,8 +14,9 @@ from fupin.core.scope import RestrictedQuerySet
 
 class Snapshot(models.Model):
     """The registry frozen as of a date into Parquet files under
-    VAR_DIR/snapshots/<id>/, with a manifest holding each file's SHA-256. The files are
-    written once and never overwritten; every read checks the hashes."""
+    VAR_DIR/snapshots/<id>-<as-of>-<random>/, with a manifest holding each file's
+    SHA-256. The files are written once and never overwritten; every read checks the
+    hashes."""
 
     area = models.ForeignKey(
         "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")

@@ -1,6 +1,6 @@
 """Locked data snapshots (数据锁定): the indicator frames as of a date, frozen as Parquet.
 
-Layout of VAR_DIR/snapshots/<id>/::
+Layout of VAR_DIR/snapshots/<id>-<as-of>-<random>/::
 
     people.parquet       one row per person in a household on the as-of date
     households.parquet   one row per household (status at the start and end of the period…)
@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections import OrderedDict
 from pathlib import Path
 from threading import Lock
@@ -200,7 +201,8 @@ def create(*, actor, area_code: str, as_of: dt.date, label: str = "") -> Snapsho
             created_by=actor if getattr(actor, "pk", None) else None,
             created_by_name=getattr(actor, "username", "") or "system",
         )
-        snap.directory = str(snap.pk)
+        # Not the row's id alone: ids start again in a new database, files stay.
+        snap.directory = f"{snap.pk}-{as_of:%Y%m%d}-{uuid.uuid4().hex[:12]}"
         manifest = {
             "snapshot_id": snap.pk,
             "area": area.code,
