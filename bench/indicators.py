@@ -115,6 +115,7 @@ def synthesise(people: int, seed: int = 1):
     start[(status == S.POOR) & (flip < 0.1)] = None  # newly included this year
     start[(status == S.REMOVED) & (flip < 0.2)] = S.POOR  # removed this year
     risk = np.where(monitored, pick(RiskLevel.values, [1, 2, 4, 3], nh), None)
+    due = rng.random(nh) < 0.85  # a pairing old enough for a visit to be due
     hh = {
         "household_id": np.arange(1, nh + 1, dtype=np.int64),
         "village_code": village.astype(str),
@@ -131,6 +132,8 @@ def synthesise(people: int, seed: int = 1):
         "members_removed": (rng.random(nh) < 0.02).astype(np.int32),
         "paired": rng.random(nh) < 0.9,
         "visited": rng.random(nh) < 0.8,
+        "visit_due": due,
+        "visit_on_time": due & (rng.random(nh) < 0.8),
         "risk_level": pl.Series(risk.tolist(), dtype=pl.String),
     }
     for k in MeasureKind.values:

@@ -53,8 +53,11 @@ TABLE = [
     "pairing_coverage",
     "visit_coverage",
 ]
-# Choropleths: incidence, monitoring risk, visit compliance.
-MAP_METRICS = ["poverty_incidence", "monitoring_objects", "risk_major", "visit_coverage"]
+# Choropleths: incidence, monitoring risk, visit compliance (visits within the policy's
+# interval; the weaker "visited since 1 January" coverage stays in the headline and table).
+MAP_METRICS = ["poverty_incidence", "monitoring_objects", "risk_major", "visit_compliance"]
+# Map figures where a high value is good (a green scale rather than the warning one).
+MAP_HIGH_IS_GOOD = ["visit_compliance", "visit_coverage"]
 # Lines of the trend chart (figures as of 31 December of each year).
 TREND = ["registered_people", "poor_people", "exited_people", "poverty_incidence"]
 # Breakdown charts: groups of DEFINITIONS.
@@ -291,6 +294,7 @@ def _labels_in(code: str, language: str) -> dict[str, Any]:
 
 def chart_data(board: Dashboard) -> dict[str, Any]:
     """Everything the charts draw, as JSON-ready data (labels in the active language)."""
+    shown = list(dict.fromkeys([*TABLE, *MAP_METRICS]))  # the table's and the map's figures
     breakdowns = []
     groups = {key: (label, defs) for key, label, defs in D.by_group()}
     for key in BREAKDOWNS:
@@ -311,11 +315,15 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
         "area": {"code": board.area.code, "name": board.area.name, "level": board.area.level},
         "as_of": board.as_of.isoformat(),
         "children": [
-            {"code": n.code, "name": n.name, "values": {c: n.values.get(c) for c in TABLE}}
+            {"code": n.code, "name": n.name, "values": {c: n.values.get(c) for c in shown}}
             for n in board.children
         ],
-        "node": {c: board.node.values.get(c) for c in TABLE},
-        "metrics": [{"code": c, **_labels(c)} for c in MAP_METRICS if c in D.DEFINITIONS],
+        "node": {c: board.node.values.get(c) for c in shown},
+        "metrics": [
+            {"code": c, **_labels(c), "good": c in MAP_HIGH_IS_GOOD}
+            for c in MAP_METRICS
+            if c in D.DEFINITIONS
+        ],
         "table": [{"code": c, **_labels(c)} for c in TABLE if c in D.DEFINITIONS],
         "breakdowns": breakdowns,
         "villages": [

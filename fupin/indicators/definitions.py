@@ -415,6 +415,47 @@ def _build() -> OrderedDict[str, Definition]:
         numerator="visited_households",
         denominator="assist_target_households",
     )
+    add(
+        "visit_due_households",
+        _("Households due for a visit"),
+        _fmt_lazy(
+            _(
+                "%(target)s Of these, those with a cadre paired on the as-of date whose "
+                "pairing started at least the visit interval of the assistance policy of "
+                "the household's village (走访周期) before the as-of date: a visit is due."
+            ),
+            target=target,
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "visit_compliant_households",
+        _("Households visited on time"),
+        _(
+            "Households due for a visit where every due pairing's cadre visited the "
+            "household after the as-of date minus the visit interval and on or before the "
+            "as-of date (the rule of the assistance app's overdue list); a household with "
+            "one due cadre overdue is not counted, even if another cadre visited it."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "visit_compliance",
+        _("Visit compliance"),
+        _(
+            "走访达标率 = households visited on time ÷ households due for a visit × 100, "
+            "both summed over the villages of the area."
+        ),
+        PERCENT,
+        RATE,
+        g,
+        numerator="visit_compliant_households",
+        denominator="visit_due_households",
+    )
 
     g = "monitoring"
     add(

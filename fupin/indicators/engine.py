@@ -34,6 +34,17 @@ from fupin.registry.choices import (
 
 S = HouseholdStatus
 QUALITY = ("quality_households", "quality_with_error", "quality_with_warning")
+# Counts from household columns a snapshot written before they existed lacks.
+VISIT_DUE = ("visit_due_households", "visit_compliant_households")
+VISIT_DUE_COLUMNS = ("visit_due", "visit_on_time")
+
+
+def missing_counts(frames: Frames) -> set[str]:
+    """The count codes the frames cannot give (None, "no data", rather than 0)."""
+    out = set() if frames.has_quality else set(QUALITY)
+    if not all(c in frames.households.columns for c in VISIT_DUE_COLUMNS):
+        out |= set(VISIT_DUE)
+    return out
 
 
 def in_poverty(status: pl.Expr) -> pl.Expr:
@@ -94,7 +105,10 @@ STATUS_COLUMNS = (
     "risk_level",
     "paired",
     "visited",
+    "visit_due",
+    "visit_on_time",
 )
+BOOLEAN_COLUMNS = ("paired", "visited", "visit_due", "visit_on_time")
 
 
 def _status_flags() -> dict[str, pl.Expr]:
@@ -115,6 +129,8 @@ def _status_flags() -> dict[str, pl.Expr]:
         "assist_target": target,
         "paired": target & pl.col("paired"),
         "visited": target & pl.col("visited"),
+        "visit_due": target & pl.col("visit_due"),
+        "visit_compliant": target & pl.col("visit_due") & pl.col("visit_on_time"),
         "monitoring_objects": pl.col("risk_level").is_not_null(),
         **{f"risk_{k}": (pl.col("risk_level") == k).fill_null(False) for k in RiskLevel.values},
     }
@@ -135,6 +151,8 @@ FLAG_CODES = {
     "assist_target": ("assist_target_households", None),
     "paired": ("paired_households", None),
     "visited": ("visited_households", None),
+    "visit_due": ("visit_due_households", None),
+    "visit_compliant": ("visit_compliant_households", None),
     "monitoring_objects": ("monitoring_objects", None),
     **{f"risk_{k}": (f"risk_{k}", None) for k in RiskLevel.values},
 }
@@ -149,6 +167,11 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
     them; two bincounts give, per village and combination, the households and their
     people; a matrix product with the combinations' 0/1 flags gives every count."""
     size = len(villages)
+    # A snapshot written before the visit-due columns: counted as 0 here, reported as
+    # missing by `rollup` (see `missing_counts`).
+    hh = hh.with_columns(
+        pl.lit(None, pl.Boolean).alias(c) for c in VISIT_DUE_COLUMNS if c not in hh.columns
+    )
     v = _codes(hh["village_code"], villages)
     key = np.zeros(hh.height, dtype=np.int64)
     radix: list[tuple[str, list]] = []
@@ -183,7 +206,7 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
         decoded[column] = [values[d] if d < len(values) else None for d in digits.tolist()]
     sample = pl.DataFrame(
         {c: decoded[c] for c in STATUS_COLUMNS},
-        schema={c: pl.Boolean if c in ("paired", "visited") else pl.String for c in STATUS_COLUMNS},
+        schema={c: pl.Boolean if c in BOOLEAN_COLUMNS else pl.String for c in STATUS_COLUMNS},
     )
     flags = sample.select(**{k: e.cast(pl.Int64) for k, e in _status_flags().items()})
     flag_matrix = flags.to_numpy().astype(np.float64)  # combinations × flags
@@ -304,14 +327,18 @@ def _rate_expr(code: str) -> pl.Expr:
     return pl.when(den > 0).then((num / den * scale).round(2)).otherwise(None).alias(code)
 
 
-def rollup(counts: pl.DataFrame, length: int, has_quality: bool) -> pl.DataFrame:
+def rollup(
+    counts: pl.DataFrame, length: int, has_quality: bool, missing: set[str] | None = None
+) -> pl.DataFrame:
     """Sum the village counts by the first `length` digits of the code and add the
-    rates (from the summed counts). Column "area" holds the significant prefix."""
+    rates (from the summed counts). Column "area" holds the significant prefix.
+    `missing`: count codes the frames cannot give (None), besides the quality counts
+    when `has_quality` is false."""
+    missing = set(missing or ()) | (set() if has_quality else set(QUALITY))
     key = pl.col("village_code").str.slice(0, length).alias("area")
-    aggs = [pl.col(c).sum() for c in COUNT_CODES if c not in QUALITY]
-    aggs += [
-        (pl.col(c).sum() if has_quality else pl.lit(None, pl.Int64).first()).alias(c)
-        for c in QUALITY
+    aggs = [
+        (pl.lit(None, pl.Int64).first() if c in missing else pl.col(c).sum()).alias(c)
+        for c in COUNT_CODES
     ]
     table = counts.group_by(key).agg(aggs)
     rates = [_rate_expr(c) for c in RATE_CODES if c != "quality_score"]
@@ -349,7 +376,7 @@ def compute(frames: Frames, lengths: list[int]) -> dict[int, dict[str, dict]]:
     counts = village_counts(frames)
     out: dict[int, dict[str, dict]] = {}
     for length in lengths:
-        table = rollup(counts, length, frames.has_quality)
+        table = rollup(counts, length, frames.has_quality, missing_counts(frames))
         order = ["area", *DEFINITIONS]
         rows = table.select(order).to_dicts()
         nodes = {}

@@ -65,6 +65,10 @@ HOUSEHOLD_SCHEMA = {
     "members_removed": pl.Int32,
     "paired": pl.Boolean,
     "visited": pl.Boolean,
+    # A current pairing started at least the policy's visit interval before the as-of
+    # date (a visit is due), and every such pairing visited within the interval.
+    "visit_due": pl.Boolean,
+    "visit_on_time": pl.Boolean,
     "risk_level": pl.String,  # null: not an active monitoring object
     **{c: pl.Boolean for c in MEASURE_COLUMNS},
 }
@@ -346,6 +350,74 @@ def _assistance(as_of: dt.date, start: dt.date) -> tuple[pl.DataFrame, pl.DataFr
     return paired, visited, measures
 
 
+def visit_intervals(village_codes: list[str]) -> dict[str, int]:
+    """The visit interval (days) of each village, from the assistance app's
+    `policy_for`, called once per policy region that decides (the most specific region
+    with a policy of its own, or none: the national policy), not once per village."""
+    from fupin.assistance.models import AssistancePolicy
+    from fupin.assistance.selectors import policy_for
+
+    regions = set(
+        AssistancePolicy.objects.filter(region__isnull=False).values_list("region_id", flat=True)
+    )
+    by_region: dict[str | None, int] = {}
+    out: dict[str, int] = {}
+    for code in village_codes:
+        full = code.ljust(12, "0")
+        ancestors = [full[:n].ljust(12, "0") for n in (12, 9, 6, 4, 2)]
+        decider = next((a for a in ancestors if a in regions), None)
+        if decider not in by_region:
+            by_region[decider] = policy_for(code).visit_interval_days
+        out[code] = by_region[decider]
+    return out
+
+
+def visit_compliance(hh: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Per household with a current pairing (household_id, visit_due, visit_on_time),
+    with the assistance app's rule (`assistance.selectors.overdue_cadres`): a pairing
+    current on the as-of date is due when it started at least the village's visit
+    interval before it; it is visited in time when the cadre's last visit to the
+    household on or before the as-of date is after (as-of − interval). A household is
+    on time when every due pairing is. `hh`: household_id and village_code."""
+    d = connection.ops.adapt_datefield_value
+    pairs = read_frame(
+        "SELECT cadre_id, household_id, CAST(start_date AS TEXT) AS start_date "  # noqa: S608
+        f"FROM {_table(Pairing)} WHERE start_date <= %s AND (end_date IS NULL OR end_date > %s)",
+        [d(as_of), d(as_of)],
+        schema={"cadre_id": pl.Int64, "household_id": pl.Int64, "start_date": pl.String},
+    )
+    schema = {"household_id": pl.Int64, "visit_due": pl.Boolean, "visit_on_time": pl.Boolean}
+    pairs = pairs.join(hh.select("household_id", "village_code"), on="household_id", how="inner")
+    if pairs.is_empty():
+        return pl.DataFrame(schema=schema)
+    last = read_frame(
+        "SELECT cadre_id, household_id, CAST(MAX(date) AS TEXT) AS last "  # noqa: S608
+        f"FROM {_table(Visit)} WHERE date <= %s GROUP BY cadre_id, household_id",
+        [d(as_of)],
+        schema={"cadre_id": pl.Int64, "household_id": pl.Int64, "last": pl.String},
+    )
+    intervals = visit_intervals(pairs["village_code"].unique().to_list())
+    day = pl.col("start_date").str.slice(0, 10).str.to_date("%Y-%m-%d")
+    cut = pl.lit(as_of) - pl.duration(
+        days=pl.col("village_code").replace_strict(intervals, return_dtype=pl.Int64)
+    )
+    due = (
+        pairs.with_columns(cut=cut.cast(pl.Date), start=day)
+        .filter(pl.col("start") <= pl.col("cut"))
+        .join(
+            last.with_columns(pl.col("last").str.slice(0, 10).str.to_date("%Y-%m-%d")),
+            on=["cadre_id", "household_id"],
+            how="left",
+        )
+        .with_columns(in_time=(pl.col("last") > pl.col("cut")).fill_null(False))
+    )
+    return (
+        due.group_by("household_id")
+        .agg(visit_due=pl.lit(True), visit_on_time=pl.col("in_time").all())
+        .select([pl.col(k).cast(v) for k, v in schema.items()])
+    )
+
+
 # ------------------------------------------------------------------ the frames
 
 
@@ -447,6 +519,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         .join(removed, on="household_id", how="left")
         .join(paired.with_columns(paired=pl.lit(True)), on="household_id", how="left")
         .join(visited.with_columns(visited=pl.lit(True)), on="household_id", how="left")
+        .join(visit_compliance(hh, as_of), on="household_id", how="left")
         .join(risk, on="household_id", how="left")
         .join(measure_flags, on="household_id", how="left")
     )
@@ -459,6 +532,8 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         pl.col("members_removed").fill_null(0),
         pl.col("paired").fill_null(False),
         pl.col("visited").fill_null(False),
+        pl.col("visit_due").fill_null(False),
+        pl.col("visit_on_time").fill_null(False),
         *[pl.col(c).fill_null(False) for c in MEASURE_COLUMNS],
     ).select([pl.col(k).cast(v) for k, v in HOUSEHOLD_SCHEMA.items()])
 

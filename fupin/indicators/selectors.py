@@ -138,8 +138,7 @@ def figures_from(frames: fr.Frames, area_code: str, *, depth: int = 1) -> list[N
     sub = _restrict(frames, prefix)
     results = engine.compute(sub, lengths)
     base = dict.fromkeys(engine.COUNT_CODES, 0)
-    if not frames.has_quality:
-        base.update(dict.fromkeys(engine.QUALITY))
+    base.update(dict.fromkeys(engine.missing_counts(frames)))
     empty = engine.with_rates(base)
     nodes = in_node.filter(pl.col("level").is_in(levels)).sort("code")
     out: list[NodeFigures] = []

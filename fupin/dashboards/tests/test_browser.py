@@ -92,9 +92,9 @@ def test_county_dashboard_draws_its_charts_and_map(
     outside = [u for u in requests if not u.startswith(live_server.url)]
     assert not outside, outside
     page.screenshot(path=str(SHOTS / f"dashboard_county_{language}.png"), full_page=True)
-    # The map of every village of the county, coloured by visit coverage.
+    # The map of every village of the county, coloured by visit compliance.
     page.click(".level-switch button[data-level='village']")
-    page.click(".metric-switch button[data-metric='visit_coverage']")
+    page.click(".metric-switch button[data-metric='visit_compliance']")
     page.wait_for_timeout(800)
     assert page.evaluate(INKED, "#dash-map") > 50
     assert not errors, errors

@@ -226,3 +226,38 @@ def test_the_chart_library_is_installed_and_served_by_the_app(client, settings):
     assert len(body) > 500_000 and b"echarts" in body[:2000].lower()
     for name in ("dashboards/dashboard.js", "dashboards/dashboards.css"):
         assert client.get("/static/" + name).status_code == 200
+
+
+def test_map_offers_visit_compliance_per_area(login, registry, household, neighbour_household):
+    """The map's figure switch has visit compliance (visits within the policy's
+    interval), with each township's value as the indicators compute it."""
+    import json
+
+    from fupin.assistance import choices as ac
+    from fupin.assistance.models import Cadre, Pairing, Visit
+
+    today = timezone.localdate()
+    cadre = Cadre.objects.create(
+        name="甲", unit="县财政局", rank=ac.Rank.SECTION, home_area_id=COUNTY
+    )
+    for h in (household, neighbour_household):
+        Pairing.objects.create(
+            cadre=cadre, household=h, kind=ac.PairingKind.KEY, start_date=today - dt.timedelta(60)
+        )
+    Visit.objects.create(
+        cadre=cadre,
+        household=household,
+        date=today - dt.timedelta(5),
+        purpose=ac.VisitPurpose.FOLLOW_UP,
+    )
+    html = login("county").get(reverse("dashboards:area", args=[COUNTY])).content.decode()
+    assert 'data-metric="visit_compliance"' in html
+    data = json.loads(re.search(r'id="dash-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+    metric = next(m for m in data["metrics"] if m["code"] == "visit_compliance")
+    assert metric["good"] and metric["percent"]
+    values = {c["code"]: c["values"]["visit_compliance"] for c in data["children"]}
+    # 沱江镇: two due households (大坪村 visited 5 days ago, 清塘村 never): 50 %;
+    # 大路铺镇: nothing due, no figure.
+    assert values[TOWNSHIP] == 50.0
+    assert values[OTHER_TOWNSHIP_VILLAGE[:9].ljust(12, "0")] is None
+    assert data["node"]["visit_compliance"] == 50.0

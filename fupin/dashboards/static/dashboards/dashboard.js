@@ -112,7 +112,7 @@
       visualMap: {
         min: 0, max: max, left: "left", bottom: 10, calculable: false,
         text: [fmt(max, m.percent), fmt(0, m.percent)],
-        inRange: { color: metricCode === "visit_coverage" ? ["#fbe9e7", "#1e7b34"] : ["#fff3e0", "#ef6c00", RED] }
+        inRange: { color: m.good ? ["#fbe9e7", "#1e7b34"] : ["#fff3e0", "#ef6c00", RED] }
       },
       // The label travels with the map (also in a saved image of the chart).
       graphic: currentLayer && currentLayer.schematic ? [{
