@@ -380,6 +380,10 @@ class Builder:
             elif what == "relief":
                 reason = "预警风险已消除，下调风险等级"
                 self.set_level(obj, h, RANKED[max(1, rank - 1) - 1], day, reason)
+            elif what.startswith("raise:"):
+                level = what.removeprefix("raise:")
+                if LEVEL_RANK[level] > rank:
+                    self.set_level(obj, h, level, day, "超期未响应，升级督办")
             else:
                 cause = rng.choice(types) if rng.random() < 0.7 else _pick(rng, TYPE_WEIGHTS[kind])
                 if what == "open" and cause in causes_open:
@@ -389,8 +393,12 @@ class Builder:
                     causes_open.add(cause)
                 elif w.closed_at is not None:
                     heapq.heappush(events, (w.closed_at.astimezone(TZ).date(), "relief"))
-                if LEVEL_RANK[w.level] > rank:
-                    self.set_level(obj, h, w.level, day, str(w))
+                # As `warning_create` and `warning_escalate` do: a warning above the
+                # object's level raises it, on the day it comes in or is escalated.
+                if LEVEL_RANK[w.proposed_level] > rank:
+                    self.set_level(obj, h, w.proposed_level, day, str(w))
+                if w.escalations:
+                    heapq.heappush(events, (w.escalated_on, f"raise:{w.level}"))
         if end is not None:
             before = snapshot(obj)
             obj.status = MonitoringStatus.ENDED
@@ -473,6 +481,7 @@ class Builder:
                 self.records.add(
                     w, _at(esc_day, 9), h.village_id, h, before, "超期未响应，升级督办"
                 )
+                w.escalated_on = esc_day  # not a field: the day the object's level follows
                 day = esc_day
         # Measures of the routed department: every closed warning, some open ones.
         n = rng.choice([1, 1, 2]) if closed else (1 if rng.random() < 0.35 else 0)
