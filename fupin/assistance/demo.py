@@ -463,16 +463,16 @@ def build_demo(*, seed: int, log: Log = None, area: str = "431129") -> None:
             bulk_insert(objs)
         bulk_insert(b.visits, Visit)
         through = WorkTeam.members.through
-        bulk_insert(
+        through.objects.bulk_create(
             [through(workteam_id=t.pk, cadre_id=m.pk) for t, ms in teams for m in ms],
-            through,
+            batch_size=2000,
         )
         for objs in plans:
             bulk_insert(objs)
         b.ids.assign(b.records, ChangeRecord)
         bulk_insert(b.records, ChangeRecord)
         models = (Cadre, WorkTeam, Pairing, Visit, Measure, HouseholdPlan, VillagePlan)
-        reset_sequences(*models, through, ChangeRecord)
+        reset_sequences(*models, ChangeRecord)
         analyze(*models, ChangeRecord)
     log(
         f"assistance: {len(b.cadres):,} cadres, {len(teams)} work teams, "
