@@ -130,6 +130,23 @@ def neighbour_household(users):
     return h
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, django_db_blocker, live_server):
+    """pytest-django's live server, started after the test database exists. Its request
+    threads may leave PostgreSQL sessions open (a browser keeps connections alive), and
+    PostgreSQL refuses to drop a database in use; so when the run ends, before the
+    database is dropped, the sessions of other threads on it are ended."""
+    yield live_server
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture(autouse=True)
 def _files_in_tmp(settings, tmp_path):
     """Uploaded files and indicator snapshots of a test go to its own temporary
