@@ -523,7 +523,7 @@ def _village(b: _Builder, v_code, rows, registered, townships, villages, county,
         cadre.rank, cadre.unit, cadre.home_area_id, cadre.user_id = (
             c.Rank.SECTION,
             CADRE_LOGIN_UNIT,
-            county,
+            v_code,  # stationed in the village: the login (scoped to it) sees its own page
             login.pk,
         )
         cadre.post = "副局长"

@@ -8,6 +8,7 @@ import hashlib
 from collections import Counter
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from fupin.accounts.models import User
@@ -139,6 +140,21 @@ def test_measures_teams_plans_and_the_cadre_login(built):
         Pairing.objects.filter(household__village_id=login.area_id).count()
     )
     assert Visit.objects.filter(cadre=cadre).exists()
+
+
+def test_the_cadre_login_sees_its_cadre_page_and_households(built, client):
+    login = User.objects.get(username="cadre")
+    cadre = Cadre.objects.get(user=login)
+    client.force_login(login)
+    page = client.get(reverse("assistance:cadre_list")).content.decode()
+    assert cadre.name in page
+    detail = client.get(reverse("assistance:cadre_detail", args=[cadre.pk]))
+    assert detail.status_code == 200
+    numbers = [p.household.number for p in cadre.pairings.current()]
+    text = detail.content.decode()
+    assert numbers and all(n in text for n in numbers)
+    listing = client.get(reverse("assistance:pairing_list"), headers={"accept-language": "en"})
+    assert all(n in listing.content.decode() for n in numbers)
 
 
 def test_coverage_and_compliance_of_the_village(built):
