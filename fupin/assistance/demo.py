@@ -13,16 +13,20 @@ its own random stream, so the visits before a day are the same whichever day it 
   returned, monitored), key households (in poverty, returned, monitored) with a key
   pairing, starting a few weeks after the household was registered (not before the
   2015–2016 pairing campaign); current today (assistance continues after exit);
-- **visits** recorded from 2019: a few a year until 2025 (the year-end accounts
-  visit in December), then monthly from 2026 as the policy's 30-day interval requires;
-  about 7% of the pairings are under-visited (visits skipped), a few stop being
-  visited in 2026;
+- **visits** recorded from 2019: the year-end accounts visit (年终算账) each December
+  until 2025, one in each of the first two quarters of 2026, then monthly from August
+  2026 as the policy's 30-day interval requires (and a first visit to make the plan for
+  pairings begun since 2019). Monthly visits over all eight years would be ≈2.4 million
+  rows and as many change records: minutes, not seconds, so earlier years keep the one
+  visit that counts for each year's visit coverage and the year-end compliance;
+  3–15% of the pairings (by township: some are laxer) are under-visited (visits
+  skipped), 2% stop being visited in 2026;
 - **measures** delivered (industry, employment, public-welfare jobs, education and
   medical aid, housing, relocation, micro-credit, insurance, solar, forest rangers,
   subsistence, training, donations) matching each household's main cause, with the
   providing unit and amounts in the range of the county's schemes;
 - a **resident work team** (驻村工作队) for every poor village, three members of its
-  backing unit, the leader usually the first secretary (第一书记);
+  backing unit, its leader also the first secretary (第一书记);
 - a **village plan** (一村一策) for every poor village and **household plans** (一户一法)
   for the households of the demo "cadre" login's village and about 2% of the others.
 
@@ -86,7 +90,7 @@ Log = Callable[[str], None] | None
 ELIGIBLE = (S.POOR, S.EXITED, S.RETURNED, S.MONITORED)
 KEY_STATUSES = (S.POOR, S.RETURNED, S.MONITORED)
 PAIRED_SHARE = 0.95
-UNDER_VISITED_SHARE = 0.07
+UNDER_VISITED_SHARE = (0.03, 0.15)  # by township: some are laxer than others
 STOPPED_SHARE = 0.02  # not visited any more after mid-2026
 VISITS_FROM = dt.date(2019, 1, 1)
 MONTHLY_FROM = dt.date(2026, 8, 1)
@@ -309,6 +313,7 @@ class _Builder:
         self.visits: list[Visit] = []
         self.measures: list[Measure] = []
         self.records: list[SimpleNamespace] = []
+        self.written = {"cadres": 0, "pairings": 0, "visits": 0, "records": 0}
         self.ids = Ids(
             Cadre, WorkTeam, Pairing, Visit, Measure, HouseholdPlan, VillagePlan, ChangeRecord
         )
@@ -370,6 +375,22 @@ class _Builder:
                 reason=DEMO_REASON,
             )
         )
+
+    def flush(self, *, every: int = 0) -> None:
+        """Write the cadres, pairings, visits and change records made so far (visits and
+        records by the hundred thousand: keeping them all would take a gigabyte)."""
+        if len(self.records) < every:
+            return
+        w = self.written
+        bulk_insert(self.cadres[w["cadres"] :], Cadre)
+        bulk_insert(self.pairings[w["pairings"] :], Pairing)
+        bulk_insert(self.visits, Visit)
+        self.ids.assign(self.records, ChangeRecord)
+        bulk_insert(self.records, ChangeRecord)
+        w["cadres"], w["pairings"] = len(self.cadres), len(self.pairings)
+        w["visits"] += len(self.visits)
+        w["records"] += len(self.records)
+        self.visits, self.records = [], []
 
 
 def _households(prefix: str) -> list[tuple]:
@@ -451,17 +472,17 @@ def build_demo(*, seed: int, log: Log = None, area: str = "431129") -> None:
             by_village.setdefault(row[2], []).append(row)
         county_code = area.ljust(12, "0")
         plan_households: set[int] = set()
-        teams = []
         for v_code, rows in by_village.items():
             _village(b, v_code, rows, registered, townships, villages, county_code, login)
             if login is not None and v_code == login.area_id:
                 plan_households.update(r[0] for r in rows)
+            b.flush(every=100_000)
         _measures(b, households, registered)
         teams = _teams(b, sorted(poor_villages & set(villages)), villages, county_code)
         plans = _plans(b, households, plan_households, sorted(poor_villages), villages)
-        for objs in (b.cadres, [t for t, _m in teams], b.pairings, b.measures):
-            bulk_insert(objs)
-        bulk_insert(b.visits, Visit)
+        b.flush()
+        bulk_insert([t for t, _m in teams], WorkTeam)
+        bulk_insert(b.measures, Measure)
         through = WorkTeam.members.through
         through.objects.bulk_create(
             [through(workteam_id=t.pk, cadre_id=m.pk) for t, ms in teams for m in ms],
@@ -469,15 +490,13 @@ def build_demo(*, seed: int, log: Log = None, area: str = "431129") -> None:
         )
         for objs in plans:
             bulk_insert(objs)
-        b.ids.assign(b.records, ChangeRecord)
-        bulk_insert(b.records, ChangeRecord)
         models = (Cadre, WorkTeam, Pairing, Visit, Measure, HouseholdPlan, VillagePlan)
         reset_sequences(*models, ChangeRecord)
         analyze(*models, ChangeRecord)
     log(
         f"assistance: {len(b.cadres):,} cadres, {len(teams)} work teams, "
-        f"{len(b.pairings):,} pairings, {len(b.visits):,} visits, {len(b.measures):,} "
-        f"measures, {sum(len(p) for p in plans):,} plans, {len(b.records):,} change "
+        f"{len(b.pairings):,} pairings, {b.written['visits']:,} visits, {len(b.measures):,} "
+        f"measures, {sum(len(p) for p in plans):,} plans, {b.written['records']:,} change "
         f"records in {timer.perf_counter() - started:.1f} s"
     )
 
@@ -490,6 +509,9 @@ def _village(b: _Builder, v_code, rows, registered, townships, villages, county,
     t_name = townships.get(t_code, "")
     v_name = villages.get(v_code, "")
     backing = BACKING_UNITS[int(v_code[6:12]) % len(BACKING_UNITS)]
+    under_share = random.Random(f"fupin-demo:{b.seed}:assistance:{t_code}").uniform(
+        *UNDER_VISITED_SHARE
+    )
     first_cadre = len(b.cadres)
     open_key: list[list] = []  # [cadre, key room, contact room]
     open_contact: list[list] = []
@@ -557,7 +579,7 @@ def _village(b: _Builder, v_code, rows, registered, townships, villages, county,
         b.pairings.append(pairing)
         b.records.append(_record(pairing, _aware(start, 10, 0), v_code, hid))
         r = hrng.random()
-        pattern = "stopped" if r < STOPPED_SHARE else "under" if r < UNDER_VISITED_SHARE else ""
+        pattern = "stopped" if r < STOPPED_SHARE else "under" if r < under_share else ""
         for day, purpose in _visit_dates(hrng, start, b.today, pattern):
             b.visit(cadre.pk, hid, v_code, day, purpose, hrng)
     for cadre in b.cadres[first_cadre:]:
