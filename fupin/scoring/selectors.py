@@ -220,11 +220,27 @@ def indicator_values(
     once per area (in one batch where it can)."""
     table: dict[tuple[str, str], Decimal | None] = {}
     codes = [s.area_code for s in subjects]
+    own = _department_units(subjects)
     for spec in specs:
         found = sources.values_of(spec.code, codes, start, end)
+        unit_source = sources.UNIT_SOURCES.get(spec.code)
         for s in subjects:
-            table[(s.key, spec.code)] = found.get(s.area_code)
+            if unit_source is not None and s.key in own:
+                table[(s.key, spec.code)] = unit_source(own[s.key], start, end)
+            else:
+                table[(s.key, spec.code)] = found.get(s.area_code)
     return table
+
+
+def _department_units(subjects: list[rules.Subject]) -> dict[str, int]:
+    """{subject key: unit id} of the units that stand for no division (departments)."""
+    ids = {int(s.key.split(":", 1)[1]): s.key for s in subjects if s.key.startswith("unit:")}
+    if not ids:
+        return {}
+    from fupin.supervision.models import Unit
+
+    rows = Unit.objects.filter(pk__in=ids, division__isnull=True).values_list("pk", flat=True)
+    return {ids[pk]: pk for pk in rows}
 
 
 @dataclass

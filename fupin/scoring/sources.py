@@ -181,6 +181,22 @@ def findings_closed(area_code: str, start: dt.date, end: dt.date) -> Decimal | N
     return None if rate is None else _as_decimal(rate * 100)
 
 
+def unit_findings_closed(unit_id: int, start: dt.date, end: dt.date) -> Decimal | None:
+    """Findings closed of one unit's own findings (a county department is measured on
+    what the inspections found against it, not on its whole area)."""
+    fn = _lazy("fupin.supervision.selectors", "unit_findings_closed_rate")
+    if fn is None:
+        return None
+    rate = _as_decimal(fn(unit_id, start, end))
+    return None if rate is None else _as_decimal(rate * 100)
+
+
+# Indicators that a unit not standing for a division (a department) has of its own.
+UNIT_SOURCES: dict[str, Callable[[int, dt.date, dt.date], Decimal | None]] = {
+    "findings_closed": unit_findings_closed,
+}
+
+
 def funds_executed(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
     """Funds executed (资金执行率), percent: project funds disbursed against funds
     allocated in the period's last year (fupin.projects)."""

@@ -211,3 +211,61 @@ def test_a_run_keeps_its_values_and_says_when_the_scheme_changed(users, scheme):
     assert (
         latest.run.pk != run.pk and not latest.stale and latest.run.computed_by == users["county"]
     )
+
+
+def test_departments_are_measured_on_their_own_findings(users):
+    """A county department stands for no division: its findings closed are its own
+    findings, not the county's (which would give every department the same value)."""
+    from fupin.supervision import services as supervision
+    from fupin.supervision.choices import FindingStatus
+    from fupin.supervision.models import Finding
+
+    county = users["county"]
+    supervision.ensure_division_units(actor=county, area_code=COUNTY)
+    agri, water = (
+        supervision.unit_create(actor=county, name=name, kind="department", area_code=COUNTY)
+        for name in ("县农业农村局", "县水利局")
+    )
+    inspection = supervision.inspection_create(
+        actor=users["inspector"],
+        title="2024年专项督查",
+        kind="special",
+        area_code=COUNTY,
+        start_date=dt.date(2024, 3, 1),
+        end_date=dt.date(2024, 3, 5),
+        inspectors=[users["inspector"]],
+    )
+
+    def finding(unit, rectified_on=None):
+        f = supervision.finding_add(
+            actor=users["inspector"],
+            inspection=inspection,
+            unit=unit,
+            found_on=dt.date(2024, 3, 3),
+            deadline=dt.date(2024, 4, 30),
+            description="项目资金拨付滞后",
+            category="funds",
+            severity="general",
+        )
+        if rectified_on:  # the rectification flow itself is supervision's to test
+            Finding.objects.filter(pk=f.pk).update(
+                status=FindingStatus.RECTIFIED, rectified_on=rectified_on
+            )
+
+    finding(agri, dt.date(2024, 4, 20))
+    finding(agri, dt.date(2024, 4, 28))
+    finding(water, dt.date(2024, 5, 15))  # late
+    finding(water)  # never rectified
+    scheme = services.scheme_save(
+        actor=county,
+        region_code=COUNTY,
+        data={"name": "部门绩效考核", "year": 2024, "subjects": "unit"},
+        indicators=[{"source": "findings_closed", "weight": "1"}],
+    )
+    run = services.performance_compute(actor=county, scheme=scheme, start=START, end=END)
+    by_name = {name: run.values[key]["findings_closed"] for key, name, _a in run.subjects}
+    assert by_name["县农业农村局"] == "100.00"
+    assert by_name["县水利局"] == "0.00"
+    # Measured over the county, both would be 50.00. A township government is still
+    # measured over its township: no finding there, so no data (not zero).
+    assert by_name["沱江镇人民政府"] is None
