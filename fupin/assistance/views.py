@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from fupin.assistance import selectors, services
 from fupin.assistance.forms import AreaForm, PairingForm, VisitForm
 from fupin.assistance.models import Cadre, Pairing
 from fupin.core.errors import OutsideArea
+from fupin.core.files import private_file
 from fupin.core.history import history_of
 from fupin.geo.models import Division
 from fupin.registry.models import Household
@@ -162,16 +163,7 @@ def pairing_create(request, household_pk):
 @login_required
 def visit_photo(request, pk):
     visit = _get(selectors.visit_get, user=request.user, pk=pk)
-    if not visit.photo:
-        raise Http404
-    try:
-        fh = visit.photo.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(fh, content_type=visit.photo_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(visit.photo, visit.photo_type)
 
 
 @login_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from fupin.cases.forms import (
     StepForm,
 )
 from fupin.cases.models import AppealStatus, ObjectionStatus
+from fupin.core.files import private_file
 from fupin.geo.models import Division, Level
 from fupin.registry import selectors as registry_selectors
 from fupin.web import queries
@@ -163,19 +164,7 @@ def step_file(request, pk, sid):
     """Evidence files are personal data: served here, in scope, never from /media/."""
     _require_view(request.user)
     rec = selectors.step_record_get(user=request.user, case_pk=pk, pk=sid)
-    try:
-        fh = rec.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        fh,
-        as_attachment=True,
-        filename=rec.file.name.rsplit("/", 1)[-1],
-        content_type=rec.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(rec.file, rec.content_type, as_attachment=True)
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:

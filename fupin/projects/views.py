@@ -8,13 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.roles import Capability
+from fupin.core.files import private_file
 from fupin.core.history import history_of
 from fupin.funds import selectors as fund_selectors
 from fupin.funds import services as funds
@@ -323,19 +324,7 @@ def step_file(request, pk, sid):
     step = project.steps.filter(pk=sid).exclude(file="").first()
     if step is None:
         raise Http404
-    try:
-        fh = step.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        fh,
-        as_attachment=True,
-        filename=step.file.name.rsplit("/", 1)[-1],
-        content_type=step.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(step.file, step.content_type, as_attachment=True)
 
 
 # ---------------------------------------------------------------- public (no login)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability
 from fupin.core.errors import OutsideArea
+from fupin.core.files import private_file
 from fupin.core.scope import user_covers
 from fupin.geo.models import Division, Level
 from fupin.scoring import choices as c
@@ -203,16 +204,9 @@ def village_history(request, code):
 def score_attachment(request, pk):
     _require_view(request.user)
     score = VillageScore.objects.restrict(request.user).filter(pk=pk).first()
-    if score is None or not score.attachment:
+    if score is None:
         raise Http404
-    try:
-        fh = score.attachment.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(fh, content_type=score.attachment_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(score.attachment, score.attachment_type)
 
 
 # Sheets ----------------------------------------------------------------------------

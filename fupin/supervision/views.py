@@ -10,7 +10,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import CAPABILITIES, Capability
+from fupin.core.files import private_file
 from fupin.core.history import history_of
 from fupin.core.scope import area_prefix_of, user_covers
 from fupin.geo.models import Division
@@ -66,16 +67,7 @@ def _unit_choices(user, prefix: str = ""):
 
 
 def _serve(obj):
-    if not obj.file:
-        raise Http404
-    try:
-        fh = obj.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(fh, content_type=obj.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(obj.file, obj.content_type)
 
 
 # ------------------------------------------------------------------------ index

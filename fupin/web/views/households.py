@@ -4,12 +4,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.core.files import private_file
 from fupin.geo.models import Division, Level
 from fupin.registry import selectors, services
 from fupin.registry.models import Attachment, Household, MemberChange
@@ -199,19 +200,6 @@ def attachment_download(request, pk, aid):
         .filter(household_id=pk, pk=aid)
         .first()
     )
-    if a is None or not a.file:
+    if a is None:
         raise Http404
-    try:
-        fh = a.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    name = a.file.name.rsplit("/", 1)[-1]
-    response = FileResponse(
-        fh,
-        as_attachment=a.content_type not in INLINE_TYPES,
-        filename=name,
-        content_type=a.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(a.file, a.content_type, as_attachment=a.content_type not in INLINE_TYPES)
