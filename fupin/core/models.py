@@ -58,6 +58,15 @@ class ChangeRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M} {self.user_name} {self.action} {self.object_repr}"
 
+    @property
+    def effective_changes(self) -> dict[str, list]:
+        """`{field: [old, new]}`. A creation written in bulk (the registry import) keeps
+        the new state once, in `post_data`, and leaves `changes` empty: its changes are
+        every field that has a value, from nothing."""
+        if self.changes or self.action != ChangeAction.CREATE or not self.post_data:
+            return self.changes or {}
+        return {k: [None, v] for k, v in self.post_data.items() if v is not None}
+
 
 class SensitiveRead(models.Model):
     """Who revealed an unmasked ID number, phone or bank account, and when."""

@@ -75,7 +75,7 @@ class FieldChange:
 def describe_changes(record) -> list[FieldChange]:
     model = model_for(record.object_type)
     out = []
-    for attname, pair in (record.changes or {}).items():
+    for attname, pair in record.effective_changes.items():
         if attname in HIDDEN:
             continue
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)

@@ -79,7 +79,12 @@ def test_import_creates_households_members_incomes_with_history(users, book):
     assert rec.area_code == VILLAGE
     assert rec.related_id == str(h.pk)
     assert rec.post_data == snapshot(head)
-    assert rec.changes["name"] == [None, "赵大山"]
+    # The state is kept once: a creation's changes are every field with a value.
+    assert rec.changes == {}
+    assert rec.effective_changes["name"] == [None, "赵大山"]
+    assert rec.effective_changes == {
+        k: [None, v] for k, v in snapshot(head).items() if v is not None
+    }
     hrec = ChangeRecord.objects.get(object_type="registry.household", object_id=str(h.pk))
     expected = snapshot(h)
     assert {k: v for k, v in hrec.post_data.items() if k != "created_at"} == {

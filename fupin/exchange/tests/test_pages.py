@@ -225,6 +225,22 @@ def test_upload_of_a_valid_file_creates_the_run_and_shows_its_counts(login, user
     assert Path(run.report_path).is_file()
 
 
+def test_history_page_of_an_imported_household_shows_the_imported_values(login, users):
+    client = login("village")
+    run = finished_run(client, upload(client, csv_zip([HOUSEHOLD], [MEMBER]), "a.zip"))
+    assert run.summary["members"]["created"] == 1
+    member = Member.objects.get(id_number=GOOD_ID)
+    page = client.get(reverse("household_history", args=[member.household_id]))
+    assert page.status_code == 200
+    created = {r.object_type: r for r in page.context["records"] if r.action == "create"}
+    # The import keeps each creation's state once; the page still lists its values.
+    member_lines = {ch.label: ch.new for ch in created["registry.member"].field_changes}
+    assert member.name in member_lines.values()
+    assert "a.zip" in created["registry.member"].reason
+    html = page.content.decode()
+    assert member.name in html and member.household.address in html
+
+
 def test_round_trip_of_an_exported_xlsx_changes_nothing(login, users, household, tmp_path):
     path = tmp_path / "export.xlsx"
     export_registry(actor=users["village"], area_code=VILLAGE, path=path)
