@@ -159,6 +159,19 @@ def fupin(url: str, *args: str, capture: bool = False) -> tuple[float, str, int]
     return seconds, out.stdout, peak
 
 
+def script(code: str, url: str, *args: str) -> dict:
+    """Run one of the scripts above against the database at `url`; its last line is JSON."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env(url),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def fresh_target(kind: str, tag: str) -> str:
     if kind == "postgres":
         import psycopg
@@ -220,16 +233,7 @@ def main() -> None:
         f"{members / seconds2:,.0f} member rows/s"
     )
     if args.baseline:
-        base_target = fresh_target(args.target, "_baseline")
-        out = subprocess.run(
-            [sys.executable, "-c", BASELINE, str(path), str(args.baseline)],
-            cwd=ROOT,
-            env=env(base_target),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        b = json.loads(out.stdout.strip().splitlines()[-1])
+        b = script(BASELINE, fresh_target(args.target, "_baseline"), str(path), str(args.baseline))
         brate = b["members"] / b["seconds"]
         print(
             f"baseline, one save() (+ its change record) a row: {b['members']:,} members, "
@@ -237,16 +241,7 @@ def main() -> None:
             f"= {brate:,.0f} member rows/s; bulk import is {rate / brate:.1f}× faster"
         )
     if args.ceiling:
-        floor_target = fresh_target(args.target, "_ceiling")
-        out = subprocess.run(
-            [sys.executable, "-c", CEILING, args.source],
-            cwd=ROOT,
-            env=env(floor_target),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        c = json.loads(out.stdout.strip().splitlines()[-1])
+        c = script(CEILING, fresh_target(args.target, "_ceiling"), args.source)
         crate = c["members"] / c["seconds"]
         print(
             f"ceiling, the same rows copied table to table (no file, no checks, no history): "
