@@ -479,6 +479,27 @@ def _schooling(rng: random.Random, age: int) -> tuple[str, str]:
     return str(_pick(rng, weights)), ""
 
 
+def _school_today(m: Member, today: dt.date) -> None:
+    """Ages and schooling are drawn as of REF, but the registry holds today's state: a
+    child then has moved on through school by now (a 2-year-old of 2020 is at primary
+    school, not still a pre-school child). No random draw here, so the seeded demo is the
+    same whatever day it is built, apart from these fields."""
+    SS = c.SchoolStatus
+    if m.school_status not in (SS.PRESCHOOL_CHILD, SS.KINDERGARTEN, SS.PRIMARY, SS.JUNIOR):
+        return
+    age = m.age_on(today)
+    for below, status in ((3, SS.PRESCHOOL_CHILD), (6, SS.KINDERGARTEN), (12, SS.PRIMARY)):
+        if age < below:
+            m.school_status = status
+            return
+    if age < 15:
+        m.school_status = SS.JUNIOR
+    elif age < 18:
+        m.school_status = SS.SENIOR
+    else:
+        m.school_status, m.education = "", c.Education.SENIOR
+
+
 def _health(rng: random.Random, age: int) -> str:
     if age < 16:
         return str(_pick(rng, {H.HEALTHY: 96, H.CHRONIC: 2, H.DISABLED: 2}))
@@ -685,6 +706,7 @@ class Generator:
     """Households of one village, from the village's own random stream."""
 
     def __init__(self, seed: int, ids: IdNumbers, counties: list[str]) -> None:
+        self.today = dt.date.today()  # the registry holds today's state
         self.seed = seed
         self.ids = ids
         self.counties = counties
@@ -833,6 +855,7 @@ class Generator:
                 18 <= p.age <= 60 and rng.random() < 0.5
             ):
                 m.phone = _phone(rng)
+            _school_today(m, self.today)
             joined = (
                 registered
                 if birth <= registered_day

@@ -15,6 +15,7 @@ from fupin.accounts.roles import Role
 from fupin.core.history import snapshot, state_as_of
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.geo.models import Division, VillageProfile
+from fupin.quality.selectors import load_frames, run_rules
 from fupin.registry import choices as c
 from fupin.registry import demo, idnumber
 from fupin.registry.models import Assessment, Household, IncomeRecord, Member
@@ -126,6 +127,17 @@ def test_every_member_passes_the_registry_rules(built):
         seen.add(m.id_number)
         if m.relation == c.Relation.HEAD:
             assert m.age_on(demo.REF) >= 18 or m.relation != c.Relation.HEAD
+
+
+def test_children_are_at_school_for_their_age_today(built):
+    """Ages are drawn as of 2020, but school status is today's: no demo child of
+    compulsory-school age trips the quality rule Q06, and none is still 'pre-school'."""
+    today = dt.date.today()
+    children = [m for m in Member.objects.filter(is_active=True) if 7 <= m.age_on(today) <= 15]
+    assert children
+    waiting = {c.SchoolStatus.PRESCHOOL_CHILD, c.SchoolStatus.KINDERGARTEN, ""}
+    assert not [m for m in children if m.school_status in waiting]
+    assert run_rules(load_frames("431129", today=today), ["Q06"]).is_empty()
 
 
 def test_households_are_valid_with_one_head(built):
