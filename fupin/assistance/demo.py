@@ -395,7 +395,8 @@ class _Builder:
 
 def _households(prefix: str) -> list[tuple]:
     return list(
-        Household.objects.filter(village__code__startswith=prefix, status__in=ELIGIBLE)
+        Household.objects.in_area(prefix)
+        .filter(status__in=ELIGIBLE)
         .order_by("village_id", "number")
         .values_list("id", "number", "village_id", "status", "main_cause")
     )

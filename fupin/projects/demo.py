@@ -198,9 +198,7 @@ def build_demo(*, seed: int, log=None) -> None:
     )
     households: dict[str, list[int]] = defaultdict(list)
     for hid, vid in (
-        Household.objects.filter(village__code__startswith=COUNTY)
-        .order_by("id")
-        .values_list("id", "village_id")
+        Household.objects.in_area(COUNTY).order_by("id").values_list("id", "village_id")
     ):
         households[vid].append(hid)
     from fupin.accounts.models import User

@@ -1257,7 +1257,7 @@ def create_users(area: str) -> list[User]:
         "code"
     )[0]
     village_code = (
-        Household.objects.filter(village__code__startswith=township.prefix)
+        Household.objects.in_area(township.prefix)
         .order_by("id")
         .values_list("village_id", flat=True)
         .first()
