@@ -8,12 +8,13 @@ logged-in session. Every read and write is scoped to the user's area; errors are
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
-from fupin.api import codes, divisions, errors, households, members
+from fupin.api import codes, divisions, errors, households, indicators, members
 from fupin.api.auth import AUTH
 from fupin.api.docs import LocalSwagger
 
 DESCRIPTION = """
-The registry (建档立卡) of fupin: divisions, households, members, code lists.
+The registry (建档立卡) of fupin: divisions, households, members, code lists; and the
+indicators of any area (today, as of a past date, or from a locked snapshot).
 
 * **Authentication**: `Authorization: Bearer <key>` with a key from
   `fupin token create --user NAME --name PURPOSE`, or a logged-in browser session
@@ -48,3 +49,4 @@ api.add_router("", divisions.router)
 api.add_router("", households.router)
 api.add_router("", members.router)
 api.add_router("", codes.router)
+api.add_router("", indicators.router)
