@@ -8,13 +8,14 @@ logged-in session. Every read and write is scoped to the user's area; errors are
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
-from fupin.api import codes, divisions, errors, households, indicators, members
+from fupin.api import codes, divisions, errors, households, indicators, members, projects
 from fupin.api.auth import AUTH
 from fupin.api.docs import LocalSwagger
 
 DESCRIPTION = """
 The registry (建档立卡) of fupin: divisions, households, members, code lists; and the
-indicators of any area (today, as of a past date, or from a locked snapshot).
+indicators of any area (today, as of a past date, or from a locked snapshot); the
+project library (项目库) with budgets, payments and execution rates (read only).
 
 * **Authentication**: `Authorization: Bearer <key>` with a key from
   `fupin token create --user NAME --name PURPOSE`, or a logged-in browser session
@@ -50,3 +51,4 @@ api.add_router("", households.router)
 api.add_router("", members.router)
 api.add_router("", codes.router)
 api.add_router("", indicators.router)
+api.add_router("", projects.router)

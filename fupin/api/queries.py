@@ -23,7 +23,7 @@ class KeysetPage:
     next_after: Any
 
 
-def _keyset(qs, key: str, after, limit: int) -> KeysetPage:
+def keyset(qs, key: str, after, limit: int) -> KeysetPage:
     if after is not None:
         qs = qs.filter(**{f"{key}__gt": after})
     rows = list(qs.order_by(key)[: limit + 1])
@@ -47,7 +47,7 @@ def division_list(
         qs = qs.filter(parent_id=parent)
     if level:
         qs = qs.filter(level=level)
-    return _keyset(qs, "code", after, limit)
+    return keyset(qs, "code", after, limit)
 
 
 def division_get(*, user, code: str) -> Division:
@@ -96,7 +96,7 @@ def member_list(
             qs = qs.filter(**_text_prefix("id_number", norm))
         else:
             qs = qs.filter(**_text_prefix("name", q))
-    return _keyset(qs, "id", after, limit)
+    return keyset(qs, "id", after, limit)
 
 
 def member_get(*, user, pk: int) -> Member:

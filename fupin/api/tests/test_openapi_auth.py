@@ -39,10 +39,14 @@ def test_openapi_json_is_valid_and_lists_the_paths(users):
         "/api/v1/members/{member_id}",
         "/api/v1/households/{household_id}/members",
         "/api/v1/codes/{list_name}",
+        "/api/v1/indicators/{code}",
+        "/api/v1/projects",
+        "/api/v1/projects/{project_id}",
     ]:
         assert p in doc["paths"], p
     assert set(doc["paths"]["/api/v1/households"]) == {"get", "post"}
     assert set(doc["paths"]["/api/v1/households/{household_id}"]) == {"get", "patch"}
+    assert set(doc["paths"]["/api/v1/projects"]) == {"get"}  # read only
     schemes = doc["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
 
