@@ -8,14 +8,24 @@ logged-in session. Every read and write is scoped to the user's area; errors are
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
-from fupin.api import codes, divisions, errors, households, indicators, members, projects
+from fupin.api import (
+    codes,
+    divisions,
+    errors,
+    funds,
+    households,
+    indicators,
+    members,
+    projects,
+)
 from fupin.api.auth import AUTH
 from fupin.api.docs import LocalSwagger
 
 DESCRIPTION = """
 The registry (建档立卡) of fupin: divisions, households, members, code lists; and the
 indicators of any area (today, as of a past date, or from a locked snapshot); the
-project library (项目库) with budgets, payments and execution rates (read only).
+project library (项目库) with budgets, payments and execution rates, and the fund
+allocations with what is committed, paid and free (read only).
 
 * **Authentication**: `Authorization: Bearer <key>` with a key from
   `fupin token create --user NAME --name PURPOSE`, or a logged-in browser session
@@ -52,3 +62,4 @@ api.add_router("", members.router)
 api.add_router("", codes.router)
 api.add_router("", indicators.router)
 api.add_router("", projects.router)
+api.add_router("", funds.router)

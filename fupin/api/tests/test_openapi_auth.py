@@ -42,6 +42,7 @@ def test_openapi_json_is_valid_and_lists_the_paths(users):
         "/api/v1/indicators/{code}",
         "/api/v1/projects",
         "/api/v1/projects/{project_id}",
+        "/api/v1/allocations",
     ]:
         assert p in doc["paths"], p
     assert set(doc["paths"]["/api/v1/households"]) == {"get", "post"}

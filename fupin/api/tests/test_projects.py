@@ -79,3 +79,19 @@ def test_read_only(api_client, running):
     client = api_client("county")
     assert client.post("/api/v1/projects", {}, content_type="application/json").status_code == 405
     assert client.delete(f"/api/v1/projects/{running.pk}").status_code == 405
+
+
+def test_allocations_show_committed_paid_and_free(api_client, running, allocation):  # noqa: F811
+    body = api_client("county").get("/api/v1/allocations").json()
+    [item] = body["items"]
+    assert item["id"] == allocation.pk and item["year"] == 2018
+    assert item["source"] == "中央财政专项扶贫资金" and item["source_kind"] == "central"
+    assert Decimal(item["amount"]) == Decimal("1000000.00")
+    assert Decimal(item["committed"]) == Decimal("600000.00")
+    assert Decimal(item["disbursed"]) == Decimal("150000.00")
+    assert Decimal(item["balance"]) == Decimal("400000.00")
+    assert Decimal(item["execution_rate"]) == Decimal("0.2500")
+    assert api_client("county").get("/api/v1/allocations?year=2019").json()["items"] == []
+    # A county allocation is not a village's to see; another county sees nothing.
+    assert api_client("village").get("/api/v1/allocations").json()["items"] == []
+    assert api_client("other_county").get("/api/v1/allocations").json()["items"] == []
