@@ -17,6 +17,7 @@ from fupin.projects import selectors
 from fupin.projects.models import Project, ProjectState, ProjectType
 
 router = Router(tags=["projects"])
+CENT = Decimal("0.01")
 
 
 class ProjectQuery(Schema):
@@ -77,6 +78,11 @@ class ProjectDetailOut(ProjectOut):
     steps: list[StepOut]
 
 
+def _yuan(value) -> Decimal:
+    """Money to the fen, as stored (SQLite's sums come back without decimals)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 def _out(p: Project, today: dt.date, villages: list[str]) -> dict:
     return {
         "id": p.pk,
@@ -92,8 +98,8 @@ def _out(p: Project, today: dt.date, villages: list[str]) -> dict:
         "responsible_unit": p.responsible_unit,
         "starts_on": p.starts_on,
         "ends_on": p.ends_on,
-        "budget": p.budget,
-        "disbursed": p.disbursed,
+        "budget": _yuan(p.budget),
+        "disbursed": _yuan(p.disbursed),
         "execution_rate": selectors.rate(p.disbursed, p.budget),
         "overdue": selectors.is_overdue(p, today),
     }
