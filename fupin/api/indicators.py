@@ -56,9 +56,9 @@ class IndicatorsOut(Schema):
 )
 def indicators(request, code: str, filters: Query[IndicatorQuery]):
     user = current_user(request)
-    if filters.as_of and filters.snapshot:
+    if filters.as_of is not None and filters.snapshot is not None:
         raise ValidationFailed({"snapshot": [_("Give either as_of or snapshot, not both.")]})
-    snap = snapshot_get(user=user, pk=filters.snapshot) if filters.snapshot else None
+    snap = snapshot_get(user=user, pk=filters.snapshot) if filters.snapshot is not None else None
     nodes = figures_for(
         user=user, area_code=code, as_of=filters.as_of, snapshot=snap, depth=filters.depth
     )

@@ -24,7 +24,9 @@ class ProjectQuery(Schema):
     state: ProjectState | None = Field(None, description="lifecycle state")
     type: ProjectType | None = Field(None, description="project type")
     year: int | None = Field(None, ge=2000, le=2100)
-    village: str | None = Field(None, description="projects touching this village (code)")
+    village: str | None = Field(
+        None, pattern=r"^\d{1,12}$", description="projects touching this division (code)"
+    )
     overdue: bool = Field(False, description="past the scheduled end, not yet accepted")
     after: int | None = Field(None, description="next_after of the previous page")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)

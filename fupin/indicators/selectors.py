@@ -175,8 +175,11 @@ def figures_for(
     *, user, area_code: str, as_of=None, snapshot=None, depth: int = 1
 ) -> list[NodeFigures]:
     """`figures`, scoped: outside the user's area (or a snapshot of another area)
-    is a 404."""
-    code = normalise(area_code)
+    is a 404, and so is a code that is not a division code at all."""
+    try:
+        code = normalise(area_code)
+    except UnknownArea as e:
+        raise Http404 from e
     prefix = area_prefix_of(user)
     if prefix is None or not code_in_area(code, prefix):
         raise Http404

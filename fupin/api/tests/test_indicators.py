@@ -49,6 +49,13 @@ def test_outside_the_area_is_not_found(village_api, api_client, household):
     assert other.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize("code", ["abc", "4311291002010000", ""])
+def test_a_code_that_is_no_division_is_not_found(village_api, code):
+    response = village_api.get(f"/api/v1/indicators/{code}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_as_of_a_date_before_registration_counts_nobody(village_api, household):
     body = village_api.get(f"/api/v1/indicators/{VILLAGE}?as_of=2000-01-01").json()
     assert body["as_of"] == "2000-01-01"
@@ -64,6 +71,7 @@ def test_snapshot_figures_and_bad_queries(village_api, users, household):
     assert both.status_code == 422
     assert both.json()["errors"]["snapshot"] == ["as_of 与 snapshot 只能给出其一。"]
     assert village_api.get(f"/api/v1/indicators/{VILLAGE}?snapshot=999999").status_code == 404
+    assert village_api.get(f"/api/v1/indicators/{VILLAGE}?snapshot=0").status_code == 404
     assert village_api.get(f"/api/v1/indicators/{VILLAGE}?depth=3").status_code == 422
     assert village_api.get(f"/api/v1/indicators/{VILLAGE}?as_of=yesterday").status_code == 422
 

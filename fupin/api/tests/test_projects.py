@@ -56,6 +56,8 @@ def test_scope_filters_and_pages(api_client, running, users):
     assert [p["id"] for p in first["items"] + second["items"]] == sorted(ids)
     assert township.get("/api/v1/projects?state=nonsense").status_code == 422
     assert township.get("/api/v1/projects?limit=500").status_code == 422
+    bad = township.get("/api/v1/projects?village=大坪村")
+    assert bad.status_code == 422 and "village" in bad.json()["errors"]
 
 
 def test_detail_has_lines_and_signed_steps(api_client, running):

@@ -44,6 +44,8 @@ def test_scope(crafted, users):
     assert c.get(reverse("indicators:index"), {"area": NEIGHBOUR}).status_code == 404
     assert c.get(reverse("indicators:index"), {"area": "431129"}).status_code == 404
     assert c.get(reverse("indicators:index"), {"area": VILLAGE}).status_code == 200
+    # Not a division code at all: not found, as outside the area (it was a server error).
+    assert c.get(reverse("indicators:index"), {"area": "abc"}).status_code == 404
     other = client_for(users["other_county"])
     assert other.get(reverse("indicators:index"), {"area": "431129"}).status_code == 404
     assert other.get(reverse("indicators:village_readiness", args=[VILLAGE])).status_code == 404
