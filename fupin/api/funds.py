@@ -10,18 +10,16 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import MAX_LIMIT
+from fupin.api.schemas import IdPageQuery
 from fupin.funds import selectors
 from fupin.projects.selectors import rate
 
 router = Router(tags=["funds"])
 
 
-class AllocationQuery(Schema):
+class AllocationQuery(IdPageQuery):
     year: int | None = Field(None, ge=2000, le=2100)
     source: int | None = Field(None, description="a fund source's id")
-    after: int | None = Field(None, description="next_after of the previous page")
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 class AllocationOut(Schema):

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import MAX_LIMIT
+from fupin.api.schemas import IdPageQuery
 from fupin.projects import selectors
 from fupin.projects.models import Project, ProjectState, ProjectType
 
@@ -20,7 +20,7 @@ router = Router(tags=["projects"])
 CENT = Decimal("0.01")
 
 
-class ProjectQuery(Schema):
+class ProjectQuery(IdPageQuery):
     state: ProjectState | None = Field(None, description="lifecycle state")
     type: ProjectType | None = Field(None, description="project type")
     year: int | None = Field(None, ge=2000, le=2100)
@@ -28,8 +28,6 @@ class ProjectQuery(Schema):
         None, pattern=r"^\d{1,12}$", description="projects touching this division (code)"
     )
     overdue: bool = Field(False, description="past the scheduled end, not yet accepted")
-    after: int | None = Field(None, description="next_after of the previous page")
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 class ProjectOut(Schema):

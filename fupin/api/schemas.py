@@ -45,6 +45,13 @@ class Strict(Schema):
 # ---------------------------------------------------------------- common
 
 
+class IdPageQuery(Schema):
+    """Keyset paging of lists ordered by id: pass a page's next_after as `after`."""
+
+    after: int | None = Field(None, description="Cursor: the last id seen.")
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+
+
 class Error(Schema):
     code: str = Field(..., examples=["not_found"])
     message: str
@@ -175,12 +182,10 @@ class MemberPage(Schema):
     next_after: int | None
 
 
-class MemberQuery(Schema):
+class MemberQuery(IdPageQuery):
     household: int | None = Field(None, description="Household id.")
     q: str = Field("", max_length=50, description="Name prefix, ID number or its prefix.")
     active: bool | None = Field(None, description="Only current (true) or former (false).")
-    after: int | None = Field(None, description="Cursor: the last id seen.")
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 class MemberFields(Strict):
@@ -302,15 +307,13 @@ class HouseholdPage(Schema):
     next_after: int | None
 
 
-class HouseholdQuery(Schema):
+class HouseholdQuery(IdPageQuery):
     area: str = Field("", pattern=r"^\d{0,12}$", description="Division code or code prefix.")
     status: str = code_field("household_status", "")
     category: str = code_field("household_category", "")
     cause: str = code_field("poverty_cause", "", description="Main poverty cause.")
     monitoring_type: str = code_field("monitoring_type", "")
     q: str = Field("", max_length=50, description="Name, ID number or household number.")
-    after: int | None = Field(None, description="Cursor: the last id seen.")
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 class IncomeOut(ModelSchema):
