@@ -488,16 +488,16 @@ def _school_today(m: Member, today: dt.date) -> None:
     if m.school_status not in (SS.PRESCHOOL_CHILD, SS.KINDERGARTEN, SS.PRIMARY, SS.JUNIOR):
         return
     age = m.age_on(today)
-    for below, status in ((3, SS.PRESCHOOL_CHILD), (6, SS.KINDERGARTEN), (12, SS.PRIMARY)):
-        if age < below:
-            m.school_status = status
-            return
-    if age < 15:
-        m.school_status = SS.JUNIOR
-    elif age < 18:
-        m.school_status = SS.SENIOR
-    else:
-        m.school_status, m.education = "", c.Education.SENIOR
+    stages = (
+        (3, SS.PRESCHOOL_CHILD),
+        (6, SS.KINDERGARTEN),
+        (12, SS.PRIMARY),
+        (15, SS.JUNIOR),
+        (18, SS.SENIOR),
+    )
+    m.school_status = next((s for below, s in stages if age < below), "")
+    if not m.school_status:
+        m.education = c.Education.SENIOR  # left school since 2020
 
 
 def _health(rng: random.Random, age: int) -> str:
