@@ -5,6 +5,9 @@ a county user, and the others."""
 import datetime as dt
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test import testcases
+from django.test.testcases import QuietWSGIRequestHandler
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import Role
@@ -128,6 +131,25 @@ def neighbour_household(users):
         data=member_data(id_number=make_id(seq="456"), name="李秀英", sex="F"),
     )
     return h
+
+
+class _LiveServerThread(testcases.LiveServerThread):
+    """The live server for browser tests. On SQLite the test database lives in memory and
+    its one connection is shared with the server (`connections_override`); a threaded
+    server would use it from several threads at once, and a page that loads two JSON
+    files in parallel then failed now and again ("bad parameter or other API misuse").
+    There the server answers one request at a time (and closes each connection, so the
+    browser does not hold it)."""
+
+    def _create_server(self, connections_override=None):
+        if not connections_override:
+            return super()._create_server(connections_override)
+        address = (self.host, self.port)
+        return WSGIServer(address, QuietWSGIRequestHandler, allow_reuse_address=False)
+
+
+# pytest-django looks the class up here when it starts the live server.
+testcases.LiveServerThread = _LiveServerThread
 
 
 @pytest.fixture(scope="session")
