@@ -41,6 +41,15 @@ class PolicySet(models.Model):
     )
     notice_days = models.PositiveSmallIntegerField(_("public notice period (days)"), default=7)
     appeal_days = models.PositiveSmallIntegerField(_("appeal period (days)"), default=15)
+    # The four-eyes rule (fupin.accounts.authority): whoever proposes or submits something
+    # may not approve, verify or accept it. On unless a policy version turns it off.
+    four_eyes = models.BooleanField(_("four-eyes rule"), default=True)
+    countersign_above = models.DecimalField(
+        _("payments above this amount need a countersignature (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("50000"),
+    )
     # [{"code": "EXCL_VEHICLE", "text": "...", "text_en": "...", "trigger": "EXCL_VEHICLE"}]
     exclusions = models.JSONField(_("exclusion clauses"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)

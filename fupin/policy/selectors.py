@@ -64,3 +64,15 @@ def versions_of(policy: PolicySet):
     return PolicySet.objects.filter(region_id=policy.region_id, year=policy.year).order_by(
         "-version"
     )
+
+
+def four_eyes_setting(area_code: str):
+    """The four-eyes setting of the policy set in force for the area today (on when no
+    policy set is in force)."""
+    from fupin.accounts.authority import FourEyesSetting
+
+    try:
+        p = current_policy(area_code)
+    except NoPolicy:
+        return FourEyesSetting()
+    return FourEyesSetting(on=p.four_eyes, countersign_above=p.countersign_above, source=str(p))

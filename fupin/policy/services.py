@@ -24,6 +24,8 @@ EDITABLE = (
     "monitoring_threshold",
     "notice_days",
     "appeal_days",
+    "four_eyes",
+    "countersign_above",
     "exclusions",
     "note",
 )

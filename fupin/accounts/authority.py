@@ -1,0 +1,264 @@
+"""Who may take each decision that a procedure owns: one table, kept as data.
+
+The steps of the cases (inclusion, exit, removal, return, member change, monitoring) name
+their role in their own table, `fupin.cases.procedures`. Every other decision a procedure
+owns is listed here: which roles may take it, at which level of the division tree (the
+level of the user's area), and whether the four-eyes rule applies — the user who
+proposed or submitted the thing may not approve, verify or accept it.
+
+Services call `require(actor, ACTION, area_code, authors=...)` before they write (a 403
+with the reason otherwise); pages call `may(...)` with the same arguments to show only the
+actions the user may take. Nothing else decides these questions: no `if user.role == …`
+in views, templates or services.
+
+The four-eyes rule is on by default. A county may switch it off only through its policy
+data (a new policy-set version, recorded with who, when and why); while it is off, every
+decision that would have been refused says so in its change record (`four_eyes_note`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from fupin.accounts.roles import Role
+from fupin.core.errors import NotAllowed, OutsideArea
+from fupin.core.scope import user_covers
+
+# Levels of the division tree, as in fupin.geo.models.Level (0: the whole country).
+COUNTRY, PROVINCE, PREFECTURE, COUNTY_LEVEL, TOWNSHIP_LEVEL, VILLAGE_LEVEL = 0, 1, 2, 3, 4, 5
+ABOVE_COUNTY = frozenset({COUNTRY, PROVINCE, PREFECTURE})
+
+VILLAGE, TOWNSHIP, COUNTY = Role.VILLAGE_STAFF, Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE
+INSPECTOR, DEPARTMENT, CADRE = Role.INSPECTOR, Role.DEPARTMENT, Role.CADRE
+
+
+class FourEyes(NotAllowed):
+    code = "four_eyes"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role, optionally only at some levels (the level of the user's area)."""
+
+    role: str
+    levels: frozenset[int] | None = None
+
+    def label(self) -> str:
+        name = str(Role(self.role).label)
+        if self.levels is None:
+            return name
+        return gettext("%(role)s above the county") % {"role": name}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    label: Promise
+    grants: tuple[Grant, ...]
+    # What the author did, when the four-eyes rule applies: "you proposed this project".
+    four_eyes: Promise | None = None
+    # A further condition the service checks (shown on the authority page).
+    condition: Promise | None = None
+    roles: frozenset[str] = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "roles", frozenset(g.role for g in self.grants))
+
+    def who(self) -> str:
+        return " / ".join(g.label() for g in self.grants)
+
+
+def _g(*roles: str, levels: frozenset[int] | None = None) -> tuple[Grant, ...]:
+    return tuple(Grant(r, levels) for r in roles)
+
+
+OFFICE = (TOWNSHIP, COUNTY)
+STAFF = (VILLAGE, TOWNSHIP, COUNTY)
+
+RULES: tuple[Rule, ...] = (
+    # ---- cases (the steps themselves: fupin.cases.procedures)
+    Rule(
+        "case.withdraw",
+        _("Withdraw a case"),
+        _g(*STAFF),
+        condition=_(
+            "Village staff only a case they opened that no one above has acted on; a "
+            "township only a case the county has not acted on."
+        ),
+    ),
+    Rule(
+        "case.review",
+        _("Approve a case at a township or county review"),
+        _g(TOWNSHIP, COUNTY),
+        four_eyes=_("You opened this case or did one of its earlier steps"),
+    ),
+    Rule("objection.resolve", _("Resolve an objection to a public notice"), _g(*OFFICE)),
+    # ---- department data (数据比对)
+    Rule("finding.confirm", _("Confirm a department-data finding"), _g(*STAFF)),
+    Rule("finding.dismiss", _("Dismiss a department-data finding"), _g(*OFFICE)),
+    Rule("finding.reopen", _("Reopen a department-data finding"), _g(*OFFICE)),
+    # ---- monitoring (防返贫)
+    Rule("risk.raise", _("Raise a monitoring object's risk level"), _g(*STAFF)),
+    Rule("risk.lower", _("Lower a monitoring object's risk level"), _g(*OFFICE)),
+    Rule("warning.escalate", _("Escalate a warning"), _g(*OFFICE)),
+    Rule("warning.eliminate", _("Declare a warning's risk eliminated (风险消除)"), _g(*OFFICE)),
+    Rule("monitoring.end", _("End the monitoring of a household"), _g(*OFFICE)),
+    # ---- projects (项目库)
+    Rule("project.propose", _("Propose a project"), _g(*STAFF)),
+    Rule(
+        "project.review",
+        _("Review a project (township)"),
+        _g(*OFFICE),
+        four_eyes=_("You proposed this project"),
+    ),
+    Rule(
+        "project.approve",
+        _("Approve a project (county)"),
+        _g(COUNTY),
+        four_eyes=_("You proposed or reviewed this project"),
+    ),
+    Rule("project.return", _("Return a project for revision"), _g(COUNTY)),
+    Rule("project.start", _("Start work on a project"), _g(*STAFF)),
+    Rule(
+        "project.accept",
+        _("Accept a project (验收)"),
+        _g(COUNTY),
+        four_eyes=_("You proposed or started this project"),
+    ),
+    Rule("project.disclose", _("Disclose a project to the public"), _g(COUNTY)),
+    Rule("project.reject", _("Reject a project"), _g(*OFFICE)),
+    # ---- funds
+    Rule("payment.record", _("Record a payment"), _g(COUNTY)),
+    Rule(
+        "payment.countersign",
+        _("Countersign a payment over the threshold"),
+        _g(COUNTY),
+        four_eyes=_("You recorded this payment"),
+    ),
+    # ---- supervision (督查)
+    Rule("rectification.submit", _("Submit a rectification report"), _g(*STAFF)),
+    Rule(
+        "rectification.verify",
+        _("Verify a rectification report"),
+        _g(INSPECTOR, COUNTY),
+        four_eyes=_("You submitted this rectification report"),
+    ),
+    # ---- exit criteria (退出标准)
+    Rule("exit_criteria.propose", _("Propose a change of the exit criteria"), _g(COUNTY)),
+    Rule(
+        "exit_criteria.approve",
+        _("Approve a change of the exit criteria"),
+        _g(COUNTY),
+        four_eyes=_("You proposed this change"),
+    ),
+    # ---- third-party-style assessment (第三方评估): never the county that is assessed
+    Rule(
+        "assessment.run",
+        _("Run a third-party-style assessment"),
+        (Grant(INSPECTOR), Grant(COUNTY, ABOVE_COUNTY)),
+    ),
+)
+
+AUTHORITY: dict[str, Rule] = {r.code: r for r in RULES}
+
+
+# ---------------------------------------------------------------- the four-eyes setting
+
+
+@dataclass(frozen=True)
+class FourEyesSetting:
+    on: bool = True
+    # Payments above this amount (yuan) need a second signature (countersign).
+    countersign_above: Decimal = Decimal("50000")
+    source: str = ""  # the policy set that decided it, for the change record
+
+
+_setting_source: Callable[[str], FourEyesSetting] | None = None
+
+
+def register_setting_source(fn: Callable[[str], FourEyesSetting]) -> None:
+    """The policy app registers where a county's setting is read (at start-up)."""
+    global _setting_source
+    _setting_source = fn
+
+
+def setting_for(area_code: str) -> FourEyesSetting:
+    if _setting_source is None:
+        return FourEyesSetting()
+    return _setting_source(area_code)
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def user_level(user) -> int:
+    area = getattr(user, "area", None)
+    return int(area.level) if area is not None else COUNTRY
+
+
+def _granted(user, rule: Rule) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    level = user_level(user)
+    return any(g.role == user.role and (g.levels is None or level in g.levels) for g in rule.grants)
+
+
+def _author(user, authors: Iterable) -> bool:
+    pk = getattr(user, "pk", None)
+    ids = {getattr(a, "pk", a) for a in authors}
+    return pk is not None and pk in ids
+
+
+def refusal(user, code: str, area_code: str, *, authors: Iterable = ()) -> Exception | None:
+    """Why the user may not take this decision on something in `area_code` (None: may)."""
+    rule = AUTHORITY[code]
+    if not user_covers(user, area_code):
+        return OutsideArea()
+    if not _granted(user, rule):
+        return NotAllowed(
+            gettext("Only %(who)s may do this: %(action)s.")
+            % {"who": rule.who(), "action": rule.label}
+        )
+    if rule.four_eyes is not None and _author(user, authors) and setting_for(area_code).on:
+        return FourEyes(
+            gettext("%(what)s, so another user (%(who)s) must do this: %(action)s.")
+            % {"what": rule.four_eyes, "who": rule.who(), "action": rule.label}
+        )
+    return None
+
+
+def may(user, code: str, area_code: str, *, authors: Iterable = ()) -> bool:
+    return refusal(user, code, area_code, authors=authors) is None
+
+
+def require(actor, code: str, area_code: str, *, authors: Iterable = ()) -> str:
+    """Refuse (404 outside the area, 403 with the reason otherwise), or return a note for
+    the change record: empty, or the words saying the four-eyes rule was off here."""
+    authors = list(authors)
+    error = refusal(actor, code, area_code, authors=authors)
+    if error is not None:
+        raise error
+    return four_eyes_note(actor, code, area_code, authors=authors)
+
+
+def four_eyes_note(actor, code: str, area_code: str, *, authors: Iterable = ()) -> str:
+    rule = AUTHORITY[code]
+    if rule.four_eyes is None or not _author(actor, authors):
+        return ""
+    setting = setting_for(area_code)
+    if setting.on:
+        return ""
+    return gettext("Four-eyes rule off by policy %(source)s: the author decided alone.") % {
+        "source": setting.source or "?"
+    }
+
+
+def with_note(reason: str, note: str) -> str:
+    """A change record's reason with the four-eyes note appended, if any."""
+    return f"{reason} ({note})" if note and reason else (note or reason)
