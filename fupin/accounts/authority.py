@@ -92,12 +92,6 @@ RULES: tuple[Rule, ...] = (
             "township only a case the county has not acted on."
         ),
     ),
-    Rule(
-        "case.review",
-        _("Approve a case at a township or county review"),
-        _g(TOWNSHIP, COUNTY),
-        four_eyes=_("You opened this case or did one of its earlier steps"),
-    ),
     Rule("objection.resolve", _("Resolve an objection to a public notice"), _g(*OFFICE)),
     # ---- department data (数据比对)
     Rule("finding.confirm", _("Confirm a department-data finding"), _g(*STAFF)),
@@ -225,12 +219,23 @@ def refusal(user, code: str, area_code: str, *, authors: Iterable = ()) -> Excep
             gettext("Only %(who)s may do this: %(action)s.")
             % {"who": rule.who(), "action": rule.label}
         )
-    if rule.four_eyes is not None and _author(user, authors) and setting_for(area_code).on:
-        return FourEyes(
-            gettext("%(what)s, so another user (%(who)s) must do this: %(action)s.")
-            % {"what": rule.four_eyes, "who": rule.who(), "action": rule.label}
+    if rule.four_eyes is not None:
+        return four_eyes_refusal(
+            user, area_code, authors, what=rule.four_eyes, who=rule.who(), action=rule.label
         )
     return None
+
+
+def four_eyes_refusal(user, area_code: str, authors: Iterable, *, what, who, action):
+    """The four-eyes refusal, or None: `what` says what the user did ("You proposed this
+    project"), `who` who else may act, `action` what is refused. Case steps marked
+    `four_eyes` in fupin.cases.procedures use this directly."""
+    if not (_author(user, authors) and setting_for(area_code).on):
+        return None
+    return FourEyes(
+        gettext("%(what)s, so another user (%(who)s) must do this: %(action)s.")
+        % {"what": what, "who": who, "action": action}
+    )
 
 
 def may(user, code: str, area_code: str, *, authors: Iterable = ()) -> bool:
@@ -247,9 +252,12 @@ def require(actor, code: str, area_code: str, *, authors: Iterable = ()) -> str:
     return four_eyes_note(actor, code, area_code, authors=authors)
 
 
-def four_eyes_note(actor, code: str, area_code: str, *, authors: Iterable = ()) -> str:
-    rule = AUTHORITY[code]
-    if rule.four_eyes is None or not _author(actor, authors):
+def four_eyes_note(actor, code: str | None, area_code: str, *, authors: Iterable = ()) -> str:
+    """Empty, or the words for the change record when the four-eyes rule was off for this
+    area and the author decided alone (`code` None: a case step marked four_eyes)."""
+    if code is not None and AUTHORITY[code].four_eyes is None:
+        return ""
+    if not _author(actor, authors):
         return ""
     setting = setting_for(area_code)
     if setting.on:
