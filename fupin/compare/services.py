@@ -30,6 +30,7 @@ from fupin.compare.models import (
 )
 from fupin.core.bulk import Ids, bulk_insert, reset_sequences
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.files import file_sha256
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import area_prefix_of, code_in_area, require_edit
@@ -45,14 +46,6 @@ def medical_threshold_default() -> float:
 def fingerprint(rule: str, household_id: int, member_id: int | None, key: str) -> str:
     text = f"{rule}|{household_id}|{member_id or ''}|{key}"
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass

@@ -3,6 +3,9 @@ scoped views, never from a public /media/ URL. This is the one way those views a
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 
@@ -27,3 +30,14 @@ def private_file(
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def file_sha256(*paths: str | Path) -> str:
+    """The SHA-256 of a file (of several files read one after the other, e.g. the sheets
+    of a workbook saved as CSV), read in 1 MB blocks."""
+    h = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as f:
+            for block in iter(lambda f=f: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
