@@ -126,7 +126,9 @@ RULES: tuple[Rule, ...] = (
         four_eyes=_("You proposed or started this project"),
     ),
     Rule("project.disclose", _("Disclose a project to the public"), _g(COUNTY)),
-    Rule("project.reject", _("Reject a project"), _g(*OFFICE)),
+    Rule("project.reject", _("Reject a proposed project"), _g(*OFFICE)),
+    # Once the township has reviewed it, only the county may turn it down.
+    Rule("project.reject_reviewed", _("Reject a reviewed project"), _g(COUNTY)),
     # ---- funds
     Rule("payment.record", _("Record a payment"), _g(COUNTY)),
     Rule(

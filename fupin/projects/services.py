@@ -9,9 +9,12 @@ Lifecycle (each step signed: who, when, evidence, reason — like cases):
                                                                        ▼
                                           disclosed ◀──disclose── accepted
 
-- propose, edit (while proposed), start: `propose_projects` (village, township, county);
-- review and reject-at-proposed: the township station (or the county office);
-- approve, return, reject-at-reviewed, accept, disclose: `approve_projects` (county);
+Who may take each step is not decided here but in the authority table
+(`fupin.accounts.authority`, codes "project.propose" and "project.<action>"; a rejection
+after the township's review is "project.reject_reviewed", the county's alone). The
+four-eyes rule: the proposer may not review, approve or accept; the reviewer may not
+approve; the user who started the work may not accept (`authors_of`).
+
 - approval needs a committed budget (budget lines, see fupin.funds.services);
 - acceptance needs evidence (text or a file); return and reject need a reason;
 - rejection releases the project's budget back to its allocations.
@@ -28,8 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fupin.accounts.roles import Capability, Role, has_capability
-from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.accounts import authority
+from fupin.core.errors import DomainError, OutsideArea, ValidationFailed
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import user_covers
@@ -70,13 +73,9 @@ class Action:
     label: object
     sources: tuple[str, ...]
     target: str
-    capability: str
-    roles: frozenset[str] | None = None  # None: any role with the capability
     needs_reason: bool = False
     needs_evidence: bool = False
 
-
-OFFICE = frozenset({Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE, Role.SYSADMIN})
 
 ACTIONS: dict[str, Action] = {
     a.code: a
@@ -86,22 +85,18 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Review (township)"),
             (S.PROPOSED,),
             S.REVIEWED,
-            Capability.PROPOSE_PROJECTS,
-            roles=OFFICE,
         ),
         Action(
             "approve",
             gettext_lazy("Approve (county)"),
             (S.REVIEWED,),
             S.APPROVED,
-            Capability.APPROVE_PROJECTS,
         ),
         Action(
             "return",
             gettext_lazy("Return for revision"),
             (S.REVIEWED,),
             S.PROPOSED,
-            Capability.APPROVE_PROJECTS,
             needs_reason=True,
         ),
         Action(
@@ -109,14 +104,12 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Start work"),
             (S.APPROVED,),
             S.IN_PROGRESS,
-            Capability.PROPOSE_PROJECTS,
         ),
         Action(
             "accept",
             gettext_lazy("Accept (验收)"),
             (S.IN_PROGRESS,),
             S.ACCEPTED,
-            Capability.APPROVE_PROJECTS,
             needs_evidence=True,
         ),
         Action(
@@ -124,46 +117,75 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Disclose to the public"),
             (S.ACCEPTED,),
             S.DISCLOSED,
-            Capability.APPROVE_PROJECTS,
         ),
         Action(
             "reject",
             gettext_lazy("Reject"),
             (S.PROPOSED, S.REVIEWED),
             S.REJECTED,
-            Capability.PROPOSE_PROJECTS,
-            roles=OFFICE,
             needs_reason=True,
         ),
     )
 }
 
 
-def _action_allowed(user, project: Project, action: Action) -> bool:
-    """Capability and role for this action from the project's current state."""
+# Whose earlier steps bar a user from this one (the four-eyes rule): the proposer may
+# not review, approve or accept; the reviewer may not approve; the starter may not accept.
+FOUR_EYES_AUTHORS: dict[str, tuple[str, ...]] = {
+    "review": ("propose",),
+    "approve": ("propose", "review"),
+    "accept": ("propose", "start"),
+}
+
+
+def authority_code(action: Action, project: Project) -> str:
+    """The authority table's code for taking `action` on the project now."""
     if action.code == "reject" and project.state == S.REVIEWED:
-        # Once the township has reviewed it, only the county may turn it down.
-        return has_capability(user, Capability.APPROVE_PROJECTS)
-    if not has_capability(user, action.capability):
-        return False
-    return action.roles is None or user.is_superuser or user.role in action.roles
+        return "project.reject_reviewed"  # once reviewed, only the county turns it down
+    return f"project.{action.code}"
+
+
+def authors_of(project: Project, action: Action) -> list[int]:
+    """The users whose earlier steps on the project bar them from `action`: for each
+    step named in FOUR_EYES_AUTHORS, the user who last took it (and the proposer)."""
+    steps = FOUR_EYES_AUTHORS.get(action.code, ())
+    if not steps:
+        return []
+    ids: set[int] = set()
+    if "propose" in steps and project.proposed_by_id:
+        ids.add(project.proposed_by_id)
+    for code in steps:
+        last = (
+            project.steps.filter(action=code, actor__isnull=False)
+            .order_by("-done_at", "-id")
+            .values_list("actor_id", flat=True)
+            .first()
+        )
+        if last:
+            ids.add(last)
+    return sorted(ids)
+
+
+def _may(user, project: Project, action: Action) -> bool:
+    return authority.may(
+        user,
+        authority_code(action, project),
+        project.area_id,
+        authors=authors_of(project, action),
+    )
 
 
 def available_actions(user, project: Project) -> list[Action]:
-    """The actions the user may take on the project now (pages show these)."""
+    """The actions the user may take on the project now (pages show only these)."""
     if not user_covers(user, project.area_id):
         return []
-    return [
-        a
-        for a in ACTIONS.values()
-        if project.state in a.sources and _action_allowed(user, project, a)
-    ]
+    return [a for a in ACTIONS.values() if project.state in a.sources and _may(user, project, a)]
 
 
 def may_propose(user, area_code: str | None = None) -> bool:
-    if not has_capability(user, Capability.PROPOSE_PROJECTS):
-        return False
-    return area_code is None or user_covers(user, area_code)
+    if area_code is None:
+        area_code = getattr(user, "area_id", None) or ""
+    return authority.may(user, "project.propose", area_code)
 
 
 def may_edit(user, project: Project) -> bool:
@@ -176,11 +198,8 @@ def may_edit_beneficiaries(user, project: Project) -> bool:
     )
 
 
-def _require(actor, area_code: str, capability: str) -> None:
-    if not user_covers(actor, area_code):
-        raise OutsideArea()
-    if not has_capability(actor, capability):
-        raise NotAllowed()
+def _require(actor, area_code: str) -> None:
+    authority.require(actor, "project.propose", area_code)
 
 
 def _record(actor, instance, action, before, area_code, reason="", related=None) -> None:
@@ -251,14 +270,14 @@ def _clean(data: dict) -> dict:
 
 def project_create(*, actor, data: dict, village_codes: list[str], reason: str = "") -> Project:
     """Propose a project (state "proposed") in the actor's area."""
-    if not has_capability(actor, Capability.PROPOSE_PROJECTS):
-        raise NotAllowed()
+    authority.require(actor, "project.propose", getattr(actor, "area_id", None) or "")
     missing = [f for f in EDIT_FIELDS if f not in data and f != "description"]
     if missing:
         raise ValidationFailed({f: [_("This field is required.")] for f in missing})
     values = _clean(data)
     villages = _villages(actor, village_codes)
     area = common_area(villages)
+    authority.require(actor, "project.propose", area.code)
     with transaction.atomic():
         project = Project.objects.create(
             **values,
@@ -289,7 +308,7 @@ def project_update(
     reason: str = "",
 ) -> Project:
     """Edit a proposed project (after review it is frozen; a return reopens it)."""
-    _require(actor, project.area_id, Capability.PROPOSE_PROJECTS)
+    _require(actor, project.area_id)
     values = _clean(data)
     villages = _villages(actor, village_codes) if village_codes is not None else None
     with transaction.atomic():
@@ -333,7 +352,7 @@ def beneficiaries_set(
 ) -> list[Beneficiary]:
     """Set the expected beneficiary households: households of the registry in the
     project's villages and in the actor's area. Each added or removed link is recorded."""
-    _require(actor, project.area_id, Capability.PROPOSE_PROJECTS)
+    _require(actor, project.area_id)
     wanted = set(int(i) for i in household_ids)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
@@ -403,8 +422,12 @@ def transition(
                 _("A project in state “%(state)s” cannot go to “%(action)s”.")
                 % {"state": project.get_state_display(), "action": spec.label}
             )
-        if not _action_allowed(actor, project, spec):
-            raise NotAllowed()
+        note = authority.require(
+            actor,
+            authority_code(spec, project),
+            project.area_id,
+            authors=authors_of(project, spec),
+        )
         if spec.needs_reason and not reason:
             raise ValidationFailed({"reason": [_("Give the reason.")]})
         if spec.needs_evidence and not (evidence or upload):
@@ -417,6 +440,7 @@ def transition(
                 raise ValidationFailed(
                     {None: [_("Commit the budget from fund allocations before approval.")]}
                 )
+        reason = authority.with_note(reason, note)
         if spec.code == "reject":
             release_budget(actor=actor, project=project, reason=reason)
         now = when or timezone.now()

@@ -188,7 +188,7 @@ def test_execution_rate_and_overdue(users, allocation):
         propose(users["village"]), users, "in_progress", allocation=allocation, budget="400000"
     )
     b = walk(
-        propose(users["township"], villages=(NEIGHBOUR,), ends_on=dt.date(2018, 12, 31)),
+        propose(users["neighbour"], villages=(NEIGHBOUR,), ends_on=dt.date(2018, 12, 31)),
         users,
         "in_progress",
         allocation=allocation,

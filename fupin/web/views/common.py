@@ -23,8 +23,8 @@ def call_service(form, service, **kwargs):
         return service(**kwargs)
     except OutsideArea:
         raise Http404 from None
-    except NotAllowed:
-        raise PermissionDenied from None
+    except NotAllowed as exc:  # the 403 page shows why (and who else must act)
+        raise PermissionDenied(str(exc.message)) from None
     except DomainError as exc:
         apply_errors(form, exc)
         return None
