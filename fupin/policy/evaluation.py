@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from fupin.policy import clauses as C
+from fupin.policy import comparisons as CMP
 from fupin.policy.models import PolicySet
 from fupin.policy.selectors import current_policy
 from fupin.registry.models import Assessment, Household, IncomeRecord
@@ -25,6 +26,27 @@ UNKNOWN = "unknown"
 
 INCLUSION = "inclusion"
 EXIT = "exit"
+
+
+def all_of(outcomes) -> str:
+    """Three-valued AND: not met as soon as one known part fails, met only when every part
+    is known and holds, unknown otherwise."""
+    outcomes = list(outcomes)
+    if NOT_MET in outcomes:
+        return NOT_MET
+    return MET if all(o == MET for o in outcomes) else UNKNOWN
+
+
+def any_of(outcomes) -> str:
+    """Three-valued OR: met as soon as one known part holds, not met only when every part
+    is known and fails, unknown otherwise."""
+    outcomes = list(outcomes)
+    if MET in outcomes:
+        return MET
+    return NOT_MET if all(o == NOT_MET for o in outcomes) else UNKNOWN
+
+
+VERDICT = {MET: True, NOT_MET: False, UNKNOWN: None}
 
 
 @dataclass
@@ -44,6 +66,8 @@ class Decision:
     policy_label: str
     year: int | None
     clauses: list[ClauseResult]
+    # The codes of the unknown clauses whose value would decide an undecided verdict.
+    deciding: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ClauseResult]:
@@ -67,27 +91,75 @@ def _assessment(household: Household, year: int | None) -> Assessment | None:
     return qs.order_by("-year", "-assessed_on").first()
 
 
+def _income_values(income: IncomeRecord, line: Decimal, comparison: str) -> dict:
+    return {
+        "net_income_per_person": str(income.net_income_per_capita),
+        "line": str(line),
+        "comparison": comparison,
+        "year": income.year,
+    }
+
+
 def _income_clause(policy: PolicySet, income: IncomeRecord | None, above: bool) -> ClauseResult:
+    """The inclusion test's income clause (under the line), or the exit test's for the
+    decision year alone."""
     code = C.INCOME_ABOVE_LINE if above else C.INCOME_UNDER_LINE
+    comparison = CMP.ABOVE if above else CMP.UNDER
     if income is None:
         return ClauseResult(
             code,
             str(C.TEXT[code]),
             UNKNOWN,
-            {"line": str(policy.income_line)},
+            {"line": str(policy.income_line), "comparison": comparison},
             _("No income record for the year."),
         )
     net = income.net_income_per_capita
     line = policy.income_line
-    holds = net >= line if above else net < line
+    holds = CMP.above_line(net, line) if above else CMP.under_line(net, line)
     return ClauseResult(
         code,
         str(C.TEXT[code]),
         MET if holds else NOT_MET,
-        {"net_income_per_person": str(net), "line": str(line), "year": income.year},
+        _income_values(income, line, comparison),
         _("Income record of %(year)s (household size %(size)s)")
         % {"year": income.year, "size": income.household_size},
     )
+
+
+def _stable_income_clause(
+    policy: PolicySet, household: Household, income: IncomeRecord | None, year: int | None
+) -> ClauseResult:
+    """The exit test's income clause: stably above the line (稳定超过), i.e. above each
+    year's line in `policy.stable_years` consecutive years ending with the decision year.
+    A known year under or at its line decides (not met) even when another year is missing."""
+    years = max(1, policy.stable_years or 1)
+    clause = _income_clause(policy, income, above=True)
+    clause.values["stable_years"] = years
+    year = income.year if income is not None else year
+    if years == 1 or year is None:
+        return clause
+    earlier = {
+        r.year: r
+        for r in IncomeRecord.objects.filter(
+            household=household, year__gte=year - years + 1, year__lt=year
+        )
+    }
+    outcomes = [clause.outcome]
+    shown = []
+    for y in range(year - 1, year - years, -1):
+        record = earlier.get(y)
+        if record is None:
+            outcomes.append(UNKNOWN)
+            shown.append(_("%(year)s: no income record") % {"year": y})
+            continue
+        line = line_for(y, household.village_id)
+        net = record.net_income_per_capita
+        above = CMP.above_line(net, line)
+        outcomes.append(MET if above else NOT_MET)
+        shown.append(f"{y}: {net} {CMP.ABOVE if above else '≤'} {line}")
+    clause.outcome = all_of(outcomes)
+    clause.values["earlier_years"] = "; ".join(shown)
+    return clause
 
 
 def _guarantee_clause(assessment: Assessment | None, all_met: bool) -> ClauseResult:
@@ -148,6 +220,28 @@ def _exclusion_clauses(policy: PolicySet, household: Household) -> list[ClauseRe
     return out
 
 
+def _verdict(test: str, outcomes: list[str]) -> str:
+    """Exit: income stably above the line AND every guarantee met. Inclusion: (income
+    under the line OR a guarantee failed) AND no exclusion clause hit. Both three-valued."""
+    if test == EXIT:
+        return all_of(outcomes)
+    income, guarantee, *exclusions = outcomes
+    return all_of([any_of([income, guarantee]), *exclusions])
+
+
+def deciding_facts(test: str, outcomes: list[str]) -> list[int]:
+    """The positions of the unknown clauses whose value would change the verdict: each is
+    tried as met and as not met, the others as they are."""
+    out = []
+    for i, outcome in enumerate(outcomes):
+        if outcome != UNKNOWN:
+            continue
+        tried = {_verdict(test, [*outcomes[:i], v, *outcomes[i + 1 :]]) for v in (MET, NOT_MET)}
+        if len(tried) > 1:
+            out.append(i)
+    return out
+
+
 def evaluate_household(
     household: Household,
     *,
@@ -156,41 +250,34 @@ def evaluate_household(
     on: dt.date | None = None,
     policy: PolicySet | None = None,
 ) -> Decision:
-    """Inclusion: (income under the line OR a guarantee failed) AND no exclusion clause
-    hit. Exit: income above the line AND every guarantee met AND no exclusion needed.
-    Unknown when the deciding data is missing."""
+    """The decision of the test (`_verdict`): eligible, not eligible, or undecided (None)
+    only when a missing fact could change it; `deciding` names those facts."""
     on = on or dt.date.today()
     income = _income(household, year)
     assessment = _assessment(household, year or (income.year if income else None))
     data_year = year or (income.year if income else None)
     policy = policy or current_policy(household.village_id, on=on, year=data_year)
-    clauses: list[ClauseResult]
     if test == EXIT:
-        inc = _income_clause(policy, income, above=True)
-        guar = _guarantee_clause(assessment, all_met=True)
-        clauses = [inc, guar]
-        outcomes = {inc.outcome, guar.outcome}
-        eligible = None if UNKNOWN in outcomes else outcomes == {MET}
+        clauses = [
+            _stable_income_clause(policy, household, income, data_year),
+            _guarantee_clause(assessment, all_met=True),
+        ]
     else:
-        inc = _income_clause(policy, income, above=False)
-        guar = _guarantee_clause(assessment, all_met=False)
-        excl = _exclusion_clauses(policy, household)
-        clauses = [inc, guar, *excl]
-        if any(c.outcome == NOT_MET for c in excl):
-            eligible = False
-        elif MET in (inc.outcome, guar.outcome):
-            eligible = True
-        elif UNKNOWN in (inc.outcome, guar.outcome):
-            eligible = None
-        else:
-            eligible = False
+        clauses = [
+            _income_clause(policy, income, above=False),
+            _guarantee_clause(assessment, all_met=False),
+            *_exclusion_clauses(policy, household),
+        ]
+    verdict = _verdict(test, [c.outcome for c in clauses])
+    deciding = [clauses[i].code for i in deciding_facts(test, [c.outcome for c in clauses])]
     return Decision(
         test=test,
-        eligible=eligible,
+        eligible=VERDICT[verdict],
         policy_id=policy.pk,
         policy_label=str(policy),
         year=data_year,
         clauses=clauses,
+        deciding=deciding,
     )
 
 

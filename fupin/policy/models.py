@@ -41,6 +41,15 @@ class PolicySet(models.Model):
     )
     notice_days = models.PositiveSmallIntegerField(_("public notice period (days)"), default=7)
     appeal_days = models.PositiveSmallIntegerField(_("appeal period (days)"), default=15)
+    # "Stably above the line" (稳定超过国家扶贫标准): how many consecutive years, ending with
+    # the decision year, must each have a net income per person above that year's line.
+    # The national rule (中办发〔2016〕16号《关于建立贫困退出机制的意见》) asks for income
+    # "稳定超过国家扶贫标准" without a number of years; its annual exit verification checks
+    # the decision year, which is the national default (1). A province or county that asks
+    # for more sets it in its own policy set.
+    stable_years = models.PositiveSmallIntegerField(
+        _("consecutive years above the line for a stable exit"), default=1
+    )
     # The four-eyes rule (fupin.accounts.authority): whoever proposes or submits something
     # may not approve, verify or accept it. On unless a policy version turns it off.
     four_eyes = models.BooleanField(_("four-eyes rule"), default=True)

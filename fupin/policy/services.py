@@ -24,6 +24,7 @@ EDITABLE = (
     "monitoring_threshold",
     "notice_days",
     "appeal_days",
+    "stable_years",
     "four_eyes",
     "countersign_above",
     "exclusions",
@@ -49,6 +50,8 @@ def _validate(data: dict[str, Any]) -> None:
         errors["income_line"] = [_("The income line must be above zero.")]
     if not 1 <= int(data["notice_days"]) <= 60:
         errors["notice_days"] = [_("The notice period is 1 to 60 days.")]
+    if not 1 <= int(data.get("stable_years") or 1) <= 5:
+        errors["stable_years"] = [_("A stable exit looks at 1 to 5 consecutive years.")]
     for clause in data.get("exclusions") or []:
         if not clause.get("code") or (
             clause.get("code") not in EXCLUSION_TEXT and not clause.get("text")

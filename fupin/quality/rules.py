@@ -23,6 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fupin.core.masking import mask_id_number
+from fupin.policy.comparisons import under_line_expr
 from fupin.quality.lines import income_line
 from fupin.registry import choices as c
 from fupin.registry import idframes
@@ -278,7 +279,7 @@ def _status_income(f: Frames) -> pl.DataFrame:
 def q04_exited_under_line(f: Frames) -> pl.DataFrame:
     df = _status_income(f).filter(
         (pl.col("status") == c.HouseholdStatus.EXITED.value)
-        & (pl.col("per_person") < pl.col("line_cents"))
+        & under_line_expr(pl.col("per_person"), pl.col("line_cents"))
     )
     return _out(df, a=pl.col("year"), b=_yuan(pl.col("per_person")), c=_yuan(pl.col("line_cents")))
 

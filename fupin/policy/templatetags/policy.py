@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fupin.core.errors import DomainError
+from fupin.policy import comparisons as CMP
 from fupin.policy.evaluation import EXIT, INCLUSION, evaluate_household
 from fupin.registry.models import Assessment
 
@@ -17,6 +18,9 @@ VALUE_LABELS = {
     "finding": gettext_lazy("finding"),
     "status": gettext_lazy("finding status"),
     "summary": gettext_lazy("department record"),
+    "comparison": gettext_lazy("comparison"),
+    "stable_years": gettext_lazy("consecutive years required above the line"),
+    "earlier_years": gettext_lazy("earlier years"),
 }
 
 
@@ -28,7 +32,9 @@ def _label(key: str) -> str:
     return key
 
 
-def _value(value) -> str:
+def _value(key: str, value) -> str:
+    if key == "comparison" and value in CMP.WORDS:
+        return str(CMP.WORDS[value])
     if value is True:
         return _("Yes")
     if value is False:
@@ -47,6 +53,6 @@ def household_policy(household):
         except DomainError:
             continue
         for c in d.clauses:
-            c.shown = [(_label(k), _value(v)) for k, v in c.values.items()]
+            c.shown = [(_label(k), _value(k, v)) for k, v in c.values.items()]
         decisions.append(d)
     return {"decisions": decisions, "household": household}

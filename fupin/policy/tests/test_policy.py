@@ -59,7 +59,12 @@ def test_income_under_the_line_includes_and_names_the_values(users, household):
     assert d.eligible is True
     c = clause(d, C.INCOME_UNDER_LINE)
     assert c.outcome == MET
-    assert c.values == {"net_income_per_person": "2500.00", "line": "2952.00", "year": 2016}
+    assert c.values == {
+        "net_income_per_person": "2500.00",
+        "line": "2952.00",
+        "comparison": "<",
+        "year": 2016,
+    }
     assert "2016" in c.source
     assert clause(d, C.GUARANTEE_FAILED).outcome == NOT_MET
 

@@ -40,3 +40,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {SIGN[c.outcome]} {c.code} {c.text}")
                 if values or c.source:
                     self.stdout.write(f"      {values}  [{c.source}]")
+            if d.deciding:
+                self.stdout.write(
+                    "  " + _("Undecided until known: %(codes)s") % {"codes": ", ".join(d.deciding)}
+                )
