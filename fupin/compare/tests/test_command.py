@@ -4,6 +4,7 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from conftest import NEIGHBOUR, VILLAGE
@@ -228,3 +229,15 @@ def test_village_staff_may_not_run(registry, write_csv, run_command, head_id):
         run_command("deaths", path, "--user", "other_county", "--area", VILLAGE)
     run_command("deaths", path, "--user", "county")
     assert last_run().user.username == "county"
+
+
+def test_language_option_speaks_english_or_chinese(registry, write_csv, run_command, head_id):
+    path = write_csv(
+        ["身份证号", "号牌号码", "车辆类型", "注册日期"], [[head_id, "", "小型轿车", "x"]]
+    )
+    english = run_command("vehicles", path, "--language", "en")
+    assert "rows read" in english.out and "row 2" in english.err
+    chinese = run_command("vehicles", path)
+    assert "rows read" not in chinese.out and "行" in chinese.out
+    with pytest.raises(CommandError):
+        call_command("compare", "vehicles", str(path), "--language", "fr")

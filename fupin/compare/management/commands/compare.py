@@ -1,10 +1,11 @@
-"""fupin compare DATASET_KIND FILE [--area CODE] [--user USERNAME]"""
+"""fupin compare DATASET_KIND FILE [--area CODE] [--user USERNAME] [--language zh-hans|en]"""
 
 from __future__ import annotations
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fupin.accounts.models import User
@@ -30,8 +31,10 @@ class Command(BaseCommand):
             help="medical spending: out-of-pocket yuan per year that makes a finding",
         )
         parser.add_argument("--errors", default="", help="write every rejected row to this CSV")
+        parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
 
     def handle(self, *args, **opts):
+        translation.activate(opts["language"])
         actor = None
         if opts["user"]:
             actor = User.objects.filter(username=opts["user"]).select_related("area").first()
