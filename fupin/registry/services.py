@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from fupin.core.errors import DuplicatePerson, IdNumberInvalid, ValidationFailed
 from fupin.core.history import record_change, snapshot
@@ -88,6 +89,117 @@ def validate_household(h: Household) -> dict[str, list[str]]:
     return errors
 
 
+# ---------------------------------------------------------------- status belongs to procedures
+
+# A household's status, status year and monitoring type change only when a procedure
+# decides it: a case (inclusion, exit, removal, return, monitoring, fupin.cases) reaching
+# its deciding step, or the end of a monitoring after its risks are eliminated
+# (fupin.monitoring). Those write the household directly; every other path (the edit page,
+# the API, an import) refuses a change, saying which procedure to start. This is the one
+# place that says which.
+PROCEDURAL_FIELDS = ("status", "status_year", "monitoring_type")
+
+S = c.HouseholdStatus
+START_INCLUSION = _lazy("Start an inclusion case (纳入) for this household.")
+START_EXIT = _lazy("Start an exit case (脱贫退出) for this household.")
+START_REMOVAL = _lazy("Start a removal case (清退) for this household.")
+START_RETURN = _lazy("Start a return-to-poverty case (返贫) for this household.")
+START_MONITORING = _lazy("Start a monitoring case (纳入监测) for this household.")
+END_MONITORING = _lazy(
+    "End the household's monitoring once its risks are eliminated (风险消除); it then "
+    "returns to its former status."
+)
+NO_PROCEDURE = _lazy("No procedure makes a registered household a candidate again.")
+
+# (wanted status, current status or None for any) -> the procedure to start.
+STATUS_PROCEDURE: dict[tuple[str, str | None], Any] = {
+    (S.POOR, S.CANDIDATE): START_INCLUSION,
+    (S.POOR, S.REMOVED): START_INCLUSION,
+    (S.POOR, S.EXITED): START_RETURN,
+    (S.POOR, S.MONITORED): START_RETURN,
+    (S.POOR, None): START_INCLUSION,
+    (S.RETURNED, None): START_RETURN,
+    (S.EXITED, S.MONITORED): END_MONITORING,
+    (S.EXITED, None): START_EXIT,
+    (S.REMOVED, None): START_REMOVAL,
+    (S.MONITORED, None): START_MONITORING,
+    (S.CANDIDATE, None): NO_PROCEDURE,
+}
+
+
+def status_procedure(current: str | None, wanted: str) -> str:
+    """What to do to bring a household from `current` (None: a new household) to `wanted`."""
+    text = STATUS_PROCEDURE.get((wanted, current)) or STATUS_PROCEDURE.get((wanted, None))
+    return str(text or NO_PROCEDURE)
+
+
+def procedural_refusal(field: str, current: Household | None, wanted: Any) -> str:
+    """Why `field` cannot be set to `wanted` outside its procedure (`current`: the stored
+    household, None for a new one): the reason, naming the procedure to start."""
+    status = current.status if current is not None else None
+    if current is None:
+        if field == "status":
+            return _(
+                "A new household is registered as a candidate (待识别); it becomes in poverty "
+                "(未脱贫) only through an inclusion case. %(what)s"
+            ) % {"what": status_procedure(S.CANDIDATE, S.POOR)}
+        if field == "status_year":
+            return _("A new household's status year is the year it is registered.")
+        return _("A new household has no monitoring type; a monitoring case sets it.")
+    if field == "status":
+        return _("The status changes only through its procedure. %(what)s") % {
+            "what": status_procedure(status, str(wanted))
+        }
+    if field == "status_year":
+        return _("The status year is set by the case that decides the status.")
+    return _(
+        "The monitoring type is set by the monitoring case and cleared when the monitoring "
+        "ends. %(what)s"
+    ) % {"what": str(START_MONITORING if status != S.MONITORED else END_MONITORING)}
+
+
+def _procedural_value(field: str, value: Any) -> Any:
+    if field == "status_year":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+    return value or ""
+
+
+def procedural_changes(current: Household | None, data: dict[str, Any]) -> dict[str, list[str]]:
+    """The procedural fields that `data` would change, with the reason for each. For a new
+    household (`current` None) the starting values are those of `new_household_start`."""
+    start = new_household_start() if current is None else {}
+    errors: dict[str, list[str]] = {}
+    for name in PROCEDURAL_FIELDS:
+        if name not in data:
+            continue
+        if current is None and name != "monitoring_type" and data[name] in (None, ""):
+            continue
+        old = start[name] if current is None else getattr(current, name)
+        if _procedural_value(name, data[name]) != _procedural_value(name, old):
+            errors[name] = [procedural_refusal(name, current, data[name])]
+    return errors
+
+
+def new_household_start(today: dt.date | None = None) -> dict[str, Any]:
+    """Where a new household starts: a candidate of this year, with no monitoring type."""
+    year = (today or timezone.localdate()).year
+    return {"status": S.CANDIDATE, "status_year": year, "monitoring_type": ""}
+
+
+def _check_household(h: Household, refused: dict[str, list[str]]) -> None:
+    """Validate the household; raise with every error, the refused procedural fields too."""
+    try:
+        _full_clean(h)
+    except ValidationFailed as exc:
+        raise ValidationFailed({**exc.errors, **refused}) from None
+    errors = {**validate_household(h), **refused}
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _next_household_number(village_code: str) -> str:
     last = Household.objects.filter(number__startswith=village_code).aggregate(m=Max("number"))
     seq = int(last["m"][12:]) + 1 if last["m"] else 1
@@ -104,16 +216,17 @@ def household_create(
     unknown = set(data) - set(HOUSEHOLD_FIELDS) - {"number"}
     if unknown:
         raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
+    # A new household starts as a candidate of this year; asking for anything else is
+    # refused (with the form's other errors), naming the inclusion case.
+    refused = procedural_changes(None, data)
+    data = {**data, **new_household_start()}
     with transaction.atomic():
         h = Household(village=village, **data)
         if not h.number:
             h.number = _next_household_number(village_code)
         elif Household.objects.filter(number=h.number).exists():
             raise ValidationFailed({"number": [_("This household number is taken.")]})
-        _full_clean(h)
-        errors = validate_household(h)
-        if errors:
-            raise ValidationFailed(errors)
+        _check_household(h, refused)
         h.save()
         record_change(
             actor=actor,
@@ -135,8 +248,12 @@ def household_update(
         raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
     with transaction.atomic():
         h = Household.objects.select_for_update().get(pk=household.pk)
+        # Only a change is refused: sending the stored value again is fine.
+        refused = procedural_changes(h, data)
         before = snapshot(h)
         for key, value in data.items():
+            if key in refused:
+                continue
             if key == "village":
                 village = (
                     value
@@ -148,10 +265,7 @@ def household_update(
                 h.village = village
             else:
                 setattr(h, key, value)
-        _full_clean(h)
-        errors = validate_household(h)
-        if errors:
-            raise ValidationFailed(errors)
+        _check_household(h, refused)
         h.updated_at = timezone.now()
         h.save()
         record_change(
@@ -409,10 +523,12 @@ def household_split(
     if any(m.household_id != household.pk or not m.is_active for m in members):
         raise ValidationFailed({"members": [_("Only current members can split off.")]})
     with transaction.atomic():
+        # The new household starts as a candidate, like any new household: its status
+        # comes from its own inclusion case.
         data = {
             f: getattr(household, f)
             for f in HOUSEHOLD_FIELDS
-            if f not in {"phone", "bank_name", "bank_account"}
+            if f not in {"phone", "bank_name", "bank_account", *PROCEDURAL_FIELDS}
         }
         new = household_create(
             actor=actor, village_code=household.village_id, data=data, reason=reason

@@ -1,9 +1,8 @@
 import pytest
 
-from conftest import HOUSEHOLD_DATA, VILLAGE
+from conftest import HOUSEHOLD_DATA, VILLAGE, registered_household
 from fupin.assistance import choices as c
 from fupin.assistance import services
-from fupin.registry import services as registry_services
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def make_cadre(users):
 @pytest.fixture
 def make_household(users):
     def make(village=VILLAGE, **over):
-        return registry_services.household_create(
+        return registered_household(
             actor=users["county"], village_code=village, data=dict(HOUSEHOLD_DATA, **over)
         )
 

@@ -120,10 +120,9 @@ def test_pair_a_cadre_through_the_page(client, users, make_cadre, household):
     other = reverse("household_detail", args=[household.pk])
     assert "王科长" in client.get(other).content.decode()
     # A second key household for a section-level cadre: the form names the limit.
-    from conftest import HOUSEHOLD_DATA
-    from fupin.registry import services as rs
+    from conftest import HOUSEHOLD_DATA, registered_household
 
-    h2 = rs.household_create(actor=users["village"], village_code=VILLAGE, data=HOUSEHOLD_DATA)
+    h2 = registered_household(actor=users["village"], village_code=VILLAGE, data=HOUSEHOLD_DATA)
     r = client.post(reverse("assistance:pairing_create", args=[h2.pk]), data)
     assert r.status_code == 200
     assert "科级干部最多帮扶 1 个重点户" in r.content.decode()

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from conftest import HOUSEHOLD_DATA, OTHER_TOWNSHIP_VILLAGE, VILLAGE, make_id, member_data
+from conftest import (
+    HOUSEHOLD_DATA,
+    OTHER_TOWNSHIP_VILLAGE,
+    VILLAGE,
+    make_id,
+    member_data,
+    registered_household,
+)
 from fupin.dashboards import maps
 from fupin.geo.models import VillageProfile
 from fupin.registry import choices as c
@@ -42,7 +49,7 @@ def login(client, users):
 
 
 def _add(actor, village, status, seq, people=1):
-    h = services.household_create(
+    h = registered_household(
         actor=actor,
         village_code=village,
         data=dict(HOUSEHOLD_DATA, status=status, address=f"{village} {seq}"),

@@ -33,6 +33,7 @@ from conftest import (
     VILLAGE,
     make_id,
     member_data,
+    registered_household,
 )
 from fupin.core.history import record_change
 from fupin.core.models import ChangeAction, ChangeRecord
@@ -76,7 +77,7 @@ _seq = iter(range(100, 999))
 
 
 def _household(actor, village, people, *, status=c.HouseholdStatus.POOR, **data):
-    h = registry.household_create(
+    h = registered_household(
         actor=actor,
         village_code=village,
         data=dict(HOUSEHOLD_DATA, status=status, status_year=2022, **data),

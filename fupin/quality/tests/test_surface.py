@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from conftest import NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE, VILLAGE, make_id
+from conftest import NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE, VILLAGE, make_id, registered_household
 from fupin.quality.selectors import check_area, score
 from fupin.registry.models import IncomeRecord, Member
 
@@ -114,7 +114,7 @@ def test_levels_aggregate_from_counts(bad, users):
     # A second, clean household in another township of the county.
     from fupin.registry import services
 
-    h = services.household_create(
+    h = registered_household(
         actor=users["county"],
         village_code=OTHER_TOWNSHIP_VILLAGE,
         data={"main_cause": "illness", "status": "poor", "status_year": 2016},

@@ -11,8 +11,10 @@ from fupin.registry.models import Member
 
 
 def test_household_create_writes_history(household, users):
-    rec = ChangeRecord.objects.get(object_type="registry.household", object_id=str(household.pk))
-    assert rec.action == "create"
+    rec = ChangeRecord.objects.get(
+        object_type="registry.household", object_id=str(household.pk), action="create"
+    )
+    assert rec.post_data["status"] == c.HouseholdStatus.CANDIDATE
     assert rec.user == users["village"]
     assert rec.reason == "registration"
     assert rec.area_code == VILLAGE
@@ -34,7 +36,7 @@ def test_duplicate_message_names_household_for_user_who_may_see_it(household, us
     h2 = services.household_create(
         actor=users["township"],
         village_code=NEIGHBOUR,
-        data={"main_cause": "illness", "status_year": 2017},
+        data={"main_cause": "illness"},
     )
     with pytest.raises(DuplicatePerson) as exc:
         services.member_add(actor=users["township"], household=h2, data=member_data())

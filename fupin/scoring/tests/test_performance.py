@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from conftest import HOUSEHOLD_DATA, OTHER_TOWNSHIP_VILLAGE, VILLAGE
+from conftest import HOUSEHOLD_DATA, OTHER_TOWNSHIP_VILLAGE, VILLAGE, registered_household
 from fupin.assistance import services as assistance
 from fupin.registry import services as registry
 from fupin.scoring import selectors, services, sources
@@ -31,9 +31,7 @@ def scheme(users):
 
 
 def household(users, village, base, current):
-    h = registry.household_create(
-        actor=users["county"], village_code=village, data=dict(HOUSEHOLD_DATA)
-    )
+    h = registered_household(actor=users["county"], village_code=village, data=dict(HOUSEHOLD_DATA))
     for year, wages in ((2023, base), (2024, current)):
         registry.income_set(
             actor=users["county"],
@@ -59,7 +57,7 @@ def test_visit_compliance(users, household):
         actor=users["county"],
         data={"name": "张帮扶", "unit": "县扶贫办", "rank": "ordinary", "home_area_id": VILLAGE},
     )
-    other = registry.household_create(
+    other = registered_household(
         actor=users["county"], village_code=VILLAGE, data=dict(HOUSEHOLD_DATA)
     )
     for h in (household, other):
