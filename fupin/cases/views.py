@@ -81,7 +81,7 @@ def case_new(request, household_pk):
     household = registry_selectors.household_get(user=request.user, pk=household_pk)
     if not request.user.may_edit:
         raise PermissionDenied
-    form = CaseOpenForm(request.POST or None)
+    form = CaseOpenForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
     if request.method == "POST" and form.is_valid():
         case = call_service(
             form,

@@ -17,6 +17,9 @@ from fupin.registry.services import (
     HOUSEHOLD_FIELDS,
     INCOME_FIELDS,
     MEMBER_FIELDS,
+    PROCEDURAL_FIELDS,
+    new_household_start,
+    procedural_changes,
 )
 
 BLANK = [("", "—")]
@@ -144,9 +147,30 @@ class HouseholdForm(ParseOnlyModelForm):
         (_("Why"), ["reason"]),
     ]
 
+    # The group of GROUPS with the status fields (the page explains them there).
+    STATUS_GROUP = 1
+
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village_code"].choices = BLANK + list(villages)
+        # Status, status year and monitoring type belong to the procedures (cases, the end
+        # of a monitoring): shown read-only, with the current value (a new household's
+        # starting one); a value posted anyway is refused in `clean`.
+        start = new_household_start() if not self.instance.pk else {}
+        for name in PROCEDURAL_FIELDS:
+            field = self.fields[name]
+            field.disabled = True
+            field.required = False
+            self.initial[name] = start.get(name, getattr(self.instance, name))
+        if not self.instance.pk:
+            self.fields["status"].help_text = _(
+                "A new household is registered as a candidate; an inclusion case decides "
+                "whether it is in poverty."
+            )
+        else:
+            self.fields["status"].help_text = _(
+                "Changes only through a case; start one from the links below."
+            )
         if self.instance.pk:
             self.initial.setdefault("village_code", self.instance.village_id)
             # Editing shows sensitive values masked; leave blank to keep them.
@@ -157,8 +181,25 @@ class HouseholdForm(ParseOnlyModelForm):
     def groups(self):
         return [(title, [self[n] for n in names]) for title, names in self.GROUPS]
 
+    def clean(self):
+        """A posted status, status year or monitoring type (a forged form: the page shows
+        them read-only) that differs from the current value is refused, naming the
+        procedure to start."""
+        cleaned = super().clean()
+        posted = {
+            name: self.data.get(self.add_prefix(name))
+            for name in PROCEDURAL_FIELDS
+            if self.add_prefix(name) in self.data
+        }
+        if posted:
+            current = self.instance if self.instance.pk else None
+            for name, messages in procedural_changes(current, posted).items():
+                for message in messages:
+                    self.add_error(name, message)
+        return cleaned
+
     def data_for_service(self, exclude=()):
-        data = super().data_for_service(exclude=("village_code", *exclude))
+        data = super().data_for_service(exclude=("village_code", *PROCEDURAL_FIELDS, *exclude))
         if self.instance.pk:
             for name in Household.SENSITIVE_FIELDS:
                 if not data.get(name):

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from conftest import NEIGHBOUR, VILLAGE, make_id, member_data
+from conftest import NEIGHBOUR, VILLAGE, give_status, make_id, member_data, registered_household
 from fupin.core.models import ChangeRecord
 from fupin.geo.models import VillageProfile
 from fupin.registry import choices as c
@@ -40,11 +40,7 @@ def test_login_page_and_login(client, users):
 
 
 def test_home_counts_by_status_in_area(login, household, neighbour_household, users):
-    services.household_update(
-        actor=users["neighbour"],
-        household=neighbour_household,
-        data={"status": c.HouseholdStatus.EXITED, "status_year": 2019},
-    )
+    give_status(neighbour_household, c.HouseholdStatus.EXITED, 2019)
     html = login("village").get(reverse("home")).content.decode()
     assert "village_staff" not in html  # the role label, not the code
     counts = {
@@ -164,11 +160,7 @@ def test_household_list_columns(login, household):
 
 
 def test_household_list_filters(login, household, neighbour_household, users):
-    services.household_update(
-        actor=users["neighbour"],
-        household=neighbour_household,
-        data={"status": c.HouseholdStatus.EXITED, "status_year": 2019},
-    )
+    give_status(neighbour_household, c.HouseholdStatus.EXITED, 2019)
     client = login("township")
     rows = client.get(reverse("household_list"), {"status": "exited"}).context["page"].rows
     assert [h.pk for h in rows] == [neighbour_household.pk]
@@ -195,10 +187,10 @@ def test_household_search(login, household, neighbour_household):
 
 def test_household_list_keyset_pages_keep_filters(login, household, users, monkeypatch):
     for _ in range(3):
-        services.household_create(
+        registered_household(
             actor=users["village"],
             village_code=VILLAGE,
-            data={"main_cause": "illness", "status_year": 2017},
+            data={"main_cause": "illness"},
         )
     from fupin.registry import selectors
 
@@ -268,8 +260,6 @@ HOUSEHOLD_POST = {
     "standard": "national",
     "main_cause": "lack_funds",
     "other_causes": ["lack_skills"],
-    "status": "poor",
-    "status_year": "2017",
     "housing_safe": "on",
     "housing_area": "80",
     "water_safe": "on",
@@ -492,3 +482,93 @@ def test_household_form_groups_cover_every_field():
 def test_member_form_checkbox_list_renders_each_cause(login, household):
     html = login("village").get(reverse("household_edit", args=[household.pk])).content.decode()
     assert html.count('name="other_causes"') == len(c.PovertyCause.choices)
+
+
+# ------------------------------------------------------------------ status belongs to procedures
+
+
+def _household_row(h):
+    h = Household.objects.get(pk=h.pk)
+    return (h.status, h.status_year, h.monitoring_type, h.address, h.updated_at)
+
+
+def test_edit_page_shows_status_read_only_with_links_to_the_cases(login, household):
+    html = login("village").get(reverse("household_edit", args=[household.pk])).content.decode()
+    for name in ("status", "status_year", "monitoring_type"):
+        assert f'name="{name}"' in html
+    form = login("village").get(reverse("household_edit", args=[household.pk])).context["form"]
+    assert all(form.fields[n].disabled for n in ("status", "status_year", "monitoring_type"))
+    assert form["status"].value() == c.HouseholdStatus.POOR
+    assert form["status_year"].value() == 2016
+    base = reverse("cases:case_new", args=[household.pk])
+    # From 未脱贫: exit or removal, never inclusion, return or monitoring.
+    assert f"{base}?kind=exit" in html and f"{base}?kind=removal" in html
+    for kind in ("inclusion", "return", "monitoring", "member_change"):
+        assert f"{base}?kind={kind}" not in html
+    give_status(household, c.HouseholdStatus.EXITED, 2019)
+    html = login("village").get(reverse("household_edit", args=[household.pk])).content.decode()
+    assert f"{base}?kind=return" in html and f"{base}?kind=monitoring" in html
+    assert f"{base}?kind=exit" not in html
+
+
+def test_the_link_opens_the_case_page_with_the_kind_chosen(login, household):
+    url = reverse("cases:case_new", args=[household.pk]) + "?kind=exit"
+    response = login("village").get(url)
+    assert response.status_code == 200
+    assert response.context["form"]["kind"].value() == "exit"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("status", "exited", "Start an exit case"),
+        ("status_year", "2020", "case that decides the status"),
+        ("monitoring_type", "edge", "monitoring case"),
+    ],
+)
+def test_forged_edit_post_with_a_status_is_refused_and_changes_nothing(
+    login, household, field, value, words
+):
+    from django.utils import translation
+
+    url = reverse("household_edit", args=[household.pk])
+    before = _household_row(household)
+    records = ChangeRecord.objects.count()
+    data = dict(HOUSEHOLD_POST, address="新址9号", reason="forged", **{field: value})
+    with translation.override("en"):
+        response = login("village").post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field in errors and words in errors[field][0]
+    assert words in response.content.decode()
+    assert _household_row(household) == before
+    assert ChangeRecord.objects.count() == records
+
+
+def test_edit_post_with_the_same_status_saves_the_rest(login, household):
+    url = reverse("household_edit", args=[household.pk])
+    data = dict(HOUSEHOLD_POST, address="新址2号", status="poor", status_year="2016")
+    response = login("village").post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    household.refresh_from_db()
+    assert (household.address, household.status, household.status_year) == ("新址2号", "poor", 2016)
+
+
+def test_new_household_page_registers_a_candidate(login):
+    import django.utils.timezone as tz
+
+    form = login("village").get(reverse("household_create")).context["form"]
+    assert form["status"].value() == c.HouseholdStatus.CANDIDATE
+    response = login("village").post(reverse("household_create"), HOUSEHOLD_POST)
+    assert response.status_code == 302, response.context["form"].errors
+    h = Household.objects.get(address="大坪村二组5号")
+    assert (h.status, h.status_year, h.monitoring_type) == ("candidate", tz.localdate().year, "")
+
+
+def test_new_household_page_asking_for_poor_is_refused(login):
+    count, records = Household.objects.count(), ChangeRecord.objects.count()
+    data = dict(HOUSEHOLD_POST, status="poor")
+    response = login("village").post(reverse("household_create"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "inclusion case" in response.context["form"].errors["status"][0]
+    assert (Household.objects.count(), ChangeRecord.objects.count()) == (count, records)

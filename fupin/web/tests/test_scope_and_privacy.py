@@ -338,7 +338,7 @@ def _households(users, n, start=0):
         h = services.household_create(
             actor=users["village"],
             village_code=VILLAGE,
-            data={"main_cause": "illness", "status_year": 2017},
+            data={"main_cause": "illness"},
         )
         services.member_add(
             actor=users["village"],

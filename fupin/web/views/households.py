@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.core.files import private_file
 from fupin.geo.models import Division, Level
+from fupin.registry import choices as c
 from fupin.registry import selectors, services
 from fupin.registry.models import Attachment, Household, MemberChange
 from fupin.web import display, queries
@@ -142,6 +144,29 @@ def household_create(request):
     return render(request, "web/household_form.html", {"form": form, "h": None})
 
 
+def _procedures(household) -> list[tuple[str, str]]:
+    """The cases that may be opened on this household from its current status (the only
+    way its status changes), as (label, link to open one): the page shows its status
+    read-only and links here. A monitored household leaves monitoring from its own page,
+    once its risks are eliminated."""
+    from fupin.cases.procedures import OPEN_FROM, CaseKind
+
+    base = reverse("cases:case_new", args=[household.pk])
+    links = [
+        (_("Start a case: %(kind)s") % {"kind": kind.label}, f"{base}?kind={kind.value}")
+        for kind in CaseKind
+        if kind != CaseKind.MEMBER_CHANGE and household.status in OPEN_FROM[kind]
+    ]
+    if household.status == c.HouseholdStatus.MONITORED:
+        links.append(
+            (
+                _("End the monitoring once its risks are eliminated (household page)"),
+                reverse("household_detail", args=[household.pk]),
+            )
+        )
+    return links
+
+
 @login_required
 def household_edit(request, pk):
     household = selectors.household_get(user=request.user, pk=pk)
@@ -162,7 +187,11 @@ def household_edit(request, pk):
         if h is not None:
             messages.success(request, _("The household was saved."))
             return redirect("household_detail", pk=h.pk)
-    return render(request, "web/household_form.html", {"form": form, "h": household})
+    return render(
+        request,
+        "web/household_form.html",
+        {"form": form, "h": household, "procedures": _procedures(household)},
+    )
 
 
 @login_required
