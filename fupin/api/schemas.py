@@ -387,9 +387,23 @@ class HouseholdFields(Strict):
     standard: str | None = code_field("identification_standard", None)
     main_cause: str | None = code_field("poverty_cause", None)
     other_causes: list[str] | None = Field(None, max_length=2)
-    status: str | None = code_field("household_status", None)
-    status_year: int | None = None
-    monitoring_type: str | None = code_field("monitoring_type", None)
+    # Status, status year and monitoring type belong to the procedures (cases, the end of
+    # a monitoring): a new household starts as a candidate of this year, and a request that
+    # would set or change them otherwise is answered 422 naming the procedure to start.
+    status: str | None = code_field(
+        "household_status",
+        None,
+        description="Read only in effect: changes only through a case. A new household "
+        "is a candidate (待识别); sending another value is refused (422).",
+    )
+    status_year: int | None = Field(
+        None, description="Set by the case that decides the status; only its value may be sent."
+    )
+    monitoring_type: str | None = code_field(
+        "monitoring_type",
+        None,
+        description="Set by the monitoring case; only its current value may be sent.",
+    )
     housing_safe: bool | None = None
     danger_grade: str | None = code_field("danger_grade", None)
     renovation_year: int | None = None
@@ -435,7 +449,6 @@ class HouseholdCreate(HouseholdFields):
         None, max_length=20, description="Household number; generated if left out."
     )
     main_cause: str = code_field("poverty_cause")
-    status_year: int
 
     def data(self) -> dict[str, Any]:
         out = super().data()

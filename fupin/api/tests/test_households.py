@@ -2,9 +2,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import HOUSEHOLD_DATA, NEIGHBOUR, VILLAGE, make_id, member_data
+from conftest import (
+    HOUSEHOLD_DATA,
+    NEIGHBOUR,
+    VILLAGE,
+    give_status,
+    make_id,
+    member_data,
+    registered_household,
+)
 from fupin.core.models import ChangeRecord
-from fupin.registry import choices as c
 from fupin.registry import services
 from fupin.registry.models import Household
 
@@ -12,9 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _new_household(user, village=VILLAGE, seq="200", **over):
-    h = services.household_create(
-        actor=user, village_code=village, data=dict(HOUSEHOLD_DATA, **over)
-    )
+    h = registered_household(actor=user, village_code=village, data=dict(HOUSEHOLD_DATA, **over))
     services.member_add(
         actor=user, household=h, data=member_data(id_number=make_id(seq=seq), name=f"户主{seq}")
     )
@@ -88,7 +93,6 @@ def test_create_writes_history_with_the_user(village_api, users):
     payload = {
         "village": VILLAGE,
         "main_cause": "lack_funds",
-        "status_year": 2017,
         "address": "大坪村三组1号",
         "phone": "13900001111",
         "reason": "新识别",
@@ -107,7 +111,7 @@ def test_create_writes_history_with_the_user(village_api, users):
 
 
 def test_create_in_the_neighbours_village_is_404(village_api):
-    payload = {"village": NEIGHBOUR, "main_cause": "illness", "status_year": 2017}
+    payload = {"village": NEIGHBOUR, "main_cause": "illness"}
     response = village_api.post("/api/v1/households", payload, content_type="application/json")
     assert response.status_code == 404
     assert response.json()["code"] == "outside_area"
@@ -118,7 +122,6 @@ def test_create_with_invalid_fields_is_422_per_field(village_api):
     payload = {
         "village": VILLAGE,
         "main_cause": "illness",
-        "status_year": 2017,
         "housing_safe": False,  # needs a danger grade
     }
     response = village_api.post("/api/v1/households", payload, content_type="application/json")
@@ -139,19 +142,103 @@ def test_unknown_field_is_rejected_not_ignored(village_api, household):
 def test_update_writes_history_with_reason(village_api, users, household):
     response = village_api.patch(
         f"/api/v1/households/{household.pk}",
-        {"status": "exited", "status_year": 2019, "reason": "脱贫退出"},
+        {"address": "大坪村一组13号", "status": "poor", "status_year": 2016, "reason": "搬家"},
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
-    assert response.json()["status"] == "exited"
+    assert response.json()["address"] == "大坪村一组13号"
     household.refresh_from_db()
-    assert household.status == c.HouseholdStatus.EXITED
+    assert household.address == "大坪村一组13号"
     rec = ChangeRecord.objects.filter(
-        object_type="registry.household", object_id=str(household.pk), action="update"
+        object_type="registry.household", object_id=str(household.pk), reason="搬家"
     ).get()
     assert rec.user == users["village"]
-    assert rec.reason == "脱贫退出"
-    assert rec.changes["status"] == ["poor", "exited"]
+    assert set(rec.changes) == {"address"}
+
+
+# ---------------------------------------------------------------- status belongs to procedures
+
+
+def _row(h):
+    h = Household.objects.get(pk=h.pk)
+    return (h.status, h.status_year, h.monitoring_type, h.address, h.updated_at)
+
+
+@pytest.mark.parametrize(
+    ("current", "payload", "field", "words"),
+    [
+        ("poor", {"status": "exited", "status_year": 2019}, "status", "Start an exit case"),
+        ("candidate", {"status": "poor"}, "status", "Start an inclusion case"),
+        ("exited", {"status": "returned"}, "status", "Start a return-to-poverty case"),
+        ("poor", {"status": "removed"}, "status", "Start a removal case"),
+        ("exited", {"status": "monitored"}, "status", "Start a monitoring case"),
+        ("poor", {"status_year": 2020}, "status_year", "case that decides the status"),
+        ("exited", {"monitoring_type": "edge"}, "monitoring_type", "monitoring case"),
+    ],
+)
+def test_patch_changing_a_procedural_field_is_422_and_changes_nothing(
+    village_api, household, current, payload, field, words
+):
+    give_status(household, current, 2016)
+    before, records = _row(household), ChangeRecord.objects.count()
+    response = village_api.patch(
+        f"/api/v1/households/{household.pk}",
+        {**payload, "address": "改了", "reason": "x"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert words in body["errors"][field][0]
+    assert "address" not in body["errors"]
+    assert _row(household) == before
+    assert ChangeRecord.objects.count() == records
+
+
+def test_monitored_to_exited_names_the_end_of_monitoring(village_api, household):
+    give_status(household, "monitored", 2020, "edge")
+    response = village_api.patch(
+        f"/api/v1/households/{household.pk}",
+        {"status": "exited", "monitoring_type": None},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert "risks are eliminated" in errors["status"][0]
+    assert "monitoring_type" in errors
+
+
+def test_create_through_the_api_starts_as_candidate(village_api):
+    from django.utils import timezone
+
+    payload = {"village": VILLAGE, "main_cause": "illness", "status": "candidate"}
+    response = village_api.post("/api/v1/households", payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "candidate"
+    assert body["status_year"] == timezone.localdate().year
+    assert body["monitoring_type"] == ""
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"status": "poor"}, "status"), ({"status_year": 2017}, "status_year")],
+)
+def test_create_asking_for_another_status_is_422(village_api, extra, field):
+    payload = {"village": VILLAGE, "main_cause": "illness", **extra}
+    records = ChangeRecord.objects.count()
+    response = village_api.post(
+        "/api/v1/households", payload, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {field}
+    if field == "status":
+        assert "inclusion case" in errors["status"][0]
+    assert not Household.objects.exists()
+    assert ChangeRecord.objects.count() == records
 
 
 def test_patch_on_the_neighbours_household_is_404_and_changes_nothing(
