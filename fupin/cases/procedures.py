@@ -2,7 +2,11 @@
 
 Each step names who may do it (a role, which is also a level: village staff, township
 station, county office), whether it is a review (approve / return / reject, with a reason
-when not approving), how many days it may take, and whether it is the public-notice step.
+when not approving), how many days it may take, whether it is the public-notice step
+(done by nobody: it passes when its notice ends without objection), and whether the
+four-eyes rule applies (the township and county reviews: not by the user who opened the
+case or did one of its earlier steps; a county may switch the rule off in its policy
+data, see fupin.accounts.authority).
 A case copies the step codes of its procedure when it is opened, so a later change of
 this table (or a county's own table, see `procedure_for`) never reshapes a running case.
 
@@ -50,6 +54,9 @@ class Step:
     days: int = 7
     review: bool = False
     notice: bool = False
+    # The four-eyes rule (fupin.accounts.authority): the user who opened the case or did
+    # one of its earlier steps may not take this review; another user of the role must.
+    four_eyes: bool = False
 
 
 VILLAGE, TOWNSHIP, COUNTY = Role.VILLAGE_STAFF, Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE
@@ -62,15 +69,29 @@ PROCEDURES: dict[str, tuple[Step, ...]] = {
         Step("proposal", _("Preliminary proposal (提出初步方案)"), VILLAGE, 7),
         Step("notice", _("Public review and notice (公开评议)"), VILLAGE, 14, notice=True),
         Step("village_review", _("Village approval (村级审定)"), VILLAGE, 7, review=True),
-        Step("township_review", _("Township review (乡镇审核)"), TOWNSHIP, 10, review=True),
-        Step("county_review", _("County approval (县级审定)"), COUNTY, 15, review=True),
+        Step(
+            "township_review",
+            _("Township review (乡镇审核)"),
+            TOWNSHIP,
+            10,
+            review=True,
+            four_eyes=True,
+        ),
+        Step(
+            "county_review",
+            _("County approval (县级审定)"),
+            COUNTY,
+            15,
+            review=True,
+            four_eyes=True,
+        ),
     ),
     CaseKind.EXIT: (
         Step("deliberation", _("Democratic appraisal (民主评议)"), VILLAGE, 10),
         Step("verification", _("Household verification (入户核实)"), TOWNSHIP, 10),
         Step("confirmation", _("Household confirmation (农户确认)"), VILLAGE, 7),
         Step("notice", _("Public notice (公告公示)"), VILLAGE, 14, notice=True),
-        Step("filing", _("Filing (备案管理)"), COUNTY, 15, review=True),
+        Step("filing", _("Filing (备案管理)"), COUNTY, 15, review=True, four_eyes=True),
         Step("entry", _("Data entry (信息录入)"), COUNTY, 7),
     ),
     CaseKind.REMOVAL: (
@@ -78,27 +99,76 @@ PROCEDURES: dict[str, tuple[Step, ...]] = {
         Step("verification", _("Household verification (入户核实)"), VILLAGE, 10),
         Step("deliberation", _("Democratic appraisal (民主评议)"), VILLAGE, 10),
         Step("notice", _("Public notice (公告公示)"), VILLAGE, 14, notice=True),
-        Step("township_review", _("Township review (乡镇审核)"), TOWNSHIP, 10, review=True),
-        Step("county_review", _("County approval (县级审定)"), COUNTY, 15, review=True),
+        Step(
+            "township_review",
+            _("Township review (乡镇审核)"),
+            TOWNSHIP,
+            10,
+            review=True,
+            four_eyes=True,
+        ),
+        Step(
+            "county_review",
+            _("County approval (县级审定)"),
+            COUNTY,
+            15,
+            review=True,
+            four_eyes=True,
+        ),
     ),
     CaseKind.RETURN: (
         Step("application", _("Household application (农户申请)"), VILLAGE, 7),
         Step("verification", _("Household verification (入户核实)"), VILLAGE, 10),
         Step("deliberation", _("Democratic appraisal (民主评议)"), VILLAGE, 10),
         Step("notice", _("Public notice (公告公示)"), VILLAGE, 14, notice=True),
-        Step("township_review", _("Township review (乡镇审核)"), TOWNSHIP, 10, review=True),
-        Step("county_review", _("County approval (县级审定)"), COUNTY, 15, review=True),
+        Step(
+            "township_review",
+            _("Township review (乡镇审核)"),
+            TOWNSHIP,
+            10,
+            review=True,
+            four_eyes=True,
+        ),
+        Step(
+            "county_review",
+            _("County approval (县级审定)"),
+            COUNTY,
+            15,
+            review=True,
+            four_eyes=True,
+        ),
     ),
     CaseKind.MEMBER_CHANGE: (
         Step("registration", _("Change registration (申请登记)"), VILLAGE, 7),
-        Step("township_review", _("Township review (乡镇审核)"), TOWNSHIP, 10, review=True),
+        Step(
+            "township_review",
+            _("Township review (乡镇审核)"),
+            TOWNSHIP,
+            10,
+            review=True,
+            four_eyes=True,
+        ),
     ),
     CaseKind.MONITORING: (
         Step("application", _("Application or screening (农户申请或排查发现)"), VILLAGE, 7),
         Step("verification", _("Household verification (入户核实)"), VILLAGE, 10),
         Step("village_review", _("Village appraisal (村级评议)"), VILLAGE, 7, review=True),
-        Step("township_review", _("Township review (乡镇审核)"), TOWNSHIP, 10, review=True),
-        Step("county_review", _("County confirmation (县级确认)"), COUNTY, 15, review=True),
+        Step(
+            "township_review",
+            _("Township review (乡镇审核)"),
+            TOWNSHIP,
+            10,
+            review=True,
+            four_eyes=True,
+        ),
+        Step(
+            "county_review",
+            _("County confirmation (县级确认)"),
+            COUNTY,
+            15,
+            review=True,
+            four_eyes=True,
+        ),
     ),
 }
 

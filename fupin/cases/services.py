@@ -4,7 +4,12 @@ one transaction and records its changes with `fupin.core.history` in that transa
 Rules:
 
 - Only the current step of an active case can be done (no skipping), by the step's role,
-  inside the user's area (outside the area: 404; wrong role: 403).
+  inside the user's area (outside the area: 404; wrong role: 403). The notice step is
+  done by nobody: it passes when its notice ends without objection.
+- Four eyes: a step marked `four_eyes` (the township and county reviews) is refused (403)
+  to the user who opened the case or did one of its earlier steps, unless the county's
+  policy switched the rule off; then the change record says so.
+- Who may withdraw a case, resolve an objection: `fupin.accounts.authority`.
 - A review approves, returns (back to the previous step) or rejects; return and reject
   need a reason.
 - The notice step passes only when its public notice's period has ended and no open
@@ -25,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts import authority
 from fupin.accounts.roles import Capability, Role
 from fupin.cases import procedures as P
 from fupin.cases.models import (
@@ -383,12 +389,53 @@ def batch_open(
 # ---------------------------------------------------------------- steps
 
 
+def _step_authors(case: Case) -> set[int]:
+    """Who opened the case or did one of the steps before the current one (the authors the
+    four-eyes rule keeps from reviewing their own work)."""
+    ids = set(
+        case.records.filter(index__lt=case.step_index, actor__isnull=False).values_list(
+            "actor_id", flat=True
+        )
+    )
+    if case.opened_by_id:
+        ids.add(case.opened_by_id)
+    return ids
+
+
+def step_refusal(user, case: Case) -> Exception | None:
+    """Why the user may not do the case's current step (None: may). Outside the area:
+    OutsideArea (404); a closed case: CaseClosed; otherwise NotAllowed (403) with the
+    reason: the notice step (nobody), another role's step, or the four-eyes rule."""
+    village = case.household.village_id
+    if not user_covers(user, village):
+        return OutsideArea()
+    step = case.current_step
+    if step is None:
+        return CaseClosed(_("The case is closed."))
+    if step.notice:
+        return NotAllowed(
+            _("The notice step passes when the notice period has ended without objection.")
+        )
+    if not user.may_edit or user.role != step.role:
+        return NotAllowed(
+            _("Only %(role)s may do this step: %(step)s.")
+            % {"role": _role_label(step.role), "step": step.label}
+        )
+    if step.four_eyes:
+        return authority.four_eyes_refusal(
+            user,
+            village,
+            _step_authors(case),
+            what=_("You opened this case or did one of its earlier steps"),
+            who=_role_label(step.role),
+            action=step.label,
+        )
+    return None
+
+
 def may_do_step(user, case: Case) -> bool:
     """Whether the user may do the case's current step (pages use this to show the form)."""
-    step = case.current_step
-    if step is None or step.notice:
-        return False
-    return user_covers(user, case.household.village_id) and user.may_edit and user.role == step.role
+    return step_refusal(user, case) is None
 
 
 def step_do(
@@ -404,7 +451,8 @@ def step_do(
 ) -> Case:
     """Do the current step of a case. `step` must be the current step's code."""
     today = _today(today)
-    require_edit(actor, case.household.village_id)
+    if not user_covers(actor, case.household.village_id):
+        raise OutsideArea()
     _check_upload(upload)
     with transaction.atomic():
         case = _lock(case)
@@ -416,11 +464,16 @@ def step_do(
                 _("The current step is “%(step)s”; steps cannot be skipped.")
                 % {"step": current.label}
             )
-        _require_role(actor, case.household.village_id, current.role)
-        if current.notice:
-            raise StepOutOfOrder(
-                _("The notice step passes when the notice period has ended without objection.")
+        refusal = step_refusal(actor, case)
+        if refusal is not None:
+            raise refusal
+        note = (
+            authority.four_eyes_note(
+                actor, None, case.household.village_id, authors=_step_authors(case)
             )
+            if current.four_eyes
+            else ""
+        )
         allowed = (
             {StepDecision.APPROVE, StepDecision.RETURN, StepDecision.REJECT}
             if current.review
@@ -435,7 +488,15 @@ def step_do(
         if not current.review and not evidence.strip() and upload is None:
             raise ValidationFailed({"evidence": [_("Record the evidence of this step.")]})
         before = snapshot(case)
-        _step_record(case, actor, decision, evidence=evidence, upload=upload, reason=reason)
+        reason = reason.strip()
+        _step_record(
+            case,
+            actor,
+            decision,
+            evidence=evidence,
+            upload=upload,
+            reason=authority.with_note(reason, note),
+        )
         if decision == StepDecision.RETURN:
             _move_to(case, case.step_index - 1, today)
             case.status = CaseStatus.RETURNED
@@ -450,7 +511,7 @@ def step_do(
             ChangeAction.UPDATE,
             before,
             case.household.village_id,
-            reason=reason or str(current.label),
+            reason=authority.with_note(reason or str(current.label), note),
             related=case.household,
         )
     return case
@@ -501,15 +562,75 @@ def _set_household_status(case: Case, actor, status: str, today: dt.date) -> Non
     _record(actor, h, ChangeAction.UPDATE, before, h.village_id, reason=_case_reason(case))
 
 
+# The staff roles by level, for the condition of "case.withdraw": a user may withdraw a
+# case only while no one of a higher rank has acted on it (village staff: only their own).
+WITHDRAW_RANK: dict[str, int] = {
+    Role.VILLAGE_STAFF: 0,
+    Role.TOWNSHIP_STATION: 1,
+    Role.COUNTY_OFFICE: 2,
+}
+
+
+def withdraw_refusal(user, case: Case) -> Exception | None:
+    """Why the user may not withdraw the case (None: may): the authority table's
+    "case.withdraw" (role, area), then its condition. Village staff only a case they
+    opened that no township or county user has acted on (a step record); a township user
+    only a case the county has not acted on; the county any active case of its area."""
+    village = case.household.village_id
+    refusal = authority.refusal(user, "case.withdraw", village)
+    if refusal is not None:
+        return refusal
+    if not case.is_active:
+        return CaseClosed(_("The case is closed."))
+    rank = WITHDRAW_RANK[user.role]
+    if rank == 0 and (user.pk is None or case.opened_by_id != user.pk):
+        return NotAllowed(
+            _("Village staff may withdraw only a case they opened; ask %(roles)s.")
+            % {"roles": _roles_from(1)}
+        )
+    above = [role for role, r in WITHDRAW_RANK.items() if r > rank]
+    acts = list(case.records.filter(actor__role__in=above).select_related("actor"))
+    if acts:
+        top = max(acts, key=lambda r: (WITHDRAW_RANK[r.actor.role], r.index, r.pk))
+        top_rank = WITHDRAW_RANK[top.actor.role]
+        return NotAllowed(
+            _(
+                "%(user)s (%(role)s) has already acted on this case (%(step)s), so only "
+                "%(roles)s may withdraw it."
+            )
+            % {
+                "user": top.actor_name,
+                "role": _role_label(top.actor.role),
+                "step": top.label,
+                "roles": _roles_from(top_rank),
+            }
+        )
+    return None
+
+
+def _roles_from(rank: int) -> str:
+    """The staff roles of this rank or above, for a message ("Township station / County
+    office")."""
+    return " / ".join(_role_label(role) for role, r in WITHDRAW_RANK.items() if r >= rank)
+
+
+def may_withdraw(user, case: Case) -> bool:
+    """Whether the user may withdraw the case (pages use this to show the form)."""
+    return withdraw_refusal(user, case) is None
+
+
 def case_close(*, actor, case: Case, reason: str) -> Case:
-    """Withdraw an active case (e.g. opened by mistake). Needs a reason."""
-    require_edit(actor, case.household.village_id)
-    if not reason.strip():
-        raise ValidationFailed({"reason": [_("Give the reason.")]})
+    """Withdraw an active case (e.g. opened by mistake). Needs a reason; who may:
+    `withdraw_refusal`."""
+    if not user_covers(actor, case.household.village_id):
+        raise OutsideArea()
     with transaction.atomic():
         case = _lock(case)
-        if not case.is_active:
-            raise CaseClosed(_("The case is closed."))
+        refusal = withdraw_refusal(actor, case)
+        if refusal is not None:
+            raise refusal
+        if not reason.strip():
+            raise ValidationFailed({"reason": [_("Give the reason.")]})
         before = snapshot(case)
         case.status = CaseStatus.CLOSED
         case.closed_at = timezone.now()
@@ -521,7 +642,7 @@ def case_close(*, actor, case: Case, reason: str) -> Case:
             ChangeAction.UPDATE,
             before,
             case.household.village_id,
-            reason=reason,
+            reason=reason.strip(),
             related=case.household,
         )
     return case
@@ -706,11 +827,12 @@ def objection_resolve(
     resolution: str,
     today: dt.date | None = None,
 ) -> Objection:
-    """Township or county verifies an objection. Upheld: the cases it names go back to the
-    step before the notice; dismissed: they are no longer blocked."""
+    """Township or county verifies an objection (authority "objection.resolve"). Upheld:
+    the cases it names go back to the step before the notice; dismissed: they are no
+    longer blocked."""
     today = _today(today)
     notice = objection.notice
-    _require_role(actor, notice.village_id, (Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE))
+    authority.require(actor, "objection.resolve", notice.village_id)
     if not resolution.strip():
         raise ValidationFailed({"resolution": [_("Give the reason.")]})
     with transaction.atomic():
@@ -861,6 +983,18 @@ def appeal_file(
             related=case,
         )
     return appeal
+
+
+def may_resolve_objections(user, notice: Notice) -> bool:
+    """Whether the user may resolve the objections to this notice (pages show the form)."""
+    return authority.may(user, "objection.resolve", notice.village_id)
+
+
+def may_decide_appeal(user, appeal: Appeal) -> bool:
+    """Whether the user is of the level the appeal went to, in its area."""
+    return user_covers(user, appeal.case.household.village_id) and (
+        user.may_edit and user.role == appeal.level
+    )
 
 
 def appeal_decide(

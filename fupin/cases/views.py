@@ -25,6 +25,7 @@ from fupin.cases.forms import (
     StepForm,
 )
 from fupin.cases.models import AppealStatus, ObjectionStatus
+from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.core.files import private_file
 from fupin.geo.models import Division, Level
 from fupin.registry import selectors as registry_selectors
@@ -97,16 +98,55 @@ def case_new(request, household_pk):
     return render(request, "cases/case_new.html", {"form": form, "h": household})
 
 
+def _case_page(request, case, *, form=None, status=200):
+    step = case.current_step
+    refusal = services.step_refusal(request.user, case)
+    if form is None and refusal is None:
+        form = StepForm(review=step.review)
+    appeals = list(case.appeals.order_by("id"))
+    open_appeal = next((a for a in appeals if a.status == AppealStatus.OPEN), None)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "step": step,
+            "form": form if refusal is None else None,
+            # Why a staff user sees no form for the current step (another role, four eyes).
+            "step_refusal": refusal
+            if isinstance(refusal, NotAllowed) and request.user.may_edit and step
+            else None,
+            "records": selectors.case_records(case),
+            "notices": list(case.notices.order_by("-posted_on")),
+            "appeals": appeals,
+            "appeal_form": AppealForm()
+            if request.user.may_edit and case.written_notice_on and not open_appeal
+            else None,
+            "decide_form": ResolveForm()
+            if open_appeal and services.may_decide_appeal(request.user, open_appeal)
+            else None,
+            "open_appeal": open_appeal,
+            "close_form": CloseForm() if services.may_withdraw(request.user, case) else None,
+        },
+        status=status,
+    )
+
+
 @login_required
 def case_detail(request, pk):
     _require_view(request.user)
     case = selectors.case_get(user=request.user, pk=pk)
-    step = case.current_step
-    may_do = services.may_do_step(request.user, case)
-    form = None
-    if may_do:
-        form = StepForm(request.POST or None, request.FILES or None, review=step.review)
-        if request.method == "POST" and "step" in request.POST and form.is_valid():
+    if request.method == "POST" and "step" in request.POST:
+        refusal = services.step_refusal(request.user, case)
+        if isinstance(refusal, OutsideArea):
+            raise Http404
+        if isinstance(refusal, NotAllowed):  # the 403 page says why
+            raise PermissionDenied(str(refusal.message))
+        if refusal is not None:  # closed meanwhile
+            messages.error(request, str(refusal.message))
+            return _case_page(request, case, status=refusal.status)
+        form = StepForm(request.POST, request.FILES or None, review=case.current_step.review)
+        if form.is_valid():
             done = call_service(
                 form,
                 services.step_do,
@@ -121,28 +161,9 @@ def case_detail(request, pk):
             if done is not None:
                 messages.success(request, _("The step was recorded."))
                 return redirect("cases:case_detail", pk=case.pk)
-    appeals = list(case.appeals.order_by("id"))
-    open_appeal = next((a for a in appeals if a.status == AppealStatus.OPEN), None)
-    return render(
-        request,
-        "cases/case_detail.html",
-        {
-            "case": case,
-            "step": step,
-            "form": form,
-            "records": selectors.case_records(case),
-            "notices": list(case.notices.order_by("-posted_on")),
-            "appeals": appeals,
-            "appeal_form": AppealForm()
-            if request.user.may_edit and case.written_notice_on and not open_appeal
-            else None,
-            "decide_form": ResolveForm()
-            if open_appeal and request.user.role == open_appeal.level
-            else None,
-            "open_appeal": open_appeal,
-            "close_form": CloseForm() if request.user.may_edit and case.is_active else None,
-        },
-    )
+        case.refresh_from_db()
+        return _case_page(request, case, form=form)
+    return _case_page(request, case)
 
 
 @login_required
@@ -150,12 +171,20 @@ def case_detail(request, pk):
 def case_close(request, pk):
     case = selectors.case_get(user=request.user, pk=pk)
     form = CloseForm(request.POST)
-    if form.is_valid() and call_service(
-        form, services.case_close, actor=request.user, case=case, reason=form.cleaned_data["reason"]
-    ):
-        messages.success(request, _("The case was closed."))
-    else:
-        messages.error(request, _("Give the reason."))
+    if form.is_valid():
+        done = call_service(
+            form,
+            services.case_close,
+            actor=request.user,
+            case=case,
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("The case was closed."))
+            return redirect("cases:case_detail", pk=case.pk)
+    for errors in form.errors.values():
+        for e in errors:
+            messages.error(request, e)
     return redirect("cases:case_detail", pk=case.pk)
 
 
@@ -303,10 +332,7 @@ def notice_detail(request, pk):
             messages.success(request, _("The objection was recorded."))
             return redirect("cases:notice_detail", pk=notice.pk)
     objections = list(notice.objections.prefetch_related("cases").order_by("id"))
-    may_resolve = request.user.may_edit and request.user.role in (
-        "township_station",
-        "county_office",
-    )
+    may_resolve = services.may_resolve_objections(request.user, notice)
     return render(
         request,
         "cases/notice_detail.html",

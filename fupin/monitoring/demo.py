@@ -19,16 +19,21 @@ open warnings and their deadlines are placed around today so that some are overd
   `warning_create` does.
 
 Why not through the services: `monitoring_open` opens a case (fupin.cases) that passes
-through five steps; the registry demo already put these households under monitoring in
-2020–2021 (its history records the status change) without case records, so the objects
-are created directly in bulk with `case` empty — what an object taken over from before
-the case procedure looks like — and every row gets its change records, written the way
-`fupin.registry.demo.change_record` writes them (same snapshot, same labels). Through the
-services the ≈2,900 objects, ≈5,000 warnings and their measures would take minutes.
+through five steps; through the services the ≈2,900 objects, ≈5,000 warnings and their
+measures would take minutes. The objects are created directly in bulk, each linked to the
+monitoring case that put its household under monitoring (`MonitoringObject.case`): for
+the households the registry demo put under monitoring, the passed case the cases demo
+(`fupin.cases.demo`, built before this one) made for that status change; for the ended
+objects, whose exited → monitored → exited episode this demo writes, a passed monitoring
+case made here with `fupin.cases.demo.CaseMaker`, closed at the moment the household
+became monitored. The end of monitoring is the monitoring procedure's own step (风险消除):
+the ENDED object's change record. Every row gets its change records, written the way
+`fupin.registry.demo.change_record` writes them (same snapshot, same labels).
 
 `wipe_demo` removes every monitoring object, warning and measure with their change
-records, and the household updates this demo wrote (reason `DEMO_REASON`), so the
-registry wipe that follows meets no protected foreign key.
+records, the monitoring cases of the ended objects (made here) and the household updates
+this demo wrote (reason `DEMO_REASON`), so the cases and registry wipes that follow meet
+no protected foreign key.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ from types import SimpleNamespace
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fupin.cases import demo as cases_demo
+from fupin.cases.models import Case, CaseStatus
+from fupin.cases.procedures import CaseKind
 from fupin.core import context
 from fupin.core.bulk import Ids, analyze, bulk_insert, reset_sequences
 from fupin.core.history import snapshot, type_label
@@ -335,13 +343,14 @@ class Builder:
         start: dt.date,
         end: dt.date | None,
         rng: random.Random,
+        case_id: int | None = None,
     ) -> None:
         """One monitoring object with its level history and warnings, from `start` to
-        `end` (None: still monitored)."""
+        `end` (None: still monitored), put under monitoring by case `case_id`."""
         types = self.risk_types(rng, h, kind)
         obj = MonitoringObject(
             household_id=h.pk,
-            case=None,
+            case_id=case_id,
             monitoring_type=kind,
             status=MonitoringStatus.ACTIVE,
             risk_level=_pick(rng, LEVEL_WEIGHTS[kind]),
@@ -601,18 +610,34 @@ def build_demo(*, seed: int, log: Log = None) -> None:
         ).values_list("household_id", "name")
     )
     since = b.monitored_since(monitored)
+    # The monitoring case that put each household under monitoring (the cases demo's),
+    # the latest one when there are several.
+    case_of = dict(
+        Case.objects.filter(
+            kind=CaseKind.MONITORING,
+            status=CaseStatus.PASSED,
+            household_id__in=[h.pk for h in monitored],
+        )
+        .order_by("closed_at", "id")
+        .values_list("household_id", "id")
+    )
+    paths = []
+    for h in chosen:
+        rng = b.rng("ended", h.number, "path")
+        start = _day_between(rng, dt.date(2021, 3, 1), dt.date(2023, 12, 31))
+        end = _day_between(rng, start + dt.timedelta(days=240), min(dt.date(2025, 12, 31), today))
+        paths.append((h, rng, start, end))
     with transaction.atomic():
+        ended_cases = _episode_cases(seed, paths)
+        # The cases took change record keys: hand out the keys of this demo after them.
+        b.ids = Ids(*MODELS, ChangeRecord)
         for h in monitored:
             rng = b.rng("object", h.number)
             start = since.get(h.pk) or dt.date(2021, 3, 1)
-            b.monitor(h, h.monitoring_type, start, None, rng)
-        for h in chosen:
-            rng = b.rng("ended", h.number, "path")
-            start = _day_between(rng, dt.date(2021, 3, 1), dt.date(2023, 12, 31))
-            end = _day_between(
-                rng, start + dt.timedelta(days=240), min(dt.date(2025, 12, 31), today)
-            )
-            b.monitor(h, MonitoringType.UNSTABLE_EXITED, start, end, rng)
+            b.monitor(h, h.monitoring_type, start, None, rng, case_of.get(h.pk))
+        for h, rng, start, end in paths:
+            case = ended_cases[(h.pk, _at(start, 8))]
+            b.monitor(h, MonitoringType.UNSTABLE_EXITED, start, end, rng, case.pk)
             b.household_episode(h, start, end)
         for h in stray:
             rng = b.rng("stray", h.number, "warning")
@@ -632,10 +657,34 @@ def build_demo(*, seed: int, log: Log = None) -> None:
     )
 
 
+def _episode_cases(seed: int, paths: list[tuple]) -> dict:
+    """The passed monitoring case of each ended object's episode (exited → monitored),
+    closed when the household's history shows it monitored (`household_episode`)."""
+    changes = [
+        cases_demo.Change(
+            h.pk, h.number, h.village_id, CaseKind.MONITORING, _at(start, 8), HouseholdStatus.EXITED
+        )
+        for h, _rng, start, _end in paths
+    ]
+    if not changes:
+        return {}
+    signers = cases_demo.Signers({c.village for c in changes}, seed)
+    maker = cases_demo.CaseMaker(seed, signers)
+    made = maker.make(changes)
+    maker.write()
+    return made
+
+
 def wipe_demo() -> None:
-    """Remove every monitoring object, warning and measure, their change records and the
-    household updates of this demo (run before the registry wipe)."""
+    """Remove every monitoring object, warning and measure, their change records, the
+    monitoring cases of the ended objects and the household updates of this demo (run
+    before the cases and registry wipes)."""
     labels = [type_label(m) for m in MODELS]
+    ended_cases = list(
+        MonitoringObject.objects.filter(
+            status=MonitoringStatus.ENDED, case__isnull=False
+        ).values_list("case_id", flat=True)
+    )
     with transaction.atomic():
         ChangeRecord.objects.filter(object_type__in=labels)._raw_delete(connection.alias)
         ChangeRecord.objects.filter(
@@ -643,3 +692,4 @@ def wipe_demo() -> None:
         )._raw_delete(connection.alias)
         for model in (Measure, RiskWarning, MonitoringObject):
             model.objects.all()._raw_delete(connection.alias)
+        cases_demo.wipe_cases(ended_cases)

@@ -75,13 +75,19 @@ POVERTY_LINE = {
 }
 
 # Demo logins: username, role, how the area is chosen.
+# A second township and a second county login: the four-eyes rule keeps the user who did
+# a step of a case (or proposed a project) from approving it, so another user must.
+# `city_inspector` is an inspector of the prefecture, above the county it assesses.
 LOGINS = [
     ("admin", Role.SYSADMIN),
     ("county", Role.COUNTY_OFFICE),
+    ("county2", Role.COUNTY_OFFICE),
     ("township", Role.TOWNSHIP_STATION),
+    ("township2", Role.TOWNSHIP_STATION),
     ("village", Role.VILLAGE_STAFF),
     ("civil_affairs", Role.DEPARTMENT),
     ("inspector", Role.INSPECTOR),
+    ("city_inspector", Role.INSPECTOR),
     ("cadre", Role.CADRE),
 ]
 
@@ -1251,7 +1257,8 @@ def _profiles(plans_and_fields: list[tuple[VillagePlan, dict]], result: DemoResu
 
 
 def create_users(area: str) -> list[User]:
-    """One login per role, password `fupin-demo`."""
+    """One login per role, password `fupin-demo`; two of the township station (same
+    township) and of the county office, and an inspector of the prefecture."""
     county = f"{COUNTY}000000"
     township = Division.objects.filter(level=Level.TOWNSHIP, code__startswith=COUNTY).order_by(
         "code"
@@ -1265,17 +1272,23 @@ def create_users(area: str) -> list[User]:
     areas = {
         "admin": None,
         "county": county,
+        "county2": county,
         "township": township.code,
+        "township2": township.code,
         "village": village_code,
         "civil_affairs": county,
         "inspector": county,
+        "city_inspector": f"{PREFECTURE}00000000",
         "cadre": village_code,
     }
     units = {
         "county": "江华瑶族自治县扶贫开发办公室",
+        "county2": "江华瑶族自治县扶贫开发办公室",
         "township": f"{township.name}扶贫工作站",
+        "township2": f"{township.name}扶贫工作站",
         "civil_affairs": "江华瑶族自治县民政局",
         "inspector": "江华瑶族自治县纪委监委",
+        "city_inspector": "永州市纪委监委",
         "cadre": "江华瑶族自治县农业农村局",
     }
     password = make_password(DEMO_PASSWORD)

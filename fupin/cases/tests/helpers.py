@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from conftest import HOUSEHOLD_DATA, VILLAGE, make_id, member_data
+from conftest import HOUSEHOLD_DATA, VILLAGE, make_id, member_data, registered_household
+from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.cases import services
 from fupin.cases.models import Case, StepDecision
@@ -24,10 +25,11 @@ ROLE_USER = {
 
 def make_household(users, name, seq, *, wages="2500", status="poor", village=VILLAGE, **cond):
     actor = users["village"] if village == VILLAGE else users["county"]
-    h = registry.household_create(
+    h = registered_household(
         actor=actor,
         village_code=village,
-        data=dict(HOUSEHOLD_DATA, status=status),
+        data=dict(HOUSEHOLD_DATA),
+        status=status,
         reason="registration",
     )
     registry.member_add(
@@ -51,8 +53,23 @@ def make_household(users, name, seq, *, wages="2500", status="poor", village=VIL
     return h
 
 
+def second_user(users, name: str):
+    """Another user of the same role and area as users[name] (created once): the second
+    pair of eyes a four-eyes review needs when users[name] did an earlier step."""
+    first = users[name]
+    user, _created = User.objects.get_or_create(
+        username=f"{name}2", defaults={"role": first.role, "area_id": first.area_id}
+    )
+    return user
+
+
 def user_for(users, case: Case):
-    return users[ROLE_USER[case.current_step.role]]
+    """A user who may do the case's current step: the role's user of `users`, or a second
+    user of that role when the four-eyes rule keeps the first from it."""
+    user = users[ROLE_USER[case.current_step.role]]
+    if services.may_do_step(user, case):
+        return user
+    return second_user(users, ROLE_USER[case.current_step.role])
 
 
 def do(users, case: Case, decision=StepDecision.DONE, reason="", today=TODAY) -> Case:
