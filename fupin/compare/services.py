@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
 from fupin.compare import engine, selectors
 from fupin.compare.models import (
@@ -33,7 +34,7 @@ from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import file_sha256
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
-from fupin.core.scope import area_prefix_of, code_in_area, require_edit
+from fupin.core.scope import area_prefix_of, code_in_area, user_covers
 from fupin.geo.models import Division
 
 FINGERPRINT_CHUNK = 5000
@@ -209,15 +210,36 @@ def _unmatched_people(
 
 REASON_REQUIRED = {FindingStatus.DISMISSED, FindingStatus.OPEN}
 
+# Which decision of the authority table (fupin.accounts.authority) each new status is:
+# any staff may confirm; only the township or county may dismiss (a village clerk must not
+# dismiss findings about their own village) or reopen.
+STATUS_AUTHORITY: dict[str, str] = {
+    FindingStatus.CONFIRMED: "finding.confirm",
+    FindingStatus.DISMISSED: "finding.dismiss",
+    FindingStatus.OPEN: "finding.reopen",
+}
+
+
+def allowed_statuses(user, finding: Finding) -> list[str]:
+    """The statuses the user may give the finding now (pages show only these)."""
+    village = finding.household.village_id
+    return [
+        status
+        for status, code in STATUS_AUTHORITY.items()
+        if status != finding.status and authority.may(user, code, village)
+    ]
+
 
 def finding_set_status(*, actor, finding: Finding, status: str, reason: str = "") -> Finding:
-    """Confirm, dismiss (reason required) or reopen (reason required) a finding; recorded
-    in history under its household."""
+    """Confirm, dismiss (reason required) or reopen (reason required) a finding; who may:
+    `STATUS_AUTHORITY`. Recorded in history under its household."""
     household = finding.household
-    require_edit(actor, household.village_id)
     reason = (reason or "").strip()
     if status not in FindingStatus.values:
+        if not user_covers(actor, household.village_id):
+            raise OutsideArea()
         raise ValidationFailed({"status": [_("Unknown status.")]})
+    authority.require(actor, STATUS_AUTHORITY[status], household.village_id)
     if status == finding.status:
         raise ValidationFailed({"status": [_("The finding already has this status.")]})
     if status in REASON_REQUIRED and not reason:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from fupin.accounts.roles import Capability
 from fupin.compare import selectors, services
 from fupin.compare.forms import FindingFilterForm, RunForm, StatusForm
+from fupin.compare.models import FindingStatus
 from fupin.core.history import history_of
 from fupin.geo.models import Division
 from fupin.web import display, queries
@@ -43,26 +44,19 @@ def finding_list(request):
         before=display.parse_int(request.GET.get("before")),
         after=display.parse_int(request.GET.get("after")),
     )
+    for f in page.rows:  # the buttons of each row: only what the user may do
+        f.allowed = services.allowed_statuses(request.user, f)
     return render(request, "compare/finding_list.html", {"form": form, "page": page})
 
 
-@login_required
-def finding_detail(request, pk):
-    _require_view(request.user)
-    finding = selectors.finding_get(user=request.user, pk=pk)
-    form = StatusForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = call_service(
-            form,
-            services.finding_set_status,
-            actor=request.user,
-            finding=finding,
-            status=form.cleaned_data["status"],
-            reason=form.cleaned_data["reason"],
-        )
-        if done is not None:
-            messages.success(request, _("The finding's status was changed."))
-            return redirect("compare:finding_detail", pk=finding.pk)
+def _finding_page(request, finding, form=None, status=200):
+    """The finding with its history and a status form offering only the statuses the user
+    may give it (none: no form)."""
+    allowed = services.allowed_statuses(request.user, finding)
+    if allowed:
+        form = form or StatusForm(initial={"status": allowed[0]})
+        labels = dict(FindingStatus.choices)
+        form.fields["status"].choices = [(s, labels[s]) for s in allowed]
     history = list(history_of(finding).select_related("user")[:50])
     return render(
         request,
@@ -70,38 +64,55 @@ def finding_detail(request, pk):
         {
             "f": finding,
             "details": selectors.finding_details(finding),
-            "form": form if request.user.may_edit else None,
+            "form": form if allowed else None,
             "history": history,
         },
+        status=status,
     )
+
+
+def _set_status(request, finding, form):
+    """Run the status change; a refusal is a 403 page that says why (call_service)."""
+    return call_service(
+        form,
+        services.finding_set_status,
+        actor=request.user,
+        finding=finding,
+        status=form.cleaned_data["status"],
+        reason=form.cleaned_data["reason"],
+    )
+
+
+@login_required
+def finding_detail(request, pk):
+    _require_view(request.user)
+    finding = selectors.finding_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        return _finding_page(request, finding)
+    form = StatusForm(request.POST)
+    if form.is_valid() and _set_status(request, finding, form) is not None:
+        messages.success(request, _("The finding's status was changed."))
+        return redirect("compare:finding_detail", pk=finding.pk)
+    finding.refresh_from_db()
+    return _finding_page(request, finding, form, status=422)
 
 
 @login_required
 @require_POST
 def finding_status(request, pk):
-    """The confirm/dismiss buttons of the list post here; errors go back as messages."""
+    """The confirm buttons of the list post here. Success goes back to the list; an
+    invalid change is the finding's page with the errors (422), a refusal a 403 page."""
     _require_view(request.user)
     finding = selectors.finding_get(user=request.user, pk=pk)
     form = StatusForm(request.POST)
-    if form.is_valid():
-        done = call_service(
-            form,
-            services.finding_set_status,
-            actor=request.user,
-            finding=finding,
-            status=form.cleaned_data["status"],
-            reason=form.cleaned_data["reason"],
-        )
-        if done is not None:
-            messages.success(request, _("The finding's status was changed."))
-            target = request.POST.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = "compare:finding_list"
-            return redirect(target)
-    for errors in form.errors.values():
-        for e in errors:
-            messages.error(request, e)
-    return redirect("compare:finding_detail", pk=finding.pk)
+    if form.is_valid() and _set_status(request, finding, form) is not None:
+        messages.success(request, _("The finding's status was changed."))
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = "compare:finding_list"
+        return redirect(target)
+    finding.refresh_from_db()
+    return _finding_page(request, finding, form, status=422)
 
 
 @login_required

@@ -91,10 +91,11 @@ def test_dismiss_needs_a_reason(client, users, findings):
     ours, _ = findings
     with pytest.raises(ValidationFailed):
         services.finding_set_status(
-            actor=users["village"], finding=ours, status="dismissed", reason="  "
+            actor=users["township"], finding=ours, status="dismissed", reason="  "
         )
-    c = login(client, users, "village")
-    c.post(reverse("compare:finding_detail", args=[ours.pk]), {"status": "dismissed"})
+    c = login(client, users, "township")
+    r = c.post(reverse("compare:finding_detail", args=[ours.pk]), {"status": "dismissed"})
+    assert r.status_code == 422 and 'class="error"' in r.text
     ours.refresh_from_db()
     assert ours.status == FindingStatus.OPEN
     assert not ChangeRecord.objects.filter(object_type="compare.finding").exists()
