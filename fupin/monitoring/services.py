@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts import authority
 from fupin.accounts.roles import Role
 from fupin.core.bulk import bulk_insert
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
@@ -106,7 +107,10 @@ DISASTER_STATUSES = (
 )
 # Who may raise a warning from a visit or a staff self-report form.
 STAFF_ROLES = {Role.VILLAGE_STAFF, Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE, Role.CADRE}
-# Who may escalate, eliminate and review (besides the routed department for measures).
+# Who may review a closed warning and record measures besides the routed department.
+# Raising and lowering risk levels, escalating, eliminating and ending the monitoring are
+# decisions of the authority table (fupin.accounts.authority): "risk.raise",
+# "risk.lower", "warning.escalate", "warning.eliminate", "monitoring.end".
 OFFICE_ROLES = {Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE}
 
 
@@ -319,18 +323,38 @@ def _raise_level(obj: MonitoringObject, level: str, today: dt.date) -> None:
     obj.level_changed_on = today
 
 
+def _level_code(current: str, level: str) -> str:
+    """The authority code of a change of the risk level: raising or lowering it."""
+    return "risk.lower" if LEVEL_RANK[level] < LEVEL_RANK[current] else "risk.raise"
+
+
+def allowed_levels(user, obj: MonitoringObject) -> list[str]:
+    """The risk levels the user may give the object now (pages offer only these)."""
+    village = obj.household.village_id
+    return [
+        level
+        for level in RiskLevel.values
+        if level != obj.risk_level
+        and authority.may(user, _level_code(obj.risk_level, level), village)
+    ]
+
+
 def risk_level_set(
     *, actor, obj: MonitoringObject, level: str, reason: str, today: dt.date | None = None
 ) -> MonitoringObject:
+    """Raise (authority "risk.raise": any staff) or lower ("risk.lower": township or
+    county) a monitoring object's risk level, with a reason, recorded."""
     today = _today(today)
-    _require(actor, obj.household.village_id, STAFF_ROLES - {Role.CADRE})
+    if not user_covers(actor, obj.household.village_id):
+        raise OutsideArea()
     _check_level(level)
-    if not reason.strip():
-        raise ValidationFailed({"reason": [_("Give the reason.")]})
     with transaction.atomic():
         obj = MonitoringObject.objects.select_for_update().get(pk=obj.pk)
         if obj.risk_level == level:
             return obj
+        authority.require(actor, _level_code(obj.risk_level, level), obj.household.village_id)
+        if not reason.strip():
+            raise ValidationFailed({"reason": [_("Give the reason.")]})
         _change_level(actor, obj, level, today, reason)
     return obj
 
@@ -508,9 +532,10 @@ def measure_add(
 def warning_escalate(
     *, actor, warning: RiskWarning, reason: str, today: dt.date | None = None
 ) -> RiskWarning:
-    """Level up (major stays major) and a new deadline of `escalation_days`."""
+    """Level up (major stays major) and a new deadline of `escalation_days` (authority
+    "warning.escalate")."""
     today = _today(today)
-    _require(actor, warning.household.village_id, OFFICE_ROLES)
+    authority.require(actor, "warning.escalate", warning.household.village_id)
     if not reason.strip():
         raise ValidationFailed({"reason": [_("Give the reason.")]})
     with transaction.atomic():
@@ -568,9 +593,10 @@ def elimination_check(household: Household, on: dt.date) -> list[str]:
 def warning_eliminate(
     *, actor, warning: RiskWarning, note: str, today: dt.date | None = None
 ) -> RiskWarning:
-    """Close with risk eliminated (风险消除), only when `elimination_check` is empty."""
+    """Close with risk eliminated (风险消除), only when `elimination_check` is empty
+    (authority "warning.eliminate")."""
     today = _today(today)
-    _require(actor, warning.household.village_id, OFFICE_ROLES)
+    authority.require(actor, "warning.eliminate", warning.household.village_id)
     with transaction.atomic():
         w = _lock(warning)
         if not w.is_open:
@@ -602,13 +628,13 @@ def warning_eliminate(
 def monitoring_end(
     *, actor, obj: MonitoringObject, reason: str, today: dt.date | None = None
 ) -> MonitoringObject:
-    """End the monitoring of a household (消除风险后退出监测): township or county office,
+    """End the monitoring of a household (消除风险后退出监测; authority "monitoring.end"),
     only with no open warning and when `elimination_check` is empty. The household goes
     back to the status it had before the monitoring case (exited for an unstable exited
     household), without a monitoring type; everything in one transaction with history."""
     today = _today(today)
     h = obj.household
-    _require(actor, h.village_id, OFFICE_ROLES)
+    authority.require(actor, "monitoring.end", h.village_id)
     if not reason.strip():
         raise ValidationFailed({"reason": [_("Give the reason for the change.")]})
     with transaction.atomic():
@@ -662,9 +688,46 @@ def monitoring_end(
     return obj
 
 
+def may_escalate(user, w: RiskWarning) -> bool:
+    return w.is_open and authority.may(user, "warning.escalate", w.household.village_id)
+
+
+def may_eliminate(user, w: RiskWarning) -> bool:
+    return w.is_open and authority.may(user, "warning.eliminate", w.household.village_id)
+
+
+def end_refusal(user, obj: MonitoringObject) -> Exception | None:
+    """Why the user may not end the object's monitoring now (None: may)."""
+    refusal = authority.refusal(user, "monitoring.end", obj.household.village_id)
+    if refusal is None and obj.status != MonitoringStatus.ACTIVE:
+        return DomainError(_("This household is not under monitoring."))
+    return refusal
+
+
+def may_end(user, obj: MonitoringObject) -> bool:
+    return end_refusal(user, obj) is None
+
+
+REVIEW_ROLES = OFFICE_ROLES | {Role.VILLAGE_STAFF}
+
+
+def may_review(user, w: RiskWarning) -> bool:
+    """Whether the user may write the review of a closed warning."""
+    return (
+        not w.is_open
+        and user_covers(user, w.household.village_id)
+        and (user.is_superuser or user.role in REVIEW_ROLES)
+    )
+
+
+def may_create_warning(user) -> bool:
+    """Whether the user may record a warning from a visit or a self-report form."""
+    return user.is_superuser or user.role in STAFF_ROLES
+
+
 def warning_review(*, actor, warning: RiskWarning, worked: str, not_worked: str) -> RiskWarning:
     """The short review after a closed warning: what worked, what did not."""
-    _require(actor, warning.household.village_id, OFFICE_ROLES | {Role.VILLAGE_STAFF})
+    _require(actor, warning.household.village_id, REVIEW_ROLES)
     if not worked.strip() and not not_worked.strip():
         raise ValidationFailed({"worked": [_("Write what worked or what did not.")]})
     with transaction.atomic():

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from fupin.core.errors import NotAllowed
 from fupin.monitoring import forms as F
 from fupin.monitoring import selectors, services
 from fupin.monitoring.models import OPEN_STATUSES, RiskLevel
@@ -37,11 +38,14 @@ def object_list(request):
     if level not in RiskLevel.values:
         level = ""
     qs = selectors.objects_for(request.user, level).order_by("risk_level", "-id")
+    rows = list(qs[:500])
+    for o in rows:  # the link to change the level only where the user may change it
+        o.may_change_level = bool(services.allowed_levels(request.user, o))
     return render(
         request,
         "monitoring/object_list.html",
         {
-            "rows": list(qs[:500]),
+            "rows": rows,
             "by_level": selectors.objects_by_level(request.user),
             "level": level,
         },
@@ -74,12 +78,17 @@ def object_open(request, household_pk):
 
 @login_required
 def object_level(request, pk):
-    """Change a monitoring object's risk level (township or county office; recorded)."""
+    """Change a monitoring object's risk level (recorded): raising it is for any staff,
+    lowering it for the township or county (fupin.accounts.authority); the form offers
+    only the levels the user may choose."""
     _require_read(request.user)
     obj = selectors.objects_for(request.user).filter(pk=pk).first()
     if obj is None:
         raise Http404
-    form = F.RiskLevelForm(request.POST or None, initial={"level": obj.risk_level})
+    allowed = services.allowed_levels(request.user, obj)
+    if not allowed:
+        raise PermissionDenied(_("You may not change the risk level of this household."))
+    form = F.RiskLevelForm(request.POST or None, initial={"level": allowed[0]})
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form,
@@ -92,6 +101,8 @@ def object_level(request, pk):
         if done is not None:
             messages.success(request, _("Saved."))
             return redirect("monitoring:objects")
+    labels = dict(RiskLevel.choices)
+    form.fields["level"].choices = [(level, labels[level]) for level in allowed]
     return render(request, "monitoring/object_level.html", {"form": form, "o": obj})
 
 
@@ -123,7 +134,7 @@ def warning_list(request):
             "rows": rows[:PAGE],
             "page": page,
             "has_next": len(rows) > PAGE,
-            "may_create": request.user.role in services.STAFF_ROLES,
+            "may_create": services.may_create_warning(request.user),
         },
     )
 
@@ -131,7 +142,7 @@ def warning_list(request):
 @login_required
 def warning_create(request):
     _require_read(request.user)
-    if request.user.role not in services.STAFF_ROLES and not request.user.is_superuser:
+    if not services.may_create_warning(request.user):
         raise PermissionDenied
     form = F.StaffWarningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -166,7 +177,6 @@ def warning_detail(request, pk):
     _require_read(request.user)
     w = selectors.warning_get(request.user, pk)
     user = request.user
-    office = user.is_superuser or user.role in services.OFFICE_ROLES
     measure_form, escalate_form, eliminate_form, review_form = (
         F.MeasureForm(initial={"taken_on": timezone.localdate()}),
         F.ReasonForm(prefix="esc"),
@@ -233,8 +243,9 @@ def warning_detail(request, pk):
             "w": w,
             "measures": list(w.measures.all()),
             "may_measure": services.may_add_measure(user, w),
-            "office": office and w.is_open,
-            "may_review": (office or user.role == "village_staff") and not w.is_open,
+            "may_escalate": services.may_escalate(user, w),
+            "may_eliminate": services.may_eliminate(user, w),
+            "may_review": services.may_review(user, w),
             "problems": problems,
             "measure_form": measure_form,
             "escalate_form": escalate_form,
@@ -305,6 +316,9 @@ def object_end(request, pk):
     obj = selectors.objects_for(request.user).filter(pk=pk).first()
     if obj is None:
         raise Http404
+    refusal = services.end_refusal(request.user, obj)
+    if isinstance(refusal, NotAllowed):  # the 403 page says why
+        raise PermissionDenied(str(refusal.message))
     form = F.EndMonitoringForm(request.POST or None)
     problems = services.elimination_check(obj.household, timezone.localdate())
     if request.method == "POST" and form.is_valid():

@@ -33,3 +33,12 @@ def may_put_under_monitoring(context, household):
         and getattr(user, "may_edit", False)
         and household.status in OPEN_FROM[CaseKind.MONITORING]
     )
+
+
+@register.simple_tag(takes_context=True)
+def may_end_monitoring(context, obj):
+    """Whether the user may end this object's monitoring (fupin.accounts.authority)."""
+    from fupin.monitoring import services
+
+    user = _user(context)
+    return user is not None and services.may_end(user, obj)
