@@ -153,6 +153,13 @@ RULES: tuple[Rule, ...] = (
         _g(COUNTY),
         four_eyes=_("You proposed this change"),
     ),
+    # ---- registry: the first load of a registry kept elsewhere keeps its statuses
+    Rule(
+        "registry.initial_load",
+        _("Load a registry kept elsewhere with its statuses (initial load)"),
+        _g(Role.SYSADMIN),
+        condition=_("Only into counties that have no households yet."),
+    ),
     # ---- third-party-style assessment (第三方评估): never the county that is assessed
     Rule(
         "assessment.run",
