@@ -2,10 +2,17 @@
 budget lines that commit an allocation to a project, and disbursements against a budget
 line. A yuan is spent only through a project.
 
-Balances are kept on the rows (allocation: committed, disbursed; budget line: disbursed)
-and changed only by `fupin.funds.services` under `select_for_update()`; CHECK constraints
-below are the last line of defence: no balance can go negative in the database.
+Balances are kept on the rows (allocation: committed, disbursed, pending; budget line:
+disbursed, pending) and changed only by `fupin.funds.services` under
+`select_for_update()`; CHECK constraints below are the last line of defence: no
+balance can go negative in the database.
 Money is Decimal yuan with 2 places, never floats.
+
+A payment over the county's countersign threshold (policy data, see
+`fupin.accounts.authority.setting_for`) is recorded as *pending*: its amount is reserved
+on the budget line and the allocation at once (`pending`, so no second payment can spend
+it), but it is paid (`disbursed`) only when a second county user countersigns it; a
+refusal releases the reservation.
 """
 
 from __future__ import annotations
@@ -72,6 +79,7 @@ class Allocation(models.Model):
     document = models.CharField(_("document number"), max_length=100, blank=True)
     committed = models.DecimalField(_("committed (yuan)"), default=ZERO, **MONEY)
     disbursed = models.DecimalField(_("disbursed (yuan)"), default=ZERO, **MONEY)
+    pending = models.DecimalField(_("awaiting countersignature (yuan)"), default=ZERO, **MONEY)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -96,9 +104,10 @@ class Allocation(models.Model):
                 name="funds_alloc_committed_within_amount",
             ),
             models.CheckConstraint(
-                condition=Q(disbursed__gte=0) & Q(disbursed__lte=F("committed")),
+                condition=Q(disbursed__gte=0) & Q(disbursed__lte=F("committed") - F("pending")),
                 name="funds_alloc_disbursed_within_committed",
             ),
+            models.CheckConstraint(condition=Q(pending__gte=0), name="funds_alloc_pending_nonneg"),
         ]
 
     def __str__(self) -> str:
@@ -135,6 +144,7 @@ class BudgetLine(models.Model):
     )
     amount = models.DecimalField(_("budget (yuan)"), **MONEY)
     disbursed = models.DecimalField(_("disbursed (yuan)"), default=ZERO, **MONEY)
+    pending = models.DecimalField(_("awaiting countersignature (yuan)"), default=ZERO, **MONEY)
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "project__area__code"
@@ -149,9 +159,10 @@ class BudgetLine(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="funds_line_amount_nonneg"),
             models.CheckConstraint(
-                condition=Q(disbursed__gte=0) & Q(disbursed__lte=F("amount")),
+                condition=Q(disbursed__gte=0) & Q(disbursed__lte=F("amount") - F("pending")),
                 name="funds_line_disbursed_within_budget",
             ),
+            models.CheckConstraint(condition=Q(pending__gte=0), name="funds_line_pending_nonneg"),
         ]
 
     def __str__(self) -> str:
@@ -159,11 +170,19 @@ class BudgetLine(models.Model):
 
     @property
     def remaining(self) -> Decimal:
-        return self.amount - self.disbursed
+        """Neither paid nor reserved by a payment awaiting countersignature."""
+        return self.amount - self.disbursed - self.pending
+
+
+class PaymentStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    PENDING = "pending", _("Awaiting countersignature")
+    REFUSED = "refused", _("Countersignature refused")
 
 
 class Disbursement(models.Model):
-    """Money paid out (拨付) against a budget line: date, amount, voucher."""
+    """Money paid out (拨付) against a budget line: date, amount, voucher. Over the
+    countersign threshold it waits (pending) for a second county user's signature."""
 
     line = models.ForeignKey(
         BudgetLine,
@@ -184,6 +203,24 @@ class Disbursement(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.PAID,
+        db_index=True,
+    )
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("countersigned by"),
+    )
+    countersigned_by_name = models.CharField(_("countersigned by"), max_length=150, blank=True)
+    countersigned_at = models.DateTimeField(_("countersigned"), null=True, blank=True)
+    countersign_reason = models.CharField(_("countersignature note"), max_length=300, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "line__project__area__code"

@@ -12,6 +12,12 @@ Rules (each enforced here, inside one transaction, and again by CHECK constraint
   for a project of an allowed type, of the same year, inside the allocation's area.
 - Money moves only through a project: disbursements are against a budget line, and only
   while the project is in progress or accepted (final payments after acceptance).
+- Recording a payment is "payment.record" in the authority table (fupin.accounts.authority).
+  A payment over the county's countersign threshold (`authority.setting_for(area)
+  .countersign_above`, policy data) is recorded as pending: its amount is reserved on the
+  line and the allocation at once (`pending`, under the same locks and CHECK constraints),
+  and it is paid only when another county user countersigns it ("payment.countersign",
+  four eyes against the recorder); a refusal releases the reservation.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import record_change, snapshot
@@ -33,6 +41,7 @@ from fupin.funds.models import (
     BudgetLine,
     Disbursement,
     FundSource,
+    PaymentStatus,
     SourceKind,
 )
 from fupin.geo.models import Division, Level
@@ -48,6 +57,11 @@ class InsufficientFunds(DomainError):
 
 class WrongProjectState(DomainError):
     code = "wrong_project_state"
+    status = 409
+
+
+class AlreadyDecided(DomainError):
+    code = "already_decided"
     status = 409
 
 
@@ -222,10 +236,10 @@ def budget_line_set(
             BudgetLine.objects.select_for_update().filter(project=project, allocation=alloc).first()
         )
         old = line.amount if line else ZERO
-        if line is not None and value < line.disbursed:
+        if line is not None and value < line.disbursed + line.pending:
             raise InsufficientFunds(
                 _("%(disbursed)s yuan have already been paid from this line.")
-                % {"disbursed": line.disbursed}
+                % {"disbursed": line.disbursed + line.pending}
             )
         new_committed = alloc.committed - old + value
         if new_committed > alloc.amount:
@@ -245,7 +259,7 @@ def budget_line_set(
                 actor, line, ChangeAction.CREATE, None, project.area_id, reason, related=project
             )
             return line
-        if value == 0 and line.disbursed == 0:
+        if value == 0 and line.disbursed == 0 and line.pending == 0:
             before = snapshot(line)
             line_pk = line.pk
             line.delete()
@@ -268,7 +282,7 @@ def release_budget(*, actor, project, reason: str) -> None:
     for line in lines:
         alloc = Allocation.objects.select_for_update().get(pk=line.allocation_id)
         line = BudgetLine.objects.select_for_update().get(pk=line.pk)
-        freed = line.amount - line.disbursed
+        freed = line.amount - line.disbursed - line.pending  # a pending payment stays reserved
         if freed == 0:
             continue
         before_alloc = snapshot(alloc)
@@ -276,12 +290,24 @@ def release_budget(*, actor, project, reason: str) -> None:
         alloc.save(update_fields=["committed"])
         _record(actor, alloc, ChangeAction.UPDATE, before_alloc, alloc.area_id, reason=reason)
         before = snapshot(line)
-        line.amount = line.disbursed
+        line.amount = line.disbursed + line.pending
         line.save(update_fields=["amount"])
         _record(actor, line, ChangeAction.UPDATE, before, project.area_id, reason, related=project)
 
 
 # ---------------------------------------------------------------- disbursements
+
+
+def countersign_threshold(area_code: str) -> Decimal:
+    return authority.setting_for(area_code).countersign_above
+
+
+def needs_countersign(amount: Decimal, area_code: str) -> bool:
+    return amount > countersign_threshold(area_code)
+
+
+def may_record(user, project) -> bool:
+    return authority.may(user, "payment.record", project.area_id)
 
 
 def disburse(
@@ -295,14 +321,16 @@ def disburse(
 ) -> Disbursement:
     """Pay out against a budget line. Refused (InsufficientFunds) when the line's budget
     would be exceeded — also when another disbursement got there first: both lock the
-    allocation and the line before they read the balance."""
+    allocation and the line before they read the balance. Over the countersign threshold
+    the payment is recorded as pending (reserved, not yet paid)."""
     from fupin.projects.models import Project, ProjectState
 
     project = Project.objects.get(pk=line.project_id)
-    require_funds(actor, project.area_id)
+    authority.require(actor, "payment.record", project.area_id)
     value = money(amount)
     if not isinstance(paid_on, dt.date):
         raise ValidationFailed({"paid_on": [_("Enter the date of payment.")]})
+    pending = needs_countersign(value, project.area_id)
     with transaction.atomic():
         alloc = Allocation.objects.select_for_update().get(pk=line.allocation_id)
         line = BudgetLine.objects.select_for_update().get(pk=line.pk)
@@ -314,10 +342,10 @@ def disburse(
             )
         if paid_on < project.starts_on - dt.timedelta(days=366):
             raise ValidationFailed({"paid_on": [_("The date is long before the project.")]})
-        if line.disbursed + value > line.amount:
+        if line.disbursed + line.pending + value > line.amount:
             raise InsufficientFunds(
                 _("Only %(remaining)s yuan of this budget line remain to be paid.")
-                % {"remaining": line.amount - line.disbursed}
+                % {"remaining": line.remaining}
             )
         d = Disbursement.objects.create(
             line=line,
@@ -326,14 +354,71 @@ def disburse(
             voucher=voucher.strip(),
             note=note.strip(),
             recorded_by=actor if getattr(actor, "pk", None) else None,
+            status=PaymentStatus.PENDING if pending else PaymentStatus.PAID,
         )
         _record(actor, d, ChangeAction.CREATE, None, project.area_id, note, related=project)
+        column = "pending" if pending else "disbursed"
         before = snapshot(line)
-        line.disbursed += value
-        line.save(update_fields=["disbursed"])
+        setattr(line, column, getattr(line, column) + value)
+        line.save(update_fields=[column])
         _record(actor, line, ChangeAction.UPDATE, before, project.area_id, note, related=project)
         before_alloc = snapshot(alloc)
-        alloc.disbursed += value
-        alloc.save(update_fields=["disbursed"])
+        setattr(alloc, column, getattr(alloc, column) + value)
+        alloc.save(update_fields=[column])
         _record(actor, alloc, ChangeAction.UPDATE, before_alloc, alloc.area_id, reason=note)
+    return d
+
+
+def _recorder(disbursement: Disbursement) -> list:
+    return [disbursement.recorded_by_id] if disbursement.recorded_by_id else []
+
+
+def may_countersign(user, disbursement: Disbursement, area_code: str) -> bool:
+    return disbursement.status == PaymentStatus.PENDING and authority.may(
+        user, "payment.countersign", area_code, authors=_recorder(disbursement)
+    )
+
+
+def payment_countersign(
+    *, actor, disbursement: Disbursement, approve: bool, reason: str = ""
+) -> Disbursement:
+    """A second county user countersigns a pending payment (it is paid) or refuses it
+    (the reservation is released; the reason is required). The recorder may not."""
+    from fupin.projects.models import Project
+
+    line = BudgetLine.objects.get(pk=disbursement.line_id)
+    project = Project.objects.get(pk=line.project_id)
+    reason = (reason or "").strip()
+    note = authority.require(
+        actor, "payment.countersign", project.area_id, authors=_recorder(disbursement)
+    )
+    if not approve and not reason:
+        raise ValidationFailed({"reason": [_("Say why the payment is refused.")]})
+    reason = authority.with_note(reason, note)
+    with transaction.atomic():
+        # Lock order as in `disburse`: allocation, budget line, then the payment.
+        alloc = Allocation.objects.select_for_update().get(pk=line.allocation_id)
+        line = BudgetLine.objects.select_for_update().get(pk=line.pk)
+        d = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        if d.status != PaymentStatus.PENDING:
+            raise AlreadyDecided(_("This payment is not awaiting a countersignature."))
+        before = snapshot(d)
+        d.status = PaymentStatus.PAID if approve else PaymentStatus.REFUSED
+        d.countersigned_by = actor if getattr(actor, "pk", None) else None
+        d.countersigned_by_name = getattr(actor, "username", "") or "system"
+        d.countersigned_at = timezone.now()
+        d.countersign_reason = reason[:300]
+        d.save()
+        _record(actor, d, ChangeAction.UPDATE, before, project.area_id, reason, related=project)
+        for row, area in ((line, project.area_id), (alloc, alloc.area_id)):
+            before = snapshot(row)
+            row.pending -= d.amount
+            fields = ["pending"]
+            if approve:
+                row.disbursed += d.amount
+                fields.append("disbursed")
+            row.save(update_fields=fields)
+            related = project if row is line else None
+            _record(actor, row, ChangeAction.UPDATE, before, area, reason, related=related)
+    disbursement.refresh_from_db()
     return d

@@ -85,6 +85,14 @@ class DisbursementForm(forms.Form):
         self.fields["paid_on"].initial = timezone.localdate()
 
 
+class CountersignForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Countersign")), ("refuse", _("Refuse"))],
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
 class BeneficiaryForm(forms.Form):
     households = forms.TypedMultipleChoiceField(
         label=_("Expected beneficiary households"),

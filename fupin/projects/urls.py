@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/step/", views.project_step, name="step"),
     path("<int:pk>/budget/", views.budget_line, name="budget_line"),
     path("<int:pk>/pay/", views.disbursement, name="disbursement"),
+    path("<int:pk>/pay/<int:did>/countersign/", views.countersign, name="countersign"),
     path("<int:pk>/beneficiaries/", views.beneficiaries, name="beneficiaries"),
     path("<int:pk>/files/<int:sid>/", views.step_file, name="step_file"),
     # Public disclosure (公开公示), no login.

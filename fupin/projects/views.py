@@ -19,12 +19,13 @@ from fupin.core.files import private_file
 from fupin.core.history import history_of
 from fupin.funds import selectors as fund_selectors
 from fupin.funds import services as funds
-from fupin.funds.models import BudgetLine
+from fupin.funds.models import BudgetLine, Disbursement
 from fupin.geo.models import Division, Level
 from fupin.projects import selectors, services
 from fupin.projects.forms import (
     BeneficiaryForm,
     BudgetLineForm,
+    CountersignForm,
     DisbursementForm,
     ProjectFilterForm,
     ProjectForm,
@@ -167,6 +168,9 @@ def _detail_context(request, project, **forms):
         )
     )
     may_fund = user.can(Capability.MANAGE_FUNDS)
+    payments = selectors.disbursements(project)
+    for d in payments:
+        d.may_countersign = funds.may_countersign(user, d, project.area_id)
     history = list(history_of(project)[:200])
     for r in history:
         r.field_changes = display.describe_changes(r)
@@ -180,7 +184,9 @@ def _detail_context(request, project, **forms):
         "villages": list(project.villages.order_by("code")),
         "steps": selectors.project_steps(project),
         "lines": lines,
-        "disbursements": selectors.disbursements(project),
+        "disbursements": payments,
+        "countersign_form": forms.get("countersign_form") or CountersignForm(),
+        "countersign_above": funds.countersign_threshold(project.area_id),
         "beneficiaries": beneficiaries,
         "actions": services.available_actions(user, project),
         "may_edit": services.may_edit(user, project),
@@ -195,7 +201,7 @@ def _detail_context(request, project, **forms):
         ctx["line_form"] = forms.get("line_form") or BudgetLineForm(
             allocations=fund_selectors.allocations_for_project(user=user, project=project)
         )
-    if may_fund and project.state in ("in_progress", "accepted") and lines:
+    if funds.may_record(user, project) and project.state in ("in_progress", "accepted") and lines:
         ctx["pay_form"] = forms.get("pay_form") or DisbursementForm(lines=lines)
     if services.may_edit_beneficiaries(user, project):
         ctx["beneficiary_form"] = forms.get("beneficiary_form") or BeneficiaryForm(
@@ -269,7 +275,7 @@ def budget_line(request, pk):
 def disbursement(request, pk):
     _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
-    if not request.user.can(Capability.MANAGE_FUNDS):
+    if not funds.may_record(request.user, project):
         raise PermissionDenied
     lines = selectors.budget_lines(project)
     form = DisbursementForm(request.POST, lines=lines)
@@ -286,9 +292,45 @@ def disbursement(request, pk):
             note=form.cleaned_data["note"],
         )
         if done is not None:
-            messages.success(request, _("The payment was recorded."))
+            if done.status == "pending":
+                messages.success(
+                    request,
+                    _("The payment was recorded; another county user must countersign it."),
+                )
+            else:
+                messages.success(request, _("The payment was recorded."))
             return redirect("projects:detail", pk=project.pk)
     ctx = _detail_context(request, project, pay_form=form)
+    return render(request, "projects/detail.html", ctx, status=400)
+
+
+@login_required
+@require_POST
+def countersign(request, pk, did):
+    """Countersign (or refuse) a payment over the threshold: another county user."""
+    _require_view(request.user)
+    project = selectors.project_get(user=request.user, pk=pk)
+    payment = Disbursement.objects.filter(pk=did, line__project=project).first()
+    if payment is None:
+        raise Http404
+    form = CountersignForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        done = call_service(
+            form,
+            funds.payment_countersign,
+            actor=request.user,
+            disbursement=payment,
+            approve=approve,
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(
+                request,
+                _("The payment was countersigned.") if approve else _("The payment was refused."),
+            )
+            return redirect("projects:detail", pk=project.pk)
+    ctx = _detail_context(request, project, countersign_form=form)
     return render(request, "projects/detail.html", ctx, status=400)
 
 

@@ -6,9 +6,15 @@ from decimal import Decimal
 import pytest
 
 from conftest import NEIGHBOUR, VILLAGE
-from fupin.funds import services as funds
 from fupin.projects.models import ProjectState
-from fupin.projects.tests.helpers import _clear_cache, allocation, propose, source, walk  # noqa: F401
+from fupin.projects.tests.helpers import (  # noqa: F401
+    _clear_cache,
+    allocation,
+    pay,
+    propose,
+    source,
+    walk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +24,7 @@ def running(users, allocation):  # noqa: F811
     """A project in progress with 600,000 budgeted and 150,000 paid, in VILLAGE."""
     p = walk(propose(users["village"]), users, ProjectState.IN_PROGRESS, allocation=allocation)
     line = p.budget_lines.get()
-    funds.disburse(
-        actor=users["county"], line=line, amount="150000.00", paid_on=dt.date(2018, 6, 1)
-    )
+    pay(users, line=line, amount="150000.00", paid_on=dt.date(2018, 6, 1))
     return p
 
 

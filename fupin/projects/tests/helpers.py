@@ -51,6 +51,26 @@ def allocation(users, source):
     )
 
 
+def second_county():
+    """Another county office user (a countersigner, a second approver)."""
+    from fupin.accounts.models import User
+    from fupin.accounts.roles import Role
+
+    user, _created = User.objects.get_or_create(
+        username="county2", defaults={"role": Role.COUNTY_OFFICE, "area_id": COUNTY}
+    )
+    return user
+
+
+def pay(users, line, amount, paid_on=dt.date(2018, 6, 1), **kw):
+    """Record a payment as the county and, over the threshold, countersign it as another
+    county user: money paid, as before the countersignature existed."""
+    d = funds.disburse(actor=users["county"], line=line, amount=amount, paid_on=paid_on, **kw)
+    if d.status == "pending":
+        d = funds.payment_countersign(actor=second_county(), disbursement=d, approve=True)
+    return d
+
+
 def propose(user, villages=(VILLAGE,), **over):
     return services.project_create(
         actor=user, data=dict(PROJECT, **over), village_codes=list(villages)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from conftest import HOUSEHOLD_DATA, NEIGHBOUR, VILLAGE, make_id
 from fupin.funds.models import BudgetLine, Disbursement
 from fupin.projects.models import Project, ProjectState
-from fupin.projects.tests.helpers import propose, walk
+from fupin.projects.tests.helpers import propose, second_county, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +139,16 @@ def test_budget_and_payment_through_the_pages(login, users, allocation, project)
         {"line": line.pk, "amount": "120000.50", "paid_on": "2018-05-02", "voucher": "凭证-1"},
     )
     assert resp.status_code == 302
-    assert Disbursement.objects.get().amount == Decimal("120000.50")
+    payment = Disbursement.objects.get()
+    assert payment.amount == Decimal("120000.50") and payment.status == "pending"
+    body = c.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "0.0%" in body and "countersign/" not in body  # the recorder may not countersign
+    other = second_county()
+    c.force_login(other)
+    sign = reverse("projects:countersign", args=[project.pk, payment.pk])
+    assert sign in c.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert c.post(sign, {"decision": "approve"}).status_code == 302
+    c = login("county")
     body = c.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert "120,000.50" in body and "24.0%" in body
     assert "凭证-1" in body

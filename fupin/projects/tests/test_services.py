@@ -13,7 +13,7 @@ from fupin.funds import services as funds
 from fupin.funds.models import Allocation
 from fupin.projects import selectors, services
 from fupin.projects.models import ProjectState, ProjectStep
-from fupin.projects.tests.helpers import propose, walk
+from fupin.projects.tests.helpers import pay, propose, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -196,7 +196,7 @@ def test_execution_rate_and_overdue(users, allocation):
         starter="township",
     )
     line = a.budget_lines.get()
-    funds.disburse(actor=users["county"], line=line, amount="150000", paid_on=dt.date(2018, 5, 1))
+    pay(users, line=line, amount="150000", paid_on=dt.date(2018, 5, 1))
     assert selectors.execution_rate("431129000000", 2018) == Decimal("0.3000")
     assert selectors.execution_rate("431129", 2018) == Decimal("0.3000")
     assert selectors.execution_rate(VILLAGE, 2018) == Decimal("0.3750")
@@ -216,8 +216,8 @@ def test_rates_by_child_area(users, allocation):
     a = walk(
         propose(users["village"]), users, "in_progress", allocation=allocation, budget="400000"
     )
-    funds.disburse(
-        actor=users["county"],
+    pay(
+        users,
         line=a.budget_lines.get(),
         amount="100000",
         paid_on=dt.date(2018, 5, 1),
