@@ -3,11 +3,15 @@ and records its changes with `fupin.core.history`.
 
 Who may do what:
 - capability "supervise" (inspectors, the county office), inside their area: units,
-  inspections, findings, verification of rectification reports, marking a finding
-  failed, escalation decisions, responsibility lists, task lists and tasks;
+  inspections, findings, marking a finding failed, escalation decisions, responsibility
+  lists, task lists and tasks;
 - the unit's own staff (an editing role whose area covers the unit: village staff for
   their village committee, the township station for its township and villages, the
-  county office): rectification reports and task completions.
+  county office): task completions;
+- rectification reports ("rectification.submit") and their verification
+  ("rectification.verify") are decided by the authority table
+  (fupin.accounts.authority); four eyes: the user who submitted a report may not
+  verify it.
 
 What a failure is (counted for escalation, 1st → 通报, 2nd → 约谈, 3rd+ → 问责):
 a finding **fails** when
@@ -32,6 +36,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import build_change, bulk_record, record_change, snapshot
@@ -91,6 +96,23 @@ def may_supervise(user, area_code: str) -> bool:
 def may_act_for_unit(user, unit: Unit) -> bool:
     """The unit's own staff: an editing role whose area covers the unit."""
     return user_covers(user, unit.area_code) and bool(getattr(user, "may_edit", False))
+
+
+def may_submit_rectification(user, finding: Finding) -> bool:
+    return authority.may(user, "rectification.submit", finding.unit.area_code)
+
+
+def _submitter(rectification: Rectification) -> list:
+    return [rectification.submitted_by_id] if rectification.submitted_by_id else []
+
+
+def may_verify(user, rectification: Rectification) -> bool:
+    return authority.may(
+        user,
+        "rectification.verify",
+        rectification.finding.unit.area_code,
+        authors=_submitter(rectification),
+    )
 
 
 def _record(actor, instance, action, before, area_code, *, reason="", related=None, time=None):
@@ -344,7 +366,7 @@ def rectification_submit(
     *, actor, finding: Finding, report: str, upload=None, today: dt.date | None = None
 ) -> Rectification:
     """The unit reports its rectification (整改报告); the inspector verifies it."""
-    require_edit(actor, finding.unit.area_code)
+    authority.require(actor, "rectification.submit", finding.unit.area_code)
     _required(report=report)
     _check_upload(upload)
     day = _today(today)
@@ -383,7 +405,9 @@ def rectification_verify(
     """The inspector accepts or rejects a report. A rejection sends the finding back
     (open, or overdue past its deadline) and may make it a failure: escalation runs."""
     unit = rectification.finding.unit
-    require_supervise(actor, unit.area_code)
+    authority.require(
+        actor, "rectification.verify", unit.area_code, authors=_submitter(rectification)
+    )
     if not accepted and not notes.strip():
         raise ValidationFailed({"notes": [_("Say why the report is rejected.")]})
     day = _today(today)
@@ -391,6 +415,10 @@ def rectification_verify(
         rec = Rectification.objects.select_for_update().get(pk=rectification.pk)
         if rec.verdict != c.Verdict.PENDING:
             raise AlreadyDecided(_("This report has already been verified."))
+        note = authority.require(
+            actor, "rectification.verify", unit.area_code, authors=_submitter(rec)
+        )
+        notes = authority.with_note(notes.strip(), note)
         f = _lock(rec.finding)
         before = snapshot(rec)
         rec.verdict = c.Verdict.ACCEPTED if accepted else c.Verdict.REJECTED

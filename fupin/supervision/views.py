@@ -239,13 +239,13 @@ def _finding_page(request, finding, bound=None, status=200):
     rects = list(finding.rectifications.all())
     pending = next((r for r in rects if r.verdict == c.Verdict.PENDING), None)
     may_supervise = services.may_supervise(user, finding.unit.area_code)
-    may_rectify = services.may_act_for_unit(user, finding.unit) and finding.status in (
+    may_rectify = services.may_submit_rectification(user, finding) and finding.status in (
         c.FindingStatus.OPEN,
         c.FindingStatus.OVERDUE,
     )
     forms = {
         "rect_form": f.RectificationForm() if may_rectify else None,
-        "verify_form": f.VerifyForm() if may_supervise and pending else None,
+        "verify_form": f.VerifyForm() if pending and services.may_verify(user, pending) else None,
         "fail_form": f.FailForm()
         if may_supervise and finding.status != c.FindingStatus.FAILED
         else None,
