@@ -20,7 +20,6 @@ Pipeline (columnar from end to end; no ORM object per row):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -32,8 +31,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts import authority
 from fupin.core import context
 from fupin.core.bulk import analyze
+from fupin.core.errors import NotAllowed
+from fupin.core.files import file_sha256
 from fupin.core.frames import read_frame, reserve_ids, update_frame, write_frame
 from fupin.core.history import type_label
 from fupin.core.models import ChangeAction, ChangeRecord
@@ -43,6 +45,7 @@ from fupin.exchange import parse as P
 from fupin.exchange.models import ExchangeRun
 from fupin.exchange.readers import RawSheet, WorkbookError, read_workbook
 from fupin.registry import choices as c
+from fupin.registry import services as registry
 from fupin.registry.models import Household, IncomeRecord, Member
 
 Progress = Callable[[str, float], None]
@@ -99,6 +102,14 @@ class Parsed:
         """Record a reason on `column` for the rows where mask is true and mark them."""
         if not mask.any():
             return
+        self.reject_cell(mask, column, reasons)
+        self.frame = self.frame.with_columns(_ok=pl.col("_ok") & ~mask)
+
+    def reject_cell(self, mask: pl.Series, column: str, reasons: pl.Series | str) -> None:
+        """Record a reason on `column` for the rows where mask is true, leaving the rows
+        themselves in: the caller puts another value in the cell (a rejected cell)."""
+        if not mask.any():
+            return
         rows = self.frame.filter(mask)
         if isinstance(reasons, str):
             reasons = pl.Series([reasons] * rows.height)
@@ -118,7 +129,6 @@ class Parsed:
                 schema=ERROR_SCHEMA,
             )
         )
-        self.frame = self.frame.with_columns(_ok=pl.col("_ok") & ~mask)
 
 
 def _parse_column(col: L.Column, text: pl.Series, today: dt.date) -> tuple[pl.Series, pl.Series]:
@@ -429,6 +439,158 @@ def cascade(h: Parsed | None, m: Parsed | None, i: Parsed | None) -> None:
         )
 
 
+# ------------------------------------------------------------------ status belongs to procedures
+
+
+def _status_reasons(field: str, old: pl.Series, wanted: pl.Series) -> pl.Series:
+    """For each row, why `field` cannot go from the stored household (its status `old`)
+    to `wanted`: the registry's own words (`registry.procedural_refusal`), looked up in a
+    table of every (stored status, wanted value) pair the file has."""
+    pairs = pl.DataFrame({"_old": old, "_want": wanted.cast(pl.String)}).unique().drop_nulls("_old")
+    table = pairs.with_columns(
+        pl.Series(
+            "_reason",
+            [
+                registry.procedural_refusal(field, o, w)
+                for o, w in zip(pairs["_old"], pairs["_want"], strict=True)
+            ],
+            dtype=pl.String,
+        )
+    )
+    frame = pl.DataFrame({"_old": old, "_want": wanted.cast(pl.String)})
+    return frame.join(
+        table, on=["_old", "_want"], how="left", nulls_equal=True, maintain_order="left"
+    )["_reason"]
+
+
+def procedure_cells(
+    h: Parsed,
+    stored: pl.DataFrame,
+    outside: set[str],
+    *,
+    today: dt.date,
+    mode: str,
+    initial_load: bool,
+) -> None:
+    """Status, status year and monitoring type change only through their procedure (a
+    case, the end of a monitoring). On a household already in the registry the file never
+    changes them: a cell that would is rejected (sheet, row, column, reason naming the
+    procedure) and the stored value is kept, the rest of the row goes on. A new household
+    starts as a candidate of this year with no monitoring type; a cell asking otherwise is
+    rejected the same way. An all-or-nothing import refuses the file on any rejected cell.
+    An initial load (`initial_load`) takes a new household's values as given instead."""
+    f = h.frame
+    j = f.select("household_number").join(
+        stored.select(
+            pl.col("number").alias("household_number"),
+            pl.col("status").alias("_old_status"),
+            pl.col("status_year").cast(pl.Int64).alias("_old_year"),
+            pl.col("monitoring_type").alias("_old_type"),
+        ),
+        on="household_number",
+        how="left",
+        maintain_order="left",
+    )
+    exists = j["_old_status"].is_not_null()
+    judged = ~f["household_number"].is_in(list(outside)).fill_null(False)
+    old_status = j["_old_status"]
+    status, year, mtype = f["status"], f["status_year"].cast(pl.Int64), f["monitoring_type"]
+
+    # A household already in the registry keeps its values.
+    known = exists & judged
+    h.reject_cell(
+        (known & status.is_not_null() & (status != old_status)).fill_null(False),
+        "status",
+        _status_reasons("status", old_status, status),
+    )
+    h.reject_cell(
+        (known & year.is_not_null() & (year != j["_old_year"])).fill_null(False),
+        "status_year",
+        _status_reasons("status_year", old_status, year),
+    )
+    if "monitoring_type" in h.present:
+        h.reject_cell(
+            (known & (mtype.fill_null("") != j["_old_type"].fill_null(""))).fill_null(False),
+            "monitoring_type",
+            _status_reasons("monitoring_type", old_status, mtype),
+        )
+
+    # A new household.
+    new = ~exists & judged
+    start = registry.new_household_start(today)
+    if initial_load:
+        for name in ("status", "status_year"):
+            h.reject(
+                (new & f[name].is_null()).fill_null(False),
+                name,
+                _("Required for an initial load."),
+            )
+    else:
+        created = (
+            " "
+            + _("The household is created as a candidate (待识别) of %(year)s.")
+            % {"year": start["status_year"]}
+            if mode == ExchangeRun.Mode.UPSERT
+            else ""
+        )
+        for name, bad in (
+            ("status", status.is_not_null() & (status != start["status"])),
+            ("status_year", year.is_not_null() & (year != start["status_year"])),
+            ("monitoring_type", mtype.is_not_null()),
+        ):
+            h.reject_cell(
+                (new & bad).fill_null(False),
+                name,
+                registry.procedural_refusal(name, None, None) + created,
+            )
+    h.frame = h.frame.with_columns(
+        j["_old_status"], j["_old_year"], j["_old_type"], exists.alias("_exists")
+    )
+    fresh = pl.lit(initial_load)
+    h.frame = h.frame.with_columns(
+        status=pl.when("_exists")
+        .then(pl.col("_old_status"))
+        .when(fresh)
+        .then(pl.col("status"))
+        .otherwise(pl.lit(start["status"])),
+        status_year=pl.when("_exists")
+        .then(pl.col("_old_year"))
+        .when(fresh)
+        .then(pl.col("status_year").cast(pl.Int64))
+        .otherwise(pl.lit(start["status_year"], dtype=pl.Int64)),
+        monitoring_type=pl.when("_exists")
+        .then(pl.col("_old_type"))
+        .when(fresh)
+        .then(pl.col("monitoring_type"))
+        .otherwise(pl.lit(None, dtype=pl.String)),
+    ).drop("_old_status", "_old_year", "_old_type", "_exists")
+
+
+def _initial_load_area(h: Parsed | None) -> None:
+    """An initial load goes only into counties with no households yet: refused (naming
+    how many there are) otherwise."""
+    if h is None:
+        return
+    from fupin.geo.models import Division
+
+    counties = sorted(
+        {code[:6] for code in h.frame["village_code"].drop_nulls().unique().to_list()}
+    )
+    for county in counties:
+        low, high = code_range(county)
+        n = Household.objects.filter(village_id__gte=low, village_id__lte=high).count()
+        if n:
+            division = Division.objects.filter(code=county.ljust(12, "0")).first()
+            raise ImportRefused(
+                _(
+                    "%(area)s already has %(n)s households: an initial load is only for an "
+                    "area with none. Import into it without --initial-load (new households "
+                    "then start as candidates)."
+                )
+                % {"area": division.name if division else county, "n": n}
+            )
+
+
 # ------------------------------------------------------------------ database side
 
 
@@ -689,6 +851,9 @@ class _State:
     prefix: str
     now: dt.datetime
     reason: str
+    today: dt.date = dt.date.min
+    mode: str = ExchangeRun.Mode.UPSERT
+    initial_load: bool = False
     pause: float = 0.0
     existing_households: pl.DataFrame | None = None
     existing_members: pl.DataFrame | None = None
@@ -728,24 +893,27 @@ def _import(
     progress: Progress | None = None,
     file_name: str | None = None,
     today: dt.date | None = None,
+    initial_load: bool = False,
 ) -> ImportResult:
-    """Validate and import a registration workbook as `actor`, in the actor's language."""
+    """Validate and import a registration workbook as `actor`, in the actor's language.
+
+    `initial_load`: the first load of a registry kept elsewhere (a county migrating from
+    the national system): new households keep the status, status year and monitoring type
+    the file gives them. Only for the system administrator (`registry.initial_load` in
+    fupin.accounts.authority), only into counties with no households yet; each change
+    record's reason says so and carries the file's SHA-256."""
     started = time.perf_counter()
     path = Path(path)
     report = progress or (lambda phase, fraction: None)
     prefix = area_prefix_of(actor)
-    digest = hashlib.sha256()
-    for part in _files_of(path):
-        with part.open("rb") as fh:
-            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                digest.update(block)
+    sha256 = file_sha256(*_files_of(path))
     run = ExchangeRun.objects.create(
         direction=ExchangeRun.Direction.IMPORT,
         user=actor if getattr(actor, "pk", None) else None,
         user_name=getattr(actor, "username", "") or "system",
         area_code=(actor.area_id if getattr(actor, "area_id", None) else ""),
         file_name=file_name or path.name,
-        file_sha256=digest.hexdigest(),
+        file_sha256=sha256,
         mode=mode,
         dry_run=dry_run,
     )
@@ -762,6 +930,19 @@ def _import(
             _("You may not import into the registry."),
             started,
         )
+    if initial_load:
+        refusal = authority.refusal(actor, "registry.initial_load", actor.area_id or "")
+        if isinstance(refusal, NotAllowed):
+            return _finish(
+                run,
+                counts,
+                empty_errors,
+                {},
+                ExchangeRun.Status.REFUSED,
+                _("An initial load is for the system administrator only: %(reason)s")
+                % {"reason": refusal.message},
+                started,
+            )
     report("read", 0.0)
     try:
         raw = read_workbook(path)
@@ -796,7 +977,15 @@ def _import(
         actor=actor,
         prefix=prefix,
         now=timezone.now(),
-        reason=_("Import #%(id)s of %(file)s") % {"id": run.pk, "file": run.file_name},
+        reason=(
+            _("Initial load of the registry: import #%(id)s of %(file)s, SHA-256 %(sha)s")
+            if initial_load
+            else _("Import #%(id)s of %(file)s")
+        )
+        % {"id": run.pk, "file": run.file_name, "sha": sha256},
+        today=today,
+        mode=mode,
+        initial_load=initial_load,
         pause=float(os.environ.get("FUPIN_IMPORT_PAUSE", "0") or 0),
     )
     status = ExchangeRun.Status.DONE
@@ -810,6 +999,8 @@ def _import(
             cursor.execute("PRAGMA cache_size = -262144")
     try:
         with transaction.atomic():
+            if initial_load:
+                _initial_load_area(h)
             _database_checks(state)
             # Every reason is known now: keep the text of the rejected rows only (for the
             # report), not a second copy of the whole file.
@@ -822,8 +1013,8 @@ def _import(
             errors = _errors(parsed)
             if mode == ExchangeRun.Mode.ALL_OR_NOTHING and errors.height:
                 raise ImportRefused(
-                    _("%(n)s rows were rejected; in all-or-nothing mode nothing is written.")
-                    % {"n": sum(x.rejected for x in counts.values())}
+                    _("%(n)s rows had rejected cells; in all-or-nothing mode nothing is written.")
+                    % {"n": errors.select("sheet", "row").n_unique()}
                 )
             report("write", 0.4)
             _write(state, report)
@@ -832,6 +1023,8 @@ def _import(
             if dry_run:
                 raise ImportRefused(_("Dry run: nothing was written."))
             written = True
+            if initial_load:
+                message = state.reason
     except ImportRefused as exc:
         message = str(exc)
         status = ExchangeRun.Status.CHECKED if dry_run else ExchangeRun.Status.REFUSED
@@ -974,6 +1167,14 @@ def _database_checks(state: _State) -> None:
             f["village_code"].is_in(list(unknown - known_elsewhere)),
             "village_code",
             _("There is no village with this code."),
+        )
+        procedure_cells(
+            h,
+            in_scope,
+            outside,
+            today=state.today,
+            mode=state.mode,
+            initial_load=state.initial_load,
         )
     file_households = (
         set(h.frame.filter(pl.col("_ok"))["household_number"].to_list()) if h is not None else set()

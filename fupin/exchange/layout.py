@@ -95,8 +95,11 @@ HOUSEHOLDS = Sheet(
         _h("standard", CODE, choices=c.IdentificationStandard, required=True),
         _h("main_cause", CODE, choices=c.PovertyCause, required=True),
         _h("other_causes", CODES, choices=c.PovertyCause),
-        _h("status", CODE, choices=c.HouseholdStatus, required=True),
-        _h("status_year", INT, required=True, low=2013, high=2100),
+        # Status, status year and monitoring type belong to the procedures: a new household
+        # starts as a candidate of this year, an existing one keeps its values (importer
+        # `procedure_cells`). Only an initial load (--initial-load) takes them as given.
+        _h("status", CODE, choices=c.HouseholdStatus),
+        _h("status_year", INT, low=2013, high=2100),
         _h("monitoring_type", CODE, choices=c.MonitoringType),
         _h("housing_safe", BOOL, required=True),
         _h("danger_grade", CODE, choices=c.DangerGrade),

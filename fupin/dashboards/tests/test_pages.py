@@ -10,13 +10,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE, VILLAGE
+from conftest import NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE, VILLAGE, give_status
 from fupin.core.models import ChangeRecord
 from fupin.dashboards import selectors as S
 from fupin.dashboards.models import YearFigures
 from fupin.dashboards.templatetags.dashboards import figure_value
 from fupin.indicators.selectors import figures
-from fupin.registry import services as registry_services
 from fupin.registry.models import Household
 
 from .conftest import COUNTY, TOWNSHIP
@@ -159,9 +158,7 @@ def test_past_years_are_the_figures_as_of_31_december_kept_until_history_changes
     assert kept.values["registered_people"] == 7
     # A change dated in 2024 but recorded later makes the kept figures stale.
     h = Household.objects.filter(village_id=VILLAGE).first()
-    registry_services.household_update(
-        actor=registry["county"], household=h, data={"status": "removed"}, reason="test"
-    )
+    give_status(h, "removed", h.status_year)
     ChangeRecord.objects.filter(id__gt=kept.last_record_id).update(
         time=timezone.make_aware(dt.datetime(2024, 6, 1, 10))
     )

@@ -60,7 +60,9 @@ def test_import_creates_households_members_incomes_with_history(users, book):
     assert h.village_id == VILLAGE
     assert h.main_cause == c.PovertyCause.ILLNESS
     assert h.other_causes == [c.PovertyCause.LACK_SKILLS]
-    assert h.status == c.HouseholdStatus.POOR
+    # A new household is registered as a candidate of this year.
+    assert h.status == c.HouseholdStatus.CANDIDATE
+    assert h.status_year == dt.date.today().year and h.monitoring_type == ""
     assert h.farmland_mu == Decimal("2.50")
     head = Member.objects.get(household=h, relation=c.Relation.HEAD)
     # Sex and birth date come from the ID number when left blank.
@@ -158,7 +160,9 @@ def test_traditional_characters_full_width_digits_and_stray_spaces(users, book):
                     main_cause=" 因學 ",
                     other_causes="缺技術",
                     category="一般貧困戶",
-                    status_year="２０１６",
+                    status_year=str(dt.date.today().year).translate(
+                        str.maketrans("0123456789", "０１２３４５６７８９")
+                    ),
                 )
             ],
             members=[
@@ -172,13 +176,14 @@ def test_traditional_characters_full_width_digits_and_stray_spaces(users, book):
     assert result.errors.is_empty(), errors_of(result)
     h = Household.objects.get(number=NUMBER)
     assert h.main_cause == c.PovertyCause.SCHOOLING
-    assert h.status_year == 2016
+    assert h.status_year == dt.date.today().year
     assert Member.objects.filter(id_number=make_id(birth="19700305", seq="211")).exists()
 
 
 def test_codes_are_accepted_as_well_as_labels(users, book):
     result = run(
-        users, full_book(book, households=[good_household(main_cause="illness", status="poor")])
+        users,
+        full_book(book, households=[good_household(main_cause="illness", status="candidate")]),
     )
     assert result.errors.is_empty(), errors_of(result)
     assert Household.objects.get(number=NUMBER).main_cause == "illness"

@@ -37,8 +37,7 @@ HOUSEHOLD = {
     "category": "一般贫困户",
     "standard": "国家标准",
     "main_cause": "因病",
-    "status": "未脱贫",
-    "status_year": "2016",
+    "status": "待识别",
     "housing_safe": "是",
     "water_safe": "是",
 }
@@ -223,6 +222,22 @@ def test_upload_of_a_valid_file_creates_the_run_and_shows_its_counts(login, user
     # The uploaded file is not kept; the report is.
     assert not any((jobs.exchange_dir("uploads")).iterdir())
     assert Path(run.report_path).is_file()
+
+
+def test_upload_asking_for_a_status_creates_a_candidate_and_reports_the_cell(login, users):
+    client = login("village")
+    asked = dict(HOUSEHOLD, status="未脱贫", status_year="2016")
+    run = finished_run(client, upload(client, csv_zip([asked], [MEMBER]), "b.zip"))
+    assert run.status == ExchangeRun.Status.DONE
+    assert run.summary["households"]["created"] == 1
+    h = Household.objects.get(number=NUMBER)
+    assert h.status == "candidate"
+    with translation.override("zh-hans"):
+        status_header = str(L.HOUSEHOLDS.column("status").header)
+    cells = {e[2]: e[4] for e in run.summary["errors"]}
+    assert status_header in cells and "纳入" in cells[status_header]
+    page = client.get(reverse("exchange:run_detail", args=[run.pk]))
+    assert status_header in page.content.decode()
 
 
 def test_history_page_of_an_imported_household_shows_the_imported_values(login, users):

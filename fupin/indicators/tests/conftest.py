@@ -31,6 +31,7 @@ from conftest import (
     NEIGHBOUR,
     OTHER_TOWNSHIP_VILLAGE,
     VILLAGE,
+    give_status,
     make_id,
     member_data,
     registered_household,
@@ -104,8 +105,20 @@ def _household(actor, village, people, *, status=c.HouseholdStatus.POOR, **data)
 
 
 def _set(actor, h, reason="", **data):
-    registry.household_update(actor=actor, household=h, data=data, reason=reason or "change")
+    """Change a household; its status (status year, monitoring type) as a passed case
+    would set it (`give_status`, test setup only), the rest through the service."""
+    procedural = {k: data.pop(k) for k in ("status", "status_year", "monitoring_type") if k in data}
+    if data:
+        registry.household_update(actor=actor, household=h, data=data, reason=reason or "change")
     h.refresh_from_db()
+    if procedural:
+        give_status(
+            h,
+            procedural.get("status", h.status),
+            procedural.get("status_year", h.status_year),
+            procedural.get("monitoring_type", h.monitoring_type),
+        )
+        h.refresh_from_db()
 
 
 def _profile(village, population, poor=False, **flags):

@@ -8,14 +8,13 @@ import json
 
 import pytest
 
-from conftest import VILLAGE
+from conftest import VILLAGE, give_status
 from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.core.models import ChangeRecord
 from fupin.indicators import services, snapshots
 from fupin.indicators.selectors import figures
 from fupin.indicators.tests.conftest import AS_OF, at
 from fupin.registry import choices as c
-from fupin.registry import services as registry
 
 COUNTY = "431129000000"
 
@@ -49,12 +48,7 @@ def test_figures_from_snapshot_equal_history_and_never_change(crafted, users):
     assert village.values["poor_people"] == 3
     # A late correction to the registry, dated inside the snapshot's period.
     with at(dt.date(2023, 6, 15)):
-        registry.household_update(
-            actor=users["county"],
-            household=crafted.h4,
-            data={"status": c.HouseholdStatus.EXITED},
-            reason="late correction",
-        )
+        give_status(crafted.h4, c.HouseholdStatus.EXITED, crafted.h4.status_year)
     snapshots.clear_cache()
     again = figures(COUNTY, snapshot=snap.pk, depth=2)
     assert [(n.code, n.values) for n in again] == [(n.code, n.values) for n in from_snapshot]

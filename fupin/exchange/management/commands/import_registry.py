@@ -1,4 +1,11 @@
-"""fupin import-registry FILE [--mode upsert|all-or-nothing] [--dry-run] [--report R.xlsx]"""
+"""fupin import-registry FILE [--mode upsert|all-or-nothing] [--dry-run] [--report R.xlsx]
+[--initial-load]
+
+An import never changes a household's status, status year or monitoring type (a case
+does) and registers new households as candidates. `--initial-load` is the one exception:
+the first load of a registry kept elsewhere, statuses as given, by the system
+administrator into counties with no households yet; its history says so, with the file's
+SHA-256."""
 
 from __future__ import annotations
 
@@ -28,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="import as this user (scope and history)")
         parser.add_argument("--language", default="zh-hans", help="zh-hans (default) or en")
         parser.add_argument("--show", type=int, default=20, help="rejected rows to print")
+        parser.add_argument(
+            "--initial-load",
+            action="store_true",
+            help="first load of a registry kept elsewhere: keep the statuses as given "
+            "(system administrator only; only into counties with no households yet)",
+        )
 
     def handle(self, *args, **opts):
         path = Path(opts["file"])
@@ -53,6 +66,7 @@ class Command(BaseCommand):
             mode=MODES[opts["mode"]],
             dry_run=opts["dry_run"],
             progress=progress,
+            initial_load=opts["initial_load"],
         )
         for line in summary_lines(result):
             self.stdout.write(line)
