@@ -29,3 +29,10 @@ class CriteriaForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))]
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)

@@ -130,3 +130,70 @@ class ExitCriteria(models.Model):
     @property
     def area_code(self) -> str:
         return self.region_id or ""
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class ExitCriteriaProposal(models.Model):
+    """A proposed change of a region's exit criteria. It takes effect (is written to
+    `ExitCriteria`) only when another county user approves it (four eyes); readiness reads
+    `ExitCriteria` alone, so only approved criteria count. At most one waits per region."""
+
+    region = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    values = models.JSONField(_("proposed values"), default=dict)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ProposalStatus.choices,
+        default=ProposalStatus.PENDING,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_by_name = models.CharField(_("proposed by"), max_length=150)
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "region__code"
+
+    class Meta:
+        verbose_name = _("exit criteria proposal")
+        verbose_name_plural = _("exit criteria proposals")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region"],
+                condition=models.Q(status="pending"),
+                name="exit_criteria_one_pending_proposal",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} #{self.pk}"
+
+    @property
+    def area_code(self) -> str:
+        return self.region_id

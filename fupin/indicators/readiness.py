@@ -10,7 +10,8 @@
   the assessment app's latest estimates (`fupin.assessment.selectors.latest_estimates`);
   without them the items are not met, "not yet assessed".
 
-Thresholds come from `ExitCriteria` (the most specific region, else the defaults): the
+Thresholds come from `ExitCriteria` (the most specific region, else the defaults; a
+row is written only when a proposed change is approved, so only approved criteria count): the
 policy set has no place for them.
 """
 

@@ -209,3 +209,36 @@ def snapshot_get(*, user, pk) -> Snapshot:
         return snapshot_list(user=user).get(pk=int(pk))
     except (Snapshot.DoesNotExist, ValueError, TypeError) as e:
         raise Http404 from e
+
+
+def pending_proposal(region_code: str):
+    """The change of the region's exit criteria that waits for approval, if any."""
+    from fupin.indicators.models import ExitCriteriaProposal, ProposalStatus
+
+    return (
+        ExitCriteriaProposal.objects.filter(region_id=region_code, status=ProposalStatus.PENDING)
+        .select_related("region")
+        .first()
+    )
+
+
+def proposals(region_code: str):
+    from fupin.indicators.models import ExitCriteriaProposal
+
+    return ExitCriteriaProposal.objects.filter(region_id=region_code).order_by(
+        "-proposed_at", "-id"
+    )
+
+
+def proposal_rows(proposal) -> list[tuple[str, object]]:
+    """(label, proposed value) of a proposal, in the form's order."""
+    from fupin.indicators.forms import CriteriaForm
+    from fupin.indicators.readiness import CONDITION_LABELS
+
+    form = CriteriaForm()
+    rows = []
+    for name, value in proposal.values.items():
+        if name == "village_conditions":
+            value = "、".join(str(CONDITION_LABELS.get(v, v)) for v in value)
+        rows.append((form.fields[name].label, value))
+    return rows

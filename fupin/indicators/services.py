@@ -1,4 +1,9 @@
-"""Writes of the indicators app: exit criteria (recorded in history) and snapshots."""
+"""Writes of the indicators app: exit criteria and snapshots.
+
+A change of a region's exit criteria is a proposal ("exit_criteria.propose") that takes
+effect only when ANOTHER county user approves it ("exit_criteria.approve", four eyes; see
+fupin.accounts.authority). Proposals, decisions and the criteria are recorded in history.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
-from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
-from fupin.core.scope import user_covers
 from fupin.geo.models import Division
 from fupin.indicators import snapshots
-from fupin.indicators.models import ExitCriteria, Snapshot
+from fupin.indicators.models import (
+    ExitCriteria,
+    ExitCriteriaProposal,
+    ProposalStatus,
+    Snapshot,
+)
 
 CRITERIA_FIELDS = [
     "village_incidence_max",
@@ -40,27 +50,36 @@ CONDITION_FIELDS = {
 }
 
 
-def criteria_set(
-    *, actor, region_code: str, data: dict[str, Any], reason: str = ""
-) -> ExitCriteria:
-    """Set the exit criteria of a region (a county office for its county, or an
-    administrator anywhere). Recorded in history."""
-    region = Division.objects.filter(code=region_code.ljust(12, "0")).first()
-    if region is None or not user_covers(actor, region.code):
+class ProposalWaiting(DomainError):
+    code = "proposal_waiting"
+    status = 409
+
+
+class AlreadyDecided(DomainError):
+    code = "already_decided"
+    status = 409
+
+
+def _region(region_code: str) -> Division:
+    region = Division.objects.filter(code=(region_code or "").ljust(12, "0")).first()
+    if region is None:
         raise OutsideArea()
-    if not has_capability(actor, Capability.CONFIGURE):
-        raise NotAllowed()
-    if not reason.strip():
-        raise ValidationFailed({"reason": [_("Give the reason for the change.")]})
+    return region
+
+
+def _validated(data: dict[str, Any]) -> dict[str, Any]:
+    """The proposed values, checked as the criteria would be saved (JSON-ready)."""
     unknown = set(data) - set(CRITERIA_FIELDS)
     if unknown:
         raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
     errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
     for key, value in data.items():
         if key == "village_conditions":
             bad = [v for v in value or [] if v not in CONDITION_FIELDS]
             if bad:
                 errors[key] = [_("Unknown condition: %(v)s.") % {"v": ", ".join(bad)}]
+            out[key] = list(value or [])
             continue
         try:
             number = Decimal(str(value))
@@ -69,31 +88,129 @@ def criteria_set(
             continue
         if number < 0 or (key != "village_collective_income_min" and number > 100):
             errors[key] = [_("Enter a percentage between 0 and 100.")]
+        out[key] = str(number)
     if errors:
         raise ValidationFailed(errors)
+    trial = ExitCriteria()
+    _assign(trial, out)
+    try:
+        trial.full_clean(exclude=["region"])
+    except ValidationError as e:
+        raise ValidationFailed(
+            {k: [str(m) for m in v] for k, v in e.message_dict.items()}
+        ) from None
+    return out
+
+
+def _assign(obj: ExitCriteria, values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        setattr(obj, key, value if key == "village_conditions" else Decimal(str(value)))
+
+
+def may_propose_criteria(user, region_code: str) -> bool:
+    return authority.may(user, "exit_criteria.propose", region_code)
+
+
+def may_decide(user, proposal: ExitCriteriaProposal) -> bool:
+    return proposal.status == ProposalStatus.PENDING and authority.may(
+        user, "exit_criteria.approve", proposal.region_id, authors=_proposer(proposal)
+    )
+
+
+def _proposer(proposal: ExitCriteriaProposal) -> list:
+    return [proposal.proposed_by_id] if proposal.proposed_by_id else []
+
+
+def criteria_propose(
+    *, actor, region_code: str, data: dict[str, Any], reason: str = ""
+) -> ExitCriteriaProposal:
+    """Propose new exit criteria for a region (a county office for its county). They take
+    effect only when another county user approves them (`criteria_decide`)."""
+    region = _region(region_code)
+    authority.require(actor, "exit_criteria.propose", region.code)
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Give the reason for the change.")]})
+    values = _validated(data)
     with transaction.atomic():
-        obj = ExitCriteria.objects.select_for_update().filter(region=region).first()
-        created = obj is None
-        obj = obj or ExitCriteria(region=region)
-        before = None if created else snapshot(obj)
-        for key, value in data.items():
-            setattr(obj, key, value if key == "village_conditions" else Decimal(str(value)))
-        obj.updated_at = timezone.now()
-        try:
-            obj.full_clean()
-        except ValidationError as e:
-            raise ValidationFailed(
-                {k: [str(m) for m in v] for k, v in e.message_dict.items()}
-            ) from None
-        obj.save()
+        Division.objects.select_for_update().filter(pk=region.pk).first()
+        if ExitCriteriaProposal.objects.filter(
+            region=region, status=ProposalStatus.PENDING
+        ).exists():
+            raise ProposalWaiting(
+                _("A proposed change of these criteria is already waiting for approval.")
+            )
+        proposal = ExitCriteriaProposal.objects.create(
+            region=region,
+            values=values,
+            reason=reason.strip(),
+            proposed_by=actor if getattr(actor, "pk", None) else None,
+            proposed_by_name=getattr(actor, "username", "") or "system",
+        )
         record_change(
             actor=actor,
-            instance=obj,
-            action=ChangeAction.CREATE if created else ChangeAction.UPDATE,
+            instance=proposal,
+            action=ChangeAction.CREATE,
+            before=None,
+            area_code=region.code,
+            reason=reason,
+        )
+    return proposal
+
+
+def criteria_decide(
+    *, actor, proposal: ExitCriteriaProposal, approve: bool, reason: str = ""
+) -> ExitCriteriaProposal:
+    """Another county user approves the proposal (the criteria take effect, recorded in
+    history) or refuses it (with the reason). The proposer may not."""
+    region = _region(proposal.region_id)
+    reason = (reason or "").strip()
+    authority.require(actor, "exit_criteria.approve", region.code, authors=_proposer(proposal))
+    if not approve and not reason:
+        raise ValidationFailed({"reason": [_("Say why the change is refused.")]})
+    with transaction.atomic():
+        p = ExitCriteriaProposal.objects.select_for_update().get(pk=proposal.pk)
+        if p.status != ProposalStatus.PENDING:
+            raise AlreadyDecided(_("This proposal has already been decided."))
+        note = authority.require(actor, "exit_criteria.approve", region.code, authors=_proposer(p))
+        reason = authority.with_note(reason, note)
+        before = snapshot(p)
+        p.status = ProposalStatus.APPROVED if approve else ProposalStatus.REFUSED
+        p.decided_by = actor if getattr(actor, "pk", None) else None
+        p.decided_by_name = getattr(actor, "username", "") or "system"
+        p.decided_at = timezone.now()
+        p.decision_reason = reason
+        p.save()
+        record_change(
+            actor=actor,
+            instance=p,
+            action=ChangeAction.UPDATE,
             before=before,
             area_code=region.code,
             reason=reason,
         )
+        if approve:
+            _apply(actor, region, p)
+    proposal.refresh_from_db()
+    return p
+
+
+def _apply(actor, region: Division, p: ExitCriteriaProposal) -> ExitCriteria:
+    obj = ExitCriteria.objects.select_for_update().filter(region=region).first()
+    created = obj is None
+    obj = obj or ExitCriteria(region=region)
+    before = None if created else snapshot(obj)
+    _assign(obj, p.values)
+    obj.updated_at = timezone.now()
+    obj.save()
+    record_change(
+        actor=actor,
+        instance=obj,
+        action=ChangeAction.CREATE if created else ChangeAction.UPDATE,
+        before=before,
+        area_code=region.code,
+        reason=_("Proposed by %(who)s: %(reason)s; approved by %(by)s.")
+        % {"who": p.proposed_by_name, "reason": p.reason, "by": p.decided_by_name},
+    )
     return obj
 
 

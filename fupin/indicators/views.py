@@ -8,6 +8,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from fupin.core.scope import area_prefix_of, user_covers
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.indicators import readiness, reports, selectors, services
 from fupin.indicators.definitions import DEFINITIONS, GROUP_LABELS, UNIT_LABELS, by_group
-from fupin.indicators.forms import CriteriaForm
+from fupin.indicators.forms import CriteriaForm, DecisionForm
 
 
 def _require_view(user) -> None:
@@ -230,36 +231,70 @@ def snapshot_create(request):
     return redirect("indicators:snapshots")
 
 
+def _form_errors(form, e: DomainError) -> None:
+    if e.status == 404:
+        raise Http404 from e
+    if e.status == 403:
+        raise PermissionDenied(str(e.message)) from e
+    for field, errs in (getattr(e, "errors", None) or {}).items():
+        for err in errs:
+            form.add_error(field if field in form.fields else None, err)
+    if not getattr(e, "errors", None):
+        form.add_error(None, str(e.message))
+
+
 @login_required
 def criteria(request):
-    """The exit criteria in force for the user's area; the county office (configure)
-    sets its own."""
+    """The exit criteria in force for the user's area (approved ones only); a county
+    office user proposes a change, another county user approves or refuses it."""
     _require_view(request.user)
-    code = _home_code(request.user)
+    user = request.user
+    code = _home_code(user)
     current = readiness.criteria_for(code)
-    may_edit = has_capability(request.user, Capability.CONFIGURE)
+    pending = selectors.pending_proposal(code)
+    may_propose = pending is None and services.may_propose_criteria(user, code)
+    may_decide = pending is not None and services.may_decide(user, pending)
     initial = {f: getattr(current, f) for f in services.CRITERIA_FIELDS}
-    form = CriteriaForm(request.POST or None, initial=initial)
+    is_decision = request.method == "POST" and "decision" in request.POST
+    form = CriteriaForm(
+        request.POST if request.method == "POST" and not is_decision else None, initial=initial
+    )
+    decide_form = DecisionForm(request.POST if is_decision else None)
     if request.method == "POST":
-        if not may_edit:
-            raise Http404
-        if form.is_valid():
+        if is_decision:
+            if pending is None:
+                raise Http404
+            if decide_form.is_valid():
+                approve = decide_form.cleaned_data["decision"] == "approve"
+                try:
+                    services.criteria_decide(
+                        actor=user,
+                        proposal=pending,
+                        approve=approve,
+                        reason=decide_form.cleaned_data["reason"],
+                    )
+                except DomainError as e:
+                    _form_errors(decide_form, e)
+                else:
+                    messages.success(
+                        request,
+                        _("The change was approved and is in force.")
+                        if approve
+                        else _("The change was refused."),
+                    )
+                    return redirect("indicators:criteria")
+        elif form.is_valid():
             data = dict(form.cleaned_data)
             reason = data.pop("reason")
             try:
-                services.criteria_set(
-                    actor=request.user, region_code=code, data=data, reason=reason
-                )
+                services.criteria_propose(actor=user, region_code=code, data=data, reason=reason)
             except DomainError as e:
-                if e.status == 404:
-                    raise Http404 from e
-                for field, errs in (getattr(e, "errors", None) or {}).items():
-                    for err in errs:
-                        form.add_error(field if field in form.fields else None, err)
-                if not getattr(e, "errors", None):
-                    form.add_error(None, str(e.message))
+                _form_errors(form, e)
             else:
-                messages.success(request, _("The exit criteria were saved."))
+                messages.success(
+                    request,
+                    _("Proposed: the change takes effect when another county user approves it."),
+                )
                 return redirect("indicators:criteria")
     return render(
         request,
@@ -267,7 +302,12 @@ def criteria(request):
         {
             "current": current,
             "form": form,
-            "may_edit": may_edit,
+            "may_edit": may_propose,
+            "pending": pending,
+            "pending_rows": selectors.proposal_rows(pending) if pending else [],
+            "may_decide": may_decide,
+            "decide_form": decide_form,
+            "proposals": selectors.proposals(code)[:10],
             "area": Division.objects.filter(code=code).first(),
             "labels": readiness.CONDITION_LABELS,
         },

@@ -126,7 +126,8 @@ def test_anonymous_is_sent_to_login(name):
 
 
 def test_criteria_page(crafted, users):
-    from fupin.indicators.models import ExitCriteria
+    from conftest import _user
+    from fupin.indicators.models import ExitCriteria, ExitCriteriaProposal
 
     c = client_for(users["county"])
     page = c.get(reverse("indicators:criteria"))
@@ -142,16 +143,23 @@ def test_criteria_page(crafted, users):
         "reason": "西部地区标准",
     }
     assert c.post(reverse("indicators:criteria"), data).status_code == 302
+    assert not ExitCriteria.objects.exists()  # a proposal: not yet in force
+    other = _user("county2", "county_office", "431129000000")
+    assert (
+        client_for(other).post(reverse("indicators:criteria"), {"decision": "approve"}).status_code
+        == 302
+    )
     saved = ExitCriteria.objects.get(region_id="431129000000")
     assert str(saved.village_incidence_max) == "3.00"
     assert saved.village_conditions == ["has_power", "has_safe_water"]
     # Village staff read the criteria but cannot set them.
     v = client_for(users["village"])
     assert v.get(reverse("indicators:criteria")).status_code == 200
-    assert v.post(reverse("indicators:criteria"), data).status_code == 404
+    assert v.post(reverse("indicators:criteria"), data).status_code == 403
     bad = dict(data, approval_min="150")
     r = c.post(reverse("indicators:criteria"), bad)
     assert r.status_code == 200 and ExitCriteria.objects.get().approval_min == 90
+    assert not ExitCriteriaProposal.objects.filter(status="pending").exists()
 
 
 def test_criteria_page_renders_percent_signs(crafted, users):

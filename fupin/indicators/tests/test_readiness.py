@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import NEIGHBOUR, VILLAGE
+from conftest import NEIGHBOUR, VILLAGE, _user
 from fupin.core.errors import NotAllowed, ValidationFailed
 from fupin.core.models import ChangeRecord
 from fupin.indicators import readiness, services
@@ -32,11 +32,16 @@ def test_village_checklist(crafted):
 
 
 def test_village_threshold_from_criteria(crafted, users):
-    services.criteria_set(
+    proposal = services.criteria_propose(
         actor=users["county"],
         region_code="431129",
         data={"village_incidence_max": "0.5", "village_conditions": ["has_power"]},
         reason="县扶贫开发领导小组决定",
+    )
+    # proposed, not approved: the defaults still apply
+    assert items(readiness.village_checklist(VILLAGE, AS_OF))["incidence"].met
+    services.criteria_decide(
+        actor=_user("county2", "county_office", "431129000000"), proposal=proposal, approve=True
     )
     got = items(readiness.village_checklist(VILLAGE, AS_OF))
     assert not got["incidence"].met  # 0.6% is not under 0.5%
@@ -47,15 +52,15 @@ def test_village_threshold_from_criteria(crafted, users):
 
 def test_criteria_rules(crafted, users):
     with pytest.raises(NotAllowed):
-        services.criteria_set(
+        services.criteria_propose(
             actor=users["village"], region_code=VILLAGE, data={"approval_min": 80}, reason="x"
         )
     with pytest.raises(ValidationFailed):
-        services.criteria_set(
+        services.criteria_propose(
             actor=users["county"], region_code="431129", data={"approval_min": 180}, reason="x"
         )
     with pytest.raises(ValidationFailed):
-        services.criteria_set(
+        services.criteria_propose(
             actor=users["county"],
             region_code="431129",
             data={"village_conditions": ["has_casino"]},
