@@ -36,6 +36,7 @@ WRONG = {S.IN_POVERTY: 0.03, S.EXITED: 0.014, S.NON_REGISTERED: 0.004}
 APPROVES = 0.965
 SURVEYORS = ["评估员张伟", "评估员李娜", "评估员王芳", "评估员刘洋", "评估员陈静", "评估员杨帆"]
 SURVEY_START = dt.date(2025, 11, 3)
+DEMO_ASSESSORS = ("city_inspector", "inspector")
 SURNAMES = "盘李赵邓黄唐蒋周奉任"
 GIVEN = ["石生", "秀英", "建国", "红梅", "志强", "玉兰", "德明", "春花", "桂芳", "永福"]
 
@@ -46,7 +47,10 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
     log = log or (lambda _msg: None)
     if not Division.objects.filter(code=COUNTY).exists():
         return
-    actor = User.objects.filter(username="inspector").first()
+    # Run by an inspector (the prefecture's, if the demo has one: a level above the
+    # county), never by the county office it assesses (authority "assessment.run").
+    found = {u.username: u for u in User.objects.filter(username__in=DEMO_ASSESSORS)}
+    actor = next((found[name] for name in DEMO_ASSESSORS if name in found), None)
     with transaction.atomic():
         a = services.assessment_create(
             actor=actor,

@@ -52,8 +52,15 @@ def may_read(user) -> bool:
     return has_capability(user, Capability.VIEW_REGISTRY)
 
 
-def may_run(user) -> bool:
-    return has_capability(user, Capability.RUN_ASSESSMENT)
+def may_run(user, county_code: str | None = None) -> bool:
+    """May the user run (create, draw, record, finish) the assessment of this county — an
+    inspector, or a county office above the county, never the county office it assesses
+    (authority "assessment.run"). Without a county: of any county in the user's area."""
+    from fupin.accounts import authority
+
+    if county_code is None:
+        return bool(counties_for(user))
+    return authority.may(user, "assessment.run", county_code)
 
 
 def assessments_for(user) -> QuerySet[Assessment]:
@@ -245,12 +252,14 @@ def results(assessment: Assessment, user=None) -> Results:
 
 
 def counties_for(user) -> list:
-    """Counties inside the user's area (where the user may run an assessment)."""
+    """Counties inside the user's area whose assessment the user may run."""
+    from fupin.accounts import authority
     from fupin.geo.models import Division, Level
 
-    if not may_run(user):
+    if not may_read(user):
         return []
-    return list(Division.objects.restrict(user).filter(level=Level.COUNTY).order_by("code"))
+    counties = Division.objects.restrict(user).filter(level=Level.COUNTY).order_by("code")
+    return [d for d in counties if authority.may(user, "assessment.run", d.code)]
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """Writes of the assessment: create, draw the sample (once), record surveys, finish.
 Each is one transaction and writes its change records (fupin.core.history) with it.
 
-Who: roles with the run_assessment capability (county office, inspectors), inside their
-area. `actor=None` is the command line (an operator with shell access), recorded as
+Who: "assessment.run" in the authority table (fupin.accounts.authority): an inspector
+whose area covers the county, or a county office above the county (prefecture,
+province) — never the county office of the county assessed. `actor=None` is the
+command line (an operator with shell access), recorded as
 "system".
 """
 
@@ -18,7 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fupin.accounts.roles import Capability, has_capability
+from fupin.accounts import authority
 from fupin.assessment import sampling as S
 from fupin.assessment.models import (
     Assessment,
@@ -29,10 +31,10 @@ from fupin.assessment.models import (
     StratumSize,
     SurveyResponse,
 )
-from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.errors import DomainError, ValidationFailed
 from fupin.core.history import build_change, bulk_record, record_change, snapshot
 from fupin.core.models import ChangeAction
-from fupin.core.scope import code_range, user_covers
+from fupin.core.scope import code_range
 from fupin.geo.models import Division, Level, VillageProfile
 from fupin.registry import choices as c
 from fupin.registry.models import Household
@@ -62,10 +64,7 @@ class WrongState(DomainError):
 def _check(actor, area_code: str) -> None:
     if actor is None:  # the command line
         return
-    if not user_covers(actor, area_code):
-        raise OutsideArea()
-    if not has_capability(actor, Capability.RUN_ASSESSMENT):
-        raise NotAllowed()
+    authority.require(actor, "assessment.run", area_code)
 
 
 def _sizes(value: dict[str, Any] | None) -> dict[str, int]:

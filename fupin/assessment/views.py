@@ -23,8 +23,8 @@ def _require_read(user) -> None:
         raise PermissionDenied
 
 
-def _require_run(user) -> None:
-    if not selectors.may_run(user):
+def _require_run(user, county_code: str | None = None) -> None:
+    if not selectors.may_run(user, county_code):
         raise PermissionDenied
 
 
@@ -35,7 +35,7 @@ def index(request):
     return render(
         request,
         "assessment/index.html",
-        {"rows": rows, "may_run": bool(selectors.counties_for(request.user))},
+        {"rows": rows, "may_run": selectors.may_run(request.user)},
     )
 
 
@@ -77,7 +77,7 @@ def detail(request, pk):
         {
             "a": a,
             "res": res,
-            "may_run": selectors.may_run(request.user),
+            "may_run": selectors.may_run(request.user, a.county_id),
             "history": selectors.history(a),
         },
     )
@@ -86,8 +86,8 @@ def detail(request, pk):
 @login_required
 @require_POST
 def draw(request, pk):
-    _require_run(request.user)
     a = selectors.assessment_get(request.user, pk)
+    _require_run(request.user, a.county_id)
     form = F.forms.Form(request.POST)
     n = call_service(form, services.sample_draw, actor=request.user, assessment=a)
     if n is None:
@@ -101,8 +101,8 @@ def draw(request, pk):
 @login_required
 @require_POST
 def finish(request, pk):
-    _require_run(request.user)
     a = selectors.assessment_get(request.user, pk)
+    _require_run(request.user, a.county_id)
     form = F.forms.Form(request.POST)
     done = call_service(form, services.assessment_finish, actor=request.user, assessment=a)
     if done is None:
@@ -130,15 +130,15 @@ def sheet(request, pk, village):
             "village": rows[0].unit.village,
             "reveal": reveal,
             "may_reveal": request.user.may_reveal,
-            "may_run": selectors.may_run(request.user),
+            "may_run": selectors.may_run(request.user, a.county_id),
         },
     )
 
 
 @login_required
 def unit(request, pk, unit_pk):
-    _require_run(request.user)
     a = selectors.assessment_get(request.user, pk)
+    _require_run(request.user, a.county_id)
     u = selectors.unit_get(request.user, a, unit_pk)
     existing = getattr(u, "response", None)
     initial = F.answer_initial(existing) if existing else {}

@@ -25,14 +25,14 @@ def client(user, lang="zh-hans"):
 @pytest.fixture
 def drawn(small_county):
     a = services.assessment_create(
-        actor=small_county["county"], county_code=COUNTY, seed=9, name="2025年第三方评估"
+        actor=small_county["inspector"], county_code=COUNTY, seed=9, name="2025年第三方评估"
     )
-    services.sample_draw(actor=small_county["county"], assessment=a)
+    services.sample_draw(actor=small_county["inspector"], assessment=a)
     return a
 
 
 def test_create_and_draw_through_the_pages(small_county):
-    c = client(small_county["county"])
+    c = client(small_county["inspector"])
     assert c.get(reverse("assessment:index")).status_code == 200
     assert c.get(reverse("assessment:create")).status_code == 200
     r = c.post(
@@ -71,7 +71,7 @@ def test_create_and_draw_through_the_pages(small_county):
 
 
 def test_bad_input_keeps_the_form(small_county):
-    c = client(small_county["county"])
+    c = client(small_county["inspector"])
     r = c.post(
         reverse("assessment:create"),
         {
@@ -95,11 +95,18 @@ def test_bad_input_keeps_the_form(small_county):
 
 def test_roles_without_the_capability_cannot_create_or_enter(small_county, drawn):
     unit = SampleUnit.objects.filter(assessment=drawn).first()
-    for name in ("village", "township", "department"):
+    # the county office of the assessed county does not run its own assessment either
+    for name in ("village", "township", "department", "county"):
         c = client(small_county[name])
+        # village and township users do not see the county's assessment at all
+        hidden = 404 if name in ("village", "township") else 403
         assert c.get(reverse("assessment:create")).status_code == 403
-        assert c.post(reverse("assessment:draw", args=[drawn.pk])).status_code == 403
-        assert c.get(reverse("assessment:unit", args=[drawn.pk, unit.pk])).status_code == 403
+        assert c.post(reverse("assessment:draw", args=[drawn.pk])).status_code == hidden
+        assert c.get(reverse("assessment:unit", args=[drawn.pk, unit.pk])).status_code == hidden
+    body = client(small_county["county"]).get(reverse("assessment:detail", args=[drawn.pk]))
+    assert reverse("assessment:finish", args=[drawn.pk]) not in body.content.decode()
+    body = client(small_county["inspector"]).get(reverse("assessment:detail", args=[drawn.pk]))
+    assert reverse("assessment:finish", args=[drawn.pk]) in body.content.decode()
 
 
 def test_outside_the_area_is_not_found(small_county, drawn):

@@ -59,9 +59,9 @@ def _drawn(a):
 
 def test_same_seed_same_frame_same_households(small_county):
     users = small_county
-    a = services.assessment_create(actor=users["county"], county_code=COUNTY, seed=2024)
+    a = services.assessment_create(actor=users["inspector"], county_code=COUNTY, seed=2024)
     b = services.assessment_create(actor=users["inspector"], county_code=COUNTY, seed=2024)
-    c = services.assessment_create(actor=users["county"], county_code=COUNTY, seed=2025)
+    c = services.assessment_create(actor=users["inspector"], county_code=COUNTY, seed=2025)
     for x in (a, b, c):
         services.sample_draw(actor=users["inspector"], assessment=x)
     assert _drawn(a) == _drawn(b)
@@ -102,11 +102,11 @@ def test_the_small_frame_counts(small_county):
 
 def test_the_sample_is_drawn_once(small_county):
     users = small_county
-    a = services.assessment_create(actor=users["county"], county_code=COUNTY, seed=1)
-    n = services.sample_draw(actor=users["county"], assessment=a)
+    a = services.assessment_create(actor=users["inspector"], county_code=COUNTY, seed=1)
+    n = services.sample_draw(actor=users["inspector"], assessment=a)
     assert n == SampleUnit.objects.filter(assessment=a).count() > 0
     with pytest.raises(DomainError):
-        services.sample_draw(actor=users["county"], assessment=a)
+        services.sample_draw(actor=users["inspector"], assessment=a)
     assert SampleUnit.objects.filter(assessment=a).count() == n
 
 

@@ -44,9 +44,9 @@ def test_only_assessment_roles_inside_their_area_create(small_county):
     with pytest.raises(OutsideArea):
         services.assessment_create(actor=users["other_county"], county_code=COUNTY)
     with pytest.raises(ValidationFailed):
-        services.assessment_create(actor=users["county"], county_code="431129100000")
+        services.assessment_create(actor=users["inspector"], county_code="431129100000")
     assert not Assessment.objects.exists()
-    a = services.assessment_create(actor=users["county"], county_code=COUNTY)
+    a = services.assessment_create(actor=users["inspector"], county_code=COUNTY)
     assert a.seed >= 0 and a.sizes == S.DEFAULT_SIZES and float(a.target_approval) == 0.9
 
 
@@ -54,12 +54,12 @@ def test_bad_sizes_and_targets_are_refused(small_county):
     users = small_county
     with pytest.raises(ValidationFailed) as exc:
         services.assessment_create(
-            actor=users["county"], county_code=COUNTY, sizes={"exited": "x", "in_poverty": -1}
+            actor=users["inspector"], county_code=COUNTY, sizes={"exited": "x", "in_poverty": -1}
         )
     assert set(exc.value.errors) == {"exited", "in_poverty"}
     with pytest.raises(ValidationFailed) as exc:
         services.assessment_create(
-            actor=users["county"], county_code=COUNTY, targets={"target_wrong_exit": "2"}
+            actor=users["inspector"], county_code=COUNTY, targets={"target_wrong_exit": "2"}
         )
     assert "target_wrong_exit" in exc.value.errors
     assert not Assessment.objects.exists()
