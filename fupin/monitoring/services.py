@@ -59,6 +59,7 @@ from fupin.monitoring.models import (
     WarningStatus,
     level_above,
 )
+from fupin.policy.comparisons import above_line, under_line_expr
 from fupin.registry.choices import HouseholdStatus, MonitoringType
 from fupin.registry.models import Assessment, Household, IncomeRecord, Member
 
@@ -575,9 +576,9 @@ def elimination_check(household: Household, on: dt.date) -> list[str]:
         problems.append(_("No policy set gives a monitoring threshold."))
     if income is None:
         problems.append(_("No income record."))
-    elif line is not None and income.net_income_per_capita < line:
+    elif line is not None and not above_line(income.net_income_per_capita, line):
         problems.append(
-            _("Net income per person %(income)s in %(year)s is under the threshold %(line)s.")
+            _("Net income per person %(income)s in %(year)s is not above the threshold %(line)s.")
             % {"income": income.net_income_per_capita, "year": income.year, "line": line}
         )
     if rules_for(household.village_id, on.year).require_guarantees:
@@ -865,7 +866,9 @@ def income_candidates(area: str = "", on: dt.date | None = None) -> pl.DataFrame
     th = _thresholds(latest["village_id"].unique().to_list(), on)
     if th.is_empty():
         return empty
-    low = latest.join(th, on="county").filter(pl.col("per_person") < pl.col("threshold"))
+    low = latest.join(th, on="county").filter(
+        under_line_expr(pl.col("per_person"), pl.col("threshold"))
+    )
     text = _("Net income per person %(income)s in %(year)s is under the threshold %(line)s.")
     return low.select(
         "household_id",

@@ -264,3 +264,20 @@ def test_disaster_list_for_an_area(users):
         ).created
         == 0
     )
+
+
+def test_elimination_needs_income_above_the_threshold_not_at_it(users):
+    """Risk elimination asks for income above the monitoring threshold: exactly at it is
+    not enough, one fen more is (policy.comparisons, strict)."""
+    from fupin.policy.selectors import current_policy
+
+    h = make_household(users, "甲", "211", wages="1000", status=HouseholdStatus.EXITED)
+    registry.assessment_set(actor=users["village"], household=h, year=2016, data={})
+    line = current_policy(h.village_id, on=TODAY).line_for_monitoring()
+    data = {"household_size": 1, "wages": line}
+    registry.income_set(actor=users["village"], household=h, year=2016, data=data)
+    problems = services.elimination_check(h, TODAY)
+    assert len(problems) == 1 and str(line) in problems[0]
+    data["wages"] = line + Decimal("0.01")
+    registry.income_set(actor=users["village"], household=h, year=2016, data=data)
+    assert services.elimination_check(h, TODAY) == []
