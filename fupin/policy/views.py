@@ -84,6 +84,28 @@ class NewVersionForm(forms.Form):
     )
     notice_days = forms.IntegerField(label=gettext_lazy("public notice period (days)"))
     appeal_days = forms.IntegerField(label=gettext_lazy("appeal period (days)"))
+    # A choice, not a checkbox: a form posted without it must not switch the rule off.
+    four_eyes = forms.TypedChoiceField(
+        label=gettext_lazy("four-eyes rule"),
+        choices=[
+            ("on", gettext_lazy("On")),
+            ("off", gettext_lazy("Off (decisions taken alone are marked in their records)")),
+        ],
+        coerce=lambda v: v == "on",
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Whoever proposes or submits something may not approve, verify or accept it. "
+            "Switching it off is recorded with this version, and every decision then "
+            "taken alone says so in its record."
+        ),
+    )
+    countersign_above = forms.DecimalField(
+        label=gettext_lazy("payments above this amount need a countersignature (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+    )
     exclusions = forms.MultipleChoiceField(
         label=gettext_lazy("exclusion clauses"),
         choices=[(k, v) for k, v in C.EXCLUSION_TEXT.items()],
@@ -112,6 +134,8 @@ def policy_new_version(request, pk):
         "monitoring_threshold": base.monitoring_threshold,
         "notice_days": base.notice_days,
         "appeal_days": base.appeal_days,
+        "four_eyes": "on" if base.four_eyes else "off",
+        "countersign_above": base.countersign_above,
         "exclusions": [c["code"] for c in base.exclusions or []],
         "note": base.note,
     }
@@ -120,6 +144,8 @@ def policy_new_version(request, pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["exclusions"] = [{"code": c, "trigger": c} for c in data["exclusions"]]
+        if data.get("countersign_above") is None:  # left empty: the base's threshold
+            data.pop("countersign_above", None)
         scope = data.pop("scope")
         reason = data.pop("reason")
         try:
@@ -141,4 +167,8 @@ def policy_new_version(request, pk):
         else:
             messages.success(request, _("A new version of the policy was saved."))
             return redirect("policy:detail", pk=new.pk)
-    return render(request, "policy/new_version.html", {"policy": base, "form": form, "json": json})
+    return render(
+        request,
+        "policy/new_version.html",
+        {"policy": base, "form": form, "json": json, "four_eyes_off": not base.four_eyes},
+    )

@@ -205,6 +205,7 @@ def test_policy_pages(client, users):
             "notice_days": "10",
             "appeal_days": "15",
             "exclusions": ["EXCL_VEHICLE", "EXCL_BUSINESS"],
+            "four_eyes": "on",
             "reason": "县定标准",
         },
     )
