@@ -122,7 +122,8 @@ class Finding(models.Model):
     rule = models.CharField(_("rule"), max_length=30, choices=Rule.choices)
     # What distinguishes two findings of one rule on one member (plate, address, year …).
     key = models.CharField(_("key"), max_length=200, blank=True)
-    # sha256(rule|household|member|key): one finding per fact, whatever its status.
+    # sha256(rule|person's ID number, or household|key): one finding per fact, whatever
+    # its status (`services.fingerprint`).
     fingerprint = models.CharField(max_length=64, unique=True)
     summary = models.CharField(_("summary"), max_length=300)
     details = models.JSONField(_("department record"), default=dict)

@@ -2,9 +2,11 @@
 
 `run_comparison` does the heavy part in Polars (engine.py) and then writes the run, its
 findings and its unmatched people in one transaction: a kill mid-run leaves the database
-as it was before. Findings are identified by a fingerprint of (rule, household, member,
-key): re-running a file finds the existing finding (whatever its status) instead of
-creating a second one, so a dismissed finding stays dismissed.
+as it was before. Findings are identified by a fingerprint of (rule, person — the ID
+number, or the household for a finding about the household —, key): re-running a file
+finds the existing finding (whatever its status) instead of creating a second one, so a
+dismissed finding stays dismissed, and a person registered again never gets a second
+finding for the same department record.
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ def medical_threshold_default() -> float:
     return float(getattr(settings, "COMPARE_MEDICAL_THRESHOLD", engine.DEFAULT_MEDICAL_THRESHOLD))
 
 
-def fingerprint(rule: str, household_id: int, member_id: int | None, key: str) -> str:
-    text = f"{rule}|{household_id}|{member_id or ''}|{key}"
+def fingerprint(rule: str, household_id: int, id_number: str | None, key: str) -> str:
+    """One finding per fact: a finding about a person is keyed by the person's ID number
+    (not by the member row, which a re-registration would make anew), a finding about a
+    household by the household."""
+    who = f"id:{id_number.upper()}" if id_number else f"household:{household_id}"
+    text = f"{rule}|{who}|{key}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -109,13 +115,20 @@ def run_comparison(
 
     findings = result.findings
     rows = (
-        findings.select("household_id", "member_id", "rule", "key", "summary").to_dicts()
+        findings.select(
+            "household_id",
+            "member_id",
+            pl.when(pl.col("member_id").is_not_null()).then(pl.col("id_number")).alias("id_number"),
+            "rule",
+            "key",
+            "summary",
+        ).to_dicts()
         if findings.height
         else []
     )
     details = engine.details_of(findings, result.detail_columns) if rows else []
     for r in rows:
-        r["fingerprint"] = fingerprint(r["rule"], r["household_id"], r["member_id"], r["key"])
+        r["fingerprint"] = fingerprint(r["rule"], r["household_id"], r["id_number"], r["key"])
 
     with transaction.atomic():
         run = ComparisonRun.objects.create(

@@ -76,6 +76,43 @@ def test_dismissed_finding_is_not_recreated(registry, write_csv, run_command, he
     assert Finding.objects.get().status == FindingStatus.DISMISSED
 
 
+def test_a_person_registered_again_gets_no_second_finding(
+    registry, write_csv, run_command, head_id, users
+):
+    """Findings are keyed by the person (ID number), not by the member row: the head moves
+    out and is registered again (a new member row, here in the neighbouring household);
+    the same department record finds the existing finding instead of opening a second."""
+    from conftest import member_data
+    from fupin.registry import services as registry_services
+    from fupin.registry.choices import MemberChangeKind, Relation
+
+    household, neighbour = registry
+    path = write_csv(["身份证号", "单位", "职务"], [[head_id, "县财政局", "科员"]])
+    run_command("public_employees", path)
+    first = Finding.objects.get()
+    head = Member.objects.get(id_number=head_id)
+    registry_services.member_leave(
+        actor=users["village"],
+        member=head,
+        kind=MemberChangeKind.MOVED_OUT,
+        date=dt.date(2020, 5, 1),
+        reason="迁出",
+    )
+    again = registry_services.member_add(
+        actor=users["neighbour"],
+        household=neighbour,
+        data=member_data(id_number=head_id, relation=Relation.PARENT),
+        kind=MemberChangeKind.MOVED_IN,
+        reason="迁入",
+    )
+    assert again.pk != head.pk
+    run_command("public_employees", path)
+    run = last_run()
+    assert run.matches == 1
+    assert (run.findings_created, run.findings_existing) == (0, 1)
+    assert list(Finding.objects.values_list("pk", flat=True)) == [first.pk]
+
+
 KIND_CASES = [
     # kind, header, row making a finding (for the head), row making none (neighbour), rule
     (
