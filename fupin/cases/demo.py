@@ -37,10 +37,12 @@ creates itself.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
 import time as timer
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -230,6 +232,67 @@ class Signers:
 # ---------------------------------------------------------------- the cases
 
 
+@contextmanager
+def no_gc():
+    """Without the cyclic garbage collector: building a million small rows otherwise
+    triggers collections that walk the whole heap again and again (the cases of the county
+    demo took 30 s to build instead of 6)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
+def case_snapshot(c) -> dict:
+    """`fupin.core.history.snapshot` of a case row (a test checks they agree)."""
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "household_id": c.household_id,
+        "status": c.status,
+        "steps": c.steps,
+        "step_index": c.step_index,
+        "step_started_on": _iso(c.step_started_on),
+        "step_due_on": _iso(c.step_due_on),
+        "year": c.year,
+        "reason": c.reason,
+        "opened_by_id": c.opened_by_id,
+        "opened_at": _iso(c.opened_at),
+        "closed_at": _iso(c.closed_at),
+        "batch_id": c.batch_id,
+        "decision": c.decision,
+        "status_before": c.status_before,
+        "written_notice_on": _iso(c.written_notice_on),
+        "appeal_until": _iso(c.appeal_until),
+    }
+
+
+def step_snapshot(r) -> dict:
+    """`fupin.core.history.snapshot` of a case step row (a test checks they agree)."""
+    return {
+        "id": r.id,
+        "case_id": r.case_id,
+        "step": r.step,
+        "index": r.index,
+        "decision": r.decision,
+        "actor_id": r.actor_id,
+        "actor_name": r.actor_name,
+        "done_at": r.done_at.isoformat(),
+        "evidence": r.evidence,
+        "file": r.file,
+        "content_type": r.content_type,
+        "size": r.size,
+        "reason": r.reason,
+    }
+
+
 def _spread(start: dt.date, end: dt.date, n: int) -> list[dt.date]:
     """`n` days after `start` up to `end` (the last is `end`), evenly spread, strictly
     increasing when the span allows."""
@@ -246,7 +309,7 @@ class CaseMaker:
         self.signers = signers
         # Keys handed out in advance: write these before another builder takes its own.
         self.ids = Ids(*MODELS, *THROUGH, ChangeRecord)
-        self.cases: list[Case] = []
+        self.cases: list[SimpleNamespace] = []
         self.steps: list[SimpleNamespace] = []
         self.notices: list[Notice] = []
         self.notice_links: list[SimpleNamespace] = []
@@ -256,6 +319,11 @@ class CaseMaker:
         self.labels = {
             (kind, s.code): str(s.label) for kind, steps in P.PROCEDURES.items() for s in steps
         }
+        self.request_id = context.request_id.get()
+        self.case_type = type_label(Case)
+        self.step_type = type_label(CaseStep)
+        self.household_type = type_label(Household)
+        self._procedures: dict[tuple, tuple] = {}
 
     # ------------------------------------------------------------ records
 
@@ -285,7 +353,7 @@ class CaseMaker:
                 time=time,
                 user_id=getattr(user, "pk", None),
                 user_name=getattr(user, "username", "") or "system",
-                request_id=context.request_id.get(),
+                request_id=self.request_id,
                 action=action,
                 object_type=object_type,
                 object_id=str(object_id),
@@ -301,9 +369,9 @@ class CaseMaker:
 
     # ------------------------------------------------------------ building
 
-    def make(self, changes: Iterable[Change]) -> dict[tuple[int, dt.datetime], Case]:
+    def make(self, changes: Iterable[Change]) -> dict[tuple[int, dt.datetime], SimpleNamespace]:
         """The passed case of every change; returns them by (household id, time)."""
-        made: dict[tuple[int, dt.datetime], Case] = {}
+        made: dict[tuple[int, dt.datetime], SimpleNamespace] = {}
         rounds: dict[tuple, list[Change]] = defaultdict(list)
         for ch in changes:
             procedure = P.procedure_for(ch.kind, ch.village)
@@ -358,7 +426,7 @@ class CaseMaker:
         notice.rng = rng
         return notice
 
-    def finish_notice(self, notice: Notice, cases: list[Case]) -> None:
+    def finish_notice(self, notice: Notice, cases: list[SimpleNamespace]) -> None:
         links = [SimpleNamespace(id=None, notice_id=notice.pk, case_id=c.pk) for c in cases]
         self.ids.assign(links, Notice.cases.through)
         self.notice_links.extend(links)
@@ -379,7 +447,7 @@ class CaseMaker:
             area=notice.village_id,
         )
 
-    def objection(self, notice: Notice, case: Case, rng: random.Random) -> None:
+    def objection(self, notice: Notice, case: SimpleNamespace, rng: random.Random) -> None:
         """An objection during the period, verified by the township and dismissed."""
         text, resolution = rng.choice(OBJECTIONS)
         received = notice.posted_on + dt.timedelta(days=rng.randint(1, notice.days - 3))
@@ -459,8 +527,10 @@ class CaseMaker:
         after[-1] = ch.time
         return [*reversed(before), _at(ended, 8, 30), *after]
 
-    def case(self, ch: Change, notice: Notice | None) -> Case:
-        procedure = P.procedure_for(ch.kind, ch.village)
+    def case(self, ch: Change, notice: Notice | None) -> SimpleNamespace:
+        """One passed case with its steps and their records (plain rows with the model's
+        attribute names, their snapshots built here: this runs for every household)."""
+        procedure, codes, kind_label = self.procedure(ch.kind, ch.village)
         rng = random.Random(f"fupin-demo:{self.seed}:case:{ch.number}:{ch.kind}:{ch.time}")
         times = self._times(ch, procedure, notice, rng)
         # Who did each step: a review under the four-eyes rule by a user who neither
@@ -471,51 +541,52 @@ class CaseMaker:
                 actors.append(None)
                 continue
             pool = self.signers.pool(s.role, ch.village)
-            if s.review and s.role != Role.VILLAGE_STAFF:
+            if s.four_eyes or (s.review and s.role != Role.VILLAGE_STAFF):
                 done = {a.pk for a in actors if a is not None}
                 pool = [u for u in pool if u.pk not in done] or pool
             actors.append(pool[0])
         opener = actors[0]
         opened_at = times[0] - dt.timedelta(days=rng.randint(0, 2), hours=rng.randint(1, 3))
         opened_day = _local_day(opened_at)
-        case = Case(
+        case = SimpleNamespace(
+            id=None,
             kind=ch.kind,
             household_id=ch.household_id,
             status=CaseStatus.OPEN,
-            steps=[s.code for s in procedure],
+            steps=codes,
             step_index=0,
             step_started_on=opened_day,
             step_due_on=opened_day + dt.timedelta(days=procedure[0].days),
             year=opened_day.year,
             reason=REASONS[ch.kind],
-            opened_by=opener,
+            opened_by_id=opener.pk,
             opened_at=opened_at,
             closed_at=None,
-            batch=None,
+            batch_id=None,
             decision=None,
             status_before=ch.status_before,
             written_notice_on=None,
             appeal_until=None,
         )
-        self.ids.assign([case])
+        self.ids.assign([case], Case)
+        case.pk = case.id
         self.cases.append(case)
-        opened = snapshot(case)
+        opened = case_snapshot(case)
+        related = {"related_type": self.household_type, "related_id": ch.household_id}
         self.record(
             user=opener,
             time=opened_at,
             action=ChangeAction.CREATE,
-            object_type=type_label(Case),
-            object_id=case.pk,
-            object_repr=str(case),
+            object_type=self.case_type,
+            object_id=case.id,
+            object_repr=f"{kind_label} #{case.id}",
             post=opened,
             before=None,
             area=ch.village,
-            related_type=type_label(Household),
-            related_id=ch.household_id,
             reason=case.reason,
+            **related,
         )
-        step_type = type_label(CaseStep)
-        case_type = type_label(Case)
+        first = len(self.steps)
         for i, (s, actor, time) in enumerate(zip(procedure, actors, times, strict=True)):
             if s.notice:
                 decision = StepDecision.NOTICE_ENDED
@@ -524,59 +595,48 @@ class CaseMaker:
             else:
                 decision = StepDecision.APPROVE if s.review else StepDecision.DONE
                 evidence = "" if s.review else EVIDENCE.get(s.code, "")
-            row = SimpleNamespace(
-                id=None,
-                case_id=case.pk,
-                step=s.code,
-                index=i,
-                decision=decision,
-                actor_id=getattr(actor, "pk", None),
-                actor_name=actor.username if actor is not None else "system",
-                done_at=time,
-                evidence=evidence,
-                file="",
-                content_type="",
-                size=0,
-                reason="",
+            self.steps.append(
+                SimpleNamespace(
+                    id=None,
+                    case_id=case.id,
+                    step=s.code,
+                    index=i,
+                    decision=decision,
+                    actor_id=None if actor is None else actor.pk,
+                    actor_name="system" if actor is None else actor.username,
+                    done_at=time,
+                    evidence=evidence,
+                    file="",
+                    content_type="",
+                    size=0,
+                    reason="",
+                )
             )
-            self.steps.append(row)
-        self.ids.assign(self.steps[-len(procedure) :], CaseStep)
-        for row in self.steps[-len(procedure) :]:
-            post = {
-                "id": row.id,
-                "case_id": row.case_id,
-                "step": row.step,
-                "index": row.index,
-                "decision": row.decision,
-                "actor_id": row.actor_id,
-                "actor_name": row.actor_name,
-                "done_at": row.done_at.isoformat(),
-                "evidence": row.evidence,
-                "file": "",
-                "content_type": "",
-                "size": 0,
-                "reason": "",
-            }
+        rows = self.steps[first:]
+        self.ids.assign(rows, CaseStep)
+        related_id = str(case.id)
+        for row in rows:
+            post = step_snapshot(row)
             self.records.append(
                 SimpleNamespace(
                     id=None,
                     time=row.done_at,
                     user_id=row.actor_id,
                     user_name=row.actor_name,
-                    request_id=context.request_id.get(),
+                    request_id=self.request_id,
                     action=ChangeAction.CREATE,
-                    object_type=step_type,
+                    object_type=self.step_type,
                     object_id=str(row.id),
                     object_repr=f"{row.case_id}/{row.step} {row.decision}",
-                    related_type=case_type,
-                    related_id=str(case.pk),
+                    related_type=self.case_type,
+                    related_id=related_id,
                     area_code=ch.village,
                     changes={k: [None, v] for k, v in post.items() if v is not None},
                     post_data=post,
                     reason="",
                 )
             )
-        # Passed: the last step's day, as `_advance` leaves it.
+        # Passed: at the last step, as `_advance` leaves it.
         case.status = CaseStatus.PASSED
         case.step_index = len(procedure) - 1
         case.step_started_on = _local_day(times[-2]) if len(times) > 1 else opened_day
@@ -589,17 +649,28 @@ class CaseMaker:
             user=actors[-1],
             time=ch.time,
             action=ChangeAction.UPDATE,
-            object_type=case_type,
-            object_id=case.pk,
-            object_repr=str(case),
-            post=snapshot(case),
+            object_type=self.case_type,
+            object_id=case.id,
+            object_repr=f"{kind_label} #{case.id}",
+            post=case_snapshot(case),
             before=opened,
             area=ch.village,
-            related_type=type_label(Household),
-            related_id=ch.household_id,
             reason=self.labels[(ch.kind, procedure[-1].code)],
+            **related,
         )
         return case
+
+    def procedure(self, kind: str, village: str) -> tuple:
+        """The procedure's steps, their codes and the kind's label (once per kind)."""
+        key = (kind, village[:6])
+        if key not in self._procedures:
+            procedure = P.procedure_for(kind, village)
+            self._procedures[key] = (
+                procedure,
+                [s.code for s in procedure],
+                str(K(kind).label),
+            )
+        return self._procedures[key]
 
     # ------------------------------------------------------------ writing
 
@@ -660,7 +731,7 @@ def build_demo(*, seed: int, log: Log = None) -> None:
     if not changes:
         log("cases: no household status on record, nothing to build")
         return
-    with transaction.atomic():
+    with transaction.atomic(), no_gc():
         signers = Signers({c.village for c in changes}, seed)
         maker = CaseMaker(seed, signers)
         maker.make(changes)

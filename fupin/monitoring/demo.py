@@ -637,7 +637,7 @@ def build_demo(*, seed: int, log: Log = None) -> None:
             b.monitor(h, h.monitoring_type, start, None, rng, case_of.get(h.pk))
         for h, rng, start, end in paths:
             case = ended_cases[(h.pk, _at(start, 8))]
-            b.monitor(h, MonitoringType.UNSTABLE_EXITED, start, end, rng, case.pk)
+            b.monitor(h, MonitoringType.UNSTABLE_EXITED, start, end, rng, case.id)
             b.household_episode(h, start, end)
         for h in stray:
             rng = b.rng("stray", h.number, "warning")
@@ -668,10 +668,11 @@ def _episode_cases(seed: int, paths: list[tuple]) -> dict:
     ]
     if not changes:
         return {}
-    signers = cases_demo.Signers({c.village for c in changes}, seed)
-    maker = cases_demo.CaseMaker(seed, signers)
-    made = maker.make(changes)
-    maker.write()
+    with cases_demo.no_gc():
+        signers = cases_demo.Signers({c.village for c in changes}, seed)
+        maker = cases_demo.CaseMaker(seed, signers)
+        made = maker.make(changes)
+        maker.write()
     return made
 
 
