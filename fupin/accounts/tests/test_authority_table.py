@@ -32,6 +32,7 @@ INVOKER_MODULES = (
     "fupin.supervision.tests.authority_invokers",
     "fupin.indicators.tests.authority_invokers",
     "fupin.assessment.tests.authority_invokers",
+    "fupin.exchange.tests.authority_invokers",
 )
 
 # Who acts: every role at the level its name says, plus the levels the table tells apart
