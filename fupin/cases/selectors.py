@@ -9,8 +9,17 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from fupin.cases.models import ACTIVE_STATUSES, Appeal, Case, CaseStep, Notice, Objection
-from fupin.core.scope import code_range
+from fupin.cases import procedures as P
+from fupin.cases.models import (
+    ACTIVE_STATUSES,
+    Appeal,
+    Case,
+    CaseStatus,
+    CaseStep,
+    Notice,
+    Objection,
+)
+from fupin.core.scope import code_range, user_covers
 
 LIST_LIMIT = 200
 
@@ -125,3 +134,119 @@ def head_name(household) -> str:
         if m.relation == Relation.HEAD:
             return m.name
     return members[0].name if members else household.number
+
+
+# ---------------------------------------------------------------- the household's trail
+
+
+@dataclass
+class CaseTrail:
+    """One case as the household page shows it: its steps done in order, its notices with
+    the objections that name the case."""
+
+    case: Case
+    steps: list[CaseStep]
+    notices: list[Notice]
+
+
+@dataclass
+class StatusTrail:
+    """What explains a household's current status and what can be done next."""
+
+    current: CaseTrail | None  # the passed case that put the household where it is
+    active: CaseTrail | None  # the case running now, if any
+    earlier: list[CaseTrail]  # every other case, latest first
+    may_do_step: bool  # the user may do the active case's current step
+    openable: list[tuple[str, str]]  # (kind, label) of the cases the user may open here
+
+
+def may_open_cases(user, household) -> bool:
+    """Whether the user may open cases on the household (as `services.case_open` asks)."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.may_edit
+        and user_covers(user, household.village_id)
+    )
+
+
+def openable_kinds(household, cases: list[Case]) -> list[tuple[str, str]]:
+    """The kinds of case that can be opened from the household's status (`OPEN_FROM`), less
+    those an active case rules out (one status-changing case at a time)."""
+    active = [c for c in cases if c.is_active]
+    busy = any(P.FINAL_STATUS[c.kind] is not None for c in active)
+    kinds = []
+    for kind, label in P.CaseKind.choices:
+        if household.status not in P.OPEN_FROM[kind]:
+            continue
+        if P.FINAL_STATUS[kind] is not None and busy:
+            continue
+        if any(c.kind == kind for c in active):
+            continue
+        kinds.append((kind, label))
+    return kinds
+
+
+def status_trail(household, user) -> StatusTrail:
+    """The case trail of a household for the user: which case put it where it is (its
+    steps, who did them and when, its public notice and the objections), the case running
+    now, earlier cases, and the actions open to the user. A fixed number of queries,
+    however many cases and steps."""
+    from fupin.cases import services
+
+    cases = list(
+        Case.objects.restrict(user)
+        .filter(household=household)
+        .select_related("household", "opened_by")
+        .order_by("-opened_at", "-id")
+    )
+    ids = [c.pk for c in cases]
+    steps: dict[int, list[CaseStep]] = {pk: [] for pk in ids}
+    notices: dict[int, list[Notice]] = {pk: [] for pk in ids}
+    if ids:
+        for s in (
+            CaseStep.objects.filter(case_id__in=ids)
+            .select_related("actor")
+            .order_by("done_at", "id")
+        ):
+            steps[s.case_id].append(s)
+        links = (
+            Notice.cases.through.objects.filter(case_id__in=ids)
+            .select_related("notice")
+            .order_by("notice__posted_on", "notice_id")
+        )
+        by_notice: dict[int, Notice] = {}
+        for link in links:
+            if link.notice_id not in by_notice:
+                by_notice[link.notice_id] = link.notice
+                link.notice.case_objections = []
+            notices[link.case_id].append(by_notice[link.notice_id])
+        objections = (
+            Objection.cases.through.objects.filter(
+                case_id__in=ids, objection__notice_id__in=list(by_notice)
+            )
+            .select_related("objection", "objection__resolved_by")
+            .order_by("objection__received_on", "objection_id")
+        )
+        for link in objections:
+            by_notice[link.objection.notice_id].case_objections.append(link.objection)
+    for c in cases:
+        c.household = household
+        for s in steps[c.pk]:
+            s.case = c  # the step's label needs the case's kind
+    trails = {c.pk: CaseTrail(c, steps[c.pk], notices[c.pk]) for c in cases}
+    decided = [
+        c
+        for c in cases
+        if c.status == CaseStatus.PASSED and P.FINAL_STATUS[c.kind] == household.status
+    ]
+    current = max(decided, key=lambda c: (c.closed_at, c.pk), default=None)
+    active = next((c for c in cases if c.is_active), None)
+    others = [trails[c.pk] for c in cases if c is not current and c is not active]
+    return StatusTrail(
+        current=trails[current.pk] if current else None,
+        active=trails[active.pk] if active else None,
+        earlier=others,
+        may_do_step=bool(active and user and services.may_do_step(user, active)),
+        openable=openable_kinds(household, cases) if may_open_cases(user, household) else [],
+    )
