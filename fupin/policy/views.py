@@ -84,6 +84,15 @@ class NewVersionForm(forms.Form):
     )
     notice_days = forms.IntegerField(label=gettext_lazy("public notice period (days)"))
     appeal_days = forms.IntegerField(label=gettext_lazy("appeal period (days)"))
+    stable_years = forms.IntegerField(
+        label=gettext_lazy("consecutive years above the line for a stable exit"),
+        min_value=1,
+        max_value=5,
+        help_text=gettext_lazy(
+            "稳定超过: each of these years, ending with the decision year, must have a net "
+            "income per person above that year's line. The national default is 1."
+        ),
+    )
     # A choice, not a checkbox: a form posted without it must not switch the rule off.
     four_eyes = forms.TypedChoiceField(
         label=gettext_lazy("four-eyes rule"),
@@ -134,6 +143,7 @@ def policy_new_version(request, pk):
         "monitoring_threshold": base.monitoring_threshold,
         "notice_days": base.notice_days,
         "appeal_days": base.appeal_days,
+        "stable_years": base.stable_years,
         "four_eyes": "on" if base.four_eyes else "off",
         "countersign_above": base.countersign_above,
         "exclusions": [c["code"] for c in base.exclusions or []],

@@ -23,7 +23,7 @@ def test_the_county_switches_four_eyes_off_and_it_is_recorded(client, users):
     assert 'name="four_eyes"' in page and 'name="countersign_above"' in page
     assert "四眼" in page  # the warning
     data = {"scope": "431129000000", "effective_from": "2016-07-01", "income_line": "2952"}
-    data |= {"notice_days": "7", "appeal_days": "15", "reason": "x"}
+    data |= {"notice_days": "7", "appeal_days": "15", "stable_years": "1", "reason": "x"}
     # a form without the setting is refused, not read as "off"
     assert client.post(url, data).status_code == 200
     assert not PolicySet.objects.filter(region_id="431129000000").exists()
@@ -35,6 +35,7 @@ def test_the_county_switches_four_eyes_off_and_it_is_recorded(client, users):
             "income_line": "2952",
             "notice_days": "7",
             "appeal_days": "15",
+            "stable_years": "1",
             "countersign_above": "20000",
             "four_eyes": "off",
             "reason": "县里人手不足",

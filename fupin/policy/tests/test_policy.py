@@ -204,6 +204,7 @@ def test_policy_pages(client, users):
             "income_line": "3100",
             "notice_days": "10",
             "appeal_days": "15",
+            "stable_years": "2",
             "exclusions": ["EXCL_VEHICLE", "EXCL_BUSINESS"],
             "four_eyes": "on",
             "reason": "县定标准",
@@ -215,6 +216,9 @@ def test_policy_pages(client, users):
         "EXCL_VEHICLE",
         "EXCL_BUSINESS",
     ]
+    assert new.stable_years == 2
+    detail = client.get(f"/policy/{new.pk}/").content.decode()
+    assert "稳定脱贫须连续高于标准的年数" in detail
     client.force_login(users["village"])
     assert client.get(f"/policy/{national.pk}/new-version/").status_code == 403
     client.force_login(users["other_county"])
