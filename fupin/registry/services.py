@@ -133,11 +133,11 @@ def status_procedure(current: str | None, wanted: str) -> str:
     return str(text or NO_PROCEDURE)
 
 
-def procedural_refusal(field: str, current: Household | None, wanted: Any) -> str:
-    """Why `field` cannot be set to `wanted` outside its procedure (`current`: the stored
-    household, None for a new one): the reason, naming the procedure to start."""
-    status = current.status if current is not None else None
-    if current is None:
+def procedural_refusal(field: str, status: str | None, wanted: Any) -> str:
+    """Why `field` cannot be set to `wanted` outside its procedure (`status`: the stored
+    household's status, None for a new household): the reason, naming the procedure to
+    start. The row form; imports apply it to a column through a table of its values."""
+    if status is None:
         if field == "status":
             return _(
                 "A new household is registered as a candidate (待识别); it becomes in poverty "
@@ -179,7 +179,8 @@ def procedural_changes(current: Household | None, data: dict[str, Any]) -> dict[
             continue
         old = start[name] if current is None else getattr(current, name)
         if _procedural_value(name, data[name]) != _procedural_value(name, old):
-            errors[name] = [procedural_refusal(name, current, data[name])]
+            status = current.status if current is not None else None
+            errors[name] = [procedural_refusal(name, status, data[name])]
     return errors
 
 
