@@ -86,7 +86,7 @@ def test_a_person_registered_again_gets_no_second_finding(
     from fupin.registry import services as registry_services
     from fupin.registry.choices import MemberChangeKind, Relation
 
-    household, neighbour = registry
+    _, neighbour = registry
     path = write_csv(["身份证号", "单位", "职务"], [[head_id, "县财政局", "科员"]])
     run_command("public_employees", path)
     first = Finding.objects.get()
