@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.core.scope import RestrictedQuerySet
 
@@ -204,7 +205,7 @@ class Disbursement(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     status = models.CharField(
-        _("status"),
+        pgettext_lazy("payment", "status"),
         max_length=10,
         choices=PaymentStatus.choices,
         default=PaymentStatus.PAID,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.core.scope import RestrictedQuerySet
 
@@ -149,7 +150,7 @@ class ExitCriteriaProposal(models.Model):
     values = models.JSONField(_("proposed values"), default=dict)
     reason = models.TextField(_("reason"))
     status = models.CharField(
-        _("status"),
+        pgettext_lazy("proposal", "status"),
         max_length=10,
         choices=ProposalStatus.choices,
         default=ProposalStatus.PENDING,
