@@ -20,6 +20,7 @@ from fupin.cases.models import (
     Objection,
 )
 from fupin.core.scope import code_range, user_covers
+from fupin.registry.choices import HouseholdStatus
 
 LIST_LIMIT = 200
 
@@ -232,6 +233,11 @@ def status_trail(household, user) -> StatusTrail:
             by_notice[link.objection.notice_id].case_objections.append(link.objection)
     for c in cases:
         c.household = household
+        c.status_before_label = (
+            HouseholdStatus(c.status_before).label
+            if c.status_before in HouseholdStatus.values
+            else c.status_before
+        )
         for s in steps[c.pk]:
             s.case = c  # the step's label needs the case's kind
     trails = {c.pk: CaseTrail(c, steps[c.pk], notices[c.pk]) for c in cases}
