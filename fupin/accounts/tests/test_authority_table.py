@@ -6,7 +6,8 @@ Each app whose services enforce a rule of the table keeps, in
 `fupin/<app>/tests/authority_invokers.py`, an `INVOKERS` dict: authority code →
 `fn(actor, users)`, which prepares a fresh object in the conftest village (authored by
 the conftest `users`, never by `actor`) and then calls the real service as `actor`. A
-refusal is a `NotAllowed` (403); anything else that goes wrong fails the test. The case
+refusal is a `NotAllowed` (403) or, for a decision on something above the actor's area,
+an `OutsideArea` (404); anything else that goes wrong fails the test. The case
 steps, whose roles live in `fupin.cases.procedures`, are walked the same way in
 `fupin/cases/tests`.
 """
@@ -21,7 +22,7 @@ from conftest import VILLAGE
 from fupin.accounts import authority
 from fupin.accounts.models import User
 from fupin.accounts.roles import Role
-from fupin.core.errors import NotAllowed
+from fupin.core.errors import NotAllowed, OutsideArea
 
 INVOKER_MODULES = (
     "fupin.cases.tests.authority_invokers",
@@ -87,5 +88,7 @@ def test_service_allows_or_refuses_as_the_table_says(code, role, area, users):
     if expected:
         invoke(actor, users)
     else:
-        with pytest.raises(NotAllowed):
+        # Refused: 403, or 404 where the decision is on something above the actor's area
+        # (a county's exit criteria or assessment seen from a village).
+        with pytest.raises((NotAllowed, OutsideArea)):
             invoke(actor, users)
