@@ -1329,7 +1329,7 @@ def _full_name(d: Division) -> str:
     while node is not None and node.level >= Level.COUNTY:
         parts.append(node.name)
         node = node.parent
-    return "".join(reversed(parts))
+    return "".join(reversed(parts)) or d.name  # above the county: its own name
 
 
 def build(

@@ -199,6 +199,8 @@ def test_logins_for_four_eyes_and_the_prefecture_inspector(built):
     assert users["county2"].area_id == users["county"].area_id == "431129000000"
     assert users["city_inspector"].role == Role.INSPECTOR
     assert users["city_inspector"].area_id == "431100000000"
+    areas = {row[0]: row[3] for row in registry_demo.logins()}
+    assert areas["city_inspector"] == "永州市" and areas["township2"] == areas["township"]
 
 
 def test_wipes_in_the_command_order_leave_nothing(built):
