@@ -50,6 +50,12 @@ class PolicySet(models.Model):
     stable_years = models.PositiveSmallIntegerField(
         _("consecutive years above the line for a stable exit"), default=1
     )
+    # Amounts of more than two decimals (1234.567) in an imported workbook: refused with
+    # the reason (the default), or, where the county prefers, rounded half-up to the fen
+    # with a warning in the import report (fupin.exchange.importer.amount_precision).
+    round_amounts = models.BooleanField(
+        _("round imported amounts to the fen (instead of refusing them)"), default=False
+    )
     # The four-eyes rule (fupin.accounts.authority): whoever proposes or submits something
     # may not approve, verify or accept it. On unless a policy version turns it off.
     four_eyes = models.BooleanField(_("four-eyes rule"), default=True)

@@ -25,6 +25,7 @@ EDITABLE = (
     "notice_days",
     "appeal_days",
     "stable_years",
+    "round_amounts",
     "four_eyes",
     "countersign_above",
     "exclusions",

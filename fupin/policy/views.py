@@ -93,6 +93,14 @@ class NewVersionForm(forms.Form):
             "income per person above that year's line. The national default is 1."
         ),
     )
+    round_amounts = forms.BooleanField(
+        label=gettext_lazy("round imported amounts to the fen (instead of refusing them)"),
+        required=False,
+        help_text=gettext_lazy(
+            "An imported amount of more than two decimals (1234.567) is refused by default; "
+            "with this on it is rounded half-up to the fen and the import report warns of it."
+        ),
+    )
     # A choice, not a checkbox: a form posted without it must not switch the rule off.
     four_eyes = forms.TypedChoiceField(
         label=gettext_lazy("four-eyes rule"),
@@ -144,6 +152,7 @@ def policy_new_version(request, pk):
         "notice_days": base.notice_days,
         "appeal_days": base.appeal_days,
         "stable_years": base.stable_years,
+        "round_amounts": base.round_amounts,
         "four_eyes": "on" if base.four_eyes else "off",
         "countersign_above": base.countersign_above,
         "exclusions": [c["code"] for c in base.exclusions or []],
