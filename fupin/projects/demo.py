@@ -19,6 +19,7 @@ from decimal import ROUND_UP, Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fupin.accounts import authority
 from fupin.core.history import build_change, bulk_record, type_label
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.funds.models import Allocation, BudgetLine, Disbursement, FundSource, SourceKind
@@ -204,7 +205,8 @@ def build_demo(*, seed: int, log=None) -> None:
     from fupin.accounts.models import User
 
     users = {
-        u.username: u for u in User.objects.filter(username__in=["village", "township", "county"])
+        u.username: u
+        for u in User.objects.filter(username__in=["village", "township", "county", "county2"])
     }
     county = Division.objects.get(code=COUNTY + "000000")
 
@@ -402,6 +404,10 @@ def build_demo(*, seed: int, log=None) -> None:
         for line in lines:
             line.allocation_id = line.allocation.pk
         BudgetLine.objects.bulk_create(lines, batch_size=1000)
+        # Payments over the countersign threshold carry the second county user's
+        # countersignature (four eyes), an hour after they were recorded.
+        threshold = authority.setting_for(county.code).countersign_above
+        second = users.get("county2")
         disbursements = [
             Disbursement(
                 line=lines[idx],
@@ -410,6 +416,15 @@ def build_demo(*, seed: int, log=None) -> None:
                 voucher=f"记账凭证 {on:%Y%m}-{n + 1:04d}",
                 recorded_by=users.get("county"),
                 recorded_at=_aware(on, 16),
+                **(
+                    {
+                        "countersigned_by": second,
+                        "countersigned_by_name": getattr(second, "username", "county2"),
+                        "countersigned_at": _aware(on, 17),
+                    }
+                    if amount > threshold
+                    else {}
+                ),
             )
             for n, (idx, on, amount) in enumerate(sorted(pays, key=lambda x: (x[1], x[0])))
         ]

@@ -45,6 +45,27 @@ def test_demo_is_complete_consistent_and_deterministic():
         line__project__state__in=["in_progress", "accepted", "disclosed"]
     ).exists()
     assert ChangeRecord.objects.filter(object_type="projects.project").count() == demo.PROJECTS
+    # Four eyes in the demo's own history: payments over the threshold are countersigned
+    # by another user; no project is reviewed or approved by its proposer, approved by its
+    # reviewer, or accepted by whoever proposed or started it.
+    big = Disbursement.objects.filter(amount__gt=Decimal("50000"))
+    assert big.exists()
+    for d in big:
+        assert d.countersigned_by_id and d.countersigned_by_id != d.recorded_by_id
+    assert not Disbursement.objects.filter(
+        amount__lte=Decimal("50000"), countersigned_by__isnull=False
+    ).exists()
+    for p in Project.objects.prefetch_related("steps"):
+        by = {s.action: s.actor_id for s in p.steps.all()}
+        for later, earlier in (
+            ("review", "propose"),
+            ("approve", "propose"),
+            ("approve", "review"),
+            ("accept", "propose"),
+            ("accept", "start"),
+        ):
+            if later in by and earlier in by:
+                assert by[later] != by[earlier], (p.pk, later, earlier)
 
     demo.wipe_demo()
     assert not Project.objects.exists() and not Allocation.objects.exists()
