@@ -76,6 +76,9 @@ class ImportResult:
     rejected_rows: dict[str, pl.DataFrame] = field(default_factory=dict)
     written: bool = False
     seconds: float = 0.0
+    # Cells of kept rows that the import changed (an amount rounded to the fen), with why:
+    # the same columns as `errors`.
+    warnings: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_SCHEMA))
 
 
 ERROR_SCHEMA = {
@@ -97,6 +100,10 @@ class Parsed:
     frame: pl.DataFrame  # typed values, `_row`, `_sheet`, `_ok`
     present: set[str]  # column codes present in the file
     errors: list[pl.DataFrame] = field(default_factory=list)
+    # Kept rows with a note (an amount rounded to the fen): same columns as `errors`.
+    warnings: list[pl.DataFrame] = field(default_factory=list)
+    # Money columns with cells of more than two decimals: code → mask over `frame`.
+    sub_fen: dict[str, pl.Series] = field(default_factory=dict)
 
     def reject(self, mask: pl.Series, column: str, reasons: pl.Series | str) -> None:
         """Record a reason on `column` for the rows where mask is true and mark them."""
@@ -108,6 +115,16 @@ class Parsed:
     def reject_cell(self, mask: pl.Series, column: str, reasons: pl.Series | str) -> None:
         """Record a reason on `column` for the rows where mask is true, leaving the rows
         themselves in: the caller puts another value in the cell (a rejected cell)."""
+        self._note(self.errors, mask, column, reasons)
+
+    def warn(self, mask: pl.Series, column: str, reasons: pl.Series | str) -> None:
+        """A warning on `column` for the rows where mask is true: the row is kept as it is
+        and the report says what was done to the cell."""
+        self._note(self.warnings, mask, column, reasons)
+
+    def _note(
+        self, into: list[pl.DataFrame], mask: pl.Series, column: str, reasons: pl.Series | str
+    ) -> None:
         if not mask.any():
             return
         rows = self.frame.filter(mask)
@@ -117,7 +134,7 @@ class Parsed:
             reasons = reasons.filter(mask)
         header = str(self.sheet.column(column).header) if column in self.sheet.codes else column
         values = self.raw.filter(mask)[column] if column in self.raw.columns else None
-        self.errors.append(
+        into.append(
             pl.DataFrame(
                 {
                     "sheet": rows["_sheet"],
@@ -131,7 +148,10 @@ class Parsed:
         )
 
 
-def _parse_column(col: L.Column, text: pl.Series, today: dt.date) -> tuple[pl.Series, pl.Series]:
+def _parse_column(
+    col: L.Column, text: pl.Series, today: dt.date
+) -> tuple[pl.Series, pl.Series] | tuple[pl.Series, pl.Series, pl.Series]:
+    """(value, reason) of a column; a money column adds its sub-fen flag (`parse_money`)."""
     frame = pl.DataFrame({"t": text})
     t = pl.col("t")
     if col.kind in (L.TEXT, L.DIVISION, L.ID_NUMBER):
@@ -188,7 +208,10 @@ def _parse_column(col: L.Column, text: pl.Series, today: dt.date) -> tuple[pl.Se
     elif col.kind == L.INT:
         value, error = P.parse_int(t, col.low, col.high)
     elif col.kind == L.MONEY:
-        value, error = P.parse_money(t)
+        negative = P.loss_message() if col.field == "production" else None
+        value, error, sub_fen = P.parse_money(t, negative)
+        out = frame.select(value.alias("v"), error.alias("e"), sub_fen.alias("s"))
+        return out["v"], out["e"], out["s"]
     elif col.kind == L.DATE:
         value, error = P.parse_date(t)
     else:  # pragma: no cover - every kind is handled above
@@ -202,10 +225,13 @@ def parse_sheet(sheet: L.Sheet, raw: RawSheet, today: dt.date) -> Parsed:
     present = {c for c in sheet.codes if raw.frame is not None and raw.frame[c].is_not_null().any()}
     values: dict[str, pl.Series] = {}
     reasons: dict[str, pl.Series] = {}
+    sub_fen: dict[str, pl.Series] = {}
     for col in sheet.columns:
         if col.kind == L.INFO:
             continue
-        value, reason = _parse_column(col, text[col.code], today)
+        value, reason, *flag = _parse_column(col, text[col.code], today)
+        if flag:
+            sub_fen[col.code] = flag[0]
         if col.required:
             missing = text[col.code].is_null()
             if missing.any():
@@ -216,6 +242,7 @@ def parse_sheet(sheet: L.Sheet, raw: RawSheet, today: dt.date) -> Parsed:
         text["_row"], text["_sheet"], pl.lit(True).alias("_ok")
     )
     parsed = Parsed(sheet, raw.frame, frame, present)
+    parsed.sub_fen = {code: flag for code, flag in sub_fen.items() if flag.any()}
     for code, reason in reasons.items():
         parsed.reject(reason.is_not_null(), code, reason)
     return parsed
@@ -437,6 +464,49 @@ def cascade(h: Parsed | None, m: Parsed | None, i: Parsed | None) -> None:
                 )
             ).to_series(),
         )
+
+
+# ------------------------------------------------------------------ amounts to the fen
+
+
+def rounding_counties(counties: set[str], today: dt.date) -> set[str]:
+    """The counties (6-digit codes) whose policy in force prefers rounding amounts of more
+    than two decimals to the fen (PolicySet.round_amounts) over refusing them; read once
+    per county of the file."""
+    from fupin.policy.selectors import NoPolicy, current_policy
+
+    out = set()
+    for county in counties:
+        try:
+            if current_policy(county.ljust(12, "0"), on=today).round_amounts:
+                out.add(county)
+        except NoPolicy:
+            pass
+    return out
+
+
+def amount_precision(p: Parsed | None, villages: pl.Series, rounding: set[str]) -> None:
+    """Cells of more than two decimals (1234.567): refused (row, column, reason), unless the
+    county of the row's village prefers rounding; then the value, already rounded half-up
+    to the fen by the parser, is kept and the report carries a warning on the cell.
+    `villages`: the village code of each row of `p.frame` (null when unknown: refused)."""
+    if p is None or not p.sub_fen:
+        return
+    rounds = villages.str.slice(0, 6).is_in(list(rounding)).fill_null(False)
+    for code, flag in p.sub_fen.items():
+        live = flag & p.frame["_ok"]
+        p.warn(
+            live & rounds,
+            code,
+            p.frame.select(
+                P.message(
+                    _("Rounded to %(value)s: the county rounds amounts to the fen (分)."),
+                    value=pl.col(code),
+                )
+            ).to_series(),
+        )
+        p.reject(live & ~rounds, code, P.amount_too_precise_message())
+    p.sub_fen = {}
 
 
 # ------------------------------------------------------------------ status belongs to procedures
@@ -1040,7 +1110,17 @@ def _import(
         for key, p in parsed.items()
     }
     report("done", 1.0)
-    return _finish(run, counts, errors, rejected_rows, status, message, started, written)
+    return _finish(
+        run,
+        counts,
+        errors,
+        rejected_rows,
+        status,
+        message,
+        started,
+        written,
+        warnings=_warnings(parsed),
+    )
 
 
 def _files_of(path: Path) -> list[Path]:
@@ -1098,7 +1178,24 @@ def _errors(parsed: dict[str, Parsed]) -> pl.DataFrame:
     return pl.concat(frames).sort(["sheet", "row", "column"])
 
 
-def _finish(run, counts, errors, rejected_rows, status, message, started, written=False):
+def _warnings(parsed: dict[str, Parsed]) -> pl.DataFrame:
+    """The warnings of the rows that were kept (a rejected row's reasons say enough)."""
+    frames = []
+    for p in parsed.values():
+        if not p.warnings:
+            continue
+        rejected = p.frame.filter(~pl.col("_ok")).select(
+            pl.col("_sheet").alias("sheet"), pl.col("_row").alias("row")
+        )
+        frames.append(pl.concat(p.warnings).join(rejected, on=["sheet", "row"], how="anti"))
+    if not frames:
+        return pl.DataFrame(schema=ERROR_SCHEMA)
+    return pl.concat(frames).sort(["sheet", "row", "column"])
+
+
+def _finish(
+    run, counts, errors, rejected_rows, status, message, started, written=False, warnings=None
+):
     run.status = status
     run.message = message
     run.finished_at = timezone.now()
@@ -1111,6 +1208,7 @@ def _finish(run, counts, errors, rejected_rows, status, message, started, writte
         rejected_rows=rejected_rows,
         written=written,
         seconds=time.perf_counter() - started,
+        warnings=warnings if warnings is not None else pl.DataFrame(schema=ERROR_SCHEMA),
     )
 
 
@@ -1120,6 +1218,195 @@ def _villages_in_scope(prefix: str) -> set[str]:
     return set(
         Division.objects.in_area(prefix).filter(level=Level.VILLAGE).values_list("code", flat=True)
     )
+
+
+def _departed() -> pl.DataFrame:
+    """The file's people (tmp_import_ids) who are no longer members of a household they
+    were in: one row per inactive member, with the household, its village and the leaving
+    change (kind, date, reason; empty where none was recorded), read once."""
+    leaves = sorted(c.MEMBER_LEAVES)
+    marks = ", ".join(["%s"] * len(leaves))
+    sql = (
+        "SELECT m.id_number, h.number AS household_number, h.village_id AS village_code, "  # noqa: S608
+        "m.left_on, c.kind, c.date AS change_date, c.reason, c.id AS change_id "
+        "FROM registry_member m JOIN tmp_import_ids t ON t.id_number = m.id_number "
+        "JOIN registry_household h ON h.id = m.household_id "
+        "LEFT JOIN registry_memberchange c ON c.member_id = m.id "
+        f"AND c.kind IN ({marks}) WHERE NOT m.is_active"
+    )
+    frame = read_frame(sql, leaves)
+    text = ["id_number", "household_number", "village_code", "kind", "reason"]
+    return frame.select(
+        *[pl.col(name).cast(pl.String) for name in text],
+        pl.coalesce(
+            pl.col("change_date").cast(pl.String).str.slice(0, 10).str.to_date(strict=False),
+            pl.col("left_on").cast(pl.String).str.slice(0, 10).str.to_date(strict=False),
+        ).alias("date"),
+        pl.col("change_id").cast(pl.Int64, strict=False),
+    ).sort(["date", "change_id"], nulls_last=False)
+
+
+def person_rules(m: Parsed, active: pl.DataFrame, departed: pl.DataFrame, prefix: str) -> None:
+    """People of the members sheet against the registry, column-wise. `active`: the file's
+    people who are active members somewhere (`household_number`, `village_code`);
+    `departed`: their inactive memberships with the leaving change (`_departed`).
+
+    - Someone recorded as deceased anywhere in the registry, and a member of no household
+      now, is rejected: an import never registers them again.
+    - Someone who left the file's household (moved out, married out, split off, died) is
+      rejected with the date and the reason they left: bringing them back takes a
+      member-change case (成员变更), never an import. If they are now a member of another
+      household, the reason says which (its number only inside the user's area).
+    - Someone who is a member of another household is rejected (one person, one
+      household), naming it only inside the user's area."""
+    low, high = code_range(prefix)
+    kinds = {str(k): str(label) for k, label in c.MemberChangeKind.choices}
+    departed = departed.with_columns(
+        (pl.col("kind") == c.MemberChangeKind.DEATH).fill_null(False).alias("_death"),
+        pl.col("kind").replace_strict(kinds, default=_("left"), return_dtype=pl.String),
+        pl.when(pl.col("reason").fill_null("").str.strip_chars() == "")
+        .then(pl.lit("—"))
+        .otherwise(pl.col("reason"))
+        .alias("reason"),
+    )
+    left_here = departed.unique(["id_number", "household_number"], keep="last").select(
+        "id_number",
+        "household_number",
+        pl.col("date").alias("_left_on"),
+        pl.col("kind").alias("_left_kind"),
+        pl.col("reason").alias("_left_reason"),
+    )
+    deaths = (
+        departed.filter("_death")
+        .unique("id_number", keep="last")
+        .select(
+            "id_number",
+            pl.col("date").alias("_died_on"),
+            pl.col("household_number").alias("_died_in"),
+            pl.col("village_code").is_between(pl.lit(low), pl.lit(high)).alias("_died_here"),
+            pl.col("reason").alias("_died_reason"),
+        )
+    )
+    j = (
+        m.frame.select("id_number", "household_number")
+        .join(
+            active.select(
+                "id_number",
+                pl.col("household_number").alias("_now_in"),
+                pl.col("village_code").is_between(pl.lit(low), pl.lit(high)).alias("_now_here"),
+            ),
+            on="id_number",
+            how="left",
+            maintain_order="left",
+        )
+        .join(left_here, on=["id_number", "household_number"], how="left", maintain_order="left")
+        .join(deaths, on="id_number", how="left", maintain_order="left")
+    )
+    now_in = pl.col("_now_in")
+    elsewhere = now_in.is_not_null() & (now_in != pl.col("household_number"))
+    dead = pl.col("_died_on").is_not_null() & now_in.is_null()
+    left = pl.col("_left_on").is_not_null() & (now_in.is_null() | elsewhere) & ~dead
+    here = pl.col("_now_here").fill_null(False)
+    died_here = pl.col("_died_here").fill_null(False)
+    reasons = j.select(
+        pl.when(dead & died_here)
+        .then(
+            P.message(
+                _(
+                    "This person died on %(date)s (recorded in household %(number)s: "
+                    "%(reason)s). A person recorded as deceased is not registered again; if "
+                    "the record is wrong, bringing them back needs a member-change case "
+                    "(成员变更)."
+                ),
+                date=pl.col("_died_on"),
+                number=pl.col("_died_in"),
+                reason=pl.col("_died_reason"),
+            )
+        )
+        .when(dead)
+        .then(
+            pl.lit(
+                _(
+                    "This person is recorded as deceased in a household outside your area. A "
+                    "person recorded as deceased is not registered again; if the record is "
+                    "wrong, bringing them back needs a member-change case (成员变更)."
+                )
+            )
+        )
+        .when(left & elsewhere & here)
+        .then(
+            P.message(
+                _(
+                    "This person left the household on %(date)s: %(kind)s (%(reason)s), and "
+                    "is now a member of household %(number)s. Bringing them back needs a "
+                    "member-change case (成员变更)."
+                ),
+                date=pl.col("_left_on"),
+                kind=pl.col("_left_kind"),
+                reason=pl.col("_left_reason"),
+                number=now_in,
+            )
+        )
+        .when(left & elsewhere)
+        .then(
+            P.message(
+                _(
+                    "This person left the household on %(date)s: %(kind)s (%(reason)s), and "
+                    "is now a member of a household outside your area. Bringing them back "
+                    "needs a member-change case (成员变更)."
+                ),
+                date=pl.col("_left_on"),
+                kind=pl.col("_left_kind"),
+                reason=pl.col("_left_reason"),
+            )
+        )
+        .when(left)
+        .then(
+            P.message(
+                _(
+                    "This person left the household on %(date)s: %(kind)s (%(reason)s). "
+                    "Bringing them back needs a member-change case (成员变更)."
+                ),
+                date=pl.col("_left_on"),
+                kind=pl.col("_left_kind"),
+                reason=pl.col("_left_reason"),
+            )
+        )
+        .when(elsewhere & here)
+        .then(
+            P.message(_("This person is already a member of household %(number)s."), number=now_in)
+        )
+        .when(elsewhere)
+        .then(pl.lit(_("This person is already a member of a household outside your area.")))
+        .otherwise(None)
+    ).to_series()
+    m.reject(reasons.is_not_null(), "id_number", reasons)
+
+
+def _amounts_to_the_fen(
+    state: _State, h: Parsed | None, i: Parsed | None, in_scope: pl.DataFrame
+) -> None:
+    """`amount_precision` for the households sheet (the row's village) and the incomes
+    sheet (the village of its household, in the file or else in the registry)."""
+    if not ((h is not None and h.sub_fen) or (i is not None and i.sub_fen)):
+        return
+    known = in_scope.select(pl.col("number").alias("household_number"), "village_id")
+    if h is not None:
+        known = pl.concat(
+            [
+                h.frame.select("household_number", pl.col("village_code").alias("village_id")),
+                known,
+            ]
+        ).unique("household_number", keep="first", maintain_order=True)
+    counties = {v[:6] for v in known["village_id"].drop_nulls().to_list()}
+    rounding = rounding_counties(counties, state.today)
+    if h is not None:
+        amount_precision(h, h.frame["village_code"], rounding)
+    if i is not None:
+        villages = i.frame.select("household_number").join(
+            known, on="household_number", how="left", maintain_order="left"
+        )["village_id"]
+        amount_precision(i, villages, rounding)
 
 
 def _database_checks(state: _State) -> None:
@@ -1142,6 +1429,7 @@ def _database_checks(state: _State) -> None:
     )
     outside = set(existing["number"].to_list()) - set(in_scope["number"].to_list())
     villages = _villages_in_scope(state.prefix)
+    _amounts_to_the_fen(state, h, i, in_scope)
     if h is not None:
         f = h.frame
         h.reject(
@@ -1205,37 +1493,7 @@ def _database_checks(state: _State) -> None:
             [],
         )
         state.existing_members = people
-        f = m.frame
-        joined = f.select("id_number", "household_number", "_row").join(
-            people.select(
-                "id_number",
-                pl.col("household_number").alias("db_number"),
-                pl.col("village_code").alias("db_village"),
-            ),
-            on="id_number",
-            how="left",
-        )
-        elsewhere = joined["db_number"].is_not_null() & (
-            joined["db_number"] != joined["household_number"]
-        )
-        covered = (
-            joined["db_village"].is_between(*map(pl.lit, code_range(state.prefix))).fill_null(False)
-        )
-        m.reject(
-            (elsewhere & covered).fill_null(False),
-            "id_number",
-            joined.select(
-                P.message(
-                    _("This person is already a member of household %(number)s."),
-                    number=pl.col("db_number"),
-                )
-            ).to_series(),
-        )
-        m.reject(
-            (elsewhere & ~covered).fill_null(False),
-            "id_number",
-            _("This person is already a member of a household outside your area."),
-        )
+        person_rules(m, people, _departed(), state.prefix)
     cascade(h, m, i)
     _drop_temp("tmp_import_ids")
     if i is not None:
@@ -1482,5 +1740,10 @@ def summary_lines(result: ImportResult) -> list[str]:
                 "%(unchanged)s unchanged, %(rejected)s rejected"
             )
             % {"sheet": titles[key], **vars(n)}
+        )
+    if result.warnings.height:
+        lines.append(
+            _("%(n)s cells were rounded to the fen (see the warnings).")
+            % {"n": result.warnings.height}
         )
     return lines

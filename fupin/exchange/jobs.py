@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
@@ -344,14 +345,18 @@ def _sensitive_columns() -> set[str]:
     }
 
 
-def first_errors(result: ImportResult, *, upload_stem: str, file_name: str) -> list[list]:
-    """The first rejected rows as [sheet, row, column, value, reason]. Sheet names show
-    the uploaded file's name, not the stored one; ID numbers, phones and bank accounts
-    are masked (the report keeps the full values for the people who may see them)."""
+def first_errors(
+    result: ImportResult, *, upload_stem: str, file_name: str, frame: pl.DataFrame | None = None
+) -> list[list]:
+    """The first rejected rows (or the rows of `frame`: the warnings) as [sheet, row,
+    column, value, reason]. Sheet names show the uploaded file's name, not the stored one;
+    ID numbers, phones and bank accounts are masked (the report keeps the full values for
+    the people who may see them)."""
     sensitive = _sensitive_columns()
     original = Path(file_name).stem
     rows = []
-    for sheet, row, column, value, reason in result.errors.head(ERRORS_SHOWN).rows():
+    frame = result.errors if frame is None else frame
+    for sheet, row, column, value, reason in frame.head(ERRORS_SHOWN).rows():
         sheet = (sheet or "").replace(upload_stem, original)
         if value and column in sensitive:
             field = next(
@@ -372,7 +377,8 @@ def first_errors(result: ImportResult, *, upload_stem: str, file_name: str) -> l
 
 def finish_run(result: ImportResult, *, upload_stem: str, file_name: str) -> ExchangeRun:
     """Write the report to VAR_DIR/exchange/reports/<run id>.xlsx and keep the first
-    rejected rows in the run's summary (key "errors"; "errors_total" counts them all)."""
+    rejected rows in the run's summary (key "errors"; "errors_total" counts them all), and
+    the first warnings ("warnings", "warnings_total")."""
     run = result.run
     path = exchange_dir("reports") / f"{run.pk}.xlsx"
     write_report(result, path)
@@ -381,6 +387,10 @@ def finish_run(result: ImportResult, *, upload_stem: str, file_name: str) -> Exc
         **run.summary,
         "errors": first_errors(result, upload_stem=upload_stem, file_name=file_name),
         "errors_total": result.errors.height,
+        "warnings": first_errors(
+            result, upload_stem=upload_stem, file_name=file_name, frame=result.warnings
+        ),
+        "warnings_total": result.warnings.height,
     }
     run.save(update_fields=["report_path", "summary"])
     return run

@@ -101,17 +101,38 @@ def parse_int(text: pl.Expr, low: int | None = None, high: int | None = None):
     return value, error.otherwise(None)
 
 
-def parse_money(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    number = text.str.replace_all(r"[,，¥￥元\s]", "").cast(pl.Float64, strict=False)
-    value = number.round(2).cast(pl.Decimal(14, 2), strict=False)
+def amount_too_precise_message() -> str:
+    return _("An amount has at most two decimal places (fen).")
+
+
+def loss_message() -> str:
+    return _(
+        "Amounts cannot be negative; a loss in production goes into production expenses "
+        "(生产经营性支出)."
+    )
+
+
+def parse_money(text: pl.Expr, negative: str | None = None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(value, error, sub_fen). The value is read exactly (as a decimal, not a float) and
+    rounded half-up to the fen; `sub_fen` is true where that rounding changed it (more
+    than two decimals: 1234.567), so that the import can refuse the cell or, where the
+    county prefers rounding, keep the rounded value with a warning. The noise a binary
+    float leaves beyond the eighth decimal (0.30000000000000004 from a formula cell) does
+    not count. `negative`: the reason for a negative amount (default "Cannot be
+    negative.")."""
+    cleaned = text.str.replace_all(r"[,，¥￥元\s]", "")
+    exact = cleaned.cast(pl.Decimal(38, 8), strict=False)
+    rounded = exact.round(2, mode="half_away_from_zero")
+    value = rounded.cast(pl.Decimal(14, 2), strict=False)
+    sub_fen = (exact != rounded).fill_null(False)
     error = (
         pl.when(text.is_not_null() & value.is_null())
         .then(pl.lit(_("Not a number.")))
-        .when(value < 0)
-        .then(pl.lit(_("Cannot be negative.")))
+        .when(exact < 0)
+        .then(pl.lit(negative or _("Cannot be negative.")))
         .otherwise(None)
     )
-    return value, error
+    return value, error, sub_fen
 
 
 def parse_date(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

@@ -1,5 +1,6 @@
-"""The import report: every rejected row with its reasons, and the rejected rows in the
-layout of the workbook, so they can be fixed and imported again."""
+"""The import report: every rejected row with its reasons, the warnings on rows that
+were kept (an amount rounded to the fen), and the rejected rows in the layout of the
+workbook, so they can be fixed and imported again."""
 
 from __future__ import annotations
 
@@ -42,6 +43,22 @@ def write_report(result: ImportResult, path: Path) -> Path:
                 ws.write_number(i, j, value)
             else:
                 ws.write_string(i, j, str(value))
+    if result.warnings.height:
+        # Rows that were kept, with what the import did to a cell (an amount rounded).
+        ws = book.add_worksheet(_("Warnings"))
+        warn = book.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1})
+        headers = [_("Sheet"), _("Row"), _("Column"), _("Value"), _("Warning")]
+        for j, (text, width) in enumerate(zip(headers, (14, 8, 22, 24, 80), strict=True)):
+            ws.set_column(j, j, width)
+            ws.write_string(0, j, text, warn)
+        for i, row in enumerate(result.warnings.iter_rows(), start=1):
+            for j, value in enumerate(row):
+                if value is None:
+                    continue
+                if j == 1:
+                    ws.write_number(i, j, value)
+                else:
+                    ws.write_string(i, j, str(value))
     reasons = result.errors.group_by(["sheet", "row"], maintain_order=True).agg(
         pl.concat_str([pl.col("column"), pl.col("reason")], separator=": ")
         .str.join("; ")

@@ -145,6 +145,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "exported": jobs.export_rows(run),
         "errors": errors,
         "errors_total": summary.get("errors_total", len(errors)),
+        "warnings": summary.get("warnings") or [],
+        "warnings_total": summary.get("warnings_total", 0),
         "has_report": jobs.report_file(run) is not None and _may_read_report(request, run),
     }
     return render(request, "exchange/run_detail.html", context)

@@ -79,6 +79,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("  … %(n)s more in the report") % {"n": result.errors.height - shown.height}
             )
+        warning, row_word = _("warning"), _("row")
+        for sheet, row, column, value, reason in result.warnings.head(opts["show"]).iter_rows():
+            self.stdout.write(
+                f"  {warning}: {sheet} {row_word} {row} [{column}] {value or ''}: {reason}"
+            )
         if opts["report"]:
             write_report(result, Path(opts["report"]))
             result.run.report_path = str(Path(opts["report"]).resolve())
