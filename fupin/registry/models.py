@@ -51,7 +51,9 @@ class Household(models.Model):
         _("status"),
         max_length=20,
         choices=c.HouseholdStatus.choices,
-        default=c.HouseholdStatus.POOR,
+        # A household starts as a candidate (待识别); only a case's decisive step changes
+        # its status afterwards (registry.services.STATUS_PROCEDURE).
+        default=c.HouseholdStatus.CANDIDATE,
         # Indexed by household_status_idx (status, id).
     )
     status_year = models.PositiveSmallIntegerField(
