@@ -4,6 +4,7 @@ their errors are put back on the fields with `apply_errors`."""
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import DecimalValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -277,6 +278,18 @@ class IncomeForm(ParseOnlyModelForm):
         fields = INCOME_FIELDS
 
     field_order = ["year", *INCOME_FIELDS, "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The amounts are only parsed here: the registry's rule (income_set) refuses a
+        # negative amount or one finer than the fen, with words that say what to do.
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, DecimalValidator)
+                ]
+                # The browser would block 1234.567 with its own words; ours say why.
+                field.widget.attrs["step"] = "any"
 
     def data_for_service(self, exclude=()):
         return super().data_for_service(exclude=("year", *exclude))
