@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from fupin.core.errors import DuplicatePerson, IdNumberInvalid, ValidationFailed
 from fupin.core.history import record_change, snapshot
@@ -100,16 +100,16 @@ def validate_household(h: Household) -> dict[str, list[str]]:
 PROCEDURAL_FIELDS = ("status", "status_year", "monitoring_type")
 
 S = c.HouseholdStatus
-START_INCLUSION = _lazy("Start an inclusion case (纳入) for this household.")
-START_EXIT = _lazy("Start an exit case (脱贫退出) for this household.")
-START_REMOVAL = _lazy("Start a removal case (清退) for this household.")
-START_RETURN = _lazy("Start a return-to-poverty case (返贫) for this household.")
-START_MONITORING = _lazy("Start a monitoring case (纳入监测) for this household.")
-END_MONITORING = _lazy(
+START_INCLUSION = gettext_lazy("Start an inclusion case (纳入) for this household.")
+START_EXIT = gettext_lazy("Start an exit case (脱贫退出) for this household.")
+START_REMOVAL = gettext_lazy("Start a removal case (清退) for this household.")
+START_RETURN = gettext_lazy("Start a return-to-poverty case (返贫) for this household.")
+START_MONITORING = gettext_lazy("Start a monitoring case (纳入监测) for this household.")
+END_MONITORING = gettext_lazy(
     "End the household's monitoring once its risks are eliminated (风险消除); it then "
     "returns to its former status."
 )
-NO_PROCEDURE = _lazy("No procedure makes a registered household a candidate again.")
+NO_PROCEDURE = gettext_lazy("No procedure makes a registered household a candidate again.")
 
 # (wanted status, current status or None for any) -> the procedure to start.
 STATUS_PROCEDURE: dict[tuple[str, str | None], Any] = {
