@@ -7,6 +7,7 @@ from django import forms
 from django.core.validators import DecimalValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from fupin.core.errors import DuplicatePerson, IdNumberInvalid, ValidationFailed
 from fupin.geo.models import VillageProfile
@@ -24,6 +25,9 @@ from fupin.registry.services import (
 )
 
 BLANK = [("", "—")]
+# Django's label for an empty choice in model forms, which its own catalogue does not yet
+# translate into Chinese; our catalogue (LOCALE_PATHS) comes first.
+gettext_noop("- Select an option -")
 
 
 class ParseOnlyModelForm(forms.ModelForm):

@@ -1,6 +1,7 @@
 """Pages: login, home, divisions, household list and page, forms."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -572,3 +573,13 @@ def test_new_household_page_asking_for_poor_is_refused(login):
     assert response.status_code == 200
     assert "inclusion case" in response.context["form"].errors["status"][0]
     assert (Household.objects.count(), ChangeRecord.objects.count()) == (count, records)
+
+
+def test_edit_page_is_chinese_throughout_and_status_fields_are_read_only(login, household):
+    """The empty choice of a select reads 请选择 (Django's own catalogue lacks it), and the
+    fields that belong to the procedures are disabled."""
+    page = login("village").get(f"/households/{household.pk}/edit/").content.decode()
+    assert "Select an option" not in page and "请选择" in page
+    for name in ("status", "status_year", "monitoring_type"):
+        tag = re.search(rf'<(?:input|select)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
+        assert " disabled" in tag, tag
