@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "captcha",
     "fupin.core",
     "fupin.accounts",
     "fupin.geo",
@@ -164,17 +165,34 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
-# The progress of a web import (fupin.exchange.jobs) is written to the cache by a thread
-# of the process that took the upload and read by the page polling it. This in-memory
-# cache is enough for one process (runserver, one server process); a deployment with
-# several processes needs a shared cache here (Redis or Memcached; the database cache
-# would also need `createcachetable`).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "fupin",
+# One cache shared by every server process: the progress of a web import
+# (fupin.exchange.jobs, written by a thread of the process that took the upload, read by
+# the page polling it) and the rate limits of the public pages (fupin.tips.abuse) must be
+# seen by all of them. The database cache by default (its table is created by `migrate`,
+# fupin/core/migrations), Redis when REDIS_URL is set (the `redis` package is then needed).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "fupin",
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "fupin_cache",
+        }
+    }
+
+# The CAPTCHA of the public forms (django-simple-captcha): images drawn here with Pillow,
+# nothing fetched from outside. CAPTCHA_TEST_MODE stays off (tests that need it set it).
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10  # minutes
+CAPTCHA_IMAGE_SIZE = (120, 40)
+CAPTCHA_FONT_SIZE = 30
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

@@ -6,6 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The image CAPTCHA of the public forms (django-simple-captcha), drawn on the server.
+    path("captcha/", include("captcha.urls")),
     path("api/v1/", include("fupin.api.urls")),
     path("exchange/", include("fupin.exchange.urls")),
     path("quality/", include("fupin.quality.urls")),
