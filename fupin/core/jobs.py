@@ -10,18 +10,62 @@ cannot see the test's uncommitted transaction). The cache must be shared by ever
 that serves pages: see CACHES in fupin/settings.py.
 
 Used by fupin.exchange.jobs (imports) and fupin.dashboards.reports (reports).
+
+Each user may have at most settings.FUPIN_JOBS_PER_USER (2 by default) report jobs
+running or queued at a time: `ensure_job_slot(running)` refuses the next one with
+TooManyJobs (a ValidationFailed, so the page shows the message and the API answers 422).
+A job that has been "running" longer than JOB_STALE_AFTER is taken as lost (its process
+stopped) and no longer counts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from fupin.core.errors import ValidationFailed
 
 PROGRESS_SECONDS = 24 * 3600
+DEFAULT_JOBS_PER_USER = 2
+JOB_STALE_AFTER = dt.timedelta(hours=6)
+
+
+class TooManyJobs(ValidationFailed):
+    code = "too_many_jobs"
+    status = 429
+
+
+def jobs_per_user() -> int:
+    return int(getattr(settings, "FUPIN_JOBS_PER_USER", DEFAULT_JOBS_PER_USER))
+
+
+def ensure_job_slot(running: int) -> None:
+    """Refuse a new job when the user already has `running` jobs running or queued and
+    that is the limit. Call it inside the transaction that records the new job, after
+    locking the user's row, so two requests at once cannot both pass."""
+    limit = jobs_per_user()
+    if running >= limit:
+        message = ngettext(
+            "You already have %(n)d report being prepared; wait until it is finished "
+            "before asking for another.",
+            "You already have %(n)d reports being prepared; wait until one of them is "
+            "finished before asking for another.",
+            running,
+        ) % {"n": running}
+        raise TooManyJobs({"__all__": [message]}, message=message)
+
+
+def stale_before() -> dt.datetime:
+    """Jobs started before this moment and still "running" are lost and do not count."""
+    return timezone.now() - JOB_STALE_AFTER
 
 
 def run_in_background(target: Callable[..., Any], *, name: str, sync: bool, **kwargs: Any) -> None:

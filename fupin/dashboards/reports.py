@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -84,7 +85,8 @@ def start_report(
 ) -> ReportRun:
     """Record the request and start the report in the background (inline when `sync`,
     or by default when the setting FUPIN_REPORT_SYNC is true). Raises OutsideArea for an
-    area the actor may not read, ValidationFailed for a bad kind or year. `actor=None`
+    area the actor may not read, ValidationFailed for a bad kind or year, TooManyJobs
+    (a ValidationFailed) when the actor has jobs_per_user() reports running. `actor=None`
     is the command line run by the operator: any area, recorded as "system"."""
     if actor is None:
         area = Division.objects.filter(code=area_code).first()
@@ -103,6 +105,15 @@ def start_report(
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
+        if actor is not None:
+            # At most jobs_per_user() reports running or queued per user; the user's
+            # row is locked so that two requests at once cannot both pass the count.
+            get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+            jobs.ensure_job_slot(
+                ReportRun.objects.filter(
+                    user=actor, status=ReportStatus.RUNNING, started_at__gte=jobs.stale_before()
+                ).count()
+            )
         run = ReportRun.objects.create(
             user=actor,
             user_name=actor.username if actor is not None else "system",
