@@ -26,6 +26,9 @@ class Capability(models.TextChoices):
     APPROVE_PROJECTS = "approve_projects", _("Review, approve and accept projects")
     SUPERVISE = "supervise", _("Record inspections, findings and village scores")
     RUN_ASSESSMENT = "run_assessment", _("Draw assessment samples and record surveys")
+    # Without it a user reads only the households it serves (fupin.core.scope).
+    READ_AREA = "read_area", _("Read every household of the area")
+    EXPORT_AREA = "export_area", _("Export an area's registry")
 
 
 _ALL = set(Capability)
@@ -33,18 +36,24 @@ _ALL = set(Capability)
 CAPABILITIES: dict[str, set[str]] = {
     Role.VILLAGE_STAFF: {
         Capability.VIEW_REGISTRY,
+        Capability.READ_AREA,
+        Capability.EXPORT_AREA,
         Capability.EDIT_REGISTRY,
         Capability.REVEAL_PII,
         Capability.PROPOSE_PROJECTS,
     },
     Role.TOWNSHIP_STATION: {
         Capability.VIEW_REGISTRY,
+        Capability.READ_AREA,
+        Capability.EXPORT_AREA,
         Capability.EDIT_REGISTRY,
         Capability.REVEAL_PII,
         Capability.PROPOSE_PROJECTS,
     },
     Role.COUNTY_OFFICE: {
         Capability.VIEW_REGISTRY,
+        Capability.READ_AREA,
+        Capability.EXPORT_AREA,
         Capability.EDIT_REGISTRY,
         Capability.REVEAL_PII,
         Capability.CONFIGURE,
@@ -56,16 +65,19 @@ CAPABILITIES: dict[str, set[str]] = {
         Capability.RUN_ASSESSMENT,
     },
     # Departments see shared registry data read-only, always masked.
-    Role.DEPARTMENT: {Capability.VIEW_REGISTRY},
+    Role.DEPARTMENT: {Capability.VIEW_REGISTRY, Capability.READ_AREA, Capability.EXPORT_AREA},
     # Inspectors read everything in their area and may reveal (logged) to verify.
     # They also run inspections and third-party-style assessments.
     Role.INSPECTOR: {
         Capability.VIEW_REGISTRY,
+        Capability.READ_AREA,
+        Capability.EXPORT_AREA,
         Capability.REVEAL_PII,
         Capability.SUPERVISE,
         Capability.RUN_ASSESSMENT,
     },
-    # Paired cadres read their households; pairing itself arrives with assistance.
+    # Paired cadres read the households they are actively paired with (and their
+    # village's directory and page), nothing else of the area; no area export.
     Role.CADRE: {Capability.VIEW_REGISTRY},
     Role.SYSADMIN: _ALL,
 }

@@ -89,6 +89,7 @@ class Cadre(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "home_area__code"
+    OWNER_LOOKUP = "user"  # a paired cadre: its own profile (core.scope)
 
     class Meta:
         verbose_name = _("cadre")
@@ -176,6 +177,7 @@ class Pairing(models.Model):
 
     objects = PairingQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("pairing")
@@ -217,6 +219,7 @@ class Visit(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("visit")
@@ -246,6 +249,7 @@ class HouseholdPlan(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
     HISTORY_EXCLUDE = ("updated_at",)
 
     class Meta:
@@ -306,6 +310,7 @@ class Measure(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("assistance measure")
@@ -330,6 +335,7 @@ class DirectoryEntry(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "area__code"
+    CADRE_VISIBLE = True  # a paired cadre reads its village's rows (core.scope)
 
     class Meta:
         verbose_name = _("directory entry")

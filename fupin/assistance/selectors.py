@@ -20,7 +20,7 @@ from fupin.assistance.models import (
     Visit,
 )
 from fupin.core.errors import OutsideArea
-from fupin.core.scope import user_covers
+from fupin.core.scope import covers_household, user_covers
 from fupin.registry import choices as rc
 from fupin.registry.models import Household
 
@@ -53,6 +53,16 @@ def policy_for(area_code: str) -> AssistancePolicy:
 
 
 # Cadres and pairings ------------------------------------------------------------------
+
+
+def served_household_ids(user):
+    """The households the user's cadre profiles are actively paired with, as a subquery
+    of ids (fupin.core.scope narrows a paired cadre's reads to them)."""
+    return (
+        Pairing.objects.current()
+        .filter(cadre__user_id=user.pk, cadre__active=True)
+        .values_list("household_id", flat=True)
+    )
 
 
 def cadre_list(*, user, area_prefix: str = ""):
@@ -166,7 +176,7 @@ def overdue_cadres(*, user, as_of: dt.date, area_prefix: str = "") -> list[Overd
 
 
 def household_assistance(*, user, household: Household) -> dict | None:
-    if user is None or not user_covers(user, household.village_id):
+    if user is None or not covers_household(user, household):
         return None
     return {
         "pairings": list(

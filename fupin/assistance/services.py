@@ -27,7 +27,7 @@ from fupin.assistance.selectors import policy_for
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
-from fupin.core.scope import require_edit, user_covers
+from fupin.core.scope import require_edit, require_household, user_covers
 from fupin.registry.models import Household
 
 
@@ -275,6 +275,7 @@ def visit_record(
 ) -> Visit:
     """A visit by a cadre paired with the household on that date. Recorded by village or
     township staff in scope, or by the cadre themself (their linked user)."""
+    require_household(actor, household)  # a paired cadre: only its own households (404)
     own = actor is not None and cadre.user_id is not None and cadre.user_id == actor.pk
     if actor is not None and not own:
         if not user_covers(actor, household.village_id):

@@ -115,6 +115,7 @@ class Case(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("case")
@@ -176,6 +177,7 @@ class CaseStep(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "case__household__village__code"
+    HOUSEHOLD_LOOKUP = "case__household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("case step")
@@ -325,6 +327,7 @@ class Appeal(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "case__household__village__code"
+    HOUSEHOLD_LOOKUP = "case__household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("appeal")

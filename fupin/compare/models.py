@@ -147,6 +147,7 @@ class Finding(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("finding")

@@ -8,9 +8,42 @@ indexed code column: no join, no LIKE, and the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import models
 
 CODE_LENGTH = 12
+
+# The households a household-scoped user (a paired cadre) serves: a callable
+# `fn(user) -> queryset of household ids (a subquery) or an iterable of ids`, registered at
+# start-up by the app that owns pairings (assistance, layer 4) so that this base layer
+# never imports upward. Unregistered, such a user serves no household.
+_household_filter: Callable | None = None
+
+
+def register_household_filter(fn: Callable) -> None:
+    """Declare where a household-scoped user's households come from (one place:
+    `fupin.assistance.apps.AssistanceConfig.ready`)."""
+    global _household_filter
+    _household_filter = fn
+
+
+def household_scoped(user) -> bool:
+    """Whether the user reads households one by one (its paired ones) rather than its
+    whole area: a user without the READ_AREA capability (the paired cadre)."""
+    from fupin.accounts.roles import Capability, has_capability
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return not has_capability(user, Capability.READ_AREA)
+
+
+def served_household_ids(user):
+    """The ids of the households a household-scoped user serves, as a subquery (one
+    query whatever their number) or a list."""
+    if _household_filter is None:
+        return []
+    return _household_filter(user)
 
 
 def code_range(prefix: str) -> tuple[str, str]:
@@ -27,13 +60,35 @@ class RestrictedQuerySet(models.QuerySet):
     The model names the lookup that leads to a 12-digit division code in
     `AREA_LOOKUP` (e.g. "village_id" for households, "household__village_id" for
     members). Views, API endpoints, exports and selectors all call `.restrict(user)`.
+
+    A household-scoped user (a paired cadre, see `household_scoped`) is narrowed
+    further to the households it serves: a model that hangs off a household names the
+    path to it in `HOUSEHOLD_LOOKUP` ("pk" for households, "household" for members);
+    a model without one gives such a user nothing, unless it names the user who owns a
+    row in `OWNER_LOOKUP` (its own rows only) or sets `CADRE_VISIBLE = True` (area rows,
+    e.g. divisions and the village's contact directory).
     """
 
     def restrict(self, user) -> RestrictedQuerySet:
         prefix = area_prefix_of(user)
         if prefix is None:
             return self.none()
-        return self.in_area(prefix)
+        qs = self.in_area(prefix)
+        if household_scoped(user):
+            qs = qs.served_by(user)
+        return qs
+
+    def served_by(self, user) -> RestrictedQuerySet:
+        model = self.model
+        lookup = getattr(model, "HOUSEHOLD_LOOKUP", None)
+        if lookup is not None:
+            return self.filter(**{f"{lookup}__in": served_household_ids(user)})
+        owner = getattr(model, "OWNER_LOOKUP", None)
+        if owner is not None:
+            return self.filter(**{owner: user.pk})
+        if getattr(model, "CADRE_VISIBLE", False):
+            return self
+        return self.none()
 
     def in_area(self, prefix: str) -> RestrictedQuerySet:
         if not prefix:
@@ -54,6 +109,24 @@ def area_prefix_of(user) -> str | None:
 def user_covers(user, code: str) -> bool:
     prefix = area_prefix_of(user)
     return prefix is not None and code_in_area(code, prefix)
+
+
+def covers_household(user, household) -> bool:
+    """Object check for a household (or anything that hangs off one): inside the user's
+    area and, for a household-scoped user, one it serves. One query for a paired cadre."""
+    if not user_covers(user, household.village_id):
+        return False
+    if not household_scoped(user):
+        return True
+    return household.pk in set(served_household_ids(user))
+
+
+def require_household(actor, household) -> None:
+    """`covers_household` or "not found" (None is the system: always covered)."""
+    from fupin.core.errors import OutsideArea
+
+    if actor is not None and not covers_household(actor, household):
+        raise OutsideArea()
 
 
 def require_edit(actor, area_code: str) -> None:

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability, has_capability
-from fupin.core.errors import OutsideArea
+from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.core.frames import read_frame
 from fupin.core.masking import MASKERS
 from fupin.core.scope import area_prefix_of, code_in_area, code_range
@@ -269,6 +269,8 @@ def export_registry(
 ) -> ExportResult:
     """Write the registry of an area (scoped to the actor) to `path` (.xlsx or .csv).
     ID numbers, phones and bank accounts are masked unless the actor may reveal them."""
+    if actor is not None and not has_capability(actor, Capability.EXPORT_AREA):
+        raise NotAllowed(_("Your role may not export an area's registry."))
     area_code = area_code.strip().ljust(12, "0")  # "431129" names the county 431129000000
     prefix = area_prefix_of(actor)
     if prefix is None or not code_in_area(area_code, prefix):

@@ -47,14 +47,14 @@ def _index(
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    _require(request.user, Capability.VIEW_REGISTRY)
+    _require(request.user, Capability.EXPORT_AREA)
     return _index(request)
 
 
 @login_required
 @require_POST
 def export(request: HttpRequest) -> HttpResponse:
-    _require(request.user, Capability.VIEW_REGISTRY)
+    _require(request.user, Capability.EXPORT_AREA)
     form = ExportForm(request.POST, area_choices=_area_choices(request.user))
     if not form.is_valid():
         return _index(request, export_form=form, status=400)

@@ -41,6 +41,7 @@ class Division(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "code"
+    CADRE_VISIBLE = True  # a paired cadre reads its village's rows (core.scope)
 
     class Meta:
         verbose_name = _("division")
@@ -90,6 +91,7 @@ class VillageProfile(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "village__code"
+    CADRE_VISIBLE = True  # a paired cadre reads its village's rows (core.scope)
     HISTORY_EXCLUDE = ("updated_at",)
 
     class Meta:

@@ -113,6 +113,7 @@ class MonitoringObject(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("monitoring object")
@@ -215,6 +216,7 @@ class RiskWarning(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
     SENSITIVE_FIELDS = ("reporter_phone",)
 
     class Meta:
@@ -266,6 +268,7 @@ class Measure(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "warning__household__village__code"
+    HOUSEHOLD_LOOKUP = "warning__household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("measure")

@@ -42,7 +42,13 @@ from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFa
 from fupin.core.frames import read_frame, reserve_ids
 from fupin.core.history import build_change, record_change, snapshot
 from fupin.core.models import ChangeAction, ChangeRecord
-from fupin.core.scope import code_range, require_edit, user_covers
+from fupin.core.scope import (
+    code_range,
+    covers_household,
+    require_edit,
+    require_household,
+    user_covers,
+)
 from fupin.monitoring.models import (
     LEVEL_RANK,
     OPEN_STATUSES,
@@ -218,6 +224,7 @@ def monitoring_open(
     from fupin.cases.procedures import CaseKind
 
     today = _today(today)
+    require_household(actor, household)
     require_edit(actor, household.village_id)
     if monitoring_type not in MonitoringType.values:
         raise ValidationFailed({"monitoring_type": [_("Choose the monitoring object type.")]})
@@ -346,7 +353,7 @@ def risk_level_set(
     """Raise (authority "risk.raise": any staff) or lower ("risk.lower": township or
     county) a monitoring object's risk level, with a reason, recorded."""
     today = _today(today)
-    if not user_covers(actor, obj.household.village_id):
+    if not covers_household(actor, obj.household):
         raise OutsideArea()
     _check_level(level)
     with transaction.atomic():
@@ -397,6 +404,7 @@ def warning_create(
     """Raise one warning, routed by cause with its deadline (see the module docstring)."""
     today = _today(today)
     if not public:
+        require_household(actor, household)  # a paired cadre: only its own households
         _require(actor, household.village_id, STAFF_ROLES)
     if channel not in Channel.values:
         raise ValidationFailed({"channel": [_("Unknown channel.")]})
@@ -488,7 +496,7 @@ def _lock(w: RiskWarning) -> RiskWarning:
 
 
 def may_add_measure(user, w: RiskWarning) -> bool:
-    if not user_covers(user, w.household.village_id) or not w.is_open:
+    if not covers_household(user, w.household) or not w.is_open:
         return False
     return user.is_superuser or department_of(user) == w.department or user.role in OFFICE_ROLES
 
@@ -502,7 +510,7 @@ def measure_add(
     amount: Decimal | None = None,
 ) -> Measure:
     """The routed department (or the township/county office) records a measure."""
-    if not user_covers(actor, warning.household.village_id):
+    if not covers_household(actor, warning.household):
         raise OutsideArea()
     if not may_add_measure(actor, warning):
         if not warning.is_open:

@@ -109,6 +109,7 @@ class Household(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "village__code"
+    HOUSEHOLD_LOOKUP = "pk"  # a paired cadre: its households (core.scope)
     HISTORY_EXCLUDE = ("updated_at",)
     SENSITIVE_FIELDS = ("phone", "bank_account")
 
@@ -181,6 +182,7 @@ class Member(models.Model):
 
     objects = MemberQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
     HISTORY_EXCLUDE = ("updated_at",)
     SENSITIVE_FIELDS = ("id_number", "phone")
 
@@ -248,6 +250,7 @@ class IncomeRecord(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
     HISTORY_EXCLUDE = ("updated_at",)
     TRANSFER_FIELDS = (
         "subsistence_allowance",
@@ -313,6 +316,7 @@ class Assessment(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
     CONDITIONS = (
         "food_secure",
         "clothing_secure",
@@ -372,6 +376,7 @@ class MemberChange(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("member change")
@@ -407,6 +412,7 @@ class Attachment(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "household__village__code"
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
 
     class Meta:
         verbose_name = _("attachment")
