@@ -83,6 +83,9 @@ class SensitiveRead(models.Model):
     field = models.CharField(_("field"), max_length=50)
     area_code = models.CharField(_("area"), max_length=12)
     channel = models.CharField(_("channel"), max_length=10, default="web")
+    # A bulk or file read (an export with full values, an import report, an attachment,
+    # an admin history page) is one row with the number of values it showed.
+    count = models.PositiveIntegerField(_("values read"), default=1)
 
     class Meta:
         verbose_name = _("sensitive read")
@@ -91,3 +94,26 @@ class SensitiveRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M} {self.user_id} {self.object_type}:{self.object_id}"
+
+    @classmethod
+    def log_bulk(
+        cls,
+        *,
+        user,
+        object_type: str,
+        object_id: str,
+        field: str,
+        area_code: str,
+        count: int,
+        channel: str = "web",
+    ) -> "SensitiveRead":
+        """One row for one bulk or file read of unmasked values."""
+        return cls.objects.create(
+            user=user,
+            object_type=object_type[:50],
+            object_id=str(object_id)[:40],
+            field=field[:50],
+            area_code=area_code or "",
+            count=count,
+            channel=channel[:10],
+        )
