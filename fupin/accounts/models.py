@@ -1,6 +1,8 @@
+import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -44,27 +46,43 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+DEFAULT_TOKEN_DAYS = 90
+
+
+def token_days() -> int:
+    """How long a new API token lives unless told otherwise (settings.API_TOKEN_DAYS,
+    from FUPIN_API_TOKEN_DAYS; 90 days by default)."""
+    return int(getattr(settings, "API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS))
+
+
 class ApiTokenQuerySet(models.QuerySet):
+    def lookup(self, key: str):
+        """The token with this key, whatever its state (revoked, expired), or None."""
+        return self.select_related("user", "user__area").filter(key_hash=_hash(key)).first()
+
     def authenticate(self, key: str):
-        token = (
-            self.select_related("user", "user__area")
-            .filter(key_hash=_hash(key), revoked=False)
-            .first()
-        )
-        if token is None or not token.user.is_active:
-            return None
-        if token.expires_at and token.expires_at < timezone.now():
+        """The usable token with this key, or None (unknown, revoked, expired, inactive)."""
+        token = self.lookup(key)
+        if token is None or token.revoked or not token.user.is_active or token.expired:
             return None
         return token
 
 
 class ApiToken(models.Model):
-    """A bearer token for the REST API. Only its hash is stored; the key is shown once."""
+    """A bearer token for the REST API. Only its hash is stored; the key is shown once.
+
+    A token has a scope (read: GET/HEAD/OPTIONS only; read-write: also the writes the
+    user's role allows) and an expiry date (every token expires)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read only")
+        WRITE = "write", _("read and write")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=8)
     key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(_("scope"), max_length=5, choices=Scope.choices, default=Scope.READ)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
@@ -78,10 +96,35 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
 
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
+    def issue(
+        cls, user: User, name: str, *, scope: str = Scope.READ, days: int | None = None
+    ) -> tuple["ApiToken", str]:
+        """A new token of `scope` that expires after `days` (default: token_days())."""
+        if scope not in cls.Scope.values:
+            raise ValueError(f"unknown scope {scope!r}")
+        days = token_days() if days is None else days
+        if days < 1:
+            raise ValueError("a token lives at least one day")
         # A fixed start: a key is recognisable (secret scanners, logs), and its listed
         # prefix never begins with "-", which the command line would take for an option.
         key = "fp_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=_hash(key))
+        now = timezone.now()
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=key[:8],
+            key_hash=_hash(key),
+            scope=scope,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
         return token, key

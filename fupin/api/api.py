@@ -5,7 +5,6 @@ logged-in session. Every read and write is scoped to the user's area; errors are
 (see fupin.api.errors); ID numbers, phones and bank accounts are masked (fupin.api.pii).
 """
 
-from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from fupin.api import (
@@ -18,7 +17,7 @@ from fupin.api import (
     members,
     projects,
 )
-from fupin.api.auth import AUTH
+from fupin.api.auth import AUTH, token_or_login_required
 from fupin.api.docs import LocalSwagger
 
 DESCRIPTION = """
@@ -28,9 +27,11 @@ project library (项目库) with budgets, payments and execution rates, and the 
 allocations with what is committed, paid and free (read only).
 
 * **Authentication**: `Authorization: Bearer <key>` with a key from
-  `fupin token create --user NAME --name PURPOSE`, or a logged-in browser session
-  (CSRF token required on writes). This page and `openapi.json` need a signed-in
-  session.
+  `fupin token create --user NAME --name PURPOSE [--scope read|write] [--days N]`, or a
+  logged-in browser session (CSRF token required on writes). A token is read-only
+  unless created with `--scope write` (a read token gets 403 on any write) and expires
+  after 90 days unless told otherwise (an expired token gets 401). This page needs a
+  signed-in session; `openapi.json` can also be fetched with a token.
 * **Scope**: you see and change only what lies in your area; anything else is 404.
 * **Errors**: always JSON `{"code", "message", "errors": {field: [messages]}}`.
 * **Pagination**: lists are keyset-paginated: pass the `next_after` of one page as
@@ -49,8 +50,9 @@ api = NinjaAPI(
     auth=AUTH,
     docs=LocalSwagger(),
     # The description of the registry's API is for signed-in users of an intranet
-    # system, like every other page: anonymous requests go to the login page.
-    docs_decorator=login_required,
+    # system, like every other page: anonymous requests go to the login page; a
+    # client with an API token may fetch it too (JSON 401 when the token is refused).
+    docs_decorator=token_or_login_required,
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

@@ -77,15 +77,13 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
-        response = _json(
-            api,
-            request,
-            401,
-            error_body(
-                "unauthenticated",
-                _("Log in, or send an API token as 'Authorization: Bearer <key>'."),
-            ),
-        )
+        from fupin.api.auth import TokenRefused  # auth imports nothing from here
+
+        if isinstance(exc, TokenRefused):
+            message = exc.message  # e.g. "This API token expired on …"
+        else:
+            message = _("Log in, or send an API token as 'Authorization: Bearer <key>'.")
+        response = _json(api, request, 401, error_body("unauthenticated", message))
         response["WWW-Authenticate"] = 'Bearer realm="fupin"'
         return response
 

@@ -1,14 +1,16 @@
-"""API tokens: `fupin token create --user NAME --name PURPOSE` prints the key once;
-`fupin token revoke PREFIX` revokes it; `fupin token list [--user NAME]`."""
+"""API tokens: `fupin token create --user NAME --name PURPOSE [--scope read|write]
+[--days N]` prints the key once; `fupin token revoke PREFIX` revokes it;
+`fupin token list [--user NAME]`.
+
+A token is read-only unless created with `--scope write`, and expires after
+settings.API_TOKEN_DAYS (90 by default, FUPIN_API_TOKEN_DAYS) unless `--days N`."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from fupin.accounts.models import ApiToken, User
+from fupin.accounts.models import ApiToken, User, token_days
 
 
 class Command(BaseCommand):
@@ -19,7 +21,18 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Issue a token; the key is printed once.")
         create.add_argument("--user", required=True, help="Username of the token's owner.")
         create.add_argument("--name", required=True, help="What the token is for.")
-        create.add_argument("--days", type=int, default=None, help="Expire after N days.")
+        create.add_argument(
+            "--scope",
+            choices=ApiToken.Scope.values,
+            default=ApiToken.Scope.READ,
+            help="read (GET only, the default) or write (also the writes the role allows).",
+        )
+        create.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help=f"Expire after N days (default {token_days()}, FUPIN_API_TOKEN_DAYS).",
+        )
         revoke = sub.add_parser("revoke", help="Revoke the token with this key prefix.")
         revoke.add_argument("prefix", help="The first characters of the key (as listed).")
         lst = sub.add_parser("list", help="List tokens (prefixes only).")
@@ -28,19 +41,20 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         return getattr(self, f"_{action}")(**options)
 
-    def _create(self, *, user: str, name: str, days: int | None, **_):
+    def _create(self, *, user: str, name: str, scope: str, days: int | None, **_):
         owner = User.objects.filter(username=user).first()
         if owner is None:
             raise CommandError(f"No user {user!r}.")
         if not owner.is_active:
             raise CommandError(f"User {user!r} is not active.")
-        token, key = ApiToken.issue(owner, name)
-        if days:
-            token.expires_at = timezone.now() + dt.timedelta(days=days)
-            token.save(update_fields=["expires_at"])
+        if scope not in ApiToken.Scope.values:
+            raise CommandError(f"--scope must be one of {', '.join(ApiToken.Scope.values)}.")
+        if days is not None and days < 1:
+            raise CommandError("--days must be at least 1.")
+        token, key = ApiToken.issue(owner, name, scope=scope, days=days)
         self.stderr.write(
-            f"Token {token.prefix}… for {owner.username} ({name}). "
-            "The key is shown only now; store it safely:"
+            f"Token {token.prefix}… for {owner.username} ({name}), scope {token.scope}, "
+            f"expires {token.expires_at:%Y-%m-%d}. The key is shown only now; store it safely:"
         )
         self.stdout.write(key)
 
@@ -69,6 +83,6 @@ class Command(BaseCommand):
                 state = "expired"
             expires = f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-"
             self.stdout.write(
-                f"{t.prefix}\t{t.user.username}\t{t.name}\t{t.created_at:%Y-%m-%d}\t"
-                f"{expires}\t{state}"
+                f"{t.prefix}\t{t.user.username}\t{t.name}\t{t.scope}\t"
+                f"{t.created_at:%Y-%m-%d}\t{expires}\t{state}"
             )
