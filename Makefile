@@ -30,6 +30,10 @@ migrate: install
 	$(BIN)/fupin migrate --no-input
 
 ## Build the demo county (once; `make demo RESET=1` rebuilds it) and serve it.
+## The demo runs with DEBUG on and a demo secret key (never in production: there DEBUG is
+## off and the server refuses to start without FUPIN_SECRET_KEY).
+demo: export FUPIN_DEBUG = 1
+demo: export FUPIN_SECRET_KEY ?= demo-only-insecure-key-not-for-production
 demo: migrate
 	$(BIN)/fupin demo --seed $(SEED) $(if $(RESET),--reset,)
 	$(BIN)/fupin collectstatic --no-input --verbosity 0

@@ -1,15 +1,19 @@
 """Django settings for fupin.
 
-Everything is read from the environment with defaults that let `make demo` run with
-nothing set: SQLite in ./var, DEBUG on, a development secret key. Production sets
-FUPIN_SECRET_KEY, FUPIN_DEBUG=0, FUPIN_ALLOWED_HOSTS and DATABASE_URL
-(postgres://user@host:5432/name).
+Everything is read from the environment. The defaults are safe, not convenient: DEBUG is
+off unless FUPIN_DEBUG=1 (`make demo` sets it, with a development secret key), and with
+DEBUG off the server refuses to start without FUPIN_SECRET_KEY. Production sets
+FUPIN_SECRET_KEY, FUPIN_ALLOWED_HOSTS, DATABASE_URL (postgres://user@host:5432/name) and,
+behind HTTPS, FUPIN_HTTPS=1 (secure cookies, HSTS) and FUPIN_TRUSTED_PROXIES.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,12 +56,21 @@ def database_from_url(url: str) -> dict:
     raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
 
 
-SECRET_KEY = os.environ.get("FUPIN_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = _env_bool("FUPIN_DEBUG", True)
+DEBUG = _env_bool("FUPIN_DEBUG", False)
+SECRET_KEY = os.environ.get("FUPIN_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FUPIN_SECRET_KEY is not set. With DEBUG off (the default) the server needs a "
+            "secret key of its own: set FUPIN_SECRET_KEY to a long random string (e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or set "
+            "FUPIN_DEBUG=1 for development only (`make demo` does)."
+        )
+    SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 (DEBUG only)
+# `testserver` (the test client's host) is added by Django's test setup, only under tests.
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("FUPIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 ]
-ALLOWED_HOSTS.append("testserver")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -89,10 +102,12 @@ INSTALLED_APPS = [
     "fupin.scoring",
     "fupin.api",
     "fupin.web",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -103,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "fupin.core.middleware.RequestIdMiddleware",
     "fupin.accounts.middleware.AdminOnlyForSysadminMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fupin.urls"
@@ -119,6 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -138,8 +156,42 @@ LOGIN_REDIRECT_URL = "home"
 API_TOKEN_DAYS = int(os.environ.get("FUPIN_API_TOKEN_DAYS", "90"))
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling and lockout (django-axes, kept in the database: AccessAttempt,
+# AccessFailureLog, AccessLog). After FUPIN_LOGIN_FAILURES failed logins a user name is
+# locked, and so is the address they came from (each on its own), for
+# FUPIN_LOGIN_LOCKOUT_MINUTES; `fupin axes_reset_username NAME` / `fupin axes_reset_ip
+# ADDRESS` (or `fupin axes_reset` for all) unlock earlier. API tokens do not log in and are
+# not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = _env_bool("FUPIN_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("FUPIN_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("FUPIN_LOGIN_LOCKOUT_MINUTES", "60")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "core/locked.html"
+AXES_VERBOSE = False
+# Behind a reverse proxy, FUPIN_TRUSTED_PROXIES lists its addresses (comma separated): the
+# client address is then read from X-Forwarded-For, trusting only those proxies. Without
+# it the address is the connection's own (REMOTE_ADDR), and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("FUPIN_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+if TRUSTED_PROXIES:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_TRUSTED_IPS = TRUSTED_PROXIES
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Chinese first, English complete.
 LANGUAGE_CODE = "zh-hans"
@@ -197,7 +249,42 @@ CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_FONT_SIZE = 30
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
+# Idle timeout: a session ends after FUPIN_SESSION_IDLE_MINUTES without a request (every
+# request moves the expiry on).
+SESSION_COOKIE_AGE = int(os.environ.get("FUPIN_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Security headers. The Content-Security-Policy allows this origin only: scripts and
+# styles from our static files (ECharts included), inline <script>/<style> only with the
+# request's nonce, no inline event handlers or style attributes, no framing.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind HTTPS (FUPIN_HTTPS=1): cookies only over HTTPS, HSTS, and http:// redirected.
+HTTPS = _env_bool("FUPIN_HTTPS", False)
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("FUPIN_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("FUPIN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("FUPIN_HSTS_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = False
+    if TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,7 @@ from fupin.assistance.models import (
 )
 from fupin.assistance.selectors import policy_for
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea
+from fupin.core.files import IMAGE_TYPES, accept_upload
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import require_edit, require_household, user_covers
@@ -302,6 +303,7 @@ def visit_record(
         notes=notes,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
+    photo = accept_upload(photo, field="photo", allowed=IMAGE_TYPES)
     if photo is not None:
         visit.photo_type = getattr(photo, "content_type", "") or ""
         visit.photo.save(photo.name.rsplit("/", 1)[-1], photo, save=False)

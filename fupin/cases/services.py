@@ -47,14 +47,12 @@ from fupin.cases.models import (
     StepDecision,
 )
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.files import accept_upload
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import require_edit, user_covers
 from fupin.geo.models import Division, Level
 from fupin.registry.models import Household
-
-ALLOWED_UPLOADS = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class StepOutOfOrder(DomainError):
@@ -164,16 +162,6 @@ def decision_snapshot(household: Household, kind: str, on: dt.date) -> dict[str,
         ],
     }
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-
-
-def _check_upload(upload) -> None:
-    if upload is None:
-        return
-    content_type = getattr(upload, "content_type", "") or ""
-    if content_type not in ALLOWED_UPLOADS:
-        raise ValidationFailed({"file": [_("Upload a JPEG, PNG, WebP image or a PDF.")]})
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed({"file": [_("The file is larger than 20 MB.")]})
 
 
 def _lock(case: Case) -> Case:
@@ -453,7 +441,7 @@ def step_do(
     today = _today(today)
     if not user_covers(actor, case.household.village_id):
         raise OutsideArea()
-    _check_upload(upload)
+    upload = accept_upload(upload)
     with transaction.atomic():
         case = _lock(case)
         current = case.current_step

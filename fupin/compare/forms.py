@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fupin.compare.models import DatasetKind, FindingStatus, Rule
+from fupin.core import files
 
 BLANK = [("", "—")]
 
@@ -42,6 +43,12 @@ class RunForm(forms.Form):
         f = self.cleaned_data["file"]
         name = f.name.lower()
         if not name.endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+            raise forms.ValidationError(_("Upload a CSV or xlsx file."))
+        try:  # size cap, sniffed type, decompression-bomb check of a workbook
+            kind = files.check_data_file(f)
+        except files.UploadRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if (kind == "zip") != name.endswith((".xlsx", ".xlsm")):
             raise forms.ValidationError(_("Upload a CSV or xlsx file."))
         return f
 

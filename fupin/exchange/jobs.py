@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fupin.core import context, jobs
+from fupin.core import context, files, jobs
 from fupin.core.masking import MASKERS
 from fupin.exchange import layout as L
 from fupin.exchange.export import csv_paths, export_registry
@@ -47,9 +47,9 @@ from fupin.exchange.report import write_report
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UPLOAD_BYTES = files.MAX_IMPORT_BYTES
 # A zip of CSV files may expand to this much, no more (a zip bomb stops here).
-MAX_UNZIPPED_BYTES = 4 * MAX_UPLOAD_BYTES
+MAX_UNZIPPED_BYTES = files.MAX_UNZIPPED_BYTES
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".zip")
 PROGRESS_SECONDS = 24 * 3600
 ERRORS_SHOWN = 200
@@ -138,6 +138,12 @@ def check_upload(upload) -> None:
         raise UploadError(
             _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
         )
+    try:  # the bytes, not the name: a workbook or zip is a zip, a CSV is text
+        kind = files.check_data_file(upload, max_bytes=MAX_UPLOAD_BYTES)
+    except files.UploadRefused as exc:
+        raise UploadError(str(exc)) from None
+    if (kind == "zip") != (suffix != ".csv"):
+        raise UploadError(_("Upload an xlsx workbook, a CSV file or a zip of CSV files."))
     if suffix == ".zip":
         _csv_members(upload)
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from fupin.accounts import authority
 from fupin.core.errors import DomainError, OutsideArea, ValidationFailed
+from fupin.core.files import accept_upload
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import user_covers
@@ -48,8 +49,6 @@ from fupin.projects.models import (
 from fupin.registry.models import Household
 
 S = ProjectState
-ALLOWED_UPLOADS = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 EDIT_FIELDS = (
     "name",
     "type",
@@ -388,15 +387,6 @@ def beneficiaries_set(
     return list(project.beneficiary_set.select_related("household"))
 
 
-def _check_upload(upload) -> None:
-    if upload is None:
-        return
-    if (getattr(upload, "content_type", "") or "") not in ALLOWED_UPLOADS:
-        raise ValidationFailed({"file": [_("Upload a JPEG, PNG, WebP image or a PDF.")]})
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed({"file": [_("The file is larger than 20 MB.")]})
-
-
 def transition(
     *,
     actor,
@@ -413,7 +403,7 @@ def transition(
         raise InvalidTransition(_("Unknown action."))
     if not user_covers(actor, project.area_id):
         raise OutsideArea()
-    _check_upload(upload)
+    upload = accept_upload(upload)
     evidence, reason = (evidence or "").strip(), (reason or "").strip()
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fupin.core.errors import DuplicatePerson, IdNumberInvalid, ValidationFailed
+from fupin.core.files import accept_upload
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import require_edit, user_covers
@@ -656,24 +657,12 @@ def assessment_set(
     return rec
 
 
-ALLOWED_UPLOADS = {
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "application/pdf",
-}
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
 def attachment_add(
     *, actor, household: Household, kind: str, title: str, upload, reason: str = ""
 ) -> Attachment:
     require_edit(actor, household.village_id)
-    content_type = getattr(upload, "content_type", "") or ""
-    if content_type not in ALLOWED_UPLOADS:
-        raise ValidationFailed({"file": [_("Upload a JPEG, PNG, WebP image or a PDF.")]})
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed({"file": [_("The file is larger than 20 MB.")]})
+    upload = accept_upload(upload)
+    content_type = upload.content_type
     with transaction.atomic():
         a = Attachment(
             household=household,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.files import accept_upload
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import code_in_area, user_covers
@@ -376,6 +377,7 @@ def score_record(
     village = Division.objects.filter(code=village_code, level=Level.VILLAGE).first()
     if village is None or not code_in_area(village_code, round.area.prefix):
         raise ValidationFailed({"village": [_("The village is not in this round's area.")]})
+    attachment = accept_upload(attachment, field="attachment")
     items = list(round.sheet.items.all())
     cleaned = _clean_points(items, points, evidence or {}, bool(attachment))
     total = sum((v for v, _note in cleaned.values()), Decimal("0"))

@@ -39,11 +39,11 @@ from django.utils.translation import gettext as _
 from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.files import accept_upload
 from fupin.core.history import build_change, bulk_record, record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import code_range, require_edit, user_covers
 from fupin.geo.models import Division, Level
-from fupin.registry.services import ALLOWED_UPLOADS, MAX_UPLOAD_BYTES
 from fupin.supervision import choices as c
 from fupin.supervision.models import (
     Escalation,
@@ -126,16 +126,6 @@ def _record(actor, instance, action, before, area_code, *, reason="", related=No
         related=related,
         time=time,
     )
-
-
-def _check_upload(upload) -> None:
-    if upload is None:
-        return
-    content_type = getattr(upload, "content_type", "") or ""
-    if content_type not in ALLOWED_UPLOADS:
-        raise ValidationFailed({"file": [_("Upload a JPEG, PNG, WebP image or a PDF.")]})
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed({"file": [_("The file is larger than 20 MB.")]})
 
 
 def _attach(obj, upload) -> None:
@@ -340,7 +330,7 @@ def finding_add(
         raise ValidationFailed({"unit": [_("The unit is outside the inspected area.")]})
     if deadline < found_on:
         raise ValidationFailed({"deadline": [_("The deadline is before the finding.")]})
-    _check_upload(upload)
+    upload = accept_upload(upload)
     with transaction.atomic():
         f = Finding(
             inspection=inspection,
@@ -368,7 +358,7 @@ def rectification_submit(
     """The unit reports its rectification (整改报告); the inspector verifies it."""
     authority.require(actor, "rectification.submit", finding.unit.area_code)
     _required(report=report)
-    _check_upload(upload)
+    upload = accept_upload(upload)
     day = _today(today)
     with transaction.atomic():
         f = _lock(finding)
@@ -802,7 +792,7 @@ def task_complete(
     """The unit reports a task done: who, when, the evidence."""
     require_edit(actor, task.unit.area_code)
     _required(evidence=evidence)
-    _check_upload(upload)
+    upload = accept_upload(upload)
     day = _today(today)
     with transaction.atomic():
         t = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)

@@ -29,4 +29,13 @@
       button.disabled = false;
     });
   });
+  // No inline handlers (the Content-Security-Policy forbids them): a button marked
+  // data-print prints the page, a select marked data-autosubmit submits its form.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest("[data-autosubmit]");
+    if (field && field.form) field.form.submit();
+  });
 })();
