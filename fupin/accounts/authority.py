@@ -92,7 +92,35 @@ RULES: tuple[Rule, ...] = (
             "township only a case the county has not acted on."
         ),
     ),
-    Rule("objection.resolve", _("Resolve an objection to a public notice"), _g(*OFFICE)),
+    Rule(
+        "objection.resolve",
+        _("Resolve an objection to a public notice"),
+        _g(*OFFICE),
+        condition=_(
+            "The objector's name and phone are shown only to the township or county users "
+            "who may resolve the objection (once resolved: to the user who resolved it)."
+        ),
+    ),
+    # ---- tips and complaints (举报): routed to the level above their subject (a tip
+    # about a village or its cadres to the township or county), never to the accused
+    Rule("tip.record", _("Record a tip or complaint"), _g(*STAFF)),
+    Rule(
+        "tip.read",
+        _("Read the tips routed to the area"),
+        _g(TOWNSHIP, COUNTY, INSPECTOR),
+        condition=_(
+            "A tip is routed to the level above its subject: a tip about a village goes to "
+            "its township, a tip about a township to its county."
+        ),
+    ),
+    Rule("tip.assign", _("Assign a verifier to a tip"), _g(*OFFICE)),
+    Rule(
+        "tip.verify",
+        _("Verify a tip and record the outcome"),
+        _g(*OFFICE),
+        condition=_("Only the assigned verifier, who alone sees the reporter's name and phone."),
+    ),
+    Rule("tip.reply", _("Reply to the reporter of a tip"), _g(*OFFICE)),
     # ---- department data (数据比对)
     Rule("finding.confirm", _("Confirm a department-data finding"), _g(*STAFF)),
     Rule("finding.dismiss", _("Dismiss a department-data finding"), _g(*OFFICE)),

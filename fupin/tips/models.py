@@ -1,6 +1,12 @@
 """Tips and complaints (举报): from any channel, about a household, a cadre or a case;
 verified, concluded and answered; the reporter may stay anonymous and reads the reply
-with a tracking code that is stored only as a hash."""
+with a tracking code that is stored only as a hash.
+
+A tip is routed to the level above its subject (`routed_to`): a tip about a village, its
+households or its cadres goes to the township, a tip about a township to the county. The
+tip's area scope is the office it is routed to, so the users of the accused village never
+list or read it; the reporter's name and phone are shown only to the assigned verifier
+(authority "tip.verify")."""
 
 from __future__ import annotations
 
@@ -48,6 +54,12 @@ class Outcome(models.TextChoices):
     NOT_SUBSTANTIATED = "not_substantiated", _("Not substantiated")
 
 
+def routed_area_code(area) -> str:
+    """The office a tip about `area` goes to: the division above it (a village's township,
+    a township's county); the area itself only at the top of the tree."""
+    return area.parent_id or area.code
+
+
 def hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
@@ -78,6 +90,13 @@ class Tip(models.Model):
     reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
     area = models.ForeignKey(
         "geo.Division", on_delete=models.PROTECT, related_name="tips", verbose_name=_("area")
+    )
+    # The level above the subject: whose users read, assign, verify and answer the tip.
+    routed_to = models.ForeignKey(
+        "geo.Division",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("handled by"),
     )
     tracking_hash = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(
@@ -110,8 +129,11 @@ class Tip(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = RestrictedQuerySet.as_manager()
-    AREA_LOOKUP = "area__code"
-    HISTORY_EXCLUDE = ("tracking_hash",)
+    # The scope is the office the tip is routed to, never the village it is about.
+    AREA_LOOKUP = "routed_to__code"
+    # The reporter's identity stays on the tip (shown to the verifier only), not in the
+    # change records that others may read.
+    HISTORY_EXCLUDE = ("tracking_hash", "reporter_name", "reporter_phone")
     SENSITIVE_FIELDS = ("reporter_phone",)
 
     class Meta:
@@ -120,10 +142,16 @@ class Tip(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["area", "status"], name="tip_area_status_idx"),
+            models.Index(fields=["routed_to", "status"], name="tip_routed_status_idx"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_channel_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.routed_to_id is None and self.area_id:
+            self.routed_to_id = routed_area_code(self.area)
+        super().save(*args, **kwargs)
 
     @property
     def area_code(self) -> str:

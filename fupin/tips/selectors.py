@@ -1,8 +1,11 @@
 """Reads of tips. Every selector takes the user and applies the area scope.
 
-Who reads tips: the editing roles (village staff, township station, county office) and
-inspectors, in their area. Department users and paired cadres do not (a tip may be about a
-cadre); they get 403."""
+A tip's scope is the office it is routed to (`Tip.routed_to`, the level above its
+subject), so the users of the accused village never list or read it. Who reads, assigns,
+verifies and answers tips is the authority table's ("tip.read", "tip.assign",
+"tip.verify", "tip.reply"): township and county offices and inspectors read; department
+users and paired cadres do not (403). The reporter's name and phone are shown only to the
+assigned verifier (`may_see_reporter`)."""
 
 from __future__ import annotations
 
@@ -13,17 +16,28 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from fupin.accounts.roles import Role
-from fupin.core.scope import user_covers
+from fupin.accounts import authority
+from fupin.core.errors import NotAllowed, OutsideArea
+from fupin.core.scope import code_range, user_covers
+from fupin.geo.models import Level
 from fupin.tips.models import OPEN_STATUSES, Status, Tip, hash_code
 
 PAGE_SIZE = 50
 
 
+def _own_area(user) -> str:
+    return getattr(user, "area_id", None) or ""
+
+
 def may_read_tips(user) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or user.may_edit or user.role == Role.INSPECTOR
+    """The user's role may read the tips routed to its area (authority "tip.read")."""
+    return authority.may(user, "tip.read", _own_area(user))
+
+
+def may_record_tips(user) -> bool:
+    """The user's role may record a tip (authority "tip.record"): village staff too, who
+    then no longer see it (it goes to the township above)."""
+    return authority.may(user, "tip.record", _own_area(user))
 
 
 def require_read(user) -> None:
@@ -31,11 +45,17 @@ def require_read(user) -> None:
         raise PermissionDenied
 
 
+def require_list(user) -> None:
+    """The tips pages: for those who read tips or record them."""
+    if not (may_read_tips(user) or may_record_tips(user)):
+        raise PermissionDenied
+
+
 def tip_queryset(user) -> QuerySet[Tip]:
     if not may_read_tips(user):
         return Tip.objects.none()
     return Tip.objects.restrict(user).select_related(
-        "area", "area__parent", "household", "verifier"
+        "area", "area__parent", "routed_to", "household", "verifier"
     )
 
 
@@ -44,7 +64,7 @@ class TipFilters:
     status: str = ""
     channel: str = ""
     overdue: bool = False
-    area: str = ""  # a division code prefix inside the user's area
+    area: str = ""  # a division code prefix inside the user's area (the tips' subject)
 
 
 def overdue_q(qs: QuerySet[Tip]) -> QuerySet[Tip]:
@@ -56,7 +76,7 @@ def tip_list(*, user, filters: TipFilters, page: int = 1) -> tuple[list[Tip], bo
     require_read(user)
     qs = tip_queryset(user)
     if filters.area:
-        qs = qs.in_area(filters.area)
+        qs = qs.filter(area__code__range=code_range(filters.area))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.channel:
@@ -72,16 +92,66 @@ def overdue_count(user) -> int:
     return overdue_q(tip_queryset(user)).count()
 
 
-def tip_get(*, user, pk: int) -> Tip:
-    require_read(user)
-    tip = tip_queryset(user).filter(pk=pk).first()
+def tip_read(*, user, pk: int) -> Tip:
+    """The tip, for a user who may read it (authority "tip.read" over the office it is
+    routed to): OutsideArea (404) outside that office's area — the accused village
+    included —, NotAllowed (403) for a role that does not read tips."""
+    tip = (
+        Tip.objects.select_related("area", "area__parent", "routed_to", "household", "verifier")
+        .filter(pk=pk)
+        .first()
+    )
     if tip is None:
-        raise Http404
+        raise OutsideArea()
+    authority.require(user, "tip.read", tip.routed_to_id)
     return tip
 
 
+def tip_get(*, user, pk: int) -> Tip:
+    """`tip_read` for the pages: 404 / 403."""
+    try:
+        return tip_read(user=user, pk=pk)
+    except OutsideArea:
+        raise Http404 from None
+    except NotAllowed:
+        raise PermissionDenied from None
+
+
+def may_see_reporter(user, tip: Tip) -> bool:
+    """The reporter's name and phone: only for the assigned verifier, while the table lets
+    that user verify tips at the office the tip is routed to."""
+    return (
+        tip.verifier_id is not None
+        and getattr(user, "pk", None) == tip.verifier_id
+        and authority.may(user, "tip.verify", tip.routed_to_id)
+    )
+
+
+@dataclass(frozen=True)
+class TipActions:
+    """What the user may do on the tip's page (the authority table decides)."""
+
+    assign: bool
+    verify: bool  # start the verification, record the outcome (the assigned verifier)
+    reply: bool
+
+    @property
+    def any(self) -> bool:
+        return self.assign or self.verify or self.reply
+
+
+def tip_actions(user, tip: Tip) -> TipActions:
+    routed = tip.routed_to_id
+    return TipActions(
+        assign=authority.may(user, "tip.assign", routed),
+        verify=may_see_reporter(user, tip),
+        reply=authority.may(user, "tip.reply", routed),
+    )
+
+
 def household_tips(*, user, household) -> list[Tip]:
-    """Tips about a household, for its page: empty for roles that may not read tips."""
+    """Tips about a household, for its page: only for users who may read the tips routed
+    above the household's village (never the village's own users)."""
     if household is None or not user_covers(user, household.village_id):
         return []
     return list(tip_queryset(user).filter(household=household))
@@ -97,13 +167,14 @@ class PublicView:
     deadline: object
     reply: str
     replied_on: object
+    handled_by_county: bool = False  # the township office otherwise
 
 
 def tip_track(code: str) -> PublicView | None:
     code = (code or "").strip().upper()
     if not code:
         return None
-    tip = Tip.objects.filter(tracking_hash=hash_code(code)).first()
+    tip = Tip.objects.select_related("routed_to").filter(tracking_hash=hash_code(code)).first()
     if tip is None:
         return None
     replied = tip.status == Status.REPLIED
@@ -114,6 +185,7 @@ def tip_track(code: str) -> PublicView | None:
         deadline=tip.deadline,
         reply=tip.reply if replied else "",
         replied_on=tip.replied_on if replied else None,
+        handled_by_county=tip.routed_to.level <= Level.COUNTY,
     )
 
 

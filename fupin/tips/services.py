@@ -1,5 +1,10 @@
 """Writes of tips. One transaction each, full validation, keyword-only arguments; every
-change is recorded (who, when, what, why)."""
+change is recorded (who, when, what, why).
+
+A tip goes to the office above its subject (`Tip.routed_to`): its change records carry
+that office's area, and the authority table decides who records ("tip.record"), assigns
+("tip.assign"), verifies ("tip.verify": only the assigned verifier) and answers
+("tip.reply") at that office. Never the users of the village the tip is about."""
 
 from __future__ import annotations
 
@@ -9,15 +14,25 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fupin.core.errors import OutsideArea, ValidationFailed
+from fupin.accounts import authority
+from fupin.core.errors import NotAllowed, ValidationFailed
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
-from fupin.core.scope import require_edit, user_covers
+from fupin.core.scope import user_covers
 from fupin.geo.models import Division, Level
 from fupin.registry.models import Household
-from fupin.tips.models import Channel, Outcome, Status, SubjectKind, Tip, hash_code
+from fupin.tips.models import (
+    Channel,
+    Outcome,
+    Status,
+    SubjectKind,
+    Tip,
+    hash_code,
+    routed_area_code,
+)
 
 # Unambiguous letters and digits (no 0/O, 1/I/L): read out on the phone without mistakes.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -74,6 +89,7 @@ def _create(
         reporter_name=(reporter_name or "").strip(),
         reporter_phone=(reporter_phone or "").strip(),
         area=area,
+        routed_to_id=routed_area_code(area),
         tracking_hash=hash_code(code),
         deadline=timezone.localdate(received_at) + dt.timedelta(days=deadline_days()),
         created_by=actor if getattr(actor, "pk", None) else None,
@@ -86,7 +102,7 @@ def _create(
             instance=tip,
             action=ChangeAction.CREATE,
             before=None,
-            area_code=tip.area_id,
+            area_code=tip.routed_to_id,
             reason=reason,
         )
     return tip, code
@@ -161,16 +177,16 @@ def tip_record(
     reporter_phone: str = "",
     reason: str = "",
 ) -> tuple[Tip, str]:
-    """A tip recorded by staff from any channel. A named household decides the area."""
+    """A tip recorded by staff from any channel (authority "tip.record"). A named household
+    decides the area. The tip goes to the office above its area: village staff who record
+    a tip about their own village no longer see it."""
     if household is not None:
-        if not Household.objects.restrict(actor).filter(pk=household.pk).exists():
-            raise OutsideArea()
         area = household.village
     else:
-        area = Division.objects.restrict(actor).filter(code=area_code).first()
+        area = Division.objects.filter(code=area_code).first()
         if area is None:
             raise ValidationFailed({"area": [_("Choose an area inside your own.")]})
-    require_edit(actor, area.code)
+    authority.require(actor, "tip.record", area.code)
     if subject_kind == SubjectKind.HOUSEHOLD and household is None:
         raise ValidationFailed({"household": [_("Name the household the tip is about.")]})
     if subject_kind == SubjectKind.CASE and case_id is None and not (subject or "").strip():
@@ -203,7 +219,7 @@ def _change(*, actor, tip: Tip, reason: str, **values) -> Tip:
             instance=tip,
             action=ChangeAction.UPDATE,
             before=before,
-            area_code=tip.area_id,
+            area_code=tip.routed_to_id,
             reason=reason,
         )
     return tip
@@ -219,49 +235,53 @@ def _require_status(tip: Tip, *allowed: str) -> None:
 
 
 def verifier_candidates(*, actor, tip: Tip):
-    """Editing users inside the actor's area whose area contains the tip's area or lies in it
-    (the township station or county office above, the village staff below)."""
+    """Users who may verify the tip (authority "tip.verify" over the office it is routed
+    to: that office and the offices above it), inside the actor's area. Never the users of
+    the village the tip is about."""
     from fupin.accounts.models import User
-    from fupin.accounts.roles import Role
 
+    rule = authority.AUTHORITY["tip.verify"]
     users = (
-        User.objects.filter(
-            is_active=True,
-            role__in=(Role.VILLAGE_STAFF, Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE),
-            area__isnull=False,
-        )
+        User.objects.filter(is_active=True, role__in=rule.roles, area__isnull=False)
         .select_related("area")
         .order_by("area__code", "username")
     )
-    out = []
-    for u in users:
-        prefix = u.area.prefix
-        inside_actor = user_covers(actor, u.area.code)
-        related = tip.area_id.startswith(prefix) or u.area.code.startswith(tip.area.prefix)
-        if inside_actor and related:
-            out.append(u)
-    return out
+    return [
+        u
+        for u in users
+        if user_covers(actor, u.area_id) and authority.may(u, "tip.verify", tip.routed_to_id)
+    ]
 
 
 def tip_assign(*, actor, tip: Tip, verifier, reason: str = "") -> Tip:
-    require_edit(actor, tip.area_id)
+    authority.require(actor, "tip.assign", tip.routed_to_id)
     _require_status(tip, Status.RECEIVED, Status.ASSIGNED, Status.VERIFYING)
     if verifier is None or verifier.pk not in {
         u.pk for u in verifier_candidates(actor=actor, tip=tip)
     }:
-        raise ValidationFailed({"verifier": [_("Choose a verifier who works in this area.")]})
+        raise ValidationFailed(
+            {"verifier": [_("Choose a verifier of the township or county the tip goes to.")]}
+        )
     status = Status.ASSIGNED if tip.status == Status.RECEIVED else tip.status
     return _change(actor=actor, tip=tip, reason=reason, verifier=verifier, status=status)
 
 
+def _require_verifier(actor, tip: Tip) -> None:
+    """Authority "tip.verify" over the office the tip is routed to, and its condition: the
+    actor is the assigned verifier."""
+    authority.require(actor, "tip.verify", tip.routed_to_id)
+    if tip.verifier_id != actor.pk:
+        raise NotAllowed(gettext("Only the verifier assigned to this tip may do this."))
+
+
 def tip_start_verification(*, actor, tip: Tip, reason: str = "") -> Tip:
-    require_edit(actor, tip.area_id)
+    _require_verifier(actor, tip)
     _require_status(tip, Status.ASSIGNED)
     return _change(actor=actor, tip=tip, reason=reason, status=Status.VERIFYING)
 
 
 def tip_conclude(*, actor, tip: Tip, outcome: str, findings: str, reason: str = "") -> Tip:
-    require_edit(actor, tip.area_id)
+    _require_verifier(actor, tip)
     _require_status(tip, Status.ASSIGNED, Status.VERIFYING)
     errors: dict[str, list] = {}
     if outcome not in Outcome.values:
@@ -280,7 +300,7 @@ def tip_conclude(*, actor, tip: Tip, outcome: str, findings: str, reason: str = 
 
 
 def tip_reply(*, actor, tip: Tip, reply: str, replied_on: dt.date | None = None) -> Tip:
-    require_edit(actor, tip.area_id)
+    authority.require(actor, "tip.reply", tip.routed_to_id)
     _require_status(tip, Status.CONCLUDED)
     errors: dict[str, list] = {}
     _require_text(errors, "reply", reply)

@@ -99,7 +99,7 @@ def track(request):
 
 @login_required
 def tip_list(request):
-    selectors.require_read(request.user)
+    selectors.require_list(request.user)
     form = TipFilterForm(request.GET, area_choices=queries.area_choices(request.user))
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -125,6 +125,9 @@ def tip_list(request):
             "page": page,
             "has_next": has_next,
             "overdue_count": selectors.overdue_count(request.user),
+            "may_read": selectors.may_read_tips(request.user),
+            # A tip this user just recorded and may not read (it went to the office above).
+            "new_code": request.session.pop(NEW_CODE, None),
         },
     )
 
@@ -137,8 +140,7 @@ def _staff_area_choices(user) -> list[tuple[str, str]]:
 
 @login_required
 def tip_create(request):
-    selectors.require_read(request.user)
-    if not request.user.may_edit:
+    if not selectors.may_record_tips(request.user):
         raise PermissionDenied
     form = StaffTipForm(request.POST or None, area_choices=_staff_area_choices(request.user))
     if request.method == "POST" and form.is_valid():
@@ -173,8 +175,15 @@ def tip_create(request):
             if done is not None:
                 tip, code = done
                 request.session[NEW_CODE] = code
-                messages.success(request, _("The tip was recorded."))
-                return redirect("tips:detail", pk=tip.pk)
+                if selectors.tip_queryset(request.user).filter(pk=tip.pk).exists():
+                    messages.success(request, _("The tip was recorded."))
+                    return redirect("tips:detail", pk=tip.pk)
+                messages.success(
+                    request,
+                    _("The tip was recorded and passed to %(office)s, which verifies it.")
+                    % {"office": tip.routed_to.name},
+                )
+                return redirect("tips:list")
     return render(request, "tips/tip_form.html", {"form": form})
 
 
@@ -182,14 +191,12 @@ def tip_create(request):
 def tip_detail(request, pk):
     tip = selectors.tip_get(user=request.user, pk=pk)
     user = request.user
-    editable = user.may_edit
-    candidates = services.verifier_candidates(actor=user, tip=tip) if editable else []
+    may = selectors.tip_actions(user, tip)
+    candidates = services.verifier_candidates(actor=user, tip=tip) if may.assign else []
     assign_form = AssignForm(candidates=candidates)
     conclude_form = ConcludeForm()
     reply_form = ReplyForm()
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
         action = request.POST.get("action")
         done = None
         if action == "assign":
@@ -204,29 +211,33 @@ def tip_detail(request, pk):
                     verifier=verifier,
                     reason=assign_form.cleaned_data["reason"],
                 )
+            elif not may.assign:  # the service's refusal, not an empty form
+                done = call_service(
+                    assign_form, services.tip_assign, actor=user, tip=tip, verifier=None
+                )
         elif action == "start":
             done = call_service(assign_form, services.tip_start_verification, actor=user, tip=tip)
         elif action == "conclude":
             conclude_form = ConcludeForm(request.POST)
-            if conclude_form.is_valid():
+            if conclude_form.is_valid() or not may.verify:
                 done = call_service(
                     conclude_form,
                     services.tip_conclude,
                     actor=user,
                     tip=tip,
-                    outcome=conclude_form.cleaned_data["outcome"],
-                    findings=conclude_form.cleaned_data["findings"],
+                    outcome=conclude_form.cleaned_data.get("outcome", ""),
+                    findings=conclude_form.cleaned_data.get("findings", ""),
                 )
         elif action == "reply":
             reply_form = ReplyForm(request.POST)
-            if reply_form.is_valid():
+            if reply_form.is_valid() or not may.reply:
                 done = call_service(
                     reply_form,
                     services.tip_reply,
                     actor=user,
                     tip=tip,
-                    reply=reply_form.cleaned_data["reply"],
-                    replied_on=reply_form.cleaned_data["replied_on"],
+                    reply=reply_form.cleaned_data.get("reply", ""),
+                    replied_on=reply_form.cleaned_data.get("replied_on"),
                 )
         else:
             raise Http404
@@ -240,7 +251,8 @@ def tip_detail(request, pk):
         {
             "tip": tip,
             "new_code": request.session.pop(NEW_CODE, None),
-            "editable": editable,
+            "may": may,
+            "show_reporter": selectors.may_see_reporter(user, tip),
             "assign_form": assign_form,
             "conclude_form": conclude_form,
             "reply_form": reply_form,
@@ -252,8 +264,10 @@ def tip_detail(request, pk):
 @login_required
 @require_POST
 def reveal_phone(request, pk):
-    """The reporter's full phone for roles that may reveal it; logged."""
+    """The reporter's full phone for the assigned verifier, if the role may reveal; logged."""
     tip = selectors.tip_get(user=request.user, pk=pk)
+    if not selectors.may_see_reporter(request.user, tip):
+        raise PermissionDenied
     value = registry_selectors.reveal(user=request.user, obj=tip, field_name="reporter_phone")
     response = HttpResponse(format_html('<span class="revealed">{}</span>', value))
     response["Cache-Control"] = "no-store"

@@ -34,6 +34,7 @@ INVOKER_MODULES = (
     "fupin.indicators.tests.authority_invokers",
     "fupin.assessment.tests.authority_invokers",
     "fupin.exchange.tests.authority_invokers",
+    "fupin.tips.tests.authority_invokers",
 )
 
 # Who acts: every role at the level its name says, plus the levels the table tells apart

@@ -13,3 +13,9 @@ def household_tips(context, household):
     request = context.get("request")
     user = getattr(request, "user", None)
     return selectors.household_tips(user=user, household=household)
+
+
+@register.filter
+def may_record_tips(user) -> bool:
+    """{% if user|may_record_tips %}: the authority table's "tip.record"."""
+    return selectors.may_record_tips(user)

@@ -125,9 +125,9 @@ def test_tracking_shows_status_and_reply_but_not_internal_findings(client, users
     county = users["county"]
     township = users["township"]
     services.tip_assign(actor=county, tip=tip, verifier=township)
-    services.tip_start_verification(actor=county, tip=tip)
+    services.tip_start_verification(actor=township, tip=tip)  # the assigned verifier
     services.tip_conclude(
-        actor=county, tip=tip, outcome="partly", findings="内部核查：李某某签字，车辆属实"
+        actor=township, tip=tip, outcome="partly", findings="内部核查：李某某签字，车辆属实"
     )
     mid = client.post(reverse("tips:track"), {"code": code}).content.decode()
     assert "已办结" in mid and "内部核查" not in mid
