@@ -53,17 +53,32 @@ def household_search_ids(user, q: str) -> QuerySet | None:
     if len(norm) == 18:
         return members.filter(id_number=norm).values("household_id")
     if norm[:17].isdigit() and len(norm) >= 6:
+        # A prefix search of ID numbers would recover the digits a mask hides: only
+        # roles that may reveal get it; others find people by the full number only.
+        by_id = user.may_reveal
         if len(norm) >= 12:  # could be a household number too
             households = Household.objects.restrict(user).filter(**_text_prefix("number", norm))
             ids = list(households.values_list("id", flat=True)[:1000])
-            ids += list(
-                members.filter(**_text_prefix("id_number", norm)).values_list(
-                    "household_id", flat=True
-                )[:1000]
-            )
+            if by_id:
+                ids += list(
+                    members.filter(**_text_prefix("id_number", norm)).values_list(
+                        "household_id", flat=True
+                    )[:1000]
+                )
             return ids
+        if not by_id:
+            return Household.objects.none().values("id")
         return members.filter(**_text_prefix("id_number", norm)).values("household_id")
     return members.filter(**_text_prefix("name", q)).values("household_id")
+
+
+def search_echo(user, q: str) -> str:
+    """The search text to show back on the page: an ID number masked for roles that
+    may not reveal (the page says "found" and links the person; it never echoes digits)."""
+    norm = idnumber.normalise(q or "")
+    if user.may_reveal or len(norm) != 18 or not norm[:17].isdigit():
+        return q
+    return MASKERS["id_number"](norm)
 
 
 @dataclass

@@ -339,7 +339,9 @@ def _check_one_active_household(actor, m: Member) -> None:
     )
     if other is None:
         return
-    if user_covers(actor, other.household.village_id):
+    # Never the digits; and the household only to roles that may reveal (an exact-number
+    # probe must not tell others where a person lives).
+    if getattr(actor, "may_reveal", False) and user_covers(actor, other.household.village_id):
         message = _("This person is already a member of household %(number)s.") % {
             "number": other.household.number
         }

@@ -14,7 +14,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
-from fupin.core.masking import MASKERS
+from fupin.core.masking import MASKERS, mask_birth_date
 from fupin.registry import choices as c
 from fupin.registry.models import Household, IncomeRecord, Member
 
@@ -45,13 +45,22 @@ def field_label(model, attname: str) -> str:
     return str(f.verbose_name) if f is not None else attname
 
 
-def show_value(model, attname: str, value: Any) -> str:
-    """A stored (JSON) value as text: choices labelled, booleans as yes/no, PII masked."""
+def _may_reveal(user) -> bool:
+    return bool(user is not None and getattr(user, "may_reveal", False))
+
+
+def show_value(model, attname: str, value: Any, user=None) -> str:
+    """A stored (JSON) value as text: choices labelled, booleans as yes/no, PII masked.
+
+    A person's birth date is shown in full only to a `user` who may reveal; others (and
+    callers that pass no user) read its year, which cannot rebuild the ID number."""
     if value is None or value == "":
         return "—"
     sensitive = getattr(model, "SENSITIVE_FIELDS", ()) if model is not None else ()
     if attname in sensitive:
         return MASKERS[attname](str(value))
+    if attname == "birth_date" and model is Member and not _may_reveal(user):
+        return mask_birth_date(str(value)) or "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if attname == "other_causes" and isinstance(value, list):
@@ -72,7 +81,7 @@ class FieldChange:
     new: str
 
 
-def describe_changes(record) -> list[FieldChange]:
+def describe_changes(record, user=None) -> list[FieldChange]:
     model = model_for(record.object_type)
     out = []
     for attname, pair in record.effective_changes.items():
@@ -84,8 +93,8 @@ def describe_changes(record) -> list[FieldChange]:
         out.append(
             FieldChange(
                 label=field_label(model, attname),
-                old=show_value(model, attname, old),
-                new=show_value(model, attname, new),
+                old=show_value(model, attname, old, user),
+                new=show_value(model, attname, new, user),
             )
         )
     return out
@@ -121,12 +130,13 @@ MEMBER_STATE_FIELDS = [
 ]
 
 
-def as_of_view(state: dict[str, Any]) -> dict[str, Any]:
+def as_of_view(state: dict[str, Any], user=None) -> dict[str, Any]:
     return {
         "household": state_rows(Household, state["household"], HOUSEHOLD_STATE_FIELDS),
         "member_labels": [field_label(Member, f) for f in MEMBER_STATE_FIELDS],
         "members": [
-            [show_value(Member, f, m.get(f)) for f in MEMBER_STATE_FIELDS] for m in state["members"]
+            [show_value(Member, f, m.get(f), user) for f in MEMBER_STATE_FIELDS]
+            for m in state["members"]
         ],
     }
 

@@ -4,14 +4,17 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.core.files import private_file
+from fupin.core.models import SensitiveRead
 from fupin.geo.models import Division, Level
 from fupin.registry import choices as c
 from fupin.registry import selectors, services
@@ -42,6 +45,12 @@ def household_list(request):
         after=display.parse_int(request.GET.get("after")),
         before=display.parse_int(request.GET.get("before")),
     )
+    if filters.q and (echo := selectors.search_echo(request.user, filters.q)) != filters.q:
+        # A full ID number searched by a role that may not reveal: the person's page when
+        # found, else the list with the number masked; no page repeats the digits.
+        if len(page.rows) == 1:
+            return redirect("household_detail", pk=page.rows[0].pk)
+        return redirect(reverse("household_list") + "?" + urlencode({"q": echo}))
     return render(request, "web/household_list.html", {"form": form, "page": page})
 
 
@@ -89,7 +98,7 @@ def household_history(request, pk):
     household = selectors.household_get(user=request.user, pk=pk)
     records = list(selectors.household_history(user=request.user, household=household)[:500])
     for r in records:
-        r.field_changes = display.describe_changes(r)
+        r.field_changes = display.describe_changes(r, request.user)
         r.type_label = display.object_type_label(r.object_type)
     return render(
         request,
@@ -117,7 +126,7 @@ def _as_of(request, household, text):
             "h": household,
             "day": day,
             "bad_date": bool(text) and day is None,
-            "state": display.as_of_view(state) if state else None,
+            "state": display.as_of_view(state, request.user) if state else None,
             "tab": "as_of",
         },
     )
@@ -231,4 +240,16 @@ def attachment_download(request, pk, aid):
     )
     if a is None:
         raise Http404
+    # A scan of an ID card or a bank book is a file read of unmasked values: logged, and
+    # refused to roles that may not reveal.
+    if not request.user.may_reveal:
+        raise PermissionDenied
+    SensitiveRead.log_bulk(
+        user=request.user,
+        object_type="registry.attachment",
+        object_id=str(a.pk),
+        field="file",
+        area_code=a.household.village_id,
+        count=1,
+    )
     return private_file(a.file, a.content_type, as_attachment=a.content_type not in INLINE_TYPES)
