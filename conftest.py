@@ -234,3 +234,34 @@ def _default_language():
     translation.activate("zh-hans")
     yield
     translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
+def _memory_cache(settings):
+    """Tests use a per-process memory cache (no database needed, emptied between tests);
+    the server's cache is the database cache (or Redis). The rate limit tests of the public
+    pages run against the database cache itself with the `database_cache` fixture."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "fupin-tests",
+        }
+    }
+    cache.clear()
+
+
+@pytest.fixture
+def database_cache(settings, db):
+    """The cache of a deployment: Django's database cache in the table `migrate` makes."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "fupin_cache",
+        }
+    }
+    cache.clear()
+    return cache

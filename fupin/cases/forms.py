@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.cases.models import CaseStatus, StepDecision
 from fupin.cases.procedures import CaseKind
+from fupin.tips import abuse
 
 BLANK = [("", "—")]
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -104,7 +105,7 @@ class PublicObjectionForm(forms.Form):
     reporter_phone = forms.CharField(
         label=_("Your phone (optional)"), required=False, max_length=30
     )
-    captcha = forms.IntegerField(label=_("Answer"))
+    captcha = abuse.captcha_field()
 
     def __init__(self, *args, cases=(), **kwargs):
         super().__init__(*args, **kwargs)

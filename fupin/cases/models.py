@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -192,6 +194,11 @@ class CaseStep(models.Model):
         return step_of(self.case.kind, self.step).label
 
 
+def new_notice_slug() -> str:
+    """The public address of a notice: 128 random bits, so notices cannot be enumerated."""
+    return secrets.token_urlsafe(16)
+
+
 class Notice(models.Model):
     """A public notice (公示) of the cases of one village at the notice step."""
 
@@ -214,6 +221,10 @@ class Notice(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # The public page is reached by this, never by the id (fupin.cases.views.notice_public).
+    slug = models.CharField(
+        _("public link"), max_length=32, unique=True, default=new_notice_slug, editable=False
+    )
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "village__code"

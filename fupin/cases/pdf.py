@@ -14,6 +14,8 @@ from xml.sax.saxutils import escape
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.styles import ParagraphStyle
@@ -103,8 +105,20 @@ def _build(story: list, pagesize, title: str) -> bytes:
     return buf.getvalue()
 
 
-def notice_poster(notice: Notice, cases: list[Case], size: str = "A4") -> bytes:
-    """The public notice poster: names, reason category, the period, the phone."""
+def _qr(text: str, side: float) -> Drawing:
+    widget = QrCodeWidget(text)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def notice_poster(
+    notice: Notice, cases: list[Case], size: str = "A4", public_url: str = ""
+) -> bytes:
+    """The public notice poster: names, reason category, the period, the phone, and the
+    address of the notice's public page (its unguessable slug, never its id) as text and
+    as a QR code, when `public_url` is given."""
     pagesize = SIZES.get(size, A4)
     scale = 1.4 if pagesize == A3 else 1.0
     with translation.override(DOCUMENT_LANGUAGE):
@@ -140,6 +154,19 @@ def notice_poster(notice: Notice, cases: list[Case], size: str = "A4") -> bytes:
                 % {"end": notice.ends_on, "phone": notice.phone},
                 st["body"],
             ),
+        ]
+        if public_url:
+            story += [
+                Spacer(1, 5 * mm),
+                _p(
+                    _("The notice and an objection form are also online: %(url)s")
+                    % {"url": public_url},
+                    st["body"],
+                ),
+                Spacer(1, 2 * mm),
+                _qr(public_url, 30 * mm * scale),
+            ]
+        story += [
             Spacer(1, 10 * mm),
             _p(f"{village.name} {notice.posted_on}", st["right"]),
         ]

@@ -93,6 +93,26 @@ def notice_get(*, user, pk: int) -> Notice:
     return notice
 
 
+def public_notice_until(notice: Notice) -> dt.date:
+    """The last day a notice's public page is shown: the end of its period plus the grace
+    days of the county's policy (fupin.policy, `notice_grace_days`)."""
+    from fupin.policy.selectors import notice_grace_days
+
+    return notice.ends_on + dt.timedelta(
+        days=notice_grace_days(notice.village_id, on=notice.ends_on)
+    )
+
+
+def public_notice(slug: str, today: dt.date | None = None) -> Notice:
+    """A notice by its public slug, while its public page is up; else 404 (the same for a
+    slug that never was and for a notice whose page is gone)."""
+    today = today or timezone.localdate()
+    notice = Notice.objects.select_related("village__parent").filter(slug=slug).first()
+    if notice is None or today > public_notice_until(notice):
+        raise Http404
+    return notice
+
+
 def notice_cases(notice: Notice) -> list[Case]:
     return list(notice.cases.select_related("household").prefetch_related("household__members"))
 

@@ -18,6 +18,6 @@ urlpatterns = [
     path("notices/new/", views.notice_new, name="notice_new"),
     path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/poster.pdf", views.notice_pdf, name="notice_pdf"),
-    path("notices/<int:pk>/public/", views.notice_public, name="notice_public"),
+    path("notices/public/<slug:slug>/", views.notice_public, name="notice_public"),
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
 ]

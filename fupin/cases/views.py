@@ -7,8 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.roles import Capability
@@ -357,7 +359,10 @@ def notice_pdf(request, pk):
     _require_view(request.user)
     notice = selectors.notice_get(user=request.user, pk=pk)
     size = "A3" if request.GET.get("size") == "A3" else "A4"
-    data = pdf.notice_poster(notice, selectors.notice_cases(notice), size=size)
+    public_url = request.build_absolute_uri(reverse("cases:notice_public", args=[notice.slug]))
+    data = pdf.notice_poster(
+        notice, selectors.notice_cases(notice), size=size, public_url=public_url
+    )
     return _pdf(data, f"notice-{notice.pk}-{size}.pdf")
 
 
@@ -382,29 +387,30 @@ def objection_resolve(request, pk):
     return redirect("cases:notice_detail", pk=obj.notice_id)
 
 
-def notice_public(request, pk):
-    """The public page of a notice (no login): what the poster says, and a form to object
-    during the notice period, protected by a captcha and a per-address rate limit."""
+@never_cache
+def notice_public(request, slug):
+    """The public page of a notice (no login), reached by its unguessable slug, shown until
+    the end of its period plus the county's grace days (then 404): what the poster says,
+    and a form to object during the notice period. Views and objections are rate limited
+    per address; an objection needs the image CAPTCHA."""
     from fupin.cases.forms import PublicObjectionForm
-    from fupin.cases.models import Notice
     from fupin.tips import abuse
 
-    notice = Notice.objects.select_related("village").filter(pk=pk).first()
-    if notice is None:
-        raise Http404
+    # Counted before the lookup, so guessing slugs runs into the limit too.
+    if abuse.over_limit(request, "notice_view", abuse.view_limit()):
+        return render(request, "tips/too_many.html", status=429)
+    notice = selectors.public_notice(slug)
     cases = _labelled(selectors.notice_cases(notice))
     today = timezone.localdate()
     open_now = notice.posted_on <= today <= notice.ends_on
+    context = {"notice": notice, "cases": cases, "open_now": open_now}
     form = PublicObjectionForm(request.POST or None, cases=cases)
     if request.method == "POST" and open_now:
         if abuse.over_limit(request, "objection", abuse.submit_limit()):
             return render(
-                request,
-                "cases/notice_public.html",
-                {"notice": notice, "cases": cases, "open_now": open_now, "limited": True},
-                status=429,
+                request, "cases/notice_public.html", {**context, "limited": True}, status=429
             )
-        if abuse.human_and_valid(request, form):
+        if form.is_valid():
             chosen = {int(x) for x in form.cleaned_data["cases"]}
             obj = call_service(
                 form,
@@ -416,21 +422,5 @@ def notice_public(request, pk):
                 reporter_phone=form.cleaned_data["reporter_phone"],
             )
             if obj is not None:
-                return render(
-                    request,
-                    "cases/notice_public.html",
-                    {"notice": notice, "cases": cases, "open_now": open_now, "sent": True},
-                )
-    a, b = abuse.new_captcha(request)
-    return render(
-        request,
-        "cases/notice_public.html",
-        {
-            "notice": notice,
-            "cases": cases,
-            "open_now": open_now,
-            "form": form,
-            "captcha_a": a,
-            "captcha_b": b,
-        },
-    )
+                return render(request, "cases/notice_public.html", {**context, "sent": True})
+    return render(request, "cases/notice_public.html", {**context, "form": form})

@@ -4,6 +4,7 @@ from django.utils.translation import pgettext_lazy
 
 from fupin.monitoring.models import Channel, RiskLevel, RiskType
 from fupin.registry.choices import MonitoringType
+from fupin.tips import abuse
 
 BLANK = [("", "—")]
 
@@ -53,7 +54,7 @@ class PublicReportForm(forms.Form):
     reporter_phone = forms.CharField(
         label=_("Your phone (optional)"), required=False, max_length=20
     )
-    captcha = forms.CharField(label=_("Answer"), max_length=4)
+    captcha = abuse.captcha_field()
 
 
 class MeasureForm(forms.Form):

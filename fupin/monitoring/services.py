@@ -462,9 +462,12 @@ def warning_submit_public(
     reporter_name: str = "",
     reporter_phone: str = "",
     today: dt.date | None = None,
-) -> RiskWarning:
+) -> RiskWarning | None:
     """A household reports its own difficulty: the household number and the ID number of
-    one of its active members identify it (a mismatch reads as "not found")."""
+    one of its active members identify it. The public page must never tell whether a
+    household number exists or goes with an ID number, so a report that identifies no
+    household, or repeats a cause the household already has an open warning for, is
+    dropped without a word (None); the page answers the same either way."""
     household = Household.objects.filter(number=household_number.strip()).first()
     ok = (
         household is not None
@@ -473,9 +476,9 @@ def warning_submit_public(
         .exists()
     )
     if not ok:
-        raise ValidationFailed(
-            {"household_number": [_("No household matches this household number and ID number.")]}
-        )
+        return None
+    if RiskWarning.objects.filter(open_key=_open_key(household.pk, cause)).exists():
+        return None
     return warning_create(
         actor=None,
         household=household,

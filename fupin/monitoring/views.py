@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from fupin.core.errors import NotAllowed
 from fupin.monitoring import forms as F
 from fupin.monitoring import selectors, services
-from fupin.monitoring.models import OPEN_STATUSES, RiskLevel
+from fupin.monitoring.models import OPEN_STATUSES, Department, RiskLevel
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
 from fupin.tips import abuse
@@ -282,9 +282,11 @@ def report(request):
     if request.method == "POST":
         if abuse.over_limit(request, "monitoring", abuse.submit_limit()):
             return render(request, "tips/too_many.html", status=429)
-        if abuse.human_and_valid(request, form):
+        if form.is_valid():
             d = form.cleaned_data
-            w = call_service(
+            # The same answer whether or not the numbers name a household (the service
+            # drops a report that names none): never confirm that a household exists.
+            call_service(
                 form,
                 services.warning_submit_public,
                 household_number=d["household_number"],
@@ -294,18 +296,18 @@ def report(request):
                 reporter_name=d["reporter_name"],
                 reporter_phone=d["reporter_phone"],
             )
-            if w is not None:
-                request.session[DONE_KEY] = w.get_department_display()
+            if not form.errors:
+                request.session[DONE_KEY] = d["cause"]
                 return redirect("monitoring:report_done")
-    a, b = abuse.new_captcha(request)
-    return render(request, "monitoring/report.html", {"form": form, "captcha_a": a, "captcha_b": b})
+    return render(request, "monitoring/report.html", {"form": form})
 
 
 @never_cache
 def report_done(request):
-    department = request.session.pop(DONE_KEY, None)
-    if department is None:
+    cause = request.session.pop(DONE_KEY, None)
+    if cause not in services.ROUTING:
         return redirect("monitoring:report")
+    department = Department(services.ROUTING[cause]).label
     return render(request, "monitoring/report_done.html", {"department": department})
 
 

@@ -40,6 +40,11 @@ class PolicySet(models.Model):
         blank=True,
     )
     notice_days = models.PositiveSmallIntegerField(_("public notice period (days)"), default=7)
+    # How long a notice's public page (fupin.cases, reached by its unguessable link) stays
+    # up after the notice period ends; then it answers 404 like a page that never was.
+    notice_grace_days = models.PositiveSmallIntegerField(
+        _("days the public notice page stays up after the period"), default=30
+    )
     appeal_days = models.PositiveSmallIntegerField(_("appeal period (days)"), default=15)
     # "Stably above the line" (稳定超过国家扶贫标准): how many consecutive years, ending with
     # the decision year, must each have a net income per person above that year's line.

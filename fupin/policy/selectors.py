@@ -66,6 +66,18 @@ def versions_of(policy: PolicySet):
     )
 
 
+DEFAULT_NOTICE_GRACE_DAYS = 30
+
+
+def notice_grace_days(area_code: str, on: dt.date | None = None) -> int:
+    """How many days a notice's public page stays up after its period, by the policy set
+    in force for the area (the default when none is)."""
+    try:
+        return current_policy(area_code, on=on).notice_grace_days
+    except NoPolicy:
+        return DEFAULT_NOTICE_GRACE_DAYS
+
+
 def four_eyes_setting(area_code: str):
     """The four-eyes setting of the policy set in force for the area today (on when no
     policy set is in force)."""

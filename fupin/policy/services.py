@@ -23,6 +23,7 @@ EDITABLE = (
     "income_line",
     "monitoring_threshold",
     "notice_days",
+    "notice_grace_days",
     "appeal_days",
     "stable_years",
     "round_amounts",
@@ -51,6 +52,10 @@ def _validate(data: dict[str, Any]) -> None:
         errors["income_line"] = [_("The income line must be above zero.")]
     if not 1 <= int(data["notice_days"]) <= 60:
         errors["notice_days"] = [_("The notice period is 1 to 60 days.")]
+    if not 0 <= int(data.get("notice_grace_days") or 0) <= 365:
+        errors["notice_grace_days"] = [
+            _("The public notice page stays up 0 to 365 days after the period.")
+        ]
     if not 1 <= int(data.get("stable_years") or 1) <= 5:
         errors["stable_years"] = [_("A stable exit looks at 1 to 5 consecutive years.")]
     for clause in data.get("exclusions") or []:

@@ -83,6 +83,15 @@ class NewVersionForm(forms.Form):
         label=gettext_lazy("monitoring threshold (yuan per person per year)"), required=False
     )
     notice_days = forms.IntegerField(label=gettext_lazy("public notice period (days)"))
+    notice_grace_days = forms.IntegerField(
+        label=gettext_lazy("days the public notice page stays up after the period"),
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text=gettext_lazy(
+            "After the notice period and these days, the notice's public page is gone (not found)."
+        ),
+    )
     appeal_days = forms.IntegerField(label=gettext_lazy("appeal period (days)"))
     stable_years = forms.IntegerField(
         label=gettext_lazy("consecutive years above the line for a stable exit"),
@@ -150,6 +159,7 @@ def policy_new_version(request, pk):
         "income_line": base.income_line,
         "monitoring_threshold": base.monitoring_threshold,
         "notice_days": base.notice_days,
+        "notice_grace_days": base.notice_grace_days,
         "appeal_days": base.appeal_days,
         "stable_years": base.stable_years,
         "round_amounts": base.round_amounts,
@@ -165,6 +175,8 @@ def policy_new_version(request, pk):
         data["exclusions"] = [{"code": c, "trigger": c} for c in data["exclusions"]]
         if data.get("countersign_above") is None:  # left empty: the base's threshold
             data.pop("countersign_above", None)
+        if data.get("notice_grace_days") is None:  # left empty: the base's days
+            data.pop("notice_grace_days", None)
         scope = data.pop("scope")
         reason = data.pop("reason")
         try:

@@ -1,15 +1,16 @@
-"""Protection of the public pages: a per-IP rate limit in Django's cache and a simple
-arithmetic captcha kept in the session (no external service: the system runs on an
-intranet)."""
+"""Protection of the public pages (the tip form, the monitoring self-report form, a
+notice's public page and its objection form): a per-address rate limit kept in Django's
+cache, which settings.CACHES makes shared by every server process (the database cache,
+or Redis when REDIS_URL is set), and an image CAPTCHA drawn on the server
+(django-simple-captcha with Pillow: no external service, the system runs on an intranet).
+"""
 
 from __future__ import annotations
 
-import secrets
-
+from captcha.fields import CaptchaField
 from django.conf import settings
 from django.core.cache import cache
-
-SESSION_KEY = "tips_captcha"
+from django.utils.translation import gettext_lazy as _
 
 
 def client_ip(request) -> str:
@@ -17,7 +18,8 @@ def client_ip(request) -> str:
 
 
 def over_limit(request, scope: str, limit: int, window: int = 3600) -> bool:
-    """Count one attempt from the client's IP; True once more than `limit` in the window."""
+    """Count one attempt from the client's address; True once more than `limit` in the
+    window (the count lives in the shared cache, so every server process sees it)."""
     key = f"tips:rate:{scope}:{client_ip(request)}"
     cache.add(key, 0, timeout=window)
     try:
@@ -36,29 +38,16 @@ def track_limit() -> int:
     return int(getattr(settings, "TIPS_TRACK_RATE_LIMIT", 30))
 
 
-def new_captcha(request) -> tuple[int, int]:
-    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    request.session[SESSION_KEY] = a + b
-    return a, b
+def view_limit() -> int:
+    """Views of public notice pages per address and hour (a found page or not)."""
+    return int(getattr(settings, "PUBLIC_NOTICE_RATE_LIMIT", 120))
 
 
-def captcha_ok(request, answer) -> bool:
-    """One use only: the stored answer is dropped whether the guess was right or not."""
-    expected = request.session.pop(SESSION_KEY, None)
-    try:
-        return expected is not None and int(str(answer).strip()) == expected
-    except (TypeError, ValueError):
-        return False
-
-
-def human_and_valid(request, form) -> bool:
-    """A public form's POST passes when its captcha answer is right and its fields are
-    valid; a wrong answer is shown on the form's captcha field. (The answer is used up
-    either way: a new question is drawn for the next attempt.)"""
-    from django.utils.translation import gettext as _
-
-    answered = captcha_ok(request, request.POST.get("captcha"))
-    valid = form.is_valid()
-    if valid and not answered:
-        form.add_error("captcha", _("The answer is not right. Try the new question."))
-    return valid and answered
+def captcha_field() -> CaptchaField:
+    """The CAPTCHA of a public form: an image with a few characters to type in. Each
+    challenge is used once (right or wrong); a form shown again draws a new one."""
+    return CaptchaField(
+        label=_("Characters in the picture"),
+        help_text=_("Type the characters you see in the picture (not case-sensitive)."),
+        error_messages={"invalid": _("The characters do not match the picture. Try the new one.")},
+    )

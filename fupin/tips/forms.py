@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fupin.tips import abuse
 from fupin.tips.models import Channel, Outcome, Status, SubjectKind
 
 BLANK = [("", "—")]
@@ -28,7 +29,7 @@ class PublicTipForm(forms.Form):
     reporter_phone = forms.CharField(
         label=_("Your phone (optional)"), required=False, max_length=20
     )
-    captcha = forms.CharField(label=_("Answer"), max_length=4)
+    captcha = abuse.captcha_field()
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -53,7 +53,7 @@ def report(request):
     if request.method == "POST":
         if abuse.over_limit(request, "submit", abuse.submit_limit()):
             return _too_many(request)
-        if abuse.human_and_valid(request, form):
+        if form.is_valid():
             d = form.cleaned_data
             done = call_service(
                 form,
@@ -68,8 +68,7 @@ def report(request):
             if done is not None:
                 request.session[NEW_CODE] = done[1]
                 return redirect("tips:report_done")
-    a, b = abuse.new_captcha(request)
-    return render(request, "tips/report.html", {"form": form, "captcha_a": a, "captcha_b": b})
+    return render(request, "tips/report.html", {"form": form})
 
 
 @never_cache

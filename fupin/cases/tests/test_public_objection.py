@@ -11,14 +11,8 @@ from fupin.cases import services
 from fupin.cases.models import CaseKind, Notice, Objection, ObjectionStatus
 from fupin.cases.tests.helpers import TODAY, make_household, post_notice, walk_to_notice
 from fupin.core.models import ChangeRecord
-from fupin.tips import abuse
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    from django.core.cache import cache
-
-    cache.clear()
+from fupin.policy.models import PolicySet
+from fupin.tips.tests.captcha import solved, wrong
 
 
 def open_case(users, h, kind):
@@ -41,20 +35,18 @@ def notice(users):
     return notice
 
 
-def answer(client) -> int:
-    return client.session[abuse.SESSION_KEY]
+def url_of(notice) -> str:
+    return f"/cases/notices/public/{notice.slug}/"
 
 
 def test_anyone_can_object_without_logging_in_and_it_blocks_the_case(client, notice):
-    url = f"/cases/notices/{notice.pk}/public/"
+    url = url_of(notice)
     page = client.get(url)
     assert page.status_code == 200
     text = page.content.decode()
     assert "盘石生" in text and notice.phone in text
     case = notice.cases.order_by("id").first()
-    sent = client.post(
-        url, {"cases": [str(case.pk)], "text": "他家在县城有商品房", "captcha": answer(client)}
-    )
+    sent = client.post(url, {"cases": [str(case.pk)], "text": "他家在县城有商品房", **solved(page)})
     assert sent.status_code == 200
     obj = Objection.objects.get()
     assert obj.status == ObjectionStatus.OPEN and obj.recorded_by is None
@@ -65,30 +57,99 @@ def test_anyone_can_object_without_logging_in_and_it_blocks_the_case(client, not
 
 
 def test_a_wrong_answer_is_refused(client, notice):
-    url = f"/cases/notices/{notice.pk}/public/"
-    client.get(url)
+    url = url_of(notice)
+    page = client.get(url)
     case = notice.cases.first()
-    client.post(url, {"cases": [str(case.pk)], "text": "x", "captcha": answer(client) + 1})
+    r = client.post(url, {"cases": [str(case.pk)], "text": "x", **wrong(page)})
+    assert r.status_code == 200 and "captcha_0" in r.content.decode()  # a new challenge
     assert not Objection.objects.exists()
 
 
 def test_after_the_period_nothing_is_received(client, notice):
     Notice.objects.filter(pk=notice.pk).update(ends_on=timezone.localdate() - dt.timedelta(days=1))
-    url = f"/cases/notices/{notice.pk}/public/"
-    client.get(url)
+    url = url_of(notice)
+    page = client.get(url)
+    assert page.status_code == 200 and "captcha_0" not in page.content.decode()
     case = notice.cases.first()
-    client.post(url, {"cases": [str(case.pk)], "text": "x", "captcha": answer(client)})
+    client.post(url, {"cases": [str(case.pk)], "text": "x", "captcha_0": "k", "captcha_1": "x"})
     assert not Objection.objects.exists()
 
 
 def test_too_many_submissions_from_one_address(client, notice, settings):
     settings.TIPS_RATE_LIMIT = 2
-    url = f"/cases/notices/{notice.pk}/public/"
+    url = url_of(notice)
     case = notice.cases.first()
     statuses = []
     for _ in range(3):
-        client.get(url)
-        r = client.post(url, {"cases": [str(case.pk)], "text": "y", "captcha": answer(client)})
+        page = client.get(url)
+        r = client.post(url, {"cases": [str(case.pk)], "text": "y", **solved(page)})
         statuses.append(r.status_code)
     assert statuses == [200, 200, 429]
     assert Objection.objects.count() == 2
+
+
+def test_the_public_page_is_reached_by_its_slug_not_its_id(client, notice):
+    assert len(notice.slug) >= 20
+    assert client.get(f"/cases/notices/{notice.pk}/public/").status_code == 404
+    assert client.get(url_of(notice)).status_code == 200
+    assert client.get("/cases/notices/public/" + "A" * 22 + "/").status_code == 404
+    other = Notice.objects.create(
+        village=notice.village,
+        posted_on=notice.posted_on,
+        days=7,
+        ends_on=notice.ends_on,
+        phone="0746-1234567",
+    )
+    assert other.slug != notice.slug and other.slug.isascii()
+
+
+def test_the_staff_page_and_the_poster_give_the_slug_address(client, users, notice):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    client.force_login(users["township"])
+    detail = client.get(f"/cases/notices/{notice.pk}/").content.decode()
+    assert url_of(notice) in detail
+    assert f"/cases/notices/{notice.pk}/public/" not in detail
+    pdf = client.get(f"/cases/notices/{notice.pk}/poster.pdf")
+    assert pdf.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+    assert notice.slug in text.replace("\n", "")
+
+
+def test_the_page_is_gone_after_the_period_and_the_countys_grace_days(client, users, notice):
+    today = timezone.localdate()
+    # the national default: 30 days after the period
+    Notice.objects.filter(pk=notice.pk).update(ends_on=today - dt.timedelta(days=30))
+    assert client.get(url_of(notice)).status_code == 200
+    Notice.objects.filter(pk=notice.pk).update(ends_on=today - dt.timedelta(days=31))
+    assert client.get(url_of(notice)).status_code == 404
+    # the county sets 3 days
+    base = PolicySet.objects.filter(region__isnull=True).order_by("-year").first()
+    PolicySet.objects.create(
+        region_id="431129000000",
+        year=(today - dt.timedelta(days=5)).year,
+        effective_from=today - dt.timedelta(days=400),
+        income_line=base.income_line,
+        notice_grace_days=3,
+    )
+    Notice.objects.filter(pk=notice.pk).update(ends_on=today - dt.timedelta(days=3))
+    assert client.get(url_of(notice)).status_code == 200
+    Notice.objects.filter(pk=notice.pk).update(ends_on=today - dt.timedelta(days=4))
+    assert client.get(url_of(notice)).status_code == 404
+
+
+def test_views_are_rate_limited_found_or_not(client, notice, settings, database_cache):
+    """In the database cache, as deployed: every server process sees the same count."""
+    from django.db import connection
+
+    settings.PUBLIC_NOTICE_RATE_LIMIT = 3
+    assert client.get(url_of(notice)).status_code == 200
+    assert client.get("/cases/notices/public/guess1/").status_code == 404
+    assert client.get("/cases/notices/public/guess2/").status_code == 404
+    assert client.get(url_of(notice)).status_code == 429
+    assert client.get(url_of(notice), REMOTE_ADDR="10.0.0.7").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM fupin_cache")
+        assert cursor.fetchone()[0] == 2  # one count per address, in the shared table

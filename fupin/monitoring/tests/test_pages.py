@@ -4,6 +4,7 @@ warning pages (404 outside the area, departments see only their warnings), actio
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -21,14 +22,15 @@ from fupin.monitoring.models import (
     WarningStatus,
 )
 from fupin.registry.choices import HouseholdStatus
-from fupin.tips.abuse import SESSION_KEY
+from fupin.tips.tests.captcha import solved, wrong
 
 pytestmark = pytest.mark.django_db
 
 
-def _captcha(client) -> int:
-    assert client.get(reverse("monitoring:report")).status_code == 200
-    return client.session[SESSION_KEY]
+def _captcha(client) -> dict[str, str]:
+    page = client.get(reverse("monitoring:report"))
+    assert page.status_code == 200
+    return solved(page)
 
 
 def _post(client, h, answer=None, id_number=None, **over):
@@ -38,7 +40,7 @@ def _post(client, h, answer=None, id_number=None, **over):
         "id_number": id_number or make_id(seq="301"),
         "cause": RiskType.ILLNESS,
         "evidence": "孩子住院，花了三万元。",
-        "captcha": str(answer),
+        **answer,
     }
     data.update(over)
     return client.post(reverse("monitoring:report"), data)
@@ -67,17 +69,51 @@ def test_public_self_report_routes_a_warning(client, users):
     assert done.status_code == 200
 
 
-def test_public_form_refuses_wrong_captcha_and_unknown_member(client, users):
+def test_public_form_refuses_a_wrong_captcha(client, users):
     h = make_household(users, "甲", "302", status=HouseholdStatus.EXITED)
-    answer = _captcha(client)
-    resp = _post(client, h, answer=answer + 1, id_number=make_id(seq="302"))
+    page = client.get(reverse("monitoring:report"))
+    resp = _post(client, h, answer=wrong(page), id_number=make_id(seq="302"))
     assert resp.status_code == 200 and not RiskWarning.objects.exists()
-    resp = _post(client, h, id_number=make_id(seq="999"))
-    assert resp.status_code == 200 and not RiskWarning.objects.exists()
+    assert "captcha_0" in resp.content.decode()  # asked again, with a new picture
     assert _post(client, h, id_number=make_id(seq="302")).status_code == 302
+    assert RiskWarning.objects.count() == 1
 
 
-def test_public_form_rate_limit(client, users, settings):
+def _answer_of(client, h, id_number, cause=RiskType.ILLNESS) -> tuple[int, str, str, str]:
+    """Status, redirect, body of the POST and body of the page it leads to, with the
+    CSRF token and the captcha's key taken out (they differ on every page)."""
+    csrf = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
+    resp = _post(client, h, id_number=id_number, cause=cause)
+    done = client.get(resp["Location"]) if resp.status_code == 302 else resp
+    return (
+        resp.status_code,
+        resp.get("Location", ""),
+        csrf.sub("", resp.content.decode()),
+        csrf.sub("", done.content.decode()),
+    )
+
+
+def test_public_form_answers_the_same_whether_or_not_the_household_exists(client, users):
+    h = make_household(users, "甲", "306", status=HouseholdStatus.EXITED)
+    other = make_household(users, "乙", "307", status=HouseholdStatus.EXITED)
+    real = _answer_of(client, h, make_id(seq="306"))
+    assert RiskWarning.objects.filter(household=h).count() == 1
+    # an ID number of another household, an unknown ID, an unknown household number
+    wrong_member = _answer_of(client, h, make_id(seq="307"))
+    unknown_id = _answer_of(client, h, make_id(seq="999"))
+    repeated = _answer_of(client, h, make_id(seq="306"))  # an open warning for the cause
+    h.number = "431129999999999"  # not saved: a number that names no household
+    no_household = _answer_of(client, h, make_id(seq="306"))
+    assert real[0] == 302 and "医保" in real[3]
+    assert wrong_member == real
+    assert unknown_id == real
+    assert repeated == real
+    assert no_household == real
+    assert RiskWarning.objects.count() == 1  # the others were dropped
+    assert not RiskWarning.objects.filter(household=other).exists()
+
+
+def test_public_form_rate_limit(client, users, settings, database_cache):
     settings.TIPS_RATE_LIMIT = 2
     h = make_household(users, "甲", "303", status=HouseholdStatus.EXITED)
     for cause in (RiskType.ILLNESS, RiskType.HOUSING):

@@ -8,16 +8,16 @@ from django.urls import reverse
 from conftest import VILLAGE
 from fupin.core.models import ChangeRecord
 from fupin.tips import services
-from fupin.tips.abuse import SESSION_KEY
 from fupin.tips.models import Channel, Status, SubjectKind, Tip
+from fupin.tips.tests.captcha import solved, wrong
 
 pytestmark = pytest.mark.django_db
 
 
-def _captcha(client) -> int:
-    resp = client.get(reverse("tips:report"))
+def _captcha(client, **extra) -> dict[str, str]:
+    resp = client.get(reverse("tips:report"), **extra)
     assert resp.status_code == 200
-    return client.session[SESSION_KEY]
+    return solved(resp)
 
 
 def _post(client, answer=None, **over):
@@ -29,7 +29,7 @@ def _post(client, answer=None, **over):
         "content": "某户家有小轿车却被评为贫困户。",
         "reporter_name": "",
         "reporter_phone": "",
-        "captcha": str(answer),
+        **answer,
     }
     data.update(over)
     return client.post(reverse("tips:report"), data, follow=True)
@@ -80,20 +80,35 @@ def test_household_number_links_the_household_and_unknown_number_looks_the_same(
     assert strip_tokens(strip(ok)) == strip_tokens(strip(unknown))
 
 
+def test_the_captcha_is_an_image_drawn_here(client, tree):
+    page = client.get(reverse("tips:report"))
+    body = page.content.decode()
+    assert "plus" not in body and "加上" not in body  # no sum printed in the page
+    key = solved(page)["captcha_0"]
+    image = client.get(reverse("captcha-image", args=[key]))
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png" and image.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_wrong_captcha_is_refused(client, tree):
-    right = _captcha(client)
+    page = client.get(reverse("tips:report"))
+    resp = client.post(reverse("tips:report"), {"area": VILLAGE, "content": "内容", **wrong(page)})
+    assert resp.status_code == 200
+    assert not Tip.objects.exists()
+    assert "与图片中的字符不符" in resp.content.decode()
+    # a missing answer is refused too
+    page = client.get(reverse("tips:report"))
+    key = solved(page)["captcha_0"]
     resp = client.post(
-        reverse("tips:report"),
-        {"area": VILLAGE, "content": "内容", "captcha": str(right + 1)},
+        reverse("tips:report"), {"area": VILLAGE, "content": "内容", "captcha_0": key}
     )
     assert resp.status_code == 200
     assert not Tip.objects.exists()
-    assert "答案不对" in resp.content.decode()
 
 
 def test_captcha_cannot_be_reused(client, tree):
     answer = _captcha(client)
-    data = {"area": VILLAGE, "content": "内容", "captcha": str(answer)}
+    data = {"area": VILLAGE, "content": "内容", **answer}
     assert client.post(reverse("tips:report"), data).status_code == 302
     replay = client.post(reverse("tips:report"), data)  # the same answer again
     assert replay.status_code == 200
@@ -111,7 +126,7 @@ def test_rate_limit_returns_429_after_the_limit(client, tree, settings):
     answer = _captcha(client)
     resp = client.post(
         reverse("tips:report"),
-        {"area": VILLAGE, "content": "内容", "captcha": str(answer)},
+        {"area": VILLAGE, "content": "内容", **answer},
         REMOTE_ADDR="10.0.0.9",
     )
     assert resp.status_code == 302
