@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from fupin.core.errors import NotAllowed
-from fupin.core.masking import MASKERS
+from fupin.core.masking import MASKERS, mask_birth_date
 from fupin.registry import selectors
 
 
@@ -42,6 +42,21 @@ def allow_reveal(request: HttpRequest, reveal: bool) -> None:
     if not user.may_reveal:
         raise NotAllowed(_("Your role does not allow revealing ID numbers, phones or accounts."))
     request.fupin_pii = PiiPolicy(user, reveal=True)
+
+
+def birth_date_value(context, obj) -> str:
+    """A birth date in full (YYYY-MM-DD) for roles that may reveal, its year for others.
+
+    With the shown last four digits and the area, a full birth date would rebuild the
+    ID number (its digits 7-14)."""
+    value = getattr(obj, "birth_date", None)
+    if not value:
+        return ""
+    request = (context or {}).get("request")
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    if user is not None and getattr(user, "may_reveal", False):
+        return value.isoformat()
+    return mask_birth_date(value)
 
 
 def pii_value(context, obj, field: str) -> str:

@@ -93,6 +93,9 @@ def member_list(
         if len(norm) == 18:
             qs = qs.filter(id_number=norm)
         elif len(norm) >= 4 and norm[: min(len(norm), 17)].isdigit():
+            # An ID-number prefix search would recover masked digits: reveal roles only.
+            if not user.may_reveal:
+                return KeysetPage([], None)
             qs = qs.filter(**_text_prefix("id_number", norm))
         else:
             qs = qs.filter(**_text_prefix("name", q))

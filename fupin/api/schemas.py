@@ -11,7 +11,7 @@ from typing import Any
 from ninja import Field, ModelSchema, Schema
 from pydantic import ConfigDict
 
-from fupin.api.pii import pii_value
+from fupin.api.pii import birth_date_value, pii_value
 from fupin.geo.models import VillageProfile
 from fupin.registry import choices as c
 from fupin.registry.models import Assessment, Attachment, Household, IncomeRecord, Member
@@ -136,6 +136,11 @@ class MemberOut(ModelSchema):
     household_number: str
     id_number: str = Field(..., description="Masked unless revealed.")
     phone: str = Field(..., description="Masked unless revealed.")
+    birth_date: str = Field(
+        ...,
+        description="YYYY-MM-DD for roles that may reveal; the year only (YYYY) for others "
+        "(with the area and the last four digits a full date would rebuild the ID number).",
+    )
     labels: dict[str, str]
 
     class Meta:
@@ -153,6 +158,10 @@ class MemberOut(ModelSchema):
     @staticmethod
     def resolve_phone(obj, context) -> str:
         return pii_value(context, obj, "phone")
+
+    @staticmethod
+    def resolve_birth_date(obj, context) -> str:
+        return birth_date_value(context, obj)
 
     @staticmethod
     def resolve_labels(obj) -> dict[str, str]:
@@ -184,7 +193,11 @@ class MemberPage(Schema):
 
 class MemberQuery(IdPageQuery):
     household: int | None = Field(None, description="Household id.")
-    q: str = Field("", max_length=50, description="Name prefix, ID number or its prefix.")
+    q: str = Field(
+        "",
+        max_length=50,
+        description="Name prefix, full ID number, or ID number prefix (roles that may reveal).",
+    )
     active: bool | None = Field(None, description="Only current (true) or former (false).")
 
 
