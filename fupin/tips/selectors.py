@@ -73,7 +73,8 @@ def overdue_q(qs: QuerySet[Tip]) -> QuerySet[Tip]:
 
 
 def tip_list(*, user, filters: TipFilters, page: int = 1) -> tuple[list[Tip], bool]:
-    require_read(user)
+    """The tips routed to the user's area (none for village staff, who only record)."""
+    require_list(user)
     qs = tip_queryset(user)
     if filters.area:
         qs = qs.filter(area__code__range=code_range(filters.area))
