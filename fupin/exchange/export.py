@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.core.frames import read_frame
-from fupin.core.masking import MASKERS
+from fupin.core.masking import MASKERS, birth_year_expr, mask_expr
+from fupin.core.models import SensitiveRead
 from fupin.core.scope import area_prefix_of, code_in_area, code_range
 from fupin.exchange import layout as L
 from fupin.exchange.models import ExchangeRun
@@ -96,6 +97,23 @@ def _money_text(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.Float64).round(2).cast(pl.String).str.replace(r"\.0$", "")
 
 
+# Shown as a year when masked: with the area and the last four digits a full birth date
+# would rebuild the ID number.
+YEAR_ONLY = {"birth_date"}
+SENSITIVE_COLUMNS = set(MASKERS) | YEAR_ONLY
+
+
+def sensitive_count(sheets: dict[str, pl.DataFrame]) -> int:
+    """How many ID numbers, phones, bank accounts and birth dates the sheets hold."""
+    n = 0
+    for key, frame in sheets.items():
+        for col in L.SHEETS_BY_KEY[key].columns:
+            if col.field in SENSITIVE_COLUMNS and col.code in frame.columns:
+                values = frame[col.code]
+                n += int((values.is_not_null() & (values.cast(pl.String) != "")).sum())
+    return n
+
+
 def format_sheet(sheet: L.Sheet, raw: pl.DataFrame, masked: bool) -> pl.DataFrame:
     """Raw database values → what a person reads in the workbook (labels, 是/否)."""
     exprs = []
@@ -125,7 +143,9 @@ def format_sheet(sheet: L.Sheet, raw: pl.DataFrame, masked: bool) -> pl.DataFram
         elif col.kind == L.MONEY:
             expr = _money_text(src)
         if masked and col.field in MASKERS:
-            expr = expr.map_elements(MASKERS[col.field], return_dtype=pl.String)
+            expr = mask_expr(expr, col.field)
+        elif masked and col.field in YEAR_ONLY:
+            expr = birth_year_expr(expr)
         exprs.append(expr.alias(name))
     return raw.select(exprs)
 
@@ -266,9 +286,12 @@ def export_registry(
     path: Path,
     template: bool = False,
     language: str | None = None,
+    channel: str = "web",
 ) -> ExportResult:
     """Write the registry of an area (scoped to the actor) to `path` (.xlsx or .csv).
-    ID numbers, phones and bank accounts are masked unless the actor may reveal them."""
+    ID numbers, phones and bank accounts are masked, birth dates shown as their year,
+    unless the actor may reveal them; an export with full values is a logged bulk read
+    (one SensitiveRead with the number of values written)."""
     if actor is not None and not has_capability(actor, Capability.EXPORT_AREA):
         raise NotAllowed(_("Your role may not export an area's registry."))
     area_code = area_code.strip().ljust(12, "0")  # "431129" names the county 431129000000
@@ -297,7 +320,7 @@ def export_registry(
             _write_xlsx(path, sheets, template)
             paths = [path]
     rows = {k: v.height for k, v in sheets.items()}
-    ExchangeRun.objects.create(
+    run = ExchangeRun.objects.create(
         direction=ExchangeRun.Direction.EXPORT,
         user=actor if getattr(actor, "pk", None) else None,
         user_name=getattr(actor, "username", "") or "system",
@@ -307,4 +330,15 @@ def export_registry(
         finished_at=dt.datetime.now(dt.UTC),
         summary={"rows": rows, "masked": masked, "template": template},
     )
+    count = 0 if (masked or template) else sensitive_count(sheets)
+    if count and getattr(actor, "pk", None):
+        SensitiveRead.log_bulk(
+            user=actor,
+            object_type="exchange.export",
+            object_id=str(run.pk),
+            field=",".join(sorted(SENSITIVE_COLUMNS)),
+            area_code=area_code,
+            count=count,
+            channel=channel,
+        )
     return ExportResult(paths=paths, rows=rows, masked=masked)

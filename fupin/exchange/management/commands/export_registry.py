@@ -35,11 +35,16 @@ class Command(BaseCommand):
                 path=Path(opts["out"]),
                 template=opts["template"],
                 language=opts["language"],
+                channel="command",
             )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         for path in result.paths:
             self.stdout.write(str(path))
         rows = ", ".join(f"{k}: {v}" for k, v in result.rows.items())
-        masked = " (ID numbers, phones and bank accounts masked)" if result.masked else ""
+        masked = (
+            " (ID numbers, phones and bank accounts masked, birth years only)"
+            if result.masked
+            else " (full values: the read is logged)"
+        )
         self.stdout.write(f"rows {rows}{masked}")
