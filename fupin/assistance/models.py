@@ -90,6 +90,8 @@ class Cadre(models.Model):
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "home_area__code"
     OWNER_LOOKUP = "user"  # a paired cadre: its own profile (core.scope)
+    # Shown masked; the full phone through the logged reveal (registry.selectors.reveal).
+    SENSITIVE_FIELDS = ("phone",)
 
     class Meta:
         verbose_name = _("cadre")

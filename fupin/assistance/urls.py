@@ -8,6 +8,7 @@ urlpatterns = [
     path("cadres/new/", views.cadre_create, name="cadre_create"),
     path("cadres/<int:pk>/", views.cadre_detail, name="cadre_detail"),
     path("cadres/<int:pk>/leave/", views.cadre_leave, name="cadre_leave"),
+    path("cadres/<int:pk>/reveal/", views.cadre_reveal, name="cadre_reveal"),
     path("households/<int:household_pk>/plan/", views.household_plan, name="household_plan"),
     path("households/<int:household_pk>/measures/new/", views.measure_add, name="measure_add"),
     path("directory/<str:code>/new/", views.directory_entry_add, name="directory_entry_add"),

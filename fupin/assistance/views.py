@@ -7,9 +7,11 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fupin.accounts.roles import Capability
 from fupin.assistance import selectors, services
@@ -19,6 +21,7 @@ from fupin.core.errors import OutsideArea
 from fupin.core.files import private_file
 from fupin.core.history import history_of
 from fupin.geo.models import Division
+from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
 from fupin.web import queries
 from fupin.web.views.common import call_service, require_may_edit
@@ -70,13 +73,27 @@ def cadre_detail(request, pk):
         "assistance/cadre_detail.html",
         {
             "cadre": cadre,
-            "phone": cadre.phone if request.user.may_reveal else cadre.phone_masked,
+            "phone": cadre.phone_masked,
             "pairings": pairings,
             "visits": visits,
             "teams": cadre.work_teams.restrict(request.user).select_related("village"),
             "history": list(history_of(cadre).select_related("user")[:20]),
         },
     )
+
+
+@login_required
+@require_POST
+def cadre_reveal(request, pk):
+    """A cadre's full phone as a small HTML fragment, for roles that may reveal; logged
+    (SensitiveRead) like the registry's reveals; 404 for other roles."""
+    cadre = Cadre.objects.restrict(request.user).filter(pk=pk).first()
+    if cadre is None:
+        raise Http404
+    value = registry_selectors.reveal(user=request.user, obj=cadre, field_name="phone")
+    response = HttpResponse(format_html('<span class="revealed">{}</span>', value))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
