@@ -1,3 +1,4 @@
+import time
 import uuid
 
 from fupin.core import context
@@ -18,3 +19,26 @@ class RequestIdMiddleware:
             context.request_id.reset(token)
         response["X-Request-Id"] = str(request_id)
         return response
+
+
+class IdleSessionMiddleware:
+    """The idle timeout: a session ends SESSION_COOKIE_AGE seconds after its last request.
+    Instead of writing the session on every request (SESSION_SAVE_EVERY_REQUEST), the
+    expiry is moved on at most once every SESSION_REFRESH_SECONDS, so a burst of requests
+    costs one write; the clock starts at login (fupin.core.security)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        from fupin.core.security import SEEN
+
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            seen = session.get(SEEN)
+            if seen is None or now - seen >= getattr(settings, "SESSION_REFRESH_SECONDS", 60):
+                session[SEEN] = now  # modified: saved with a fresh expiry
+        return self.get_response(request)

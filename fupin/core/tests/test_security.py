@@ -2,6 +2,7 @@
 size, re-encoded images, decompression bombs), files served as attachments unless their
 bytes are on the inline list, the security headers, safe settings, and login lockout."""
 
+import datetime as dt
 import io
 import os
 import subprocess
@@ -15,8 +16,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from fupin.accounts.models import ApiToken
@@ -226,7 +230,7 @@ def settings_in_a_fresh_process(**env) -> subprocess.CompletedProcess:
         "print(s.DEBUG, 'testserver' in s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE"
         " if hasattr(s, 'SESSION_COOKIE_SECURE') else False,"
         " getattr(s, 'SECURE_HSTS_SECONDS', 0) > 0, s.SESSION_COOKIE_AGE,"
-        " s.SESSION_SAVE_EVERY_REQUEST)"
+        " s.SESSION_REFRESH_SECONDS)"
     )
     return subprocess.run(
         [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=False
@@ -242,7 +246,7 @@ def test_without_a_secret_key_and_debug_the_server_refuses_to_start():
 def test_defaults_debug_off_no_testserver_idle_timeout():
     done = settings_in_a_fresh_process(FUPIN_SECRET_KEY="k" * 50)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False", "False", "False", "1800", "True"]
+    assert done.stdout.split() == ["False", "False", "False", "False", "1800", "60"]
     debug = settings_in_a_fresh_process(FUPIN_DEBUG="1")
     assert debug.returncode == 0, debug.stderr
     assert debug.stdout.split()[0] == "True"
@@ -253,7 +257,30 @@ def test_https_turns_on_secure_cookies_and_hsts():
         FUPIN_SECRET_KEY="k" * 50, FUPIN_HTTPS="1", FUPIN_SESSION_IDLE_MINUTES="15"
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False", "True", "True", "900", "True"]
+    assert done.stdout.split() == ["False", "False", "True", "True", "900", "60"]
+
+
+def test_an_idle_session_ends_and_a_used_one_is_moved_on(client, users):
+    from django.contrib.sessions.models import Session
+
+    from fupin.core.security import SEEN
+
+    client.force_login(users["village"])
+    key = client.session.session_key
+    expiry = Session.objects.get(pk=key).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    # A request within the refresh minute writes nothing to the session table.
+    assert not [q for q in queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    session = client.session
+    session[SEEN] = session[SEEN] - 3600
+    session.save()
+    Session.objects.filter(pk=key).update(expire_date=expiry - dt.timedelta(minutes=20))
+    assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(pk=key).expire_date > expiry - dt.timedelta(minutes=1)
+    # A session past its expiry is gone: the next request is sent to log in.
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get(reverse("home")).status_code == 302
 
 
 def test_password_validators():
@@ -285,7 +312,7 @@ def logged_in(c: Client) -> bool:
     return "_auth_user_id" in c.session
 
 
-def test_repeated_failures_lock_the_account_and_a_reset_unlocks(lockout, users):
+def test_repeated_failures_lock_the_account_and_a_reset_unlocks(lockout, users, caplog):
     for _ in range(3):
         c = attempt("village", "wrong")
         assert not logged_in(c)
@@ -298,7 +325,9 @@ def test_repeated_failures_lock_the_account_and_a_reset_unlocks(lockout, users):
     assert AccessFailureLog.objects.filter(username="village").count() >= 3
     # Other users are unaffected from another address.
     assert logged_in(attempt("county", "pw-county", ip="10.9.9.8"))
-    call_command("axes_reset_username", "village")
+    with caplog.at_level("WARNING", logger="fupin.security"):
+        call_command("axes_reset_username", "village")
+    assert "login unlocked: user='village'" in caplog.text
     c = attempt("village", "pw-village", ip="10.9.9.9")
     assert c.response.status_code == 302 and logged_in(c)
 
