@@ -111,7 +111,8 @@ def household_list(
         qs = qs.filter(monitoring_type=filters.monitoring_type)
     if filters.q:
         ids = household_search_ids(user, filters.q)
-        qs = qs.filter(id__in=ids)
+        if ids is not None:  # None: the text was only whitespace, which searches nothing
+            qs = qs.filter(id__in=ids)
     if before is not None:
         rows = list(qs.filter(id__lt=before).order_by("-id")[: page_size + 1])
         has_more = len(rows) > page_size

@@ -302,3 +302,12 @@ def test_list_query_count_does_not_grow(village_api, users, household):
     assert (n_small, n_large) == (1, 7)
     assert small == large
     assert large <= 4  # token, households with their villages, heads (+ slack)
+
+
+@pytest.mark.parametrize("q", ["%0B", "%20", "%09%0A", "%E3%80%80"])
+def test_a_search_of_only_whitespace_lists_as_without_a_search(village_api, household, q):
+    """Found by Schemathesis (issue 14): `?q=%0B` was a 500 (the search selector returns
+    None for whitespace and the filter failed)."""
+    response = village_api.get(f"/api/v1/households?q={q}")
+    assert response.status_code == 200, response.content
+    assert [h["id"] for h in response.json()["items"]] == [household.pk]
