@@ -36,8 +36,16 @@ def page(live_server):
             ],
         )
         context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
-        yield context.new_page()
+        page = context.new_page()
+        # What the Content-Security-Policy blocks is reported on the console: none of it.
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        yield page
         browser.close()
+        assert not blocked, blocked
 
 
 def _login(page, live_server, username, password):

@@ -71,6 +71,11 @@ def test_county_dashboard_draws_its_charts_and_map(
     page.on("request", lambda r: requests.append(r.url))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # Anything the Content-Security-Policy blocks is reported on the console.
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", "county")
     page.fill("input[name=password]", "pw-county")
