@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.accounts import authority
 from fupin.cases import procedures as P
 from fupin.cases.models import (
     ACTIVE_STATUSES,
@@ -18,6 +19,7 @@ from fupin.cases.models import (
     CaseStep,
     Notice,
     Objection,
+    ObjectionStatus,
 )
 from fupin.core.scope import code_range, user_covers
 from fupin.registry.choices import HouseholdStatus
@@ -130,6 +132,31 @@ def objection_get(*, user, pk: int) -> Objection:
     if obj is None:
         raise Http404
     return obj
+
+
+def may_see_objector(user, objection: Objection, village_code: str) -> bool:
+    """The objector's name and phone: only for the township or county users who may resolve
+    the objection (authority "objection.resolve"); once resolved, for the one who did."""
+    if not authority.may(user, "objection.resolve", village_code):
+        return False
+    return objection.status == ObjectionStatus.OPEN or objection.resolved_by_id == user.pk
+
+
+def _mark_objector(user, objection: Objection, village_code: str) -> Objection:
+    """Set `show_objector` (the page may show who objected) and `objector_given` (someone
+    was named, without saying who) on an objection to display."""
+    objection.show_objector = may_see_objector(user, objection, village_code)
+    objection.objector_given = bool(objection.reporter or objection.reporter_phone)
+    return objection
+
+
+def notice_objections(*, user, notice: Notice) -> list[Objection]:
+    """The objections to a notice for its page, each marked with whether the user may see
+    who objected (`show_objector`)."""
+    return [
+        _mark_objector(user, o, notice.village_id)
+        for o in notice.objections.prefetch_related("cases").order_by("id")
+    ]
 
 
 def appeal_get(*, user, pk: int) -> Appeal:
@@ -250,7 +277,9 @@ def status_trail(household, user) -> StatusTrail:
             .order_by("objection__received_on", "objection_id")
         )
         for link in objections:
-            by_notice[link.objection.notice_id].case_objections.append(link.objection)
+            by_notice[link.objection.notice_id].case_objections.append(
+                _mark_objector(user, link.objection, household.village_id)
+            )
     for c in cases:
         c.household = household
         c.status_before_label = (

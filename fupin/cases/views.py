@@ -333,7 +333,7 @@ def notice_detail(request, pk):
         if obj is not None:
             messages.success(request, _("The objection was recorded."))
             return redirect("cases:notice_detail", pk=notice.pk)
-    objections = list(notice.objections.prefetch_related("cases").order_by("id"))
+    objections = selectors.notice_objections(user=request.user, notice=notice)
     may_resolve = services.may_resolve_objections(request.user, notice)
     return render(
         request,
