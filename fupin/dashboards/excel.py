@@ -22,7 +22,9 @@ LEVEL_SHEETS = {
 
 
 def write_workbook(tables: Tables, path: Path) -> None:
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"constant_memory": False, "strings_to_formulas": False}
+    )  # names typed as "=…" stay text
     try:
         fmt = {
             "title": book.add_format({"bold": True, "font_size": 14}),

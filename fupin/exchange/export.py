@@ -3,7 +3,6 @@ template with drop-down lists."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability, has_capability
+from fupin.core import csvsafe
 from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.core.frames import read_frame
 from fupin.core.masking import MASKERS, birth_year_expr, mask_expr
@@ -271,11 +271,11 @@ def _write_csv(path: Path, sheets: dict[str, pl.DataFrame]) -> list[Path]:
         with out.open("w", encoding="utf-8-sig", newline="") as fh:
             # Header: the people's headers; the stable codes are the second line's
             # comment-free companion row, so the file opens cleanly in Excel.
-            writer = csv.writer(fh)
+            writer = csvsafe.SafeWriter(fh)
             writer.writerow([str(c.header) for c in sheet.columns])
             writer.writerow([f"#{c.code}" for c in sheet.columns])
         with out.open("a", encoding="utf-8", newline="") as fh:
-            frame.write_csv(fh, include_header=False, quote_style="non_numeric")
+            csvsafe.write_frame(frame, fh, include_header=False, quote_style="non_numeric")
     return list(paths.values())
 
 

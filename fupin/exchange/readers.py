@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 from django.utils import translation
 
+from fupin.core import csvsafe
 from fupin.exchange import layout as L
 
 HEADER_SCAN_ROWS = 8
@@ -196,6 +197,7 @@ def read_csv(path: Path) -> dict[str, RawSheet]:
             continue
         first = frame.columns[0]
         frame = frame.with_columns(pl.col(first).str.strip_prefix("\ufeff"))
+        frame = csvsafe.unescape_frame(frame)  # our exports quote formula-like cells
         head = [list(r) for r in frame.head(HEADER_SCAN_ROWS).iter_rows()]
         key, header_row, mapping = _best_kind(head)
         if key is None:

@@ -155,7 +155,10 @@ def write_xlsx(report: Report, division: Division, path: str) -> None:
     import xlsxwriter
 
     data = as_dict(report, division)
-    with xlsxwriter.Workbook(path, {"constant_memory": True}) as book:
+    # strings_to_formulas off: a name or address typed as "=…" stays text (write_row
+    # would otherwise store it as a formula).
+    options = {"constant_memory": True, "strings_to_formulas": False}
+    with xlsxwriter.Workbook(path, options) as book:
         sheets = [
             (_("Rules"), data["rules"], ["code", "severity", "title", "explanation", "violations"]),
             (

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from fupin.accounts.models import User
 from fupin.compare import services
 from fupin.compare.models import DatasetKind
+from fupin.core import csvsafe
 from fupin.core.errors import DomainError, ValidationFailed
 
 SHOWN_ERRORS = 50
@@ -69,7 +70,7 @@ class Command(BaseCommand):
                 _("… and %(n)d more problems.") % {"n": outcome.errors.height - SHOWN_ERRORS}
             )
         if opts["errors"]:
-            outcome.errors.write_csv(opts["errors"])
+            csvsafe.write_frame(outcome.errors, opts["errors"])
         self.stdout.write(
             _(
                 "Run %(id)s: %(read)d rows read, %(rejected)d rejected, %(matches)d matches, "
