@@ -1,7 +1,7 @@
 """The API against its own OpenAPI document, fuzzed by Schemathesis (issue 14).
 
-The document is fetched from /api/v1/openapi.json with a read-write API token, and every
-operation is called through the Django WSGI app (in-process, inside the test's
+The document is the one /api/v1/openapi.json serves to an API token (the first test
+fetches it with a token through the WSGI app and compares), and every operation is called through the Django WSGI app (in-process, inside the test's
 transaction) with generated parameters and bodies: 20 examples per operation,
 derandomized (the same examples on every run, so it is not flaky). Every answer must be
 no 500, of the documented content type, and match the documented response schema.
