@@ -53,6 +53,35 @@ def warning(users, seq="402"):
     )
 
 
+def served_if_cadre(users, name, household) -> None:
+    """A cadre acts only on the households it is paired with (an unpaired one is "not
+    found", fupin/assistance/tests/test_cadre_scope.py): pair it, so that the role's
+    refusal is what is tested here."""
+    if name != "cadre":
+        return
+    import datetime as dt
+
+    from fupin.assistance import services as assistance
+
+    cadre = assistance.cadre_create(
+        actor=users["admin"],
+        data={
+            "name": "张帮扶",
+            "unit": "县农业农村局",
+            "rank": "section",
+            "home_area_id": household.village_id,
+            "user": users["cadre"],
+        },
+    )
+    assistance.pairing_create(
+        actor=users["county"],
+        cadre=cadre,
+        household=household,
+        kind="key",
+        start_date=dt.date(2024, 1, 1),
+    )
+
+
 def records() -> int:
     return ChangeRecord.objects.count()
 
@@ -83,6 +112,7 @@ def test_village_raises_but_does_not_lower_a_risk_level(users):
 @pytest.mark.parametrize("name", ["cadre", "inspector", "department", "admin"])
 def test_other_roles_neither_raise_nor_lower(users, name):
     obj = monitored(users)
+    served_if_cadre(users, name, obj.household)
     assert services.allowed_levels(users[name], obj) == []
     before = records()
     for level in (RiskLevel.MAJOR, RiskLevel.LOW):
@@ -121,6 +151,7 @@ def test_township_escalates_and_county_eliminates(users):
 def test_ending_the_monitoring_refused_below_the_township(client, users, name):
     obj = monitored(users)
     h = obj.household
+    served_if_cadre(users, name, h)
     assert not services.may_end(users[name], obj)
     before = records()
     with pytest.raises(NotAllowed):
