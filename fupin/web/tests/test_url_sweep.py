@@ -612,10 +612,6 @@ def test_village_and_township_get_404_for_foreign_objects_and_see_their_own(in_w
     assert report.foreign_requests > 100 and report.own_requests > 100
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="cadre scope (fupin/core/scope.py, issue 14 cadre helper) may not have landed",
-)
 def test_cadre_gets_404_for_an_unpaired_household_of_its_village(in_world):
     report = _run(in_world, ["cadre"], mask_legs=("cadre",))
     assert report.foreign_requests > 20
