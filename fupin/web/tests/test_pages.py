@@ -327,6 +327,29 @@ def test_household_edit_through_form_keeps_hidden_sensitive_values(login, househ
     assert household.bank_account == "6217001234567890123"
 
 
+def pair_cadre_login(household):
+    """Pair the `cadre` login (conftest users) with the household."""
+    import datetime as dt
+
+    from fupin.accounts.models import User
+    from fupin.assistance import services as assistance
+
+    admin, cadre = User.objects.get(username="admin"), User.objects.get(username="cadre")
+    profile = assistance.cadre_create(
+        actor=admin,
+        data={
+            "name": "张帮扶",
+            "unit": "县农业农村局",
+            "rank": "section",
+            "home_area_id": household.village_id,
+            "user": cadre,
+        },
+    )
+    assistance.pairing_create(
+        actor=admin, cadre=profile, household=household, kind="key", start_date=dt.date(2024, 1, 1)
+    )
+
+
 def test_edit_pages_forbidden_for_read_only_roles(login, household):
     member = household.members.get()
     urls = [
@@ -337,6 +360,7 @@ def test_edit_pages_forbidden_for_read_only_roles(login, household):
         reverse("income_edit", args=[household.pk]),
         reverse("assessment_edit", args=[household.pk]),
     ]
+    pair_cadre_login(household)  # a cadre reads only its paired households
     for role in ["cadre", "department", "inspector"]:
         client = login(role)
         assert client.get(reverse("household_detail", args=[household.pk])).status_code == 200
