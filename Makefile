@@ -41,6 +41,8 @@ demo: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(BIN)/fupin runserver $(HOST):$(PORT)
 
+serve: export FUPIN_DEBUG = 1
+serve: export FUPIN_SECRET_KEY ?= demo-only-insecure-key-not-for-production
 serve: migrate
 	$(BIN)/fupin runserver $(HOST):$(PORT)
 
@@ -68,6 +70,8 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+bench: export FUPIN_DEBUG = 1
+bench: export FUPIN_SECRET_KEY ?= demo-only-insecure-key-not-for-production
 bench: install
 	$(BIN)/python bench/registry.py
 
