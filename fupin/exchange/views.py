@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.roles import Capability
 from fupin.core.errors import OutsideArea
+from fupin.core.masking import mask_text
 from fupin.core.models import SensitiveRead
 from fupin.exchange import jobs
 from fupin.exchange.forms import ExportForm, ImportForm
@@ -140,17 +141,28 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_get(request, pk)
     summary = run.summary if isinstance(run.summary, dict) else {}
     errors = summary.get("errors") or []
+    warnings = summary.get("warnings") or []
+    if not request.user.may_reveal:
+        # Reasons may quote a birth date the ID number says, cells the date typed.
+        errors, warnings = _masked_rows(errors), _masked_rows(warnings)
     context = {
         "run": run,
         "sheets": jobs.sheet_rows(run),
         "exported": jobs.export_rows(run),
         "errors": errors,
         "errors_total": summary.get("errors_total", len(errors)),
-        "warnings": summary.get("warnings") or [],
+        "warnings": warnings,
         "warnings_total": summary.get("warnings_total", 0),
         "has_report": jobs.report_file(run) is not None and _may_read_report(request, run),
     }
     return render(request, "exchange/run_detail.html", context)
+
+
+def _masked_rows(rows: list) -> list:
+    return [
+        [mask_text(v) if isinstance(v, str) and i >= 3 else v for i, v in enumerate(row)]
+        for row in rows
+    ]
 
 
 def _may_read_report(request: HttpRequest, run: ExchangeRun) -> bool:

@@ -13,6 +13,7 @@ from fupin.core.masking import (
     mask_birth_date,
     mask_expr,
     mask_id_number,
+    mask_text,
 )
 
 ID_CHARS = st.text(alphabet="0123456789Xx", min_size=0, max_size=20)
@@ -60,3 +61,21 @@ def test_masked_id_number_hides_the_first_fourteen(number, check):
     assert len(masked) == 18
     assert masked[:14] == "*" * 14
     assert masked[14:] == value[14:]
+
+
+def test_mask_text_masks_numbers_and_dates_in_messages():
+    text = "The ID number says 1980-01-01; 43112919800101123X, typed 19800101."
+    masked = mask_text(text)
+    assert "43112919800101" not in masked and "01-01" not in masked and "0101" not in masked
+    assert "**************123X" in masked and "1980" in masked
+    assert mask_text("household 4311291002010001") == "household 4311291002010001"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    number=st.text(alphabet="0123456789", min_size=17, max_size=17),
+    words=st.text(alphabet=st.characters(exclude_categories=("Nd",)), max_size=12),
+)
+def test_mask_text_never_leaves_the_first_fourteen(number, words):
+    masked = mask_text(f"{words} {number}X {words}")
+    assert number[:14] not in masked

@@ -18,6 +18,7 @@ from fupin.core.models import SensitiveRead
 from fupin.exchange.models import ExchangeRun
 from fupin.exchange.tests.test_pages import (
     BAD_ID,
+    GOOD_ID,
     HOUSEHOLD,
     MEMBER,
     _exchange_settings,  # noqa: F401 (autouse)
@@ -139,3 +140,17 @@ def test_report_of_full_rows_refused_without_reveal_even_to_its_own_user(login, 
     assert read.object_type == "exchange.report" and read.object_id == str(run.pk)
     expected = run.summary.get("errors_total", 0) + run.summary.get("warnings_total", 0)
     assert read.count == max(expected, 1) and read.count >= 1
+
+
+def test_run_page_shows_no_birth_date_to_a_role_without_reveal(login, users):
+    # GOOD_ID of the import tests says 1970-03-05; the row says another day.
+    client = login("village")
+    row = dict(MEMBER, birth_date="1970-04-05")
+    run = finished_run(client, upload(client, csv_zip([HOUSEHOLD], [row]), "d.zip"))
+    page = client.get(reverse("exchange:run_detail", args=[run.pk])).content.decode()
+    assert "1970-03-05" in page  # a reveal role reads the reason in full
+    page = login("department").get(reverse("exchange:run_detail", args=[run.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "1970-03-05" not in body and "1970-04-05" not in body
+    assert GOOD_ID not in body and GOOD_ID[:14] not in body
