@@ -22,7 +22,7 @@ from fupin.core.errors import NotAllowed, ValidationFailed
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import user_covers
-from fupin.geo.models import Division, Level
+from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.registry.models import Household
 from fupin.tips.models import (
     Channel,
@@ -241,8 +241,11 @@ def verifier_candidates(*, actor, tip: Tip):
     from fupin.accounts.models import User
 
     rule = authority.AUTHORITY["tip.verify"]
+    routed = tip.routed_to_id
+    # The office the tip goes to and the divisions above it (the users who cover it).
+    covering = {routed[:n].ljust(len(routed), "0") for n in PREFIX_LENGTH.values()} | {routed}
     users = (
-        User.objects.filter(is_active=True, role__in=rule.roles, area__isnull=False)
+        User.objects.filter(is_active=True, role__in=rule.roles, area_id__in=covering)
         .select_related("area")
         .order_by("area__code", "username")
     )
