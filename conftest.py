@@ -129,6 +129,33 @@ def registered_household(
     return h
 
 
+def pair_cadre(household, user=None, start=dt.date(2024, 1, 1)):
+    """Pair a cadre login (default: the conftest `cadre` user) with the household, through
+    the assistance services: a paired cadre reads and acts on its paired households only
+    (fupin/assistance/tests/test_cadre_scope.py). Its cadre profile and each pairing are
+    made once."""
+    from fupin.accounts.models import User
+    from fupin.assistance import services as assistance
+    from fupin.assistance.models import Cadre
+
+    admin = User.objects.get(username="admin")
+    user = user or User.objects.get(username="cadre")
+    profile = Cadre.objects.filter(user=user).first() or assistance.cadre_create(
+        actor=admin,
+        data={
+            "name": "张帮扶",
+            "unit": "县农业农村局",
+            "rank": "section",
+            "home_area_id": household.village_id,
+            "user": user,
+        },
+    )
+    current = profile.pairings.filter(household=household, end_date__isnull=True).first()
+    return current or assistance.pairing_create(
+        actor=admin, cadre=profile, household=household, kind="key", start_date=start
+    )
+
+
 def member_data(**over):
     data = {
         "id_number": make_id(),

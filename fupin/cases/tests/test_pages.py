@@ -59,7 +59,8 @@ def test_exit_case_through_the_pages(client, users):
     assert reverse("cases:notice_pdf", args=[notice.pk]) in detail.text
     pdf = client.get(reverse("cases:notice_pdf", args=[notice.pk]) + "?size=A3")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    login(client, users, "cadre")
+    # Any staff member who reads the village records an objection (hotline, box, visit).
+    login(client, users, "inspector")
     r = client.post(
         reverse("cases:notice_detail", args=[notice.pk]),
         {"cases": [str(case.pk)], "text": "有异议", "received_on": "2016-12-02"},

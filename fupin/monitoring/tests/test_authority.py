@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from conftest import pair_cadre
 from fupin.cases.tests.helpers import TODAY, make_household, walk_to_end
 from fupin.core.errors import NotAllowed
 from fupin.core.models import ChangeRecord
@@ -57,29 +58,8 @@ def served_if_cadre(users, name, household) -> None:
     """A cadre acts only on the households it is paired with (an unpaired one is "not
     found", fupin/assistance/tests/test_cadre_scope.py): pair it, so that the role's
     refusal is what is tested here."""
-    if name != "cadre":
-        return
-    import datetime as dt
-
-    from fupin.assistance import services as assistance
-
-    cadre = assistance.cadre_create(
-        actor=users["admin"],
-        data={
-            "name": "张帮扶",
-            "unit": "县农业农村局",
-            "rank": "section",
-            "home_area_id": household.village_id,
-            "user": users["cadre"],
-        },
-    )
-    assistance.pairing_create(
-        actor=users["county"],
-        cadre=cadre,
-        household=household,
-        kind="key",
-        start_date=dt.date(2024, 1, 1),
-    )
+    if name == "cadre":
+        pair_cadre(household, users["cadre"])
 
 
 def records() -> int:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import pair_cadre
 from fupin.cases.tests.helpers import TODAY, make_household, walk_to_end
 from fupin.core.errors import NotAllowed
 from fupin.core.models import ChangeRecord
@@ -41,6 +42,7 @@ def test_monitoring_ends_only_when_the_risk_is_eliminated(users):
     registry.income_set(
         actor=users["village"], household=h, year=2016, data={"wages": Decimal("9000")}
     )
+    pair_cadre(h, users["cadre"])
     w = services.warning_create(
         actor=users["cadre"],
         household=h,
@@ -84,6 +86,7 @@ def test_a_warning_above_the_level_raises_it_in_the_households_history(users):
     from fupin.core.history import history_of
 
     h, obj = monitored(users)
+    pair_cadre(h, users["cadre"])
     services.warning_create(
         actor=users["cadre"],
         household=h,

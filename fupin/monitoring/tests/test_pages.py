@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_id
+from conftest import make_id, pair_cadre
 from fupin.cases.tests.helpers import make_household
 from fupin.monitoring import services
 from fupin.monitoring.models import (
@@ -153,6 +153,7 @@ def test_department_sees_only_its_warnings(client, users):
 
 def test_staff_form_and_pages_render(client, users):
     h = make_household(users, "甲", "305", status=HouseholdStatus.EXITED)
+    pair_cadre(h, users["cadre"])  # a cadre reports on its paired households
     client.force_login(users["cadre"])
     resp = client.post(
         reverse("monitoring:warning_create"),
@@ -261,6 +262,7 @@ def test_risk_level_page(client, users):
     assert resp.status_code == 302
     obj.refresh_from_db()
     assert obj.risk_level == RiskLevel.SERIOUS and obj.previous_level == RiskLevel.LOW
+    pair_cadre(obj.household, users["cadre"])  # paired, yet its role may not set levels
     client.force_login(users["cadre"])
     assert client.post(url, {"level": RiskLevel.MAJOR, "reason": "x"}).status_code == 403
     client.force_login(users["neighbour"])

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import NEIGHBOUR
+from conftest import NEIGHBOUR, pair_cadre
 from fupin.cases.procedures import CaseKind
 from fupin.cases.tests.helpers import TODAY, make_household, walk_to_end
 from fupin.compare.models import ComparisonRun, DatasetKind, Finding, Rule
@@ -30,6 +30,8 @@ from fupin.registry.choices import HouseholdStatus, MonitoringType
 
 
 def _warn(users, h, cause=RiskType.ILLNESS, channel=Channel.VISIT, actor="cadre", **kw):
+    if actor == "cadre":  # a cadre reports on the households it is paired with
+        pair_cadre(h, users["cadre"])
     return services.warning_create(
         actor=users[actor],
         household=h,

@@ -6,7 +6,15 @@ import re
 import pytest
 from django.urls import reverse
 
-from conftest import NEIGHBOUR, VILLAGE, give_status, make_id, member_data, registered_household
+from conftest import (
+    NEIGHBOUR,
+    VILLAGE,
+    give_status,
+    make_id,
+    member_data,
+    pair_cadre,
+    registered_household,
+)
 from fupin.core.models import ChangeRecord
 from fupin.geo.models import VillageProfile
 from fupin.registry import choices as c
@@ -329,25 +337,7 @@ def test_household_edit_through_form_keeps_hidden_sensitive_values(login, househ
 
 def pair_cadre_login(household):
     """Pair the `cadre` login (conftest users) with the household."""
-    import datetime as dt
-
-    from fupin.accounts.models import User
-    from fupin.assistance import services as assistance
-
-    admin, cadre = User.objects.get(username="admin"), User.objects.get(username="cadre")
-    profile = assistance.cadre_create(
-        actor=admin,
-        data={
-            "name": "张帮扶",
-            "unit": "县农业农村局",
-            "rank": "section",
-            "home_area_id": household.village_id,
-            "user": cadre,
-        },
-    )
-    assistance.pairing_create(
-        actor=admin, cadre=profile, household=household, kind="key", start_date=dt.date(2024, 1, 1)
-    )
+    pair_cadre(household)
 
 
 def test_edit_pages_forbidden_for_read_only_roles(login, household):

@@ -495,6 +495,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture
 def in_world(world, db, settings):
     settings.MEDIA_ROOT = world["media"]
+    # Dashboards compute past years in a background thread, which on the shared in-memory
+    # SQLite connection of the tests meets a locked table: compute them in the request.
+    settings.FUPIN_DASHBOARD_SYNC = True
     return world
 
 
