@@ -53,8 +53,9 @@ def openapi_document() -> dict:
 
 # Values the random draws seldom reach, given to every text query parameter as examples
 # (the examples phase calls each of them): whitespace of every kind alone, which a search
-# box strips to nothing, and characters that matter to LIKE, SQL or HTML.
-HOSTILE_TEXT = ["\x0b", " ", "\t\n", "\u3000", "%", "_", "'", "\\", "<script>", "=1+1"]
+# box strips to nothing, characters that matter to LIKE, SQL or HTML, and a NUL (which
+# PostgreSQL refuses in text).
+HOSTILE_TEXT = ["\x0b", " ", "\t\n", "\u3000", "%", "_", "'", "\\", "<script>", "=1+1", "a\x00b"]
 
 
 def with_hostile_examples(document: dict) -> dict:

@@ -360,3 +360,19 @@ def test_api_tokens_are_unaffected_by_a_lockout(lockout, users, household):
     _token, key = ApiToken.issue(users["village"], "t")
     api = Client(headers={"Authorization": f"Bearer {key}"}, REMOTE_ADDR="10.0.0.1")
     assert api.get("/api/v1/households").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_nul_character_is_refused_before_any_view(client, users):
+    """PostgreSQL cannot compare text holding NUL: a search with one was a 500 there."""
+    from fupin.accounts.models import ApiToken
+
+    client.force_login(users["village"])
+    page = client.get("/households/", {"q": "a\x00b"})
+    assert page.status_code == 400
+    assert client.get("/households/", {"q": "ab"}).status_code == 200
+    _token, key = ApiToken.issue(users["village"], "nul")
+    api = client.get("/api/v1/households", {"q": "\x00"}, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert api.status_code == 422 and api.json()["code"] == "invalid"
+    form = client.post("/households/new/", {"address": "x\x00"})
+    assert form.status_code == 400
