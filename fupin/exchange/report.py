@@ -30,35 +30,13 @@ def write_report(result: ImportResult, path: Path) -> Path:
     ]
     for i, line in enumerate(x for x in lines if x):
         ws.write_string(i, 0, line)
-    ws = book.add_worksheet(_("Rejected rows"))
     headers = [_("Sheet"), _("Row"), _("Column"), _("Value"), _("Reason")]
-    for j, (text, width) in enumerate(zip(headers, (14, 8, 22, 24, 80), strict=True)):
-        ws.set_column(j, j, width)
-        ws.write_string(0, j, text, head)
-    for i, row in enumerate(result.errors.iter_rows(), start=1):
-        for j, value in enumerate(row):
-            if value is None:
-                continue
-            if j == 1:
-                ws.write_number(i, j, value)
-            else:
-                ws.write_string(i, j, str(value))
+    _cell_sheet(book.add_worksheet(_("Rejected rows")), headers, head, result.errors)
     if result.warnings.height:
         # Rows that were kept, with what the import did to a cell (an amount rounded).
-        ws = book.add_worksheet(_("Warnings"))
         warn = book.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1})
         headers = [_("Sheet"), _("Row"), _("Column"), _("Value"), _("Warning")]
-        for j, (text, width) in enumerate(zip(headers, (14, 8, 22, 24, 80), strict=True)):
-            ws.set_column(j, j, width)
-            ws.write_string(0, j, text, warn)
-        for i, row in enumerate(result.warnings.iter_rows(), start=1):
-            for j, value in enumerate(row):
-                if value is None:
-                    continue
-                if j == 1:
-                    ws.write_number(i, j, value)
-                else:
-                    ws.write_string(i, j, str(value))
+        _cell_sheet(book.add_worksheet(_("Warnings")), headers, warn, result.warnings)
     reasons = result.errors.group_by(["sheet", "row"], maintain_order=True).agg(
         pl.concat_str([pl.col("column"), pl.col("reason")], separator=": ")
         .str.join("; ")
@@ -89,3 +67,18 @@ def write_report(result: ImportResult, path: Path) -> Path:
                     ws.write_string(i, j, str(value))
     book.close()
     return path
+
+
+def _cell_sheet(ws, headers: list, head, cells: pl.DataFrame) -> None:
+    """A sheet of cells (sheet, row, column, value, reason or warning), one a line."""
+    for j, (text, width) in enumerate(zip(headers, (14, 8, 22, 24, 80), strict=True)):
+        ws.set_column(j, j, width)
+        ws.write_string(0, j, text, head)
+    for i, row in enumerate(cells.iter_rows(), start=1):
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            if j == 1:
+                ws.write_number(i, j, value)
+            else:
+                ws.write_string(i, j, str(value))
