@@ -391,13 +391,54 @@ def member_rules(p: Parsed, today: dt.date) -> None:
         "migrant_months",
         _("Migrant work place and months are filled in together or not at all."),
     )
-    heads = f.select(
-        ((pl.col("relation") == c.Relation.HEAD) & pl.col("_ok")).cum_sum().over("household_number")
-    ).to_series()
-    p.reject(
-        ((f["relation"] == c.Relation.HEAD) & (heads > 1)).fill_null(False),
-        "relation",
-        _("The household already has a head."),
+    # One head per household: `head_rule`, once the registry's heads are known.
+
+
+def head_rule(p: Parsed, stored_heads: pl.DataFrame) -> None:
+    """One active head per household, as `registry.services._check_single_head` (same
+    message), column-wise: the heads the registry holds for the file's households
+    (`stored_heads`: household_number, id_number; read once) that no kept row of the file
+    changes, plus the head rows of the file. A stored head listed in the file counts as
+    the file's row says (its relation changed in the same upload: no longer a head), and
+    comes first; the other head rows, in file order, are rejected once the household has
+    one. Rows already rejected write nothing and count for nothing."""
+    f = p.frame
+    listed = f.filter("_ok").select("household_number", "id_number")
+    kept = (
+        stored_heads.join(listed, on=["household_number", "id_number"], how="anti")
+        .group_by("household_number")
+        .agg(pl.len().alias("_kept"))
+    )
+    was_head = stored_heads.select(
+        "household_number", "id_number", pl.lit(True).alias("_was_head")
+    ).unique()
+    head = (pl.col("relation") == c.Relation.HEAD) & pl.col("_ok")
+    j = (
+        f.select("household_number", "id_number", "relation", "_ok", "_row")
+        .with_row_index("_i")
+        .join(kept, on="household_number", how="left", maintain_order="left")
+        .join(was_head, on=["household_number", "id_number"], how="left", maintain_order="left")
+        .with_columns(pl.col("_kept").fill_null(0), pl.col("_was_head").fill_null(False))
+    )
+    order = ["household_number", "_was_head", "_row", "_i"]
+    ranked = (
+        j.sort(order, descending=[False, True, False, False], nulls_last=True)
+        .with_columns(head.cast(pl.Int64).cum_sum().over("household_number").alias("_rank"))
+        .sort("_i")
+    )
+    second = (head & (pl.col("_kept") + pl.col("_rank") > 1)).fill_null(False)
+    p.reject(ranked.select(second).to_series(), "relation", _("The household already has a head."))
+
+
+def _stored_heads() -> pl.DataFrame:
+    """The active heads of the file's households (tmp_import_numbers), read once."""
+    return read_frame(
+        "SELECT h.number AS household_number, m.id_number FROM registry_member m "
+        "JOIN registry_household h ON h.id = m.household_id "
+        "JOIN tmp_import_numbers t ON t.number = h.number "
+        "WHERE m.is_active AND m.relation = %s",
+        [c.Relation.HEAD],
+        schema={"household_number": pl.String, "id_number": pl.String},
     )
 
 
@@ -1495,6 +1536,8 @@ def _database_checks(state: _State) -> None:
         state.existing_members = people
         person_rules(m, people, _departed(), state.prefix)
     cascade(h, m, i)
+    if m is not None:
+        head_rule(m, _stored_heads())
     _drop_temp("tmp_import_ids")
     if i is not None:
         state.existing_incomes = _read_model(
