@@ -328,7 +328,13 @@ def project_update(
                 )
             project.villages.set(villages)
             codes = {v.code for v in villages}
-            project.beneficiary_set.exclude(household__village_id__in=codes).delete()
+            note = _("its village is no longer one of the project's villages")
+            _remove_beneficiaries(
+                actor,
+                project,
+                project.beneficiary_set.exclude(household__village_id__in=codes),
+                f"{reason} ({note})" if reason else note,
+            )
         project.save()
         rec = record_change(
             actor=actor,
@@ -344,6 +350,17 @@ def project_update(
                 rec.changes["villages"] = [before["villages"], after]
                 rec.save(update_fields=["changes"])
     return project
+
+
+def _remove_beneficiaries(actor, project: Project, links, reason: str) -> None:
+    """Remove beneficiary links, each with its change record (who, when, the household
+    in the state before, why), under the project, in the caller's transaction."""
+    for b in links:
+        before = snapshot(b)
+        pk = b.pk
+        b.delete()
+        b.pk = pk
+        _record(actor, b, ChangeAction.DELETE, before, project.area_id, reason, related=project)
 
 
 def beneficiaries_set(
@@ -372,15 +389,9 @@ def beneficiaries_set(
                 {"households": [_("Choose households of the project's villages in your area.")]}
             )
         existing = {b.household_id: b for b in project.beneficiary_set.all()}
-        for hid, b in existing.items():
-            if hid not in wanted:
-                before = snapshot(b)
-                pk = b.pk
-                b.delete()
-                b.pk = pk
-                _record(
-                    actor, b, ChangeAction.DELETE, before, project.area_id, reason, related=project
-                )
+        _remove_beneficiaries(
+            actor, project, [b for hid, b in existing.items() if hid not in wanted], reason
+        )
         for hid in sorted(wanted - set(existing)):
             b = Beneficiary.objects.create(project=project, household=found[hid])
             _record(actor, b, ChangeAction.CREATE, None, project.area_id, reason, related=project)

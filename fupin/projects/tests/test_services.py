@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from conftest import NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE, VILLAGE
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
@@ -234,3 +235,52 @@ def test_rates_by_child_area(users, allocation):
     assert (
         selectors.rates_by_child_area(user=users["village"], year=None, today=dt.date.today()) == []
     )
+
+
+def _removals(project) -> dict[int, object]:
+    """The DELETE records of the project's beneficiary links, by household id."""
+    out = {}
+    for rec in history_of(project).filter(object_type="projects.beneficiary", action="delete"):
+        before = {k: v[0] for k, v in rec.changes.items()}
+        out[int(before.get("household", before.get("household_id")))] = rec
+    return out
+
+
+def test_removing_a_beneficiary_leaves_a_change_record_naming_it(
+    users, project, household, neighbour_household
+):
+    services.beneficiaries_set(
+        actor=users["village"], project=project, household_ids=[household.pk]
+    )
+    services.beneficiaries_set(
+        actor=users["village"], project=project, household_ids=[], reason="核实不符合条件"
+    )
+    rec = _removals(project)[household.pk]
+    assert rec.user_name == "village" and rec.user == users["village"]
+    assert rec.reason == "核实不符合条件" and rec.area_code == project.area_id
+    assert rec.time is not None and rec.post_data is None
+
+
+def test_moving_a_project_off_a_village_records_each_beneficiary_it_removes(
+    users, household, neighbour_household
+):
+    project = propose(users["township"], villages=(VILLAGE, NEIGHBOUR))
+    services.beneficiaries_set(
+        actor=users["township"],
+        project=project,
+        household_ids=[household.pk, neighbour_household.pk],
+    )
+    with translation.override("en"):
+        services.project_update(
+            actor=users["township"],
+            project=project,
+            data={},
+            village_codes=[VILLAGE],
+            reason="邻村另立项目",
+        )
+    assert [b.household_id for b in project.beneficiary_set.all()] == [household.pk]
+    removed = _removals(project)
+    assert set(removed) == {neighbour_household.pk}
+    rec = removed[neighbour_household.pk]
+    assert rec.user_name == "township"
+    assert rec.reason == "邻村另立项目 (its village is no longer one of the project's villages)"
