@@ -12,7 +12,8 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from fupin.core.scope import area_prefix_of
-from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.geo.codes import ancestor_codes
+from fupin.geo.models import Division
 from fupin.registry import idnumber
 from fupin.registry.models import Member, MemberChange
 
@@ -56,14 +57,11 @@ def division_get(*, user, code: str) -> Division:
         raise Http404
     # Ancestors inside the user's area (a county user sees county → township → village).
     prefix = area_prefix_of(user) or ""
-    codes = [a for a in _ancestor_codes(d) if a.startswith(prefix)]
+    above = reversed(ancestor_codes(d.code, include_self=False))
+    codes = [a for a in above if a.startswith(prefix)]
     found = {a.code: a for a in Division.objects.filter(code__in=codes)}
     d.api_path = [found[a] for a in codes if a in found]
     return d
-
-
-def _ancestor_codes(d: Division) -> list[str]:
-    return [d.code[: PREFIX_LENGTH[lvl]].ljust(12, "0") for lvl in Level if lvl < d.level]
 
 
 # ---------------------------------------------------------------- members

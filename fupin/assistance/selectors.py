@@ -21,6 +21,7 @@ from fupin.assistance.models import (
 )
 from fupin.core.errors import OutsideArea
 from fupin.core.scope import covers_household, user_covers
+from fupin.geo.codes import ancestor_codes
 from fupin.registry import choices as rc
 from fupin.registry.models import Household
 
@@ -31,19 +32,9 @@ ELIGIBLE_STATUSES = (
 )
 
 
-def _ancestors(code: str) -> list[str]:
-    code = code.ljust(12, "0")
-    out: list[str] = []
-    for n in (12, 9, 6, 4, 2):
-        candidate = code[:n].ljust(12, "0")
-        if candidate not in out:
-            out.append(candidate)
-    return out
-
-
 def policy_for(area_code: str) -> AssistancePolicy:
     """The most specific region's assistance policy; the national one or code defaults."""
-    regions = _ancestors(area_code)
+    regions = ancestor_codes(area_code)
     found = {p.region_id: p for p in AssistancePolicy.objects.filter(region_id__in=regions)}
     for code in regions:
         if code in found:

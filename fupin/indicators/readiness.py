@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level, VillageProfile
 from fupin.indicators.models import DEFAULT_VILLAGE_CONDITIONS, ExitCriteria
 from fupin.indicators.selectors import figures
@@ -49,20 +50,10 @@ class ChecklistItem:
     missing: str = ""  # what is missing, in words, when not met
 
 
-def _ancestors(code: str) -> list[str]:
-    code = code.ljust(12, "0")
-    out = []
-    for n in (12, 9, 6, 4, 2):
-        c = code[:n].ljust(12, "0")
-        if code[:n].strip("0") and c not in out:
-            out.append(c)
-    return out
-
-
 def criteria_for(area_code: str) -> ExitCriteria:
     """The exit criteria in force for an area: the most specific region's, else the
     national row, else the defaults (an unsaved ExitCriteria)."""
-    regions = _ancestors(area_code)
+    regions = ancestor_codes(area_code)
     rows = {r.region_id: r for r in ExitCriteria.objects.filter(region_id__in=regions)}
     for code in regions:
         if code in rows:

@@ -49,6 +49,7 @@ from fupin.core.scope import (
     require_household,
     user_covers,
 )
+from fupin.geo.codes import ancestor_codes
 from fupin.monitoring.models import (
     LEVEL_RANK,
     OPEN_STATUSES,
@@ -155,16 +156,10 @@ def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
 
-def _ancestors(area_code: str) -> list[str]:
-    from fupin.policy.selectors import _ancestors as ancestors
-
-    return ancestors(area_code)
-
-
 def rules_for(area_code: str, year: int) -> Rules:
     """The most specific RuleConfig of the year for the area (county, province, national);
     the latest earlier year when the year has none; defaults when there is none."""
-    regions = _ancestors(area_code)
+    regions = ancestor_codes(area_code)
     rank = {code: i for i, code in enumerate(regions)}
     rows = list(RuleConfig.objects.filter(year__lte=year).order_by("-year"))
     rows = [r for r in rows if r.region_id is None or r.region_id in rank]

@@ -18,7 +18,8 @@ from django.db.models import Q
 from fupin.core.errors import OutsideArea
 from fupin.core.history import history_of
 from fupin.core.scope import area_prefix_of, code_range
-from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.geo.codes import ancestor_codes
+from fupin.geo.models import Division, Level
 from fupin.scoring import choices as c
 from fupin.scoring import rules, sources
 from fupin.scoring.models import (
@@ -31,10 +32,6 @@ from fupin.scoring.models import (
 )
 
 
-def _ancestor_codes(code: str) -> list[str]:
-    return [code[:n].ljust(12, "0") for n in PREFIX_LENGTH.values() if n < 12]
-
-
 def _visible(qs, user, field: str):
     """Rows whose `field` division is in the user's area or above it."""
     prefix = area_prefix_of(user)
@@ -44,7 +41,7 @@ def _visible(qs, user, field: str):
         return qs
     return qs.filter(
         Q(**{f"{field}__code__range": code_range(prefix)})
-        | Q(**{f"{field}_id__in": _ancestor_codes(user.area_id)})
+        | Q(**{f"{field}_id__in": ancestor_codes(user.area_id, include_self=False)})
     )
 
 
