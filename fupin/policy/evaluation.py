@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from fupin.policy import clauses as C
 from fupin.policy import comparisons as CMP
 from fupin.policy.models import PolicySet
-from fupin.policy.selectors import current_policy
+from fupin.policy.selectors import current_policy, income_line
 from fupin.registry.models import Assessment, Household, IncomeRecord
 
 MET = "met"
@@ -152,7 +152,7 @@ def _stable_income_clause(
             outcomes.append(UNKNOWN)
             shown.append(_("%(year)s: no income record") % {"year": y})
             continue
-        line = line_for(y, household.village_id)
+        line = income_line(y, household.village_id)
         net = record.net_income_per_capita
         above = CMP.above_line(net, line)
         outcomes.append(MET if above else NOT_MET)
@@ -279,8 +279,3 @@ def evaluate_household(
         clauses=clauses,
         deciding=deciding,
     )
-
-
-def line_for(year: int, area_code: str = "") -> Decimal:
-    """The income line in force for a year (the national one unless a region overrides)."""
-    return current_policy(area_code or "", on=dt.date(year, 12, 31), year=year).income_line

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Q
 
 from fupin.core.errors import DomainError
+from fupin.geo.codes import ancestor_codes
 from fupin.policy.models import PolicySet
 
 
@@ -15,28 +17,13 @@ class NoPolicy(DomainError):
     status = 409
 
 
-def _ancestors(area_code: str) -> list[str]:
-    """The division codes that contain `area_code`, most specific first."""
-    code = area_code.ljust(12, "0")
-    cuts = [12, 9, 6, 4, 2]
-    out = []
-    for n in cuts:
-        prefix = code[:n]
-        if prefix.strip("0") == "" and n < 12:
-            continue
-        candidate = prefix.ljust(12, "0")
-        if candidate not in out:
-            out.append(candidate)
-    return out
-
-
 def current_policy(area_code: str, on: dt.date | None = None, year: int | None = None) -> PolicySet:
     """The policy set in force for an area on a date: for the given year (default the
     date's year, or the latest year that has one), the most specific region first (a
     county's own set, then its province's, then the national default), and of that the
     latest version already in effect."""
     on = on or dt.date.today()
-    regions = _ancestors(area_code)
+    regions = ancestor_codes(area_code)
     base = PolicySet.objects.filter(
         Q(region_id__in=regions) | Q(region__isnull=True), effective_from__lte=on
     )
@@ -58,6 +45,32 @@ def current_policy(area_code: str, on: dt.date | None = None, year: int | None =
         candidates.sort(key=lambda p: (rank.get(p.region_id, len(regions)), -p.version, -p.pk))
         return candidates[0]
     raise NoPolicy(f"no policy set in force for {area_code} on {on}")
+
+
+# The first year with an income line (the national defaults run from 2013).
+FIRST_LINE_YEAR = 2013
+
+
+class NoIncomeLine(NoPolicy, ValueError):
+    """No income line for the year: a `NoPolicy` (409 on a page) and a ValueError."""
+
+    code = "no_income_line"
+
+
+def income_line(year: int, area_code: str = "") -> Decimal:
+    """The income line for `year` in `area_code` (the nation's when "" or no region of its
+    own): the line of the policy set in force on 31 December of the year, i.e. of the year
+    itself or, after the last year that has a policy set, of the latest one before it.
+    Before 2013 there is none: NoIncomeLine (both a NoPolicy and a ValueError).
+
+    The one definition: quality rules, monitoring features and the exit test's
+    "stably above" years all call it."""
+    if year < FIRST_LINE_YEAR:
+        raise NoIncomeLine(f"no income line before {FIRST_LINE_YEAR}: {year}")
+    try:
+        return current_policy(area_code or "", on=dt.date(year, 12, 31)).income_line
+    except NoPolicy as exc:
+        raise NoIncomeLine(str(exc)) from exc
 
 
 def versions_of(policy: PolicySet):

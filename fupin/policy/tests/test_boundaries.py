@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from conftest import VILLAGE
 from fupin.policy import comparisons as CMP
-from fupin.policy.evaluation import EXIT, INCLUSION, UNKNOWN, evaluate_household, line_for
-from fupin.policy.selectors import current_policy
+from fupin.policy.evaluation import EXIT, INCLUSION, UNKNOWN, evaluate_household
+from fupin.policy.selectors import current_policy, income_line
 from fupin.policy.services import policy_new_version
 from fupin.registry import services as registry
 from fupin.registry.models import Assessment
@@ -184,7 +184,7 @@ def test_inclusion_verdict_follows_the_rule(users, household, income, guarantees
 )
 def test_exit_verdict_follows_the_rule(users, household, income, earlier, guarantees, stable_years):
     line = current_policy(VILLAGE, on=dt.date(YEAR, 12, 31), year=YEAR).income_line
-    line_before = line_for(YEAR - 1, VILLAGE)
+    line_before = income_line(YEAR - 1, VILLAGE)
 
     def example():
         policy = current_policy(VILLAGE, on=dt.date(YEAR, 12, 31), year=YEAR)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import make_id
-from fupin.quality.lines import income_line
+from fupin.policy.selectors import income_line
 from fupin.quality.rules import RULES, RULES_BY_CODE, Frames, age_expr
 from fupin.quality.selectors import run_rules, score
 from fupin.registry.idnumber import IdNumberInvalid, parse
