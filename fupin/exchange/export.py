@@ -21,6 +21,7 @@ from fupin.core.models import SensitiveRead
 from fupin.core.scope import area_prefix_of, code_in_area, code_range
 from fupin.exchange import layout as L
 from fupin.exchange.models import ExchangeRun
+from fupin.registry import income as income_rule
 
 # An xlsx sheet holds 1,048,576 rows; longer sheets continue on "<title> (2)" …
 XLSX_MAX_DATA_ROWS = 1_048_576 - 1
@@ -159,16 +160,9 @@ def registry_sheets(prefix: str, masked: bool) -> dict[str, pl.DataFrame]:
         pl.col("household_size").fill_null(0)
     )
     if not incomes.is_empty():
-        total = sum(pl.col(f).cast(pl.Float64) for f in L.IncomeRecord.INCOME_FIELDS)
-        incomes = incomes.with_columns(
-            (
-                (total - pl.col("production_expenses").cast(pl.Float64))
-                / pl.col("household_size").cast(pl.Float64)
-            )
-            .round(2)
-            .cast(pl.String)
-            .alias("net_per_capita")
-        )
+        # 人均纯收入 by the registry's one rule: in fen, half away from zero.
+        fen = income_rule.net_per_person_expr(income_rule.net_income_expr(in_yuan=True))
+        incomes = incomes.with_columns((fen / 100).round(2).cast(pl.String).alias("net_per_capita"))
     return {
         "households": format_sheet(L.HOUSEHOLDS, households, masked),
         "members": format_sheet(L.MEMBERS, members, masked),

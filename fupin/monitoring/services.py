@@ -67,6 +67,7 @@ from fupin.monitoring.models import (
     level_above,
 )
 from fupin.policy.comparisons import above_line, under_line_expr
+from fupin.registry import income as income_rule
 from fupin.registry.choices import HouseholdStatus, MonitoringType
 from fupin.registry.models import Assessment, Household, IncomeRecord, Member
 
@@ -830,10 +831,8 @@ def income_candidates(area: str = "", on: dt.date | None = None) -> pl.DataFrame
     the monitoring threshold of their county's policy set."""
     on = on or timezone.localdate()
     sql = (
-        "SELECT i.household_id, i.year, i.household_size, "
-        "(i.wages + i.production + i.property_income + i.subsistence_allowance "
-        "+ i.extreme_poverty_support + i.pension + i.ecological_compensation "
-        "+ i.family_planning + i.other_transfer - i.production_expenses) AS net, "
+        "SELECT i.household_id, i.year, i.household_size, "  # noqa: S608
+        f"{income_rule.fen_select_sql('i')}, "
         "h.village_id FROM registry_incomerecord i "
         "JOIN registry_household h ON h.id = i.household_id "
         "WHERE h.status IN (%s, %s) AND h.village_id BETWEEN %s AND %s"
@@ -845,7 +844,7 @@ def income_candidates(area: str = "", on: dt.date | None = None) -> pl.DataFrame
             "household_id": pl.Int64,
             "year": pl.Int64,
             "household_size": pl.Int64,
-            "net": pl.Float64,
+            **{f: pl.Int64 for f in income_rule.MONEY_FIELDS},  # fen
             "village_id": pl.Utf8,
         },
     )
@@ -865,15 +864,16 @@ def income_candidates(area: str = "", on: dt.date | None = None) -> pl.DataFrame
     latest = frame.sort(["household_id", "year"]).unique(
         subset=["household_id"], keep="last", maintain_order=True
     )
+    # 人均纯收入 in fen by the registry's one rule, compared in fen.
     latest = latest.with_columns(
-        (pl.col("net") / pl.col("household_size")).round(2).alias("per_person"),
+        income_rule.net_per_person_expr().alias("per_person_fen"),
         pl.col("village_id").str.slice(0, 6).alias("county"),
-    )
+    ).with_columns((pl.col("per_person_fen") / 100).alias("per_person"))
     th = _thresholds(latest["village_id"].unique().to_list(), on)
     if th.is_empty():
         return empty
     low = latest.join(th, on="county").filter(
-        under_line_expr(pl.col("per_person"), pl.col("threshold"))
+        under_line_expr(pl.col("per_person_fen"), income_rule.fen_expr(pl.col("threshold")))
     )
     text = _("Net income per person %(income)s in %(year)s is under the threshold %(line)s.")
     return low.select(

@@ -27,6 +27,7 @@ from fupin.policy.comparisons import under_line_expr
 from fupin.quality.lines import income_line
 from fupin.registry import choices as c
 from fupin.registry import idframes
+from fupin.registry import income as income_rule
 
 ERROR = "error"
 WARNING = "warning"
@@ -45,18 +46,8 @@ MAX_AGE = 100
 # A poor household whose net income per person is at least this many times the line.
 FAR_ABOVE = 2
 POOR_STATUSES = (c.HouseholdStatus.POOR.value, c.HouseholdStatus.RETURNED.value)
-INCOME_COLUMNS = (
-    "wages",
-    "production",
-    "property_income",
-    "subsistence_allowance",
-    "extreme_poverty_support",
-    "pension",
-    "ecological_compensation",
-    "family_planning",
-    "other_transfer",
-)
-MONEY_COLUMNS = (*INCOME_COLUMNS, "production_expenses")
+INCOME_COLUMNS = income_rule.INCOME_FIELDS
+MONEY_COLUMNS = income_rule.MONEY_FIELDS
 REQUIRED_MEMBER_FIELDS = ("id_number", "name", "sex", "relation", "labour")
 
 VIOLATION_SCHEMA = {
@@ -204,13 +195,6 @@ def _yuan(cents: pl.Expr) -> pl.Expr:
     return (cents.cast(pl.Float64) / 100).round(2).cast(pl.String)
 
 
-def net_per_person_cents(df: pl.DataFrame) -> pl.Expr:
-    """人均纯收入 in cents: (all income − production expenses) ÷ household size."""
-    del df
-    total = pl.sum_horizontal([pl.col(n) for n in INCOME_COLUMNS]) - pl.col("production_expenses")
-    return (total.cast(pl.Float64) / pl.col("household_size").cast(pl.Float64)).round(0)
-
-
 def _with_lines(incomes: pl.DataFrame) -> pl.DataFrame:
     years = [int(y) for y in incomes.get_column("year").unique().to_list() if y >= 2013]
     lines = pl.DataFrame(
@@ -218,7 +202,8 @@ def _with_lines(incomes: pl.DataFrame) -> pl.DataFrame:
         schema={"year": pl.Int64, "line_cents": pl.Int64},
     )
     return incomes.join(lines, on="year", how="inner").with_columns(
-        per_person=net_per_person_cents(incomes)
+        # 人均纯收入 in fen, by the registry's one rule (half away from zero).
+        per_person=income_rule.net_per_person_expr()
     )
 
 

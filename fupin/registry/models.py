@@ -3,7 +3,7 @@ member changes and the household file (一户一档)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.scope import RestrictedQuerySet
 from fupin.registry import choices as c
+from fupin.registry import income as income_rule
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0")}
 AREA_MU = {"max_digits": 10, "decimal_places": 2, "default": Decimal("0")}
@@ -252,15 +253,9 @@ class IncomeRecord(models.Model):
     AREA_LOOKUP = "household__village__code"
     HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
     HISTORY_EXCLUDE = ("updated_at",)
-    TRANSFER_FIELDS = (
-        "subsistence_allowance",
-        "extreme_poverty_support",
-        "pension",
-        "ecological_compensation",
-        "family_planning",
-        "other_transfer",
-    )
-    INCOME_FIELDS = ("wages", "production", "property_income", *TRANSFER_FIELDS)
+    # What counts as income: one definition, in fupin.registry.income.
+    TRANSFER_FIELDS = income_rule.TRANSFER_FIELDS
+    INCOME_FIELDS = income_rule.INCOME_FIELDS
 
     class Meta:
         verbose_name = _("income record")
@@ -279,17 +274,16 @@ class IncomeRecord(models.Model):
 
     @property
     def total_income(self) -> Decimal:
-        return self.wages + self.production + self.property_income + self.transfers
+        return income_rule.total_income(self)
 
     @property
     def net_income(self) -> Decimal:
-        return self.total_income - self.production_expenses
+        return income_rule.net_income(self)
 
     @property
     def net_income_per_capita(self) -> Decimal:
-        return (self.net_income / self.household_size).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
+        """人均纯收入, rounded to the fen half away from zero (fupin.registry.income)."""
+        return income_rule.record_net_per_person(self)
 
 
 class Assessment(models.Model):

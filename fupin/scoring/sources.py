@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Max, Sum
+from django.db.models import Max, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from fupin.registry import income as income_rule
 from fupin.scoring.choices import IndicatorSource
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,11 @@ def _as_decimal(value) -> Decimal | None:
     except ArithmeticError:
         return None
     return d.quantize(CENT, rounding=ROUND_HALF_UP) if d.is_finite() else None
+
+
+def _fen(value) -> Decimal:
+    """A database sum of amounts in yuan as exact fen (SQLite sums them as floats)."""
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _figure(area_code: str, day: dt.date, keys: tuple[str, ...]) -> Decimal | None:
@@ -85,27 +91,18 @@ def income_growth(area_code: str, start: dt.date, end: dt.date) -> Decimal | Non
     from fupin.registry.models import IncomeRecord
 
     base_year, year = start.year - 1, end.year
-    net = (
-        F("wages")
-        + F("production")
-        + F("property_income")
-        + F("subsistence_allowance")
-        + F("extreme_poverty_support")
-        + F("pension")
-        + F("ecological_compensation")
-        + F("family_planning")
-        + F("other_transfer")
-        - F("production_expenses")
-    )
     rows = (
         IncomeRecord.objects.in_area(_prefix(area_code))
         .filter(year__in=(base_year, year))
         .values("year")
-        .annotate(net=Sum(net), people=Sum("household_size"))
+        .annotate(net=Sum(income_rule.net_income_orm()), people=Sum("household_size"))
         .order_by()
     )
+    # Net income and its rounding to the fen per person: the registry's one rule.
     per_person = {
-        r["year"]: Decimal(r["net"]) / r["people"] for r in rows if r["people"] and r["net"]
+        r["year"]: income_rule.net_per_person(_fen(r["net"]), r["people"])
+        for r in rows
+        if r["people"] and r["net"]
     }
     if base_year not in per_person or year not in per_person or per_person[base_year] <= 0:
         return None
