@@ -153,15 +153,13 @@ def authors_of(project: Project, action: Action) -> list[int]:
     ids: set[int] = set()
     if "propose" in steps and project.proposed_by_id:
         ids.add(project.proposed_by_id)
-    for code in steps:
-        last = (
-            project.steps.filter(action=code, actor__isnull=False)
-            .order_by("-done_at", "-id")
-            .values_list("actor_id", flat=True)
-            .first()
-        )
-        if last:
-            ids.add(last)
+    # One query for all the steps named: oldest first, so the last actor of each wins.
+    last: dict[str, int] = dict(
+        project.steps.filter(action__in=steps, actor__isnull=False)
+        .order_by("done_at", "id")
+        .values_list("action", "actor_id")
+    )
+    ids.update(last.values())
     return sorted(ids)
 
 

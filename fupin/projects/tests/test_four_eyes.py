@@ -95,6 +95,20 @@ def test_the_starter_and_the_proposer_may_not_accept(users, allocation, county2)
     assert _step(county2, project, "accept").state == ProjectState.ACCEPTED
 
 
+def test_authors_are_the_proposer_and_the_last_reviewer_in_one_query(
+    users, county2, django_assert_num_queries
+):
+    project = propose(users["village"], villages=(VILLAGE,))
+    project = _step(users["township"], project, "review")
+    project = _step(county2, project, "return", reason="再核")
+    project = _step(users["county"], project, "review")
+    approve = services.ACTIONS["approve"]
+    with django_assert_num_queries(1):
+        authors = services.authors_of(project, approve)
+    # the township reviewed before the return: only the last review bars its user
+    assert authors == sorted([users["village"].pk, users["county"].pk])
+
+
 def test_one_county_user_can_no_longer_do_it_all(users, allocation):
     """The issue's case: propose, review, approve, start, accept, disclose alone."""
     county = users["county"]
