@@ -1349,6 +1349,11 @@ def person_rules(m: Parsed, active: pl.DataFrame, departed: pl.DataFrame, prefix
     left = pl.col("_left_on").is_not_null() & (now_in.is_null() | elsewhere) & ~dead
     here = pl.col("_now_here").fill_null(False)
     died_here = pl.col("_died_here").fill_null(False)
+    left_said = {
+        "date": pl.col("_left_on"),
+        "kind": pl.col("_left_kind"),
+        "reason": pl.col("_left_reason"),
+    }
     reasons = j.select(
         pl.when(dead & died_here)
         .then(
@@ -1382,9 +1387,7 @@ def person_rules(m: Parsed, active: pl.DataFrame, departed: pl.DataFrame, prefix
                     "is now a member of household %(number)s. Bringing them back needs a "
                     "member-change case (成员变更)."
                 ),
-                date=pl.col("_left_on"),
-                kind=pl.col("_left_kind"),
-                reason=pl.col("_left_reason"),
+                **left_said,
                 number=now_in,
             )
         )
@@ -1396,9 +1399,7 @@ def person_rules(m: Parsed, active: pl.DataFrame, departed: pl.DataFrame, prefix
                     "is now a member of a household outside your area. Bringing them back "
                     "needs a member-change case (成员变更)."
                 ),
-                date=pl.col("_left_on"),
-                kind=pl.col("_left_kind"),
-                reason=pl.col("_left_reason"),
+                **left_said,
             )
         )
         .when(left)
@@ -1408,9 +1409,7 @@ def person_rules(m: Parsed, active: pl.DataFrame, departed: pl.DataFrame, prefix
                     "This person left the household on %(date)s: %(kind)s (%(reason)s). "
                     "Bringing them back needs a member-change case (成员变更)."
                 ),
-                date=pl.col("_left_on"),
-                kind=pl.col("_left_kind"),
-                reason=pl.col("_left_reason"),
+                **left_said,
             )
         )
         .when(elsewhere & here)
