@@ -60,13 +60,6 @@ class ApiTokenQuerySet(models.QuerySet):
         """The token with this key, whatever its state (revoked, expired), or None."""
         return self.select_related("user", "user__area").filter(key_hash=_hash(key)).first()
 
-    def authenticate(self, key: str):
-        """The usable token with this key, or None (unknown, revoked, expired, inactive)."""
-        token = self.lookup(key)
-        if token is None or token.revoked or not token.user.is_active or token.expired:
-            return None
-        return token
-
 
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only its hash is stored; the key is shown once.
