@@ -526,6 +526,17 @@ def test_edit_page_shows_status_read_only_with_links_to_the_cases(login, househo
     assert f"{base}?kind=exit" not in html
 
 
+def test_edit_page_links_no_case_while_a_status_changing_case_runs(login, users, household):
+    from fupin.cases import services as cases
+
+    cases.case_open(actor=users["village"], household=household, kind="exit")
+    html = login("village").get(reverse("household_edit", args=[household.pk])).content.decode()
+    base = reverse("cases:case_new", args=[household.pk])
+    # The service would refuse a second one ("already has an open case"): no link to it.
+    for kind in ("exit", "removal"):
+        assert f"{base}?kind={kind}" not in html
+
+
 def test_the_link_opens_the_case_page_with_the_kind_chosen(login, household):
     url = reverse("cases:case_new", args=[household.pk]) + "?kind=exit"
     response = login("village").get(url)

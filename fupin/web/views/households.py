@@ -154,17 +154,21 @@ def household_create(request):
 
 
 def _procedures(household) -> list[tuple[str, str]]:
-    """The cases that may be opened on this household from its current status (the only
-    way its status changes), as (label, link to open one): the page shows its status
-    read-only and links here. A monitored household leaves monitoring from its own page,
-    once its risks are eliminated."""
-    from fupin.cases.procedures import OPEN_FROM, CaseKind
+    """The status-changing cases that may be opened on this household now (the only way
+    its status changes; `cases.selectors.openable_kinds`: from its status, none while one
+    runs), as (label, link to open one): the page shows its status read-only and links
+    here. A monitored household leaves monitoring from its own page, once its risks are
+    eliminated."""
+    from fupin.cases.models import ACTIVE_STATUSES, Case
+    from fupin.cases.procedures import FINAL_STATUS
+    from fupin.cases.selectors import openable_kinds
 
     base = reverse("cases:case_new", args=[household.pk])
+    active = list(Case.objects.filter(household=household, status__in=ACTIVE_STATUSES))
     links = [
-        (_("Start a case: %(kind)s") % {"kind": kind.label}, f"{base}?kind={kind.value}")
-        for kind in CaseKind
-        if kind != CaseKind.MEMBER_CHANGE and household.status in OPEN_FROM[kind]
+        (_("Start a case: %(kind)s") % {"kind": label}, f"{base}?kind={kind}")
+        for kind, label in openable_kinds(household, active)
+        if FINAL_STATUS[kind] is not None
     ]
     if household.status == c.HouseholdStatus.MONITORED:
         links.append(
