@@ -8,7 +8,6 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.indicators import readiness, reports, selectors, services
 from fupin.indicators.definitions import DEFINITIONS, GROUP_LABELS, UNIT_LABELS, by_group
 from fupin.indicators.forms import CriteriaForm, DecisionForm
+from fupin.web.views.common import call_service
 
 
 def _require_view(user) -> None:
@@ -231,18 +231,6 @@ def snapshot_create(request):
     return redirect("indicators:snapshots")
 
 
-def _form_errors(form, e: DomainError) -> None:
-    if e.status == 404:
-        raise Http404 from e
-    if e.status == 403:
-        raise PermissionDenied(str(e.message)) from e
-    for field, errs in (getattr(e, "errors", None) or {}).items():
-        for err in errs:
-            form.add_error(field if field in form.fields else None, err)
-    if not getattr(e, "errors", None):
-        form.add_error(None, str(e.message))
-
-
 @login_required
 def criteria(request):
     """The exit criteria in force for the user's area (approved ones only); a county
@@ -266,16 +254,15 @@ def criteria(request):
                 raise Http404
             if decide_form.is_valid():
                 approve = decide_form.cleaned_data["decision"] == "approve"
-                try:
-                    services.criteria_decide(
-                        actor=user,
-                        proposal=pending,
-                        approve=approve,
-                        reason=decide_form.cleaned_data["reason"],
-                    )
-                except DomainError as e:
-                    _form_errors(decide_form, e)
-                else:
+                done = call_service(
+                    decide_form,
+                    services.criteria_decide,
+                    actor=user,
+                    proposal=pending,
+                    approve=approve,
+                    reason=decide_form.cleaned_data["reason"],
+                )
+                if done is not None:
                     messages.success(
                         request,
                         _("The change was approved and is in force.")
@@ -286,11 +273,15 @@ def criteria(request):
         elif form.is_valid():
             data = dict(form.cleaned_data)
             reason = data.pop("reason")
-            try:
-                services.criteria_propose(actor=user, region_code=code, data=data, reason=reason)
-            except DomainError as e:
-                _form_errors(form, e)
-            else:
+            done = call_service(
+                form,
+                services.criteria_propose,
+                actor=user,
+                region_code=code,
+                data=data,
+                reason=reason,
+            )
+            if done is not None:
                 messages.success(
                     request,
                     _("Proposed: the change takes effect when another county user approves it."),
