@@ -22,7 +22,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from fupin.core.masking import mask_id_number
+from fupin.core.masking import mask_expr
 from fupin.policy.comparisons import under_line_expr
 from fupin.quality.lines import income_line
 from fupin.registry import choices as c
@@ -291,7 +291,7 @@ def q06_not_in_school(f: Frames) -> pl.DataFrame:
 
 
 def _masked(expr: pl.Expr) -> pl.Expr:
-    return expr.map_elements(mask_id_number, return_dtype=pl.String)
+    return mask_expr(expr, "id_number")
 
 
 def q07_id_invalid(f: Frames) -> pl.DataFrame:

@@ -250,3 +250,11 @@ def test_score_definition():
     assert score(10, 1, 2) == 80.0
     assert score(10, 0, 0) == 100.0
     assert score(0, 0, 0) is None
+
+
+def test_q07_shows_the_id_number_masked_by_the_one_rule():
+    from fupin.core.masking import mask_id_number
+
+    bad = make_id(birth="19800101", seq="123")[:17] + "0"
+    shown = RULES_BY_CODE["Q07"].check(frames(members=[mem(id_number=bad)]))["a"].to_list()
+    assert shown == [mask_id_number(bad)]
