@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fupin.accounts import authority
@@ -59,6 +60,31 @@ def test_over_the_threshold_waits_and_reserves(users, line):
     # the reserved money cannot be paid twice
     with pytest.raises(services.InsufficientFunds):
         _pay(users, line, "100000.01")
+
+
+def test_the_budget_cannot_drop_under_the_reserved_money(users, line):
+    _pay(users, line, "500000.00")
+    before = _state(line)
+    with pytest.raises(services.InsufficientFunds):
+        services.budget_line_set(
+            actor=users["county"],
+            project=line.project,
+            allocation=line.allocation,
+            amount="499999.99",
+        )
+    assert _state(line) == before
+
+
+def test_database_refuses_spending_the_reserved_money(users, line):
+    """The CHECK constraints on `pending` hold even when the services are bypassed."""
+    alloc = line.allocation_id
+    for model, pk in ((BudgetLine, line.pk), (Allocation, alloc)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.filter(pk=pk).update(pending=Decimal("-0.01"))
+        with pytest.raises(IntegrityError), transaction.atomic():  # paid + reserved > budget
+            model.objects.filter(pk=pk).update(
+                pending=Decimal("300000.00"), disbursed=Decimal("300000.01")
+            )
 
 
 def test_the_recorder_may_not_countersign(users, line):
