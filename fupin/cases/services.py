@@ -390,10 +390,11 @@ def _step_authors(case: Case) -> set[int]:
     return ids
 
 
-def step_refusal(user, case: Case) -> Exception | None:
+def step_refusal(user, case: Case, authors: set[int] | None = None) -> Exception | None:
     """Why the user may not do the case's current step (None: may). Outside the area:
     OutsideArea (404); a closed case: CaseClosed; otherwise NotAllowed (403) with the
-    reason: the notice step (nobody), another role's step, or the four-eyes rule."""
+    reason: the notice step (nobody), another role's step, or the four-eyes rule
+    (`authors`: `_step_authors(case)`, read here when not given)."""
     village = case.household.village_id
     if not user_covers(user, village):
         return OutsideArea()
@@ -413,7 +414,7 @@ def step_refusal(user, case: Case) -> Exception | None:
         return authority.four_eyes_refusal(
             user,
             village,
-            _step_authors(case),
+            _step_authors(case) if authors is None else authors,
             what=_("You opened this case or did one of its earlier steps"),
             who=_role_label(step.role),
             action=step.label,
@@ -452,16 +453,11 @@ def step_do(
                 _("The current step is “%(step)s”; steps cannot be skipped.")
                 % {"step": current.label}
             )
-        refusal = step_refusal(actor, case)
+        authors = _step_authors(case) if current.four_eyes else set()
+        refusal = step_refusal(actor, case, authors)
         if refusal is not None:
             raise refusal
-        note = (
-            authority.four_eyes_note(
-                actor, None, case.household.village_id, authors=_step_authors(case)
-            )
-            if current.four_eyes
-            else ""
-        )
+        note = authority.four_eyes_note(actor, None, case.household.village_id, authors=authors)
         allowed = (
             {StepDecision.APPROVE, StepDecision.RETURN, StepDecision.REJECT}
             if current.review
