@@ -46,3 +46,11 @@ class NotAllowed(DomainError):
     code = "not_allowed"
     status = 403
     default_message = _("Your role does not allow this.")
+
+
+class AlreadyDecided(DomainError):
+    """Something that is decided once (a countersignature, a proposal, a verification) was
+    decided already, usually by someone else meanwhile."""
+
+    code = "already_decided"
+    status = 409

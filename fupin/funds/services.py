@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
-from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import code_in_area, user_covers
@@ -57,11 +57,6 @@ class InsufficientFunds(DomainError):
 
 class WrongProjectState(DomainError):
     code = "wrong_project_state"
-    status = 409
-
-
-class AlreadyDecided(DomainError):
-    code = "already_decided"
     status = 409
 
 

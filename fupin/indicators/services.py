@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
-from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.geo.models import Division
@@ -52,11 +52,6 @@ CONDITION_FIELDS = {
 
 class ProposalWaiting(DomainError):
     code = "proposal_waiting"
-    status = 409
-
-
-class AlreadyDecided(DomainError):
-    code = "already_decided"
     status = 409
 
 

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
-from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import accept_upload
 from fupin.core.history import build_change, bulk_record, record_change, snapshot
 from fupin.core.models import ChangeAction
@@ -62,11 +62,6 @@ class FindingClosed(DomainError):
     code = "finding_closed"
     status = 409
     default_message = _("This finding is closed.")
-
-
-class AlreadyDecided(DomainError):
-    code = "already_decided"
-    status = 409
 
 
 def _today(today: dt.date | None) -> dt.date:
