@@ -1,12 +1,14 @@
-"""Writing and reading change records. Services call `record_change` inside their
-transaction; bulk paths build records with `build_change` and `bulk_create` them."""
+"""Writing and reading change records. Services record one object's change with
+`recording(...)` (or `created(...)` for an object just made) inside their transaction;
+bulk paths build records with `build_change` and `bulk_create` them."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import models
@@ -88,6 +90,142 @@ def record_change(**kwargs) -> ChangeRecord | None:
         return None
     rec.save()
     return rec
+
+
+def _area_of(instance: models.Model, area_code: str | None) -> str:
+    if area_code is not None:
+        return area_code
+    own = getattr(instance, "area_code", None)
+    if own is None:
+        raise TypeError(f"{type_label(instance)} cannot tell its area: pass area_code")
+    return own
+
+
+class Recording:
+    """One object's change, recorded on leaving `recording(...)`: the state before is
+    taken on entry, the action is inferred on exit (create for an object not yet saved
+    on entry, delete for one deleted in the block, update otherwise), and an update that
+    changed nothing records nothing. `reason`, `related` and `area_code` may still be set
+    inside the block; after it, `record` is the written ChangeRecord (or None)."""
+
+    def __init__(
+        self,
+        actor,
+        instance: models.Model | None,
+        *,
+        reason: str = "",
+        area_code: str | None = None,
+        related: models.Model | None = None,
+        action: str | None = None,
+        time: dt.datetime | None = None,
+    ) -> None:
+        self.actor = actor
+        self.reason = reason
+        self.area_code = area_code
+        self.related = related
+        self.action = action
+        self.time = time
+        self.record: ChangeRecord | None = None
+        self._deleted = False
+        self._pk = None
+        self.before: dict[str, Any] | None = None
+        self.instance = instance
+        if instance is not None and not instance._state.adding and instance.pk is not None:
+            self._pk = instance.pk
+            self.before = snapshot(instance)
+
+    def deleted(self) -> None:
+        """Say that the object was deleted (inferred anyway when its key is gone)."""
+        self._deleted = True
+
+    def _action(self) -> str:
+        if self.action:
+            return self.action
+        if self._deleted or (self._pk is not None and self.instance.pk is None):
+            return ChangeAction.DELETE
+        return ChangeAction.UPDATE if self._pk is not None else ChangeAction.CREATE
+
+    def write(self) -> ChangeRecord | None:
+        instance = self.instance
+        if instance is None:
+            raise TypeError("recording(): no object to record (set rec.instance)")
+        action = self._action()
+        restore = action == ChangeAction.DELETE and instance.pk is None
+        if restore:  # Model.delete() clears the key; the record names the deleted object
+            instance.pk = self._pk
+        try:
+            self.record = record_change(
+                actor=self.actor,
+                instance=instance,
+                action=action,
+                before=self.before,
+                area_code=_area_of(instance, self.area_code),
+                reason=self.reason,
+                related=self.related,
+                time=self.time,
+            )
+        finally:
+            if restore:
+                instance.pk = None
+        return self.record
+
+
+@contextlib.contextmanager
+def recording(
+    actor,
+    instance: models.Model | None = None,
+    *,
+    reason: str = "",
+    area_code: str | None = None,
+    related: models.Model | None = None,
+    action: str | None = None,
+    time: dt.datetime | None = None,
+) -> Iterator[Recording]:
+    """Write one object's change record around the code that changes it, inside the
+    caller's transaction:
+
+        with recording(actor, household, reason=reason):
+            household.status = ...
+            household.save()
+
+    The area is the object's own `area_code` unless given. An object created in the
+    block is handed over with `rec.instance = obj` (or pass the unsaved instance). If the
+    block raises, nothing is recorded."""
+    rec = Recording(
+        actor,
+        instance,
+        reason=reason,
+        area_code=area_code,
+        related=related,
+        action=action,
+        time=time,
+    )
+    yield rec
+    rec.write()
+
+
+def created(
+    actor,
+    instance: models.Model,
+    *,
+    reason: str = "",
+    area_code: str | None = None,
+    related: models.Model | None = None,
+    time: dt.datetime | None = None,
+) -> ChangeRecord | None:
+    """Record the creation of an object just saved (the short form of `recording` for
+    `X.objects.create(...)`)."""
+    rec = Recording(
+        actor,
+        None,
+        reason=reason,
+        area_code=area_code,
+        related=related,
+        action=ChangeAction.CREATE,
+        time=time,
+    )
+    rec.instance = instance
+    return rec.write()
 
 
 def bulk_record(records: Iterable[ChangeRecord], batch_size: int = 2000) -> None:
