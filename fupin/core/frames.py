@@ -172,3 +172,146 @@ def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
         for name, dtype in frame.schema.items()
         if dtype == pl.Date
     )
+
+
+# ------------------------------------------------------------------ model rows as typed frames
+
+
+def db_types(model) -> dict[str, pl.DataType]:
+    """Polars types of a model's columns as the import handles them."""
+    from django.db import models as m
+
+    out: dict[str, pl.DataType] = {}
+    for f in model._meta.concrete_fields:
+        if isinstance(f, m.BooleanField):
+            out[f.attname] = pl.Boolean
+        elif isinstance(f, m.DecimalField):
+            out[f.attname] = pl.Decimal(14, 2)
+        elif isinstance(f, m.DateTimeField):
+            out[f.attname] = pl.Datetime("us", "UTC")
+        elif isinstance(f, m.DateField):
+            out[f.attname] = pl.Date
+        elif isinstance(f, (m.IntegerField, m.AutoField)) or (
+            f.is_relation and f.attname in ("household_id",)
+        ):
+            out[f.attname] = pl.Int64
+        elif isinstance(f, m.JSONField):
+            out[f.attname] = pl.List(pl.String)
+        else:
+            out[f.attname] = pl.String
+    return out
+
+
+def read_model(model, sql: str, params) -> pl.DataFrame:
+    """Rows of `model` (plus extra selected columns as text) typed like the import."""
+    frame = read_frame(sql, params)
+    types = db_types(model)
+    not_null_text = {
+        f.attname
+        for f in model._meta.concrete_fields
+        if not f.null and f.get_internal_type() in ("CharField", "TextField")
+    }
+    exprs = []
+    for name in frame.columns:
+        want = types.get(name)
+        if want is None:
+            exprs.append(pl.col(name).cast(pl.String))
+        elif want == pl.Boolean:
+            exprs.append(
+                pl.col(name)
+                .cast(pl.String)
+                .str.to_lowercase()
+                .replace_strict(
+                    {"t": True, "true": True, "1": True, "f": False, "false": False, "0": False},
+                    default=None,
+                    return_dtype=pl.Boolean,
+                )
+            )
+        elif isinstance(want, pl.Decimal):
+            exprs.append(pl.col(name).cast(pl.String).cast(pl.Float64).round(2).cast(want))
+        elif isinstance(want, pl.Datetime):
+            exprs.append(
+                pl.col(name).cast(pl.String).str.to_datetime(time_zone="UTC", strict=False)
+            )
+        elif want == pl.Date:
+            exprs.append(pl.col(name).cast(pl.String).str.to_date("%Y-%m-%d"))
+        elif isinstance(want, pl.List):
+            exprs.append(pl.col(name).cast(pl.String).str.json_decode(want))
+        elif want == pl.String and name in not_null_text:
+            # Blank text is stored as ''; PostgreSQL's CSV may hand it over as null.
+            exprs.append(pl.col(name).cast(pl.String).fill_null(""))
+        else:
+            exprs.append(pl.col(name).cast(want))
+    return frame.select(exprs)
+
+
+def field_defaults(model, fields: list[str]) -> dict[str, object]:
+    from django.db.models import NOT_PROVIDED
+
+    out = {}
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    for name in fields:
+        f = by_attname.get(name)
+        if f is None or f.is_relation:
+            continue
+        if f.default is not NOT_PROVIDED:
+            out[name] = f.default() if callable(f.default) else f.default
+        elif f.null:
+            out[name] = None
+        elif f.get_internal_type() in ("CharField", "TextField"):
+            out[name] = ""
+    return out
+
+
+def full_frame(frame: pl.DataFrame, model) -> pl.DataFrame:
+    """Every concrete field of the model (defaults for those the frame lacks), typed."""
+    types = db_types(model)
+    defaults = field_defaults(model, list(types))
+    cols = []
+    for f in model._meta.concrete_fields:
+        name = f.attname
+        if name in frame.columns:
+            cols.append(pl.col(name))
+            continue
+        default = defaults.get(name)
+        if isinstance(types[name], pl.List):
+            cols.append(pl.lit(default or [], dtype=types[name]).alias(name))
+        elif isinstance(types[name], pl.Decimal) and default is not None:
+            cols.append(pl.lit(str(default)).cast(pl.Float64).cast(types[name]).alias(name))
+        else:
+            cols.append(pl.lit(default, dtype=types[name]).alias(name))
+    extra = [c for c in frame.columns if c not in types]
+    return frame.select([*cols, *extra])
+
+
+def db_ready(frame: pl.DataFrame, model, columns: list[str] | None = None) -> pl.DataFrame:
+    """Table columns for `write_frame`/`update_frame`: JSON fields as JSON text."""
+    from django.db import models as m
+
+    out = []
+    for f in model._meta.concrete_fields:
+        if columns is not None and f.attname not in columns:
+            continue
+        expr = pl.col(f.attname)
+        if isinstance(f, m.JSONField):
+            expr = json_text(frame, f.attname)
+        out.append(expr.alias(f.column))
+    return frame.select(out)
+
+
+def json_value(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A column as the JSON its value has in `core.history.snapshot` (decimals and dates
+    as text), so that the history written here reads like any other."""
+    if isinstance(dtype, pl.Decimal) or dtype == pl.Date:
+        return expr.cast(pl.String)
+    if isinstance(dtype, pl.Datetime):
+        return expr.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+    return expr
+
+
+def json_text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """The JSON text of one column's value ("null" for null)."""
+    prefix = len(f'{{"{column}":')
+    encoded = pl.struct(json_value(pl.col(column), frame.schema[column]).alias(column))
+    text = encoded.struct.json_encode()
+    return text.str.slice(prefix, text.str.len_chars() - prefix - 1)

@@ -38,6 +38,29 @@ from fupin.core.models import ChangeRecord
 print(json.dumps([Household.objects.count(), Member.objects.count(),
                   IncomeRecord.objects.count(), ChangeRecord.objects.count()]))
 """
+# `fupin import-registry FILE` that stops for a minute in the middle of its write
+# (households written, members not yet) after leaving a marker file (argv[2]).
+PAUSED_IMPORT = """
+import sys, time
+from pathlib import Path
+import django
+django.setup()
+from django.core.management import call_command
+from fupin.exchange import write
+
+original = write.write_sheet
+
+
+def paused(state, ctx, key, *args, **kwargs):
+    if key == "members":
+        Path(sys.argv[2]).write_text("paused")
+        time.sleep(60)
+    return original(state, ctx, key, *args, **kwargs)
+
+
+write.write_sheet = paused
+call_command("import_registry", sys.argv[1])
+"""
 
 
 @pytest.fixture
@@ -118,12 +141,13 @@ def test_killed_import_leaves_the_database_as_before_or_after(database, tmp_path
 
     # 1. Killed in the middle of its write: households written, members not yet.
     marker = tmp_path / "paused"
-    p = fupin(
-        url,
-        "import-registry",
-        str(first),
-        FUPIN_IMPORT_PAUSE="60",
-        FUPIN_IMPORT_PAUSE_MARKER=str(marker),
+    p = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_IMPORT, str(first), str(marker)],
+        cwd=ROOT,
+        env=_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     while not marker.exists():
