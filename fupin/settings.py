@@ -223,7 +223,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # One cache shared by every server process: the progress of a web import
 # (fupin.exchange.jobs, written by a thread of the process that took the upload, read by
-# the page polling it) and the rate limits of the public pages (fupin.tips.abuse) must be
+# the page polling it) and the rate limits of the public pages (fupin.core.abuse) must be
 # seen by all of them. The database cache by default (its table is created by `migrate`,
 # fupin/core/migrations), Redis when REDIS_URL is set (the `redis` package is then needed).
 if os.environ.get("REDIS_URL"):

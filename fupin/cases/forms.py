@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.cases.models import CaseStatus, StepDecision
 from fupin.cases.procedures import CaseKind
-from fupin.tips import abuse
+from fupin.core import abuse
 
 BLANK = [("", "—")]
 DATE = forms.DateInput(attrs={"type": "date"})

@@ -23,10 +23,12 @@ from fupin.cases.forms import (
     CloseForm,
     NoticeForm,
     ObjectionForm,
+    PublicObjectionForm,
     ResolveForm,
     StepForm,
 )
 from fupin.cases.models import AppealStatus, ObjectionStatus
+from fupin.core import abuse
 from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.core.files import private_file
 from fupin.geo.models import Division, Level
@@ -393,9 +395,6 @@ def notice_public(request, slug):
     the end of its period plus the county's grace days (then 404): what the poster says,
     and a form to object during the notice period. Views and objections are rate limited
     per address; an objection needs the image CAPTCHA."""
-    from fupin.cases.forms import PublicObjectionForm
-    from fupin.tips import abuse
-
     # Counted before the lookup, so guessing slugs runs into the limit too.
     if abuse.over_limit(request, "notice_view", abuse.view_limit()):
         return render(request, "tips/too_many.html", status=429)

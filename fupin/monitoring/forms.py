@@ -2,9 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fupin.core import abuse
 from fupin.monitoring.models import Channel, RiskLevel, RiskType
 from fupin.registry.choices import MonitoringType
-from fupin.tips import abuse
 
 BLANK = [("", "—")]
 

@@ -1,6 +1,6 @@
 """Pages of monitoring: monitoring objects by risk level, warnings (list, detail with the
 actions of each role, staff form), the public self-report form (no login; captcha and
-rate limit of fupin.tips.abuse), and the overdue / rising list. Thin: parse, call a
+rate limit of fupin.core.abuse), and the overdue / rising list. Thin: parse, call a
 selector or service, render."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from fupin.core import abuse
 from fupin.core.errors import NotAllowed
 from fupin.monitoring import forms as F
 from fupin.monitoring import selectors, services
 from fupin.monitoring.models import OPEN_STATUSES, Department, RiskLevel
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
-from fupin.tips import abuse
 from fupin.web.views.common import call_service
 
 PAGE = 50

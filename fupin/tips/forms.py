@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fupin.tips import abuse
+from fupin.core import abuse
 from fupin.tips.models import Channel, Outcome, Status, SubjectKind
 
 BLANK = [("", "—")]

@@ -14,10 +14,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import User
+from fupin.core import abuse
 from fupin.geo.models import Division, Level
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
-from fupin.tips import abuse, selectors, services
+from fupin.tips import selectors, services
 from fupin.tips.forms import (
     AssignForm,
     ConcludeForm,

@@ -1,7 +1,7 @@
-"""Protection of the public pages (the tip form, the monitoring self-report form, a
-notice's public page and its objection form): a per-address rate limit kept in Django's
-cache, which settings.CACHES makes shared by every server process (the database cache,
-or Redis when REDIS_URL is set), and an image CAPTCHA drawn on the server
+"""Protection of the public pages of any app (the tip form, the monitoring self-report
+form, a notice's public page and its objection form): a per-address rate limit kept in
+Django's cache, which settings.CACHES makes shared by every server process (the database
+cache, or Redis when REDIS_URL is set), and an image CAPTCHA drawn on the server
 (django-simple-captcha with Pillow: no external service, the system runs on an intranet).
 """
 
@@ -10,14 +10,15 @@ from __future__ import annotations
 from captcha.fields import CaptchaField
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", "") or "unknown")
 
 
-def over_limit(request, scope: str, limit: int, window: int = 3600) -> bool:
+def over_limit(request: HttpRequest, scope: str, limit: int, window: int = 3600) -> bool:
     """Count one attempt from the client's address; True once more than `limit` in the
     window (the count lives in the shared cache, so every server process sees it)."""
     key = f"tips:rate:{scope}:{client_ip(request)}"
