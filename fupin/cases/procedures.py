@@ -27,6 +27,7 @@ Defaults:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -182,11 +183,18 @@ FINAL_STATUS: dict[str, str | None] = {
     CaseKind.MONITORING: HouseholdStatus.MONITORED,
 }
 
-# Called (dotted path, keyword arguments case, actor, today) in the transaction of the last
-# step, after the status change: e.g. the monitoring app sets the monitoring object type.
-ON_PASSED: dict[str, str] = {
-    CaseKind.MONITORING: "fupin.monitoring.services.on_monitoring_case_passed",
-}
+# Called (keyword arguments case, actor, today) in the transaction of the last step, after
+# the status change: e.g. the monitoring app sets the monitoring object type. An app above
+# this one registers its function at start-up (`register_on_passed` in its AppConfig.ready),
+# so that cases never imports it.
+ON_PASSED: dict[str, Callable[..., None]] = {}
+
+
+def register_on_passed(kind: str, fn: Callable[..., None]) -> None:
+    """Declare what happens when a case of `kind` passes its last step (one place:
+    `fupin.monitoring.apps.MonitoringConfig.ready` for the monitoring case)."""
+    ON_PASSED[kind] = fn
+
 
 # The household statuses from which a case of each kind may be opened.
 OPEN_FROM: dict[str, set[str]] = {

@@ -530,9 +530,7 @@ def _advance(case: Case, actor, today: dt.date) -> None:
         _set_household_status(case, actor, final, today)
     hook = P.ON_PASSED.get(case.kind)
     if hook:
-        from django.utils.module_loading import import_string
-
-        import_string(hook)(case=case, actor=actor, today=today)
+        hook(case=case, actor=actor, today=today)
 
 
 def _set_household_status(case: Case, actor, status: str, today: dt.date) -> None:
