@@ -1,15 +1,14 @@
 """Where performance indicators come from: one function per indicator, each
 `(area_code, start, end) -> Decimal | None` over a 12-digit division code and a period.
 
-None means "no data" (the app is not installed yet, the function does not exist, or
-there is nothing to measure) and is shown as such, never as zero. The other apps are
-imported lazily, so scoring works before they land.
+None means "no data" (nothing to measure) and is shown as such, never as zero. The
+figures come from indicators, supervision, projects and assistance, which lie below
+scoring in the layering (README.md "Layers").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +18,11 @@ from django.db.models import Max, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from fupin.indicators import selectors as indicator_selectors
+from fupin.projects import selectors as project_selectors
 from fupin.registry import income as income_rule
 from fupin.scoring.choices import IndicatorSource
+from fupin.supervision import selectors as supervision_selectors
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -32,14 +34,6 @@ def _prefix(code: str) -> str:
 
     division = Division.objects.filter(code=code).first()
     return division.prefix if division else code
-
-
-def _lazy(module: str, name: str) -> Callable | None:
-    """`module.name`, or None when that app or function is not there (yet)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def _as_decimal(value) -> Decimal | None:
@@ -58,10 +52,7 @@ def _fen(value) -> Decimal:
 
 
 def _figure(area_code: str, day: dt.date, keys: tuple[str, ...]) -> Decimal | None:
-    figures = _lazy("fupin.indicators.selectors", "figures")
-    if figures is None:
-        return None
-    nodes = figures(area_code, as_of=day, depth=0)
+    nodes = indicator_selectors.figures(area_code, as_of=day, depth=0)
     if not nodes:
         return None
     values = getattr(nodes[0], "values", {}) or {}
@@ -171,20 +162,14 @@ def visit_compliance_many(
 def findings_closed(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
     """Findings closed (问题整改率), percent: supervision findings raised in the period
     that were closed (fupin.supervision)."""
-    fn = _lazy("fupin.supervision.selectors", "findings_closed_rate")
-    if fn is None:
-        return None
-    rate = _as_decimal(fn(area_code, start, end))
+    rate = _as_decimal(supervision_selectors.findings_closed_rate(area_code, start, end))
     return None if rate is None else _as_decimal(rate * 100)
 
 
 def unit_findings_closed(unit_id: int, start: dt.date, end: dt.date) -> Decimal | None:
     """Findings closed of one unit's own findings (a county department is measured on
     what the inspections found against it, not on its whole area)."""
-    fn = _lazy("fupin.supervision.selectors", "unit_findings_closed_rate")
-    if fn is None:
-        return None
-    rate = _as_decimal(fn(unit_id, start, end))
+    rate = _as_decimal(supervision_selectors.unit_findings_closed_rate(unit_id, start, end))
     return None if rate is None else _as_decimal(rate * 100)
 
 
@@ -197,23 +182,17 @@ UNIT_SOURCES: dict[str, Callable[[int, dt.date, dt.date], Decimal | None]] = {
 def funds_executed(area_code: str, start: dt.date, end: dt.date) -> Decimal | None:
     """Funds executed (资金执行率), percent: project funds disbursed against funds
     allocated in the period's last year (fupin.projects)."""
-    fn = _lazy("fupin.projects.selectors", "execution_rate")
-    if fn is None:
-        return None
-    rate = _as_decimal(fn(area_code, end.year))
+    rate = _as_decimal(project_selectors.execution_rate(area_code, end.year))
     return None if rate is None else _as_decimal(rate * 100)
 
 
 def _figures_many(codes: list[str], day: dt.date) -> dict[str, Decimal | None]:
     """In-poverty counts of many areas from one `figures` call per county."""
-    figures = _lazy("fupin.indicators.selectors", "figures")
     out: dict[str, Decimal | None] = dict.fromkeys(codes)
-    if figures is None:
-        return out
     for county in sorted({code[:6] for code in codes}):
         mine = [code for code in codes if code.startswith(county)]
         depth = 2 if any(not code.endswith("000") for code in mine) else 1
-        for node in figures(county.ljust(12, "0"), as_of=day, depth=depth):
+        for node in indicator_selectors.figures(county.ljust(12, "0"), as_of=day, depth=depth):
             if node.code in out:
                 value = next((node.values.get(k) for k in POOR_KEYS if k in node.values), None)
                 out[node.code] = None if value is None else Decimal(str(value))

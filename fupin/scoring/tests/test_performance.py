@@ -80,13 +80,6 @@ def test_visit_compliance(users, household):
     assert sources.visit_compliance(DALUPU, START, END) is None  # nothing due: no data
 
 
-def test_a_source_that_is_not_there_is_no_data(monkeypatch):
-    monkeypatch.setattr(sources, "_lazy", lambda module, name: None)
-    assert sources.findings_closed(TUOJIANG, START, END) is None
-    assert sources.funds_executed(TUOJIANG, START, END) is None
-    assert sources.poverty_reduced_many([TUOJIANG], START, END) == {TUOJIANG: None}
-
-
 def test_a_failing_source_is_no_data_not_an_error(monkeypatch):
     def boom(*args):
         raise RuntimeError("neighbour's bug")
