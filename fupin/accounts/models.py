@@ -41,6 +41,12 @@ class User(AbstractUser):
     def may_edit(self) -> bool:
         return self.can(Capability.EDIT_REGISTRY)
 
+    @property
+    def reads_whole_area(self) -> bool:
+        """Whether the user reads every household of its area (fupin.core.scope asks;
+        a paired cadre reads only the households it serves)."""
+        return self.can(Capability.READ_AREA)
+
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

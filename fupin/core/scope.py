@@ -30,12 +30,12 @@ def register_household_filter(fn: Callable) -> None:
 
 def household_scoped(user) -> bool:
     """Whether the user reads households one by one (its paired ones) rather than its
-    whole area: a user without the READ_AREA capability (the paired cadre)."""
-    from fupin.accounts.roles import Capability, has_capability
-
+    whole area: a user without the READ_AREA capability (the paired cadre), as its
+    `reads_whole_area` says (fupin.accounts.models.User; this base module never imports
+    accounts, which builds on it)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return not has_capability(user, Capability.READ_AREA)
+    return not user.reads_whole_area
 
 
 def served_household_ids(user):
