@@ -12,7 +12,7 @@ from fupin.api.auth import current_user
 from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
 from fupin.funds import selectors
-from fupin.projects.selectors import rate
+from fupin.funds.selectors import rate
 
 router = Router(tags=["funds"])
 

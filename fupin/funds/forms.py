@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.funds.choices import ProjectType
 from fupin.funds.models import FundSource, SourceKind
-from fupin.projects.models import ProjectType
 
 BLANK = [("", "—")]
 

@@ -1,16 +1,24 @@
 """Reads of funds, scoped to the user's area. Execution rate = disbursed ÷ committed
-budget (see fupin.projects.selectors for the one definition)."""
+budget: `rate` is its one definition (projects, the API and scoring use it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
 from fupin.funds.models import ZERO, Allocation, BudgetLine, FundSource
-from fupin.projects.selectors import rate
+
+RATE_PLACES = Decimal("0.0001")
+
+
+def rate(disbursed: Decimal | None, budget: Decimal | None) -> Decimal | None:
+    """disbursed ÷ budget to 4 places (0.8523 = 85.23%), None without a budget."""
+    if not budget:
+        return None
+    return (Decimal(disbursed or 0) / Decimal(budget)).quantize(RATE_PLACES, ROUND_HALF_UP)
 
 
 def allocation_list(*, user, year: int | None = None, source: int | None = None) -> QuerySet:

@@ -35,6 +35,7 @@ from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideAr
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import code_in_area, user_covers
+from fupin.funds.choices import ProjectType
 from fupin.funds.models import (
     ZERO,
     Allocation,
@@ -130,8 +131,6 @@ def allocation_create(
     reason: str = "",
 ) -> Allocation:
     """Allocate one year's money from a source to a county or township."""
-    from fupin.projects.models import ProjectType
-
     area = Division.objects.filter(code=area_code).first()
     if area is None:
         raise ValidationFailed({"area": [_("Choose an area.")]})
@@ -197,20 +196,13 @@ def budget_line_set(
 
     Zero removes a line that has no disbursement. Returns the line (None if removed).
     """
-    from fupin.projects.models import ProjectState
-
     require_funds(actor, project.area_id)
     value = money(amount, positive=False)
     with transaction.atomic():
         # Lock order: allocation, then budget line (as in `disburse`).
         alloc = Allocation.objects.select_for_update().get(pk=allocation.pk)
         project = type(project).objects.select_for_update().get(pk=project.pk)
-        if project.state not in (
-            ProjectState.PROPOSED,
-            ProjectState.REVIEWED,
-            ProjectState.APPROVED,
-            ProjectState.IN_PROGRESS,
-        ):
+        if not project.budget_open:
             raise WrongProjectState(
                 _("The budget of a project in state “%(state)s” cannot be changed.")
                 % {"state": project.get_state_display()}
@@ -318,9 +310,7 @@ def disburse(
     would be exceeded — also when another disbursement got there first: both lock the
     allocation and the line before they read the balance. Over the countersign threshold
     the payment is recorded as pending (reserved, not yet paid)."""
-    from fupin.projects.models import Project, ProjectState
-
-    project = Project.objects.get(pk=line.project_id)
+    project = line.project
     authority.require(actor, "payment.record", project.area_id)
     value = money(amount)
     if not isinstance(paid_on, dt.date):
@@ -329,8 +319,8 @@ def disburse(
     with transaction.atomic():
         alloc = Allocation.objects.select_for_update().get(pk=line.allocation_id)
         line = BudgetLine.objects.select_for_update().get(pk=line.pk)
-        project = Project.objects.get(pk=line.project_id)
-        if project.state not in (ProjectState.IN_PROGRESS, ProjectState.ACCEPTED):
+        project = line.project
+        if not project.payable:
             raise WrongProjectState(
                 _("Money is paid only to projects in progress or accepted (now: “%(state)s”).")
                 % {"state": project.get_state_display()}
@@ -379,10 +369,8 @@ def payment_countersign(
 ) -> Disbursement:
     """A second county user countersigns a pending payment (it is paid) or refuses it
     (the reservation is released; the reason is required). The recorder may not."""
-    from fupin.projects.models import Project
-
     line = BudgetLine.objects.get(pk=disbursement.line_id)
-    project = Project.objects.get(pk=line.project_id)
+    project = line.project
     reason = (reason or "").strip()
     note = authority.require(
         actor, "payment.countersign", project.area_id, authors=_recorder(disbursement)

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability
 from fupin.funds import selectors, services
+from fupin.funds.choices import ProjectType
 from fupin.funds.forms import AdjustForm, AllocationFilterForm, AllocationForm, SourceForm
+from fupin.funds.selectors import rate
 from fupin.geo.models import Division, Level
-from fupin.projects.selectors import rate
 from fupin.web.views.common import call_service
 
 
@@ -118,8 +119,6 @@ def allocation_detail(request, pk):
                 return redirect("funds:allocation", pk=alloc.pk)
     elif request.method == "POST":
         raise PermissionDenied
-    from fupin.projects.models import ProjectType
-
     uses = [str(ProjectType(u).label) for u in alloc.allowed_uses if u in ProjectType.values]
     return render(
         request,

@@ -12,21 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fupin.core.scope import RestrictedQuerySet
-
-
-class ProjectType(models.TextChoices):
-    INDUSTRY = "industry", _("Industry")
-    ROAD = "road", _("Infrastructure: road")
-    WATER = "water", _("Infrastructure: water")
-    POWER = "power", _("Infrastructure: power")
-    BROADBAND = "broadband", _("Infrastructure: broadband")
-    HOUSING = "housing", _("Housing")
-    EDUCATION = "education", _("Education")
-    HEALTH = "health", _("Health")
-    EMPLOYMENT = "employment", _("Employment")
-    RELOCATION = "relocation", _("Relocation")
-    SOLAR = "solar", _("Solar power")
-    OTHER = "other", pgettext_lazy("project type", "Other")
+from fupin.funds.choices import ProjectType  # a project's type is one of the uses of money
 
 
 class ProjectState(models.TextChoices):
@@ -127,6 +113,17 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def budget_open(self) -> bool:
+        """Whether its budget lines may still change: until it is carried out
+        (fupin.funds asks before committing money)."""
+        return self.state in OPEN_STATES
+
+    @property
+    def payable(self) -> bool:
+        """Whether money may be paid to it: in progress or accepted (fupin.funds asks)."""
+        return self.state in (ProjectState.IN_PROGRESS, ProjectState.ACCEPTED)
 
 
 class Beneficiary(models.Model):

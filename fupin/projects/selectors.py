@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -24,10 +24,10 @@ from django.http import Http404
 
 from fupin.core.scope import code_range
 from fupin.funds.models import BudgetLine
+from fupin.funds.selectors import rate  # the execution rate, defined once in funds
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.projects.models import LIVE_STATES, OPEN_STATES, Project, ProjectState
 
-RATE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
 
 
@@ -45,13 +45,6 @@ def area_prefix(area_code: str) -> str:
         if code[n:] == "0" * (12 - n):
             return code[:n]
     return code
-
-
-def rate(disbursed: Decimal | None, budget: Decimal | None) -> Decimal | None:
-    """disbursed ÷ budget to 4 places (0.8523 = 85.23%), None without a budget."""
-    if not budget:
-        return None
-    return (Decimal(disbursed or 0) / Decimal(budget)).quantize(RATE_PLACES, ROUND_HALF_UP)
 
 
 def with_money(qs: QuerySet) -> QuerySet:
