@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts.models import ApiToken, User
@@ -11,7 +12,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active"]
     autocomplete_fields = ["area"]
     fieldsets = [
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Role and area"), {"fields": ["role", "area", "unit", "phone"]}),
     ]
     add_fieldsets = [
@@ -26,6 +27,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["revoked"]
     readonly_fields = ["prefix", "key_hash", "created_at"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Keys are shown once, by `fupin token create`.
         return False

@@ -26,6 +26,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.core.scope import user_covers
@@ -67,7 +68,7 @@ class Rule:
     condition: Promise | None = None
     roles: frozenset[str] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "roles", frozenset(g.role for g in self.grants))
 
     def who(self) -> str:
@@ -228,25 +229,27 @@ def setting_for(area_code: str) -> FourEyesSetting:
 # ---------------------------------------------------------------- the checks
 
 
-def user_level(user) -> int:
+def user_level(user: User) -> int:
     area = getattr(user, "area", None)
     return int(area.level) if area is not None else COUNTRY
 
 
-def _granted(user, rule: Rule) -> bool:
+def _granted(user: User, rule: Rule) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     level = user_level(user)
     return any(g.role == user.role and (g.levels is None or level in g.levels) for g in rule.grants)
 
 
-def _author(user, authors: Iterable) -> bool:
+def _author(user: User, authors: Iterable[object]) -> bool:
     pk = getattr(user, "pk", None)
     ids = {getattr(a, "pk", a) for a in authors}
     return pk is not None and pk in ids
 
 
-def refusal(user, code: str, area_code: str, *, authors: Iterable = ()) -> Exception | None:
+def refusal(
+    user: User, code: str, area_code: str, *, authors: Iterable[object] = ()
+) -> Exception | None:
     """Why the user may not take this decision on something in `area_code` (None: may)."""
     rule = AUTHORITY[code]
     if not user_covers(user, area_code):
@@ -263,7 +266,15 @@ def refusal(user, code: str, area_code: str, *, authors: Iterable = ()) -> Excep
     return None
 
 
-def four_eyes_refusal(user, area_code: str, authors: Iterable, *, what, who, action):
+def four_eyes_refusal(
+    user: User,
+    area_code: str,
+    authors: Iterable[object],
+    *,
+    what: str | Promise,
+    who: str | Promise,
+    action: str | Promise,
+) -> FourEyes | None:
     """The four-eyes refusal, or None: `what` says what the user did ("You proposed this
     project"), `who` who else may act, `action` what is refused. Case steps marked
     `four_eyes` in fupin.cases.procedures use this directly."""
@@ -275,11 +286,11 @@ def four_eyes_refusal(user, area_code: str, authors: Iterable, *, what, who, act
     )
 
 
-def may(user, code: str, area_code: str, *, authors: Iterable = ()) -> bool:
+def may(user: User, code: str, area_code: str, *, authors: Iterable[object] = ()) -> bool:
     return refusal(user, code, area_code, authors=authors) is None
 
 
-def require(actor, code: str, area_code: str, *, authors: Iterable = ()) -> str:
+def require(actor: User, code: str, area_code: str, *, authors: Iterable[object] = ()) -> str:
     """Refuse (404 outside the area, 403 with the reason otherwise), or return a note for
     the change record: empty, or the words saying the four-eyes rule was off here."""
     authors = list(authors)
@@ -289,7 +300,9 @@ def require(actor, code: str, area_code: str, *, authors: Iterable = ()) -> str:
     return four_eyes_note(actor, code, area_code, authors=authors)
 
 
-def four_eyes_note(actor, code: str | None, area_code: str, *, authors: Iterable = ()) -> str:
+def four_eyes_note(
+    actor: User, code: str | None, area_code: str, *, authors: Iterable[object] = ()
+) -> str:
     """Empty, or the words for the change record when the four-eyes rule was off for this
     area and the author decided alone (`code` None: a case step marked four_eyes)."""
     if code is not None and AUTHORITY[code].four_eyes is None:

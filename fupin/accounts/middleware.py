@@ -1,4 +1,6 @@
-from django.http import Http404
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from fupin.accounts.roles import Capability, has_capability
 
@@ -6,10 +8,10 @@ from fupin.accounts.roles import Capability, has_capability
 class AdminOnlyForSysadminMiddleware:
     """The Django admin exists for system administrators only; others get a 404."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if (
             request.path.startswith("/admin/")
             and request.user.is_authenticated

@@ -61,8 +61,8 @@ def token_days() -> int:
     return int(getattr(settings, "API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS))
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def lookup(self, key: str):
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def lookup(self, key: str) -> "ApiToken | None":
         """The token with this key, whatever its state (revoked, expired), or None."""
         return self.select_related("user", "user__area").filter(key_hash=_hash(key)).first()
 

@@ -1,7 +1,14 @@
 """Roles and what each may do. One table, read by pages, API and services alike."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from fupin.accounts.types import Actor
 
 
 class Role(models.TextChoices):
@@ -33,7 +40,7 @@ class Capability(models.TextChoices):
 
 _ALL = set(Capability)
 
-CAPABILITIES: dict[str, set[str]] = {
+CAPABILITIES: dict[str, set[Capability]] = {
     Role.VILLAGE_STAFF: {
         Capability.VIEW_REGISTRY,
         Capability.READ_AREA,
@@ -83,8 +90,8 @@ CAPABILITIES: dict[str, set[str]] = {
 }
 
 
-def has_capability(user, capability: str) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+def has_capability(user: Actor | None, capability: str) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True

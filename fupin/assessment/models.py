@@ -16,6 +16,7 @@ surveys the k-th one left, and writes down who that was.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -26,7 +27,7 @@ from django.utils.translation import pgettext_lazy
 from fupin.assessment import sampling as S
 from fupin.core.scope import RestrictedQuerySet
 
-RATE = {"max_digits": 5, "decimal_places": 4}
+RATE: dict[str, Any] = {"max_digits": 5, "decimal_places": 4}
 
 
 class Stratum(models.TextChoices):

@@ -1,19 +1,27 @@
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 
 from fupin.core.models import ChangeRecord, SensitiveRead
 
+if TYPE_CHECKING:  # ModelAdmin is generic in django-stubs only, not at run time
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(_ModelAdmin):
     """Registry data and history change only through services, which record every change;
     the admin lets system administrators look, not edit."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -22,7 +30,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 SENSITIVE_CHANGE_FIELDS = ("id_number", "phone", "bank_account", "birth_date")
 
 
-def sensitive_values_in(changes) -> int:
+def sensitive_values_in(changes: object) -> int:
     """How many unmasked sensitive values a change record's `changes` shows."""
     if not isinstance(changes, dict):
         return 0
@@ -44,20 +52,27 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
     search_fields = ["object_id", "related_id", "user_name", "area_code"]
     date_hierarchy = "time"
 
-    def has_view_permission(self, request, obj=None):
-        return getattr(request.user, "may_reveal", False) and super().has_view_permission(
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(getattr(request.user, "may_reveal", False)) and super().has_view_permission(
             request, obj
         )
 
-    def has_module_permission(self, request):
-        return getattr(request.user, "may_reveal", False) and super().has_module_permission(request)
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        may_reveal = bool(getattr(request.user, "may_reveal", False))
+        return may_reveal and super().has_module_permission(request)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
         if response.status_code == 200:
             record = self.get_object(request, object_id)
             count = sensitive_values_in(record.changes) if record is not None else 0
-            if count:
+            if count and record is not None:
                 SensitiveRead.log_bulk(
                     user=request.user,
                     object_type="core.changerecord",

@@ -12,19 +12,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connections, models, router
-from django.db.models import Max
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Max, Model
 
 
 class Ids:
     """Primary keys handed out in advance, so rows can be inserted without RETURNING."""
 
-    def __init__(self, *models: type) -> None:
-        self.next = {m: (m.objects.aggregate(x=Max("pk"))["x"] or 0) + 1 for m in models}
+    def __init__(self, *models: type[Model]) -> None:
+        self.next: dict[type[Model], int] = {
+            m: (m._default_manager.aggregate(x=Max("pk"))["x"] or 0) + 1 for m in models
+        }
 
-    def assign(self, objs: list, model: type | None = None) -> None:
+    def assign(self, objs: list[Any], model: type[Model] | None = None) -> None:
         if not objs:
             return
         model = model or type(objs[0])
@@ -41,7 +45,7 @@ def _sqlite_datetime(value: dt.datetime) -> str:
     return str(value)
 
 
-def _converter(f, conn) -> Callable | None:
+def _converter(f: models.Field[Any, Any], conn: BaseDatabaseWrapper) -> Callable[[Any], Any] | None:
     """A lean stand-in for Field.get_db_prep_save for the field types the registry uses;
     None means the value goes to the driver as it is."""
     sqlite = conn.vendor == "sqlite"
@@ -60,7 +64,7 @@ def _converter(f, conn) -> Callable | None:
     return lambda v: f.get_db_prep_save(v, conn)
 
 
-def bulk_insert(objs: list, model: type | None = None, batch_size: int = 5000) -> None:
+def bulk_insert(objs: list[Any], model: type[Model] | None = None, batch_size: int = 5000) -> None:
     """Insert model instances whose primary keys are set, in batches: COPY on PostgreSQL,
     one prepared INSERT run by executemany on SQLite (Django's bulk_create spends most
     of its time compiling SQL for every value), bulk_create elsewhere."""
@@ -72,7 +76,7 @@ def bulk_insert(objs: list, model: type | None = None, batch_size: int = 5000) -
     if conn.vendor not in ("sqlite", "postgresql"):
         if not isinstance(objs[0], model):
             objs = [model(**vars(o)) for o in objs]
-        model.objects.bulk_create(objs, batch_size=batch_size)
+        model._default_manager.bulk_create(objs, batch_size=batch_size)
         return
     table = conn.ops.quote_name(model._meta.db_table)
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
@@ -97,7 +101,7 @@ def bulk_insert(objs: list, model: type | None = None, batch_size: int = 5000) -
                 cursor.executemany(sql, rows)
 
 
-def reset_sequences(*models: type) -> None:
+def reset_sequences(*models: type[Model]) -> None:
     """After inserting explicit keys, move PostgreSQL's sequences past them."""
     conn = connections[router.db_for_write(models[0])]
     sql = conn.ops.sequence_reset_sql(no_style(), list(models))
@@ -107,7 +111,7 @@ def reset_sequences(*models: type) -> None:
                 cursor.execute(statement)
 
 
-def analyze(*models: type) -> None:
+def analyze(*models: type[Model]) -> None:
     """Refresh PostgreSQL's planner statistics after a bulk load. A table filled in one
     transaction still looks empty to the planner until autovacuum gets round to it, and
     the planner then picks sequential scans over a million rows (seen: 270 ms instead of

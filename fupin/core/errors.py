@@ -1,6 +1,7 @@
 """Domain errors. Each carries a stable code; views map them to form errors and the API
 maps them to JSON bodies {"code": ..., "message": ...} once, in one place."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,7 +10,9 @@ class DomainError(Exception):
     status = 400
     default_message = _("The request could not be carried out.")
 
-    def __init__(self, message=None, *, field: str | None = None, **params):
+    def __init__(
+        self, message: str | Promise | None = None, *, field: str | None = None, **params: object
+    ) -> None:
         self.message = message if message is not None else self.default_message
         self.field = field
         self.params = params
@@ -21,7 +24,7 @@ class ValidationFailed(DomainError):
     status = 422
     default_message = _("Some values are not valid.")
 
-    def __init__(self, errors: dict[str, list[str]], message=None):
+    def __init__(self, errors: dict[str, list[str]], message: str | Promise | None = None) -> None:
         self.errors = errors
         super().__init__(message)
 

@@ -17,13 +17,16 @@ The policy, in one place:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import warnings
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import puremagic
+from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
@@ -70,9 +73,13 @@ def sniff(head: bytes) -> str:
         return ""
 
 
-def _read(upload, limit: int) -> bytes:
+# An uploaded file (UploadedFile) or any Django File opened in binary mode.
+type Upload = File[Any]
+
+
+def _read(upload: Upload, limit: int) -> bytes:
     upload.seek(0)
-    data = upload.read(limit + 1)
+    data: bytes = upload.read(limit + 1)
     upload.seek(0)
     return data
 
@@ -90,11 +97,11 @@ def _reencode(data: bytes, content_type: str) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[fmt]) as im:
-                if im.width * im.height > MAX_IMAGE_PIXELS:
+            with Image.open(io.BytesIO(data), formats=[fmt]) as opened:
+                if opened.width * opened.height > MAX_IMAGE_PIXELS:
                     raise UploadRefused(_("The picture has too many pixels."))
-                im.load()
-                im = ImageOps.exif_transpose(im)
+                opened.load()
+                im = ImageOps.exif_transpose(opened)
                 if fmt == "JPEG" and im.mode not in ("RGB", "L"):
                     im = im.convert("RGB")
                 out = io.BytesIO()
@@ -108,7 +115,7 @@ def _reencode(data: bytes, content_type: str) -> bytes:
 
 
 def clean_upload(
-    upload,
+    upload: Upload,
     *,
     allowed: frozenset[str] = EVIDENCE_TYPES,
     max_bytes: int = MAX_UPLOAD_BYTES,
@@ -136,12 +143,12 @@ def clean_upload(
 
 
 def accept_upload(
-    upload,
+    upload: Upload | None,
     *,
     field: str = "file",
     allowed: frozenset[str] = EVIDENCE_TYPES,
     max_bytes: int = MAX_UPLOAD_BYTES,
-):
+) -> SimpleUploadedFile | None:
     """For services: `upload = accept_upload(upload)` keeps the cleaned file (None stays
     None) or raises ValidationFailed on `field` with the reason."""
     if upload is None:
@@ -152,7 +159,9 @@ def accept_upload(
         raise ValidationFailed({field: [str(exc)]}) from None
 
 
-def check_zip(upload, *, max_total: int = MAX_UNZIPPED_BYTES, max_ratio: int = MAX_ZIP_RATIO):
+def check_zip(
+    upload: Upload, *, max_total: int = MAX_UNZIPPED_BYTES, max_ratio: int = MAX_ZIP_RATIO
+) -> None:
     """Raise UploadRefused unless the upload is a zip (an xlsx is one) that expands to at
     most `max_total` bytes with no member compressed more than `max_ratio` to one. Only
     the zip's directory is read, nothing is decompressed."""
@@ -174,7 +183,7 @@ def check_zip(upload, *, max_total: int = MAX_UNZIPPED_BYTES, max_ratio: int = M
             )
 
 
-def check_data_file(upload, *, max_bytes: int = MAX_DATA_FILE_BYTES) -> str:
+def check_data_file(upload: Upload, *, max_bytes: int = MAX_DATA_FILE_BYTES) -> str:
     """A department or import file (CSV, xlsx, zip of CSV): size cap, sniffed type and,
     for a workbook or zip, the decompression-bomb check. Returns "zip" or "text"; raises
     UploadRefused."""
@@ -212,7 +221,7 @@ def private_file(
     response = FileResponse(
         fh,
         as_attachment=not inline,
-        filename=file.name.rsplit("/", 1)[-1],
+        filename=(file.name or "").rsplit("/", 1)[-1],
         content_type=sniffed if sniffed in INLINE_TYPES else "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -226,6 +235,6 @@ def file_sha256(*paths: str | Path) -> str:
     h = hashlib.sha256()
     for path in paths:
         with open(path, "rb") as f:
-            for block in iter(lambda f=f: f.read(1 << 20), b""):
+            for block in iter(functools.partial(f.read, 1 << 20), b""):
                 h.update(block)
     return h.hexdigest()

@@ -107,4 +107,5 @@ class Progress:
 
 
 def read_progress(key: str) -> dict[str, Any] | None:
-    return cache.get(key)
+    state: dict[str, Any] | None = cache.get(key)
+    return state

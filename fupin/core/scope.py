@@ -8,9 +8,13 @@ indexed code column: no join, no LIKE, and the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeGuard
 
 from django.db import models
+
+from fupin.core.errors import NotAllowed, OutsideArea
+from fupin.core.types import AreaUser, MaybeUser, signed_in
 
 CODE_LENGTH = 12
 
@@ -18,27 +22,28 @@ CODE_LENGTH = 12
 # `fn(user) -> queryset of household ids (a subquery) or an iterable of ids`, registered at
 # start-up by the app that owns pairings (assistance, layer 4) so that this base layer
 # never imports upward. Unregistered, such a user serves no household.
-_household_filter: Callable | None = None
+type HouseholdFilter = Callable[[AreaUser], Iterable[int] | models.QuerySet[Any, Any]]
+_household_filter: HouseholdFilter | None = None
 
 
-def register_household_filter(fn: Callable) -> None:
+def register_household_filter(fn: HouseholdFilter) -> None:
     """Declare where a household-scoped user's households come from (one place:
     `fupin.assistance.apps.AssistanceConfig.ready`)."""
     global _household_filter
     _household_filter = fn
 
 
-def household_scoped(user) -> bool:
+def household_scoped(user: MaybeUser) -> TypeGuard[AreaUser]:
     """Whether the user reads households one by one (its paired ones) rather than its
     whole area: a user without the READ_AREA capability (the paired cadre), as its
     `reads_whole_area` says (fupin.accounts.models.User; this base module never imports
     accounts, which builds on it)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return False
     return not user.reads_whole_area
 
 
-def served_household_ids(user):
+def served_household_ids(user: AreaUser) -> Iterable[int] | models.QuerySet[Any, Any]:
     """The ids of the households a household-scoped user serves, as a subquery (one
     query whatever their number) or a list."""
     if _household_filter is None:
@@ -54,7 +59,7 @@ def code_in_area(code: str, prefix: str) -> bool:
     return code.startswith(prefix)
 
 
-class RestrictedQuerySet(models.QuerySet):
+class RestrictedQuerySet[M: models.Model](models.QuerySet[M, M]):
     """Every model with an area has this as its default manager's queryset.
 
     The model names the lookup that leads to a 12-digit division code in
@@ -69,7 +74,7 @@ class RestrictedQuerySet(models.QuerySet):
     e.g. divisions and the village's contact directory).
     """
 
-    def restrict(self, user) -> RestrictedQuerySet:
+    def restrict(self, user: MaybeUser) -> RestrictedQuerySet[M]:
         prefix = area_prefix_of(user)
         if prefix is None:
             return self.none()
@@ -78,7 +83,7 @@ class RestrictedQuerySet(models.QuerySet):
             qs = qs.served_by(user)
         return qs
 
-    def served_by(self, user) -> RestrictedQuerySet:
+    def served_by(self, user: AreaUser) -> RestrictedQuerySet[M]:
         model = self.model
         lookup = getattr(model, "HOUSEHOLD_LOOKUP", None)
         if lookup is not None:
@@ -90,28 +95,29 @@ class RestrictedQuerySet(models.QuerySet):
             return self
         return self.none()
 
-    def in_area(self, prefix: str) -> RestrictedQuerySet:
+    def in_area(self, prefix: str) -> RestrictedQuerySet[M]:
         if not prefix:
             return self.all()
-        lookup = self.model.AREA_LOOKUP
+        # Every model with an area names the lookup to its division code (see above).
+        lookup: str = self.model.AREA_LOOKUP  # type: ignore[attr-defined]
         return self.filter(**{f"{lookup}__range": code_range(prefix)})
 
 
-def area_prefix_of(user) -> str | None:
+def area_prefix_of(user: MaybeUser) -> str | None:
     """The user's area prefix; "" means the whole country; None means nothing."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not signed_in(user) or not user.is_active:
         return None
-    if user.area_id is None:
+    if user.area is None:
         return "" if user.is_superuser else None
     return user.area.prefix
 
 
-def user_covers(user, code: str) -> bool:
+def user_covers(user: MaybeUser, code: str) -> bool:
     prefix = area_prefix_of(user)
     return prefix is not None and code_in_area(code, prefix)
 
 
-def covers_household(user, household) -> bool:
+def covers_household(user: MaybeUser, household: Any) -> bool:
     """Object check for a household (or anything that hangs off one): inside the user's
     area and, for a household-scoped user, one it serves. One query for a paired cadre."""
     if not user_covers(user, household.village_id):
@@ -121,19 +127,17 @@ def covers_household(user, household) -> bool:
     return household.pk in set(served_household_ids(user))
 
 
-def require_household(actor, household) -> None:
+def require_household(actor: MaybeUser, household: Any) -> None:
     """`covers_household` or "not found" (None is the system: always covered)."""
-    from fupin.core.errors import OutsideArea
 
     if actor is not None and not covers_household(actor, household):
         raise OutsideArea()
 
 
-def require_edit(actor, area_code: str) -> None:
+def require_edit(actor: MaybeUser, area_code: str) -> None:
     """An editing role, inside its own area. Outside the area looks like 'not found'."""
-    from fupin.core.errors import NotAllowed, OutsideArea
 
-    if not user_covers(actor, area_code):
+    if not signed_in(actor) or not user_covers(actor, area_code):
         raise OutsideArea()
     if not actor.may_edit:
         raise NotAllowed()

@@ -14,16 +14,23 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete
+from django.http import HttpRequest
 
 logger = logging.getLogger("fupin.security")
 SEEN = "_fupin_seen"
 
 
-def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+def _locked_out(
+    sender: object,
+    request: HttpRequest | None = None,
+    username: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: object,
+) -> None:
     logger.warning("login locked: user=%r address=%s", username, ip_address)
 
 
-def _unlocked(sender, instance: AccessAttempt, **kwargs) -> None:
+def _unlocked(sender: object, instance: AccessAttempt, **kwargs: object) -> None:
     logger.warning(
         "login unlocked: user=%r address=%s (%s failures)",
         instance.username,
@@ -32,7 +39,9 @@ def _unlocked(sender, instance: AccessAttempt, **kwargs) -> None:
     )
 
 
-def _logged_in(sender, request=None, user=None, **kwargs) -> None:
+def _logged_in(
+    sender: object, request: HttpRequest | None = None, user: object = None, **kwargs: object
+) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SEEN] = int(time.time())
 

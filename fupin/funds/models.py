@@ -18,6 +18,7 @@ refusal releases the reservation.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -28,7 +29,7 @@ from django.utils.translation import pgettext_lazy
 
 from fupin.core.scope import RestrictedQuerySet
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
 
 

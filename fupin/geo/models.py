@@ -15,7 +15,7 @@ class Level(models.IntegerChoices):
 
 
 # Significant digits of a 12-digit statistical division code at each level.
-PREFIX_LENGTH = {
+PREFIX_LENGTH: dict[int, int] = {
     Level.PROVINCE: 2,
     Level.PREFECTURE: 4,
     Level.COUNTY: 6,

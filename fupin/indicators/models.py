@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -55,7 +56,7 @@ class Snapshot(models.Model):
         return self.area_id
 
 
-PCT = {"max_digits": 5, "decimal_places": 2}
+PCT: dict[str, Any] = {"max_digits": 5, "decimal_places": 2}
 
 # Village infrastructure and services required for a poor village's exit (the village
 # profile's flags): hardened road, safe drinking water, power, broadband, clinic and

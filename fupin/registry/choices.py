@@ -272,7 +272,10 @@ _ETHNIC = [
     ("55", _("Lhoba")),
     ("56", _("Jino")),
 ]
-Ethnicity = models.TextChoices("Ethnicity", [(f"E{c}", (c, label)) for c, label in _ETHNIC])
+# The functional API with (value, label) pairs, which django-stubs does not describe.
+Ethnicity = models.TextChoices(  # type: ignore[call-overload]
+    "Ethnicity", [(f"E{c}", (c, label)) for c, label in _ETHNIC]
+)
 
 # Every code list, by name, for imports, exports and the API's /codes endpoint.
 CODE_LISTS = {

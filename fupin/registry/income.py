@@ -37,6 +37,7 @@ from typing import Any
 
 import polars as pl
 from django.db.models import F
+from django.db.models.expressions import Combinable
 
 FEN = Decimal("0.01")
 
@@ -122,10 +123,10 @@ def net_per_person_expr(
 # ------------------------------------------------------------------ database form
 
 
-def net_income_orm():
+def net_income_orm() -> Combinable:
     """Net income in yuan as an ORM expression over IncomeRecord (for sums in the
     database)."""
-    income = F(INCOME_FIELDS[0])
+    income: Combinable = F(INCOME_FIELDS[0])
     for f in INCOME_FIELDS[1:]:
         income = income + F(f)
     for f in EXPENSE_FIELDS:

@@ -7,7 +7,9 @@ settings.API_TOKEN_DAYS (90 by default, FUPIN_API_TOKEN_DAYS) unless `--days N`.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from fupin.accounts.models import ApiToken, User, token_days
@@ -16,7 +18,7 @@ from fupin.accounts.models import ApiToken, User, token_days
 class Command(BaseCommand):
     help = "Create, list and revoke REST API tokens."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Issue a token; the key is printed once.")
         create.add_argument("--user", required=True, help="Username of the token's owner.")
@@ -38,10 +40,10 @@ class Command(BaseCommand):
         lst = sub.add_parser("list", help="List tokens (prefixes only).")
         lst.add_argument("--user", default=None)
 
-    def handle(self, *args, action: str, **options):
-        return getattr(self, f"_{action}")(**options)
+    def handle(self, *args: str, action: str, **options: Any) -> None:
+        getattr(self, f"_{action}")(**options)
 
-    def _create(self, *, user: str, name: str, scope: str, days: int | None, **_):
+    def _create(self, *, user: str, name: str, scope: str, days: int | None, **_: object) -> None:
         owner = User.objects.filter(username=user).first()
         if owner is None:
             raise CommandError(f"No user {user!r}.")
@@ -58,7 +60,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(key)
 
-    def _revoke(self, *, prefix: str, **_):
+    def _revoke(self, *, prefix: str, **_: object) -> None:
         if len(prefix) < 4:
             raise CommandError("Give at least 4 characters of the prefix.")
         matches = list(ApiToken.objects.filter(prefix__startswith=prefix[:8], revoked=False))
@@ -73,7 +75,7 @@ class Command(BaseCommand):
         token.save(update_fields=["revoked"])
         self.stdout.write(f"Revoked {token.prefix}… ({token.name}) of {token.user.username}.")
 
-    def _list(self, *, user: str | None, **_):
+    def _list(self, *, user: str | None, **_: object) -> None:
         qs = ApiToken.objects.select_related("user").order_by("created_at")
         if user:
             qs = qs.filter(user__username=user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fupin.geo.services import load_divisions_csv
 
@@ -15,10 +15,10 @@ class Command(BaseCommand):
         "is optional). All or nothing: any bad row refuses the whole file."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV file, UTF-8, columns code,name")
 
-    def handle(self, *args, file: str, **options) -> None:
+    def handle(self, *args: str, file: str, **options: object) -> None:
         path = Path(file)
         try:
             text = path.read_text(encoding="utf-8-sig")
