@@ -11,16 +11,27 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from fupin.core.scope import code_range
+from fupin.exchange import layout as L
 from fupin.exchange import parse as P
 from fupin.exchange.models import ExchangeRun
 from fupin.exchange.parsing import Parsed
 from fupin.registry import choices as c
+from fupin.registry import rules as registry_rules
 from fupin.registry import services as registry
 
 
 def _first_rows(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
     """For each row, the `_row` of the first row with the same keys."""
     return frame.select(pl.col("_row").min().over(keys)).to_series()
+
+
+def text_lengths(p: Parsed) -> None:
+    """Texts longer than their model field allows are refused with the model's own message
+    (`registry.rules.text_length_columns`; the services' `full_clean` says the same), not
+    left to the database (PostgreSQL refused the whole file, SQLite stored them)."""
+    texts = {col.code: col.field for col in p.sheet.columns if col.kind == L.TEXT and col.field}
+    for code, reasons in registry_rules.text_length_columns(p.frame, p.sheet.model, texts):
+        p.reject(reasons.is_not_null(), code, reasons)
 
 
 def household_rules(p: Parsed) -> None:
@@ -37,53 +48,11 @@ def household_rules(p: Parsed) -> None:
             )
         ).to_series(),
     )
-    f = p.frame
-    others = f["other_causes"]
-    p.reject(others.list.len() > 2, "other_causes", _("At most two other causes."))
-    p.reject(
-        f.select(
-            pl.col("other_causes").list.contains(pl.col("main_cause")).fill_null(False)
-        ).to_series(),
-        "other_causes",
-        _("The main cause cannot also be another cause."),
-    )
-    p.reject(
-        (others.list.n_unique() != others.list.len()).fill_null(False),
-        "other_causes",
-        _("A cause is listed twice."),
-    )
-    safe = f["housing_safe"]
-    grade = f["danger_grade"]
-    p.reject(
-        ((safe == False) & grade.is_null()).fill_null(False),  # noqa: E712
-        "danger_grade",
-        _("An unsafe house needs its danger grade (C or D)."),
-    )
-    p.reject(
-        ((safe == True) & grade.is_not_null()).fill_null(False),  # noqa: E712
-        "danger_grade",
-        _("A safe house has no danger grade."),
-    )
-    status = f["status"]
-    mtype = f["monitoring_type"]
-    p.reject(
-        ((status == c.HouseholdStatus.MONITORED) & mtype.is_null()).fill_null(False),
-        "monitoring_type",
-        _("A monitoring object needs its monitoring type."),
-    )
-    p.reject(
-        (
-            mtype.is_not_null()
-            & ~status.is_in([c.HouseholdStatus.MONITORED, c.HouseholdStatus.EXITED])
-        ).fill_null(False),
-        "monitoring_type",
-        _("Only exited households and monitoring objects have a monitoring type."),
-    )
-    p.reject(
-        (f["irrigated_mu"].fill_null(0) > f["farmland_mu"].fill_null(0)).fill_null(False),
-        "irrigated_mu",
-        _("Irrigated farmland cannot exceed farmland."),
-    )
+    # The registration form's rules: the column form of `registry.rules` (the services
+    # run its row form; a test proves the two agree).
+    for field, reasons in registry_rules.household_error_columns(p.frame):
+        p.reject(reasons.is_not_null(), field, reasons)
+    text_lengths(p)
 
 
 def member_rules(p: Parsed, today: dt.date) -> None:
@@ -101,100 +70,27 @@ def member_rules(p: Parsed, today: dt.date) -> None:
             )
         ).to_series(),
     )
-    f = p.frame
-    # Sex and birth date default to what the ID number says, and must agree with it.
-    id_sex = (f["id_number"].str.slice(16, 1).cast(pl.Int64, strict=False) % 2 == 1).replace_strict(
-        {True: "M", False: "F"}, default=None, return_dtype=pl.String
-    )
-    id_birth = f["id_number"].str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    p.reject(
-        (f["sex"].is_not_null() & id_sex.is_not_null() & (f["sex"] != id_sex)).fill_null(False),
-        "sex",
-        pl.DataFrame({"s": id_sex})
-        .select(
-            P.message(
-                _("The ID number says this person is %(sex)s."),
-                sex=pl.col("s").replace_strict({"M": _("male"), "F": _("female")}, default=""),
-            )
-        )
-        .to_series(),
-    )
-    p.reject(
-        (
-            f["birth_date"].is_not_null() & id_birth.is_not_null() & (f["birth_date"] != id_birth)
-        ).fill_null(False),
-        "birth_date",
-        pl.DataFrame({"d": id_birth})
-        .select(
-            P.message(_("The ID number says this person was born on %(date)s."), date=pl.col("d"))
-        )
-        .to_series(),
-    )
+    # The registration form's rules: the column form of `registry.rules` (sex and birth
+    # date as a valid ID number says them, education, disability, migrant work).
+    p.frame = registry_rules.with_id_facts(p.frame, today)
+    for field, reasons in registry_rules.member_error_columns(p.frame, today):
+        p.reject(reasons.is_not_null(), field, reasons)
+    text_lengths(p)
+    # Sex and birth date default to what the ID number says.
     p.frame = p.frame.with_columns(
-        sex=pl.coalesce(pl.col("sex"), id_sex),
-        birth_date=pl.coalesce(pl.col("birth_date"), id_birth),
-    )
-    f = p.frame
-    p.reject(
-        (f["education"].is_null() == f["school_status"].is_null()),
-        "education",
-        _("Fill in exactly one of education and school status."),
-    )
-    disabled = f["health"] == c.Health.DISABLED
-    grade = f["disability_grade"]
-    p.reject(
-        (disabled & grade.is_null()).fill_null(False),
-        "disability_grade",
-        _("A disabled person needs a disability grade."),
-    )
-    p.reject(
-        (~disabled & grade.is_not_null()).fill_null(False),
-        "disability_grade",
-        _("Only a disabled person has a disability grade."),
-    )
-    months = f["migrant_months"].fill_null(0)
-    p.reject(
-        (f["migrant_place"].is_not_null() != (months > 0)).fill_null(False),
-        "migrant_months",
-        _("Migrant work place and months are filled in together or not at all."),
-    )
+        sex=pl.coalesce(pl.col("sex"), pl.col(registry_rules.ID_SEX)),
+        birth_date=pl.coalesce(pl.col("birth_date"), pl.col(registry_rules.ID_BIRTH)),
+    ).drop(registry_rules.ID_SEX, registry_rules.ID_BIRTH)
     # One head per household: `head_rule`, once the registry's heads are known.
 
 
 def head_rule(p: Parsed, stored_heads: pl.DataFrame) -> None:
-    """One active head per household, as `registry.services._check_single_head` (same
-    message), column-wise: the heads the registry holds for the file's households
-    (`stored_heads`: household_number, id_number; read once) that no kept row of the file
-    changes, plus the head rows of the file. A stored head listed in the file counts as
-    the file's row says (its relation changed in the same upload: no longer a head), and
-    comes first; the other head rows, in file order, are rejected once the household has
-    one. Rows already rejected write nothing and count for nothing."""
-    f = p.frame
-    listed = f.filter("_ok").select("household_number", "id_number")
-    kept = (
-        stored_heads.join(listed, on=["household_number", "id_number"], how="anti")
-        .group_by("household_number")
-        .agg(pl.len().alias("_kept"))
-    )
-    was_head = stored_heads.select(
-        "household_number", "id_number", pl.lit(True).alias("_was_head")
-    ).unique()
-    head = (pl.col("relation") == c.Relation.HEAD) & pl.col("_ok")
-    j = (
-        f.select("household_number", "id_number", "relation", "_ok", "_row")
-        .with_row_index("_i")
-        .join(kept, on="household_number", how="left", maintain_order="left")
-        .join(was_head, on=["household_number", "id_number"], how="left", maintain_order="left")
-        .with_columns(pl.col("_kept").fill_null(0), pl.col("_was_head").fill_null(False))
-    )
-    order = ["household_number", "_was_head", "_row", "_i"]
-    ranked = (
-        j.sort(order, descending=[False, True, False, False], nulls_last=True)
-        .with_columns(head.cast(pl.Int64).cum_sum().over("household_number").alias("_rank"))
-        .sort("_i")
-    )
-    second = (head & (pl.col("_kept") + pl.col("_rank") > 1)).fill_null(False)
-    p.reject(ranked.select(second).to_series(), "relation", _("The household already has a head."))
+    """One active head per household: the column form of `registry.rules` (`second_heads`,
+    whose row form `head_errors` the services run) over the file's rows and the heads the
+    registry holds for its households (`stored_heads`: household_number, id_number; read
+    once). Rows already rejected write nothing and count for nothing."""
+    reasons = registry_rules.second_head_messages(p.frame, stored_heads)
+    p.reject(reasons.is_not_null(), "relation", reasons)
 
 
 def income_rules(p: Parsed) -> None:

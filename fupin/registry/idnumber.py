@@ -158,19 +158,3 @@ def parse(raw: object, *, today: dt.date | None = None) -> IdNumber:
         )
     sex = "M" if int(value[16]) % 2 == 1 else "F"
     return IdNumber(value=value, birth_date=birth, sex=sex)
-
-
-def check_agrees(number: IdNumber, *, sex: str | None, birth_date: dt.date | None) -> dict:
-    """Errors where the entered sex or birth date disagree with the ID number."""
-    errors: dict[str, list] = {}
-    if sex and sex != number.sex:
-        errors["sex"] = [
-            _("The ID number says this person is %(sex)s.")
-            % {"sex": _("male") if number.sex == "M" else _("female")}
-        ]
-    if birth_date and birth_date != number.birth_date:
-        errors["birth_date"] = [
-            _("The ID number says this person was born on %(date)s.")
-            % {"date": number.birth_date.isoformat()}
-        ]
-    return errors

@@ -9,19 +9,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fupin.accounts.models import User
 from fupin.core.errors import DuplicatePerson, IdNumberInvalid, ValidationFailed
-from fupin.core.files import accept_upload
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.files import Upload, accept_upload
+from fupin.core.history import created, recording
 from fupin.core.scope import require_edit, user_covers
 from fupin.geo.models import Division, Level
 from fupin.registry import choices as c
-from fupin.registry import idnumber
+from fupin.registry import idnumber, rules
 from fupin.registry.models import (
     Assessment,
     Attachment,
@@ -45,7 +45,7 @@ INCOME_FIELDS = ["household_size", *IncomeRecord.INCOME_FIELDS, "production_expe
 ASSESSMENT_FIELDS = [*Assessment.CONDITIONS, "assessed_on", "assessor", "notes"]
 
 
-def _full_clean(instance, exclude: list[str] | None = None) -> None:
+def _full_clean(instance: Model, exclude: list[str] | None = None) -> None:
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
@@ -57,37 +57,17 @@ def _full_clean(instance, exclude: list[str] | None = None) -> None:
 # ---------------------------------------------------------------- households
 
 
+def _as_dict(errors: rules.Errors) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for field, message in errors:
+        out.setdefault(field, []).append(message)
+    return out
+
+
 def validate_household(h: Household) -> dict[str, list[str]]:
-    """Rules of the registration form beyond single-field validity."""
-    errors: dict[str, list[str]] = {}
-    causes = list(h.other_causes or [])
-    valid = set(c.PovertyCause.values)
-    if any(x not in valid for x in causes):
-        errors.setdefault("other_causes", []).append(_("Unknown poverty cause."))
-    if len(causes) > 2:
-        errors.setdefault("other_causes", []).append(_("At most two other causes."))
-    if h.main_cause in causes:
-        errors.setdefault("other_causes", []).append(
-            _("The main cause cannot also be another cause.")
-        )
-    if len(set(causes)) != len(causes):
-        errors.setdefault("other_causes", []).append(_("A cause is listed twice."))
-    if not h.housing_safe and not h.danger_grade:
-        errors["danger_grade"] = [_("An unsafe house needs its danger grade (C or D).")]
-    if h.housing_safe and h.danger_grade:
-        errors["danger_grade"] = [_("A safe house has no danger grade.")]
-    if h.status == c.HouseholdStatus.MONITORED and not h.monitoring_type:
-        errors["monitoring_type"] = [_("A monitoring object needs its monitoring type.")]
-    if h.monitoring_type and h.status not in (
-        c.HouseholdStatus.MONITORED,
-        c.HouseholdStatus.EXITED,
-    ):
-        errors["monitoring_type"] = [
-            _("Only exited households and monitoring objects have a monitoring type.")
-        ]
-    if h.irrigated_mu > h.farmland_mu:
-        errors["irrigated_mu"] = [_("Irrigated farmland cannot exceed farmland.")]
-    return errors
+    """Rules of the registration form beyond single-field validity (`registry.rules`, whose
+    column form the import runs)."""
+    return _as_dict(rules.household_errors(h))
 
 
 # ---------------------------------------------------------------- status belongs to procedures
@@ -209,7 +189,7 @@ def _next_household_number(village_code: str) -> str:
 
 
 def household_create(
-    *, actor, village_code: str, data: dict[str, Any], reason: str = ""
+    *, actor: User, village_code: str, data: dict[str, Any], reason: str = ""
 ) -> Household:
     require_edit(actor, village_code)
     village = Division.objects.filter(code=village_code, level=Level.VILLAGE).first()
@@ -230,19 +210,12 @@ def household_create(
             raise ValidationFailed({"number": [_("This household number is taken.")]})
         _check_household(h, refused)
         h.save()
-        record_change(
-            actor=actor,
-            instance=h,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=village_code,
-            reason=reason,
-        )
+        created(actor, h, area_code=village_code, reason=reason)
     return h
 
 
 def household_update(
-    *, actor, household: Household, data: dict[str, Any], reason: str = ""
+    *, actor: User, household: Household, data: dict[str, Any], reason: str = ""
 ) -> Household:
     require_edit(actor, household.village_id)
     unknown = set(data) - set(HOUSEHOLD_FIELDS) - {"village"}
@@ -252,32 +225,25 @@ def household_update(
         h = Household.objects.select_for_update().get(pk=household.pk)
         # Only a change is refused: sending the stored value again is fine.
         refused = procedural_changes(h, data)
-        before = snapshot(h)
-        for key, value in data.items():
-            if key in refused:
-                continue
-            if key == "village":
-                village = (
-                    value
-                    if isinstance(value, Division)
-                    else Division.objects.filter(code=value, level=Level.VILLAGE).first()
-                )
-                if village is None or not user_covers(actor, village.code):
-                    raise ValidationFailed({"village": [_("Choose a village in your area.")]})
-                h.village = village
-            else:
-                setattr(h, key, value)
-        _check_household(h, refused)
-        h.updated_at = timezone.now()
-        h.save()
-        record_change(
-            actor=actor,
-            instance=h,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=h.village_id,
-            reason=reason,
-        )
+        # the area is the household's own, after the change (it may move village)
+        with recording(actor, h, reason=reason):
+            for key, value in data.items():
+                if key in refused:
+                    continue
+                if key == "village":
+                    village = (
+                        value
+                        if isinstance(value, Division)
+                        else Division.objects.filter(code=value, level=Level.VILLAGE).first()
+                    )
+                    if village is None or not user_covers(actor, village.code):
+                        raise ValidationFailed({"village": [_("Choose a village in your area.")]})
+                    h.village = village
+                else:
+                    setattr(h, key, value)
+            _check_household(h, refused)
+            h.updated_at = timezone.now()
+            h.save()
     return h
 
 
@@ -285,31 +251,14 @@ def household_update(
 
 
 def validate_member(m: Member, *, today: dt.date | None = None) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+    """The ID number (only its error when it is not valid), then the registration form's
+    rules across the member's fields (`registry.rules`, whose column form the import runs)."""
     try:
         number = idnumber.parse(m.id_number, today=today)
     except IdNumberInvalid as exc:
         return {"id_number": [str(exc.message)]}
     m.id_number = number.value
-    errors.update(
-        {
-            k: [str(x) for x in v]
-            for k, v in idnumber.check_agrees(
-                number, sex=m.sex or None, birth_date=m.birth_date
-            ).items()
-        }
-    )
-    if bool(m.education) == bool(m.school_status):
-        errors["education"] = [_("Fill in exactly one of education and school status.")]
-    if m.health == c.Health.DISABLED and not m.disability_grade:
-        errors["disability_grade"] = [_("A disabled person needs a disability grade.")]
-    if m.health != c.Health.DISABLED and m.disability_grade:
-        errors["disability_grade"] = [_("Only a disabled person has a disability grade.")]
-    if bool(m.migrant_place) != bool(m.migrant_months):
-        errors["migrant_months"] = [
-            _("Migrant work place and months are filled in together or not at all.")
-        ]
-    return errors
+    return _as_dict(rules.member_errors(m, today))
 
 
 def _fill_from_id(data: dict[str, Any]) -> dict[str, Any]:
@@ -329,7 +278,7 @@ def _fill_from_id(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _check_one_active_household(actor, m: Member) -> None:
+def _check_one_active_household(actor: User, m: Member) -> None:
     other = (
         Member.objects.active()
         .filter(id_number=m.id_number)
@@ -351,15 +300,19 @@ def _check_one_active_household(actor, m: Member) -> None:
 
 
 def _check_single_head(m: Member) -> None:
+    """One active head per household (`rules.head_errors`; the import's column form is
+    `rules.second_heads`)."""
     if m.relation != c.Relation.HEAD or not m.is_active:
         return
-    if (
+    other_head = (
         Member.objects.active()
         .filter(household_id=m.household_id, relation=c.Relation.HEAD)
         .exclude(pk=m.pk)
         .exists()
-    ):
-        raise ValidationFailed({"relation": [_("The household already has a head.")]})
+    )
+    errors = rules.head_errors(m, other_head=other_head)
+    if errors:
+        raise ValidationFailed(_as_dict(errors))
 
 
 def _save_member(m: Member) -> None:
@@ -375,7 +328,7 @@ def _save_member(m: Member) -> None:
 
 def member_add(
     *,
-    actor,
+    actor: User,
     household: Household,
     data: dict[str, Any],
     kind: str = c.MemberChangeKind.MISSING_ADDED,
@@ -400,15 +353,7 @@ def member_add(
         _check_one_active_household(actor, m)
         _check_single_head(m)
         _save_member(m)
-        record_change(
-            actor=actor,
-            instance=m,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=household.village_id,
-            reason=reason,
-            related=household,
-        )
+        created(actor, m, area_code=household.village_id, reason=reason, related=household)
         change = MemberChange.objects.create(
             household=household,
             member=m,
@@ -417,52 +362,41 @@ def member_add(
             reason=reason,
             recorded_by=actor if actor.pk else None,
         )
-        record_change(
-            actor=actor,
-            instance=change,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=household.village_id,
-            reason=reason,
-            related=household,
-        )
+        created(actor, change, area_code=household.village_id, reason=reason, related=household)
     return m
 
 
-def member_update(*, actor, member: Member, data: dict[str, Any], reason: str = "") -> Member:
+def member_update(*, actor: User, member: Member, data: dict[str, Any], reason: str = "") -> Member:
     require_edit(actor, member.household.village_id)
     unknown = set(data) - set(MEMBER_FIELDS)
     if unknown:
         raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
     with transaction.atomic():
         m = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
-        before = snapshot(m)
-        for key, value in data.items():
-            setattr(m, key, value)
-        errors = validate_member(m)
-        if errors:
-            raise ValidationFailed(errors)
-        _full_clean(m, exclude=["household"])
-        if m.is_active:
-            _check_one_active_household(actor, m)
-            _check_single_head(m)
-        m.updated_at = timezone.now()
-        _save_member(m)
-        record_change(
-            actor=actor,
-            instance=m,
-            action=ChangeAction.UPDATE,
-            before=before,
+        with recording(
+            actor,
+            m,
             area_code=m.household.village_id,
             reason=reason,
             related=m.household,
-        )
+        ):
+            for key, value in data.items():
+                setattr(m, key, value)
+            errors = validate_member(m)
+            if errors:
+                raise ValidationFailed(errors)
+            _full_clean(m, exclude=["household"])
+            if m.is_active:
+                _check_one_active_household(actor, m)
+                _check_single_head(m)
+            m.updated_at = timezone.now()
+            _save_member(m)
     return m
 
 
 def member_leave(
     *,
-    actor,
+    actor: User,
     member: Member,
     kind: str,
     date: dt.date,
@@ -482,20 +416,11 @@ def member_leave(
         m = Member.objects.select_for_update().get(pk=member.pk)
         if not m.is_active:
             raise ValidationFailed({"member": [_("This person has already left.")]})
-        before = snapshot(m)
-        m.is_active = False
-        m.left_on = date
-        m.updated_at = timezone.now()
-        m.save()
-        record_change(
-            actor=actor,
-            instance=m,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=household.village_id,
-            reason=reason,
-            related=household,
-        )
+        with recording(actor, m, area_code=household.village_id, reason=reason, related=household):
+            m.is_active = False
+            m.left_on = date
+            m.updated_at = timezone.now()
+            m.save()
         change = MemberChange.objects.create(
             household=household,
             member=m,
@@ -505,20 +430,18 @@ def member_leave(
             target_household=target_household,
             recorded_by=actor if actor.pk else None,
         )
-        record_change(
-            actor=actor,
-            instance=change,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=household.village_id,
-            reason=reason,
-            related=household,
-        )
+        created(actor, change, area_code=household.village_id, reason=reason, related=household)
     return change
 
 
 def household_split(
-    *, actor, household: Household, members: list[Member], head: Member, date: dt.date, reason: str
+    *,
+    actor: User,
+    household: Household,
+    members: list[Member],
+    head: Member,
+    date: dt.date,
+    reason: str,
 ) -> Household:
     """Members leave to form a new household in the same village (分户)."""
     require_edit(actor, household.village_id)
@@ -595,7 +518,7 @@ def income_amount_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def income_set(
-    *, actor, household: Household, year: int, data: dict[str, Any], reason: str = ""
+    *, actor: User, household: Household, year: int, data: dict[str, Any], reason: str = ""
 ) -> IncomeRecord:
     """Create or replace a household's income record for a year."""
     require_edit(actor, household.village_id)
@@ -609,30 +532,24 @@ def income_set(
         rec = (
             IncomeRecord.objects.select_for_update().filter(household=household, year=year).first()
         )
-        before = snapshot(rec) if rec else None
         if rec is None:
             rec = IncomeRecord(household=household, year=year)
-            if "household_size" not in data:
+        # created or updated, as the record was new or not
+        with recording(
+            actor, rec, area_code=household.village_id, reason=reason, related=household
+        ):
+            if rec._state.adding and "household_size" not in data:
                 rec.household_size = household.members.filter(is_active=True).count()
-        for key, value in data.items():
-            setattr(rec, key, value)
-        _full_clean(rec, exclude=["household"])
-        rec.updated_at = timezone.now()
-        rec.save()
-        record_change(
-            actor=actor,
-            instance=rec,
-            action=ChangeAction.UPDATE if before else ChangeAction.CREATE,
-            before=before,
-            area_code=household.village_id,
-            reason=reason,
-            related=household,
-        )
+            for key, value in data.items():
+                setattr(rec, key, value)
+            _full_clean(rec, exclude=["household"])
+            rec.updated_at = timezone.now()
+            rec.save()
     return rec
 
 
 def assessment_set(
-    *, actor, household: Household, year: int, data: dict[str, Any], reason: str = ""
+    *, actor: User, household: Household, year: int, data: dict[str, Any], reason: str = ""
 ) -> Assessment:
     require_edit(actor, household.village_id)
     unknown = set(data) - set(ASSESSMENT_FIELDS)
@@ -640,50 +557,38 @@ def assessment_set(
         raise ValidationFailed({k: [_("Unknown field.")] for k in unknown})
     with transaction.atomic():
         rec = Assessment.objects.select_for_update().filter(household=household, year=year).first()
-        before = snapshot(rec) if rec else None
         if rec is None:
             rec = Assessment(household=household, year=year)
-        for key, value in data.items():
-            setattr(rec, key, value)
-        _full_clean(rec, exclude=["household"])
-        rec.save()
-        record_change(
-            actor=actor,
-            instance=rec,
-            action=ChangeAction.UPDATE if before else ChangeAction.CREATE,
-            before=before,
-            area_code=household.village_id,
-            reason=reason,
-            related=household,
-        )
+        with recording(
+            actor, rec, area_code=household.village_id, reason=reason, related=household
+        ):
+            for key, value in data.items():
+                setattr(rec, key, value)
+            _full_clean(rec, exclude=["household"])
+            rec.save()
     return rec
 
 
 def attachment_add(
-    *, actor, household: Household, kind: str, title: str, upload, reason: str = ""
+    *,
+    actor: User,
+    household: Household,
+    kind: str,
+    title: str,
+    upload: Upload | None,
+    reason: str = "",
 ) -> Attachment:
     require_edit(actor, household.village_id)
     upload = accept_upload(upload)
-    content_type = upload.content_type
     with transaction.atomic():
         a = Attachment(
             household=household,
             kind=kind,
             title=title,
-            file=upload,
-            content_type=content_type,
-            size=upload.size,
             uploaded_by=actor if actor.pk else None,
         )
+        a.attach(upload)
         _full_clean(a, exclude=["household", "file"])
         a.save()
-        record_change(
-            actor=actor,
-            instance=a,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=household.village_id,
-            reason=reason,
-            related=household,
-        )
+        created(actor, a, area_code=household.village_id, reason=reason, related=household)
     return a

@@ -4,7 +4,7 @@ import pytest
 
 from conftest import make_id
 from fupin.core.errors import IdNumberInvalid
-from fupin.registry import idnumber
+from fupin.registry import idnumber, rules
 
 # A published sample number (GB 11643 worked example) and its check character.
 SAMPLE = "11010519491231002X"
@@ -71,7 +71,10 @@ def test_invalid_numbers(raw):
 
 
 def test_entered_values_must_agree():
-    n = idnumber.parse(make_id(birth="19800101", seq="123"))
-    assert idnumber.check_agrees(n, sex="M", birth_date=dt.date(1980, 1, 1)) == {}
-    errors = idnumber.check_agrees(n, sex="F", birth_date=dt.date(1980, 1, 2))
-    assert set(errors) == {"sex", "birth_date"}
+    number = make_id(birth="19800101", seq="123")
+    agree = {"id_number": number, "sex": "M", "birth_date": dt.date(1980, 1, 1)}
+    assert rules.member_errors({**agree, "education": "primary"}) == []
+    errors = rules.member_errors(
+        {**agree, "sex": "F", "birth_date": dt.date(1980, 1, 2), "education": "primary"}
+    )
+    assert [field for field, _message in errors] == ["sex", "birth_date"]
