@@ -65,7 +65,7 @@ from fupin.assistance.models import (
 )
 from fupin.core import context
 from fupin.core.bulk import Ids, analyze, bulk_insert, reset_sequences
-from fupin.core.history import snapshot, type_label
+from fupin.core.history import bulk_record, creation_record, type_label
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.geo.models import Division, Level, VillageProfile
 from fupin.registry.choices import HouseholdStatus as S
@@ -267,25 +267,15 @@ def _aware(day: dt.date, hour: int, minute: int) -> dt.datetime:
 
 
 def _record(obj, time: dt.datetime, area: str, related_id=None) -> SimpleNamespace:
-    """The change record `build_change` makes for a created object (see
-    fupin.registry.demo.change_record), related to a household when `related_id`."""
-    post = snapshot(obj)
-    return SimpleNamespace(
-        id=None,
+    """The demo's creation record of an object (`core.history.creation_record`), related
+    to a household when `related_id`."""
+    return creation_record(
+        obj,
         time=time,
-        user_id=None,
-        user_name=DEMO_ACTOR.username,
-        request_id=context.request_id.get(),
-        action=ChangeAction.CREATE,
-        object_type=type_label(obj),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        related_type=HOUSEHOLD_LABEL if related_id is not None else "",
-        related_id=str(related_id) if related_id is not None else "",
-        area_code=area,
-        changes={k: [None, v] for k, v in post.items() if v is not None},
-        post_data=post,
+        actor=DEMO_ACTOR,
         reason=DEMO_REASON,
+        area_code=area,
+        related=(HOUSEHOLD_LABEL, related_id) if related_id is not None else None,
     )
 
 
@@ -314,9 +304,7 @@ class _Builder:
         self.measures: list[Measure] = []
         self.records: list[SimpleNamespace] = []
         self.written = {"cadres": 0, "pairings": 0, "visits": 0, "records": 0}
-        self.ids = Ids(
-            Cadre, WorkTeam, Pairing, Visit, Measure, HouseholdPlan, VillagePlan, ChangeRecord
-        )
+        self.ids = Ids(Cadre, WorkTeam, Pairing, Visit, Measure, HouseholdPlan, VillagePlan)
 
     # -- cadres
     def cadre(self, *, rank, unit: str, home: str, local: bool, since: dt.date) -> Cadre:
@@ -358,7 +346,6 @@ class _Builder:
         )
         self.records.append(
             SimpleNamespace(
-                id=None,
                 time=at,
                 user_id=None,
                 user_name=DEMO_ACTOR.username,
@@ -385,8 +372,7 @@ class _Builder:
         bulk_insert(self.cadres[w["cadres"] :], Cadre)
         bulk_insert(self.pairings[w["pairings"] :], Pairing)
         bulk_insert(self.visits, Visit)
-        self.ids.assign(self.records, ChangeRecord)
-        bulk_insert(self.records, ChangeRecord)
+        bulk_record(self.records)
         w["cadres"], w["pairings"] = len(self.cadres), len(self.pairings)
         w["visits"] += len(self.visits)
         w["records"] += len(self.records)

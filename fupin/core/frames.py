@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import polars as pl
 from django.db import connection
+from django.db import models as m
+from django.db.models import NOT_PROVIDED
 
 FETCH_ROWS = 100_000
 
@@ -118,6 +120,26 @@ def write_frame(model, frame: pl.DataFrame, batch_size: int = 50_000) -> None:
             cursor.executemany(sql, frame.slice(start, batch_size).rows())
 
 
+def write_table(name: str, frame: pl.DataFrame) -> None:
+    """Insert a frame's rows into a table by name (a temporary table of the caller's),
+    columns by the frame's names: COPY on PostgreSQL, executemany on SQLite."""
+    if frame.is_empty():
+        return
+    quote = connection.ops.quote_name
+    cols = ", ".join(quote(c) for c in frame.columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(name)} ({cols}) FROM STDIN") as copy:
+                for row in frame.iter_rows():
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * frame.width)
+            cursor.executemany(
+                f"INSERT INTO {quote(name)} ({cols}) VALUES ({marks})",  # noqa: S608
+                frame.rows(),
+            )
+
+
 def update_frame(model, frame: pl.DataFrame, key: str = "id") -> None:
     """Update the model's rows named by `key` with the frame's other columns (prepared
     as for `write_frame`). PostgreSQL: COPY into a temporary table, one UPDATE … FROM;
@@ -179,7 +201,6 @@ def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 def db_types(model) -> dict[str, pl.DataType]:
     """Polars types of a model's columns as the import handles them."""
-    from django.db import models as m
 
     out: dict[str, pl.DataType] = {}
     for f in model._meta.concrete_fields:
@@ -246,8 +267,6 @@ def read_model(model, sql: str, params) -> pl.DataFrame:
 
 
 def field_defaults(model, fields: list[str]) -> dict[str, object]:
-    from django.db.models import NOT_PROVIDED
-
     out = {}
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     for name in fields:
@@ -286,7 +305,6 @@ def full_frame(frame: pl.DataFrame, model) -> pl.DataFrame:
 
 def db_ready(frame: pl.DataFrame, model, columns: list[str] | None = None) -> pl.DataFrame:
     """Table columns for `write_frame`/`update_frame`: JSON fields as JSON text."""
-    from django.db import models as m
 
     out = []
     for f in model._meta.concrete_fields:

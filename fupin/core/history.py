@@ -1,23 +1,26 @@
 """Writing and reading change records. Services record one object's change with
 `recording(...)` (or `created(...)` for an object just made) inside their transaction;
-bulk paths build records with `build_change` and `bulk_create` them."""
+bulk paths write many with `bulk_record`, or set-based with a `BulkRecorder`."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import decimal
+import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import polars as pl
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
 from django.utils import timezone
 
 from fupin.core import context
-from fupin.core.frames import json_text, json_value, write_frame
+from fupin.core.frames import json_text, write_frame, write_table
 from fupin.core.models import ChangeAction, ChangeRecord
 
 
@@ -231,10 +234,6 @@ def created(
     return rec.write()
 
 
-def bulk_record(records: Iterable[ChangeRecord], batch_size: int = 2000) -> None:
-    ChangeRecord.objects.bulk_create(list(records), batch_size=batch_size)
-
-
 def history_of(instance: models.Model):
     """Records of the object itself and of its children (members of a household …)."""
     label, pk = type_label(instance), str(instance.pk)
@@ -272,13 +271,286 @@ def children_as_of(
 
 
 # ------------------------------------------------------------------ bulk change records
+#
+# One bulk writer, two entries: `bulk_record` writes change records built one object at a
+# time (`build_change`, `creation_record`: the demo generators, map loads); a
+# `BulkRecorder` writes the records of rows already in their table set-based, the
+# database building each record's JSON from the stored row (`INSERT … SELECT` with
+# `json_object` on SQLite, `jsonb_build_object` on PostgreSQL), so that a million records
+# never pass through Python. Both give what `build_change` gives for the same objects:
+# same snapshot keys in field order, same JSON value forms as `snapshot` (dates and
+# datetimes as ISO text, decimals as text with their places), same labels.
 
-RECORD_CHUNK = 100_000
+RECORD_COLUMNS = (
+    "time",
+    "user_id",
+    "user_name",
+    "request_id",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "related_type",
+    "related_id",
+    "area_code",
+    "changes",
+    "post_data",
+    "reason",
+)
+
+
+def snapshot_fields(model) -> list[str]:
+    """The attribute names `snapshot` keeps for the model, in field order."""
+    exclude = set(getattr(model, "HISTORY_EXCLUDE", ()))
+    return [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
+
+
+def creation_record(
+    instance: models.Model,
+    *,
+    time: dt.datetime,
+    area_code: str,
+    reason: str,
+    actor=None,
+    related: models.Model | tuple[str, Any] | None = None,
+) -> SimpleNamespace:
+    """The fields of the record `build_change` makes for a created object, for
+    `bulk_record`, without building a ChangeRecord instance and diffing against nothing
+    (a third of a demo's time went there). `related`: the parent object, or its type
+    label and primary key."""
+    post = snapshot(instance)
+    if isinstance(related, tuple):
+        related_type, related_pk = related
+    elif related is not None:
+        related_type, related_pk = type_label(related), related.pk
+    return SimpleNamespace(
+        time=time,
+        user_id=getattr(actor, "pk", None),
+        user_name=getattr(actor, "username", "") or "system",
+        request_id=context.request_id.get(),
+        action=ChangeAction.CREATE,
+        object_type=type_label(instance),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        related_type=related_type if related is not None else "",
+        related_id=str(related_pk) if related is not None else "",
+        area_code=area_code,
+        changes={k: [None, v] for k, v in post.items() if v is not None},
+        post_data=post,
+        reason=reason or "",
+    )
+
+
+def bulk_record(records: Iterable[Any], chunk: int = 50_000) -> int:
+    """Write change records (ChangeRecord instances from `build_change`, or records from
+    `creation_record`) with the database's bulk path (`core.frames.write_frame`); the
+    database numbers them. Returns how many were written."""
+    written = 0
+    batch: list[Any] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) >= chunk:
+            written += _write_records(batch)
+            batch = []
+    return written + _write_records(batch)
+
+
+def _write_records(records: list[Any]) -> int:
+    if not records:
+        return 0
+    columns: dict[str, list] = {name: [] for name in RECORD_COLUMNS}
+    for rec in records:
+        for name in RECORD_COLUMNS:
+            columns[name].append(getattr(rec, name))
+    rid = columns["request_id"]
+    columns["request_id"] = [r.hex if isinstance(r, uuid.UUID) else r for r in rid]
+    for name in ("changes", "post_data"):
+        columns[name] = [
+            None if v is None else json.dumps(v, cls=DjangoJSONEncoder, ensure_ascii=False)
+            for v in columns[name]
+        ]
+    frame = pl.DataFrame(
+        columns,
+        schema={
+            **{name: pl.String for name in RECORD_COLUMNS},
+            "time": pl.Datetime("us", "UTC"),
+            "user_id": pl.Int64,
+        },
+    )
+    write_frame(ChangeRecord, frame)
+    return frame.height
+
+
+@dataclass
+class RowRecords:
+    """How the records of one model's stored rows (alias `t`) read: SQL expressions for
+    the object's text (`repr_sql`), its area (`area_sql`), the parent it is recorded
+    under (`related`: its model and the SQL of its id), and the joins they need."""
+
+    model: type[models.Model]
+    repr_sql: str
+    area_sql: str
+    joins: str = ""
+    related: tuple[type[models.Model], str] | None = None
+
+
+def _json_sql(field, column: str, vendor: str) -> str:
+    """SQL for the JSON value `snapshot` gives the field's value (null for NULL)."""
+    if vendor == "postgresql":
+        if isinstance(field, (models.DecimalField, models.UUIDField)):
+            return f"{column}::text"
+        if isinstance(field, models.DateTimeField):
+            utc = f"({column} AT TIME ZONE 'UTC')"
+            return (
+                f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+                f"mod(extract(microseconds FROM {utc})::bigint, 1000000) = 0 THEN '' "
+                f"ELSE to_char({utc}, '.US') END || '+00:00'"
+            )
+        if isinstance(field, models.DateField):
+            return f"to_char({column}, 'YYYY-MM-DD')"
+        return column
+    # SQLite keeps booleans as 0/1, decimals as numbers, datetimes as naive UTC text.
+    if isinstance(field, models.BooleanField):
+        return (
+            f"json(CASE WHEN {column} IS NULL THEN 'null' "
+            f"WHEN {column} THEN 'true' ELSE 'false' END)"
+        )
+    if isinstance(field, models.DecimalField):
+        return (
+            f"CASE WHEN {column} IS NULL THEN NULL "
+            f"ELSE printf('%%.{field.decimal_places}f', {column}) END"
+        )
+    if isinstance(field, models.DateTimeField):
+        iso = f"replace({column}, ' ', 'T')"
+        return (
+            f"CASE WHEN {column} IS NULL THEN NULL "
+            f"WHEN length({column}) = 19 OR substr({column}, 21) = '000000' "
+            f"THEN substr({iso}, 1, 19) || '+00:00' ELSE {iso} || '+00:00' END"
+        )
+    if isinstance(field, models.JSONField):
+        return f"json({column})"
+    if isinstance(field, models.UUIDField):
+        # Stored as 32 hex digits; `snapshot` writes str(uuid) with dashes.
+        return (
+            f"CASE WHEN {column} IS NULL THEN NULL ELSE lower(substr({column}, 1, 8) || '-' || "
+            f"substr({column}, 9, 4) || '-' || substr({column}, 13, 4) || '-' || "
+            f"substr({column}, 17, 4) || '-' || substr({column}, 21)) END"
+        )
+    return column
+
+
+def snapshot_sql(model, alias: str = "t") -> str:
+    """SQL building the model's `snapshot` of each row (alias `alias`) as JSON."""
+    vendor = connection.vendor
+    quote = connection.ops.quote_name
+    exclude = set(getattr(model, "HISTORY_EXCLUDE", ()))
+    pairs = [
+        f"'{f.attname}', {_json_sql(f, f'{alias}.{quote(f.column)}', vendor)}"
+        for f in model._meta.concrete_fields
+        if f.attname not in exclude
+    ]
+    if vendor == "postgresql":
+        # jsonb_build_object takes at most 100 arguments: in parts, joined with ||.
+        parts = [", ".join(pairs[i : i + 40]) for i in range(0, len(pairs), 40)]
+        return " || ".join(f"jsonb_build_object({p})" for p in parts)
+    return f"json_object({', '.join(pairs)})"
+
+
+def _id_runs(ids: pl.Series) -> list[tuple[int, int]]:
+    """Sorted ids as (first, last) runs of consecutive values."""
+    s = ids.sort()
+    if s.is_empty():
+        return []
+    frame = pl.DataFrame({"id": s}).with_columns(
+        (pl.col("id").diff().fill_null(1) != 1).cum_sum().alias("run")
+    )
+    runs = frame.group_by("run", maintain_order=True).agg(
+        pl.col("id").min().alias("a"), pl.col("id").max().alias("b")
+    )
+    return list(zip(runs["a"].to_list(), runs["b"].to_list(), strict=True))
+
+
+@dataclass
+class BulkRecorder:
+    """Change records of many rows of one import (or any bulk write), set-based: who
+    (`actor`), when (`now`), why (`reason`) and the request are the same for all."""
+
+    actor: object
+    now: dt.datetime
+    reason: str
+    written: int = 0
+
+    def created(self, rows: RowRecords, ids: pl.Series) -> None:
+        """One creation record for each row of `ids`, already written to its table.
+        Its `changes` stay empty: every field is new, and `ChangeRecord.effective_changes`
+        reads them from the state, which is written once."""
+        for low, high in _id_runs(ids):
+            self._insert(rows, ChangeAction.CREATE, "t.id BETWEEN %s AND %s", [low, high], "'{}'")
+
+    def updated(self, rows: RowRecords, changes: pl.DataFrame) -> None:
+        """One update record for each row of `changes` (`id`, `changes`: the JSON text of
+        `{field: [old, new]}`, see `changes_expr`), already updated in its table."""
+        if changes.is_empty():
+            return
+        quote = connection.ops.quote_name
+        tmp = quote("tmp_record_changes")
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
+            cursor.execute(f"CREATE TEMP TABLE {tmp} (id bigint PRIMARY KEY, changes text)")
+        write_table("tmp_record_changes", changes.select("id", "changes"))
+        cast = "c.changes::jsonb" if connection.vendor == "postgresql" else "c.changes"
+        self._insert(
+            rows,
+            ChangeAction.UPDATE,
+            "TRUE",
+            [],
+            cast,
+            joins=f"JOIN {tmp} c ON c.id = t.id",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {tmp}")
+
+    def _insert(
+        self,
+        rows: RowRecords,
+        action: str,
+        where: str,
+        params: list,
+        changes_sql: str,
+        joins: str = "",
+    ) -> None:
+        quote = connection.ops.quote_name
+        model = rows.model
+        rid = context.request_id.get()
+        related_type, related_sql = "", "''"
+        if rows.related is not None:
+            related_type = type_label(rows.related[0])
+            related_sql = f"CAST({rows.related[1]} AS TEXT)"
+        columns = ", ".join(quote(c) for c in RECORD_COLUMNS)
+        sql = (
+            f"INSERT INTO {quote(ChangeRecord._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT %s, %s, %s, %s, %s, %s, CAST(t.id AS TEXT), "
+            f"SUBSTR({rows.repr_sql}, 1, 200), %s, {related_sql}, {rows.area_sql}, "
+            f"{changes_sql}, {snapshot_sql(model)}, %s "
+            f"FROM {quote(model._meta.db_table)} t {joins} {rows.joins} WHERE {where}"
+        )
+        head = [
+            connection.ops.adapt_datetimefield_value(self.now),
+            getattr(self.actor, "pk", None),
+            getattr(self.actor, "username", "") or "system",
+            rid.hex if rid else None,
+            action,
+            type_label(model),
+            related_type,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*head, self.reason, *params])
+            self.written += max(cursor.rowcount, 0)
 
 
 def changes_expr(frame: pl.DataFrame, fields: list[str], old_suffix: str) -> pl.Expr:
     """`{"field": [old, new], …}` for the fields that changed, as `core.history.diff`
-    writes it."""
+    writes it (the values as `snapshot` gives them): the `changes` of `BulkRecorder.updated`."""
     parts = []
     for f in fields:
         new = json_text(frame, f)
@@ -286,86 +558,3 @@ def changes_expr(frame: pl.DataFrame, fields: list[str], old_suffix: str) -> pl.
         parts.append(pl.when(old != new).then(pl.format('"{}":[{},{}]', pl.lit(f), old, new)))
     body = pl.concat_str(parts, separator=",", ignore_nulls=True).fill_null("")
     return pl.concat_str([pl.lit("{"), body, pl.lit("}")])
-
-
-def post_data_expr(frame: pl.DataFrame, fields: list[str]) -> pl.Expr:
-    return pl.struct(
-        [json_value(pl.col(f), frame.schema[f]).alias(f) for f in fields]
-    ).struct.json_encode()
-
-
-@dataclass
-class BulkRecorder:
-    actor: object
-    now: dt.datetime
-    reason: str
-    written: int = 0
-
-    def record(
-        self,
-        frame: pl.DataFrame,
-        model,
-        action: str,
-        snapshot_fields: list[str],
-        changes: pl.Expr,
-        repr_expr: pl.Expr,
-        area: pl.Expr,
-        related: pl.Expr | None = None,
-        related_model=None,
-    ) -> None:
-        if frame.is_empty():
-            return
-        # In slices, so that the JSON of a million records never sits in memory at once.
-        for start in range(0, frame.height, RECORD_CHUNK):
-            part = frame.slice(start, RECORD_CHUNK)
-            out = self._records(
-                part,
-                model,
-                action,
-                snapshot_fields,
-                changes,
-                repr_expr,
-                area,
-                related,
-                related_model,
-            )
-            # No id column: the database numbers change records itself (nothing in the
-            # import refers to them), which spares a round of a million nextval() calls.
-            write_frame(ChangeRecord, out)
-            self.written += out.height
-
-    def _records(
-        self,
-        frame,
-        model,
-        action,
-        snapshot_fields,
-        changes,
-        repr_expr,
-        area,
-        related,
-        related_model,
-    ) -> pl.DataFrame:
-        user_id = getattr(self.actor, "pk", None)
-        rid = context.request_id.get()
-        return frame.select(
-            pl.lit(self.now).alias("time"),
-            pl.lit(user_id, dtype=pl.Int64).alias("user_id"),
-            pl.lit(getattr(self.actor, "username", "") or "system").alias("user_name"),
-            pl.lit(rid.hex if rid else None, dtype=pl.String).alias("request_id"),
-            pl.lit(action).alias("action"),
-            pl.lit(type_label(model)).alias("object_type"),
-            pl.col("id").cast(pl.String).alias("object_id"),
-            repr_expr.str.slice(0, 200).alias("object_repr"),
-            pl.lit(type_label(related_model) if related is not None else "").alias("related_type"),
-            (related.cast(pl.String) if related is not None else pl.lit("")).alias("related_id"),
-            area.alias("area_code"),
-            changes.alias("changes"),
-            post_data_expr(frame, snapshot_fields).alias("post_data"),
-            pl.lit(self.reason).alias("reason"),
-        )
-
-
-def snapshot_fields(model) -> list[str]:
-    exclude = set(getattr(model, "HISTORY_EXCLUDE", ()))
-    return [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]

@@ -37,6 +37,7 @@ from fupin.core.files import file_sha256
 from fupin.core.models import ChangeRecord
 from fupin.core.scope import area_prefix_of
 from fupin.exchange import layout as L
+from fupin.exchange.export import csv_paths
 from fupin.exchange.models import ExchangeRun
 from fupin.exchange.parsing import (
     ERROR_SCHEMA,
@@ -271,8 +272,6 @@ def _import(
 
 def _files_of(path: Path) -> list[Path]:
     if path.suffix.lower() == ".csv":
-        from fupin.exchange.export import csv_paths
-
         parts = [p for p in csv_paths(path).values() if p.exists()]
         return parts or [path]
     return [path]

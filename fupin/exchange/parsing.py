@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
 
 from fupin.exchange import layout as L
 from fupin.exchange import parse as P
@@ -190,7 +191,6 @@ def fix_excel_numbers(raw: dict[str, RawSheet], path: Path) -> dict[str, RawShee
     ok = pl.DataFrame({"t": ids}).select(P.id_number_ok(pl.col("t"), dt.date.today()))
     if ok.to_series().all():
         return raw
-    from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
     numeric: dict[tuple[str, int], float] = {}

@@ -12,11 +12,13 @@ import polars as pl
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from fupin.core.frames import read_frame, read_model
+from fupin.core.frames import read_frame, read_model, write_table
 from fupin.core.scope import code_range
 from fupin.exchange.models import ExchangeRun
 from fupin.exchange.parsing import Parsed
 from fupin.exchange.rules import amount_precision, cascade, head_rule, person_rules, procedure_cells
+from fupin.geo.models import Division, Level
+from fupin.policy.selectors import NoPolicy, current_policy
 from fupin.registry import choices as c
 from fupin.registry.models import Household, IncomeRecord, Member
 
@@ -56,24 +58,8 @@ def temp_keys(name: str, column: str, values: pl.Series) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(f"CREATE TEMP TABLE {table} ({quote(column)} text PRIMARY KEY)")
-    write_temp(name, pl.DataFrame({column: values.drop_nulls().unique()}))
+    write_table(name, pl.DataFrame({column: values.drop_nulls().unique()}))
     return table
-
-
-def write_temp(name: str, frame: pl.DataFrame) -> None:
-    quote = connection.ops.quote_name
-    cols = ", ".join(quote(c) for c in frame.columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(name)} ({cols}) FROM STDIN") as copy:
-                for row in frame.iter_rows():
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * frame.width)
-            cursor.executemany(
-                f"INSERT INTO {quote(name)} ({cols}) VALUES ({marks})",  # noqa: S608
-                frame.rows(),
-            )
 
 
 def drop_temp(*names: str) -> None:
@@ -98,7 +84,6 @@ def rounding_counties(counties: set[str], today: dt.date) -> set[str]:
     """The counties (6-digit codes) whose policy in force prefers rounding amounts of more
     than two decimals to the fen (PolicySet.round_amounts) over refusing them; read once
     per county of the file."""
-    from fupin.policy.selectors import NoPolicy, current_policy
 
     out = set()
     for county in counties:
@@ -115,7 +100,6 @@ def initial_load_area(h: Parsed | None) -> None:
     how many there are) otherwise."""
     if h is None:
         return
-    from fupin.geo.models import Division
 
     counties = sorted(
         {code[:6] for code in h.frame["village_code"].drop_nulls().unique().to_list()}
@@ -136,8 +120,6 @@ def initial_load_area(h: Parsed | None) -> None:
 
 
 def villages_in_scope(prefix: str) -> set[str]:
-    from fupin.geo.models import Division, Level
-
     return set(
         Division.objects.in_area(prefix).filter(level=Level.VILLAGE).values_list("code", flat=True)
     )
@@ -224,7 +206,6 @@ def database_checks(state: State) -> None:
             _("This household number belongs to a household outside your area."),
         )
         f = h.frame
-        from fupin.geo.models import Division
 
         unknown = set(f["village_code"].drop_nulls().unique().to_list()) - villages
         known_elsewhere = (
