@@ -19,11 +19,15 @@ next to it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
+from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.assessment import estimators as E
 from fupin.assessment import sampling as S
@@ -36,6 +40,12 @@ from fupin.assessment.models import (
     StratumSize,
     SurveyResponse,
 )
+from fupin.core.history import history_of, type_label
+from fupin.core.masking import mask_id_number, mask_phone
+from fupin.core.models import ChangeRecord, SensitiveRead
+from fupin.geo.models import Division, Level
+from fupin.registry import choices as c
+from fupin.registry.models import Member
 
 __all__ = ["Estimate", "latest_estimates"]
 
@@ -48,36 +58,35 @@ RATES: dict[str, tuple[tuple[str, ...], str, bool]] = {
 }
 
 
-def may_read(user) -> bool:
+def may_read(user: User) -> bool:
     return has_capability(user, Capability.VIEW_REGISTRY)
 
 
-def may_run(user, county_code: str | None = None) -> bool:
+def may_run(user: User, county_code: str | None = None) -> bool:
     """May the user run (create, draw, record, finish) the assessment of this county — an
     inspector, or a county office above the county, never the county office it assesses
     (authority "assessment.run"). Without a county: of any county in the user's area."""
-    from fupin.accounts import authority
 
     if county_code is None:
         return bool(counties_for(user))
     return authority.may(user, "assessment.run", county_code)
 
 
-def assessments_for(user) -> QuerySet[Assessment]:
+def assessments_for(user: User) -> QuerySet[Assessment]:
     """Assessments of counties inside the user's area."""
     if not may_read(user):
         return Assessment.objects.none()
     return Assessment.objects.restrict(user).select_related("county")
 
 
-def assessment_get(user, pk: int) -> Assessment:
+def assessment_get(user: User, pk: int) -> Assessment:
     a = assessments_for(user).filter(pk=pk).first()
     if a is None:
         raise Http404
     return a
 
 
-def unit_get(user, assessment: Assessment, pk: int) -> SampleUnit:
+def unit_get(user: User, assessment: Assessment, pk: int) -> SampleUnit:
     u = (
         SampleUnit.objects.restrict(user)
         .filter(assessment=assessment, pk=pk)
@@ -98,7 +107,7 @@ def units(assessment: Assessment, village_code: str = "") -> QuerySet[SampleUnit
     return qs.order_by("village_id", "stratum", "order")
 
 
-def _outcome(stratum: str, rate: str, r: dict) -> int:
+def _outcome(stratum: str, rate: str, r: dict[str, Any]) -> int:
     if rate == "missed_poor":
         return int(bool(r["is_poor"]))
     if rate == "wrong_inclusion":
@@ -113,7 +122,7 @@ def _target(assessment: Assessment, fname: str) -> float:
 
 
 def estimate_rows(
-    assessment: Assessment, strata: list[tuple[str, str, int]], rows: list[dict]
+    assessment: Assessment, strata: list[tuple[str, str, int]], rows: list[dict[str, Any]]
 ) -> dict[str, Estimate]:
     """The four estimates from strata [(village, stratum, N)] and surveyed rows
     [{village, stratum, is_poor, exit_correct, approves}]."""
@@ -149,7 +158,7 @@ def _strata(assessment: Assessment) -> list[tuple[str, str, int]]:
     )
 
 
-def _surveyed(assessment: Assessment) -> list[dict]:
+def _surveyed(assessment: Assessment) -> list[dict[str, Any]]:
     return [
         {
             "village": v,
@@ -213,7 +222,7 @@ class Results:
         return self.drawn - self.surveyed - self.not_reached
 
 
-def results(assessment: Assessment, user=None) -> Results:
+def results(assessment: Assessment, user: User | None = None) -> Results:
     """The estimates (whole county) and the per-village breakdown (the villages in the
     user's area)."""
     rows = _surveyed(assessment)
@@ -251,10 +260,8 @@ def results(assessment: Assessment, user=None) -> Results:
     )
 
 
-def counties_for(user) -> list:
+def counties_for(user: User) -> list[Any]:
     """Counties inside the user's area whose assessment the user may run."""
-    from fupin.accounts import authority
-    from fupin.geo.models import Division, Level
 
     if not may_read(user):
         return []
@@ -271,17 +278,12 @@ class SheetRow:
     response: SurveyResponse | None = None
 
 
-def sheet(user, assessment: Assessment, village_code: str, reveal: bool = False) -> list[SheetRow]:
+def sheet(
+    user: User, assessment: Assessment, village_code: str, reveal: bool = False
+) -> list[SheetRow]:
     """The printable survey sheet of a village: the sampled households in draw order,
     with the head's name and masked ID number and phone. `reveal` (roles that may see
     them) prints them unmasked; each value shown is logged as a sensitive read."""
-    from django.db import transaction
-
-    from fupin.core.history import type_label
-    from fupin.core.masking import mask_id_number, mask_phone
-    from fupin.core.models import SensitiveRead
-    from fupin.registry import choices as c
-    from fupin.registry.models import Member
 
     qs = units(assessment, village_code).restrict(user).select_related("response")
     rows = [SheetRow(unit=u, response=getattr(u, "response", None)) for u in qs]
@@ -327,10 +329,9 @@ def sheet(user, assessment: Assessment, village_code: str, reveal: bool = False)
     return rows
 
 
-def history(assessment: Assessment, limit: int = 30):
+def history(assessment: Assessment, limit: int = 30) -> list[ChangeRecord]:
     """The latest changes of the assessment and its survey responses (the sample's own
     creation records, one per stratum and household, are left out of the page)."""
-    from fupin.core.history import history_of
 
     return list(
         history_of(assessment)

@@ -6,10 +6,13 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
+from fupin.accounts.models import User
 from fupin.assistance import assign
+from fupin.assistance.assign import Proposal
 from fupin.assistance.models import (
     AssistancePolicy,
     Cadre,
@@ -46,7 +49,7 @@ def policy_for(area_code: str) -> AssistancePolicy:
 # Cadres and pairings ------------------------------------------------------------------
 
 
-def served_household_ids(user):
+def served_household_ids(user: User) -> QuerySet[Pairing, int]:
     """The households the user's cadre profiles are actively paired with, as a subquery
     of ids (fupin.core.scope narrows a paired cadre's reads to them)."""
     return (
@@ -56,21 +59,23 @@ def served_household_ids(user):
     )
 
 
-def cadre_list(*, user, area_prefix: str = ""):
+def cadre_list(*, user: User, area_prefix: str = "") -> QuerySet[Cadre]:
     qs = Cadre.objects.restrict(user).select_related("home_area")
     if area_prefix:
         qs = qs.in_area(area_prefix)
     return qs
 
 
-def cadre_get(*, user, pk: int) -> Cadre:
+def cadre_get(*, user: User, pk: int) -> Cadre:
     cadre = Cadre.objects.restrict(user).select_related("home_area", "user").filter(pk=pk).first()
     if cadre is None:
         raise OutsideArea()
     return cadre
 
 
-def pairing_list(*, user, area_prefix: str = "", current_only: bool = True):
+def pairing_list(
+    *, user: User, area_prefix: str = "", current_only: bool = True
+) -> QuerySet[Pairing]:
     qs = Pairing.objects.restrict(user).select_related("cadre", "household", "household__village")
     if area_prefix:
         qs = qs.in_area(area_prefix)
@@ -79,7 +84,7 @@ def pairing_list(*, user, area_prefix: str = "", current_only: bool = True):
     return qs.order_by("household__village_id", "household_id", "id")
 
 
-def unpaired_households(area_prefix: str = ""):
+def unpaired_households(area_prefix: str = "") -> QuerySet[Household]:
     qs = Household.objects.filter(status__in=ELIGIBLE_STATUSES).exclude(
         pk__in=Pairing.objects.current().values("household_id")
     )
@@ -111,7 +116,7 @@ def free_slots(cadres: Iterable[Cadre]) -> list[assign.Slot]:
     return slots
 
 
-def propose(*, area_prefix: str = "", households: Iterable[Household] | None = None):
+def propose(*, area_prefix: str = "", households: Iterable[Household] | None = None) -> Proposal:
     """The optimal proposal for unpaired eligible households of an area (or the given
     ones), with the active cadres of the counties concerned."""
     if households is None:
@@ -133,7 +138,7 @@ class Overdue:
     households: list[tuple[Household, dt.date | None]] = field(default_factory=list)
 
 
-def overdue_cadres(*, user, as_of: dt.date, area_prefix: str = "") -> list[Overdue]:
+def overdue_cadres(*, user: User, as_of: dt.date, area_prefix: str = "") -> list[Overdue]:
     """Cadres with a paired household not visited within the policy's interval up to
     `as_of` (a pairing younger than the interval is not yet due)."""
     pairings = pairing_list(user=user, area_prefix=area_prefix, current_only=False).filter(
@@ -166,7 +171,7 @@ def overdue_cadres(*, user, as_of: dt.date, area_prefix: str = "") -> list[Overd
 # The household panel ------------------------------------------------------------------
 
 
-def household_assistance(*, user, household: Household) -> dict | None:
+def household_assistance(*, user: User, household: Household) -> dict[str, Any] | None:
     if user is None or not covers_household(user, household):
         return None
     return {
@@ -179,14 +184,14 @@ def household_assistance(*, user, household: Household) -> dict | None:
     }
 
 
-def visit_get(*, user, pk: int) -> Visit:
+def visit_get(*, user: User, pk: int) -> Visit:
     v = Visit.objects.restrict(user).select_related("household", "cadre").filter(pk=pk).first()
     if v is None:
         raise OutsideArea()
     return v
 
 
-def directory(*, user, area_code: str):
+def directory(*, user: User, area_code: str) -> QuerySet[DirectoryEntry]:
     if not user_covers(user, area_code):
         raise OutsideArea()
     return DirectoryEntry.objects.filter(area_id=area_code)

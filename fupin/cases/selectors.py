@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.cases import procedures as P
+from fupin.cases import services
 from fupin.cases.models import (
     ACTIVE_STATUSES,
     Appeal,
@@ -21,8 +24,11 @@ from fupin.cases.models import (
     Objection,
     ObjectionStatus,
 )
+from fupin.cases.services import _in_open_notice
 from fupin.core.scope import code_range, user_covers
-from fupin.registry.choices import HouseholdStatus
+from fupin.policy.selectors import notice_grace_days
+from fupin.registry.choices import HouseholdStatus, Relation
+from fupin.registry.models import Household
 
 LIST_LIMIT = 200
 
@@ -35,11 +41,11 @@ class CaseFilters:
     overdue: bool = False
 
 
-def case_queryset(user) -> QuerySet[Case]:
+def case_queryset(user: User) -> QuerySet[Case]:
     return Case.objects.restrict(user).select_related("household", "household__village")
 
 
-def case_list(*, user, filters: CaseFilters, today: dt.date | None = None) -> list[Case]:
+def case_list(*, user: User, filters: CaseFilters, today: dt.date | None = None) -> list[Case]:
     qs = case_queryset(user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -57,7 +63,7 @@ def overdue_filter(qs: QuerySet[Case], today: dt.date | None = None) -> QuerySet
     return qs.filter(status__in=ACTIVE_STATUSES, step_due_on__lt=today)
 
 
-def overdue_by_village(*, user, today: dt.date | None = None) -> list[dict]:
+def overdue_by_village(*, user: User, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Overdue cases per village in the user's area: [{village code, name, count}]."""
     qs = overdue_filter(Case.objects.restrict(user), today)
     return list(
@@ -67,7 +73,7 @@ def overdue_by_village(*, user, today: dt.date | None = None) -> list[dict]:
     )
 
 
-def case_get(*, user, pk: int) -> Case:
+def case_get(*, user: User, pk: int) -> Case:
     case = case_queryset(user).select_related("opened_by", "batch").filter(pk=pk).first()
     if case is None:
         raise Http404
@@ -78,17 +84,17 @@ def case_records(case: Case) -> list[CaseStep]:
     return list(case.records.select_related("actor").order_by("done_at", "id"))
 
 
-def household_cases(*, user, household) -> list[Case]:
+def household_cases(*, user: User, household: Household) -> list[Case]:
     if user is None:
         return []
     return list(Case.objects.restrict(user).filter(household=household).order_by("-opened_at"))
 
 
-def notice_queryset(user) -> QuerySet[Notice]:
+def notice_queryset(user: User) -> QuerySet[Notice]:
     return Notice.objects.restrict(user).select_related("village")
 
 
-def notice_get(*, user, pk: int) -> Notice:
+def notice_get(*, user: User, pk: int) -> Notice:
     notice = notice_queryset(user).filter(pk=pk).first()
     if notice is None:
         raise Http404
@@ -98,7 +104,6 @@ def notice_get(*, user, pk: int) -> Notice:
 def public_notice_until(notice: Notice) -> dt.date:
     """The last day a notice's public page is shown: the end of its period plus the grace
     days of the county's policy (fupin.policy, `notice_grace_days`)."""
-    from fupin.policy.selectors import notice_grace_days
 
     return notice.ends_on + dt.timedelta(
         days=notice_grace_days(notice.village_id, on=notice.ends_on)
@@ -119,22 +124,21 @@ def notice_cases(notice: Notice) -> list[Case]:
     return list(notice.cases.select_related("household").prefetch_related("household__members"))
 
 
-def notice_candidates(*, user, village_code: str) -> list[Case]:
+def notice_candidates(*, user: User, village_code: str) -> list[Case]:
     """Cases of a village at their notice step (what a new notice can list)."""
-    from fupin.cases.services import _in_open_notice
 
     qs = case_queryset(user).filter(household__village_id=village_code, status__in=ACTIVE_STATUSES)
     return [c for c in qs if c.current_step and c.current_step.notice and not _in_open_notice(c)]
 
 
-def objection_get(*, user, pk: int) -> Objection:
+def objection_get(*, user: User, pk: int) -> Objection:
     obj = Objection.objects.restrict(user).select_related("notice").filter(pk=pk).first()
     if obj is None:
         raise Http404
     return obj
 
 
-def may_see_objector(user, objection: Objection, village_code: str) -> bool:
+def may_see_objector(user: User, objection: Objection, village_code: str) -> bool:
     """The objector's name and phone: only for the township or county users who may resolve
     the objection (authority "objection.resolve"); once resolved, for the one who did."""
     if not authority.may(user, "objection.resolve", village_code):
@@ -142,7 +146,7 @@ def may_see_objector(user, objection: Objection, village_code: str) -> bool:
     return objection.status == ObjectionStatus.OPEN or objection.resolved_by_id == user.pk
 
 
-def _mark_objector(user, objection: Objection, village_code: str) -> Objection:
+def _mark_objector(user: User, objection: Objection, village_code: str) -> Objection:
     """Set `show_objector` (the page may show who objected) and `objector_given` (someone
     was named, without saying who) on an objection to display."""
     objection.show_objector = may_see_objector(user, objection, village_code)
@@ -150,7 +154,7 @@ def _mark_objector(user, objection: Objection, village_code: str) -> Objection:
     return objection
 
 
-def notice_objections(*, user, notice: Notice) -> list[Objection]:
+def notice_objections(*, user: User, notice: Notice) -> list[Objection]:
     """The objections to a notice for its page, each marked with whether the user may see
     who objected (`show_objector`)."""
     return [
@@ -159,23 +163,22 @@ def notice_objections(*, user, notice: Notice) -> list[Objection]:
     ]
 
 
-def appeal_get(*, user, pk: int) -> Appeal:
+def appeal_get(*, user: User, pk: int) -> Appeal:
     appeal = Appeal.objects.restrict(user).select_related("case").filter(pk=pk).first()
     if appeal is None:
         raise Http404
     return appeal
 
 
-def step_record_get(*, user, case_pk: int, pk: int) -> CaseStep:
+def step_record_get(*, user: User, case_pk: int, pk: int) -> CaseStep:
     rec = CaseStep.objects.restrict(user).filter(case_id=case_pk, pk=pk).first()
     if rec is None or not rec.file:
         raise Http404
     return rec
 
 
-def head_name(household) -> str:
+def head_name(household: Household) -> str:
     """The head of household's name (for notices and letters)."""
-    from fupin.registry.choices import Relation
 
     members = [m for m in household.members.all() if m.is_active]
     for m in members:
@@ -208,7 +211,7 @@ class StatusTrail:
     openable: list[tuple[str, str]]  # (kind, label) of the cases the user may open here
 
 
-def may_open_cases(user, household) -> bool:
+def may_open_cases(user: User, household: Household) -> bool:
     """Whether the user may open cases on the household (as `services.case_open` asks)."""
     return bool(
         user is not None
@@ -218,7 +221,7 @@ def may_open_cases(user, household) -> bool:
     )
 
 
-def openable_kinds(household, cases: list[Case]) -> list[tuple[str, str]]:
+def openable_kinds(household: Household, cases: list[Case]) -> list[tuple[str, str]]:
     """The kinds of case that can be opened from the household's status (`OPEN_FROM`), less
     those an active case rules out (one status-changing case at a time)."""
     active = [c for c in cases if c.is_active]
@@ -235,12 +238,11 @@ def openable_kinds(household, cases: list[Case]) -> list[tuple[str, str]]:
     return kinds
 
 
-def status_trail(household, user) -> StatusTrail:
+def status_trail(household: Household, user: User) -> StatusTrail:
     """The case trail of a household for the user: which case put it where it is (its
     steps, who did them and when, its public notice and the objections), the case running
     now, earlier cases, and the actions open to the user. A fixed number of queries,
     however many cases and steps."""
-    from fupin.cases import services
 
     cases = list(
         Case.objects.restrict(user)

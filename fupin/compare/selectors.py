@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from fupin.accounts.models import User
 from fupin.compare import engine
 from fupin.compare.engine import REGISTRY_SCHEMA
 from fupin.compare.models import ComparisonRun, Finding, FindingStatus, UnmatchedPerson
@@ -30,7 +31,7 @@ def registry_frame(*, area_prefix: str = "") -> pl.DataFrame:
         f"SELECT m.id_number, m.id, m.household_id, h.village_id, m.health, m.disability_grade "  # noqa: S608
         f"FROM {member} m JOIN {household} h ON h.id = m.household_id WHERE m.is_active = %s"
     )
-    params: list = [True]
+    params: list[Any] = [True]
     if area_prefix:
         sql += " AND h.village_id BETWEEN %s AND %s"
         params += list(code_range(area_prefix))
@@ -58,13 +59,13 @@ class Page:
     filters: FindingFilters = field(default_factory=FindingFilters)
 
 
-def findings_queryset(user) -> QuerySet[Finding]:
+def findings_queryset(user: User) -> QuerySet[Finding]:
     return Finding.objects.restrict(user)
 
 
 def finding_list(
     *,
-    user,
+    user: User,
     filters: FindingFilters,
     before: int | None = None,
     after: int | None = None,
@@ -99,7 +100,7 @@ def finding_list(
     return Page(rows=rows, next_before=next_before, prev_after=prev_after, filters=filters)
 
 
-def finding_get(*, user, pk: int) -> Finding:
+def finding_get(*, user: User, pk: int) -> Finding:
     f = (
         findings_queryset(user)
         .select_related("household", "household__village", "member", "run", "resolved_by")
@@ -111,7 +112,7 @@ def finding_get(*, user, pk: int) -> Finding:
     return f
 
 
-def household_findings(*, user, household: Household) -> list[Finding]:
+def household_findings(*, user: User, household: Household) -> list[Finding]:
     """The household's findings, open ones first (for the household page)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
@@ -125,18 +126,18 @@ def household_findings(*, user, household: Household) -> list[Finding]:
     return rows
 
 
-def run_list(*, user, limit: int = 200) -> list[ComparisonRun]:
+def run_list(*, user: User, limit: int = 200) -> list[ComparisonRun]:
     return list(ComparisonRun.objects.restrict(user).order_by("-started_at", "-id")[:limit])
 
 
-def run_get(*, user, pk: int) -> ComparisonRun:
+def run_get(*, user: User, pk: int) -> ComparisonRun:
     run = ComparisonRun.objects.restrict(user).filter(pk=pk).first()
     if run is None:
         raise Http404
     return run
 
 
-def unmatched_of(*, user, run: ComparisonRun, limit: int = 1000) -> list[UnmatchedPerson]:
+def unmatched_of(*, user: User, run: ComparisonRun, limit: int = 1000) -> list[UnmatchedPerson]:
     return list(UnmatchedPerson.objects.restrict(user).filter(run=run).order_by("id")[:limit])
 
 

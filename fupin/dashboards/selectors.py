@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Max, Min
 from django.utils import timezone, translation
 
+from fupin.accounts.models import User
 from fupin.core import jobs
 from fupin.core.errors import OutsideArea
 from fupin.core.models import ChangeRecord
@@ -107,7 +108,7 @@ def figure(code: str, values: dict[str, Any]) -> Figure:
     )
 
 
-def area_for(*, user, code: str) -> Division:
+def area_for(*, user: User, code: str) -> Division:
     """The division if it lies in the user's area; OutsideArea (404) otherwise."""
     area = Division.objects.restrict(user).filter(code=code).select_related("parent").first()
     if area is None:
@@ -115,7 +116,7 @@ def area_for(*, user, code: str) -> Division:
     return area
 
 
-def home_area(user) -> Division | None:
+def home_area(user: User) -> Division | None:
     """The area a user's dashboard opens on: their own, or the first county for a
     user of the whole country."""
     if user.area_id:
@@ -123,7 +124,7 @@ def home_area(user) -> Division | None:
     return Division.objects.restrict(user).filter(level=Level.COUNTY).order_by("code").first()
 
 
-def dashboard(*, user, code: str, as_of: dt.date | None = None) -> Dashboard:
+def dashboard(*, user: User, code: str, as_of: dt.date | None = None) -> Dashboard:
     area = area_for(user=user, code=code)
     # A county's map can also show its villages: two levels at once.
     depth = 2 if area.level == Level.COUNTY else 1
@@ -233,7 +234,7 @@ def _warm_key(area_code: str) -> str:
     return f"fupin:dashboards:warm:{area_code}"
 
 
-def trends(*, user, code: str, start_missing: bool = True) -> dict[str, Any]:
+def trends(*, user: User, code: str, start_missing: bool = True) -> dict[str, Any]:
     """The area's figures as of 31 December of each year (this year: today), for TREND.
 
     A past year's figures are read back from history once, by a background job, and
@@ -242,7 +243,7 @@ def trends(*, user, code: str, start_missing: bool = True) -> dict[str, Any]:
     area = area_for(user=user, code=code)
     today = timezone.localdate()
     years = trend_years(area, today)
-    series: dict[str, list] = {c: [] for c in TREND}
+    series: dict[str, list[Any]] = {c: [] for c in TREND}
     pending: list[int] = []
     kept = stored_years(area.code, [dt.date(y, 12, 31) for y in years[:-1]])
     for year in years:

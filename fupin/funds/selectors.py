@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
+from fupin.accounts.models import User
 from fupin.funds.models import ZERO, Allocation, BudgetLine, FundSource
 
 RATE_PLACES = Decimal("0.0001")
@@ -21,7 +23,9 @@ def rate(disbursed: Decimal | None, budget: Decimal | None) -> Decimal | None:
     return (Decimal(disbursed or 0) / Decimal(budget)).quantize(RATE_PLACES, ROUND_HALF_UP)
 
 
-def allocation_list(*, user, year: int | None = None, source: int | None = None) -> QuerySet:
+def allocation_list(
+    *, user: User, year: int | None = None, source: int | None = None
+) -> QuerySet[Any]:
     qs = Allocation.objects.restrict(user).select_related("source", "area")
     if year:
         qs = qs.filter(year=year)
@@ -30,7 +34,7 @@ def allocation_list(*, user, year: int | None = None, source: int | None = None)
     return qs.order_by("-year", "area_id", "source__kind", "source__name", "id")
 
 
-def allocation_get(*, user, pk: int) -> Allocation:
+def allocation_get(*, user: User, pk: int) -> Allocation:
     alloc = allocation_list(user=user).filter(pk=pk).first()
     if alloc is None:
         raise Http404
@@ -45,7 +49,7 @@ def allocation_lines(allocation: Allocation) -> list[BudgetLine]:
     )
 
 
-def allocations_for_project(*, user, project) -> list[Allocation]:
+def allocations_for_project(*, user: User, project) -> list[Allocation]:
     """Allocations a project may draw on: same year, allowed use, covering its area."""
     out = []
     for a in allocation_list(user=user, year=project.year):
@@ -54,7 +58,7 @@ def allocations_for_project(*, user, project) -> list[Allocation]:
     return out
 
 
-def years(*, user) -> list[int]:
+def years(*, user: User) -> list[int]:
     return sorted(
         set(Allocation.objects.restrict(user).values_list("year", flat=True)), reverse=True
     )
@@ -76,7 +80,7 @@ class SourceTotal:
         return rate(self.disbursed, self.committed)
 
 
-def totals_by_source(*, user, year: int | None = None) -> list[SourceTotal]:
+def totals_by_source(*, user: User, year: int | None = None) -> list[SourceTotal]:
     rows = (
         allocation_list(user=user, year=year)
         .order_by()

@@ -25,7 +25,12 @@ class RiskLevel(models.TextChoices):
     LOW = "low", _("Low risk (低)")
 
 
-LEVEL_RANK = {RiskLevel.LOW: 1, RiskLevel.GENERAL: 2, RiskLevel.SERIOUS: 3, RiskLevel.MAJOR: 4}
+LEVEL_RANK: dict[str, int] = {
+    RiskLevel.LOW: 1,
+    RiskLevel.GENERAL: 2,
+    RiskLevel.SERIOUS: 3,
+    RiskLevel.MAJOR: 4,
+}
 LEVEL_COLOUR = {
     RiskLevel.MAJOR: "red",
     RiskLevel.SERIOUS: "orange",

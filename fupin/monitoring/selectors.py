@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.core.scope import area_prefix_of
 from fupin.monitoring.models import (
@@ -22,6 +24,7 @@ from fupin.monitoring.models import (
     RiskWarning,
 )
 from fupin.monitoring.services import department_of
+from fupin.registry.models import Household
 
 RISING_DAYS = 90  # a risk level raised within this many days counts as rising
 READERS = {
@@ -35,7 +38,7 @@ READERS = {
 }
 
 
-def may_read(user) -> bool:
+def may_read(user: User) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and (user.is_superuser or user.role in READERS)
@@ -43,7 +46,7 @@ def may_read(user) -> bool:
     )
 
 
-def warnings_for(user) -> QuerySet[RiskWarning]:
+def warnings_for(user: User) -> QuerySet[RiskWarning]:
     if not may_read(user):
         return RiskWarning.objects.none()
     qs = RiskWarning.objects.restrict(user).select_related("household", "household__village")
@@ -53,14 +56,14 @@ def warnings_for(user) -> QuerySet[RiskWarning]:
     return qs
 
 
-def warning_get(user, pk: int) -> RiskWarning:
+def warning_get(user: User, pk: int) -> RiskWarning:
     w = warnings_for(user).filter(pk=pk).first()
     if w is None:
         raise Http404
     return w
 
 
-def objects_for(user, level: str = "") -> QuerySet[MonitoringObject]:
+def objects_for(user: User, level: str = "") -> QuerySet[MonitoringObject]:
     if not may_read(user) or getattr(user, "role", None) == Role.DEPARTMENT:
         return MonitoringObject.objects.none()
     qs = (
@@ -73,7 +76,7 @@ def objects_for(user, level: str = "") -> QuerySet[MonitoringObject]:
     return qs
 
 
-def objects_by_level(user) -> list[dict]:
+def objects_by_level(user: User) -> list[dict[str, Any]]:
     qs = objects_for(user)
     return [
         {
@@ -86,12 +89,12 @@ def objects_by_level(user) -> list[dict]:
     ]
 
 
-def overdue(user, today: dt.date | None = None) -> QuerySet[RiskWarning]:
+def overdue(user: User, today: dt.date | None = None) -> QuerySet[RiskWarning]:
     today = today or timezone.localdate()
     return warnings_for(user).filter(status__in=OPEN_STATUSES, deadline__lt=today)
 
 
-def rising(user, today: dt.date | None = None) -> list:
+def rising(user: User, today: dt.date | None = None) -> list[Any]:
     """Monitoring objects whose level went up lately, and escalated open warnings."""
     today = today or timezone.localdate()
     since = today - dt.timedelta(days=RISING_DAYS)
@@ -100,7 +103,7 @@ def rising(user, today: dt.date | None = None) -> list:
     return objs
 
 
-def escalated(user) -> QuerySet[RiskWarning]:
+def escalated(user: User) -> QuerySet[RiskWarning]:
     return (
         warnings_for(user)
         .filter(status__in=OPEN_STATUSES, escalations__gt=0)
@@ -110,13 +113,13 @@ def escalated(user) -> QuerySet[RiskWarning]:
 
 @dataclass
 class Attention:
-    overdue: list = field(default_factory=list)
+    overdue: list[Any] = field(default_factory=list)
     overdue_count: int = 0
-    rising: list = field(default_factory=list)
+    rising: list[Any] = field(default_factory=list)
     open_count: int = 0
 
 
-def attention(user, today: dt.date | None = None, limit: int = 5) -> Attention:
+def attention(user: User, today: dt.date | None = None, limit: int = 5) -> Attention:
     """What the home page shows to the responsible users."""
     if not may_read(user):
         return Attention()
@@ -129,7 +132,7 @@ def attention(user, today: dt.date | None = None, limit: int = 5) -> Attention:
     )
 
 
-def household_panel(user, household) -> dict | None:
+def household_panel(user: User, household: Household) -> dict[str, Any] | None:
     if not may_read(user):
         return None
     objs = list(objects_for(user).filter(household=household))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from fupin.accounts.authority import FourEyesSetting
 from fupin.core.errors import DomainError
 from fupin.geo.codes import ancestor_codes
 from fupin.policy.models import PolicySet
@@ -73,7 +74,7 @@ def income_line(year: int, area_code: str = "") -> Decimal:
         raise NoIncomeLine(str(exc)) from exc
 
 
-def versions_of(policy: PolicySet):
+def versions_of(policy: PolicySet) -> QuerySet[PolicySet]:
     return PolicySet.objects.filter(region_id=policy.region_id, year=policy.year).order_by(
         "-version"
     )
@@ -91,10 +92,9 @@ def notice_grace_days(area_code: str, on: dt.date | None = None) -> int:
         return DEFAULT_NOTICE_GRACE_DAYS
 
 
-def four_eyes_setting(area_code: str):
+def four_eyes_setting(area_code: str) -> FourEyesSetting:
     """The four-eyes setting of the policy set in force for the area today (on when no
     policy set is in force)."""
-    from fupin.accounts.authority import FourEyesSetting
 
     try:
         p = current_policy(area_code)

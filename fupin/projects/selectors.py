@@ -17,16 +17,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from fupin.accounts.models import User
 from fupin.core.scope import code_range
-from fupin.funds.models import BudgetLine
+from fupin.funds.models import BudgetLine, Disbursement
 from fupin.funds.selectors import rate  # the execution rate, defined once in funds
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.projects.models import LIVE_STATES, OPEN_STATES, Project, ProjectState
+from fupin.registry.models import Household
 
 ZERO = Decimal("0.00")
 
@@ -47,7 +50,7 @@ def area_prefix(area_code: str) -> str:
     return code
 
 
-def with_money(qs: QuerySet) -> QuerySet:
+def with_money(qs: QuerySet) -> QuerySet[Any]:
     """Annotate projects with `budget` and `disbursed` (subqueries: no row multiplication)."""
     lines = BudgetLine.objects.filter(project=OuterRef("pk")).order_by().values("project")
     dec = DecimalField(max_digits=16, decimal_places=2)
@@ -65,7 +68,7 @@ def with_money(qs: QuerySet) -> QuerySet:
     )
 
 
-def _in_area(qs: QuerySet, area_code: str) -> QuerySet:
+def _in_area(qs: QuerySet[Any], area_code: str) -> QuerySet[Any]:
     prefix = area_prefix(area_code)
     return qs.in_area(prefix) if prefix else qs
 
@@ -80,7 +83,7 @@ def execution_rate(area_code: str, year: int) -> Decimal | None:
     return rate(totals["disbursed"], totals["budget"])
 
 
-def overdue_projects(area_code: str, today: dt.date) -> QuerySet:
+def overdue_projects(area_code: str, today: dt.date) -> QuerySet[Any]:
     """Projects of the area past their scheduled end and not yet accepted (see above),
     the most overdue first."""
     qs = Project.objects.filter(state__in=OPEN_STATES, ends_on__lt=today)
@@ -101,11 +104,13 @@ class ProjectFilters:
     q: str = ""
 
 
-def project_queryset(user) -> QuerySet:
+def project_queryset(user: User) -> QuerySet[Any]:
     return Project.objects.restrict(user)
 
 
-def project_list(*, user, filters: ProjectFilters | None = None, today: dt.date) -> QuerySet:
+def project_list(
+    *, user: User, filters: ProjectFilters | None = None, today: dt.date
+) -> QuerySet[Any]:
     f = filters or ProjectFilters()
     qs = project_queryset(user).select_related("area")
     if f.state:
@@ -123,7 +128,7 @@ def project_list(*, user, filters: ProjectFilters | None = None, today: dt.date)
     return with_money(qs).order_by("-year", "area_id", "id")
 
 
-def project_get(*, user, pk: int) -> Project:
+def project_get(*, user: User, pk: int) -> Project:
     project = (
         with_money(project_queryset(user))
         .select_related("area", "proposed_by")
@@ -141,7 +146,7 @@ class HouseholdProject:
     visible: bool  # the project itself lies in the user's area (its page opens)
 
 
-def household_projects(*, user, household) -> list[HouseholdProject]:
+def household_projects(*, user: User, household: Household) -> list[HouseholdProject]:
     """The projects a household is an expected beneficiary of, for its page. The caller
     has already opened the household (in scope); a project spanning several villages
     belongs to their township, so a village user sees it listed but not linked."""
@@ -152,7 +157,7 @@ def household_projects(*, user, household) -> list[HouseholdProject]:
     return [HouseholdProject(project=p, visible=p.pk in visible) for p in projects]
 
 
-def project_steps(project: Project) -> list:
+def project_steps(project: Project) -> list[Any]:
     return list(project.steps.select_related("actor").order_by("done_at", "id"))
 
 
@@ -164,9 +169,7 @@ def budget_lines(project: Project) -> list[BudgetLine]:
     )
 
 
-def disbursements(project: Project) -> list:
-    from fupin.funds.models import Disbursement
-
+def disbursements(project: Project) -> list[Any]:
     return list(
         Disbursement.objects.filter(line__project=project)
         .select_related("line__allocation__source")
@@ -188,7 +191,7 @@ class AreaRate:
         return rate(self.disbursed, self.budget)
 
 
-def rates_by_child_area(*, user, year: int | None, today: dt.date) -> list[AreaRate]:
+def rates_by_child_area(*, user: User, year: int | None, today: dt.date) -> list[AreaRate]:
     """Per area one level below the user's (county → townships, township → villages):
     projects, overdue, budget, disbursed and execution rate. One query; projects whose
     area is the user's own area (spanning several children) are not in any row."""

@@ -22,12 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.core.frames import read_frame
+from fupin.core.masking import mask_id_number
 from fupin.core.scope import area_prefix_of, code_range
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.quality.rules import (
@@ -51,7 +54,9 @@ COUNTY_PREFIX = PREFIX_LENGTH[Level.COUNTY]
 # ------------------------------------------------------------------ reading
 
 
-def _fetch(sql: str, params: list, schema: dict, dates: tuple[str, ...] = ()) -> pl.DataFrame:
+def _fetch(
+    sql: str, params: list[Any], schema: dict[str, Any], dates: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """One query into a frame (core.frames: COPY on PostgreSQL), its columns named by
     `schema` in order. Dates come as ISO text (the same on SQLite and PostgreSQL)."""
     raw = read_frame(sql, params)
@@ -276,10 +281,10 @@ class Overview:
     total: AreaScore
     townships: list[AreaScore]
     villages: list[AreaScore]
-    counts: list[tuple]  # (rule, count)
+    counts: list[tuple[Any, ...]]  # (rule, count)
 
 
-def overview(*, user) -> Overview:
+def overview(*, user: User) -> Overview:
     """Scores of the user's area, its townships and villages (scoped to the user)."""
     prefix = area_prefix_of(user)
     if prefix is None:
@@ -310,17 +315,16 @@ class VillageReport:
     village: Division
     score: AreaScore
     violations: list[VillageViolation]
-    counts: list[tuple]
+    counts: list[tuple[Any, ...]]
 
 
-def village_report(*, user, code: str) -> VillageReport:
+def village_report(*, user: User, code: str) -> VillageReport:
     """A village's violations; 404 unless it is a village in the user's area.
 
     The checks run on the village's county, or on the user's area if that is smaller, and
     are then cut to the village: cross-household rules (Q14) then see the same people as
     on the overview, and never people outside the user's area.
     """
-    from fupin.core.masking import mask_id_number
 
     village = Division.objects.restrict(user).filter(code=code, level=Level.VILLAGE).first()
     if village is None:

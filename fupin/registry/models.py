@@ -3,7 +3,9 @@ member changes and the household file (一户一档)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,12 +13,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.core.models import EvidenceFile
 from fupin.core.scope import RestrictedQuerySet
 from fupin.registry import choices as c
 from fupin.registry import income as income_rule
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0")}
-AREA_MU = {"max_digits": 10, "decimal_places": 2, "default": Decimal("0")}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0")}
+AREA_MU: dict[str, Any] = {"max_digits": 10, "decimal_places": 2, "default": Decimal("0")}
 
 
 class Household(models.Model):
@@ -131,8 +134,8 @@ class Household(models.Model):
         return self.village_id
 
 
-class MemberQuerySet(RestrictedQuerySet):
-    def active(self):
+class MemberQuerySet(RestrictedQuerySet["Member"]):
+    def active(self) -> MemberQuerySet:
         return self.filter(is_active=True)
 
 
@@ -208,8 +211,8 @@ class Member(models.Model):
     def area_code(self) -> str:
         return self.household.village_id
 
-    def age_on(self, day) -> int:
-        years = day.year - self.birth_date.year
+    def age_on(self, day: dt.date) -> int:
+        years: int = day.year - self.birth_date.year
         if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
             years -= 1
         return years
@@ -385,7 +388,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"households/{instance.household.village_id}/{instance.household_id}/{filename}"
 
 
-class Attachment(models.Model):
+class Attachment(EvidenceFile):
     """A file in the household's dossier (一户一档): photos, signed scans."""
 
     household = models.ForeignKey(
@@ -397,8 +400,6 @@ class Attachment(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=c.AttachmentKind.choices)
     title = models.CharField(_("title"), max_length=100)
     file = models.FileField(_("file"), upload_to=attachment_path)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 
+from fupin.accounts.models import User
 from fupin.core.history import children_as_of, history_of, state_as_of, type_label
 from fupin.core.masking import MASKERS
-from fupin.core.models import SensitiveRead
+from fupin.core.models import ChangeRecord, SensitiveRead
 from fupin.core.scope import code_range
 from fupin.registry import choices as c
 from fupin.registry import idnumber
@@ -39,12 +40,14 @@ def _text_prefix(column: str, text: str) -> dict[str, tuple[str, str]]:
     return {f"{column}__range": (text, text + "\U0010ffff")}
 
 
-def household_queryset(user) -> QuerySet[Household]:
+def household_queryset(user: User) -> QuerySet[Household]:
     return Household.objects.restrict(user)
 
 
-def household_search_ids(user, q: str) -> QuerySet | None:
-    """Households matching a name, an ID number or a household number."""
+def household_search_ids(user: User, q: str) -> QuerySet[Any, Any] | list[int] | None:
+    """Households matching a name, an ID number or a household number: a subquery of
+    household ids, or a list of ids when a household-number search and an ID-number prefix
+    search are joined (at most 1,000 of each); None when `q` is blank."""
     q = q.strip()
     if not q:
         return None
@@ -72,7 +75,7 @@ def household_search_ids(user, q: str) -> QuerySet | None:
     return members.filter(**_text_prefix("name", q)).values("household_id")
 
 
-def search_echo(user, q: str) -> str:
+def search_echo(user: User, q: str) -> str:
     """The search text to show back on the page: an ID number masked for roles that
     may not reveal (the page says "found" and links the person; it never echoes digits)."""
     norm = idnumber.normalise(q or "")
@@ -91,7 +94,7 @@ class Page:
 
 def household_list(
     *,
-    user,
+    user: User,
     filters: HouseholdFilters,
     after: int | None = None,
     before: int | None = None,
@@ -134,11 +137,11 @@ def household_list(
         )
     }
     for h in rows:
-        h.head = heads.get(h.id)
+        h.head = heads.get(h.id)  # type: ignore[attr-defined]  # shown with the page's rows
     return Page(rows=rows, next_after=next_after, prev_before=prev_before, filters=filters)
 
 
-def household_get(*, user, pk: int) -> Household:
+def household_get(*, user: User, pk: int) -> Household:
     """A household in the user's area, with what its page shows; 404 outside the area."""
     h = (
         household_queryset(user)
@@ -157,11 +160,14 @@ def household_get(*, user, pk: int) -> Household:
     return h
 
 
-def household_history(*, user, household: Household):
-    return history_of(household).select_related("user")
+def household_history(*, user: User, household: Household) -> QuerySet[ChangeRecord]:
+    records: QuerySet[ChangeRecord] = history_of(household).select_related("user")
+    return records
 
 
-def household_as_of(*, user, household: Household, when: dt.datetime) -> dict[str, Any] | None:
+def household_as_of(
+    *, user: User, household: Household, when: dt.datetime
+) -> dict[str, Any] | None:
     """The household and its members as they were recorded at `when`."""
     state = state_as_of(type_label(Household), str(household.pk), when)
     if state is None:
@@ -174,11 +180,20 @@ def household_as_of(*, user, household: Household, when: dt.datetime) -> dict[st
     return {"household": state, "members": sorted(members, key=lambda m: m["id"])}
 
 
-def masked(obj, field_name: str) -> str:
+class Sensitive(Protocol):
+    """A model with SENSITIVE_FIELDS and an area (households, members, tips, cadres)."""
+
+    pk: Any
+
+    @property
+    def area_code(self) -> str: ...
+
+
+def masked(obj: Sensitive, field_name: str) -> str:
     return MASKERS[field_name](getattr(obj, field_name))
 
 
-def reveal(*, user, obj, field_name: str, channel: str = "web") -> str:
+def reveal(*, user: User, obj: Model, field_name: str, channel: str = "web") -> str:
     """The unmasked value of a sensitive field, for roles that need it; logged."""
     if field_name not in getattr(obj, "SENSITIVE_FIELDS", ()) or not user.may_reveal:
         raise Http404
@@ -188,7 +203,7 @@ def reveal(*, user, obj, field_name: str, channel: str = "web") -> str:
             object_type=type_label(obj),
             object_id=str(obj.pk),
             field=field_name,
-            area_code=obj.area_code,
+            area_code=obj.area_code,  # type: ignore[attr-defined]  # every SENSITIVE_FIELDS model
             channel=channel,
         )
-    return getattr(obj, field_name)
+    return str(getattr(obj, field_name))

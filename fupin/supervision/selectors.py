@@ -25,14 +25,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Model, Q, QuerySet
 from django.http import Http404
 
+from fupin.accounts.models import User
 from fupin.core.scope import area_prefix_of
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.supervision import choices as c
-from fupin.supervision.models import Escalation, Finding, Task, TaskList, Unit
+from fupin.supervision.models import (
+    Escalation,
+    Finding,
+    Inspection,
+    ResponsibilityItem,
+    Task,
+    TaskList,
+    Unit,
+)
 
 
 def area_prefix(area_code: str) -> str:
@@ -69,7 +79,7 @@ def unit_task_completion_rate(unit_id: int, start: dt.date, end: dt.date) -> flo
     return _completion_rate(Task.objects.filter(unit_id=unit_id, due_date__range=(start, end)))
 
 
-def _closed_rate(rows) -> float | None:
+def _closed_rate(rows: QuerySet[Any]) -> float | None:
     total = rows.count()
     if not total:
         return None
@@ -77,7 +87,7 @@ def _closed_rate(rows) -> float | None:
     return closed.count() / total
 
 
-def _completion_rate(rows) -> float | None:
+def _completion_rate(rows: QuerySet[Any]) -> float | None:
     total = rows.count()
     if not total:
         return None
@@ -87,23 +97,20 @@ def _completion_rate(rows) -> float | None:
 # ------------------------------------------------------------------ page reads
 
 
-def _get(qs, **kwargs):
+def _get[M: Model](qs: QuerySet[M], **kwargs: Any) -> M:
     obj = qs.filter(**kwargs).first()
     if obj is None:
         raise Http404
     return obj
 
 
-def unit_get(*, user, pk: int) -> Unit:
+def unit_get(*, user: User, pk: int) -> Unit:
     return _get(Unit.objects.restrict(user), pk=pk)
 
 
-def inspections(*, user):
+def inspections(*, user: User) -> QuerySet[Inspection]:
     """Inspections of an area inside the user's, and those that found something against
     a unit inside it (a village sees the county's inspection that found its problems)."""
-    from django.db.models import Q
-
-    from fupin.supervision.models import Inspection
 
     prefix = area_prefix_of(user)
     if prefix is None:
@@ -113,36 +120,36 @@ def inspections(*, user):
     return Inspection.objects.filter(Q(pk__in=own) | Q(pk__in=found)).select_related("area")
 
 
-def inspection_get(*, user, pk: int):
+def inspection_get(*, user: User, pk: int) -> Inspection:
     return _get(inspections(user=user), pk=pk)
 
 
-def finding_get(*, user, pk: int) -> Finding:
+def finding_get(*, user: User, pk: int) -> Finding:
     return _get(
         Finding.objects.restrict(user).select_related("unit", "inspection", "inspection__area"),
         pk=pk,
     )
 
 
-def escalation_get(*, user, pk: int) -> Escalation:
+def escalation_get(*, user: User, pk: int) -> Escalation:
     return _get(Escalation.objects.restrict(user).select_related("unit", "finding"), pk=pk)
 
 
-def task_get(*, user, pk: int) -> Task:
+def task_get(*, user: User, pk: int) -> Task:
     return _get(Task.objects.restrict(user).select_related("unit", "task_list"), pk=pk)
 
 
-def task_list_get(*, user, pk: int) -> TaskList:
+def task_list_get(*, user: User, pk: int) -> TaskList:
     return _get(TaskList.objects.restrict(user).select_related("area"), pk=pk)
 
 
-def units(*, user, prefix: str = "", active: bool | None = True):
+def units(*, user: User, prefix: str = "", active: bool | None = True) -> QuerySet[Unit]:
     """Units in the user's area; the active ones by default, all with active=None."""
     qs = Unit.objects.restrict(user).in_area(prefix)
     return qs if active is None else qs.filter(active=active)
 
 
-def open_findings(*, user, today: dt.date, prefix: str = ""):
+def open_findings(*, user: User, today: dt.date, prefix: str = "") -> QuerySet[Finding]:
     """Findings not yet closed; overdue ones (deadline passed) first."""
     return (
         Finding.objects.restrict(user)
@@ -177,7 +184,9 @@ class PeriodCounts:
         ]
 
 
-def escalation_counts(*, user, start: dt.date, end: dt.date, prefix: str = "") -> PeriodCounts:
+def escalation_counts(
+    *, user: User, start: dt.date, end: dt.date, prefix: str = ""
+) -> PeriodCounts:
     """Escalation steps of the period in the user's area: how many, how many units at
     each highest step, how many still to be decided."""
     qs = Escalation.objects.restrict(user).in_area(prefix).filter(period_start__range=(start, end))
@@ -192,7 +201,9 @@ def escalation_counts(*, user, start: dt.date, end: dt.date, prefix: str = "") -
     return out
 
 
-def escalation_list(*, user, start: dt.date, end: dt.date, prefix: str = ""):
+def escalation_list(
+    *, user: User, start: dt.date, end: dt.date, prefix: str = ""
+) -> QuerySet[Escalation]:
     return (
         Escalation.objects.restrict(user)
         .in_area(prefix)
@@ -209,7 +220,7 @@ class Ledger:
     findings: list[Finding]
 
 
-def unit_ledger(*, user, unit: Unit) -> Ledger:
+def unit_ledger(*, user: User, unit: Unit) -> Ledger:
     """A unit's escalation ledger, period by period (newest first), and its findings."""
     escs = (
         Escalation.objects.restrict(user)
@@ -242,7 +253,9 @@ class UnitRate:
         return self.on_time / self.total if self.total else None
 
 
-def task_board(*, user, kind: str, start: dt.date, end: dt.date, today: dt.date, prefix=""):
+def task_board(
+    *, user: User, kind: str, start: dt.date, end: dt.date, today: dt.date, prefix: str = ""
+) -> dict[str, Any]:
     """Task lists of one period and their tasks, and completion per unit."""
     lists = list(
         TaskList.objects.restrict(user)
@@ -277,7 +290,7 @@ def task_board(*, user, kind: str, start: dt.date, end: dt.date, today: dt.date,
     }
 
 
-def overdue_tasks(*, user, today: dt.date, prefix: str = ""):
+def overdue_tasks(*, user: User, today: dt.date, prefix: str = "") -> QuerySet[Task]:
     return (
         Task.objects.restrict(user)
         .in_area(prefix)
@@ -287,26 +300,26 @@ def overdue_tasks(*, user, today: dt.date, prefix: str = ""):
     )
 
 
-def responsibility_items(*, user, prefix: str = "", level: str = ""):
-    from fupin.supervision.models import ResponsibilityItem
-
+def responsibility_items(
+    *, user: User, prefix: str = "", level: str = ""
+) -> QuerySet[ResponsibilityItem]:
     qs = ResponsibilityItem.objects.restrict(user).in_area(prefix).filter(active=True)
     if level:
         qs = qs.filter(level=level)
     return qs.select_related("unit").order_by("level", "unit__area_code", "unit__name", "id")
 
 
-def user_prefix(user) -> str | None:
+def user_prefix(user: User) -> str | None:
     return area_prefix_of(user)
 
 
-def years_with_findings(*, user) -> list[int]:
+def years_with_findings(*, user: User) -> list[int]:
     """Years in which findings of the user's area had their deadline, newest first."""
     days = Finding.objects.restrict(user).dates("deadline", "year", order="DESC")
     return [d.year for d in days]
 
 
-def unit_counts(*, user, year: int, today: dt.date) -> dict[int, dict[str, object]]:
+def unit_counts(*, user: User, year: int, today: dt.date) -> dict[int, dict[str, object]]:
     """Per unit: open and overdue findings now, failures and highest step in the year."""
     out: dict[int, dict[str, object]] = {}
     rows = (
@@ -332,7 +345,7 @@ def unit_counts(*, user, year: int, today: dt.date) -> dict[int, dict[str, objec
     return out
 
 
-def task_periods(*, user) -> list[tuple[str, dt.date]]:
+def task_periods(*, user: User) -> list[tuple[str, dt.date]]:
     """(period kind, first day) of the task lists the user sees or has tasks in,
     newest first."""
     lists = TaskList.objects.restrict(user).values_list("period_kind", "period_start")
@@ -343,7 +356,5 @@ def task_periods(*, user) -> list[tuple[str, dt.date]]:
     return sorted(found, key=lambda p: (p[1], p[0]), reverse=True)[:24]
 
 
-def responsibility_get(*, user, pk):
-    from fupin.supervision.models import ResponsibilityItem
-
+def responsibility_get(*, user: User, pk: int) -> ResponsibilityItem:
     return _get(ResponsibilityItem.objects.restrict(user).select_related("unit"), pk=pk)

@@ -17,41 +17,45 @@ from django.http import Http404
 from django.utils import timezone
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.core.errors import NotAllowed, OutsideArea
+from fupin.core.history import history_of
+from fupin.core.models import ChangeRecord
 from fupin.core.scope import code_range, user_covers
 from fupin.geo.models import Level
+from fupin.registry.models import Household
 from fupin.tips.models import OPEN_STATUSES, Status, Tip, hash_code
 
 PAGE_SIZE = 50
 
 
-def _own_area(user) -> str:
+def _own_area(user: User) -> str:
     return getattr(user, "area_id", None) or ""
 
 
-def may_read_tips(user) -> bool:
+def may_read_tips(user: User) -> bool:
     """The user's role may read the tips routed to its area (authority "tip.read")."""
     return authority.may(user, "tip.read", _own_area(user))
 
 
-def may_record_tips(user) -> bool:
+def may_record_tips(user: User) -> bool:
     """The user's role may record a tip (authority "tip.record"): village staff too, who
     then no longer see it (it goes to the township above)."""
     return authority.may(user, "tip.record", _own_area(user))
 
 
-def require_read(user) -> None:
+def require_read(user: User) -> None:
     if not may_read_tips(user):
         raise PermissionDenied
 
 
-def require_list(user) -> None:
+def require_list(user: User) -> None:
     """The tips pages: for those who read tips or record them."""
     if not (may_read_tips(user) or may_record_tips(user)):
         raise PermissionDenied
 
 
-def tip_queryset(user) -> QuerySet[Tip]:
+def tip_queryset(user: User) -> QuerySet[Tip]:
     if not may_read_tips(user):
         return Tip.objects.none()
     return Tip.objects.restrict(user).select_related(
@@ -72,7 +76,7 @@ def overdue_q(qs: QuerySet[Tip]) -> QuerySet[Tip]:
     return qs.filter(status__in=OPEN_STATUSES, deadline__lt=timezone.localdate())
 
 
-def tip_list(*, user, filters: TipFilters, page: int = 1) -> tuple[list[Tip], bool]:
+def tip_list(*, user: User, filters: TipFilters, page: int = 1) -> tuple[list[Tip], bool]:
     """The tips routed to the user's area (none for village staff, who only record)."""
     require_list(user)
     qs = tip_queryset(user)
@@ -89,11 +93,11 @@ def tip_list(*, user, filters: TipFilters, page: int = 1) -> tuple[list[Tip], bo
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def overdue_count(user) -> int:
+def overdue_count(user: User) -> int:
     return overdue_q(tip_queryset(user)).count()
 
 
-def tip_read(*, user, pk: int) -> Tip:
+def tip_read(*, user: User, pk: int) -> Tip:
     """The tip, for a user who may read it (authority "tip.read" over the office it is
     routed to): OutsideArea (404) outside that office's area — the accused village
     included —, NotAllowed (403) for a role that does not read tips."""
@@ -108,7 +112,7 @@ def tip_read(*, user, pk: int) -> Tip:
     return tip
 
 
-def tip_get(*, user, pk: int) -> Tip:
+def tip_get(*, user: User, pk: int) -> Tip:
     """`tip_read` for the pages: 404 / 403."""
     try:
         return tip_read(user=user, pk=pk)
@@ -118,7 +122,7 @@ def tip_get(*, user, pk: int) -> Tip:
         raise PermissionDenied from None
 
 
-def may_see_reporter(user, tip: Tip) -> bool:
+def may_see_reporter(user: User, tip: Tip) -> bool:
     """The reporter's name and phone: only for the assigned verifier, while the table lets
     that user verify tips at the office the tip is routed to."""
     return (
@@ -141,7 +145,7 @@ class TipActions:
         return self.assign or self.verify or self.reply
 
 
-def tip_actions(user, tip: Tip) -> TipActions:
+def tip_actions(user: User, tip: Tip) -> TipActions:
     routed = tip.routed_to_id
     return TipActions(
         assign=authority.may(user, "tip.assign", routed),
@@ -150,7 +154,7 @@ def tip_actions(user, tip: Tip) -> TipActions:
     )
 
 
-def household_tips(*, user, household) -> list[Tip]:
+def household_tips(*, user: User, household: Household) -> list[Tip]:
     """Tips about a household, for its page: only for users who may read the tips routed
     above the household's village (never the village's own users)."""
     if household is None or not user_covers(user, household.village_id):
@@ -190,7 +194,5 @@ def tip_track(code: str) -> PublicView | None:
     )
 
 
-def tip_history(tip: Tip):
-    from fupin.core.history import history_of
-
+def tip_history(tip: Tip) -> QuerySet[ChangeRecord]:
     return history_of(tip).select_related("user")
