@@ -66,6 +66,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	FUPIN_DEBUG=1 $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
