@@ -30,12 +30,15 @@ from django.db import connection
 from django.utils import timezone
 
 from fupin.assistance.choices import MeasureKind
-from fupin.assistance.models import Measure, Pairing, Visit
+from fupin.assistance.models import AssistancePolicy, Measure, Pairing, Visit
+from fupin.assistance.selectors import policy_for
 from fupin.core.frames import read_frame
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import code_range
+from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, VillageProfile
 from fupin.monitoring.models import MonitoringObject, MonitoringStatus
+from fupin.quality.selectors import check_area
 from fupin.registry.models import Household, Member
 
 PEOPLE_SCHEMA = {
@@ -354,8 +357,6 @@ def visit_intervals(village_codes: list[str]) -> dict[str, int]:
     """The visit interval (days) of each village, from the assistance app's
     `policy_for`, called once per policy region that decides (the most specific region
     with a policy of its own, or none: the national policy), not once per village."""
-    from fupin.assistance.models import AssistancePolicy
-    from fupin.assistance.selectors import policy_for
 
     regions = set(
         AssistancePolicy.objects.filter(region__isnull=False).values_list("region_id", flat=True)
@@ -363,9 +364,7 @@ def visit_intervals(village_codes: list[str]) -> dict[str, int]:
     by_region: dict[str | None, int] = {}
     out: dict[str, int] = {}
     for code in village_codes:
-        full = code.ljust(12, "0")
-        ancestors = [full[:n].ljust(12, "0") for n in (12, 9, 6, 4, 2)]
-        decider = next((a for a in ancestors if a in regions), None)
+        decider = next((a for a in ancestor_codes(code) if a in regions), None)
         if decider not in by_region:
             by_region[decider] = policy_for(code).visit_interval_days
         out[code] = by_region[decider]
@@ -580,7 +579,6 @@ def read_divisions(prefix: str) -> pl.DataFrame:
 def quality_counts(prefix: str) -> pl.DataFrame:
     """Per village: households checked, with an error, with warnings only (from the
     quality app's own selector, not recomputed here)."""
-    from fupin.quality.selectors import check_area
 
     report = check_area(prefix)
     rows = [(s.code, s.households, s.with_error, s.with_warning) for s in report.scores(12)]

@@ -10,15 +10,18 @@ from threading import Lock
 
 import polars as pl
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.core.models import ChangeRecord
 from fupin.core.scope import area_prefix_of, code_in_area
+from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.indicators import engine, snapshots
 from fupin.indicators import frames as fr
-from fupin.indicators.models import Snapshot
+from fupin.indicators.models import ExitCriteriaProposal, ProposalStatus, Snapshot
 
 LENGTHS = [PREFIX_LENGTH[level] for level in Level]
 
@@ -61,7 +64,7 @@ def snapshot_frames(snapshot: Snapshot | int | str) -> fr.Frames:
 
 
 def load_frames(
-    area_code: str, *, as_of: dt.date | None = None, snapshot=None
+    area_code: str, *, as_of: dt.date | None = None, snapshot: Snapshot | None = None
 ) -> tuple[fr.Frames, str, int]:
     """The frames to compute from, and the node's name and level."""
     code = normalise(area_code)
@@ -159,7 +162,7 @@ def figures(
     area_code: str,
     *,
     as_of: dt.date | None = None,
-    snapshot=None,
+    snapshot: Snapshot | None = None,
     depth: int = 1,
 ) -> list[NodeFigures]:
     """Every figure of the node `area_code` (12 digits or its significant prefix) and of
@@ -172,7 +175,12 @@ def figures(
 
 
 def figures_for(
-    *, user, area_code: str, as_of=None, snapshot=None, depth: int = 1
+    *,
+    user: User,
+    area_code: str,
+    as_of: dt.date | None = None,
+    snapshot: Snapshot | None = None,
+    depth: int = 1,
 ) -> list[NodeFigures]:
     """`figures`, scoped: outside the user's area (or a snapshot of another area)
     is a 404, and so is a code that is not a division code at all."""
@@ -193,27 +201,26 @@ def figures_for(
         raise Http404 from e
 
 
-def snapshot_list(*, user):
+def snapshot_list(*, user: User) -> QuerySet[Snapshot]:
     """Snapshots the user may read: those whose area contains or lies in the user's
     area (figures are then restricted to the user's part)."""
     prefix = area_prefix_of(user)
     if prefix is None:
         return Snapshot.objects.none()
     inside = Snapshot.objects.in_area(prefix)
-    ancestors = [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
+    ancestors = ancestor_codes(prefix, include_self=False)
     return (inside | Snapshot.objects.filter(area_id__in=ancestors)).select_related("area")
 
 
-def snapshot_get(*, user, pk) -> Snapshot:
+def snapshot_get(*, user: User, pk: int) -> Snapshot:
     try:
         return snapshot_list(user=user).get(pk=int(pk))
     except (Snapshot.DoesNotExist, ValueError, TypeError) as e:
         raise Http404 from e
 
 
-def pending_proposal(region_code: str):
+def pending_proposal(region_code: str) -> ExitCriteriaProposal | None:
     """The change of the region's exit criteria that waits for approval, if any."""
-    from fupin.indicators.models import ExitCriteriaProposal, ProposalStatus
 
     return (
         ExitCriteriaProposal.objects.filter(region_id=region_code, status=ProposalStatus.PENDING)
@@ -222,23 +229,7 @@ def pending_proposal(region_code: str):
     )
 
 
-def proposals(region_code: str):
-    from fupin.indicators.models import ExitCriteriaProposal
-
+def proposals(region_code: str) -> QuerySet[ExitCriteriaProposal]:
     return ExitCriteriaProposal.objects.filter(region_id=region_code).order_by(
         "-proposed_at", "-id"
     )
-
-
-def proposal_rows(proposal) -> list[tuple[str, object]]:
-    """(label, proposed value) of a proposal, in the form's order."""
-    from fupin.indicators.forms import CriteriaForm
-    from fupin.indicators.readiness import CONDITION_LABELS
-
-    form = CriteriaForm()
-    rows = []
-    for name, value in proposal.values.items():
-        if name == "village_conditions":
-            value = "、".join(str(CONDITION_LABELS.get(v, v)) for v in value)
-        rows.append((form.fields[name].label, value))
-    return rows

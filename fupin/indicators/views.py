@@ -9,7 +9,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,16 +17,18 @@ from django.views.decorators.http import require_POST
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import DomainError
 from fupin.core.scope import area_prefix_of, user_covers
-from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.geo.codes import ancestor_codes
+from fupin.geo.models import Division, Level
 from fupin.indicators import readiness, reports, selectors, services
 from fupin.indicators.definitions import DEFINITIONS, GROUP_LABELS, UNIT_LABELS, by_group
-from fupin.indicators.forms import CriteriaForm, DecisionForm
-from fupin.web.views.common import call_service
-
-
-def _require_view(user) -> None:
-    if not has_capability(user, Capability.VIEW_REGISTRY):
-        raise Http404
+from fupin.indicators.forms import CriteriaForm, DecisionForm, proposal_rows
+from fupin.web.views.common import (
+    Action,
+    capability_required,
+    dispatch_action,
+    render_page,
+    require_capability,
+)
 
 
 def _may_snapshot(user) -> bool:
@@ -63,11 +65,7 @@ def _parse_day(request, value: str | None) -> dt.date | None:
 
 def _trail(user, code: str) -> list[Division]:
     """The node's ancestors inside the user's area, then the node."""
-    codes = []
-    for level in Level:
-        n = PREFIX_LENGTH[level]
-        if code[:n].strip("0") and code[:n].ljust(12, "0") not in codes:
-            codes.append(code[:n].ljust(12, "0"))
+    codes = ancestor_codes(code)[::-1]
     divisions = {d.code: d for d in Division.objects.filter(code__in=codes)}
     return [divisions[c] for c in codes if c in divisions and user_covers(user, c)]
 
@@ -77,9 +75,8 @@ def _unit(d) -> str:
     return "" if d.unit == "percent" else UNIT_LABELS[d.unit]
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY, deny=Http404)
 def index(request):
-    _require_view(request.user)
     code = (request.GET.get("area") or _home_code(request.user)).strip()
     as_of = _parse_day(request, request.GET.get("as_of"))
     snap_id = request.GET.get("snapshot") or None
@@ -136,19 +133,18 @@ def index(request):
         "is_county": node.level == Level.COUNTY,
         "child_is_village": node.level == Level.TOWNSHIP,
     }
-    return render(request, "indicators/index.html", context)
+    return render_page(request, "indicators/index.html", context)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY, deny=Http404)
 def definitions(request):
-    _require_view(request.user)
-    return render(
+    return render_page(
         request, "indicators/definitions.html", {"groups": by_group(), "units": UNIT_LABELS}
     )
 
 
 def _readiness(request, code: str, level: int, template: str, checklist):
-    _require_view(request.user)
+    require_capability(request.user, Capability.VIEW_REGISTRY, deny=Http404)
     code = code.ljust(12, "0")
     division = Division.objects.filter(code=code, level=level).first()
     if division is None or not user_covers(request.user, code):
@@ -167,7 +163,7 @@ def _readiness(request, code: str, level: int, template: str, checklist):
     }
     if level == Level.VILLAGE:
         context["households"] = readiness.household_exit_tests(code)
-    return render(request, template, context)
+    return render_page(request, template, context)
 
 
 @login_required
@@ -187,10 +183,9 @@ def county_readiness(request, code: str):
     return _readiness(request, code, Level.COUNTY, template, readiness.county_checklist)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY, deny=Http404)
 def snapshot_list(request):
-    _require_view(request.user)
-    return render(
+    return render_page(
         request,
         "indicators/snapshots.html",
         {
@@ -202,10 +197,9 @@ def snapshot_list(request):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY, deny=Http404)
 @require_POST
 def snapshot_create(request):
-    _require_view(request.user)
     day = _parse_day(request, request.POST.get("as_of"))
     if day is None:
         if not request.POST.get("as_of"):
@@ -231,11 +225,10 @@ def snapshot_create(request):
     return redirect("indicators:snapshots")
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY, deny=Http404)
 def criteria(request):
     """The exit criteria in force for the user's area (approved ones only); a county
     office user proposes a change, another county user approves or refuses it."""
-    _require_view(request.user)
     user = request.user
     code = _home_code(user)
     current = readiness.criteria_for(code)
@@ -243,61 +236,58 @@ def criteria(request):
     may_propose = pending is None and services.may_propose_criteria(user, code)
     may_decide = pending is not None and services.may_decide(user, pending)
     initial = {f: getattr(current, f) for f in services.CRITERIA_FIELDS}
-    is_decision = request.method == "POST" and "decision" in request.POST
-    form = CriteriaForm(
-        request.POST if request.method == "POST" and not is_decision else None, initial=initial
-    )
-    decide_form = DecisionForm(request.POST if is_decision else None)
+    forms = {"form": CriteriaForm(initial=initial), "decide_form": DecisionForm()}
     if request.method == "POST":
-        if is_decision:
-            if pending is None:
-                raise Http404
-            if decide_form.is_valid():
-                approve = decide_form.cleaned_data["decision"] == "approve"
-                done = call_service(
-                    decide_form,
-                    services.criteria_decide,
-                    actor=user,
-                    proposal=pending,
-                    approve=approve,
-                    reason=decide_form.cleaned_data["reason"],
-                )
-                if done is not None:
-                    messages.success(
-                        request,
-                        _("The change was approved and is in force.")
-                        if approve
-                        else _("The change was refused."),
-                    )
-                    return redirect("indicators:criteria")
-        elif form.is_valid():
-            data = dict(form.cleaned_data)
-            reason = data.pop("reason")
-            done = call_service(
-                form,
-                services.criteria_propose,
-                actor=user,
-                region_code=code,
-                data=data,
-                reason=reason,
-            )
-            if done is not None:
-                messages.success(
-                    request,
-                    _("Proposed: the change takes effect when another county user approves it."),
-                )
-                return redirect("indicators:criteria")
-    return render(
+        name = "decide" if "decision" in request.POST else "propose"
+        if name == "decide" and pending is None:
+            raise Http404
+        outcome = dispatch_action(
+            request,
+            {
+                "decide": Action(
+                    form=lambda: DecisionForm(request.POST),
+                    run=lambda d: services.criteria_decide(
+                        actor=user,
+                        proposal=pending,
+                        approve=d.get("decision") == "approve",
+                        reason=d.get("reason", ""),
+                    ),
+                    # A user who may not act is refused (403) whatever the form holds.
+                    run_invalid=not may_decide,
+                ),
+                "propose": Action(
+                    form=lambda: CriteriaForm(request.POST, initial=initial),
+                    run=lambda d: services.criteria_propose(
+                        actor=user,
+                        region_code=code,
+                        data={k: v for k, v in d.items() if k != "reason"},
+                        reason=d.get("reason", ""),
+                    ),
+                    run_invalid=not services.may_propose_criteria(user, code),
+                ),
+            },
+            name=name,
+        )
+        if outcome.done is not None:
+            if name == "propose":
+                done = _("Proposed: the change takes effect when another county user approves it.")
+            elif outcome.form.cleaned_data["decision"] == "approve":
+                done = _("The change was approved and is in force.")
+            else:
+                done = _("The change was refused.")
+            messages.success(request, done)
+            return redirect("indicators:criteria")
+        forms["decide_form" if name == "decide" else "form"] = outcome.form
+    return render_page(
         request,
         "indicators/criteria.html",
         {
             "current": current,
-            "form": form,
+            **forms,
             "may_edit": may_propose,
             "pending": pending,
-            "pending_rows": selectors.proposal_rows(pending) if pending else [],
+            "pending_rows": proposal_rows(pending) if pending else [],
             "may_decide": may_decide,
-            "decide_form": decide_form,
             "proposals": selectors.proposals(code)[:10],
             "area": Division.objects.filter(code=code).first(),
             "labels": readiness.CONDITION_LABELS,

@@ -8,17 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea
 from fupin.core.scope import area_prefix_of, code_range
+from fupin.geo.codes import ancestor_codes
 from fupin.policy import clauses as C
 from fupin.policy import services
 from fupin.policy.models import PolicySet
 from fupin.policy.selectors import versions_of
+from fupin.web.views.common import capability_required, render_page, require_capability
 
 
 def _visible(user):
@@ -29,7 +31,7 @@ def _visible(user):
     if not prefix:
         return PolicySet.objects.all()
     code = user.area_id
-    ancestors = {code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)}
+    ancestors = ancestor_codes(code)
     return PolicySet.objects.filter(
         Q(region__isnull=True)
         | Q(region_id__in=ancestors)
@@ -37,16 +39,14 @@ def _visible(user):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def policy_list(request):
-    if not has_capability(request.user, Capability.VIEW_REGISTRY):
-        raise PermissionDenied
     rows = (
         _visible(request.user)
         .select_related("region", "created_by")
         .order_by("-year", "region_id", "-version")
     )
-    return render(request, "policy/list.html", {"rows": rows})
+    return render_page(request, "policy/list.html", {"rows": rows})
 
 
 def _get(request, pk) -> PolicySet:
@@ -63,7 +63,7 @@ def policy_detail(request, pk):
         {"code": c["code"], "text": C.exclusion_text(c), "trigger": c.get("trigger", "")}
         for c in policy.exclusions or []
     ]
-    return render(
+    return render_page(
         request,
         "policy/detail.html",
         {
@@ -145,8 +145,7 @@ class NewVersionForm(forms.Form):
 @login_required
 def policy_new_version(request, pk):
     base = _get(request, pk)
-    if not has_capability(request.user, Capability.CONFIGURE):
-        raise PermissionDenied
+    require_capability(request.user, Capability.CONFIGURE)
     scopes = []
     if base.region_id:
         scopes.append((base.region_id, base.region.name))
@@ -198,7 +197,7 @@ def policy_new_version(request, pk):
         else:
             messages.success(request, _("A new version of the policy was saved."))
             return redirect("policy:detail", pk=new.pk)
-    return render(
+    return render_page(
         request,
         "policy/new_version.html",
         {"policy": base, "form": form, "json": json, "four_eyes_off": not base.four_eyes},

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.core.errors import NotAllowed, ValidationFailed
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.history import created, recording
 from fupin.core.scope import user_covers
-from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.geo.codes import ancestor_codes
+from fupin.geo.models import Division, Level
 from fupin.registry.models import Household
 from fupin.tips.models import (
     Channel,
@@ -47,14 +50,14 @@ def new_tracking_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _require_text(errors: dict[str, list], name: str, value: str) -> None:
+def _require_text(errors: dict[str, list[Any]], name: str, value: str) -> None:
     if not (value or "").strip():
         errors.setdefault(name, []).append(_("This field is required."))
 
 
 def _create(
     *,
-    actor,
+    actor: User | None,
     channel: str,
     received_at: dt.datetime,
     subject_kind: str,
@@ -67,7 +70,7 @@ def _create(
     area: Division,
     reason: str,
 ) -> tuple[Tip, str]:
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     _require_text(errors, "content", content)
     if channel not in Channel.values:
         errors.setdefault("channel", []).append(_("Choose a valid channel."))
@@ -97,18 +100,11 @@ def _create(
     tip.full_clean()
     with transaction.atomic():
         tip.save()
-        record_change(
-            actor=actor,
-            instance=tip,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=tip.routed_to_id,
-            reason=reason,
-        )
+        created(actor, tip, area_code=tip.routed_to_id, reason=reason)
     return tip, code
 
 
-def public_areas():
+def public_areas() -> QuerySet[Division]:
     """Townships and villages a member of the public may choose (optionally limited to
     `settings.TIPS_PUBLIC_AREA`, a division code prefix)."""
     qs = Division.objects.filter(level__in=(Level.TOWNSHIP, Level.VILLAGE))
@@ -164,7 +160,7 @@ def tip_submit_public(
 
 def tip_record(
     *,
-    actor,
+    actor: User,
     channel: str,
     received_at: dt.datetime | None = None,
     subject_kind: str,
@@ -207,21 +203,13 @@ def tip_record(
     )
 
 
-def _change(*, actor, tip: Tip, reason: str, **values) -> Tip:
-    before = snapshot(tip)
-    for name, value in values.items():
-        setattr(tip, name, value)
-    tip.full_clean()
-    with transaction.atomic():
+def _change(*, actor: User, tip: Tip, reason: str, **values: Any) -> Tip:
+    with transaction.atomic(), recording(actor, tip, reason=reason) as rec:
+        for name, value in values.items():
+            setattr(tip, name, value)
+        tip.full_clean()
         tip.save()
-        record_change(
-            actor=actor,
-            instance=tip,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=tip.routed_to_id,
-            reason=reason,
-        )
+        rec.area_code = tip.routed_to_id  # where it is routed after the change
     return tip
 
 
@@ -234,16 +222,15 @@ def _require_status(tip: Tip, *allowed: str) -> None:
         )
 
 
-def verifier_candidates(*, actor, tip: Tip):
+def verifier_candidates(*, actor: User, tip: Tip) -> list[User]:
     """Users who may verify the tip (authority "tip.verify" over the office it is routed
     to: that office and the offices above it), inside the actor's area. Never the users of
     the village the tip is about."""
-    from fupin.accounts.models import User
 
     rule = authority.AUTHORITY["tip.verify"]
     routed = tip.routed_to_id
     # The office the tip goes to and the divisions above it (the users who cover it).
-    covering = {routed[:n].ljust(len(routed), "0") for n in PREFIX_LENGTH.values()} | {routed}
+    covering = ancestor_codes(routed)
     users = (
         User.objects.filter(is_active=True, role__in=rule.roles, area_id__in=covering)
         .select_related("area")
@@ -256,7 +243,7 @@ def verifier_candidates(*, actor, tip: Tip):
     ]
 
 
-def tip_assign(*, actor, tip: Tip, verifier, reason: str = "") -> Tip:
+def tip_assign(*, actor: User, tip: Tip, verifier: User | None, reason: str = "") -> Tip:
     authority.require(actor, "tip.assign", tip.routed_to_id)
     _require_status(tip, Status.RECEIVED, Status.ASSIGNED, Status.VERIFYING)
     if verifier is None or verifier.pk not in {
@@ -269,7 +256,7 @@ def tip_assign(*, actor, tip: Tip, verifier, reason: str = "") -> Tip:
     return _change(actor=actor, tip=tip, reason=reason, verifier=verifier, status=status)
 
 
-def _require_verifier(actor, tip: Tip) -> None:
+def _require_verifier(actor: User, tip: Tip) -> None:
     """Authority "tip.verify" over the office the tip is routed to, and its condition: the
     actor is the assigned verifier."""
     authority.require(actor, "tip.verify", tip.routed_to_id)
@@ -277,16 +264,16 @@ def _require_verifier(actor, tip: Tip) -> None:
         raise NotAllowed(gettext("Only the verifier assigned to this tip may do this."))
 
 
-def tip_start_verification(*, actor, tip: Tip, reason: str = "") -> Tip:
+def tip_start_verification(*, actor: User, tip: Tip, reason: str = "") -> Tip:
     _require_verifier(actor, tip)
     _require_status(tip, Status.ASSIGNED)
     return _change(actor=actor, tip=tip, reason=reason, status=Status.VERIFYING)
 
 
-def tip_conclude(*, actor, tip: Tip, outcome: str, findings: str, reason: str = "") -> Tip:
+def tip_conclude(*, actor: User, tip: Tip, outcome: str, findings: str, reason: str = "") -> Tip:
     _require_verifier(actor, tip)
     _require_status(tip, Status.ASSIGNED, Status.VERIFYING)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     if outcome not in Outcome.values:
         errors["outcome"] = [_("Choose the outcome.")]
     _require_text(errors, "findings", findings)
@@ -302,10 +289,10 @@ def tip_conclude(*, actor, tip: Tip, outcome: str, findings: str, reason: str = 
     )
 
 
-def tip_reply(*, actor, tip: Tip, reply: str, replied_on: dt.date | None = None) -> Tip:
+def tip_reply(*, actor: User, tip: Tip, reply: str, replied_on: dt.date | None = None) -> Tip:
     authority.require(actor, "tip.reply", tip.routed_to_id)
     _require_status(tip, Status.CONCLUDED)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     _require_text(errors, "reply", reply)
     if errors:
         raise ValidationFailed(errors)
