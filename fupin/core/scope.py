@@ -9,7 +9,7 @@ indexed code column: no join, no LIKE, and the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeGuard
+from typing import Any, Self, TypeGuard
 
 from django.db import models
 
@@ -74,7 +74,7 @@ class RestrictedQuerySet[M: models.Model](models.QuerySet[M, M]):
     e.g. divisions and the village's contact directory).
     """
 
-    def restrict(self, user: MaybeUser) -> RestrictedQuerySet[M]:
+    def restrict(self, user: MaybeUser) -> Self:
         prefix = area_prefix_of(user)
         if prefix is None:
             return self.none()
@@ -83,7 +83,7 @@ class RestrictedQuerySet[M: models.Model](models.QuerySet[M, M]):
             qs = qs.served_by(user)
         return qs
 
-    def served_by(self, user: AreaUser) -> RestrictedQuerySet[M]:
+    def served_by(self, user: AreaUser) -> Self:
         model = self.model
         lookup = getattr(model, "HOUSEHOLD_LOOKUP", None)
         if lookup is not None:
@@ -95,7 +95,7 @@ class RestrictedQuerySet[M: models.Model](models.QuerySet[M, M]):
             return self
         return self.none()
 
-    def in_area(self, prefix: str) -> RestrictedQuerySet[M]:
+    def in_area(self, prefix: str) -> Self:
         if not prefix:
             return self.all()
         # Every model with an area names the lookup to its division code (see above).
