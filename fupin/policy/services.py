@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import record_change
@@ -34,7 +35,7 @@ EDITABLE = (
 )
 
 
-def _check(actor, policy: PolicySet) -> None:
+def _check(actor: User, policy: PolicySet) -> None:
     if not has_capability(actor, Capability.CONFIGURE):
         raise NotAllowed()
     # A county office configures its own area; only a system administrator changes the
@@ -69,7 +70,12 @@ def _validate(data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def policy_new_version(
-    *, actor, base: PolicySet, data: dict[str, Any], reason: str, region_code: str | None = None
+    *,
+    actor: User,
+    base: PolicySet,
+    data: dict[str, Any],
+    reason: str,
+    region_code: str | None = None,
 ) -> PolicySet:
     """A new version of `base` (for the same region and year, or for `region_code`: a
     county's own override of its province's or the national set), with the changes in
@@ -106,7 +112,7 @@ def policy_new_version(
     return new
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.date):
