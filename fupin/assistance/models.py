@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from fupin.assistance import choices as c
 from fupin.core.masking import mask_phone
+from fupin.core.models import EvidenceFileMixin
 from fupin.core.scope import RestrictedQuerySet
 
 # Default rank quotas (Luxi county): {rank: {"key": n, "contact": n}}.
@@ -157,8 +158,8 @@ class WorkTeam(models.Model):
         return self.village_id
 
 
-class PairingQuerySet(RestrictedQuerySet):
-    def current(self):
+class PairingQuerySet(RestrictedQuerySet["Pairing"]):
+    def current(self) -> PairingQuerySet:
         return self.filter(end_date__isnull=True)
 
 
@@ -199,7 +200,11 @@ def visit_photo_path(instance: Visit, filename: str) -> str:
     return f"visits/{instance.household.village_id}/{instance.household_id}/{filename}"
 
 
-class Visit(models.Model):
+class Visit(EvidenceFileMixin, models.Model):
+    """A cadre's visit to a paired household, with a photo (its sniffed type, no size)."""
+
+    FILE_FIELD, TYPE_FIELD, SIZE_FIELD = "photo", "photo_type", None
+
     cadre = models.ForeignKey(
         Cadre, on_delete=models.PROTECT, related_name="visits", verbose_name=_("cadre")
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fupin.cases.procedures import CaseKind, Step, step_of
+from fupin.core.models import EvidenceStep
 from fupin.core.scope import RestrictedQuerySet
 
 
@@ -152,8 +153,9 @@ def evidence_path(instance: CaseStep, filename: str) -> str:
     return f"cases/{h.village_id}/{instance.case_id}/{filename}"
 
 
-class CaseStep(models.Model):
-    """One step done on a case (谁调查谁签字): who, when, the evidence, the decision."""
+class CaseStep(EvidenceStep):
+    """One step done on a case (谁调查谁签字): who, when, the evidence, the decision
+    (the signature, evidence and file are `core.models.EvidenceStep`'s)."""
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="records", verbose_name=_("case")
@@ -161,21 +163,7 @@ class CaseStep(models.Model):
     step = models.CharField(_("step"), max_length=30)
     index = models.PositiveSmallIntegerField()
     decision = models.CharField(_("decision"), max_length=20, choices=StepDecision.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("done by"),
-    )
-    actor_name = models.CharField(_("done by"), max_length=150)
-    done_at = models.DateTimeField(_("done"), default=timezone.now)
-    evidence = models.TextField(_("evidence"), blank=True)
     file = models.FileField(_("file"), upload_to=evidence_path, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    reason = models.TextField(_("reason"), blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "case__household__village__code"

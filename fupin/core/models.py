@@ -6,10 +6,16 @@ state after the change (`post_data`) so an object's state as of any date can be 
 back, and the changed fields with old → new values for people to read.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from fupin.core.files import Upload, private_file
 
 
 class ChangeAction(models.TextChoices):
@@ -59,7 +65,7 @@ class ChangeRecord(models.Model):
         return f"{self.time:%Y-%m-%d %H:%M} {self.user_name} {self.action} {self.object_repr}"
 
     @property
-    def effective_changes(self) -> dict[str, list]:
+    def effective_changes(self) -> dict[str, list[Any]]:
         """`{field: [old, new]}`. A creation written in bulk (the registry import) keeps
         the new state once, in `post_data`, and leaves `changes` empty: its changes are
         every field that has a value, from nothing."""
@@ -99,7 +105,7 @@ class SensitiveRead(models.Model):
     def log_bulk(
         cls,
         *,
-        user,
+        user: Any,  # a fupin.accounts User; the base layer cannot name the class
         object_type: str,
         object_id: str,
         field: str,
@@ -117,3 +123,82 @@ class SensitiveRead(models.Model):
             count=count,
             channel=channel[:10],
         )
+
+
+class EvidenceFileMixin:
+    """A stored evidence file (a signed scan, a photo, a report) kept with the type that
+    the upload policy (`fupin.core.files`) sniffed and, where the model has the column,
+    its size in bytes: one way for services to keep an accepted upload and one way for
+    scoped views to answer with it. Models whose columns carry other names (a visit's
+    `photo`, a village score's `attachment`) name them in FILE_FIELD / TYPE_FIELD /
+    SIZE_FIELD; `EvidenceFile` declares the usual three."""
+
+    FILE_FIELD = "file"
+    TYPE_FIELD = "content_type"
+    SIZE_FIELD: str | None = "size"
+    # True: the file is always a download, never shown in the page.
+    DOWNLOAD_ONLY = False
+
+    def attach(self, upload: Upload | None) -> None:
+        """Keep an upload accepted by `fupin.core.files.accept_upload` with its type and
+        size (None, no file given, leaves the model as it is). Saved with the model."""
+        if upload is None:
+            return
+        setattr(self, self.FILE_FIELD, upload)
+        setattr(self, self.TYPE_FIELD, getattr(upload, "content_type", "") or "")
+        if self.SIZE_FIELD is not None:
+            setattr(self, self.SIZE_FIELD, upload.size)
+
+    @property
+    def evidence_file(self) -> FieldFile:
+        file: FieldFile = getattr(self, self.FILE_FIELD)
+        return file
+
+    def file_response(self, *, as_attachment: bool = False) -> FileResponse:
+        """The stored file as `fupin.core.files.private_file` serves it (404 when there is
+        none). The caller has found the object in the user's scope."""
+        return private_file(self.evidence_file, as_attachment=as_attachment or self.DOWNLOAD_ONLY)
+
+
+class EvidenceFile(EvidenceFileMixin, models.Model):
+    """An abstract model with an evidence file, its sniffed type and its size. A model
+    overrides `file` to say where its files are kept (its area in the path) and how the
+    field is labelled."""
+
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class EvidenceStep(EvidenceFile):
+    """An abstract signed step (谁办理谁签字) on a case or a project: who did it, when,
+    the evidence written and filed, the reason. The model adds what the step was (a case's
+    step and decision, a project's action and states)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    # Copied so the step still names the person if the account is removed.
+    actor_name = models.CharField(_("done by"), max_length=150)
+    done_at = models.DateTimeField(_("done"), default=timezone.now)
+    evidence = models.TextField(_("evidence"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    DOWNLOAD_ONLY = True
+
+    class Meta:
+        abstract = True
+
+    def sign(self, actor: Any) -> None:  # a fupin.accounts User or None (see log_bulk)
+        """The step is signed by `actor` (no account, e.g. a command or the notice
+        period ending: "system")."""
+        self.actor = actor if getattr(actor, "pk", None) else None
+        self.actor_name = getattr(actor, "username", "") or "system"

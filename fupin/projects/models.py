@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fupin.core.models import EvidenceStep
 from fupin.core.scope import RestrictedQuerySet
 from fupin.funds.choices import ProjectType  # a project's type is one of the uses of money
 
@@ -153,8 +154,9 @@ def evidence_path(instance: ProjectStep, filename: str) -> str:
     return f"projects/{instance.project.area_id}/{instance.project_id}/{filename}"
 
 
-class ProjectStep(models.Model):
-    """One lifecycle step done on a project: who, when, evidence, reason."""
+class ProjectStep(EvidenceStep):
+    """One lifecycle step done on a project: who, when, evidence, reason (the signature,
+    evidence and file are `core.models.EvidenceStep`'s)."""
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="steps", verbose_name=_("project")
@@ -162,21 +164,7 @@ class ProjectStep(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=StepAction.choices)
     from_state = models.CharField(_("from"), max_length=20, choices=ProjectState.choices)
     to_state = models.CharField(_("to"), max_length=20, choices=ProjectState.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("done by"),
-    )
-    actor_name = models.CharField(_("done by"), max_length=150)
-    done_at = models.DateTimeField(_("done"), default=timezone.now)
-    evidence = models.TextField(_("evidence"), blank=True)
     file = models.FileField(_("file"), upload_to=evidence_path, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    reason = models.TextField(_("reason"), blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "project__area__code"

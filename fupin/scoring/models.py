@@ -10,16 +10,18 @@ from the total and the sheet's thresholds (see `rules.classify`).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fupin.core.models import EvidenceFileMixin
 from fupin.core.scope import RestrictedQuerySet
 from fupin.scoring import choices as c
 
-POINTS = {"max_digits": 5, "decimal_places": 1}
+POINTS: dict[str, Any] = {"max_digits": 5, "decimal_places": 1}
 
 
 class ScoringSheet(models.Model):
@@ -137,8 +139,11 @@ class ScoringRound(models.Model):
         return self.area_id
 
 
-class VillageScore(models.Model):
-    """A village's score in a round: the total of its item points and the class."""
+class VillageScore(EvidenceFileMixin, models.Model):
+    """A village's score in a round: the total of its item points and the class, with an
+    evidence file (its sniffed type, no size)."""
+
+    FILE_FIELD, TYPE_FIELD, SIZE_FIELD = "attachment", "attachment_type", None
 
     round = models.ForeignKey(
         ScoringRound, on_delete=models.PROTECT, related_name="scores", verbose_name=_("round")
@@ -209,8 +214,8 @@ class ItemScore(models.Model):
         return f"{self.item_id}: {self.points}"
 
 
-class YellowCardQuerySet(RestrictedQuerySet):
-    def open(self):
+class YellowCardQuerySet(RestrictedQuerySet["YellowCard"]):
+    def open(self) -> YellowCardQuerySet:
         return self.filter(recovered_round__isnull=True)
 
 

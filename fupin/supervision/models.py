@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fupin.core.models import EvidenceFile
 from fupin.core.scope import RestrictedQuerySet
 from fupin.supervision import choices as c
 from fupin.supervision.periods import period_end
@@ -89,7 +90,7 @@ class Inspection(models.Model):
         return self.title
 
 
-class Finding(models.Model):
+class Finding(EvidenceFile):
     """A problem an inspection found against a unit, with a deadline for rectification."""
 
     inspection = models.ForeignKey(
@@ -118,8 +119,6 @@ class Finding(models.Model):
     failed_on = models.DateField(_("failed on"), null=True, blank=True)
     failed_reason = models.TextField(_("why it failed"), blank=True)
     file = models.FileField(_("evidence file"), upload_to=_file_path, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -146,7 +145,7 @@ class Finding(models.Model):
         return self.rectified_on is not None and self.rectified_on <= self.deadline
 
 
-class Rectification(models.Model):
+class Rectification(EvidenceFile):
     """A unit's rectification report (整改报告) on a finding and its verification."""
 
     finding = models.ForeignKey(
@@ -162,8 +161,6 @@ class Rectification(models.Model):
     )
     submitted_by_name = models.CharField(_("submitted by"), max_length=150)
     file = models.FileField(_("evidence file"), upload_to=_file_path, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
     verdict = models.CharField(
         _("verification"), max_length=10, choices=c.Verdict.choices, default=c.Verdict.PENDING
     )
@@ -302,7 +299,7 @@ class TaskList(models.Model):
         return period_end(self.period_kind, self.period_start)
 
 
-class Task(models.Model):
+class Task(EvidenceFile):
     """A task of a list, assigned to a unit with a due date, and its completion."""
 
     task_list = models.ForeignKey(
@@ -324,8 +321,6 @@ class Task(models.Model):
     completed_by_name = models.CharField(_("completed by"), max_length=150, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
     file = models.FileField(_("evidence file"), upload_to=_file_path, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
 
     objects = RestrictedQuerySet.as_manager()
     AREA_LOOKUP = "unit__area_code"
