@@ -303,10 +303,7 @@ def visit_record(
         notes=notes,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
-    photo = accept_upload(photo, field="photo", allowed=IMAGE_TYPES)
-    if photo is not None:
-        visit.photo_type = getattr(photo, "content_type", "") or ""
-        visit.photo.save(photo.name.rsplit("/", 1)[-1], photo, save=False)
+    visit.attach(accept_upload(photo, field="photo", allowed=IMAGE_TYPES))
     visit.full_clean()
     visit.save()
     _created(actor, visit, household.village_id, related=household)

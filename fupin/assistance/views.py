@@ -18,7 +18,6 @@ from fupin.assistance import selectors, services
 from fupin.assistance.forms import AreaForm, PairingForm, VisitForm
 from fupin.assistance.models import Cadre, Pairing
 from fupin.core.errors import OutsideArea
-from fupin.core.files import private_file
 from fupin.core.history import history_of
 from fupin.geo.models import Division
 from fupin.registry import selectors as registry_selectors
@@ -180,7 +179,7 @@ def pairing_create(request, household_pk):
 @login_required
 def visit_photo(request, pk):
     visit = _get(selectors.visit_get, user=request.user, pk=pk)
-    return private_file(visit.photo, visit.photo_type)
+    return visit.file_response()
 
 
 @login_required

@@ -189,15 +189,11 @@ def _step_record(
         step=case.steps[case.step_index],
         index=case.step_index,
         decision=decision,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=getattr(actor, "username", "") or "system",
         evidence=evidence,
         reason=reason,
     )
-    if upload is not None:
-        rec.file = upload
-        rec.content_type = getattr(upload, "content_type", "") or ""
-        rec.size = upload.size
+    rec.sign(actor)
+    rec.attach(upload)
     rec.save()
     _record(
         actor,

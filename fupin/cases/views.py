@@ -30,7 +30,6 @@ from fupin.cases.forms import (
 from fupin.cases.models import AppealStatus, ObjectionStatus
 from fupin.core import abuse
 from fupin.core.errors import NotAllowed, OutsideArea
-from fupin.core.files import private_file
 from fupin.geo.models import Division, Level
 from fupin.registry import selectors as registry_selectors
 from fupin.web import queries
@@ -197,7 +196,7 @@ def step_file(request, pk, sid):
     """Evidence files are personal data: served here, in scope, never from /media/."""
     _require_view(request.user)
     rec = selectors.step_record_get(user=request.user, case_pk=pk, pk=sid)
-    return private_file(rec.file, rec.content_type, as_attachment=True)
+    return rec.file_response()
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:

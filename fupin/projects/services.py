@@ -284,15 +284,15 @@ def project_create(*, actor, data: dict, village_codes: list[str], reason: str =
         )
         project.villages.set(villages)
         _record(actor, project, ChangeAction.CREATE, None, area.code, reason)
-        ProjectStep.objects.create(
+        step = ProjectStep(
             project=project,
             action="propose",
             from_state=S.PROPOSED,
             to_state=S.PROPOSED,
-            actor=project.proposed_by,
-            actor_name=getattr(actor, "username", "") or "system",
             evidence=reason,
         )
+        step.sign(actor)
+        step.save()
     return project
 
 
@@ -448,16 +448,12 @@ def transition(
             action=spec.code,
             from_state=project.state,
             to_state=spec.target,
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_name=getattr(actor, "username", "") or "system",
             done_at=now,
             evidence=evidence,
             reason=reason,
         )
-        if upload is not None:
-            step.file = upload
-            step.content_type = getattr(upload, "content_type", "") or ""
-            step.size = upload.size
+        step.sign(actor)
+        step.attach(upload)
         step.save()
         _record(actor, step, ChangeAction.CREATE, None, project.area_id, reason, related=project)
         before = snapshot(project)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.roles import Capability
-from fupin.core.files import private_file
 from fupin.core.history import history_of
 from fupin.funds import selectors as fund_selectors
 from fupin.funds import services as funds
@@ -366,7 +365,7 @@ def step_file(request, pk, sid):
     step = project.steps.filter(pk=sid).exclude(file="").first()
     if step is None:
         raise Http404
-    return private_file(step.file, step.content_type, as_attachment=True)
+    return step.file_response()
 
 
 # ---------------------------------------------------------------- public (no login)

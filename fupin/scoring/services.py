@@ -394,9 +394,7 @@ def score_record(
     score.scorer_name = name
     score.scored_on = scored_on
     score.notes = notes or ""
-    if attachment is not None:
-        score.attachment = attachment
-        score.attachment_type = getattr(attachment, "content_type", "") or ""
+    score.attach(attachment)
     score.save()
     _record(
         actor,

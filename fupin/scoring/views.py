@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability
 from fupin.core.errors import OutsideArea
-from fupin.core.files import private_file
 from fupin.core.scope import user_covers
 from fupin.geo.models import Division, Level
 from fupin.scoring import choices as c
@@ -206,7 +205,7 @@ def score_attachment(request, pk):
     score = VillageScore.objects.restrict(request.user).filter(pk=pk).first()
     if score is None:
         raise Http404
-    return private_file(score.attachment, score.attachment_type)
+    return score.file_response()
 
 
 # Sheets ----------------------------------------------------------------------------

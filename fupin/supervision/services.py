@@ -123,13 +123,6 @@ def _record(actor, instance, action, before, area_code, *, reason="", related=No
     )
 
 
-def _attach(obj, upload) -> None:
-    if upload is not None:
-        obj.file = upload
-        obj.content_type = getattr(upload, "content_type", "") or ""
-        obj.size = upload.size
-
-
 def _required(**values) -> None:
     errors = {k: [_("This field is required.")] for k, v in values.items() if not str(v).strip()}
     if errors:
@@ -337,7 +330,7 @@ def finding_add(
             deadline=deadline,
             created_by=_user(actor),
         )
-        _attach(f, upload)
+        f.attach(upload)
         f.save()
         _record(actor, f, ChangeAction.CREATE, None, unit.area_code, related=unit)
     return f
@@ -368,7 +361,7 @@ def rectification_submit(
             submitted_by=_user(actor),
             submitted_by_name=_name(actor),
         )
-        _attach(rec, upload)
+        rec.attach(upload)
         rec.save()
         _record(actor, rec, ChangeAction.CREATE, None, f.unit.area_code, related=f)
         before = snapshot(f)
@@ -798,7 +791,7 @@ def task_complete(
         t.completed_by = _user(actor)
         t.completed_by_name = _name(actor)
         t.evidence = evidence.strip()
-        _attach(t, upload)
+        t.attach(upload)
         t.save()
         _record(actor, t, ChangeAction.UPDATE, before, t.unit.area_code, related=t.task_list)
     task.refresh_from_db()

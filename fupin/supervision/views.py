@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import CAPABILITIES, Capability
-from fupin.core.files import private_file
 from fupin.core.history import history_of
 from fupin.core.scope import area_prefix_of, user_covers
 from fupin.geo.models import Division
@@ -64,10 +63,6 @@ def _unit_choices(user, prefix: str = ""):
         (u.pk, u.name)
         for u in selectors.units(user=user, prefix=prefix).order_by("area_code", "kind", "name")
     ]
-
-
-def _serve(obj):
-    return private_file(obj.file, obj.content_type)
 
 
 # ------------------------------------------------------------------------ index
@@ -324,7 +319,7 @@ def finding_fail(request, pk):
 @login_required
 def finding_file(request, pk):
     _require_view(request.user)
-    return _serve(selectors.finding_get(user=request.user, pk=pk))
+    return selectors.finding_get(user=request.user, pk=pk).file_response()
 
 
 @login_required
@@ -333,7 +328,7 @@ def rectification_file(request, pk):
     rec = Rectification.objects.restrict(request.user).filter(pk=pk).first()
     if rec is None:
         raise Http404
-    return _serve(rec)
+    return rec.file_response()
 
 
 # ------------------------------------------------------------------------ units
@@ -678,4 +673,4 @@ def task_complete(request, pk):
 @login_required
 def task_file(request, pk):
     _require_view(request.user)
-    return _serve(selectors.task_get(user=request.user, pk=pk))
+    return selectors.task_get(user=request.user, pk=pk).file_response()
