@@ -3,10 +3,11 @@
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
-    from django.core.management import execute_from_command_line
 
     args = sys.argv[1:]
     if args and not args[0].startswith("-"):

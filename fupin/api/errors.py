@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from fupin.api.auth import TokenRefused  # auth imports nothing from here
 from fupin.core.errors import DomainError, ValidationFailed
 
 logger = logging.getLogger("fupin.api")
@@ -77,8 +78,6 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
-        from fupin.api.auth import TokenRefused  # auth imports nothing from here
-
         if isinstance(exc, TokenRefused):
             message = exc.message  # e.g. "This API token expired on …"
         else:

@@ -15,6 +15,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.assessment import sampling as S
 from fupin.assessment import services
 from fupin.assessment.models import (
@@ -42,8 +43,6 @@ GIVEN = ["石生", "秀英", "建国", "红梅", "志强", "玉兰", "德明", "
 
 
 def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
-    from fupin.accounts.models import User
-
     log = log or (lambda _msg: None)
     if not Division.objects.filter(code=COUNTY).exists():
         return

@@ -12,9 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fupin.assessment import estimators as E
 from fupin.assessment import forms as F
 from fupin.assessment import selectors, services
 from fupin.assessment.models import AssessmentStatus
+from fupin.registry import choices as c
 from fupin.web.views.common import call_service
 
 
@@ -157,8 +159,6 @@ def unit(request, pk, unit_pk):
             return redirect("assessment:sheet", pk=a.pk, village=u.village_id)
     head = ""
     if u.household_id:
-        from fupin.registry import choices as c
-
         m = u.household.members.filter(relation=c.Relation.HEAD, is_active=True).first()
         head = m.name if m else ""
     return render(
@@ -198,7 +198,6 @@ def pct(x: float) -> str:
 
 def verdict(e) -> str:
     """Whether the target is met, in plain words, with the uncertainty said honestly."""
-    from fupin.assessment import estimators as E
 
     v = {"target": pct(e.target), "point": pct(e.point), "low": pct(e.low), "high": pct(e.high)}
     if e.n == 0:

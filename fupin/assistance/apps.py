@@ -7,7 +7,8 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         # The one place that tells the base layer which households a paired cadre
-        # serves (fupin.core.scope never imports this app).
+        # serves (fupin.core.scope never imports this app). Imported here: models load
+        # only once the app registry is ready.
         from fupin.assistance.selectors import served_household_ids
         from fupin.core import scope
 

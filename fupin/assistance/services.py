@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.roles import Capability, has_capability
 from fupin.assistance import assign
 from fupin.assistance import choices as c
 from fupin.assistance.models import (
@@ -23,8 +24,8 @@ from fupin.assistance.models import (
     Visit,
     WorkTeam,
 )
-from fupin.assistance.selectors import policy_for
-from fupin.core.errors import DomainError, NotAllowed, OutsideArea
+from fupin.assistance.selectors import policy_for, propose
+from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import IMAGE_TYPES, accept_upload
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
@@ -216,7 +217,6 @@ def cadre_leave(
     """The cadre leaves: their pairings end, and each household is paired again, with the
     successor as far as the successor's limits allow, the rest by the assignment. If any
     household would be left without a cadre, nothing is changed."""
-    from fupin.assistance.selectors import propose
 
     _check(actor, cadre.home_area_id)
     before = snapshot(cadre)
@@ -427,8 +427,6 @@ def assistance_policy_save(
 ) -> AssistancePolicy:
     """A region's own pairing limits and visit frequency (the county office of the region;
     the most specific region's settings apply). Recorded with the reason."""
-    from fupin.accounts.roles import Capability, has_capability
-    from fupin.core.errors import ValidationFailed
 
     if not has_capability(actor, Capability.CONFIGURE):
         raise NotAllowed()

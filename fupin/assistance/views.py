@@ -13,13 +13,26 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fupin.accounts.roles import Capability
+from fupin.accounts.roles import Capability, has_capability
+from fupin.assistance import choices as ch
 from fupin.assistance import selectors, services
-from fupin.assistance.forms import AreaForm, PairingForm, VisitForm
-from fupin.assistance.models import Cadre, Pairing
+from fupin.assistance.forms import (
+    AreaForm,
+    CadreForm,
+    CadreLeaveForm,
+    DirectoryEntryForm,
+    HouseholdPlanForm,
+    LimitsForm,
+    MeasureForm,
+    PairingForm,
+    VillagePlanForm,
+    VisitForm,
+    WorkTeamForm,
+)
+from fupin.assistance.models import Cadre, HouseholdPlan, Pairing, VillagePlan, WorkTeam
 from fupin.core.errors import OutsideArea
 from fupin.core.history import history_of
-from fupin.geo.models import Division
+from fupin.geo.models import Division, Level
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
 from fupin.web import queries
@@ -214,7 +227,6 @@ def _form_page(request, title: str, form, back: str):
 
 def _home_areas(user) -> list[tuple[str, str]]:
     """Where a cadre may be based: the user's own area and the divisions below it."""
-    from fupin.geo.models import Level
 
     rows = (
         Division.objects.restrict(user)
@@ -235,7 +247,6 @@ def _household(request, pk) -> Household:
 @login_required
 def cadre_create(request):
     require_may_edit(request.user)
-    from fupin.assistance.forms import CadreForm
 
     form = CadreForm(request.POST or None, area_choices=_home_areas(request.user))
     if request.method == "POST" and form.is_valid():
@@ -252,7 +263,6 @@ def cadre_create(request):
 @login_required
 def cadre_leave(request, pk):
     require_may_edit(request.user)
-    from fupin.assistance.forms import CadreLeaveForm
 
     cadre = _get(selectors.cadre_get, user=request.user, pk=pk)
     others = Cadre.objects.in_area(cadre.home_area_id[:6]).filter(active=True).exclude(pk=pk)
@@ -282,8 +292,6 @@ def cadre_leave(request, pk):
 @login_required
 def household_plan(request, household_pk):
     require_may_edit(request.user)
-    from fupin.assistance.forms import HouseholdPlanForm
-    from fupin.assistance.models import HouseholdPlan
 
     household = _household(request, household_pk)
     plan = HouseholdPlan.objects.filter(household=household).first()
@@ -316,7 +324,6 @@ def household_plan(request, household_pk):
 @login_required
 def measure_add(request, household_pk):
     require_may_edit(request.user)
-    from fupin.assistance.forms import MeasureForm
 
     household = _household(request, household_pk)
     form = MeasureForm(request.POST or None)
@@ -335,7 +342,6 @@ def measure_add(request, household_pk):
 @login_required
 def directory_entry_add(request, code):
     require_may_edit(request.user)
-    from fupin.assistance.forms import DirectoryEntryForm
 
     area = Division.objects.restrict(request.user).filter(code=code).first()
     if area is None:
@@ -359,8 +365,6 @@ def directory_entry_add(request, code):
 
 
 def _village(request, code) -> Division:
-    from fupin.geo.models import Level
-
     village = Division.objects.restrict(request.user).filter(code=code, level=Level.VILLAGE)
     village = village.select_related("parent").first()
     if village is None:
@@ -372,7 +376,6 @@ def _village(request, code) -> Division:
 def village_page(request, code):
     """A village's resident work teams and its plan (一村一策)."""
     _require_view(request.user)
-    from fupin.assistance.models import VillagePlan, WorkTeam
 
     village = _village(request, code)
     teams = (
@@ -389,8 +392,6 @@ def village_page(request, code):
 @login_required
 def village_plan(request, code):
     require_may_edit(request.user)
-    from fupin.assistance.forms import VillagePlanForm
-    from fupin.assistance.models import VillagePlan
 
     village = _village(request, code)
     plan = VillagePlan.objects.filter(village=village).first()
@@ -423,7 +424,6 @@ def village_plan(request, code):
 @login_required
 def work_team_create(request, code):
     require_may_edit(request.user)
-    from fupin.assistance.forms import WorkTeamForm
 
     village = _village(request, code)
     cadres = Cadre.objects.in_area(code[:6]).filter(active=True).order_by("name")
@@ -453,9 +453,6 @@ def limits(request):
     """The pairing limits and visit frequency in force in the user's area; the county
     office sets its own."""
     _require_view(request.user)
-    from fupin.accounts.roles import Capability, has_capability
-    from fupin.assistance import choices as ch
-    from fupin.assistance.forms import LimitsForm
 
     area = request.user.area_id or ""
     policy = selectors.policy_for(area)

@@ -46,12 +46,16 @@ from fupin.cases.models import (
     ObjectionStatus,
     StepDecision,
 )
+from fupin.compare.models import EXCLUSION_RULES, Finding, FindingStatus
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import accept_upload
 from fupin.core.history import record_change, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import require_edit, user_covers
 from fupin.geo.models import Division, Level
+from fupin.policy.evaluation import evaluate_household
+from fupin.policy.selectors import current_policy
+from fupin.registry.choices import HouseholdStatus
 from fupin.registry.models import Household
 
 
@@ -116,7 +120,6 @@ def _record(actor, instance, action, before, area_code, reason="", related=None)
 
 def _policy(area_code: str, on: dt.date):
     """The policy set in force, or None when there is none (defaults apply)."""
-    from fupin.policy.selectors import current_policy
 
     try:
         return current_policy(area_code, on=on)
@@ -137,7 +140,6 @@ def appeal_days_for(area_code: str, on: dt.date) -> int:
 def decision_snapshot(household: Household, kind: str, on: dt.date) -> dict[str, Any] | None:
     """The policy decision for the case's kind, as plain JSON (values, lazy texts and
     decimals made into strings), so that later policy changes cannot alter it."""
-    from fupin.policy.evaluation import evaluate_household
 
     test = P.POLICY_TEST[kind]
     if test is None:
@@ -303,7 +305,6 @@ def batch_candidates(village_code: str, kind: str, today: dt.date) -> list[House
     """Who a batch of this kind takes in a village: for exit, every household in poverty
     whose exit test is met; for removal, every household with a confirmed exclusion finding
     from department data; otherwise nobody (open those one by one)."""
-    from fupin.registry.choices import HouseholdStatus
 
     qs = Household.objects.filter(village_id=village_code).order_by("id")
     busy = Case.objects.filter(status__in=ACTIVE_STATUSES).exclude(kind=P.CaseKind.MEMBER_CHANGE)
@@ -311,8 +312,6 @@ def batch_candidates(village_code: str, kind: str, today: dt.date) -> list[House
     if kind == P.CaseKind.EXIT:
         return [h for h in qs.filter(status=HouseholdStatus.POOR)]
     if kind == P.CaseKind.REMOVAL:
-        from fupin.compare.models import EXCLUSION_RULES, Finding, FindingStatus
-
         hit = Finding.objects.filter(
             rule__in=list(EXCLUSION_RULES), status=FindingStatus.CONFIRMED
         ).values("household_id")

@@ -21,6 +21,7 @@ import polars as pl
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from python_calamine import CalamineWorkbook
 
 from fupin.compare.models import DatasetKind, Rule
 from fupin.core.errors import IdNumberInvalid, ValidationFailed
@@ -207,7 +208,6 @@ def _cell_text(value: Any) -> str | None:
 
 def _read_excel(path: Path) -> pl.DataFrame:
     """The first sheet through calamine (python-calamine), every cell as text."""
-    from python_calamine import CalamineWorkbook
 
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     if not rows:

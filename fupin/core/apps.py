@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        # Imported here: it connects signal receivers once the app registry is ready.
         from fupin.core import security
 
         security.connect()

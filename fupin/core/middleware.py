@@ -1,7 +1,12 @@
 import time
 import uuid
 
+from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
 from fupin.core import context
+from fupin.core.security import SEEN
 
 
 class RequestIdMiddleware:
@@ -31,10 +36,6 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
-        from fupin.core.security import SEEN
-
         session = getattr(request, "session", None)
         if session is not None and session.session_key:
             now = int(time.time())
@@ -59,9 +60,6 @@ class RejectNulMiddleware:
             and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
             and _has_nul(request.POST)
         ):
-            from django.http import HttpResponseBadRequest, JsonResponse
-            from django.utils.translation import gettext as _
-
             message = _("The request contains a NUL character, which no field accepts.")
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "invalid", "message": message}, status=422)

@@ -9,7 +9,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from fupin.dashboards.reports import Tables, unit_label
+from fupin.dashboards.tables import Tables, unit_label
 from fupin.geo.models import Level
 from fupin.indicators import definitions as D
 

@@ -25,7 +25,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from fupin.cases.pdf import font_name
 from fupin.dashboards import selectors as S
-from fupin.dashboards.reports import Tables, format_value, unit_label
+from fupin.dashboards.tables import Tables, format_value, unit_label
 from fupin.indicators import definitions as D
 
 RED = colors.HexColor("#b3261e")

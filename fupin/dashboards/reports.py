@@ -30,10 +30,11 @@ from django.utils.translation import gettext_lazy
 
 from fupin.core import jobs
 from fupin.core.errors import OutsideArea, ValidationFailed
+from fupin.dashboards import excel
 from fupin.dashboards import selectors as S
 from fupin.dashboards.models import ReportDownload, ReportKind, ReportRun, ReportStatus
+from fupin.dashboards.tables import Tables
 from fupin.geo.models import Division, Level
-from fupin.indicators import definitions as D
 from fupin.indicators.selectors import figures
 
 logger = logging.getLogger(__name__)
@@ -173,10 +174,9 @@ def run_report(*, run_id: int, language: str) -> None:
             progress("write", 0.9)
             path = reports_dir() / f"{run.pk}.{run.kind}"
             if run.kind == ReportKind.EXCEL:
-                from fupin.dashboards.excel import write_workbook
-
-                write_workbook(tables, path)
+                excel.write_workbook(tables, path)
             else:
+                # lazy: reportlab is loaded only on the PDF path
                 from fupin.dashboards.pdf import write_pdf
 
                 write_pdf(tables, path)
@@ -193,27 +193,6 @@ def run_report(*, run_id: int, language: str) -> None:
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "file_path", "finished_at"])
     progress.update(phase="finished", fraction=1.0)
-
-
-class Tables:
-    """The figures a report is made of (all from the indicators app)."""
-
-    def __init__(self, area: Division, as_of: dt.date, year: int) -> None:
-        self.area = area
-        self.as_of = as_of
-        self.year = year
-        self.node: Any = None
-        self.children: list[Any] = []
-        self.villages: list[tuple[str, Any]] = []  # (township name, village NodeFigures)
-        self.trend: dict[str, Any] = {}
-
-    @property
-    def codes(self) -> list[str]:
-        return list(D.DEFINITIONS)
-
-    @property
-    def child_level(self) -> int | None:
-        return self.area.level + 1 if self.area.level < Level.VILLAGE else None
 
 
 def collect(run: ReportRun, progress) -> Tables:
@@ -243,17 +222,3 @@ def collect(run: ReportRun, progress) -> Tables:
             values = S.year_values(area.code, dt.date(year, 12, 31))
         tables.trend["values"].append(values)
     return tables
-
-
-def unit_label(code: str) -> str:
-    d = D.DEFINITIONS[code]
-    return str(D.UNIT_LABELS.get(d.unit, d.unit))
-
-
-def format_value(code: str, value: Any) -> str:
-    if value is None:
-        return "—"
-    d = D.DEFINITIONS[code]
-    if d.kind == D.RATE:
-        return f"{float(value):.2f}"
-    return f"{int(value):,}"

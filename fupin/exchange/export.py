@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import xlsxwriter
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from xlsxwriter.utility import xl_col_to_name
 
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core import csvsafe
@@ -21,6 +23,7 @@ from fupin.core.models import SensitiveRead
 from fupin.core.scope import area_prefix_of, code_in_area, code_range
 from fupin.exchange import layout as L
 from fupin.exchange.models import ExchangeRun
+from fupin.geo.models import Division
 from fupin.registry import income as income_rule
 
 # An xlsx sheet holds 1,048,576 rows; longer sheets continue on "<title> (2)" …
@@ -174,8 +177,6 @@ def registry_sheets(prefix: str, masked: bool) -> dict[str, pl.DataFrame]:
 
 
 def _write_xlsx(path: Path, sheets: dict[str, pl.DataFrame], template: bool) -> None:
-    import xlsxwriter
-
     book = xlsxwriter.Workbook(str(path), {"constant_memory": not template})
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     text = book.add_format({"num_format": "@"})
@@ -216,7 +217,6 @@ def _write_xlsx(path: Path, sheets: dict[str, pl.DataFrame], template: bool) -> 
 def _validations(book, ws, sheet: L.Sheet, codes_sheet, code_ranges: dict[str, str]) -> None:
     """Drop-down lists for coded columns, from the hidden code sheet (a list longer
     than 255 characters must come from a range)."""
-    from xlsxwriter.utility import xl_col_to_name
 
     for j, col in enumerate(sheet.columns):
         if col.kind == L.BOOL:
@@ -292,7 +292,6 @@ def export_registry(
     prefix = area_prefix_of(actor)
     if prefix is None or not code_in_area(area_code, prefix):
         raise OutsideArea()
-    from fupin.geo.models import Division
 
     division = Division.objects.filter(code=area_code).first()
     if division is None:

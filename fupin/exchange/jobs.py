@@ -37,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fupin.accounts.models import User
 from fupin.core import context, files, jobs
 from fupin.core.masking import MASKERS
 from fupin.exchange import layout as L
@@ -275,7 +276,6 @@ def run_import(
 ) -> int | None:
     """Import, write the report, keep the first rejected rows on the run, and record the
     progress under the token. Returns the run's id (None if no run was created)."""
-    from fupin.accounts.models import User
 
     state: dict[str, Any] = {
         "user": actor_id,

@@ -10,6 +10,7 @@ when the cell is fine, else the reason in the user's language.
 from __future__ import annotations
 
 import datetime as dt
+import re as _re
 from functools import lru_cache
 
 import polars as pl
@@ -178,7 +179,6 @@ def is_code_column(col: L.Column) -> bool:
 def message(template: str, **values: pl.Expr) -> pl.Expr:
     """A translated message with %(name)s placeholders filled per row, vectorised: the
     template is translated once, not once a row."""
-    import re as _re
 
     parts: list[pl.Expr] = []
     pos = 0

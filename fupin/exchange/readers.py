@@ -22,6 +22,7 @@ from django.utils import translation
 
 from fupin.core import csvsafe
 from fupin.exchange import layout as L
+from fupin.exchange.export import csv_paths
 
 HEADER_SCAN_ROWS = 8
 MIN_MATCHED_COLUMNS = 3
@@ -43,6 +44,7 @@ def to_simplified(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _converter():
+    # lazy: only a file holding traditional characters needs opencc and its dictionaries
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -154,6 +156,7 @@ def _collect(parts: dict[str, RawSheet], key: str, name: str, frame: pl.DataFram
 
 
 def read_xlsx(path: Path) -> dict[str, RawSheet]:
+    # lazy: fastexcel (with pyarrow) loads only when an .xlsx workbook is read
     import fastexcel
 
     try:
@@ -178,8 +181,6 @@ def read_xlsx(path: Path) -> dict[str, RawSheet]:
 
 
 def read_csv(path: Path) -> dict[str, RawSheet]:
-    from fupin.exchange.export import csv_paths
-
     files = [p for p in csv_paths(path).values() if p.exists()] or [path]
     parts: dict[str, RawSheet] = {}
     for file in files:

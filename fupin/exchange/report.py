@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import xlsxwriter
 from django.utils.translation import gettext as _
 
 from fupin.exchange import layout as L
@@ -14,8 +15,6 @@ from fupin.exchange.importer import ImportResult, summary_lines
 
 
 def write_report(result: ImportResult, path: Path) -> Path:
-    import xlsxwriter
-
     path = Path(path)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     head = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})

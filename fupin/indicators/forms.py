@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -36,3 +38,14 @@ class DecisionForm(forms.Form):
         label=_("Decision"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))]
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+
+
+def proposal_rows(proposal: Any) -> list[tuple[str, object]]:
+    """(label, proposed value) of a proposal of exit criteria, in the form's order."""
+    form = CriteriaForm()
+    rows = []
+    for name, value in proposal.values.items():
+        if name == "village_conditions":
+            value = "、".join(str(CONDITION_LABELS.get(v, v)) for v in value)
+        rows.append((form.fields[name].label, value))
+    return rows

@@ -24,10 +24,15 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fupin.assessment.selectors import latest_estimates as provider
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level, VillageProfile
 from fupin.indicators.models import DEFAULT_VILLAGE_CONDITIONS, ExitCriteria
 from fupin.indicators.selectors import figures
+from fupin.policy.evaluation import EXIT, evaluate_household
+from fupin.policy.selectors import NoPolicy
+from fupin.registry.choices import HouseholdStatus
+from fupin.registry.models import Household
 
 CONDITION_LABELS = {
     "has_hardened_road": gettext_lazy("Hardened road to the village"),
@@ -139,12 +144,7 @@ ESTIMATE_ITEMS = [
 
 
 def latest_estimates(county_code: str) -> dict | None:
-    """The assessment app's latest estimates for the county, or None when there are none
-    (or the assessment app does not provide them yet)."""
-    try:
-        from fupin.assessment.selectors import latest_estimates as provider
-    except ImportError:
-        return None
+    """The assessment app's latest estimates for the county, or None when there are none."""
     try:
         return provider(county_code)
     except Exception:
@@ -203,10 +203,6 @@ def county_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None):
 def household_exit_tests(village_code: str, *, limit: int = 500) -> list[dict]:
     """The policy set's exit test for each household in poverty in a village (today's
     data): household, decision and the clauses not met."""
-    from fupin.policy.evaluation import EXIT, evaluate_household
-    from fupin.policy.selectors import NoPolicy
-    from fupin.registry.choices import HouseholdStatus
-    from fupin.registry.models import Household
 
     out = []
     qs = Household.objects.filter(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,7 +93,6 @@ def as_text(nodes: list[NodeFigures], info: dict) -> str:
 def write_xlsx(nodes: list[NodeFigures], info: dict, path) -> None:
     """One sheet of figures (a row per node, a column per figure) and one of
     definitions."""
-    import xlsxwriter
 
     with xlsxwriter.Workbook(path) as book:
         bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})

@@ -33,11 +33,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fupin.core.errors import DomainError
+from fupin.core.errors import DomainError, OutsideArea
 from fupin.core.history import record_change
 from fupin.core.models import ChangeAction
+from fupin.core.scope import user_covers
+from fupin.geo.models import Division
 from fupin.indicators import frames as fr
 from fupin.indicators.models import Snapshot
+from fupin.monitoring.models import RiskLevel
+from fupin.registry import choices as c
 
 FILES = ("people", "households", "villages", "divisions")
 SCHEMAS = {
@@ -93,9 +97,6 @@ CODED = (
 
 
 def _known(name: str) -> set[str]:
-    from fupin.monitoring.models import RiskLevel
-    from fupin.registry import choices as c
-
     known = {
         "status": c.HouseholdStatus.values,
         "status_start": c.HouseholdStatus.values,
@@ -177,9 +178,6 @@ def write_files(frames: fr.Frames, target: Path, manifest: dict) -> str:
 
 def create(*, actor, area_code: str, as_of: dt.date, label: str = "") -> Snapshot:
     """Freeze the area's registry as of `as_of` (read from history) into a snapshot."""
-    from fupin.core.errors import OutsideArea
-    from fupin.core.scope import user_covers
-    from fupin.geo.models import Division
 
     area = Division.objects.filter(code=area_code.ljust(12, "0")).first()
     if area is None:

@@ -37,6 +37,8 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.accounts.roles import Role
+from fupin.cases import services as cases
+from fupin.cases.procedures import CaseKind
 from fupin.core.bulk import bulk_insert
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.frames import read_frame, reserve_ids
@@ -67,8 +69,9 @@ from fupin.monitoring.models import (
     level_above,
 )
 from fupin.policy.comparisons import above_line, under_line_expr
+from fupin.policy.selectors import NoPolicy, current_policy
 from fupin.registry import income as income_rule
-from fupin.registry.choices import HouseholdStatus, MonitoringType
+from fupin.registry.choices import HouseholdStatus, MonitoringType, Relation
 from fupin.registry.models import Assessment, Household, IncomeRecord, Member
 
 ROUTING: dict[str, str] = {
@@ -216,8 +219,6 @@ def monitoring_open(
     today: dt.date | None = None,
 ) -> MonitoringObject:
     """Propose a household for monitoring: a case of kind "monitoring" plus the object."""
-    from fupin.cases import services as cases
-    from fupin.cases.procedures import CaseKind
 
     today = _today(today)
     require_household(actor, household)
@@ -572,7 +573,6 @@ def warning_escalate(
 
 def elimination_check(household: Household, on: dt.date) -> list[str]:
     """Why the risk cannot be declared eliminated yet (empty: it can)."""
-    from fupin.policy.selectors import NoPolicy, current_policy
 
     problems: list[str] = []
     income = IncomeRecord.objects.filter(household=household).order_by("-year").first()
@@ -769,7 +769,6 @@ def _area_range(area: str) -> list[str]:
 def finding_candidates(area: str = "") -> pl.DataFrame:
     """Open or confirmed comparison findings of the warning rules (death: only of the
     household head, taken as the main earner), one row per household and cause."""
-    from fupin.registry.choices import Relation
 
     sql = (
         "SELECT f.household_id, f.member_id, f.rule, f.summary, h.village_id "
@@ -814,7 +813,6 @@ def finding_candidates(area: str = "") -> pl.DataFrame:
 
 def _thresholds(villages: list[str], on: dt.date) -> pl.DataFrame:
     """Monitoring threshold per county (policy sets are per region, at most per county)."""
-    from fupin.policy.selectors import NoPolicy, current_policy
 
     counties = sorted({v[:6] for v in villages})
     rows = []

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from fupin.compare.models import Finding, FindingStatus
 from fupin.policy import clauses as C
 from fupin.policy import comparisons as CMP
 from fupin.policy.models import PolicySet
@@ -184,7 +185,6 @@ def _guarantee_clause(assessment: Assessment | None, all_met: bool) -> ClauseRes
 def _exclusion_clauses(policy: PolicySet, household: Household) -> list[ClauseResult]:
     """An exclusion clause holds (met) unless a finding that triggers it is open or
     confirmed on the household. Dismissed findings do not count."""
-    from fupin.compare.models import Finding, FindingStatus
 
     findings = list(
         Finding.objects.filter(household=household)

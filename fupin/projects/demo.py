@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.core.history import build_change, bulk_record, type_label
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.funds.models import Allocation, BudgetLine, Disbursement, FundSource, SourceKind
@@ -32,6 +33,7 @@ from fupin.projects.models import (
     ProjectType,
     StepAction,
 )
+from fupin.registry.demo import DEMO_ACTOR
 from fupin.registry.models import Household
 
 COUNTY = "431129"
@@ -202,7 +204,6 @@ def build_demo(*, seed: int, log=None) -> None:
         Household.objects.in_area(COUNTY).order_by("id").values_list("id", "village_id")
     ):
         households[vid].append(hid)
-    from fupin.accounts.models import User
 
     users = {
         u.username: u
@@ -440,7 +441,6 @@ def build_demo(*, seed: int, log=None) -> None:
 
 def _history(sources, allocs, projects, lines, disbursements, steps, links) -> None:
     """One creation record for every demo object, in bulk (as the registry demo does)."""
-    from fupin.registry.demo import DEMO_ACTOR
 
     def rec(obj, area, time, related=None):
         return build_change(

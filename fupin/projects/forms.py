@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fupin.funds.templatetags.funds_tags import yuan
 from fupin.projects.models import ProjectState, ProjectType
 
 BLANK = [("", "—")]
@@ -57,8 +58,6 @@ class BudgetLineForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
 
     def __init__(self, *args, allocations=(), **kwargs):
-        from fupin.funds.templatetags.funds_tags import yuan
-
         super().__init__(*args, **kwargs)
         self.fields["allocation"].choices = [
             (a.pk, f"{a.year} {a.source.name} · {a.area.name} · {yuan(a.balance)}")
@@ -76,8 +75,6 @@ class DisbursementForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args, lines=(), **kwargs):
-        from fupin.funds.templatetags.funds_tags import yuan
-
         super().__init__(*args, **kwargs)
         self.fields["line"].choices = [
             (ln.pk, f"{ln.allocation.source.name} · {yuan(ln.remaining)}") for ln in lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import xlsxwriter
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -152,7 +153,6 @@ HEADERS = {
 
 def write_xlsx(report: Report, division: Division, path: str) -> None:
     """Three sheets: rules, village scores, violations (XlsxWriter, constant memory)."""
-    import xlsxwriter
 
     data = as_dict(report, division)
     # strings_to_formulas off: a name or address typed as "=…" stays text (write_row

@@ -28,6 +28,7 @@ from fupin.quality.lines import income_line
 from fupin.registry import choices as c
 from fupin.registry import idframes
 from fupin.registry import income as income_rule
+from fupin.registry.models import IncomeRecord, Member
 
 ERROR = "error"
 WARNING = "warning"
@@ -155,8 +156,6 @@ class Rule:
 
 
 def _field_label(name: str) -> str:
-    from fupin.registry.models import IncomeRecord, Member
-
     for model in (Member, IncomeRecord):
         try:
             return str(model._meta.get_field(name).verbose_name)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fupin.accounts.models import User
-from fupin.core.history import build_change, bulk_record, snapshot
+from fupin.core.history import build_change, bulk_record, snapshot, type_label
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.geo.models import Division, Level
 from fupin.scoring import rules, services
@@ -285,7 +285,6 @@ SCORING_MODELS = (
 
 def wipe_demo() -> None:
     """Remove scoring data and its change records (demo databases only)."""
-    from fupin.core.history import type_label
 
     with transaction.atomic():
         ChangeRecord.objects.filter(

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from fupin.core.errors import OutsideArea
 from fupin.core.history import history_of
+from fupin.core.models import ChangeRecord
 from fupin.core.scope import area_prefix_of, code_range
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level
@@ -30,6 +31,7 @@ from fupin.scoring.models import (
     VillageScore,
     YellowCard,
 )
+from fupin.supervision.models import Unit
 
 
 def _visible(qs, user, field: str):
@@ -131,7 +133,6 @@ def score_get(*, user, round: ScoringRound, code: str) -> VillageScore | None:
 
 def village_history(*, user, code: str) -> list:
     """Change records of the village's scores, their lines and its yellow cards."""
-    from fupin.core.models import ChangeRecord
 
     village_get(user=user, code=code)
     score_ids = [
@@ -186,10 +187,6 @@ def subjects_of(scheme: PerformanceScheme) -> list[rules.Subject]:
 def _units(scheme: PerformanceScheme) -> list[rules.Subject]:
     """Active units of the region. Area-based indicators are measured over the division
     a unit stands for (a township government: its township), else over its area."""
-    try:
-        from fupin.supervision.models import Unit
-    except ImportError:
-        return []
     qs = Unit.objects.in_area(scheme.region.prefix).filter(active=True).order_by("area_code", "pk")
     return [
         rules.Subject(
@@ -234,7 +231,6 @@ def _department_units(subjects: list[rules.Subject]) -> dict[str, int]:
     ids = {int(s.key.split(":", 1)[1]): s.key for s in subjects if s.key.startswith("unit:")}
     if not ids:
         return {}
-    from fupin.supervision.models import Unit
 
     rows = Unit.objects.filter(pk__in=ids, division__isnull=True).values_list("pk", flat=True)
     return {ids[pk]: pk for pk in rows}

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability, has_capability
@@ -23,7 +24,7 @@ from fupin.core.models import ChangeAction
 from fupin.core.scope import code_in_area, user_covers
 from fupin.geo.models import Division, Level
 from fupin.scoring import choices as c
-from fupin.scoring import rules
+from fupin.scoring import rules, selectors
 from fupin.scoring.models import (
     ItemScore,
     PerformanceIndicator,
@@ -603,9 +604,6 @@ def performance_compute(
     """Ask every source for every subject of the scheme over the period and keep the
     values with the scheme's indicators as they are now (recorded). `values` replaces
     the sources (a crafted table, or figures from elsewhere)."""
-    from django.utils import timezone
-
-    from fupin.scoring import selectors
 
     _check(actor, scheme.region_id)
     if end < start:

@@ -18,9 +18,13 @@ from django.db.models import Max, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from fupin.assistance.models import Pairing, Visit
+from fupin.assistance.selectors import policy_for
+from fupin.geo.models import Division
 from fupin.indicators import selectors as indicator_selectors
 from fupin.projects import selectors as project_selectors
 from fupin.registry import income as income_rule
+from fupin.registry.models import IncomeRecord
 from fupin.scoring.choices import IndicatorSource
 from fupin.supervision import selectors as supervision_selectors
 
@@ -30,8 +34,6 @@ SourceFn = Callable[[str, dt.date, dt.date], Decimal | None]
 
 
 def _prefix(code: str) -> str:
-    from fupin.geo.models import Division
-
     division = Division.objects.filter(code=code).first()
     return division.prefix if division else code
 
@@ -79,7 +81,6 @@ def income_growth(area_code: str, start: dt.date, end: dt.date) -> Decimal | Non
     """Income growth (收入增长率), percent: the per-person net income of registered
     households in the period's last year against the year before the period starts
     (Σ net income ÷ Σ household size, each year over the households with a record)."""
-    from fupin.registry.models import IncomeRecord
 
     base_year, year = start.year - 1, end.year
     rows = (
@@ -112,11 +113,6 @@ def visit_compliance_many(
 ) -> dict[str, Decimal | None]:
     """`visit_compliance` of many areas from one read per county."""
     out: dict[str, Decimal | None] = dict.fromkeys(codes)
-    try:
-        from fupin.assistance.models import Pairing, Visit
-        from fupin.assistance.selectors import policy_for
-    except ImportError:
-        return out
     prefixes = {code: _prefix(code) for code in codes}
     pairings = []
     for county in sorted({p[:6] for p in prefixes.values()}):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -97,8 +98,6 @@ def _area_choices(user) -> list[tuple[str, str]]:
 
 
 def _region_field(user):
-    from django import forms
-
     choices = _area_choices(user)
     return forms.ChoiceField(
         label=_("Region"),

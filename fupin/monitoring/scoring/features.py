@@ -32,6 +32,7 @@ import polars as pl
 
 from fupin.core.frames import read_frame
 from fupin.core.scope import code_range
+from fupin.quality.lines import income_line
 from fupin.registry import choices as c
 from fupin.registry.models import IncomeRecord
 
@@ -137,7 +138,6 @@ def read_findings(area: str = "") -> pl.DataFrame:
 
 def lines_for(years: Iterable[int]) -> pl.DataFrame:
     """The income line of every year, from the policy sets."""
-    from fupin.quality.lines import income_line
 
     rows = [(y, float(income_line(y))) for y in sorted(set(years))]
     return pl.DataFrame(rows, schema={"year": pl.Int64, "line": pl.Float64}, orient="row")

@@ -3,7 +3,8 @@ for the household page: data through the selectors, scoped to the user."""
 
 from django import template
 
-from fupin.monitoring import selectors
+from fupin.cases.procedures import OPEN_FROM, CaseKind
+from fupin.monitoring import selectors, services
 
 register = template.Library()
 
@@ -25,8 +26,6 @@ def household_monitoring(context, household):
 
 @register.simple_tag(takes_context=True)
 def may_put_under_monitoring(context, household):
-    from fupin.cases.procedures import OPEN_FROM, CaseKind
-
     user = _user(context)
     return bool(
         user is not None
@@ -38,7 +37,6 @@ def may_put_under_monitoring(context, household):
 @register.simple_tag(takes_context=True)
 def may_end_monitoring(context, obj):
     """Whether the user may end this object's monitoring (fupin.accounts.authority)."""
-    from fupin.monitoring import services
 
     user = _user(context)
     return user is not None and services.may_end(user, obj)

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from fupin.exchange.export import csv_paths
 from fupin.exchange.importer import import_registry, summary_lines
 from fupin.exchange.models import ExchangeRun
 from fupin.exchange.report import write_report
@@ -44,7 +45,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         path = Path(opts["file"])
-        from fupin.exchange.export import csv_paths
 
         exists = path.exists() or (
             path.suffix.lower() == ".csv" and any(p.exists() for p in csv_paths(path).values())

@@ -7,22 +7,21 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Max, Min
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fupin.accounts.models import User
 from fupin.core.errors import DomainError
+from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.indicators import services, snapshots
 from fupin.indicators.models import Snapshot
+from fupin.registry.models import Household
 
 
 def registry_area() -> str:
     """The smallest division holding every household (e.g. the county of a county
     deployment); "" when the registry is empty."""
-    from django.db.models import Max, Min
-
-    from fupin.geo.models import PREFIX_LENGTH, Division, Level
-    from fupin.registry.models import Household
 
     span = Household.objects.aggregate(lo=Min("village_id"), hi=Max("village_id"))
     if not span["lo"]:
