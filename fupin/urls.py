@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-# Household files are personal data: they are served by a scoped view in `web`,
+# Household files are personal data: they are served by a scoped view of the registry,
 # never from a public media URL.
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -25,4 +25,5 @@ urlpatterns = [
     path("supervision/", include("fupin.supervision.urls")),
     path("scoring/", include("fupin.scoring.urls")),
     path("", include("fupin.web.urls")),
+    path("", include("fupin.registry.urls")),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,12 +17,7 @@ from fupin.assessment import forms as F
 from fupin.assessment import selectors, services
 from fupin.assessment.models import AssessmentStatus
 from fupin.registry import choices as c
-from fupin.web.views.common import call_service
-
-
-def _require_read(user) -> None:
-    if not selectors.may_read(user):
-        raise PermissionDenied
+from fupin.web.views.common import access_required, call_service, render_page
 
 
 def _require_run(user, county_code: str | None = None) -> None:
@@ -30,11 +25,10 @@ def _require_run(user, county_code: str | None = None) -> None:
         raise PermissionDenied
 
 
-@login_required
+@access_required(selectors.may_read)
 def index(request):
-    _require_read(request.user)
     rows = list(selectors.assessments_for(request.user)[:200])
-    return render(
+    return render_page(
         request,
         "assessment/index.html",
         {"rows": rows, "may_run": selectors.may_run(request.user)},
@@ -65,15 +59,14 @@ def create(request):
         if a is not None:
             messages.success(request, _("The assessment is created. Draw its sample next."))
             return redirect("assessment:detail", pk=a.pk)
-    return render(request, "assessment/create.html", {"form": form})
+    return render_page(request, "assessment/create.html", {"form": form})
 
 
-@login_required
+@access_required(selectors.may_read)
 def detail(request, pk):
-    _require_read(request.user)
     a = selectors.assessment_get(request.user, pk)
     res = selectors.results(a, request.user)
-    return render(
+    return render_page(
         request,
         "assessment/detail.html",
         {
@@ -115,15 +108,14 @@ def finish(request, pk):
     return redirect("assessment:results", pk=a.pk)
 
 
-@login_required
+@access_required(selectors.may_read)
 def sheet(request, pk, village):
-    _require_read(request.user)
     a = selectors.assessment_get(request.user, pk)
     reveal = request.GET.get("reveal") == "1" and request.user.may_reveal
     rows = selectors.sheet(request.user, a, village, reveal=reveal)
     if not rows:
         raise Http404
-    return render(
+    return render_page(
         request,
         "assessment/sheet.html",
         {
@@ -161,7 +153,7 @@ def unit(request, pk, unit_pk):
     if u.household_id:
         m = u.household.members.filter(relation=c.Relation.HEAD, is_active=True).first()
         head = m.name if m else ""
-    return render(
+    return render_page(
         request,
         "assessment/unit.html",
         {
@@ -174,9 +166,8 @@ def unit(request, pk, unit_pk):
     )
 
 
-@login_required
+@access_required(selectors.may_read)
 def results(request, pk):
-    _require_read(request.user)
     a = selectors.assessment_get(request.user, pk)
     res = selectors.results(a, request.user)
     rows = [
@@ -189,7 +180,7 @@ def results(request, pk):
         }
         for key, label, definition in rate_text()
     ]
-    return render(request, "assessment/results.html", {"a": a, "res": res, "rows": rows})
+    return render_page(request, "assessment/results.html", {"a": a, "res": res, "rows": rows})
 
 
 def pct(x: float) -> str:

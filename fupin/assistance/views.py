@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -36,12 +37,7 @@ from fupin.geo.models import Division, Level
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
 from fupin.web import queries
-from fupin.web.views.common import call_service, require_may_edit
-
-
-def _require_view(user) -> None:
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied
+from fupin.web.views.common import call_service, capability_required, render_page
 
 
 def _area_filter(request) -> tuple[AreaForm, str, dt.date]:
@@ -62,17 +58,15 @@ def _get(fn, **kwargs):
         raise Http404 from None
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def cadre_list(request):
-    _require_view(request.user)
     form, prefix, _day = _area_filter(request)
     cadres = selectors.cadre_list(user=request.user, area_prefix=prefix)[:500]
-    return render(request, "assistance/cadre_list.html", {"form": form, "cadres": cadres})
+    return render_page(request, "assistance/cadre_list.html", {"form": form, "cadres": cadres})
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def cadre_detail(request, pk):
-    _require_view(request.user)
     cadre = _get(selectors.cadre_get, user=request.user, pk=pk)
     pairings = (
         Pairing.objects.restrict(request.user)
@@ -80,7 +74,7 @@ def cadre_detail(request, pk):
         .select_related("household", "household__village")
     )
     visits = cadre.visits.restrict(request.user).select_related("household")[:50]
-    return render(
+    return render_page(
         request,
         "assistance/cadre_detail.html",
         {
@@ -108,25 +102,23 @@ def cadre_reveal(request, pk):
     return response
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def pairing_list(request):
-    _require_view(request.user)
     form, prefix, _day = _area_filter(request)
     pairings = selectors.pairing_list(user=request.user, area_prefix=prefix)[:1000]
     unpaired = selectors.unpaired_households(prefix).restrict(request.user).count()
-    return render(
+    return render_page(
         request,
         "assistance/pairing_list.html",
         {"form": form, "pairings": pairings, "unpaired": unpaired},
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def compliance(request):
-    _require_view(request.user)
     form, prefix, as_of = _area_filter(request)
     overdue = selectors.overdue_cadres(user=request.user, as_of=as_of, area_prefix=prefix)
-    return render(
+    return render_page(
         request, "assistance/compliance.html", {"form": form, "overdue": overdue, "as_of": as_of}
     )
 
@@ -159,12 +151,11 @@ def visit_create(request, household_pk):
         if done is not None:
             messages.success(request, _("The visit was recorded."))
             return redirect("household_detail", pk=household.pk)
-    return render(request, "assistance/visit_form.html", {"form": form, "h": household})
+    return render_page(request, "assistance/visit_form.html", {"form": form, "h": household})
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def pairing_create(request, household_pk):
-    require_may_edit(request.user)
     household = Household.objects.restrict(request.user).filter(pk=household_pk).first()
     if household is None:
         raise Http404
@@ -186,7 +177,7 @@ def pairing_create(request, household_pk):
         if done is not None:
             messages.success(request, _("The pairing was created."))
             return redirect("household_detail", pk=household.pk)
-    return render(request, "assistance/pairing_form.html", {"form": form, "h": household})
+    return render_page(request, "assistance/pairing_form.html", {"form": form, "h": household})
 
 
 @login_required
@@ -203,7 +194,7 @@ def directory(request, code, card=False):
     entries = _get(selectors.directory, user=request.user, area_code=code)
     template = "assistance/directory_card.html" if card else "assistance/directory.html"
     children = area.children.order_by("code") if not area.is_village else []
-    return render(request, template, {"area": area, "entries": entries, "children": children})
+    return render_page(request, template, {"area": area, "entries": entries, "children": children})
 
 
 @login_required
@@ -220,7 +211,7 @@ def directory_index(request):
 
 
 def _form_page(request, title: str, form, back: str):
-    return render(
+    return render_page(
         request, "assistance/entry_form.html", {"form": form, "title": title, "back": back}
     )
 
@@ -244,10 +235,8 @@ def _household(request, pk) -> Household:
     return household
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def cadre_create(request):
-    require_may_edit(request.user)
-
     form = CadreForm(request.POST or None, area_choices=_home_areas(request.user))
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
@@ -257,13 +246,11 @@ def cadre_create(request):
         if cadre is not None:
             messages.success(request, _("The cadre was added."))
             return redirect("assistance:cadre_detail", pk=cadre.pk)
-    return _form_page(request, _("Add a cadre"), form, "/assistance/")
+    return _form_page(request, _("Add a cadre"), form, reverse("assistance:cadre_list"))
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def cadre_leave(request, pk):
-    require_may_edit(request.user)
-
     cadre = _get(selectors.cadre_get, user=request.user, pk=pk)
     others = Cadre.objects.in_area(cadre.home_area_id[:6]).filter(active=True).exclude(pk=pk)
     form = CadreLeaveForm(request.POST or None, cadres=others)
@@ -285,14 +272,12 @@ def cadre_leave(request, pk):
         request,
         _("%(name)s leaves: hand over the households") % {"name": cadre.name},
         form,
-        f"/assistance/cadres/{cadre.pk}/",
+        reverse("assistance:cadre_detail", args=[cadre.pk]),
     )
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def household_plan(request, household_pk):
-    require_may_edit(request.user)
-
     household = _household(request, household_pk)
     plan = HouseholdPlan.objects.filter(household=household).first()
     initial = (
@@ -317,14 +302,15 @@ def household_plan(request, household_pk):
             messages.success(request, _("The plan was saved."))
             return redirect("household_detail", pk=household.pk)
     return _form_page(
-        request, _("Plan for the household (一户一法)"), form, f"/households/{household.pk}/"
+        request,
+        _("Plan for the household (一户一法)"),
+        form,
+        reverse("household_detail", args=[household.pk]),
     )
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def measure_add(request, household_pk):
-    require_may_edit(request.user)
-
     household = _household(request, household_pk)
     form = MeasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -335,14 +321,15 @@ def measure_add(request, household_pk):
             messages.success(request, _("The measure was recorded."))
             return redirect("household_detail", pk=household.pk)
     return _form_page(
-        request, _("Record a measure delivered"), form, f"/households/{household.pk}/"
+        request,
+        _("Record a measure delivered"),
+        form,
+        reverse("household_detail", args=[household.pk]),
     )
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def directory_entry_add(request, code):
-    require_may_edit(request.user)
-
     area = Division.objects.restrict(request.user).filter(code=code).first()
     if area is None:
         raise Http404
@@ -360,7 +347,7 @@ def directory_entry_add(request, code):
         request,
         _("Add to the directory of %(area)s") % {"area": area.name},
         form,
-        f"/assistance/directory/{code}/",
+        reverse("assistance:directory", args=[code]),
     )
 
 
@@ -372,10 +359,9 @@ def _village(request, code) -> Division:
     return village
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def village_page(request, code):
     """A village's resident work teams and its plan (一村一策)."""
-    _require_view(request.user)
 
     village = _village(request, code)
     teams = (
@@ -384,15 +370,13 @@ def village_page(request, code):
         .prefetch_related("members")
     )
     plan = VillagePlan.objects.filter(village=village).first()
-    return render(
+    return render_page(
         request, "assistance/village.html", {"village": village, "teams": teams, "plan": plan}
     )
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def village_plan(request, code):
-    require_may_edit(request.user)
-
     village = _village(request, code)
     plan = VillagePlan.objects.filter(village=village).first()
     initial = (
@@ -417,14 +401,15 @@ def village_plan(request, code):
             messages.success(request, _("The plan was saved."))
             return redirect("assistance:village", code=code)
     return _form_page(
-        request, _("Plan for the village (一村一策)"), form, f"/assistance/villages/{code}/"
+        request,
+        _("Plan for the village (一村一策)"),
+        form,
+        reverse("assistance:village", args=[code]),
     )
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def work_team_create(request, code):
-    require_may_edit(request.user)
-
     village = _village(request, code)
     cadres = Cadre.objects.in_area(code[:6]).filter(active=True).order_by("name")
     form = WorkTeamForm(request.POST or None, cadres=cadres)
@@ -445,14 +430,15 @@ def work_team_create(request, code):
         if done is not None:
             messages.success(request, _("The work team was added."))
             return redirect("assistance:village", code=code)
-    return _form_page(request, _("Add a resident work team"), form, f"/assistance/villages/{code}/")
+    return _form_page(
+        request, _("Add a resident work team"), form, reverse("assistance:village", args=[code])
+    )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def limits(request):
     """The pairing limits and visit frequency in force in the user's area; the county
     office sets its own."""
-    _require_view(request.user)
 
     area = request.user.area_id or ""
     policy = selectors.policy_for(area)
@@ -491,7 +477,7 @@ def limits(request):
             if done is not None:
                 messages.success(request, _("Saved."))
                 return redirect("assistance:limits")
-    return render(
+    return render_page(
         request,
         "assistance/limits.html",
         {"form": form, "policy": policy, "may_set": may_set},

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,18 +27,19 @@ from fupin.cases.forms import (
     ResolveForm,
     StepForm,
 )
-from fupin.cases.models import AppealStatus, ObjectionStatus
+from fupin.cases.models import ACTIVE_STATUSES, AppealStatus, Case, ObjectionStatus
+from fupin.cases.procedures import FINAL_STATUS
 from fupin.core import abuse
 from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.geo.models import Division, Level
 from fupin.registry import selectors as registry_selectors
 from fupin.web import queries
-from fupin.web.views.common import call_service
-
-
-def _require_view(user) -> None:
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied
+from fupin.web.views.common import (
+    call_service,
+    capability_required,
+    render_page,
+    require_capability,
+)
 
 
 def _labelled(cases):
@@ -56,9 +57,21 @@ def _villages(user) -> list[tuple[str, str]]:
     ]
 
 
-@login_required
+def household_procedure_links(household) -> list[tuple[str, str]]:
+    """The status-changing cases that may be opened on this household now
+    (`selectors.openable_kinds`: from its status, none while one runs), as (label, link to
+    open one), for the registry's household edit page (registered in CasesConfig.ready)."""
+    base = reverse("cases:case_new", args=[household.pk])
+    active = list(Case.objects.filter(household=household, status__in=ACTIVE_STATUSES))
+    return [
+        (_("Start a case: %(kind)s") % {"kind": label}, f"{base}?kind={kind}")
+        for kind, label in selectors.openable_kinds(household, active)
+        if FINAL_STATUS[kind] is not None
+    ]
+
+
+@capability_required(Capability.VIEW_REGISTRY)
 def case_list(request):
-    _require_view(request.user)
     form = CaseFilterForm(request.GET, area_choices=queries.area_choices(request.user))
     form.is_valid()
     data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
@@ -68,23 +81,25 @@ def case_list(request):
         filters.village = division.prefix if division else ""
     cases = selectors.case_list(user=request.user, filters=filters)
     today = timezone.localdate()
-    return render(request, "cases/case_list.html", {"form": form, "cases": cases, "today": today})
+    return render_page(
+        request, "cases/case_list.html", {"form": form, "cases": cases, "today": today}
+    )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def overdue(request):
-    _require_view(request.user)
     today = timezone.localdate()
     rows = selectors.overdue_by_village(user=request.user, today=today)
     cases = selectors.case_list(user=request.user, filters=selectors.CaseFilters(overdue=True))
-    return render(request, "cases/overdue.html", {"rows": rows, "cases": cases, "today": today})
+    return render_page(
+        request, "cases/overdue.html", {"rows": rows, "cases": cases, "today": today}
+    )
 
 
 @login_required
 def case_new(request, household_pk):
     household = registry_selectors.household_get(user=request.user, pk=household_pk)
-    if not request.user.may_edit:
-        raise PermissionDenied
+    require_capability(request.user, Capability.EDIT_REGISTRY)
     form = CaseOpenForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
     if request.method == "POST" and form.is_valid():
         case = call_service(
@@ -98,17 +113,17 @@ def case_new(request, household_pk):
         if case is not None:
             messages.success(request, _("The case was opened."))
             return redirect("cases:case_detail", pk=case.pk)
-    return render(request, "cases/case_new.html", {"form": form, "h": household})
+    return render_page(request, "cases/case_new.html", {"form": form, "h": household})
 
 
-def _case_page(request, case, *, form=None, status=200):
+def _case_page(request, case, *, form=None, status=None):
     step = case.current_step
     refusal = services.step_refusal(request.user, case)
     if form is None and refusal is None:
         form = StepForm(review=step.review)
     appeals = list(case.appeals.order_by("id"))
     open_appeal = next((a for a in appeals if a.status == AppealStatus.OPEN), None)
-    return render(
+    return render_page(
         request,
         "cases/case_detail.html",
         {
@@ -135,9 +150,8 @@ def _case_page(request, case, *, form=None, status=200):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def case_detail(request, pk):
-    _require_view(request.user)
     case = selectors.case_get(user=request.user, pk=pk)
     if request.method == "POST" and "step" in request.POST:
         refusal = services.step_refusal(request.user, case)
@@ -191,10 +205,9 @@ def case_close(request, pk):
     return redirect("cases:case_detail", pk=case.pk)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def step_file(request, pk, sid):
     """Evidence files are personal data: served here, in scope, never from /media/."""
-    _require_view(request.user)
     rec = selectors.step_record_get(user=request.user, case_pk=pk, pk=sid)
     return rec.file_response()
 
@@ -206,9 +219,8 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
     return response
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def written_notice(request, pk):
-    _require_view(request.user)
     case = selectors.case_get(user=request.user, pk=pk)
     if not case.written_notice_on:
         raise Http404
@@ -252,11 +264,8 @@ def appeal_decide(request, pk):
     return redirect("cases:case_detail", pk=appeal.case_id)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY, Capability.EDIT_REGISTRY)
 def batch_open(request):
-    _require_view(request.user)
-    if not request.user.may_edit:
-        raise PermissionDenied
     form = BatchForm(request.POST or None, villages=_villages(request.user))
     result = None
     if request.method == "POST" and form.is_valid():
@@ -268,19 +277,17 @@ def batch_open(request):
             kind=form.cleaned_data["kind"],
             note=form.cleaned_data["note"],
         )
-    return render(request, "cases/batch.html", {"form": form, "result": result})
+    return render_page(request, "cases/batch.html", {"form": form, "result": result})
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def notice_list(request):
-    _require_view(request.user)
     notices = list(selectors.notice_queryset(request.user)[:200])
-    return render(request, "cases/notice_list.html", {"notices": notices})
+    return render_page(request, "cases/notice_list.html", {"notices": notices})
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def notice_new(request):
-    _require_view(request.user)
     villages = _villages(request.user)
     village = request.GET.get("village") or request.POST.get("village") or ""
     if village not in {code for code, _name in villages}:
@@ -305,16 +312,15 @@ def notice_new(request):
         if notice is not None:
             messages.success(request, _("The notice was posted."))
             return redirect("cases:notice_detail", pk=notice.pk)
-    return render(
+    return render_page(
         request,
         "cases/notice_new.html",
         {"form": form, "villages": villages, "village": village, "candidates": candidates},
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def notice_detail(request, pk):
-    _require_view(request.user)
     notice = selectors.notice_get(user=request.user, pk=pk)
     cases = _labelled(selectors.notice_cases(notice))
     form = ObjectionForm(request.POST or None, cases=cases)
@@ -336,7 +342,7 @@ def notice_detail(request, pk):
             return redirect("cases:notice_detail", pk=notice.pk)
     objections = selectors.notice_objections(user=request.user, notice=notice)
     may_resolve = services.may_resolve_objections(request.user, notice)
-    return render(
+    return render_page(
         request,
         "cases/notice_detail.html",
         {
@@ -355,9 +361,8 @@ def selectors_blocked(notice) -> set[int]:
     return services.blocked_case_ids(notice)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def notice_pdf(request, pk):
-    _require_view(request.user)
     notice = selectors.notice_get(user=request.user, pk=pk)
     size = "A3" if request.GET.get("size") == "A3" else "A4"
     public_url = request.build_absolute_uri(reverse("cases:notice_public", args=[notice.slug]))
@@ -396,7 +401,7 @@ def notice_public(request, slug):
     per address; an objection needs the image CAPTCHA."""
     # Counted before the lookup, so guessing slugs runs into the limit too.
     if abuse.over_limit(request, "notice_view", abuse.view_limit()):
-        return render(request, "tips/too_many.html", status=429)
+        return render_page(request, "tips/too_many.html", status=429)
     notice = selectors.public_notice(slug)
     cases = _labelled(selectors.notice_cases(notice))
     today = timezone.localdate()
@@ -405,7 +410,7 @@ def notice_public(request, slug):
     form = PublicObjectionForm(request.POST or None, cases=cases)
     if request.method == "POST" and open_now:
         if abuse.over_limit(request, "objection", abuse.submit_limit()):
-            return render(
+            return render_page(
                 request, "cases/notice_public.html", {**context, "limited": True}, status=429
             )
         if form.is_valid():
@@ -420,5 +425,5 @@ def notice_public(request, slug):
                 reporter_phone=form.cleaned_data["reporter_phone"],
             )
             if obj is not None:
-                return render(request, "cases/notice_public.html", {**context, "sent": True})
-    return render(request, "cases/notice_public.html", {**context, "form": form})
+                return render_page(request, "cases/notice_public.html", {**context, "sent": True})
+    return render_page(request, "cases/notice_public.html", {**context, "form": form})

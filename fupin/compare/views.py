@@ -6,9 +6,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,18 +17,12 @@ from fupin.compare.forms import FindingFilterForm, RunForm, StatusForm
 from fupin.compare.models import FindingStatus
 from fupin.core.history import history_of
 from fupin.geo.models import Division
-from fupin.web import display, queries
-from fupin.web.views.common import call_service
+from fupin.web import params, queries
+from fupin.web.views.common import call_service, capability_required, render_page
 
 
-def _require_view(user) -> None:
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied
-
-
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def finding_list(request):
-    _require_view(request.user)
     form = FindingFilterForm(request.GET, area_choices=queries.area_choices(request.user))
     form.is_valid()
     data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
@@ -41,15 +33,15 @@ def finding_list(request):
     page = selectors.finding_list(
         user=request.user,
         filters=filters,
-        before=display.parse_int(request.GET.get("before")),
-        after=display.parse_int(request.GET.get("after")),
+        before=params.parse_int(request.GET.get("before")),
+        after=params.parse_int(request.GET.get("after")),
     )
     for f in page.rows:  # the buttons of each row: only what the user may do
         f.allowed = services.allowed_statuses(request.user, f)
-    return render(request, "compare/finding_list.html", {"form": form, "page": page})
+    return render_page(request, "compare/finding_list.html", {"form": form, "page": page})
 
 
-def _finding_page(request, finding, form=None, status=200):
+def _finding_page(request, finding, form=None):
     """The finding with its history and a status form offering only the statuses the user
     may give it (none: no form)."""
     allowed = services.allowed_statuses(request.user, finding)
@@ -58,7 +50,7 @@ def _finding_page(request, finding, form=None, status=200):
         labels = dict(FindingStatus.choices)
         form.fields["status"].choices = [(s, labels[s]) for s in allowed]
     history = list(history_of(finding).select_related("user")[:50])
-    return render(
+    return render_page(
         request,
         "compare/finding_detail.html",
         {
@@ -67,7 +59,6 @@ def _finding_page(request, finding, form=None, status=200):
             "form": form if allowed else None,
             "history": history,
         },
-        status=status,
     )
 
 
@@ -83,9 +74,8 @@ def _set_status(request, finding, form):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def finding_detail(request, pk):
-    _require_view(request.user)
     finding = selectors.finding_get(user=request.user, pk=pk)
     if request.method != "POST":
         return _finding_page(request, finding)
@@ -94,15 +84,14 @@ def finding_detail(request, pk):
         messages.success(request, _("The finding's status was changed."))
         return redirect("compare:finding_detail", pk=finding.pk)
     finding.refresh_from_db()
-    return _finding_page(request, finding, form, status=422)
+    return _finding_page(request, finding, form)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 @require_POST
 def finding_status(request, pk):
     """The confirm buttons of the list post here. Success goes back to the list; an
     invalid change is the finding's page with the errors (422), a refusal a 403 page."""
-    _require_view(request.user)
     finding = selectors.finding_get(user=request.user, pk=pk)
     form = StatusForm(request.POST)
     if form.is_valid() and _set_status(request, finding, form) is not None:
@@ -112,13 +101,12 @@ def finding_status(request, pk):
             target = "compare:finding_list"
         return redirect(target)
     finding.refresh_from_db()
-    return _finding_page(request, finding, form, status=422)
+    return _finding_page(request, finding, form)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def run_list(request):
-    _require_view(request.user)
-    return render(
+    return render_page(
         request,
         "compare/run_list.html",
         {
@@ -128,21 +116,18 @@ def run_list(request):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def run_detail(request, pk):
-    _require_view(request.user)
     run = selectors.run_get(user=request.user, pk=pk)
-    return render(
+    return render_page(
         request,
         "compare/run_detail.html",
         {"run": run, "unmatched": selectors.unmatched_of(user=request.user, run=run)},
     )
 
 
-@login_required
+@capability_required(Capability.RUN_COMPARISON)
 def run_create(request):
-    if not request.user.can(Capability.RUN_COMPARISON):
-        raise PermissionDenied
     form = RunForm(
         request.POST or None,
         request.FILES or None,
@@ -170,4 +155,4 @@ def run_create(request):
         if outcome is not None:
             messages.success(request, _("The comparison was run."))
             return redirect("compare:run_detail", pk=outcome.run.pk)
-    return render(request, "compare/run_form.html", {"form": form})
+    return render_page(request, "compare/run_form.html", {"form": form})

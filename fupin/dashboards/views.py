@@ -8,39 +8,33 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fupin.accounts.roles import Capability, has_capability
+from fupin.accounts.roles import Capability
 from fupin.core.errors import OutsideArea, ValidationFailed
 from fupin.core.scope import area_prefix_of
 from fupin.dashboards import maps, reports
 from fupin.dashboards import selectors as S
 from fupin.dashboards.models import ReportKind
 from fupin.geo.models import Division, Level
-
-
-def _require_read(user) -> None:
-    if not has_capability(user, Capability.VIEW_REGISTRY):
-        raise PermissionDenied
+from fupin.web.views.common import capability_required, render_page, require_capability
 
 
 def _area(request, code: str) -> Division:
-    _require_read(request.user)
+    require_capability(request.user, Capability.VIEW_REGISTRY)
     try:
         return S.area_for(user=request.user, code=code)
     except OutsideArea:
         raise Http404 from None
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def home(request):
-    _require_read(request.user)
     area = S.home_area(request.user)
     if area is None:
         raise Http404
@@ -94,7 +88,7 @@ def area(request, code: str):
     while parent is not None and parent.code.startswith(prefix):
         breadcrumb.insert(0, parent)
         parent = parent.parent
-    return render(
+    return render_page(
         request,
         "dashboards/area.html",
         {
@@ -191,18 +185,17 @@ def report_start(request, code: str):
 
 
 def _report(request, pk: int):
-    _require_read(request.user)
+    require_capability(request.user, Capability.VIEW_REGISTRY)
     try:
         return reports.report_get(user=request.user, pk=pk)
     except OutsideArea:
         raise Http404 from None
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 @require_GET
 def report_list(request):
-    _require_read(request.user)
-    return render(
+    return render_page(
         request,
         "dashboards/report_list.html",
         {"runs": reports.report_list(user=request.user, limit=100)},
@@ -214,7 +207,7 @@ def report_list(request):
 def report_detail(request, pk: int):
     run = _report(request, pk)
     state = reports.progress_of(run)
-    return render(
+    return render_page(
         request,
         "dashboards/report.html",
         {"run": run, "state": state, "label": reports.phase_label(state)},

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -19,11 +19,7 @@ from fupin.exchange import jobs
 from fupin.exchange.forms import ExportForm, ImportForm
 from fupin.exchange.models import ExchangeRun
 from fupin.web import queries
-
-
-def _require(user, capability: str) -> None:
-    if not user.can(capability):
-        raise PermissionDenied
+from fupin.web.views.common import capability_required, render_page, require_capability
 
 
 def _area_choices(user) -> list[tuple[str, str]]:
@@ -36,7 +32,6 @@ def _index(
     request: HttpRequest,
     export_form: ExportForm | None = None,
     import_form: ImportForm | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     user = request.user
     context = {
@@ -44,22 +39,20 @@ def _index(
         "import_form": (import_form or ImportForm()) if user.may_edit else None,
         "runs": jobs.recent_runs(user),
     }
-    return render(request, "exchange/index.html", context, status=status)
+    return render_page(request, "exchange/index.html", context)
 
 
-@login_required
+@capability_required(Capability.EXPORT_AREA)
 def index(request: HttpRequest) -> HttpResponse:
-    _require(request.user, Capability.EXPORT_AREA)
     return _index(request)
 
 
-@login_required
+@capability_required(Capability.EXPORT_AREA)
 @require_POST
 def export(request: HttpRequest) -> HttpResponse:
-    _require(request.user, Capability.EXPORT_AREA)
     form = ExportForm(request.POST, area_choices=_area_choices(request.user))
     if not form.is_valid():
-        return _index(request, export_form=form, status=400)
+        return _index(request, export_form=form)
     try:
         download = jobs.export_download(
             actor=request.user,
@@ -73,19 +66,18 @@ def export(request: HttpRequest) -> HttpResponse:
     return FileResponse(download, as_attachment=True, filename=Path(download.name).name)
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 @require_POST
 def import_upload(request: HttpRequest) -> HttpResponse:
-    _require(request.user, Capability.EDIT_REGISTRY)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _index(request, import_form=form, status=400)
+        return _index(request, import_form=form)
     upload = form.cleaned_data["file"]
     try:
         path = jobs.save_upload(upload)
     except jobs.UploadError as exc:
         form.add_error("file", str(exc))
-        return _index(request, import_form=form, status=400)
+        return _index(request, import_form=form)
     token = jobs.start_import(
         actor=request.user,
         path=path,
@@ -109,7 +101,7 @@ def progress(request: HttpRequest, token: str) -> HttpResponse:
     state = _progress_state(request, token)
     if state["run"] is not None:
         return redirect("exchange:run_detail", pk=state["run"])
-    return render(
+    return render_page(
         request,
         "exchange/progress.html",
         {"state": state, "label": jobs.phase_label(state), "token": token},
@@ -132,7 +124,7 @@ def progress_json(request: HttpRequest, token: str) -> JsonResponse:
 
 
 def _run_get(request: HttpRequest, pk: int) -> ExchangeRun:
-    _require(request.user, Capability.VIEW_REGISTRY)
+    require_capability(request.user, Capability.VIEW_REGISTRY)
     return get_object_or_404(ExchangeRun.objects.restrict(request.user), pk=pk)
 
 
@@ -155,7 +147,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "warnings_total": summary.get("warnings_total", 0),
         "has_report": jobs.report_file(run) is not None and _may_read_report(request, run),
     }
-    return render(request, "exchange/run_detail.html", context)
+    return render_page(request, "exchange/run_detail.html", context)
 
 
 def _masked_rows(rows: list) -> list:

@@ -5,9 +5,8 @@ spent through projects (see fupin.projects views)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability
@@ -16,17 +15,7 @@ from fupin.funds.choices import ProjectType
 from fupin.funds.forms import AdjustForm, AllocationFilterForm, AllocationForm, SourceForm
 from fupin.funds.selectors import rate
 from fupin.geo.models import Division, Level
-from fupin.web.views.common import call_service
-
-
-def _require_view(user) -> None:
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied
-
-
-def _require_manage(user) -> None:
-    if not user.can(Capability.MANAGE_FUNDS):
-        raise PermissionDenied
+from fupin.web.views.common import call_service, capability_required, render_page
 
 
 def _areas(user) -> list[tuple[str, str]]:
@@ -36,9 +25,8 @@ def _areas(user) -> list[tuple[str, str]]:
     return [(d.code, d.name) for d in rows.order_by("code")]
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def index(request):
-    _require_view(request.user)
     user = request.user
     sources = selectors.sources()
     form = AllocationFilterForm(request.GET, years=selectors.years(user=user), sources=sources)
@@ -49,7 +37,7 @@ def index(request):
     )
     for a in allocations:
         a.rate = rate(a.disbursed, a.committed)
-    return render(
+    return render_page(
         request,
         "funds/index.html",
         {
@@ -62,21 +50,19 @@ def index(request):
     )
 
 
-@login_required
+@capability_required(Capability.MANAGE_FUNDS)
 def source_new(request):
-    _require_manage(request.user)
     form = SourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         source = call_service(form, services.source_create, actor=request.user, **form.cleaned_data)
         if source is not None:
             messages.success(request, _("The fund source was added."))
             return redirect("funds:index")
-    return render(request, "funds/form.html", {"form": form, "title": _("Add a fund source")})
+    return render_page(request, "funds/form.html", {"form": form, "title": _("Add a fund source")})
 
 
-@login_required
+@capability_required(Capability.MANAGE_FUNDS)
 def allocation_new(request):
-    _require_manage(request.user)
     form = AllocationForm(request.POST or None, area_choices=_areas(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -95,12 +81,11 @@ def allocation_new(request):
         if alloc is not None:
             messages.success(request, _("The allocation was added."))
             return redirect("funds:allocation", pk=alloc.pk)
-    return render(request, "funds/form.html", {"form": form, "title": _("Add an allocation")})
+    return render_page(request, "funds/form.html", {"form": form, "title": _("Add an allocation")})
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def allocation_detail(request, pk):
-    _require_view(request.user)
     alloc = selectors.allocation_get(user=request.user, pk=pk)
     form = None
     if request.user.can(Capability.MANAGE_FUNDS):
@@ -120,7 +105,7 @@ def allocation_detail(request, pk):
     elif request.method == "POST":
         raise PermissionDenied
     uses = [str(ProjectType(u).label) for u in alloc.allowed_uses if u in ProjectType.values]
-    return render(
+    return render_page(
         request,
         "funds/allocation.html",
         {

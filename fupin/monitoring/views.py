@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from fupin.accounts.roles import Capability
 from fupin.core import abuse
 from fupin.core.errors import NotAllowed
 from fupin.monitoring import forms as F
@@ -21,19 +22,20 @@ from fupin.monitoring import selectors, services
 from fupin.monitoring.models import OPEN_STATUSES, Department, RiskLevel
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
-from fupin.web.views.common import call_service
+from fupin.web.views.common import (
+    Action,
+    access_required,
+    call_service,
+    dispatch_action,
+    render_page,
+    require_capability,
+)
 
 PAGE = 50
 
 
-def _require_read(user) -> None:
-    if not selectors.may_read(user):
-        raise PermissionDenied
-
-
-@login_required
+@access_required(selectors.may_read)
 def object_list(request):
-    _require_read(request.user)
     level = request.GET.get("level", "")
     if level not in RiskLevel.values:
         level = ""
@@ -41,7 +43,7 @@ def object_list(request):
     rows = list(qs[:500])
     for o in rows:  # the link to change the level only where the user may change it
         o.may_change_level = bool(services.allowed_levels(request.user, o))
-    return render(
+    return render_page(
         request,
         "monitoring/object_list.html",
         {
@@ -55,8 +57,7 @@ def object_list(request):
 @login_required
 def object_open(request, household_pk):
     household = registry_selectors.household_get(user=request.user, pk=household_pk)
-    if not request.user.may_edit:
-        raise PermissionDenied
+    require_capability(request.user, Capability.EDIT_REGISTRY)
     form = F.MonitoringOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -73,15 +74,14 @@ def object_open(request, household_pk):
         if obj is not None:
             messages.success(request, _("The monitoring case is open."))
             return redirect("cases:case_detail", pk=obj.case_id)
-    return render(request, "monitoring/object_open.html", {"form": form, "h": household})
+    return render_page(request, "monitoring/object_open.html", {"form": form, "h": household})
 
 
-@login_required
+@access_required(selectors.may_read)
 def object_level(request, pk):
     """Change a monitoring object's risk level (recorded): raising it is for any staff,
     lowering it for the township or county (fupin.accounts.authority); the form offers
     only the levels the user may choose."""
-    _require_read(request.user)
     obj = selectors.objects_for(request.user).filter(pk=pk).first()
     if obj is None:
         raise Http404
@@ -103,12 +103,11 @@ def object_level(request, pk):
             return redirect("monitoring:objects")
     labels = dict(RiskLevel.choices)
     form.fields["level"].choices = [(level, labels[level]) for level in allowed]
-    return render(request, "monitoring/object_level.html", {"form": form, "o": obj})
+    return render_page(request, "monitoring/object_level.html", {"form": form, "o": obj})
 
 
-@login_required
+@access_required(selectors.may_read)
 def warning_list(request):
-    _require_read(request.user)
     form = F.WarningFilterForm(request.GET)
     form.is_valid()
     d = getattr(form, "cleaned_data", {})
@@ -126,7 +125,7 @@ def warning_list(request):
     except ValueError:
         page = 1
     rows = list(qs.order_by("deadline", "-id")[(page - 1) * PAGE : page * PAGE + 1])
-    return render(
+    return render_page(
         request,
         "monitoring/warning_list.html",
         {
@@ -139,9 +138,8 @@ def warning_list(request):
     )
 
 
-@login_required
+@access_required(selectors.may_read)
 def warning_create(request):
-    _require_read(request.user)
     if not services.may_create_warning(request.user):
         raise PermissionDenied
     form = F.StaffWarningForm(request.POST or None)
@@ -169,74 +167,59 @@ def warning_create(request):
                     _("The warning is routed to %(dep)s.") % {"dep": w.get_department_display()},
                 )
                 return redirect("monitoring:warning_detail", pk=w.pk)
-    return render(request, "monitoring/warning_form.html", {"form": form})
+    return render_page(request, "monitoring/warning_form.html", {"form": form})
 
 
-@login_required
+@access_required(selectors.may_read)
 def warning_detail(request, pk):
-    _require_read(request.user)
     w = selectors.warning_get(request.user, pk)
     user = request.user
-    measure_form, escalate_form, eliminate_form, review_form = (
-        F.MeasureForm(initial={"taken_on": timezone.localdate()}),
-        F.ReasonForm(prefix="esc"),
-        F.ReasonForm(prefix="elim"),
-        F.ReviewForm(),
-    )
+    forms = {
+        "measure_form": F.MeasureForm(initial={"taken_on": timezone.localdate()}),
+        "escalate_form": F.ReasonForm(prefix="esc"),
+        "eliminate_form": F.ReasonForm(prefix="elim"),
+        "review_form": F.ReviewForm(),
+    }
     if request.method == "POST":
-        action = request.POST.get("action")
-        done = None
-        if action == "measure":
-            measure_form = F.MeasureForm(request.POST)
-            if measure_form.is_valid():
-                d = measure_form.cleaned_data
-                done = call_service(
-                    measure_form,
-                    services.measure_add,
-                    actor=user,
-                    warning=w,
-                    description=d["description"],
-                    amount=d["amount"],
-                    taken_on=d["taken_on"],
-                )
-        elif action == "escalate":
-            escalate_form = F.ReasonForm(request.POST, prefix="esc")
-            if escalate_form.is_valid():
-                done = call_service(
-                    escalate_form,
-                    services.warning_escalate,
-                    actor=user,
-                    warning=w,
-                    reason=escalate_form.cleaned_data["reason"],
-                )
-        elif action == "eliminate":
-            eliminate_form = F.ReasonForm(request.POST, prefix="elim")
-            if eliminate_form.is_valid():
-                done = call_service(
-                    eliminate_form,
-                    services.warning_eliminate,
-                    actor=user,
-                    warning=w,
-                    note=eliminate_form.cleaned_data["reason"],
-                )
-        elif action == "review":
-            review_form = F.ReviewForm(request.POST)
-            if review_form.is_valid():
-                done = call_service(
-                    review_form,
-                    services.warning_review,
-                    actor=user,
-                    warning=w,
-                    worked=review_form.cleaned_data["worked"],
-                    not_worked=review_form.cleaned_data["not_worked"],
-                )
-        else:
-            raise Http404
-        if done is not None:
+        outcome = dispatch_action(
+            request,
+            {
+                "measure": Action(
+                    form=lambda: F.MeasureForm(request.POST),
+                    run=lambda d: services.measure_add(
+                        actor=user,
+                        warning=w,
+                        description=d["description"],
+                        amount=d["amount"],
+                        taken_on=d["taken_on"],
+                    ),
+                ),
+                "escalate": Action(
+                    form=lambda: F.ReasonForm(request.POST, prefix="esc"),
+                    run=lambda d: services.warning_escalate(
+                        actor=user, warning=w, reason=d["reason"]
+                    ),
+                ),
+                "eliminate": Action(
+                    form=lambda: F.ReasonForm(request.POST, prefix="elim"),
+                    run=lambda d: services.warning_eliminate(
+                        actor=user, warning=w, note=d["reason"]
+                    ),
+                ),
+                "review": Action(
+                    form=lambda: F.ReviewForm(request.POST),
+                    run=lambda d: services.warning_review(
+                        actor=user, warning=w, worked=d["worked"], not_worked=d["not_worked"]
+                    ),
+                ),
+            },
+        )
+        if outcome.done is not None:
             messages.success(request, _("Saved."))
             return redirect("monitoring:warning_detail", pk=w.pk)
+        forms[f"{outcome.name}_form"] = outcome.form
     problems = services.elimination_check(w.household, timezone.localdate()) if w.is_open else []
-    return render(
+    return render_page(
         request,
         "monitoring/warning_detail.html",
         {
@@ -247,19 +230,15 @@ def warning_detail(request, pk):
             "may_eliminate": services.may_eliminate(user, w),
             "may_review": services.may_review(user, w),
             "problems": problems,
-            "measure_form": measure_form,
-            "escalate_form": escalate_form,
-            "eliminate_form": eliminate_form,
-            "review_form": review_form,
+            **forms,
         },
     )
 
 
-@login_required
+@access_required(selectors.may_read)
 def attention(request):
-    _require_read(request.user)
     today = timezone.localdate()
-    return render(
+    return render_page(
         request,
         "monitoring/attention.html",
         {
@@ -281,7 +260,7 @@ def report(request):
     form = F.PublicReportForm(request.POST or None)
     if request.method == "POST":
         if abuse.over_limit(request, "monitoring", abuse.submit_limit()):
-            return render(request, "tips/too_many.html", status=429)
+            return render_page(request, "tips/too_many.html", status=429)
         if form.is_valid():
             d = form.cleaned_data
             # The same answer whether or not the numbers name a household (the service
@@ -299,7 +278,7 @@ def report(request):
             if not form.errors:
                 request.session[DONE_KEY] = d["cause"]
                 return redirect("monitoring:report_done")
-    return render(request, "monitoring/report.html", {"form": form})
+    return render_page(request, "monitoring/report.html", {"form": form})
 
 
 @never_cache
@@ -308,13 +287,12 @@ def report_done(request):
     if cause not in services.ROUTING:
         return redirect("monitoring:report")
     department = Department(services.ROUTING[cause]).label
-    return render(request, "monitoring/report_done.html", {"department": department})
+    return render_page(request, "monitoring/report_done.html", {"department": department})
 
 
-@login_required
+@access_required(selectors.may_read)
 def object_end(request, pk):
     """End a household's monitoring once its risk is eliminated (office roles)."""
-    _require_read(request.user)
     obj = selectors.objects_for(request.user).filter(pk=pk).first()
     if obj is None:
         raise Http404
@@ -334,6 +312,6 @@ def object_end(request, pk):
         if done is not None:
             messages.success(request, _("The monitoring of the household has ended."))
             return redirect("household_detail", pk=obj.household_id)
-    return render(
+    return render_page(
         request, "monitoring/object_end.html", {"form": form, "o": obj, "problems": problems}
     )

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,17 +30,17 @@ from fupin.projects.forms import (
     ProjectForm,
     StepForm,
 )
+from fupin.registry import display
 from fupin.registry.choices import Relation
 from fupin.registry.models import Household, Member
-from fupin.web import display
-from fupin.web.views.common import call_service
+from fupin.web.views.common import (
+    call_service,
+    capability_required,
+    render_page,
+    require_capability,
+)
 
 PAGE_SIZE = 100
-
-
-def _require_view(user) -> None:
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied
 
 
 def _villages(user) -> list[tuple[str, str]]:
@@ -50,9 +50,8 @@ def _villages(user) -> list[tuple[str, str]]:
     ]
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def index(request):
-    _require_view(request.user)
     today = timezone.localdate()
     form = ProjectFilterForm(request.GET, village_choices=_villages(request.user))
     form.is_valid()
@@ -67,7 +66,7 @@ def index(request):
         p.overdue = selectors.is_overdue(p, today)
     area_code = request.user.area_id or ""
     year = filters.year or today.year
-    return render(
+    return render_page(
         request,
         "projects/index.html",
         {
@@ -102,12 +101,11 @@ def project_new(request):
         if project is not None:
             messages.success(request, _("The project was proposed."))
             return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/form.html", {"form": form, "project": None})
+    return render_page(request, "projects/form.html", {"form": form, "project": None})
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def project_edit(request, pk):
-    _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
     if not services.may_edit(request.user, project):
         raise PermissionDenied
@@ -131,7 +129,7 @@ def project_edit(request, pk):
         if done is not None:
             messages.success(request, _("The project was saved."))
             return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/form.html", {"form": form, "project": project})
+    return render_page(request, "projects/form.html", {"form": form, "project": project})
 
 
 def _household_choices(user, project) -> list[tuple[int, str]]:
@@ -156,6 +154,12 @@ def _household_choices(user, project) -> list[tuple[int, str]]:
         )
         for h in rows
     ]
+
+
+def _detail_page(request, project, **forms):
+    """The project page; `forms` are those of its actions that failed, shown again with
+    their input and errors (a 422, as every invalid form)."""
+    return render_page(request, "projects/detail.html", _detail_context(request, project, **forms))
 
 
 def _detail_context(request, project, **forms):
@@ -210,17 +214,15 @@ def _detail_context(request, project, **forms):
     return ctx
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def project_detail(request, pk):
-    _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
-    return render(request, "projects/detail.html", _detail_context(request, project))
+    return _detail_page(request, project)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 @require_POST
 def project_step(request, pk):
-    _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
     form = StepForm(request.POST, request.FILES)
     if form.is_valid():
@@ -237,17 +239,18 @@ def project_step(request, pk):
         if done is not None:
             messages.success(request, _("The step was recorded."))
             return redirect("projects:detail", pk=project.pk)
-    ctx = _detail_context(request, project, step_form=form)
-    return render(request, "projects/detail.html", ctx, status=400)
+    if not services.available_actions(request.user, project):  # the page offers no step form
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return _detail_page(request, project, step_form=form)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 @require_POST
 def budget_line(request, pk):
-    _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
-    if not request.user.can(Capability.MANAGE_FUNDS):
-        raise PermissionDenied
+    require_capability(request.user, Capability.MANAGE_FUNDS)
     allocations = fund_selectors.allocations_for_project(user=request.user, project=project)
     form = BudgetLineForm(request.POST, allocations=allocations)
     if form.is_valid():
@@ -265,14 +268,12 @@ def budget_line(request, pk):
             messages.success(request, _("The budget was saved."))
             return redirect("projects:detail", pk=project.pk)
     project = selectors.project_get(user=request.user, pk=pk)
-    ctx = _detail_context(request, project, line_form=form)
-    return render(request, "projects/detail.html", ctx, status=400)
+    return _detail_page(request, project, line_form=form)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 @require_POST
 def disbursement(request, pk):
-    _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
     if not funds.may_record(request.user, project):
         raise PermissionDenied
@@ -299,15 +300,13 @@ def disbursement(request, pk):
             else:
                 messages.success(request, _("The payment was recorded."))
             return redirect("projects:detail", pk=project.pk)
-    ctx = _detail_context(request, project, pay_form=form)
-    return render(request, "projects/detail.html", ctx, status=400)
+    return _detail_page(request, project, pay_form=form)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 @require_POST
 def countersign(request, pk, did):
     """Countersign (or refuse) a payment over the threshold: another county user."""
-    _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
     payment = Disbursement.objects.filter(pk=did, line__project=project).first()
     if payment is None:
@@ -329,14 +328,12 @@ def countersign(request, pk, did):
                 _("The payment was countersigned.") if approve else _("The payment was refused."),
             )
             return redirect("projects:detail", pk=project.pk)
-    ctx = _detail_context(request, project, countersign_form=form)
-    return render(request, "projects/detail.html", ctx, status=400)
+    return _detail_page(request, project, countersign_form=form)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 @require_POST
 def beneficiaries(request, pk):
-    _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
     if not services.may_edit_beneficiaries(request.user, project):
         raise PermissionDenied
@@ -353,14 +350,12 @@ def beneficiaries(request, pk):
         if done is not None:
             messages.success(request, _("The beneficiaries were saved."))
             return redirect("projects:detail", pk=project.pk)
-    ctx = _detail_context(request, project, beneficiary_form=form)
-    return render(request, "projects/detail.html", ctx, status=400)
+    return _detail_page(request, project, beneficiary_form=form)
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def step_file(request, pk, sid):
     """Evidence files are served here, in scope, never from /media/."""
-    _require_view(request.user)
     project = selectors.project_get(user=request.user, pk=pk)
     step = project.steps.filter(pk=sid).exclude(file="").first()
     if step is None:
@@ -380,12 +375,14 @@ def _public_division(code: str, level: int) -> Division:
 
 def public_index(request):
     """Counties that have disclosed projects."""
-    return render(request, "projects/public_index.html", {"counties": selectors.public_counties()})
+    return render_page(
+        request, "projects/public_index.html", {"counties": selectors.public_counties()}
+    )
 
 
 def public_county(request, code):
     county = _public_division(code, Level.COUNTY)
-    return render(
+    return render_page(
         request,
         "projects/public_county.html",
         {"county": county, "villages": selectors.public_villages(county)},
@@ -408,9 +405,9 @@ def _village_context(code):
 
 
 def public_village(request, code):
-    return render(request, "projects/public_village.html", _village_context(code))
+    return render_page(request, "projects/public_village.html", _village_context(code))
 
 
 def public_notice(request, code):
     """The printable notice of a village's disclosed projects (A4, print CSS)."""
-    return render(request, "projects/public_notice.html", _village_context(code))
+    return render_page(request, "projects/public_notice.html", _village_context(code))

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-
-from fupin.accounts.roles import Capability, has_capability
+from fupin.accounts.roles import Capability
 from fupin.quality import selectors
 from fupin.quality.rules import RULES
+from fupin.web.views.common import capability_required, render_page
 
 
-def _require_view(user) -> None:
-    if not has_capability(user, Capability.VIEW_REGISTRY):
-        raise PermissionDenied
-
-
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def overview(request):
-    _require_view(request.user)
     data = selectors.overview(user=request.user)
-    return render(request, "quality/overview.html", {"o": data, "rules": RULES})
+    return render_page(request, "quality/overview.html", {"o": data, "rules": RULES})
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def village(request, code: str):
-    _require_view(request.user)
     data = selectors.village_report(user=request.user, code=code)
-    return render(request, "quality/village.html", {"r": data})
+    return render_page(request, "quality/village.html", {"r": data})

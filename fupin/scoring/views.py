@@ -6,10 +6,8 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,17 +27,13 @@ from fupin.scoring.forms import (
     SheetForm,
 )
 from fupin.scoring.models import VillageScore
-from fupin.web.views.common import call_service
-
-
-def _require_view(user) -> None:
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied
-
-
-def _require_supervise(user) -> None:
-    if not services.may_supervise(user):
-        raise PermissionDenied
+from fupin.web.views.common import (
+    access_required,
+    call_service,
+    capability_required,
+    render_page,
+    require_access,
+)
 
 
 def _get(fn, **kwargs):
@@ -49,13 +43,12 @@ def _get(fn, **kwargs):
         raise Http404 from None
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def index(request):
-    _require_view(request.user)
     rounds = list(selectors.round_list(user=request.user)[:50])
     show_all = request.GET.get("cards") == "all"
     cards = selectors.yellow_cards(user=request.user, open_only=not show_all)[:500]
-    return render(
+    return render_page(
         request,
         "scoring/index.html",
         {
@@ -68,9 +61,8 @@ def index(request):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def round_detail(request, pk):
-    _require_view(request.user)
     rnd = _get(selectors.round_get, user=request.user, pk=pk)
     grade = request.GET.get("grade", "")
     rows = selectors.round_villages(user=request.user, round=rnd)
@@ -78,7 +70,7 @@ def round_detail(request, pk):
         rows = [r for r in rows if r["score"] is None]
     elif grade:
         rows = [r for r in rows if r["score"] is not None and r["score"].grade == grade]
-    return render(
+    return render_page(
         request,
         "scoring/round_detail.html",
         {
@@ -106,9 +98,8 @@ def _region_field(user):
     )
 
 
-@login_required
+@access_required(services.may_supervise)
 def round_create(request):
-    _require_supervise(request.user)
     sheets = list(selectors.sheet_list(user=request.user, current_only=True))
     form = RoundForm(request.POST or None, sheets=sheets, areas=_area_choices(request.user))
     if request.method == "POST" and form.is_valid():
@@ -128,12 +119,11 @@ def round_create(request):
         if rnd is not None:
             messages.success(request, _("The round was created."))
             return redirect("scoring:round_detail", pk=rnd.pk)
-    return render(request, "scoring/round_form.html", {"form": form})
+    return render_page(request, "scoring/round_form.html", {"form": form})
 
 
-@login_required
+@access_required(services.may_supervise)
 def score_entry(request, pk, code):
-    _require_supervise(request.user)
     rnd = _get(selectors.round_get, user=request.user, pk=pk)
     village = _get(selectors.village_get, user=request.user, code=code)
     if not village.code.startswith(rnd.area.prefix):
@@ -175,18 +165,17 @@ def score_entry(request, pk, code):
                 },
             )
             return redirect("scoring:round_detail", pk=rnd.pk)
-    return render(
+    return render_page(
         request,
         "scoring/score_form.html",
         {"form": form, "round": rnd, "village": village, "existing": existing},
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def village_history(request, code):
-    _require_view(request.user)
     village = _get(selectors.village_get, user=request.user, code=code)
-    return render(
+    return render_page(
         request,
         "scoring/village.html",
         {
@@ -198,9 +187,8 @@ def village_history(request, code):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def score_attachment(request, pk):
-    _require_view(request.user)
     score = VillageScore.objects.restrict(request.user).filter(pk=pk).first()
     if score is None:
         raise Http404
@@ -210,10 +198,9 @@ def score_attachment(request, pk):
 # Sheets ----------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def sheet_list(request):
-    _require_view(request.user)
-    return render(
+    return render_page(
         request,
         "scoring/sheet_list.html",
         {
@@ -223,11 +210,10 @@ def sheet_list(request):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def sheet_detail(request, pk):
-    _require_view(request.user)
     sheet = _get(selectors.sheet_get, user=request.user, pk=pk)
-    return render(
+    return render_page(
         request,
         "scoring/sheet_detail.html",
         {
@@ -249,9 +235,8 @@ def _items(formset) -> list[dict]:
     ]
 
 
-@login_required
+@access_required(services.may_supervise)
 def sheet_edit(request, pk=None):
-    _require_supervise(request.user)
     sheet = _get(selectors.sheet_get, user=request.user, pk=pk) if pk else None
     if sheet is not None and not user_covers(request.user, sheet.region_id):
         raise Http404
@@ -304,7 +289,7 @@ def sheet_edit(request, pk=None):
             else:
                 messages.success(request, _("The sheet was saved."))
             return redirect("scoring:sheet_detail", pk=result.pk)
-    return render(
+    return render_page(
         request,
         "scoring/sheet_form.html",
         {
@@ -319,22 +304,20 @@ def sheet_edit(request, pk=None):
 # Performance assessment -------------------------------------------------------------
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def performance_index(request):
-    _require_view(request.user)
     schemes = list(selectors.scheme_list(user=request.user))
     if len(schemes) == 1 and not request.GET:
         return redirect("scoring:performance", pk=schemes[0].pk)
-    return render(
+    return render_page(
         request,
         "scoring/performance_index.html",
         {"schemes": schemes, "may_edit": services.may_supervise(request.user)},
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def performance(request, pk):
-    _require_view(request.user)
     scheme = _get(selectors.scheme_get, user=request.user, pk=pk)
     form = PeriodForm(request.GET or request.POST or None)
     start, end = selectors.default_period(scheme)
@@ -345,7 +328,7 @@ def performance(request, pk):
         form.add_error("end", _("The period ends before it starts."))
         start, end = selectors.default_period(scheme)
     if request.method == "POST":
-        _require_supervise(request.user)
+        require_access(request.user, services.may_supervise)
         try:
             services.performance_compute(actor=request.user, scheme=scheme, start=start, end=end)
         except OutsideArea:
@@ -367,7 +350,7 @@ def performance(request, pk):
             }
             for row in result.ranking.rows
         ]
-    return render(
+    return render_page(
         request,
         "scoring/performance.html",
         {
@@ -385,9 +368,8 @@ def performance(request, pk):
     )
 
 
-@login_required
+@access_required(services.may_supervise)
 def scheme_edit(request, pk=None):
-    _require_supervise(request.user)
     scheme = _get(selectors.scheme_get, user=request.user, pk=pk) if pk else None
     initial = {"year": timezone.localdate().year}
     if scheme is not None:
@@ -419,4 +401,4 @@ def scheme_edit(request, pk=None):
         if result is not None:
             messages.success(request, _("The scheme was saved."))
             return redirect("scoring:performance", pk=result.pk)
-    return render(request, "scoring/scheme_form.html", {"form": form, "scheme": scheme})
+    return render_page(request, "scoring/scheme_form.html", {"form": form, "scheme": scheme})

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,17 +27,7 @@ from fupin.supervision import selectors, services
 from fupin.supervision.models import Escalation, Rectification
 from fupin.supervision.periods import period_containing, period_end
 from fupin.web import queries
-from fupin.web.views.common import call_service
-
-
-def _require_view(user) -> None:
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied
-
-
-def _require_supervise(user) -> None:
-    if not user.can(Capability.SUPERVISE):
-        raise PermissionDenied
+from fupin.web.views.common import call_service, capability_required, render_page, require_access
 
 
 def _areas(user, *, own=True) -> list[tuple[str, str]]:
@@ -68,16 +58,15 @@ def _unit_choices(user, prefix: str = ""):
 # ------------------------------------------------------------------------ index
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def index(request):
-    _require_view(request.user)
     form, prefix, year = _filter(request)
     today = timezone.localdate()
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     open_findings = list(selectors.open_findings(user=request.user, today=today, prefix=prefix))
     overdue = [x for x in open_findings if selectors.is_overdue(x, today)]
     counts = selectors.escalation_counts(user=request.user, start=start, end=end, prefix=prefix)
-    return render(
+    return render_page(
         request,
         "supervision/index.html",
         {
@@ -103,11 +92,10 @@ def index(request):
 # ------------------------------------------------------------------ inspections
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def inspection_list(request):
-    _require_view(request.user)
     inspections = selectors.inspections(user=request.user).order_by("-start_date", "-id")[:500]
-    return render(request, "supervision/inspection_list.html", {"inspections": inspections})
+    return render_page(request, "supervision/inspection_list.html", {"inspections": inspections})
 
 
 def _inspector_choices(user):
@@ -122,9 +110,8 @@ def _inspector_choices(user):
     return out
 
 
-@login_required
+@capability_required(Capability.SUPERVISE)
 def inspection_create(request):
-    _require_supervise(request.user)
     choices = _inspector_choices(request.user)
     form = f.InspectionForm(
         request.POST or None,
@@ -149,19 +136,18 @@ def inspection_create(request):
         if insp is not None:
             messages.success(request, _("The inspection was recorded."))
             return redirect("supervision:inspection", pk=insp.pk)
-    return render(
+    return render_page(
         request,
         "supervision/form.html",
         {"form": form, "title": _("New inspection"), "back": "supervision:inspections"},
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def inspection_detail(request, pk):
-    _require_view(request.user)
     insp = selectors.inspection_get(user=request.user, pk=pk)
     findings = insp.findings.restrict(request.user).select_related("unit").order_by("deadline")
-    return render(
+    return render_page(
         request,
         "supervision/inspection_detail.html",
         {
@@ -175,9 +161,8 @@ def inspection_detail(request, pk):
     )
 
 
-@login_required
+@capability_required(Capability.SUPERVISE)
 def finding_create(request, pk):
-    _require_supervise(request.user)
     insp = selectors.inspection_get(user=request.user, pk=pk)
     form = f.FindingForm(
         request.POST or None,
@@ -204,7 +189,7 @@ def finding_create(request, pk):
         if finding is not None:
             messages.success(request, _("The finding was recorded."))
             return redirect("supervision:finding", pk=finding.pk)
-    return render(
+    return render_page(
         request,
         "supervision/form.html",
         {"form": form, "title": _("New finding: %(t)s") % {"t": insp.title}, "upload": True},
@@ -214,9 +199,8 @@ def finding_create(request, pk):
 # --------------------------------------------------------------------- findings
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def finding_detail(request, pk):
-    _require_view(request.user)
     finding = selectors.finding_get(user=request.user, pk=pk)
     return _finding_page(request, finding)
 
@@ -228,7 +212,7 @@ FORM_NAMES = {
 }
 
 
-def _finding_page(request, finding, bound=None, status=200):
+def _finding_page(request, finding, bound=None):
     """The finding page; `bound` is a form that failed, shown again with its input."""
     user = request.user
     rects = list(finding.rectifications.all())
@@ -247,7 +231,7 @@ def _finding_page(request, finding, bound=None, status=200):
     }
     if bound is not None:
         forms[FORM_NAMES[type(bound).__name__]] = bound
-    return render(
+    return render_page(
         request,
         "supervision/finding_detail.html",
         {
@@ -259,7 +243,6 @@ def _finding_page(request, finding, bound=None, status=200):
             **forms,
             "history": list(history_of(finding).select_related("user")[:30]),
         },
-        status=status,
     )
 
 
@@ -274,7 +257,7 @@ def _finding_post(request, pk, form_class, run, done_message):
         messages.success(request, done_message)
         return redirect("supervision:finding", pk=finding.pk)
     finding.refresh_from_db()
-    return _finding_page(request, finding, bound=form, status=422)
+    return _finding_page(request, finding, bound=form)
 
 
 @login_required
@@ -316,15 +299,13 @@ def finding_fail(request, pk):
     return _finding_post(request, pk, f.FailForm, run, _("The finding was marked failed."))
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def finding_file(request, pk):
-    _require_view(request.user)
     return selectors.finding_get(user=request.user, pk=pk).file_response()
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def rectification_file(request, pk):
-    _require_view(request.user)
     rec = Rectification.objects.restrict(request.user).filter(pk=pk).first()
     if rec is None:
         raise Http404
@@ -334,13 +315,12 @@ def rectification_file(request, pk):
 # ------------------------------------------------------------------------ units
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def unit_list(request):
-    _require_view(request.user)
     form, prefix, year = _filter(request)
     rows = list(selectors.units(user=request.user, prefix=prefix, active=None)[:1000])
     counts = selectors.unit_counts(user=request.user, year=year, today=timezone.localdate())
-    return render(
+    return render_page(
         request,
         "supervision/unit_list.html",
         {
@@ -352,9 +332,8 @@ def unit_list(request):
     )
 
 
-@login_required
+@capability_required(Capability.SUPERVISE)
 def unit_create(request):
-    _require_supervise(request.user)
     form = f.UnitForm(request.POST or None, area_choices=_areas(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -369,16 +348,15 @@ def unit_create(request):
         if unit is not None:
             messages.success(request, _("The unit was created."))
             return redirect("supervision:unit", pk=unit.pk)
-    return render(
+    return render_page(
         request,
         "supervision/form.html",
         {"form": form, "title": _("New unit"), "back": "supervision:units"},
     )
 
 
-@login_required
+@capability_required(Capability.SUPERVISE)
 def unit_edit(request, pk):
-    _require_supervise(request.user)
     unit = selectors.unit_get(user=request.user, pk=pk)
     form = f.UnitEditForm(
         request.POST or None,
@@ -399,17 +377,16 @@ def unit_edit(request, pk):
         if done is not None:
             messages.success(request, _("The unit was saved."))
             return redirect("supervision:unit", pk=unit.pk)
-    return render(
+    return render_page(
         request,
         "supervision/form.html",
         {"form": form, "title": unit.name, "back": "supervision:units"},
     )
 
 
-@login_required
+@capability_required(Capability.SUPERVISE)
 @require_POST
 def units_ensure(request):
-    _require_supervise(request.user)
     if not request.user.area_id:
         raise PermissionDenied
     n = services.ensure_division_units(actor=request.user, area_code=request.user.area_id)
@@ -417,17 +394,16 @@ def units_ensure(request):
     return redirect("supervision:units")
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def unit_ledger(request, pk):
-    _require_view(request.user)
     unit = selectors.unit_get(user=request.user, pk=pk)
     return _ledger_page(request, unit)
 
 
-def _ledger_page(request, unit, bound=None, bound_pk=None, status=200):
+def _ledger_page(request, unit, bound=None, bound_pk=None):
     """A unit's ledger; `bound` is a decision form that failed for escalation `bound_pk`."""
     may_supervise = services.may_supervise(request.user, unit.area_code)
-    return render(
+    return render_page(
         request,
         "supervision/unit_ledger.html",
         {
@@ -442,7 +418,6 @@ def _ledger_page(request, unit, bound=None, bound_pk=None, status=200):
             "responsibilities": unit.responsibilities.filter(active=True),
             "history": list(history_of(unit).select_related("user")[:30]),
         },
-        status=status,
     )
 
 
@@ -450,6 +425,8 @@ def _ledger_page(request, unit, bound=None, bound_pk=None, status=200):
 @require_POST
 def escalation_decide(request, pk):
     esc = selectors.escalation_get(user=request.user, pk=pk)
+    # A user who may not decide is refused whatever the form holds (the page offers none).
+    require_access(request.user, lambda user: services.may_supervise(user, esc.unit.area_code))
     form = f.DecisionForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -468,17 +445,17 @@ def escalation_decide(request, pk):
             return redirect("supervision:unit", pk=esc.unit_id)
     esc.refresh_from_db()
     if esc.state != c.EscalationState.PROPOSED:  # decided meanwhile: the form is gone
-        for e in form.non_field_errors():
-            messages.error(request, e)
-    return _ledger_page(request, esc.unit, bound=form, bound_pk=esc.pk, status=422)
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return _ledger_page(request, esc.unit, bound=form, bound_pk=esc.pk)
 
 
 # ------------------------------------------------------------ responsibility list
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def responsibilities(request):
-    _require_view(request.user)
     level = request.GET.get("level", "")
     if level not in c.Level.values:
         level = ""
@@ -529,7 +506,7 @@ def responsibilities(request):
     groups: dict[str, list] = {}
     for item in items:
         groups.setdefault(item.get_level_display(), []).append(item)
-    return render(
+    return render_page(
         request,
         "supervision/responsibilities.html",
         {"groups": groups.items(), "form": form, "level": level, "levels": c.Level.choices},
@@ -539,9 +516,8 @@ def responsibilities(request):
 # ------------------------------------------------------------------- task board
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def task_board(request):
-    _require_view(request.user)
     today = timezone.localdate()
     period = f.PeriodForm(request.GET or None)
     if period.is_valid():
@@ -556,7 +532,7 @@ def task_board(request):
         period = f.PeriodForm(initial={"kind": kind, "start": start})
     end = period_end(kind, start)
     board = selectors.task_board(user=request.user, kind=kind, start=start, end=end, today=today)
-    return render(
+    return render_page(
         request,
         "supervision/task_board.html",
         {
@@ -574,9 +550,8 @@ def task_board(request):
     )
 
 
-@login_required
+@capability_required(Capability.SUPERVISE)
 def task_list_create(request):
-    _require_supervise(request.user)
     form = f.TaskListForm(request.POST or None, area_choices=_areas(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -592,16 +567,15 @@ def task_list_create(request):
         if tl is not None:
             messages.success(request, _("The task list was created."))
             return redirect("supervision:task_add", pk=tl.pk)
-    return render(
+    return render_page(
         request,
         "supervision/form.html",
         {"form": form, "title": _("New task list"), "back": "supervision:tasks"},
     )
 
 
-@login_required
+@capability_required(Capability.SUPERVISE)
 def task_add(request, pk):
-    _require_supervise(request.user)
     tl = selectors.task_list_get(user=request.user, pk=pk)
     form = f.TaskForm(
         request.POST or None,
@@ -623,7 +597,7 @@ def task_add(request, pk):
         if task is not None:
             messages.success(request, _("The task was added."))
             return redirect("supervision:task_add", pk=tl.pk)
-    return render(
+    return render_page(
         request,
         "supervision/form.html",
         {
@@ -658,7 +632,7 @@ def task_complete(request, pk):
                 f"{redirect('supervision:tasks').url}?kind={tl.period_kind}"
                 f"&start={tl.period_start:%Y-%m-%d}"
             )
-    return render(
+    return render_page(
         request,
         "supervision/form.html",
         {
@@ -670,7 +644,6 @@ def task_complete(request, pk):
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_REGISTRY)
 def task_file(request, pk):
-    _require_view(request.user)
     return selectors.task_get(user=request.user, pk=pk).file_response()

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -29,7 +29,7 @@ from fupin.tips.forms import (
     TrackForm,
 )
 from fupin.web import queries
-from fupin.web.views.common import call_service
+from fupin.web.views.common import Action, call_service, dispatch_action, render_page
 
 NEW_CODE = "tips_new_code"
 
@@ -45,7 +45,7 @@ def _public_area_choices() -> list[tuple[str, str]]:
 
 
 def _too_many(request) -> HttpResponse:
-    return render(request, "tips/too_many.html", status=429)
+    return render_page(request, "tips/too_many.html", status=429)
 
 
 @never_cache
@@ -69,7 +69,7 @@ def report(request):
             if done is not None:
                 request.session[NEW_CODE] = done[1]
                 return redirect("tips:report_done")
-    return render(request, "tips/report.html", {"form": form})
+    return render_page(request, "tips/report.html", {"form": form})
 
 
 @never_cache
@@ -77,7 +77,7 @@ def report_done(request):
     code = request.session.pop(NEW_CODE, None)
     if code is None:
         return redirect("tips:track")
-    return render(request, "tips/report_done.html", {"code": code})
+    return render_page(request, "tips/report_done.html", {"code": code})
 
 
 @never_cache
@@ -91,7 +91,9 @@ def track(request):
         if form.is_valid():
             searched = True
             view = selectors.tip_track(form.cleaned_data["code"])
-    return render(request, "tips/track.html", {"form": form, "view": view, "searched": searched})
+    return render_page(
+        request, "tips/track.html", {"form": form, "view": view, "searched": searched}
+    )
 
 
 # --- staff ----------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def tip_list(request):
     except ValueError:
         page = 1
     rows, has_next = selectors.tip_list(user=request.user, filters=filters, page=page)
-    return render(
+    return render_page(
         request,
         "tips/tip_list.html",
         {
@@ -184,7 +186,7 @@ def tip_create(request):
                     % {"office": tip.routed_to.name},
                 )
                 return redirect("tips:list")
-    return render(request, "tips/tip_form.html", {"form": form})
+    return render_page(request, "tips/tip_form.html", {"form": form})
 
 
 @login_required
@@ -193,59 +195,62 @@ def tip_detail(request, pk):
     user = request.user
     may = selectors.tip_actions(user, tip)
     candidates = services.verifier_candidates(actor=user, tip=tip) if may.assign else []
-    assign_form = AssignForm(candidates=candidates)
-    conclude_form = ConcludeForm()
-    reply_form = ReplyForm()
+    forms = {
+        "assign_form": AssignForm(candidates=candidates),
+        "conclude_form": ConcludeForm(),
+        "reply_form": ReplyForm(),
+    }
+
+    def assign(d):
+        verifier = User.objects.filter(pk=d["verifier"]).first() if "verifier" in d else None
+        return services.tip_assign(
+            actor=user, tip=tip, verifier=verifier, reason=d.get("reason", "")
+        )
+
     if request.method == "POST":
-        action = request.POST.get("action")
-        done = None
-        if action == "assign":
-            assign_form = AssignForm(request.POST, candidates=candidates)
-            if assign_form.is_valid():
-                verifier = User.objects.filter(pk=assign_form.cleaned_data["verifier"]).first()
-                done = call_service(
-                    assign_form,
-                    services.tip_assign,
-                    actor=user,
-                    tip=tip,
-                    verifier=verifier,
-                    reason=assign_form.cleaned_data["reason"],
-                )
-            elif not may.assign:  # the service's refusal, not an empty form
-                done = call_service(
-                    assign_form, services.tip_assign, actor=user, tip=tip, verifier=None
-                )
-        elif action == "start":
-            done = call_service(assign_form, services.tip_start_verification, actor=user, tip=tip)
-        elif action == "conclude":
-            conclude_form = ConcludeForm(request.POST)
-            if conclude_form.is_valid() or not may.verify:
-                done = call_service(
-                    conclude_form,
-                    services.tip_conclude,
-                    actor=user,
-                    tip=tip,
-                    outcome=conclude_form.cleaned_data.get("outcome", ""),
-                    findings=conclude_form.cleaned_data.get("findings", ""),
-                )
-        elif action == "reply":
-            reply_form = ReplyForm(request.POST)
-            if reply_form.is_valid() or not may.reply:
-                done = call_service(
-                    reply_form,
-                    services.tip_reply,
-                    actor=user,
-                    tip=tip,
-                    reply=reply_form.cleaned_data.get("reply", ""),
-                    replied_on=reply_form.cleaned_data.get("replied_on"),
-                )
-        else:
-            raise Http404
-        if done is not None:
+        outcome = dispatch_action(
+            request,
+            {
+                # An invalid form of a user who may not act: the service's refusal (403).
+                "assign": Action(
+                    form=lambda: AssignForm(request.POST, candidates=candidates),
+                    run=assign,
+                    run_invalid=not may.assign,
+                ),
+                "start": Action(
+                    form=lambda: AssignForm(candidates=candidates),
+                    run=lambda d: services.tip_start_verification(actor=user, tip=tip),
+                    run_invalid=True,
+                ),
+                "conclude": Action(
+                    form=lambda: ConcludeForm(request.POST),
+                    run=lambda d: services.tip_conclude(
+                        actor=user,
+                        tip=tip,
+                        outcome=d.get("outcome", ""),
+                        findings=d.get("findings", ""),
+                    ),
+                    run_invalid=not may.verify,
+                ),
+                "reply": Action(
+                    form=lambda: ReplyForm(request.POST),
+                    run=lambda d: services.tip_reply(
+                        actor=user,
+                        tip=tip,
+                        reply=d.get("reply", ""),
+                        replied_on=d.get("replied_on"),
+                    ),
+                    run_invalid=not may.reply,
+                ),
+            },
+        )
+        if outcome.done is not None:
             messages.success(request, _("Saved."))
             return redirect("tips:detail", pk=tip.pk)
+        form_name = "assign" if outcome.name == "start" else outcome.name
+        forms[f"{form_name}_form"] = outcome.form
     history = list(selectors.tip_history(tip)[:50])
-    return render(
+    return render_page(
         request,
         "tips/tip_detail.html",
         {
@@ -253,9 +258,7 @@ def tip_detail(request, pk):
             "new_code": request.session.pop(NEW_CODE, None),
             "may": may,
             "show_reporter": selectors.may_see_reporter(user, tip),
-            "assign_form": assign_form,
-            "conclude_form": conclude_form,
-            "reply_form": reply_form,
+            **forms,
             "history": history,
         },
     )

@@ -85,7 +85,7 @@ def test_bad_input_keeps_the_form(small_county):
             "target_approval": "0.9",
         },
     )
-    assert r.status_code == 200 and not Assessment.objects.exists()
+    assert r.status_code == 422 and not Assessment.objects.exists()
     assert (
         "0 到 1" in r.content.decode()
         or "0与1" in r.content.decode()
@@ -157,7 +157,7 @@ def test_survey_form_records_and_rejects(small_county, drawn):
     page = c.get(url).content.decode()
     assert "退出是否准确" in page and "是否符合贫困标准" not in page
     r = c.post(url, {"contact": "surveyed", "surveyor": "王评估", "surveyed_on": "2025-11-02"})
-    assert r.status_code == 200 and not SurveyResponse.objects.exists()
+    assert r.status_code == 422 and not SurveyResponse.objects.exists()
     r = c.post(
         url,
         {

@@ -124,5 +124,5 @@ def test_pair_a_cadre_through_the_page(client, users, make_cadre, household):
 
     h2 = registered_household(actor=users["village"], village_code=VILLAGE, data=HOUSEHOLD_DATA)
     r = client.post(reverse("assistance:pairing_create", args=[h2.pk]), data)
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "科级干部最多帮扶 1 个重点户" in r.content.decode()

@@ -159,6 +159,6 @@ def test_upload_rejects_missing_columns(client, users, household, write_csv, hea
     c = login(client, users, "county")
     with open(path, "rb") as f:
         r = c.post(reverse("compare:run_create"), {"kind": "vehicles", "file": f})
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert ComparisonRun.objects.count() == 0
     assert 'class="errors"' in r.content.decode() or 'class="error"' in r.content.decode()

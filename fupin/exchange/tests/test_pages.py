@@ -323,10 +323,10 @@ def test_all_or_nothing_and_dry_run_write_nothing(login, users):
 def test_unreadable_upload_is_refused_by_the_form(login, users):
     client = login("village")
     response = upload(client, b"not a workbook", "notes.txt")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.context["import_form"].errors["file"]
     response = upload(client, b"PK-not-a-zip", "book.zip")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert not ExchangeRun.objects.exists()
 
 

@@ -62,7 +62,7 @@ def test_adjust_an_allocation(client, users, allocation):
     client.force_login(users["county"])
     url = reverse("funds:allocation", args=[allocation.pk])
     resp = client.post(url, {"amount": "500000.00", "reason": "调减"})
-    assert resp.status_code == 200  # refused, below the committed 700,000
+    assert resp.status_code == 422  # refused, below the committed 700,000
     allocation.refresh_from_db()
     assert allocation.amount == Decimal("1000000.00")
     resp = client.post(url, {"amount": "800000.00", "reason": "调减"})

@@ -158,7 +158,7 @@ def test_criteria_page(crafted, users):
     assert v.post(reverse("indicators:criteria"), data).status_code == 403
     bad = dict(data, approval_min="150")
     r = c.post(reverse("indicators:criteria"), bad)
-    assert r.status_code == 200 and ExitCriteria.objects.get().approval_min == 90
+    assert r.status_code == 422 and ExitCriteria.objects.get().approval_min == 90
     assert not ExitCriteriaProposal.objects.filter(status="pending").exists()
 
 

@@ -73,7 +73,7 @@ def test_public_form_refuses_a_wrong_captcha(client, users):
     h = make_household(users, "甲", "302", status=HouseholdStatus.EXITED)
     page = client.get(reverse("monitoring:report"))
     resp = _post(client, h, answer=wrong(page), id_number=make_id(seq="302"))
-    assert resp.status_code == 200 and not RiskWarning.objects.exists()
+    assert resp.status_code == 422 and not RiskWarning.objects.exists()
     assert "captcha_0" in resp.content.decode()  # asked again, with a new picture
     assert _post(client, h, id_number=make_id(seq="302")).status_code == 302
     assert RiskWarning.objects.count() == 1
@@ -197,7 +197,7 @@ def test_eliminate_refused_shows_the_reason(client, users):
         reverse("monitoring:warning_detail", args=[w.pk]),
         {"action": "eliminate", "elim-reason": "已好转"},
     )
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     w.refresh_from_db()
     assert w.is_open
 

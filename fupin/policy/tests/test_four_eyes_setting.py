@@ -25,7 +25,7 @@ def test_the_county_switches_four_eyes_off_and_it_is_recorded(client, users):
     data = {"scope": "431129000000", "effective_from": "2016-07-01", "income_line": "2952"}
     data |= {"notice_days": "7", "appeal_days": "15", "stable_years": "1", "reason": "x"}
     # a form without the setting is refused, not read as "off"
-    assert client.post(url, data).status_code == 200
+    assert client.post(url, data).status_code == 422
     assert not PolicySet.objects.filter(region_id="431129000000").exists()
     resp = client.post(
         url,

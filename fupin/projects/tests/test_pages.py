@@ -90,7 +90,7 @@ def test_propose_through_the_page(login, users):
             "ends_on": "2019-03-01",
         },
     )
-    assert resp.status_code == 200 and not Project.objects.filter(name="错误项目").exists()
+    assert resp.status_code == 422 and not Project.objects.filter(name="错误项目").exists()
     assert login("department").get(reverse("projects:new")).status_code == 403
 
 
@@ -106,7 +106,7 @@ def test_lifecycle_buttons_follow_the_role(login, users, project):
     assert project.state == ProjectState.REVIEWED
     # approving without a budget: the error is shown and the state stays
     resp = login("county").post(step, {"action": "approve"})
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     project.refresh_from_db()
     assert project.state == ProjectState.REVIEWED
 
@@ -119,7 +119,7 @@ def test_budget_and_payment_through_the_pages(login, users, allocation, project)
         reverse("projects:budget_line", args=[project.pk]),
         {"allocation": allocation.pk, "amount": "2000000.00"},
     )
-    assert resp.status_code == 400  # refused: more than the allocation
+    assert resp.status_code == 422  # refused: more than the allocation
     line.refresh_from_db()
     assert line.amount == Decimal("500000.00")
     assert (
@@ -157,7 +157,7 @@ def test_budget_and_payment_through_the_pages(login, users, allocation, project)
         reverse("projects:disbursement", args=[project.pk]),
         {"line": line.pk, "amount": "400000.00", "paid_on": "2018-05-03"},
     )
-    assert resp.status_code == 400 and Disbursement.objects.count() == 1
+    assert resp.status_code == 422 and Disbursement.objects.count() == 1
 
 
 def test_beneficiaries_through_the_page(login, users, project, household):

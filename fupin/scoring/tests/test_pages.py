@@ -103,7 +103,7 @@ def test_score_entry_page(client, users, make_round, settings, tmp_path):
         "reason": "",
     }
     r = client.post(url, data)
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "A1 须提供佐证" in r.content.decode()
     assert not VillageScore.objects.exists()
     data["attachment"] = SimpleUploadedFile("核查表.pdf", b"%PDF-1.4 x", "application/pdf")
@@ -144,7 +144,7 @@ def test_sheet_editor_creates_a_version_when_frozen(client, users, scored):
         data[f"items-{n}-max_points"] = item["max_points"]
     data["items-3-max_points"] = "25"  # adds up to 105
     r = client.post(url, data)
-    assert r.status_code == 200 and "105" in r.content.decode()
+    assert r.status_code == 422 and "105" in r.content.decode()
     data["items-0-max_points"] = "35"
     r = client.post(url, data)
     assert r.status_code == 302
@@ -168,7 +168,7 @@ def test_new_round_and_new_sheet_pages(client, users, sheet):
             "period_end": "2024-06-30",
         },
     )
-    assert r.status_code == 200 and not sheet.rounds.exists()
+    assert r.status_code == 422 and not sheet.rounds.exists()
     r = client.post(
         reverse("scoring:round_create"),
         {
@@ -221,7 +221,7 @@ def test_scheme_editor(client, users, scheme):
             "weight_income_growth": "",
         },
     )
-    assert r.status_code == 200  # a used indicator needs a weight
+    assert r.status_code == 422  # a used indicator needs a weight
     r = client.post(
         url,
         {

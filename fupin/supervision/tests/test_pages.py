@@ -214,7 +214,7 @@ def test_create_inspection_finding_and_decide_escalation(client, users, units, d
             "deadline": "2020-04-01",
         },
     )
-    assert bad.status_code == 200 and bad.context["form"].errors["deadline"]
+    assert bad.status_code == 422 and bad.context["form"].errors["deadline"]
     client.post(
         reverse("supervision:finding_create", args=[insp.pk]),
         {
@@ -258,7 +258,7 @@ def test_task_pages(client, users, units, data):
             "period_start": "2020-06-02",
         },
     )
-    assert resp.status_code == 200 and not TaskList.objects.filter(title="六月任务").exists()
+    assert resp.status_code == 422 and not TaskList.objects.filter(title="六月任务").exists()
     _login(client, users, "village")
     resp = client.post(
         reverse("supervision:task_complete", args=[data["t1"].pk]), {"evidence": "已完成"}

@@ -93,7 +93,7 @@ def test_the_captcha_is_an_image_drawn_here(client, tree):
 def test_wrong_captcha_is_refused(client, tree):
     page = client.get(reverse("tips:report"))
     resp = client.post(reverse("tips:report"), {"area": VILLAGE, "content": "内容", **wrong(page)})
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     assert not Tip.objects.exists()
     assert "与图片中的字符不符" in resp.content.decode()
     # a missing answer is refused too
@@ -102,7 +102,7 @@ def test_wrong_captcha_is_refused(client, tree):
     resp = client.post(
         reverse("tips:report"), {"area": VILLAGE, "content": "内容", "captcha_0": key}
     )
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     assert not Tip.objects.exists()
 
 
@@ -111,7 +111,7 @@ def test_captcha_cannot_be_reused(client, tree):
     data = {"area": VILLAGE, "content": "内容", **answer}
     assert client.post(reverse("tips:report"), data).status_code == 302
     replay = client.post(reverse("tips:report"), data)  # the same answer again
-    assert replay.status_code == 200
+    assert replay.status_code == 422
     assert Tip.objects.count() == 1
 
 

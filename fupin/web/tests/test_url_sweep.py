@@ -55,7 +55,7 @@ VILLAGE = P("geo.Division", where={"level": 5}, attr="code")
 DIVISION = P("geo.Division", attr="code")
 
 URL_PARAMS: dict[str, dict[str, P]] = {
-    # web (registry pages)
+    # the registry's pages (fupin.registry.urls)
     "division": {"code": VILLAGE},
     "village_profile_edit": {"code": VILLAGE},
     "household_detail": {"pk": H},
@@ -371,7 +371,9 @@ def _fetch(client: Client, url: str, *, api_method: str | None = None):
 
 
 def _success(response) -> bool:
-    if 200 <= response.status_code < 300:
+    # 422: the page was reached and its form refused the sweep's empty post (every page
+    # checks scope and role before it reads a form).
+    if 200 <= response.status_code < 300 or response.status_code == 422:
         return True
     if response.status_code in (301, 302, 303, 307, 308):
         return "/login/" not in response.get("Location", "")
@@ -567,24 +569,15 @@ EXPECTED_NO_OWN = {
     "assessment:unit": "a unit page is for the county's assessor role",
     "exchange:run_report": "the world's import run has no report workbook on disk",
     "dashboards:report_download": "the world's report job has no file on disk",
-    "compare:finding_status": "POST only; an empty POST is refused with 422",
     "tips:reveal_phone": "only the assigned verifier reveals (none assigned in the world)",
     "projects:edit": "a project in the demo's states is not editable (403)",
-    "projects:step": "POST only; an empty POST is refused (400)",
-    "projects:budget_line": "POST only; an empty POST is refused (400)",
-    "projects:disbursement": "POST only; an empty POST is refused (400)",
-    "projects:countersign": "POST only; an empty POST is refused (400)",
-    "supervision:finding_rectify": "POST only; an empty POST is refused with 422",
-    "supervision:finding_verify": "POST only; an empty POST is refused with 422",
-    "supervision:finding_fail": "POST only; an empty POST is refused with 422",
-    "supervision:escalation_decide": "POST only; an empty POST is refused with 422",
     "policy:detail": "the demo's policy sets belong to a region above every swept leg",
     "policy:new_version": "the demo's policy sets belong to a region above every swept leg",
 }
 
 
 def _refused_not_missing(report: Report) -> dict:
-    """Own requests refused as a form (400/403/422) prove the object was found; the
+    """Own requests refused (400/403) prove the object was found; the
     ones refused with 404 by every leg did not see their own object."""
     return {
         name: fails
@@ -759,3 +752,82 @@ def test_the_sweep_reports_an_unscoped_view_and_an_unmapped_url(in_world, settin
     assert leaked and all(u.startswith("/sweep-test/households/") for u in leaked)
     assert [name for name, _route in report.unknown] == ["sweep_unmapped"]
     assert "sweep_unscoped" in report.own_ok
+
+
+# ---------------------------------------------------------------- invalid forms answer 422
+
+# A form with its errors on the page, whatever the template calls them; the flash
+# messages (an earlier request's error, shown once on the next page) are not the form's.
+ERRORS_RE = re.compile(r'class="(?:error|errors|errorlist)[ "]|has-error')
+MESSAGES_RE = re.compile(r'<ul class="messages">.*?</ul>', re.S)
+# Not posted empty: signing out ends the sweep's session; the language switch redirects.
+NOT_POSTED = {"logout", "set_language"}
+
+
+def form_sweep(world, legs: list[Leg]) -> tuple[list, dict]:
+    """POST an empty body to every page (own objects for parameterised ones) as each leg.
+    Returns the pages that answered 200 with form errors, and the count of each status."""
+    from django.urls import reverse
+
+    wrong, statuses = [], {}
+    for leg in legs:
+        client = Client()
+        client.force_login(leg.user)
+        for r in url_patterns():
+            if any(r.route.startswith(p) for p in NOT_OBJECT_SCOPED_PREFIXES):
+                continue
+            if r.name is None or r.name in NOT_POSTED or r.route.startswith("captcha/"):
+                continue
+            kwargs = {}
+            if r.params:
+                spec = URL_PARAMS.get(r.name)
+                kwargs = _pick(leg, spec, True, world) if spec else None
+                if kwargs is None:
+                    continue
+            url = reverse(r.name, kwargs=kwargs)
+            response = client.post(url, {})
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            if getattr(response, "streaming", False):
+                continue
+            body = response.content.decode("utf-8", "replace")
+            if response.status_code == 200 and ERRORS_RE.search(MESSAGES_RE.sub("", body)):
+                wrong.append((leg.name, url))
+            # (the errors of a form the page no longer offers are flashed as messages)
+            if response.status_code == 422 and not ERRORS_RE.search(body):
+                wrong.append((leg.name, url, "422 without the errors on the page"))
+    return wrong, statuses
+
+
+def test_an_empty_form_posted_to_any_page_is_422_with_its_errors_never_200(in_world):
+    """Every page posted empty by the village staff and the county office: a page that
+    shows the form again with its errors answers 422 (and shows them); none answers 200
+    with errors (fupin.web.views.common.render_page)."""
+    wrong, statuses = form_sweep(in_world, legs_of(in_world, ["village", "county"]))
+    assert wrong == [], wrong
+    # The sweep reached the forms (21 refused the empty post with 422 when written).
+    assert statuses.get(422, 0) >= 15, statuses
+
+
+def test_the_form_sweep_reports_a_200_with_errors(in_world, settings):
+    import sys
+    import types
+
+    def page(status):
+        def view(request):
+            return HttpResponse('<div class="field has-error">x</div>', status=status)
+
+        return view
+
+    module = types.ModuleType("fupin_form_sweep_test_urls")
+    module.urlpatterns = [
+        path("old-style/", page(200), name="old_style"),
+        path("new-style/", page(422), name="new_style"),
+    ]
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    try:
+        wrong, statuses = form_sweep(in_world, legs_of(in_world, ["village"]))
+    finally:
+        del sys.modules[module.__name__]
+    assert wrong == [("village", "/old-style/")]
+    assert statuses == {200: 1, 422: 1}

@@ -6,7 +6,6 @@ labels, and sensitive values always masked.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +13,10 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
+from fupin.accounts.models import User
 from fupin.core.masking import MASKERS, mask_birth_date
 from fupin.registry import choices as c
+from fupin.registry.forms import HouseholdForm
 from fupin.registry.models import Household, IncomeRecord, Member
 
 HIDDEN = {"id", "household_id", "created_at", "updated_at", "recorded_at", "post_data"}
@@ -45,11 +46,11 @@ def field_label(model, attname: str) -> str:
     return str(f.verbose_name) if f is not None else attname
 
 
-def _may_reveal(user) -> bool:
+def _may_reveal(user: User) -> bool:
     return bool(user is not None and getattr(user, "may_reveal", False))
 
 
-def show_value(model, attname: str, value: Any, user=None) -> str:
+def show_value(model, attname: str, value: Any, user: User | None = None) -> str:
     """A stored (JSON) value as text: choices labelled, booleans as yes/no, PII masked.
 
     A person's birth date is shown in full only to a `user` who may reveal; others (and
@@ -81,7 +82,7 @@ class FieldChange:
     new: str
 
 
-def describe_changes(record, user=None) -> list[FieldChange]:
+def describe_changes(record, user: User | None = None) -> list[FieldChange]:
     model = model_for(record.object_type)
     out = []
     for attname, pair in record.effective_changes.items():
@@ -130,7 +131,7 @@ MEMBER_STATE_FIELDS = [
 ]
 
 
-def as_of_view(state: dict[str, Any], user=None) -> dict[str, Any]:
+def as_of_view(state: dict[str, Any], user: User | None = None) -> dict[str, Any]:
     return {
         "household": state_rows(Household, state["household"], HOUSEHOLD_STATE_FIELDS),
         "member_labels": [field_label(Member, f) for f in MEMBER_STATE_FIELDS],
@@ -163,30 +164,12 @@ def income_table(incomes) -> IncomeTable:
     return IncomeTable(years=[r.year for r in recs], rows=rows)
 
 
-def parse_date(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
-def parse_int(text: str | None) -> int | None:
-    try:
-        return int(text) if text not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def household_groups(h: Household) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """The household's fields grouped as on the registration form.
 
     Each row is (label, text, sensitive field name or ""); sensitive rows are rendered
     masked with a reveal button by the template.
     """
-    from fupin.web.forms import HouseholdForm
-
     village = h.village
     township = village.parent
     out = []

@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
 
 from fupin.registry import choices as c
-from fupin.web import queries
+from fupin.registry import queries
+from fupin.web.views.common import render_page
 
 
 @login_required
@@ -13,9 +13,9 @@ def home(request):
         {"value": value, "label": label, "n": counts.get(value, 0)}
         for value, label in c.HouseholdStatus.choices
     ]
-    return render(
+    return render_page(
         request,
-        "web/home.html",
+        "registry/home.html",
         {
             "by_status": by_status,
             "total": sum(counts.values()),

@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from fupin.accounts.roles import Capability
 from fupin.geo.models import VillageProfile
 from fupin.geo.services import village_profile_update
-from fupin.web import queries
-from fupin.web.forms import VillageProfileForm
-from fupin.web.views.common import call_service, require_may_edit
+from fupin.registry import queries
+from fupin.registry.forms import VillageProfileForm
+from fupin.web.views.common import call_service, render_page, require_capability
 
 
 @login_required
@@ -17,7 +18,7 @@ def division(request, code=None):
     form = None
     if tree.profile is not None and request.user.may_edit:
         form = VillageProfileForm(instance=tree.profile)
-    return render(request, "web/division.html", {"tree": tree, "profile_form": form})
+    return render_page(request, "registry/division.html", {"tree": tree, "profile_form": form})
 
 
 @login_required
@@ -25,7 +26,7 @@ def village_profile_edit(request, code):
     node = queries.division_get(user=request.user, code=code)
     if node is None or not node.is_village:
         raise Http404
-    require_may_edit(request.user)
+    require_capability(request.user, Capability.EDIT_REGISTRY)
     profile, _created = VillageProfile.objects.get_or_create(village=node)
     form = VillageProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
@@ -41,4 +42,4 @@ def village_profile_edit(request, code):
             messages.success(request, _("The village profile was saved."))
             return redirect("division", code=node.code)
     tree = queries.division_tree(user=request.user, code=code)
-    return render(request, "web/division.html", {"tree": tree, "profile_form": form})
+    return render_page(request, "registry/division.html", {"tree": tree, "profile_form": form})

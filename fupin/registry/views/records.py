@@ -2,21 +2,24 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts.roles import Capability
 from fupin.registry import selectors, services
+from fupin.registry.forms import AssessmentForm, IncomeForm
 from fupin.registry.models import Assessment, IncomeRecord
-from fupin.web import display
-from fupin.web.forms import AssessmentForm, IncomeForm
-from fupin.web.views.common import call_service, require_may_edit
+from fupin.web import params
+from fupin.web.views.common import call_service, render_page, require_capability
 
 
-def _yearly(request, pk, *, model, form_class, service, title, template="web/yearly_form.html"):
+def _yearly(
+    request, pk, *, model, form_class, service, title, template="registry/yearly_form.html"
+):
     household = selectors.household_get(user=request.user, pk=pk)
-    require_may_edit(request.user)
-    year = display.parse_int(request.GET.get("year")) or timezone.localdate().year - 1
+    require_capability(request.user, Capability.EDIT_REGISTRY)
+    year = params.parse_int(request.GET.get("year")) or timezone.localdate().year - 1
     existing = model.objects.restrict(request.user).filter(household=household, year=year).first()
     instance = existing or model(household=household, year=year)
     initial = {"year": year}
@@ -36,7 +39,7 @@ def _yearly(request, pk, *, model, form_class, service, title, template="web/yea
         if rec is not None:
             messages.success(request, _("Saved."))
             return redirect("household_detail", pk=household.pk)
-    return render(
+    return render_page(
         request,
         template,
         {"form": form, "h": household, "title": title, "existing": existing, "year": year},

@@ -135,7 +135,7 @@ def test_attachment_refuses_other_file_types(login, household):
         reverse("attachment_upload", args=[household.pk]),
         {"kind": "other", "title": "x", "file": upload},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "file" in response.context["form"].errors
     assert not Attachment.objects.exists()
 

@@ -4,24 +4,31 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fupin.core.files import private_file
+from fupin.accounts.models import User
+from fupin.accounts.roles import Capability
+from fupin.core.files import INLINE_TYPES
 from fupin.core.models import SensitiveRead
 from fupin.geo.models import Division, Level
 from fupin.registry import choices as c
-from fupin.registry import selectors, services
+from fupin.registry import display, selectors, services
+from fupin.registry.forms import AttachmentForm, HouseholdFilterForm, HouseholdForm
 from fupin.registry.models import Attachment, Household, MemberChange
-from fupin.web import display, queries
-from fupin.web.forms import AttachmentForm, HouseholdFilterForm, HouseholdForm
-from fupin.web.views.common import call_service, require_may_edit
+from fupin.registry.views import hooks
+from fupin.web import params, queries
+from fupin.web.views.common import (
+    call_service,
+    capability_required,
+    render_page,
+    require_capability,
+)
 
 
 def _filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
@@ -42,8 +49,8 @@ def household_list(request):
     page = selectors.household_list(
         user=request.user,
         filters=filters,
-        after=display.parse_int(request.GET.get("after")),
-        before=display.parse_int(request.GET.get("before")),
+        after=params.parse_int(request.GET.get("after")),
+        before=params.parse_int(request.GET.get("before")),
     )
     if filters.q and (echo := selectors.search_echo(request.user, filters.q)) != filters.q:
         # A full ID number searched by a role that may not reveal: the person's page when
@@ -51,10 +58,10 @@ def household_list(request):
         if len(page.rows) == 1:
             return redirect("household_detail", pk=page.rows[0].pk)
         return redirect(reverse("household_list") + "?" + urlencode({"q": echo}))
-    return render(request, "web/household_list.html", {"form": form, "page": page})
+    return render_page(request, "registry/household_list.html", {"form": form, "page": page})
 
 
-def _villages(user) -> list[tuple[str, str]]:
+def _villages(user: User) -> list[tuple[str, str]]:
     rows = (
         Division.objects.restrict(user)
         .filter(level=Level.VILLAGE)
@@ -90,7 +97,7 @@ def household_detail(request, pk):
         "attachment_form": AttachmentForm() if request.user.may_edit else None,
         "tab": "detail",
     }
-    return render(request, "web/household_detail.html", context)
+    return render_page(request, "registry/household_detail.html", context)
 
 
 @login_required
@@ -100,9 +107,9 @@ def household_history(request, pk):
     for r in records:
         r.field_changes = display.describe_changes(r, request.user)
         r.type_label = display.object_type_label(r.object_type)
-    return render(
+    return render_page(
         request,
-        "web/household_history.html",
+        "registry/household_history.html",
         {"h": household, "records": records, "tab": "history"},
     )
 
@@ -114,14 +121,14 @@ def household_as_of(request, pk):
 
 
 def _as_of(request, household, text):
-    day = display.parse_date(text)
+    day = params.parse_date(text)
     state = None
     if day is not None:
         when = timezone.make_aware(dt.datetime.combine(day, dt.time.max))
         state = selectors.household_as_of(user=request.user, household=household, when=when)
-    return render(
+    return render_page(
         request,
-        "web/household_as_of.html",
+        "registry/household_as_of.html",
         {
             "h": household,
             "day": day,
@@ -132,9 +139,8 @@ def _as_of(request, household, text):
     )
 
 
-@login_required
+@capability_required(Capability.EDIT_REGISTRY)
 def household_create(request):
-    require_may_edit(request.user)
     form = HouseholdForm(
         request.POST or None, instance=Household(), villages=_villages(request.user)
     )
@@ -150,26 +156,15 @@ def household_create(request):
         if h is not None:
             messages.success(request, _("The household was registered."))
             return redirect("household_detail", pk=h.pk)
-    return render(request, "web/household_form.html", {"form": form, "h": None})
+    return render_page(request, "registry/household_form.html", {"form": form, "h": None})
 
 
 def _procedures(household) -> list[tuple[str, str]]:
-    """The status-changing cases that may be opened on this household now (the only way
-    its status changes; `cases.selectors.openable_kinds`: from its status, none while one
-    runs), as (label, link to open one): the page shows its status read-only and links
-    here. A monitored household leaves monitoring from its own page, once its risks are
-    eliminated."""
-    from fupin.cases.models import ACTIVE_STATUSES, Case
-    from fupin.cases.procedures import FINAL_STATUS
-    from fupin.cases.selectors import openable_kinds
-
-    base = reverse("cases:case_new", args=[household.pk])
-    active = list(Case.objects.filter(household=household, status__in=ACTIVE_STATUSES))
-    links = [
-        (_("Start a case: %(kind)s") % {"kind": label}, f"{base}?kind={kind}")
-        for kind, label in openable_kinds(household, active)
-        if FINAL_STATUS[kind] is not None
-    ]
+    """The procedures that may change this household's status now (the only way its
+    status changes), as (label, link): the page shows its status read-only and links
+    here. The cases app adds the cases that may be opened (`hooks`); a monitored
+    household leaves monitoring from its own page, once its risks are eliminated."""
+    links = hooks.procedure_links(household)
     if household.status == c.HouseholdStatus.MONITORED:
         links.append(
             (
@@ -183,7 +178,7 @@ def _procedures(household) -> list[tuple[str, str]]:
 @login_required
 def household_edit(request, pk):
     household = selectors.household_get(user=request.user, pk=pk)
-    require_may_edit(request.user)
+    require_capability(request.user, Capability.EDIT_REGISTRY)
     form = HouseholdForm(request.POST or None, instance=household, villages=_villages(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.data_for_service()
@@ -200,9 +195,9 @@ def household_edit(request, pk):
         if h is not None:
             messages.success(request, _("The household was saved."))
             return redirect("household_detail", pk=h.pk)
-    return render(
+    return render_page(
         request,
-        "web/household_form.html",
+        "registry/household_form.html",
         {"form": form, "h": household, "procedures": _procedures(household)},
     )
 
@@ -211,7 +206,7 @@ def household_edit(request, pk):
 @require_POST
 def attachment_upload(request, pk):
     household = selectors.household_get(user=request.user, pk=pk)
-    require_may_edit(request.user)
+    require_capability(request.user, Capability.EDIT_REGISTRY)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         a = call_service(
@@ -227,10 +222,7 @@ def attachment_upload(request, pk):
         if a is not None:
             messages.success(request, _("The file was added to the household's dossier."))
             return redirect("household_detail", pk=household.pk)
-    return render(request, "web/attachment_form.html", {"form": form, "h": household})
-
-
-INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
+    return render_page(request, "registry/attachment_form.html", {"form": form, "h": household})
 
 
 @login_required
@@ -246,8 +238,7 @@ def attachment_download(request, pk, aid):
         raise Http404
     # A scan of an ID card or a bank book is a file read of unmasked values: logged, and
     # refused to roles that may not reveal.
-    if not request.user.may_reveal:
-        raise PermissionDenied
+    require_capability(request.user, Capability.REVEAL_PII)
     SensitiveRead.log_bulk(
         user=request.user,
         object_type="registry.attachment",
@@ -256,4 +247,5 @@ def attachment_download(request, pk, aid):
         area_code=a.household.village_id,
         count=1,
     )
-    return private_file(a.file, a.content_type, as_attachment=a.content_type not in INLINE_TYPES)
+    # Shown in the page only when the stored type and the bytes both say it may be.
+    return a.file_response(as_attachment=a.content_type not in INLINE_TYPES)

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from fupin.accounts.roles import Capability
 from fupin.registry import selectors, services
+from fupin.registry.forms import MemberAddForm, MemberForm, MemberLeaveForm
 from fupin.registry.models import Member
-from fupin.web.forms import MemberAddForm, MemberForm, MemberLeaveForm
-from fupin.web.views.common import call_service, require_may_edit
+from fupin.web.views.common import call_service, render_page, require_capability
 
 
 def _member(request, pk, mid) -> Member:
@@ -25,7 +26,7 @@ def _member(request, pk, mid) -> Member:
 @login_required
 def member_add(request, pk):
     household = selectors.household_get(user=request.user, pk=pk)
-    require_may_edit(request.user)
+    require_capability(request.user, Capability.EDIT_REGISTRY)
     form = MemberAddForm(request.POST or None, instance=Member(household=household))
     if request.method == "POST" and form.is_valid():
         m = call_service(
@@ -41,13 +42,15 @@ def member_add(request, pk):
         if m is not None:
             messages.success(request, _("The member was added."))
             return redirect("household_detail", pk=household.pk)
-    return render(request, "web/member_form.html", {"form": form, "h": household, "member": None})
+    return render_page(
+        request, "registry/member_form.html", {"form": form, "h": household, "member": None}
+    )
 
 
 @login_required
 def member_edit(request, pk, mid):
     member = _member(request, pk, mid)
-    require_may_edit(request.user)
+    require_capability(request.user, Capability.EDIT_REGISTRY)
     form = MemberForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         m = call_service(
@@ -61,9 +64,9 @@ def member_edit(request, pk, mid):
         if m is not None:
             messages.success(request, _("The member was saved."))
             return redirect("household_detail", pk=pk)
-    return render(
+    return render_page(
         request,
-        "web/member_form.html",
+        "registry/member_form.html",
         {"form": form, "h": member.household, "member": member},
     )
 
@@ -71,7 +74,7 @@ def member_edit(request, pk, mid):
 @login_required
 def member_leave(request, pk, mid):
     member = _member(request, pk, mid)
-    require_may_edit(request.user)
+    require_capability(request.user, Capability.EDIT_REGISTRY)
     if not member.is_active:
         raise Http404
     form = MemberLeaveForm(request.POST or None)
@@ -88,8 +91,8 @@ def member_leave(request, pk, mid):
         if change is not None:
             messages.success(request, _("The member's leaving was recorded."))
             return redirect("household_detail", pk=pk)
-    return render(
+    return render_page(
         request,
-        "web/member_leave.html",
+        "registry/member_leave.html",
         {"form": form, "h": member.household, "member": member},
     )

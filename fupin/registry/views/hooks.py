@@ -1,0 +1,23 @@
+"""What apps above the registry add to its pages, registered in their AppConfig.ready()
+(the registry never imports them; see .importlinter)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fupin.registry.models import Household
+
+# (label, URL) links to the procedures that may change a household's status now.
+ProcedureLinks = Callable[[Household], list[tuple[str, str]]]
+
+_procedure_links: list[ProcedureLinks] = []
+
+
+def register_procedure_links(links: ProcedureLinks) -> None:
+    """`links(household)` adds to the household edit page's list of procedures."""
+    if links not in _procedure_links:
+        _procedure_links.append(links)
+
+
+def procedure_links(household: Household) -> list[tuple[str, str]]:
+    return [link for links in _procedure_links for link in links(household)]
