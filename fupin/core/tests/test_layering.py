@@ -1,0 +1,96 @@
+"""The layering of the apps (README.md "Layers") is checked by `lint-imports` against
+`.importlinter`. What import-linter cannot see is checked here: an import inside a
+function is allowed only with a comment on the line above saying which cycle it breaks
+or why it is lazy, and no module is reached through a dotted string."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+FUPIN = Path(__file__).resolve().parents[2]
+
+# Modules loaded by a name built at run time, each with why.
+DOTTED_STRING_IMPORTS = {
+    # `fupin demo` runs the optional `demo.py` of every installed app, found by name like
+    # Django's own autodiscovery (the registry does not know the apps above it).
+    "registry/management/commands/demo.py",
+}
+
+
+def sources() -> list[Path]:
+    return sorted(
+        p
+        for p in FUPIN.rglob("*.py")
+        if not {"tests", "migrations"} & set(p.relative_to(FUPIN).parts)
+    )
+
+
+def in_function_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    found: list[ast.Import | ast.ImportFrom] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import | ast.ImportFrom):
+                    found.append(inner)
+    return sorted(set(found), key=lambda n: n.lineno)
+
+
+def uncommented(source: str) -> list[int]:
+    """Lines of imports inside functions without a comment on the line above; a run of
+    such imports one under the other shares the comment above the first."""
+    lines = source.splitlines()
+    imports = in_function_imports(ast.parse(source))
+    explained: set[int] = set()  # end lines of explained imports
+    missing = []
+    for node in imports:
+        above = node.lineno - 1  # 1-based number of the line above
+        if lines[above - 1].strip().startswith("#") or above in explained:
+            explained.add(node.end_lineno or node.lineno)
+        else:
+            missing.append(node.lineno)
+    return missing
+
+
+def test_the_checker_sees_an_unexplained_import_and_accepts_an_explained_run():
+    source = (
+        "import os\n"
+        "def f():\n"
+        "    import json\n"
+        "    return json\n"
+        "def g():\n"
+        "    # lazy: heavy, only on this path\n"
+        "    from decimal import (\n"
+        "        Decimal,\n"
+        "    )\n"
+        "    import json\n"
+        "\n"
+        "    import csv\n"
+        "    return Decimal, json, csv\n"
+    )
+    assert uncommented(source) == [3, 12]
+
+
+def test_every_import_inside_a_function_says_why():
+    missing = [
+        f"{p.relative_to(FUPIN)}:{line}"
+        for p in sources()
+        for line in uncommented(p.read_text(encoding="utf-8"))
+    ]
+    assert not missing, (
+        "Import at module level, or say on the line above which cycle the import breaks "
+        f"or why it is lazy: {missing}"
+    )
+
+
+def test_no_module_is_imported_through_a_dotted_string():
+    found = []
+    for p in sources():
+        rel = str(p.relative_to(FUPIN))
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+                if name in ("import_module", "import_string", "__import__"):
+                    found.append(f"{rel}:{node.lineno}")
+    assert {f.split(":")[0] for f in found} <= DOTTED_STRING_IMPORTS, found
