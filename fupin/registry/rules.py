@@ -266,18 +266,31 @@ def member_view(m: Any, today: dt.date | None = None) -> dict[str, Any]:
 
 
 def with_id_facts(frame: pl.DataFrame, today: dt.date | None = None) -> pl.DataFrame:
-    """Column form of what the ID number says: `ID_SEX` ("M"/"F") and `ID_BIRTH`, null
-    where the number is not valid (`idframes`, which agrees with `idnumber.parse`)."""
-    number, ok = pl.col("_id_norm"), pl.col("_id_ok")
-    return (
+    """Column form of what the ID number says, for the rules: `ID_SEX` ("M"/"F") and
+    `ID_BIRTH` from its digits, null where the number is not valid (`idframes`, which
+    agrees with `idnumber.parse`). Validity is the costly part, so it is decided only on
+    the rows whose entered sex or birth date disagree with the digits: on the others the
+    facts cannot break a rule, and they keep the digits' word (a row with an invalid
+    number is refused for it anyway)."""
+    digits = (
         frame.with_columns(idframes.normalise(pl.col("id_number")).alias("_id_norm"))
-        .with_columns(idframes.valid(number, today).alias("_id_ok"))
         .with_columns(
-            pl.when(ok).then(idframes.sex(number)).alias(ID_SEX),
-            pl.when(ok).then(idframes.birth_date(number)).alias(ID_BIRTH),
+            idframes.sex(pl.col("_id_norm")).alias(ID_SEX),
+            idframes.birth_date(pl.col("_id_norm")).alias(ID_BIRTH),
         )
-        .drop("_id_norm", "_id_ok")
+        .with_row_index("_id_i")
     )
+    disagree = (pl.col("sex") != pl.col(ID_SEX)) | (pl.col("birth_date") != pl.col(ID_BIRTH))
+    invalid = (
+        digits.filter(disagree.fill_null(False))
+        .filter(~idframes.valid(pl.col("_id_norm"), today))
+        .get_column("_id_i")
+    )
+    gone = pl.col("_id_i").is_in(invalid.implode())
+    return digits.with_columns(
+        pl.when(gone).then(None).otherwise(pl.col(ID_SEX)).alias(ID_SEX),
+        pl.when(gone).then(None).otherwise(pl.col(ID_BIRTH)).alias(ID_BIRTH),
+    ).drop("_id_norm", "_id_i")
 
 
 def _sex_word(code: Any) -> str:
