@@ -32,7 +32,7 @@ from fupin.assessment.models import (
     SurveyResponse,
 )
 from fupin.core.errors import DomainError, ValidationFailed
-from fupin.core.history import build_change, bulk_record, record_change, snapshot
+from fupin.core.history import build_change, bulk_record, created, recording, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import code_range
 from fupin.geo.models import Division, Level, VillageProfile
@@ -144,14 +144,7 @@ def assessment_create(
         **_targets(targets),
     )
     a.save()
-    record_change(
-        actor=actor,
-        instance=a,
-        action=ChangeAction.CREATE,
-        before=None,
-        area_code=county.code,
-        reason=reason,
-    )
+    created(actor, a, area_code=county.code, reason=reason)
     return a
 
 
@@ -269,7 +262,7 @@ def sample_draw(*, actor, assessment: Assessment, reason: str = "") -> int:
 # ---------------------------------------------------------------- surveys
 
 
-def _bool(value) -> bool | None:
+def _bool(value: object) -> bool | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool):
@@ -336,30 +329,21 @@ def response_record(
     if errors:
         raise ValidationFailed(errors)
     existing = SurveyResponse.objects.select_for_update().filter(unit=unit).first()
-    before = snapshot(existing) if existing else None
     r = existing or SurveyResponse(unit=unit)
-    r.contact = contact
-    r.is_poor, r.exit_correct, r.approves = (
-        values["is_poor"],
-        values["exit_correct"],
-        values["approves"],
-    )
-    r.surveyor = surveyor[:50]
-    r.surveyed_on = surveyed_on
-    r.head_name = (data.get("head_name") or "").strip()[:50]
-    r.notes = (data.get("notes") or "").strip()
-    r.recorded_by = actor if getattr(actor, "pk", None) else None
-    r.recorded_at = timezone.now()
-    r.save()
-    record_change(
-        actor=actor,
-        instance=r,
-        action=ChangeAction.UPDATE if existing else ChangeAction.CREATE,
-        before=before,
-        area_code=unit.village_id,
-        reason=reason,
-        related=a,
-    )
+    with recording(actor, r, area_code=unit.village_id, reason=reason, related=a):
+        r.contact = contact
+        r.is_poor, r.exit_correct, r.approves = (
+            values["is_poor"],
+            values["exit_correct"],
+            values["approves"],
+        )
+        r.surveyor = surveyor[:50]
+        r.surveyed_on = surveyed_on
+        r.head_name = (data.get("head_name") or "").strip()[:50]
+        r.notes = (data.get("notes") or "").strip()
+        r.recorded_by = actor if getattr(actor, "pk", None) else None
+        r.recorded_at = timezone.now()
+        r.save()
     return r
 
 
@@ -387,17 +371,9 @@ def assessment_finish(*, actor, assessment: Assessment, reason: str = "") -> Ass
             _("No household surveyed yet in: %(strata)s.")
             % {"strata": ", ".join(map(str, missing))}
         )
-    before = snapshot(a)
-    a.status = AssessmentStatus.FINISHED
-    a.finished_at = timezone.now()
-    a.save(update_fields=["status", "finished_at"])
-    record_change(
-        actor=actor,
-        instance=a,
-        action=ChangeAction.UPDATE,
-        before=before,
-        area_code=a.county_id,
-        reason=reason or _("Survey finished"),
-    )
+    with recording(actor, a, area_code=a.county_id, reason=reason or _("Survey finished")):
+        a.status = AssessmentStatus.FINISHED
+        a.finished_at = timezone.now()
+        a.save(update_fields=["status", "finished_at"])
     assessment.refresh_from_db()
     return a

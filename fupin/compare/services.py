@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -34,8 +35,7 @@ from fupin.compare.models import (
 from fupin.core.bulk import Ids, bulk_insert, reset_sequences
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import file_sha256
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.history import recording
 from fupin.core.scope import area_prefix_of, code_in_area, user_covers
 from fupin.geo.models import Division
 
@@ -187,7 +187,7 @@ def run_comparison(
     return RunOutcome(run=run, errors=prepared.errors)
 
 
-def _insert(objs: list, model: type) -> None:
+def _insert(objs: list[Any], model: type) -> None:
     if not objs:
         return
     Ids(model).assign(objs, model)
@@ -261,21 +261,18 @@ def finding_set_status(*, actor, finding: Finding, status: str, reason: str = ""
         locked = Finding.objects.select_for_update().get(pk=finding.pk)
         if locked.status != finding.status:
             raise ValidationFailed({"status": [_("Someone else changed this finding; reload.")]})
-        before = snapshot(locked)
-        locked.status = status
-        locked.reason = reason
-        if status == FindingStatus.OPEN:
-            locked.resolved_by, locked.resolved_at = None, None
-        else:
-            locked.resolved_by, locked.resolved_at = actor, timezone.now()
-        locked.save(update_fields=["status", "reason", "resolved_by", "resolved_at"])
-        record_change(
-            actor=actor,
-            instance=locked,
-            action=ChangeAction.UPDATE,
-            before=before,
+        with recording(
+            actor,
+            locked,
             area_code=household.village_id,
             reason=reason,
             related=household,
-        )
+        ):
+            locked.status = status
+            locked.reason = reason
+            if status == FindingStatus.OPEN:
+                locked.resolved_by, locked.resolved_at = None, None
+            else:
+                locked.resolved_by, locked.resolved_at = actor, timezone.now()
+            locked.save(update_fields=["status", "reason", "resolved_by", "resolved_at"])
     return locked

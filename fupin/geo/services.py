@@ -11,8 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fupin.core.errors import ValidationFailed
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.history import recording
 from fupin.core.scope import require_edit
 from fupin.geo.models import PREFIX_LENGTH, Division, Level, VillageProfile
 
@@ -133,20 +132,14 @@ def village_profile_update(
     require_edit(actor, profile.village_id)
     with transaction.atomic():
         profile = VillageProfile.objects.select_for_update().get(pk=profile.pk)
-        before = snapshot(profile)
-        for field in PROFILE_FIELDS:
-            if field in data:
-                setattr(profile, field, data[field])
-        if profile.exit_year and not profile.is_poor_village:
-            raise ValidationFailed({"exit_year": [_("Only a poor village has a year of exit.")]})
-        profile.full_clean()
-        profile.save()
-        record_change(
-            actor=actor,
-            instance=profile,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=profile.village_id,
-            reason=reason,
-        )
+        with recording(actor, profile, area_code=profile.village_id, reason=reason):
+            for field in PROFILE_FIELDS:
+                if field in data:
+                    setattr(profile, field, data[field])
+            if profile.exit_year and not profile.is_poor_village:
+                raise ValidationFailed(
+                    {"exit_year": [_("Only a poor village has a year of exit.")]}
+                )
+            profile.full_clean()
+            profile.save()
     return profile

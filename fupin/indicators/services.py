@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from fupin.accounts import authority
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.history import created, recording
 from fupin.geo.models import Division
 from fupin.indicators import snapshots
 from fupin.indicators.models import (
@@ -112,7 +111,7 @@ def may_decide(user, proposal: ExitCriteriaProposal) -> bool:
     )
 
 
-def _proposer(proposal: ExitCriteriaProposal) -> list:
+def _proposer(proposal: ExitCriteriaProposal) -> list[Any]:
     return [proposal.proposed_by_id] if proposal.proposed_by_id else []
 
 
@@ -141,14 +140,7 @@ def criteria_propose(
             proposed_by=actor if getattr(actor, "pk", None) else None,
             proposed_by_name=getattr(actor, "username", "") or "system",
         )
-        record_change(
-            actor=actor,
-            instance=proposal,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=region.code,
-            reason=reason,
-        )
+        created(actor, proposal, area_code=region.code, reason=reason)
     return proposal
 
 
@@ -168,21 +160,13 @@ def criteria_decide(
             raise AlreadyDecided(_("This proposal has already been decided."))
         note = authority.require(actor, "exit_criteria.approve", region.code, authors=_proposer(p))
         reason = authority.with_note(reason, note)
-        before = snapshot(p)
-        p.status = ProposalStatus.APPROVED if approve else ProposalStatus.REFUSED
-        p.decided_by = actor if getattr(actor, "pk", None) else None
-        p.decided_by_name = getattr(actor, "username", "") or "system"
-        p.decided_at = timezone.now()
-        p.decision_reason = reason
-        p.save()
-        record_change(
-            actor=actor,
-            instance=p,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=region.code,
-            reason=reason,
-        )
+        with recording(actor, p, area_code=region.code, reason=reason):
+            p.status = ProposalStatus.APPROVED if approve else ProposalStatus.REFUSED
+            p.decided_by = actor if getattr(actor, "pk", None) else None
+            p.decided_by_name = getattr(actor, "username", "") or "system"
+            p.decided_at = timezone.now()
+            p.decision_reason = reason
+            p.save()
         if approve:
             _apply(actor, region, p)
     proposal.refresh_from_db()
@@ -191,21 +175,16 @@ def criteria_decide(
 
 def _apply(actor, region: Division, p: ExitCriteriaProposal) -> ExitCriteria:
     obj = ExitCriteria.objects.select_for_update().filter(region=region).first()
-    created = obj is None
     obj = obj or ExitCriteria(region=region)
-    before = None if created else snapshot(obj)
-    _assign(obj, p.values)
-    obj.updated_at = timezone.now()
-    obj.save()
-    record_change(
-        actor=actor,
-        instance=obj,
-        action=ChangeAction.CREATE if created else ChangeAction.UPDATE,
-        before=before,
-        area_code=region.code,
-        reason=_("Proposed by %(who)s: %(reason)s; approved by %(by)s.")
-        % {"who": p.proposed_by_name, "reason": p.reason, "by": p.decided_by_name},
-    )
+    reason = _("Proposed by %(who)s: %(reason)s; approved by %(by)s.") % {
+        "who": p.proposed_by_name,
+        "reason": p.reason,
+        "by": p.decided_by_name,
+    }
+    with recording(actor, obj, area_code=region.code, reason=reason):
+        _assign(obj, p.values)
+        obj.updated_at = timezone.now()
+        obj.save()
     return obj
 
 

@@ -34,8 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.core.errors import DomainError, OutsideArea
-from fupin.core.history import record_change
-from fupin.core.models import ChangeAction
+from fupin.core.history import created
 from fupin.core.scope import user_covers
 from fupin.geo.models import Division
 from fupin.indicators import frames as fr
@@ -212,14 +211,7 @@ def create(*, actor, area_code: str, as_of: dt.date, label: str = "") -> Snapsho
         snap.manifest_sha256 = write_files(frames, directory_of(snap), manifest)
         try:
             snap.save(update_fields=["directory", "manifest_sha256"])
-            record_change(
-                actor=actor,
-                instance=snap,
-                action=ChangeAction.CREATE,
-                before=None,
-                area_code=area.code,
-                reason=label or "snapshot",
-            )
+            created(actor, snap, area_code=area.code, reason=label or "snapshot")
         except Exception:
             _remove(directory_of(snap))
             raise
