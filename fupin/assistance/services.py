@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.assistance import assign
 from fupin.assistance import choices as c
@@ -26,9 +27,8 @@ from fupin.assistance.models import (
 )
 from fupin.assistance.selectors import policy_for, propose
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.files import IMAGE_TYPES, accept_upload
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.files import IMAGE_TYPES, Upload, accept_upload
+from fupin.core.history import created, recording
 from fupin.core.scope import require_edit, require_household, user_covers
 from fupin.registry.models import Household
 
@@ -43,53 +43,29 @@ class HandOverIncomplete(DomainError):
     status = 409
 
 
-def _check(actor, area_code: str) -> None:
+def _check(actor: User, area_code: str) -> None:
     """None is the system (a command run without --user); otherwise an editor in scope."""
     if actor is not None:
         require_edit(actor, area_code)
-
-
-def _created(actor, obj, area_code: str, reason: str = "", related=None) -> None:
-    record_change(
-        actor=actor,
-        instance=obj,
-        action=ChangeAction.CREATE,
-        before=None,
-        area_code=area_code,
-        reason=reason,
-        related=related,
-    )
-
-
-def _updated(actor, obj, before, area_code: str, reason: str = "", related=None) -> None:
-    record_change(
-        actor=actor,
-        instance=obj,
-        action=ChangeAction.UPDATE,
-        before=before,
-        area_code=area_code,
-        reason=reason,
-        related=related,
-    )
 
 
 # Cadres and teams -------------------------------------------------------------------
 
 
 @transaction.atomic
-def cadre_create(*, actor, data: dict[str, Any], reason: str = "") -> Cadre:
+def cadre_create(*, actor: User, data: dict[str, Any], reason: str = "") -> Cadre:
     cadre = Cadre(**data)
     _check(actor, cadre.home_area_id)
     cadre.full_clean()
     cadre.save()
-    _created(actor, cadre, cadre.home_area_id, reason)
+    created(actor, cadre, reason=reason)
     return cadre
 
 
 @transaction.atomic
 def work_team_create(
     *,
-    actor,
+    actor: User,
     unit: str,
     village_code: str,
     members: list[Cadre],
@@ -106,7 +82,7 @@ def work_team_create(
         started_on=started_on,
     )
     team.members.set(members)
-    _created(actor, team, village_code)
+    created(actor, team, area_code=village_code)
     return team
 
 
@@ -153,7 +129,7 @@ def check_limits(cadre: Cadre, kind: str, counts: Counter | None = None) -> None
 @transaction.atomic
 def pairing_create(
     *,
-    actor,
+    actor: User,
     cadre: Cadre,
     household: Household,
     kind: str,
@@ -175,24 +151,23 @@ def pairing_create(
     pairing = Pairing.objects.create(
         cadre=cadre, household=household, kind=kind, start_date=start_date
     )
-    _created(actor, pairing, household.village_id, reason, related=household)
+    created(actor, pairing, area_code=household.village_id, reason=reason, related=household)
     return pairing
 
 
 @transaction.atomic
-def pairing_end(*, actor, pairing: Pairing, date: dt.date, reason: str) -> Pairing:
+def pairing_end(*, actor: User, pairing: Pairing, date: dt.date, reason: str) -> Pairing:
     _check(actor, pairing.household.village_id)
-    before = snapshot(pairing)
-    pairing.end_date = date
-    pairing.end_reason = reason[:200]
-    pairing.save(update_fields=["end_date", "end_reason"])
-    _updated(actor, pairing, before, pairing.household.village_id, reason, pairing.household)
+    with recording(actor, pairing, reason=reason, related=pairing.household):
+        pairing.end_date = date
+        pairing.end_reason = reason[:200]
+        pairing.save(update_fields=["end_date", "end_reason"])
     return pairing
 
 
 @transaction.atomic
 def apply_proposal(
-    *, actor, proposal: assign.Proposal, start_date: dt.date, reason: str = ""
+    *, actor: User, proposal: assign.Proposal, start_date: dt.date, reason: str = ""
 ) -> list[Pairing]:
     """Create the proposed pairings, each through pairing_create (limits re-checked)."""
     households = Household.objects.in_bulk([p[0] for p in proposal.pairs])
@@ -212,18 +187,17 @@ def apply_proposal(
 
 @transaction.atomic
 def cadre_leave(
-    *, actor, cadre: Cadre, date: dt.date, reason: str, successor: Cadre | None = None
+    *, actor: User, cadre: Cadre, date: dt.date, reason: str, successor: Cadre | None = None
 ) -> list[Pairing]:
     """The cadre leaves: their pairings end, and each household is paired again, with the
     successor as far as the successor's limits allow, the rest by the assignment. If any
     household would be left without a cadre, nothing is changed."""
 
     _check(actor, cadre.home_area_id)
-    before = snapshot(cadre)
-    cadre.active = False
-    cadre.left_on = date
-    cadre.save(update_fields=["active", "left_on"])
-    _updated(actor, cadre, before, cadre.home_area_id, reason)
+    with recording(actor, cadre, reason=reason):
+        cadre.active = False
+        cadre.left_on = date
+        cadre.save(update_fields=["active", "left_on"])
     ended = list(Pairing.objects.current().filter(cadre=cadre).select_related("household"))
     for p in ended:
         pairing_end(actor=actor, pairing=p, date=date, reason=reason)
@@ -266,13 +240,13 @@ def cadre_leave(
 @transaction.atomic
 def visit_record(
     *,
-    actor,
+    actor: User,
     cadre: Cadre,
     household: Household,
     date: dt.date,
     purpose: str,
     notes: str = "",
-    photo=None,
+    photo: Upload | None = None,
 ) -> Visit:
     """A visit by a cadre paired with the household on that date. Recorded by village or
     township staff in scope, or by the cadre themself (their linked user)."""
@@ -306,14 +280,14 @@ def visit_record(
     visit.attach(accept_upload(photo, field="photo", allowed=IMAGE_TYPES))
     visit.full_clean()
     visit.save()
-    _created(actor, visit, household.village_id, related=household)
+    created(actor, visit, area_code=household.village_id, related=household)
     return visit
 
 
 @transaction.atomic
 def household_plan_save(
     *,
-    actor,
+    actor: User,
     household: Household,
     goals: str,
     planned_measures: str = "",
@@ -322,32 +296,22 @@ def household_plan_save(
 ) -> HouseholdPlan:
     _check(actor, household.village_id)
     plan = HouseholdPlan.objects.filter(household=household).first()
-    before = snapshot(plan) if plan else None
     plan = plan or HouseholdPlan(household=household)
-    plan.goals, plan.planned_measures, plan.expected_income = (
-        goals,
-        planned_measures,
-        expected_income,
-    )
-    plan.full_clean()
-    plan.save()
-    action = ChangeAction.UPDATE if before else ChangeAction.CREATE
-    record_change(
-        actor=actor,
-        instance=plan,
-        action=action,
-        before=before,
-        area_code=household.village_id,
-        reason=reason,
-        related=household,
-    )
+    with recording(actor, plan, area_code=household.village_id, reason=reason, related=household):
+        plan.goals, plan.planned_measures, plan.expected_income = (
+            goals,
+            planned_measures,
+            expected_income,
+        )
+        plan.full_clean()
+        plan.save()
     return plan
 
 
 @transaction.atomic
 def village_plan_save(
     *,
-    actor,
+    actor: User,
     village_code: str,
     goals: str,
     planned_measures: str = "",
@@ -356,31 +320,22 @@ def village_plan_save(
 ) -> VillagePlan:
     _check(actor, village_code)
     plan = VillagePlan.objects.filter(village_id=village_code).first()
-    before = snapshot(plan) if plan else None
     plan = plan or VillagePlan(village_id=village_code)
-    plan.goals, plan.planned_measures, plan.expected_income = (
-        goals,
-        planned_measures,
-        expected_income,
-    )
-    plan.full_clean()
-    plan.save()
-    action = ChangeAction.UPDATE if before else ChangeAction.CREATE
-    record_change(
-        actor=actor,
-        instance=plan,
-        action=action,
-        before=before,
-        area_code=village_code,
-        reason=reason,
-    )
+    with recording(actor, plan, area_code=village_code, reason=reason):
+        plan.goals, plan.planned_measures, plan.expected_income = (
+            goals,
+            planned_measures,
+            expected_income,
+        )
+        plan.full_clean()
+        plan.save()
     return plan
 
 
 @transaction.atomic
 def measure_add(
     *,
-    actor,
+    actor: User,
     household: Household,
     kind: str,
     amount: Decimal,
@@ -394,13 +349,20 @@ def measure_add(
     )
     m.full_clean()
     m.save()
-    _created(actor, m, household.village_id, related=household)
+    created(actor, m, area_code=household.village_id, related=household)
     return m
 
 
 @transaction.atomic
 def directory_entry_add(
-    *, actor, area_code: str, name: str, post: str, phone: str, duties: str = "", order: int = 0
+    *,
+    actor: User,
+    area_code: str,
+    name: str,
+    post: str,
+    phone: str,
+    duties: str = "",
+    order: int = 0,
 ) -> DirectoryEntry:
     _check(actor, area_code)
     e = DirectoryEntry(
@@ -408,7 +370,7 @@ def directory_entry_add(
     )
     e.full_clean()
     e.save()
-    _created(actor, e, area_code)
+    created(actor, e, area_code=area_code)
     return e
 
 
@@ -418,7 +380,7 @@ def directory_entry_add(
 @transaction.atomic
 def assistance_policy_save(
     *,
-    actor,
+    actor: User,
     region_code: str,
     max_households: int,
     visit_interval_days: int,
@@ -441,18 +403,10 @@ def assistance_policy_save(
     if errors:
         raise ValidationFailed(errors)
     policy = AssistancePolicy.objects.filter(region_id=region_code).first()
-    before = snapshot(policy) if policy else None
     policy = policy or AssistancePolicy(region_id=region_code)
-    policy.max_households = max_households
-    policy.visit_interval_days = visit_interval_days
-    policy.rank_quotas = rank_quotas
-    policy.save()
-    record_change(
-        actor=actor,
-        instance=policy,
-        action=ChangeAction.UPDATE if before else ChangeAction.CREATE,
-        before=before,
-        area_code=region_code,
-        reason=reason,
-    )
+    with recording(actor, policy, area_code=region_code, reason=reason):
+        policy.max_households = max_households
+        policy.visit_interval_days = visit_interval_days
+        policy.rank_quotas = rank_quotas
+        policy.save()
     return policy

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, Role
 from fupin.cases import procedures as P
 from fupin.cases.models import (
@@ -48,15 +49,17 @@ from fupin.cases.models import (
 )
 from fupin.compare.models import EXCLUSION_RULES, Finding, FindingStatus
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.files import accept_upload
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.files import Upload, accept_upload
+from fupin.core.history import created, recording
 from fupin.core.scope import require_edit, user_covers
 from fupin.geo.models import Division, Level
 from fupin.policy.evaluation import evaluate_household
 from fupin.policy.selectors import current_policy
 from fupin.registry.choices import HouseholdStatus
 from fupin.registry.models import Household
+
+if TYPE_CHECKING:
+    from fupin.policy.models import PolicySet
 
 
 class StepOutOfOrder(DomainError):
@@ -85,7 +88,7 @@ def _role_label(role: str) -> str:
     return str(Role(role).label)
 
 
-def _require_role(actor, area_code: str, role: str | Iterable[str]) -> None:
+def _require_role(actor: User, area_code: str, role: str | Iterable[str]) -> None:
     """Edit rights inside the area (else 404 / 403), and one of the given roles (403)."""
     require_edit(actor, area_code)
     roles = {role} if isinstance(role, str) else set(role)
@@ -106,19 +109,7 @@ class _Public:
 PUBLIC = _Public()
 
 
-def _record(actor, instance, action, before, area_code, reason="", related=None) -> None:
-    record_change(
-        actor=actor,
-        instance=instance,
-        action=action,
-        before=before,
-        area_code=area_code,
-        reason=reason,
-        related=related,
-    )
-
-
-def _policy(area_code: str, on: dt.date):
+def _policy(area_code: str, on: dt.date) -> PolicySet | None:
     """The policy set in force, or None when there is none (defaults apply)."""
 
     try:
@@ -179,11 +170,11 @@ def _move_to(case: Case, index: int, today: dt.date) -> None:
 
 def _step_record(
     case: Case,
-    actor,
+    actor: User | None,
     decision: str,
     *,
     evidence: str = "",
-    upload=None,
+    upload: Upload | None = None,
     reason: str = "",
 ) -> CaseStep:
     rec = CaseStep(
@@ -197,15 +188,7 @@ def _step_record(
     rec.sign(actor)
     rec.attach(upload)
     rec.save()
-    _record(
-        actor,
-        rec,
-        ChangeAction.CREATE,
-        None,
-        case.household.village_id,
-        reason=reason,
-        related=case,
-    )
+    created(actor, rec, area_code=case.household.village_id, reason=reason, related=case)
     return rec
 
 
@@ -240,7 +223,7 @@ def _check_openable(household: Household, kind: str) -> None:
 
 def _open(
     *,
-    actor,
+    actor: User,
     household: Household,
     kind: str,
     reason: str,
@@ -263,21 +246,13 @@ def _open(
     )
     _move_to(case, 0, today)
     case.save()
-    _record(
-        actor,
-        case,
-        ChangeAction.CREATE,
-        None,
-        household.village_id,
-        reason=reason,
-        related=household,
-    )
+    created(actor, case, area_code=household.village_id, reason=reason, related=household)
     return case
 
 
 def case_open(
     *,
-    actor,
+    actor: User,
     household: Household,
     kind: str,
     reason: str = "",
@@ -321,7 +296,7 @@ def batch_candidates(village_code: str, kind: str, today: dt.date) -> list[House
 
 def batch_open(
     *,
-    actor,
+    actor: User,
     village_code: str,
     kind: str,
     note: str = "",
@@ -349,7 +324,7 @@ def batch_open(
             opened_by=actor if getattr(actor, "pk", None) else None,
             note=note,
         )
-        _record(actor, batch, ChangeAction.CREATE, None, village.code, reason=note)
+        created(actor, batch, area_code=village.code, reason=note)
         for h in batch_candidates(village.code, kind, today):
             decision = decision_snapshot(h, kind, today)
             if kind == P.CaseKind.EXIT and not (decision and decision["eligible"] is True):
@@ -385,7 +360,7 @@ def _step_authors(case: Case) -> set[int]:
     return ids
 
 
-def step_refusal(user, case: Case, authors: set[int] | None = None) -> Exception | None:
+def step_refusal(user: User, case: Case, authors: set[int] | None = None) -> Exception | None:
     """Why the user may not do the case's current step (None: may). Outside the area:
     OutsideArea (404); a closed case: CaseClosed; otherwise NotAllowed (403) with the
     reason: the notice step (nobody), another role's step, or the four-eyes rule
@@ -417,19 +392,19 @@ def step_refusal(user, case: Case, authors: set[int] | None = None) -> Exception
     return None
 
 
-def may_do_step(user, case: Case) -> bool:
+def may_do_step(user: User, case: Case) -> bool:
     """Whether the user may do the case's current step (pages use this to show the form)."""
     return step_refusal(user, case) is None
 
 
 def step_do(
     *,
-    actor,
+    actor: User,
     case: Case,
     step: str,
     decision: str = StepDecision.DONE,
     evidence: str = "",
-    upload=None,
+    upload: Upload | None = None,
     reason: str = "",
     today: dt.date | None = None,
 ) -> Case:
@@ -466,33 +441,27 @@ def step_do(
             raise ValidationFailed({"decision": [_("The first step cannot be returned.")]})
         if not current.review and not evidence.strip() and upload is None:
             raise ValidationFailed({"evidence": [_("Record the evidence of this step.")]})
-        before = snapshot(case)
-        reason = reason.strip()
-        _step_record(
-            case,
-            actor,
-            decision,
-            evidence=evidence,
-            upload=upload,
-            reason=authority.with_note(reason, note),
-        )
-        if decision == StepDecision.RETURN:
-            _move_to(case, case.step_index - 1, today)
-            case.status = CaseStatus.RETURNED
-        elif decision == StepDecision.REJECT:
-            _reject(case, today)
-        else:
-            _advance(case, actor, today)
-        case.save()
-        _record(
-            actor,
-            case,
-            ChangeAction.UPDATE,
-            before,
-            case.household.village_id,
-            reason=authority.with_note(reason or str(current.label), note),
-            related=case.household,
-        )
+        with recording(
+            actor, case, area_code=case.household.village_id, related=case.household
+        ) as rec:
+            reason = reason.strip()
+            _step_record(
+                case,
+                actor,
+                decision,
+                evidence=evidence,
+                upload=upload,
+                reason=authority.with_note(reason, note),
+            )
+            if decision == StepDecision.RETURN:
+                _move_to(case, case.step_index - 1, today)
+                case.status = CaseStatus.RETURNED
+            elif decision == StepDecision.REJECT:
+                _reject(case, today)
+            else:
+                _advance(case, actor, today)
+            case.save()
+            rec.reason = authority.with_note(reason or str(current.label), note)
     return case
 
 
@@ -509,7 +478,7 @@ def _issue_written_notice(case: Case, today: dt.date) -> None:
     case.appeal_until = today + dt.timedelta(days=appeal_days_for(case.household.village_id, today))
 
 
-def _advance(case: Case, actor, today: dt.date) -> None:
+def _advance(case: Case, actor: User | None, today: dt.date) -> None:
     """Pass the current step: move to the next one, or finish the case."""
     if case.step_index + 1 < len(case.steps):
         _move_to(case, case.step_index + 1, today)
@@ -528,15 +497,14 @@ def _advance(case: Case, actor, today: dt.date) -> None:
         hook(case=case, actor=actor, today=today)
 
 
-def _set_household_status(case: Case, actor, status: str, today: dt.date) -> None:
+def _set_household_status(case: Case, actor: User | None, status: str, today: dt.date) -> None:
     h = Household.objects.select_for_update().get(pk=case.household_id)
-    before = snapshot(h)
-    h.status = status
-    h.status_year = today.year
-    h.updated_at = timezone.now()
-    h.save(update_fields=["status", "status_year", "updated_at"])
-    case.household = h
-    _record(actor, h, ChangeAction.UPDATE, before, h.village_id, reason=_case_reason(case))
+    with recording(actor, h, area_code=h.village_id, reason=_case_reason(case)):
+        h.status = status
+        h.status_year = today.year
+        h.updated_at = timezone.now()
+        h.save(update_fields=["status", "status_year", "updated_at"])
+        case.household = h
 
 
 # The staff roles by level, for the condition of "case.withdraw": a user may withdraw a
@@ -548,7 +516,7 @@ WITHDRAW_RANK: dict[str, int] = {
 }
 
 
-def withdraw_refusal(user, case: Case) -> Exception | None:
+def withdraw_refusal(user: User, case: Case) -> Exception | None:
     """Why the user may not withdraw the case (None: may): the authority table's
     "case.withdraw" (role, area), then its condition. Village staff only a case they
     opened that no township or county user has acted on (a step record); a township user
@@ -591,12 +559,12 @@ def _roles_from(rank: int) -> str:
     return " / ".join(_role_label(role) for role, r in WITHDRAW_RANK.items() if r >= rank)
 
 
-def may_withdraw(user, case: Case) -> bool:
+def may_withdraw(user: User, case: Case) -> bool:
     """Whether the user may withdraw the case (pages use this to show the form)."""
     return withdraw_refusal(user, case) is None
 
 
-def case_close(*, actor, case: Case, reason: str) -> Case:
+def case_close(*, actor: User, case: Case, reason: str) -> Case:
     """Withdraw an active case (e.g. opened by mistake). Needs a reason; who may:
     `withdraw_refusal`."""
     if not user_covers(actor, case.household.village_id):
@@ -608,27 +576,24 @@ def case_close(*, actor, case: Case, reason: str) -> Case:
             raise refusal
         if not reason.strip():
             raise ValidationFailed({"reason": [_("Give the reason.")]})
-        before = snapshot(case)
-        case.status = CaseStatus.CLOSED
-        case.closed_at = timezone.now()
-        case.step_due_on = None
-        case.save()
-        _record(
+        with recording(
             actor,
             case,
-            ChangeAction.UPDATE,
-            before,
-            case.household.village_id,
+            area_code=case.household.village_id,
             reason=reason.strip(),
             related=case.household,
-        )
+        ):
+            case.status = CaseStatus.CLOSED
+            case.closed_at = timezone.now()
+            case.step_due_on = None
+            case.save()
     return case
 
 
 # ---------------------------------------------------------------- notices
 
 
-def _last_record_at(case: Case):
+def _last_record_at(case: Case) -> dt.datetime:
     last = case.records.order_by("-done_at", "-id").first()
     return last.done_at if last else case.opened_at
 
@@ -646,7 +611,7 @@ def _in_open_notice(case: Case) -> bool:
 
 def notice_create(
     *,
-    actor,
+    actor: User,
     village_code: str,
     cases: Iterable[Case],
     posted_on: dt.date,
@@ -683,21 +648,18 @@ def notice_create(
             posted_by=actor,
         )
         notice.cases.set(locked)
-        _record(actor, notice, ChangeAction.CREATE, None, village.code)
+        created(actor, notice, area_code=village.code)
         for c in locked:
-            before = snapshot(c)
-            c.status = CaseStatus.IN_PROGRESS
-            c.step_due_on = notice.ends_on + dt.timedelta(days=1)
-            c.save()
-            _record(
+            with recording(
                 actor,
                 c,
-                ChangeAction.UPDATE,
-                before,
-                village.code,
+                area_code=village.code,
                 reason=_("Public notice %(id)s posted") % {"id": notice.pk},
                 related=c.household,
-            )
+            ):
+                c.status = CaseStatus.IN_PROGRESS
+                c.step_due_on = notice.ends_on + dt.timedelta(days=1)
+                c.save()
     return notice
 
 
@@ -711,7 +673,7 @@ def blocked_case_ids(notice: Notice) -> set[int]:
 
 def objection_add(
     *,
-    actor,
+    actor: User,
     notice: Notice,
     cases: Iterable[Case],
     text: str,
@@ -746,7 +708,7 @@ def objection_add(
             recorded_by=actor,
         )
         obj.cases.set(cases)
-        _record(actor, obj, ChangeAction.CREATE, None, notice.village_id, related=notice)
+        created(actor, obj, area_code=notice.village_id, related=notice)
     return obj
 
 
@@ -784,12 +746,10 @@ def objection_add_public(
             recorded_by=None,
         )
         obj.cases.set(cases)
-        _record(
+        created(
             PUBLIC,
             obj,
-            ChangeAction.CREATE,
-            None,
-            notice.village_id,
+            area_code=notice.village_id,
             reason=_("Objection through the public notice page"),
             related=notice,
         )
@@ -798,7 +758,7 @@ def objection_add_public(
 
 def objection_resolve(
     *,
-    actor,
+    actor: User,
     objection: Objection,
     upheld: bool,
     resolution: str,
@@ -816,40 +776,29 @@ def objection_resolve(
         obj = Objection.objects.select_for_update().get(pk=objection.pk)
         if obj.status != ObjectionStatus.OPEN:
             raise ValidationFailed({"resolution": [_("The objection is already resolved.")]})
-        before = snapshot(obj)
-        obj.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
-        obj.resolution = resolution.strip()
-        obj.resolved_by = actor
-        obj.resolved_at = timezone.now()
-        obj.save()
-        _record(
-            actor,
-            obj,
-            ChangeAction.UPDATE,
-            before,
-            notice.village_id,
-            reason=obj.resolution,
-            related=notice,
-        )
+        with recording(actor, obj, area_code=notice.village_id, related=notice) as rec:
+            obj.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+            obj.resolution = resolution.strip()
+            obj.resolved_by = actor
+            obj.resolved_at = timezone.now()
+            obj.save()
+            rec.reason = obj.resolution
         if upheld:
             for c in obj.cases.all():
                 c = _lock(c)
                 if not _waiting_on(notice, c):
                     continue
-                cbefore = snapshot(c)
-                _step_record(c, actor, StepDecision.RETURN, reason=obj.resolution)
-                _move_to(c, c.step_index - 1, today)
-                c.status = CaseStatus.RETURNED
-                c.save()
-                _record(
+                with recording(
                     actor,
                     c,
-                    ChangeAction.UPDATE,
-                    cbefore,
-                    notice.village_id,
+                    area_code=notice.village_id,
                     reason=obj.resolution,
                     related=c.household,
-                )
+                ):
+                    _step_record(c, actor, StepDecision.RETURN, reason=obj.resolution)
+                    _move_to(c, c.step_index - 1, today)
+                    c.status = CaseStatus.RETURNED
+                    c.save()
     return obj
 
 
@@ -871,31 +820,27 @@ def advance_expired_notices(today: dt.date | None = None) -> int:
                 if c.pk in blocked:
                     waiting += 1
                     continue
-                before = snapshot(c)
-                _step_record(
-                    c,
-                    None,
-                    StepDecision.NOTICE_ENDED,
-                    evidence=_("Public notice %(id)s, %(start)s to %(end)s, without objection.")
-                    % {"id": notice.pk, "start": notice.posted_on, "end": notice.ends_on},
-                )
-                _advance(c, None, today)
-                c.save()
-                _record(
+                with recording(
                     None,
                     c,
-                    ChangeAction.UPDATE,
-                    before,
-                    notice.village_id,
+                    area_code=notice.village_id,
                     reason=_("Notice period ended"),
                     related=c.household,
-                )
+                ):
+                    _step_record(
+                        c,
+                        None,
+                        StepDecision.NOTICE_ENDED,
+                        evidence=_("Public notice %(id)s, %(start)s to %(end)s, without objection.")
+                        % {"id": notice.pk, "start": notice.posted_on, "end": notice.ends_on},
+                    )
+                    _advance(c, None, today)
+                    c.save()
                 moved += 1
             if not waiting:
-                before = snapshot(notice)
-                notice.completed_at = timezone.now()
-                notice.save(update_fields=["completed_at"])
-                _record(None, notice, ChangeAction.UPDATE, before, notice.village_id)
+                with recording(None, notice, area_code=notice.village_id):
+                    notice.completed_at = timezone.now()
+                    notice.save(update_fields=["completed_at"])
     return moved
 
 
@@ -904,7 +849,7 @@ def advance_expired_notices(today: dt.date | None = None) -> int:
 
 def appeal_file(
     *,
-    actor,
+    actor: User,
     case: Case,
     appellant: str,
     grounds: str,
@@ -950,24 +895,22 @@ def appeal_file(
             due_on=filed_on + dt.timedelta(days=P.APPEAL_DECISION_DAYS),
             recorded_by=actor,
         )
-        _record(
+        created(
             actor,
             appeal,
-            ChangeAction.CREATE,
-            None,
-            case.household.village_id,
+            area_code=case.household.village_id,
             reason=appeal.grounds,
             related=case,
         )
     return appeal
 
 
-def may_resolve_objections(user, notice: Notice) -> bool:
+def may_resolve_objections(user: User, notice: Notice) -> bool:
     """Whether the user may resolve the objections to this notice (pages show the form)."""
     return authority.may(user, "objection.resolve", notice.village_id)
 
 
-def may_decide_appeal(user, appeal: Appeal) -> bool:
+def may_decide_appeal(user: User, appeal: Appeal) -> bool:
     """Whether the user is of the level the appeal went to, in its area."""
     return user_covers(user, appeal.case.household.village_id) and (
         user.may_edit and user.role == appeal.level
@@ -976,7 +919,7 @@ def may_decide_appeal(user, appeal: Appeal) -> bool:
 
 def appeal_decide(
     *,
-    actor,
+    actor: User,
     appeal: Appeal,
     upheld: bool,
     outcome: str,
@@ -994,42 +937,31 @@ def appeal_decide(
         if appeal.status != AppealStatus.OPEN:
             raise ValidationFailed({"outcome": [_("The appeal is already decided.")]})
         case = _lock(appeal.case)
-        before = snapshot(appeal)
-        appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.DISMISSED
-        appeal.outcome = outcome.strip()
-        appeal.decided_by = actor
-        appeal.decided_at = timezone.now()
-        appeal.save()
-        _record(
-            actor,
-            appeal,
-            ChangeAction.UPDATE,
-            before,
-            case.household.village_id,
-            reason=appeal.outcome,
-            related=case,
-        )
+        with recording(actor, appeal, area_code=case.household.village_id, related=case) as rec:
+            appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.DISMISSED
+            appeal.outcome = outcome.strip()
+            appeal.decided_by = actor
+            appeal.decided_at = timezone.now()
+            appeal.save()
+            rec.reason = appeal.outcome
         if upheld:
-            cbefore = snapshot(case)
-            last_review = max(
-                i for i, code in enumerate(case.steps) if P.step_of(case.kind, code).review
-            )
-            if case.status == CaseStatus.PASSED and P.FINAL_STATUS[case.kind] is not None:
-                _set_household_status(case, actor, case.status_before, today)
-            _move_to(case, last_review, today)
-            case.status = CaseStatus.IN_PROGRESS
-            case.closed_at = None
-            case.written_notice_on = None
-            case.appeal_until = None
-            case.save()
-            _record(
+            with recording(
                 actor,
                 case,
-                ChangeAction.UPDATE,
-                cbefore,
-                case.household.village_id,
+                area_code=case.household.village_id,
                 reason=_("Appeal %(id)s upheld: %(outcome)s")
                 % {"id": appeal.pk, "outcome": appeal.outcome},
                 related=case.household,
-            )
+            ):
+                last_review = max(
+                    i for i, code in enumerate(case.steps) if P.step_of(case.kind, code).review
+                )
+                if case.status == CaseStatus.PASSED and P.FINAL_STATUS[case.kind] is not None:
+                    _set_household_status(case, actor, case.status_before, today)
+                _move_to(case, last_review, today)
+                case.status = CaseStatus.IN_PROGRESS
+                case.closed_at = None
+                case.written_notice_on = None
+                case.appeal_until = None
+                case.save()
     return appeal

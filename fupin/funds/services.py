@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.history import created, recording
 from fupin.core.scope import code_in_area, user_covers
 from fupin.funds.choices import ProjectType
 from fupin.funds.models import (
@@ -61,7 +62,7 @@ class WrongProjectState(DomainError):
     status = 409
 
 
-def require_funds(actor, area_code: str) -> None:
+def require_funds(actor: User, area_code: str) -> None:
     """`manage_funds` inside the area: outside the area looks like 'not found'."""
     if not user_covers(actor, area_code):
         raise OutsideArea()
@@ -69,7 +70,7 @@ def require_funds(actor, area_code: str) -> None:
         raise NotAllowed()
 
 
-def money(value, field: str = "amount", *, positive: bool = True) -> Decimal:
+def money(value: object, field: str = "amount", *, positive: bool = True) -> Decimal:
     """A yuan amount with at most 2 decimals (never a float)."""
     if isinstance(value, float):
         raise ValidationFailed({field: [_("Amounts are given as decimals, not floats.")]})
@@ -84,26 +85,11 @@ def money(value, field: str = "amount", *, positive: bool = True) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _record(actor, instance, action, before, area_code, reason="", related=None) -> None:
-    record_change(
-        actor=actor,
-        instance=instance,
-        action=action,
-        before=before,
-        area_code=area_code,
-        reason=reason,
-        related=related,
-    )
-
-
-# ---------------------------------------------------------------- sources, allocations
-
-
-def source_create(*, actor, kind: str, name: str, note: str = "") -> FundSource:
+def source_create(*, actor: User, kind: str, name: str, note: str = "") -> FundSource:
     if not has_capability(actor, Capability.MANAGE_FUNDS):
         raise NotAllowed()
     name = (name or "").strip()
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     if kind not in SourceKind.values:
         errors["kind"] = [_("Choose a kind of source.")]
     if not name:
@@ -115,17 +101,17 @@ def source_create(*, actor, kind: str, name: str, note: str = "") -> FundSource:
     area = actor.area_id or ""
     with transaction.atomic():
         source = FundSource.objects.create(kind=kind, name=name, note=note)
-        _record(actor, source, ChangeAction.CREATE, None, area)
+        created(actor, source, area_code=area)
     return source
 
 
 def allocation_create(
     *,
-    actor,
+    actor: User,
     source: FundSource,
     area_code: str,
     year: int,
-    amount,
+    amount: object,
     allowed_uses: list[str] | None = None,
     document: str = "",
     reason: str = "",
@@ -135,7 +121,7 @@ def allocation_create(
     if area is None:
         raise ValidationFailed({"area": [_("Choose an area.")]})
     require_funds(actor, area.code)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     if area.level not in (Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP):
         errors["area"] = [_("Funds are allocated to a county or a township.")]
     if not (2013 <= int(year) <= 2100):
@@ -158,11 +144,13 @@ def allocation_create(
             document=document.strip(),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        _record(actor, alloc, ChangeAction.CREATE, None, area.code, reason=reason)
+        created(actor, alloc, area_code=area.code, reason=reason)
     return alloc
 
 
-def allocation_adjust(*, actor, allocation: Allocation, amount, reason: str) -> Allocation:
+def allocation_adjust(
+    *, actor: User, allocation: Allocation, amount: object, reason: str
+) -> Allocation:
     """Change an allocation's amount (e.g. a supplementary or reduced grant); never below
     what is already committed to projects."""
     require_funds(actor, allocation.area_id)
@@ -179,10 +167,9 @@ def allocation_adjust(*, actor, allocation: Allocation, amount, reason: str) -> 
                 )
                 % {"committed": alloc.committed}
             )
-        before = snapshot(alloc)
-        alloc.amount = value
-        alloc.save(update_fields=["amount"])
-        _record(actor, alloc, ChangeAction.UPDATE, before, alloc.area_id, reason=reason)
+        with recording(actor, alloc, area_code=alloc.area_id, reason=reason):
+            alloc.amount = value
+            alloc.save(update_fields=["amount"])
     return alloc
 
 
@@ -190,7 +177,7 @@ def allocation_adjust(*, actor, allocation: Allocation, amount, reason: str) -> 
 
 
 def budget_line_set(
-    *, actor, project, allocation: Allocation, amount, reason: str = ""
+    *, actor: User, project, allocation: Allocation, amount: object, reason: str = ""
 ) -> BudgetLine | None:
     """Set how much of a project's budget comes from an allocation (commit it).
 
@@ -207,7 +194,7 @@ def budget_line_set(
                 _("The budget of a project in state “%(state)s” cannot be changed.")
                 % {"state": project.get_state_display()}
             )
-        errors: dict[str, list] = {}
+        errors: dict[str, list[Any]] = {}
         if not code_in_area(project.area_id, alloc.area.prefix):
             errors["allocation"] = [_("The allocation is for another area.")]
         elif alloc.year != project.year:
@@ -234,35 +221,26 @@ def budget_line_set(
                 _("Only %(balance)s yuan of this allocation are not yet committed.")
                 % {"balance": alloc.amount - alloc.committed + old}
             )
-        before_alloc = snapshot(alloc)
-        alloc.committed = new_committed
-        alloc.save(update_fields=["committed"])
-        _record(actor, alloc, ChangeAction.UPDATE, before_alloc, alloc.area_id, reason=reason)
+        with recording(actor, alloc, area_code=alloc.area_id, reason=reason):
+            alloc.committed = new_committed
+            alloc.save(update_fields=["committed"])
         if line is None:
             if value == 0:
                 return None
             line = BudgetLine.objects.create(project=project, allocation=alloc, amount=value)
-            _record(
-                actor, line, ChangeAction.CREATE, None, project.area_id, reason, related=project
-            )
+            created(actor, line, area_code=project.area_id, reason=reason, related=project)
             return line
         if value == 0 and line.disbursed == 0 and line.pending == 0:
-            before = snapshot(line)
-            line_pk = line.pk
-            line.delete()
-            line.pk = line_pk
-            _record(
-                actor, line, ChangeAction.DELETE, before, project.area_id, reason, related=project
-            )
+            with recording(actor, line, area_code=project.area_id, reason=reason, related=project):
+                line.delete()
             return None
-        before = snapshot(line)
-        line.amount = value
-        line.save(update_fields=["amount"])
-        _record(actor, line, ChangeAction.UPDATE, before, project.area_id, reason, related=project)
+        with recording(actor, line, area_code=project.area_id, reason=reason, related=project):
+            line.amount = value
+            line.save(update_fields=["amount"])
         return line
 
 
-def release_budget(*, actor, project, reason: str) -> None:
+def release_budget(*, actor: User, project, reason: str) -> None:
     """Give back the undisbursed budget of a project that will not go on (rejected).
     Called by the projects service inside its transaction, with the project locked."""
     lines = list(BudgetLine.objects.filter(project=project).order_by("allocation_id"))
@@ -272,14 +250,12 @@ def release_budget(*, actor, project, reason: str) -> None:
         freed = line.amount - line.disbursed - line.pending  # a pending payment stays reserved
         if freed == 0:
             continue
-        before_alloc = snapshot(alloc)
-        alloc.committed -= freed
-        alloc.save(update_fields=["committed"])
-        _record(actor, alloc, ChangeAction.UPDATE, before_alloc, alloc.area_id, reason=reason)
-        before = snapshot(line)
-        line.amount = line.disbursed + line.pending
-        line.save(update_fields=["amount"])
-        _record(actor, line, ChangeAction.UPDATE, before, project.area_id, reason, related=project)
+        with recording(actor, alloc, area_code=alloc.area_id, reason=reason):
+            alloc.committed -= freed
+            alloc.save(update_fields=["committed"])
+        with recording(actor, line, area_code=project.area_id, reason=reason, related=project):
+            line.amount = line.disbursed + line.pending
+            line.save(update_fields=["amount"])
 
 
 # ---------------------------------------------------------------- disbursements
@@ -293,15 +269,15 @@ def needs_countersign(amount: Decimal, area_code: str) -> bool:
     return amount > countersign_threshold(area_code)
 
 
-def may_record(user, project) -> bool:
+def may_record(user: User, project) -> bool:
     return authority.may(user, "payment.record", project.area_id)
 
 
 def disburse(
     *,
-    actor,
+    actor: User,
     line: BudgetLine,
-    amount,
+    amount: object,
     paid_on: dt.date,
     voucher: str = "",
     note: str = "",
@@ -341,31 +317,29 @@ def disburse(
             recorded_by=actor if getattr(actor, "pk", None) else None,
             status=PaymentStatus.PENDING if pending else PaymentStatus.PAID,
         )
-        _record(actor, d, ChangeAction.CREATE, None, project.area_id, note, related=project)
+        created(actor, d, area_code=project.area_id, reason=note, related=project)
         column = "pending" if pending else "disbursed"
-        before = snapshot(line)
-        setattr(line, column, getattr(line, column) + value)
-        line.save(update_fields=[column])
-        _record(actor, line, ChangeAction.UPDATE, before, project.area_id, note, related=project)
-        before_alloc = snapshot(alloc)
-        setattr(alloc, column, getattr(alloc, column) + value)
-        alloc.save(update_fields=[column])
-        _record(actor, alloc, ChangeAction.UPDATE, before_alloc, alloc.area_id, reason=note)
+        with recording(actor, line, area_code=project.area_id, reason=note, related=project):
+            setattr(line, column, getattr(line, column) + value)
+            line.save(update_fields=[column])
+        with recording(actor, alloc, area_code=alloc.area_id, reason=note):
+            setattr(alloc, column, getattr(alloc, column) + value)
+            alloc.save(update_fields=[column])
     return d
 
 
-def _recorder(disbursement: Disbursement) -> list:
+def _recorder(disbursement: Disbursement) -> list[Any]:
     return [disbursement.recorded_by_id] if disbursement.recorded_by_id else []
 
 
-def may_countersign(user, disbursement: Disbursement, area_code: str) -> bool:
+def may_countersign(user: User, disbursement: Disbursement, area_code: str) -> bool:
     return disbursement.status == PaymentStatus.PENDING and authority.may(
         user, "payment.countersign", area_code, authors=_recorder(disbursement)
     )
 
 
 def payment_countersign(
-    *, actor, disbursement: Disbursement, approve: bool, reason: str = ""
+    *, actor: User, disbursement: Disbursement, approve: bool, reason: str = ""
 ) -> Disbursement:
     """A second county user countersigns a pending payment (it is paid) or refuses it
     (the reservation is released; the reason is required). The recorder may not."""
@@ -385,23 +359,21 @@ def payment_countersign(
         d = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
         if d.status != PaymentStatus.PENDING:
             raise AlreadyDecided(_("This payment is not awaiting a countersignature."))
-        before = snapshot(d)
-        d.status = PaymentStatus.PAID if approve else PaymentStatus.REFUSED
-        d.countersigned_by = actor if getattr(actor, "pk", None) else None
-        d.countersigned_by_name = getattr(actor, "username", "") or "system"
-        d.countersigned_at = timezone.now()
-        d.countersign_reason = reason[:300]
-        d.save()
-        _record(actor, d, ChangeAction.UPDATE, before, project.area_id, reason, related=project)
+        with recording(actor, d, area_code=project.area_id, reason=reason, related=project):
+            d.status = PaymentStatus.PAID if approve else PaymentStatus.REFUSED
+            d.countersigned_by = actor if getattr(actor, "pk", None) else None
+            d.countersigned_by_name = getattr(actor, "username", "") or "system"
+            d.countersigned_at = timezone.now()
+            d.countersign_reason = reason[:300]
+            d.save()
         for row, area in ((line, project.area_id), (alloc, alloc.area_id)):
-            before = snapshot(row)
-            row.pending -= d.amount
-            fields = ["pending"]
-            if approve:
-                row.disbursed += d.amount
-                fields.append("disbursed")
-            row.save(update_fields=fields)
             related = project if row is line else None
-            _record(actor, row, ChangeAction.UPDATE, before, area, reason, related=related)
+            with recording(actor, row, area_code=area, reason=reason, related=related):
+                row.pending -= d.amount
+                fields = ["pending"]
+                if approve:
+                    row.disbursed += d.amount
+                    fields.append("disbursed")
+                row.save(update_fields=fields)
     disbursement.refresh_from_db()
     return d

@@ -27,8 +27,10 @@ their area.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import polars as pl
 from django.db import transaction
@@ -36,13 +38,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.cases import services as cases
 from fupin.cases.procedures import CaseKind
 from fupin.core.bulk import bulk_insert
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.frames import read_frame, reserve_ids
-from fupin.core.history import build_change, record_change, snapshot
+from fupin.core.history import build_change, created, recording
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import (
     code_range,
@@ -73,6 +76,9 @@ from fupin.policy.selectors import NoPolicy, current_policy
 from fupin.registry import income as income_rule
 from fupin.registry.choices import HouseholdStatus, MonitoringType, Relation
 from fupin.registry.models import Assessment, Household, IncomeRecord, Member
+
+if TYPE_CHECKING:
+    from fupin.cases.models import Case
 
 ROUTING: dict[str, str] = {
     RiskType.ILLNESS: Department.HEALTH_INSURANCE,
@@ -176,7 +182,7 @@ def rules_for(area_code: str, year: int) -> Rules:
     return Rules(r.response_days, r.escalation_days, r.income_rule, r.require_guarantees)
 
 
-def department_of(user) -> str | None:
+def department_of(user: User) -> str | None:
     """The department a user acts for (from `unit`), or None."""
     if user is None or getattr(user, "role", None) != Role.DEPARTMENT:
         return None
@@ -186,7 +192,7 @@ def department_of(user) -> str | None:
     return DEPARTMENT_UNITS.get(unit)
 
 
-def _require(actor, area_code: str, roles: set[str]) -> None:
+def _require(actor: User, area_code: str, roles: AbstractSet[str]) -> None:
     if not user_covers(actor, area_code):
         raise OutsideArea()
     if not (actor.is_superuser or actor.role in roles):
@@ -210,7 +216,7 @@ def _check_types(risk_types: list[str]) -> list[str]:
 
 def monitoring_open(
     *,
-    actor,
+    actor: User,
     household: Household,
     monitoring_type: str,
     risk_level: str,
@@ -238,19 +244,11 @@ def monitoring_open(
             risk_level=risk_level,
             risk_types=risk_types,
         )
-        record_change(
-            actor=actor,
-            instance=obj,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=household.village_id,
-            reason=reason,
-            related=household,
-        )
+        created(actor, obj, area_code=household.village_id, reason=reason, related=household)
     return obj
 
 
-def on_monitoring_case_passed(*, case, actor, today: dt.date) -> None:
+def on_monitoring_case_passed(*, case: Case, actor: User, today: dt.date) -> None:
     """Called by fupin.cases when a monitoring case's last step passes (same transaction):
     the household gets its monitoring type, the monitoring object becomes active."""
     h = Household.objects.select_for_update().get(pk=case.household_id)
@@ -268,58 +266,33 @@ def on_monitoring_case_passed(*, case, actor, today: dt.date) -> None:
             risk_level=RiskLevel.GENERAL,
             risk_types=[RiskType.OTHER],
         )
-        record_change(
-            actor=actor,
-            instance=obj,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=h.village_id,
-            related=h,
-        )
-    before = snapshot(obj)
-    obj.status = MonitoringStatus.ACTIVE
-    obj.started_on = today
-    obj.save()
+        created(actor, obj, area_code=h.village_id, related=h)
     reason = _("Case %(id)s") % {"id": case.pk}
-    record_change(
-        actor=actor,
-        instance=obj,
-        action=ChangeAction.UPDATE,
-        before=before,
-        area_code=h.village_id,
-        reason=reason,
-        related=h,
-    )
-    hbefore = snapshot(h)
-    h.monitoring_type = obj.monitoring_type
-    h.updated_at = timezone.now()
-    h.save(update_fields=["monitoring_type", "updated_at"])
+    with recording(actor, obj, area_code=h.village_id, reason=reason, related=h):
+        obj.status = MonitoringStatus.ACTIVE
+        obj.started_on = today
+        obj.save()
+    with recording(actor, h, area_code=h.village_id, reason=reason):
+        h.monitoring_type = obj.monitoring_type
+        h.updated_at = timezone.now()
+        h.save(update_fields=["monitoring_type", "updated_at"])
     case.household = h
-    record_change(
-        actor=actor,
-        instance=h,
-        action=ChangeAction.UPDATE,
-        before=hbefore,
-        area_code=h.village_id,
-        reason=reason,
-    )
 
 
-def _change_level(actor, obj: MonitoringObject, level: str, today: dt.date, reason: str) -> None:
+def _change_level(
+    actor: User, obj: MonitoringObject, level: str, today: dt.date, reason: str
+) -> None:
     """Set a monitoring object's risk level, keeping the previous one, recorded in the
     household's history."""
-    before = snapshot(obj)
-    _raise_level(obj, level, today)
-    obj.save()
-    record_change(
-        actor=actor,
-        instance=obj,
-        action=ChangeAction.UPDATE,
-        before=before,
+    with recording(
+        actor,
+        obj,
         area_code=obj.household.village_id,
         reason=reason,
         related=obj.household,
-    )
+    ):
+        _raise_level(obj, level, today)
+        obj.save()
 
 
 def _raise_level(obj: MonitoringObject, level: str, today: dt.date) -> None:
@@ -333,7 +306,7 @@ def _level_code(current: str, level: str) -> str:
     return "risk.lower" if LEVEL_RANK[level] < LEVEL_RANK[current] else "risk.raise"
 
 
-def allowed_levels(user, obj: MonitoringObject) -> list[str]:
+def allowed_levels(user: User, obj: MonitoringObject) -> list[str]:
     """The risk levels the user may give the object now (pages offer only these)."""
     village = obj.household.village_id
     return [
@@ -345,7 +318,7 @@ def allowed_levels(user, obj: MonitoringObject) -> list[str]:
 
 
 def risk_level_set(
-    *, actor, obj: MonitoringObject, level: str, reason: str, today: dt.date | None = None
+    *, actor: User, obj: MonitoringObject, level: str, reason: str, today: dt.date | None = None
 ) -> MonitoringObject:
     """Raise (authority "risk.raise": any staff) or lower ("risk.lower": township or
     county) a monitoring object's risk level, with a reason, recorded."""
@@ -364,7 +337,9 @@ def risk_level_set(
     return obj
 
 
-def _bump_object(actor, household_id: int, level: str, today: dt.date, reason: str) -> None:
+def _bump_object(
+    actor: User | None, household_id: int, level: str, today: dt.date, reason: str
+) -> None:
     """A warning above the object's level raises it (recorded)."""
     obj = (
         MonitoringObject.objects.select_for_update()
@@ -385,7 +360,7 @@ def _open_key(household_id: int, cause: str) -> str:
 
 def warning_create(
     *,
-    actor,
+    actor: User | None,
     household: Household,
     channel: str,
     cause: str,
@@ -438,14 +413,7 @@ def warning_create(
             reporter_phone=reporter_phone.strip(),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        record_change(
-            actor=actor,
-            instance=w,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=household.village_id,
-            related=household,
-        )
+        created(actor, w, area_code=household.village_id, related=household)
         _bump_object(actor, household.pk, proposed_level, today, str(w))
     return w
 
@@ -495,7 +463,7 @@ def _lock(w: RiskWarning) -> RiskWarning:
     return w
 
 
-def may_add_measure(user, w: RiskWarning) -> bool:
+def may_add_measure(user: User, w: RiskWarning) -> bool:
     if not covers_household(user, w.household) or not w.is_open:
         return False
     return user.is_superuser or department_of(user) == w.department or user.role in OFFICE_ROLES
@@ -503,7 +471,7 @@ def may_add_measure(user, w: RiskWarning) -> bool:
 
 def measure_add(
     *,
-    actor,
+    actor: User,
     warning: RiskWarning,
     description: str,
     taken_on: dt.date,
@@ -527,19 +495,12 @@ def measure_add(
             taken_on=taken_on,
             recorded_by=actor if getattr(actor, "pk", None) else None,
         )
-        record_change(
-            actor=actor,
-            instance=m,
-            action=ChangeAction.CREATE,
-            before=None,
-            area_code=warning.household.village_id,
-            related=warning,
-        )
+        created(actor, m, area_code=warning.household.village_id, related=warning)
     return m
 
 
 def warning_escalate(
-    *, actor, warning: RiskWarning, reason: str, today: dt.date | None = None
+    *, actor: User, warning: RiskWarning, reason: str, today: dt.date | None = None
 ) -> RiskWarning:
     """Level up (major stays major) and a new deadline of `escalation_days` (authority
     "warning.escalate")."""
@@ -551,22 +512,19 @@ def warning_escalate(
         w = _lock(warning)
         if not w.is_open:
             raise WarningClosed(_("The warning is closed."))
-        before = snapshot(w)
-        w.level = level_above(w.level)
-        w.status = WarningStatus.ESCALATED
-        w.escalations += 1
-        rules = rules_for(w.household.village_id, today.year)
-        w.deadline = today + dt.timedelta(days=rules.escalation_days)
-        w.save()
-        record_change(
-            actor=actor,
-            instance=w,
-            action=ChangeAction.UPDATE,
-            before=before,
+        with recording(
+            actor,
+            w,
             area_code=w.household.village_id,
             reason=reason,
             related=w.household,
-        )
+        ):
+            w.level = level_above(w.level)
+            w.status = WarningStatus.ESCALATED
+            w.escalations += 1
+            rules = rules_for(w.household.village_id, today.year)
+            w.deadline = today + dt.timedelta(days=rules.escalation_days)
+            w.save()
         _bump_object(actor, w.household_id, w.level, today, reason)
     return w
 
@@ -599,7 +557,7 @@ def elimination_check(household: Household, on: dt.date) -> list[str]:
 
 
 def warning_eliminate(
-    *, actor, warning: RiskWarning, note: str, today: dt.date | None = None
+    *, actor: User, warning: RiskWarning, note: str, today: dt.date | None = None
 ) -> RiskWarning:
     """Close with risk eliminated (风险消除), only when `elimination_check` is empty
     (authority "warning.eliminate")."""
@@ -615,26 +573,23 @@ def warning_eliminate(
                 _("The risk cannot be declared eliminated: %(problems)s")
                 % {"problems": " ".join(problems)}
             )
-        before = snapshot(w)
-        w.status = WarningStatus.ELIMINATED
-        w.open_key = None
-        w.closed_at = timezone.now()
-        w.closing_note = note.strip()
-        w.save()
-        record_change(
-            actor=actor,
-            instance=w,
-            action=ChangeAction.UPDATE,
-            before=before,
+        with recording(
+            actor,
+            w,
             area_code=w.household.village_id,
             reason=note,
             related=w.household,
-        )
+        ):
+            w.status = WarningStatus.ELIMINATED
+            w.open_key = None
+            w.closed_at = timezone.now()
+            w.closing_note = note.strip()
+            w.save()
     return w
 
 
 def monitoring_end(
-    *, actor, obj: MonitoringObject, reason: str, today: dt.date | None = None
+    *, actor: User, obj: MonitoringObject, reason: str, today: dt.date | None = None
 ) -> MonitoringObject:
     """End the monitoring of a household (消除风险后退出监测; authority "monitoring.end"),
     only with no open warning and when `elimination_check` is empty. The household goes
@@ -661,50 +616,33 @@ def monitoring_end(
                 _("The risk cannot be declared eliminated: %(problems)s")
                 % {"problems": " ".join(problems)}
             )
-        before = snapshot(obj)
-        obj.status = MonitoringStatus.ENDED
-        obj.save(update_fields=["status"])
-        record_change(
-            actor=actor,
-            instance=obj,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=h.village_id,
-            reason=reason,
-            related=h,
-        )
+        with recording(actor, obj, area_code=h.village_id, reason=reason, related=h):
+            obj.status = MonitoringStatus.ENDED
+            obj.save(update_fields=["status"])
         h = Household.objects.select_for_update().get(pk=h.pk)
-        hbefore = snapshot(h)
-        previous = getattr(obj.case, "status_before", "") if obj.case_id else ""
-        if h.status == HouseholdStatus.MONITORED:
-            h.status = (
-                previous
-                if previous and previous != HouseholdStatus.MONITORED
-                else (HouseholdStatus.EXITED)
-            )
-        h.monitoring_type = ""
-        h.updated_at = timezone.now()
-        h.save(update_fields=["status", "monitoring_type", "updated_at"])
-        record_change(
-            actor=actor,
-            instance=h,
-            action=ChangeAction.UPDATE,
-            before=hbefore,
-            area_code=h.village_id,
-            reason=reason,
-        )
+        with recording(actor, h, area_code=h.village_id, reason=reason):
+            previous = getattr(obj.case, "status_before", "") if obj.case_id else ""
+            if h.status == HouseholdStatus.MONITORED:
+                h.status = (
+                    previous
+                    if previous and previous != HouseholdStatus.MONITORED
+                    else (HouseholdStatus.EXITED)
+                )
+            h.monitoring_type = ""
+            h.updated_at = timezone.now()
+            h.save(update_fields=["status", "monitoring_type", "updated_at"])
     return obj
 
 
-def may_escalate(user, w: RiskWarning) -> bool:
+def may_escalate(user: User, w: RiskWarning) -> bool:
     return w.is_open and authority.may(user, "warning.escalate", w.household.village_id)
 
 
-def may_eliminate(user, w: RiskWarning) -> bool:
+def may_eliminate(user: User, w: RiskWarning) -> bool:
     return w.is_open and authority.may(user, "warning.eliminate", w.household.village_id)
 
 
-def end_refusal(user, obj: MonitoringObject) -> Exception | None:
+def end_refusal(user: User, obj: MonitoringObject) -> Exception | None:
     """Why the user may not end the object's monitoring now (None: may)."""
     refusal = authority.refusal(user, "monitoring.end", obj.household.village_id)
     if refusal is None and obj.status != MonitoringStatus.ACTIVE:
@@ -712,14 +650,14 @@ def end_refusal(user, obj: MonitoringObject) -> Exception | None:
     return refusal
 
 
-def may_end(user, obj: MonitoringObject) -> bool:
+def may_end(user: User, obj: MonitoringObject) -> bool:
     return end_refusal(user, obj) is None
 
 
 REVIEW_ROLES = OFFICE_ROLES | {Role.VILLAGE_STAFF}
 
 
-def may_review(user, w: RiskWarning) -> bool:
+def may_review(user: User, w: RiskWarning) -> bool:
     """Whether the user may write the review of a closed warning."""
     return (
         not w.is_open
@@ -728,12 +666,14 @@ def may_review(user, w: RiskWarning) -> bool:
     )
 
 
-def may_create_warning(user) -> bool:
+def may_create_warning(user: User) -> bool:
     """Whether the user may record a warning from a visit or a self-report form."""
     return user.is_superuser or user.role in STAFF_ROLES
 
 
-def warning_review(*, actor, warning: RiskWarning, worked: str, not_worked: str) -> RiskWarning:
+def warning_review(
+    *, actor: User, warning: RiskWarning, worked: str, not_worked: str
+) -> RiskWarning:
     """The short review after a closed warning: what worked, what did not."""
     _require(actor, warning.household.village_id, REVIEW_ROLES)
     if not worked.strip() and not not_worked.strip():
@@ -742,19 +682,11 @@ def warning_review(*, actor, warning: RiskWarning, worked: str, not_worked: str)
         w = _lock(warning)
         if w.is_open:
             raise ValidationFailed({"worked": [_("Review a warning once it is closed.")]})
-        before = snapshot(w)
-        w.review_worked = worked.strip()
-        w.review_not_worked = not_worked.strip()
-        w.reviewed_at = timezone.now()
-        w.save()
-        record_change(
-            actor=actor,
-            instance=w,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=w.household.village_id,
-            related=w.household,
-        )
+        with recording(actor, w, area_code=w.household.village_id, related=w.household):
+            w.review_worked = worked.strip()
+            w.review_not_worked = not_worked.strip()
+            w.reviewed_at = timezone.now()
+            w.save()
     return w
 
 
@@ -891,7 +823,7 @@ def income_candidates(area: str = "", on: dt.date | None = None) -> pl.DataFrame
 
 
 def _write_warnings(
-    frame: pl.DataFrame, actor, channel: str, today: dt.date, batch_size: int = 5000
+    frame: pl.DataFrame, actor: User | None, channel: str, today: dt.date, batch_size: int = 5000
 ) -> dict[str, int]:
     """Insert the frame's warnings except those whose household+cause is already open."""
     if frame.is_empty():
@@ -972,7 +904,7 @@ def _write_warnings(
 
 
 def scan(
-    *, area: str = "", actor=None, today: dt.date | None = None, income: bool = True
+    *, area: str = "", actor: User | None = None, today: dt.date | None = None, income: bool = True
 ) -> ScanResult:
     """Run the warning rules over the data (comparison findings, income). Idempotent: a
     household+cause with an open warning gets no second one."""
@@ -994,7 +926,7 @@ def disaster(
     cause: str,
     level: str,
     evidence: str,
-    actor=None,
+    actor: User | None = None,
     today: dt.date | None = None,
 ) -> ScanResult:
     """A disaster list for an area: one warning per registered household of the area (of

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
@@ -32,10 +33,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.core.errors import DomainError, OutsideArea, ValidationFailed
-from fupin.core.files import accept_upload
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.files import Upload, accept_upload
+from fupin.core.history import created, recording
 from fupin.core.scope import user_covers
 from fupin.funds.services import money, release_budget
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
@@ -163,7 +164,7 @@ def authors_of(project: Project, action: Action) -> list[int]:
     return sorted(ids)
 
 
-def _may(user, project: Project, action: Action) -> bool:
+def _may(user: User, project: Project, action: Action) -> bool:
     return authority.may(
         user,
         authority_code(action, project),
@@ -172,43 +173,31 @@ def _may(user, project: Project, action: Action) -> bool:
     )
 
 
-def available_actions(user, project: Project) -> list[Action]:
+def available_actions(user: User, project: Project) -> list[Action]:
     """The actions the user may take on the project now (pages show only these)."""
     if not user_covers(user, project.area_id):
         return []
     return [a for a in ACTIONS.values() if project.state in a.sources and _may(user, project, a)]
 
 
-def may_propose(user, area_code: str | None = None) -> bool:
+def may_propose(user: User, area_code: str | None = None) -> bool:
     if area_code is None:
         area_code = getattr(user, "area_id", None) or ""
     return authority.may(user, "project.propose", area_code)
 
 
-def may_edit(user, project: Project) -> bool:
+def may_edit(user: User, project: Project) -> bool:
     return project.state == S.PROPOSED and may_propose(user, project.area_id)
 
 
-def may_edit_beneficiaries(user, project: Project) -> bool:
+def may_edit_beneficiaries(user: User, project: Project) -> bool:
     return project.state in (S.PROPOSED, S.REVIEWED, S.APPROVED, S.IN_PROGRESS) and may_propose(
         user, project.area_id
     )
 
 
-def _require(actor, area_code: str) -> None:
+def _require(actor: User, area_code: str) -> None:
     authority.require(actor, "project.propose", area_code)
-
-
-def _record(actor, instance, action, before, area_code, reason="", related=None) -> None:
-    record_change(
-        actor=actor,
-        instance=instance,
-        action=action,
-        before=before,
-        area_code=area_code,
-        reason=reason,
-        related=related,
-    )
 
 
 def common_area(villages: list[Division]) -> Division:
@@ -222,7 +211,7 @@ def common_area(villages: list[Division]) -> Division:
     raise ValidationFailed({"villages": [_("The villages must be in one province.")]})
 
 
-def _villages(actor, codes: list[str]) -> list[Division]:
+def _villages(actor: User, codes: list[str]) -> list[Division]:
     codes = sorted(set(codes or []))
     if not codes:
         raise ValidationFailed({"villages": [_("Choose at least one village.")]})
@@ -235,9 +224,9 @@ def _villages(actor, codes: list[str]) -> list[Division]:
     return found
 
 
-def _clean(data: dict) -> dict:
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: data[k] for k in EDIT_FIELDS if k in data}
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     if "name" in out:
         out["name"] = (out["name"] or "").strip()
         if not out["name"]:
@@ -265,7 +254,9 @@ def _clean(data: dict) -> dict:
     return out
 
 
-def project_create(*, actor, data: dict, village_codes: list[str], reason: str = "") -> Project:
+def project_create(
+    *, actor: User, data: dict[str, Any], village_codes: list[str], reason: str = ""
+) -> Project:
     """Propose a project (state "proposed") in the actor's area."""
     authority.require(actor, "project.propose", getattr(actor, "area_id", None) or "")
     missing = [f for f in EDIT_FIELDS if f not in data and f != "description"]
@@ -283,7 +274,7 @@ def project_create(*, actor, data: dict, village_codes: list[str], reason: str =
             proposed_by=actor if getattr(actor, "pk", None) else None,
         )
         project.villages.set(villages)
-        _record(actor, project, ChangeAction.CREATE, None, area.code, reason)
+        created(actor, project, area_code=area.code, reason=reason)
         step = ProjectStep(
             project=project,
             action="propose",
@@ -298,9 +289,9 @@ def project_create(*, actor, data: dict, village_codes: list[str], reason: str =
 
 def project_update(
     *,
-    actor,
+    actor: User,
     project: Project,
-    data: dict,
+    data: dict[str, Any],
     village_codes: list[str] | None = None,
     reason: str = "",
 ) -> Project:
@@ -312,57 +303,48 @@ def project_update(
         project = Project.objects.select_for_update().get(pk=project.pk)
         if project.state != S.PROPOSED:
             raise InvalidTransition(_("Only a proposed project can be edited."))
-        before = snapshot(project)
-        before["villages"] = sorted(project.villages.values_list("code", flat=True))
-        for k, v in values.items():
-            setattr(project, k, v)
-        if project.ends_on < project.starts_on:
-            raise ValidationFailed({"ends_on": [_("The scheduled end is before the start.")]})
-        if villages is not None:
-            project.area = common_area(villages)
-            if project.budget_lines.exists() and project.area_id != before["area_id"]:
-                raise ValidationFailed(
-                    {"villages": [_("Remove the budget lines before moving the project.")]}
+        with recording(actor, project, reason=reason) as rec:
+            before = rec.before  # the villages are recorded with the project
+            before["villages"] = sorted(project.villages.values_list("code", flat=True))
+            for k, v in values.items():
+                setattr(project, k, v)
+            if project.ends_on < project.starts_on:
+                raise ValidationFailed({"ends_on": [_("The scheduled end is before the start.")]})
+            if villages is not None:
+                project.area = common_area(villages)
+                if project.budget_lines.exists() and project.area_id != before["area_id"]:
+                    raise ValidationFailed(
+                        {"villages": [_("Remove the budget lines before moving the project.")]}
+                    )
+                project.villages.set(villages)
+                codes = {v.code for v in villages}
+                note = _("its village is no longer one of the project's villages")
+                _remove_beneficiaries(
+                    actor,
+                    project,
+                    project.beneficiary_set.exclude(household__village_id__in=codes),
+                    f"{reason} ({note})" if reason else note,
                 )
-            project.villages.set(villages)
-            codes = {v.code for v in villages}
-            note = _("its village is no longer one of the project's villages")
-            _remove_beneficiaries(
-                actor,
-                project,
-                project.beneficiary_set.exclude(household__village_id__in=codes),
-                f"{reason} ({note})" if reason else note,
-            )
-        project.save()
-        rec = record_change(
-            actor=actor,
-            instance=project,
-            action=ChangeAction.UPDATE,
-            before=before,
-            area_code=project.area_id,
-            reason=reason,
-        )
-        if rec is not None and villages is not None:
+            project.save()
+            rec.area_code = project.area_id  # the area after the change
+        if rec.record is not None and villages is not None:
             after = sorted(v.code for v in villages)
             if after != before["villages"]:
-                rec.changes["villages"] = [before["villages"], after]
-                rec.save(update_fields=["changes"])
+                rec.record.changes["villages"] = [before["villages"], after]
+                rec.record.save(update_fields=["changes"])
     return project
 
 
-def _remove_beneficiaries(actor, project: Project, links, reason: str) -> None:
+def _remove_beneficiaries(actor: User, project: Project, links, reason: str) -> None:
     """Remove beneficiary links, each with its change record (who, when, the household
     in the state before, why), under the project, in the caller's transaction."""
     for b in links:
-        before = snapshot(b)
-        pk = b.pk
-        b.delete()
-        b.pk = pk
-        _record(actor, b, ChangeAction.DELETE, before, project.area_id, reason, related=project)
+        with recording(actor, b, area_code=project.area_id, reason=reason, related=project):
+            b.delete()
 
 
 def beneficiaries_set(
-    *, actor, project: Project, household_ids: list[int], reason: str = ""
+    *, actor: User, project: Project, household_ids: list[int], reason: str = ""
 ) -> list[Beneficiary]:
     """Set the expected beneficiary households: households of the registry in the
     project's villages and in the actor's area. Each added or removed link is recorded."""
@@ -392,17 +374,17 @@ def beneficiaries_set(
         )
         for hid in sorted(wanted - set(existing)):
             b = Beneficiary.objects.create(project=project, household=found[hid])
-            _record(actor, b, ChangeAction.CREATE, None, project.area_id, reason, related=project)
+            created(actor, b, area_code=project.area_id, reason=reason, related=project)
     return list(project.beneficiary_set.select_related("household"))
 
 
 def transition(
     *,
-    actor,
+    actor: User,
     project: Project,
     action: str,
     evidence: str = "",
-    upload=None,
+    upload: Upload | None = None,
     reason: str = "",
     when: dt.datetime | None = None,
 ) -> Project:
@@ -455,17 +437,9 @@ def transition(
         step.sign(actor)
         step.attach(upload)
         step.save()
-        _record(actor, step, ChangeAction.CREATE, None, project.area_id, reason, related=project)
-        before = snapshot(project)
-        project.state = spec.target
-        project.state_changed_at = now
-        project.save(update_fields=["state", "state_changed_at"])
-        _record(
-            actor,
-            project,
-            ChangeAction.UPDATE,
-            before,
-            project.area_id,
-            reason or str(spec.label),
-        )
+        created(actor, step, area_code=project.area_id, reason=reason, related=project)
+        with recording(actor, project, area_code=project.area_id, reason=reason or str(spec.label)):
+            project.state = spec.target
+            project.state_changed_at = now
+            project.save(update_fields=["state", "state_changed_at"])
     return project

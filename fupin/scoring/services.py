@@ -16,11 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.files import accept_upload
-from fupin.core.history import record_change, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.files import Upload, accept_upload
+from fupin.core.history import created, recording
 from fupin.core.scope import code_in_area, user_covers
 from fupin.geo.models import Division, Level
 from fupin.scoring import choices as c
@@ -54,29 +54,17 @@ class SheetSuperseded(DomainError):
     status = 409
 
 
-def may_supervise(user) -> bool:
+def may_supervise(user: User) -> bool:
     return has_capability(user, Capability.SUPERVISE) or has_capability(user, Capability.CONFIGURE)
 
 
-def _check(actor, area_code: str) -> None:
+def _check(actor: User, area_code: str) -> None:
     if actor is None:
         return
     if not user_covers(actor, area_code):
         raise OutsideArea()
     if not may_supervise(actor):
         raise NotAllowed()
-
-
-def _record(actor, obj, action, before, area_code, reason="", related=None) -> None:
-    record_change(
-        actor=actor,
-        instance=obj,
-        action=action,
-        before=before,
-        area_code=area_code,
-        reason=reason,
-        related=related,
-    )
 
 
 def _require_region(code: str) -> None:
@@ -97,7 +85,9 @@ def _decimal(value: Any) -> Decimal | None:
 # Sheets -----------------------------------------------------------------------------
 
 
-def _clean_sheet(data: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> tuple[dict, list]:
+def _clean_sheet(
+    data: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[Any]]:
     """Validated sheet fields and items, or ValidationFailed naming every problem."""
     errors: dict[str, list[str]] = {}
     fields: dict[str, Any] = {}
@@ -137,7 +127,7 @@ def _clean_sheet(data: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) ->
         errors.setdefault("key_consecutive_rounds", []).append(
             _("Key management after at least 2 consecutive yellow-card rounds.")
         )
-    cleaned: list[dict] = []
+    cleaned: list[dict[str, Any]] = []
     codes: set[str] = set()
     for n, item in enumerate(items, start=1):
         code = str(item.get("code") or "").strip()
@@ -181,16 +171,18 @@ def _clean_sheet(data: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) ->
     return fields, cleaned
 
 
-def _write_items(actor, sheet: ScoringSheet, items: list[dict], reason: str) -> None:
+def _write_items(
+    actor: User, sheet: ScoringSheet, items: list[dict[str, Any]], reason: str
+) -> None:
     for data in items:
         item = ScoringItem.objects.create(sheet=sheet, **data)
-        _record(actor, item, ChangeAction.CREATE, None, sheet.region_id, reason, related=sheet)
+        created(actor, item, area_code=sheet.region_id, reason=reason, related=sheet)
 
 
 @transaction.atomic
 def sheet_create(
     *,
-    actor,
+    actor: User,
     region_code: str,
     data: Mapping[str, Any],
     items: Sequence[Mapping[str, Any]],
@@ -203,7 +195,7 @@ def sheet_create(
     if ScoringSheet.objects.filter(region_id=region_code, name=fields["name"]).exists():
         raise ValidationFailed({"name": [_("This region already has a sheet of that name.")]})
     sheet = ScoringSheet.objects.create(region_id=region_code, version=1, **fields)
-    _record(actor, sheet, ChangeAction.CREATE, None, region_code, reason)
+    created(actor, sheet, area_code=region_code, reason=reason)
     _write_items(actor, sheet, cleaned, reason)
     return sheet
 
@@ -216,7 +208,7 @@ def sheet_is_frozen(sheet: ScoringSheet) -> bool:
 @transaction.atomic
 def sheet_update(
     *,
-    actor,
+    actor: User,
     sheet: ScoringSheet,
     data: Mapping[str, Any],
     items: Sequence[Mapping[str, Any]],
@@ -237,39 +229,34 @@ def sheet_update(
     if clash.exists():
         raise ValidationFailed({"name": [_("This region already has a sheet of that name.")]})
     if sheet_is_frozen(sheet):
-        before = snapshot(sheet)
-        sheet.is_current = False
-        sheet.save(update_fields=["is_current"])
-        _record(actor, sheet, ChangeAction.UPDATE, before, sheet.region_id, reason)
+        with recording(actor, sheet, area_code=sheet.region_id, reason=reason):
+            sheet.is_current = False
+            sheet.save(update_fields=["is_current"])
         new = ScoringSheet.objects.create(
             region_id=sheet.region_id, version=sheet.version + 1, previous=sheet, **fields
         )
-        _record(actor, new, ChangeAction.CREATE, None, sheet.region_id, reason)
+        created(actor, new, area_code=sheet.region_id, reason=reason)
         _write_items(actor, new, cleaned, reason)
         return new
-    before = snapshot(sheet)
-    for name, value in fields.items():
-        setattr(sheet, name, value)
-    sheet.save()
-    _record(actor, sheet, ChangeAction.UPDATE, before, sheet.region_id, reason)
+    with recording(actor, sheet, area_code=sheet.region_id, reason=reason):
+        for name, value in fields.items():
+            setattr(sheet, name, value)
+        sheet.save()
     existing = {i.code: i for i in sheet.items.all()}
     wanted = {i["code"] for i in cleaned}
     for code, item in existing.items():
         if code not in wanted:
-            _record(
-                actor, item, ChangeAction.DELETE, snapshot(item), sheet.region_id, reason, sheet
-            )
-            item.delete()
+            with recording(actor, item, area_code=sheet.region_id, reason=reason, related=sheet):
+                item.delete()
     for data_ in cleaned:
         item = existing.get(data_["code"])
         if item is None:
             _write_items(actor, sheet, [data_], reason)
             continue
-        before = snapshot(item)
-        for name, value in data_.items():
-            setattr(item, name, value)
-        item.save()
-        _record(actor, item, ChangeAction.UPDATE, before, sheet.region_id, reason, sheet)
+        with recording(actor, item, area_code=sheet.region_id, reason=reason, related=sheet):
+            for name, value in data_.items():
+                setattr(item, name, value)
+            item.save()
     return sheet
 
 
@@ -279,7 +266,7 @@ def sheet_update(
 @transaction.atomic
 def round_create(
     *,
-    actor,
+    actor: User,
     sheet: ScoringSheet,
     area_code: str,
     name: str,
@@ -308,7 +295,7 @@ def round_create(
         period_start=period_start,
         period_end=period_end,
     )
-    _record(actor, rnd, ChangeAction.CREATE, None, area_code, reason)
+    created(actor, rnd, area_code=area_code, reason=reason)
     return rnd
 
 
@@ -360,14 +347,14 @@ def _clean_points(
 @transaction.atomic
 def score_record(
     *,
-    actor,
+    actor: User,
     round: ScoringRound,
     village_code: str,
     points: Mapping[str, Any],
     evidence: Mapping[str, str] | None = None,
     scored_on: dt.date,
     notes: str = "",
-    attachment=None,
+    attachment: Upload | None = None,
     reason: str = "",
 ) -> VillageScore:
     """Record (or correct) a village's score in a round. Every item of the round's sheet
@@ -386,43 +373,32 @@ def score_record(
     name = getattr(actor, "username", "") or "system"
     if score is None:
         score = VillageScore(round=round, village=village)
-        before = None
-    else:
-        before = snapshot(score)
-    score.total = total
-    score.grade = _grade_for(round, village_code, total)
-    score.scorer = actor if getattr(actor, "pk", None) else None
-    score.scorer_name = name
-    score.scored_on = scored_on
-    score.notes = notes or ""
-    score.attach(attachment)
-    score.save()
-    _record(
-        actor,
-        score,
-        ChangeAction.CREATE if before is None else ChangeAction.UPDATE,
-        before,
-        village_code,
-        reason,
-    )
+    with recording(actor, score, area_code=village_code, reason=reason):
+        score.total = total
+        score.grade = _grade_for(round, village_code, total)
+        score.scorer = actor if getattr(actor, "pk", None) else None
+        score.scorer_name = name
+        score.scored_on = scored_on
+        score.notes = notes or ""
+        score.attach(attachment)
+        score.save()
     existing = {i.item_id: i for i in score.items.all()}
     for item in items:
         value, note = cleaned[item.code]
         line = existing.get(item.pk)
         if line is None:
             line = ItemScore.objects.create(score=score, item=item, points=value, evidence=note)
-            _record(actor, line, ChangeAction.CREATE, None, village_code, reason, related=score)
+            created(actor, line, area_code=village_code, reason=reason, related=score)
             continue
-        line_before = snapshot(line)
-        line.points, line.evidence = value, note
-        line.save()
-        _record(actor, line, ChangeAction.UPDATE, line_before, village_code, reason, score)
+        with recording(actor, line, area_code=village_code, reason=reason, related=score):
+            line.points, line.evidence = value, note
+            line.save()
     refresh_village(actor=actor, village_code=village_code, reason=reason)
     score.refresh_from_db()
     return score
 
 
-def _round_key(rnd: ScoringRound) -> tuple:
+def _round_key(rnd: ScoringRound) -> tuple[Any, ...]:
     return (rnd.period_end, rnd.period_start, rnd.pk)
 
 
@@ -450,17 +426,16 @@ def village_steps(village_code: str) -> list[tuple[VillageScore, rules.ScoreStep
     ]
 
 
-def refresh_village(*, actor, village_code: str, reason: str = "") -> None:
+def refresh_village(*, actor: User, village_code: str, reason: str = "") -> None:
     """Bring a village's classes and yellow cards in line with its scores in round order
     (a round scored late may change later classes); each change is recorded."""
     steps = village_steps(village_code)
     grades, spans = rules.track([s for _score, s in steps])
     for (score, _step), grade in zip(steps, grades, strict=True):
         if score.grade != grade:
-            before = snapshot(score)
-            score.grade = grade
-            score.save(update_fields=["grade"])
-            _record(actor, score, ChangeAction.UPDATE, before, village_code, reason)
+            with recording(actor, score, area_code=village_code, reason=reason):
+                score.grade = grade
+                score.save(update_fields=["grade"])
     cards = {
         card.carded_round_id: card
         for card in YellowCard.objects.select_for_update().filter(village_id=village_code)
@@ -468,8 +443,8 @@ def refresh_village(*, actor, village_code: str, reason: str = "") -> None:
     wanted = {span.carded_round_id for span in spans}
     for round_id, card in cards.items():
         if round_id not in wanted:
-            _record(actor, card, ChangeAction.DELETE, snapshot(card), village_code, reason)
-            card.delete()
+            with recording(actor, card, area_code=village_code, reason=reason):
+                card.delete()
     for span in spans:
         card = cards.get(span.carded_round_id)
         if card is None:
@@ -479,23 +454,24 @@ def refresh_village(*, actor, village_code: str, reason: str = "") -> None:
                 rounds_carded=span.rounds_carded,
                 recovered_round_id=span.recovered_round_id,
             )
-            _record(actor, card, ChangeAction.CREATE, None, village_code, reason)
+            created(actor, card, area_code=village_code, reason=reason)
             continue
         if (card.rounds_carded, card.recovered_round_id) != (
             span.rounds_carded,
             span.recovered_round_id,
         ):
-            before = snapshot(card)
-            card.rounds_carded = span.rounds_carded
-            card.recovered_round_id = span.recovered_round_id
-            card.save(update_fields=["rounds_carded", "recovered_round"])
-            _record(actor, card, ChangeAction.UPDATE, before, village_code, reason)
+            with recording(actor, card, area_code=village_code, reason=reason):
+                card.rounds_carded = span.rounds_carded
+                card.recovered_round_id = span.recovered_round_id
+                card.save(update_fields=["rounds_carded", "recovered_round"])
 
 
 # Performance schemes ----------------------------------------------------------------
 
 
-def _clean_scheme(data: Mapping[str, Any], indicators: Sequence[Mapping[str, Any]]):
+def _clean_scheme(
+    data: Mapping[str, Any], indicators: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     errors: dict[str, list[str]] = {}
     fields = {
         "name": str(data.get("name") or "").strip(),
@@ -549,7 +525,7 @@ def _clean_scheme(data: Mapping[str, Any], indicators: Sequence[Mapping[str, Any
 @transaction.atomic
 def scheme_save(
     *,
-    actor,
+    actor: User,
     region_code: str,
     data: Mapping[str, Any],
     indicators: Sequence[Mapping[str, Any]],
@@ -564,38 +540,36 @@ def scheme_save(
     fields, cleaned = _clean_scheme(data, indicators)
     if scheme is None:
         scheme = PerformanceScheme.objects.create(region_id=region_code, **fields)
-        _record(actor, scheme, ChangeAction.CREATE, None, region_code, reason)
+        created(actor, scheme, area_code=region_code, reason=reason)
         existing: dict[str, PerformanceIndicator] = {}
     else:
-        before = snapshot(scheme)
-        for name, value in fields.items():
-            setattr(scheme, name, value)
-        scheme.save()
-        _record(actor, scheme, ChangeAction.UPDATE, before, region_code, reason)
+        with recording(actor, scheme, area_code=region_code, reason=reason):
+            for name, value in fields.items():
+                setattr(scheme, name, value)
+            scheme.save()
         existing = {i.source: i for i in scheme.indicators.all()}
     wanted = {i["source"] for i in cleaned}
     for source, ind in existing.items():
         if source not in wanted:
-            _record(actor, ind, ChangeAction.DELETE, snapshot(ind), region_code, reason, scheme)
-            ind.delete()
+            with recording(actor, ind, area_code=region_code, reason=reason, related=scheme):
+                ind.delete()
     for data_ in cleaned:
         ind = existing.get(data_["source"])
         if ind is None:
             ind = PerformanceIndicator.objects.create(scheme=scheme, **data_)
-            _record(actor, ind, ChangeAction.CREATE, None, region_code, reason, scheme)
+            created(actor, ind, area_code=region_code, reason=reason, related=scheme)
             continue
-        before = snapshot(ind)
-        for name, value in data_.items():
-            setattr(ind, name, value)
-        ind.save()
-        _record(actor, ind, ChangeAction.UPDATE, before, region_code, reason, scheme)
+        with recording(actor, ind, area_code=region_code, reason=reason, related=scheme):
+            for name, value in data_.items():
+                setattr(ind, name, value)
+            ind.save()
     return scheme
 
 
 @transaction.atomic
 def performance_compute(
     *,
-    actor,
+    actor: User,
     scheme: PerformanceScheme,
     start: dt.date,
     end: dt.date,
@@ -631,5 +605,5 @@ def performance_compute(
         computed_at=timezone.now(),
         computed_by=actor if getattr(actor, "pk", None) else None,
     )
-    _record(actor, run, ChangeAction.CREATE, None, scheme.region_id, "", related=scheme)
+    created(actor, run, area_code=scheme.region_id, related=scheme)
     return run

@@ -29,18 +29,21 @@ date (calendar year by default, `periods.escalation_period`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.files import accept_upload
-from fupin.core.history import build_change, bulk_record, record_change, snapshot
+from fupin.core.files import Upload, accept_upload
+from fupin.core.history import build_change, bulk_record, created, recording, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import code_range, require_edit, user_covers
 from fupin.geo.models import Division, Level
@@ -68,15 +71,15 @@ def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
 
-def _name(actor) -> str:
+def _name(actor: User) -> str:
     return getattr(actor, "username", "") or "system"
 
 
-def _user(actor):
+def _user(actor: User) -> User | None:
     return actor if getattr(actor, "pk", None) else None
 
 
-def require_supervise(actor, area_code: str) -> None:
+def require_supervise(actor: User, area_code: str) -> None:
     """The "supervise" capability, inside the actor's area (outside: not found)."""
     if not user_covers(actor, area_code):
         raise OutsideArea()
@@ -84,24 +87,24 @@ def require_supervise(actor, area_code: str) -> None:
         raise NotAllowed()
 
 
-def may_supervise(user, area_code: str) -> bool:
+def may_supervise(user: User, area_code: str) -> bool:
     return user_covers(user, area_code) and has_capability(user, Capability.SUPERVISE)
 
 
-def may_act_for_unit(user, unit: Unit) -> bool:
+def may_act_for_unit(user: User, unit: Unit) -> bool:
     """The unit's own staff: an editing role whose area covers the unit."""
     return user_covers(user, unit.area_code) and bool(getattr(user, "may_edit", False))
 
 
-def may_submit_rectification(user, finding: Finding) -> bool:
+def may_submit_rectification(user: User, finding: Finding) -> bool:
     return authority.may(user, "rectification.submit", finding.unit.area_code)
 
 
-def _submitter(rectification: Rectification) -> list:
+def _submitter(rectification: Rectification) -> list[Any]:
     return [rectification.submitted_by_id] if rectification.submitted_by_id else []
 
 
-def may_verify(user, rectification: Rectification) -> bool:
+def may_verify(user: User, rectification: Rectification) -> bool:
     return authority.may(
         user,
         "rectification.verify",
@@ -110,26 +113,13 @@ def may_verify(user, rectification: Rectification) -> bool:
     )
 
 
-def _record(actor, instance, action, before, area_code, *, reason="", related=None, time=None):
-    record_change(
-        actor=actor,
-        instance=instance,
-        action=action,
-        before=before,
-        area_code=area_code,
-        reason=reason,
-        related=related,
-        time=time,
-    )
-
-
-def _required(**values) -> None:
+def _required(**values: object) -> None:
     errors = {k: [_("This field is required.")] for k, v in values.items() if not str(v).strip()}
     if errors:
         raise ValidationFailed(errors)
 
 
-def _choice(name: str, value: str, choices) -> None:
+def _choice(name: str, value: str, choices: type[models.Choices]) -> None:
     if value not in choices.values:
         raise ValidationFailed({name: [_("Select a valid choice.")]})
 
@@ -139,7 +129,7 @@ def _choice(name: str, value: str, choices) -> None:
 
 def unit_create(
     *,
-    actor,
+    actor: User,
     name: str,
     kind: str,
     area_code: str,
@@ -163,11 +153,13 @@ def unit_create(
         unit = Unit.objects.create(
             name=name.strip(), kind=kind, area_code=area_code, division=division
         )
-        _record(actor, unit, ChangeAction.CREATE, None, area_code, reason=reason)
+        created(actor, unit, area_code=area_code, reason=reason)
     return unit
 
 
-def unit_update(*, actor, unit: Unit, name: str, kind: str, active: bool, reason: str = "") -> Unit:
+def unit_update(
+    *, actor: User, unit: Unit, name: str, kind: str, active: bool, reason: str = ""
+) -> Unit:
     """Rename a unit, change its kind, or retire it (e.g. after townships merge)."""
     require_supervise(actor, unit.area_code)
     _required(name=name)
@@ -176,10 +168,9 @@ def unit_update(*, actor, unit: Unit, name: str, kind: str, active: bool, reason
         u = Unit.objects.select_for_update().get(pk=unit.pk)
         if Unit.objects.filter(area_code=u.area_code, name=name.strip()).exclude(pk=u.pk).exists():
             raise ValidationFailed({"name": [_("A unit of this name exists in this area.")]})
-        before = snapshot(u)
-        u.name, u.kind, u.active = name.strip(), kind, active
-        u.save()
-        _record(actor, u, ChangeAction.UPDATE, before, u.area_code, reason=reason)
+        with recording(actor, u, area_code=u.area_code, reason=reason):
+            u.name, u.kind, u.active = name.strip(), kind, active
+            u.save()
     unit.refresh_from_db()
     return u
 
@@ -198,7 +189,7 @@ def division_unit_name(division: Division) -> str:
     return f"{name}村民委员会"
 
 
-def ensure_division_units(*, actor, area_code: str) -> int:
+def ensure_division_units(*, actor: User, area_code: str) -> int:
     """Make sure every township and village in the area has its unit; returns how many
     were created. Idempotent (a division keeps its one unit); history in bulk."""
     area = Division.objects.filter(code=area_code).first()
@@ -251,13 +242,13 @@ def ensure_division_units(*, actor, area_code: str) -> int:
 
 def inspection_create(
     *,
-    actor,
+    actor: User,
     title: str,
     kind: str,
     area_code: str,
     start_date: dt.date,
     end_date: dt.date,
-    inspectors=(),
+    inspectors: Iterable[User] = (),
     notes: str = "",
 ) -> Inspection:
     require_supervise(actor, area_code)
@@ -284,12 +275,10 @@ def inspection_create(
         insp.inspectors.set(inspectors)
         names = ", ".join(u.get_full_name() or u.username for u in inspectors)
         # The inspectors (a many-to-many set) are named in the record's reason.
-        _record(
+        created(
             actor,
             insp,
-            ChangeAction.CREATE,
-            None,
-            area_code,
+            area_code=area_code,
             reason=_("Inspectors: %(names)s") % {"names": names} if names else "",
         )
     return insp
@@ -297,7 +286,7 @@ def inspection_create(
 
 def finding_add(
     *,
-    actor,
+    actor: User,
     inspection: Inspection,
     unit: Unit,
     description: str,
@@ -305,7 +294,7 @@ def finding_add(
     severity: str,
     found_on: dt.date,
     deadline: dt.date,
-    upload=None,
+    upload: Upload | None = None,
 ) -> Finding:
     require_supervise(actor, unit.area_code)
     require_supervise(actor, inspection.area_id)
@@ -332,7 +321,7 @@ def finding_add(
         )
         f.attach(upload)
         f.save()
-        _record(actor, f, ChangeAction.CREATE, None, unit.area_code, related=unit)
+        created(actor, f, area_code=unit.area_code, related=unit)
     return f
 
 
@@ -341,7 +330,12 @@ def _lock(finding: Finding) -> Finding:
 
 
 def rectification_submit(
-    *, actor, finding: Finding, report: str, upload=None, today: dt.date | None = None
+    *,
+    actor: User,
+    finding: Finding,
+    report: str,
+    upload: Upload | None = None,
+    today: dt.date | None = None,
 ) -> Rectification:
     """The unit reports its rectification (整改报告); the inspector verifies it."""
     authority.require(actor, "rectification.submit", finding.unit.area_code)
@@ -363,18 +357,17 @@ def rectification_submit(
         )
         rec.attach(upload)
         rec.save()
-        _record(actor, rec, ChangeAction.CREATE, None, f.unit.area_code, related=f)
-        before = snapshot(f)
-        f.status = c.FindingStatus.SUBMITTED
-        f.save(update_fields=["status"])
-        _record(actor, f, ChangeAction.UPDATE, before, f.unit.area_code, related=f.unit)
+        created(actor, rec, area_code=f.unit.area_code, related=f)
+        with recording(actor, f, area_code=f.unit.area_code, related=f.unit):
+            f.status = c.FindingStatus.SUBMITTED
+            f.save(update_fields=["status"])
     finding.refresh_from_db()
     return rec
 
 
 def rectification_verify(
     *,
-    actor,
+    actor: User,
     rectification: Rectification,
     accepted: bool,
     notes: str = "",
@@ -398,28 +391,28 @@ def rectification_verify(
         )
         notes = authority.with_note(notes.strip(), note)
         f = _lock(rec.finding)
-        before = snapshot(rec)
-        rec.verdict = c.Verdict.ACCEPTED if accepted else c.Verdict.REJECTED
-        rec.verified_on = day
-        rec.verified_by = _user(actor)
-        rec.verified_by_name = _name(actor)
-        rec.verify_notes = notes.strip()
-        rec.save()
-        _record(actor, rec, ChangeAction.UPDATE, before, unit.area_code, related=f, reason=notes)
-        before = snapshot(f)
-        if accepted:
-            f.status = c.FindingStatus.RECTIFIED
-            f.rectified_on = rec.submitted_on
-        else:
-            f.status = c.FindingStatus.OVERDUE if day > f.deadline else c.FindingStatus.OPEN
-        f.save(update_fields=["status", "rectified_on"])
-        _record(actor, f, ChangeAction.UPDATE, before, unit.area_code, related=f.unit)
+        with recording(actor, rec, area_code=unit.area_code, reason=notes, related=f):
+            rec.verdict = c.Verdict.ACCEPTED if accepted else c.Verdict.REJECTED
+            rec.verified_on = day
+            rec.verified_by = _user(actor)
+            rec.verified_by_name = _name(actor)
+            rec.verify_notes = notes.strip()
+            rec.save()
+        with recording(actor, f, area_code=unit.area_code, related=f.unit):
+            if accepted:
+                f.status = c.FindingStatus.RECTIFIED
+                f.rectified_on = rec.submitted_on
+            else:
+                f.status = c.FindingStatus.OVERDUE if day > f.deadline else c.FindingStatus.OPEN
+            f.save(update_fields=["status", "rectified_on"])
         _escalate_units([f.unit_id], as_of=day, actor=actor)
     rectification.refresh_from_db()
     return rec
 
 
-def finding_fail(*, actor, finding: Finding, reason: str, today: dt.date | None = None) -> Finding:
+def finding_fail(
+    *, actor: User, finding: Finding, reason: str, today: dt.date | None = None
+) -> Finding:
     """The inspector marks a finding failed (rectification not done or not genuine)."""
     require_supervise(actor, finding.unit.area_code)
     _required(reason=reason)
@@ -428,26 +421,20 @@ def finding_fail(*, actor, finding: Finding, reason: str, today: dt.date | None 
         f = _lock(finding)
         if f.status == c.FindingStatus.FAILED:
             raise FindingClosed()
-        before = snapshot(f)
-        f.status = c.FindingStatus.FAILED
-        f.failed_on = day
-        f.failed_reason = reason.strip()
-        f.save(update_fields=["status", "failed_on", "failed_reason"])
-        _record(
-            actor, f, ChangeAction.UPDATE, before, f.unit.area_code, related=f.unit, reason=reason
-        )
+        with recording(actor, f, area_code=f.unit.area_code, reason=reason, related=f.unit):
+            f.status = c.FindingStatus.FAILED
+            f.failed_on = day
+            f.failed_reason = reason.strip()
+            f.save(update_fields=["status", "failed_on", "failed_reason"])
         # A report still awaiting verification is rejected with the same reason.
         for rec in Rectification.objects.filter(finding=f, verdict=c.Verdict.PENDING):
-            before = snapshot(rec)
-            rec.verdict = c.Verdict.REJECTED
-            rec.verified_on = day
-            rec.verified_by = _user(actor)
-            rec.verified_by_name = _name(actor)
-            rec.verify_notes = reason.strip()
-            rec.save()
-            _record(
-                actor, rec, ChangeAction.UPDATE, before, f.unit.area_code, related=f, reason=reason
-            )
+            with recording(actor, rec, area_code=f.unit.area_code, reason=reason, related=f):
+                rec.verdict = c.Verdict.REJECTED
+                rec.verified_on = day
+                rec.verified_by = _user(actor)
+                rec.verified_by_name = _name(actor)
+                rec.verify_notes = reason.strip()
+                rec.save()
         _escalate_units([f.unit_id], as_of=day, actor=actor)
     finding.refresh_from_db()
     return finding
@@ -497,7 +484,11 @@ class EscalateResult:
 
 
 def _escalate_units(
-    unit_ids, *, as_of: dt.date, actor=None, period_kind: str | None = None
+    unit_ids: Iterable[int],
+    *,
+    as_of: dt.date,
+    actor: User | None = None,
+    period_kind: str | None = None,
 ) -> EscalateResult:
     """Create the missing escalations of these units' failures as of `as_of`.
 
@@ -578,7 +569,11 @@ def _escalate_units(
 
 
 def escalate(
-    *, as_of: dt.date | None = None, area: str = "", actor=None, period_kind: str | None = None
+    *,
+    as_of: dt.date | None = None,
+    area: str = "",
+    actor: User | None = None,
+    period_kind: str | None = None,
 ) -> EscalateResult:
     """The daily sweep (`fupin supervision escalate`): marks open findings past their
     deadline overdue, then creates the escalations of every new failure. Idempotent."""
@@ -632,7 +627,7 @@ def escalate(
 
 def escalation_decide(
     *,
-    actor,
+    actor: User,
     escalation: Escalation,
     state: str,
     decided_on: dt.date,
@@ -652,23 +647,14 @@ def escalation_decide(
         esc = Escalation.objects.select_for_update().select_related("unit").get(pk=escalation.pk)
         if esc.state != c.EscalationState.PROPOSED:
             raise AlreadyDecided(_("This step has already been decided."))
-        before = snapshot(esc)
-        esc.state = state
-        esc.decided_on = decided_on
-        esc.decided_by = _user(actor)
-        esc.decided_by_name = _name(actor)
-        esc.document = document.strip()
-        esc.notes = notes.strip()
-        esc.save()
-        _record(
-            actor,
-            esc,
-            ChangeAction.UPDATE,
-            before,
-            esc.unit.area_code,
-            related=esc.unit,
-            reason=notes,
-        )
+        with recording(actor, esc, area_code=esc.unit.area_code, reason=notes, related=esc.unit):
+            esc.state = state
+            esc.decided_on = decided_on
+            esc.decided_by = _user(actor)
+            esc.decided_by_name = _name(actor)
+            esc.document = document.strip()
+            esc.notes = notes.strip()
+            esc.save()
     escalation.refresh_from_db()
     return esc
 
@@ -678,7 +664,7 @@ def escalation_decide(
 
 def responsibility_add(
     *,
-    actor,
+    actor: User,
     level: str,
     unit: Unit,
     person_name: str,
@@ -698,26 +684,27 @@ def responsibility_add(
             duty=duty.strip(),
             basis=basis.strip(),
         )
-        _record(actor, item, ChangeAction.CREATE, None, unit.area_code, related=unit)
+        created(actor, item, area_code=unit.area_code, related=unit)
     return item
 
 
-def responsibility_retire(*, actor, item: ResponsibilityItem, reason: str) -> ResponsibilityItem:
+def responsibility_retire(
+    *, actor: User, item: ResponsibilityItem, reason: str
+) -> ResponsibilityItem:
     require_supervise(actor, item.unit.area_code)
     _required(reason=reason)
-    with transaction.atomic():
-        before = snapshot(item)
-        item.active = False
-        item.save(update_fields=["active"])
-        _record(
+    with (
+        transaction.atomic(),
+        recording(
             actor,
             item,
-            ChangeAction.UPDATE,
-            before,
-            item.unit.area_code,
-            related=item.unit,
+            area_code=item.unit.area_code,
             reason=reason,
-        )
+            related=item.unit,
+        ),
+    ):
+        item.active = False
+        item.save(update_fields=["active"])
     return item
 
 
@@ -725,7 +712,7 @@ def responsibility_retire(*, actor, item: ResponsibilityItem, reason: str) -> Re
 
 
 def task_list_create(
-    *, actor, title: str, area_code: str, period_kind: str, period_start: dt.date
+    *, actor: User, title: str, area_code: str, period_kind: str, period_start: dt.date
 ) -> TaskList:
     require_supervise(actor, area_code)
     _required(title=title)
@@ -740,13 +727,13 @@ def task_list_create(
             period_start=period_start,
             created_by=_user(actor),
         )
-        _record(actor, tl, ChangeAction.CREATE, None, area_code)
+        created(actor, tl, area_code=area_code)
     return tl
 
 
 def task_add(
     *,
-    actor,
+    actor: User,
     task_list: TaskList,
     unit: Unit,
     title: str,
@@ -770,12 +757,17 @@ def task_add(
             description=description.strip(),
             due_date=due_date,
         )
-        _record(actor, task, ChangeAction.CREATE, None, unit.area_code, related=task_list)
+        created(actor, task, area_code=unit.area_code, related=task_list)
     return task
 
 
 def task_complete(
-    *, actor, task: Task, evidence: str, upload=None, today: dt.date | None = None
+    *,
+    actor: User,
+    task: Task,
+    evidence: str,
+    upload: Upload | None = None,
+    today: dt.date | None = None,
 ) -> Task:
     """The unit reports a task done: who, when, the evidence."""
     require_edit(actor, task.unit.area_code)
@@ -786,13 +778,12 @@ def task_complete(
         t = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
         if t.completed_on is not None:
             raise AlreadyDecided(_("This task is already completed."))
-        before = snapshot(t)
-        t.completed_on = day
-        t.completed_by = _user(actor)
-        t.completed_by_name = _name(actor)
-        t.evidence = evidence.strip()
-        t.attach(upload)
-        t.save()
-        _record(actor, t, ChangeAction.UPDATE, before, t.unit.area_code, related=t.task_list)
+        with recording(actor, t, area_code=t.unit.area_code, related=t.task_list):
+            t.completed_on = day
+            t.completed_by = _user(actor)
+            t.completed_by_name = _name(actor)
+            t.evidence = evidence.strip()
+            t.attach(upload)
+            t.save()
     task.refresh_from_db()
     return t
