@@ -126,7 +126,13 @@ else:
     conn = psycopg.connect(source)
 frames = {}
 for model in (Household, Member, IncomeRecord):
-    cols = [f.column for f in model._meta.concrete_fields]
+    # JSON columns as their text, as write_frame takes them.
+    cols = [
+        f"{f.column}::text AS {f.column}"
+        if f.get_internal_type() == "JSONField" and not source.startswith("sqlite:")
+        else f.column
+        for f in model._meta.concrete_fields
+    ]
     sql = "SELECT " + ", ".join(cols) + " FROM " + model._meta.db_table
     frames[model] = pl.read_database(sql, conn, infer_schema_length=None)
 conn.close()
