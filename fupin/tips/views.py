@@ -3,6 +3,7 @@ Thin: parse input, call a selector or service, render."""
 
 from __future__ import annotations
 
+from django import forms as forms_lib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -200,6 +201,7 @@ def tip_detail(request, pk):
         "conclude_form": ConcludeForm(),
         "reply_form": ReplyForm(),
     }
+    status = None
 
     def assign(d):
         verifier = User.objects.filter(pk=d["verifier"]).first() if "verifier" in d else None
@@ -217,8 +219,9 @@ def tip_detail(request, pk):
                     run=assign,
                     run_invalid=not may.assign,
                 ),
+                # No fields: a bound empty form only carries the service's refusal.
                 "start": Action(
-                    form=lambda: AssignForm(candidates=candidates),
+                    form=lambda: forms_lib.Form(request.POST),
                     run=lambda d: services.tip_start_verification(actor=user, tip=tip),
                     run_invalid=True,
                 ),
@@ -247,8 +250,12 @@ def tip_detail(request, pk):
         if outcome.done is not None:
             messages.success(request, _("Saved."))
             return redirect("tips:detail", pk=tip.pk)
-        form_name = "assign" if outcome.name == "start" else outcome.name
-        forms[f"{form_name}_form"] = outcome.form
+        if outcome.name == "start":  # the page has no form for it: say why as messages
+            for error in outcome.form.non_field_errors():
+                messages.error(request, str(error))
+            status = 422
+        else:
+            forms[f"{outcome.name}_form"] = outcome.form
     history = list(selectors.tip_history(tip)[:50])
     return render_page(
         request,
@@ -261,6 +268,7 @@ def tip_detail(request, pk):
             **forms,
             "history": history,
         },
+        status=status,
     )
 
 

@@ -123,6 +123,20 @@ def test_village_user_cannot_see_a_neighbour_village_tip(client, users, tree):
         _tip(users["village"], area_code=NEIGHBOUR)
 
 
+def test_starting_a_verification_twice_says_why_instead_of_failing(client, users, tree):
+    tip = _tip(users["village"])
+    _login(client, users["township"])
+    url = reverse("tips:detail", args=[tip.pk])
+    client.post(url, {"action": "assign", "verifier": users["township"].pk})
+    assert client.post(url, {"action": "start"}).status_code == 302
+    r = client.post(url, {"action": "start"})  # a second click: the tip is verifying already
+    assert r.status_code == 422
+    tip.refresh_from_db()
+    assert tip.status == Status.VERIFYING
+    shown = [str(m) for m in r.context["messages"]]
+    assert shown and all(m for m in shown)
+
+
 def test_department_user_gets_403_and_inspector_reads_only(client, users, tree):
     tip = _tip(users["village"])
     _login(client, users["department"])
