@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.assessment import sampling as S
 from fupin.assessment.models import (
     Assessment,
@@ -61,7 +62,7 @@ class WrongState(DomainError):
     status = 409
 
 
-def _check(actor, area_code: str) -> None:
+def _check(actor: User, area_code: str) -> None:
     if actor is None:  # the command line
         return
     authority.require(actor, "assessment.run", area_code)
@@ -113,7 +114,7 @@ def _targets(value: dict[str, Any] | None) -> dict[str, Decimal]:
 @transaction.atomic
 def assessment_create(
     *,
-    actor,
+    actor: User,
     county_code: str,
     name: str = "",
     seed: int | None = None,
@@ -182,7 +183,7 @@ def frame(county_code: str) -> tuple[dict[tuple[str, str], int], dict[tuple[str,
 
 
 @transaction.atomic
-def sample_draw(*, actor, assessment: Assessment, reason: str = "") -> int:
+def sample_draw(*, actor: User, assessment: Assessment, reason: str = "") -> int:
     """Draw and store the sample. Done once: a drawn sample cannot be drawn again (no
     choosing among samples). Returns the number of households drawn."""
     a = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -277,7 +278,7 @@ def _bool(value: object) -> bool | None:
 
 @transaction.atomic
 def response_record(
-    *, actor, unit: SampleUnit, data: dict[str, Any], reason: str = ""
+    *, actor: User, unit: SampleUnit, data: dict[str, Any], reason: str = ""
 ) -> SurveyResponse:
     """Record (or correct) the survey of a sampled household.
 
@@ -348,7 +349,7 @@ def response_record(
 
 
 @transaction.atomic
-def assessment_finish(*, actor, assessment: Assessment, reason: str = "") -> Assessment:
+def assessment_finish(*, actor: User, assessment: Assessment, reason: str = "") -> Assessment:
     """Close the survey: the results become final (and what other apps read). Every
     stratum kind that drew households needs at least one surveyed household."""
     a = Assessment.objects.select_for_update().get(pk=assessment.pk)

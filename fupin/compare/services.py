@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.compare import engine, selectors
 from fupin.compare.models import (
@@ -61,7 +62,7 @@ class RunOutcome:
     errors: pl.DataFrame  # every rejected row: row, column, value, reason
 
 
-def _resolve_area(actor, area_code: str) -> tuple[str, str]:
+def _resolve_area(actor: User, area_code: str) -> tuple[str, str]:
     """(division code, prefix) the run covers; "" = everything (system runs, superusers)."""
     if area_code:
         division = Division.objects.filter(code=area_code).first()
@@ -83,7 +84,7 @@ def _resolve_area(actor, area_code: str) -> tuple[str, str]:
 
 def run_comparison(
     *,
-    actor,
+    actor: User,
     kind: str,
     path: str | Path,
     file_name: str | None = None,
@@ -233,7 +234,7 @@ STATUS_AUTHORITY: dict[str, str] = {
 }
 
 
-def allowed_statuses(user, finding: Finding) -> list[str]:
+def allowed_statuses(user: User, finding: Finding) -> list[str]:
     """The statuses the user may give the finding now (pages show only these)."""
     village = finding.household.village_id
     return [
@@ -243,7 +244,7 @@ def allowed_statuses(user, finding: Finding) -> list[str]:
     ]
 
 
-def finding_set_status(*, actor, finding: Finding, status: str, reason: str = "") -> Finding:
+def finding_set_status(*, actor: User, finding: Finding, status: str, reason: str = "") -> Finding:
     """Confirm, dismiss (reason required) or reopen (reason required) a finding; who may:
     `STATUS_AUTHORITY`. Recorded in history under its household."""
     household = finding.household

@@ -1,21 +1,30 @@
 import time
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    JsonResponse,
+    QueryDict,
+)
 from django.utils.translation import gettext as _
 
 from fupin.core import context
 from fupin.core.security import SEEN
 
+type GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
 
 class RequestIdMiddleware:
     """Gives every request an id, kept with each change record it causes (like NetBox)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = uuid.uuid4()
         token = context.request_id.set(request_id)
         try:
@@ -32,10 +41,10 @@ class IdleSessionMiddleware:
     expiry is moved on at most once every SESSION_REFRESH_SECONDS, so a burst of requests
     costs one write; the clock starts at login (fupin.core.security)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         session = getattr(request, "session", None)
         if session is not None and session.session_key:
             now = int(time.time())
@@ -51,10 +60,10 @@ class RejectNulMiddleware:
     500 there, found by the API fuzzer), and no real input carries one. The API answers
     422 in its JSON shape, pages 400."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if _has_nul(request.GET) or (
             request.method == "POST"
             and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -67,5 +76,5 @@ class RejectNulMiddleware:
         return self.get_response(request)
 
 
-def _has_nul(data) -> bool:
+def _has_nul(data: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in v for v in data.getlist(key)) for key in data)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from fupin.core.errors import ValidationFailed
 from fupin.core.history import recording
 from fupin.core.scope import require_edit
+from fupin.core.types import AreaUser
 from fupin.geo.models import PREFIX_LENGTH, Division, Level, VillageProfile
 
 
@@ -43,7 +45,7 @@ class DivisionLoadResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[tuple[int, str]] | None = None
+    errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def load_divisions(rows: Iterable[tuple[str, str]]) -> DivisionLoadResult:
@@ -127,7 +129,7 @@ PROFILE_FIELDS = [
 
 
 def village_profile_update(
-    *, profile: VillageProfile, actor, data: dict, reason: str = ""
+    *, profile: VillageProfile, actor: AreaUser, data: dict[str, Any], reason: str = ""
 ) -> VillageProfile:
     require_edit(actor, profile.village_id)
     with transaction.atomic():

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.indicators.readiness import CONDITION_LABELS
 
-PCT = {"max_digits": 5, "decimal_places": 2, "min_value": 0, "max_value": 100}
+PCT: dict[str, Any] = {"max_digits": 5, "decimal_places": 2, "min_value": 0, "max_value": 100}
 
 
 class CriteriaForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import created, recording
@@ -101,11 +102,11 @@ def _assign(obj: ExitCriteria, values: dict[str, Any]) -> None:
         setattr(obj, key, value if key == "village_conditions" else Decimal(str(value)))
 
 
-def may_propose_criteria(user, region_code: str) -> bool:
+def may_propose_criteria(user: User, region_code: str) -> bool:
     return authority.may(user, "exit_criteria.propose", region_code)
 
 
-def may_decide(user, proposal: ExitCriteriaProposal) -> bool:
+def may_decide(user: User, proposal: ExitCriteriaProposal) -> bool:
     return proposal.status == ProposalStatus.PENDING and authority.may(
         user, "exit_criteria.approve", proposal.region_id, authors=_proposer(proposal)
     )
@@ -116,7 +117,7 @@ def _proposer(proposal: ExitCriteriaProposal) -> list[Any]:
 
 
 def criteria_propose(
-    *, actor, region_code: str, data: dict[str, Any], reason: str = ""
+    *, actor: User, region_code: str, data: dict[str, Any], reason: str = ""
 ) -> ExitCriteriaProposal:
     """Propose new exit criteria for a region (a county office for its county). They take
     effect only when another county user approves them (`criteria_decide`)."""
@@ -145,7 +146,7 @@ def criteria_propose(
 
 
 def criteria_decide(
-    *, actor, proposal: ExitCriteriaProposal, approve: bool, reason: str = ""
+    *, actor: User, proposal: ExitCriteriaProposal, approve: bool, reason: str = ""
 ) -> ExitCriteriaProposal:
     """Another county user approves the proposal (the criteria take effect, recorded in
     history) or refuses it (with the reason). The proposer may not."""
@@ -173,7 +174,7 @@ def criteria_decide(
     return p
 
 
-def _apply(actor, region: Division, p: ExitCriteriaProposal) -> ExitCriteria:
+def _apply(actor: User, region: Division, p: ExitCriteriaProposal) -> ExitCriteria:
     obj = ExitCriteria.objects.select_for_update().filter(region=region).first()
     obj = obj or ExitCriteria(region=region)
     reason = _("Proposed by %(who)s: %(reason)s; approved by %(by)s.") % {
@@ -188,7 +189,7 @@ def _apply(actor, region: Division, p: ExitCriteriaProposal) -> ExitCriteria:
     return obj
 
 
-def snapshot_create(*, actor, area_code: str, as_of: dt.date, label: str = "") -> Snapshot:
+def snapshot_create(*, actor: User, area_code: str, as_of: dt.date, label: str = "") -> Snapshot:
     """Freeze the registry of an area as of a date (see `indicators.snapshots`)."""
     if actor is not None and not (
         has_capability(actor, Capability.CONFIGURE)

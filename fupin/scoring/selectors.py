@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 
+from fupin.accounts.models import User
 from fupin.core.errors import OutsideArea
 from fupin.core.history import history_of
 from fupin.core.models import ChangeRecord
@@ -34,7 +36,7 @@ from fupin.scoring.models import (
 from fupin.supervision.models import Unit
 
 
-def _visible(qs, user, field: str):
+def _visible[M: Model](qs: QuerySet[M], user: User, field: str) -> QuerySet[M]:
     """Rows whose `field` division is in the user's area or above it."""
     prefix = area_prefix_of(user)
     if prefix is None:
@@ -50,34 +52,34 @@ def _visible(qs, user, field: str):
 # Sheets and rounds ------------------------------------------------------------------
 
 
-def sheet_list(*, user, current_only: bool = False):
+def sheet_list(*, user: User, current_only: bool = False) -> QuerySet[ScoringSheet]:
     qs = _visible(ScoringSheet.objects.select_related("region"), user, "region")
     if current_only:
         qs = qs.filter(is_current=True)
     return qs
 
 
-def sheet_get(*, user, pk: int) -> ScoringSheet:
+def sheet_get(*, user: User, pk: int) -> ScoringSheet:
     sheet = sheet_list(user=user).filter(pk=pk).first()
     if sheet is None:
         raise OutsideArea()
     return sheet
 
 
-def round_list(*, user):
+def round_list(*, user: User) -> QuerySet[ScoringRound]:
     return _visible(ScoringRound.objects.select_related("area", "sheet"), user, "area").order_by(
         "-period_end", "-id"
     )
 
 
-def round_get(*, user, pk: int) -> ScoringRound:
+def round_get(*, user: User, pk: int) -> ScoringRound:
     rnd = round_list(user=user).filter(pk=pk).first()
     if rnd is None:
         raise OutsideArea()
     return rnd
 
 
-def round_villages(*, user, round: ScoringRound, prefix: str = "") -> list[dict]:
+def round_villages(*, user: User, round: ScoringRound, prefix: str = "") -> list[dict[str, Any]]:
     """The villages of a round inside the user's area, each with its score (or None)."""
     villages = Division.objects.restrict(user).in_area(round.area.prefix)
     if prefix:
@@ -87,14 +89,14 @@ def round_villages(*, user, round: ScoringRound, prefix: str = "") -> list[dict]
     return [{"village": v, "score": scores.get(v.code)} for v in villages]
 
 
-def grade_counts(*, user, round: ScoringRound) -> dict[str, int]:
+def grade_counts(*, user: User, round: ScoringRound) -> dict[str, int]:
     counts = Counter(
         VillageScore.objects.restrict(user).filter(round=round).values_list("grade", flat=True)
     )
     return {g: counts.get(g, 0) for g in c.Grade.values}
 
 
-def yellow_cards(*, user, open_only: bool = False):
+def yellow_cards(*, user: User, open_only: bool = False) -> QuerySet[YellowCard]:
     qs = YellowCard.objects.restrict(user).select_related(
         "village", "village__parent", "carded_round", "recovered_round"
     )
@@ -103,14 +105,14 @@ def yellow_cards(*, user, open_only: bool = False):
     return qs.order_by("recovered_round_id", "village_id", "carded_round__period_end")
 
 
-def village_get(*, user, code: str) -> Division:
+def village_get(*, user: User, code: str) -> Division:
     village = Division.objects.restrict(user).filter(code=code, level=Level.VILLAGE).first()
     if village is None:
         raise OutsideArea()
     return village
 
 
-def village_scores(*, user, code: str) -> list[VillageScore]:
+def village_scores(*, user: User, code: str) -> list[VillageScore]:
     """A village's scores in round order, each with its item lines."""
     village_get(user=user, code=code)
     return list(
@@ -122,7 +124,7 @@ def village_scores(*, user, code: str) -> list[VillageScore]:
     )
 
 
-def score_get(*, user, round: ScoringRound, code: str) -> VillageScore | None:
+def score_get(*, user: User, round: ScoringRound, code: str) -> VillageScore | None:
     return (
         VillageScore.objects.restrict(user)
         .filter(round=round, village_id=code)
@@ -131,7 +133,7 @@ def score_get(*, user, round: ScoringRound, code: str) -> VillageScore | None:
     )
 
 
-def village_history(*, user, code: str) -> list:
+def village_history(*, user: User, code: str) -> list[Any]:
     """Change records of the village's scores, their lines and its yellow cards."""
 
     village_get(user=user, code=code)
@@ -152,18 +154,18 @@ def village_history(*, user, code: str) -> list:
     )
 
 
-def sheet_history(sheet: ScoringSheet) -> list:
+def sheet_history(sheet: ScoringSheet) -> list[Any]:
     return list(history_of(sheet).select_related("user")[:100])
 
 
 # Performance assessment -------------------------------------------------------------
 
 
-def scheme_list(*, user):
+def scheme_list(*, user: User) -> QuerySet[PerformanceScheme]:
     return PerformanceScheme.objects.restrict(user).select_related("region")
 
 
-def scheme_get(*, user, pk: int) -> PerformanceScheme:
+def scheme_get(*, user: User, pk: int) -> PerformanceScheme:
     scheme = scheme_list(user=user).filter(pk=pk).first()
     if scheme is None:
         raise OutsideArea()
@@ -242,12 +244,14 @@ class Performance:
     start: dt.date
     end: dt.date
     ranking: rules.Ranking
-    definitions: list[dict]
+    definitions: list[dict[str, Any]]
     run: PerformanceRun | None = None  # None: computed live from a given values table
     stale: bool = False  # the scheme's indicators changed after the run
 
 
-def indicator_definitions(specs: list[rules.IndicatorSpec], no_data: list[str] = ()) -> list[dict]:
+def indicator_definitions(
+    specs: list[rules.IndicatorSpec], no_data: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """What each indicator means, its unit, weight and direction, for the pages."""
     return [
         {
@@ -275,7 +279,9 @@ def run_ranking(run: PerformanceRun) -> tuple[list[rules.IndicatorSpec], rules.R
     return specs, rules.rank_subjects(subjects, specs, values, run.normalisation)
 
 
-def latest_run(*, user, scheme: PerformanceScheme, start: dt.date, end: dt.date):
+def latest_run(
+    *, user: User, scheme: PerformanceScheme, start: dt.date, end: dt.date
+) -> PerformanceRun | None:
     return (
         PerformanceRun.objects.restrict(user)
         .filter(scheme=scheme, period_start=start, period_end=end)
@@ -285,7 +291,7 @@ def latest_run(*, user, scheme: PerformanceScheme, start: dt.date, end: dt.date)
     )
 
 
-def run_list(*, user, scheme: PerformanceScheme):
+def run_list(*, user: User, scheme: PerformanceScheme) -> QuerySet[PerformanceRun]:
     return (
         PerformanceRun.objects.restrict(user)
         .filter(scheme=scheme)
@@ -296,7 +302,7 @@ def run_list(*, user, scheme: PerformanceScheme):
 
 def performance(
     *,
-    user,
+    user: User,
     scheme: PerformanceScheme,
     start: dt.date | None = None,
     end: dt.date | None = None,

@@ -61,7 +61,7 @@ def test_a_wrong_answer_is_refused(client, notice):
     page = client.get(url)
     case = notice.cases.first()
     r = client.post(url, {"cases": [str(case.pk)], "text": "x", **wrong(page)})
-    assert r.status_code == 200 and "captcha_0" in r.content.decode()  # a new challenge
+    assert r.status_code == 422 and "captcha_0" in r.content.decode()  # a new challenge
     assert not Objection.objects.exists()
 
 

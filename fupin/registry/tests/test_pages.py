@@ -487,8 +487,8 @@ def test_assessment_for_a_year(login, household):
 
 
 def test_household_form_groups_cover_every_field():
-    from fupin.registry.services import HOUSEHOLD_FIELDS
     from fupin.registry.forms import HouseholdForm
+    from fupin.registry.services import HOUSEHOLD_FIELDS
 
     grouped = {name for _title, names in HouseholdForm.GROUPS for name in names}
     assert set(HOUSEHOLD_FIELDS) <= grouped
