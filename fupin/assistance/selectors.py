@@ -95,7 +95,7 @@ def unpaired_households(area_prefix: str = "") -> QuerySet[Household]:
 
 def free_slots(cadres: Iterable[Cadre]) -> list[assign.Slot]:
     cadres = list(cadres)
-    counts: dict[int, Counter] = defaultdict(Counter)
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
     for cid, kind in (
         Pairing.objects.current().filter(cadre__in=cadres).values_list("cadre_id", "kind")
     ):
@@ -141,10 +141,13 @@ class Overdue:
 def overdue_cadres(*, user: User, as_of: dt.date, area_prefix: str = "") -> list[Overdue]:
     """Cadres with a paired household not visited within the policy's interval up to
     `as_of` (a pairing younger than the interval is not yet due)."""
-    pairings = pairing_list(user=user, area_prefix=area_prefix, current_only=False).filter(
-        start_date__lte=as_of
-    )
-    pairings = [p for p in pairings if p.end_date is None or p.end_date > as_of]
+    pairings = [
+        p
+        for p in pairing_list(user=user, area_prefix=area_prefix, current_only=False).filter(
+            start_date__lte=as_of
+        )
+        if p.end_date is None or p.end_date > as_of
+    ]
     last = {
         (r["cadre_id"], r["household_id"]): r["last"]
         for r in Visit.objects.filter(

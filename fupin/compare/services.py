@@ -75,8 +75,8 @@ def _resolve_area(actor: User, area_code: str) -> tuple[str, str]:
             if user_prefix is None or not code_in_area(division.code, user_prefix):
                 raise OutsideArea()
         return division.code, division.prefix
-    if actor is not None and actor.area_id:
-        return actor.area_id, actor.area.prefix
+    if actor is not None and actor.area is not None:
+        return actor.area.code, actor.area.prefix
     if actor is not None and area_prefix_of(actor) is None:
         raise OutsideArea()
     return "", ""

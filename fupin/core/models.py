@@ -52,6 +52,11 @@ class ChangeRecord(models.Model):
 
     AREA_LOOKUP = "area_code"
 
+    # Not columns: what a history page (registry, projects) sets for its template, from
+    # registry.display (a list of its FieldChange, the object type's label).
+    field_changes: list[Any]
+    type_label: str
+
     class Meta:
         verbose_name = _("change record")
         verbose_name_plural = _("change records")

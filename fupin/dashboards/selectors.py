@@ -156,7 +156,7 @@ def todays_figures(area_code: str, *, depth: int) -> list[Any]:
     quality counts after a quality run) are at most FIGURES_CACHE_SECONDS old."""
     stamp = ChangeRecord.objects.aggregate(n=Max("id"))["n"] or 0
     key = f"fupin:dashboards:figures:{area_code}:{depth}:{timezone.localdate()}:{stamp}"
-    nodes = cache.get(key)
+    nodes: list[Any] | None = cache.get(key)
     if nodes is None:
         nodes = figures(area_code, depth=depth)
         cache.set(key, nodes, FIGURES_CACHE_SECONDS)

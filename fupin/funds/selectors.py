@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
 from fupin.accounts.models import User
 from fupin.funds.models import ZERO, Allocation, BudgetLine, FundSource
+
+
+class FundedProject(Protocol):
+    """What funds reads of a project (projects imports funds, never the reverse)."""
+
+    @property
+    def year(self) -> int: ...
+    @property
+    def area_id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+
 
 RATE_PLACES = Decimal("0.0001")
 
@@ -35,7 +47,7 @@ def allocation_list(
 
 
 def allocation_get(*, user: User, pk: int) -> Allocation:
-    alloc = allocation_list(user=user).filter(pk=pk).first()
+    alloc: Allocation | None = allocation_list(user=user).filter(pk=pk).first()
     if alloc is None:
         raise Http404
     return alloc
@@ -49,7 +61,7 @@ def allocation_lines(allocation: Allocation) -> list[BudgetLine]:
     )
 
 
-def allocations_for_project(*, user: User, project) -> list[Allocation]:
+def allocations_for_project(*, user: User, project: FundedProject) -> list[Allocation]:
     """Allocations a project may draw on: same year, allowed use, covering its area."""
     out = []
     for a in allocation_list(user=user, year=project.year):

@@ -43,6 +43,10 @@ class Division(models.Model):
     AREA_LOOKUP = "code"
     CADRE_VISIBLE = True  # a paired cadre reads its village's rows (core.scope)
 
+    # Not columns: set by registry.queries.division_tree on the children it lists.
+    household_count: int
+    member_count: int
+
     class Meta:
         verbose_name = _("division")
         verbose_name_plural = _("divisions")

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import Any
 
 import polars as pl
 from django.db import connection
@@ -78,7 +79,7 @@ def load_frames(
     return _cached_load(division.prefix, as_of), division.name, division.level
 
 
-_FRAMES: OrderedDict[tuple, fr.Frames] = OrderedDict()
+_FRAMES: OrderedDict[tuple[Any, ...], fr.Frames] = OrderedDict()  # key: see _cached_load
 _FRAMES_LOCK = Lock()
 FRAMES_CACHE_SIZE = 4
 
@@ -140,7 +141,7 @@ def figures_from(frames: fr.Frames, area_code: str, *, depth: int = 1) -> list[N
     in_node = frames.divisions.filter(pl.col("code").str.starts_with(prefix))
     sub = _restrict(frames, prefix)
     results = engine.compute(sub, lengths)
-    base = dict.fromkeys(engine.COUNT_CODES, 0)
+    base: dict[str, int | None] = dict.fromkeys(engine.COUNT_CODES, 0)
     base.update(dict.fromkeys(engine.missing_counts(frames)))
     empty = engine.with_rates(base)
     nodes = in_node.filter(pl.col("level").is_in(levels)).sort("code")

@@ -42,7 +42,7 @@ def current_policy(area_code: str, on: dt.date | None = None, year: int | None =
         candidates = list(base.filter(year=y).select_related("region"))
         if not candidates:
             continue
-        rank = {code: i for i, code in enumerate(regions)}
+        rank: dict[str | None, int] = {code: i for i, code in enumerate(regions)}
         candidates.sort(key=lambda p: (rank.get(p.region_id, len(regions)), -p.version, -p.pk))
         return candidates[0]
     raise NoPolicy(f"no policy set in force for {area_code} on {on}")

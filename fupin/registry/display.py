@@ -6,15 +6,18 @@ labels, and sensitive values always masked.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field, Model
 from django.utils.translation import gettext as _
 
 from fupin.accounts.models import User
 from fupin.core.masking import MASKERS, mask_birth_date
+from fupin.core.models import ChangeRecord
 from fupin.registry import choices as c
 from fupin.registry.forms import HouseholdForm
 from fupin.registry.models import Household, IncomeRecord, Member
@@ -22,35 +25,39 @@ from fupin.registry.models import Household, IncomeRecord, Member
 HIDDEN = {"id", "household_id", "created_at", "updated_at", "recorded_at", "post_data"}
 
 
-def model_for(object_type: str):
+def model_for(object_type: str) -> type[Model] | None:
     try:
         return apps.get_model(object_type)
     except (LookupError, ValueError):
         return None
 
 
-def _field(model, attname: str):
+def _field(model: type[Model] | None, attname: str) -> Field[Any, Any] | None:
     if model is None:
         return None
     for f in model._meta.concrete_fields:
         if f.attname == attname:
             return f
     try:
-        return model._meta.get_field(attname)
+        found = model._meta.get_field(attname)
     except FieldDoesNotExist:
         return None
+    # A reverse relation has no label or choices of its own: shown as its name.
+    return found if isinstance(found, Field) else None
 
 
-def field_label(model, attname: str) -> str:
+def field_label(model: type[Model] | None, attname: str) -> str:
     f = _field(model, attname)
     return str(f.verbose_name) if f is not None else attname
 
 
-def _may_reveal(user: User) -> bool:
+def _may_reveal(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "may_reveal", False))
 
 
-def show_value(model, attname: str, value: Any, user: User | None = None) -> str:
+def show_value(
+    model: type[Model] | None, attname: str, value: Any, user: User | None = None
+) -> str:
     """A stored (JSON) value as text: choices labelled, booleans as yes/no, PII masked.
 
     A person's birth date is shown in full only to a `user` who may reveal; others (and
@@ -82,9 +89,9 @@ class FieldChange:
     new: str
 
 
-def describe_changes(record, user: User | None = None) -> list[FieldChange]:
+def describe_changes(record: ChangeRecord, user: User | None = None) -> list[FieldChange]:
     model = model_for(record.object_type)
-    out = []
+    out: list[FieldChange] = []
     for attname, pair in record.effective_changes.items():
         if attname in HIDDEN:
             continue
@@ -106,7 +113,9 @@ def object_type_label(object_type: str) -> str:
     return str(model._meta.verbose_name) if model is not None else object_type
 
 
-def state_rows(model, state: dict[str, Any], fields: list[str]) -> list[tuple[str, str]]:
+def state_rows(
+    model: type[Model] | None, state: dict[str, Any], fields: list[str]
+) -> list[tuple[str, str]]:
     return [
         (field_label(model, name), show_value(model, name, state.get(name)))
         for name in fields
@@ -148,10 +157,10 @@ class IncomeTable:
     rows: list[tuple[str, list[Any], bool]]  # label, values per year, emphasised
 
 
-def income_table(incomes) -> IncomeTable:
+def income_table(incomes: Iterable[IncomeRecord]) -> IncomeTable:
     """Years as columns, income components as rows (the 收入明白卡 layout)."""
     recs = sorted(incomes, key=lambda r: r.year, reverse=True)
-    label = lambda name: field_label(IncomeRecord, name)  # noqa: E731
+    label: Callable[[str], str] = lambda name: field_label(IncomeRecord, name)  # noqa: E731
     rows: list[tuple[str, list[Any], bool]] = [
         (label("household_size"), [r.household_size for r in recs], False)
     ]

@@ -3,8 +3,12 @@ profile): they parse and render input only; the registry's services validate."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.core.validators import DecimalValidator
+from django.forms import BoundField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,20 +27,23 @@ from fupin.registry.services import (
 )
 from fupin.web.forms import BLANK, ParseOnlyModelForm
 
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
 
 class HouseholdFilterForm(forms.Form):
     area = forms.ChoiceField(label=_("Area"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=BLANK + c.HouseholdStatus.choices
+        label=_("Status"), required=False, choices=[*BLANK, *c.HouseholdStatus.choices]
     )
     category = forms.ChoiceField(
-        label=_("Category"), required=False, choices=BLANK + c.HouseholdCategory.choices
+        label=_("Category"), required=False, choices=[*BLANK, *c.HouseholdCategory.choices]
     )
     cause = forms.ChoiceField(
-        label=_("Main cause"), required=False, choices=BLANK + c.PovertyCause.choices
+        label=_("Main cause"), required=False, choices=[*BLANK, *c.PovertyCause.choices]
     )
     monitoring_type = forms.ChoiceField(
-        label=_("Monitoring type"), required=False, choices=BLANK + c.MonitoringType.choices
+        label=_("Monitoring type"), required=False, choices=[*BLANK, *c.MonitoringType.choices]
     )
     q = forms.CharField(
         label=_("Search"),
@@ -47,10 +54,12 @@ class HouseholdFilterForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, area_choices=(), **kwargs) -> None:
+    def __init__(
+        self, *args: Any, area_choices: Iterable[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if area_choices:
-            self.fields["area"].choices = BLANK + list(area_choices)
+            cast(forms.ChoiceField, self.fields["area"]).choices = [*BLANK, *area_choices]
         else:  # a village user has nothing to narrow down to
             del self.fields["area"]
 
@@ -115,9 +124,9 @@ class HouseholdForm(ParseOnlyModelForm):
     # The group of GROUPS with the status fields (the page explains them there).
     STATUS_GROUP = 1
 
-    def __init__(self, *args, villages=(), **kwargs) -> None:
+    def __init__(self, *args: Any, villages: Iterable[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village_code"].choices = BLANK + list(villages)
+        cast(forms.ChoiceField, self.fields["village_code"]).choices = [*BLANK, *villages]
         # Status, status year and monitoring type belong to the procedures (cases, the end
         # of a monitoring): shown read-only, with the current value (a new household's
         # starting one); a value posted anyway is refused in `clean`.
@@ -143,10 +152,10 @@ class HouseholdForm(ParseOnlyModelForm):
                 self.fields[name].help_text = _("Leave blank to keep the current value.")
                 self.initial[name] = ""
 
-    def groups(self):
+    def groups(self) -> list[tuple[StrOrPromise, list[BoundField]]]:
         return [(title, [self[n] for n in names]) for title, names in self.GROUPS]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         """A posted status, status year or monitoring type (a forged form: the page shows
         them read-only) that differs from the current value is refused, naming the
         procedure to start."""
@@ -163,7 +172,7 @@ class HouseholdForm(ParseOnlyModelForm):
                     self.add_error(name, message)
         return cleaned
 
-    def data_for_service(self, exclude=()):
+    def data_for_service(self, exclude: Iterable[str] = ()) -> dict[str, Any]:
         data = super().data_for_service(exclude=("village_code", *PROCEDURAL_FIELDS, *exclude))
         if self.instance.pk:
             for name in Household.SENSITIVE_FIELDS:
@@ -178,7 +187,7 @@ class MemberForm(ParseOnlyModelForm):
         fields = MEMBER_FIELDS
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Sex and birth date default to what the ID number says.
         self.fields["sex"].required = False
@@ -191,7 +200,7 @@ class MemberForm(ParseOnlyModelForm):
             self.initial["id_number"] = ""
             self.initial["phone"] = ""
 
-    def data_for_service(self, exclude=()):
+    def data_for_service(self, exclude: Iterable[str] = ()) -> dict[str, Any]:
         data = super().data_for_service(exclude=("kind", "date", *exclude))
         for name in ("sex", "birth_date"):
             if not data.get(name):
@@ -243,7 +252,7 @@ class IncomeForm(ParseOnlyModelForm):
 
     field_order = ["year", *INCOME_FIELDS, "reason"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The amounts are only parsed here: the registry's rule (income_set) refuses a
         # negative amount or one finer than the fen, with words that say what to do.
@@ -255,7 +264,7 @@ class IncomeForm(ParseOnlyModelForm):
                 # The browser would block 1234.567 with its own words; ours say why.
                 field.widget.attrs["step"] = "any"
 
-    def data_for_service(self, exclude=()):
+    def data_for_service(self, exclude: Iterable[str] = ()) -> dict[str, Any]:
         return super().data_for_service(exclude=("year", *exclude))
 
 
@@ -272,7 +281,7 @@ class AssessmentForm(ParseOnlyModelForm):
 
     field_order = ["year", *ASSESSMENT_FIELDS, "reason"]
 
-    def data_for_service(self, exclude=()):
+    def data_for_service(self, exclude: Iterable[str] = ()) -> dict[str, Any]:
         return super().data_for_service(exclude=("year", *exclude))
 
 

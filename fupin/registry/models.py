@@ -190,6 +190,8 @@ class Member(models.Model):
     HISTORY_EXCLUDE = ("updated_at",)
     SENSITIVE_FIELDS = ("id_number", "phone")
 
+    age: int  # not a column: set by the household page for the day it is shown
+
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")

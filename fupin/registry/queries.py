@@ -7,7 +7,9 @@ significant code prefix is a substring of the household's village code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count
 from django.db.models.functions import Substr
@@ -97,7 +99,7 @@ def division_tree(*, user: User, code: str | None) -> TreeNode:
     return tree
 
 
-def status_counts(user: User) -> list[dict]:
+def status_counts(user: User) -> list[Mapping[str, Any]]:
     """Households in the user's area by status: one grouped query."""
     return list(
         Household.objects.restrict(user).values("status").annotate(n=Count("id")).order_by("status")

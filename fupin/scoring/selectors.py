@@ -45,7 +45,8 @@ def _visible[M: Model](qs: QuerySet[M], user: User, field: str) -> QuerySet[M]:
         return qs
     return qs.filter(
         Q(**{f"{field}__code__range": code_range(prefix)})
-        | Q(**{f"{field}_id__in": ancestor_codes(user.area_id, include_self=False)})
+        # A non-empty prefix is the user's area's: area_id is set.
+        | Q(**{f"{field}_id__in": ancestor_codes(user.area_id or "", include_self=False)})
     )
 
 

@@ -37,6 +37,7 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fupin.accounts import authority
 from fupin.accounts.models import User
@@ -64,7 +65,7 @@ from fupin.supervision.periods import escalation_period, period_end, period_star
 class FindingClosed(DomainError):
     code = "finding_closed"
     status = 409
-    default_message = _("This finding is closed.")
+    default_message = gettext_lazy("This finding is closed.")  # a class attribute: lazy
 
 
 def _today(today: dt.date | None) -> dt.date:

@@ -195,4 +195,5 @@ def tip_track(code: str) -> PublicView | None:
 
 
 def tip_history(tip: Tip) -> QuerySet[ChangeRecord]:
-    return history_of(tip).select_related("user")
+    records: QuerySet[ChangeRecord] = history_of(tip).select_related("user")
+    return records

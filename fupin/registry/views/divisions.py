@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability
+from fupin.accounts.types import SignedInRequest
 from fupin.geo.models import VillageProfile
 from fupin.geo.services import village_profile_update
 from fupin.registry import queries
@@ -13,7 +14,7 @@ from fupin.web.views.common import call_service, render_page, require_capability
 
 
 @login_required
-def division(request, code=None):
+def division(request: SignedInRequest, code: str | None = None) -> HttpResponse:
     tree = queries.division_tree(user=request.user, code=code)
     form = None
     if tree.profile is not None and request.user.may_edit:
@@ -22,7 +23,7 @@ def division(request, code=None):
 
 
 @login_required
-def village_profile_edit(request, code):
+def village_profile_edit(request: SignedInRequest, code: str) -> HttpResponse:
     node = queries.division_get(user=request.user, code=code)
     if node is None or not node.is_village:
         raise Http404

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import Capability
+from fupin.accounts.types import SignedInRequest
 from fupin.core.files import INLINE_TYPES
 from fupin.core.models import SensitiveRead
 from fupin.geo.models import Division, Level
@@ -31,7 +32,7 @@ from fupin.web.views.common import (
 )
 
 
-def _filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
+def _filters(request: SignedInRequest) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
     form = HouseholdFilterForm(request.GET, area_choices=queries.area_choices(request.user))
     form.is_valid()
     data = {k: v for k, v in form.cleaned_data.items() if v}
@@ -44,7 +45,7 @@ def _filters(request) -> tuple[HouseholdFilterForm, selectors.HouseholdFilters]:
 
 
 @login_required
-def household_list(request):
+def household_list(request: SignedInRequest) -> HttpResponse:
     form, filters = _filters(request)
     page = selectors.household_list(
         user=request.user,
@@ -72,7 +73,7 @@ def _villages(user: User) -> list[tuple[str, str]]:
 
 
 @login_required
-def household_detail(request, pk):
+def household_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
     as_of = request.GET.get("as_of")
     if as_of is not None:
@@ -101,7 +102,7 @@ def household_detail(request, pk):
 
 
 @login_required
-def household_history(request, pk):
+def household_history(request: SignedInRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
     records = list(selectors.household_history(user=request.user, household=household)[:500])
     for r in records:
@@ -115,12 +116,12 @@ def household_history(request, pk):
 
 
 @login_required
-def household_as_of(request, pk):
+def household_as_of(request: SignedInRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
     return _as_of(request, household, request.GET.get("as_of") or request.GET.get("date"))
 
 
-def _as_of(request, household, text):
+def _as_of(request: SignedInRequest, household: Household, text: str | None) -> HttpResponse:
     day = params.parse_date(text)
     state = None
     if day is not None:
@@ -140,7 +141,7 @@ def _as_of(request, household, text):
 
 
 @capability_required(Capability.EDIT_REGISTRY)
-def household_create(request):
+def household_create(request: SignedInRequest) -> HttpResponse:
     form = HouseholdForm(
         request.POST or None, instance=Household(), villages=_villages(request.user)
     )
@@ -159,7 +160,7 @@ def household_create(request):
     return render_page(request, "registry/household_form.html", {"form": form, "h": None})
 
 
-def _procedures(household) -> list[tuple[str, str]]:
+def _procedures(household: Household) -> list[tuple[str, str]]:
     """The procedures that may change this household's status now (the only way its
     status changes), as (label, link): the page shows its status read-only and links
     here. The cases app adds the cases that may be opened (`hooks`); a monitored
@@ -176,7 +177,7 @@ def _procedures(household) -> list[tuple[str, str]]:
 
 
 @login_required
-def household_edit(request, pk):
+def household_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     form = HouseholdForm(request.POST or None, instance=household, villages=_villages(request.user))
@@ -204,7 +205,7 @@ def household_edit(request, pk):
 
 @login_required
 @require_POST
-def attachment_upload(request, pk):
+def attachment_upload(request: SignedInRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     form = AttachmentForm(request.POST, request.FILES)
@@ -226,7 +227,7 @@ def attachment_upload(request, pk):
 
 
 @login_required
-def attachment_download(request, pk, aid):
+def attachment_download(request: SignedInRequest, pk: int, aid: int) -> HttpResponseBase:
     """Household files are personal data: served here, in scope, never from /media/."""
     a = (
         Attachment.objects.restrict(request.user)

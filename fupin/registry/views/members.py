@@ -1,17 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability
+from fupin.accounts.types import SignedInRequest
 from fupin.registry import selectors, services
 from fupin.registry.forms import MemberAddForm, MemberForm, MemberLeaveForm
 from fupin.registry.models import Member
 from fupin.web.views.common import call_service, render_page, require_capability
 
 
-def _member(request, pk, mid) -> Member:
+def _member(request: SignedInRequest, pk: int, mid: int) -> Member:
     m = (
         Member.objects.restrict(request.user)
         .select_related("household", "household__village")
@@ -24,7 +25,7 @@ def _member(request, pk, mid) -> Member:
 
 
 @login_required
-def member_add(request, pk):
+def member_add(request: SignedInRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     form = MemberAddForm(request.POST or None, instance=Member(household=household))
@@ -48,7 +49,7 @@ def member_add(request, pk):
 
 
 @login_required
-def member_edit(request, pk, mid):
+def member_edit(request: SignedInRequest, pk: int, mid: int) -> HttpResponse:
     member = _member(request, pk, mid)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     form = MemberForm(request.POST or None, instance=member)
@@ -72,7 +73,7 @@ def member_edit(request, pk, mid):
 
 
 @login_required
-def member_leave(request, pk, mid):
+def member_leave(request: SignedInRequest, pk: int, mid: int) -> HttpResponse:
     member = _member(request, pk, mid)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     if not member.is_active:

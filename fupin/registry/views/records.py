@@ -1,12 +1,16 @@
 """Yearly records of a household: income (收入明白卡) and the 两不愁三保障 assessment."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts.roles import Capability
+from fupin.accounts.types import SignedInRequest
 from fupin.registry import selectors, services
 from fupin.registry.forms import AssessmentForm, IncomeForm
 from fupin.registry.models import Assessment, IncomeRecord
@@ -15,8 +19,15 @@ from fupin.web.views.common import call_service, render_page, require_capability
 
 
 def _yearly(
-    request, pk, *, model, form_class, service, title, template="registry/yearly_form.html"
-):
+    request: SignedInRequest,
+    pk: int,
+    *,
+    model: type[IncomeRecord] | type[Assessment],
+    form_class: type[IncomeForm] | type[AssessmentForm],
+    service: Callable[..., IncomeRecord | Assessment],
+    title: str,
+    template: str = "registry/yearly_form.html",
+) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     year = params.parse_int(request.GET.get("year")) or timezone.localdate().year - 1
@@ -47,7 +58,7 @@ def _yearly(
 
 
 @login_required
-def income_edit(request, pk):
+def income_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return _yearly(
         request,
         pk,
@@ -59,7 +70,7 @@ def income_edit(request, pk):
 
 
 @login_required
-def assessment_edit(request, pk):
+def assessment_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return _yearly(
         request,
         pk,

@@ -1,12 +1,16 @@
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from fupin.accounts.types import SignedInRequest, User
 from fupin.registry import selectors
 from fupin.registry.models import Household, Member
 
-KINDS = {
+KINDS: dict[str, Callable[[User], QuerySet[Household] | QuerySet[Member]]] = {
     "household": lambda user: Household.objects.restrict(user),
     "member": lambda user: Member.objects.restrict(user).select_related("household"),
 }
@@ -14,7 +18,7 @@ KINDS = {
 
 @login_required
 @require_POST
-def reveal(request, kind, pk, field):
+def reveal(request: SignedInRequest, kind: str, pk: int, field: str) -> HttpResponse:
     """The unmasked value as a small HTML fragment; logged; 404 for roles without the right."""
     if kind not in KINDS:
         raise Http404

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from conftest import VILLAGE
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
@@ -361,3 +362,11 @@ def test_a_retired_unit_takes_no_new_findings(users, units, inspection):
             deadline=D(2020, 4, 3),
         )
     assert "unit" in exc.value.errors
+
+
+def test_finding_closed_speaks_the_language_of_the_request():
+    # The default message is a class attribute: translated when shown, not at import.
+    with translation.override("en"):
+        assert str(services.FindingClosed().message) == "This finding is closed."
+    with translation.override("zh-hans"):
+        assert str(services.FindingClosed().message) == "该问题已办结。"

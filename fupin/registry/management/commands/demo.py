@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fupin.registry import demo
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         "Does nothing if registry data exists, unless --reset."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
         parser.add_argument(
             "--scale",
@@ -31,7 +32,9 @@ class Command(BaseCommand):
             "--logins", action="store_true", help="only print the demo logins and exit"
         )
 
-    def handle(self, *args, seed: int, scale: str, reset: bool, logins: bool, **options) -> None:
+    def handle(
+        self, *args: Any, seed: int, scale: str, reset: bool, logins: bool, **options: Any
+    ) -> None:
         if logins:
             self.print_logins()
             return
