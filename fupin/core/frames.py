@@ -84,9 +84,22 @@ def reserve_ids(model, n: int) -> list[int]:
     pk = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The sequence is looked up once (per row, the lookup took ten times as long
+            # as the drawing), and the values drawn come back as their bounds, not as a
+            # million rows, when they are consecutive (no other writer drew meanwhile).
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            sequence = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, n],
+                "SELECT MIN(v), MAX(v), COUNT(*) FROM "
+                "(SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) AS drawn",
+                [sequence, n],
+            )
+            low, high, count = cursor.fetchone()
+            if high - low + 1 == count:
+                return list(range(low, high + 1))
+            # Interleaved with another writer's: draw again, one value a row.
+            cursor.execute(
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, n]
             )
             return [r[0] for r in cursor.fetchall()]
         cursor.execute(f'SELECT MAX("{pk}") FROM "{table}"')  # noqa: S608 - model metadata

@@ -1,0 +1,57 @@
+"""`core.frames.reserve_ids`: primary keys handed out in advance for bulk writes."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.db import connection
+
+from fupin.core.frames import reserve_ids
+from fupin.core.models import ChangeAction, ChangeRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def _record() -> ChangeRecord:
+    return ChangeRecord.objects.create(
+        action=ChangeAction.CREATE, object_type="t.t", object_id="1", area_code="4311"
+    )
+
+
+def test_reserved_ids_are_distinct_consecutive_and_past_every_stored_one():
+    before = _record().pk
+    ids = reserve_ids(ChangeRecord, 1000)
+    assert len(ids) == 1000
+    assert ids == list(range(ids[0], ids[0] + 1000))
+    assert ids[0] > before
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="on SQLite the caller writes the reserved rows before anyone else can write",
+)
+def test_a_row_saved_after_a_reservation_takes_none_of_its_ids():
+    ids = reserve_ids(ChangeRecord, 50)
+    assert _record().pk not in ids
+
+
+def test_nothing_reserved_for_no_rows():
+    assert reserve_ids(ChangeRecord, 0) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="sequences are PostgreSQL's")
+def test_values_interleaved_with_another_writers_are_returned_one_by_one():
+    # Another writer drawing meanwhile is simulated by a sequence that steps by 2.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('core_changerecord', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 2")
+    try:
+        ids = reserve_ids(ChangeRecord, 10)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
+    assert len(set(ids)) == 10
+    assert all(b - a == 2 for a, b in itertools.pairwise(ids))
+    assert _record().pk not in ids
