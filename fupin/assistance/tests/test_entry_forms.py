@@ -36,7 +36,7 @@ def test_village_staff_adds_a_cadre_and_it_is_recorded(client, users):
         "/assistance/cadres/new/",
         {"name": "钱干部", "unit": "x", "rank": c.Rank.ORDINARY, "home_area": NEIGHBOUR},
     )
-    assert page.status_code == 200 and not Cadre.objects.filter(name="钱干部").exists()
+    assert page.status_code == 422 and not Cadre.objects.filter(name="钱干部").exists()
 
 
 def test_departments_cannot_add_cadres(client, users):

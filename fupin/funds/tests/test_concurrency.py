@@ -24,17 +24,17 @@ from fupin.projects.tests.helpers import second_county, walk
 def _race(users, line, amounts, monkeypatch):
     """Run one disbursement per amount in parallel threads; return their outcomes."""
     barrier = threading.Barrier(len(amounts))
-    real_record = services.record_change
+    real_record = services.created
     inside = threading.Event()
 
-    def slow_record(**kwargs):
+    def slow_record(*args, **kwargs):
         # Hold the transaction open a moment after the first write so that the other
         # thread certainly arrives while the rows are locked.
         inside.set()
         threading.Event().wait(0.2)
-        return real_record(**kwargs)
+        return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(services, "record_change", slow_record)
+    monkeypatch.setattr(services, "created", slow_record)
     outcomes: list[str] = []
     lock = threading.Lock()
 
