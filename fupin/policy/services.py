@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.history import record_change
+from fupin.core.history import recording, snapshot
 from fupin.core.models import ChangeAction
 from fupin.core.scope import user_covers
 from fupin.policy.clauses import EXCLUSION_TEXT
@@ -92,29 +91,17 @@ def policy_new_version(
     last = PolicySet.objects.filter(region_id=target.region_id, year=target.year).aggregate(
         v=Max("version")
     )["v"]
-    new = PolicySet.objects.create(
-        region_id=target.region_id,
-        year=target.year,
-        version=(last or 0) + 1,
-        created_by=actor,
-        **values,
-    )
-    new.refresh_from_db()  # stored values (3200 → 3200.00), as history shows them
-    before = {name: _plain(getattr(base, name)) for name in EDITABLE}
-    record_change(
-        actor=actor,
-        instance=new,
-        action=ChangeAction.CREATE,
-        before={**before, "region_id": base.region_id, "year": base.year},
-        area_code=new.region_id or "",
-        reason=reason,
-    )
+    with recording(actor, None, action=ChangeAction.CREATE, reason=reason) as rec:
+        new = PolicySet.objects.create(
+            region_id=target.region_id,
+            year=target.year,
+            version=(last or 0) + 1,
+            created_by=actor,
+            **values,
+        )
+        new.refresh_from_db()  # stored values (3200 → 3200.00), as history shows them
+        rec.instance = new
+        # Recorded as a change from the version it follows: what was edited, and where.
+        was = snapshot(base)
+        rec.before = {name: was[name] for name in (*EDITABLE, "region_id", "year")}
     return new
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value

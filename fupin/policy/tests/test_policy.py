@@ -137,6 +137,13 @@ def test_a_county_version_overrides_the_national_set_from_its_date(users, househ
     rec = ChangeRecord.objects.get(object_type="policy.policyset", object_id=str(county.pk))
     assert rec.reason == "县定标准"
     assert rec.changes["income_line"] == ["2952.00", "3200.00"]
+    # A change from the version it follows: the fields edited, the region, the new keys.
+    assert rec.action == "create" and rec.area_code == "431129000000"
+    assert rec.user_id == users["county"].pk and rec.user_name == users["county"].username
+    assert rec.changes["effective_from"] == [str(national.effective_from), "2016-07-01"]
+    assert rec.changes["region_id"] == [national.region_id, "431129000000"]
+    assert "notice_days" not in rec.changes and "year" not in rec.changes
+    assert rec.post_data["version"] == 1
     # Evaluations use the new line; 3,100 is now under it.
     income(users, household, 2016, "3100")
     assess(users, household, 2016)
