@@ -7,6 +7,7 @@ cache, or Redis when REDIS_URL is set), and an image CAPTCHA drawn on the server
 
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
 from captcha.fields import CaptchaField
 from django.conf import settings
 from django.core.cache import cache
@@ -15,7 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "") or "unknown")
+    """The client's address as the login throttle reads it (django-axes, configured in
+    settings): behind the proxies FUPIN_TRUSTED_PROXIES names, from X-Forwarded-For;
+    otherwise the connection's own. Read from REMOTE_ADDR alone, every visitor behind a
+    proxy would share the proxy's count."""
+    return str(get_client_ip_address(request) or "unknown")
 
 
 def over_limit(request: HttpRequest, scope: str, limit: int, window: int = 3600) -> bool:
