@@ -336,7 +336,12 @@ def json_value(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Decimal) or dtype == pl.Date:
         return expr.cast(pl.String)
     if isinstance(dtype, pl.Datetime):
-        return expr.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        # As datetime.isoformat: no fraction when the microseconds are zero.
+        return (
+            pl.when(expr.dt.microsecond() == 0)
+            .then(expr.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+            .otherwise(expr.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00"))
+        )
     return expr
 
 

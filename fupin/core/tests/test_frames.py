@@ -1,13 +1,19 @@
-"""`core.frames.reserve_ids`: primary keys handed out in advance for bulk writes."""
+"""`core.frames.reserve_ids`: primary keys handed out in advance for bulk writes;
+`json_text`: a column's values in the JSON forms of `core.history.snapshot`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import json
+from decimal import Decimal
 
+import polars as pl
 import pytest
 from django.db import connection
 
-from fupin.core.frames import reserve_ids
+from fupin.core.frames import json_text, reserve_ids
+from fupin.core.history import _json_value
 from fupin.core.models import ChangeAction, ChangeRecord
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +61,39 @@ def test_values_interleaved_with_another_writers_are_returned_one_by_one():
     assert len(set(ids)) == 10
     assert all(b - a == 2 for a, b in itertools.pairwise(ids))
     assert _record().pk not in ids
+
+
+def test_json_text_gives_the_values_snapshot_gives():
+    """`json_text` (the `changes` of set-based update records) reads back as the value
+    `core.history.snapshot` stores for the same Python value, for every column type the
+    import handles: decimals with their places, dates, datetimes with and without
+    microseconds (isoformat leaves out a zero fraction), booleans, text, lists, nulls."""
+    utc = dt.UTC
+    values = {
+        "money": [Decimal("3100.25"), Decimal("3.00"), None],
+        "day": [dt.date(2016, 2, 29), dt.date(1, 1, 1), None],
+        "at": [
+            dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=utc),
+            dt.datetime(2024, 5, 1, 10, 0, 0, 7, tzinfo=utc),
+            None,
+        ],
+        "flag": [True, False, None],
+        "n": [0, -12, None],
+        "text": ['大坪村 "三组"\\5号', "", None],
+        "codes": [["缺技术", "缺资金"], [], None],
+    }
+    frame = pl.DataFrame(
+        values,
+        schema={
+            "money": pl.Decimal(14, 2),
+            "day": pl.Date,
+            "at": pl.Datetime("us", "UTC"),
+            "flag": pl.Boolean,
+            "n": pl.Int64,
+            "text": pl.String,
+            "codes": pl.List(pl.String),
+        },
+    )
+    for column, column_values in values.items():
+        texts = frame.select(json_text(frame, column))[column].to_list()
+        assert [json.loads(t) for t in texts] == [_json_value(v) for v in column_values], column
