@@ -8,6 +8,17 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from django.apps import apps
+
+from fupin.accounts import authority
+from fupin.assistance.selectors import served_household_ids
+from fupin.cases import procedures
+from fupin.cases.views import household_procedure_links
+from fupin.core import scope
+from fupin.monitoring.services import on_monitoring_case_passed
+from fupin.policy.selectors import four_eyes_setting
+from fupin.registry.views import hooks
+
 FUPIN = Path(__file__).resolve().parents[2]
 
 # Modules loaded by a name built at run time, each with why.
@@ -94,3 +105,27 @@ def test_no_module_is_imported_through_a_dotted_string():
                 if name in ("import_module", "import_string", "__import__"):
                     found.append(f"{rel}:{node.lineno}")
     assert {f.split(":")[0] for f in found} <= DOTTED_STRING_IMPORTS, found
+
+
+def registered_hooks() -> tuple[object, ...]:
+    return (
+        scope._household_filter,
+        authority._setting_source,
+        dict(procedures.ON_PASSED),
+        list(hooks._procedure_links),
+    )
+
+
+def test_each_hook_of_the_readme_is_registered_once_by_its_app():
+    """README.md "Layers": an app above registers each hook in its AppConfig.ready(); a
+    ready() run again (as a test runner or a reload may) registers nothing twice."""
+    expected = (
+        served_household_ids,
+        four_eyes_setting,
+        {procedures.CaseKind.MONITORING: on_monitoring_case_passed},
+        [household_procedure_links],
+    )
+    assert registered_hooks() == expected
+    for config in apps.get_app_configs():
+        config.ready()
+    assert registered_hooks() == expected
