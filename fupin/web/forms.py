@@ -33,7 +33,7 @@ class ParseOnlyModelForm(forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
-def apply_errors(form: forms.Form, exc: Exception) -> None:
+def apply_errors(form: forms.BaseForm, exc: Exception) -> None:
     """Put a service's error on the form fields it names (or on the form)."""
     if isinstance(exc, ValidationFailed):
         for name, messages in exc.errors.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fupin.accounts.roles import has_capability
+from fupin.accounts.types import Actor, SignedInRequest, User
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea
 from fupin.web.forms import apply_errors
 
@@ -23,13 +24,15 @@ from fupin.web.forms import apply_errors
 # (the browser shows the page as any other; tests and tools see the refusal).
 INVALID_FORM_STATUS = 422
 
+View = TypeVar("View", bound=Callable[..., HttpResponse])
 
-def _has_all(user, capabilities: tuple[str, ...]) -> bool:
+
+def _has_all(user: Actor, capabilities: tuple[str, ...]) -> bool:
     return all(has_capability(user, cap) for cap in capabilities)
 
 
 def require_access(
-    user, test: Callable[[Any], bool], *, deny: type[Exception] = PermissionDenied
+    user: User, test: Callable[[User], bool], *, deny: type[Exception] = PermissionDenied
 ) -> None:
     """Raise `deny` (403 by default; Http404 where a page must not admit it exists) unless
     `test(user)` allows the user (a rule's predicate, e.g. `monitoring.selectors.may_read`)."""
@@ -37,12 +40,18 @@ def require_access(
         raise deny
 
 
-def require_capability(user, *capabilities: str, deny: type[Exception] = PermissionDenied) -> None:
-    """`require_access` with the role table: every one of `capabilities` is needed."""
-    require_access(user, lambda u: _has_all(u, capabilities), deny=deny)
+def require_capability(
+    user: Actor, *capabilities: str, deny: type[Exception] = PermissionDenied
+) -> None:
+    """`require_access` with the role table: every one of `capabilities` is needed (an
+    anonymous visitor holds none)."""
+    if not _has_all(user, capabilities):
+        raise deny
 
 
-def access_required(test: Callable[[Any], bool], *, deny: type[Exception] = PermissionDenied):
+def access_required(
+    test: Callable[[User], bool], *, deny: type[Exception] = PermissionDenied
+) -> Callable[[View], View]:
     """A page for users that `test(user)` allows: an anonymous visitor is sent to the login
     page, a signed-in user that the test refuses gets `deny` (403 by default) before the
     view runs.
@@ -51,30 +60,34 @@ def access_required(test: Callable[[Any], bool], *, deny: type[Exception] = Perm
     is a 404 whatever the role) call `require_access`/`require_capability` after finding
     it instead."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @functools.wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             require_access(request.user, test, deny=deny)
             return view(request, *args, **kwargs)
 
-        return login_required(checked)
+        return cast(View, login_required(checked))
 
     return decorator
 
 
-def capability_required(*capabilities: str, deny: type[Exception] = PermissionDenied):
+def capability_required(
+    *capabilities: str, deny: type[Exception] = PermissionDenied
+) -> Callable[[View], View]:
     """`access_required` with the role table: a page for roles holding every one of
     `capabilities` (`@capability_required(Capability.VIEW_REGISTRY)`)."""
     return access_required(lambda u: _has_all(u, capabilities), deny=deny)
 
 
-def call_service(form, service, **kwargs):
+def call_service[**P, T](
+    form: BaseForm, service: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T | None:
     """Run a write service; domain errors land on the form, scope errors become 404/403.
 
     Returns the service's result, or None when the form now carries errors.
     """
     try:
-        return service(**kwargs)
+        return service(*args, **kwargs)
     except OutsideArea:
         raise Http404 from None
     except NotAllowed as exc:  # the 403 page shows why (and who else must act)
