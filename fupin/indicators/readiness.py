@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fupin.assessment.selectors import latest_estimates as provider
+from fupin.assessment.selectors import latest_estimates
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level, VillageProfile
 from fupin.indicators.models import DEFAULT_VILLAGE_CONDITIONS, ExitCriteria
@@ -141,14 +141,6 @@ ESTIMATE_ITEMS = [
     ("wrong_exit", gettext_lazy("Wrong-exit rate (错退率)"), "wrong_exit_max", "under"),
     ("approval", gettext_lazy("Public approval (群众认可度)"), "approval_min", "at_least"),
 ]
-
-
-def latest_estimates(county_code: str) -> dict | None:
-    """The assessment app's latest estimates for the county, or None when there are none."""
-    try:
-        return provider(county_code)
-    except Exception:
-        return None
 
 
 def _as_percent(value) -> Decimal | None:
