@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from fupin.registry.models import Household
 
 
 class CasesConfig(AppConfig):
@@ -10,8 +17,18 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # The one place that tells the registry's household page which cases may be
-        # opened on a household (fupin.registry never imports this app).
-        from fupin.cases.views import household_procedure_links
+        # opened on a household (fupin.registry never imports this app). Imported here:
+        # models load only once the app registry is ready.
         from fupin.registry.views.hooks import register_procedure_links
 
         register_procedure_links(household_procedure_links)
+
+
+def household_procedure_links(household: Household) -> list[tuple[str, str]]:
+    """`fupin.cases.views.household_procedure_links`, loaded on the first household page
+    rather than at start-up."""
+    # lazy: the views bring the forms, the PDF notices and reportlab (about 0.5 s), which
+    # no management command needs
+    from fupin.cases.views import household_procedure_links as links
+
+    return links(household)

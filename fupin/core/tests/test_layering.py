@@ -6,6 +6,9 @@ or why it is lazy, and no module is reached through a dotted string."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from django.apps import apps
@@ -13,7 +16,7 @@ from django.apps import apps
 from fupin.accounts import authority
 from fupin.assistance.selectors import served_household_ids
 from fupin.cases import procedures
-from fupin.cases.views import household_procedure_links
+from fupin.cases.apps import household_procedure_links
 from fupin.core import scope
 from fupin.monitoring.services import on_monitoring_case_passed
 from fupin.policy.selectors import four_eyes_setting
@@ -129,3 +132,17 @@ def test_each_hook_of_the_readme_is_registered_once_by_its_app():
     for config in apps.get_app_configs():
         config.ready()
     assert registered_hooks() == expected
+
+
+def test_start_up_registers_hooks_without_loading_pages():
+    """AppConfig.ready() only registers: a management command does not pay for the views,
+    the PDF notices or reportlab (the cases hook loads its view on first use)."""
+    script = (
+        "import sys, django; django.setup(); "
+        "print(sorted(m for m in ('fupin.cases.views', 'reportlab') if m in sys.modules))"
+    )
+    env = {**os.environ, "FUPIN_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "fupin.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
