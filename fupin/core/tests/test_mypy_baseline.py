@@ -85,10 +85,6 @@ BASELINE = {
     "fupin.registry.demo": (
         "arg-type assignment attr-defined call-overload no-untyped-def operator type-arg union-attr"
     ),
-    "fupin.registry.views.divisions": "no-untyped-call",
-    "fupin.registry.views.households": "no-untyped-call untyped-decorator",
-    "fupin.registry.views.members": "no-untyped-call",
-    "fupin.registry.views.records": "no-untyped-call",
     "fupin.scoring.demo": "arg-type",
     "fupin.scoring.forms": "attr-defined misc",
     "fupin.scoring.management.commands.scoring": "arg-type",
