@@ -122,30 +122,25 @@ class Outcome:
     done: Any  # the service's result; None when the form now carries errors
 
 
-def run_action(action: Action, name: str = "") -> Outcome:
-    """Bind the action's form, and if it is valid (or `run_invalid`) run its service
-    through `call_service` (domain errors land on the form, scope errors are 404/403)."""
-    form = action.form()
-    done = None
-    if form.is_valid() or action.run_invalid:
-        data = getattr(form, "cleaned_data", {})
-        done = call_service(form, lambda: action.run(data))
-    return Outcome(name, form, done)
-
-
 def dispatch_action(
     request: HttpRequest, actions: Mapping[str, Action], name: str | None = None
 ) -> Outcome:
     """A detail page with several actions posted to it: the POST's `action` (or `name`,
     where the page tells its forms apart otherwise) names one of `actions` (an unknown one
-    is a 404), which `run_action` runs. On success the caller redirects; otherwise it
-    renders the page again with `outcome.form` in place of that action's empty form
-    (`render_page` answers 422)."""
+    is a 404). Its form is bound, and if it is valid (or `run_invalid`) its service runs
+    through `call_service` (domain errors land on the form, scope errors are 404/403). On
+    success the caller redirects; otherwise it renders the page again with `outcome.form`
+    in place of that action's empty form (`render_page` answers 422)."""
     if name is None:
         name = request.POST.get("action", "")
     if name not in actions:
         raise Http404
-    return run_action(actions[name], name)
+    action = actions[name]
+    form = action.form()
+    done = None
+    if form.is_valid() or action.run_invalid:
+        done = call_service(form, action.run, getattr(form, "cleaned_data", {}))
+    return Outcome(name, form, done)
 
 
 def _has_errors(value: Any) -> bool:
