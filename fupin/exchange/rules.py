@@ -212,7 +212,7 @@ def _status_reasons(field: str, old: pl.Series, wanted: pl.Series) -> pl.Series:
 def procedure_cells(
     h: Parsed,
     stored: pl.DataFrame,
-    outside: set[str],
+    outside: pl.Series,
     *,
     today: dt.date,
     mode: str,
@@ -238,7 +238,7 @@ def procedure_cells(
         maintain_order="left",
     )
     exists = j["_old_status"].is_not_null()
-    judged = ~f["household_number"].is_in(list(outside)).fill_null(False)
+    judged = ~f["household_number"].is_in(outside.implode()).fill_null(False)
     old_status = j["_old_status"]
     status, year, mtype = f["status"], f["status_year"].cast(pl.Int64), f["monitoring_type"]
 

@@ -192,16 +192,16 @@ def database_checks(state: State) -> None:
         [],
     )
     state.existing_households = existing
-    in_scope = existing.filter(
-        pl.col("village_id").is_between(*map(pl.lit, code_range(state.prefix)))
-    )
-    outside = set(existing["number"].to_list()) - set(in_scope["number"].to_list())
+    # Sets of numbers stay Polars columns: a re-import names a million people's households.
+    in_area = pl.col("village_id").is_between(*map(pl.lit, code_range(state.prefix)))
+    in_scope = existing.filter(in_area)
+    outside = existing.filter(~in_area)["number"]
     villages = villages_in_scope(state.prefix)
     amounts_to_the_fen(state, h, i, in_scope)
     if h is not None:
         f = h.frame
         h.reject(
-            f["household_number"].is_in(list(outside)),
+            f["household_number"].is_in(outside.implode()),
             "household_number",
             _("This household number belongs to a household outside your area."),
         )
@@ -231,20 +231,16 @@ def database_checks(state: State) -> None:
             mode=state.mode,
             initial_load=state.initial_load,
         )
-    file_households = (
-        set(h.frame.filter(pl.col("_ok"))["household_number"].to_list()) if h is not None else set()
-    )
-    known = file_households | set(in_scope["number"].to_list())
-    rejected_in_file = (
-        set(h.frame.filter(~pl.col("_ok"))["household_number"].to_list())
-        if h is not None
-        else set()
-    )
+    # The households of the file (kept or rejected: a rejected one says why already) and
+    # those stored in the area.
+    known = pl.concat(
+        [in_scope["number"], *([h.frame["household_number"]] if h is not None else [])]
+    ).implode()
     for child in (m, i):
         if child is None:
             continue
         f = child.frame
-        missing = ~f["household_number"].is_in(list(known | rejected_in_file)) & f["_ok"]
+        missing = ~f["household_number"].is_in(known) & f["_ok"]
         child.reject(
             missing.fill_null(False),
             "household_number",
