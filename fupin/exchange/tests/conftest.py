@@ -11,6 +11,7 @@ from django.utils import translation
 
 from conftest import VILLAGE, make_id
 from fupin.exchange import layout as L
+from fupin.registry import choices as c
 
 
 def good_household(number: str = VILLAGE + "0901", **over) -> dict[str, str]:
@@ -58,6 +59,16 @@ def second_member(number: str = VILLAGE + "0901", **over) -> dict[str, str]:
     )
     row.update(over)
     return row
+
+
+def head_row(household, **over) -> dict[str, str]:
+    """The head's row as the registry holds it (codes are read like labels)."""
+    head = household.members.get(relation=c.Relation.HEAD)
+    held = {
+        name: getattr(head, name)
+        for name in ("id_number", "name", "relation", "ethnicity", "education", "health", "labour")
+    }
+    return good_member(household.number, **(held | over))
 
 
 def good_income(number: str = VILLAGE + "0901", **over) -> dict[str, str]:

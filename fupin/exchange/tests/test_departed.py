@@ -16,7 +16,7 @@ from fupin.core.models import ChangeRecord
 from fupin.exchange import layout as L
 from fupin.exchange.importer import import_registry
 from fupin.exchange.models import ExchangeRun
-from fupin.exchange.tests.conftest import good_member
+from fupin.exchange.tests.conftest import good_member, head_row
 from fupin.registry import choices as c
 from fupin.registry import services
 from fupin.registry.models import Household, Member, MemberChange
@@ -66,21 +66,6 @@ def add_son(users, household, who="village") -> Member:
 
 def son_row(household) -> dict[str, str]:
     return good_member(household.number, id_number=SON, name="盘小龙", relation="之子")
-
-
-def head_row(household) -> dict[str, str]:
-    """The head's row as the registry holds it (codes are read like labels)."""
-    head = household.members.get(relation=c.Relation.HEAD)
-    return good_member(
-        household.number,
-        id_number=head.id_number,
-        name=head.name,
-        relation=head.relation,
-        ethnicity=head.ethnicity,
-        education=head.education,
-        health=head.health,
-        labour=head.labour,
-    )
 
 
 def other_household(users, who="village", village=VILLAGE) -> Household:

@@ -14,7 +14,7 @@ from fupin.core.models import ChangeRecord
 from fupin.exchange import layout as L
 from fupin.exchange.importer import import_registry
 from fupin.exchange.models import ExchangeRun
-from fupin.exchange.tests.conftest import good_member
+from fupin.exchange.tests.conftest import good_member, head_row
 from fupin.registry import choices as c
 from fupin.registry import services
 from fupin.registry.models import Member
@@ -39,23 +39,6 @@ def relation_reasons(result, lang="en") -> dict[int, str]:
     with translation.override(lang):
         column = str(L.MEMBERS.column("relation").header)
     return {row: reason for _s, row, col, _v, reason in result.errors.iter_rows() if col == column}
-
-
-def head_row(household, **over) -> dict[str, str]:
-    """The head's row as the registry holds it (codes are read like labels)."""
-    head = household.members.get(relation=c.Relation.HEAD)
-    row = good_member(
-        household.number,
-        id_number=head.id_number,
-        name=head.name,
-        relation=head.relation,
-        ethnicity=head.ethnicity,
-        education=head.education,
-        health=head.health,
-        labour=head.labour,
-    )
-    row.update(over)
-    return row
 
 
 def new_head(household) -> dict[str, str]:
