@@ -132,7 +132,6 @@ class Recording:
         self.action = action
         self.time = time
         self.record: ChangeRecord | None = None
-        self._deleted = False
         self._pk = None
         self.before: dict[str, Any] | None = None
         self.instance = instance
@@ -140,14 +139,10 @@ class Recording:
             self._pk = instance.pk
             self.before = snapshot(instance)
 
-    def deleted(self) -> None:
-        """Say that the object was deleted (inferred anyway when its key is gone)."""
-        self._deleted = True
-
     def _action(self) -> str:
         if self.action:
             return self.action
-        if self._deleted or (self._pk is not None and self.instance.pk is None):
+        if self._pk is not None and self.instance.pk is None:
             return ChangeAction.DELETE
         return ChangeAction.UPDATE if self._pk is not None else ChangeAction.CREATE
 
