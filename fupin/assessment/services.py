@@ -34,7 +34,7 @@ from fupin.assessment.models import (
 )
 from fupin.core.errors import DomainError, ValidationFailed
 from fupin.core.history import build_change, bulk_record, created, recording, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.models import ChangeAction, actor_account
 from fupin.core.scope import code_range
 from fupin.geo.models import Division, Level, VillageProfile
 from fupin.registry import choices as c
@@ -141,7 +141,7 @@ def assessment_create(
         seed=int(seed),
         sizes=_sizes(sizes),
         snapshot_ref=(snapshot_ref or "").strip()[:40],
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor_account(actor),
         **_targets(targets),
     )
     a.save()
@@ -342,7 +342,7 @@ def response_record(
         r.surveyed_on = surveyed_on
         r.head_name = (data.get("head_name") or "").strip()[:50]
         r.notes = (data.get("notes") or "").strip()
-        r.recorded_by = actor if getattr(actor, "pk", None) else None
+        r.recorded_by = actor_account(actor)
         r.recorded_at = timezone.now()
         r.save()
     return r

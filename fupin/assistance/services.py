@@ -29,6 +29,7 @@ from fupin.assistance.selectors import policy_for, propose
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import IMAGE_TYPES, Upload, accept_upload
 from fupin.core.history import created, recording
+from fupin.core.models import actor_account
 from fupin.core.scope import require_edit, require_household, user_covers
 from fupin.registry.models import Household
 
@@ -275,7 +276,7 @@ def visit_record(
         date=date,
         purpose=purpose,
         notes=notes,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
+        recorded_by=actor_account(actor),
     )
     visit.attach(accept_upload(photo, field="photo", allowed=IMAGE_TYPES))
     visit.full_clean()

@@ -51,6 +51,7 @@ from fupin.compare.models import EXCLUSION_RULES, Finding, FindingStatus
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import Upload, accept_upload
 from fupin.core.history import created, recording
+from fupin.core.models import actor_account
 from fupin.core.scope import require_edit, user_covers
 from fupin.geo.models import Division, Level
 from fupin.policy.evaluation import evaluate_household
@@ -239,7 +240,7 @@ def _open(
         steps=steps,
         year=today.year,
         reason=reason,
-        opened_by=actor if getattr(actor, "pk", None) else None,
+        opened_by=actor_account(actor),
         batch=batch,
         decision=decision,
         status_before=household.status,
@@ -321,7 +322,7 @@ def batch_open(
             kind=kind,
             village=village,
             year=today.year,
-            opened_by=actor if getattr(actor, "pk", None) else None,
+            opened_by=actor_account(actor),
             note=note,
         )
         created(actor, batch, area_code=village.code, reason=note)

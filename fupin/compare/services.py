@@ -37,6 +37,7 @@ from fupin.core.bulk import Ids, bulk_insert, reset_sequences
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import file_sha256
 from fupin.core.history import recording
+from fupin.core.models import actor_name
 from fupin.core.scope import area_prefix_of, code_in_area, user_covers
 from fupin.geo.models import Division
 
@@ -135,7 +136,7 @@ def run_comparison(
         run = ComparisonRun.objects.create(
             kind=kind,
             user=actor,
-            user_name=getattr(actor, "username", "") or "system",
+            user_name=actor_name(actor),
             area_code=code,
             started_at=started,
             file_name=(file_name or path.name)[:255],

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from fupin.core import context
 from fupin.core.frames import json_text, write_frame, write_table
-from fupin.core.models import ChangeAction, ChangeRecord
+from fupin.core.models import ChangeAction, ChangeRecord, actor_account, actor_name
 
 
 def type_label(model: type[models.Model] | models.Model) -> str:
@@ -73,8 +73,8 @@ def build_change(
     after = None if action == ChangeAction.DELETE else snapshot(instance)
     return ChangeRecord(
         time=time or timezone.now(),
-        user=actor if getattr(actor, "pk", None) else None,
-        user_name=getattr(actor, "username", "") or "system",
+        user=actor_account(actor),
+        user_name=actor_name(actor),
         request_id=context.request_id.get(),
         action=action,
         object_type=type_label(instance),
@@ -321,7 +321,7 @@ def creation_record(
     return SimpleNamespace(
         time=time,
         user_id=getattr(actor, "pk", None),
-        user_name=getattr(actor, "username", "") or "system",
+        user_name=actor_name(actor),
         request_id=context.request_id.get(),
         action=ChangeAction.CREATE,
         object_type=type_label(instance),
@@ -532,7 +532,7 @@ class BulkRecorder:
         head = [
             connection.ops.adapt_datetimefield_value(self.now),
             getattr(self.actor, "pk", None),
-            getattr(self.actor, "username", "") or "system",
+            actor_name(self.actor),
             rid.hex if rid else None,
             action,
             type_label(model),

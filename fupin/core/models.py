@@ -130,6 +130,18 @@ class SensitiveRead(models.Model):
         )
 
 
+def actor_account[U](actor: U | None) -> U | None:
+    """The account a write is signed with: the user, or None for the system (a command,
+    a period ending) and for an anonymous visitor (no key)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+def actor_name(actor: object) -> str:
+    """The name a change record or a signature keeps (it outlives the account): the
+    username, or "system" where no account acted."""
+    return getattr(actor, "username", "") or "system"
+
+
 class EvidenceFileMixin:
     """A stored evidence file (a signed scan, a photo, a report) kept with the type that
     the upload policy (`fupin.core.files`) sniffed and, where the model has the column,
@@ -205,5 +217,5 @@ class EvidenceStep(EvidenceFile):
     def sign(self, actor: Any) -> None:  # a fupin.accounts User or None (see log_bulk)
         """The step is signed by `actor` (no account, e.g. a command or the notice
         period ending: "system")."""
-        self.actor = actor if getattr(actor, "pk", None) else None
-        self.actor_name = getattr(actor, "username", "") or "system"
+        self.actor = actor_account(actor)
+        self.actor_name = actor_name(actor)

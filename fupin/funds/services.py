@@ -35,6 +35,7 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import created, recording
+from fupin.core.models import actor_account, actor_name
 from fupin.core.scope import code_in_area, user_covers
 from fupin.funds.choices import ProjectType
 from fupin.funds.models import (
@@ -142,7 +143,7 @@ def allocation_create(
             amount=value,
             allowed_uses=uses,
             document=document.strip(),
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor_account(actor),
         )
         created(actor, alloc, area_code=area.code, reason=reason)
     return alloc
@@ -314,7 +315,7 @@ def disburse(
             amount=value,
             voucher=voucher.strip(),
             note=note.strip(),
-            recorded_by=actor if getattr(actor, "pk", None) else None,
+            recorded_by=actor_account(actor),
             status=PaymentStatus.PENDING if pending else PaymentStatus.PAID,
         )
         created(actor, d, area_code=project.area_id, reason=note, related=project)
@@ -361,8 +362,8 @@ def payment_countersign(
             raise AlreadyDecided(_("This payment is not awaiting a countersignature."))
         with recording(actor, d, area_code=project.area_id, reason=reason, related=project):
             d.status = PaymentStatus.PAID if approve else PaymentStatus.REFUSED
-            d.countersigned_by = actor if getattr(actor, "pk", None) else None
-            d.countersigned_by_name = getattr(actor, "username", "") or "system"
+            d.countersigned_by = actor_account(actor)
+            d.countersigned_by_name = actor_name(actor)
             d.countersigned_at = timezone.now()
             d.countersign_reason = reason[:300]
             d.save()

@@ -21,6 +21,7 @@ from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import created, recording
+from fupin.core.models import actor_account, actor_name
 from fupin.geo.models import Division
 from fupin.indicators import snapshots
 from fupin.indicators.models import (
@@ -138,8 +139,8 @@ def criteria_propose(
             region=region,
             values=values,
             reason=reason.strip(),
-            proposed_by=actor if getattr(actor, "pk", None) else None,
-            proposed_by_name=getattr(actor, "username", "") or "system",
+            proposed_by=actor_account(actor),
+            proposed_by_name=actor_name(actor),
         )
         created(actor, proposal, area_code=region.code, reason=reason)
     return proposal
@@ -163,8 +164,8 @@ def criteria_decide(
         reason = authority.with_note(reason, note)
         with recording(actor, p, area_code=region.code, reason=reason):
             p.status = ProposalStatus.APPROVED if approve else ProposalStatus.REFUSED
-            p.decided_by = actor if getattr(actor, "pk", None) else None
-            p.decided_by_name = getattr(actor, "username", "") or "system"
+            p.decided_by = actor_account(actor)
+            p.decided_by_name = actor_name(actor)
             p.decided_at = timezone.now()
             p.decision_reason = reason
             p.save()

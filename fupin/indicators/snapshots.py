@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.errors import DomainError, OutsideArea
 from fupin.core.history import created
+from fupin.core.models import actor_account, actor_name
 from fupin.core.scope import user_covers
 from fupin.geo.models import Division
 from fupin.indicators import frames as fr
@@ -195,8 +196,8 @@ def create(*, actor, area_code: str, as_of: dt.date, label: str = "") -> Snapsho
             manifest_sha256="",
             people=frames.people.height,
             households=frames.households.height,
-            created_by=actor if getattr(actor, "pk", None) else None,
-            created_by_name=getattr(actor, "username", "") or "system",
+            created_by=actor_account(actor),
+            created_by_name=actor_name(actor),
         )
         # Not the row's id alone: ids start again in a new database, files stay.
         snap.directory = f"{snap.pk}-{as_of:%Y%m%d}-{uuid.uuid4().hex[:12]}"

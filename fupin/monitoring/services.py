@@ -46,7 +46,7 @@ from fupin.core.bulk import bulk_insert
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.frames import read_frame, reserve_ids
 from fupin.core.history import build_change, created, recording
-from fupin.core.models import ChangeAction, ChangeRecord
+from fupin.core.models import ChangeAction, ChangeRecord, actor_account
 from fupin.core.scope import (
     code_range,
     covers_household,
@@ -411,7 +411,7 @@ def warning_create(
             open_key=key,
             reporter_name=reporter_name.strip(),
             reporter_phone=reporter_phone.strip(),
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor_account(actor),
         )
         created(actor, w, area_code=household.village_id, related=household)
         _bump_object(actor, household.pk, proposed_level, today, str(w))
@@ -493,7 +493,7 @@ def measure_add(
             description=description.strip(),
             amount=amount,
             taken_on=taken_on,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
+            recorded_by=actor_account(actor),
         )
         created(actor, m, area_code=warning.household.village_id, related=warning)
     return m
@@ -848,7 +848,7 @@ def _write_warnings(
         c: rules_for(c.ljust(12, "0"), today.year).response_days
         for c in frame["village_id"].str.slice(0, 6).unique().to_list()
     }
-    user = actor if getattr(actor, "pk", None) else None
+    user = actor_account(actor)
     now = timezone.now()
     counts: dict[str, int] = {}
     rows = frame.iter_rows(named=True)

@@ -37,6 +37,7 @@ from fupin.accounts.models import User
 from fupin.core.errors import DomainError, OutsideArea, ValidationFailed
 from fupin.core.files import Upload, accept_upload
 from fupin.core.history import created, recording
+from fupin.core.models import actor_account
 from fupin.core.scope import user_covers
 from fupin.funds.services import money, release_budget
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
@@ -271,7 +272,7 @@ def project_create(
             **values,
             area=area,
             state=S.PROPOSED,
-            proposed_by=actor if getattr(actor, "pk", None) else None,
+            proposed_by=actor_account(actor),
         )
         project.villages.set(villages)
         created(actor, project, area_code=area.code, reason=reason)

@@ -21,6 +21,7 @@ from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import Upload, accept_upload
 from fupin.core.history import created, recording
+from fupin.core.models import actor_account, actor_name
 from fupin.core.scope import code_in_area, user_covers
 from fupin.geo.models import Division, Level
 from fupin.scoring import choices as c
@@ -370,13 +371,13 @@ def score_record(
     cleaned = _clean_points(items, points, evidence or {}, bool(attachment))
     total = sum((v for v, _note in cleaned.values()), Decimal("0"))
     score = VillageScore.objects.select_for_update().filter(round=round, village=village).first()
-    name = getattr(actor, "username", "") or "system"
+    name = actor_name(actor)
     if score is None:
         score = VillageScore(round=round, village=village)
     with recording(actor, score, area_code=village_code, reason=reason):
         score.total = total
         score.grade = _grade_for(round, village_code, total)
-        score.scorer = actor if getattr(actor, "pk", None) else None
+        score.scorer = actor_account(actor)
         score.scorer_name = name
         score.scored_on = scored_on
         score.notes = notes or ""
@@ -603,7 +604,7 @@ def performance_compute(
             for s in subjects
         },
         computed_at=timezone.now(),
-        computed_by=actor if getattr(actor, "pk", None) else None,
+        computed_by=actor_account(actor),
     )
     created(actor, run, area_code=scheme.region_id, related=scheme)
     return run

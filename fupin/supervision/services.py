@@ -45,7 +45,7 @@ from fupin.accounts.roles import Capability, has_capability
 from fupin.core.errors import AlreadyDecided, DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.files import Upload, accept_upload
 from fupin.core.history import build_change, bulk_record, created, recording, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.models import ChangeAction, actor_account, actor_name
 from fupin.core.scope import code_range, require_edit, user_covers
 from fupin.geo.models import Division, Level
 from fupin.supervision import choices as c
@@ -70,14 +70,6 @@ class FindingClosed(DomainError):
 
 def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
-
-
-def _name(actor: User) -> str:
-    return getattr(actor, "username", "") or "system"
-
-
-def _user(actor: User) -> User | None:
-    return actor if getattr(actor, "pk", None) else None
 
 
 def require_supervise(actor: User, area_code: str) -> None:
@@ -271,7 +263,7 @@ def inspection_create(
             start_date=start_date,
             end_date=end_date,
             notes=notes,
-            created_by=_user(actor),
+            created_by=actor_account(actor),
         )
         insp.inspectors.set(inspectors)
         names = ", ".join(u.get_full_name() or u.username for u in inspectors)
@@ -318,7 +310,7 @@ def finding_add(
             severity=severity,
             found_on=found_on,
             deadline=deadline,
-            created_by=_user(actor),
+            created_by=actor_account(actor),
         )
         f.attach(upload)
         f.save()
@@ -353,8 +345,8 @@ def rectification_submit(
             finding=f,
             report=report.strip(),
             submitted_on=day,
-            submitted_by=_user(actor),
-            submitted_by_name=_name(actor),
+            submitted_by=actor_account(actor),
+            submitted_by_name=actor_name(actor),
         )
         rec.attach(upload)
         rec.save()
@@ -395,8 +387,8 @@ def rectification_verify(
         with recording(actor, rec, area_code=unit.area_code, reason=notes, related=f):
             rec.verdict = c.Verdict.ACCEPTED if accepted else c.Verdict.REJECTED
             rec.verified_on = day
-            rec.verified_by = _user(actor)
-            rec.verified_by_name = _name(actor)
+            rec.verified_by = actor_account(actor)
+            rec.verified_by_name = actor_name(actor)
             rec.verify_notes = notes.strip()
             rec.save()
         with recording(actor, f, area_code=unit.area_code, related=f.unit):
@@ -432,8 +424,8 @@ def finding_fail(
             with recording(actor, rec, area_code=f.unit.area_code, reason=reason, related=f):
                 rec.verdict = c.Verdict.REJECTED
                 rec.verified_on = day
-                rec.verified_by = _user(actor)
-                rec.verified_by_name = _name(actor)
+                rec.verified_by = actor_account(actor)
+                rec.verified_by_name = actor_name(actor)
                 rec.verify_notes = reason.strip()
                 rec.save()
         _escalate_units([f.unit_id], as_of=day, actor=actor)
@@ -651,8 +643,8 @@ def escalation_decide(
         with recording(actor, esc, area_code=esc.unit.area_code, reason=notes, related=esc.unit):
             esc.state = state
             esc.decided_on = decided_on
-            esc.decided_by = _user(actor)
-            esc.decided_by_name = _name(actor)
+            esc.decided_by = actor_account(actor)
+            esc.decided_by_name = actor_name(actor)
             esc.document = document.strip()
             esc.notes = notes.strip()
             esc.save()
@@ -726,7 +718,7 @@ def task_list_create(
             area_id=area_code,
             period_kind=period_kind,
             period_start=period_start,
-            created_by=_user(actor),
+            created_by=actor_account(actor),
         )
         created(actor, tl, area_code=area_code)
     return tl
@@ -781,8 +773,8 @@ def task_complete(
             raise AlreadyDecided(_("This task is already completed."))
         with recording(actor, t, area_code=t.unit.area_code, related=t.task_list):
             t.completed_on = day
-            t.completed_by = _user(actor)
-            t.completed_by_name = _name(actor)
+            t.completed_by = actor_account(actor)
+            t.completed_by_name = actor_name(actor)
             t.evidence = evidence.strip()
             t.attach(upload)
             t.save()

@@ -23,6 +23,7 @@ from fupin.accounts import authority
 from fupin.accounts.models import User
 from fupin.core.errors import NotAllowed, ValidationFailed
 from fupin.core.history import created, recording
+from fupin.core.models import actor_account
 from fupin.core.scope import user_covers
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level
@@ -95,7 +96,7 @@ def _create(
         routed_to_id=routed_area_code(area),
         tracking_hash=hash_code(code),
         deadline=timezone.localdate(received_at) + dt.timedelta(days=deadline_days()),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor_account(actor),
     )
     tip.full_clean()
     with transaction.atomic():
