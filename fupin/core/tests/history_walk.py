@@ -138,6 +138,23 @@ class Watch:
                 missing.append(w)
         return missing
 
+    def recorded_twice(self) -> list[str]:
+        """Objects this watch's records create or delete more than once, and updates
+        recorded without a change: one write recorded twice."""
+        counts: dict[tuple[str, str, str], int] = {}
+        empty = []
+        for rec in ChangeRecord.objects.filter(id__gt=self.mark).order_by("id"):
+            key = (rec.action, rec.object_type, rec.object_id)
+            counts[key] = counts.get(key, 0) + 1
+            if rec.action == ChangeAction.UPDATE and not rec.changes:
+                empty.append(f"{rec.object_type} {rec.object_id} updated without a change")
+        twice = [
+            f"{label} {pk} {action}d {n} times"
+            for (action, label, pk), n in counts.items()
+            if n > 1 and action != ChangeAction.UPDATE
+        ]
+        return twice + empty
+
     @staticmethod
     def _state_recorded(w: Write, rec: ChangeRecord | None, deleted: bool) -> bool:
         model = apps.get_model(w.label)

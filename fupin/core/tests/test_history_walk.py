@@ -44,11 +44,12 @@ def _run(invoke, *args):
         with transaction.atomic(), watching() as watch:
             invoke(*args)
             out["missing"] = watch.unrecorded()
+            out["twice"] = watch.recorded_twice()
             out["services"] = watch.services
             raise _Rollback
     except _Rollback:
         pass
-    return out["missing"], out["services"]
+    return out["missing"], out["services"], out["twice"]
 
 
 def _permitted_actor(code: str, actors: list[User]) -> User:
@@ -78,7 +79,7 @@ def test_every_service_write_leaves_a_change_record(users):
     steps += [(name, fn, (users,)) for name, fn in sorted(history_invokers.INVOKERS.items())]
     for name, fn, args in steps:
         try:
-            missing, services = _run(fn, *args)
+            missing, services, twice = _run(fn, *args)
         except Exception as exc:  # every invoker is reported, not only the first
             problems.append(
                 f"{name}: raised {type(exc).__name__}: {exc} {getattr(exc, 'errors', '')}"
@@ -88,6 +89,7 @@ def test_every_service_write_leaves_a_change_record(users):
         problems += [
             f"{name}: {w.where} wrote {w.label} {w.pk} ({w.how}) unrecorded" for w in missing
         ]
+        problems += [f"{name}: {what} (one write recorded twice?)" for what in twice]
     assert not problems, "\n".join(problems)
     unwalked = service_writers() - walked - set(EXEMPT)
     assert not unwalked, f"writing services walked by no invoker: {sorted(unwalked)}"
@@ -139,6 +141,14 @@ def forgets_bulk_update(actor, h):
     Household.objects.bulk_update([h], ["address"])
 
 
+def records_twice(actor, h):
+    change = MemberChange.objects.create(
+        household=h, member=h.members.first(), kind="birth", date=h.created_at.date()
+    )
+    created(actor, change, area_code=h.village_id)
+    created(actor, change, area_code=h.village_id)
+
+
 def records_the_wrong_object(actor, h):
     other = Household.objects.exclude(pk=h.pk).first()
     h.address = "mine"
@@ -170,7 +180,7 @@ def fake():
 def test_the_checker_catches_a_forgotten_record(
     fake, name, label, household, neighbour_household, users
 ):
-    missing, _services = _run(fake[name], users["county"], household)
+    missing, _services, _twice = _run(fake[name], users["county"], household)
     assert [(w.label, w.where) for w in missing] == [
         (label, f"fupin.registry.fake_services.{name}")
     ]
@@ -186,14 +196,21 @@ def test_the_checker_passes_a_recorded_write_and_ignores_test_setup(fake, househ
     assert _run(setup_in_a_test, users["county"], household)[0] == []
 
 
+def test_the_checker_catches_a_write_recorded_twice(fake, household, users):
+    missing, _services, twice = _run(fake["records_twice"], users["county"], household)
+    assert missing == []
+    assert len(twice) == 1 and "registry.memberchange" in twice[0] and "2 times" in twice[0]
+    assert _run(fake["records_save"], users["county"], household)[2] == []
+
+
 def test_the_checker_names_the_services_on_the_stack(household, users):
     from fupin.registry import services
 
     def call(actor, h):
         services.household_update(actor=actor, household=h, data={"address": "x"}, reason="r")
 
-    missing, walked = _run(call, users["village"], household)
-    assert missing == []
+    missing, walked, twice = _run(call, users["village"], household)
+    assert missing == [] and twice == []
     assert "fupin.registry.services.household_update" in walked
 
 
