@@ -17,7 +17,6 @@ import polars as pl
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from fupin.exchange import layout as L
 from fupin.exchange.readers import clean_text
 from fupin.registry import idframes, idnumber
 
@@ -170,10 +169,6 @@ def id_number_reason(value: str | None, today: dt.date) -> str:
     except Exception as exc:
         return str(getattr(exc, "message", exc))
     return ""
-
-
-def is_code_column(col: L.Column) -> bool:
-    return col.kind in (L.CODE, L.CODES)
 
 
 def message(template: str, **values: pl.Expr) -> pl.Expr:
