@@ -8,7 +8,8 @@ on SQLite. Both run on the caller's connection, hence inside its transaction.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 from django.db import connection
@@ -17,9 +18,21 @@ from django.db.models import NOT_PROVIDED
 
 FETCH_ROWS = 100_000
 
+# A Polars type as the code names it: a class (`pl.Int64`) or an instance
+# (`pl.Decimal(14, 2)`, a frame's `schema[...]`); Polars takes both.
+type DType = pl.DataType | type[pl.DataType]
+
+
+def column_of(field: m.Field[Any, Any]) -> str:
+    """A concrete field's column name (the stubs allow None: only a field without a
+    column, which is not concrete, has none)."""
+    if field.column is None:
+        raise TypeError(f"{field} has no column")
+    return field.column
+
 
 def read_frame(
-    sql: str, params: Sequence = (), schema: dict[str, pl.DataType] | None = None
+    sql: str, params: Sequence[Any] = (), schema: Mapping[str, DType] | None = None
 ) -> pl.DataFrame:
     """Run a SELECT and return its rows as a frame. With `schema`, columns are cast to
     it (names must match the SELECT's column names, in order)."""
@@ -58,7 +71,7 @@ def read_frame(
     return frame
 
 
-def _cast(expr: pl.Expr, current: pl.DataType, dtype: pl.DataType) -> pl.Expr:
+def _cast(expr: pl.Expr, current: pl.DataType, dtype: DType) -> pl.Expr:
     if dtype == pl.Boolean and current == pl.String:
         # PostgreSQL's CSV writes booleans as t/f.
         return expr.replace_strict({"t": True, "f": False, "1": True, "0": False}).cast(dtype)
@@ -69,12 +82,12 @@ def _cast(expr: pl.Expr, current: pl.DataType, dtype: pl.DataType) -> pl.Expr:
     return expr.cast(dtype)
 
 
-def _empty(names: list[str], schema: dict[str, pl.DataType] | None) -> pl.DataFrame:
+def _empty(names: list[str], schema: Mapping[str, DType] | None) -> pl.DataFrame:
     schema = schema or {}
     return pl.DataFrame(schema={n: schema.get(n, pl.String) for n in names})
 
 
-def reserve_ids(model, n: int) -> list[int]:
+def reserve_ids(model: type[m.Model], n: int) -> list[int]:
     """n primary keys no one else will use: from the sequence on PostgreSQL (safe with
     concurrent writers), after the current maximum elsewhere (SQLite serialises writers,
     and the caller holds the write transaction)."""
@@ -107,7 +120,7 @@ def reserve_ids(model, n: int) -> list[int]:
         return list(range(start, start + n))
 
 
-def write_frame(model, frame: pl.DataFrame, batch_size: int = 50_000) -> None:
+def write_frame(model: type[m.Model], frame: pl.DataFrame, batch_size: int = 50_000) -> None:
     """Insert a frame's rows into the model's table. Columns are named by the fields'
     column names; dates, datetimes (UTC), decimals (as text) and JSON (as text) must be
     ready. COPY on PostgreSQL, a prepared INSERT run by executemany on SQLite."""
@@ -153,7 +166,7 @@ def write_table(name: str, frame: pl.DataFrame) -> None:
             )
 
 
-def update_frame(model, frame: pl.DataFrame, key: str = "id") -> None:
+def update_frame(model: type[m.Model], frame: pl.DataFrame, key: str = "id") -> None:
     """Update the model's rows named by `key` with the frame's other columns (prepared
     as for `write_frame`). PostgreSQL: COPY into a temporary table, one UPDATE … FROM;
     SQLite: a prepared UPDATE run by executemany."""
@@ -212,10 +225,10 @@ def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
 # ------------------------------------------------------------------ model rows as typed frames
 
 
-def db_types(model) -> dict[str, pl.DataType]:
+def db_types(model: type[m.Model]) -> dict[str, DType]:
     """Polars types of a model's columns as the import handles them."""
 
-    out: dict[str, pl.DataType] = {}
+    out: dict[str, DType] = {}
     for f in model._meta.concrete_fields:
         if isinstance(f, m.BooleanField):
             out[f.attname] = pl.Boolean
@@ -236,7 +249,7 @@ def db_types(model) -> dict[str, pl.DataType]:
     return out
 
 
-def read_model(model, sql: str, params) -> pl.DataFrame:
+def read_model(model: type[m.Model], sql: str, params: Sequence[Any]) -> pl.DataFrame:
     """Rows of `model` (plus extra selected columns as text) typed like the import."""
     frame = read_frame(sql, params)
     types = db_types(model)
@@ -279,8 +292,8 @@ def read_model(model, sql: str, params) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def field_defaults(model, fields: list[str]) -> dict[str, object]:
-    out = {}
+def field_defaults(model: type[m.Model], fields: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     for name in fields:
         f = by_attname.get(name)
@@ -295,7 +308,7 @@ def field_defaults(model, fields: list[str]) -> dict[str, object]:
     return out
 
 
-def full_frame(frame: pl.DataFrame, model) -> pl.DataFrame:
+def full_frame(frame: pl.DataFrame, model: type[m.Model]) -> pl.DataFrame:
     """Every concrete field of the model (defaults for those the frame lacks), typed."""
     types = db_types(model)
     defaults = field_defaults(model, list(types))
@@ -316,7 +329,9 @@ def full_frame(frame: pl.DataFrame, model) -> pl.DataFrame:
     return frame.select([*cols, *extra])
 
 
-def db_ready(frame: pl.DataFrame, model, columns: list[str] | None = None) -> pl.DataFrame:
+def db_ready(
+    frame: pl.DataFrame, model: type[m.Model], columns: list[str] | None = None
+) -> pl.DataFrame:
     """Table columns for `write_frame`/`update_frame`: JSON fields as JSON text."""
 
     out = []
@@ -326,7 +341,7 @@ def db_ready(frame: pl.DataFrame, model, columns: list[str] | None = None) -> pl
         expr = pl.col(f.attname)
         if isinstance(f, m.JSONField):
             expr = json_text(frame, f.attname)
-        out.append(expr.alias(f.column))
+        out.append(expr.alias(column_of(f)))
     return frame.select(out)
 
 

@@ -20,7 +20,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from fupin.core import context
-from fupin.core.frames import json_text, write_frame, write_table
+from fupin.core.frames import column_of, json_text, write_frame, write_table
 from fupin.core.models import ChangeAction, ChangeRecord, actor_account, actor_name
 
 
@@ -61,7 +61,7 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
 
 def build_change(
     *,
-    actor,
+    actor: Any,  # a fupin.accounts User or None; the base layer cannot name the class
     instance: models.Model,
     action: str,
     before: dict[str, Any] | None,
@@ -89,9 +89,28 @@ def build_change(
     )
 
 
-def record_change(**kwargs) -> ChangeRecord | None:
+def record_change(
+    *,
+    actor: Any,  # a fupin.accounts User or None (see build_change)
+    instance: models.Model,
+    action: str,
+    before: dict[str, Any] | None,
+    area_code: str,
+    reason: str = "",
+    related: models.Model | None = None,
+    time: dt.datetime | None = None,
+) -> ChangeRecord | None:
     """Write one change record; an update that changed nothing writes nothing."""
-    rec = build_change(**kwargs)
+    rec = build_change(
+        actor=actor,
+        instance=instance,
+        action=action,
+        before=before,
+        area_code=area_code,
+        reason=reason,
+        related=related,
+        time=time,
+    )
     if rec.action == ChangeAction.UPDATE and not rec.changes:
         return None
     rec.save()
@@ -101,7 +120,7 @@ def record_change(**kwargs) -> ChangeRecord | None:
 def _area_of(instance: models.Model, area_code: str | None) -> str:
     if area_code is not None:
         return area_code
-    own = getattr(instance, "area_code", None)
+    own: str | None = getattr(instance, "area_code", None)
     if own is None:
         raise TypeError(f"{type_label(instance)} cannot tell its area: pass area_code")
     return own
@@ -116,7 +135,7 @@ class Recording:
 
     def __init__(
         self,
-        actor,
+        actor: Any,  # a fupin.accounts User or None (see build_change)
         instance: models.Model | None,
         *,
         reason: str = "",
@@ -132,17 +151,17 @@ class Recording:
         self.action = action
         self.time = time
         self.record: ChangeRecord | None = None
-        self._pk = None
+        self._pk: Any = None
         self.before: dict[str, Any] | None = None
         self.instance = instance
         if instance is not None and not instance._state.adding and instance.pk is not None:
             self._pk = instance.pk
             self.before = snapshot(instance)
 
-    def _action(self) -> str:
+    def _action(self, instance: models.Model) -> str:
         if self.action:
             return self.action
-        if self._pk is not None and self.instance.pk is None:
+        if self._pk is not None and instance.pk is None:
             return ChangeAction.DELETE
         return ChangeAction.UPDATE if self._pk is not None else ChangeAction.CREATE
 
@@ -150,7 +169,7 @@ class Recording:
         instance = self.instance
         if instance is None:
             raise TypeError("recording(): no object to record (set rec.instance)")
-        action = self._action()
+        action = self._action(instance)
         restore = action == ChangeAction.DELETE and instance.pk is None
         if restore:  # Model.delete() clears the key; the record names the deleted object
             instance.pk = self._pk
@@ -173,7 +192,7 @@ class Recording:
 
 @contextlib.contextmanager
 def recording(
-    actor,
+    actor: Any,  # a fupin.accounts User or None (see build_change)
     instance: models.Model | None = None,
     *,
     reason: str = "",
@@ -206,7 +225,7 @@ def recording(
 
 
 def created(
-    actor,
+    actor: Any,  # a fupin.accounts User or None (see build_change)
     instance: models.Model,
     *,
     reason: str = "",
@@ -229,7 +248,7 @@ def created(
     return rec.write()
 
 
-def history_of(instance: models.Model):
+def history_of(instance: models.Model) -> models.QuerySet[ChangeRecord]:
     """Records of the object itself and of its children (members of a household …)."""
     label, pk = type_label(instance), str(instance.pk)
     return ChangeRecord.objects.filter(
@@ -294,7 +313,7 @@ RECORD_COLUMNS = (
 )
 
 
-def snapshot_fields(model) -> list[str]:
+def snapshot_fields(model: type[models.Model]) -> list[str]:
     """The attribute names `snapshot` keeps for the model, in field order."""
     exclude = set(getattr(model, "HISTORY_EXCLUDE", ()))
     return [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
@@ -306,7 +325,7 @@ def creation_record(
     time: dt.datetime,
     area_code: str,
     reason: str,
-    actor=None,
+    actor: Any = None,  # a fupin.accounts User or None (see build_change)
     related: models.Model | tuple[str, Any] | None = None,
 ) -> SimpleNamespace:
     """The fields of the record `build_change` makes for a created object, for
@@ -353,7 +372,7 @@ def bulk_record(records: Iterable[Any], chunk: int = 50_000) -> int:
 def _write_records(records: list[Any]) -> int:
     if not records:
         return 0
-    columns: dict[str, list] = {name: [] for name in RECORD_COLUMNS}
+    columns: dict[str, list[Any]] = {name: [] for name in RECORD_COLUMNS}
     for rec in records:
         for name in RECORD_COLUMNS:
             columns[name].append(getattr(rec, name))
@@ -389,7 +408,7 @@ class RowRecords:
     related: tuple[type[models.Model], str] | None = None
 
 
-def _json_sql(field, column: str, vendor: str) -> str:
+def _json_sql(field: models.Field[Any, Any], column: str, vendor: str) -> str:
     """SQL for the JSON value `snapshot` gives the field's value (null for NULL)."""
     if vendor == "postgresql":
         if isinstance(field, (models.DecimalField, models.UUIDField)):
@@ -434,13 +453,13 @@ def _json_sql(field, column: str, vendor: str) -> str:
     return column
 
 
-def snapshot_sql(model, alias: str = "t") -> str:
+def snapshot_sql(model: type[models.Model], alias: str = "t") -> str:
     """SQL building the model's `snapshot` of each row (alias `alias`) as JSON."""
     vendor = connection.vendor
     quote = connection.ops.quote_name
     exclude = set(getattr(model, "HISTORY_EXCLUDE", ()))
     pairs = [
-        f"'{f.attname}', {_json_sql(f, f'{alias}.{quote(f.column)}', vendor)}"
+        f"'{f.attname}', {_json_sql(f, f'{alias}.{quote(column_of(f))}', vendor)}"
         for f in model._meta.concrete_fields
         if f.attname not in exclude
     ]
@@ -510,7 +529,7 @@ class BulkRecorder:
         rows: RowRecords,
         action: str,
         where: str,
-        params: list,
+        params: list[Any],
         changes_sql: str,
         joins: str = "",
     ) -> None:
