@@ -130,7 +130,7 @@ def _build(rng: random.Random, county: Division, users: dict[str, User]) -> dict
     def staff_for(unit: Unit) -> User:
         for name in ("village", "township"):
             u = users.get(name)
-            if u is not None and unit.area_code.startswith(u.area.prefix):
+            if u is not None and u.area is not None and unit.area_code.startswith(u.area.prefix):
                 return u
         return office
 
@@ -184,7 +184,7 @@ def _build(rng: random.Random, county: Division, users: dict[str, User]) -> dict
                     c.EscalationStep.NOTICE: "在全县范围内通报批评",
                     c.EscalationStep.TALK: "县扶贫开发领导小组约谈主要负责人",
                     c.EscalationStep.ACCOUNTABILITY: "移交县纪委监委启动问责程序",
-                }[esc.step],
+                }[c.EscalationStep(esc.step)],
             )
 
     # Responsibility lists ----------------------------------------------------------

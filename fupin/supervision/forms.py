@@ -1,5 +1,7 @@
 """Forms parse input only; the services validate and decide."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -16,7 +18,7 @@ class AreaFilterForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("All areas")), *area_choices]
+        cast(forms.ChoiceField, self.fields["area"]).choices = [("", _("All areas")), *area_choices]
 
 
 class InspectionForm(forms.Form):
@@ -32,8 +34,8 @@ class InspectionForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), inspector_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = list(area_choices)
-        self.fields["inspectors"].choices = list(inspector_choices)
+        cast(forms.ChoiceField, self.fields["area"]).choices = list(area_choices)
+        cast(forms.ChoiceField, self.fields["inspectors"]).choices = list(inspector_choices)
 
 
 class FindingForm(forms.Form):
@@ -47,7 +49,7 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, unit_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = list(unit_choices)
+        cast(forms.ChoiceField, self.fields["unit"]).choices = list(unit_choices)
 
 
 class RectificationForm(forms.Form):
@@ -92,7 +94,7 @@ class UnitForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = list(area_choices)
+        cast(forms.ChoiceField, self.fields["area"]).choices = list(area_choices)
 
 
 class ResponsibilityForm(forms.Form):
@@ -105,7 +107,7 @@ class ResponsibilityForm(forms.Form):
 
     def __init__(self, *args, unit_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = list(unit_choices)
+        cast(forms.ChoiceField, self.fields["unit"]).choices = list(unit_choices)
 
 
 class TaskListForm(forms.Form):
@@ -124,7 +126,7 @@ class TaskListForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = list(area_choices)
+        cast(forms.ChoiceField, self.fields["area"]).choices = list(area_choices)
 
 
 class TaskForm(forms.Form):
@@ -135,7 +137,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, unit_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = list(unit_choices)
+        cast(forms.ChoiceField, self.fields["unit"]).choices = list(unit_choices)
 
 
 class TaskCompleteForm(forms.Form):

@@ -70,7 +70,9 @@ class Inspection(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     inspectors = models.ManyToManyField(
-        USER, related_name="supervision_inspections", verbose_name=_("inspectors")
+        settings.AUTH_USER_MODEL,  # spelt out: django-stubs types the relation from it
+        related_name="supervision_inspections",
+        verbose_name=_("inspectors"),
     )
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(

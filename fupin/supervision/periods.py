@@ -42,8 +42,8 @@ def period_start_error(kind: str, start: dt.date) -> str | None:
 def period_end(kind: str, start: dt.date) -> dt.date:
     if kind == PeriodKind.WEEK:
         return start + dt.timedelta(days=6)
-    months = {PeriodKind.YEAR: 12, PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}[kind]
-    return _add_months(start, months) - dt.timedelta(days=1)
+    months: dict[str, int] = {PeriodKind.YEAR: 12, PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}
+    return _add_months(start, months[kind]) - dt.timedelta(days=1)
 
 
 def period_containing(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:

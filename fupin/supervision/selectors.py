@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Model, Q, QuerySet
 from django.http import Http404
@@ -43,6 +43,9 @@ from fupin.supervision.models import (
     TaskList,
     Unit,
 )
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 def area_prefix(area_code: str) -> str:
@@ -177,7 +180,7 @@ class PeriodCounts:
     proposed: int = 0
 
     @property
-    def rows(self) -> list[tuple[str, str, int, int]]:
+    def rows(self) -> list[tuple[str, StrOrPromise, int, int]]:
         return [
             (s.value, s.label, self.by_step.get(s.value, 0), self.units_by_step.get(s.value, 0))
             for s in c.EscalationStep
@@ -319,29 +322,41 @@ def years_with_findings(*, user: User) -> list[int]:
     return [d.year for d in days]
 
 
-def unit_counts(*, user: User, year: int, today: dt.date) -> dict[int, dict[str, object]]:
+@dataclass
+class UnitCounts:
+    """A unit's open and overdue findings now, its failures in the year, the highest
+    failure's sequence and the label of the step it earns (None: no failure)."""
+
+    open: int = 0
+    overdue: int = 0
+    failures: int = 0
+    highest: int = 0
+    step: StrOrPromise | None = None
+
+
+def unit_counts(*, user: User, year: int, today: dt.date) -> dict[int, UnitCounts]:
     """Per unit: open and overdue findings now, failures and highest step in the year."""
-    out: dict[int, dict[str, object]] = {}
+    out: dict[int, UnitCounts] = {}
     rows = (
         Finding.objects.restrict(user)
         .filter(status__in=c.OPEN_STATUSES)
         .values_list("unit_id", "status", "deadline")
     )
     for unit_id, status, deadline in rows:
-        d = out.setdefault(unit_id, {"open": 0, "overdue": 0, "failures": 0, "step": None})
-        d["open"] += 1
+        d = out.setdefault(unit_id, UnitCounts())
+        d.open += 1
         if status != c.FindingStatus.SUBMITTED and deadline < today:
-            d["overdue"] += 1
+            d.overdue += 1
     escs = Escalation.objects.restrict(user).filter(
         period_start__range=(dt.date(year, 1, 1), dt.date(year, 12, 31))
     )
     for unit_id, seq in escs.values_list("unit_id", "sequence"):
-        d = out.setdefault(unit_id, {"open": 0, "overdue": 0, "failures": 0, "step": None})
-        d["failures"] += 1
-        d["highest"] = max(d.get("highest", 0), seq)
+        d = out.setdefault(unit_id, UnitCounts())
+        d.failures += 1
+        d.highest = max(d.highest, seq)
     for d in out.values():
-        if d.get("highest"):
-            d["step"] = c.EscalationStep(c.step_for(d["highest"])).label
+        if d.highest:
+            d.step = c.EscalationStep(c.step_for(d.highest)).label
     return out
 
 

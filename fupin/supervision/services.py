@@ -182,7 +182,7 @@ def division_unit_name(division: Division) -> str:
     return f"{name}村民委员会"
 
 
-def ensure_division_units(*, actor: User, area_code: str) -> int:
+def ensure_division_units(*, actor: User | None, area_code: str) -> int:
     """Make sure every township and village in the area has its unit; returns how many
     were created. Idempotent (a division keeps its one unit); history in bulk."""
     area = Division.objects.filter(code=area_code).first()

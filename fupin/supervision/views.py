@@ -103,9 +103,9 @@ def _inspector_choices(user):
     prefix = area_prefix_of(user) or ""
     out = []
     for u in User.objects.filter(role__in=roles, is_active=True).select_related("area")[:500]:
-        if u.area_id is None:
+        if u.area is None:
             continue
-        if u.area_id.startswith(prefix) or user_covers(u, user.area_id or ""):
+        if u.area.code.startswith(prefix) or user_covers(u, user.area_id or ""):
             out.append((u.pk, f"{u.get_full_name() or u.username} · {u.unit or u.area.name}"))
     return out
 
@@ -326,7 +326,7 @@ def unit_list(request):
         {
             "form": form,
             "year": year,
-            "rows": [(u, counts.get(u.pk, {})) for u in rows],
+            "rows": [(u, counts.get(u.pk) or selectors.UnitCounts()) for u in rows],
             "may_supervise": request.user.can(Capability.SUPERVISE),
         },
     )
@@ -446,8 +446,8 @@ def escalation_decide(request, pk):
     esc.refresh_from_db()
     if esc.state != c.EscalationState.PROPOSED:  # decided meanwhile: the form is gone
         for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+            for e in errors:  # an ErrorList iterates over its messages
+                messages.error(request, str(e))
     return _ledger_page(request, esc.unit, bound=form, bound_pk=esc.pk)
 
 
