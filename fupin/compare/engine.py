@@ -587,12 +587,12 @@ def match(
     )
     dept_lf = dept.lazy()
     if kind == DatasetKind.SUBSISTENCE_ROLLS:
-        unmatched = dept_lf.join(reg, on=KEY, how="anti")
+        absent = dept_lf.join(reg, on=KEY, how="anti")
         if area_prefix:
             ac = pl.col("area_code")
-            unmatched = unmatched.filter(ac.is_null() | ac.str.starts_with(area_prefix))
-        unmatched = unmatched.unique(subset=[KEY], keep="first", maintain_order=True)
-        unmatched = unmatched.with_columns(
+            absent = absent.filter(ac.is_null() | ac.str.starts_with(area_prefix))
+        absent = absent.unique(subset=[KEY], keep="first", maintain_order=True)
+        unmatched = absent.with_columns(
             rule=pl.lit(Rule.SUBSISTENCE_UNREGISTERED.value),
             summary=pl.concat_str(
                 [_text(pl.col("roll_type")), _text(pl.col("started_on"))], separator=" "

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,17 +11,17 @@ BLANK = [("", "—")]
 
 class FindingFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Dataset"), required=False, choices=BLANK + DatasetKind.choices
+        label=_("Dataset"), required=False, choices=[*BLANK, *DatasetKind.choices]
     )
-    rule = forms.ChoiceField(label=_("Rule"), required=False, choices=BLANK + Rule.choices)
+    rule = forms.ChoiceField(label=_("Rule"), required=False, choices=[*BLANK, *Rule.choices])
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=BLANK + FindingStatus.choices
+        label=_("Status"), required=False, choices=[*BLANK, *FindingStatus.choices]
     )
     area = forms.ChoiceField(label=_("Township or village"), required=False)
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = BLANK + list(area_choices)
+        cast(forms.ChoiceField, self.fields["area"]).choices = [*BLANK, *area_choices]
 
 
 class RunForm(forms.Form):
@@ -37,7 +39,10 @@ class RunForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("My whole area")), *list(area_choices)]
+        cast(forms.ChoiceField, self.fields["area"]).choices = [
+            ("", _("My whole area")),
+            *area_choices,
+        ]
 
     def clean_file(self):
         f = self.cleaned_data["file"]

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from fupin.accounts.models import User
+from fupin.accounts.types import Actor
 from fupin.compare import engine
 from fupin.compare.engine import REGISTRY_SCHEMA
 from fupin.compare.models import ComparisonRun, Finding, FindingStatus, UnmatchedPerson
@@ -112,9 +113,10 @@ def finding_get(*, user: User, pk: int) -> Finding:
     return f
 
 
-def household_findings(*, user: User, household: Household) -> list[Finding]:
-    """The household's findings, open ones first (for the household page)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+def household_findings(*, user: Actor | None, household: Household) -> list[Finding]:
+    """The household's findings, open ones first (for the household page); none for an
+    anonymous visitor."""
+    if not isinstance(user, User):
         return []
     rows = list(
         findings_queryset(user)

@@ -63,7 +63,7 @@ class RunOutcome:
     errors: pl.DataFrame  # every rejected row: row, column, value, reason
 
 
-def _resolve_area(actor: User, area_code: str) -> tuple[str, str]:
+def _resolve_area(actor: User | None, area_code: str) -> tuple[str, str]:
     """(division code, prefix) the run covers; "" = everything (system runs, superusers)."""
     if area_code:
         division = Division.objects.filter(code=area_code).first()
@@ -85,7 +85,7 @@ def _resolve_area(actor: User, area_code: str) -> tuple[str, str]:
 
 def run_comparison(
     *,
-    actor: User,
+    actor: User | None,
     kind: str,
     path: str | Path,
     file_name: str | None = None,
