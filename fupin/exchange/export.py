@@ -222,7 +222,7 @@ def _validations(book, ws, sheet: L.Sheet, codes_sheet, code_ranges: dict[str, s
         if col.kind == L.BOOL:
             values = list(yes_no())
         elif col.kind == L.CODE:
-            values = [str(label) for _v, label in col.choices.choices]
+            values = [str(label) for _v, label in col.code_list.choices]
         else:
             continue
         key = col.choices.__name__ if col.choices else "bool"

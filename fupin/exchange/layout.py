@@ -11,12 +11,16 @@ English header, so a workbook filled in by hand, re-typed headers and all, still
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fupin.registry import choices as c
 from fupin.registry.models import Household, IncomeRecord, Member
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 # Kinds of column.
 TEXT = "text"
@@ -34,7 +38,7 @@ INFO = "info"  # written on export for people to read, ignored on import
 @dataclass(frozen=True)
 class Column:
     code: str
-    header: str  # lazy translated
+    header: StrOrPromise  # lazy translated
     kind: str
     field: str = ""  # model attribute filled by the column ("" for INFO / link columns)
     choices: type[models.Choices] | None = None
@@ -43,11 +47,18 @@ class Column:
     low: int | None = None  # the range of an INT column
     high: int | None = None
 
+    @property
+    def code_list(self) -> type[models.Choices]:
+        """The code list of a CODE or CODES column (every such column has one)."""
+        if self.choices is None:
+            raise ValueError(f"column {self.code} has no code list")
+        return self.choices
+
 
 @dataclass(frozen=True)
 class Sheet:
     key: str
-    title: str  # lazy translated sheet name
+    title: StrOrPromise  # lazy translated sheet name
     model: type[models.Model]
     columns: tuple[Column, ...] = field(default_factory=tuple)
 
@@ -59,19 +70,23 @@ class Sheet:
         return [col.code for col in self.columns]
 
 
-def _model_header(model: type[models.Model], name: str):
-    return model._meta.get_field(name).verbose_name
+def _model_header(model: type[models.Model], name: str) -> StrOrPromise:
+    found = model._meta.get_field(name)
+    # Every column fills a field of its own model, never a reverse relation.
+    if not isinstance(found, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a field")
+    return found.verbose_name
 
 
-def _h(name: str, kind: str, **kw) -> Column:
+def _h(name: str, kind: str, **kw: Any) -> Column:
     return Column(name, _model_header(Household, name), kind, field=name, **kw)
 
 
-def _m(name: str, kind: str, **kw) -> Column:
+def _m(name: str, kind: str, **kw: Any) -> Column:
     return Column(name, _model_header(Member, name), kind, field=name, **kw)
 
 
-def _i(name: str, kind: str, **kw) -> Column:
+def _i(name: str, kind: str, **kw: Any) -> Column:
     return Column(name, _model_header(IncomeRecord, name), kind, field=name, **kw)
 
 

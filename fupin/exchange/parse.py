@@ -14,6 +14,7 @@ import re as _re
 from functools import lru_cache
 
 import polars as pl
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,7 @@ def normalised(code: str) -> pl.Expr:
 
 
 @lru_cache(maxsize=64)
-def _choice_index(choices: type, lang: str) -> dict[str, str]:
+def _choice_index(choices: type[models.Choices], lang: str) -> dict[str, str]:
     index: dict[str, str] = {}
     for value, label in choices.choices:
         index[clean_text(str(value)).lower()] = str(value)
@@ -42,7 +43,7 @@ def _choice_index(choices: type, lang: str) -> dict[str, str]:
     return index
 
 
-def choice_index(choices: type) -> dict[str, str]:
+def choice_index(choices: type[models.Choices]) -> dict[str, str]:
     return _choice_index(choices, translation.get_language() or "")
 
 
@@ -51,7 +52,7 @@ def code_key(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(r"\s+", "").str.to_lowercase()
 
 
-def resolve_codes(series: pl.Series, choices: type) -> pl.Series:
+def resolve_codes(series: pl.Series, choices: type[models.Choices]) -> pl.Series:
     """Keys → codes. Keys not found directly are tried in simplified characters (因學 →
     因学); the distinct unknown keys are few, so that goes through Python."""
     index = choice_index(choices)
@@ -65,7 +66,7 @@ def resolve_codes(series: pl.Series, choices: type) -> pl.Series:
     return codes
 
 
-def unknown_code_reason(choices: type) -> str:
+def unknown_code_reason(choices: type[models.Choices]) -> str:
     allowed = "、".join(str(label) for _v, label in choices.choices[:12])
     more = "…" if len(choices.choices) > 12 else ""
     return _("Not a value of this column's list (allowed: %(allowed)s%(more)s).") % {
@@ -85,19 +86,22 @@ def parse_bool(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return value, error
 
 
-def parse_int(text: pl.Expr, low: int | None = None, high: int | None = None):
+def parse_int(
+    text: pl.Expr, low: int | None = None, high: int | None = None
+) -> tuple[pl.Expr, pl.Expr]:
     # Excel gives whole numbers as "2020" or "2020.0".
     value = text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
     bad = text.is_not_null() & value.is_null()
-    error = pl.when(bad).then(pl.lit(_("Not a whole number.")))
-    if low is not None or high is not None:
-        out = value.is_not_null() & (
-            (value < low if low is not None else pl.lit(False))
-            | (value > high if high is not None else pl.lit(False))
-        )
-        error = error.when(out).then(
-            pl.lit(_("Out of range (%(low)s to %(high)s).") % {"low": low, "high": high})
-        )
+    not_whole = pl.when(bad).then(pl.lit(_("Not a whole number.")))
+    if low is None and high is None:
+        return value, not_whole.otherwise(None)
+    out = value.is_not_null() & (
+        (value < low if low is not None else pl.lit(False))
+        | (value > high if high is not None else pl.lit(False))
+    )
+    error = not_whole.when(out).then(
+        pl.lit(_("Out of range (%(low)s to %(high)s).") % {"low": low, "high": high})
+    )
     return value, error.otherwise(None)
 
 

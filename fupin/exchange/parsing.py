@@ -108,11 +108,11 @@ def _parse_column(
         return value, pl.Series([None] * len(value), dtype=pl.String)
     if col.kind == L.CODE:
         keys = frame.select(P.code_key(t)).to_series()
-        codes = P.resolve_codes(keys, col.choices)
+        codes = P.resolve_codes(keys, col.code_list)
         bad = keys.is_not_null() & codes.is_null()
         reasons = pl.Series([None] * len(keys), dtype=pl.String)
         if bad.any():
-            reasons = reasons.scatter(bad.arg_true(), P.unknown_code_reason(col.choices))
+            reasons = reasons.scatter(bad.arg_true(), P.unknown_code_reason(col.code_list))
         return codes, reasons
     if col.kind == L.CODES:
         lists = text.str.replace_all(r"[,，;；、/]", "、").str.split("、")
@@ -120,7 +120,7 @@ def _parse_column(
         exploded = exploded.with_columns(P.code_key(pl.col("k")).alias("k")).filter(
             pl.col("k").is_not_null() & (pl.col("k") != "")
         )
-        codes = P.resolve_codes(exploded["k"], col.choices)
+        codes = P.resolve_codes(exploded["k"], col.code_list)
         exploded = exploded.with_columns(code=codes)
         bad_rows = exploded.filter(pl.col("code").is_null())["i"].unique()
         grouped = exploded.group_by("i", maintain_order=True).agg(pl.col("code"))
@@ -132,28 +132,29 @@ def _parse_column(
         )
         reasons = pl.Series([None] * len(text), dtype=pl.String)
         if bad_rows.len():
-            reasons = reasons.scatter(bad_rows.to_list(), P.unknown_code_reason(col.choices))
+            reasons = reasons.scatter(bad_rows.to_list(), P.unknown_code_reason(col.code_list))
         return value, reasons
+    # The other kinds are parsed as expressions over the frame of the column.
     if col.kind == L.BOOL:
-        value, error = P.parse_bool(t)
+        expr, error = P.parse_bool(t)
     elif col.kind == L.INT:
-        value, error = P.parse_int(t, col.low, col.high)
+        expr, error = P.parse_int(t, col.low, col.high)
     elif col.kind == L.MONEY:
         negative = P.loss_message() if col.field == "production" else None
-        value, error, sub_fen = P.parse_money(t, negative)
-        out = frame.select(value.alias("v"), error.alias("e"), sub_fen.alias("s"))
+        expr, error, sub_fen = P.parse_money(t, negative)
+        out = frame.select(expr.alias("v"), error.alias("e"), sub_fen.alias("s"))
         return out["v"], out["e"], out["s"]
     elif col.kind == L.DATE:
-        value, error = P.parse_date(t)
+        expr, error = P.parse_date(t)
     else:  # pragma: no cover - every kind is handled above
         raise ValueError(col.kind)
-    out = frame.select(value.alias("v"), error.alias("e"))
+    out = frame.select(expr.alias("v"), error.alias("e"))
     return out["v"], out["e"]
 
 
 def parse_sheet(sheet: L.Sheet, raw: RawSheet, today: dt.date) -> Parsed:
     text = raw.frame.with_columns(P.normalised(c) for c in sheet.codes)
-    present = {c for c in sheet.codes if raw.frame is not None and raw.frame[c].is_not_null().any()}
+    present = {c for c in sheet.codes if raw.frame[c].is_not_null().any()}
     values: dict[str, pl.Series] = {}
     reasons: dict[str, pl.Series] = {}
     sub_fen: dict[str, pl.Series] = {}

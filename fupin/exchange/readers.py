@@ -69,8 +69,8 @@ def header_index() -> dict[str, dict[str, str]]:
 @dataclass
 class RawSheet:
     key: str
+    frame: pl.DataFrame  # the rows of all its sheets, `_row` and `_sheet` added
     names: list[str] = field(default_factory=list)  # sheet names (or files) it came from
-    frame: pl.DataFrame | None = None
 
 
 class WorkbookError(Exception):
@@ -82,7 +82,7 @@ def _match_header(rows: list[list[str | None]], key: str) -> tuple[int, dict[int
     the sheet kind; cells left empty by a merged header take the name from the rows
     above. Returns (header row index, {column index: code}, matched count)."""
     names = header_index()[key]
-    best = (-1, {}, 0)
+    best: tuple[int, dict[int, str], int] = (-1, {}, 0)
     for r in range(min(len(rows), HEADER_SCAN_ROWS)):
         mapping: dict[int, str] = {}
         width = max((len(x) for x in rows[: r + 1]), default=0)
@@ -149,10 +149,13 @@ def _best_kind(rows: list[list[str | None]]) -> tuple[str | None, int, dict[int,
 
 
 def _collect(parts: dict[str, RawSheet], key: str, name: str, frame: pl.DataFrame) -> None:
-    raw = parts.setdefault(key, RawSheet(key))
-    raw.names.append(name)
     frame = frame.with_columns(pl.lit(name).alias("_sheet"))
-    raw.frame = frame if raw.frame is None else pl.concat([raw.frame, frame])
+    raw = parts.get(key)
+    if raw is None:
+        parts[key] = RawSheet(key, frame, [name])
+    else:
+        raw.names.append(name)
+        raw.frame = pl.concat([raw.frame, frame])
 
 
 def read_xlsx(path: Path) -> dict[str, RawSheet]:
