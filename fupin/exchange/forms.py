@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
@@ -30,7 +33,9 @@ class ExportForm(forms.Form):
         label=_("Empty template (headers and drop-down lists, no data)"), required=False
     )
 
-    def __init__(self, *args, area_choices: list[tuple[str, str]] = (), **kwargs) -> None:
+    def __init__(
+        self, *args: Any, area_choices: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].widget.choices = list(area_choices)
 
@@ -45,7 +50,7 @@ class ImportForm(forms.Form):
     )
     dry_run = forms.BooleanField(label=_("Dry run: check only, write nothing"), required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "An xlsx workbook, a CSV file, or the three CSV files of an export in one .zip; "

@@ -20,6 +20,7 @@ must be shared by every process that serves pages: see CACHES in fupin/settings.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import shutil
@@ -94,7 +95,7 @@ class TemporaryDownload(io.FileIO):
 
 
 def export_download(
-    *, actor, area_code: str, fmt: str, template: bool, language: str
+    *, actor: User, area_code: str, fmt: str, template: bool, language: str
 ) -> TemporaryDownload:
     """Export an area (or an empty template) into a temporary directory: the xlsx
     workbook, or the three CSV files in one zip. Closing the returned file removes the
@@ -202,7 +203,7 @@ def save_upload(upload) -> Path:
             key = key or free.pop(0)  # the reader recognises each file by its headers
             written = 0
             with archive.open(m) as src, targets[key].open("wb") as out:
-                for block in iter(lambda src=src: src.read(1 << 20), b""):
+                for block in iter(functools.partial(src.read, 1 << 20), b""):
                     written += len(block)
                     if written > MAX_UNZIPPED_BYTES:
                         raise UploadError(_("The files in the zip are too large."))
@@ -222,7 +223,7 @@ def progress_key(token: str) -> str:
     return f"fupin:exchange:import:{token}"
 
 
-def progress_of(token: str, user) -> dict[str, Any] | None:
+def progress_of(token: str, user: User) -> dict[str, Any] | None:
     """The progress of an import started by `user`; None for anyone else's token."""
     state = cache.get(progress_key(token))
     if not state or state.get("user") != user.pk:
@@ -235,7 +236,7 @@ def phase_label(state: dict[str, Any]) -> str:
 
 
 def start_import(
-    *, actor, path: Path, file_name: str, mode: str, dry_run: bool, language: str
+    *, actor: User, path: Path, file_name: str, mode: str, dry_run: bool, language: str
 ) -> str:
     """Start the import of a saved upload and return the token of its progress.
 
@@ -441,16 +442,25 @@ def export_rows(run: ExchangeRun) -> list[tuple[str, int]]:
     return [(str(s.title), int(rows.get(s.key, 0))) for s in L.SHEETS if s.key in rows]
 
 
-def recent_runs(user, limit: int = 30) -> list[ExchangeRun]:
+@dataclass(frozen=True)
+class RecentRun:
+    """A run of the list of recent runs, with its totals."""
+
+    run: ExchangeRun
+    total: SheetRow | None = None  # an import's totals (None: no sheet read)
+    exported: int = 0  # an export's rows
+
+
+def recent_runs(user: User, limit: int = 30) -> list[RecentRun]:
     """The latest imports and exports of the user's area, with their totals."""
-    runs = list(ExchangeRun.objects.restrict(user)[:limit])
-    for run in runs:
+    recent = []
+    for run in ExchangeRun.objects.restrict(user)[:limit]:
         if run.direction == ExchangeRun.Direction.IMPORT:
             rows = sheet_rows(run)
-            run.total = rows[-1] if rows else None
+            recent.append(RecentRun(run, total=rows[-1] if rows else None))
         else:
-            run.exported = sum(n for _title, n in export_rows(run))
-    return runs
+            recent.append(RecentRun(run, exported=sum(n for _title, n in export_rows(run))))
+    return recent
 
 
 def report_file(run: ExchangeRun) -> Path | None:

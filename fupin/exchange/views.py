@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fupin.accounts.roles import Capability
+from fupin.accounts.types import SignedInRequest, User
 from fupin.core.errors import OutsideArea
 from fupin.core.masking import mask_text
 from fupin.core.models import SensitiveRead
@@ -22,14 +24,15 @@ from fupin.web import queries
 from fupin.web.views.common import capability_required, render_page, require_capability
 
 
-def _area_choices(user) -> list[tuple[str, str]]:
+def _area_choices(user: User) -> list[tuple[str, str]]:
     """The user's own area first, then the divisions below it (as the household list)."""
-    own = [(user.area_id, user.area.name)] if user.area_id else []
+    area = user.area
+    own = [(area.code, area.name)] if area is not None else []
     return own + queries.area_choices(user)
 
 
 def _index(
-    request: HttpRequest,
+    request: SignedInRequest,
     export_form: ExportForm | None = None,
     import_form: ImportForm | None = None,
 ) -> HttpResponse:
@@ -43,13 +46,13 @@ def _index(
 
 
 @capability_required(Capability.EXPORT_AREA)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     return _index(request)
 
 
 @capability_required(Capability.EXPORT_AREA)
 @require_POST
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: SignedInRequest) -> HttpResponse:
     form = ExportForm(request.POST, area_choices=_area_choices(request.user))
     if not form.is_valid():
         return _index(request, export_form=form)
@@ -68,7 +71,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.EDIT_REGISTRY)
 @require_POST
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: SignedInRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _index(request, import_form=form)
@@ -89,7 +92,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return redirect("exchange:progress", token=token)
 
 
-def _progress_state(request: HttpRequest, token: str) -> dict:
+def _progress_state(request: SignedInRequest, token: str) -> dict[str, Any]:
     state = jobs.progress_of(token, request.user)
     if state is None:
         raise Http404
@@ -97,7 +100,7 @@ def _progress_state(request: HttpRequest, token: str) -> dict:
 
 
 @login_required
-def progress(request: HttpRequest, token: str) -> HttpResponse:
+def progress(request: SignedInRequest, token: str) -> HttpResponse:
     state = _progress_state(request, token)
     if state["run"] is not None:
         return redirect("exchange:run_detail", pk=state["run"])
@@ -109,7 +112,7 @@ def progress(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def progress_json(request: HttpRequest, token: str) -> JsonResponse:
+def progress_json(request: SignedInRequest, token: str) -> JsonResponse:
     state = _progress_state(request, token)
     run = state["run"]
     return JsonResponse(
@@ -123,13 +126,13 @@ def progress_json(request: HttpRequest, token: str) -> JsonResponse:
     )
 
 
-def _run_get(request: HttpRequest, pk: int) -> ExchangeRun:
+def _run_get(request: SignedInRequest, pk: int) -> ExchangeRun:
     require_capability(request.user, Capability.VIEW_REGISTRY)
     return get_object_or_404(ExchangeRun.objects.restrict(request.user), pk=pk)
 
 
 @login_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     run = _run_get(request, pk)
     summary = run.summary if isinstance(run.summary, dict) else {}
     errors = summary.get("errors") or []
@@ -150,21 +153,21 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "exchange/run_detail.html", context)
 
 
-def _masked_rows(rows: list) -> list:
+def _masked_rows(rows: list[list[Any]]) -> list[list[Any]]:
     return [
         [mask_text(v) if isinstance(v, str) and i >= 3 else v for i, v in enumerate(row)]
         for row in rows
     ]
 
 
-def _may_read_report(request: HttpRequest, run: ExchangeRun) -> bool:
+def _may_read_report(request: SignedInRequest, run: ExchangeRun) -> bool:
     # The report repeats the rejected rows as typed, ID numbers and all: a bulk read of
     # unmasked values, for roles that may reveal only (even the run's own user).
     return request.user.may_reveal
 
 
 @login_required
-def run_report(request: HttpRequest, pk: int) -> FileResponse:
+def run_report(request: SignedInRequest, pk: int) -> FileResponse:
     run = _run_get(request, pk)
     path = jobs.report_file(run)
     if path is None:

@@ -382,11 +382,11 @@ def test_run_page_outside_the_area_is_not_found(login, users, household):
     village = login("village")
     assert village.get(reverse("exchange:run_detail", args=[run.pk])).status_code == 404
     assert village.get(reverse("exchange:run_report", args=[run.pk])).status_code == 404
-    assert run.pk not in [r.pk for r in village.get(reverse("exchange:index")).context["runs"]]
+    assert run.pk not in [r.run.pk for r in village.get(reverse("exchange:index")).context["runs"]]
     # The township above both villages sees it.
     township = login("township")
     assert township.get(reverse("exchange:run_detail", args=[run.pk])).status_code == 200
-    assert run.pk in [r.pk for r in township.get(reverse("exchange:index")).context["runs"]]
+    assert run.pk in [r.run.pk for r in township.get(reverse("exchange:index")).context["runs"]]
 
 
 def test_report_needs_a_role_that_may_see_full_values(login, users):
