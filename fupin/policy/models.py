@@ -90,7 +90,7 @@ class PolicySet(models.Model):
         indexes = [models.Index(fields=["year", "effective_from"], name="policy_year_idx")]
 
     def __str__(self) -> str:
-        region = self.region.name if self.region_id else _("National")
+        region = self.region.name if self.region is not None else _("National")
         return f"{region} {self.year} v{self.version}"
 
     @property

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -147,7 +148,7 @@ def policy_new_version(request, pk):
     base = _get(request, pk)
     require_capability(request.user, Capability.CONFIGURE)
     scopes = []
-    if base.region_id:
+    if base.region is not None:
         scopes.append((base.region_id, base.region.name))
     if request.user.area_id and request.user.area_id != base.region_id:
         scopes.append((request.user.area_id, request.user.area.name))
@@ -168,7 +169,7 @@ def policy_new_version(request, pk):
         "note": base.note,
     }
     form = NewVersionForm(request.POST or None, initial=initial)
-    form.fields["scope"].choices = scopes
+    cast(forms.ChoiceField, form.fields["scope"]).choices = scopes
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["exclusions"] = [{"code": c, "trigger": c} for c in data["exclusions"]]

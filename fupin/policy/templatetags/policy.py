@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fupin.core.errors import DomainError
 from fupin.policy import comparisons as CMP
-from fupin.policy.evaluation import EXIT, INCLUSION, evaluate_household
+from fupin.policy.evaluation import EXIT, INCLUSION, ClauseResult, evaluate_household
 from fupin.registry.models import Assessment
 
 register = template.Library()
@@ -28,11 +31,13 @@ def _label(key: str) -> str:
     if key in VALUE_LABELS:
         return str(VALUE_LABELS[key])
     if key in Assessment.CONDITIONS:
-        return str(Assessment._meta.get_field(key).verbose_name)
+        field = Assessment._meta.get_field(key)
+        if isinstance(field, models.Field):
+            return str(field.verbose_name)
     return key
 
 
-def _value(key: str, value) -> str:
+def _value(key: str, value: Any) -> str:
     if key == "comparison" and value in CMP.WORDS:
         return str(CMP.WORDS[value])
     if value is True:
@@ -52,7 +57,11 @@ def household_policy(household):
             d = evaluate_household(household, test=test)
         except DomainError:
             continue
-        for c in d.clauses:
-            c.shown = [(_label(k), _value(k, v)) for k, v in c.values.items()]
         decisions.append(d)
     return {"decisions": decisions, "household": household}
+
+
+@register.filter
+def shown_values(clause: ClauseResult) -> list[tuple[str, str]]:
+    """The values a clause used, each as (label, value) in the user's language."""
+    return [(_label(k), _value(k, v)) for k, v in clause.values.items()]
