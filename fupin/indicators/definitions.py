@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,9 @@ from fupin.registry.choices import (
     LabourCapacity,
     PovertyCause,
 )
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 PEOPLE = "people"
 HOUSEHOLDS = "households"
@@ -47,9 +51,9 @@ BREAKDOWN = "breakdown"  # a stock split by a code list
 @dataclass(frozen=True)
 class Definition:
     code: str
-    label: str
-    definition: str
-    unit: str
+    label: StrOrPromise  # lazy translated, as is the definition
+    definition: StrOrPromise
+    unit: str  # a key of UNIT_LABELS
     kind: str
     group: str = ""
     # For rates: the codes of the numerator and denominator counts.
@@ -63,7 +67,7 @@ def _fmt(template, **kwargs) -> str:
 
 _fmt_lazy = lazy(_fmt, str)
 
-UNIT_LABELS = {
+UNIT_LABELS: dict[str, StrOrPromise] = {
     PEOPLE: pgettext_lazy("unit", "people"),
     HOUSEHOLDS: pgettext_lazy("unit", "households"),
     PERCENT: "%",
@@ -325,12 +329,14 @@ def _build() -> OrderedDict[str, Definition]:
         ("health", Health, "health"),
         ("labour", LabourCapacity, "labour"),
     ]:
-        for value, label in choices.choices:
+        for value, value_label in choices.choices:
             add(
                 f"{prefix}_{value}",
-                label,
+                value_label,
                 _fmt_lazy(
-                    _("%(who)s, whose value is: %(value)s."), who=_REGISTERED_NOTE, value=label
+                    _("%(who)s, whose value is: %(value)s."),
+                    who=_REGISTERED_NOTE,
+                    value=value_label,
                 ),
                 PEOPLE,
                 BREAKDOWN,
@@ -534,9 +540,9 @@ COUNT_CODES = [code for code, d in DEFINITIONS.items() if d.kind != RATE]
 RATE_CODES = [code for code, d in DEFINITIONS.items() if d.kind == RATE]
 
 
-def by_group() -> list[tuple[str, str, list[Definition]]]:
+def by_group() -> list[tuple[str, StrOrPromise, list[Definition]]]:
     """(group code, group label, definitions) in display order."""
-    out = []
+    out: list[tuple[str, StrOrPromise, list[Definition]]] = []
     for key, label in GROUP_LABELS.items():
         defs = [x for x in DEFINITIONS.values() if x.group == key]
         if defs:

@@ -302,7 +302,7 @@ def village_counts(frames: Frames) -> pl.DataFrame:
     """One row per village (every village of the area and any code households carry,
     zeros where nothing) with every summable count."""
     villages = _village_index(frames)
-    data = {"village_code": villages}
+    data: dict[str, list[str] | np.ndarray] = {"village_code": villages}
     data.update(_household_counts(frames.households, villages))
     data.update(_people_counts(frames.people, frames.households, villages))
     out = pl.DataFrame(data)

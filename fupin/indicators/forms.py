@@ -1,9 +1,15 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fupin.indicators.models import ExitCriteriaProposal
 from fupin.indicators.readiness import CONDITION_LABELS
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 PCT: dict[str, Any] = {"max_digits": 5, "decimal_places": 2, "min_value": 0, "max_value": 100}
 
@@ -40,10 +46,10 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
 
 
-def proposal_rows(proposal: Any) -> list[tuple[str, object]]:
+def proposal_rows(proposal: ExitCriteriaProposal) -> list[tuple[StrOrPromise | None, object]]:
     """(label, proposed value) of a proposal of exit criteria, in the form's order."""
     form = CriteriaForm()
-    rows = []
+    rows: list[tuple[StrOrPromise | None, object]] = []
     for name, value in proposal.values.items():
         if name == "village_conditions":
             value = "、".join(str(CONDITION_LABELS.get(v, v)) for v in value)

@@ -196,7 +196,7 @@ def household_exit_tests(village_code: str, *, limit: int = 500) -> list[dict]:
     """The policy set's exit test for each household in poverty in a village (today's
     data): household, decision and the clauses not met."""
 
-    out = []
+    out: list[dict[str, object]] = []
     qs = Household.objects.filter(
         village_id=village_code.ljust(12, "0"),
         status__in=[HouseholdStatus.POOR, HouseholdStatus.RETURNED],

@@ -190,7 +190,9 @@ def _apply(actor: User, region: Division, p: ExitCriteriaProposal) -> ExitCriter
     return obj
 
 
-def snapshot_create(*, actor: User, area_code: str, as_of: dt.date, label: str = "") -> Snapshot:
+def snapshot_create(
+    *, actor: User | None, area_code: str, as_of: dt.date, label: str = ""
+) -> Snapshot:
     """Freeze the registry of an area as of a date (see `indicators.snapshots`)."""
     if actor is not None and not (
         has_capability(actor, Capability.CONFIGURE)

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.models import User
 from fupin.core.errors import DomainError, OutsideArea
 from fupin.core.history import created
 from fupin.core.models import actor_account, actor_name
@@ -123,8 +124,7 @@ def encode(frame: pl.DataFrame, frames: fr.Frames) -> pl.DataFrame:
                 values |= set(frames.villages["village_code"].to_list())
             else:
                 values |= _known(name)
-            values = sorted(values)
-            out.append(pl.col(name).cast(pl.Enum(values)))
+            out.append(pl.col(name).cast(pl.Enum(sorted(values))))
     return frame.with_columns(out) if out else frame
 
 
@@ -176,7 +176,7 @@ def write_files(frames: fr.Frames, target: Path, manifest: dict) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def create(*, actor, area_code: str, as_of: dt.date, label: str = "") -> Snapshot:
+def create(*, actor: User | None, area_code: str, as_of: dt.date, label: str = "") -> Snapshot:
     """Freeze the area's registry as of `as_of` (read from history) into a snapshot."""
 
     area = Division.objects.filter(code=area_code.ljust(12, "0")).first()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -20,7 +22,13 @@ from fupin.core.scope import area_prefix_of, user_covers
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level
 from fupin.indicators import readiness, reports, selectors, services
-from fupin.indicators.definitions import DEFINITIONS, GROUP_LABELS, UNIT_LABELS, by_group
+from fupin.indicators.definitions import (
+    DEFINITIONS,
+    GROUP_LABELS,
+    UNIT_LABELS,
+    Definition,
+    by_group,
+)
 from fupin.indicators.forms import CriteriaForm, DecisionForm, proposal_rows
 from fupin.web.views.common import (
     Action,
@@ -29,6 +37,9 @@ from fupin.web.views.common import (
     render_page,
     require_capability,
 )
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 def _may_snapshot(user) -> bool:
@@ -70,7 +81,7 @@ def _trail(user, code: str) -> list[Division]:
     return [divisions[c] for c in codes if c in divisions and user_covers(user, c)]
 
 
-def _unit(d) -> str:
+def _unit(d: Definition) -> StrOrPromise:
     """The unit shown after a value (a percentage already carries its sign)."""
     return "" if d.unit == "percent" else UNIT_LABELS[d.unit]
 
@@ -236,38 +247,37 @@ def criteria(request):
     may_propose = pending is None and services.may_propose_criteria(user, code)
     may_decide = pending is not None and services.may_decide(user, pending)
     initial = {f: getattr(current, f) for f in services.CRITERIA_FIELDS}
-    forms = {"form": CriteriaForm(initial=initial), "decide_form": DecisionForm()}
+    forms: dict[str, BaseForm] = {
+        "form": CriteriaForm(initial=initial),
+        "decide_form": DecisionForm(),
+    }
     if request.method == "POST":
         name = "decide" if "decision" in request.POST else "propose"
-        if name == "decide" and pending is None:
-            raise Http404
-        outcome = dispatch_action(
-            request,
-            {
-                "decide": Action(
-                    form=lambda: DecisionForm(request.POST),
-                    run=lambda d: services.criteria_decide(
-                        actor=user,
-                        proposal=pending,
-                        approve=d.get("decision") == "approve",
-                        reason=d.get("reason", ""),
-                    ),
-                    # A user who may not act is refused (403) whatever the form holds.
-                    run_invalid=not may_decide,
+        actions = {
+            "propose": Action(
+                form=lambda: CriteriaForm(request.POST, initial=initial),
+                run=lambda d: services.criteria_propose(
+                    actor=user,
+                    region_code=code,
+                    data={k: v for k, v in d.items() if k != "reason"},
+                    reason=d.get("reason", ""),
                 ),
-                "propose": Action(
-                    form=lambda: CriteriaForm(request.POST, initial=initial),
-                    run=lambda d: services.criteria_propose(
-                        actor=user,
-                        region_code=code,
-                        data={k: v for k, v in d.items() if k != "reason"},
-                        reason=d.get("reason", ""),
-                    ),
-                    run_invalid=not services.may_propose_criteria(user, code),
+                run_invalid=not services.may_propose_criteria(user, code),
+            ),
+        }
+        if pending is not None:  # without a pending proposal, "decide" is a 404
+            actions["decide"] = Action(
+                form=lambda: DecisionForm(request.POST),
+                run=lambda d: services.criteria_decide(
+                    actor=user,
+                    proposal=pending,
+                    approve=d.get("decision") == "approve",
+                    reason=d.get("reason", ""),
                 ),
-            },
-            name=name,
-        )
+                # A user who may not act is refused (403) whatever the form holds.
+                run_invalid=not may_decide,
+            )
+        outcome = dispatch_action(request, actions, name=name)
         if outcome.done is not None:
             if name == "propose":
                 done = _("Proposed: the change takes effect when another county user approves it.")

@@ -160,6 +160,9 @@ def test_criteria_page(crafted, users):
     r = c.post(reverse("indicators:criteria"), bad)
     assert r.status_code == 422 and ExitCriteria.objects.get().approval_min == 90
     assert not ExitCriteriaProposal.objects.filter(status="pending").exists()
+    # Nothing pending: there is no decision to post.
+    decide = client_for(other).post(reverse("indicators:criteria"), {"decision": "approve"})
+    assert decide.status_code == 404
 
 
 def test_criteria_page_renders_percent_signs(crafted, users):
