@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -33,7 +35,7 @@ class PublicTipForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = BLANK + list(area_choices)
+        cast(forms.ChoiceField, self.fields["area"]).choices = [*BLANK, *area_choices]
 
 
 class TrackForm(forms.Form):
@@ -74,18 +76,20 @@ class StaffTipForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = BLANK + list(area_choices)
+        cast(forms.ChoiceField, self.fields["area"]).choices = [*BLANK, *area_choices]
 
 
 class TipFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=BLANK + Status.choices)
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=BLANK + Channel.choices)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[*BLANK, *Status.choices])
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[*BLANK, *Channel.choices]
+    )
     area = forms.ChoiceField(label=_("Area"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = BLANK + list(area_choices)
+        cast(forms.ChoiceField, self.fields["area"]).choices = [*BLANK, *area_choices]
 
 
 class AssignForm(forms.Form):
@@ -94,7 +98,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["verifier"].choices = BLANK + [
+        cast(forms.ChoiceField, self.fields["verifier"]).choices = BLANK + [
             (
                 str(u.pk),
                 f"{u.get_full_name() or u.username} · {u.get_role_display()} · {u.area.name}",
@@ -104,7 +108,7 @@ class AssignForm(forms.Form):
 
 
 class ConcludeForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=BLANK + Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[*BLANK, *Outcome.choices])
     findings = forms.CharField(label=pgettext_lazy("tip", "Findings"), widget=forms.Textarea)
 
 

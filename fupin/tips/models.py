@@ -11,6 +11,7 @@ list or read it; the reporter's name and phone are shown only to the assigned ve
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -148,7 +149,7 @@ class Tip(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_channel_display()}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.routed_to_id is None and self.area_id:
             self.routed_to_id = routed_area_code(self.area)
         super().save(*args, **kwargs)

@@ -16,8 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.accounts.models import User
@@ -51,7 +50,7 @@ def new_tracking_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _require_text(errors: dict[str, list[Any]], name: str, value: str) -> None:
+def _require_text(errors: dict[str, list[str]], name: str, value: str) -> None:
     if not (value or "").strip():
         errors.setdefault(name, []).append(_("This field is required."))
 
@@ -71,7 +70,7 @@ def _create(
     area: Division,
     reason: str,
 ) -> tuple[Tip, str]:
-    errors: dict[str, list[Any]] = {}
+    errors: dict[str, list[str]] = {}
     _require_text(errors, "content", content)
     if channel not in Channel.values:
         errors.setdefault("channel", []).append(_("Choose a valid channel."))
@@ -177,12 +176,13 @@ def tip_record(
     """A tip recorded by staff from any channel (authority "tip.record"). A named household
     decides the area. The tip goes to the office above its area: village staff who record
     a tip about their own village no longer see it."""
-    if household is not None:
-        area = household.village
-    else:
-        area = Division.objects.filter(code=area_code).first()
-        if area is None:
-            raise ValidationFailed({"area": [_("Choose an area inside your own.")]})
+    area = (
+        household.village
+        if household is not None
+        else Division.objects.filter(code=area_code).first()
+    )
+    if area is None:
+        raise ValidationFailed({"area": [_("Choose an area inside your own.")]})
     authority.require(actor, "tip.record", area.code)
     if subject_kind == SubjectKind.HOUSEHOLD and household is None:
         raise ValidationFailed({"household": [_("Name the household the tip is about.")]})
@@ -240,7 +240,9 @@ def verifier_candidates(*, actor: User, tip: Tip) -> list[User]:
     return [
         u
         for u in users
-        if user_covers(actor, u.area_id) and authority.may(u, "tip.verify", tip.routed_to_id)
+        if u.area_id is not None
+        and user_covers(actor, u.area_id)
+        and authority.may(u, "tip.verify", tip.routed_to_id)
     ]
 
 
@@ -262,7 +264,7 @@ def _require_verifier(actor: User, tip: Tip) -> None:
     actor is the assigned verifier."""
     authority.require(actor, "tip.verify", tip.routed_to_id)
     if tip.verifier_id != actor.pk:
-        raise NotAllowed(gettext("Only the verifier assigned to this tip may do this."))
+        raise NotAllowed(_("Only the verifier assigned to this tip may do this."))
 
 
 def tip_start_verification(*, actor: User, tip: Tip, reason: str = "") -> Tip:
@@ -274,7 +276,7 @@ def tip_start_verification(*, actor: User, tip: Tip, reason: str = "") -> Tip:
 def tip_conclude(*, actor: User, tip: Tip, outcome: str, findings: str, reason: str = "") -> Tip:
     _require_verifier(actor, tip)
     _require_status(tip, Status.ASSIGNED, Status.VERIFYING)
-    errors: dict[str, list[Any]] = {}
+    errors: dict[str, list[str]] = {}
     if outcome not in Outcome.values:
         errors["outcome"] = [_("Choose the outcome.")]
     _require_text(errors, "findings", findings)
@@ -293,7 +295,7 @@ def tip_conclude(*, actor: User, tip: Tip, outcome: str, findings: str, reason: 
 def tip_reply(*, actor: User, tip: Tip, reply: str, replied_on: dt.date | None = None) -> Tip:
     authority.require(actor, "tip.reply", tip.routed_to_id)
     _require_status(tip, Status.CONCLUDED)
-    errors: dict[str, list[Any]] = {}
+    errors: dict[str, list[str]] = {}
     _require_text(errors, "reply", reply)
     if errors:
         raise ValidationFailed(errors)

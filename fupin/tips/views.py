@@ -196,7 +196,7 @@ def tip_detail(request, pk):
     user = request.user
     may = selectors.tip_actions(user, tip)
     candidates = services.verifier_candidates(actor=user, tip=tip) if may.assign else []
-    forms = {
+    forms: dict[str, forms_lib.BaseForm] = {
         "assign_form": AssignForm(candidates=candidates),
         "conclude_form": ConcludeForm(),
         "reply_form": ReplyForm(),

@@ -10,8 +10,9 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def household_tips(context, household):
-    request = context.get("request")
-    user = getattr(request, "user", None)
+    user = getattr(context.get("request"), "user", None)
+    if user is None:  # rendered without a request: nobody to show tips to
+        return []
     return selectors.household_tips(user=user, household=household)
 
 
