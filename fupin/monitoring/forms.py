@@ -88,7 +88,7 @@ class WarningFilterForm(forms.Form):
             ("closed", _("Closed")),
         ],
     )
-    cause = forms.ChoiceField(label=_("Cause"), required=False, choices=BLANK + RiskType.choices)
+    cause = forms.ChoiceField(label=_("Cause"), required=False, choices=[*BLANK, *RiskType.choices])
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 

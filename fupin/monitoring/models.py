@@ -31,7 +31,7 @@ LEVEL_RANK: dict[str, int] = {
     RiskLevel.SERIOUS: 3,
     RiskLevel.MAJOR: 4,
 }
-LEVEL_COLOUR = {
+LEVEL_COLOUR: dict[str, str] = {
     RiskLevel.MAJOR: "red",
     RiskLevel.SERIOUS: "orange",
     RiskLevel.GENERAL: "yellow",

@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import polars as pl
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -177,7 +177,7 @@ def rules_for(area_code: str, year: int) -> Rules:
         return Rules()
     best_year = rows[0].year
     rows = [r for r in rows if r.year == best_year]
-    rows.sort(key=lambda r: rank.get(r.region_id, len(regions)))
+    rows.sort(key=lambda r: len(regions) if r.region_id is None else rank[r.region_id])
     r = rows[0]
     return Rules(r.response_days, r.escalation_days, r.income_rule, r.require_guarantees)
 
@@ -192,8 +192,8 @@ def department_of(user: User) -> str | None:
     return DEPARTMENT_UNITS.get(unit)
 
 
-def _require(actor: User, area_code: str, roles: AbstractSet[str]) -> None:
-    if not user_covers(actor, area_code):
+def _require(actor: User | None, area_code: str, roles: AbstractSet[str]) -> None:
+    if actor is None or not user_covers(actor, area_code):
         raise OutsideArea()
     if not (actor.is_superuser or actor.role in roles):
         raise NotAllowed()
@@ -280,7 +280,7 @@ def on_monitoring_case_passed(*, case: Case, actor: User, today: dt.date) -> Non
 
 
 def _change_level(
-    actor: User, obj: MonitoringObject, level: str, today: dt.date, reason: str
+    actor: User | None, obj: MonitoringObject, level: str, today: dt.date, reason: str
 ) -> None:
     """Set a monitoring object's risk level, keeping the previous one, recorded in the
     household's history."""
@@ -434,13 +434,12 @@ def warning_submit_public(
     household, or repeats a cause the household already has an open warning for, is
     dropped without a word (None); the page answers the same either way."""
     household = Household.objects.filter(number=household_number.strip()).first()
-    ok = (
-        household is not None
-        and Member.objects.active()
+    if (
+        household is None
+        or not Member.objects.active()
         .filter(household=household, id_number=id_number.strip().upper())
         .exists()
-    )
-    if not ok:
+    ):
         return None
     if RiskWarning.objects.filter(open_key=_open_key(household.pk, cause)).exists():
         return None
@@ -529,6 +528,12 @@ def warning_escalate(
     return w
 
 
+def _condition_label(name: str) -> str:
+    """An assessment condition's label (its field's verbose name)."""
+    found = Assessment._meta.get_field(name)
+    return str(found.verbose_name) if isinstance(found, models.Field) else name
+
+
 def elimination_check(household: Household, on: dt.date) -> list[str]:
     """Why the risk cannot be declared eliminated yet (empty: it can)."""
 
@@ -551,7 +556,7 @@ def elimination_check(household: Household, on: dt.date) -> list[str]:
         if a is None:
             problems.append(_("No assessment of the guarantees (两不愁三保障)."))
         elif not a.all_met:
-            names = ", ".join(str(Assessment._meta.get_field(f).verbose_name) for f in a.unmet)
+            names = ", ".join(_condition_label(f) for f in a.unmet)
             problems.append(_("Guarantees not met: %(names)s.") % {"names": names})
     return problems
 
@@ -833,7 +838,7 @@ def _write_warnings(
         (pl.col("household_id").cast(pl.Utf8) + ":" + pl.col("cause")).alias("open_key")
     )
     keys = frame["open_key"].to_list()
-    existing: set[str] = set()
+    existing: set[str | None] = set()
     for i in range(0, len(keys), 5000):
         existing.update(
             RiskWarning.objects.filter(open_key__in=keys[i : i + 5000]).values_list(

@@ -5,9 +5,12 @@ selector or service, render."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import BaseForm, ChoiceField
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -41,13 +44,14 @@ def object_list(request):
         level = ""
     qs = selectors.objects_for(request.user, level).order_by("risk_level", "-id")
     rows = list(qs[:500])
-    for o in rows:  # the link to change the level only where the user may change it
-        o.may_change_level = bool(services.allowed_levels(request.user, o))
+    # the link to change the level only where the user may change it
+    changeable = {o.pk for o in rows if services.allowed_levels(request.user, o)}
     return render_page(
         request,
         "monitoring/object_list.html",
         {
             "rows": rows,
+            "changeable": changeable,
             "by_level": selectors.objects_by_level(request.user),
             "level": level,
         },
@@ -102,7 +106,7 @@ def object_level(request, pk):
             messages.success(request, _("Saved."))
             return redirect("monitoring:objects")
     labels = dict(RiskLevel.choices)
-    form.fields["level"].choices = [(level, labels[level]) for level in allowed]
+    cast(ChoiceField, form.fields["level"]).choices = [(level, labels[level]) for level in allowed]
     return render_page(request, "monitoring/object_level.html", {"form": form, "o": obj})
 
 
@@ -174,7 +178,7 @@ def warning_create(request):
 def warning_detail(request, pk):
     w = selectors.warning_get(request.user, pk)
     user = request.user
-    forms = {
+    forms: dict[str, BaseForm] = {
         "measure_form": F.MeasureForm(initial={"taken_on": timezone.localdate()}),
         "escalate_form": F.ReasonForm(prefix="esc"),
         "eliminate_form": F.ReasonForm(prefix="elim"),

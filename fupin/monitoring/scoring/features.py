@@ -302,7 +302,8 @@ def scoring_frame(
     data = data or read_all(area)
     ratios, households = data["ratios"], data["households"]
     if year is None:
-        year = int(ratios["year"].max()) if not ratios.is_empty() else 0
+        latest = ratios["year"].max()  # None when there are no rows
+        year = latest if isinstance(latest, int) else 0
     pool = households
     if not everyone:
         pool = households.filter(

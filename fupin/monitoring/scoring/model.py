@@ -85,10 +85,10 @@ def rule_points(frame: pl.DataFrame) -> np.ndarray:
 
 @dataclass
 class RiskModel:
-    """A fitted model (kind "model") or the points fallback (kind "rules")."""
+    """A fitted model (kind "model") or the points fallback (kind "rules", no pipeline)."""
 
     kind: str
-    pipeline: Pipeline | None = None
+    pipeline: Pipeline | None = None  # the fitted pipeline of kind "model"
     n_examples: int = 0
     n_positives: int = 0
     reason: str = ""
@@ -97,7 +97,7 @@ class RiskModel:
     def contributions(self, frame: pl.DataFrame) -> np.ndarray:
         """Per household and feature, the term it adds: coefficient × standardised value
         (log-odds) for the model, points for the fallback."""
-        if self.kind == RULES:
+        if self.pipeline is None:  # kind "rules"
             return rule_points(frame)
         scaler: StandardScaler = self.pipeline[0]
         lr: LogisticRegression = self.pipeline[-1]
@@ -108,7 +108,7 @@ class RiskModel:
         """Probability of return within a year (fallback: points ÷ 100)."""
         if frame.height == 0:
             return np.zeros(0)
-        if self.kind == RULES:
+        if self.pipeline is None:  # kind "rules"
             return np.clip(rule_points(frame).sum(axis=1) / 100, 0, 1)
         return self.pipeline.predict_proba(_matrix(frame))[:, 1]
 
@@ -121,7 +121,7 @@ class RiskModel:
         return [[self.features[j] for j in row if contrib[i, j] > 0] for i, row in enumerate(order)]
 
     def coefficients(self) -> dict[str, float]:
-        if self.kind == RULES:
+        if self.pipeline is None:  # kind "rules"
             return {}
         return dict(zip(self.features, self.pipeline[-1].coef_[0].tolist(), strict=True))
 
