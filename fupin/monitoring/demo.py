@@ -42,7 +42,7 @@ import datetime as dt
 import heapq
 import random
 import time as timer
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -78,16 +78,16 @@ DEMO_REASON = "demo monitoring"
 MODELS = (MonitoringObject, RiskWarning, Measure)
 ENDED_SHARE = 0.04  # of the exited households: monitored for a while, risk eliminated
 STRAY_WARNING_SHARE = 0.015  # of the exited households: an open warning now
-RANKED = sorted(LEVEL_RANK, key=LEVEL_RANK.get)  # low … major
+RANKED = sorted(LEVEL_RANK, key=LEVEL_RANK.__getitem__)  # low … major
 
 Log = Callable[[str], None] | None
 
-LEVEL_WEIGHTS = {
+LEVEL_WEIGHTS: dict[str, dict[str, int]] = {
     MonitoringType.UNSTABLE_EXITED: {"major": 4, "serious": 18, "general": 45, "low": 33},
     MonitoringType.EDGE: {"major": 2, "serious": 14, "general": 42, "low": 42},
     MonitoringType.SUDDEN_HARDSHIP: {"major": 14, "serious": 34, "general": 36, "low": 16},
 }
-TYPE_WEIGHTS = {
+TYPE_WEIGHTS: dict[str, dict[str, int]] = {
     MonitoringType.UNSTABLE_EXITED: {
         "unstable_work": 30,
         "illness": 25,
@@ -113,7 +113,7 @@ TYPE_WEIGHTS = {
         "other": 5,
     },
 }
-CAUSE_OF_POVERTY = {
+CAUSE_OF_POVERTY: dict[str, str] = {
     PovertyCause.ILLNESS: RiskType.ILLNESS,
     PovertyCause.DISABILITY: RiskType.DISABILITY,
     PovertyCause.SCHOOLING: RiskType.SCHOOLING,
@@ -122,14 +122,21 @@ CAUSE_OF_POVERTY = {
     PovertyCause.LACK_WATER: RiskType.WATER,
 }
 # Which data rule raises a warning of a cause (other causes come from visits/reports).
-DATA_SOURCE = {
+DATA_SOURCE: dict[str, str] = {
     RiskType.ILLNESS: Source.MEDICAL_HIGH,
     RiskType.DISABILITY: Source.DISABILITY_NEW,
     RiskType.FAMILY_CHANGE: Source.DEATH_ACTIVE,
     RiskType.UNSTABLE_WORK: Source.INCOME_LOW,
     RiskType.DISASTER: Source.DISASTER_LIST,
 }
-EVIDENCE = {
+# The level a data rule proposes (the others: a random one).
+SOURCE_LEVEL: dict[str, str] = {
+    Source.MEDICAL_HIGH: RiskLevel.SERIOUS,
+    Source.DISABILITY_NEW: RiskLevel.GENERAL,
+    Source.DEATH_ACTIVE: RiskLevel.MAJOR,
+    Source.INCOME_LOW: RiskLevel.SERIOUS,
+}
+EVIDENCE: dict[str, list[str]] = {
     RiskType.ILLNESS: [
         "家庭成员患重病住院，年度自付医疗费用约{n}元，超过家庭年收入一半。",
         "医保部门比对：户内成员年度住院自付费用{n}元，超出预警线。",
@@ -171,7 +178,8 @@ EVIDENCE = {
     ],
     RiskType.OTHER: ["群众反映家庭生活困难，需入户核实。"],
 }
-MEASURES = {
+# Per department: what it did and the range of the amount (None: no amount).
+MEASURES: dict[str, list[tuple[str, tuple[int, int] | None]]] = {
     "health_insurance": [
         ("落实基本医保、大病保险和医疗救助三重保障，报销住院费用", (3000, 30000)),
         ("办理门诊慢特病待遇，减轻长期用药负担", (800, 4000)),
@@ -212,7 +220,7 @@ REVIEWS = [
 ]
 
 
-def _pick(rng: random.Random, weights: dict) -> str:
+def _pick[K](rng: random.Random, weights: Mapping[K, int]) -> K:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
@@ -397,7 +405,9 @@ class Builder:
                 cause = rng.choice(types) if rng.random() < 0.7 else _pick(rng, TYPE_WEIGHTS[kind])
                 if what == "open" and cause in causes_open:
                     continue
-                w = self.warning(h, rng, cause, day, closed=what == "closed", until=last)
+                w, escalated_on = self.warning(
+                    h, rng, cause, day, closed=what == "closed", until=last
+                )
                 if w.status != WarningStatus.ELIMINATED:
                     causes_open.add(cause)
                 elif w.closed_at is not None:
@@ -406,8 +416,8 @@ class Builder:
                 # object's level raises it, on the day it comes in or is escalated.
                 if LEVEL_RANK[w.proposed_level] > rank:
                     self.set_level(obj, h, w.proposed_level, day, str(w))
-                if w.escalations:
-                    heapq.heappush(events, (w.escalated_on, f"raise:{w.level}"))
+                if escalated_on is not None:
+                    heapq.heappush(events, (escalated_on, f"raise:{w.level}"))
         if end is not None:
             before = snapshot(obj)
             obj.status = MonitoringStatus.ENDED
@@ -432,7 +442,9 @@ class Builder:
         day: dt.date,
         closed: bool,
         until: dt.date | None = None,
-    ) -> RiskWarning:
+    ) -> tuple[RiskWarning, dt.date | None]:
+        """A warning with its history and measures, and the day it was escalated (None:
+        never; the object's level follows on that day)."""
         until = until or self.today
         response, escalation = self.rules(h.village_id)
         source = DATA_SOURCE.get(cause, "")
@@ -447,12 +459,7 @@ class Builder:
             source = ""
         level = _pick(rng, {"major": 5, "serious": 25, "general": 50, "low": 20})
         if source:
-            level = {
-                Source.MEDICAL_HIGH: RiskLevel.SERIOUS,
-                Source.DISABILITY_NEW: RiskLevel.GENERAL,
-                Source.DEATH_ACTIVE: RiskLevel.MAJOR,
-                Source.INCOME_LOW: RiskLevel.SERIOUS,
-            }.get(source, level)
+            level = SOURCE_LEVEL.get(source, level)
         created = _at(day, 11)
         w = RiskWarning(
             household_id=h.pk,
@@ -478,6 +485,7 @@ class Builder:
         self.warnings.append(w)
         self.records.add(w, created, h.village_id, h, None)
         # Escalation: the department missed the deadline.
+        escalated_on: dt.date | None = None
         overdue_now = w.deadline < self.today
         if (closed and rng.random() < 0.12) or (not closed and overdue_now and rng.random() < 0.4):
             esc_day = w.deadline + dt.timedelta(days=rng.randint(1, 4))
@@ -490,7 +498,7 @@ class Builder:
                 self.records.add(
                     w, _at(esc_day, 9), h.village_id, h, before, "超期未响应，升级督办"
                 )
-                w.escalated_on = esc_day  # not a field: the day the object's level follows
+                escalated_on = esc_day
                 day = esc_day
         # Measures of the routed department: every closed warning, some open ones.
         n = rng.choice([1, 1, 2]) if closed else (1 if rng.random() < 0.35 else 0)
@@ -525,7 +533,7 @@ class Builder:
                 w.review_worked, w.review_not_worked = rng.choice(REVIEWS)
                 w.reviewed_at = w.closed_at + dt.timedelta(days=rng.randint(3, 20))
                 self.records.add(w, w.reviewed_at, h.village_id, h, before)
-        return w
+        return w, escalated_on
 
     # ------------------------------------------------------------ household history
 
