@@ -3,6 +3,7 @@ the report was asked in)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import xlsxwriter
@@ -13,7 +14,8 @@ from fupin.dashboards.tables import Tables, unit_label
 from fupin.geo.models import Level
 from fupin.indicators import definitions as D
 
-LEVEL_SHEETS = {
+# The sheet of the children, by their level.
+LEVEL_SHEETS: dict[int, Callable[[], str]] = {
     Level.PREFECTURE: lambda: pgettext("sheet", "By county"),
     Level.COUNTY: lambda: pgettext("sheet", "By county"),
     Level.TOWNSHIP: lambda: pgettext("sheet", "By township"),

@@ -39,6 +39,15 @@ MISSING = (
 )
 
 
+class PrefixedStorage(FileSystemStorage):
+    """A storage whose files collectstatic copies under `prefix` (as Django's
+    AppStaticStorage does)."""
+
+    def __init__(self, location: str, prefix: str) -> None:
+        super().__init__(location=location)
+        self.prefix = prefix
+
+
 class VendorFinder(BaseFinder):
     """Finds the vendored browser libraries installed by npm."""
 
@@ -56,6 +65,4 @@ class VendorFinder(BaseFinder):
     def list(self, ignore_patterns):
         for name, path in vendor_files().items():
             # storage rooted at the file's directory, path relative to the static prefix
-            storage = FileSystemStorage(location=str(path.parent))
-            storage.prefix = str(Path(name).parent)
-            yield path.name, storage
+            yield path.name, PrefixedStorage(str(path.parent), str(Path(name).parent))

@@ -82,7 +82,7 @@ def area(request, code: str):
         }
         for code, status in S.STATUS_FIGURES
     ]
-    breadcrumb = []
+    breadcrumb: list[Division] = []
     prefix = area_prefix_of(request.user) or ""
     parent = area.parent
     while parent is not None and parent.code.startswith(prefix):
