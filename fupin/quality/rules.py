@@ -13,8 +13,9 @@ record only. Money is read as integer cents, so comparisons are exact.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from django.core.exceptions import FieldDoesNotExist
@@ -103,10 +104,10 @@ class Frames:
     def build(
         cls,
         *,
-        households: list[dict] | pl.DataFrame = (),
-        members: list[dict] | pl.DataFrame = (),
-        incomes: list[dict] | pl.DataFrame = (),
-        deaths: list[dict] | pl.DataFrame = (),
+        households: Sequence[dict[str, Any]] | pl.DataFrame = (),
+        members: Sequence[dict[str, Any]] | pl.DataFrame = (),
+        incomes: Sequence[dict[str, Any]] | pl.DataFrame = (),
+        deaths: Sequence[dict[str, Any]] | pl.DataFrame = (),
         today: dt.date | None = None,
     ) -> Frames:
         """Frames from rows (missing columns get defaults); used by tests and loaders."""
@@ -158,9 +159,11 @@ class Rule:
 def _field_label(name: str) -> str:
     for model in (Member, IncomeRecord):
         try:
-            return str(model._meta.get_field(name).verbose_name)
+            found = model._meta.get_field(name)
         except FieldDoesNotExist:
-            pass
+            continue
+        if isinstance(found, models.Field):
+            return str(found.verbose_name)
     return name
 
 

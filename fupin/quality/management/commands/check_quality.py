@@ -35,7 +35,7 @@ class Command(BaseCommand):
         if format == "xlsx" and not out:
             raise CommandError(_("--format xlsx needs --out FILE."))
         report = check_area(division.prefix)
-        if format == "xlsx":
+        if format == "xlsx" and out:  # (checked above: xlsx has a file)
             reports.write_xlsx(report, division, out)
             self.stderr.write(_("Wrote %(path)s.") % {"path": out})
             return
