@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +41,7 @@ class AllocationForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = list(area_choices)
+        cast(forms.ChoiceField, self.fields["area"]).choices = list(area_choices)
         self.fields["year"].initial = timezone.localdate().year
 
 
@@ -58,5 +60,7 @@ class AllocationFilterForm(forms.Form):
 
     def __init__(self, *args, years=(), sources=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = BLANK + [(y, y) for y in years]
-        self.fields["source"].choices = BLANK + [(s.pk, s.name) for s in sources]
+        cast(forms.ChoiceField, self.fields["year"]).choices = BLANK + [(y, y) for y in years]
+        cast(forms.ChoiceField, self.fields["source"]).choices = BLANK + [
+            (s.pk, s.name) for s in sources
+        ]

@@ -47,6 +47,7 @@ from fupin.funds.models import (
     PaymentStatus,
     SourceKind,
 )
+from fupin.funds.selectors import FundedProject
 from fupin.geo.models import Division, Level
 
 CENT = Decimal("0.01")
@@ -178,7 +179,14 @@ def allocation_adjust(
 
 
 def budget_line_set(
-    *, actor: User, project, allocation: Allocation, amount: object, reason: str = ""
+    *,
+    actor: User,
+    # A fupin.projects Project: funds cannot import projects, and a Protocol cannot say
+    # "a model" (the line's foreign key and its change record take the project itself).
+    project: Any,
+    allocation: Allocation,
+    amount: object,
+    reason: str = "",
 ) -> BudgetLine | None:
     """Set how much of a project's budget comes from an allocation (commit it).
 
@@ -241,7 +249,12 @@ def budget_line_set(
         return line
 
 
-def release_budget(*, actor: User, project, reason: str) -> None:
+def release_budget(
+    *,
+    actor: User,
+    project: Any,  # a fupin.projects Project (see budget_line_set)
+    reason: str,
+) -> None:
     """Give back the undisbursed budget of a project that will not go on (rejected).
     Called by the projects service inside its transaction, with the project locked."""
     lines = list(BudgetLine.objects.filter(project=project).order_by("allocation_id"))
@@ -270,7 +283,7 @@ def needs_countersign(amount: Decimal, area_code: str) -> bool:
     return amount > countersign_threshold(area_code)
 
 
-def may_record(user: User, project) -> bool:
+def may_record(user: User, project: FundedProject) -> bool:
     return authority.may(user, "payment.record", project.area_id)
 
 
