@@ -60,7 +60,7 @@ def install(api: NinjaAPI) -> None:
     def domain_error(request, exc: DomainError):
         errors = exc.errors if isinstance(exc, ValidationFailed) else None
         if errors is None and exc.field:
-            errors = {exc.field: [exc.message]}
+            errors = {exc.field: [str(exc.message)]}
         return _json(api, request, exc.status, error_body(exc.code, exc.message, errors))
 
     @api.exception_handler(Http404)

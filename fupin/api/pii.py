@@ -12,22 +12,23 @@ Schemas call `pii_value(context, obj, field)`; endpoints that may reveal call
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from fupin.accounts.models import User
+from fupin.api.auth import ApiRequest
 from fupin.core.errors import NotAllowed
 from fupin.core.masking import MASKERS, mask_birth_date
 from fupin.registry import selectors
 
 
 class PiiPolicy:
-    def __init__(self, user=None, reveal: bool = False):
+    def __init__(self, user: User | None = None, reveal: bool = False) -> None:
         self.user = user
         self.reveal = reveal
 
     def value(self, obj, field: str) -> str:
         raw = getattr(obj, field) or ""
-        if self.reveal and raw:
+        if self.reveal and raw and self.user is not None:
             return selectors.reveal(user=self.user, obj=obj, field_name=field, channel="api")
         return MASKERS[field](raw)
 
@@ -35,7 +36,14 @@ class PiiPolicy:
 MASK = PiiPolicy()
 
 
-def allow_reveal(request: HttpRequest, reveal: bool) -> None:
+class PiiRequest(ApiRequest):
+    """For annotations only: an API request whose masking policy `allow_reveal` sets
+    (`pii_value` reads it; without it, MASK)."""
+
+    fupin_pii: PiiPolicy
+
+
+def allow_reveal(request: PiiRequest, reveal: bool) -> None:
     if not reveal:
         return
     user = request.auth

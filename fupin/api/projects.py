@@ -14,7 +14,7 @@ from fupin.api.auth import current_user
 from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
 from fupin.projects import selectors
-from fupin.projects.models import Project, ProjectState, ProjectType
+from fupin.projects.models import ProjectState, ProjectType
 
 router = Router(tags=["projects"])
 CENT = Decimal("0.01")
@@ -83,7 +83,7 @@ def _yuan(value) -> Decimal:
     return Decimal(value or 0).quantize(CENT)
 
 
-def _out(p: Project, today: dt.date, villages: list[str]) -> dict:
+def _out(p: selectors.ProjectWithMoney, today: dt.date, villages: list[str]) -> dict:
     return {
         "id": p.pk,
         "name": p.name,

@@ -55,13 +55,17 @@ def division_get(*, user, code: str) -> Division:
     d = Division.objects.restrict(user).select_related("profile").filter(code=code).first()
     if d is None:
         raise Http404
-    # Ancestors inside the user's area (a county user sees county → township → village).
+    return d
+
+
+def division_path(*, user, division: Division) -> list[Division]:
+    """The division's ancestors inside the user's area, from the top down (a county user
+    sees county → township for a village)."""
     prefix = area_prefix_of(user) or ""
-    above = reversed(ancestor_codes(d.code, include_self=False))
+    above = reversed(ancestor_codes(division.code, include_self=False))
     codes = [a for a in above if a.startswith(prefix)]
     found = {a.code: a for a in Division.objects.filter(code__in=codes)}
-    d.api_path = [found[a] for a in codes if a in found]
-    return d
+    return [found[a] for a in codes if a in found]
 
 
 # ---------------------------------------------------------------- members

@@ -11,8 +11,9 @@ from typing import Any
 from ninja import Field, ModelSchema, Schema
 from pydantic import ConfigDict
 
+from fupin.api import queries
 from fupin.api.pii import birth_date_value, pii_value
-from fupin.geo.models import VillageProfile
+from fupin.geo.models import Division, VillageProfile
 from fupin.registry import choices as c
 from fupin.registry.models import Assessment, Attachment, Household, IncomeRecord, Member
 from fupin.registry.services import ASSESSMENT_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
@@ -100,8 +101,8 @@ class DivisionDetailOut(DivisionOut):
         return getattr(obj, "profile", None) if obj.is_village else None
 
     @staticmethod
-    def resolve_path(obj):
-        return getattr(obj, "api_path", [])
+    def resolve_path(obj: Division, context: dict[str, Any]) -> list[Division]:
+        return queries.division_path(user=context["request"].auth, division=obj)
 
 
 class DivisionPage(Schema):
