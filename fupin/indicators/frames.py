@@ -23,6 +23,7 @@ PostgreSQL) and decoded with Polars, never row by row through the ORM.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -32,7 +33,7 @@ from django.utils import timezone
 from fupin.assistance.choices import MeasureKind
 from fupin.assistance.models import AssistancePolicy, Measure, Pairing, Visit
 from fupin.assistance.selectors import policy_for
-from fupin.core.frames import read_frame
+from fupin.core.frames import DType, read_frame
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import code_range
 from fupin.geo.codes import ancestor_codes
@@ -126,10 +127,10 @@ def _table(model) -> str:
 def history_states(
     object_type: str,
     before: dt.datetime,
-    fields: dict[str, pl.DataType],
+    fields: Mapping[str, DType],
     *,
     only_changed_since: bool = False,
-    id_dtype: pl.DataType = pl.Int64,
+    id_dtype: DType = pl.Int64,
 ) -> pl.DataFrame:
     """The state as of `before` (exclusive) of the objects of a type, from the change
     records: the latest record of each object earlier than `before`; deleted objects are
@@ -163,7 +164,7 @@ def history_states(
     return decoded.with_columns(_from_json(name, dtype) for name, dtype in fields.items())
 
 
-def changed_since(object_type: str, since: dt.datetime, id_dtype=pl.Int64) -> pl.Series:
+def changed_since(object_type: str, since: dt.datetime, id_dtype: DType = pl.Int64) -> pl.Series:
     """Ids of the objects of a type with a change record at or after `since`."""
     rows = read_frame(
         f"SELECT DISTINCT object_id FROM {_table(ChangeRecord)} "  # noqa: S608
@@ -178,9 +179,9 @@ def changed_since(object_type: str, since: dt.datetime, id_dtype=pl.Int64) -> pl
 def states_at(
     object_type: str,
     before: dt.datetime,
-    fields: dict[str, pl.DataType],
+    fields: Mapping[str, DType],
     current: pl.DataFrame,
-    id_dtype: pl.DataType = pl.Int64,
+    id_dtype: DType = pl.Int64,
 ) -> pl.DataFrame:
     """The state as of `before` of the objects in `current` (rows of the table now, with
     columns `id` and `fields`) and of those that were there then. Every change writes a
@@ -197,7 +198,7 @@ def states_at(
     return pl.concat([keep, prior.select(keep.columns).cast(keep.schema)], how="vertical")
 
 
-def _from_json(name: str, dtype: pl.DataType) -> pl.Expr:
+def _from_json(name: str, dtype: DType) -> pl.Expr:
     col = pl.col(name)
     if dtype == pl.Boolean:
         return (
@@ -333,21 +334,21 @@ def _dated_household_ids(model, date_col: str, start: dt.date, end: dt.date, ext
 
 def _assistance(as_of: dt.date, start: dt.date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     d = connection.ops.adapt_datefield_value
-    as_of, start = d(as_of), d(start)
+    day, since = d(as_of), d(start)
     paired = read_frame(
         f"SELECT DISTINCT household_id FROM {_table(Pairing)} "  # noqa: S608
         "WHERE start_date <= %s AND (end_date IS NULL OR end_date > %s)",
-        [as_of, as_of],
+        [day, day],
         schema={"household_id": pl.Int64},
     )
     visited = read_frame(
         _dated_household_ids(Visit, "date", start, as_of),
-        [start, as_of],
+        [since, day],
         schema={"household_id": pl.Int64},
     )
     measures = read_frame(
         _dated_household_ids(Measure, "date", start, as_of, ", kind"),
-        [start, as_of],
+        [since, day],
         schema={"household_id": pl.Int64, "kind": pl.String},
     )
     return paired, visited, measures
