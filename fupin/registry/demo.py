@@ -21,12 +21,13 @@ import csv
 import datetime as dt
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from time import perf_counter
 from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -190,14 +191,14 @@ def load_demo_divisions(area: str) -> DivisionLoadResult:
 # ---------------------------------------------------------------- small helpers
 
 
-def _pick(rng: random.Random, weights: dict) -> object:
+def _pick[K](rng: random.Random, weights: Mapping[K, float]) -> K:
+    """A key drawn by its weight (the last key when rounding leaves nothing drawn)."""
     r = rng.random() * sum(weights.values())
-    key = None
     for key, w in weights.items():
         r -= w
         if r < 0:
             return key
-    return key
+    return list(weights)[-1]
 
 
 def income_time(year: int) -> dt.datetime:
@@ -325,7 +326,9 @@ def plan_villages(scale: Scale, seed: int) -> list[VillagePlan]:
             exit_year = None
             if is_poor and rng.random() < 0.88:
                 exit_year = int(_pick(rng, {2016: 15, 2017: 30, 2018: 35, 2019: 20}))
-            yao, zhuang = _ethnic_mix(county, v.parent.name, rng)
+            township = v.parent
+            assert township is not None  # a village's parent is its township
+            yao, zhuang = _ethnic_mix(county, township.name, rng)
             plans.append(
                 VillagePlan(
                     village=v,
@@ -357,7 +360,7 @@ def plan_villages(scale: Scale, seed: int) -> list[VillagePlan]:
     return plans
 
 
-def village_profile(plan: VillagePlan, poor_people: int, rng: random.Random) -> dict:
+def village_profile(plan: VillagePlan, poor_people: int, rng: random.Random) -> dict[str, Any]:
     """The profile fields: population at least twice the registered poor, infrastructure
     better in non-poor and exited villages."""
     pop = int(min(3200, max(300, rng.lognormvariate(7.25, 0.45))))
@@ -519,7 +522,7 @@ def _labour(rng: random.Random, m: Member, age: int, cause: str) -> str:
     if age < 16 or m.school_status:
         return L.NONE
     if m.health == H.DISABLED:
-        if m.disability_grade <= 2:
+        if m.disability_grade is not None and m.disability_grade <= 2:
             return L.LOST
         return L.WEAK if age >= 65 or rng.random() < 0.6 else L.ORDINARY
     if m.health == H.SERIOUS:
@@ -681,7 +684,7 @@ def return_probability(
     ref = dt.date(exit_year, 12, 31)
     present = [m for m in members if m.birth_date <= ref]
     n = max(1, len(present))
-    units = {L.SKILLED: 1.0, L.ORDINARY: 1.0, L.WEAK: 0.5}
+    units: dict[str, float] = {L.SKILLED: 1.0, L.ORDINARY: 1.0, L.WEAK: 0.5}
     labour = sum(units.get(m.labour, 0.0) for m in present) / n
     head = members[0]
     head_age = exit_year - head.birth_date.year
@@ -717,7 +720,7 @@ class Generator:
         self.ids = ids
         self.counties = counties
 
-    def village(self, plan: VillagePlan) -> tuple[list[Bundle], dict]:
+    def village(self, plan: VillagePlan) -> tuple[list[Bundle], dict[str, Any]]:
         rng = random.Random(f"fupin-demo:{self.seed}:{plan.village.code}")
         bundles: list[Bundle] = []
         people = 0
@@ -890,7 +893,7 @@ class Generator:
             h.housing_safe = rng.random() < (0.995 if better else 0.6 if poor_now else 0.93)
         if not h.housing_safe:
             h.danger_grade = "C" if rng.random() < 0.6 else "D"
-        elif better and rng.random() < 0.3:
+        elif better and story.exit_year is not None and rng.random() < 0.3:
             h.renovation_year = rng.randint(max(2015, story.registered_year), story.exit_year)
         h.housing_area = _area(rng.uniform(40, 60) + 20 * size + rng.uniform(-10, 40))
         h.water_safe = rng.random() < (0.995 if better else 0.85 if infra else 0.7)
@@ -930,7 +933,7 @@ class Generator:
     def incomes(self, rng: random.Random, b: Bundle, story: Story, assessor: str) -> None:
         h = b.household
         members = b.members
-        units = {L.SKILLED: 1.3, L.ORDINARY: 1.0, L.WEAK: 0.5}
+        units: dict[str, float] = {L.SKILLED: 1.3, L.ORDINARY: 1.0, L.WEAK: 0.5}
         capacity = min(1.0, sum(units.get(m.labour, 0) for m in members) / len(members) * 1.6)
         burden = sum(1 for m in members if m.health in (H.SERIOUS, H.DISABLED))
         poor_ratio = min(
@@ -1054,7 +1057,21 @@ class DemoResult:
         return self.households + self.members + self.incomes + self.assessments + self.changes
 
 
-def change_record(instance, time: dt.datetime, related=None) -> SimpleNamespace:
+type Registered = Household | Member | IncomeRecord | Assessment
+
+
+def _village_of(instance: Registered, related: Household | None) -> str:
+    """The area of a demo object's record: its household's village (`related`, or the
+    instance itself when it is the household)."""
+    household = related if related is not None else instance
+    if not isinstance(household, Household):
+        raise TypeError(f"{type_label(instance)}: pass the household it belongs to")
+    return household.village_id
+
+
+def change_record(
+    instance: Registered, time: dt.datetime, related: Household | None = None
+) -> SimpleNamespace:
     """The demo's creation record of an object (`core.history.creation_record`: what
     `build_change` makes, without a ChangeRecord instance); a test checks the two agree
     field by field."""
@@ -1063,7 +1080,7 @@ def change_record(instance, time: dt.datetime, related=None) -> SimpleNamespace:
         time=time,
         actor=DEMO_ACTOR,
         reason=DEMO_REASON,
-        area_code=related.village_id if related is not None else instance.village_id,
+        area_code=_village_of(instance, related),
         related=related,
     )
 
@@ -1071,7 +1088,7 @@ def change_record(instance, time: dt.datetime, related=None) -> SimpleNamespace:
 STATUS_FIELDS = ("status", "status_year", "monitoring_type")
 
 
-def status_path(story: Story, number: str) -> list[tuple[dt.datetime, dict]]:
+def status_path(story: Story, number: str) -> list[tuple[dt.datetime, dict[str, Any]]]:
     """The household's status fields after each step of its story, after registration:
     exit, removal, return, monitoring. The demo writes the registration with the first
     status and one update per step, so that the registry read as of a past date (flows,
@@ -1082,7 +1099,7 @@ def status_path(story: Story, number: str) -> list[tuple[dt.datetime, dict]]:
     def at(year: int, month: int) -> dt.datetime:
         return dt.datetime(year, month, day, 10, 0, tzinfo=TZ).astimezone(dt.UTC)
 
-    steps: list[tuple[dt.datetime, dict]] = []
+    steps: list[tuple[dt.datetime, dict[str, Any]]] = []
     if story.exit_year is not None:
         steps.append(
             (at(story.exit_year, 12), {"status": S.EXITED, "status_year": story.exit_year})
@@ -1113,11 +1130,12 @@ def household_records(h: Household, b: Bundle) -> list[SimpleNamespace]:
     """The creation record of a household and, when its story has steps, the creation
     with the status it was registered with followed by one update per step."""
     first = change_record(h, b.registered)
-    steps = status_path(b.story, h.number) if b.story is not None else []
-    if not steps:
+    story = b.story
+    steps = status_path(story, h.number) if story is not None else []
+    if story is None or not steps:
         return [first]
     state = dict(first.post_data)
-    state.update(status=S.POOR, status_year=b.story.registered_year, monitoring_type="")
+    state.update(status=S.POOR, status_year=story.registered_year, monitoring_type="")
     first.post_data = dict(state)
     first.changes = {k: [None, v] for k, v in state.items() if v is not None}
     records = [first]
@@ -1143,14 +1161,16 @@ def household_records(h: Household, b: Bundle) -> list[SimpleNamespace]:
     return records
 
 
-def reference_record(instance, time: dt.datetime, related=None) -> ChangeRecord:
+def reference_record(
+    instance: Registered, time: dt.datetime, related: Household | None = None
+) -> ChangeRecord:
     """What `build_change` makes for the same creation (used by the tests)."""
     return build_change(
         actor=DEMO_ACTOR,
         instance=instance,
         action=ChangeAction.CREATE,
         before=None,
-        area_code=related.village_id if related is not None else instance.village_id,
+        area_code=_village_of(instance, related),
         reason=DEMO_REASON,
         related=related,
         time=time,
@@ -1162,9 +1182,16 @@ def write_bundles(bundles: list[Bundle], result: DemoResult, ids: Ids) -> None:
     change record of every object."""
     households = [b.household for b in bundles]
     ids.assign(households)
-    members, incomes, assessments = [], [], []
+    members: list[Member] = []
+    incomes: list[IncomeRecord] = []
+    assessments: list[Assessment] = []
     for b in bundles:
-        for x in (*b.members, *b.incomes, *b.assessments):
+        children: list[Member | IncomeRecord | Assessment] = [
+            *b.members,
+            *b.incomes,
+            *b.assessments,
+        ]
+        for x in children:
             x.household = b.household
         members.extend(b.members)
         incomes.extend(b.incomes)
@@ -1214,7 +1241,9 @@ def wipe() -> None:
         )
 
 
-def _profiles(plans_and_fields: list[tuple[VillagePlan, dict]], result: DemoResult) -> None:
+def _profiles(
+    plans_and_fields: list[tuple[VillagePlan, dict[str, Any]]], result: DemoResult
+) -> None:
     codes = [p.village.code for p, _f in plans_and_fields]
     existing = {vp.village_id: vp for vp in VillageProfile.objects.filter(village_id__in=codes)}
     records = []
@@ -1237,8 +1266,8 @@ def _profiles(plans_and_fields: list[tuple[VillagePlan, dict]], result: DemoResu
                 time=time,
             )
         )
-    fields = [f for f in next(iter(plans_and_fields))[1]] if plans_and_fields else []
-    VillageProfile.objects.bulk_update(changed, fields, batch_size=500)
+    names = [f for f in next(iter(plans_and_fields))[1]] if plans_and_fields else []
+    VillageProfile.objects.bulk_update(changed, names, batch_size=500)
     bulk_record(records)
     result.changes += len(records)
 
@@ -1340,7 +1369,7 @@ def build(
         ids = Ids(*REGISTRY_MODELS)
         pending: list[Bundle] = []
         pending_members = 0
-        profiles: list[tuple[VillagePlan, dict]] = []
+        profiles: list[tuple[VillagePlan, dict[str, Any]]] = []
         for plan in plans:
             bundles, fields = gen.village(plan)
             profiles.append((plan, fields))
