@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -56,8 +58,9 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args, sheets, areas, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sheet"].choices = [(s.pk, f"{s.region.name} · {s}") for s in sheets]
-        self.fields["area"].choices = areas
+        sheet = cast(forms.ChoiceField, self.fields["sheet"])
+        sheet.choices = [(s.pk, f"{s.region.name} · {s}") for s in sheets]
+        cast(forms.ChoiceField, self.fields["area"]).choices = areas
 
 
 class ScoreForm(forms.Form):
@@ -91,7 +94,7 @@ class ScoreForm(forms.Form):
         for item in self.items:
             yield item, self[f"points_{item.code}"], self[f"evidence_{item.code}"]
 
-    def points(self) -> dict[str, str]:
+    def points(self) -> dict[str, str | None]:
         return {i.code: self.cleaned_data.get(f"points_{i.code}") for i in self.items}
 
     def evidence(self) -> dict[str, str]:

@@ -190,38 +190,39 @@ def rank_subjects(
     raw: dict[str, dict[str, Decimal]] = {}
     for ind in indicators:
         raw[ind.code] = {
-            s.key: Decimal(values[(s.key, ind.code)])
+            s.key: Decimal(value)
             for s in subjects
-            if values.get((s.key, ind.code)) is not None
+            if (value := values.get((s.key, ind.code))) is not None
         }
     normalised = {
         ind.code: _normalise(raw[ind.code], ind.higher_is_better, method) for ind in indicators
     }
-    rows = []
+    scored: list[tuple[Decimal, RankedRow]] = []
+    unscored: list[RankedRow] = []
     for s in subjects:
         scores = {ind.code: normalised[ind.code].get(s.key) for ind in indicators}
-        used = [ind for ind in indicators if scores[ind.code] is not None]
+        present = {code: v for code, v in scores.items() if v is not None}
+        used = [ind for ind in indicators if ind.code in present]
         weight = sum((Decimal(ind.weight) for ind in used), Decimal("0"))
-        total = None
+        total: Decimal | None = None
         if used and weight > 0:
-            total = (sum(Decimal(ind.weight) * scores[ind.code] for ind in used) / weight).quantize(
-                CENT, rounding=ROUND_HALF_UP
-            )
-        rows.append(
-            RankedRow(
-                subject=s,
-                values={ind.code: raw[ind.code].get(s.key) for ind in indicators},
-                scores={
-                    k: (v.quantize(CENT, rounding=ROUND_HALF_UP) if v is not None else None)
-                    for k, v in scores.items()
-                },
-                total=total,
-                missing=[ind.code for ind in indicators if scores[ind.code] is None],
-            )
+            weighted = sum((Decimal(ind.weight) * present[ind.code] for ind in used), Decimal("0"))
+            total = (weighted / weight).quantize(CENT, rounding=ROUND_HALF_UP)
+        row = RankedRow(
+            subject=s,
+            values={ind.code: raw[ind.code].get(s.key) for ind in indicators},
+            scores={
+                k: (v.quantize(CENT, rounding=ROUND_HALF_UP) if v is not None else None)
+                for k, v in scores.items()
+            },
+            total=total,
+            missing=[ind.code for ind in indicators if scores[ind.code] is None],
         )
-    ranked = sorted(
-        (r for r in rows if r.total is not None), key=lambda r: (-r.total, r.subject.key)
-    )
+        if total is None:
+            unscored.append(row)
+        else:
+            scored.append((total, row))
+    ranked = [row for _, row in sorted(scored, key=lambda p: (-p[0], p[1].subject.key))]
     previous: RankedRow | None = None
     for position, row in enumerate(ranked, start=1):
         if previous is not None and previous.total == row.total:
@@ -230,7 +231,7 @@ def rank_subjects(
         else:
             row.rank = position
         previous = row
-    unranked = sorted((r for r in rows if r.total is None), key=lambda r: r.subject.key)
+    unranked = sorted(unscored, key=lambda r: r.subject.key)
     return Ranking(
         indicators=list(indicators),
         rows=ranked + unranked,

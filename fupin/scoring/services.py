@@ -59,7 +59,7 @@ def may_supervise(user: User) -> bool:
     return has_capability(user, Capability.SUPERVISE) or has_capability(user, Capability.CONFIGURE)
 
 
-def _check(actor: User, area_code: str) -> None:
+def _check(actor: User | None, area_code: str) -> None:
     if actor is None:
         return
     if not user_covers(actor, area_code):
@@ -96,8 +96,8 @@ def _clean_sheet(
     if not fields["name"]:
         errors.setdefault("name", []).append(_("A sheet needs a name."))
     try:
-        fields["year"] = int(data.get("year"))
-    except (TypeError, ValueError):
+        fields["year"] = int(data["year"])
+    except (KeyError, TypeError, ValueError):
         errors.setdefault("year", []).append(_("Enter a year."))
     for name, default in (
         ("consolidate_threshold", Decimal("90")),
@@ -173,7 +173,7 @@ def _clean_sheet(
 
 
 def _write_items(
-    actor: User, sheet: ScoringSheet, items: list[dict[str, Any]], reason: str
+    actor: User | None, sheet: ScoringSheet, items: list[dict[str, Any]], reason: str
 ) -> None:
     for data in items:
         item = ScoringItem.objects.create(sheet=sheet, **data)
@@ -183,7 +183,7 @@ def _write_items(
 @transaction.atomic
 def sheet_create(
     *,
-    actor: User,
+    actor: User | None,
     region_code: str,
     data: Mapping[str, Any],
     items: Sequence[Mapping[str, Any]],
@@ -209,7 +209,7 @@ def sheet_is_frozen(sheet: ScoringSheet) -> bool:
 @transaction.atomic
 def sheet_update(
     *,
-    actor: User,
+    actor: User | None,
     sheet: ScoringSheet,
     data: Mapping[str, Any],
     items: Sequence[Mapping[str, Any]],
@@ -245,10 +245,10 @@ def sheet_update(
         sheet.save()
     existing = {i.code: i for i in sheet.items.all()}
     wanted = {i["code"] for i in cleaned}
-    for code, item in existing.items():
+    for code, stale in existing.items():
         if code not in wanted:
-            with recording(actor, item, area_code=sheet.region_id, reason=reason, related=sheet):
-                item.delete()
+            with recording(actor, stale, area_code=sheet.region_id, reason=reason, related=sheet):
+                stale.delete()
     for data_ in cleaned:
         item = existing.get(data_["code"])
         if item is None:
@@ -267,7 +267,7 @@ def sheet_update(
 @transaction.atomic
 def round_create(
     *,
-    actor: User,
+    actor: User | None,
     sheet: ScoringSheet,
     area_code: str,
     name: str,
@@ -287,7 +287,7 @@ def round_create(
         errors["name"] = [_("A round needs a name.")]
     if period_end < period_start:
         errors["period_end"] = [_("The period ends before it starts.")]
-    if errors:
+    if errors or area is None:  # no area is already an error
         raise ValidationFailed(errors)
     rnd = ScoringRound.objects.create(
         sheet=sheet,
@@ -348,7 +348,7 @@ def _clean_points(
 @transaction.atomic
 def score_record(
     *,
-    actor: User,
+    actor: User | None,
     round: ScoringRound,
     village_code: str,
     points: Mapping[str, Any],
@@ -427,7 +427,7 @@ def village_steps(village_code: str) -> list[tuple[VillageScore, rules.ScoreStep
     ]
 
 
-def refresh_village(*, actor: User, village_code: str, reason: str = "") -> None:
+def refresh_village(*, actor: User | None, village_code: str, reason: str = "") -> None:
     """Bring a village's classes and yellow cards in line with its scores in round order
     (a round scored late may change later classes); each change is recorded."""
     steps = village_steps(village_code)
@@ -442,10 +442,10 @@ def refresh_village(*, actor: User, village_code: str, reason: str = "") -> None
         for card in YellowCard.objects.select_for_update().filter(village_id=village_code)
     }
     wanted = {span.carded_round_id for span in spans}
-    for round_id, card in cards.items():
+    for round_id, stale in cards.items():
         if round_id not in wanted:
-            with recording(actor, card, area_code=village_code, reason=reason):
-                card.delete()
+            with recording(actor, stale, area_code=village_code, reason=reason):
+                stale.delete()
     for span in spans:
         card = cards.get(span.carded_round_id)
         if card is None:
@@ -482,8 +482,8 @@ def _clean_scheme(
     if not fields["name"]:
         errors["name"] = [_("A scheme needs a name.")]
     try:
-        fields["year"] = int(data.get("year"))
-    except (TypeError, ValueError):
+        fields["year"] = int(data["year"])
+    except (KeyError, TypeError, ValueError):
         errors["year"] = [_("Enter a year.")]
     if fields["subjects"] not in c.SubjectKind.values:
         errors["subjects"] = [_("Choose what is compared.")]
@@ -526,7 +526,7 @@ def _clean_scheme(
 @transaction.atomic
 def scheme_save(
     *,
-    actor: User,
+    actor: User | None,
     region_code: str,
     data: Mapping[str, Any],
     indicators: Sequence[Mapping[str, Any]],
@@ -550,10 +550,10 @@ def scheme_save(
             scheme.save()
         existing = {i.source: i for i in scheme.indicators.all()}
     wanted = {i["source"] for i in cleaned}
-    for source, ind in existing.items():
+    for source, stale in existing.items():
         if source not in wanted:
-            with recording(actor, ind, area_code=region_code, reason=reason, related=scheme):
-                ind.delete()
+            with recording(actor, stale, area_code=region_code, reason=reason, related=scheme):
+                stale.delete()
     for data_ in cleaned:
         ind = existing.get(data_["source"])
         if ind is None:
@@ -570,7 +570,7 @@ def scheme_save(
 @transaction.atomic
 def performance_compute(
     *,
-    actor: User,
+    actor: User | None,
     scheme: PerformanceScheme,
     start: dt.date,
     end: dt.date,

@@ -199,12 +199,11 @@ def poverty_reduced_many(
     codes: list[str], start: dt.date, end: dt.date
 ) -> dict[str, Decimal | None]:
     before, after = _figures_many(codes, start), _figures_many(codes, end)
-    return {
-        code: None
-        if before[code] is None or after[code] is None
-        else _as_decimal(before[code] - after[code])
-        for code in codes
-    }
+    return {code: _reduced(before[code], after[code]) for code in codes}
+
+
+def _reduced(before: Decimal | None, after: Decimal | None) -> Decimal | None:
+    return None if before is None or after is None else _as_decimal(before - after)
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def score_entry(request, pk, code):
         raise Http404
     items = list(rnd.sheet.items.all())
     existing = selectors.score_get(user=request.user, round=rnd, code=code)
-    initial = {"scored_on": timezone.localdate()}
+    initial: dict[str, object] = {"scored_on": timezone.localdate()}
     if existing is not None:
         initial = {"scored_on": existing.scored_on, "notes": existing.notes}
         for line in existing.items.all():
