@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +63,9 @@ class AssessmentForm(forms.Form):
 
     def __init__(self, *args, counties=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].choices = [(d.code, d.name) for d in counties]
+        cast(forms.ChoiceField, self.fields["county"]).choices = [
+            (d.code, d.name) for d in counties
+        ]
 
     def sizes(self) -> dict[str, int]:
         return {s: self.cleaned_data[s] for s in S.STRATA}

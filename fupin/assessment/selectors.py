@@ -43,6 +43,7 @@ from fupin.assessment.models import (
 from fupin.core.history import history_of, type_label
 from fupin.core.masking import mask_id_number, mask_phone
 from fupin.core.models import ChangeRecord, SensitiveRead
+from fupin.core.scope import RestrictedQuerySet
 from fupin.geo.models import Division, Level
 from fupin.registry import choices as c
 from fupin.registry.models import Member
@@ -98,7 +99,7 @@ def unit_get(user: User, assessment: Assessment, pk: int) -> SampleUnit:
     return u
 
 
-def units(assessment: Assessment, village_code: str = "") -> QuerySet[SampleUnit]:
+def units(assessment: Assessment, village_code: str = "") -> RestrictedQuerySet[SampleUnit]:
     qs = SampleUnit.objects.filter(assessment=assessment).select_related(
         "village", "village__parent", "household"
     )
@@ -128,8 +129,8 @@ def estimate_rows(
     [{village, stratum, is_poor, exit_correct, approves}]."""
     out = {}
     for key, (domain, fname, higher) in RATES.items():
-        index = {}
-        sizes = []
+        index: dict[tuple[str, str], int] = {}
+        sizes: list[int] = []
         for village, stratum, population in strata:
             if stratum in domain and population > 0:
                 index[(village, stratum)] = len(sizes)

@@ -62,7 +62,7 @@ class WrongState(DomainError):
     status = 409
 
 
-def _check(actor: User, area_code: str) -> None:
+def _check(actor: User | None, area_code: str) -> None:
     if actor is None:  # the command line
         return
     authority.require(actor, "assessment.run", area_code)
@@ -114,7 +114,7 @@ def _targets(value: dict[str, Any] | None) -> dict[str, Decimal]:
 @transaction.atomic
 def assessment_create(
     *,
-    actor: User,
+    actor: User | None,
     county_code: str,
     name: str = "",
     seed: int | None = None,
@@ -183,7 +183,7 @@ def frame(county_code: str) -> tuple[dict[tuple[str, str], int], dict[tuple[str,
 
 
 @transaction.atomic
-def sample_draw(*, actor: User, assessment: Assessment, reason: str = "") -> int:
+def sample_draw(*, actor: User | None, assessment: Assessment, reason: str = "") -> int:
     """Draw and store the sample. Done once: a drawn sample cannot be drawn again (no
     choosing among samples). Returns the number of households drawn."""
     a = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -195,7 +195,8 @@ def sample_draw(*, actor: User, assessment: Assessment, reason: str = "") -> int
         raise WrongState(_("The county has no households to sample."))
     draws = S.draw_all(a.seed, populations, a.sizes)
     now = timezone.now()
-    strata, units = [], []
+    strata: list[StratumSize] = []
+    units: list[SampleUnit] = []
     for d in draws:
         strata.append(
             StratumSize(
@@ -226,6 +227,7 @@ def sample_draw(*, actor: User, assessment: Assessment, reason: str = "") -> int
     if units and units[0].pk is None:
         units = list(SampleUnit.objects.filter(assessment=a))
         strata = list(StratumSize.objects.filter(assessment=a))
+    drawn: list[StratumSize | SampleUnit] = [*strata, *units]
     records = [
         build_change(
             actor=actor,
@@ -237,7 +239,7 @@ def sample_draw(*, actor: User, assessment: Assessment, reason: str = "") -> int
             related=a,
             time=now,
         )
-        for obj in (*strata, *units)
+        for obj in drawn
     ]
     before = snapshot(a)
     a.status = AssessmentStatus.SURVEYING
@@ -278,7 +280,7 @@ def _bool(value: object) -> bool | None:
 
 @transaction.atomic
 def response_record(
-    *, actor: User, unit: SampleUnit, data: dict[str, Any], reason: str = ""
+    *, actor: User | None, unit: SampleUnit, data: dict[str, Any], reason: str = ""
 ) -> SurveyResponse:
     """Record (or correct) the survey of a sampled household.
 
@@ -327,7 +329,7 @@ def response_record(
             values["exit_correct"] = None
     else:
         values = dict.fromkeys(values)
-    if errors:
+    if errors or not isinstance(surveyed_on, dt.date):  # no date is already an error
         raise ValidationFailed(errors)
     existing = SurveyResponse.objects.select_for_update().filter(unit=unit).first()
     r = existing or SurveyResponse(unit=unit)
@@ -349,7 +351,9 @@ def response_record(
 
 
 @transaction.atomic
-def assessment_finish(*, actor: User, assessment: Assessment, reason: str = "") -> Assessment:
+def assessment_finish(
+    *, actor: User | None, assessment: Assessment, reason: str = ""
+) -> Assessment:
     """Close the survey: the results become final (and what other apps read). Every
     stratum kind that drew households needs at least one surveyed household."""
     a = Assessment.objects.select_for_update().get(pk=assessment.pk)

@@ -87,7 +87,7 @@ def draw(request, pk):
     n = call_service(form, services.sample_draw, actor=request.user, assessment=a)
     if n is None:
         for e in form.non_field_errors():
-            messages.error(request, e)
+            messages.error(request, str(e))
     else:
         messages.success(request, _("%(n)s households drawn.") % {"n": n})
     return redirect("assessment:detail", pk=a.pk)
@@ -102,7 +102,7 @@ def finish(request, pk):
     done = call_service(form, services.assessment_finish, actor=request.user, assessment=a)
     if done is None:
         for e in form.non_field_errors():
-            messages.error(request, e)
+            messages.error(request, str(e))
         return redirect("assessment:detail", pk=a.pk)
     messages.success(request, _("The assessment is finished; its results are final."))
     return redirect("assessment:results", pk=a.pk)
@@ -150,7 +150,7 @@ def unit(request, pk, unit_pk):
             messages.success(request, _("Saved."))
             return redirect("assessment:sheet", pk=a.pk, village=u.village_id)
     head = ""
-    if u.household_id:
+    if u.household is not None:
         m = u.household.members.filter(relation=c.Relation.HEAD, is_active=True).first()
         head = m.name if m else ""
     return render_page(
