@@ -374,10 +374,10 @@ def build_demo(*, seed: int, log=None) -> None:
             if ben is not None:
                 pool = [h for v in chosen for h in households.get(v.code, [])]
                 if pool:
-                    k = min(len(pool), rng.randint(*ben))
+                    count = min(len(pool), rng.randint(*ben))
                     links.extend(
                         Beneficiary(project=p, household_id=h, added_at=p.created_at)
-                        for h in sorted(rng.sample(pool, k))
+                        for h in sorted(rng.sample(pool, count))
                     )
         Project.objects.bulk_update(projects, ["state_changed_at"], batch_size=500)
         # Allocation amounts: 80–98% committed; an allocation nothing drew on gets a

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +34,7 @@ class ProjectForm(forms.Form):
 
     def __init__(self, *args, village_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["villages"].choices = list(village_choices)
+        cast(forms.ChoiceField, self.fields["villages"]).choices = list(village_choices)
         self.fields["year"].initial = timezone.localdate().year
 
     def project_data(self) -> dict:
@@ -59,7 +61,7 @@ class BudgetLineForm(forms.Form):
 
     def __init__(self, *args, allocations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["allocation"].choices = [
+        cast(forms.ChoiceField, self.fields["allocation"]).choices = [
             (a.pk, f"{a.year} {a.source.name} · {a.area.name} · {yuan(a.balance)}")
             for a in allocations
         ]
@@ -76,7 +78,7 @@ class DisbursementForm(forms.Form):
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [
+        cast(forms.ChoiceField, self.fields["line"]).choices = [
             (ln.pk, f"{ln.allocation.source.name} · {yuan(ln.remaining)}") for ln in lines
         ]
         self.fields["paid_on"].initial = timezone.localdate()
@@ -101,17 +103,19 @@ class BeneficiaryForm(forms.Form):
 
     def __init__(self, *args, households=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["households"].choices = list(households)
+        cast(forms.ChoiceField, self.fields["households"]).choices = list(households)
 
 
 class ProjectFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=pgettext_lazy("project", "State"),
         required=False,
-        choices=BLANK + ProjectState.choices,
+        choices=[*BLANK, *ProjectState.choices],
     )
     type = forms.ChoiceField(
-        label=pgettext_lazy("project", "Type"), required=False, choices=BLANK + ProjectType.choices
+        label=pgettext_lazy("project", "Type"),
+        required=False,
+        choices=[*BLANK, *ProjectType.choices],
     )
     village = forms.ChoiceField(label=_("Village"), required=False)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2013, max_value=2100)
@@ -120,4 +124,4 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args, village_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = BLANK + list(village_choices)
+        cast(forms.ChoiceField, self.fields["village"]).choices = [*BLANK, *village_choices]

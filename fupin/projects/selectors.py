@@ -17,21 +17,34 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from fupin.accounts.models import User
-from fupin.core.scope import code_range
+from fupin.core.scope import RestrictedQuerySet, code_range
 from fupin.funds.models import BudgetLine, Disbursement
-from fupin.funds.selectors import rate  # the execution rate, defined once in funds
+from fupin.funds.selectors import rate as rate  # the execution rate, defined once in funds
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.projects.models import LIVE_STATES, OPEN_STATES, Project, ProjectState
 from fupin.registry.models import Household
 
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django_stubs_ext import WithAnnotations
+
 ZERO = Decimal("0.00")
+
+
+class Money(TypedDict):
+    """What `with_money` annotates a project with."""
+
+    budget: Decimal
+    disbursed: Decimal
+
+
+type ProjectWithMoney = WithAnnotations[Project, Money]
 
 
 def area_prefix(area_code: str) -> str:
@@ -50,7 +63,7 @@ def area_prefix(area_code: str) -> str:
     return code
 
 
-def with_money(qs: QuerySet) -> QuerySet[Any]:
+def with_money(qs: QuerySet[Project]) -> QuerySet[ProjectWithMoney]:
     """Annotate projects with `budget` and `disbursed` (subqueries: no row multiplication)."""
     lines = BudgetLine.objects.filter(project=OuterRef("pk")).order_by().values("project")
     dec = DecimalField(max_digits=16, decimal_places=2)
@@ -68,7 +81,7 @@ def with_money(qs: QuerySet) -> QuerySet[Any]:
     )
 
 
-def _in_area(qs: QuerySet[Any], area_code: str) -> QuerySet[Any]:
+def _in_area(qs: RestrictedQuerySet[Project], area_code: str) -> RestrictedQuerySet[Project]:
     prefix = area_prefix(area_code)
     return qs.in_area(prefix) if prefix else qs
 
@@ -83,7 +96,7 @@ def execution_rate(area_code: str, year: int) -> Decimal | None:
     return rate(totals["disbursed"], totals["budget"])
 
 
-def overdue_projects(area_code: str, today: dt.date) -> QuerySet[Any]:
+def overdue_projects(area_code: str, today: dt.date) -> RestrictedQuerySet[Project]:
     """Projects of the area past their scheduled end and not yet accepted (see above),
     the most overdue first."""
     qs = Project.objects.filter(state__in=OPEN_STATES, ends_on__lt=today)
@@ -104,13 +117,13 @@ class ProjectFilters:
     q: str = ""
 
 
-def project_queryset(user: User) -> QuerySet[Any]:
+def project_queryset(user: User) -> RestrictedQuerySet[Project]:
     return Project.objects.restrict(user)
 
 
 def project_list(
     *, user: User, filters: ProjectFilters | None = None, today: dt.date
-) -> QuerySet[Any]:
+) -> QuerySet[ProjectWithMoney]:
     f = filters or ProjectFilters()
     qs = project_queryset(user).select_related("area")
     if f.state:
@@ -128,7 +141,7 @@ def project_list(
     return with_money(qs).order_by("-year", "area_id", "id")
 
 
-def project_get(*, user: User, pk: int) -> Project:
+def project_get(*, user: User, pk: int) -> ProjectWithMoney:
     project = (
         with_money(project_queryset(user))
         .select_related("area", "proposed_by")

@@ -23,9 +23,11 @@ approve; the user who started the work may not accept (`authors_of`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -306,6 +308,7 @@ def project_update(
             raise InvalidTransition(_("Only a proposed project can be edited."))
         with recording(actor, project, reason=reason) as rec:
             before = rec.before  # the villages are recorded with the project
+            assert before is not None  # the project is saved: its state before was taken
             before["villages"] = sorted(project.villages.values_list("code", flat=True))
             for k, v in values.items():
                 setattr(project, k, v)
@@ -336,7 +339,9 @@ def project_update(
     return project
 
 
-def _remove_beneficiaries(actor: User, project: Project, links, reason: str) -> None:
+def _remove_beneficiaries(
+    actor: User, project: Project, links: Iterable[Beneficiary], reason: str
+) -> None:
     """Remove beneficiary links, each with its change record (who, when, the household
     in the state before, why), under the project, in the caller's transaction."""
     for b in links:
@@ -420,7 +425,11 @@ def transition(
             budget = project.budget_lines.aggregate(t=Sum("amount"))["t"] or 0
             if budget <= 0:
                 raise ValidationFailed(
-                    {None: [_("Commit the budget from fund allocations before approval.")]}
+                    {
+                        NON_FIELD_ERRORS: [
+                            _("Commit the budget from fund allocations before approval.")
+                        ]
+                    }
                 )
         reason = authority.with_note(reason, note)
         if spec.code == "reject":

@@ -3,6 +3,9 @@ The public disclosure pages (no login) are at the end."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -43,6 +46,16 @@ from fupin.web.views.common import (
 PAGE_SIZE = 100
 
 
+@dataclass(frozen=True)
+class ProjectRow:
+    """A line of the project list: the project with its money, its execution rate and
+    whether it is overdue."""
+
+    project: selectors.ProjectWithMoney
+    rate: Decimal | None
+    overdue: bool
+
+
 def _villages(user) -> list[tuple[str, str]]:
     rows = Division.objects.restrict(user).filter(level=Level.VILLAGE).select_related("parent")
     return [
@@ -60,10 +73,16 @@ def index(request):
     page = Paginator(
         selectors.project_list(user=request.user, filters=filters, today=today), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    projects = list(page.object_list)
-    for p in projects:
-        p.rate = selectors.rate(p.disbursed, p.budget)
-        p.overdue = selectors.is_overdue(p, today)
+    # Named: through Page's generic the plugin's annotated type loses its attributes.
+    listed: list[selectors.ProjectWithMoney] = list(page.object_list)
+    projects = [
+        ProjectRow(
+            project=p,
+            rate=selectors.rate(p.disbursed, p.budget),
+            overdue=selectors.is_overdue(p, today),
+        )
+        for p in listed
+    ]
     area_code = request.user.area_id or ""
     year = filters.year or today.year
     return render_page(
@@ -242,7 +261,7 @@ def project_step(request, pk):
     if not services.available_actions(request.user, project):  # the page offers no step form
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
     return _detail_page(request, project, step_form=form)
 
 

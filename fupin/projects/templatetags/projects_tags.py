@@ -13,6 +13,6 @@ register = template.Library()
 def household_projects(context, household):
     request = context.get("request")
     user = getattr(request, "user", None)
-    if not has_capability(user, Capability.VIEW_REGISTRY):
+    if user is None or not has_capability(user, Capability.VIEW_REGISTRY):
         return []
     return selectors.household_projects(user=user, household=household)

@@ -50,6 +50,20 @@ def test_index_filters_by_state_and_overdue(login, users, allocation, project):
     assert "大坪村通组公路硬化" in body and "已验收项目" not in body
 
 
+def test_index_rows_show_overdue_and_execution_rate(login, users, allocation, project):
+    walk(propose(users["village"], name="已验收项目"), users, "accepted", allocation=allocation)
+    body = login("county").get(reverse("projects:index"), HTTP_ACCEPT_LANGUAGE="en")
+    rows = body.content.decode().split("<tr>")
+
+    def row(name):
+        return next(r for r in rows if f">{name}</a>" in r)
+
+    # the proposed project: past its end, no budget; the accepted one: 600,000 committed
+    assert "Overdue" in row("大坪村通组公路硬化") and ">—</td>" in row("大坪村通组公路硬化")
+    assert "Overdue" not in row("已验收项目")
+    assert ">600,000.00</td>" in row("已验收项目") and ">0.0%</td>" in row("已验收项目")
+
+
 def test_detail_outside_area_is_404(login, project):
     url = reverse("projects:detail", args=[project.pk])
     assert login("other_county").get(url).status_code == 404
