@@ -300,7 +300,7 @@ class _Builder:
         self.cadres: list[Cadre] = []
         self.cadre_time: dict[int, dt.datetime] = {}
         self.pairings: list[Pairing] = []
-        self.visits: list[Visit] = []
+        self.visits: list[SimpleNamespace] = []  # plain objects: see visit()
         self.measures: list[Measure] = []
         self.records: list[SimpleNamespace] = []
         self.written = {"cadres": 0, "pairings": 0, "visits": 0, "records": 0}
@@ -527,8 +527,8 @@ def _village(b: _Builder, v_code, rows, registered, townships, villages, county,
         return slot
 
     if login is not None and login.area_id == v_code:
-        slot = new_cadre(True, CAMPAIGN)
-        cadre = slot[0]
+        login_slot = new_cadre(True, CAMPAIGN)
+        cadre = login_slot[0]
         cadre.rank, cadre.unit, cadre.home_area_id, cadre.user_id = (
             c.Rank.SECTION,
             CADRE_LOGIN_UNIT,
@@ -536,7 +536,7 @@ def _village(b: _Builder, v_code, rows, registered, townships, villages, county,
             login.pk,
         )
         cadre.post = "副局长"
-        slot[1:] = list(QUOTA[c.Rank.SECTION])
+        login_slot[1:] = list(QUOTA[c.Rank.SECTION])
     for hid, number, _v, status, _cause in rows:
         hrng = random.Random(f"fupin-demo:{b.seed}:assistance:{number}")
         if hrng.random() >= PAIRED_SHARE:
@@ -658,16 +658,16 @@ def _plans(b: _Builder, households, chosen: set[int], poor_villages, villages) -
         b.records.append(_record(plan, plan.updated_at, v_code, hid))
     vplans = []
     for v_code in poor_villages:
-        plan = VillagePlan(
+        vplan = VillagePlan(
             village_id=v_code,
             goals=f"{villages.get(v_code, '')}壮大村集体经济，巩固拓展脱贫攻坚成果",
             planned_measures="发展油茶、香芋特色产业；完善通组道路和安全饮水设施；建设村级光伏电站",
             expected_income=Decimal(rng.randint(5, 30) * 10_000),
             updated_at=_aware(dt.date(2021, 8, rng.randint(1, 28)), 16, 0),
         )
-        b.ids.assign([plan])
-        vplans.append(plan)
-        b.records.append(_record(plan, plan.updated_at, v_code))
+        b.ids.assign([vplan])
+        vplans.append(vplan)
+        b.records.append(_record(vplan, vplan.updated_at, v_code))
     return [hplans, vplans]
 
 

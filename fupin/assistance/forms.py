@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +16,7 @@ class AreaForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("All areas")), *area_choices]
+        cast(forms.ChoiceField, self.fields["area"]).choices = [("", _("All areas")), *area_choices]
 
 
 class VisitForm(forms.Form):
@@ -26,7 +28,7 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, cadres=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cadre"].choices = [(cd.pk, cd.name) for cd in cadres]
+        cast(forms.ChoiceField, self.fields["cadre"]).choices = [(cd.pk, cd.name) for cd in cadres]
 
 
 class PairingForm(forms.Form):
@@ -39,7 +41,7 @@ class PairingForm(forms.Form):
 
     def __init__(self, *args, cadres=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cadre"].choices = [
+        cast(forms.ChoiceField, self.fields["cadre"]).choices = [
             (cd.pk, f"{cd.name} · {cd.unit} · {cd.get_rank_display()}") for cd in cadres
         ]
 
@@ -58,7 +60,7 @@ class CadreForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["home_area"].choices = list(area_choices)
+        cast(forms.ChoiceField, self.fields["home_area"]).choices = list(area_choices)
 
 
 class CadreLeaveForm(forms.Form):
@@ -70,7 +72,7 @@ class CadreLeaveForm(forms.Form):
 
     def __init__(self, *args, cadres=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["successor"].choices = [
+        cast(forms.ChoiceField, self.fields["successor"]).choices = [
             ("", _("None: pair by the assignment")),
             *[(cd.pk, f"{cd.name} · {cd.unit} · {cd.get_rank_display()}") for cd in cadres],
         ]
@@ -135,9 +137,9 @@ class WorkTeamForm(forms.Form):
     def __init__(self, *args, cadres=(), **kwargs):
         super().__init__(*args, **kwargs)
         choices = [(cd.pk, f"{cd.name} · {cd.unit} · {cd.get_rank_display()}") for cd in cadres]
-        self.fields["members"].choices = choices
-        self.fields["leader"].choices = [("", "—"), *choices]
-        self.fields["first_secretary"].choices = [("", "—"), *choices]
+        cast(forms.ChoiceField, self.fields["members"]).choices = choices
+        cast(forms.ChoiceField, self.fields["leader"]).choices = [("", "—"), *choices]
+        cast(forms.ChoiceField, self.fields["first_secretary"]).choices = [("", "—"), *choices]
 
 
 class LimitsForm(forms.Form):

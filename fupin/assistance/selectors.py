@@ -23,7 +23,8 @@ from fupin.assistance.models import (
     Visit,
 )
 from fupin.core.errors import OutsideArea
-from fupin.core.scope import covers_household, user_covers
+from fupin.core.scope import RestrictedQuerySet, covers_household, user_covers
+from fupin.core.types import AreaUser
 from fupin.geo.codes import ancestor_codes
 from fupin.registry import choices as rc
 from fupin.registry.models import Household
@@ -49,7 +50,7 @@ def policy_for(area_code: str) -> AssistancePolicy:
 # Cadres and pairings ------------------------------------------------------------------
 
 
-def served_household_ids(user: User) -> QuerySet[Pairing, int]:
+def served_household_ids(user: AreaUser) -> QuerySet[Pairing, int]:
     """The households the user's cadre profiles are actively paired with, as a subquery
     of ids (fupin.core.scope narrows a paired cadre's reads to them)."""
     return (
@@ -84,7 +85,7 @@ def pairing_list(
     return qs.order_by("household__village_id", "household_id", "id")
 
 
-def unpaired_households(area_prefix: str = "") -> QuerySet[Household]:
+def unpaired_households(area_prefix: str = "") -> RestrictedQuerySet[Household]:
     qs = Household.objects.filter(status__in=ELIGIBLE_STATUSES).exclude(
         pk__in=Pairing.objects.current().values("household_id")
     )
@@ -174,7 +175,7 @@ def overdue_cadres(*, user: User, as_of: dt.date, area_prefix: str = "") -> list
 # The household panel ------------------------------------------------------------------
 
 
-def household_assistance(*, user: User, household: Household) -> dict[str, Any] | None:
+def household_assistance(*, user: User | None, household: Household) -> dict[str, Any] | None:
     if user is None or not covers_household(user, household):
         return None
     return {

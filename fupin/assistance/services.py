@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
@@ -44,7 +44,7 @@ class HandOverIncomplete(DomainError):
     status = 409
 
 
-def _check(actor: User, area_code: str) -> None:
+def _check(actor: User | None, area_code: str) -> None:
     """None is the system (a command run without --user); otherwise an editor in scope."""
     if actor is not None:
         require_edit(actor, area_code)
@@ -54,7 +54,7 @@ def _check(actor: User, area_code: str) -> None:
 
 
 @transaction.atomic
-def cadre_create(*, actor: User, data: dict[str, Any], reason: str = "") -> Cadre:
+def cadre_create(*, actor: User | None, data: dict[str, Any], reason: str = "") -> Cadre:
     cadre = Cadre(**data)
     _check(actor, cadre.home_area_id)
     cadre.full_clean()
@@ -66,7 +66,7 @@ def cadre_create(*, actor: User, data: dict[str, Any], reason: str = "") -> Cadr
 @transaction.atomic
 def work_team_create(
     *,
-    actor: User,
+    actor: User | None,
     unit: str,
     village_code: str,
     members: list[Cadre],
@@ -90,11 +90,11 @@ def work_team_create(
 # Pairings ---------------------------------------------------------------------------
 
 
-def current_counts(cadre: Cadre) -> Counter:
+def current_counts(cadre: Cadre) -> Counter[str]:
     return Counter(Pairing.objects.current().filter(cadre=cadre).values_list("kind", flat=True))
 
 
-def check_limits(cadre: Cadre, kind: str, counts: Counter | None = None) -> None:
+def check_limits(cadre: Cadre, kind: str, counts: Counter[str] | None = None) -> None:
     """Raise PairingLimitExceeded, naming the limit, if `cadre` may not take one more
     household of `kind`."""
     policy = policy_for(cadre.home_area_id)
@@ -130,7 +130,7 @@ def check_limits(cadre: Cadre, kind: str, counts: Counter | None = None) -> None
 @transaction.atomic
 def pairing_create(
     *,
-    actor: User,
+    actor: User | None,
     cadre: Cadre,
     household: Household,
     kind: str,
@@ -157,7 +157,7 @@ def pairing_create(
 
 
 @transaction.atomic
-def pairing_end(*, actor: User, pairing: Pairing, date: dt.date, reason: str) -> Pairing:
+def pairing_end(*, actor: User | None, pairing: Pairing, date: dt.date, reason: str) -> Pairing:
     _check(actor, pairing.household.village_id)
     with recording(actor, pairing, reason=reason, related=pairing.household):
         pairing.end_date = date
@@ -168,7 +168,7 @@ def pairing_end(*, actor: User, pairing: Pairing, date: dt.date, reason: str) ->
 
 @transaction.atomic
 def apply_proposal(
-    *, actor: User, proposal: assign.Proposal, start_date: dt.date, reason: str = ""
+    *, actor: User | None, proposal: assign.Proposal, start_date: dt.date, reason: str = ""
 ) -> list[Pairing]:
     """Create the proposed pairings, each through pairing_create (limits re-checked)."""
     households = Household.objects.in_bulk([p[0] for p in proposal.pairs])
@@ -188,7 +188,7 @@ def apply_proposal(
 
 @transaction.atomic
 def cadre_leave(
-    *, actor: User, cadre: Cadre, date: dt.date, reason: str, successor: Cadre | None = None
+    *, actor: User | None, cadre: Cadre, date: dt.date, reason: str, successor: Cadre | None = None
 ) -> list[Pairing]:
     """The cadre leaves: their pairings end, and each household is paired again, with the
     successor as far as the successor's limits allow, the rest by the assignment. If any
@@ -288,7 +288,7 @@ def visit_record(
 @transaction.atomic
 def household_plan_save(
     *,
-    actor: User,
+    actor: User | None,
     household: Household,
     goals: str,
     planned_measures: str = "",
@@ -312,7 +312,7 @@ def household_plan_save(
 @transaction.atomic
 def village_plan_save(
     *,
-    actor: User,
+    actor: User | None,
     village_code: str,
     goals: str,
     planned_measures: str = "",
@@ -336,7 +336,7 @@ def village_plan_save(
 @transaction.atomic
 def measure_add(
     *,
-    actor: User,
+    actor: User | None,
     household: Household,
     kind: str,
     amount: Decimal,
@@ -357,7 +357,7 @@ def measure_add(
 @transaction.atomic
 def directory_entry_add(
     *,
-    actor: User,
+    actor: User | None,
     area_code: str,
     name: str,
     post: str,

@@ -352,8 +352,12 @@ def directory_entry_add(request, code):
 
 
 def _village(request, code) -> Division:
-    village = Division.objects.restrict(request.user).filter(code=code, level=Level.VILLAGE)
-    village = village.select_related("parent").first()
+    village = (
+        Division.objects.restrict(request.user)
+        .filter(code=code, level=Level.VILLAGE)
+        .select_related("parent")
+        .first()
+    )
     if village is None:
         raise Http404
     return village
