@@ -155,7 +155,8 @@ def decision_snapshot(household: Household, kind: str, on: dt.date) -> dict[str,
             for c in d.clauses
         ],
     }
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    snapshot: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return snapshot
 
 
 def _lock(case: Case) -> Case:
@@ -361,7 +362,7 @@ def _step_authors(case: Case) -> set[int]:
     return ids
 
 
-def step_refusal(user: User, case: Case, authors: set[int] | None = None) -> Exception | None:
+def step_refusal(user: User, case: Case, authors: set[int] | None = None) -> DomainError | None:
     """Why the user may not do the case's current step (None: may). Outside the area:
     OutsideArea (404); a closed case: CaseClosed; otherwise NotAllowed (403) with the
     reason: the notice step (nobody), another role's step, or the four-eyes rule
@@ -535,10 +536,14 @@ def withdraw_refusal(user: User, case: Case) -> Exception | None:
             % {"roles": _roles_from(1)}
         )
     above = [role for role, r in WITHDRAW_RANK.items() if r > rank]
-    acts = list(case.records.filter(actor__role__in=above).select_related("actor"))
+    acts = [
+        (record, record.actor.role)
+        for record in case.records.filter(actor__role__in=above).select_related("actor")
+        if record.actor is not None  # always: filtered on the actor's role
+    ]
     if acts:
-        top = max(acts, key=lambda r: (WITHDRAW_RANK[r.actor.role], r.index, r.pk))
-        top_rank = WITHDRAW_RANK[top.actor.role]
+        top, top_role = max(acts, key=lambda a: (WITHDRAW_RANK[a[1]], a[0].index, a[0].pk))
+        top_rank = WITHDRAW_RANK[top_role]
         return NotAllowed(
             _(
                 "%(user)s (%(role)s) has already acted on this case (%(step)s), so only "
@@ -546,7 +551,7 @@ def withdraw_refusal(user: User, case: Case) -> Exception | None:
             )
             % {
                 "user": top.actor_name,
-                "role": _role_label(top.actor.role),
+                "role": _role_label(top_role),
                 "step": top.label,
                 "roles": _roles_from(top_rank),
             }
@@ -881,7 +886,10 @@ def appeal_file(
             raise ValidationFailed({"grounds": [_("No further appeal is possible.")]})
         until = case.appeal_until
         if prior:
-            last = prior[-1].decided_at.date()
+            decided_at = prior[-1].decided_at
+            assert decided_at is not None  # every earlier appeal was dismissed, so decided
+            # The local day: a dismissal before 08:00 in China is the day before in UTC.
+            last = timezone.localdate(decided_at)
             until = last + dt.timedelta(days=appeal_days_for(case.household.village_id, last))
         if until and filed_on > until:
             raise ValidationFailed(

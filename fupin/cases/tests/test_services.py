@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 from conftest import NEIGHBOUR, VILLAGE
 from fupin.cases import pdf, services
 from fupin.cases.models import (
+    Appeal,
     AppealStatus,
     Case,
     CaseStatus,
@@ -405,6 +407,27 @@ def test_appeal_path(users):
     )
     h.refresh_from_db()
     assert case.status == CaseStatus.REJECTED and h.status == "poor"
+
+
+def test_second_appeal_period_runs_from_the_local_day_of_the_dismissal(users):
+    # Dismissed at 07:00 in China, 23:00 UTC the day before: the period of the second
+    # appeal counts from the local day (it counted from the UTC day, one day short).
+    h = make_household(users, "盘石生", "101", wages="3500")
+    _car_finding(h)
+    case = _remove(users, h)
+    first = services.appeal_file(
+        actor=users["village"], case=case, appellant="盘石生", grounds="车是借的", filed_on=TODAY
+    )
+    services.appeal_decide(
+        actor=users["township"], appeal=first, upheld=False, outcome="车辆登记在其名下"
+    )
+    morning = dt.datetime.combine(TODAY, dt.time(7), tzinfo=ZoneInfo("Asia/Shanghai"))
+    Appeal.objects.filter(pk=first.pk).update(decided_at=morning)
+    last_day = TODAY + dt.timedelta(days=services.appeal_days_for(h.village_id, TODAY))
+    second = services.appeal_file(
+        actor=users["village"], case=case, appellant="盘石生", grounds="再次申诉", filed_on=last_day
+    )
+    assert second.level == "county_office"
 
 
 def test_policy_change_does_not_alter_a_decided_case(users):
