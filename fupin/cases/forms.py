@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,16 +18,18 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class CaseFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=BLANK + CaseKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[*BLANK, *CaseKind.choices])
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=BLANK + CaseStatus.choices
+        label=_("Status"), required=False, choices=[*BLANK, *CaseStatus.choices]
     )
     village = forms.ChoiceField(label=_("Township or village"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
-    def __init__(self, *args, area_choices=(), **kwargs):
+    def __init__(
+        self, *args: Any, area_choices: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = BLANK + list(area_choices)
+        cast(forms.ChoiceField, self.fields["village"]).choices = [*BLANK, *area_choices]
 
 
 class CaseOpenForm(forms.Form):
@@ -45,18 +50,19 @@ class StepForm(forms.Form):
         help_text=_("Required when returning or rejecting."),
     )
 
-    def __init__(self, *args, review=False, **kwargs):
+    def __init__(self, *args: Any, review: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        decision = cast(forms.ChoiceField, self.fields["decision"])
         if review:
-            self.fields["decision"].choices = [
+            decision.choices = [
                 (StepDecision.APPROVE, StepDecision.APPROVE.label),
                 (StepDecision.RETURN, StepDecision.RETURN.label),
                 (StepDecision.REJECT, StepDecision.REJECT.label),
             ]
         else:
-            self.fields["decision"].choices = [(StepDecision.DONE, StepDecision.DONE.label)]
-            self.fields["decision"].widget = forms.HiddenInput()
-            self.fields["decision"].initial = StepDecision.DONE
+            decision.choices = [(StepDecision.DONE, StepDecision.DONE.label)]
+            decision.widget = forms.HiddenInput()
+            decision.initial = StepDecision.DONE
 
 
 class CloseForm(forms.Form):
@@ -71,9 +77,9 @@ class BatchForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
-    def __init__(self, *args, villages=(), **kwargs):
+    def __init__(self, *args: Any, villages: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = list(villages)
+        cast(forms.ChoiceField, self.fields["village"]).choices = list(villages)
 
 
 class NoticeForm(forms.Form):
@@ -81,9 +87,11 @@ class NoticeForm(forms.Form):
     posted_on = forms.DateField(label=_("Posted on"), initial=timezone.localdate, widget=DATE)
     phone = forms.CharField(label=_("Reporting phone"), max_length=30)
 
-    def __init__(self, *args, cases=(), **kwargs):
+    def __init__(
+        self, *args: Any, case_choices: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cases"].choices = [(str(c.pk), c.label) for c in cases]
+        cast(forms.ChoiceField, self.fields["cases"]).choices = list(case_choices)
 
 
 class ObjectionForm(forms.Form):
@@ -93,9 +101,11 @@ class ObjectionForm(forms.Form):
     reporter_phone = forms.CharField(label=_("Reporter's phone"), required=False, max_length=30)
     received_on = forms.DateField(label=_("Received on"), initial=timezone.localdate, widget=DATE)
 
-    def __init__(self, *args, cases=(), **kwargs):
+    def __init__(
+        self, *args: Any, case_choices: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cases"].choices = [(str(c.pk), c.label) for c in cases]
+        cast(forms.ChoiceField, self.fields["cases"]).choices = list(case_choices)
 
 
 class PublicObjectionForm(forms.Form):
@@ -107,9 +117,11 @@ class PublicObjectionForm(forms.Form):
     )
     captcha = abuse.captcha_field()
 
-    def __init__(self, *args, cases=(), **kwargs):
+    def __init__(
+        self, *args: Any, case_choices: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cases"].choices = [(str(c.pk), c.label) for c in cases]
+        cast(forms.ChoiceField, self.fields["cases"]).choices = list(case_choices)
 
 
 class ResolveForm(forms.Form):

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,10 @@ from django.utils.translation import pgettext_lazy
 from fupin.cases.procedures import CaseKind, Step, step_of
 from fupin.core.models import EvidenceStep
 from fupin.core.scope import RestrictedQuerySet
+from fupin.registry.choices import HouseholdStatus
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 class CaseStatus(models.TextChoices):
@@ -142,6 +147,13 @@ class Case(models.Model):
     @property
     def step_list(self) -> list[Step]:
         return [step_of(self.kind, code) for code in self.steps]
+
+    @property
+    def status_before_label(self) -> StrOrPromise:
+        """The household's status before the case in words (as stored when not a status)."""
+        if self.status_before in HouseholdStatus.values:
+            return HouseholdStatus(self.status_before).label
+        return self.status_before
 
     @property
     def failed_clauses(self) -> list[dict]:

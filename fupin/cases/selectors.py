@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
@@ -27,8 +27,11 @@ from fupin.cases.models import (
 from fupin.cases.services import _in_open_notice
 from fupin.core.scope import code_range, user_covers
 from fupin.policy.selectors import notice_grace_days
-from fupin.registry.choices import HouseholdStatus, Relation
+from fupin.registry.choices import Relation
 from fupin.registry.models import Household
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 LIST_LIMIT = 200
 
@@ -63,7 +66,13 @@ def overdue_filter(qs: QuerySet[Case], today: dt.date | None = None) -> QuerySet
     return qs.filter(status__in=ACTIVE_STATUSES, step_due_on__lt=today)
 
 
-def overdue_by_village(*, user: User, today: dt.date | None = None) -> list[dict[str, Any]]:
+class OverdueVillage(TypedDict):
+    household__village__code: str
+    household__village__name: str
+    count: int
+
+
+def overdue_by_village(*, user: User, today: dt.date | None = None) -> list[OverdueVillage]:
     """Overdue cases per village in the user's area: [{village code, name, count}]."""
     qs = overdue_filter(Case.objects.restrict(user), today)
     return list(
@@ -84,7 +93,7 @@ def case_records(case: Case) -> list[CaseStep]:
     return list(case.records.select_related("actor").order_by("done_at", "id"))
 
 
-def household_cases(*, user: User, household: Household) -> list[Case]:
+def household_cases(*, user: User | None, household: Household) -> list[Case]:
     if user is None:
         return []
     return list(Case.objects.restrict(user).filter(household=household).order_by("-opened_at"))
@@ -146,19 +155,29 @@ def may_see_objector(user: User, objection: Objection, village_code: str) -> boo
     return objection.status == ObjectionStatus.OPEN or objection.resolved_by_id == user.pk
 
 
-def _mark_objector(user: User, objection: Objection, village_code: str) -> Objection:
-    """Set `show_objector` (the page may show who objected) and `objector_given` (someone
-    was named, without saying who) on an objection to display."""
-    objection.show_objector = may_see_objector(user, objection, village_code)
-    objection.objector_given = bool(objection.reporter or objection.reporter_phone)
-    return objection
+@dataclass(frozen=True)
+class ShownObjection:
+    """An objection to display: whether the page may show who objected, and whether
+    someone was named at all (said without saying who)."""
+
+    objection: Objection
+    show_objector: bool
+    objector_given: bool
 
 
-def notice_objections(*, user: User, notice: Notice) -> list[Objection]:
-    """The objections to a notice for its page, each marked with whether the user may see
-    who objected (`show_objector`)."""
+def _shown(user: User, objection: Objection, village_code: str) -> ShownObjection:
+    return ShownObjection(
+        objection,
+        show_objector=may_see_objector(user, objection, village_code),
+        objector_given=bool(objection.reporter or objection.reporter_phone),
+    )
+
+
+def notice_objections(*, user: User, notice: Notice) -> list[ShownObjection]:
+    """The objections to a notice for its page, each with whether the user may see who
+    objected (`show_objector`)."""
     return [
-        _mark_objector(user, o, notice.village_id)
+        _shown(user, o, notice.village_id)
         for o in notice.objections.prefetch_related("cases").order_by("id")
     ]
 
@@ -191,13 +210,21 @@ def head_name(household: Household) -> str:
 
 
 @dataclass
+class NoticeTrail:
+    """A notice of the household's cases with the objections that name one of them."""
+
+    notice: Notice
+    objections: list[ShownObjection]
+
+
+@dataclass
 class CaseTrail:
     """One case as the household page shows it: its steps done in order, its notices with
     the objections that name the case."""
 
     case: Case
     steps: list[CaseStep]
-    notices: list[Notice]
+    notices: list[NoticeTrail]
 
 
 @dataclass
@@ -208,7 +235,7 @@ class StatusTrail:
     active: CaseTrail | None  # the case running now, if any
     earlier: list[CaseTrail]  # every other case, latest first
     may_do_step: bool  # the user may do the active case's current step
-    openable: list[tuple[str, str]]  # (kind, label) of the cases the user may open here
+    openable: list[tuple[str, StrOrPromise]]  # (kind, label) of the cases the user may open
 
 
 def may_open_cases(user: User, household: Household) -> bool:
@@ -221,12 +248,12 @@ def may_open_cases(user: User, household: Household) -> bool:
     )
 
 
-def openable_kinds(household: Household, cases: list[Case]) -> list[tuple[str, str]]:
+def openable_kinds(household: Household, cases: list[Case]) -> list[tuple[str, StrOrPromise]]:
     """The kinds of case that can be opened from the household's status (`OPEN_FROM`), less
     those an active case rules out (one status-changing case at a time)."""
     active = [c for c in cases if c.is_active]
     busy = any(P.FINAL_STATUS[c.kind] is not None for c in active)
-    kinds = []
+    kinds: list[tuple[str, StrOrPromise]] = []
     for kind, label in P.CaseKind.choices:
         if household.status not in P.OPEN_FROM[kind]:
             continue
@@ -238,11 +265,13 @@ def openable_kinds(household: Household, cases: list[Case]) -> list[tuple[str, s
     return kinds
 
 
-def status_trail(household: Household, user: User) -> StatusTrail:
+def status_trail(household: Household, user: User | None) -> StatusTrail:
     """The case trail of a household for the user: which case put it where it is (its
     steps, who did them and when, its public notice and the objections), the case running
     now, earlier cases, and the actions open to the user. A fixed number of queries,
-    however many cases and steps."""
+    however many cases and steps. Nobody signed in (None) sees no case."""
+    if user is None:
+        return StatusTrail(current=None, active=None, earlier=[], may_do_step=False, openable=[])
 
     cases = list(
         Case.objects.restrict(user)
@@ -252,7 +281,7 @@ def status_trail(household: Household, user: User) -> StatusTrail:
     )
     ids = [c.pk for c in cases]
     steps: dict[int, list[CaseStep]] = {pk: [] for pk in ids}
-    notices: dict[int, list[Notice]] = {pk: [] for pk in ids}
+    notices: dict[int, list[NoticeTrail]] = {pk: [] for pk in ids}
     if ids:
         for s in (
             CaseStep.objects.filter(case_id__in=ids)
@@ -265,11 +294,10 @@ def status_trail(household: Household, user: User) -> StatusTrail:
             .select_related("notice")
             .order_by("notice__posted_on", "notice_id")
         )
-        by_notice: dict[int, Notice] = {}
+        by_notice: dict[int, NoticeTrail] = {}
         for link in links:
             if link.notice_id not in by_notice:
-                by_notice[link.notice_id] = link.notice
-                link.notice.case_objections = []
+                by_notice[link.notice_id] = NoticeTrail(link.notice, [])
             notices[link.case_id].append(by_notice[link.notice_id])
         objections = (
             Objection.cases.through.objects.filter(
@@ -278,17 +306,12 @@ def status_trail(household: Household, user: User) -> StatusTrail:
             .select_related("objection", "objection__resolved_by")
             .order_by("objection__received_on", "objection_id")
         )
-        for link in objections:
-            by_notice[link.objection.notice_id].case_objections.append(
-                _mark_objector(user, link.objection, household.village_id)
+        for named in objections:
+            by_notice[named.objection.notice_id].objections.append(
+                _shown(user, named.objection, household.village_id)
             )
     for c in cases:
         c.household = household
-        c.status_before_label = (
-            HouseholdStatus(c.status_before).label
-            if c.status_before in HouseholdStatus.values
-            else c.status_before
-        )
         for s in steps[c.pk]:
             s.case = c  # the step's label needs the case's kind
     trails = {c.pk: CaseTrail(c, steps[c.pk], notices[c.pk]) for c in cases}

@@ -50,6 +50,11 @@ def _labelled(cases):
     return cases
 
 
+def _case_choices(cases) -> list[tuple[str, str]]:
+    """The choices of a form that picks among labelled cases (`_labelled`)."""
+    return [(str(c.pk), c.label) for c in cases]
+
+
 def _villages(user) -> list[tuple[str, str]]:
     rows = Division.objects.restrict(user).filter(level=Level.VILLAGE).select_related("parent")
     return [
@@ -162,7 +167,9 @@ def case_detail(request, pk):
         if refusal is not None:  # closed meanwhile
             messages.error(request, str(refusal.message))
             return _case_page(request, case, status=refusal.status)
-        form = StepForm(request.POST, request.FILES or None, review=case.current_step.review)
+        step = case.current_step
+        assert step is not None  # a closed case has no step: step_refusal refused it above
+        form = StepForm(request.POST, request.FILES or None, review=step.review)
         if form.is_valid():
             done = call_service(
                 form,
@@ -201,7 +208,7 @@ def case_close(request, pk):
             return redirect("cases:case_detail", pk=case.pk)
     for errors in form.errors.values():
         for e in errors:
-            messages.error(request, e)
+            messages.error(request, str(e))
     return redirect("cases:case_detail", pk=case.pk)
 
 
@@ -297,7 +304,7 @@ def notice_new(request):
         if village
         else []
     )
-    form = NoticeForm(request.POST or None, cases=candidates)
+    form = NoticeForm(request.POST or None, case_choices=_case_choices(candidates))
     if request.method == "POST" and village and form.is_valid():
         chosen = {int(x) for x in form.cleaned_data["cases"]}
         notice = call_service(
@@ -323,7 +330,7 @@ def notice_new(request):
 def notice_detail(request, pk):
     notice = selectors.notice_get(user=request.user, pk=pk)
     cases = _labelled(selectors.notice_cases(notice))
-    form = ObjectionForm(request.POST or None, cases=cases)
+    form = ObjectionForm(request.POST or None, case_choices=_case_choices(cases))
     if request.method == "POST" and form.is_valid():
         chosen = {int(x) for x in form.cleaned_data["cases"]}
         obj = call_service(
@@ -407,7 +414,7 @@ def notice_public(request, slug):
     today = timezone.localdate()
     open_now = notice.posted_on <= today <= notice.ends_on
     context = {"notice": notice, "cases": cases, "open_now": open_now}
-    form = PublicObjectionForm(request.POST or None, cases=cases)
+    form = PublicObjectionForm(request.POST or None, case_choices=_case_choices(cases))
     if request.method == "POST" and open_now:
         if abuse.over_limit(request, "objection", abuse.submit_limit()):
             return render_page(

@@ -123,5 +123,5 @@ def test_the_trail_takes_a_fixed_number_of_queries(users):
         counts.append(len(q))
     assert trail.active is not None and trail.current is not None
     assert len(trail.current.steps) == 8 and trail.current.notices
-    assert trail.current.notices[0].case_objections[0].status == ObjectionStatus.DISMISSED
+    assert trail.current.notices[0].objections[0].objection.status == ObjectionStatus.DISMISSED
     assert counts[0] == counts[1] <= 8, counts
