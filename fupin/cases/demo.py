@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import TypedDict
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -89,7 +90,7 @@ USER_PREFIX = "demo-"
 OBJECTION_SHARE = 0.03  # of the notices: one objection, verified and dismissed
 TZ = registry_demo.TZ
 
-REASONS = {
+REASONS: dict[str, str] = {
     K.INCLUSION: "建档立卡精准识别：家庭人均纯收入低于当年扶贫标准",
     K.EXIT: "年度脱贫退出：人均纯收入稳定超过扶贫标准，两不愁三保障均已实现",
     K.REMOVAL: "信息比对发现家庭收入和财产超出识别标准，属识别不准，予以清退",
@@ -125,6 +126,16 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 def _local_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(TZ).date()
+
+
+class _About(TypedDict):
+    """What a change record is about (the `record` arguments two records share)."""
+
+    object_type: str
+    object_id: int
+    area: str
+    related_type: str
+    related_id: int | None
 
 
 @dataclass(frozen=True)
@@ -382,16 +393,16 @@ class CaseMaker:
                 made[(ch.household_id, ch.time)] = self.case(ch, None)
         for key in sorted(rounds):
             group = sorted(rounds[key], key=lambda c: (c.time, c.number))
-            notice = self.notice(group)
+            notice, rng = self.notice(group)
             cases = [self.case(ch, notice) for ch in group]
             for ch, case in zip(group, cases, strict=True):
                 made[(ch.household_id, ch.time)] = case
-            self.finish_notice(notice, cases)
+            self.finish_notice(notice, cases, rng)
         return made
 
-    def notice(self, group: list[Change]) -> Notice:
+    def notice(self, group: list[Change]) -> tuple[Notice, random.Random]:
         """The round's notice: it ends early enough for the steps after it to fit before
-        the first change of the round."""
+        the first change of the round. With the random source of the notice's round."""
         first = group[0]
         procedure = P.procedure_for(first.kind, first.village)
         after = len(procedure) - 1 - next(i for i, s in enumerate(procedure) if s.notice)
@@ -423,14 +434,14 @@ class CaseMaker:
             before=None,
             area=first.village,
         )
-        notice.rng = rng
-        return notice
+        return notice, rng
 
-    def finish_notice(self, notice: Notice, cases: list[SimpleNamespace]) -> None:
+    def finish_notice(
+        self, notice: Notice, cases: list[SimpleNamespace], rng: random.Random
+    ) -> None:
         links = [SimpleNamespace(id=None, notice_id=notice.pk, case_id=c.pk) for c in cases]
         self.ids.assign(links, Notice.cases.through)
         self.notice_links.extend(links)
-        rng = notice.rng
         if rng.random() < OBJECTION_SHARE:
             self.objection(notice, rng.choice(cases), rng)
         before = snapshot(notice)
@@ -470,7 +481,7 @@ class CaseMaker:
         link = SimpleNamespace(id=None, objection_id=obj.pk, case_id=case.pk)
         self.ids.assign([link], Objection.cases.through)
         self.objection_links.append(link)
-        common = {
+        common: _About = {
             "object_type": type_label(Objection),
             "object_id": obj.pk,
             "area": notice.village_id,
@@ -559,7 +570,7 @@ class CaseMaker:
             step_due_on=opened_day + dt.timedelta(days=procedure[0].days),
             year=opened_day.year,
             reason=REASONS[ch.kind],
-            opened_by_id=opener.pk,
+            opened_by_id=None if opener is None else opener.pk,
             opened_at=opened_at,
             closed_at=None,
             batch_id=None,
@@ -572,7 +583,6 @@ class CaseMaker:
         case.pk = case.id
         self.cases.append(case)
         opened = case_snapshot(case)
-        related = {"related_type": self.household_type, "related_id": ch.household_id}
         self.record(
             user=opener,
             time=opened_at,
@@ -584,11 +594,13 @@ class CaseMaker:
             before=None,
             area=ch.village,
             reason=case.reason,
-            **related,
+            related_type=self.household_type,
+            related_id=ch.household_id,
         )
         first = len(self.steps)
         for i, (s, actor, time) in enumerate(zip(procedure, actors, times, strict=True)):
             if s.notice:
+                assert notice is not None  # made with its round's notice (`make`)
                 decision = StepDecision.NOTICE_ENDED
                 period = f"{notice.posted_on}至{notice.ends_on}"
                 evidence = f"公示第{notice.pk}号，{period}，期满无异议。"
@@ -656,7 +668,8 @@ class CaseMaker:
             before=opened,
             area=ch.village,
             reason=self.labels[(ch.kind, procedure[-1].code)],
-            **related,
+            related_type=self.household_type,
+            related_id=ch.household_id,
         )
         return case
 
@@ -736,7 +749,7 @@ def build_demo(*, seed: int, log: Log = None) -> None:
         maker = CaseMaker(seed, signers)
         maker.make(changes)
         maker.write()
-    by_kind = defaultdict(int)
+    by_kind: defaultdict[str, int] = defaultdict(int)
     for c in maker.cases:
         by_kind[c.kind] += 1
     kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(by_kind.items()))
