@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 import zipfile
 from pathlib import Path
@@ -387,6 +388,23 @@ def test_run_page_outside_the_area_is_not_found(login, users, household):
     township = login("township")
     assert township.get(reverse("exchange:run_detail", args=[run.pk])).status_code == 200
     assert run.pk in [r.run.pk for r in township.get(reverse("exchange:index")).context["runs"]]
+
+
+def test_recent_runs_show_an_imports_totals_and_an_exports_rows(login, household):
+    client = login("village")
+    imported = finished_run(client, upload(client, csv_zip([HOUSEHOLD], [MEMBER]), "book.zip"))
+    client.post(reverse("exchange:export"), {"area": VILLAGE, "format": "xlsx"})
+    exported = ExchangeRun.objects.get(direction=ExchangeRun.Direction.EXPORT)
+    page = client.get(reverse("exchange:index"), HTTP_ACCEPT_LANGUAGE="en")
+    rows = {r.run.pk: r for r in page.context["runs"]}
+    total = jobs.sheet_rows(imported)[-1]
+    assert rows[imported.pk].total == total and (total.read, total.created) == (2, 2)
+    households = Household.objects.filter(village_id=VILLAGE).count()
+    members = Member.objects.filter(household__village_id=VILLAGE).count()
+    assert rows[exported.pk].exported == households + members
+    numbers = re.findall(r'<td class="num">([^<]*)</td>', page.content.decode())
+    # Newest first: the export (its rows only), then the import (its totals only).
+    assert numbers == [*"—" * 5, str(households + members), "2", "2", "0", "0", "0", "—"]
 
 
 def test_report_needs_a_role_that_may_see_full_values(login, users):
