@@ -51,6 +51,18 @@ class State:
     existing_members: pl.DataFrame | None = None
     existing_incomes: pl.DataFrame | None = None
 
+    def take_stored(self, key: str) -> pl.DataFrame:
+        """The stored rows that `database_checks` read for sheet `key` ("households",
+        "members", "incomes"), handed over once: the write lets them go as soon as it has
+        compared them (a re-import holds a million people's stored rows next to the
+        file's)."""
+        attr = f"existing_{key}"
+        frame: pl.DataFrame | None = getattr(self, attr)
+        if frame is None:
+            raise RuntimeError(f"the stored {key} were not read (database_checks first)")
+        setattr(self, attr, None)
+        return frame
+
 
 def temp_keys(name: str, column: str, values: pl.Series) -> str:
     quote = connection.ops.quote_name
@@ -193,7 +205,8 @@ def database_checks(state: State) -> None:
     )
     state.existing_households = existing
     # Sets of numbers stay Polars columns: a re-import names a million people's households.
-    in_area = pl.col("village_id").is_between(*map(pl.lit, code_range(state.prefix)))
+    low, high = code_range(state.prefix)
+    in_area = pl.col("village_id").is_between(pl.lit(low), pl.lit(high))
     in_scope = existing.filter(in_area)
     outside = existing.filter(~in_area)["number"]
     villages = villages_in_scope(state.prefix)

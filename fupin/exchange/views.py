@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -52,7 +52,7 @@ def index(request: SignedInRequest) -> HttpResponse:
 
 @capability_required(Capability.EXPORT_AREA)
 @require_POST
-def export(request: SignedInRequest) -> HttpResponse:
+def export(request: SignedInRequest) -> HttpResponseBase:
     form = ExportForm(request.POST, area_choices=_area_choices(request.user))
     if not form.is_valid():
         return _index(request, export_form=form)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import polars as pl
+from django.db.models import Model
 from django.utils import timezone
 
 from fupin.core.frames import (
@@ -25,12 +26,17 @@ from fupin.exchange.staging import State
 from fupin.registry.models import Household, IncomeRecord, Member
 
 Progress = Callable[[str, float], None]
-# Members and incomes are recorded under their household, in its village.
-UNDER_HOUSEHOLD = {
-    "area_sql": "h.village_id",
-    "joins": "JOIN registry_household h ON h.id = t.household_id",
-    "related": (Household, "t.household_id"),
-}
+
+
+def under_household(model: type[Model], repr_sql: str) -> RowRecords:
+    """Members and incomes are recorded under their household, in its village."""
+    return RowRecords(
+        model,
+        repr_sql,
+        area_sql="h.village_id",
+        joins="JOIN registry_household h ON h.id = t.household_id",
+        related=(Household, "t.household_id"),
+    )
 
 
 # Model fields written by the import, per sheet (the model's own field names).
@@ -152,7 +158,7 @@ def write(state: State, report: Progress) -> None:
     ctx = BulkRecorder(actor=state.actor, now=state.now, reason=state.reason)
     h, m, i = (state.parsed.get(k) for k in ("households", "members", "incomes"))
     now = pl.lit(state.now)
-    stored = state.existing_households
+    stored = state.take_stored("households")
     lookup = stored.select(
         "number", pl.col("id").alias("household_id"), pl.col("village_id").alias("area")
     )
@@ -187,7 +193,6 @@ def write(state: State, report: Progress) -> None:
     # Frames are let go as soon as they are written: a re-import holds the stored rows of
     # a million people next to the file's.
     del stored, new, created
-    state.existing_households = None
     report("write", 0.5)
     lookup = lookup.rename({"number": "household_number"})
     if m is not None:
@@ -201,7 +206,7 @@ def write(state: State, report: Progress) -> None:
             "members",
             Member,
             new,
-            state.existing_members,
+            state.take_stored("members"),
             ["id_number", "household_id"],
             fields,
             {
@@ -210,10 +215,9 @@ def write(state: State, report: Progress) -> None:
                 "created_at": now,
                 "updated_at": now,
             },
-            RowRecords(Member, "t.name", **UNDER_HOUSEHOLD),
+            under_household(Member, "t.name"),
         )
         del new
-        state.existing_members = None
     report("write", 0.7)
     if i is not None:
         fields = [f for f in sheet_fields(L.INCOMES) if f != "number"]
@@ -226,14 +230,12 @@ def write(state: State, report: Progress) -> None:
             "incomes",
             IncomeRecord,
             new,
-            state.existing_incomes,
+            state.take_stored("incomes"),
             ["household_id", "year"],
             fields,
             {"updated_at": now},
-            RowRecords(
-                IncomeRecord,
-                "CAST(t.household_id AS TEXT) || '/' || CAST(t.year AS TEXT)",
-                **UNDER_HOUSEHOLD,
+            under_household(
+                IncomeRecord, "CAST(t.household_id AS TEXT) || '/' || CAST(t.year AS TEXT)"
             ),
         )
     report("write", 0.85)

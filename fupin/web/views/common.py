@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import BaseForm
 from django.forms.formsets import BaseFormSet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from fupin.accounts.roles import has_capability
@@ -24,7 +24,8 @@ from fupin.web.forms import apply_errors
 # (the browser shows the page as any other; tests and tools see the refusal).
 INVALID_FORM_STATUS = 422
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+# A view answers any response: a page (HttpResponse), a download (FileResponse), …
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def _has_all(user: Actor, capabilities: tuple[str, ...]) -> bool:
@@ -62,7 +63,7 @@ def access_required(
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
-        def checked(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             require_access(request.user, test, deny=deny)
             return view(request, *args, **kwargs)
 
