@@ -16,7 +16,7 @@ from fupin.indicators import definitions as D
 
 # The sheet of the children, by their level.
 LEVEL_SHEETS: dict[int, Callable[[], str]] = {
-    Level.PREFECTURE: lambda: pgettext("sheet", "By county"),
+    Level.PREFECTURE: lambda: pgettext("sheet", "By prefecture"),
     Level.COUNTY: lambda: pgettext("sheet", "By county"),
     Level.TOWNSHIP: lambda: pgettext("sheet", "By township"),
     Level.VILLAGE: lambda: pgettext("sheet", "By village"),

@@ -8,13 +8,15 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from conftest import VILLAGE
 from fupin.core import jobs
 from fupin.dashboards import reports
+from fupin.dashboards.excel import LEVEL_SHEETS
 from fupin.dashboards.models import ReportDownload, ReportRun, ReportStatus
+from fupin.geo.models import Level
 from fupin.indicators.definitions import DEFINITIONS
 from fupin.indicators.selectors import figures
 
@@ -64,6 +66,16 @@ def test_excel_report_has_the_standard_tables(login, registry):
     assert rows[-1][col] == 7
     villages = list(book["By village"].iter_rows(values_only=True))
     assert {r[1] for r in villages[1:-1]} == {VILLAGE, "431129100202", "431129103201"}
+
+
+def test_each_level_of_children_has_its_own_sheet_name():
+    """A province's workbook lists its prefectures on a sheet named for them (it said
+    "By county", as a prefecture's did)."""
+    for language, prefecture in (("en", "By prefecture"), ("zh-hans", "分市州")):
+        with translation.override(language):
+            names = {level: str(name()) for level, name in LEVEL_SHEETS.items()}
+        assert names[Level.PREFECTURE] == prefecture
+        assert len(set(names.values())) == len(names), names
 
 
 def test_pdf_report_names_the_area_and_its_figures(login, registry):
