@@ -134,34 +134,69 @@ def _parse_column(
         if bad_rows.len():
             reasons = reasons.scatter(bad_rows.to_list(), P.unknown_code_reason(col.code_list))
         return value, reasons
-    # The other kinds are parsed as expressions over the frame of the column.
+    # The other kinds are parsed as expressions (`_expressions`), all columns at once.
+    out = frame.select(_expressions(col, t, "v", "e", "s"))
+    return out["v"], out["e"], *([out["s"]] if "s" in out.columns else [])
+
+
+EXPRESSION_KINDS = (L.BOOL, L.INT, L.MONEY, L.DATE)
+
+
+def _expressions(col: L.Column, t: pl.Expr, value: str, error: str, flag: str) -> list[pl.Expr]:
+    """A column of an expression kind parsed over `t`: its value and reason (and, for
+    money, the sub-fen flag) named `value`, `error` and `flag`."""
     if col.kind == L.BOOL:
-        expr, error = P.parse_bool(t)
+        expr, reason = P.parse_bool(t)
     elif col.kind == L.INT:
-        expr, error = P.parse_int(t, col.low, col.high)
+        expr, reason = P.parse_int(t, col.low, col.high)
     elif col.kind == L.MONEY:
         negative = P.loss_message() if col.field == "production" else None
-        expr, error, sub_fen = P.parse_money(t, negative)
-        out = frame.select(expr.alias("v"), error.alias("e"), sub_fen.alias("s"))
-        return out["v"], out["e"], out["s"]
+        expr, reason, sub_fen = P.parse_money(t, negative)
+        return [expr.alias(value), reason.alias(error), sub_fen.alias(flag)]
     elif col.kind == L.DATE:
-        expr, error = P.parse_date(t)
+        expr, reason = P.parse_date(t)
     else:  # pragma: no cover - every kind is handled above
         raise ValueError(col.kind)
-    out = frame.select(expr.alias("v"), error.alias("e"))
-    return out["v"], out["e"]
+    return [expr.alias(value), reason.alias(error)]
+
+
+def _parse_expression_columns(
+    columns: list[L.Column], text: pl.DataFrame
+) -> dict[str, tuple[pl.Series, ...]]:
+    """The expression-kind columns of a sheet parsed in one select, so that Polars runs
+    them side by side (a sheet of incomes has a dozen money columns)."""
+    if not columns:
+        return {}
+    out = text.select(
+        expr
+        for col in columns
+        for expr in _expressions(
+            col, pl.col(col.code), f"{col.code}::v", f"{col.code}::e", f"{col.code}::s"
+        )
+    )
+    parsed: dict[str, tuple[pl.Series, ...]] = {}
+    for col in columns:
+        names = [f"{col.code}::{x}" for x in "ves" if f"{col.code}::{x}" in out.columns]
+        parsed[col.code] = tuple(out[n] for n in names)
+    return parsed
 
 
 def parse_sheet(sheet: L.Sheet, raw: RawSheet, today: dt.date) -> Parsed:
-    text = raw.frame.with_columns(P.normalised(c) for c in sheet.codes)
+    text = P.normalised_frame(raw.frame, list(sheet.codes))
     present = {c for c in sheet.codes if raw.frame[c].is_not_null().any()}
     values: dict[str, pl.Series] = {}
     reasons: dict[str, pl.Series] = {}
     sub_fen: dict[str, pl.Series] = {}
+    batch = _parse_expression_columns(
+        [col for col in sheet.columns if col.kind in EXPRESSION_KINDS], text
+    )
     for col in sheet.columns:
         if col.kind == L.INFO:
             continue
-        value, reason, *flag = _parse_column(col, text[col.code], today)
+        if col.code in batch:
+            value, reason, *flag = batch[col.code]
+        else:
+            value, reason, *flag = _parse_column(col, text[col.code], today)
         if flag:
             sub_fen[col.code] = flag[0]
         if col.required:
