@@ -155,9 +155,13 @@ def write_table(name: str, frame: pl.DataFrame) -> None:
     cols = ", ".join(quote(c) for c in frame.columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(name)} ({cols}) FROM STDIN") as copy:
-                for row in frame.iter_rows():
-                    copy.write_row(row)
+            # As CSV text in one piece, as write_frame does (a Python call a row cost
+            # 4.8 s for the ID numbers of a million people).
+            data = frame.write_csv(include_header=False, null_value="\\N")
+            with cursor.cursor.copy(
+                f"COPY {quote(name)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+            ) as copy:
+                copy.write(data.encode())
         else:
             marks = ", ".join(["%s"] * frame.width)
             cursor.executemany(
