@@ -134,9 +134,12 @@ def _parse_column(
         if bad_rows.len():
             reasons = reasons.scatter(bad_rows.to_list(), P.unknown_code_reason(col.code_list))
         return value, reasons
-    # The other kinds are parsed as expressions (`_expressions`), all columns at once.
+    # The other kinds are parsed as expressions (`_expressions`; `parse_sheet` runs them
+    # for all such columns of a sheet in one select).
     out = frame.select(_expressions(col, t, "v", "e", "s"))
-    return out["v"], out["e"], *([out["s"]] if "s" in out.columns else [])
+    if "s" in out.columns:
+        return out["v"], out["e"], out["s"]
+    return out["v"], out["e"]
 
 
 EXPRESSION_KINDS = (L.BOOL, L.INT, L.MONEY, L.DATE)

@@ -39,6 +39,20 @@ def under_household(model: type[Model], repr_sql: str) -> RowRecords:
     )
 
 
+def records_of(model: type[Model]) -> RowRecords:
+    """How the change records of the import's rows of `model` read (also what
+    `bench/exchange.py` writes for its records floor)."""
+    if model is Household:
+        return RowRecords(Household, repr_sql="t.number", area_sql="t.village_id")
+    if model is Member:
+        return under_household(Member, "t.name")
+    if model is IncomeRecord:
+        return under_household(
+            IncomeRecord, "CAST(t.household_id AS TEXT) || '/' || CAST(t.year AS TEXT)"
+        )
+    raise ValueError(model)
+
+
 # Model fields written by the import, per sheet (the model's own field names).
 def sheet_fields(sheet: L.Sheet) -> list[str]:
     return [col.field for col in sheet.columns if col.field and col.kind != L.INFO]
@@ -176,7 +190,7 @@ def write(state: State, report: Progress) -> None:
             ["number"],
             fields,
             {"created_at": now, "updated_at": now},
-            RowRecords(Household, repr_sql="t.number", area_sql="t.village_id"),
+            records_of(Household),
         )
         lookup = pl.concat(
             [
@@ -215,7 +229,7 @@ def write(state: State, report: Progress) -> None:
                 "created_at": now,
                 "updated_at": now,
             },
-            under_household(Member, "t.name"),
+            records_of(Member),
         )
         del new
     report("write", 0.7)
@@ -234,8 +248,6 @@ def write(state: State, report: Progress) -> None:
             ["household_id", "year"],
             fields,
             {"updated_at": now},
-            under_household(
-                IncomeRecord, "CAST(t.household_id AS TEXT) || '/' || CAST(t.year AS TEXT)"
-            ),
+            records_of(IncomeRecord),
         )
     report("write", 0.85)
