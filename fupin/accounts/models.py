@@ -1,9 +1,10 @@
 import datetime as dt
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +12,25 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts.roles import Capability, Role, has_capability
 
 
+class FupinUserManager(UserManager["User"]):
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: object,
+    ) -> "User":
+        """A superuser is the system administrator unless told otherwise: `fupin
+        createsuperuser` asks for no role, and one without a role could not do what only
+        the system administrator may (the initial load of a registry)."""
+        extra_fields.setdefault("role", Role.SYSADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who uses fupin: one role, one area (a node of the division tree)."""
+
+    objects: ClassVar[FupinUserManager] = FupinUserManager()
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     area = models.ForeignKey(

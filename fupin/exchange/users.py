@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from fupin.accounts.models import User
+from fupin.accounts.roles import Role
 
 
 def command_user(username: str | None) -> User:
@@ -20,6 +21,7 @@ def command_user(username: str | None) -> User:
     user = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
     if user is None:
         user, _created = User.objects.get_or_create(
-            username="system", defaults={"is_superuser": True, "is_staff": True}
+            username="system",
+            defaults={"is_superuser": True, "is_staff": True, "role": Role.SYSADMIN},
         )
     return user
