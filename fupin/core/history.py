@@ -9,7 +9,7 @@ import datetime as dt
 import decimal
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -89,32 +89,22 @@ def build_change(
     )
 
 
-def record_change(
-    *,
-    actor: Any,  # a fupin.accounts User or None (see build_change)
-    instance: models.Model,
-    action: str,
-    before: dict[str, Any] | None,
-    area_code: str,
-    reason: str = "",
-    related: models.Model | None = None,
-    time: dt.datetime | None = None,
-) -> ChangeRecord | None:
-    """Write one change record; an update that changed nothing writes nothing."""
-    rec = build_change(
-        actor=actor,
-        instance=instance,
-        action=action,
-        before=before,
-        area_code=area_code,
-        reason=reason,
-        related=related,
-        time=time,
-    )
-    if rec.action == ChangeAction.UPDATE and not rec.changes:
-        return None
-    rec.save()
-    return rec
+def _saved[**P](build: Callable[P, ChangeRecord]) -> Callable[P, ChangeRecord | None]:
+    """`build` (same arguments), then save the record; an update that changed nothing
+    writes nothing."""
+
+    def record(*args: P.args, **kwargs: P.kwargs) -> ChangeRecord | None:
+        rec = build(*args, **kwargs)
+        if rec.action == ChangeAction.UPDATE and not rec.changes:
+            return None
+        rec.save()
+        return rec
+
+    return record
+
+
+# Write one change record: build_change's arguments, one signature for both.
+record_change = _saved(build_change)
 
 
 def _area_of(instance: models.Model, area_code: str | None) -> str:
