@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "captcha",
+    "django_tasks_db",
     "fupin.core",
     "fupin.accounts",
     "fupin.geo",
@@ -150,6 +151,17 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (imports, reports, the daily commands) are tasks in the database, run by
+# `fupin worker` (fupin/core/management/commands/worker.py); see README "fupin worker".
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The daily commands `fupin worker` enqueues once a day at the given China time
+# (TIME_ZONE), without cron: name -> (time of day "HH:MM", the command's arguments).
+FUPIN_SCHEDULE = {
+    "cases-advance-notices": ("00:30", ["cases", "advance-notices"]),
+    "monitoring-scan": ("01:00", ["monitoring", "scan"]),
+    "supervision-escalate": ("02:00", ["supervision", "escalate"]),
+}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -1,41 +1,54 @@
-"""Background jobs in a thread of the serving process, with their progress in the cache.
+"""Background jobs: tasks of Django's task framework in the database, with their progress
+in a core.Job row.
 
 Work that takes longer than a request may (a registry import, a report for a large area)
-is started by the page, runs in a (non-daemon) thread of the same process, and writes its
-progress to the cache, where a progress page polls it. The thread closes its own database
-connection when it ends.
+is recorded by the page as a Job row and enqueued as a task (`django.tasks`, backend
+django_tasks_db) in the same transaction, so the task exists exactly when the job does.
+`fupin worker` (core/management/commands/worker.py) runs the tasks; a job survives a
+restart of the web server or of the worker, and a worker that dies is noticed by the
+others (core/worker.py) which put its task back in the queue. Every job must therefore be
+safe to run again: `job_transaction` gives a job one transaction with its "finished"
+mark, so a re-run after a crash either finds it finished or starts from nothing.
 
-With `sync=True` the work runs inline in the request instead (tests use it: a thread
-cannot see the test's uncommitted transaction). The cache must be shared by every process
-that serves pages: see CACHES in fupin/settings.py.
+The page's progress bar reads the Job row (`Job.phase`, `Job.fraction`). `Progress`
+writes it; inside the job's own transaction it writes through a second connection on
+PostgreSQL (so the bar moves while the transaction is open), and not at all on SQLite,
+where the open transaction holds the database's only write lock: there the bar shows the
+phase reached before the transaction until the job ends.
+
+With `sync=True` the task is called inline in the request instead (tests use it).
 
 Used by fupin.exchange.jobs (imports) and fupin.dashboards.reports (reports).
 
 Each user may have at most settings.FUPIN_JOBS_PER_USER (2 by default) report jobs
 running or queued at a time: `ensure_job_slot(running)` refuses the next one with
 TooManyJobs (a ValidationFailed, so the page shows the message and the API answers 422).
-A job that has been "running" longer than JOB_STALE_AFTER is taken as lost (its process
-stopped) and no longer counts.
+A job that has been "running" longer than JOB_STALE_AFTER is taken as lost and no longer
+counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.tasks import Task
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from fupin.core.errors import ValidationFailed
+from fupin.core.models import Job
 
-PROGRESS_SECONDS = 24 * 3600
 DEFAULT_JOBS_PER_USER = 2
 JOB_STALE_AFTER = dt.timedelta(hours=6)
+# pg_advisory_xact_lock(class, id): the class of a job's lock.
+_LOCK_CLASS = zlib.crc32(b"fupin.core.Job") & 0x7FFFFFFF
 
 
 class TooManyJobs(ValidationFailed):
@@ -68,44 +81,109 @@ def stale_before() -> dt.datetime:
     return timezone.now() - JOB_STALE_AFTER
 
 
-def run_in_background(target: Callable[..., Any], *, name: str, sync: bool, **kwargs: Any) -> None:
-    """Call target(**kwargs) in a thread named `name`, or inline when `sync`."""
+# ------------------------------------------------------------------ starting
+
+
+def create_job(*, key: str, user_id: int | None) -> Job:
+    return Job.objects.create(key=key, user_id=user_id)
+
+
+def enqueue(task: Task[..., Any], *, job: Job | None, sync: bool, **kwargs: Any) -> None:
+    """Enqueue `task(**kwargs)` for `fupin worker`, or call it inline when `sync`.
+
+    Call it inside the transaction that records the job (its Job row, its run row): the
+    task's row commits with them, or neither does."""
     if sync:
-        target(**kwargs)
+        task.call(**kwargs)
         return
-    thread = threading.Thread(
-        target=_thread_main, args=(target,), kwargs=kwargs, name=name, daemon=False
+    result = task.enqueue(**kwargs)
+    if job is not None:
+        Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
+
+
+def get_job(key: str) -> Job | None:
+    return Job.objects.filter(key=key).first()
+
+
+# ------------------------------------------------------------------ running
+
+
+@contextmanager
+def job_transaction(job_id: int) -> Iterator[Job | None]:
+    """One transaction for the whole job, which the job ends with `finish`: yields the
+    Job, or None when it has finished already (a task run again after its worker died
+    between the commit and the task's own "successful" mark). Two workers given the same
+    job run it one after the other (a lock on PostgreSQL, SQLite's single writer), and the
+    second finds it finished."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, job_id % 2**31]
+                )
+        job = Job.objects.get(pk=job_id)
+        yield None if job.finished_at is not None else job
+
+
+def finish(job_id: int, *, phase: str, failed: bool = False, **result: Any) -> None:
+    """Mark the job ended (inside `job_transaction`, so that it commits with the work)."""
+    now = timezone.now()
+    job = Job.objects.get(pk=job_id)
+    Job.objects.filter(pk=job_id).update(
+        phase=phase,
+        fraction=1.0,
+        failed=failed,
+        result={**job.result, **result},
+        updated_at=now,
+        finished_at=now,
     )
-    thread.start()
-
-
-def _thread_main(target: Callable[..., Any], **kwargs: Any) -> None:
-    try:
-        target(**kwargs)
-    finally:
-        connection.close()  # the thread's own connection
 
 
 class Progress:
-    """A job's state in the cache under `key`: a dict with at least "phase" and
-    "fraction" (0.0 … 1.0). Calling it records a phase and fraction."""
+    """A job's phase and fraction (0.0 … 1.0) in its Job row. Calling it records a phase
+    and fraction; `update` any of phase, fraction, failed. Close it at the end of the job
+    (it may hold a second database connection)."""
 
-    def __init__(self, key: str, **state: Any) -> None:
-        self.key = key
-        self.state: dict[str, Any] = {"phase": "queued", "fraction": 0.0, **state}
-        self.save()
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        # Transactions opened after this point are the job's own.
+        self.depth = len(connection.atomic_blocks)
+        self._side: BaseDatabaseWrapper | None = None
 
     def __call__(self, phase: str, fraction: float) -> None:
         self.update(phase=phase, fraction=round(float(fraction), 3))
 
     def update(self, **values: Any) -> None:
-        self.state.update(values)
-        self.save()
+        values["updated_at"] = timezone.now()
+        if len(connection.atomic_blocks) <= self.depth:
+            Job.objects.filter(pk=self.job_id).update(**values)
+        elif connection.vendor == "postgresql":
+            self._write_aside(values)
+        # else SQLite: the job's transaction holds the only write lock.
 
-    def save(self) -> None:
-        cache.set(self.key, self.state, PROGRESS_SECONDS)
+    def _write_aside(self, values: dict[str, Any]) -> None:
+        if self._side is None:
+            self._side = connections.create_connection(connection.alias)
+        columns = ", ".join(f"{connection.ops.quote_name(k)} = %s" for k in values)
+        with self._side.cursor() as cursor:
+            cursor.execute(
+                # names from this module's own callers, values as parameters
+                f"UPDATE {Job._meta.db_table} SET {columns} WHERE id = %s",  # noqa: S608
+                [*values.values(), self.job_id],
+            )
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
 
-def read_progress(key: str) -> dict[str, Any] | None:
-    state: dict[str, Any] | None = cache.get(key)
-    return state
+def state_of(job: Job) -> dict[str, Any]:
+    """The job as the progress pages show it."""
+    return {
+        "user": job.user_id,
+        "phase": job.phase,
+        "fraction": job.fraction,
+        "failed": job.failed,
+        **job.result,
+    }

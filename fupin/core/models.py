@@ -227,3 +227,67 @@ class EvidenceStep(EvidenceFile):
         period ending: "system")."""
         self.actor = actor_account(actor)
         self.actor_name = actor_name(actor)
+
+
+class Job(models.Model):
+    """A background job's progress, which its page's progress bar reads (an import, a
+    report). The work itself is a task of Django's task framework (`task_id`, the
+    django_tasks_db row) run by `fupin worker`; see fupin.core.jobs.
+
+    A row of its own rather than the run rows (ExchangeRun, ReportRun): an import's run
+    row is created by the importer inside the job's one transaction, so it is not
+    visible (and cannot carry progress) until the job commits, and one row shape serves
+    every kind of job and its pages."""
+
+    key = models.CharField(max_length=100, unique=True)  # e.g. "exchange.import:<token>"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phase = models.CharField(max_length=20, default="queued")
+    fraction = models.FloatField(default=0.0)
+    failed = models.BooleanField(default=False)
+    result = models.JSONField(default=dict, blank=True)  # e.g. {"run": the ExchangeRun id}
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.phase} {self.fraction:.0%}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `fupin worker`: `seen_at` is renewed every few seconds. A worker whose
+    heartbeat is older than the limit has died (killed, machine lost); the tasks it was
+    running are put back in the queue (fupin.core.worker.recover)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.IntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.host}:{self.pid}"
+
+
+class ScheduledRun(models.Model):
+    """One row per daily command and day: whichever worker inserts it enqueues the run,
+    so a day's run is enqueued once however many workers run the scheduler."""
+
+    name = models.CharField(max_length=64)
+    day = models.DateField()
+    task_id = models.CharField(max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "day"], name="core_scheduledrun_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}"

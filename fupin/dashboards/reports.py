@@ -1,5 +1,6 @@
 """Reports of an area for a period: an Excel workbook of the standard tables and a PDF
-summary with charts, generated as background jobs with their progress in the cache.
+summary with charts, generated as background jobs (tasks run by `fupin worker`) with
+their progress in a core.Job row ("dashboards.report:<run id>").
 
 Standard tables (every indicator of fupin.indicators.definitions, as of 31 December of
 the year, or today for the current year):
@@ -24,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,18 +51,20 @@ PHASES = {
 }
 
 
-def progress_key(run_id: int) -> str:
-    return f"fupin:dashboards:report:{run_id}"
+def job_key(run_id: int) -> str:
+    return f"dashboards.report:{run_id}"
 
 
 def progress_of(run: ReportRun) -> dict[str, Any]:
-    """The run's progress: from the cache while it runs, from the run once it ended."""
+    """The run's progress: from its job while it runs, from the run once it ended."""
     if run.status == ReportStatus.FINISHED:
         return {"phase": "finished", "fraction": 1.0, "failed": False}
     if run.status == ReportStatus.FAILED:
         return {"phase": "failed", "fraction": 1.0, "failed": True}
-    state = jobs.read_progress(progress_key(run.pk)) or {"phase": "queued", "fraction": 0.0}
-    return {"failed": False, **state}
+    job = jobs.get_job(job_key(run.pk))
+    if job is None:
+        return {"phase": "queued", "fraction": 0.0, "failed": False}
+    return {"phase": job.phase, "fraction": job.fraction, "failed": job.failed}
 
 
 def phase_label(state: dict[str, Any]) -> str:
@@ -84,7 +88,7 @@ def period_as_of(year: int, today: dt.date | None = None) -> dt.date:
 def start_report(
     *, actor, area_code: str, kind: str, year: int, language: str, sync: bool | None = None
 ) -> ReportRun:
-    """Record the request and start the report in the background (inline when `sync`,
+    """Record the request and queue the report for `fupin worker` (inline when `sync`,
     or by default when the setting FUPIN_REPORT_SYNC is true). Raises OutsideArea for an
     area the actor may not read, ValidationFailed for a bad kind or year, TooManyJobs
     (a ValidationFailed) when the actor has jobs_per_user() reports running. `actor=None`
@@ -124,14 +128,14 @@ def start_report(
             year=year,
             as_of=period_as_of(year),
         )
-    jobs.Progress(progress_key(run.pk), user=run.user_id)
-    jobs.run_in_background(
-        run_report,
-        name=f"fupin-report-{run.pk}",
-        sync=getattr(settings, "FUPIN_REPORT_SYNC", False) if sync is None else sync,
-        run_id=run.pk,
-        language=language,
-    )
+        job = jobs.create_job(key=job_key(run.pk), user_id=run.user_id)
+        jobs.enqueue(
+            report_task,
+            job=job,
+            sync=getattr(settings, "FUPIN_REPORT_SYNC", False) if sync is None else sync,
+            run_id=run.pk,
+            language=language,
+        )
     run.refresh_from_db()
     return run
 
@@ -165,9 +169,23 @@ def file_name(run: ReportRun) -> str:
 # ------------------------------------------------------------------ the job
 
 
+@task()
+def report_task(*, run_id: int, language: str) -> None:
+    """The task `start_report` enqueues."""
+    run_report(run_id=run_id, language=language)
+
+
 def run_report(*, run_id: int, language: str) -> None:
+    """Write the report's file and mark the run finished. Safe to run again (a worker
+    that died): a run that ended is left alone, and the file is written again whole
+    under the same name."""
     run = ReportRun.objects.get(pk=run_id)
-    progress = jobs.Progress(progress_key(run.pk), user=run.user_id)
+    if run.status != ReportStatus.RUNNING:
+        return
+    job = jobs.get_job(job_key(run.pk))
+    if job is None:  # a run recorded without its job
+        job = jobs.create_job(key=job_key(run.pk), user_id=run.user_id)
+    progress = jobs.Progress(job.pk)
     try:
         with translation.override(language):
             tables = collect(run, progress)
@@ -182,17 +200,21 @@ def run_report(*, run_id: int, language: str) -> None:
                 write_pdf(tables, path)
     except Exception as exc:
         logger.exception("report %s failed", run.pk)
-        run.status = ReportStatus.FAILED
-        run.message = f"{type(exc).__name__}: {exc}"[:2000]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "message", "finished_at"])
-        progress.update(phase="failed", fraction=1.0, failed=True)
+        with transaction.atomic():
+            run.status = ReportStatus.FAILED
+            run.message = f"{type(exc).__name__}: {exc}"[:2000]
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "message", "finished_at"])
+            jobs.finish(job.pk, phase="failed", failed=True)
         return
-    run.status = ReportStatus.FINISHED
-    run.file_path = str(path)
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "file_path", "finished_at"])
-    progress.update(phase="finished", fraction=1.0)
+    finally:
+        progress.close()
+    with transaction.atomic():
+        run.status = ReportStatus.FINISHED
+        run.file_path = str(path)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "file_path", "finished_at"])
+        jobs.finish(job.pk, phase="finished")
 
 
 def collect(run: ReportRun, progress) -> Tables:

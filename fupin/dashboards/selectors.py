@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Min
+from django.tasks import task
 from django.utils import timezone, translation
 
 from fupin.accounts.models import User
@@ -230,6 +231,12 @@ def warm_years(*, area_code: str, dates: list[dt.date]) -> None:
         cache.delete(_warm_key(area_code))
 
 
+@task()
+def warm_years_task(*, area_code: str, dates: list[str]) -> None:
+    """The task of `trends` (JSON arguments: the dates as ISO text)."""
+    warm_years(area_code=area_code, dates=[dt.date.fromisoformat(d) for d in dates])
+
+
 def _warm_key(area_code: str) -> str:
     return f"fupin:dashboards:warm:{area_code}"
 
@@ -258,12 +265,12 @@ def trends(*, user: User, code: str, start_missing: bool = True) -> dict[str, An
         for c in TREND:
             series[c].append(values.get(c))
     if pending and start_missing and cache.add(_warm_key(area.code), 1, 3600):
-        jobs.run_in_background(
-            warm_years,
-            name=f"fupin-trend-{area.code}",
+        jobs.enqueue(
+            warm_years_task,
+            job=None,
             sync=getattr(settings, "FUPIN_DASHBOARD_SYNC", False),
             area_code=area.code,
-            dates=[dt.date(y, 12, 31) for y in pending],
+            dates=[dt.date(y, 12, 31).isoformat() for y in pending],
         )
         if getattr(settings, "FUPIN_DASHBOARD_SYNC", False):
             return trends(user=user, code=code, start_missing=False)

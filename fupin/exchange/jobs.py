@@ -1,25 +1,23 @@
 """What the import and export pages run: downloads of an export, uploads, and imports in
-the background with their progress in the cache.
+the background (tasks run by `fupin worker`) with their progress in a core.Job row.
 
 An import of a large workbook takes longer than a request may, so the page saves the
 upload, calls `start_import`, and sends the browser to a progress page keyed by a token.
-`import_registry` creates the ExchangeRun itself, so the run's id is only known when the
-import has begun: the token (a random hex string) names the progress until then, and the
-cache entry under the token receives the run's id when the job ends.
+`import_registry` creates the ExchangeRun itself, inside the job's transaction, so the
+run's id is only known when the job ends: the token (a random hex string) names the job
+(Job.key "exchange.import:<token>"), whose result receives the run's id.
 
-Cache entry under `progress_key(token)`:
+The progress pages read `progress_of(token, user)`:
     {"user": id of the user who started it (nobody else may read it),
      "phase": queued | read | validate | write | done | finished | failed,
      "fraction": 0.0 … 1.0, "run": the run's id or None, "failed": bool}
 
-Setting `FUPIN_IMPORT_SYNC = True` runs the import inline in the request instead of in a
-thread (tests use it: a thread cannot see the test's uncommitted transaction). The cache
-must be shared by every process that serves pages: see CACHES in fupin/settings.py.
+Setting `FUPIN_IMPORT_SYNC = True` runs the import inline in the request instead of
+queueing it (tests use it).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import io
 import logging
@@ -33,7 +31,8 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.core.cache import cache
+from django.db import transaction
+from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +40,7 @@ from django.utils.translation import gettext_lazy
 from fupin.accounts.models import User
 from fupin.core import context, files, jobs
 from fupin.core.masking import MASKERS
+from fupin.core.models import Job
 from fupin.exchange import layout as L
 from fupin.exchange.export import csv_paths, export_registry
 from fupin.exchange.importer import ImportResult, import_registry
@@ -53,7 +53,6 @@ MAX_UPLOAD_BYTES = files.MAX_IMPORT_BYTES
 # A zip of CSV files may expand to this much, no more (a zip bomb stops here).
 MAX_UNZIPPED_BYTES = files.MAX_UNZIPPED_BYTES
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".zip")
-PROGRESS_SECONDS = 24 * 3600
 ERRORS_SHOWN = 200
 
 PHASES = {
@@ -219,16 +218,16 @@ def remove_upload(path: Path) -> None:
 # ------------------------------------------------------------------ background imports
 
 
-def progress_key(token: str) -> str:
-    return f"fupin:exchange:import:{token}"
+def job_key(token: str) -> str:
+    return f"exchange.import:{token}"
 
 
 def progress_of(token: str, user: User) -> dict[str, Any] | None:
     """The progress of an import started by `user`; None for anyone else's token."""
-    state = cache.get(progress_key(token))
-    if not state or state.get("user") != user.pk:
+    job = jobs.get_job(job_key(token))
+    if job is None or job.user_id != user.pk:
         return None
-    return state
+    return {"run": None, **jobs.state_of(job)}
 
 
 def phase_label(state: dict[str, Any]) -> str:
@@ -238,107 +237,117 @@ def phase_label(state: dict[str, Any]) -> str:
 def start_import(
     *, actor: User, path: Path, file_name: str, mode: str, dry_run: bool, language: str
 ) -> str:
-    """Start the import of a saved upload and return the token of its progress.
-
-    Runs in a (non-daemon) thread of this process, or inline when the setting
-    FUPIN_IMPORT_SYNC is true. The uploaded file is removed when the import ends."""
+    """Queue the import of a saved upload for `fupin worker` and return the token of its
+    progress (inline when the setting FUPIN_IMPORT_SYNC is true). The uploaded file is
+    removed when the import ends."""
     token = uuid.uuid4().hex
-    state = {"user": actor.pk, "phase": "queued", "fraction": 0.0, "run": None, "failed": False}
-    cache.set(progress_key(token), state, PROGRESS_SECONDS)
-    kwargs = {
-        "token": token,
-        "actor_id": actor.pk,
-        "path": Path(path),
-        "file_name": file_name,
-        "mode": mode,
-        "dry_run": dry_run,
-        "language": language,
-        "request_id": context.request_id.get(),
-    }
-    jobs.run_in_background(
-        run_import,
-        name=f"fupin-import-{token[:8]}",
-        sync=getattr(settings, "FUPIN_IMPORT_SYNC", False),
-        **kwargs,
-    )
+    request_id = context.request_id.get()
+    with transaction.atomic():
+        job = jobs.create_job(key=job_key(token), user_id=actor.pk)
+        jobs.enqueue(
+            import_task,
+            job=job,
+            sync=getattr(settings, "FUPIN_IMPORT_SYNC", False),
+            job_id=job.pk,
+            actor_id=actor.pk,
+            path=str(path),
+            file_name=file_name,
+            mode=mode,
+            dry_run=dry_run,
+            language=language,
+            request_id=str(request_id) if request_id else None,
+        )
     return token
+
+
+@task()
+def import_task(**kwargs: Any) -> int | None:
+    """The task `start_import` enqueues (JSON arguments; see run_import)."""
+    return run_import(**kwargs)
 
 
 def run_import(
     *,
-    token: str,
+    job_id: int,
+    actor_id: int,
+    path: str,
+    file_name: str,
+    mode: str,
+    dry_run: bool,
+    language: str,
+    request_id: str | None = None,
+) -> int | None:
+    """Import, write the report, keep the first rejected rows on the run, and record the
+    progress in the job. Returns the run's id (None if no run was created).
+
+    The run, the registry's rows and their history, the report's summary and the job's
+    "finished" mark commit in one transaction (jobs.job_transaction): a worker killed at
+    any moment leaves nothing, and the task run again imports once; a task run again
+    after the commit finds the job finished and imports nothing."""
+    upload = Path(path)
+    progress = jobs.Progress(job_id)
+    rid = context.request_id.set(uuid.UUID(request_id) if request_id else None)
+    try:
+        progress("read", 0.0)
+        with jobs.job_transaction(job_id) as job:
+            if job is None:  # finished by an earlier run of this task
+                ended = Job.objects.filter(pk=job_id).first()
+                run_id: int | None = ended.result.get("run") if ended else None
+            else:
+                run_id = _import_in_job(
+                    job_id, actor_id, upload, file_name, mode, dry_run, language, progress
+                )
+    except Exception:  # the job's transaction could not even record the failure
+        logger.exception("import job %s of %s failed", job_id, file_name)
+        Job.objects.filter(pk=job_id).update(
+            phase="failed", fraction=1.0, failed=True, finished_at=timezone.now()
+        )
+        run_id = None
+    finally:
+        progress.close()
+        context.request_id.reset(rid)
+    remove_upload(upload)  # not on a stop (WorkerStopping): the task runs again
+    return run_id
+
+
+def _import_in_job(
+    job_id: int,
     actor_id: int,
     path: Path,
     file_name: str,
     mode: str,
     dry_run: bool,
     language: str,
-    request_id: uuid.UUID | None = None,
+    progress: jobs.Progress,
 ) -> int | None:
-    """Import, write the report, keep the first rejected rows on the run, and record the
-    progress under the token. Returns the run's id (None if no run was created)."""
-
-    state: dict[str, Any] = {
-        "user": actor_id,
-        "phase": "read",
-        "fraction": 0.0,
-        "run": None,
-        "failed": False,
-    }
-
-    def progress(phase: str, fraction: float) -> None:
-        state.update(phase=phase, fraction=round(float(fraction), 3))
-        cache.set(progress_key(token), state, PROGRESS_SECONDS)
-
-    rid = context.request_id.set(request_id)  # change records point at the upload request
-    started = timezone.now()
-    try:
-        with translation.override(language):
-            actor = User.objects.select_related("area").get(pk=actor_id)
-            try:
-                result = import_registry(
-                    actor=actor,
-                    path=path,
-                    mode=mode,
-                    dry_run=dry_run,
-                    progress=progress,
-                    file_name=file_name,
-                )
-            except Exception:
-                logger.exception("import %s of %s failed", token, file_name)
-                run = _mark_failed(actor_id, file_name, started)
-                state.update(phase="failed", run=run.pk if run else None, failed=True)
-                return state["run"]
-            try:
+    runs: list[ExchangeRun] = []
+    with translation.override(language):
+        actor = User.objects.select_related("area").get(pk=actor_id)
+        try:
+            result = import_registry(
+                actor=actor,
+                path=path,
+                mode=mode,
+                dry_run=dry_run,
+                progress=progress,
+                file_name=file_name,
+                on_run=runs.append,
+            )
+        except Exception:  # the importer marked its run failed (its writes rolled back)
+            logger.exception("import job %s of %s failed", job_id, file_name)
+            run_id = runs[0].pk if runs else None
+            if runs:
+                runs[0].message = str(PHASES["failed"])
+                runs[0].save(update_fields=["message"])
+            jobs.finish(job_id, phase="failed", failed=True, run=run_id)
+            return run_id
+        try:
+            with transaction.atomic():  # a failed report leaves the import standing
                 finish_run(result, upload_stem=path.stem, file_name=file_name)
-            except Exception:  # the import stands; only its report is missing
-                logger.exception("report of import %s failed", result.run.pk)
-            state.update(phase="finished", fraction=1.0, run=result.run.pk)
-            return result.run.pk
-    finally:
-        cache.set(progress_key(token), state, PROGRESS_SECONDS)
-        context.request_id.reset(rid)
-        remove_upload(path)
-
-
-def _mark_failed(actor_id: int, file_name: str, started: dt.datetime) -> ExchangeRun | None:
-    run = (
-        ExchangeRun.objects.filter(
-            direction=ExchangeRun.Direction.IMPORT,
-            user_id=actor_id,
-            file_name=file_name,
-            status=ExchangeRun.Status.RUNNING,
-            started_at__gte=started,
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if run is not None:
-        run.status = ExchangeRun.Status.FAILED
-        run.message = str(PHASES["failed"])
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "message", "finished_at"])
-    return run
+        except Exception:
+            logger.exception("report of import %s failed", result.run.pk)
+        jobs.finish(job_id, phase="finished", run=result.run.pk)
+        return result.run.pk
 
 
 def _sensitive_columns() -> set[str]:

@@ -6,17 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
 from conftest import NEIGHBOUR, VILLAGE, make_id
+from fupin.core.models import Job
 from fupin.exchange import jobs
 from fupin.exchange import layout as L
 from fupin.exchange.export import export_registry
@@ -349,16 +350,9 @@ def test_another_user_cannot_see_the_progress_of_someone_elses_token(login, user
 
 def test_progress_page_shows_the_bar_while_the_import_runs(login, users):
     token = "a" * 32
-    from django.core.cache import cache
-
-    state = {
-        "user": users["village"].pk,
-        "phase": "validate",
-        "fraction": 0.3,
-        "run": None,
-        "failed": False,
-    }
-    cache.set(jobs.progress_key(token), state)
+    Job.objects.create(
+        key=jobs.job_key(token), user=users["village"], phase="validate", fraction=0.3
+    )
     page = login("village").get(reverse("exchange:progress", args=[token]))
     assert page.status_code == 200
     html = page.content.decode()
@@ -417,18 +411,19 @@ def test_report_needs_a_role_that_may_see_full_values(login, users):
     assert department.get(reverse("exchange:run_report", args=[run.pk])).status_code == 403
 
 
-# ------------------------------------------------------------------ the thread
+# ------------------------------------------------------------------ the queue
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_sync_setting_the_import_runs_in_a_thread(client, users, settings):
+def test_without_sync_setting_the_import_waits_in_the_queue_for_the_worker(client, users, settings):
     settings.FUPIN_IMPORT_SYNC = False
     client.force_login(users["village"])
     progress = run_of(upload(client, csv_zip([HOUSEHOLD], [MEMBER]), "t.zip"))
     token = progress.rstrip("/").rsplit("/", 1)[1]
-    for thread in threading.enumerate():
-        if thread.name == f"fupin-import-{token[:8]}":
-            thread.join()
+    data = client.get(reverse("exchange:progress_json", args=[token])).json()
+    assert data["phase"] == "queued" and data["url"] is None
+    assert not ExchangeRun.objects.exists()
+    call_command("worker", "--batch", "--no-schedule")
     data = client.get(reverse("exchange:progress_json", args=[token])).json()
     assert data["url"], data
     run = ExchangeRun.objects.get(direction=ExchangeRun.Direction.IMPORT)
