@@ -132,4 +132,10 @@ def _request_id(record: logging.LogRecord) -> str | None:
     if given:
         return str(given)
     current = context.request_id.get()
-    return str(current) if current else None
+    if current:
+        return str(current)
+    # Django's `django.request` records of a 4xx answer are written after the request id
+    # middleware has returned; the id is then read from the request they carry.
+    request = getattr(record, "request", None)
+    meta = getattr(request, "META", None)
+    return str(meta[context.REQUEST_ID_META]) if meta and context.REQUEST_ID_META in meta else None

@@ -26,6 +26,9 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = uuid.uuid4()
+        # Also on the request: Django logs a 4xx answer after this middleware has returned
+        # (django.request), and fupin.core.logs reads the id from there.
+        request.META[context.REQUEST_ID_META] = str(request_id)
         token = context.request_id.set(request_id)
         try:
             response = self.get_response(request)
