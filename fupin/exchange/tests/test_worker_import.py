@@ -1,0 +1,210 @@
+"""An import queued by the page and run by `fupin worker` in another process: it waits
+in the queue while no worker runs, survives a worker killed in the middle of it, and is
+imported once (fupin/core/worker.py, fupin/exchange/jobs.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection
+from django.tasks.base import TaskResultStatus
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from conftest import VILLAGE, make_id
+from fupin.core.models import ChangeAction, ChangeRecord, Job, WorkerHeartbeat
+from fupin.core.tests.shared_db import shared_database
+from fupin.exchange.models import ExchangeRun
+from fupin.exchange.tests.test_pages import HOUSEHOLD, MEMBER, csv_zip, run_of, upload
+from fupin.registry.models import Household, Member
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[3]
+WAIT = 120  # seconds: a deadline for what must happen, not a measure of speed
+
+
+@pytest.fixture
+def shared(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    settings.FUPIN_IMPORT_SYNC = False
+    with shared_database(tmp_path) as url:
+        yield url
+
+
+def worker(url: str, tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FUPIN_DEBUG": "1",
+        "FUPIN_VAR_DIR": str(tmp_path / "var"),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "fupin.cli", "worker", "--no-schedule", "--interval", "0.1", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def finish(proc: subprocess.Popen[bytes]) -> str:
+    out, _ = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 0, out.decode()
+    return out.decode()
+
+
+def households(n: int) -> bytes:
+    rows, members = [], []
+    for i in range(n):
+        number = f"{VILLAGE}{5000 + i:04d}"
+        rows.append(dict(HOUSEHOLD, household_number=number, address=f"大坪村三组{i}号"))
+        members.append(
+            dict(
+                MEMBER,
+                household_number=number,
+                id_number=make_id(seq=f"{i % 1000:03d}", birth=f"{1950 + i // 1000 % 50}0101"),
+            )
+        )
+    return csv_zip(rows, members)
+
+
+def until(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_an_import_waits_queued_until_a_worker_runs_it(client, users, shared, tmp_path):
+    client.force_login(users["village"])
+    token = run_of(upload(client, households(3), "q.zip")).rstrip("/").rsplit("/", 1)[1]
+    url = reverse("exchange:progress_json", args=[token])
+    # No worker: the job waits in the queue, in the database.
+    data = client.get(url).json()
+    assert data["phase"] == "queued" and data["url"] is None
+    task = DBTaskResult.objects.get()
+    assert task.status == TaskResultStatus.READY
+    assert Job.objects.get().task_id == str(task.pk)
+
+    finish(worker(shared, tmp_path, "--batch"))
+
+    data = client.get(url).json()
+    run = ExchangeRun.objects.get(direction=ExchangeRun.Direction.IMPORT)
+    assert data["phase"] == "finished" and data["url"] == reverse(
+        "exchange:run_detail", args=[run.pk]
+    )
+    assert run.status == ExchangeRun.Status.DONE and run.summary["households"]["created"] == 3
+    assert Household.objects.filter(village_id=VILLAGE).count() == 3
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.SUCCESSFUL and task.return_value == run.pk
+    assert not WorkerHeartbeat.objects.exists()  # the worker said goodbye
+
+
+def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_the_next_once(
+    client, users, shared, tmp_path
+):
+    n = 3000
+    client.force_login(users["village"])
+    run_of(upload(client, households(n), "k.zip"))
+    job = Job.objects.get()
+
+    proc = worker(shared, tmp_path, "--batch", "--heartbeat", "60")
+    try:
+        if connection.vendor == "postgresql":
+            _kill_while_waiting_for_the_history_lock(proc, shared)
+        else:
+            _kill_inside_the_import_transaction(proc, job, shared)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    task = DBTaskResult.objects.get()
+    assert task.status == TaskResultStatus.RUNNING  # as the dead worker left it
+    assert not ExchangeRun.objects.exists()  # the transaction went with the worker
+    assert Household.objects.filter(village_id=VILLAGE).count() == 0
+
+    # Time passes: the dead worker's heartbeat grows old; the next worker puts its task
+    # back in the queue and runs it.
+    WorkerHeartbeat.objects.update(seen_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    finish(worker(shared, tmp_path, "--batch"))
+
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.SUCCESSFUL, task.traceback
+    assert len(task.worker_ids) == 2
+    run = ExchangeRun.objects.get()
+    assert run.status == ExchangeRun.Status.DONE and run.summary["households"]["created"] == n
+    job.refresh_from_db()
+    assert job.phase == "finished" and job.result == {"run": run.pk}
+    numbers = list(Household.objects.filter(village_id=VILLAGE).values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) == n
+    assert Member.objects.filter(household__village_id=VILLAGE).count() == n
+    created = ChangeRecord.objects.filter(
+        action=ChangeAction.CREATE, object_type__icontains="household"
+    )
+    assert created.count() == n
+    assert created.values("object_id").distinct().count() == n
+
+
+def _kill_while_waiting_for_the_history_lock(proc, url: str) -> None:
+    """PostgreSQL: hold a lock that the import's history writes wait for, so the worker
+    stops in the middle of its transaction (the households written, their records
+    not), and kill it there."""
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://")) as lock:
+        lock.execute(f"LOCK TABLE {ChangeRecord._meta.db_table} IN SHARE MODE")
+
+        def waiting() -> bool:
+            assert proc.poll() is None, proc.stdout.read().decode()
+            row = lock.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
+                [ChangeRecord._meta.db_table],
+            ).fetchone()
+            return bool(row and row[0])
+
+        until(waiting, "the worker to wait for the history table")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        lock.rollback()
+
+
+def _kill_inside_the_import_transaction(proc, job: Job, url: str) -> None:
+    """SQLite: the job's transaction holds the only write lock from its start to its
+    commit; kill the worker as soon as the lock is seen after the job's phase "read"
+    (written just before the transaction begins)."""
+    path = url.removeprefix("sqlite:///")
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+
+        def phase() -> str:
+            assert proc.poll() is None, proc.stdout.read().decode()
+            row = probe.execute("SELECT phase FROM core_job WHERE id = ?", [job.pk]).fetchone()
+            return row[0]
+
+        until(lambda: phase() != "queued", "the worker to start the job")
+        assert phase() == "read"
+
+        def locked() -> bool:
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return True
+            probe.execute("ROLLBACK")
+            assert phase() == "read", "the import ended before it could be interrupted"
+            return False
+
+        until(locked, "the import's transaction")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        probe.close()
