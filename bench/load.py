@@ -1,0 +1,500 @@
+"""Load bench: signed-in users against the production server and the development server.
+
+    .venv/bin/python bench/load.py [--scale county|prefecture|N] [--reuse]
+        [--users 50] [--spawn-rate 10] [--time 60s] [--servers prod,dev]
+        [--workers 3] [--threads 4] [--dev-debug] [--profile N] [--no-load]
+
+1. The database: DATABASE_URL, by default PostgreSQL `fupin_load` on 127.0.0.1 (a database
+   of its own; `sqlite:///…` works too). Without --reuse it is dropped and rebuilt:
+   `fupin migrate`, `fupin demo --scale S` (county ≈ 98,000 people, a few minutes;
+   prefecture ≈ 10^6, much longer). With --reuse an existing demo is kept (`fupin demo`
+   builds one only when none is there). Then `collectstatic` and an API token for the
+   county login (`fupin token create`).
+2. The plan (bench/loadwork.py `build_plan`): for the demo's village, township and county
+   logins, households, search terms, list areas, cases waiting for a village step and
+   paired households, written to bench/out/load/plan.json for the simulated users.
+3. --profile N (optional): each page kind N times per role in this process through
+   Django's test client with the production settings (DEBUG off): CPU ms per request
+   (median) and queries per request. This is the figure to judge a change of a page by on
+   a busy machine (wall-clock times there are noisy).
+4. For each server in --servers: start it, run locust headless (bench/locustfile.py;
+   `--users` users spawned at `--spawn-rate`/s, each signs in once, then works for
+   `--time`), stop it. "prod" is `fupin serve` when that command exists, else gunicorn
+   (`--workers` × `--threads`), with DEBUG off; "dev" is `fupin runserver --noreload`
+   with the same settings (DEBUG off too, so the comparison is of the servers alone;
+   --dev-debug runs it with FUPIN_DEBUG=1 as `make demo` does: query log, debug pages).
+5. Prints, per page kind and server: requests, failures, requests/s, p50/p95/p99 (ms),
+   whether p95 meets the 300 ms goal; the server's CPU ms per request (from its processes'
+   CPU times) and the load generator's; then the ratio dev/prod of p95 and of requests/s.
+   "login" is the sign-in (once per user, during the ramp-up, under load). Locust's CSV
+   files are kept under bench/out/load/.
+
+The run writes to the database (case steps, visit records): use a bench database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+OUT = ROOT / "bench" / "out" / "load"
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/fupin_load"
+GOAL_P95_MS = 300.0
+LOGINS = {"village": "village", "township": "township", "county": "county"}
+
+sys.path.insert(0, str(ROOT / "bench"))
+import loadwork  # noqa: E402  (bench/ is not a package)
+
+
+def fupin(*args: str, env: dict[str, str], capture: bool = False) -> str:
+    """Run a management command (DEBUG on for commands: no secret key needed)."""
+    run_env = dict(env, FUPIN_DEBUG="1")
+    done = subprocess.run(
+        [str(BIN / "fupin"), *args],
+        env=run_env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return done.stdout or ""
+
+
+def prepare_database(url: str, *, reuse: bool, scale: str, env: dict[str, str]) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.startswith("postgres"):
+        name = parts.path.lstrip("/")
+        admin = parts._replace(path="/postgres").geturl()
+        import psycopg  # only for PostgreSQL targets
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if exists and not reuse:
+                print(f"Dropping database {name} …", flush=True)
+                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                exists = None
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    elif parts.scheme == "sqlite" and not reuse:
+        path = Path(parts.path)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    fupin("migrate", "--no-input", "--verbosity", "0", env=env)
+    started = time.perf_counter()
+    fupin("demo", "--scale", scale, env=env)
+    print(f"Demo ready ({time.perf_counter() - started:.0f} s).", flush=True)
+    fupin("collectstatic", "--no-input", "--verbosity", "0", env=env)
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fupin.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["*"]
+
+
+def demo_users() -> dict[str, Any]:
+    from fupin.accounts.models import User
+
+    users = {role: User.objects.filter(username=name).first() for role, name in LOGINS.items()}
+    missing = [name for role, name in LOGINS.items() if users[role] is None]
+    if missing:
+        sys.exit(f"The demo logins {missing} are missing: build the demo (drop --reuse).")
+    return users
+
+
+def open_cases(user: Any, want: int) -> int:
+    """Open cases in the village login's area until `want` wait for a village step: the
+    demo's cases have all passed, and each case step of the run moves one on. Through the
+    cases service (recorded as the village user's), as the case page would."""
+    from fupin.cases import services
+    from fupin.cases.models import ACTIVE_STATUSES, Case
+    from fupin.cases.procedures import OPEN_FROM, CaseKind
+    from fupin.core.errors import DomainError
+    from fupin.registry.models import Household
+
+    waiting = len(loadwork.build_plan({"village": user}, api_key="")["roles"]["village"]["cases"])
+    busy = set(
+        Case.objects.filter(status__in=ACTIVE_STATUSES).values_list("household_id", flat=True)
+    )
+    opened = 0
+    status_kinds = (CaseKind.RETURN, CaseKind.INCLUSION, CaseKind.EXIT)  # most village steps first
+    for household in Household.objects.restrict(user).order_by("id"):
+        if waiting + opened >= want:
+            break
+        kinds = (
+            []
+            if household.pk in busy
+            else [k for k in status_kinds if household.status in OPEN_FROM[k]][:1]
+        )
+        for kind in [*kinds, CaseKind.MEMBER_CHANGE]:
+            try:
+                services.case_open(actor=user, household=household, kind=kind, reason="load bench")
+                opened += 1
+            except DomainError:
+                pass
+    return opened
+
+
+def make_plan(users: dict[str, Any], api_key: str) -> dict[str, Any]:
+    from django.db import connections
+
+    plan = loadwork.build_plan(users, api_key=api_key)
+    connections.close_all()
+    return plan
+
+
+def profile_pages(plan: dict[str, Any], users: dict[str, Any], repeat: int) -> None:
+    """CPU ms (median) and queries per request of each page kind, in this process."""
+    import random
+
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    print(f"\nCPU and queries per request, in-process test client, {repeat} × each")
+    print(f"{'role':9} {'page kind':22} {'CPU ms p50':>10} {'CPU ms max':>10} {'queries':>8}")
+    rng = random.Random(16)
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user)
+        rplan = plan["roles"][role]
+        headers = {"Authorization": f"Bearer {plan['api_key']}"}
+        for kind in loadwork.WORK[role]:
+            if kind in loadwork.WRITES:
+                continue  # the writes are timed by the load run (they change the data)
+            kinds = [kind, "dashboard data"] if kind == "dashboard" else [kind]
+            for k in kinds:
+                build = loadwork.TASKS[k]
+                if k == "case page" and not rplan["cases"]:
+                    continue
+                cpu, queries = [], []
+                for _ in range(repeat):
+                    url = build(rplan, rng)
+                    with CaptureQueriesContext(connection) as ctx:
+                        start = time.process_time()
+                        resp = client.get(url, headers=headers if k == "api page" else {})
+                        cpu.append((time.process_time() - start) * 1000)
+                    if resp.status_code != 200:
+                        print(f"  {url} answered {resp.status_code}")
+                    queries.append(len(ctx.captured_queries))
+                    reset_queries()
+                print(
+                    f"{role:9} {k:22} {statistics.median(cpu):10.1f} {max(cpu):10.1f} "
+                    f"{statistics.mean(queries):8.1f}"
+                )
+
+
+def api_key_for(username: str, env: dict[str, str]) -> str:
+    return fupin(
+        "token",
+        "create",
+        "--user",
+        username,
+        "--name",
+        "load bench",
+        "--days",
+        "1",
+        env=env,
+        capture=True,
+    ).strip()
+
+
+def has_serve_command(env: dict[str, str]) -> bool:
+    return (ROOT / "fupin" / "core" / "management" / "commands" / "serve.py").exists()
+
+
+def server_command(
+    kind: str, port: int, args: argparse.Namespace, env: dict[str, str]
+) -> list[str]:
+    if kind == "prod":
+        if has_serve_command(env) and not args.gunicorn:
+            return [
+                str(BIN / "fupin"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ]
+        return [
+            str(BIN / "gunicorn"),
+            "fupin.wsgi:application",
+            "-w",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "-b",
+            f"127.0.0.1:{port}",
+        ]
+    return [str(BIN / "fupin"), "runserver", "--noreload", f"127.0.0.1:{port}"]
+
+
+def wait_until_up(base: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"The server stopped at start (exit {proc.returncode}).")
+        try:
+            with urllib.request.urlopen(base + "/login/", timeout=5) as resp:  # noqa: S310 (http)
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    sys.exit(f"The server at {base} did not answer within {seconds:.0f} s.")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its living descendants."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run_one(kind: str, port: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    base = f"http://127.0.0.1:{port}"
+    server_env = dict(env)
+    server_env.pop("FUPIN_DEBUG", None)
+    if kind == "dev" and args.dev_debug:
+        server_env["FUPIN_DEBUG"] = "1"
+    log = open(OUT / f"{kind}-server.log", "w")  # noqa: SIM115 (closed below)
+    cmd = server_command(kind, port, args, env)
+    print(f"\n[{kind}] {' '.join(Path(cmd[0]).name if i == 0 else a for i, a in enumerate(cmd))}")
+    server = subprocess.Popen(
+        cmd, env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        wait_until_up(base, server)
+        prefix = OUT / kind
+        locust_cmd = [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            str(args.spawn_rate),
+            "-t",
+            args.time,
+            "--host",
+            base,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--loglevel",
+            "WARNING",
+        ]
+        cpu_before = cpu_seconds(server.pid)
+        started = time.perf_counter()
+        loc = subprocess.Popen(
+            locust_cmd,
+            env=dict(env, FUPIN_LOAD_PLAN=str(OUT / "plan.json")),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        locust_proc = psutil.Process(loc.pid)
+        locust_cpu = 0.0
+        while loc.poll() is None:
+            try:
+                t = locust_proc.cpu_times()
+                locust_cpu = t.user + t.system
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(1)
+        output = loc.stdout.read() if loc.stdout else ""
+        wall = time.perf_counter() - started
+        cpu = cpu_seconds(server.pid) - cpu_before
+        (OUT / f"{kind}-locust.log").write_text(output)
+        stats = read_stats(prefix)
+        total = stats.get("Aggregated", {}).get("requests", 0)
+        return {
+            "kind": kind,
+            "stats": stats,
+            "server_cpu_s": cpu,
+            "locust_cpu_s": locust_cpu,
+            "wall_s": wall,
+            "cpu_ms_per_request": cpu * 1000 / total if total else 0.0,
+        }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def read_stats(prefix: Path) -> dict[str, dict[str, float]]:
+    rows: dict[str, dict[str, float]] = {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            name = row["Name"]
+            if row["Type"] == "POST":
+                name = name if name in ("login", "case step", "visit record") else f"{name} (POST)"
+            rows[name] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+            }
+    return rows
+
+
+def print_report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    names = [*sorted({n for r in results for n in r["stats"] if n != "Aggregated"}), "Aggregated"]
+    kinds = [r["kind"] for r in results]
+    print(
+        f"\n{args.users} users, spawn {args.spawn_rate}/s, {args.time}; times in ms; "
+        f"goal p95 < {GOAL_P95_MS:.0f} ms per page kind"
+    )
+    head = f"{'page kind':22}" + "".join(
+        f" | {k + ' req':>9} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'ok':>3}"
+        for k in kinds
+    )
+    print(head)
+    print("-" * len(head))
+    for name in names:
+        line = f"{name:22}"
+        for r in results:
+            s = r["stats"].get(name)
+            if s is None:
+                line += f" | {'—':>9} {'':>5} {'':>6} {'':>6} {'':>6} {'':>6} {'':>3}"
+                continue
+            ok = "yes" if s["p95"] < GOAL_P95_MS and not s["failures"] else "NO"
+            line += (
+                f" | {s['requests']:9d} {s['failures']:5d} {s['rps']:6.1f} {s['p50']:6.0f} "
+                f"{s['p95']:6.0f} {s['p99']:6.0f} {ok:>3}"
+            )
+        print(line)
+    for r in results:
+        print(
+            f"[{r['kind']}] server CPU {r['server_cpu_s']:.1f} s = "
+            f"{r['cpu_ms_per_request']:.1f} ms per request; load generator CPU "
+            f"{r['locust_cpu_s']:.1f} s; wall {r['wall_s']:.0f} s"
+        )
+    by_kind = {r["kind"]: r["stats"] for r in results}
+    if "prod" in by_kind and "dev" in by_kind:
+        print("\nratio dev / prod (p95; requests/s):")
+        for name in names:
+            p, d = by_kind["prod"].get(name), by_kind["dev"].get(name)
+            if p and d and p["p95"] and p["rps"]:
+                print(
+                    f"  {name:22} p95 ×{d['p95'] / p['p95']:.2f}   req/s ×{d['rps'] / p['rps']:.2f}"
+                )
+    for r in results:
+        login = r["stats"].get("login")
+        if login:
+            print(
+                f"[{r['kind']}] a login under load: p50 {login['p50']:.0f} ms, "
+                f"p95 {login['p95']:.0f} ms ({login['requests']} logins)"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scale", default="county", help="county, prefecture or a number of people"
+    )
+    parser.add_argument("--reuse", action="store_true", help="keep an existing demo database")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--time", default="60s", help="locust run time (60s, 5m)")
+    parser.add_argument("--servers", default="prod,dev", help="prod, dev or prod,dev")
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--gunicorn", action="store_true", help="gunicorn even if `fupin serve` exists"
+    )
+    parser.add_argument("--dev-debug", action="store_true", help="development server with DEBUG on")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="profile each page N times"
+    )
+    parser.add_argument(
+        "--cases", type=int, default=150, help="cases waiting for a village step (opened)"
+    )
+    parser.add_argument("--no-load", action="store_true", help="skip the locust runs")
+    args = parser.parse_args()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", DEFAULT_DB)
+    env.setdefault("FUPIN_SECRET_KEY", secrets.token_urlsafe(50))
+    env.pop("FUPIN_DEBUG", None)
+    print(f"Database: {env['DATABASE_URL']}", flush=True)
+    prepare_database(env["DATABASE_URL"], reuse=args.reuse, scale=args.scale, env=env)
+    api_key = api_key_for(LOGINS["county"], env)
+    setup_django(env)
+    users = demo_users()
+    opened = open_cases(users["village"], args.cases)
+    print(f"Opened {opened} cases for the village's case steps.", flush=True)
+    plan = make_plan(users, api_key)
+    for role, p in plan["roles"].items():
+        print(
+            f"plan {role}: {len(p['households'])} households, {len(p['search'])} search terms, "
+            f"{len(p['areas'])} areas, {len(p['cases'])} cases waiting, {len(p['visits'])} pairings"
+        )
+    (OUT / "plan.json").write_text(json.dumps(plan))
+    if args.profile:
+        profile_pages(plan, users, args.profile)
+        from django.db import connections
+
+        connections.close_all()
+    if args.no_load:
+        return
+    if not shutil.which(str(BIN / "locust")):
+        sys.exit("locust is not installed (pip install -e .[dev]).")
+    results = []
+    for i, kind in enumerate(k.strip() for k in args.servers.split(",") if k.strip()):
+        if kind not in ("prod", "dev"):
+            sys.exit(f"--servers: unknown server {kind!r}")
+        results.append(run_one(kind, args.port + i, args, env))
+    print_report(results, args)
+
+
+if __name__ == "__main__":
+    main()
