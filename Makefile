@@ -38,7 +38,9 @@ demo: migrate
 	$(BIN)/fupin demo --seed $(SEED) $(if $(RESET),--reset,)
 	$(BIN)/fupin collectstatic --no-input --verbosity 0
 	@$(BIN)/fupin demo --logins
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	@echo "Serving on http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
+	@$(BIN)/fupin worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/fupin runserver $(HOST):$(PORT)
 
 serve: export FUPIN_DEBUG = 1

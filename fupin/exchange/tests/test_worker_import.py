@@ -156,7 +156,9 @@ def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_the_next_once(
     assert created.values("object_id").distinct().count() == n
 
 
-def _kill_while_waiting_for_the_history_lock(proc, url: str) -> None:
+def _kill_while_waiting_for_the_history_lock(
+    proc, url: str, sig: signal.Signals = signal.SIGKILL
+) -> None:
     """PostgreSQL: hold a lock that the import's history writes wait for, so the worker
     stops in the middle of its transaction (the households written, their records
     not), and kill it there."""
@@ -173,12 +175,17 @@ def _kill_while_waiting_for_the_history_lock(proc, url: str) -> None:
             return bool(row and row[0])
 
         until(waiting, "the worker to wait for the history table")
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        # The bar moved while the import's transaction is open (a second connection).
+        phase = lock.execute("SELECT phase FROM core_job").fetchone()
+        assert phase == ("write",)
+        proc.send_signal(sig)
+        proc.wait(timeout=WAIT)
         lock.rollback()
 
 
-def _kill_inside_the_import_transaction(proc, job: Job, url: str) -> None:
+def _kill_inside_the_import_transaction(
+    proc, job: Job, url: str, sig: signal.Signals = signal.SIGKILL
+) -> None:
     """SQLite: the job's transaction holds the only write lock from its start to its
     commit; kill the worker as soon as the lock is seen after the job's phase "read"
     (written just before the transaction begins)."""
@@ -204,7 +211,36 @@ def _kill_inside_the_import_transaction(proc, job: Job, url: str) -> None:
             return False
 
         until(locked, "the import's transaction")
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.send_signal(sig)
+        proc.wait(timeout=WAIT)
     finally:
         probe.close()
+
+
+def test_sigterm_abandons_the_import_and_puts_it_back_in_the_queue(client, users, shared, tmp_path):
+    n = 3000
+    client.force_login(users["village"])
+    run_of(upload(client, households(n), "t.zip"))
+    job = Job.objects.get()
+    proc = worker(shared, tmp_path, "--heartbeat", "60")  # not --batch: it would go on
+    try:
+        if connection.vendor == "postgresql":
+            _kill_while_waiting_for_the_history_lock(proc, shared, signal.SIGTERM)
+        else:
+            _kill_inside_the_import_transaction(proc, job, shared, signal.SIGTERM)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        out = proc.communicate()[0].decode()
+    assert proc.returncode == 0, out  # a clean stop
+    task = DBTaskResult.objects.get()
+    assert task.status == TaskResultStatus.READY, task.traceback  # back in the queue
+    assert not ExchangeRun.objects.exists() and not Household.objects.exists()
+    job.refresh_from_db()
+    assert job.phase == "queued" and job.finished_at is None
+    assert not WorkerHeartbeat.objects.exists()
+    # The upload is kept for the next run, which imports it once.
+    finish(worker(shared, tmp_path, "--batch"))
+    run = ExchangeRun.objects.get()
+    assert run.status == ExchangeRun.Status.DONE and run.summary["households"]["created"] == n
+    assert Household.objects.filter(village_id=VILLAGE).count() == n
