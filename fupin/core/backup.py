@@ -318,7 +318,8 @@ def create(out: Path) -> BackupResult:
     vendor = _vendor()
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex[:8]}")
-    work.mkdir()
+    # Personal data: the backup is readable by fupin's own account only.
+    work.mkdir(mode=0o700)
     try:
         result = _write(work, vendor)
         _fsync_dir(work)

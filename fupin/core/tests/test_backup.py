@@ -219,6 +219,7 @@ def test_a_restored_system_has_the_same_households_history_snapshots_and_files(
 
 def test_the_manifest_and_sums_describe_the_backup(world, tmp_path):
     out = back_up(tmp_path)
+    assert out.stat().st_mode & 0o777 == 0o700  # personal data: fupin's account only
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["vendor"] == connection.vendor
     assert manifest["tables"][Household._meta.db_table] == Household.objects.count() == 2
