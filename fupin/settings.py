@@ -243,13 +243,16 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": "fupin",
+            # One Redis server may serve several installations (or a test run): each
+            # keeps to its own prefix.
+            "KEY_PREFIX": os.environ.get("FUPIN_CACHE_PREFIX", "fupin"),
         }
     }
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's database cache with an atomic incr (the rate limits count on it).
+            "BACKEND": "fupin.core.cache.DatabaseCache",
             "LOCATION": "fupin_cache",
         }
     }
