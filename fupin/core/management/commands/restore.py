@@ -4,6 +4,7 @@ docs/backup.md)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +82,14 @@ class Command(BaseCommand):
             }
         )
         if result.code_migrations_ahead:
+            per_app = Counter(name.split(".")[0] for name in result.code_migrations_ahead)
             self.stdout.write(
                 _(
-                    "This version of fupin has migrations the backup had not applied "
-                    "(%(names)s): run `fupin migrate` next."
+                    "This version of fupin has %(count)s migrations the backup had not "
+                    "applied (%(apps)s): run `fupin migrate` next."
                 )
-                % {"names": ", ".join(result.code_migrations_ahead)}
+                % {
+                    "count": len(result.code_migrations_ahead),
+                    "apps": ", ".join(f"{app} {n}" for app, n in sorted(per_app.items())),
+                }
             )
