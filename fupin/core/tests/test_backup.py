@@ -319,20 +319,35 @@ def test_restoring_into_a_database_with_fupin_data_is_refused(world, tmp_path):
     assert Household.objects.count() == households
 
 
+def rewrite_manifest(out: Path, **changes: object) -> None:
+    """Change the manifest of a backup and its line in SHA256SUMS (a backup made
+    elsewhere, whose sums hold)."""
+    manifest_path = out / "manifest.json"
+    manifest_path.write_text(json.dumps(json.loads(manifest_path.read_text()) | changes))
+    sums = (out / "SHA256SUMS").read_text().splitlines()
+    assert sums[0].endswith("  manifest.json")
+    sums[0] = f"{hashlib.sha256(manifest_path.read_bytes()).hexdigest()}  manifest.json"
+    (out / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+
+
 def test_a_backup_of_another_database_vendor_is_refused(world, tmp_path):
     out = back_up(tmp_path)
-    manifest_path = out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
     other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
-    manifest["vendor"] = other
-    manifest_path.write_text(json.dumps(manifest))
-    sums = (out / "SHA256SUMS").read_text().splitlines()
-    digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
-    sums[0] = f"{digest}  manifest.json"
-    (out / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    rewrite_manifest(out, vendor=other)
     with pytest.raises(CommandError, match=f"This backup is of a {other} database"):
         call_command("restore", str(out), language="en")
     assert Household.objects.count() == 2
+
+
+def test_a_backup_with_migrations_this_code_lacks_is_refused(world, tmp_path):
+    out = back_up(tmp_path)
+    migrations = json.loads((out / "manifest.json").read_text())["migrations"]
+    migrations["registry"].append("9999_from_the_future")
+    rewrite_manifest(out, migrations=migrations, fupin_version="9.0")
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", str(out), language="en")
+    assert "made by fupin 9.0, with migrations this version does not have" in str(refused.value)
+    assert "(registry.9999_from_the_future)" in str(refused.value)
 
 
 def test_a_path_outside_the_backup_is_refused(world, tmp_path):
