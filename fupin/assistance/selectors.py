@@ -178,11 +178,14 @@ def overdue_cadres(*, user: User, as_of: dt.date, area_prefix: str = "") -> list
 def household_assistance(*, user: User | None, household: Household) -> dict[str, Any] | None:
     if user is None or not covers_household(user, household):
         return None
+    visits = list(Visit.objects.filter(household=household).select_related("cadre")[:5])
+    for v in visits:
+        v.household = household  # the visits table shows its number: no query per visit
     return {
         "pairings": list(
             Pairing.objects.current().filter(household=household).select_related("cadre")
         ),
-        "visits": list(Visit.objects.filter(household=household).select_related("cadre")[:5]),
+        "visits": visits,
         "plan": HouseholdPlan.objects.filter(household=household).first(),
         "measures": list(Measure.objects.filter(household=household)[:10]),
     }
