@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.cases.models import CaseStatus, StepDecision
 from fupin.cases.procedures import CaseKind
 from fupin.core import abuse
+from fupin.web.forms import LongSelect
 
 BLANK = [("", "—")]
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -22,7 +23,7 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[*BLANK, *CaseStatus.choices]
     )
-    village = forms.ChoiceField(label=_("Township or village"), required=False)
+    village = forms.ChoiceField(label=_("Township or village"), required=False, widget=LongSelect)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(

@@ -25,14 +25,14 @@ from fupin.registry.services import (
     new_household_start,
     procedural_changes,
 )
-from fupin.web.forms import BLANK, ParseOnlyModelForm
+from fupin.web.forms import BLANK, LongSelect, ParseOnlyModelForm
 
 if TYPE_CHECKING:  # a name of django-stubs only
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 class HouseholdFilterForm(forms.Form):
-    area = forms.ChoiceField(label=_("Area"), required=False)
+    area = forms.ChoiceField(label=_("Area"), required=False, widget=LongSelect)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[*BLANK, *c.HouseholdStatus.choices]
     )
