@@ -158,6 +158,20 @@ def open_cases(user: Any, want: int) -> int:
     return opened
 
 
+def fresh_plan(users: dict[str, Any], api_key: str, cases: int) -> dict[str, Any]:
+    """Open cases up to `cases`, build the plan, write it for the simulated users."""
+    opened = open_cases(users["village"], cases)
+    print(f"Opened {opened} cases for the village's case steps.", flush=True)
+    plan = make_plan(users, api_key)
+    for role, p in plan["roles"].items():
+        print(
+            f"plan {role}: {len(p['households'])} households, {len(p['search'])} search terms, "
+            f"{len(p['areas'])} areas, {len(p['cases'])} cases waiting, {len(p['visits'])} pairings"
+        )
+    (OUT / "plan.json").write_text(json.dumps(plan))
+    return plan
+
+
 def make_plan(users: dict[str, Any], api_key: str) -> dict[str, Any]:
     from django.db import connections
 
@@ -470,15 +484,7 @@ def main() -> None:
     api_key = api_key_for(LOGINS["county"], env)
     setup_django(env)
     users = demo_users()
-    opened = open_cases(users["village"], args.cases)
-    print(f"Opened {opened} cases for the village's case steps.", flush=True)
-    plan = make_plan(users, api_key)
-    for role, p in plan["roles"].items():
-        print(
-            f"plan {role}: {len(p['households'])} households, {len(p['search'])} search terms, "
-            f"{len(p['areas'])} areas, {len(p['cases'])} cases waiting, {len(p['visits'])} pairings"
-        )
-    (OUT / "plan.json").write_text(json.dumps(plan))
+    plan = fresh_plan(users, api_key, args.cases)
     if args.profile:
         profile_pages(plan, users, args.profile)
         from django.db import connections
@@ -492,6 +498,8 @@ def main() -> None:
     for i, kind in enumerate(k.strip() for k in args.servers.split(",") if k.strip()):
         if kind not in ("prod", "dev"):
             sys.exit(f"--servers: unknown server {kind!r}")
+        if i:  # the same work for each server: cases stepped by the last run are replaced
+            fresh_plan(users, api_key, args.cases)
         results.append(run_one(kind, args.port + i, args, env))
     print_report(results, args)
 
