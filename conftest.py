@@ -281,12 +281,13 @@ def _memory_cache(settings):
 
 @pytest.fixture
 def database_cache(settings, db):
-    """The cache of a deployment: Django's database cache in the table `migrate` makes."""
+    """The cache of a deployment: fupin's database cache (Django's, with an atomic incr) in
+    the table `migrate` makes."""
     from django.core.cache import cache
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "fupin.core.cache.DatabaseCache",
             "LOCATION": "fupin_cache",
         }
     }
