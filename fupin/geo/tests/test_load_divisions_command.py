@@ -15,13 +15,13 @@ def test_loads_a_good_file_and_reports_counts(db, tmp_path):
     path = tmp_path / "good.csv"
     path.write_text(GOOD, encoding="utf-8")
     out = io.StringIO()
-    call_command("load_divisions", str(path), stdout=out)
+    call_command("load_divisions", str(path), language="en", stdout=out)
     assert "5 created, 0 updated, 0 unchanged" in out.getvalue()
     assert Division.objects.get(code="431129100201").level == Level.VILLAGE
     assert VillageProfile.objects.filter(village_id="431129100201").exists()
     path.write_text(GOOD.replace("大坪村", "大坪村委会"), encoding="utf-8")
     out = io.StringIO()
-    call_command("load_divisions", str(path), stdout=out)
+    call_command("load_divisions", str(path), language="en", stdout=out)
     assert "0 created, 1 updated, 4 unchanged" in out.getvalue()
 
 
@@ -30,7 +30,7 @@ def test_bad_file_reports_line_numbers_and_loads_nothing(db, tmp_path):
     path.write_text(GOOD + "43112910020X,坏村\n431129100202,\n", encoding="utf-8")
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was loaded"):
-        call_command("load_divisions", str(path), stderr=err)
+        call_command("load_divisions", str(path), language="en", stderr=err)
     assert f"{path}:7:" in err.getvalue()
     assert f"{path}:8:" in err.getvalue()
     assert not Division.objects.exists()
@@ -38,7 +38,7 @@ def test_bad_file_reports_line_numbers_and_loads_nothing(db, tmp_path):
 
 def test_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="no such file"):
-        call_command("load_divisions", str(tmp_path / "nope.csv"))
+        call_command("load_divisions", str(tmp_path / "nope.csv"), language="en")
 
 
 def test_bundled_prefecture_file_loads(db):
