@@ -97,23 +97,20 @@ def read_divisions_csv(text: str) -> pl.DataFrame:
     text = text.lstrip("\ufeff")
     if not text.strip():
         return pl.DataFrame(schema=ROWS_SCHEMA)
-    raw = pl.read_csv(
+    # Two columns, whatever the first line holds (a line without a name gives a null
+    # name; further columns are ignored).
+    frame = pl.read_csv(
         io.StringIO(text),
         has_header=False,
-        infer_schema=False,
+        schema={"code": pl.String, "name": pl.String},
+        missing_columns="insert",
         truncate_ragged_lines=True,
-    )
-    if raw.width < 2:
-        raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias("name"))
-    frame = raw.select(
-        pl.col(raw.columns[0]).alias("code"), pl.col(raw.columns[1]).alias("name")
     ).with_row_index("line", offset=1)
-    first = frame["code"][0]
-    if first is None or not first.strip().isdigit():  # a header line
+    frame = frame.filter(pl.col("code").is_not_null() | pl.col("name").is_not_null())
+    first = frame["code"][0] if frame.height else None
+    if frame.height and not (first or "").strip().isdigit():  # a header line
         frame = frame.slice(1)
-    return frame.filter(pl.col("code").is_not_null() | pl.col("name").is_not_null()).select(
-        pl.col("line").cast(pl.Int64), "code", "name"
-    )
+    return frame.select(pl.col("line").cast(pl.Int64), "code", "name")
 
 
 def load_divisions(rows: Iterable[tuple[str, str]] | pl.DataFrame) -> DivisionLoadResult:

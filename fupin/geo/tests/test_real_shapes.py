@@ -157,6 +157,16 @@ def test_service_reports_bad_lines_by_their_line_in_the_file(db):
     assert not Division.objects.exists()
 
 
+def test_header_after_blank_lines_and_a_byte_order_mark(db):
+    frame = read_divisions_csv("\ufeff\n\ncode,name\n44,广东省\n\n4419,东莞市\n")
+    assert frame.rows() == [(4, "44", "广东省"), (6, "4419", "东莞市")]
+    assert read_divisions_csv("code,name\n").is_empty()
+    # A first line without a name does not cut the names of the others.
+    frame = read_divisions_csv("44\n4419,东莞市,extra\n")
+    assert frame.rows() == [(1, "44", None), (2, "4419", "东莞市")]
+    assert read_divisions_csv("").is_empty()
+
+
 def test_service_on_rows_without_a_file(db):
     result = load_divisions([("44", "广东省"), ("4419", "东莞市"), ("441900", "东莞市")])
     assert (result.created, result.repeated, result.errors) == (2, 1, [])
