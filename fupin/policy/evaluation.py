@@ -78,18 +78,56 @@ class Decision:
         return asdict(self)
 
 
-def _income(household: Household, year: int | None) -> IncomeRecord | None:
-    qs = IncomeRecord.objects.filter(household=household)
-    if year:
-        qs = qs.filter(year=year)
-    return qs.order_by("-year").first()
+@dataclass
+class HouseholdFacts:
+    """The rows an evaluation reads for one household, loaded once: its income records and
+    assessments (all years; taken from the household's prefetched rows when a page has
+    loaded them already, see `of`), the findings that can trigger an exclusion clause and
+    the policy sets looked up. Evaluating several tests from the same facts (the household
+    page shows inclusion and exit) reads each of them once."""
+
+    household: Household
+    incomes: list[IncomeRecord]
+    assessments: list[Assessment]
+    _findings: list[Finding] | None = None
+    _policies: dict[tuple[dt.date, int | None], PolicySet] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, household: Household) -> HouseholdFacts:
+        """The facts of a household: `household.incomes` and `household.assessments` as
+        prefetched (`prefetch_related`), else one query each."""
+        return cls(household, list(household.incomes.all()), list(household.assessments.all()))
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Open and confirmed findings (dismissed ones do not count), oldest first."""
+        if self._findings is None:
+            self._findings = list(
+                Finding.objects.filter(household=self.household)
+                .exclude(status=FindingStatus.DISMISSED)
+                .select_related("run")
+                .order_by("id")
+            )
+        return self._findings
+
+    def policy(self, on: dt.date, year: int | None) -> PolicySet:
+        """`current_policy` for the household's village, looked up once per date and year."""
+        key = (on, year)
+        if key not in self._policies:
+            self._policies[key] = current_policy(self.household.village_id, on=on, year=year)
+        return self._policies[key]
 
 
-def _assessment(household: Household, year: int | None) -> Assessment | None:
-    qs = Assessment.objects.filter(household=household)
-    if year:
-        qs = qs.filter(year=year)
-    return qs.order_by("-year", "-assessed_on").first()
+def _income(facts: HouseholdFacts, year: int | None) -> IncomeRecord | None:
+    """The income record of the year, or the latest one (one per household and year)."""
+    rows = [r for r in facts.incomes if not year or r.year == year]
+    return max(rows, key=lambda r: r.year, default=None)
+
+
+def _assessment(facts: HouseholdFacts, year: int | None) -> Assessment | None:
+    """The assessment of the year, or the latest one (one per household and year)."""
+    rows = [a for a in facts.assessments if not year or a.year == year]
+    return max(rows, key=lambda a: (a.year, a.assessed_on), default=None)
 
 
 def _income_values(income: IncomeRecord, line: Decimal, comparison: str) -> dict:
@@ -128,7 +166,7 @@ def _income_clause(policy: PolicySet, income: IncomeRecord | None, above: bool) 
 
 
 def _stable_income_clause(
-    policy: PolicySet, household: Household, income: IncomeRecord | None, year: int | None
+    policy: PolicySet, facts: HouseholdFacts, income: IncomeRecord | None, year: int | None
 ) -> ClauseResult:
     """The exit test's income clause: stably above the line (稳定超过), i.e. above each
     year's line in `policy.stable_years` consecutive years ending with the decision year.
@@ -139,12 +177,8 @@ def _stable_income_clause(
     year = income.year if income is not None else year
     if years == 1 or year is None:
         return clause
-    earlier = {
-        r.year: r
-        for r in IncomeRecord.objects.filter(
-            household=household, year__gte=year - years + 1, year__lt=year
-        )
-    }
+    household = facts.household
+    earlier = {r.year: r for r in facts.incomes if year - years + 1 <= r.year < year}
     outcomes = [clause.outcome]
     shown = []
     for y in range(year - 1, year - years, -1):
@@ -182,19 +216,13 @@ def _guarantee_clause(assessment: Assessment | None, all_met: bool) -> ClauseRes
     )
 
 
-def _exclusion_clauses(policy: PolicySet, household: Household) -> list[ClauseResult]:
+def _exclusion_clauses(policy: PolicySet, facts: HouseholdFacts) -> list[ClauseResult]:
     """An exclusion clause holds (met) unless a finding that triggers it is open or
     confirmed on the household. Dismissed findings do not count."""
 
-    findings = list(
-        Finding.objects.filter(household=household)
-        .exclude(status=FindingStatus.DISMISSED)
-        .select_related("run")
-        .order_by("id")
-    )
     out = []
     for clause in policy.exclusions or []:
-        hits = [f for f in findings if f.rule == clause.get("trigger")]
+        hits = [f for f in facts.findings if f.rule == clause.get("trigger")]
         if hits:
             f = hits[0]
             out.append(
@@ -249,24 +277,29 @@ def evaluate_household(
     year: int | None = None,
     on: dt.date | None = None,
     policy: PolicySet | None = None,
+    facts: HouseholdFacts | None = None,
 ) -> Decision:
     """The decision of the test (`_verdict`): eligible, not eligible, or undecided (None)
-    only when a missing fact could change it; `deciding` names those facts."""
+    only when a missing fact could change it; `deciding` names those facts.
+
+    `facts`: the household's rows loaded once (`HouseholdFacts.of`), for a caller that
+    evaluates several tests or has the rows already; read here when not given."""
     on = on or dt.date.today()
-    income = _income(household, year)
-    assessment = _assessment(household, year or (income.year if income else None))
+    facts = facts or HouseholdFacts.of(household)
+    income = _income(facts, year)
+    assessment = _assessment(facts, year or (income.year if income else None))
     data_year = year or (income.year if income else None)
-    policy = policy or current_policy(household.village_id, on=on, year=data_year)
+    policy = policy or facts.policy(on, data_year)
     if test == EXIT:
         clauses = [
-            _stable_income_clause(policy, household, income, data_year),
+            _stable_income_clause(policy, facts, income, data_year),
             _guarantee_clause(assessment, all_met=True),
         ]
     else:
         clauses = [
             _income_clause(policy, income, above=False),
             _guarantee_clause(assessment, all_met=False),
-            *_exclusion_clauses(policy, household),
+            *_exclusion_clauses(policy, facts),
         ]
     verdict = _verdict(test, [c.outcome for c in clauses])
     deciding = [clauses[i].code for i in deciding_facts(test, [c.outcome for c in clauses])]

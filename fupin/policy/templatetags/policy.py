@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy
 
 from fupin.core.errors import DomainError
 from fupin.policy import comparisons as CMP
-from fupin.policy.evaluation import EXIT, INCLUSION, ClauseResult, evaluate_household
+from fupin.policy.evaluation import (
+    EXIT,
+    INCLUSION,
+    ClauseResult,
+    HouseholdFacts,
+    evaluate_household,
+)
 from fupin.registry.models import Assessment
 
 register = template.Library()
@@ -50,11 +56,13 @@ def _value(key: str, value: Any) -> str:
 @register.inclusion_tag("policy/_household_policy.html")
 def household_policy(household):
     """The decision of the policy in force, for inclusion and for exit, with every clause
-    and the values it used, labelled in the user's language."""
+    and the values it used, labelled in the user's language. Both tests read the
+    household's rows once (its incomes and assessments as the page prefetched them)."""
+    facts = HouseholdFacts.of(household)
     decisions = []
     for test in (INCLUSION, EXIT):
         try:
-            d = evaluate_household(household, test=test)
+            d = evaluate_household(household, test=test, facts=facts)
         except DomainError:
             continue
         decisions.append(d)

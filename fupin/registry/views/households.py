@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -83,6 +84,8 @@ def household_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         .filter(household=household)
         .select_related("member", "target_household")
     )
+    # Loaded once for the page's tables and for the policy panel's decisions.
+    prefetch_related_objects([household], "incomes", "assessments")
     members = list(household.members.all())
     today = timezone.localdate()
     for m in members:

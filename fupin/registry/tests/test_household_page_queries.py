@@ -1,0 +1,54 @@
+"""The household page's cost in queries: a ceiling, so that a panel that reads the same
+rows again (or once per row) fails here (issue 16: the load bench's worst page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from fupin.registry import services
+from fupin.registry.models import Assessment
+
+# Signed-in page of a household with members, incomes and assessments of several years:
+# session, user, area, household, members, incomes, assessments, attachments, member
+# changes, the apps' panels (cases, findings, assistance, projects, monitoring, tips) and
+# the policy panel (policy set, findings).
+CEILING = 22
+
+
+def _fill(users, household):
+    for year, wages in ((2015, "2400"), (2016, "2600"), (2017, "3300")):
+        services.income_set(
+            actor=users["village"],
+            household=household,
+            year=year,
+            data={"household_size": 1, "wages": Decimal(wages)},
+        )
+        services.assessment_set(
+            actor=users["village"],
+            household=household,
+            year=year,
+            data={
+                **dict.fromkeys(Assessment.CONDITIONS, True),
+                "assessed_on": dt.date(year, 11, 1),
+                "assessor": "王",
+            },
+        )
+
+
+def test_household_page_stays_under_its_query_ceiling(client, users, household):
+    _fill(users, household)
+    for role in ("village", "township", "county"):
+        client.force_login(users[role])
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(f"/households/{household.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "3300" in text and "Decision of the policy in force" in text
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        assert len(sqls) <= CEILING, "\n".join(sqls)
+        incomes = [s for s in sqls if 'FROM "registry_incomerecord"' in s]
+        assert len(incomes) == 1, incomes  # the table and the policy panel share one read
