@@ -37,3 +37,19 @@ def ancestor_codes(code: str, *, include_self: bool = True) -> list[str]:
     if not include_self and out and out[0] == full:
         out.pop(0)
     return out
+
+
+def significant_prefix(code: str) -> str:
+    """The significant prefix of a division code, for "this division and everything
+    under it" (`core.scope.code_range`): a 12-digit code loses the all-zero digits of the
+    levels below it ("431129100000", a township, → "431129100"; "431129000000", a
+    county, → "431129"; a village's code is its own prefix). A shorter code is taken as a
+    prefix already and returned as it is, so "division code or code prefix" both work."""
+    if len(code) != CODE_LENGTH:
+        return code
+    significant = code
+    for n in _CUTS[1:]:  # 9, 6, 4, 2: as long as the digits below the cut are all zero
+        if code[n:].strip("0"):
+            break
+        significant = code[:n]
+    return significant

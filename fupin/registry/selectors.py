@@ -15,6 +15,7 @@ from fupin.core.history import children_as_of, history_of, state_as_of, type_lab
 from fupin.core.masking import MASKERS
 from fupin.core.models import ChangeRecord, SensitiveRead
 from fupin.core.scope import code_range
+from fupin.geo.codes import significant_prefix
 from fupin.registry import choices as c
 from fupin.registry import idnumber
 from fupin.registry.models import Household, Member
@@ -103,7 +104,8 @@ def household_list(
     """One page of households by id (keyset pagination: constant cost at any depth)."""
     qs = household_queryset(user).select_related("village", "village__parent")
     if filters.area:
-        qs = qs.filter(village__code__range=code_range(filters.area))
+        # A division's full code (the API's filter) or its significant prefix (the page's).
+        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.category:

@@ -37,12 +37,9 @@ def _filters(request: SignedInRequest) -> tuple[HouseholdFilterForm, selectors.H
     form = HouseholdFilterForm(request.GET, area_choices=queries.area_choices(request.user))
     form.is_valid()
     data = {k: v for k, v in form.cleaned_data.items() if v}
-    filters = selectors.HouseholdFilters(**data)
-    if filters.area:
-        # The select only offers divisions in the user's area; the filter uses its prefix.
-        division = Division.objects.restrict(request.user).filter(code=filters.area).first()
-        filters.area = division.prefix if division else ""
-    return form, filters
+    # The select only offers divisions in the user's area (a code outside it is not a
+    # valid choice); the selector filters by the division's code (its significant prefix).
+    return form, selectors.HouseholdFilters(**data)
 
 
 @login_required
