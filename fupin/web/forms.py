@@ -3,6 +3,7 @@ their errors are put back on the fields with `apply_errors`. The base of every a
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import forms
@@ -53,6 +54,13 @@ def apply_errors(form: forms.BaseForm, exc: Exception) -> None:
         form.add_error(None, str(getattr(exc, "message", exc)))
 
 
+def _escape(text: Any) -> str:
+    """Django's conditional_escape for a choice's value or label, without its wrappers."""
+    if hasattr(text, "__html__"):
+        return str(text.__html__())
+    return html.escape(str(text))
+
+
 class LongSelect(forms.Select):
     """A select of many plain options (the divisions of an area: 335 in a county, more
     above): the same HTML as forms.Select, its options joined by format_html_join instead of
@@ -68,15 +76,21 @@ class LongSelect(forms.Select):
     ) -> SafeString:
         if any(isinstance(label, (list, tuple)) for _v, label in self.choices):
             return super().render(name, value, attrs, renderer)
-        context = self.get_context(name, value, attrs)
+        # The plain widget's context (value and attributes): Select's own would build an
+        # option dict per choice (optgroups), 335 of them for a county, that is never read.
+        context = forms.Widget.get_context(self, name, value, attrs)
+        if self.allow_multiple_selected:
+            context["widget"]["attrs"]["multiple"] = True
         selected = set(context["widget"]["value"])
-        options = format_html_join(
-            "\n",
-            '<option value="{}"{}>{}</option>',
-            (
-                (v, mark_safe(" selected") if str(v) in selected else "", label)
+        # Each value and label escaped as format_html would (conditional_escape: what is
+        # safe already stays), by the standard library's escape directly: format_html's
+        # lazy-aware wrappers cost 2 ms of the county's 335 options.
+        options = mark_safe(  # noqa: S308 (each value and label escaped just below)
+            "\n".join(
+                f'<option value="{_escape(v)}"{" selected" if str(v) in selected else ""}>'
+                f"{_escape(label)}</option>"
                 for v, label in self.choices
-            ),
+            )
         )
         # The select's attributes in their order, as django/forms/widgets/attrs.html does.
         attrs_html = format_html_join(

@@ -23,9 +23,10 @@ def area_choices(user) -> list[tuple[str, str]]:
     levels = [lv for lv in (base + 1, base + 2) if lv <= Level.VILLAGE]
     if base == 0:
         levels = [Level.PROVINCE, Level.PREFECTURE]
-    rows = qs.filter(level__in=levels).order_by("code")
+    # Plain rows rather than model instances: a county lists 335 divisions per page.
+    rows = qs.filter(level__in=levels).order_by("code").values_list("code", "name", "level")
     out = []
-    for d in rows:
-        indent = "\u3000" if d.level == levels[-1] and len(levels) > 1 else ""
-        out.append((d.code, f"{indent}{d.name}"))
+    for code, name, level in rows:
+        indent = "\u3000" if level == levels[-1] and len(levels) > 1 else ""
+        out.append((code, f"{indent}{name}"))
     return out
