@@ -19,6 +19,7 @@ from fupin.compare.models import ComparisonRun, Finding, FindingStatus, Unmatche
 from fupin.core.frames import read_frame
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import code_range
+from fupin.geo.codes import significant_prefix
 from fupin.registry.models import Household, Member
 
 PAGE_SIZE = 50
@@ -83,7 +84,7 @@ def finding_list(
     if filters.rule:
         qs = qs.filter(rule=filters.rule)
     if filters.area:
-        qs = qs.filter(household__village__code__range=code_range(filters.area))
+        qs = qs.filter(household__village__code__range=code_range(significant_prefix(filters.area)))
     if after is not None:
         rows = list(qs.filter(id__gt=after).order_by("id")[: page_size + 1])
         has_more = len(rows) > page_size

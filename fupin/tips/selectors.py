@@ -22,6 +22,7 @@ from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.core.history import history_of
 from fupin.core.models import ChangeRecord
 from fupin.core.scope import code_range, user_covers
+from fupin.geo.codes import significant_prefix
 from fupin.geo.models import Level
 from fupin.registry.models import Household
 from fupin.tips.models import OPEN_STATUSES, Status, Tip, hash_code
@@ -81,7 +82,7 @@ def tip_list(*, user: User, filters: TipFilters, page: int = 1) -> tuple[list[Ti
     require_list(user)
     qs = tip_queryset(user)
     if filters.area:
-        qs = qs.filter(area__code__range=code_range(filters.area))
+        qs = qs.filter(area__code__range=code_range(significant_prefix(filters.area)))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.channel:
