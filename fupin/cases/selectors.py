@@ -26,6 +26,7 @@ from fupin.cases.models import (
 )
 from fupin.cases.services import _in_open_notice
 from fupin.core.scope import code_range, user_covers
+from fupin.geo.codes import significant_prefix
 from fupin.policy.selectors import notice_grace_days
 from fupin.registry.choices import Relation
 from fupin.registry.models import Household
@@ -55,7 +56,9 @@ def case_list(*, user: User, filters: CaseFilters, today: dt.date | None = None)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.village:
-        qs = qs.filter(household__village__code__range=code_range(filters.village))
+        qs = qs.filter(
+            household__village__code__range=code_range(significant_prefix(filters.village))
+        )
     if filters.overdue:
         qs = overdue_filter(qs, today)
     return list(qs.order_by("-opened_at", "-id")[:LIST_LIMIT])
@@ -276,7 +279,7 @@ def status_trail(household: Household, user: User | None) -> StatusTrail:
     cases = list(
         Case.objects.restrict(user)
         .filter(household=household)
-        .select_related("household", "opened_by")
+        .select_related("opened_by")  # the household is the one given (set below)
         .order_by("-opened_at", "-id")
     )
     ids = [c.pk for c in cases]

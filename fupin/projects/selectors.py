@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -163,11 +173,15 @@ def household_projects(*, user: User, household: Household) -> list[HouseholdPro
     """The projects a household is an expected beneficiary of, for its page. The caller
     has already opened the household (in scope); a project spanning several villages
     belongs to their township, so a village user sees it listed but not linked."""
-    visible = set(
-        project_queryset(user).filter(beneficiaries=household).values_list("pk", flat=True)
+    # One query: whether each project is in the user's scope is a subquery of its row.
+    mine = project_queryset(user)
+    in_scope = Value(False) if mine.query.is_empty() else Exists(mine.filter(pk=OuterRef("pk")))
+    projects = (
+        with_money(Project.objects.filter(beneficiaries=household))
+        .annotate(in_scope=in_scope)
+        .order_by("-year", "id")
     )
-    projects = with_money(Project.objects.filter(beneficiaries=household)).order_by("-year", "id")
-    return [HouseholdProject(project=p, visible=p.pk in visible) for p in projects]
+    return [HouseholdProject(project=p, visible=p.in_scope) for p in projects]
 
 
 def project_steps(project: Project) -> list[Any]:

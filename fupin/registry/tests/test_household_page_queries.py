@@ -16,7 +16,7 @@ from fupin.registry.models import Assessment
 # session, user, area, household, members, incomes, assessments, attachments, member
 # changes, the apps' panels (cases, findings, assistance, projects, monitoring, tips) and
 # the policy panel (policy set, findings).
-CEILING = 22
+CEILING = 21
 
 
 def _fill(users, household):

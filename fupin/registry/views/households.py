@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -81,8 +80,8 @@ def household_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         .filter(household=household)
         .select_related("member", "target_household")
     )
-    # Loaded once for the page's tables and for the policy panel's decisions.
-    prefetch_related_objects([household], "incomes", "assessments")
+    # household_get prefetched incomes and assessments: the tables below and the policy
+    # panel's decisions (policy.evaluation.HouseholdFacts.of) read those rows.
     members = list(household.members.all())
     today = timezone.localdate()
     for m in members:
