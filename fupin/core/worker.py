@@ -81,19 +81,35 @@ def recover(
     *, stale_after: dt.timedelta = STALE_AFTER, now: dt.datetime | None = None
 ) -> list[str]:
     """Put back in the queue the RUNNING tasks whose worker's heartbeat is older than
-    `stale_after`, and forget those workers. Returns the ids of the tasks put back."""
+    `stale_after`, or whose worker has no heartbeat at all and claimed the task longer
+    than `stale_after` ago (it stopped between claiming the task and running it, and
+    forgot its heartbeat on the way out), and forget those workers. Returns the ids of
+    the tasks put back."""
     cutoff = (now or timezone.now()) - stale_after
-    dead = set(
-        WorkerHeartbeat.objects.filter(seen_at__lt=cutoff).values_list("worker_id", flat=True)
-    )
-    if not dead:
+
+    def lost(result: DBTaskResult[..., Any], seen: dict[str, dt.datetime]) -> bool:
+        if not result.worker_ids:
+            return False
+        last_seen = seen.get(result.worker_ids[-1])
+        if last_seen is None:
+            return result.started_at is not None and result.started_at < cutoff
+        return last_seen < cutoff
+
+    def heartbeats() -> dict[str, dt.datetime]:
+        return dict(WorkerHeartbeat.objects.values_list("worker_id", "seen_at"))
+
+    seen = heartbeats()
+    if not any(lost(r, seen) for r in DBTaskResult.objects.running()):
+        WorkerHeartbeat.objects.filter(seen_at__lt=cutoff).delete()
         return []
     requeued: list[str] = []
     with exclusive_transaction(DBTaskResult.objects.db):
         # Locked and read again in the transaction: a task another worker has claimed in
         # the meantime names that worker last and is left alone.
+        seen = heartbeats()
+        dead = {worker_id for worker_id, at in seen.items() if at < cutoff}
         for result in DBTaskResult.objects.running().select_for_update():
-            if not result.worker_ids or result.worker_ids[-1] not in dead:
+            if not lost(result, seen):
                 continue
             if len(result.worker_ids) >= MAX_ATTEMPTS:
                 logger.error("task %s lost %s workers: failed", result.id, len(result.worker_ids))
@@ -200,6 +216,11 @@ class FupinWorker(Worker):
         except DatabaseError:
             logger.warning("worker tick failed; next in %s s", self.heartbeat, exc_info=True)
             close_old_connections()
+        except Exception:
+            # Whatever else fails (a bad FUPIN_SCHEDULE entry, a scheduled command that
+            # cannot be enqueued) must not end the heartbeat: a worker that stops beating
+            # looks dead, and its running task would be run again beside it.
+            logger.exception("worker tick failed; next in %s s", self.heartbeat)
 
     def _ticker(self) -> None:
         try:

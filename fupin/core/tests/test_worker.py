@@ -145,3 +145,45 @@ def test_the_worker_runs_the_daily_commands_and_keeps_their_output(settings):
     # Run again the same day: nothing more enqueued.
     call_command("worker", "--batch")
     assert DBTaskResult.objects.count() == 1
+
+
+def test_recovery_puts_back_a_task_whose_worker_left_no_heartbeat():
+    # A worker stopped by SIGTERM between claiming a task and starting it forgets its
+    # heartbeat on the way out; a worker whose first beat never got through has none.
+    # Its task must not stay RUNNING for ever once it has run longer than the limit.
+    now = timezone.now()
+    W.beat("alive", now)
+    gone = _running("gone")
+    DBTaskResult.objects.filter(pk=gone.pk).update(started_at=now - dt.timedelta(minutes=5))
+    fresh = _running("starting")  # claimed a moment ago, its first beat still to come
+    busy = _running("alive")
+    DBTaskResult.objects.filter(pk=busy.pk).update(started_at=now - dt.timedelta(minutes=5))
+
+    assert W.recover(stale_after=dt.timedelta(seconds=60), now=now) == [str(gone.pk)]
+
+    statuses = dict(DBTaskResult.objects.values_list("pk", "status"))
+    assert statuses[gone.pk] == TaskResultStatus.READY
+    assert statuses[fresh.pk] == TaskResultStatus.RUNNING
+    assert statuses[busy.pk] == TaskResultStatus.RUNNING
+
+
+def test_a_failing_tick_leaves_the_heartbeat_thread_beating(settings):
+    # An error of the schedule (here a time of day that is no time) must not end the
+    # thread that renews the heartbeat: the worker would look dead and its running task
+    # be put back and run a second time by another worker while it still runs here.
+    settings.FUPIN_SCHEDULE = {"broken": ("25:00", ["check"])}
+    worker = W.FupinWorker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="ticking",
+        excluded_queue_names=[],
+    )
+    worker.tick()  # logged, not raised
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    WorkerHeartbeat.objects.filter(worker_id="ticking").update(seen_at=long_ago)
+    worker.tick()
+    assert WorkerHeartbeat.objects.get(worker_id="ticking").seen_at > long_ago
