@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Expression, Model, Prefetch, QuerySet
 from django.http import Http404
 
 from fupin.accounts.models import User
@@ -143,20 +144,32 @@ def household_list(
     return Page(rows=rows, next_after=next_after, prev_before=prev_before, filters=filters)
 
 
-def household_get(*, user: User, pk: int) -> Household:
-    """A household in the user's area, with what its page shows; 404 outside the area."""
-    h = (
-        household_queryset(user)
-        .select_related("village", "village__parent", "village__parent__parent")
-        .prefetch_related(
+def household_get(
+    *,
+    user: User,
+    pk: int,
+    rows: bool = True,
+    flags: Mapping[str, Expression] | None = None,
+) -> Household:
+    """A household in the user's area; 404 outside the area. With `rows` (the household
+    page, the API, the forms that count members) its members, incomes, assessments and
+    attachments are prefetched; the pages that show only its head (history, as of a date,
+    edit) pass rows=False and save those four queries. `flags` are annotations read in
+    the same query (the household page's panels: whether a household has any rows of a
+    kind, registry.views.hooks.panel_flags)."""
+    qs = household_queryset(user).select_related(
+        "village", "village__parent", "village__parent__parent"
+    )
+    if rows:
+        qs = qs.prefetch_related(
             Prefetch("members", queryset=Member.objects.order_by("-is_active", "id")),
             "incomes",
             "assessments",
             "attachments",
         )
-        .filter(pk=pk)
-        .first()
-    )
+    if flags:
+        qs = qs.annotate(**flags)
+    h = qs.filter(pk=pk).first()
     if h is None:
         raise Http404
     return h

@@ -52,3 +52,22 @@ def test_household_page_stays_under_its_query_ceiling(client, users, household):
         assert len(sqls) <= CEILING, "\n".join(sqls)
         incomes = [s for s in sqls if 'FROM "registry_incomerecord"' in s]
         assert len(incomes) == 1, incomes  # the table and the policy panel share one read
+
+
+def test_household_head_pages_do_not_read_the_household_rows(client, users, household):
+    """History, as of a date and edit show the household's head only: no members, incomes,
+    assessments or attachments read for them (the household page prefetches those)."""
+    _fill(users, household)
+    client.force_login(users["village"])
+    tables = ("registry_incomerecord", "registry_assessment", "registry_attachment")
+    for url in (
+        f"/households/{household.pk}/history/",
+        f"/households/{household.pk}/as-of/?as_of=2030-01-01",
+        f"/households/{household.pk}/edit/",
+    ):
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200, url
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        read = [t for t in tables if any(f'FROM "{t}"' in s for s in sqls)]
+        assert read == [], (url, read)

@@ -102,7 +102,7 @@ def household_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_history(request: SignedInRequest, pk: int) -> HttpResponse:
-    household = selectors.household_get(user=request.user, pk=pk)
+    household = selectors.household_get(user=request.user, pk=pk, rows=False)
     records = list(selectors.household_history(user=request.user, household=household)[:500])
     for r in records:
         r.field_changes = display.describe_changes(r, request.user)
@@ -116,7 +116,7 @@ def household_history(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_as_of(request: SignedInRequest, pk: int) -> HttpResponse:
-    household = selectors.household_get(user=request.user, pk=pk)
+    household = selectors.household_get(user=request.user, pk=pk, rows=False)
     return _as_of(request, household, request.GET.get("as_of") or request.GET.get("date"))
 
 
@@ -177,7 +177,7 @@ def _procedures(household: Household) -> list[tuple[str, str]]:
 
 @login_required
 def household_edit(request: SignedInRequest, pk: int) -> HttpResponse:
-    household = selectors.household_get(user=request.user, pk=pk)
+    household = selectors.household_get(user=request.user, pk=pk, rows=False)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     form = HouseholdForm(request.POST or None, instance=household, villages=_villages(request.user))
     if request.method == "POST" and form.is_valid():
@@ -205,7 +205,7 @@ def household_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_upload(request: SignedInRequest, pk: int) -> HttpResponse:
-    household = selectors.household_get(user=request.user, pk=pk)
+    household = selectors.household_get(user=request.user, pk=pk, rows=False)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
