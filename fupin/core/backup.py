@@ -347,7 +347,14 @@ def _write(work: Path, vendor: str) -> BackupResult:
             path = PurePosixPath(FILES, area, rel)
             target = work / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            size, digest = _copy_hashed(source, target)
+            try:
+                size, digest = _copy_hashed(source, target)
+            except FileNotFoundError:
+                if source.exists():
+                    raise
+                # Removed since it was listed (an import's upload when the import
+                # ended, a report written again): not part of the backup.
+                continue
             entries.append({"path": str(path), "size": size, "sha256": digest})
             file_bytes += size
     manifest = {

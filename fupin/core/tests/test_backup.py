@@ -361,3 +361,25 @@ def test_a_path_outside_the_backup_is_refused(world, tmp_path):
         sums.write(f"{digest}  files/media/../../../outside.txt\n")
     with pytest.raises(CommandError, match=re.escape("outside.txt is not a path inside it")):
         call_command("restore", str(out), "--verify-only", language="en")
+
+
+def test_a_file_removed_while_the_backup_runs_is_left_out(world, tmp_path, monkeypatch):
+    # On a live system an import's upload is removed when the import ends, and a report
+    # may be replaced: a file listed but gone before it is copied is not in the backup
+    # (its row, if any, was removed with it), and the night's backup still completes.
+    listed = backup._area_files
+    gone = exchange_dir("reports") / "1.xlsx"
+
+    def files_then_one_removed(root):
+        for path, rel in listed(root):
+            if path == gone:
+                path.unlink()
+            yield path, rel
+
+    monkeypatch.setattr(backup, "_area_files", files_then_one_removed)
+    out = back_up(tmp_path)
+    manifest = backup.verify(out)
+    paths = {e["path"] for e in manifest["files"]}
+    assert "files/exchange/reports/1.xlsx" not in paths
+    assert "files/reports/7.pdf" in paths
+    assert not (out / "files/exchange/reports/1.xlsx").exists()
