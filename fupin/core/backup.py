@@ -72,6 +72,17 @@ CHUNK = 1 << 20
 IN_PROGRESS_SUFFIX = ".partial"
 
 
+def tables_without_rows() -> list[str]:
+    """Tables a backup holds empty: the signed-in sessions (a session key is the cookie
+    that signs its holder in, so a copy of the backup would hand out every live sign-in;
+    after a restore everyone signs in again) and the database cache (recomputed)."""
+    names = {apps.get_model("sessions", "Session")._meta.db_table}
+    for cache in settings.CACHES.values():
+        if str(cache.get("BACKEND", "")).endswith(".DatabaseCache"):
+            names.add(str(cache["LOCATION"]))
+    return sorted(names)
+
+
 class BackupError(DomainError):
     code = "backup_error"
 
@@ -275,8 +286,11 @@ def _dump_postgresql(target: Path) -> DatabaseState:
         assert row is not None
         with conn.cursor() as cursor:
             state = read_state(cursor, "postgresql")
+        empty = [t for t in tables_without_rows() if t in state.tables]
+        state.tables.update(dict.fromkeys(empty, 0))
         done = subprocess.run(  # noqa: S603 (a fixed program, no shell)
-            [pg_dump, "--format=custom", f"--snapshot={row[0]}", f"--file={target}"],
+            [pg_dump, "--format=custom", f"--snapshot={row[0]}", f"--file={target}"]
+            + [f"--exclude-table-data={t}" for t in empty],
             env=env,
             capture_output=True,
             check=False,
@@ -292,6 +306,13 @@ def _dump_sqlite(target: Path) -> DatabaseState:
     source = connection.connection
     with closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
+        # Their rows go, and their content is overwritten, not only marked free.
+        copy.execute("PRAGMA secure_delete = ON")
+        existing = set(tables(copy.cursor(), "sqlite"))
+        for name in tables_without_rows():
+            if name in existing:
+                copy.execute(f'DELETE FROM "{name}"')  # noqa: S608 (a table name of settings)
+        copy.commit()
         with closing(copy.cursor()) as cursor:
             return read_state(cursor, "sqlite")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -383,3 +384,31 @@ def test_a_file_removed_while_the_backup_runs_is_left_out(world, tmp_path, monke
     assert "files/exchange/reports/1.xlsx" not in paths
     assert "files/reports/7.pdf" in paths
     assert not (out / "files/exchange/reports/1.xlsx").exists()
+
+
+def test_signed_in_sessions_and_the_cache_are_not_in_the_backup(
+    world, users, client, tmp_path, database_cache
+):
+    # A session key is the cookie that signs its holder in: a copy of the backup must not
+    # hand out every live sign-in. The cache (the deployed one, in the database) is
+    # recomputed. Both tables stay, empty.
+    client.force_login(users["county"])
+    key = client.session.session_key
+    database_cache.set("backup-probe", "cached-7f3a9c")
+    out = back_up(tmp_path)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["tables"]["django_session"] == 0
+    assert manifest["tables"]["fupin_cache"] == 0
+    dump = out / manifest["database"]
+    if connection.vendor == "postgresql":
+        content = subprocess.run(
+            [backup._program("pg_restore"), "--data-only", "--file=-", str(dump)],
+            capture_output=True,
+            check=True,
+        ).stdout
+        assert b"COPY public.registry_household" in content  # the data is there
+    else:
+        content = dump.read_bytes()
+    assert key.encode() not in content
+    # The running system keeps its sessions.
+    assert Session.objects.filter(session_key=key).exists()
