@@ -13,3 +13,13 @@ class AssistanceConfig(AppConfig):
         from fupin.core import scope
 
         scope.register_household_filter(served_household_ids)
+
+        # Whether a household has rows of each kind, read with it on its page.
+        from fupin.assistance import selectors
+        from fupin.assistance.models import HouseholdPlan, Measure, Pairing, Visit
+        from fupin.registry import panels
+
+        panels.register(selectors.PANEL_PAIRINGS, Pairing)
+        panels.register(selectors.PANEL_VISITS, Visit)
+        panels.register(selectors.PANEL_PLAN, HouseholdPlan)
+        panels.register(selectors.PANEL_MEASURES, Measure)

@@ -27,6 +27,7 @@ from fupin.core.scope import RestrictedQuerySet, covers_household, user_covers
 from fupin.core.types import AreaUser
 from fupin.geo.codes import ancestor_codes
 from fupin.registry import choices as rc
+from fupin.registry import panels
 from fupin.registry.models import Household
 
 ELIGIBLE_STATUSES = (
@@ -175,20 +176,34 @@ def overdue_cadres(*, user: User, as_of: dt.date, area_prefix: str = "") -> list
 # The household panel ------------------------------------------------------------------
 
 
+# The household page's flags: whether the household has any row of each kind
+# (registry.panels); a kind it has none of is not read.
+PANEL_PAIRINGS = "panel_pairings"
+PANEL_VISITS = "panel_visits"
+PANEL_PLAN = "panel_plan"
+PANEL_MEASURES = "panel_measures"
+
+
 def household_assistance(*, user: User | None, household: Household) -> dict[str, Any] | None:
     if user is None or not covers_household(user, household):
         return None
-    visits = list(Visit.objects.filter(household=household).select_related("cadre")[:5])
+    visits: list[Visit] = []
+    if panels.may_have(household, PANEL_VISITS):
+        visits = list(Visit.objects.filter(household=household).select_related("cadre")[:5])
     for v in visits:
         v.household = household  # the visits table shows its number: no query per visit
-    return {
-        "pairings": list(
+    pairings: list[Pairing] = []
+    if panels.may_have(household, PANEL_PAIRINGS):
+        pairings = list(
             Pairing.objects.current().filter(household=household).select_related("cadre")
-        ),
-        "visits": visits,
-        "plan": HouseholdPlan.objects.filter(household=household).first(),
-        "measures": list(Measure.objects.filter(household=household)[:10]),
-    }
+        )
+    plan = None
+    if panels.may_have(household, PANEL_PLAN):
+        plan = HouseholdPlan.objects.filter(household=household).first()
+    measures: list[Measure] = []
+    if panels.may_have(household, PANEL_MEASURES):
+        measures = list(Measure.objects.filter(household=household)[:10])
+    return {"pairings": pairings, "visits": visits, "plan": plan, "measures": measures}
 
 
 def visit_get(*, user: User, pk: int) -> Visit:

@@ -20,6 +20,7 @@ from fupin.core.frames import read_frame
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import code_range
 from fupin.geo.codes import significant_prefix
+from fupin.registry import panels
 from fupin.registry.models import Household, Member
 
 PAGE_SIZE = 50
@@ -114,10 +115,14 @@ def finding_get(*, user: User, pk: int) -> Finding:
     return f
 
 
+# The household page's flag: whether the household has any finding (registry.panels).
+PANEL_FINDINGS = "panel_findings"
+
+
 def household_findings(*, user: Actor | None, household: Household) -> list[Finding]:
     """The household's findings, open ones first (for the household page); none for an
     anonymous visitor."""
-    if not isinstance(user, User):
+    if not isinstance(user, User) or not panels.may_have(household, PANEL_FINDINGS):
         return []
     rows = list(
         findings_queryset(user)

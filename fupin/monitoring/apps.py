@@ -13,3 +13,11 @@ class MonitoringConfig(AppConfig):
         from fupin.monitoring.services import on_monitoring_case_passed
 
         register_on_passed(CaseKind.MONITORING, on_monitoring_case_passed)
+
+        # Whether a household has monitoring objects and warnings, read with it on its page.
+        from fupin.monitoring import selectors
+        from fupin.monitoring.models import MonitoringObject, RiskWarning
+        from fupin.registry import panels
+
+        panels.register(selectors.PANEL_OBJECTS, MonitoringObject)
+        panels.register(selectors.PANEL_WARNINGS, RiskWarning)

@@ -24,6 +24,7 @@ from fupin.monitoring.models import (
     RiskWarning,
 )
 from fupin.monitoring.services import department_of
+from fupin.registry import panels
 from fupin.registry.models import Household
 
 RISING_DAYS = 90  # a risk level raised within this many days counts as rising
@@ -132,9 +133,18 @@ def attention(user: User, today: dt.date | None = None, limit: int = 5) -> Atten
     )
 
 
+# The household page's flags (registry.panels): a kind the household has none of is not read.
+PANEL_OBJECTS = "panel_monitoring_objects"
+PANEL_WARNINGS = "panel_risk_warnings"
+
+
 def household_panel(user: User, household: Household) -> dict[str, Any] | None:
     if not may_read(user):
         return None
-    objs = list(objects_for(user).filter(household=household))
-    warnings = list(warnings_for(user).filter(household=household).order_by("-created_at")[:20])
+    objs: list[MonitoringObject] = []
+    if panels.may_have(household, PANEL_OBJECTS):
+        objs = list(objects_for(user).filter(household=household))
+    warnings: list[RiskWarning] = []
+    if panels.may_have(household, PANEL_WARNINGS):
+        warnings = list(warnings_for(user).filter(household=household).order_by("-created_at")[:20])
     return {"objects": objs, "warnings": warnings}

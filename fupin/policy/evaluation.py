@@ -15,10 +15,12 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from fupin.compare.models import Finding, FindingStatus
+from fupin.compare.selectors import PANEL_FINDINGS
 from fupin.policy import clauses as C
 from fupin.policy import comparisons as CMP
 from fupin.policy.models import PolicySet
 from fupin.policy.selectors import current_policy, income_line
+from fupin.registry import panels
 from fupin.registry.models import Assessment, Household, IncomeRecord
 
 MET = "met"
@@ -101,6 +103,8 @@ class HouseholdFacts:
     @property
     def findings(self) -> list[Finding]:
         """Open and confirmed findings (dismissed ones do not count), oldest first."""
+        if self._findings is None and not panels.may_have(self.household, PANEL_FINDINGS):
+            self._findings = []  # the household page read that it has none
         if self._findings is None:
             self._findings = list(
                 Finding.objects.filter(household=self.household)

@@ -18,7 +18,7 @@ from fupin.core.models import ChangeRecord, SensitiveRead
 from fupin.core.scope import code_range
 from fupin.geo.codes import significant_prefix
 from fupin.registry import choices as c
-from fupin.registry import idnumber
+from fupin.registry import idnumber, panels
 from fupin.registry.models import Household, Member
 
 PAGE_SIZE = 50
@@ -155,8 +155,9 @@ def household_get(
     page, the API, the forms that count members) its members, incomes, assessments and
     attachments are prefetched; the pages that show only its head (history, as of a date,
     edit) pass rows=False and save those four queries. `flags` are annotations read in
-    the same query (the household page's panels: whether a household has any rows of a
-    kind, registry.views.hooks.panel_flags)."""
+    the same query (the household page's panels: whether the household has any rows of
+    a kind, registry.panels.flags); with the ATTACHMENTS flag its files are left for the
+    page to read only when there are any."""
     qs = household_queryset(user).select_related(
         "village", "village__parent", "village__parent__parent"
     )
@@ -165,8 +166,9 @@ def household_get(
             Prefetch("members", queryset=Member.objects.order_by("-is_active", "id")),
             "incomes",
             "assessments",
-            "attachments",
         )
+        if not flags or panels.ATTACHMENTS not in flags:
+            qs = qs.prefetch_related("attachments")  # else read only when the flag says any
     if flags:
         qs = qs.annotate(**flags)
     h = qs.filter(pk=pk).first()

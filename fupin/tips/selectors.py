@@ -24,6 +24,7 @@ from fupin.core.models import ChangeRecord
 from fupin.core.scope import code_range, user_covers
 from fupin.geo.codes import significant_prefix
 from fupin.geo.models import Level
+from fupin.registry import panels
 from fupin.registry.models import Household
 from fupin.tips.models import OPEN_STATUSES, Status, Tip, hash_code
 
@@ -155,10 +156,16 @@ def tip_actions(user: User, tip: Tip) -> TipActions:
     )
 
 
+# The household page's flag: whether the household has any tip (registry.panels).
+PANEL_TIPS = "panel_tips"
+
+
 def household_tips(*, user: User, household: Household) -> list[Tip]:
     """Tips about a household, for its page: only for users who may read the tips routed
     above the household's village (never the village's own users)."""
     if household is None or not user_covers(user, household.village_id):
+        return []
+    if not panels.may_have(household, PANEL_TIPS):
         return []
     return list(tip_queryset(user).filter(household=household))
 

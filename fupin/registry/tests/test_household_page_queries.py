@@ -13,10 +13,11 @@ from fupin.registry import services
 from fupin.registry.models import Assessment
 
 # Signed-in page of a household with members, incomes and assessments of several years:
-# session, user, area, household, members, incomes, assessments, attachments, member
-# changes, the apps' panels (cases, findings, assistance, projects, monitoring, tips) and
-# the policy panel (policy set, findings).
-CEILING = 21
+# session, user, area, household (with its panels' flags: registry.panels), members,
+# incomes, assessments, member changes, cases, projects and the policy set. The panels
+# whose flag says the household has no rows (files, findings, assistance, monitoring,
+# tips) read nothing.
+CEILING = 12
 
 
 def _fill(users, household):
@@ -71,3 +72,31 @@ def test_household_head_pages_do_not_read_the_household_rows(client, users, hous
         sqls = [q["sql"] for q in ctx.captured_queries]
         read = [t for t in tables if any(f'FROM "{t}"' in s for s in sqls)]
         assert read == [], (url, read)
+
+
+def test_panels_without_rows_read_nothing(client, users, household):
+    """The household's panel flags are read with it: a panel of a kind it has no rows of
+    (files, findings, pairings, visits, plan, measures, monitoring, warnings, tips)
+    queries nothing, while the page still shows each panel's empty state."""
+    client.force_login(users["county"])
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(f"/households/{household.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "No files yet." in page.content.decode()
+    skipped = (
+        "registry_attachment",
+        "compare_finding",
+        "assistance_pairing",
+        "assistance_visit",
+        "assistance_householdplan",
+        "assistance_measure",
+        "monitoring_monitoringobject",
+        "monitoring_riskwarning",
+        "tips_tip",
+    )
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    household_reads = [s for s in sqls if s.startswith('SELECT "registry_household"')]
+    others = [s for s in sqls if s not in household_reads]
+    read = [t for t in skipped if any(f'FROM "{t}"' in s for s in others)]
+    assert read == [], read
+    assert any('EXISTS(SELECT 1 AS "a" FROM "compare_finding"' in s for s in household_reads)

@@ -19,7 +19,7 @@ from fupin.core.files import INLINE_TYPES
 from fupin.core.models import SensitiveRead
 from fupin.geo.models import Division, Level
 from fupin.registry import choices as c
-from fupin.registry import display, selectors, services
+from fupin.registry import display, panels, selectors, services
 from fupin.registry.forms import AttachmentForm, HouseholdFilterForm, HouseholdForm
 from fupin.registry.models import Attachment, Household, MemberChange
 from fupin.registry.views import hooks
@@ -71,7 +71,9 @@ def _villages(user: User) -> list[tuple[str, str]]:
 
 @login_required
 def household_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    household = selectors.household_get(user=request.user, pk=pk)
+    # With the household, whether it has any rows of each panel's kinds (registry.panels):
+    # a panel with nothing to show reads nothing.
+    household = selectors.household_get(user=request.user, pk=pk, flags=panels.flags())
     as_of = request.GET.get("as_of")
     if as_of is not None:
         return _as_of(request, household, as_of)
@@ -92,8 +94,14 @@ def household_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         "members": members,
         "income": display.income_table(household.incomes.all()),
         "assessments": list(household.assessments.all()),
-        "member_changes": list(changes),
-        "attachments": list(household.attachments.all()),
+        "member_changes": (
+            list(changes) if panels.may_have(household, panels.MEMBER_CHANGES) else []
+        ),
+        "attachments": (
+            list(household.attachments.all())
+            if panels.may_have(household, panels.ATTACHMENTS)
+            else []
+        ),
         "attachment_form": AttachmentForm() if request.user.may_edit else None,
         "tab": "detail",
     }
