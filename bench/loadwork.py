@@ -156,7 +156,8 @@ def build_plan(users: dict[str, Any], *, api_key: str, seed: int = 16, size: int
             "username": user.username,
             "area": user.area_id,
             "areas": [d.code for d in divisions],
-            # The API's area filter takes a code prefix (a full code matches only itself).
+            # The API's area filter takes a division's full code or its prefix (both mean
+            # the division's range, geo.codes.significant_prefix); the bench sends prefixes.
             "api_areas": [d.prefix for d in divisions],
             "households": households,
             "search": search or ["张"],
