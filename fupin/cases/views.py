@@ -80,10 +80,9 @@ def case_list(request):
     form = CaseFilterForm(request.GET, area_choices=queries.area_choices(request.user))
     form.is_valid()
     data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
+    # The select offers only divisions of the user's area; the selector takes the code
+    # (geo.codes.significant_prefix), so the division is not read again.
     filters = selectors.CaseFilters(**data)
-    if filters.village:
-        division = Division.objects.restrict(request.user).filter(code=filters.village).first()
-        filters.village = division.prefix if division else ""
     cases = selectors.case_list(user=request.user, filters=filters)
     today = timezone.localdate()
     return render_page(

@@ -16,7 +16,6 @@ from fupin.compare import selectors, services
 from fupin.compare.forms import FindingFilterForm, RunForm, StatusForm
 from fupin.compare.models import FindingStatus
 from fupin.core.history import history_of
-from fupin.geo.models import Division
 from fupin.web import params, queries
 from fupin.web.views.common import call_service, capability_required, render_page
 
@@ -26,10 +25,9 @@ def finding_list(request):
     form = FindingFilterForm(request.GET, area_choices=queries.area_choices(request.user))
     form.is_valid()
     data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
+    # The select offers only divisions of the user's area; the selector takes the code
+    # (geo.codes.significant_prefix), so the division is not read again.
     filters = selectors.FindingFilters(**data)
-    if filters.area:
-        division = Division.objects.restrict(request.user).filter(code=filters.area).first()
-        filters.area = division.prefix if division else ""
     page = selectors.finding_list(
         user=request.user,
         filters=filters,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import User
 from fupin.core import abuse
-from fupin.geo.models import Division, Level
+from fupin.geo.models import Level
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
 from fupin.tips import selectors, services
@@ -111,9 +111,9 @@ def tip_list(request):
         channel=data.get("channel", ""),
         overdue=bool(data.get("overdue")),
     )
-    if data.get("area"):
-        division = Division.objects.restrict(request.user).filter(code=data["area"]).first()
-        filters.area = division.prefix if division else ""
+    # The select offers only divisions of the user's area; the selector takes the code
+    # (geo.codes.significant_prefix), so the division is not read again.
+    filters.area = data.get("area", "")
     try:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
