@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import Capability
@@ -102,7 +101,6 @@ def household_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             if panels.may_have(household, panels.ATTACHMENTS)
             else []
         ),
-        "attachment_form": AttachmentForm() if request.user.may_edit else None,
         "tab": "detail",
     }
     return render_page(request, "registry/household_detail.html", context)
@@ -211,12 +209,13 @@ def household_edit(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def attachment_upload(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The "Add a file" page (the household page links here rather than render the form
+    on every view of it)."""
     household = selectors.household_get(user=request.user, pk=pk, rows=False)
     require_capability(request.user, Capability.EDIT_REGISTRY)
-    form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
         a = call_service(
             form,
             services.attachment_add,
