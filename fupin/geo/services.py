@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -236,6 +236,8 @@ def load_divisions(rows: Iterable[tuple[str, str]] | pl.DataFrame) -> DivisionLo
 # A load creating more divisions than this checks its foreign keys once, as a set, and
 # refreshes the planner's statistics.
 BIG_LOAD = 10_000
+# How long a big load waits for the exclusive lock that dropping its keys takes.
+KEY_LOCK_WAIT = "1s"
 
 
 @contextmanager
@@ -246,8 +248,11 @@ def _foreign_keys_checked_once(big: bool, *models: type[Model]) -> Iterator[None
     commit (12 s of the national list's 1.3 million rows, more than the COPY itself).
     Dropping takes the tables' exclusive lock until commit: readers of the division tree
     wait for a big load (seconds), as they would see nothing of it before its commit
-    anyway. Elsewhere, or for a small load, the block runs as it is."""
-    if not big or connection.vendor != "postgresql":
+    anyway. When that lock is not granted within KEY_LOCK_WAIT (another transaction reads
+    the tables: an import checking its villages, pg_dump), the keys are kept: waiting,
+    the load would queue every reader of a division behind it until that transaction
+    ends. Elsewhere, or for a small load, the block runs as it is."""
+    if not big or connection.vendor != "postgresql" or not _lock_exclusively(models):
         yield
         return
     tables = [m._meta.db_table for m in models]
@@ -266,6 +271,24 @@ def _foreign_keys_checked_once(big: bool, *models: type[Model]) -> Iterator[None
     with connection.cursor() as cursor:
         for table, name, definition in keys:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+
+
+def _lock_exclusively(models: tuple[type[Model], ...]) -> bool:
+    """Take the tables' ACCESS EXCLUSIVE lock until commit if it comes within
+    KEY_LOCK_WAIT (PostgreSQL, inside a transaction); False if it does not."""
+    names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            (before,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [KEY_LOCK_WAIT])
+            cursor.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+    except OperationalError as e:
+        if getattr(e.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        return False
+    return True
 
 
 def load_divisions_csv(text: str) -> DivisionLoadResult:

@@ -7,6 +7,7 @@ parent is nowhere. Through the command and through the service, on both database
 import io
 
 import polars as pl
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -216,3 +217,35 @@ def test_set_based_level_and_parent_are_the_row_rules(codes):
     for code, level, parent in frame.iter_rows():
         assert level == level_of_code(code)
         assert parent == parent_code(code, level_of_code(code))
+
+
+def test_a_big_load_keeps_its_keys_rather_than_queue_behind_a_long_transaction(db, monkeypatch):
+    """Dropping the keys takes the division tables' exclusive lock. While another
+    transaction reads them (an import checking its villages, pg_dump), that lock would be
+    waited for, and every page reading a division would queue behind the wait. The big
+    load then keeps its keys (checked row by row) instead of waiting."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the keys are dropped on PostgreSQL only")
+    monkeypatch.setattr(services, "BIG_LOAD", 0)
+    s = connection.settings_dict
+    other = psycopg.connect(
+        dbname=s["NAME"],
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        host=s["HOST"],
+        port=s["PORT"],
+    )
+    try:
+        other.execute("SELECT 1 FROM geo_division LIMIT 0")  # its transaction stays open
+        with connection.cursor() as cursor:
+            # Without the fallback the load waits on the lock: here it would fail instead.
+            cursor.execute("SET lock_timeout = '5s'")
+        try:
+            result = load_divisions(read_divisions_csv(REAL))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+        assert result.created == DISTINCT and not result.errors
+    finally:
+        other.close()
+    assert Division.objects.filter(code="441900000000").exists()
