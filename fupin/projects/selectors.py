@@ -37,6 +37,7 @@ from fupin.accounts.models import User
 from fupin.core.scope import RestrictedQuerySet, code_range
 from fupin.funds.models import BudgetLine, Disbursement
 from fupin.funds.selectors import rate as rate  # the execution rate, defined once in funds
+from fupin.geo.codes import significant_prefix
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.projects.models import LIVE_STATES, OPEN_STATES, Project, ProjectState
 from fupin.registry.models import Household
@@ -59,18 +60,9 @@ type ProjectWithMoney = WithAnnotations[Project, Money]
 
 def area_prefix(area_code: str) -> str:
     """A division's significant prefix from its 12-digit code ("431129000000" → "431129");
-    a shorter code is taken as a prefix already."""
-    code = (area_code or "").strip()
-    if len(code) < 12:
-        return code
-    division = Division.objects.filter(code=code).only("code", "level").first()
-    if division is not None:
-        return division.prefix
-    for level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP):
-        n = PREFIX_LENGTH[level]
-        if code[n:] == "0" * (12 - n):
-            return code[:n]
-    return code
+    a shorter code is taken as a prefix already (geo.codes.significant_prefix, read from
+    the code: no query)."""
+    return significant_prefix((area_code or "").strip())
 
 
 def with_money(qs: QuerySet[Project]) -> QuerySet[ProjectWithMoney]:

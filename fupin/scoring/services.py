@@ -23,6 +23,7 @@ from fupin.core.files import Upload, accept_upload
 from fupin.core.history import created, recording
 from fupin.core.models import actor_account, actor_name
 from fupin.core.scope import code_in_area, user_covers
+from fupin.geo.codes import significant_prefix
 from fupin.geo.models import Division, Level
 from fupin.scoring import choices as c
 from fupin.scoring import rules, selectors
@@ -301,8 +302,7 @@ def round_create(
 
 
 def _prefix(code: str) -> str:
-    division = Division.objects.filter(code=code).first()
-    return division.prefix if division else code
+    return significant_prefix(code)  # read from the code: no query
 
 
 def _clean_points(

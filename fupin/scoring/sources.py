@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.assistance.models import Pairing, Visit
 from fupin.assistance.selectors import policy_for
-from fupin.geo.models import Division
+from fupin.geo.codes import significant_prefix
 from fupin.indicators import selectors as indicator_selectors
 from fupin.projects import selectors as project_selectors
 from fupin.registry import income as income_rule
@@ -34,8 +34,7 @@ SourceFn = Callable[[str, dt.date, dt.date], Decimal | None]
 
 
 def _prefix(code: str) -> str:
-    division = Division.objects.filter(code=code).first()
-    return division.prefix if division else code
+    return significant_prefix(code)  # read from the code: no query
 
 
 def _as_decimal(value) -> Decimal | None:

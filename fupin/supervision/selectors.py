@@ -32,7 +32,7 @@ from django.http import Http404
 
 from fupin.accounts.models import User
 from fupin.core.scope import area_prefix_of
-from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.geo.codes import significant_prefix
 from fupin.supervision import choices as c
 from fupin.supervision.models import (
     Escalation,
@@ -49,16 +49,9 @@ if TYPE_CHECKING:  # a name of django-stubs only
 
 
 def area_prefix(area_code: str) -> str:
-    """The significant prefix of a division code (a prefix is returned as it is)."""
-    if len(area_code) == 12:
-        d = Division.objects.filter(code=area_code).only("code", "level").first()
-        if d is not None:
-            return d.prefix
-        for level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP):
-            n = PREFIX_LENGTH[level]
-            if set(area_code[n:]) <= {"0"}:
-                return area_code[:n]
-    return area_code
+    """The significant prefix of a division code (a prefix is returned as it is):
+    geo.codes.significant_prefix, read from the code (no query)."""
+    return significant_prefix(area_code)
 
 
 def findings_closed_rate(area_code: str, start: dt.date, end: dt.date) -> float | None:
