@@ -102,7 +102,8 @@ def overdue(request):
 
 @login_required
 def case_new(request, household_pk):
-    household = registry_selectors.household_get(user=request.user, pk=household_pk)
+    # The form shows the household's head only: its rows are not prefetched.
+    household = registry_selectors.household_get(user=request.user, pk=household_pk, rows=False)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     form = CaseOpenForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
     if request.method == "POST" and form.is_valid():

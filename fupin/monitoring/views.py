@@ -60,7 +60,8 @@ def object_list(request):
 
 @login_required
 def object_open(request, household_pk):
-    household = registry_selectors.household_get(user=request.user, pk=household_pk)
+    # The form shows the household's head only: its rows are not prefetched.
+    household = registry_selectors.household_get(user=request.user, pk=household_pk, rows=False)
     require_capability(request.user, Capability.EDIT_REGISTRY)
     form = F.MonitoringOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from fupin.registry import services
 from fupin.registry.models import Assessment
@@ -56,8 +57,9 @@ def test_household_page_stays_under_its_query_ceiling(client, users, household):
 
 
 def test_household_head_pages_do_not_read_the_household_rows(client, users, household):
-    """History, as of a date and edit show the household's head only: no members, incomes,
-    assessments or attachments read for them (the household page prefetches those)."""
+    """History, as of a date, edit and the forms that open a case or a monitoring case show
+    the household's head only: no incomes, assessments or attachments read for them (the
+    household page prefetches those)."""
     _fill(users, household)
     client.force_login(users["village"])
     tables = ("registry_incomerecord", "registry_assessment", "registry_attachment")
@@ -65,6 +67,8 @@ def test_household_head_pages_do_not_read_the_household_rows(client, users, hous
         f"/households/{household.pk}/history/",
         f"/households/{household.pk}/as-of/?as_of=2030-01-01",
         f"/households/{household.pk}/edit/",
+        reverse("cases:case_new", args=[household.pk]),
+        reverse("monitoring:object_open", args=[household.pk]),
     ):
         with CaptureQueriesContext(connection) as ctx:
             page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
