@@ -40,6 +40,7 @@ from fupin.funds.selectors import rate as rate  # the execution rate, defined on
 from fupin.geo.codes import significant_prefix
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
 from fupin.projects.models import LIVE_STATES, OPEN_STATES, Project, ProjectState
+from fupin.registry import panels
 from fupin.registry.models import Household
 
 if TYPE_CHECKING:  # a name of django-stubs only
@@ -161,10 +162,17 @@ class HouseholdProject:
     visible: bool  # the project itself lies in the user's area (its page opens)
 
 
+# The household page's flag: whether the household is a beneficiary of any project
+# (registry.panels).
+PANEL_PROJECTS = "panel_projects"
+
+
 def household_projects(*, user: User, household: Household) -> list[HouseholdProject]:
     """The projects a household is an expected beneficiary of, for its page. The caller
     has already opened the household (in scope); a project spanning several villages
     belongs to their township, so a village user sees it listed but not linked."""
+    if not panels.may_have(household, PANEL_PROJECTS):
+        return []  # the page read that it is a beneficiary of none
     # One query: whether each project is in the user's scope is a subquery of its row.
     mine = project_queryset(user)
     in_scope = Value(False) if mine.query.is_empty() else Exists(mine.filter(pk=OuterRef("pk")))

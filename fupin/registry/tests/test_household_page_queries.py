@@ -15,10 +15,10 @@ from fupin.registry.models import Assessment
 
 # Signed-in page of a household with members, incomes and assessments of several years:
 # session, user, area, household (with its panels' flags: registry.panels), members,
-# incomes, assessments, member changes, cases, projects and the policy set. The panels
-# whose flag says the household has no rows (files, findings, assistance, monitoring,
-# tips) read nothing.
-CEILING = 12
+# incomes, assessments, member changes, cases and the policy set. The panels
+# whose flag says the household has no rows (files, findings, assistance, projects,
+# monitoring, tips) read nothing.
+CEILING = 10
 
 
 def _fill(users, household):
@@ -80,7 +80,8 @@ def test_household_head_pages_do_not_read_the_household_rows(client, users, hous
 
 def test_panels_without_rows_read_nothing(client, users, household):
     """The household's panel flags are read with it: a panel of a kind it has no rows of
-    (files, findings, pairings, visits, plan, measures, monitoring, warnings, tips)
+    (files, findings, pairings, visits, plan, measures, monitoring, warnings, tips,
+    projects)
     queries nothing, while the page still shows each panel's empty state."""
     client.force_login(users["county"])
     with CaptureQueriesContext(connection) as ctx:
@@ -97,6 +98,7 @@ def test_panels_without_rows_read_nothing(client, users, household):
         "monitoring_monitoringobject",
         "monitoring_riskwarning",
         "tips_tip",
+        "projects_project",
     )
     sqls = [q["sql"] for q in ctx.captured_queries]
     household_reads = [s for s in sqls if s.startswith('SELECT "registry_household"')]
