@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fupin.registry import services
+from fupin.registry import panels, selectors, services
 from fupin.registry.models import Assessment
 
 # Signed-in page of a household with members, incomes and assessments of several years:
@@ -106,3 +106,19 @@ def test_panels_without_rows_read_nothing(client, users, household):
     read = [t for t in skipped if any(f'FROM "{t}"' in s for s in others)]
     assert read == [], read
     assert any('EXISTS(SELECT 1 AS "a" FROM "compare_finding"' in s for s in household_reads)
+
+
+def test_panel_flags_agree_with_the_tables_household_after_household(
+    users, household, neighbour_household
+):
+    """The flag expressions are built once and reused: each household still gets its own
+    answers (the same as asking each table), and the kept expressions are not changed."""
+    kept = {name: repr(e.query.where) for name, e in panels.flags().items()}
+    assert panels.MEMBER_CHANGES in kept and "panel_findings" in kept
+    for h, user in ((household, users["village"]), (neighbour_household, users["neighbour"])):
+        for _ in range(2):
+            got = selectors.household_get(user=user, pk=h.pk, flags=panels.flags())
+            for name, model in panels._kinds.items():
+                expected = model._default_manager.filter(household_id=h.pk).exists()
+                assert getattr(got, name) is expected, (h.pk, name)
+    assert {name: repr(e.query.where) for name, e in panels.flags().items()} == kept
