@@ -184,7 +184,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # not affected.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user's area in the same query (every request
+    # scopes by it).
+    "fupin.accounts.backends.AreaModelBackend",
 ]
 AXES_ENABLED = _env_bool("FUPIN_LOGIN_THROTTLE", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("FUPIN_LOGIN_FAILURES", "5"))
