@@ -92,6 +92,8 @@ class Dashboard:
     children: list[Any]  # NodeFigures of the child areas (none for a village)
     child_level: int | None
     grandchildren: list[Any] = field(default_factory=list)  # villages of a county
+    # When today's figures were computed (None: figures as of a past date).
+    computed_at: dt.datetime | None = None
 
     @property
     def headline(self) -> list[Figure]:
@@ -129,11 +131,11 @@ def dashboard(*, user: User, code: str, as_of: dt.date | None = None) -> Dashboa
     area = area_for(user=user, code=code)
     # A county's map can also show its villages: two levels at once.
     depth = 2 if area.level == Level.COUNTY else 1
-    nodes = (
-        todays_figures(area.code, depth=depth)
-        if as_of is None
-        else figures(area.code, as_of=as_of, depth=depth)
-    )
+    computed_at = None
+    if as_of is None:
+        nodes, computed_at = todays_figures_at(area.code, depth=depth)
+    else:
+        nodes = figures(area.code, as_of=as_of, depth=depth)
     node, children = nodes[0], [n for n in nodes[1:] if n.level == area.level + 1]
     return Dashboard(
         area=area,
@@ -142,26 +144,56 @@ def dashboard(*, user: User, code: str, as_of: dt.date | None = None) -> Dashboa
         children=children,
         child_level=area.level + 1 if area.level < Level.VILLAGE else None,
         grandchildren=[n for n in nodes[1:] if n.level == area.level + 2],
+        computed_at=computed_at,
     )
 
 
-FIGURES_CACHE_SECONDS = 300
+FIGURES_CACHE_SECONDS = 24 * 3600
+# Today's figures are computed again after a change at most this often per area (the
+# page shows when they were computed): see todays_figures_at.
+DEFAULT_FIGURES_MIN_AGE = 60
+# How long one process may take to compute an area's figures before another may try.
+FIGURES_LOCK_SECONDS = 120
+
+
+def figures_min_age() -> float:
+    return float(getattr(settings, "FUPIN_FIGURES_MIN_AGE", DEFAULT_FIGURES_MIN_AGE))
 
 
 def todays_figures(area_code: str, *, depth: int) -> list[Any]:
-    """figures() of today, kept in the cache until history grows.
+    """figures() of today, shared by every process through the cache (todays_figures_at)."""
+    return todays_figures_at(area_code, depth=depth)[0]
+
+
+def todays_figures_at(area_code: str, *, depth: int) -> tuple[list[Any], dt.datetime]:
+    """figures() of today and when they were computed, kept in the shared cache.
 
     Every write to the registry, monitoring and assistance records a change, so the id
-    of the newest change record stamps the state the figures were computed from; a new
-    record (or a new day) means new figures. Figures that change without a record (data
-    quality counts after a quality run) are at most FIGURES_CACHE_SECONDS old."""
+    of the newest change record stamps the state the figures were computed from. Kept
+    figures with the newest stamp are served as they are. After a change they are
+    computed again, but at most once per FUPIN_FIGURES_MIN_AGE seconds (60) per area, and
+    by one process at a time: until then, and while another process computes them, the
+    kept figures are served with the time they were computed, which the page shows.
+    Under steady work (a case step, a visit every second) computing on every change
+    cost each dashboard request a second of CPU on a prefecture. Figures that change
+    without a record (data quality counts after a quality run) are at most a day old."""
     stamp = ChangeRecord.objects.aggregate(n=Max("id"))["n"] or 0
-    key = f"fupin:dashboards:figures:{area_code}:{depth}:{timezone.localdate()}:{stamp}"
-    nodes: list[Any] | None = cache.get(key)
-    if nodes is None:
+    key = f"fupin:dashboards:figures:{area_code}:{depth}:{timezone.localdate()}"
+    kept: dict[str, Any] | None = cache.get(key)
+    if kept is not None:
+        if kept["stamp"] == stamp:
+            return kept["nodes"], kept["at"]
+        age = (timezone.now() - kept["at"]).total_seconds()
+        if age < figures_min_age() or not cache.add(f"{key}:lock", 1, FIGURES_LOCK_SECONDS):
+            return kept["nodes"], kept["at"]
+    try:
+        at = timezone.now()
         nodes = figures(area_code, depth=depth)
-        cache.set(key, nodes, FIGURES_CACHE_SECONDS)
-    return nodes
+        cache.set(key, {"stamp": stamp, "at": at, "nodes": nodes}, FIGURES_CACHE_SECONDS)
+    finally:
+        if kept is not None:
+            cache.delete(f"{key}:lock")
+    return nodes, at
 
 
 def trend_years(area: Division, today: dt.date | None = None) -> list[int]:
