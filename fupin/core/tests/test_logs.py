@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from django.db import IntegrityError, connection
 
 from conftest import make_id
 from fupin.core.logs import JsonFormatter, access_fields, safe_query
@@ -96,3 +97,95 @@ def test_an_access_line_masks_an_id_number_in_its_path():
     )
     assert ID_NUMBER not in json.dumps(fields)
     assert fields["duration_ms"] == 12.3 and fields["query"] == "q=*"
+
+
+PHONE = "13807461234"
+LANDLINE = "0731-84561234"
+BANK_ACCOUNT = "6222021234567890123"  # 19 digits
+
+
+@pytest.mark.parametrize(
+    ("secret", "shown"),
+    [
+        (ID_NUMBER, f"{'*' * 14}{ID_NUMBER[-4:]}"),
+        (PHONE, "138****1234"),
+        (f"+86 {PHONE}", "+86********1234"),
+        (LANDLINE, "073******1234"),
+        (BANK_ACCOUNT, "6222***********0123"),
+        ("6222 0212 3456 7890", "6222***********7890"),
+    ],
+)
+def test_personal_numbers_are_masked_in_messages_and_tracebacks(lines, secret, shown):
+    log = logging.getLogger("fupin.test")
+    log.warning("rejected %s.", secret)
+    try:
+        raise ValueError(f"bad row ({secret})")
+    except ValueError:
+        log.exception("import failed")
+    first, second = records(lines)
+    assert first["message"] == f"rejected {shown}."
+    assert f"ValueError: bad row ({shown})" in second["exception"]
+    assert secret not in lines.getvalue()
+
+
+def test_dates_times_uuids_row_ids_and_division_codes_are_kept(lines):
+    message = (
+        "run 2026-12-07 08:11:10.123+08:00 (20261207) request 1f0c3a52-1234-4abc-9def-"
+        "123456789012 task 0123456789abcdef0123456789abcdef row 4211 village 431129101201 "
+        "county 431129 at 1733556000000"
+    )
+    logging.getLogger("fupin.test").warning(message)
+    [line] = records(lines)
+    assert line["message"] == message
+
+
+def test_postgres_detail_lines_hide_the_row_values(lines):
+    # The text of psycopg's IntegrityError: the values may be a name as well as a number.
+    error = (
+        'duplicate key value violates unique constraint "registry_person_phone_key"\n'
+        f"DETAIL:  Key (phone)=({PHONE}) already exists.\n"
+        'null value in column "sex" violates not-null constraint\n'
+        f"DETAIL:  Failing row contains (7, 张三, {ID_NUMBER}, null, (a)).\n"
+        'insert or update on table "x" violates foreign key constraint "y"\n'
+        'DETAIL:  Key (household_id)=(12) is not present in table "registry_household".'
+    )
+    try:
+        raise RuntimeError(error)
+    except RuntimeError:
+        logging.getLogger("fupin.test").exception("save failed: %s", error)
+    [line] = records(lines)
+    for text in (line["message"], line["exception"]):
+        assert "DETAIL:  Key (phone)=(*) already exists." in text
+        assert "DETAIL:  Failing row contains (*)." in text
+        assert 'Key (household_id)=(*) is not present in table "registry_household".' in text
+        assert "张三" not in text and PHONE not in text and ID_NUMBER[:14] not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_integrity_error_reaches_the_log_without_the_value(lines):
+    """Whichever database runs the tests: its own IntegrityError text, logged."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE logmask_t (phone varchar(20) UNIQUE)")
+        try:
+            cursor.execute("INSERT INTO logmask_t VALUES (%s)", [PHONE])
+            try:
+                cursor.execute("INSERT INTO logmask_t VALUES (%s)", [PHONE])
+            except IntegrityError:
+                logging.getLogger("fupin.test").exception("save failed")
+        finally:
+            cursor.execute("DROP TABLE logmask_t")
+    [line] = records(lines)
+    assert "IntegrityError" in line["exception"]
+    if connection.vendor == "postgresql":  # SQLite's message names the column only
+        assert "DETAIL:  Key (phone)=(*) already exists." in line["exception"]
+    assert PHONE not in lines.getvalue()
+
+
+def test_gunicorns_invalid_request_line_keeps_no_query_value(lines):
+    logging.getLogger("gunicorn.error").warning(
+        "Invalid request from ip=10.0.0.9: Invalid HTTP request line: "
+        "'GET /households/?q=%E5%BC%A0%E4%B8%89&page=2&%E6%9D%8E HTTP/1.1'"
+    )
+    [line] = records(lines)
+    assert "'GET /households/?q=*&page=2&*=* HTTP/1.1'" in line["message"]
+    assert "%E5" not in line["message"] and "%E6" not in line["message"]
