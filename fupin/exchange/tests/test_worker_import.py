@@ -118,7 +118,7 @@ def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_the_next_once(
     run_of(upload(client, households(n), "k.zip"))
     job = Job.objects.get()
 
-    proc = worker(shared, tmp_path, "--batch", "--heartbeat", "60")
+    proc = worker(shared, tmp_path, "--batch", "--heartbeat", "60", "--stale-after", "120")
     try:
         if connection.vendor == "postgresql":
             _kill_while_waiting_for_the_history_lock(proc, shared)
@@ -222,7 +222,8 @@ def test_sigterm_abandons_the_import_and_puts_it_back_in_the_queue(client, users
     client.force_login(users["village"])
     run_of(upload(client, households(n), "t.zip"))
     job = Job.objects.get()
-    proc = worker(shared, tmp_path, "--heartbeat", "60")  # not --batch: it would go on
+    # not --batch: it would go on
+    proc = worker(shared, tmp_path, "--heartbeat", "60", "--stale-after", "120")
     try:
         if connection.vendor == "postgresql":
             _kill_while_waiting_for_the_history_lock(proc, shared, signal.SIGTERM)
