@@ -312,6 +312,16 @@ def run_one(kind: str, port: int, args: argparse.Namespace, env: dict[str, str])
     server = subprocess.Popen(
         cmd, env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
+    # The background jobs (the dashboard's past years) run in `fupin worker`, as in
+    # production; its CPU is reported apart from the server's.
+    worker_log = open(OUT / f"{kind}-worker.log", "w")  # noqa: SIM115 (closed below)
+    worker = subprocess.Popen(
+        [str(BIN / "fupin"), "worker", "--no-schedule"],
+        env=server_env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_until_up(base, server)
         prefix = OUT / kind
@@ -337,6 +347,7 @@ def run_one(kind: str, port: int, args: argparse.Namespace, env: dict[str, str])
             "WARNING",
         ]
         cpu_before = cpu_seconds(server.pid)
+        worker_cpu_before = cpu_seconds(worker.pid)
         started = time.perf_counter()
         loc = subprocess.Popen(
             locust_cmd,
@@ -357,6 +368,7 @@ def run_one(kind: str, port: int, args: argparse.Namespace, env: dict[str, str])
         output = loc.stdout.read() if loc.stdout else ""
         wall = time.perf_counter() - started
         cpu = cpu_seconds(server.pid) - cpu_before
+        worker_cpu = cpu_seconds(worker.pid) - worker_cpu_before
         (OUT / f"{kind}-locust.log").write_text(output)
         stats = read_stats(prefix)
         total = stats.get("Aggregated", {}).get("requests", 0)
@@ -365,17 +377,21 @@ def run_one(kind: str, port: int, args: argparse.Namespace, env: dict[str, str])
             "stats": stats,
             "server_cpu_s": cpu,
             "locust_cpu_s": locust_cpu,
+            "worker_cpu_s": worker_cpu,
             "wall_s": wall,
             "cpu_ms_per_request": cpu * 1000 / total if total else 0.0,
         }
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        for proc in (server, worker):
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in (server, worker):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
         log.close()
+        worker_log.close()
 
 
 def read_stats(prefix: Path) -> dict[str, dict[str, float]]:
@@ -426,7 +442,8 @@ def print_report(results: list[dict[str, Any]], args: argparse.Namespace) -> Non
         print(
             f"[{r['kind']}] server CPU {r['server_cpu_s']:.1f} s = "
             f"{r['cpu_ms_per_request']:.1f} ms per request; load generator CPU "
-            f"{r['locust_cpu_s']:.1f} s; wall {r['wall_s']:.0f} s"
+            f"{r['locust_cpu_s']:.1f} s; fupin worker CPU {r['worker_cpu_s']:.1f} s; "
+            f"wall {r['wall_s']:.0f} s"
         )
     by_kind = {r["kind"]: r["stats"] for r in results}
     if "prod" in by_kind and "dev" in by_kind:
