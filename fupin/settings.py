@@ -161,7 +161,13 @@ FUPIN_SCHEDULE = {
     "cases-advance-notices": ("00:30", ["cases", "advance-notices"]),
     "monitoring-scan": ("01:00", ["monitoring", "scan"]),
     "supervision-escalate": ("02:00", ["supervision", "escalate"]),
+    "prune-jobs": ("03:00", ["prune_jobs"]),
 }
+# Finished task results (their arguments and tracebacks), Jobs and ScheduledRuns are removed
+# by the daily "prune-jobs" after this many days: a quarter, long enough to look into a
+# failed import or a missed daily run of the last reporting period, short enough that the
+# tables (and whatever a traceback quoted) do not grow for ever.
+FUPIN_JOB_RETENTION_DAYS = int(os.environ.get("FUPIN_JOB_RETENTION_DAYS", "90"))
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

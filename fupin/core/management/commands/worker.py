@@ -15,8 +15,9 @@ import logging
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import (
     valid_backend_name,
     valid_interval,
@@ -70,6 +71,16 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", type=validate_worker_id, default=None)
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["heartbeat"] >= opts["stale_after"]:
+            # A worker beats every `heartbeat` seconds: with a stale limit no longer than
+            # that, a live worker between two beats looks dead and its task runs twice.
+            raise CommandError(
+                _(
+                    "--heartbeat (%(heartbeat)s s) must be shorter than --stale-after "
+                    "(%(stale_after)s s), or a live worker looks dead between two heartbeats."
+                )
+                % {"heartbeat": opts["heartbeat"], "stale_after": opts["stale_after"]}
+            )
         for name in ("django_tasks_db", "django.tasks", "fupin.core.worker"):
             logger = logging.getLogger(name)
             if logger.getEffectiveLevel() > logging.INFO and opts["verbosity"] > 1:
