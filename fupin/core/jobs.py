@@ -8,13 +8,15 @@ django_tasks_db) in the same transaction, so the task exists exactly when the jo
 restart of the web server or of the worker, and a worker that dies is noticed by the
 others (core/worker.py) which put its task back in the queue. Every job must therefore be
 safe to run again: `job_transaction` gives a job one transaction with its "finished"
-mark, so a re-run after a crash either finds it finished or starts from nothing.
+mark, so a re-run after a crash either finds it finished or starts from nothing
+(reports); an import keeps only its write phase in a transaction, which also records
+that the job's import was written, under the job's lock (`lock_job`; fupin.exchange.jobs).
 
 The page's progress bar reads the Job row (`Job.phase`, `Job.fraction`). `Progress`
 writes it; inside the job's own transaction it writes through a second connection on
 PostgreSQL (so the bar moves while the transaction is open), and not at all on SQLite,
 where the open transaction holds the database's only write lock: there the bar shows the
-phase reached before the transaction until the job ends.
+phase reached before the transaction until it ends (so an import opens one only to write).
 
 With `sync=True` the task is called inline in the request instead (tests use it).
 
@@ -116,13 +118,25 @@ def job_transaction(job_id: int) -> Iterator[Job | None]:
     job run it one after the other (a lock on PostgreSQL, SQLite's single writer), and the
     second finds it finished."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, job_id % 2**31]
-                )
-        job = Job.objects.get(pk=job_id)
+        job = lock_job(job_id)
         yield None if job.finished_at is not None else job
+
+
+def lock_job(job_id: int) -> Job:
+    """The Job, read after taking its lock until the end of the current transaction (call
+    it inside one): two runs of the same job that lock it see each other's committed
+    work. PostgreSQL: an advisory lock of the job; SQLite: the transaction's write lock
+    (transaction_mode IMMEDIATE) is the lock already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, job_id % 2**31])
+    return Job.objects.get(pk=job_id)
+
+
+def record(job_id: int, **values: Any) -> None:
+    """Add `values` to the job's result (inside the caller's transaction, if any)."""
+    job = Job.objects.get(pk=job_id)
+    Job.objects.filter(pk=job_id).update(result={**job.result, **values}, updated_at=timezone.now())
 
 
 def finish(job_id: int, *, phase: str, failed: bool = False, **result: Any) -> None:

@@ -112,8 +112,17 @@ def _import(
     file_name: str | None = None,
     today: dt.date | None = None,
     initial_load: bool = False,
+    before_write: Callable[[ExchangeRun], None] | None = None,
+    on_written: Callable[[ExchangeRun], None] | None = None,
 ) -> ImportResult:
     """Validate and import a registration workbook as `actor`, in the actor's language.
+
+    The run is created (and, outside a caller's transaction, committed) first; reading
+    and checking the file run outside any transaction; only the database checks and the
+    writes hold one. `before_write(run)` is called first in that transaction (it may
+    raise to write nothing), and `on_written(run)` last, just before it commits, once the
+    rows are written and the run is marked done: a background job records there, with
+    the rows, that its import was written (fupin.exchange.jobs).
 
     `initial_load`: the first load of a registry kept elsewhere (a county migrating from
     the national system): new households keep the status, status year and monitoring type
@@ -216,6 +225,8 @@ def _import(
             cursor.execute("PRAGMA cache_size = -262144")
     try:
         with transaction.atomic():
+            if before_write is not None:
+                before_write(run)
             if initial_load:
                 initial_load_area(h)
             database_checks(state)
@@ -242,12 +253,15 @@ def _import(
             written = True
             if initial_load:
                 message = state.reason
+            if on_written is not None:
+                _count_rejected(parsed, counts)
+                _finish(run, counts, empty_errors, {}, status, message, started, written)
+                on_written(run)
     except ImportRefused as exc:
         message = str(exc)
         status = ExchangeRun.Status.CHECKED if dry_run else ExchangeRun.Status.REFUSED
     errors = errors_of(parsed)
-    for key, p in parsed.items():
-        counts[key].rejected = p.frame.filter(~pl.col("_ok")).height
+    _count_rejected(parsed, counts)
     rejected_rows = {
         key: p.raw.join(
             p.frame.filter(~pl.col("_ok")).select("_row", "_sheet"),
@@ -268,6 +282,11 @@ def _import(
         written,
         warnings=warnings_of(parsed),
     )
+
+
+def _count_rejected(parsed, counts) -> None:
+    for key, p in parsed.items():
+        counts[key].rejected = p.frame.filter(~pl.col("_ok")).height
 
 
 def _files_of(path: Path) -> list[Path]:

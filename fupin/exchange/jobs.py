@@ -3,9 +3,10 @@ the background (tasks run by `fupin worker`) with their progress in a core.Job r
 
 An import of a large workbook takes longer than a request may, so the page saves the
 upload, calls `start_import`, and sends the browser to a progress page keyed by a token.
-`import_registry` creates the ExchangeRun itself, inside the job's transaction, so the
-run's id is only known when the job ends: the token (a random hex string) names the job
-(Job.key "exchange.import:<token>"), whose result receives the run's id.
+`import_registry` creates the ExchangeRun itself: the token (a random hex string) names
+the job (Job.key "exchange.import:<token>"), whose result names the run being imported
+("started"), the run whose rows were written ("written") and, once the job has ended,
+the run the page shows ("run").
 
 The progress pages read `progress_of(token, user)`:
     {"user": id of the user who started it (nobody else may read it),
@@ -64,6 +65,8 @@ PHASES = {
     "finished": gettext_lazy("Finished"),
     "failed": gettext_lazy("The import stopped because of an internal error."),
 }
+INTERRUPTED = gettext_lazy("The import was interrupted and has been started again.")
+ALREADY_WRITTEN = gettext_lazy("An earlier run of this import has written it already.")
 
 
 class UploadError(ValueError):
@@ -266,6 +269,10 @@ def import_task(**kwargs: Any) -> int | None:
     return run_import(**kwargs)
 
 
+class AlreadyWritten(Exception):
+    """An earlier run of the same import job wrote it already: this run writes nothing."""
+
+
 def run_import(
     *,
     job_id: int,
@@ -280,24 +287,20 @@ def run_import(
     """Import, write the report, keep the first rejected rows on the run, and record the
     progress in the job. Returns the run's id (None if no run was created).
 
-    The run, the registry's rows and their history, the report's summary and the job's
-    "finished" mark commit in one transaction (jobs.job_transaction): a worker killed at
-    any moment leaves nothing, and the task run again imports once; a task run again
-    after the commit finds the job finished and imports nothing."""
+    The run is created and committed first (the job's result "started" names it), and the
+    file is read and checked outside any transaction, so other requests write meanwhile
+    (SQLite has one write lock) and the bar moves. The importer's write transaction takes
+    the job's lock, refuses to write when an earlier run of the job wrote (AlreadyWritten),
+    and commits the rows with the run marked done and the job's result "written". So a
+    task run again after its worker died: before that commit, marks the earlier run failed
+    if it was left running, and imports again, once; after it, writes nothing and ends the
+    job (the report of a run killed before its report is written stays missing)."""
     upload = Path(path)
     progress = jobs.Progress(job_id)
     rid = context.request_id.set(uuid.UUID(request_id) if request_id else None)
     try:
-        progress("read", 0.0)
-        with jobs.job_transaction(job_id) as job:
-            if job is None:  # finished by an earlier run of this task
-                ended = Job.objects.filter(pk=job_id).first()
-                run_id: int | None = ended.result.get("run") if ended else None
-            else:
-                run_id = _import_in_job(
-                    job_id, actor_id, upload, file_name, mode, dry_run, language, progress
-                )
-    except Exception:  # the job's transaction could not even record the failure
+        run_id = _run_import(job_id, actor_id, upload, file_name, mode, dry_run, language, progress)
+    except Exception:  # the job could not even record the failure
         logger.exception("import job %s of %s failed", job_id, file_name)
         Job.objects.filter(pk=job_id).update(
             phase="failed", fraction=1.0, failed=True, finished_at=timezone.now()
@@ -310,7 +313,7 @@ def run_import(
     return run_id
 
 
-def _import_in_job(
+def _run_import(
     job_id: int,
     actor_id: int,
     path: Path,
@@ -320,7 +323,31 @@ def _import_in_job(
     language: str,
     progress: jobs.Progress,
 ) -> int | None:
+    job = Job.objects.get(pk=job_id)
+    if job.finished_at is not None:  # ended by an earlier run of this task
+        return job.result.get("run")
+    earlier = ExchangeRun.objects.filter(pk=job.result.get("started")).first()
+    if earlier is not None:
+        if earlier.status != ExchangeRun.Status.RUNNING or job.result.get("written"):
+            return _end_job(job_id, earlier.pk)  # its import ended; only the job did not
+        with translation.override(language):  # its worker died before the import ended
+            earlier.status = ExchangeRun.Status.FAILED
+            earlier.message = str(INTERRUPTED)
+        earlier.finished_at = timezone.now()
+        earlier.save(update_fields=["status", "message", "finished_at"])
+    progress("read", 0.0)
+
+    def before_write(run: ExchangeRun) -> None:
+        ran = jobs.lock_job(job_id)
+        if ran.finished_at is not None or ran.result.get("written"):
+            raise AlreadyWritten(str(ALREADY_WRITTEN))
+
     runs: list[ExchangeRun] = []
+
+    def started(run: ExchangeRun) -> None:
+        runs.append(run)
+        jobs.record(job_id, started=run.pk)
+
     with translation.override(language):
         actor = User.objects.select_related("area").get(pk=actor_id)
         try:
@@ -331,23 +358,36 @@ def _import_in_job(
                 dry_run=dry_run,
                 progress=progress,
                 file_name=file_name,
-                on_run=runs.append,
+                on_run=started,
+                before_write=before_write,
+                on_written=lambda run: jobs.record(job_id, written=run.pk),
             )
+        except AlreadyWritten:  # another run of this job wrote meanwhile; its run stands
+            written = Job.objects.get(pk=job_id).result["written"]
+            return _end_job(job_id, written)
         except Exception:  # the importer marked its run failed (its writes rolled back)
             logger.exception("import job %s of %s failed", job_id, file_name)
             run_id = runs[0].pk if runs else None
             if runs:
                 runs[0].message = str(PHASES["failed"])
                 runs[0].save(update_fields=["message"])
-            jobs.finish(job_id, phase="failed", failed=True, run=run_id)
-            return run_id
+            return _end_job(job_id, run_id, failed=True)
         try:
             with transaction.atomic():  # a failed report leaves the import standing
                 finish_run(result, upload_stem=path.stem, file_name=file_name)
         except Exception:
             logger.exception("report of import %s failed", result.run.pk)
-        jobs.finish(job_id, phase="finished", run=result.run.pk)
-        return result.run.pk
+        return _end_job(job_id, result.run.pk)
+
+
+def _end_job(job_id: int, run_id: int | None, *, failed: bool = False) -> int | None:
+    """Mark the job finished (or failed) with its run, unless a run of it did already."""
+    with transaction.atomic():
+        job = jobs.lock_job(job_id)
+        if job.finished_at is not None:
+            return job.result.get("run")
+        jobs.finish(job_id, phase="failed" if failed else "finished", failed=failed, run=run_id)
+    return run_id
 
 
 def _sensitive_columns() -> set[str]:

@@ -131,7 +131,9 @@ def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_the_next_once(
     assert proc.returncode == -signal.SIGKILL
     task = DBTaskResult.objects.get()
     assert task.status == TaskResultStatus.RUNNING  # as the dead worker left it
-    assert not ExchangeRun.objects.exists()  # the transaction went with the worker
+    # The run was committed before the file was read; the rows went with the worker.
+    left = ExchangeRun.objects.get()
+    assert left.status == ExchangeRun.Status.RUNNING
     assert Household.objects.filter(village_id=VILLAGE).count() == 0
 
     # Time passes: the dead worker's heartbeat grows old; the next worker puts its task
@@ -142,10 +144,13 @@ def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_the_next_once(
     task.refresh_from_db()
     assert task.status == TaskResultStatus.SUCCESSFUL, task.traceback
     assert len(task.worker_ids) == 2
-    run = ExchangeRun.objects.get()
+    run = ExchangeRun.objects.exclude(pk=left.pk).get()
     assert run.status == ExchangeRun.Status.DONE and run.summary["households"]["created"] == n
+    left.refresh_from_db()  # the next run marked it failed
+    assert left.status == ExchangeRun.Status.FAILED and left.finished_at is not None
     job.refresh_from_db()
-    assert job.phase == "finished" and job.result == {"run": run.pk}
+    assert job.phase == "finished"
+    assert job.result == {"started": run.pk, "written": run.pk, "run": run.pk}
     numbers = list(Household.objects.filter(village_id=VILLAGE).values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == n
     assert Member.objects.filter(household__village_id=VILLAGE).count() == n
@@ -186,20 +191,21 @@ def _kill_while_waiting_for_the_history_lock(
 def _kill_inside_the_import_transaction(
     proc, job: Job, url: str, sig: signal.Signals = signal.SIGKILL
 ) -> None:
-    """SQLite: the job's transaction holds the only write lock from its start to its
-    commit; kill the worker as soon as the lock is seen after the job's phase "read"
-    (written just before the transaction begins)."""
+    """SQLite: the import's write transaction holds the only write lock from its start to
+    its commit; kill the worker as soon as the lock is seen after the job's last progress
+    written outside it ("validate", 0.3)."""
     path = url.removeprefix("sqlite:///")
     probe = sqlite3.connect(path, timeout=0, isolation_level=None)
     try:
 
-        def phase() -> str:
+        def phase() -> tuple[str, float]:
             assert proc.poll() is None, proc.stdout.read().decode()
-            row = probe.execute("SELECT phase FROM core_job WHERE id = ?", [job.pk]).fetchone()
-            return row[0]
+            return probe.execute(
+                "SELECT phase, fraction FROM core_job WHERE id = ?", [job.pk]
+            ).fetchone()
 
-        until(lambda: phase() != "queued", "the worker to start the job")
-        assert phase() == "read"
+        last = ("validate", 0.3)
+        until(lambda: phase() == last, "the import to check the file")
 
         def locked() -> bool:
             try:
@@ -207,7 +213,7 @@ def _kill_inside_the_import_transaction(
             except sqlite3.OperationalError:
                 return True
             probe.execute("ROLLBACK")
-            assert phase() == "read", "the import ended before it could be interrupted"
+            assert phase() == last, "the import ended before it could be interrupted"
             return False
 
         until(locked, "the import's transaction")
@@ -236,12 +242,60 @@ def test_sigterm_abandons_the_import_and_puts_it_back_in_the_queue(client, users
     assert proc.returncode == 0, out  # a clean stop
     task = DBTaskResult.objects.get()
     assert task.status == TaskResultStatus.READY, task.traceback  # back in the queue
-    assert not ExchangeRun.objects.exists() and not Household.objects.exists()
+    left = ExchangeRun.objects.get()
+    assert left.status == ExchangeRun.Status.RUNNING and not Household.objects.exists()
     job.refresh_from_db()
     assert job.phase == "queued" and job.finished_at is None
     assert not WorkerHeartbeat.objects.exists()
     # The upload is kept for the next run, which imports it once.
     finish(worker(shared, tmp_path, "--batch"))
-    run = ExchangeRun.objects.get()
+    run = ExchangeRun.objects.exclude(pk=left.pk).get()
     assert run.status == ExchangeRun.Status.DONE and run.summary["households"]["created"] == n
+    assert ExchangeRun.objects.get(pk=left.pk).status == ExchangeRun.Status.FAILED
     assert Household.objects.filter(village_id=VILLAGE).count() == n
+
+
+def test_other_requests_write_while_an_import_reads_and_checks_its_file(
+    client, users, shared, tmp_path
+):
+    """SQLite has one write lock: an import holds it only while it writes, not while it
+    reads and checks the file, so a sign-in (a session row) meanwhile does not wait for
+    it and fail with "database is locked"."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    client.force_login(users["village"])
+    run_of(upload(client, households(6000), "w.zip"))
+    job = Job.objects.get()
+    path = shared.removeprefix("sqlite:///")
+    # A busy timeout as a web request has (Django's default, 5 s): long enough for the
+    # job's short progress writes, far shorter than an import holding the lock.
+    other = sqlite3.connect(path, timeout=5, isolation_level=None)
+    before_write = {("read", 0.0), ("validate", 0.1)}  # written outside the write phase
+    proc = worker(shared, tmp_path, "--batch", "--heartbeat", "60", "--stale-after", "120")
+    try:
+
+        def phase() -> tuple[str, float]:
+            assert proc.poll() is None, proc.stdout.read().decode()
+            return other.execute(
+                "SELECT phase, fraction FROM core_job WHERE id = ?", [job.pk]
+            ).fetchone()
+
+        until(lambda: phase() in before_write, "the import to read the file")
+        other.execute("BEGIN IMMEDIATE")  # "database is locked" while the import holds it
+        # Holding the write lock, the job's phase cannot move: the import is still
+        # reading or checking the file while this connection writes.
+        assert phase() in before_write, "the import got past its checks before this test"
+        other.execute(
+            "INSERT INTO django_session (session_key, session_data, expire_date) "
+            "VALUES ('sqlitelock-probe', '', '2100-01-01 00:00:00')"
+        )
+        other.execute("COMMIT")
+        finish(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        other.close()
+    run = ExchangeRun.objects.get()
+    assert run.status == ExchangeRun.Status.DONE
+    assert Household.objects.filter(village_id=VILLAGE).count() == 6000
