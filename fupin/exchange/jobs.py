@@ -329,7 +329,8 @@ def _run_import(
     earlier = ExchangeRun.objects.filter(pk=job.result.get("started")).first()
     if earlier is not None:
         if earlier.status != ExchangeRun.Status.RUNNING or job.result.get("written"):
-            return _end_job(job_id, earlier.pk)  # its import ended; only the job did not
+            # Its import ended (or another run of the job wrote); only the job did not.
+            return _end_job(job_id, job.result.get("written") or earlier.pk)
         with translation.override(language):  # its worker died before the import ended
             earlier.status = ExchangeRun.Status.FAILED
             earlier.message = str(INTERRUPTED)
