@@ -234,10 +234,10 @@ class Job(models.Model):
     report). The work itself is a task of Django's task framework (`task_id`, the
     django_tasks_db row) run by `fupin worker`; see fupin.core.jobs.
 
-    A row of its own rather than the run rows (ExchangeRun, ReportRun): an import's run
-    row is created by the importer inside the job's one transaction, so it is not
-    visible (and cannot carry progress) until the job commits, and one row shape serves
-    every kind of job and its pages."""
+    A row of its own rather than the run rows (ExchangeRun, ReportRun): the job exists
+    (and is queued) before its run row does, a task run again after a lost worker starts
+    a new run under the same job, and one row shape serves every kind of job and its
+    pages."""
 
     key = models.CharField(max_length=100, unique=True)  # e.g. "exchange.import:<token>"
     user = models.ForeignKey(
