@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import Expression, Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
+from django.db.models.expressions import BaseExpression
 from django.http import Http404
 
 from fupin.accounts.models import User
@@ -149,7 +150,7 @@ def household_get(
     user: User,
     pk: int,
     rows: bool = True,
-    flags: Mapping[str, Expression] | None = None,
+    flags: Mapping[str, BaseExpression] | None = None,
 ) -> Household:
     """A household in the user's area; 404 outside the area. With `rows` (the household
     page, the API, the forms that count members) its members, incomes, assessments and
