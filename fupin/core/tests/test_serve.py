@@ -147,6 +147,27 @@ class Browser:
         raise AssertionError("the server did not answer in time")
 
 
+def start_listening(
+    start: Callable[..., Server], args: list[str], env: dict[str, str], attempts: int = 5
+) -> tuple[Server, int]:
+    """`fupin serve` on a free port, and the port. A port is free when picked, not always
+    when gunicorn binds it: if another process took it in between, gunicorn cannot bind
+    and exits, and another port is tried. The caller talks to the port only once this
+    server has said that it listens there, so never to another process on that port."""
+    for _ in range(attempts):
+        port = free_port()
+        server = start([*args, "--port", str(port)], env)
+        listening = f"Listening at: http://127.0.0.1:{port} "
+        try:
+            server.wait_for(lambda r, text=listening: text in r.get("message", ""), START_SECONDS)
+        except AssertionError:
+            if server.proc.poll() is None:  # running, but not listening: a real failure
+                raise
+            continue  # it could not bind: the port was taken
+        return server, port
+    raise AssertionError(f"no free port in {attempts} attempts")
+
+
 def access_line(server: Server, request_id: str) -> dict[str, Any]:
     return server.wait_for(
         lambda r: r.get("logger") == "gunicorn.access" and r.get("request_id") == request_id
@@ -161,15 +182,14 @@ def test_serve_runs_the_app_replaces_workers_on_hup_and_stops_on_term(
     user = users["county"]
     user.set_password(PASSWORD)
     user.save()
-    port = free_port()
     var_dir = tmp_path / "var"
     with shared_database(tmp_path) as database_url:
         env = server_env(database_url, var_dir)
-        args = ["--port", str(port), "--workers", "1", "--threads", "2"]
+        args = ["--workers", "1", "--threads", "2"]
 
         # Before collectstatic: refused, with the command to run.
         refused = subprocess.run(
-            [sys.executable, "-m", "fupin.cli", "serve", *args],
+            [sys.executable, "-m", "fupin.cli", "serve", *args, "--port", str(free_port())],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -185,7 +205,7 @@ def test_serve_runs_the_app_replaces_workers_on_hup_and_stops_on_term(
             check=True,
             timeout=120,
         )
-        server = start_server(args, env)
+        server, port = start_listening(start_server, args, env)
         browser = Browser(f"http://127.0.0.1:{port}")
         browser.wait_until_up(server)
 
