@@ -168,6 +168,9 @@ FUPIN_SCHEDULE = {
 # failed import or a missed daily run of the last reporting period, short enough that the
 # tables (and whatever a traceback quoted) do not grow for ever.
 FUPIN_JOB_RETENTION_DAYS = int(os.environ.get("FUPIN_JOB_RETENTION_DAYS", "90"))
+# Today's dashboard figures are computed again after a change at most this often (seconds)
+# per area (fupin.dashboards.selectors.todays_figures_at); the page shows their time.
+FUPIN_FIGURES_MIN_AGE = int(os.environ.get("FUPIN_FIGURES_MIN_AGE", "60"))
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
