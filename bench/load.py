@@ -254,6 +254,8 @@ def server_command(
                 str(port),
                 "--workers",
                 str(args.workers),
+                "--threads",
+                str(args.threads),
             ]
         return [
             str(BIN / "gunicorn"),
