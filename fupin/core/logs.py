@@ -25,8 +25,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from fupin.core import context
-from fupin.core.masking import _ID_IN_TEXT as ID_IN_TEXT  # the ID number rule, one place
-from fupin.core.masking import mask_bank_account, mask_id_number, mask_phone
+from fupin.core.masking import (
+    ID_IN_TEXT,  # the ID number rule, one place
+    mask_bank_account,
+    mask_id_number,
+    mask_phone,
+)
 
 # Query parameters whose values are never personal (paging, filters by code or choice,
 # dates, formats): their values are logged as sent. Any other value is replaced by `*`.

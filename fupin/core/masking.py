@@ -64,7 +64,7 @@ def mask_birth_date(value: dt.date | str | None) -> str:
     return str(value).strip()[:4]
 
 
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{14}(?:[0-9]{3}[0-9Xx]|[0-9])(?![0-9A-Za-z])")
+ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{14}(?:[0-9]{3}[0-9Xx]|[0-9])(?![0-9A-Za-z])")
 _DATE_IN_TEXT = re.compile(
     r"(?<![0-9])((?:1[89]|20)[0-9]{2})(-?)([01][0-9])\2([0-3][0-9])(?![0-9])"
 )
@@ -75,7 +75,7 @@ def mask_text(text: str | None) -> str:
     characters) masked, dates shown as their year."""
     if not text:
         return text or ""
-    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), str(text))
+    text = ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), str(text))
     return _DATE_IN_TEXT.sub(lambda m: m.group(1), text)
 
 
