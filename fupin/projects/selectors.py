@@ -59,13 +59,6 @@ class Money(TypedDict):
 type ProjectWithMoney = WithAnnotations[Project, Money]
 
 
-def area_prefix(area_code: str) -> str:
-    """A division's significant prefix from its 12-digit code ("431129000000" → "431129");
-    a shorter code is taken as a prefix already (geo.codes.significant_prefix, read from
-    the code: no query)."""
-    return significant_prefix((area_code or "").strip())
-
-
 def with_money(qs: QuerySet[Project]) -> QuerySet[ProjectWithMoney]:
     """Annotate projects with `budget` and `disbursed` (subqueries: no row multiplication)."""
     lines = BudgetLine.objects.filter(project=OuterRef("pk")).order_by().values("project")
@@ -85,7 +78,7 @@ def with_money(qs: QuerySet[Project]) -> QuerySet[ProjectWithMoney]:
 
 
 def _in_area(qs: RestrictedQuerySet[Project], area_code: str) -> RestrictedQuerySet[Project]:
-    prefix = area_prefix(area_code)
+    prefix = significant_prefix((area_code or "").strip())
     return qs.in_area(prefix) if prefix else qs
 
 
@@ -93,7 +86,7 @@ def execution_rate(area_code: str, year: int) -> Decimal | None:
     """Execution rate (disbursed ÷ budget) of the area's projects of that year; None when
     they have no budget. `area_code` is a 12-digit division code or a prefix."""
     lines = BudgetLine.objects.filter(project__year=year, project__state__in=LIVE_STATES).in_area(
-        area_prefix(area_code)
+        significant_prefix(area_code)
     )
     totals = lines.aggregate(budget=Sum("amount"), disbursed=Sum("disbursed"))
     return rate(totals["disbursed"], totals["budget"])
@@ -134,7 +127,7 @@ def project_list(
     if f.type:
         qs = qs.filter(type=f.type)
     if f.village:
-        qs = qs.filter(villages__code__range=code_range(area_prefix(f.village))).distinct()
+        qs = qs.filter(villages__code__range=code_range(significant_prefix(f.village))).distinct()
     if f.year:
         qs = qs.filter(year=f.year)
     if f.overdue:

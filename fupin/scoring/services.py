@@ -280,7 +280,7 @@ def round_create(
     _check(actor, area_code)
     errors: dict[str, list[str]] = {}
     area = Division.objects.filter(code=area_code).first()
-    if area is None or not code_in_area(area_code, _prefix(sheet.region_id)):
+    if area is None or not code_in_area(area_code, significant_prefix(sheet.region_id)):
         errors["area"] = [_("The area must lie in the sheet's region.")]
     if not sheet.is_current:
         errors["sheet"] = [_("Rounds use the current version of a sheet.")]
@@ -299,10 +299,6 @@ def round_create(
     )
     created(actor, rnd, area_code=area_code, reason=reason)
     return rnd
-
-
-def _prefix(code: str) -> str:
-    return significant_prefix(code)  # read from the code: no query
 
 
 def _clean_points(

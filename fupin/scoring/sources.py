@@ -33,10 +33,6 @@ CENT = Decimal("0.01")
 SourceFn = Callable[[str, dt.date, dt.date], Decimal | None]
 
 
-def _prefix(code: str) -> str:
-    return significant_prefix(code)  # read from the code: no query
-
-
 def _as_decimal(value) -> Decimal | None:
     if value is None:
         return None
@@ -83,7 +79,7 @@ def income_growth(area_code: str, start: dt.date, end: dt.date) -> Decimal | Non
 
     base_year, year = start.year - 1, end.year
     rows = (
-        IncomeRecord.objects.in_area(_prefix(area_code))
+        IncomeRecord.objects.in_area(significant_prefix(area_code))
         .filter(year__in=(base_year, year))
         .values("year")
         .annotate(net=Sum(income_rule.net_income_orm()), people=Sum("household_size"))
@@ -112,7 +108,7 @@ def visit_compliance_many(
 ) -> dict[str, Decimal | None]:
     """`visit_compliance` of many areas from one read per county."""
     out: dict[str, Decimal | None] = dict.fromkeys(codes)
-    prefixes = {code: _prefix(code) for code in codes}
+    prefixes = {code: significant_prefix(code) for code in codes}
     pairings = []
     for county in sorted({p[:6] for p in prefixes.values()}):
         pairings += [

@@ -48,19 +48,15 @@ if TYPE_CHECKING:  # a name of django-stubs only
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
-def area_prefix(area_code: str) -> str:
-    """The significant prefix of a division code (a prefix is returned as it is):
-    geo.codes.significant_prefix, read from the code (no query)."""
-    return significant_prefix(area_code)
-
-
 def findings_closed_rate(area_code: str, start: dt.date, end: dt.date) -> float | None:
-    rows = Finding.objects.in_area(area_prefix(area_code)).filter(deadline__range=(start, end))
+    rows = Finding.objects.in_area(significant_prefix(area_code)).filter(
+        deadline__range=(start, end)
+    )
     return _closed_rate(rows)
 
 
 def task_completion_rate(area_code: str, start: dt.date, end: dt.date) -> float | None:
-    rows = Task.objects.in_area(area_prefix(area_code)).filter(due_date__range=(start, end))
+    rows = Task.objects.in_area(significant_prefix(area_code)).filter(due_date__range=(start, end))
     return _completion_rate(rows)
 
 
