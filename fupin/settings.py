@@ -178,6 +178,15 @@ LOGIN_REDIRECT_URL = "home"
 # New REST API tokens expire after this many days unless `fupin token create --days N`.
 API_TOKEN_DAYS = int(os.environ.get("FUPIN_API_TOKEN_DAYS", "90"))
 LOGOUT_REDIRECT_URL = "login"
+# Passwords are stored with Argon2id (memory-hard: costlier to guess on a GPU than
+# PBKDF2, and about a third of PBKDF2's CPU per sign-in here: bench/load.py). A hash of an
+# earlier hasher still in this list is checked and rewritten with the first on sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -295,6 +295,32 @@ def test_password_validators():
     validate_password("Yao-shan 7 river bridge", user=user)
 
 
+# ---------------------------------------------------------------- password storage
+
+
+def test_passwords_are_stored_with_argon2_and_older_hashes_are_rewritten_on_sign_in(
+    settings, users
+):
+    from django.contrib.auth.hashers import identify_hasher, make_password
+
+    from fupin import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS  # not the tests' MD5
+    user = users["village"]
+    user.set_password("Yao-shan 7 river bridge")
+    user.save()
+    user.refresh_from_db()
+    assert identify_hasher(user.password).algorithm == "argon2"
+    # A hash written before (PBKDF2) still signs in, and is rewritten as Argon2.
+    user.password = make_password("Yao-shan 7 river bridge", hasher="pbkdf2_sha256")
+    user.save()
+    c = attempt("village", "Yao-shan 7 river bridge")
+    assert c.response.status_code == 302 and logged_in(c)
+    user.refresh_from_db()
+    assert identify_hasher(user.password).algorithm == "argon2"
+    assert not logged_in(attempt("village", "Yao-shan 7 river bridges"))
+
+
 # ---------------------------------------------------------------- login lockout
 
 
