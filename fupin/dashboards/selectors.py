@@ -127,10 +127,16 @@ def home_area(user: User) -> Division | None:
     return Division.objects.restrict(user).filter(level=Level.COUNTY).order_by("code").first()
 
 
+def dashboard_depth(area: Division) -> int:
+    """The levels below the area that its dashboard shows: a county's map can also show
+    its villages (two levels at once). The trends read the area's own figures from the
+    same computation (one per area in the shared cache, not one per depth)."""
+    return 2 if area.level == Level.COUNTY else 1
+
+
 def dashboard(*, user: User, code: str, as_of: dt.date | None = None) -> Dashboard:
     area = area_for(user=user, code=code)
-    # A county's map can also show its villages: two levels at once.
-    depth = 2 if area.level == Level.COUNTY else 1
+    depth = dashboard_depth(area)
     computed_at = None
     if as_of is None:
         nodes, computed_at = todays_figures_at(area.code, depth=depth)
@@ -288,7 +294,7 @@ def trends(*, user: User, code: str, start_missing: bool = True) -> dict[str, An
     for year in years:
         as_of = year_end(year, today)
         if as_of is None:
-            values = todays_figures(area.code, depth=0)[0].values
+            values = todays_figures(area.code, depth=dashboard_depth(area))[0].values
         else:
             values = kept.get(as_of)
             if values is None:

@@ -144,6 +144,25 @@ def test_trends_are_the_figures_as_of_each_year_end(login, registry):
     assert len(series["registered_people"]) == len(data["years"])
 
 
+def test_the_page_and_its_trends_share_one_computation_of_todays_figures(
+    login, registry, monkeypatch
+):
+    calls = []
+
+    def counted(code, **kwargs):
+        calls.append((code, kwargs.get("as_of"), kwargs.get("depth")))
+        return figures(code, **kwargs)
+
+    monkeypatch.setattr(S, "figures", counted)
+    client = login("county")
+    assert client.get(reverse("dashboards:area", args=[COUNTY])).status_code == 200
+    data = client.get(reverse("dashboards:trends", args=[COUNTY])).json()
+    series = {s["code"]: s["values"] for s in data["series"]}
+    assert series["registered_people"][-1] == 7
+    # Today's figures: once, at the county dashboard's depth; the trends read its root.
+    assert [c for c in calls if c[1] is None] == [(COUNTY, None, 2)]
+
+
 def test_past_years_are_the_figures_as_of_31_december_kept_until_history_changes(login, registry):
     # The registry "was" entered on 1 March 2024.
     ChangeRecord.objects.update(time=timezone.make_aware(dt.datetime(2024, 3, 1, 10)))
