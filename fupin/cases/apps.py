@@ -19,9 +19,13 @@ class CasesConfig(AppConfig):
         # The one place that tells the registry's household page which cases may be
         # opened on a household (fupin.registry never imports this app). Imported here:
         # models load only once the app registry is ready.
+        from fupin.cases.services import follow_households
+        from fupin.registry.hooks import register_households_moved
         from fupin.registry.views.hooks import register_procedure_links
 
         register_procedure_links(household_procedure_links)
+        # Cases keep their household's village (Case.village) when it moves.
+        register_households_moved(follow_households)
 
 
 def household_procedure_links(household: Household) -> list[tuple[str, str]]:

@@ -563,6 +563,7 @@ class CaseMaker:
             id=None,
             kind=ch.kind,
             household_id=ch.household_id,
+            village_id=ch.village,
             status=CaseStatus.OPEN,
             steps=codes,
             step_index=0,

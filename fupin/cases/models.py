@@ -81,6 +81,19 @@ class Case(models.Model):
         related_name="cases",
         verbose_name=_("household"),
     )
+    # The household's village, kept with the case so that an area's cases are found and
+    # ordered from the cases' own table (the lists' indexes below) rather than by joining
+    # every case to its household: set at opening, moved with the household
+    # (`services.follow_households`, through registry.hooks). A copy, not a fact of the
+    # case: left out of its history (the household's move is recorded on the household).
+    village = models.ForeignKey(
+        "geo.Division",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        editable=False,
+        verbose_name=_("village"),
+    )
     status = models.CharField(
         pgettext_lazy("case", "status"),
         max_length=20,
@@ -122,8 +135,9 @@ class Case(models.Model):
     appeal_until = models.DateField(_("appeal until"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
-    AREA_LOOKUP = "household__village__code"
+    AREA_LOOKUP = "village__code"
     HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
+    HISTORY_EXCLUDE = ("village_id",)
 
     class Meta:
         verbose_name = _("case")
@@ -131,14 +145,20 @@ class Case(models.Model):
         ordering = ["-opened_at", "-id"]
         indexes = [
             models.Index(fields=["status", "step_due_on"], name="case_due_idx"),
-            # The lists' order (newest first, `selectors.case_list`): a county's list of a
-            # prefecture's cases reads the newest entries of this index until it has its
-            # page, instead of sorting every case of the area (301 ms → see bench/load.py).
+            # The lists' order, newest first (`selectors.case_list`). PostgreSQL takes the
+            # one that reads least: a large area reads the newest cases of everywhere until
+            # it has its page; a small one reads its own cases by village and sorts them.
             models.Index(fields=["opened_at", "id"], name="case_opened_idx"),
+            models.Index(fields=["village", "opened_at"], name="case_village_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.village_id is None and self.household_id is not None:
+            self.village_id = self.household.village_id
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:
@@ -184,7 +204,7 @@ class CaseStep(EvidenceStep):
     file = models.FileField(_("file"), upload_to=evidence_path, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
-    AREA_LOOKUP = "case__household__village__code"
+    AREA_LOOKUP = "case__village__code"
     HOUSEHOLD_LOOKUP = "case__household"  # a paired cadre: its households (core.scope)
 
     class Meta:
@@ -343,7 +363,7 @@ class Appeal(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
-    AREA_LOOKUP = "case__household__village__code"
+    AREA_LOOKUP = "case__village__code"
     HOUSEHOLD_LOOKUP = "case__household"  # a paired cadre: its households (core.scope)
 
     class Meta:

@@ -56,9 +56,7 @@ def case_list(*, user: User, filters: CaseFilters, today: dt.date | None = None)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.village:
-        qs = qs.filter(
-            household__village__code__range=code_range(significant_prefix(filters.village))
-        )
+        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.village)))
     if filters.overdue:
         qs = overdue_filter(qs, today)
     return list(qs.order_by("-opened_at", "-id")[:LIST_LIMIT])
@@ -70,8 +68,8 @@ def overdue_filter(qs: QuerySet[Case], today: dt.date | None = None) -> QuerySet
 
 
 class OverdueVillage(TypedDict):
-    household__village__code: str
-    household__village__name: str
+    village__code: str
+    village__name: str
     count: int
 
 
@@ -79,9 +77,9 @@ def overdue_by_village(*, user: User, today: dt.date | None = None) -> list[Over
     """Overdue cases per village in the user's area: [{village code, name, count}]."""
     qs = overdue_filter(Case.objects.restrict(user), today)
     return list(
-        qs.values("household__village__code", "household__village__name")
+        qs.values("village__code", "village__name")
         .annotate(count=Count("id"))
-        .order_by("household__village__code")
+        .order_by("village__code")
     )
 
 
@@ -139,7 +137,7 @@ def notice_cases(notice: Notice) -> list[Case]:
 def notice_candidates(*, user: User, village_code: str) -> list[Case]:
     """Cases of a village at their notice step (what a new notice can list)."""
 
-    qs = case_queryset(user).filter(household__village_id=village_code, status__in=ACTIVE_STATUSES)
+    qs = case_queryset(user).filter(village_id=village_code, status__in=ACTIVE_STATUSES)
     return [c for c in qs if c.current_step and c.current_step.notice and not _in_open_notice(c)]
 
 

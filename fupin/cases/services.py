@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -237,6 +238,7 @@ def _open(
     case = Case(
         kind=kind,
         household=household,
+        village_id=household.village_id,
         status=CaseStatus.OPEN,
         steps=steps,
         year=today.year,
@@ -974,3 +976,18 @@ def appeal_decide(
                 case.appeal_until = None
                 case.save()
     return appeal
+
+
+def follow_households(household_ids: list[int]) -> None:
+    """The cases of households that moved village take their new village (`Case.village`,
+    registered with registry.hooks): set-based, in the transaction of the move."""
+    for start in range(0, len(household_ids), FOLLOW_BATCH):
+        Case.objects.filter(household_id__in=household_ids[start : start + FOLLOW_BATCH]).update(
+            village_id=Subquery(
+                Household.objects.filter(pk=OuterRef("household_id")).values("village_id")[:1]
+            )
+        )
+
+
+# Households per statement when cases follow their households (an import may move many).
+FOLLOW_BATCH = 5000

@@ -23,6 +23,7 @@ from fupin.core.history import BulkRecorder, RowRecords, changes_expr, snapshot_
 from fupin.exchange import layout as L
 from fupin.exchange.parsing import Parsed
 from fupin.exchange.staging import State
+from fupin.registry import hooks
 from fupin.registry.models import Household, IncomeRecord, Member
 
 Progress = Callable[[str, float], None]
@@ -192,13 +193,21 @@ def write(state: State, report: Progress) -> None:
             {"created_at": now, "updated_at": now},
             records_of(Household),
         )
+        stayed = lookup.join(
+            new.select("number", pl.col("village_id").alias("new_area")), on="number", how="left"
+        )
+        # Stored households the file puts in another village: what follows them (their
+        # cases) is told in this transaction (registry.hooks).
+        hooks.households_moved(
+            stayed.filter(pl.col("new_area").is_not_null() & (pl.col("new_area") != pl.col("area")))
+            .get_column("household_id")
+            .to_list()
+        )
         lookup = pl.concat(
             [
-                lookup.join(
-                    new.select("number", pl.col("village_id").alias("new_area")),
-                    on="number",
-                    how="left",
-                ).select("number", "household_id", pl.coalesce("new_area", "area").alias("area")),
+                stayed.select(
+                    "number", "household_id", pl.coalesce("new_area", "area").alias("area")
+                ),
                 created.select(
                     "number", pl.col("id").alias("household_id"), pl.col("village_id").alias("area")
                 ),

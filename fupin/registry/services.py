@@ -21,7 +21,7 @@ from fupin.core.history import created, recording
 from fupin.core.scope import require_edit, user_covers
 from fupin.geo.models import Division, Level
 from fupin.registry import choices as c
-from fupin.registry import idnumber, rules
+from fupin.registry import hooks, idnumber, rules
 from fupin.registry.models import (
     Assessment,
     Attachment,
@@ -225,6 +225,7 @@ def household_update(
         h = Household.objects.select_for_update().get(pk=household.pk)
         # Only a change is refused: sending the stored value again is fine.
         refused = procedural_changes(h, data)
+        village_before = h.village_id
         # the area is the household's own, after the change (it may move village)
         with recording(actor, h, reason=reason):
             for key, value in data.items():
@@ -244,6 +245,8 @@ def household_update(
             _check_household(h, refused)
             h.updated_at = timezone.now()
             h.save()
+        if h.village_id != village_before:
+            hooks.households_moved([h.pk])
     return h
 
 

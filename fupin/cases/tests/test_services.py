@@ -513,7 +513,7 @@ def test_overdue_cases_listed_per_area(users):
     later = ca.step_due_on + dt.timedelta(days=1)
     assert selectors.overdue_by_village(user=users["village"], today=ca.step_due_on) == []
     rows = selectors.overdue_by_village(user=users["township"], today=later)
-    assert [(r["household__village__code"], r["count"]) for r in rows] == [
+    assert [(r["village__code"], r["count"]) for r in rows] == [
         (VILLAGE, 1),
         (NEIGHBOUR, 1),
     ]
@@ -530,3 +530,28 @@ def test_one_status_case_at_a_time_and_status_preconditions(users):
     with pytest.raises(NotAllowed):
         services.case_open(actor=users["cadre"], household=h, kind="member_change")
     assert StepDecision.NOTICE_ENDED
+
+
+def test_a_households_cases_move_with_it_to_another_village(users):
+    from fupin.cases import selectors
+    from fupin.registry import services as registry_services
+
+    h = make_household(users, "盘石生", "101")
+    case = open_case(users, h, CaseKind.EXIT)
+    assert case.village_id == VILLAGE
+    records_before = ChangeRecord.objects.filter(object_type="cases.case").count()
+    registry_services.household_update(
+        actor=users["township"], household=h, data={"village": NEIGHBOUR}, reason="moved"
+    )
+    case.refresh_from_db()
+    assert case.village_id == NEIGHBOUR
+    # The lists and the scope follow: the old village's staff no longer see the case,
+    # the new village's do, and a list filtered by village finds it under its new one.
+    assert selectors.case_list(user=users["village"], filters=selectors.CaseFilters()) == []
+    assert selectors.case_list(user=users["neighbour"], filters=selectors.CaseFilters()) == [case]
+    by_village = selectors.CaseFilters(village=NEIGHBOUR)
+    assert selectors.case_list(user=users["township"], filters=by_village) == [case]
+    # The move is the household's change; the case's copy of the village is not history.
+    assert ChangeRecord.objects.filter(object_type="cases.case").count() == records_before
+    opened = ChangeRecord.objects.filter(object_type="cases.case").last()
+    assert "village_id" not in opened.post_data
