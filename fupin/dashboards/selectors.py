@@ -24,7 +24,9 @@ from fupin.core import jobs
 from fupin.core.errors import OutsideArea
 from fupin.core.models import ChangeRecord
 from fupin.dashboards.models import YearFigures
+from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level
+from fupin.geo.services import level_of_code
 from fupin.indicators import definitions as D
 from fupin.indicators.selectors import figures
 from fupin.registry.choices import HouseholdStatus
@@ -242,16 +244,38 @@ def stored_year(area_code: str, as_of: dt.date) -> dict[str, Any] | None:
     return stored_years(area_code, [as_of]).get(as_of)
 
 
+def year_scope(area_code: str) -> str:
+    """The area whose past year is computed together with `area_code`'s. Reading a past
+    date back from history costs about the same for a village as for its county (the
+    records since that date are read whatever the area: 17 s a year on the prefecture
+    demo), so an area inside a county is computed with the whole county, down to its
+    villages, and every node is kept; a county or a larger area is computed down to its
+    villages too."""
+    county = next((c for c in ancestor_codes(area_code) if level_of_code(c) == Level.COUNTY), None)
+    return county or area_code
+
+
 def compute_year(area_code: str, as_of: dt.date) -> dict[str, Any]:
-    """figures(as_of=...) of the area, kept for the next reader."""
+    """figures(as_of=...) of the area, kept for the next reader with those of every area
+    computed with it (`year_scope`)."""
     last = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    values = figures(area_code, as_of=as_of, depth=0)[0].values
-    YearFigures.objects.update_or_create(
-        area_code=area_code,
-        as_of=as_of,
-        defaults={"values": values, "last_record_id": last, "computed_at": timezone.now()},
+    top = year_scope(area_code)
+    nodes = figures(top, as_of=as_of, depth=max(0, Level.VILLAGE - level_of_code(top)))
+    now = timezone.now()
+    YearFigures.objects.bulk_create(
+        [
+            YearFigures(
+                area_code=n.code, as_of=as_of, values=n.values, last_record_id=last, computed_at=now
+            )
+            for n in nodes
+        ],
+        update_conflicts=True,
+        unique_fields=["area_code", "as_of"],
+        update_fields=["values", "last_record_id", "computed_at"],
+        batch_size=1000,
     )
-    return values
+    found = next((n.values for n in nodes if n.code == area_code), None)
+    return found if found is not None else figures(area_code, as_of=as_of, depth=0)[0].values
 
 
 def year_values(area_code: str, as_of: dt.date) -> dict[str, Any]:

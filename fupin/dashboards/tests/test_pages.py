@@ -190,6 +190,24 @@ def test_past_years_are_the_figures_as_of_31_december_kept_until_history_changes
     )
 
 
+def test_a_past_year_is_read_back_once_for_the_whole_county(login, registry):
+    # The registry "was" entered on 1 March 2024; the village's staff open its trends.
+    ChangeRecord.objects.update(time=timezone.make_aware(dt.datetime(2024, 3, 1, 10)))
+    data = login("village").get(reverse("dashboards:trends", args=[VILLAGE])).json()
+    assert data["years"][0] == 2024 and data["pending"] == []
+    end = dt.date(2024, 12, 31)
+    kept = {y.area_code: y.values for y in YearFigures.objects.filter(as_of=end)}
+    # Kept with it: the county, its townships and villages, each as figures() says.
+    assert {COUNTY, TOWNSHIP, VILLAGE, NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE} <= set(kept)
+    for code in (COUNTY, TOWNSHIP, VILLAGE, OTHER_TOWNSHIP_VILLAGE):
+        assert kept[code] == figures(code, as_of=end, depth=0)[0].values
+    assert kept[COUNTY]["registered_people"] == 7 > kept[VILLAGE]["registered_people"]
+    # The county's trends then read nothing back from history.
+    before = YearFigures.objects.count()
+    data = login("county").get(reverse("dashboards:trends", args=[COUNTY])).json()
+    assert data["pending"] == [] and YearFigures.objects.count() == before
+
+
 def test_map_of_a_county_has_one_feature_per_township(login, registry):
     data = login("county").get(reverse("dashboards:map", args=[COUNTY])).json()
     assert data["schematic"] is True
