@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Max, Min, Model, Prefetch, QuerySet
 from django.db.models.expressions import BaseExpression
 from django.http import Http404
 
@@ -16,7 +16,7 @@ from fupin.accounts.models import User
 from fupin.core.history import children_as_of, history_of, state_as_of, type_label
 from fupin.core.masking import MASKERS
 from fupin.core.models import ChangeRecord, SensitiveRead
-from fupin.core.scope import code_range
+from fupin.core.scope import area_prefix_of, code_range
 from fupin.geo.codes import significant_prefix
 from fupin.registry import choices as c
 from fupin.registry import idnumber, panels
@@ -95,6 +95,25 @@ class Page:
     filters: HouseholdFilters = field(default_factory=HouseholdFilters)
 
 
+def _id_bounds(prefix: str | None, user: User) -> dict[str, int]:
+    """The lowest and highest household id of the area listed (the filter's, else the
+    user's): the same rows, said again as a range of the primary key. A list in id order
+    is read along that key until a page is full; the planner cannot know that an area's
+    households sit together in it (a registry is entered village by village), so without
+    the range a township's list read the prefecture's households from the first id on
+    (0.4-0.8 s on the prefecture demo under load). One look-up in the (village, id) index."""
+    if prefix is None:
+        prefix = area_prefix_of(user) or ""
+    if not prefix:
+        return {}  # the whole registry: the key's own order is the area's
+    bounds = Household.objects.filter(village__code__range=code_range(prefix)).aggregate(
+        low=Min("id"), high=Max("id")
+    )
+    if bounds["low"] is None:
+        return {"id__in": []}
+    return {"id__gte": bounds["low"], "id__lte": bounds["high"]}
+
+
 def household_list(
     *,
     user: User,
@@ -108,6 +127,7 @@ def household_list(
     if filters.area:
         # A division's full code (the API's filter) or its significant prefix (the page's).
         qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
+    qs = qs.filter(**_id_bounds(significant_prefix(filters.area) if filters.area else None, user))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.category:

@@ -608,3 +608,35 @@ def test_edit_page_is_chinese_throughout_and_status_fields_are_read_only(login, 
     for name in ("status", "status_year", "monitoring_type"):
         tag = re.search(rf'<(?:input|select)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
         assert " disabled" in tag, tag
+
+
+def test_an_areas_list_reads_the_primary_key_between_its_first_and_last_household(
+    household, users, monkeypatch
+):
+    """The id range added for the planner (selectors._id_bounds) changes no page: households
+    of two villages entered in turn are listed, paged forwards and back, as the plain
+    filter lists them; and the query carries the range."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fupin.registry import selectors
+
+    for i in range(6):
+        village = VILLAGE if i % 2 else NEIGHBOUR
+        actor = users["village"] if village == VILLAGE else users["neighbour"]
+        registered_household(actor=actor, village_code=village, data={"main_cause": "illness"})
+    ours = list(Household.objects.filter(village_id=VILLAGE).order_by("id"))
+    assert len(ours) == 4
+    monkeypatch.setitem(selectors.household_list.__kwdefaults__, "page_size", 3)
+    for user, area in ((users["village"], ""), (users["township"], VILLAGE)):
+        filters = selectors.HouseholdFilters(area=area)
+        with CaptureQueriesContext(connection) as queries:
+            first = selectors.household_list(user=user, filters=filters)
+        listed = [q["sql"] for q in queries.captured_queries if "LIMIT 4" in q["sql"]]
+        assert len(listed) == 1
+        assert f'"registry_household"."id" >= {ours[0].pk}' in listed[0]
+        assert f'"registry_household"."id" <= {ours[-1].pk}' in listed[0]
+        second = selectors.household_list(user=user, filters=filters, after=first.next_after)
+        assert [h.pk for h in first.rows + second.rows] == [h.pk for h in ours]
+        back = selectors.household_list(user=user, filters=filters, before=second.prev_before)
+        assert [h.pk for h in back.rows] == [h.pk for h in first.rows]
