@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fupin.assistance import choices as c
+from fupin.core.display import ChoiceLabels
 from fupin.core.masking import mask_phone
 from fupin.core.models import EvidenceFileMixin
 from fupin.core.scope import RestrictedQuerySet
@@ -163,7 +164,7 @@ class PairingQuerySet(RestrictedQuerySet["Pairing"]):
         return self.filter(end_date__isnull=True)
 
 
-class Pairing(models.Model):
+class Pairing(ChoiceLabels, models.Model):
     cadre = models.ForeignKey(
         Cadre, on_delete=models.PROTECT, related_name="pairings", verbose_name=_("cadre")
     )
@@ -200,7 +201,7 @@ def visit_photo_path(instance: Visit, filename: str) -> str:
     return f"visits/{instance.household.village_id}/{instance.household_id}/{filename}"
 
 
-class Visit(EvidenceFileMixin, models.Model):
+class Visit(ChoiceLabels, EvidenceFileMixin, models.Model):
     """A cadre's visit to a paired household, with a photo (its sniffed type, no size)."""
 
     FILE_FIELD, TYPE_FIELD, SIZE_FIELD = "photo", "photo_type", None
@@ -298,7 +299,7 @@ class VillagePlan(models.Model):
         return str(self.village_id)
 
 
-class Measure(models.Model):
+class Measure(ChoiceLabels, models.Model):
     """An assistance measure delivered to a household."""
 
     household = models.ForeignKey(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fupin.cases.procedures import CaseKind, Step, step_of
+from fupin.core.display import ChoiceLabels
 from fupin.core.models import EvidenceStep
 from fupin.core.scope import RestrictedQuerySet
 from fupin.registry.choices import HouseholdStatus
@@ -73,7 +74,7 @@ class CaseBatch(models.Model):
         return f"{self.get_kind_display()} {self.village_id} {self.year}"
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices, db_index=True)
     household = models.ForeignKey(
         "registry.Household",
@@ -191,7 +192,7 @@ def evidence_path(instance: CaseStep, filename: str) -> str:
     return f"cases/{h.village_id}/{instance.case_id}/{filename}"
 
 
-class CaseStep(EvidenceStep):
+class CaseStep(ChoiceLabels, EvidenceStep):
     """One step done on a case (谁调查谁签字): who, when, the evidence, the decision
     (the signature, evidence and file are `core.models.EvidenceStep`'s)."""
 
@@ -270,7 +271,7 @@ class ObjectionStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
-class Objection(models.Model):
+class Objection(ChoiceLabels, models.Model):
     """An objection to a notice (异议): while open it blocks the cases it names."""
 
     notice = models.ForeignKey(
@@ -325,7 +326,7 @@ class AppealStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
-class Appeal(models.Model):
+class Appeal(ChoiceLabels, models.Model):
     """A household's appeal (申诉) against a removal or a refused inclusion, reviewed by
     the next level up, with its own deadline and outcome."""
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fupin.core.display import ChoiceLabels
 from fupin.core.scope import RestrictedQuerySet
 from fupin.registry.choices import MonitoringType
 
@@ -80,7 +81,7 @@ class MonitoringStatus(models.TextChoices):
     ENDED = "ended", _("Monitoring ended")
 
 
-class MonitoringObject(models.Model):
+class MonitoringObject(ChoiceLabels, models.Model):
     """A household under (or proposed for) monitoring, with its current risk level."""
 
     household = models.ForeignKey(
@@ -167,7 +168,7 @@ class WarningStatus(models.TextChoices):
 OPEN_STATUSES = (WarningStatus.OPEN, WarningStatus.ESCALATED)
 
 
-class RiskWarning(models.Model):
+class RiskWarning(ChoiceLabels, models.Model):
     household = models.ForeignKey(
         "registry.Household",
         on_delete=models.PROTECT,
@@ -249,7 +250,7 @@ class RiskWarning(models.Model):
         return LEVEL_COLOUR.get(self.level, "")
 
 
-class Measure(models.Model):
+class Measure(ChoiceLabels, models.Model):
     """What the responsible department did about a warning."""
 
     warning = models.ForeignKey(

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.core.display import ChoiceLabels
 from fupin.core.models import EvidenceFile
 from fupin.core.scope import RestrictedQuerySet
 from fupin.registry import choices as c
@@ -22,7 +23,7 @@ MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2, "default": Decim
 AREA_MU: dict[str, Any] = {"max_digits": 10, "decimal_places": 2, "default": Decimal("0")}
 
 
-class Household(models.Model):
+class Household(ChoiceLabels, models.Model):
     number = models.CharField(_("household number"), max_length=20, unique=True)
     # Indexed by household_village_idx (village, id), which also serves the area range;
     # a second index on the column alone only slowed bulk imports down.
@@ -139,7 +140,7 @@ class MemberQuerySet(RestrictedQuerySet["Member"]):
         return self.filter(is_active=True)
 
 
-class Member(models.Model):
+class Member(ChoiceLabels, models.Model):
     # Indexed by member_household_idx (household, is_active).
     household = models.ForeignKey(
         Household,
@@ -345,7 +346,7 @@ class Assessment(models.Model):
         return [f for f in self.CONDITIONS if not getattr(self, f)]
 
 
-class MemberChange(models.Model):
+class MemberChange(ChoiceLabels, models.Model):
     """A change in who belongs to a household, with its reason."""
 
     household = models.ForeignKey(
