@@ -145,6 +145,22 @@ def cases(users) -> None:
     services.advance_expired_notices(today=notice.ends_on + dt.timedelta(days=1))
 
 
+def household_move(users) -> None:
+    """A household with a case moves to another village: its cases follow it
+    (cases.services.follow_households, through registry.hooks)."""
+    from conftest import NEIGHBOUR
+    from fupin.cases import services as case_services
+    from fupin.cases.procedures import CaseKind
+    from fupin.cases.tests.helpers import TODAY, make_household
+    from fupin.registry import services
+
+    h = make_household(users, "李秀英", "932", wages="3600")
+    case_services.case_open(actor=users["village"], household=h, kind=CaseKind.EXIT, today=TODAY)
+    services.household_update(
+        actor=users["township"], household=h, data={"village": NEIGHBOUR}, reason="易地搬迁"
+    )
+
+
 def appeals(users) -> None:
     from fupin.cases import services
     from fupin.cases.procedures import CaseKind
@@ -246,7 +262,18 @@ def geo(users) -> None:
 
 INVOKERS: dict[str, Callable] = {
     f.__name__: f
-    for f in (registry, assistance, cases, appeals, tips, funds, projects, policy, geo)
+    for f in (
+        registry,
+        assistance,
+        cases,
+        household_move,
+        appeals,
+        tips,
+        funds,
+        projects,
+        policy,
+        geo,
+    )
 }
 
 

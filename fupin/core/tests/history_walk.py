@@ -57,6 +57,11 @@ UNRECORDED: dict[tuple[str, str], str] = {
         "geo.villageprofile",
     ): "the empty profile made with a new village; as-of reads take a profile without "
     "records as it is now, and its first recorded state is its first update",
+    (
+        "fupin.cases.services.follow_households",
+        "cases.case",
+    ): "the case's copy of its household's village (Case.village, the lists' index, left "
+    "out of the case's history): the move itself is recorded on the household",
 }
 
 
