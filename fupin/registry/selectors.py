@@ -130,10 +130,11 @@ def household_list(
 ) -> Page:
     """One page of households by id (keyset pagination: constant cost at any depth)."""
     qs = household_queryset(user).select_related("village", "village__parent")
-    if filters.area:
-        # A division's full code (the API's filter) or its significant prefix (the page's).
-        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
-    qs = qs.filter(**_id_bounds(significant_prefix(filters.area) if filters.area else None, user))
+    # A division's full code (the API's filter) or its significant prefix (the page's).
+    area = significant_prefix(filters.area) if filters.area else None
+    if area is not None:
+        qs = qs.filter(village__code__range=code_range(area))
+    qs = qs.filter(**_id_bounds(area, user))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.category:
