@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py [--scale county|prefecture|N] [--reuse]
         [--users 50] [--spawn-rate 10] [--time 60s] [--servers prod,dev]
         [--workers 3] [--threads 4] [--dev-debug] [--profile N] [--no-load]
+        [--servers prod,dev,ceiling]
 
 1. The database: DATABASE_URL, by default PostgreSQL `fupin_load` on 127.0.0.1 (a database
    of its own; `sqlite:///…` works too). Without --reuse it is dropped and rebuilt:
@@ -28,8 +29,17 @@
 5. Prints, per page kind and server: requests, failures, requests/s, p50/p95/p99 (ms),
    whether p95 meets the 300 ms goal; the server's CPU ms per request (from its processes'
    CPU times) and the load generator's; then the ratio dev/prod of p95 and of requests/s.
-   "login" is the sign-in (once per user, during the ramp-up, under load). Locust's CSV
-   files are kept under bench/out/load/.
+   The table is the steady state: the requests that started after the last simulated
+   user had signed in (every request is kept by the locustfile, and the server's and
+   PostgreSQL's CPU are sampled each second, so both are cut at the same instant). The
+   sign-in ramp (50 Argon2 sign-ins in the first seconds, a storm no office makes) is
+   reported apart: "login" (once per user, under load) and the whole run's aggregate.
+   Locust's CSV files and the requests (JSON) are kept under bench/out/load/.
+6. "ceiling" in --servers (e.g. `--servers prod,ceiling`): the production server again,
+   the same users, sign-ins and think time, but every request is the health check
+   (`/healthz`: middleware, session, user, one query). What that costs per request is
+   the floor under every page on this machine; the report gives the pages' own CPU
+   (prod minus ceiling) and the ratio, the figure to push.
 
 The run writes to the database (case steps, visit records): use a bench database.
 """
@@ -275,7 +285,7 @@ def has_serve_command(env: dict[str, str]) -> bool:
 def server_command(
     kind: str, port: int, args: argparse.Namespace, env: dict[str, str]
 ) -> list[str]:
-    if kind == "prod":
+    if kind in ("prod", "ceiling"):
         if has_serve_command(env) and not args.gunicorn:
             return [
                 str(BIN / "fupin"),
@@ -380,37 +390,52 @@ def run_one(kind: str, port: int, args: argparse.Namespace, env: dict[str, str])
             "--loglevel",
             "WARNING",
         ]
-        cpu_before = cpu_seconds(server.pid)
+        requests_file = OUT / f"{kind}-requests.json"
+        requests_file.unlink(missing_ok=True)
+        locust_env = dict(
+            env, FUPIN_LOAD_PLAN=str(OUT / "plan.json"), FUPIN_LOAD_REQUESTS=str(requests_file)
+        )
+        if kind == "ceiling":
+            locust_env["FUPIN_LOAD_CEILING"] = "1"
+        # (time, server CPU, PostgreSQL CPU, load generator CPU), sampled each second.
+        timeline: list[tuple[float, float, float, float]] = []
         worker_cpu_before = cpu_seconds(worker.pid)
-        db_cpu_before = database_cpu_seconds(env["DATABASE_URL"])
         started = time.perf_counter()
         loc = subprocess.Popen(
-            locust_cmd,
-            env=dict(env, FUPIN_LOAD_PLAN=str(OUT / "plan.json")),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            locust_cmd, env=locust_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         locust_proc = psutil.Process(loc.pid)
         locust_cpu = 0.0
-        while loc.poll() is None:
+        while True:
             try:
                 t = locust_proc.cpu_times()
                 locust_cpu = t.user + t.system
             except psutil.NoSuchProcess:
+                pass
+            timeline.append(
+                (
+                    time.time(),
+                    cpu_seconds(server.pid),
+                    database_cpu_seconds(env["DATABASE_URL"]),
+                    locust_cpu,
+                )
+            )
+            if loc.poll() is not None:
                 break
             time.sleep(1)
         output = loc.stdout.read() if loc.stdout else ""
         wall = time.perf_counter() - started
-        cpu = cpu_seconds(server.pid) - cpu_before
         worker_cpu = cpu_seconds(worker.pid) - worker_cpu_before
-        db_cpu = database_cpu_seconds(env["DATABASE_URL"]) - db_cpu_before
         (OUT / f"{kind}-locust.log").write_text(output)
         stats = read_stats(prefix)
         total = stats.get("Aggregated", {}).get("requests", 0)
+        cpu = timeline[-1][1] - timeline[0][1]
+        db_cpu = timeline[-1][2] - timeline[0][2]
+        records = json.loads(requests_file.read_text()) if requests_file.exists() else []
         return {
             "kind": kind,
             "stats": stats,
+            "steady": steady_state(records, timeline),
             "server_cpu_s": cpu,
             "locust_cpu_s": locust_cpu,
             "worker_cpu_s": worker_cpu,
@@ -432,13 +457,80 @@ def run_one(kind: str, port: int, args: argparse.Namespace, env: dict[str, str])
         worker_log.close()
 
 
+def kind_name(request_type: str, name: str) -> str:
+    """The report's name of a request: the page kind, "(POST)" added to a post that is
+    not one of the named writes."""
+    if request_type == "POST" and name not in ("login", "case step", "visit record"):
+        return f"{name} (POST)"
+    return name
+
+
+def percentile(sorted_ms: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0–100) of sorted values."""
+    if not sorted_ms:
+        return 0.0
+    rank = max(1, -(-len(sorted_ms) * q // 100))  # ceil(n·q/100), at least 1
+    return sorted_ms[int(rank) - 1]
+
+
+def at(timeline: list[tuple[float, float, float, float]], when: float, i: int) -> float:
+    """Column i of the timeline at `when`, interpolated between the two samples around it."""
+    before = [row for row in timeline if row[0] <= when] or timeline[:1]
+    after = [row for row in timeline if row[0] >= when] or timeline[-1:]
+    a, b = before[-1], after[0]
+    if b[0] == a[0]:
+        return a[i]
+    return a[i] + (b[i] - a[i]) * (when - a[0]) / (b[0] - a[0])
+
+
+def steady_state(
+    records: list[list[Any]], timeline: list[tuple[float, float, float, float]]
+) -> dict[str, Any]:
+    """The requests that started after the last sign-in ended, per kind, with the server's,
+    PostgreSQL's and the load generator's CPU over the same interval.
+
+    `records`: [start (epoch s), request type, name, ms, failed] from the locustfile."""
+    logins = [r[0] + r[3] / 1000 for r in records if r[2] == "login"]
+    start = max(logins) if logins else (records[0][0] if records else 0.0)
+    steady = [r for r in records if r[0] >= start and r[2] != "login"]
+    if not steady or not timeline:
+        return {"stats": {}, "seconds": 0.0}
+    end = max(r[0] + r[3] / 1000 for r in steady)
+    seconds = max(end - start, 1e-9)
+    by_name: dict[str, list[list[Any]]] = {}
+    for r in steady:
+        by_name.setdefault(kind_name(r[1], r[2]), []).append(r)
+    by_name["Aggregated"] = steady
+    stats = {}
+    for name, rows in by_name.items():
+        ms = sorted(r[3] for r in rows)
+        stats[name] = {
+            "requests": len(rows),
+            "failures": sum(1 for r in rows if r[4]),
+            "rps": len(rows) / seconds,
+            "p50": percentile(ms, 50),
+            "p95": percentile(ms, 95),
+            "p99": percentile(ms, 99),
+        }
+    n = len(steady)
+    server = at(timeline, end, 1) - at(timeline, start, 1)
+    db = at(timeline, end, 2) - at(timeline, start, 2)
+    gen = at(timeline, end, 3) - at(timeline, start, 3)
+    return {
+        "stats": stats,
+        "seconds": seconds,
+        "server_cpu_ms_per_request": server * 1000 / n,
+        "db_cpu_ms_per_request": db * 1000 / n,
+        "locust_cpu_ms_per_request": gen * 1000 / n,
+        "cores_busy": (server + db + gen) / seconds,
+    }
+
+
 def read_stats(prefix: Path) -> dict[str, dict[str, float]]:
     rows: dict[str, dict[str, float]] = {}
     with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            name = row["Name"]
-            if row["Type"] == "POST":
-                name = name if name in ("login", "case step", "visit record") else f"{name} (POST)"
+            name = kind_name(row["Type"], row["Name"])
             rows[name] = {
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
@@ -470,11 +562,13 @@ def database_cpu_seconds(url: str) -> float:
 
 
 def print_report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    names = [*sorted({n for r in results for n in r["stats"] if n != "Aggregated"}), "Aggregated"]
+    steady = {r["kind"]: r["steady"]["stats"] for r in results}
+    names = [*sorted({n for st in steady.values() for n in st if n != "Aggregated"}), "Aggregated"]
     kinds = [r["kind"] for r in results]
     print(
         f"\n{args.users} users, spawn {args.spawn_rate}/s, {args.time}; times in ms; "
-        f"goal p95 < {GOAL_P95_MS:.0f} ms per page kind"
+        f"goal p95 < {GOAL_P95_MS:.0f} ms per page kind\n"
+        "steady state: the requests started after the last user had signed in"
     )
     head = f"{'page kind':22}" + "".join(
         f" | {k + ' req':>9} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'ok':>3}"
@@ -485,7 +579,7 @@ def print_report(results: list[dict[str, Any]], args: argparse.Namespace) -> Non
     for name in names:
         line = f"{name:22}"
         for r in results:
-            s = r["stats"].get(name)
+            s = steady[r["kind"]].get(name)
             if s is None:
                 line += f" | {'—':>9} {'':>5} {'':>6} {'':>6} {'':>6} {'':>6} {'':>3}"
                 continue
@@ -496,24 +590,28 @@ def print_report(results: list[dict[str, Any]], args: argparse.Namespace) -> Non
             )
         print(line)
     for r in results:
+        st = r["steady"]
+        if st["stats"]:
+            print(
+                f"[{r['kind']}] steady state {st['seconds']:.0f} s: server CPU "
+                f"{st['server_cpu_ms_per_request']:.1f} ms per request, PostgreSQL "
+                f"{st['db_cpu_ms_per_request']:.1f} ms, load generator "
+                f"{st['locust_cpu_ms_per_request']:.1f} ms; {st['cores_busy']:.2f} of "
+                f"{os.cpu_count()} cores busy"
+            )
+    print("\nthe whole run, sign-in ramp included (locust's own statistics):")
+    for r in results:
+        agg = r["stats"].get("Aggregated", {})
         print(
-            f"[{r['kind']}] server CPU {r['server_cpu_s']:.1f} s = "
-            f"{r['cpu_ms_per_request']:.1f} ms per request; load generator CPU "
-            f"{r['locust_cpu_s']:.1f} s; fupin worker CPU {r['worker_cpu_s']:.1f} s; "
-            f"PostgreSQL CPU {r['db_cpu_s']:.1f} s "
-            f"= {r['db_cpu_ms_per_request']:.1f}"
-            f" ms per request; wall {r['wall_s']:.0f} s ({os.cpu_count()} cores = "
-            f"{(os.cpu_count() or 1) * r['wall_s']:.0f} CPU s)"
+            f"[{r['kind']}] {agg.get('requests', 0)} requests, {agg.get('failures', 0)} failed, "
+            f"{agg.get('rps', 0):.1f} req/s, p50/p95/p99 {agg.get('p50', 0):.0f}/"
+            f"{agg.get('p95', 0):.0f}/{agg.get('p99', 0):.0f} ms; server CPU "
+            f"{r['server_cpu_s']:.1f} s = {r['cpu_ms_per_request']:.1f} ms per request; "
+            f"load generator CPU {r['locust_cpu_s']:.1f} s; fupin worker CPU "
+            f"{r['worker_cpu_s']:.1f} s; PostgreSQL CPU {r['db_cpu_s']:.1f} s = "
+            f"{r['db_cpu_ms_per_request']:.1f} ms per request; wall {r['wall_s']:.0f} s "
+            f"({os.cpu_count()} cores = {(os.cpu_count() or 1) * r['wall_s']:.0f} CPU s)"
         )
-    by_kind = {r["kind"]: r["stats"] for r in results}
-    if "prod" in by_kind and "dev" in by_kind:
-        print("\nratio dev / prod (p95; requests/s):")
-        for name in names:
-            p, d = by_kind["prod"].get(name), by_kind["dev"].get(name)
-            if p and d and p["p95"] and p["rps"]:
-                print(
-                    f"  {name:22} p95 ×{d['p95'] / p['p95']:.2f}   req/s ×{d['rps'] / p['rps']:.2f}"
-                )
     for r in results:
         login = r["stats"].get("login")
         if login:
@@ -521,6 +619,33 @@ def print_report(results: list[dict[str, Any]], args: argparse.Namespace) -> Non
                 f"[{r['kind']}] a login under load: p50 {login['p50']:.0f} ms, "
                 f"p95 {login['p95']:.0f} ms ({login['requests']} logins)"
             )
+    if "prod" in steady and "dev" in steady:
+        print("\nratio dev / prod (steady state; p95, requests/s):")
+        for name in names:
+            p, d = steady["prod"].get(name), steady["dev"].get(name)
+            if p and d and p["p95"] and p["rps"]:
+                print(
+                    f"  {name:22} p95 ×{d['p95'] / p['p95']:.2f}   req/s ×{d['rps'] / p['rps']:.2f}"
+                )
+    by = {r["kind"]: r["steady"] for r in results}
+    if by.get("prod", {}).get("stats") and by.get("ceiling", {}).get("stats"):
+        p, c = by["prod"], by["ceiling"]
+
+        def whole(x: dict[str, Any]) -> float:
+            return float(
+                x["server_cpu_ms_per_request"]
+                + x["db_cpu_ms_per_request"]
+                + x["locust_cpu_ms_per_request"]
+            )
+
+        print(
+            "\nagainst the ceiling (the signed-in health check, same users and think time):\n"
+            f"  CPU per request, server + PostgreSQL + load generator: pages "
+            f"{whole(p):.1f} ms, ceiling {whole(c):.1f} ms; the pages' own work "
+            f"{whole(p) - whole(c):.1f} ms; ratio pages / ceiling ×{whole(p) / whole(c):.1f}\n"
+            f"  p95 over all requests: pages {p['stats']['Aggregated']['p95']:.0f} ms, "
+            f"ceiling {c['stats']['Aggregated']['p95']:.0f} ms"
+        )
 
 
 def main() -> None:
@@ -534,7 +659,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--time", default="60s", help="locust run time (60s, 5m)")
-    parser.add_argument("--servers", default="prod,dev", help="prod, dev or prod,dev")
+    parser.add_argument(
+        "--servers",
+        default="prod,dev",
+        help="a comma list of prod, dev, ceiling (the health check under the same users)",
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
@@ -574,8 +703,8 @@ def main() -> None:
         sys.exit("locust is not installed (pip install -e .[dev]).")
     results = []
     for i, kind in enumerate(k.strip() for k in args.servers.split(",") if k.strip()):
-        if kind not in ("prod", "dev"):
-            sys.exit(f"--servers: unknown server {kind!r}")
+        if kind not in ("prod", "dev", "ceiling"):
+            sys.exit(f"--servers: unknown server {kind!r} (prod, dev, ceiling)")
         if i:  # the same work for each server: cases stepped by the last run are replaced
             fresh_plan(users, api_key, args.cases)
         results.append(run_one(kind, args.port + i, args, env))

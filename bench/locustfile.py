@@ -8,7 +8,15 @@ through the visit form), the dashboard and an API page. The work items come from
 file bench/load.py writes from the database before the run (env FUPIN_LOAD_PLAN).
 
 Every request carries its page kind as locust's `name`, so the statistics (and the CSV
-bench/load.py reads) are per page kind.
+bench/load.py reads) are per page kind. Every request is also kept (start time, kind,
+milliseconds, failed or not) and written when locust quits to the file named by
+FUPIN_LOAD_REQUESTS: bench/load.py cuts the sign-in ramp off with it and reports the
+steady state apart.
+
+With FUPIN_LOAD_CEILING=1 the same users sign in the same way and wait the same think
+time, but every request is the health check (`/healthz`, which reads the session and
+the user and asks the database `SELECT 1`): the cheapest signed-in request the stack can
+serve, the ceiling the real pages are measured against.
 """
 
 from __future__ import annotations
@@ -21,10 +29,32 @@ import random
 from typing import Any
 
 import loadwork as w  # bench/ is on locust's path (the locustfile's directory)
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, events, task
 
 _plan: dict[str, Any] | None = None
 _next_case = itertools.count()
+_records: list[tuple[float, str, str, float, bool]] = []
+CEILING = os.environ.get("FUPIN_LOAD_CEILING") == "1"
+
+
+@events.request.add_listener
+def _record(
+    request_type: str,
+    name: str,
+    response_time: float,
+    exception: BaseException | None = None,
+    start_time: float | None = None,
+    **_: Any,
+) -> None:
+    _records.append((start_time or 0.0, request_type, name, response_time, exception is not None))
+
+
+@events.quitting.add_listener
+def _write_records(**_: Any) -> None:
+    target = os.environ.get("FUPIN_LOAD_REQUESTS")
+    if target:
+        with open(target, "w", encoding="utf-8") as fh:
+            json.dump(_records, fh)
 
 
 def plan() -> dict[str, Any]:
@@ -84,6 +114,9 @@ class Worker(FastHttpUser):
 
     @task
     def work(self) -> None:
+        if CEILING:
+            self.client.get("/healthz", name="ceiling")
+            return
         kind = self.rng.choices(self.kinds, self.weights)[0]
         if kind == "case step":
             self.case_step()
