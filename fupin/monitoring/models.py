@@ -320,3 +320,165 @@ class RuleConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id or '-'} {self.year}"
+
+
+# ---------------------------------------------------------------- grading rounds
+
+
+class GradeColour(models.TextChoices):
+    """The four grades of an exited (or monitored) household in a grading round (Loudi's
+    red / orange / yellow / blue), most urgent first."""
+
+    RED = "red", _("Red (红)")
+    ORANGE = "orange", _("Orange (橙)")
+    YELLOW = "yellow", _("Yellow (黄)")
+    BLUE = "blue", _("Blue (蓝)")
+
+
+COLOUR_RANK: dict[str, int] = {
+    GradeColour.BLUE: 1,
+    GradeColour.YELLOW: 2,
+    GradeColour.ORANGE: 3,
+    GradeColour.RED: 4,
+}
+
+
+class GradingRules(models.Model):
+    """The grading rules of a region (null region: the national default), as data; the
+    most specific region's rules win, the code's `grading.DEFAULT_RULES` when none is
+    set. Changed only through `grading.rules_set` (recorded)."""
+
+    region = models.OneToOneField(
+        "geo.Division",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    rules = models.JSONField(_("rules"))
+    note = models.TextField(_("note"), blank=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("grading rules")
+        verbose_name_plural = _("grading rules")
+        ordering = ["region_id"]
+
+    def __str__(self) -> str:
+        return f"{self.region_id or '-'}"
+
+    @property
+    def area_code(self) -> str:
+        return self.region_id or ""
+
+
+class GradingRound(models.Model):
+    """One round of grading every exited (and monitored) household of an area, with a
+    copy of the rules it used, who ran it and when. Its grades are `HouseholdGrade`."""
+
+    area = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    name = models.CharField(_("round"), max_length=40)
+    as_of = models.DateField(_("as of"))
+    rules = models.JSONField(_("rules used"))
+    rules_source = models.CharField(_("rules of"), max_length=12, blank=True)
+    households = models.PositiveIntegerField(_("households graded"), default=0)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("run by"),
+    )
+    run_by_name = models.CharField(_("run by"), max_length=150, blank=True)
+    run_at = models.DateTimeField(_("run at"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "area__code"
+
+    class Meta:
+        verbose_name = _("grading round")
+        verbose_name_plural = _("grading rounds")
+        ordering = ["-as_of", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="gradinground_area_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.area_id})"
+
+    @property
+    def area_code(self) -> str:
+        return self.area_id
+
+
+class HouseholdGrade(ChoiceLabels, models.Model):
+    """A household's grade in a round: the colour the rules computed, the reasons (the
+    ids of the rules that fired, described by the round's rules copy), the colour of the
+    previous round of the area, and the township's adjustment (colour, who, why)."""
+
+    round = models.ForeignKey(
+        GradingRound, on_delete=models.CASCADE, related_name="grades", verbose_name=_("round")
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="grades",
+        verbose_name=_("household"),
+    )
+    # The household's village when it was graded (the round's record, not moved later).
+    village = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    computed_colour = models.CharField(
+        _("computed colour"), max_length=6, choices=GradeColour.choices
+    )
+    colour = models.CharField(_("colour"), max_length=6, choices=GradeColour.choices)
+    previous_colour = models.CharField(
+        _("colour in the previous round"), max_length=6, choices=GradeColour.choices, blank=True
+    )
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("adjusted by"),
+    )
+    adjusted_at = models.DateTimeField(_("adjusted"), null=True, blank=True)
+    adjustment_reason = models.TextField(_("reason of the adjustment"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "village__code"  # the grade's own column (no join: code is the key)
+    HOUSEHOLD_LOOKUP = "household"  # a paired cadre: its households (core.scope)
+
+    class Meta:
+        verbose_name = _("household grade")
+        verbose_name_plural = _("household grades")
+        ordering = ["round_id", "village_id", "household_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "household"], name="grade_round_household"),
+        ]
+        indexes = [
+            models.Index(fields=["round", "village"], name="grade_round_village_idx"),
+            models.Index(fields=["household", "round"], name="grade_household_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.household_id} {self.colour}"
+
+    @property
+    def adjusted(self) -> bool:
+        return self.colour != self.computed_colour
+
+    @property
+    def movement(self) -> int:
+        """+1 moved up (more urgent) since the previous round, -1 down, 0 same or new."""
+        if not self.previous_colour:
+            return 0
+        a, b = COLOUR_RANK[self.colour], COLOUR_RANK[self.previous_colour]
+        return (a > b) - (a < b)
