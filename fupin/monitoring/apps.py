@@ -16,8 +16,9 @@ class MonitoringConfig(AppConfig):
 
         # Whether a household has monitoring objects and warnings, read with it on its page.
         from fupin.monitoring import selectors
-        from fupin.monitoring.models import MonitoringObject, RiskWarning
+        from fupin.monitoring.models import HouseholdGrade, MonitoringObject, RiskWarning
         from fupin.registry import panels
 
         panels.register(selectors.PANEL_OBJECTS, MonitoringObject)
         panels.register(selectors.PANEL_WARNINGS, RiskWarning)
+        panels.register(selectors.PANEL_GRADES, HouseholdGrade)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fupin.core import abuse
-from fupin.monitoring.models import Channel, RiskLevel, RiskType
+from fupin.monitoring.models import Channel, GradeColour, RiskLevel, RiskType
 from fupin.registry.choices import MonitoringType
 
 BLANK = [("", "—")]
@@ -94,3 +94,37 @@ class WarningFilterForm(forms.Form):
 
 class EndMonitoringForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea)
+
+
+class GradeFilterForm(forms.Form):
+    colour = forms.ChoiceField(
+        label=_("Colour"), choices=BLANK + list(GradeColour.choices), required=False
+    )
+    move = forms.ChoiceField(
+        label=_("Since the previous round"),
+        choices=[
+            *BLANK,
+            ("up", _("Moved up")),
+            ("down", _("Moved down")),
+            ("same", _("Unchanged")),
+            ("new", _("Not in the previous round")),
+        ],
+        required=False,
+    )
+    adjusted = forms.BooleanField(label=_("Adjusted only"), required=False)
+
+
+class GradeAdjustForm(forms.Form):
+    colour = forms.ChoiceField(label=_("Colour"), choices=GradeColour.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=2000)
+
+
+class RoundCompareForm(forms.Form):
+    a = forms.ChoiceField(label=_("Earlier round"))
+    b = forms.ChoiceField(label=_("Later round"))
+
+    def __init__(self, *args, rounds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(r.pk), f"{r.name} · {r.area.name} · {r.as_of:%Y-%m-%d}") for r in rounds]
+        self.fields["a"].choices = choices  # type: ignore[attr-defined]
+        self.fields["b"].choices = choices  # type: ignore[attr-defined]

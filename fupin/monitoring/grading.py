@@ -69,7 +69,7 @@ from fupin.core.errors import DomainError, OutsideArea, ValidationFailed
 from fupin.core.frames import json_text, read_frame, reserve_ids, write_frame
 from fupin.core.history import BulkRecorder, RowRecords, created, recording
 from fupin.core.models import actor_account, actor_name
-from fupin.core.scope import code_range, user_covers
+from fupin.core.scope import RestrictedQuerySet, code_range, user_covers
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division
 from fupin.monitoring.hooks import grade_signals
@@ -725,6 +725,14 @@ class Comparison:
     same: int
     only_a: int
     only_b: int
+    names: dict[str, str] = field(default_factory=dict)  # village code -> name (pages)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per village (code, name, counts of a and b) for pages and output."""
+        return [
+            {"code": code, "name": self.names.get(code, code), **v}
+            for code, v in self.villages.items()
+        ]
 
     def totals(self, side: str) -> dict[str, int]:
         out = dict.fromkeys(GradeColour.values, 0)
@@ -734,12 +742,18 @@ class Comparison:
         return out
 
 
-def compare(a: GradingRound, b: GradingRound, prefix: str = "") -> Comparison:
+def compare(
+    a: GradingRound,
+    b: GradingRound,
+    prefix: str = "",
+    grades: RestrictedQuerySet[HouseholdGrade] | None = None,
+) -> Comparison:
     """Who moved up or down from round `a` to round `b` (by each round's final colour) and
-    the counts per colour per village of both, inside the area `prefix` ("" all)."""
+    the counts per colour per village of both, inside the area `prefix` ("" all) and
+    among `grades` (a user's scoped grades; all by default)."""
 
     def frame(rnd: GradingRound) -> pl.DataFrame:
-        qs = HouseholdGrade.objects.filter(round=rnd)
+        qs = (HouseholdGrade.objects.all() if grades is None else grades).filter(round=rnd)
         if prefix:
             qs = qs.in_area(prefix)
         return pl.DataFrame(

@@ -14,4 +14,9 @@ urlpatterns = [
     path("attention/", views.attention, name="attention"),
     path("report/", views.report, name="report"),
     path("report/done/", views.report_done, name="report_done"),
+    path("grades/", views.grade_rounds, name="grade_rounds"),
+    path("grades/compare/", views.grade_compare, name="grade_compare"),
+    path("grades/<int:pk>/", views.grade_round, name="grade_round"),
+    path("grades/<int:pk>/export/", views.grade_export, name="grade_export"),
+    path("grades/grade/<int:pk>/adjust/", views.grade_adjust, name="grade_adjust"),
 ]

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms import BaseForm, ChoiceField
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from fupin.accounts.roles import Capability
 from fupin.core import abuse
 from fupin.core.errors import NotAllowed
 from fupin.monitoring import forms as F
-from fupin.monitoring import selectors, services
+from fupin.monitoring import grading, reports, selectors, services
 from fupin.monitoring.models import OPEN_STATUSES, Department, RiskLevel
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household
@@ -320,3 +320,106 @@ def object_end(request, pk):
     return render_page(
         request, "monitoring/object_end.html", {"form": form, "o": obj, "problems": problems}
     )
+
+
+# --- grading rounds ---------------------------------------------------------------------
+
+
+@access_required(selectors.may_read_grades)
+def grade_rounds(request):
+    rounds = list(selectors.rounds_for(request.user)[:200])
+    return render_page(request, "monitoring/grade_rounds.html", {"rounds": rounds})
+
+
+@access_required(selectors.may_read_grades)
+def grade_round(request, pk):
+    """A round's grades inside the user's area, filtered by colour and movement; the
+    adjust link where the user may adjust (township and county)."""
+    rnd = selectors.round_get(request.user, pk)
+    form = F.GradeFilterForm(request.GET)
+    form.is_valid()
+    d = getattr(form, "cleaned_data", {})
+    qs = selectors.grades_for(
+        request.user,
+        rnd,
+        colour=d.get("colour", ""),
+        move=d.get("move", ""),
+        adjusted=bool(d.get("adjusted")),
+    ).select_related("household", "village", "adjusted_by")
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    rows = list(qs.order_by("village_id", "household_id")[(page - 1) * PAGE : page * PAGE + 1])
+    may_adjust = (
+        bool(rows) and grading.may_adjust(request.user, rows[0]) and not (grading.is_closed(rnd))
+    )
+    for g in rows:
+        g.reason_texts = selectors.reasons_of(g)  # type: ignore[attr-defined]
+    return render_page(
+        request,
+        "monitoring/grade_round.html",
+        {
+            "round": rnd,
+            "form": form,
+            "rows": rows[:PAGE],
+            "page": page,
+            "has_next": len(rows) > PAGE,
+            "counts": selectors.grade_counts(request.user, rnd),
+            "may_adjust": may_adjust,
+            "closed": grading.is_closed(rnd),
+        },
+    )
+
+
+@access_required(selectors.may_read_grades)
+def grade_adjust(request, pk):
+    """Adjust one household's colour with a reason (township or county; recorded)."""
+    g = selectors.grade_get(request.user, pk)
+    if not grading.may_adjust(request.user, g):
+        raise PermissionDenied(_("Only the township or county may adjust a grade."))
+    form = F.GradeAdjustForm(request.POST or None, initial={"colour": g.colour})
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            grading.grade_adjust,
+            actor=request.user,
+            grade=g,
+            colour=form.cleaned_data["colour"],
+            reason=form.cleaned_data["reason"],
+        )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("monitoring:grade_round", pk=g.round_id)
+    return render_page(
+        request,
+        "monitoring/grade_adjust.html",
+        {"form": form, "g": g, "reasons": selectors.reasons_of(g)},
+    )
+
+
+@access_required(selectors.may_read_grades)
+def grade_export(request, pk):
+    """The round's grades inside the user's area as a workbook."""
+    rnd = selectors.round_get(request.user, pk)
+    data = reports.grade_workbook(request.user, rnd)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"grades-{rnd.area_id}-{rnd.pk}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@access_required(selectors.may_read_grades)
+def grade_compare(request):
+    """Two rounds side by side: counts per colour per village, who moved up or down
+    (inside the user's area)."""
+    rounds = list(selectors.rounds_for(request.user)[:200])
+    form = F.RoundCompareForm(request.GET or None, rounds=rounds)
+    result = None
+    if request.GET and form.is_valid():
+        a = selectors.round_get(request.user, int(form.cleaned_data["a"]))
+        b = selectors.round_get(request.user, int(form.cleaned_data["b"]))
+        result = selectors.round_comparison(request.user, a, b)
+    return render_page(request, "monitoring/grade_compare.html", {"form": form, "c": result})

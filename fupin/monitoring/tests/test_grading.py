@@ -5,9 +5,15 @@ hook of the programme ledgers."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from decimal import Decimal
+from io import StringIO
 
+import openpyxl
 import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from conftest import NEIGHBOUR, VILLAGE
@@ -303,3 +309,133 @@ def test_grading_takes_exited_households_outside_the_area_not(users):
         GradeColour.BLUE
         in grading.grade_round(area=COUNTY, name="x", as_of=END_2016, dry_run=True).counts
     )
+
+
+# ---------------------------------------------------------------- pages and command
+
+
+def test_round_page_is_scoped_and_filters(client, users):
+    own = _exited(users, "530", wages="100")
+    neighbour = make_household(
+        {**users, "village": users["neighbour"]},
+        "户531",
+        "531",
+        wages="9000",
+        status=HouseholdStatus.EXITED,
+        village=NEIGHBOUR,
+    )
+    rnd = _run()
+    url = reverse("monitoring:grade_round", args=[rnd.pk])
+    client.force_login(users["village"])
+    page = client.get(url).content.decode()
+    assert own.number in page and neighbour.number not in page
+    assert reverse("monitoring:grade_adjust", args=[_grade(own, rnd).pk]) not in page
+    client.force_login(users["township"])
+    page = client.get(url).content.decode()
+    assert own.number in page and neighbour.number in page
+    assert reverse("monitoring:grade_adjust", args=[_grade(own, rnd).pk]) in page
+    page = client.get(url, {"colour": "red"}).content.decode()
+    assert own.number in page and neighbour.number not in page
+    client.force_login(users["other_county"])
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("monitoring:grade_rounds")).status_code == 200
+    assert rnd.name not in client.get(reverse("monitoring:grade_rounds")).content.decode()
+
+
+def test_adjust_page_rights(client, users):
+    h = _exited(users, "532", wages="100")
+    g = _grade(h, _run())
+    url = reverse("monitoring:grade_adjust", args=[g.pk])
+    client.force_login(users["village"])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"colour": "blue", "reason": "x"}).status_code == 403
+    client.force_login(users["other_county"])
+    assert client.get(url).status_code == 404
+    client.force_login(users["township"])
+    assert client.post(url, {"colour": "blue", "reason": ""}).status_code == 422
+    resp = client.post(url, {"colour": "blue", "reason": "已核实，收入达标"})
+    assert resp.status_code == 302
+    g.refresh_from_db()
+    assert (g.colour, g.adjustment_reason) == ("blue", "已核实，收入达标")
+
+
+def test_move_filter_compare_page_and_export(client, users):
+    h = _exited(users, "533", wages="9000")
+    a = _run("H1", as_of=dt.date(2016, 6, 30))
+    registry.income_set(
+        actor=users["village"],
+        household=h,
+        year=2016,
+        data={"household_size": 1, "wages": Decimal("100")},
+    )
+    b = _run("H2")
+    client.force_login(users["township"])
+    url = reverse("monitoring:grade_round", args=[b.pk])
+    assert h.number in client.get(url, {"move": "up"}).content.decode()
+    assert h.number not in client.get(url, {"move": "down"}).content.decode()
+    page = client.get(reverse("monitoring:grade_compare"), {"a": a.pk, "b": b.pk})
+    assert page.status_code == 200 and h.number in page.content.decode()
+    resp = client.get(reverse("monitoring:grade_export", args=[b.pk]))
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxml")
+    book = openpyxl.load_workbook(io.BytesIO(resp.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[1][0] == h.number and rows[1][1] == "户533" and len(rows) == 2
+
+
+def test_household_page_shows_the_latest_grade(client, users):
+    h = _exited(users, "534", wages="100")
+    _run("H1", as_of=dt.date(2016, 6, 30))
+    _run("H2")
+    client.force_login(users["village"])
+    page = client.get(reverse("household_detail", args=[h.pk])).content.decode()
+    assert "household-grade" in page and "H2" in page
+    assert "Net income per person under the income line" in page or "人均纯收入" in page
+
+
+def test_grade_command_refuses_a_repeated_round_and_compares(users):
+    _exited(users, "535", wages="100")
+    out = StringIO()
+    call_command(
+        "monitoring",
+        "grade",
+        "--area",
+        COUNTY,
+        "--round",
+        "H1",
+        "--as-of",
+        "2016-06-30",
+        stdout=out,
+    )
+    assert "1" in out.getvalue() and GradingRound.objects.count() == 1
+    with pytest.raises(CommandError):
+        call_command("monitoring", "grade", "--area", COUNTY, "--round", "H1", stdout=StringIO())
+    call_command(
+        "monitoring",
+        "grade",
+        "--area",
+        COUNTY,
+        "--round",
+        "H2",
+        "--as-of",
+        "2016-12-31",
+        stdout=StringIO(),
+    )
+    out = StringIO()
+    call_command("monitoring", "grade", "--area", COUNTY, "--compare", "H1", "H2", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert f"{VILLAGE}\tH1\t1\t0\t0\t0" in lines and f"{VILLAGE}\tH2\t1\t0\t0\t0" in lines
+
+
+def test_grade_rules_command_sets_and_refuses(users, tmp_path):
+    good = tmp_path / "rules.json"
+    good.write_text(
+        json.dumps({"rules": [{"id": "X", "colour": "red", "when": {"income_under_line": 3}}]})
+    )
+    call_command(
+        "monitoring", "grade-rules", "--area", COUNTY, "--set", str(good), stdout=StringIO()
+    )
+    assert grading.rules_for(VILLAGE)[1] == COUNTY
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"rules": [{"id": "X", "colour": "red", "when": {}}]}))
+    with pytest.raises(CommandError):
+        call_command("monitoring", "grade-rules", "--set", str(bad), stdout=StringIO())

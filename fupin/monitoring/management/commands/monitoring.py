@@ -1,16 +1,22 @@
 """fupin monitoring scan [--area CODE] [--no-income]
-fupin monitoring disaster --area CODE --cause disaster --level serious [--evidence TEXT]"""
+fupin monitoring disaster --area CODE --cause disaster --level serious [--evidence TEXT]
+fupin monitoring grade --area CODE --round NAME [--as-of DATE] [--dry-run]
+fupin monitoring grade --area CODE --compare ROUND_A ROUND_B
+fupin monitoring grade-rules [--area CODE] [--set FILE.json --note TEXT]"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from fupin.core.errors import DomainError
-from fupin.monitoring import services
-from fupin.monitoring.models import RiskLevel, RiskType
+from fupin.monitoring import grading, services
+from fupin.monitoring.models import GradeColour, GradingRound, RiskLevel, RiskType
 
 
 class Command(BaseCommand):
@@ -26,8 +32,26 @@ class Command(BaseCommand):
         dis.add_argument("--cause", default=RiskType.DISASTER, choices=RiskType.values)
         dis.add_argument("--level", default=RiskLevel.SERIOUS, choices=RiskLevel.values)
         dis.add_argument("--evidence", default="")
+        grade = sub.add_parser(
+            "grade", help="grade every exited or monitored household of an area (a round)"
+        )
+        grade.add_argument("--area", required=True, help="division code")
+        grade.add_argument("--round", default="", help="the new round's name, e.g. '2025 H1'")
+        grade.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD")
+        grade.add_argument("--dry-run", action="store_true", help="compute and count only")
+        grade.add_argument(
+            "--compare", nargs=2, metavar=("ROUND_A", "ROUND_B"), help="compare two rounds"
+        )
+        rules = sub.add_parser("grade-rules", help="show or set the grading rules of a region")
+        rules.add_argument("--area", default="", help="division code (empty: national)")
+        rules.add_argument("--set", type=Path, default=None, help="a JSON file of rules")
+        rules.add_argument("--note", default="")
 
     def handle(self, *args, **opts):
+        if opts["action"] == "grade":
+            return self.grade(opts)
+        if opts["action"] == "grade-rules":
+            return self.grade_rules(opts)
         began = time.perf_counter()
         try:
             if opts["action"] == "scan":
@@ -48,3 +72,87 @@ class Command(BaseCommand):
         )
         for source, n in sorted(result.by_source.items()):
             self.stdout.write(f"  {source}: {n}")
+
+    def grade(self, opts):
+        if opts["compare"]:
+            return self.compare(opts["area"], *opts["compare"])
+        if not opts["round"]:
+            raise CommandError(_("Name the round (--round) or compare two (--compare)."))
+        try:
+            r = grading.grade_round(
+                area=opts["area"], name=opts["round"], as_of=opts["as_of"], dry_run=opts["dry_run"]
+            )
+        except DomainError as exc:
+            raise CommandError(str(getattr(exc, "errors", "") or exc.message)) from exc
+        labels = dict(GradeColour.choices)
+        self.stdout.write(
+            _("%(n)s households graded in %(seconds).2f s (rules: %(source)s)%(dry)s")
+            % {
+                "n": r.households,
+                "seconds": r.seconds,
+                "source": r.rules_source or _("national"),
+                "dry": _(", dry run: nothing written") if opts["dry_run"] else "",
+            }
+        )
+        for colour in GradeColour.values:
+            self.stdout.write(f"  {labels[colour]}: {r.counts[colour]}")
+        if r.missing_signals:
+            self.stdout.write(
+                _("Signals no app offers (their rules never fire): %(names)s")
+                % {"names": ", ".join(r.missing_signals)}
+            )
+
+    def compare(self, area: str, name_a: str, name_b: str):
+        found = {
+            r.name: r for r in GradingRound.objects.filter(area_id=area, name__in=[name_a, name_b])
+        }
+        for name in (name_a, name_b):
+            if name not in found:
+                raise CommandError(
+                    _("No round %(name)s of %(area)s.") % {"name": name, "area": area}
+                )
+        c = grading.compare(found[name_a], found[name_b])
+        colours = GradeColour.values
+        self.stdout.write(
+            _(
+                "%(up)s moved up, %(down)s moved down, %(same)s unchanged; %(only_a)s only in "
+                "%(a)s, %(only_b)s only in %(b)s."
+            )
+            % {
+                "up": len(c.up),
+                "down": len(c.down),
+                "same": c.same,
+                "only_a": c.only_a,
+                "only_b": c.only_b,
+                "a": name_a,
+                "b": name_b,
+            }
+        )
+        self.stdout.write("\t".join([_("village"), _("round"), *colours]))
+        for code, v in c.villages.items():
+            for side, name in (("a", name_a), ("b", name_b)):
+                self.stdout.write("\t".join([code, name, *[str(v[side][k]) for k in colours]]))
+        for side, name in (("a", name_a), ("b", name_b)):
+            totals = c.totals(side)
+            self.stdout.write("\t".join([_("total"), name, *[str(totals[k]) for k in colours]]))
+
+    def grade_rules(self, opts):
+        area = opts["area"] or None
+        if opts["set"] is None:
+            rules, source = grading.rules_for(opts["area"])
+            self.stdout.write(_("Rules of %(source)s:") % {"source": source or _("national")})
+            for rule in rules["rules"]:
+                self.stdout.write(f"  {rule['id']}\t{rule['colour']}\t{grading.describe(rule)}")
+            self.stdout.write(json.dumps(rules, ensure_ascii=False, indent=2))
+            return
+        try:
+            rules = json.loads(opts["set"].read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            grading.rules_set(actor=None, region=area, rules=rules, note=opts["note"])
+        except DomainError as exc:
+            errors = getattr(exc, "errors", {})
+            lines = [e for field_errors in errors.values() for e in field_errors]
+            raise CommandError("\n".join(lines) or str(exc.message)) from exc
+        self.stdout.write(_("Saved."))
