@@ -147,6 +147,14 @@ class LimitsForm(forms.Form):
     visit_interval_days = forms.IntegerField(
         label=_("longest interval between visits (days)"), min_value=1
     )
+    transition_years = forms.IntegerField(
+        label=_("transition period after exit (years)"),
+        min_value=0,
+        help_text=_(
+            "Exited households stay in the pairing lists and the assignment for this many "
+            "years after their exit (脱贫不脱帮扶)."
+        ),
+    )
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
     def __init__(self, *args, ranks=(), **kwargs):

@@ -29,6 +29,9 @@ DEFAULT_RANK_QUOTAS = {
 }
 DEFAULT_MAX_HOUSEHOLDS = 5
 DEFAULT_VISIT_INTERVAL_DAYS = 30
+# The transition period (过渡期) after a household's exit from poverty during which it
+# stays due assistance (脱贫不脱帮扶): nationally five years (fupin.assistance.due).
+DEFAULT_TRANSITION_YEARS = 5
 
 
 def default_quotas() -> dict:
@@ -36,7 +39,8 @@ def default_quotas() -> dict:
 
 
 class AssistancePolicy(models.Model):
-    """Pairing limits and visit frequency for a region (the most specific one applies)."""
+    """Pairing limits, visit frequency and the transition period after exit for a region
+    (the most specific one applies)."""
 
     region = models.OneToOneField(
         "geo.Division",
@@ -52,6 +56,9 @@ class AssistancePolicy(models.Model):
     rank_quotas = models.JSONField(_("key and contact households by rank"), default=default_quotas)
     visit_interval_days = models.PositiveSmallIntegerField(
         _("longest interval between visits (days)"), default=DEFAULT_VISIT_INTERVAL_DAYS
+    )
+    transition_years = models.PositiveSmallIntegerField(
+        _("transition period after exit (years)"), default=DEFAULT_TRANSITION_YEARS
     )
 
     class Meta:

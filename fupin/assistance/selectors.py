@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Max, QuerySet
+from django.utils import timezone
 
 from fupin.accounts.models import User
-from fupin.assistance import assign
+from fupin.assistance import assign, due
 from fupin.assistance.assign import Proposal
 from fupin.assistance.models import (
     AssistancePolicy,
@@ -26,15 +27,8 @@ from fupin.core.errors import OutsideArea
 from fupin.core.scope import RestrictedQuerySet, covers_household, user_covers
 from fupin.core.types import AreaUser
 from fupin.geo.codes import ancestor_codes
-from fupin.registry import choices as rc
 from fupin.registry import panels
 from fupin.registry.models import Household
-
-ELIGIBLE_STATUSES = (
-    rc.HouseholdStatus.POOR,
-    rc.HouseholdStatus.MONITORED,
-    rc.HouseholdStatus.RETURNED,
-)
 
 
 def policy_for(area_code: str) -> AssistancePolicy:
@@ -86,9 +80,36 @@ def pairing_list(
     return qs.order_by("household__village_id", "household_id", "id")
 
 
-def unpaired_households(area_prefix: str = "") -> RestrictedQuerySet[Household]:
-    qs = Household.objects.filter(status__in=ELIGIBLE_STATUSES).exclude(
+def due_households(
+    area_prefix: str = "", on: dt.date | None = None
+) -> RestrictedQuerySet[Household]:
+    """The households of an area due assistance on `on` (today by default): in poverty,
+    monitoring objects, and exited households within the transition period (`due`)."""
+    on = on or timezone.localdate()
+    qs = Household.objects.filter(due.due_q(on, due.periods(), area_prefix))
+    if area_prefix:
+        qs = qs.in_area(area_prefix)
+    return qs
+
+
+def unpaired_households(
+    area_prefix: str = "", on: dt.date | None = None
+) -> RestrictedQuerySet[Household]:
+    """The households due assistance (`due_households`) without a current pairing."""
+    return due_households(area_prefix, on).exclude(
         pk__in=Pairing.objects.current().values("household_id")
+    )
+
+
+def paired_not_due(
+    area_prefix: str = "", on: dt.date | None = None
+) -> RestrictedQuerySet[Household]:
+    """Households with a current pairing that are no longer due assistance (an exited
+    household beyond its transition period, a removed one): their pairings are not ended
+    automatically; the pairing page counts them so the office can decide."""
+    on = on or timezone.localdate()
+    qs = Household.objects.filter(pk__in=Pairing.objects.current().values("household_id")).exclude(
+        due.due_q(on, due.periods(), area_prefix)
     )
     if area_prefix:
         qs = qs.in_area(area_prefix)
@@ -203,7 +224,17 @@ def household_assistance(*, user: User | None, household: Household) -> dict[str
     measures: list[Measure] = []
     if panels.may_have(household, PANEL_MEASURES):
         measures = list(Measure.objects.filter(household=household)[:10])
-    return {"pairings": pairings, "visits": visits, "plan": plan, "measures": measures}
+    # An exited household: whether it is still in its transition period (脱贫不脱帮扶).
+    transition = None
+    if household.status == due.EXITED:
+        transition = due.household_due(household, timezone.localdate())
+    return {
+        "pairings": pairings,
+        "visits": visits,
+        "plan": plan,
+        "measures": measures,
+        "transition": transition,
+    }
 
 
 def visit_get(*, user: User, pk: int) -> Visit:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, has_capability
-from fupin.assistance import assign
+from fupin.assistance import assign, due
 from fupin.assistance import choices as c
 from fupin.assistance.models import (
     AssistancePolicy,
@@ -32,6 +32,9 @@ from fupin.core.history import created, recording
 from fupin.core.models import actor_account
 from fupin.core.scope import require_edit, require_household, user_covers
 from fupin.registry.models import Household
+
+# A transition period after exit longer than this is a typing error, not a policy.
+MAX_TRANSITION_YEARS = 20
 
 
 class PairingLimitExceeded(DomainError):
@@ -190,9 +193,11 @@ def apply_proposal(
 def cadre_leave(
     *, actor: User | None, cadre: Cadre, date: dt.date, reason: str, successor: Cadre | None = None
 ) -> list[Pairing]:
-    """The cadre leaves: their pairings end, and each household is paired again, with the
-    successor as far as the successor's limits allow, the rest by the assignment. If any
-    household would be left without a cadre, nothing is changed."""
+    """The cadre leaves: their pairings end, and each household still due assistance on
+    the date (`due`) is paired again, with the successor as far as the successor's limits
+    allow, the rest by the assignment. If any such household would be left without a
+    cadre, nothing is changed. A household no longer due (exited beyond its transition
+    period) is not paired again: its pairing ends with the cadre's departure."""
 
     _check(actor, cadre.home_area_id)
     with recording(actor, cadre, reason=reason):
@@ -204,9 +209,12 @@ def cadre_leave(
         pairing_end(actor=actor, pairing=p, date=date, reason=reason)
     created: list[Pairing] = []
     rest = []
+    periods = due.periods()
     for p in ended:
         if Pairing.objects.current().filter(household=p.household).exists():
             continue  # still has another cadre
+        if not due.household_due(p.household, date, periods).due:
+            continue
         if successor is not None:
             try:
                 created.append(
@@ -387,9 +395,11 @@ def assistance_policy_save(
     visit_interval_days: int,
     rank_quotas: dict[str, dict[str, int]],
     reason: str,
+    transition_years: int | None = None,
 ) -> AssistancePolicy:
-    """A region's own pairing limits and visit frequency (the county office of the region;
-    the most specific region's settings apply). Recorded with the reason."""
+    """A region's own pairing limits, visit frequency and transition period after exit
+    (the county office of the region; the most specific region's settings apply; a
+    transition period not given stays as it is). Recorded with the reason."""
 
     if not has_capability(actor, Capability.CONFIGURE):
         raise NotAllowed()
@@ -399,6 +409,10 @@ def assistance_policy_save(
         errors["max_households"] = [_("Between 1 and 50 households.")]
     if not 1 <= visit_interval_days <= 366:
         errors["visit_interval_days"] = [_("Between 1 and 366 days.")]
+    if transition_years is not None and not 0 <= transition_years <= MAX_TRANSITION_YEARS:
+        errors["transition_years"] = [
+            _("Between 0 and %(max)s years.") % {"max": MAX_TRANSITION_YEARS}
+        ]
     if not reason.strip():
         errors["reason"] = [_("Give the reason for the change.")]
     if errors:
@@ -409,5 +423,7 @@ def assistance_policy_save(
         policy.max_households = max_households
         policy.visit_interval_days = visit_interval_days
         policy.rank_quotas = rank_quotas
+        if transition_years is not None:
+            policy.transition_years = transition_years
         policy.save()
     return policy

@@ -107,10 +107,11 @@ def pairing_list(request):
     form, prefix, _day = _area_filter(request)
     pairings = selectors.pairing_list(user=request.user, area_prefix=prefix)[:1000]
     unpaired = selectors.unpaired_households(prefix).restrict(request.user).count()
+    not_due = selectors.paired_not_due(prefix).restrict(request.user).count()
     return render_page(
         request,
         "assistance/pairing_list.html",
-        {"form": form, "pairings": pairings, "unpaired": unpaired},
+        {"form": form, "pairings": pairings, "unpaired": unpaired, "not_due": not_due},
     )
 
 
@@ -450,6 +451,7 @@ def limits(request):
     initial = {
         "max_households": policy.max_households,
         "visit_interval_days": policy.visit_interval_days,
+        "transition_years": policy.transition_years,
     }
     for rank, q in (policy.rank_quotas or {}).items():
         initial[f"key_{rank}"] = q.get("key")
@@ -475,6 +477,7 @@ def limits(request):
                 region_code=area,
                 max_households=d["max_households"],
                 visit_interval_days=d["visit_interval_days"],
+                transition_years=d["transition_years"],
                 rank_quotas=quotas,
                 reason=d["reason"],
             )

@@ -169,6 +169,7 @@ def test_the_county_office_sets_its_limits_and_they_apply(client, users, make_ca
         {
             "max_households": "3",
             "visit_interval_days": "15",
+            "transition_years": "7",
             "key_section": "1",
             "contact_section": "1",
             "reason": "县里规定每月两次走访",
@@ -177,9 +178,12 @@ def test_the_county_office_sets_its_limits_and_they_apply(client, users, make_ca
     assert page.status_code == 302
     policy = AssistancePolicy.objects.get(region_id="431129000000")
     assert policy.max_households == 3 and policy.visit_interval_days == 15
+    assert policy.transition_years == 7
     assert policy.rank_quotas[c.Rank.SECTION] == {"key": 1, "contact": 1}
     assert policy_for(VILLAGE).pk == policy.pk
     rec = ChangeRecord.objects.get(object_type="assistance.assistancepolicy")
     assert rec.reason == "县里规定每月两次走访" and rec.user_name == "county"
+    assert rec.post_data["transition_years"] == 7
     # Another county keeps the defaults.
     assert policy_for("431128100201").max_households == 5
+    assert policy_for("431128100201").transition_years == 5
