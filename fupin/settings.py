@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "fupin.policy",
     "fupin.monitoring",
     "fupin.assistance",
+    "fupin.programmes",
+    "fupin.microcredit",
     "fupin.indicators",
     "fupin.assessment",
     "fupin.dashboards",
@@ -159,6 +161,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # (TIME_ZONE), without cron: name -> (time of day "HH:MM", the command's arguments).
 FUPIN_SCHEDULE = {
     "cases-advance-notices": ("00:30", ["cases", "advance-notices"]),
+    # Before the monitoring scan: an overdue loan's warning is read by the day's work.
+    "microcredit-overdue": ("00:45", ["microcredit", "overdue"]),
     "monitoring-scan": ("01:00", ["monitoring", "scan"]),
     "supervision-escalate": ("02:00", ["supervision", "escalate"]),
     "prune-jobs": ("03:00", ["prune_jobs"]),

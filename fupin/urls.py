@@ -22,6 +22,7 @@ urlpatterns = [
     path("dashboard/", include("fupin.dashboards.urls")),
     path("funds/", include("fupin.funds.urls")),
     path("projects/", include("fupin.projects.urls")),
+    path("microcredit/", include("fupin.microcredit.urls")),
     path("supervision/", include("fupin.supervision.urls")),
     path("scoring/", include("fupin.scoring.urls")),
     path("", include("fupin.web.urls")),

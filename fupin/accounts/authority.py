@@ -189,6 +189,14 @@ RULES: tuple[Rule, ...] = (
         _g(Role.SYSADMIN),
         condition=_("Only into counties that have no households yet."),
     ),
+    # ---- microcredit (扶贫小额信贷): an extension is proposed by staff and decided above
+    Rule(
+        "loan.extend",
+        _("Approve or refuse a loan extension"),
+        _g(*OFFICE),
+        four_eyes=_("You proposed this extension"),
+    ),
+    Rule("loan.write_off", _("Write off a loan"), _g(COUNTY)),
     # ---- third-party-style assessment (第三方评估): never the county that is assessed
     Rule(
         "assessment.run",

@@ -1,0 +1,196 @@
+"""The rules of microcredit, each in one place, with a row form (one loan or household,
+for the services and pages) and, where figures need it, a column form (Polars, for the
+indicator engine and the daily overdue run). Tests check that the two forms agree.
+
+Who may borrow (扶贫小额信贷的对象), on the day of disbursement:
+- the household is registered poor (in poverty, returned to poverty, or exited: 脱贫户
+  keep access to the loans) or a monitoring object (监测对象); candidates and removed
+  households may not borrow;
+- the borrower is a current member of the household, aged 18 to 65 (completed years);
+- the credit rating (评级授信): once a loan of the household records the bank's rating,
+  every later loan of it must record one too (a rated household is not lent to unrated).
+
+When a loan is overdue on day D (逾期): it is disbursed on or before D, not written off
+on or before D, has principal outstanding, and the principal repaid on or before D is
+less than the principal of the instalments due BEFORE D (an instalment due on D may
+still be paid that day). An instalment's due date on D is its extended date if the
+extension was approved on or before D, its original date otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from django.utils.translation import gettext as _
+
+from fupin.registry.choices import HouseholdStatus
+
+S = HouseholdStatus
+ELIGIBLE_STATUSES = (S.POOR.value, S.RETURNED.value, S.EXITED.value, S.MONITORED.value)
+MIN_AGE, MAX_AGE = 18, 65
+
+
+def eligible_status_expr(status: pl.Expr) -> pl.Expr:
+    """Column form of the household-status part of `refusals`."""
+    return status.is_in(list(ELIGIBLE_STATUSES)).fill_null(False)
+
+
+def refusals(
+    *,
+    household: Any,
+    borrower: Any,
+    on: dt.date,
+    credit_rating: str,
+    household_rated: bool,
+) -> list[tuple[str, str]]:
+    """Why the household may not borrow on `on`: (field, reason) pairs; empty: it may.
+    `household_rated`: an earlier loan of the household records a credit rating."""
+    out: list[tuple[str, str]] = []
+    if household.status not in ELIGIBLE_STATUSES:
+        out.append(
+            (
+                "household",
+                _(
+                    "Only registered poor households and monitoring objects may borrow "
+                    "(status: %(s)s)."
+                )
+                % {"s": household.get_status_display()},
+            )
+        )
+    if borrower is None or borrower.household_id != household.pk or not borrower.is_active:
+        out.append(("borrower", _("The borrower must be a current member of the household.")))
+    else:
+        age = borrower.age_on(on)
+        if not MIN_AGE <= age <= MAX_AGE:
+            out.append(
+                (
+                    "borrower",
+                    _(
+                        "The borrower must be %(lo)d to %(hi)d years old on the day of the "
+                        "loan (%(age)d)."
+                    )
+                    % {"lo": MIN_AGE, "hi": MAX_AGE, "age": age},
+                )
+            )
+    if household_rated and not credit_rating:
+        out.append(
+            (
+                "credit_rating",
+                _("The household has been rated by a bank: record the credit rating of this loan."),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------ a loan on a day
+
+
+def due_on(row: Any, day: dt.date) -> dt.date:
+    """An instalment's due date as it stood on `day` (row: due_on, original_due_on,
+    extended_on)."""
+    if row.extended_on is not None and row.extended_on <= day:
+        return row.due_on
+    return row.original_due_on
+
+
+def loan_state(
+    loan: Any, schedule: Iterable[Any], repayments: Iterable[Any], day: dt.date
+) -> tuple[Decimal, bool]:
+    """(outstanding principal, overdue) of one loan on `day` (row form)."""
+    if loan.disbursed_on > day or (loan.written_off_on is not None and loan.written_off_on <= day):
+        return Decimal("0"), False
+    repaid = sum((r.principal for r in repayments if r.paid_on <= day), Decimal("0"))
+    balance = max(loan.amount - repaid, Decimal("0"))
+    owed = sum((s.principal for s in schedule if due_on(s, day) < day), Decimal("0"))
+    return balance, balance > 0 and repaid < owed
+
+
+LOAN_SCHEMA = {
+    "loan_id": pl.Int64,
+    "household_id": pl.Int64,
+    "amount": pl.Float64,
+    "disbursed_on": pl.Date,
+    "written_off_on": pl.Date,
+}
+SCHEDULE_SCHEMA = {
+    "loan_id": pl.Int64,
+    "due_on": pl.Date,
+    "original_due_on": pl.Date,
+    "extended_on": pl.Date,
+    "principal": pl.Float64,
+}
+REPAYMENT_SCHEMA = {"loan_id": pl.Int64, "paid_on": pl.Date, "principal": pl.Float64}
+
+
+def loan_states(
+    loans: pl.DataFrame, schedule: pl.DataFrame, repayments: pl.DataFrame, day: dt.date
+) -> pl.DataFrame:
+    """Column form of `loan_state` for many loans: loan_id, household_id, disbursed
+    (on or before `day`), balance, overdue. Money in yuan as floats rounded to the fen."""
+    effective = (
+        pl.when(pl.col("extended_on").is_not_null() & (pl.col("extended_on") <= day))
+        .then(pl.col("due_on"))
+        .otherwise(pl.col("original_due_on"))
+    )
+    owed = schedule.filter(effective < day).group_by("loan_id").agg(owed=pl.col("principal").sum())
+    repaid = (
+        repayments.filter(pl.col("paid_on") <= day)
+        .group_by("loan_id")
+        .agg(repaid=pl.col("principal").sum())
+    )
+    live = (pl.col("disbursed_on") <= day) & (
+        pl.col("written_off_on").is_null() | (pl.col("written_off_on") > day)
+    )
+    out = (
+        loans.join(owed, on="loan_id", how="left")
+        .join(repaid, on="loan_id", how="left")
+        .with_columns(pl.col("owed").fill_null(0.0), pl.col("repaid").fill_null(0.0))
+        .with_columns(
+            disbursed=pl.col("disbursed_on") <= day,
+            balance=pl.when(live)
+            .then((pl.col("amount") - pl.col("repaid")).clip(lower_bound=0).round(2))
+            .otherwise(0.0),
+        )
+        .with_columns(
+            overdue=(
+                live
+                & (pl.col("balance") > 0)
+                & (pl.col("repaid").round(2) < pl.col("owed").round(2))
+            ).fill_null(False)
+        )
+    )
+    return out.select("loan_id", "household_id", "disbursed", "balance", "overdue")
+
+
+def schedule_rows(
+    amount: Decimal, term_months: int, annual_rate: Decimal, disbursed_on: dt.date
+) -> list[tuple[dt.date, Decimal, Decimal]]:
+    """The schedule a loan gets at disbursement: interest quarterly on the balance
+    (按季付息), principal at the end (到期还本), the usual form of these loans; the
+    last row's date is the loan's due date. (due date, principal, interest) rows."""
+    rows = []
+    months = [*range(3, term_months, 3), term_months]
+    previous = 0
+    rate = annual_rate / Decimal(100)
+    for m in months:
+        interest = (amount * rate * Decimal(m - previous) / Decimal(12)).quantize(Decimal("0.01"))
+        principal = amount if m == term_months else Decimal("0")
+        rows.append((add_months(disbursed_on, m), principal, interest))
+        previous = m
+    return rows
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day if it has fewer days)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)

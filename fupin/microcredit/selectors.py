@@ -1,0 +1,106 @@
+"""Reads of the microcredit ledger, every one scoped to the user (`.restrict(user)`,
+which reads the loan's own village column)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db.models import QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from fupin.accounts import authority
+from fupin.core.errors import DomainError
+from fupin.core.scope import code_range, require_edit
+from fupin.microcredit.models import OPEN_STATUSES, Extension, ExtensionStatus, Loan, LoanStatus
+
+PANEL_LOANS = "panel_loans"
+PAGE_SIZE = 50
+
+
+def loans(user: Any) -> QuerySet[Loan]:
+    return Loan.objects.restrict(user)
+
+
+@dataclass
+class LoanFilters:
+    area: str = ""
+    bank: str = ""
+    status: str = ""
+    overdue: bool = False
+
+
+def loan_list(*, user: Any, filters: LoanFilters, page: int = 1) -> tuple[list[Loan], bool]:
+    qs = loans(user).select_related("household", "member", "village")
+    if filters.area:
+        qs = qs.filter(village__code__range=code_range(filters.area))
+    if filters.bank:
+        qs = qs.filter(bank=filters.bank)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.overdue:
+        qs = qs.filter(status=LoanStatus.OVERDUE)
+    start = (page - 1) * PAGE_SIZE
+    rows = list(qs.order_by("-disbursed_on", "-id")[start : start + PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def banks(user: Any) -> list[str]:
+    return list(loans(user).order_by("bank").values_list("bank", flat=True).distinct())
+
+
+def loan_get(*, user: Any, pk: int) -> Loan:
+    loan = loans(user).select_related("household", "member", "village").filter(pk=pk).first()
+    if loan is None:
+        raise Http404
+    return loan
+
+
+def repaid_principal(loan: Loan) -> Any:
+    return loan.repayments.aggregate(s=Sum("principal"))["s"] or 0
+
+
+def household_loans(user: Any, household: Any) -> list[Loan]:
+    """The household page's panel: the household's loans the user may read."""
+    return list(loans(user).filter(household=household).select_related("member"))
+
+
+def pending_extension(loan: Loan) -> Extension | None:
+    return loan.extensions.filter(status=ExtensionStatus.PROPOSED).first()
+
+
+def may_edit(user: Any, loan: Loan) -> bool:
+    try:
+        require_edit(user, loan.village_id)
+    except DomainError:
+        return False
+    return True
+
+
+def may_decide(user: Any, ext: Extension) -> bool:
+    return authority.may(user, "loan.extend", ext.loan.village_id, authors=[ext.proposed_by_id])
+
+
+def may_write_off(user: Any, loan: Loan) -> bool:
+    return loan.status in OPEN_STATUSES and authority.may(user, "loan.write_off", loan.village_id)
+
+
+def overdue_households(household_ids: Collection[int], as_of: dt.date) -> set[int]:
+    """The grading rounds' signal "overdue loan" (fupin.monitoring.hooks): the households
+    among `household_ids` with a loan overdue on `as_of` (rules.loan_states)."""
+    from fupin.microcredit.services import states_on
+
+    if not household_ids:
+        return set()
+    states = states_on(as_of)
+    hit = states.filter(pl.col("overdue"))["household_id"].unique().to_list()
+    wanted = set(household_ids)
+    return {h for h in hit if h in wanted}
+
+
+def today() -> dt.date:
+    return timezone.localdate()

@@ -1,0 +1,237 @@
+"""The microcredit ledger: eligibility, the four-eyes extension, overdue on its
+boundaries, the warning raised once, the workbook import (row errors, atomic,
+idempotent), scope and masking, and the household page's panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from conftest import VILLAGE, give_status, make_id, member_data
+from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.history import history_of
+from fupin.microcredit import rules, selectors, services
+from fupin.microcredit.models import Loan, LoanStatus, ScheduleRow
+from fupin.monitoring.models import RiskWarning
+from fupin.registry import choices as c
+
+D = dt.date(2024, 3, 1)
+
+
+def terms(**over):
+    data = {
+        "number": "XD-001",
+        "bank": "农村信用社",
+        "amount": Decimal("50000"),
+        "term_months": 12,
+        "annual_rate": Decimal("4.35"),
+        "subsidy_rate": Decimal("4.35"),
+        "credit_rating": "AA",
+        "purpose": "养殖",
+        "disbursed_on": D,
+    }
+    data.update(over)
+    return data
+
+
+def disburse(users, household, **over):
+    return services.loan_disburse(
+        actor=users["village"],
+        household=household,
+        borrower=household.members.get(),
+        data=terms(**over),
+    )
+
+
+@pytest.fixture
+def loan(users, household):
+    return disburse(users, household)
+
+
+def test_disburse_makes_the_schedule_and_the_history(loan):
+    rows = list(ScheduleRow.objects.filter(loan=loan).order_by("original_due_on"))
+    assert [r.due_on for r in rows] == [
+        dt.date(2024, 6, 1),
+        dt.date(2024, 9, 1),
+        dt.date(2024, 12, 1),
+        dt.date(2025, 3, 1),
+    ]
+    assert sum(r.principal for r in rows) == Decimal("50000")
+    assert loan.due_on == dt.date(2025, 3, 1)
+    assert loan.village_id == VILLAGE
+    types = {r.object_type for r in history_of(loan)}
+    assert {"microcredit.loan", "microcredit.schedulerow"} <= types
+
+
+@pytest.mark.parametrize(
+    ("status", "ok"),
+    [
+        (c.HouseholdStatus.POOR, True),
+        (c.HouseholdStatus.EXITED, True),
+        (c.HouseholdStatus.MONITORED, True),
+        (c.HouseholdStatus.CANDIDATE, False),
+        (c.HouseholdStatus.REMOVED, False),
+    ],
+)
+def test_household_status_decides_eligibility(users, household, status, ok):
+    give_status(household, status, 2020)
+    if ok:
+        assert disburse(users, household).pk
+    else:
+        with pytest.raises(ValidationFailed) as exc:
+            disburse(users, household)
+        assert "household" in exc.value.errors
+
+
+@pytest.mark.parametrize(
+    ("birth", "ok"),
+    [("20060301", True), ("20060302", False), ("19580302", True), ("19580301", False)],
+)
+def test_borrower_age_18_to_65_on_the_day(users, household, birth, ok):
+    from fupin.registry import services as registry
+
+    member = registry.member_add(
+        actor=users["village"],
+        household=household,
+        data=member_data(id_number=make_id(birth=birth, seq="777"), name="贷款人", relation="son"),
+    )
+    call = lambda: services.loan_disburse(  # noqa: E731
+        actor=users["village"], household=household, borrower=member, data=terms()
+    )
+    if ok:
+        assert call().member_id == member.pk
+    else:
+        with pytest.raises(ValidationFailed) as exc:
+            call()
+        assert "borrower" in exc.value.errors
+
+
+def test_a_rated_household_must_be_rated_again(users, household, loan):
+    with pytest.raises(ValidationFailed) as exc:
+        disburse(users, household, number="XD-002", credit_rating="")
+    assert "credit_rating" in exc.value.errors
+    assert disburse(users, household, number="XD-003", credit_rating="A").pk
+
+
+def test_outside_the_area_is_not_found(users, household):
+    with pytest.raises(OutsideArea):
+        services.loan_disburse(
+            actor=users["neighbour"],
+            household=household,
+            borrower=household.members.get(),
+            data=terms(),
+        )
+
+
+def _overdue(loan, day):
+    schedule = list(loan.schedule.all())
+    return rules.loan_state(loan, schedule, list(loan.repayments.all()), day)[1]
+
+
+def test_overdue_boundaries_row_and_column_forms_agree(loan):
+    due = loan.due_on  # principal all at the end
+    for day, expected in [(due, False), (due + dt.timedelta(days=1), True)]:
+        assert _overdue(loan, day) is expected
+        states = services.states_on(day)
+        assert states.filter(states["loan_id"] == loan.pk)["overdue"].to_list() == [expected]
+
+
+def test_repaid_in_full_on_the_due_day_is_not_overdue(users, loan):
+    services.repayment_record(
+        actor=users["village"],
+        loan=loan,
+        paid_on=loan.due_on,
+        principal="50000",
+        today=loan.due_on,
+    )
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.REPAID
+    assert not _overdue(loan, loan.due_on + dt.timedelta(days=30))
+
+
+def test_overdue_run_marks_once_and_warns_once(loan):
+    day = loan.due_on + dt.timedelta(days=1)
+    assert services.mark_overdue(day=day) == (1, 0, 1)
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.OVERDUE and loan.warned_on == day
+    assert RiskWarning.objects.filter(household=loan.household).count() == 1
+    assert services.mark_overdue(day=day + dt.timedelta(days=1)) == (0, 0, 0)
+    assert RiskWarning.objects.filter(household=loan.household).count() == 1
+    assert selectors.overdue_households([loan.household_id, 999], day) == {loan.household_id}
+
+
+def test_extension_four_eyes_and_roles(users, loan):
+    ext = services.extension_propose(
+        actor=users["township"], loan=loan, new_due_on=dt.date(2026, 3, 1), reason="灾害减产"
+    )
+    with pytest.raises(NotAllowed):  # the proposer may not approve
+        services.extension_decide(actor=users["township"], extension=ext, approve=True)
+    with pytest.raises(NotAllowed):  # village staff may not decide
+        services.extension_decide(actor=users["village"], extension=ext, approve=True)
+    day = dt.date(2025, 2, 1)
+    services.extension_decide(actor=users["county"], extension=ext, approve=True, today=day)
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.EXTENDED and loan.due_on == dt.date(2026, 3, 1)
+    # Before the approval the original date holds: overdue on 2 March 2025 is judged
+    # with the extension approved on 1 February, so not overdue.
+    assert not _overdue(loan, dt.date(2025, 3, 2))
+    last = loan.schedule.order_by("original_due_on").last()
+    assert last.original_due_on == dt.date(2025, 3, 1) and last.extended_on == day
+
+
+def test_write_off_is_the_countys(users, loan):
+    with pytest.raises(NotAllowed):
+        services.loan_write_off(actor=users["township"], loan=loan, reason="死亡")
+    services.loan_write_off(actor=users["county"], loan=loan, reason="死亡", today=D)
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.WRITTEN_OFF
+
+
+def test_repayment_cannot_exceed_the_balance(users, loan):
+    with pytest.raises(ValidationFailed):
+        services.repayment_record(
+            actor=users["village"], loan=loan, paid_on=D, principal="50000.01", today=D
+        )
+
+
+# ------------------------------------------------------------------ pages, API, panel
+
+
+def test_pages_are_scoped_and_mask_the_id(client, users, loan):
+    client.force_login(users["village"])
+    page = client.get(reverse("microcredit:detail", args=[loan.pk]))
+    assert page.status_code == 200
+    idn = loan.member.id_number
+    assert idn not in page.content.decode() and idn[-4:] in page.content.decode()
+    assert loan.number in client.get(reverse("microcredit:list")).content.decode()
+    client.force_login(users["neighbour"])
+    assert client.get(reverse("microcredit:detail", args=[loan.pk])).status_code == 404
+    assert loan.number not in client.get(reverse("microcredit:list")).content.decode()
+
+
+def test_household_page_shows_the_ledger_panel(client, users, household, loan):
+    client.force_login(users["village"])
+    html = client.get(reverse("household_detail", args=[household.pk])).content.decode()
+    assert loan.number in html and "household-ledgers" in html
+
+
+def test_api_lists_loans_scoped_and_masked(client, users, loan):
+    client.force_login(users["village"])
+    body = client.get("/api/v1/loans").json()
+    assert [i["number"] for i in body["items"]] == [loan.number]
+    assert body["items"][0]["borrower_id_number"].startswith("*")
+    client.force_login(users["neighbour"])
+    assert client.get("/api/v1/loans").json()["items"] == []
+
+
+def test_loans_follow_their_household(users, household, loan):
+    from conftest import NEIGHBOUR
+    from fupin.registry.hooks import households_moved
+    from fupin.registry.models import Household
+
+    Household.objects.filter(pk=household.pk).update(village_id=NEIGHBOUR)
+    households_moved([household.pk])
+    assert Loan.objects.get(pk=loan.pk).village_id == NEIGHBOUR

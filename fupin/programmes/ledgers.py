@@ -1,0 +1,115 @@
+"""The ledger registry: each programme ledger app (microcredit, posts, relocation …)
+registers, in its AppConfig.ready(), one `Ledger` saying in one place
+
+- its row models (kept in step with their households' villages),
+- its household-page panel (a template and the read of a household's rows),
+- its workbook (the sheets, with their columns, and the writer of the parsed rows),
+- its export (the frames of an area, one per sheet).
+
+Its API read endpoints live in the interface layer, fupin/api/<ledger>.py, listed in
+fupin/api/ledgers.py (an app of layer 4 never imports the API).
+
+The household page's "Programme ledgers" panel, the `fupin programmes import/export`
+command and the API read this registry; none of them names a ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Model, OuterRef, Subquery
+
+from fupin.exchange.layout import Sheet
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+    from fupin.programmes.workbook import LedgerImport
+
+
+@dataclass(frozen=True)
+class Ledger:
+    key: str  # stable, used on the command line ("microcredit")
+    label: StrOrPromise
+    models: tuple[type[Model], ...]  # LedgerRow subclasses moved with their households
+    # The household page: `panel_flag` is a registry.panels flag (whether the household
+    # has any row: no query when it has none); `panel_rows(user, household)` the scoped
+    # rows shown by `panel_template` (context: rows, household).
+    panel_flag: str = ""
+    panel_template: str = ""
+    panel_rows: Callable[[Any, Any], Sequence[Any]] | None = None
+    # The workbook: the sheets (exchange.layout), and `write(batch)` which checks the
+    # parsed rows against the database and writes the good ones (see workbook.py).
+    sheets: tuple[Sheet, ...] = ()
+    write: Callable[[LedgerImport], None] | None = None
+    # The export: `export(user, prefix)` → {sheet key: frame of text columns by code}.
+    export: Callable[[Any, str], dict[str, Any]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_ledgers: dict[str, Ledger] = {}
+
+
+def register(ledger: Ledger) -> None:
+    """Add a ledger (again: replaces it)."""
+    _ledgers[ledger.key] = ledger
+
+
+def ledgers() -> list[Ledger]:
+    return list(_ledgers.values())
+
+
+def get(key: str) -> Ledger:
+    try:
+        return _ledgers[key]
+    except KeyError:
+        raise KeyError(f"no ledger {key!r}; known: {', '.join(sorted(_ledgers))}") from None
+
+
+# Households per statement when ledger rows follow their households.
+FOLLOW_BATCH = 5000
+
+
+def follow_households(household_ids: list[int]) -> None:
+    """The rows of households that moved village take their new village
+    (`LedgerRow.village`, registered with registry.hooks): set-based, in the transaction
+    of the move, for every registered ledger model."""
+    from fupin.registry.models import Household
+
+    for ledger in _ledgers.values():
+        for model in ledger.models:
+            for start in range(0, len(household_ids), FOLLOW_BATCH):
+                ids = household_ids[start : start + FOLLOW_BATCH]
+                model._default_manager.filter(household_id__in=ids).update(
+                    village_id=Subquery(
+                        Household.objects.filter(pk=OuterRef("household_id")).values("village_id")[
+                            :1
+                        ]
+                    )
+                )
+
+
+@dataclass
+class Panel:
+    ledger: Ledger
+    rows: Sequence[Any]
+
+
+def household_panels(user: Any, household: Any) -> list[Panel]:
+    """The registered ledgers' rows of a household that the user may read: one scoped
+    query per ledger at most, none for a ledger whose flag (read with the household on
+    its page) says the household has no row."""
+    from fupin.registry import panels
+
+    out = []
+    for ledger in _ledgers.values():
+        if ledger.panel_rows is None:
+            continue
+        if ledger.panel_flag and not panels.may_have(household, ledger.panel_flag):
+            continue
+        rows = ledger.panel_rows(user, household)
+        if rows:
+            out.append(Panel(ledger, rows))
+    return out

@@ -1,0 +1,345 @@
+"""Import and export of any registered ledger's workbook, with the registry import's
+pieces (fupin.exchange): its column kinds and per-cell parsers with reasons
+(`exchange.parsing.parse_sheet`), its header matching rule (code, Chinese or English
+header, simplified or traditional, full-width or not: `exchange.readers.clean_text`),
+and the same report (sheet, row, column, value, reason).
+
+An import reads every sheet of the ledger, parses each cell, then hands the parsed rows
+to the ledger's writer (`Ledger.write`), which checks them against the database (the
+household exists and is in the user's area, the natural key …), rejects bad rows with
+`LedgerImport.reject`, and writes the good ones with their change records. All in one
+transaction: a crash leaves the database as it was. With `atomic`, one bad row refuses
+the whole file. Each ledger names a natural key per sheet, so importing the same file
+again creates nothing, changes nothing and says so (`unchanged`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from fupin.core import csvsafe
+from fupin.exchange.layout import INFO, Sheet
+from fupin.exchange.parsing import ERROR_SCHEMA, Parsed, parse_sheet
+from fupin.exchange.readers import HEADER_SCAN_ROWS, RawSheet, WorkbookError, clean_text
+from fupin.programmes.ledgers import Ledger
+
+MIN_MATCHED = 2
+
+
+def _names(sheet: Sheet) -> dict[str, str]:
+    """Every accepted spelling of the sheet's headers → column code."""
+    names: dict[str, str] = {}
+    for col in sheet.columns:
+        names[col.code.lower()] = col.code
+        names["#" + col.code.lower()] = col.code
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                names[clean_text(str(col.header)).lower()] = col.code
+    return names
+
+
+def _match(rows: list[list[Any]], sheet: Sheet) -> tuple[int, dict[int, str]]:
+    """The header row among the first rows (the one naming most columns) and its map."""
+    names = _names(sheet)
+    best: tuple[int, dict[int, str]] = (-1, {})
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        mapping: dict[int, str] = {}
+        for j, cell in enumerate(row):
+            if cell is None or str(cell).strip() == "":
+                continue
+            code = names.get(clean_text(str(cell)).lower())
+            if code and code not in mapping.values():
+                mapping[j] = code
+        if len(mapping) > len(best[1]):
+            best = (r, mapping)
+    return best
+
+
+def _frame(sheet: Sheet, data: pl.DataFrame, header: int, mapping: dict[int, str], name: str):
+    body = data.slice(header + 1)
+    frame = pl.DataFrame(
+        {code: body.to_series(j).cast(pl.String) for j, code in mapping.items()}
+        or {"_": [None] * body.height}
+    ).with_columns(
+        pl.int_range(header + 2, header + 2 + body.height, dtype=pl.Int64).alias("_row"),
+        pl.lit(name).alias("_sheet"),
+    )
+    codes = [c for c in sheet.codes if c in frame.columns]
+    if codes:
+        frame = frame.with_columns(pl.col(codes).str.strip_chars())
+        frame = frame.filter(
+            pl.any_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in codes)
+            & ~pl.all_horizontal(
+                pl.col(c).is_null() | pl.col(c).str.starts_with("#") for c in codes
+            )
+        )
+    for code in sheet.codes:
+        if code not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(code))
+    return frame.select([*sheet.codes, "_row", "_sheet"])
+
+
+def _best(rows: list[list[Any]], sheets: tuple[Sheet, ...]):
+    scored = [(sheet, *_match(rows, sheet)) for sheet in sheets]
+    sheet, header, mapping = max(scored, key=lambda s: len(s[2]))
+    return (sheet, header, mapping) if len(mapping) >= MIN_MATCHED else (None, -1, {})
+
+
+def read_sheets(path: Path, sheets: tuple[Sheet, ...]) -> dict[str, RawSheet]:
+    """Each of the ledger's sheets found in an xlsx workbook (one or more of its sheets)
+    or a CSV file (one sheet), as text frames with `_row` (Excel's row number) and
+    `_sheet`. A worksheet is recognised by the headers it names."""
+    path = Path(path)
+    tables: list[tuple[str, pl.DataFrame]] = []
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pl.read_csv(
+                path,
+                has_header=False,
+                infer_schema=False,
+                encoding="utf8-lossy",
+                truncate_ragged_lines=True,
+            )
+            first = frame.columns[0]
+            frame = frame.with_columns(pl.col(first).str.strip_prefix("\ufeff"))
+            tables.append((path.name, csvsafe.unescape_frame(frame)))
+        elif suffix in (".xlsx", ".xlsm", ".xls"):
+            import fastexcel  # lazy: only an .xlsx workbook needs it
+
+            reader = fastexcel.read_excel(str(path))
+            for name in reader.sheet_names:
+                if not name.startswith("_"):
+                    loaded = reader.load_sheet(name, header_row=None, dtypes="string")
+                    tables.append((name, loaded.to_polars()))
+        else:
+            raise WorkbookError(suffix)
+    except WorkbookError:
+        raise
+    except Exception as exc:
+        raise WorkbookError(str(exc)) from exc
+    parts: dict[str, RawSheet] = {}
+    for name, data in tables:
+        if data.height == 0:
+            continue
+        head = [list(r) for r in data.head(HEADER_SCAN_ROWS).iter_rows()]
+        sheet, header, mapping = _best(head, sheets)
+        if sheet is None:
+            continue
+        frame = _frame(sheet, data, header, mapping, name)
+        if sheet.key in parts:
+            parts[sheet.key].frame = pl.concat([parts[sheet.key].frame, frame])
+            parts[sheet.key].names.append(name)
+        else:
+            parts[sheet.key] = RawSheet(sheet.key, frame, [name])
+    if not parts:
+        raise WorkbookError(_("No sheet of this ledger was found in the file."))
+    return parts
+
+
+@dataclass
+class SheetCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class LedgerImport:
+    """One import in progress: the parsed sheets, who imports, and what was written.
+    The ledger's writer rejects rows with `reject` and, when `proceed()` says so, writes
+    the rows still `_ok` and counts them in `counts`."""
+
+    ledger: Ledger
+    actor: Any
+    parsed: dict[str, Parsed]
+    atomic: bool = False
+    now: dt.datetime = field(default_factory=timezone.now)
+    reason: str = ""
+    counts: dict[str, SheetCounts] = field(default_factory=dict)
+
+    def frame(self, key: str) -> pl.DataFrame:
+        """The sheet's typed rows (every row, `_ok` false for rejected ones); an empty
+        frame with the sheet's columns when the file lacks it."""
+        if key in self.parsed:
+            return self.parsed[key].frame
+        sheet = next(s for s in self.ledger.sheets if s.key == key)
+        schema = {c.code: pl.String for c in sheet.columns if c.kind != INFO}
+        return pl.DataFrame(
+            schema={**schema, "_row": pl.Int64, "_sheet": pl.String, "_ok": pl.Boolean}
+        )
+
+    def ok(self, key: str) -> pl.DataFrame:
+        frame = self.frame(key)
+        return frame.filter(pl.col("_ok")) if frame.height else frame
+
+    def reject(self, key: str, mask: pl.Series, column: str, reasons: pl.Series | str) -> None:
+        """Reject the rows of sheet `key` where `mask` is true, with the reason on
+        `column` (a column code; the report shows its header)."""
+        self.parsed[key].reject(mask, column, reasons)
+
+    def reject_rows(self, key: str, rows: list[tuple[int, str, str]]) -> None:
+        """Reject single rows of sheet `key`: (index in `frame(key)`, column code,
+        reason) triples, as a writer finds them one by one."""
+        frame = self.frame(key)
+        by_column: dict[str, dict[int, str]] = {}
+        for index, column, reason in rows:
+            by_column.setdefault(column, {}).setdefault(index, reason)
+        for column, reasons in by_column.items():
+            idx = sorted(reasons)
+            mask = pl.Series([False] * frame.height).scatter(idx, True)
+            text = pl.Series([None] * frame.height, dtype=pl.String).scatter(
+                idx, pl.Series([reasons[i] for i in idx], dtype=pl.String)
+            )
+            self.reject(key, mask, column, text)
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        parts = [e for p in self.parsed.values() for e in p.errors]
+        if not parts:
+            return pl.DataFrame(schema=ERROR_SCHEMA)
+        return pl.concat(parts).sort(["sheet", "row"])
+
+    def proceed(self) -> bool:
+        """Whether to write: always, unless the import is atomic and a row was rejected."""
+        return not (self.atomic and self.errors.height)
+
+    def count(self, key: str) -> SheetCounts:
+        return self.counts.setdefault(key, SheetCounts())
+
+
+@dataclass
+class ImportOutcome:
+    ledger: str
+    counts: dict[str, SheetCounts]
+    errors: pl.DataFrame
+    refused: bool  # atomic and some row was bad: nothing written
+
+    @property
+    def written(self) -> int:
+        return sum(c.created + c.updated for c in self.counts.values())
+
+    def summary_lines(self) -> list[str]:
+        lines = []
+        if self.refused:
+            lines.append(
+                _(
+                    "Refused: %(n)d rows have errors and the import is all-or-nothing; "
+                    "nothing was written."
+                )
+                % {"n": self.errors["row"].n_unique() if self.errors.height else 0}
+            )
+        for key, c in self.counts.items():
+            lines.append(
+                _("%(sheet)s: %(created)d created, %(updated)d changed, %(unchanged)d unchanged.")
+                % {
+                    "sheet": key,
+                    "created": c.created,
+                    "updated": c.updated,
+                    "unchanged": c.unchanged,
+                }
+            )
+        if not self.refused and not self.written:
+            lines.append(_("Nothing to change: the ledger already holds these rows."))
+        if self.errors.height:
+            lines.append(
+                _("%(n)d cells were rejected (see the report).") % {"n": self.errors.height}
+            )
+        return lines
+
+
+class _Refused(Exception):
+    pass
+
+
+def import_workbook(
+    ledger: Ledger,
+    path: Path,
+    *,
+    actor: Any,
+    atomic: bool = False,
+    reason: str = "",
+    today: dt.date | None = None,
+) -> ImportOutcome:
+    """Read, parse, check and write a ledger's workbook (see the module docstring)."""
+    if ledger.write is None:
+        raise WorkbookError(_("This ledger cannot be imported."))
+    today = today or timezone.localdate()
+    raw = read_sheets(path, ledger.sheets)
+    by_key = {s.key: s for s in ledger.sheets}
+    parsed = {key: parse_sheet(by_key[key], r, today) for key, r in raw.items()}
+    batch = LedgerImport(
+        ledger, actor, parsed, atomic=atomic, reason=reason or _("Workbook import")
+    )
+    refused = False
+    try:
+        with transaction.atomic():
+            ledger.write(batch)
+            if not batch.proceed():
+                raise _Refused
+    except _Refused:
+        refused = True
+        batch.counts = {}
+    return ImportOutcome(ledger.key, batch.counts, batch.errors, refused)
+
+
+def write_report(outcome: ImportOutcome, path: Path) -> Path:
+    """The report workbook: a summary, and every rejected cell (sheet, row, column,
+    value, reason), like the registry import's."""
+    path = Path(path)
+    book = xlsxwriter.Workbook(str(path))
+    head = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
+    ws = book.add_worksheet(_("Summary"))
+    ws.set_column(0, 0, 90)
+    for i, line in enumerate(outcome.summary_lines()):
+        ws.write_string(i, 0, line)
+    ws = book.add_worksheet(_("Rejected rows"))
+    headers = [_("Sheet"), _("Row"), _("Column"), _("Value"), _("Reason")]
+    for j, h in enumerate(headers):
+        ws.write_string(0, j, h, head)
+    for i, row in enumerate(outcome.errors.iter_rows(), start=1):
+        for j, value in enumerate(row):
+            if value is not None:
+                ws.write(i, j, value)
+    book.close()
+    return path
+
+
+def export_workbook(ledger: Ledger, user: Any, prefix: str, path: Path) -> Path:
+    """The ledger's rows of an area as a workbook in the import's layout (headers in the
+    user's language, a hidden `_columns` sheet with the stable codes), so that an export
+    can be edited and imported again."""
+    if ledger.export is None:
+        raise WorkbookError(_("This ledger cannot be exported."))
+    frames = ledger.export(user, prefix)
+    path = Path(path)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    codes = book.add_worksheet("_columns")
+    codes.hide()
+    line = 0
+    for sheet in ledger.sheets:
+        ws = book.add_worksheet(str(sheet.title)[:31])
+        frame = frames.get(sheet.key)
+        for j, col in enumerate(sheet.columns):
+            ws.write_string(0, j, str(col.header), head)
+            ws.set_column(j, j, col.width)
+            codes.write_row(line, 0, [sheet.key, col.code])
+            line += 1
+        if frame is None:
+            continue
+        for i, row in enumerate(frame.select(sheet.codes).iter_rows(), start=1):
+            for j, value in enumerate(row):
+                if value is not None and value != "":
+                    ws.write_string(i, j, str(value))  # never a formula
+    book.close()
+    return path
