@@ -85,6 +85,7 @@ def orm_figures(prefix: str, year: int) -> dict[str, float | int | None]:
     from django.db.models import Count, Q, Sum
 
     from fupin.assistance.models import Pairing, Visit
+    from fupin.assistance.selectors import due_households
     from fupin.core.scope import code_range
     from fupin.geo.models import VillageProfile
     from fupin.monitoring.models import MonitoringObject, MonitoringStatus
@@ -128,20 +129,11 @@ def orm_figures(prefix: str, year: int) -> dict[str, float | int | None]:
             serious=Count("id", filter=Q(risk_level="serious")),
         )
     )
-    registered = poor | exited
-    target_households = (
-        Household.objects.in_area(prefix)
-        .filter(registered | Q(monitoring_objects__status=MonitoringStatus.ACTIVE))
-        .distinct()
-        .count()
-    )
-    target = (
-        Q(household__status__in=[S.POOR, S.RETURNED, S.EXITED])
-        | Q(
-            household__status=S.MONITORED, household__monitoring_type=MonitoringType.UNSTABLE_EXITED
-        )
-        | Q(household__monitoring_objects__status=MonitoringStatus.ACTIVE)
-    )
+    # Households to be assisted: the assistance app's list (in poverty, monitoring
+    # objects, exited within the transition period after exit).
+    due = due_households(prefix)
+    target_households = due.count()
+    target = Q(household__in=due.values("pk"))
     paired = (
         Pairing.objects.filter(household__village__code__range=rng, end_date__isnull=True)
         .filter(target)

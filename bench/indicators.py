@@ -134,6 +134,10 @@ def synthesise(people: int, seed: int = 1):
         "visited": rng.random(nh) < 0.8,
         "visit_due": due,
         "visit_on_time": due & (rng.random(nh) < 0.8),
+        # Due assistance (assistance.due): in poverty, monitored, or exited within the
+        # transition period (here a third of the exited households).
+        "assist_due": np.isin(status, [S.POOR, S.RETURNED, S.MONITORED])
+        | ((status == S.EXITED) & (rng.random(nh) < 0.33)),
         "risk_level": pl.Series(risk.tolist(), dtype=pl.String),
     }
     for k in MeasureKind.values:

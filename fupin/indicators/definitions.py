@@ -375,8 +375,10 @@ def _build() -> OrderedDict[str, Definition]:
 
     g = "assistance"
     target = _(
-        "Households to be assisted: registered poor households (in poverty or exited) and "
-        "households that are monitoring objects on the as-of date."
+        "Households to be assisted on the as-of date: households in poverty, monitoring "
+        "objects, and exited households within the transition period after their exit "
+        "(过渡期, 脱贫不脱帮扶: the years set in the assistance policy of the household's "
+        "region, five nationally, counted from the day its exit case passed)."
     )
     add("assist_target_households", _("Households to be assisted"), target, HOUSEHOLDS, STOCK, g)
     add(

@@ -107,15 +107,28 @@ STATUS_COLUMNS = (
     "visited",
     "visit_due",
     "visit_on_time",
+    "assist_due",
 )
-BOOLEAN_COLUMNS = ("paired", "visited", "visit_due", "visit_on_time")
+BOOLEAN_COLUMNS = ("paired", "visited", "visit_due", "visit_on_time", "assist_due")
+
+
+def assist_due_before_transition(hh: pl.DataFrame) -> pl.Expr:
+    """A snapshot written before the `assist_due` column (`assistance.due`) was locked
+    under the rule of its day: registered poor households (in poverty or exited, whatever
+    the exit date) and active monitoring objects. Its figures stay those it was created
+    with."""
+    return (
+        registered(pl.col("status"), pl.col("monitoring_type")) | pl.col("risk_level").is_not_null()
+    )
 
 
 def _status_flags() -> dict[str, pl.Expr]:
     """Every 0/1 household count, as an expression over the STATUS_COLUMNS."""
     st, mt = pl.col("status"), pl.col("monitoring_type")
     st0, mt0 = pl.col("status_start"), pl.col("monitoring_type_start")
-    target = registered(st, mt) | pl.col("risk_level").is_not_null()
+    # Households to be assisted: the assistance app's rule, evaluated per household by
+    # the frames (`assistance.due.due_expr`; the transition period after exit).
+    target = pl.col("assist_due")
     flags = {
         "registered": registered(st, mt),
         "poor": in_poverty(st),
@@ -172,6 +185,8 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
     hh = hh.with_columns(
         pl.lit(None, pl.Boolean).alias(c) for c in VISIT_DUE_COLUMNS if c not in hh.columns
     )
+    if "assist_due" not in hh.columns:
+        hh = hh.with_columns(assist_due_before_transition(hh).fill_null(False).alias("assist_due"))
     v = _codes(hh["village_code"], villages)
     key = np.zeros(hh.height, dtype=np.int64)
     radix: list[tuple[str, list]] = []

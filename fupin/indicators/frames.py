@@ -30,6 +30,7 @@ import polars as pl
 from django.db import connection
 from django.utils import timezone
 
+from fupin.assistance import due
 from fupin.assistance.choices import MeasureKind
 from fupin.assistance.models import AssistancePolicy, Measure, Pairing, Visit
 from fupin.assistance.selectors import policy_for
@@ -73,6 +74,9 @@ HOUSEHOLD_SCHEMA = {
     # date (a visit is due), and every such pairing visited within the interval.
     "visit_due": pl.Boolean,
     "visit_on_time": pl.Boolean,
+    # Due assistance on the as-of date (`assistance.due`: in poverty, monitoring object,
+    # or exited within the transition period after exit).
+    "assist_due": pl.Boolean,
     "risk_level": pl.String,  # null: not an active monitoring object
     **{c: pl.Boolean for c in MEASURE_COLUMNS},
 }
@@ -216,6 +220,7 @@ def _from_json(name: str, dtype: DType) -> pl.Expr:
 HOUSEHOLD_FIELDS = {
     "village_id": pl.String,
     "status": pl.String,
+    "status_year": pl.Int64,
     "monitoring_type": pl.String,
     "category": pl.String,
     "main_cause": pl.String,
@@ -249,12 +254,14 @@ def _in_area(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
 def _current_households(prefix: str) -> pl.DataFrame:
     lo, hi = code_range(prefix)
     df = read_frame(
-        "SELECT id, village_id, status, monitoring_type, category, main_cause "  # noqa: S608
-        f"FROM {_table(Household)} WHERE village_id BETWEEN %s AND %s",
+        "SELECT id, village_id, status, status_year, monitoring_type, category, "  # noqa: S608
+        f"main_cause FROM {_table(Household)} WHERE village_id BETWEEN %s AND %s",
         [lo, hi],
         schema={"id": pl.Int64, **HOUSEHOLD_FIELDS},
     )
-    return df.with_columns(pl.col(c).fill_null("") for c in HOUSEHOLD_FIELDS)
+    return df.with_columns(
+        pl.col(c).fill_null("") for c, t in HOUSEHOLD_FIELDS.items() if t == pl.String
+    )
 
 
 MEMBER_TEXT_SCHEMA = {
@@ -418,6 +425,19 @@ def visit_compliance(hh: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     )
 
 
+def assist_due(hh: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
+    """household_id, assist_due: the assistance app's rule (`assistance.due.due_expr`) on
+    each household's status, exit date and village on the as-of date. `hh`: household_id,
+    village_code, status, status_year; `moved`: households of the area then, outside now."""
+    exits = due.exit_dates(prefix, as_of, moved)
+    return (
+        hh.select("household_id", "village_code", "status", "status_year")
+        .join(exits, on="household_id", how="left")
+        .with_columns(exit_date=due.exit_date_expr())
+        .select("household_id", due.due_expr(as_of, due.periods()).alias("assist_due"))
+    )
+
+
 # ------------------------------------------------------------------ the frames
 
 
@@ -522,6 +542,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         .join(visit_compliance(hh, as_of), on="household_id", how="left")
         .join(risk, on="household_id", how="left")
         .join(measure_flags, on="household_id", how="left")
+        .join(assist_due(hh, prefix, as_of, moved), on="household_id", how="left")
     )
     for col in MEASURE_COLUMNS:
         if col not in households.columns:
@@ -534,6 +555,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         pl.col("visited").fill_null(False),
         pl.col("visit_due").fill_null(False),
         pl.col("visit_on_time").fill_null(False),
+        pl.col("assist_due").fill_null(False),
         *[pl.col(c).fill_null(False) for c in MEASURE_COLUMNS],
     ).select([pl.col(k).cast(v) for k, v in HOUSEHOLD_SCHEMA.items()])
 
