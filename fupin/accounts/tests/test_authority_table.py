@@ -35,6 +35,7 @@ INVOKER_MODULES = (
     "fupin.assessment.tests.authority_invokers",
     "fupin.exchange.tests.authority_invokers",
     "fupin.tips.tests.authority_invokers",
+    "fupin.microcredit.tests.authority_invokers",
 )
 
 # Who acts: every role at the level its name says, plus the levels the table tells apart

@@ -439,3 +439,12 @@ def indicators(users) -> None:
 
 
 INVOKERS.update({f.__name__: f for f in (scoring, supervision, monitoring, assessment, indicators)})
+
+
+def microcredit(users) -> None:
+    from fupin.microcredit.tests.authority_invokers import history
+
+    history(users)
+
+
+INVOKERS["microcredit"] = microcredit
