@@ -30,10 +30,16 @@ became monitored. The end of monitoring is the monitoring procedure's own step (
 the ENDED object's change record. Every row gets its change records, written the way
 `fupin.registry.demo.change_record` writes them (same snapshot, same labels).
 
+Then two **grading rounds** of every demo county, "2021 H1" (as of 30 June 2021) and "2021
+H2" (as of 31 December 2021; see `ROUNDS` for why 2021), through `grading.grade_round` with the
+code's default rules, and a few dozen adjustments by the demo township users through
+`grading.grade_adjust` (H1's before H2 runs, so H2's "previous colour" shows them), each
+recorded as any adjustment is.
+
 `wipe_demo` removes every monitoring object, warning and measure with their change
-records, the monitoring cases of the ended objects (made here) and the household updates
-this demo wrote (reason `DEMO_REASON`), so the cases and registry wipes that follow meet
-no protected foreign key.
+records, the grading rounds and grades with theirs, the monitoring cases of the ended
+objects (made here) and the household updates this demo wrote (reason `DEMO_REASON`), so
+the cases and registry wipes that follow meet no protected foreign key.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from types import SimpleNamespace
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fupin.accounts.models import User
 from fupin.cases import demo as cases_demo
 from fupin.cases.models import Case, CaseStatus
 from fupin.cases.procedures import CaseKind
@@ -56,9 +63,14 @@ from fupin.core import context
 from fupin.core.bulk import Ids, analyze, bulk_insert, reset_sequences
 from fupin.core.history import snapshot, type_label
 from fupin.core.models import ChangeAction, ChangeRecord
+from fupin.geo.models import Division, Level
+from fupin.monitoring import grading
 from fupin.monitoring.models import (
     LEVEL_RANK,
     Channel,
+    GradeColour,
+    GradingRound,
+    HouseholdGrade,
     Measure,
     MonitoringObject,
     MonitoringStatus,
@@ -76,6 +88,20 @@ from fupin.registry.models import Household, Member
 
 DEMO_REASON = "demo monitoring"
 MODELS = (MonitoringObject, RiskWarning, Measure)
+GRADING_MODELS = (GradingRound, HouseholdGrade)
+# The demo's grading rounds: name and as-of date.
+# The registry demo's income records end with 2020 (`registry.demo.INCOME_YEARS`): a round
+# as of 2021 reads the 2020 incomes as the year before's, and the warnings of 2021; a
+# later round would grade every household yellow for its missing income record (rule Y4).
+ROUNDS = (("2021 H1", dt.date(2021, 6, 30)), ("2021 H2", dt.date(2021, 12, 31)))
+ADJUST_SHARE = 0.02  # of a township's red and orange grades, at most ADJUST_MAX
+ADJUST_MAX = 25
+ADJUST_REASONS = (
+    "入户核实：务工收入已稳定，风险可控",
+    "入户核实：大病报销后自付部分已解决",
+    "入户核实：家庭主要劳动力受伤，收入骤减",
+    "村民代表评议：住房存在安全隐患",
+)
 ENDED_SHARE = 0.04  # of the exited households: monitored for a while, risk eliminated
 STRAY_WARNING_SHARE = 0.015  # of the exited households: an open warning now
 RANKED = sorted(LEVEL_RANK, key=LEVEL_RANK.__getitem__)  # low … major
@@ -663,6 +689,63 @@ def build_demo(*, seed: int, log: Log = None) -> None:
         f"{len(b.records.rows) + len(b.household_records):,} change records "
         f"in {timer.perf_counter() - started:.1f} s"
     )
+    build_grading(seed=seed, today=today, log=log)
+
+
+def build_grading(*, seed: int, today: dt.date, log: Log = None) -> None:
+    """The two grading rounds of each demo county with the township users' adjustments
+    (see the module docstring). Does nothing when rounds exist."""
+    log = log or (lambda _msg: None)
+    if GradingRound.objects.exists():
+        return
+    counties = [
+        c
+        for c in Division.objects.filter(level=Level.COUNTY).order_by("code")
+        if Household.objects.filter(village__code__startswith=c.prefix).exists()
+    ]
+    townships = list(
+        User.objects.filter(username__in=["township", "township2"], area__isnull=False)
+    )
+    for county in counties:
+        for name, as_of in ROUNDS:
+            as_of = min(as_of, today)
+            r = grading.grade_round(area=county.code, name=name, as_of=as_of)
+            counts = ", ".join(f"{c} {n:,}" for c, n in r.counts.items())
+            log(
+                f"monitoring: grading round {name} of {county.name}: {r.households:,} "
+                f"households ({counts}) in {r.seconds:.1f} s"
+            )
+            if r.round is not None:
+                _adjust(r.round, townships, random.Random(f"{seed}:{name}:{county.code}"))
+
+
+def _adjust(rnd: GradingRound, townships: list[User], rng: random.Random) -> None:
+    """A township user's review: a few red and orange households set one colour lower or
+    higher, with the reason found at the visit."""
+    for user in townships:
+        assert user.area is not None
+        grades = list(
+            HouseholdGrade.objects.filter(
+                round=rnd,
+                village__code__startswith=user.area.prefix,
+                colour__in=[GradeColour.RED, GradeColour.ORANGE],
+                adjusted_by__isnull=True,
+            ).order_by("household_id")
+        )
+        n = min(ADJUST_MAX, max(1, round(len(grades) * ADJUST_SHARE)), len(grades))
+        picked = rng.sample(grades, n)
+        for g in picked:
+            lower = rng.random() < 0.7
+            colour = (
+                (GradeColour.ORANGE if g.colour == GradeColour.RED else GradeColour.YELLOW)
+                if lower
+                else GradeColour.RED
+            )
+            if colour == g.colour:
+                colour = GradeColour.YELLOW
+            grading.grade_adjust(
+                actor=user, grade=g, colour=colour, reason=rng.choice(ADJUST_REASONS)
+            )
 
 
 def _episode_cases(seed: int, paths: list[tuple]) -> dict:
@@ -688,7 +771,7 @@ def wipe_demo() -> None:
     """Remove every monitoring object, warning and measure, their change records, the
     monitoring cases of the ended objects and the household updates of this demo (run
     before the cases and registry wipes)."""
-    labels = [type_label(m) for m in MODELS]
+    labels = [type_label(m) for m in (*MODELS, *GRADING_MODELS)]
     ended_cases = list(
         MonitoringObject.objects.filter(
             status=MonitoringStatus.ENDED, case__isnull=False
@@ -699,6 +782,6 @@ def wipe_demo() -> None:
         ChangeRecord.objects.filter(
             object_type=type_label(Household), reason=DEMO_REASON
         )._raw_delete(connection.alias)
-        for model in (Measure, RiskWarning, MonitoringObject):
+        for model in (HouseholdGrade, GradingRound, Measure, RiskWarning, MonitoringObject):
             model.objects.all()._raw_delete(connection.alias)
         cases_demo.wipe_cases(ended_cases)

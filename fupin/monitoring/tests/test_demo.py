@@ -17,6 +17,8 @@ from fupin.core.history import state_as_of, type_label
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.monitoring import demo, selectors
 from fupin.monitoring.models import (
+    GradingRound,
+    HouseholdGrade,
     Measure,
     MonitoringObject,
     MonitoringStatus,
@@ -184,3 +186,29 @@ def test_same_seed_same_data_and_wipe_leaves_nothing(db):
         assert not model.objects.exists()
     labels = [type_label(m) for m in (MonitoringObject, RiskWarning, Measure, Household)]
     assert not ChangeRecord.objects.filter(object_type__in=labels).exists()
+
+
+def test_two_grading_rounds_with_township_adjustments(built):
+    rounds = list(GradingRound.objects.order_by("as_of"))
+    assert [r.name for r in rounds] == ["2021 H1", "2021 H2"]
+    graded = Household.objects.filter(
+        status__in=[HouseholdStatus.EXITED, HouseholdStatus.MONITORED]
+    ).count()
+    for r in rounds:
+        assert r.households == HouseholdGrade.objects.filter(round=r).count() >= graded
+        assert {g.colour for g in HouseholdGrade.objects.filter(round=r)} >= {"red", "blue"}
+    adjusted = HouseholdGrade.objects.exclude(adjusted_by=None)
+    assert adjusted.exists()
+    assert {g.adjusted_by.role for g in adjusted} == {"township_station"}
+    # every adjustment is an update record of the grade, by the township user, with the reason
+    g = adjusted.first()
+    rec = ChangeRecord.objects.get(
+        object_type=type_label(HouseholdGrade), object_id=str(g.pk), action=ChangeAction.UPDATE
+    )
+    assert rec.user == g.adjusted_by and rec.reason == g.adjustment_reason
+    # H2 knows H1's colours (the adjusted ones included)
+    h2 = HouseholdGrade.objects.filter(round=rounds[1])
+    assert (
+        h2.exclude(previous_colour="").count()
+        == HouseholdGrade.objects.filter(round=rounds[0]).count()
+    )
