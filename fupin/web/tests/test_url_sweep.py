@@ -106,6 +106,9 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     "monitoring:object_level": {"pk": P("monitoring.MonitoringObject")},
     "monitoring:object_end": {"pk": P("monitoring.MonitoringObject")},
     "monitoring:warning_detail": {"pk": P("monitoring.RiskWarning")},
+    "monitoring:grade_round": {"pk": P("monitoring.GradingRound")},
+    "monitoring:grade_export": {"pk": P("monitoring.GradingRound")},
+    "monitoring:grade_adjust": {"pk": P("monitoring.HouseholdGrade")},
     # assistance
     "assistance:cadre_detail": {"pk": P("assistance.Cadre")},
     "assistance:cadre_leave": {"pk": P("assistance.Cadre")},
@@ -220,6 +223,7 @@ COUNTY_LEVEL = {
     "scoring.ScoringSheet",
     "scoring.PerformanceScheme",
     "indicators.county_readiness",
+    "monitoring.GradingRound",
 }
 
 API_PARAMS: dict[tuple[str, str], dict[str, P]] = {
