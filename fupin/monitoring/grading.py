@@ -175,7 +175,7 @@ def validate_rules(data: Any) -> list[str]:
         ((kind, value),) = when.items()
         problem = _condition_problem(kind, value)
         if problem:
-            errors.append(f"{where}: {problem}")
+            errors.append(_("%(where)s: %(problem)s") % {"where": where, "problem": problem})
     return errors
 
 

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from conftest import NEIGHBOUR, VILLAGE
 from fupin.cases.tests.helpers import make_household
@@ -189,7 +190,7 @@ def test_invalid_rules_are_refused_with_the_reason():
             {"id": "B", "colour": "red", "when": {"open_warning": "huge"}},
         ]
     }
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(ValidationFailed) as exc, override("en"):
         grading.rules_set(actor=None, region=None, rules=bad)
     errors = exc.value.errors["rules"]
     assert len(errors) == 4 and "rule 2" in errors[1] and "twice" in errors[1]
