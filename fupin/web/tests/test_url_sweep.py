@@ -99,6 +99,9 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     "cases:notice_pdf": {"pk": P("cases.Notice")},
     "cases:objection_resolve": {"pk": P("cases.Objection")},
     # tips
+    # microcredit
+    "microcredit:detail": {"pk": P("microcredit.Loan")},
+    "microcredit:new": {"household": H},
     "tips:detail": {"pk": P("tips.Tip")},
     "tips:reveal_phone": {"pk": P("tips.Tip")},
     # monitoring
