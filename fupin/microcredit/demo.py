@@ -139,6 +139,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
             if row.principal > 0:
                 row.due_on, row.extended_on = new, decided
     now = timezone.now()
+    children: list[ScheduleRow | Repayment | Extension] = [*rows, *pays, *extensions]
     with transaction.atomic():
         bulk_insert([x[0] for x in loans], Loan)
         bulk_insert(rows, ScheduleRow)
@@ -164,7 +165,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
                     reason=reason,
                     related=(type_label(Loan), o.loan_id),
                 )
-                for o in [*rows, *pays, *extensions]
+                for o in children
             ]
         )
     if log:
