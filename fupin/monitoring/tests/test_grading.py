@@ -413,6 +413,8 @@ def test_grade_command_refuses_a_repeated_round_and_compares(users):
     call_command(
         "monitoring",
         "grade",
+        "--user",
+        "county",
         "--area",
         COUNTY,
         "--round",
@@ -423,6 +425,11 @@ def test_grade_command_refuses_a_repeated_round_and_compares(users):
     )
     out = StringIO()
     call_command("monitoring", "grade", "--area", COUNTY, "--compare", "H1", "H2", stdout=out)
+    assert GradingRound.objects.get(name="H2").run_by == users["county"]
+    with pytest.raises(CommandError):  # outside the user's area
+        call_command(
+            "monitoring", "grade", "--user", "other_county", "--area", COUNTY, "--round", "H3"
+        )
     lines = out.getvalue().splitlines()
     assert f"{VILLAGE}\tH1\t1\t0\t0\t0" in lines and f"{VILLAGE}\tH2\t1\t0\t0\t0" in lines
 

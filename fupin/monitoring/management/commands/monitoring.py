@@ -1,6 +1,6 @@
 """fupin monitoring scan [--area CODE] [--no-income]
 fupin monitoring disaster --area CODE --cause disaster --level serious [--evidence TEXT]
-fupin monitoring grade --area CODE --round NAME [--as-of DATE] [--dry-run]
+fupin monitoring grade --area CODE --round NAME [--as-of DATE] [--dry-run] [--user NAME]
 fupin monitoring grade --area CODE --compare ROUND_A ROUND_B
 fupin monitoring grade-rules [--area CODE] [--set FILE.json --note TEXT]"""
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from fupin.accounts.models import User
 from fupin.core.errors import DomainError
 from fupin.monitoring import grading, services
 from fupin.monitoring.models import GradeColour, GradingRound, RiskLevel, RiskType
@@ -39,6 +40,9 @@ class Command(BaseCommand):
         grade.add_argument("--round", default="", help="the new round's name, e.g. '2025 H1'")
         grade.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD")
         grade.add_argument("--dry-run", action="store_true", help="compute and count only")
+        grade.add_argument(
+            "--user", default="", help="the user the round is recorded as run by (default: system)"
+        )
         grade.add_argument(
             "--compare", nargs=2, metavar=("ROUND_A", "ROUND_B"), help="compare two rounds"
         )
@@ -78,9 +82,18 @@ class Command(BaseCommand):
             return self.compare(opts["area"], *opts["compare"])
         if not opts["round"]:
             raise CommandError(_("Name the round (--round) or compare two (--compare)."))
+        actor = None
+        if opts["user"]:
+            actor = User.objects.filter(username=opts["user"], is_active=True).first()
+            if actor is None:
+                raise CommandError(_("No active user %(name)s.") % {"name": opts["user"]})
         try:
             r = grading.grade_round(
-                area=opts["area"], name=opts["round"], as_of=opts["as_of"], dry_run=opts["dry_run"]
+                area=opts["area"],
+                name=opts["round"],
+                as_of=opts["as_of"],
+                actor=actor,
+                dry_run=opts["dry_run"],
             )
         except DomainError as exc:
             raise CommandError(str(getattr(exc, "errors", "") or exc.message)) from exc
