@@ -9,20 +9,38 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from fupin.accounts.models import User
-from fupin.monitoring import selectors
+from fupin.geo.models import Division
+from fupin.monitoring import grading, selectors
 from fupin.monitoring.models import GradeColour, GradingRound
 
 
 def grade_workbook(user: User, rnd: GradingRound) -> bytes:
     """One sheet of grades (household, head, village, colours, reasons, adjustment) and
-    one of counts per village and colour."""
-    grades = list(
+    one of counts per village and colour. Read as plain rows, each rule described once
+    (a county's 24,000 grades as model objects with their reasons took 8 s)."""
+    rows = list(
         selectors.grades_for(user, rnd)
-        .select_related("household", "village", "adjusted_by", "round")
         .order_by("village_id", "household_id")
+        .values_list(
+            "household_id",
+            "household__number",
+            "village_id",
+            "colour",
+            "computed_colour",
+            "previous_colour",
+            "reasons",
+            "adjusted_by__username",
+            "adjustment_reason",
+        )
     )
-    heads = selectors.head_names([g.household_id for g in grades])
-    labels = dict(GradeColour.choices)
+    heads = selectors.head_names([r[0] for r in rows])
+    villages = dict(
+        Division.objects.filter(code__in={r[2] for r in rows}).values_list("code", "name")
+    )
+    described = {
+        rule.get("id"): grading.describe(rule) for rule in (rnd.rules or {}).get("rules", [])
+    }
+    labels = {k: str(v) for k, v in GradeColour.choices}
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     head = book.add_format({"bold": True, "bg_color": "#EEEEEE", "border": 1})
@@ -39,32 +57,31 @@ def grade_workbook(user: User, rnd: GradingRound) -> bytes:
         _("Reason of the adjustment"),
     ]
     ws.write_row(0, 0, [str(c) for c in columns], head)
-    for i, g in enumerate(grades, start=1):
+    per: dict[str, dict[str, int]] = {}
+    for i, (hid, number, village, colour, computed, previous, reasons, who, why) in enumerate(
+        rows, start=1
+    ):
         ws.write_row(
             i,
             0,
             [
-                g.household.number,
-                heads.get(g.household_id, ""),
-                g.village.name,
-                str(labels[g.colour]),
-                str(labels[g.computed_colour]),
-                str(labels.get(g.previous_colour, "")),
-                "; ".join(selectors.reasons_of(g)),
-                g.adjusted_by.username if g.adjusted_by else "",
-                g.adjustment_reason,
+                number,
+                heads.get(hid, ""),
+                villages.get(village, village),
+                labels[colour],
+                labels[computed],
+                labels.get(previous, ""),
+                "; ".join(described.get(r, str(r)) for r in reasons),
+                who or "",
+                why,
             ],
         )
+        per.setdefault(village, dict.fromkeys(GradeColour.values, 0))[colour] += 1
     ws.set_column(0, 0, 20)
     ws.set_column(6, 6, 60)
     ws2 = book.add_worksheet(_("By village"))
-    ws2.write_row(0, 0, [str(_("Village")), *[str(labels[c]) for c in GradeColour.values]], head)
-    per: dict[str, dict[str, int]] = {}
-    names: dict[str, str] = {}
-    for g in grades:
-        per.setdefault(g.village_id, dict.fromkeys(GradeColour.values, 0))[g.colour] += 1
-        names[g.village_id] = g.village.name
+    ws2.write_row(0, 0, [str(_("Village")), *[labels[c] for c in GradeColour.values]], head)
     for i, (code, counts) in enumerate(sorted(per.items()), start=1):
-        ws2.write_row(i, 0, [names[code], *[counts[c] for c in GradeColour.values]])
+        ws2.write_row(i, 0, [villages.get(code, code), *[counts[c] for c in GradeColour.values]])
     book.close()
     return buffer.getvalue()

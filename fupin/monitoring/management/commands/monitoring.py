@@ -20,6 +20,13 @@ from fupin.monitoring import grading, services
 from fupin.monitoring.models import GradeColour, GradingRound, RiskLevel, RiskType
 
 
+def _source(code: str) -> str:
+    """Whose rules: a region's code, the national row or the code's defaults."""
+    if code == "default":
+        return _("the code's defaults")
+    return code or _("national")
+
+
 class Command(BaseCommand):
     help = "Run the monitoring warning rules, or raise warnings from a disaster list."
 
@@ -103,7 +110,7 @@ class Command(BaseCommand):
             % {
                 "n": r.households,
                 "seconds": r.seconds,
-                "source": r.rules_source or _("national"),
+                "source": _source(r.rules_source),
                 "dry": _(", dry run: nothing written") if opts["dry_run"] else "",
             }
         )
@@ -153,7 +160,7 @@ class Command(BaseCommand):
         area = opts["area"] or None
         if opts["set"] is None:
             rules, source = grading.rules_for(opts["area"])
-            self.stdout.write(_("Rules of %(source)s:") % {"source": source or _("national")})
+            self.stdout.write(_("Rules of %(source)s:") % {"source": _source(source)})
             for rule in rules["rules"]:
                 self.stdout.write(f"  {rule['id']}\t{rule['colour']}\t{grading.describe(rule)}")
             self.stdout.write(json.dumps(rules, ensure_ascii=False, indent=2))
