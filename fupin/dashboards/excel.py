@@ -42,6 +42,7 @@ def write_workbook(tables: Tables, path: Path) -> None:
             "group": book.add_format({"bold": True, "bg_color": "#F6E3E1"}),
             "int": book.add_format({"num_format": "#,##0"}),
             "rate": book.add_format({"num_format": "0.00"}),
+            "money": book.add_format({"num_format": "#,##0.00"}),
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         }
         _summary(book, fmt, tables)
@@ -68,7 +69,10 @@ def write_workbook(tables: Tables, path: Path) -> None:
 
 
 def _cell_format(fmt, code: str):
-    return fmt["rate"] if D.DEFINITIONS[code].kind == D.RATE else fmt["int"]
+    d = D.DEFINITIONS[code]
+    if d.kind == D.RATE:
+        return fmt["rate"]
+    return fmt["money"] if d.unit == D.YUAN else fmt["int"]
 
 
 def _summary(book, fmt, tables: Tables) -> None:

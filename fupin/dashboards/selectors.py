@@ -41,6 +41,8 @@ HEADLINE = [
     "monitoring_objects",
     "pairing_coverage",
     "visit_coverage",
+    "microcredit_households",
+    "microcredit_uptake_rate",
 ]
 # Columns of the table of child areas.
 TABLE = [
@@ -56,6 +58,9 @@ TABLE = [
     "risk_serious",
     "pairing_coverage",
     "visit_coverage",
+    "microcredit_balance",
+    "microcredit_uptake_rate",
+    "microcredit_overdue_rate",
 ]
 # Choropleths: incidence, monitoring risk, visit compliance (visits within the policy's
 # interval; the weaker "visited since 1 January" coverage stays in the headline and table).

@@ -43,4 +43,6 @@ def format_value(code: str, value: Any) -> str:
     d = D.DEFINITIONS[code]
     if d.kind == D.RATE:
         return f"{float(value):.2f}"
+    if d.unit == D.YUAN:
+        return f"{float(value):,.2f}"
     return f"{int(value):,}"

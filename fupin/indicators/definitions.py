@@ -41,6 +41,7 @@ PEOPLE = "people"
 HOUSEHOLDS = "households"
 PERCENT = "percent"
 SCORE = "score"
+YUAN = "yuan"  # money, to the fen
 
 STOCK = "stock"  # a state on the as-of date
 FLOW = "flow"  # a change over the period (1 January of the as-of year → as-of date)
@@ -72,6 +73,7 @@ UNIT_LABELS: dict[str, StrOrPromise] = {
     HOUSEHOLDS: pgettext_lazy("unit", "households"),
     PERCENT: "%",
     SCORE: pgettext_lazy("unit", "points"),
+    YUAN: pgettext_lazy("unit", "yuan"),
 }
 
 GROUP_LABELS = OrderedDict(
@@ -85,6 +87,7 @@ GROUP_LABELS = OrderedDict(
         ("age", _("Registered poor people by age group")),
         ("measures", _("Households receiving measures in the period")),
         ("assistance", _("Pairing and visits")),
+        ("microcredit", _("Microcredit")),
         ("monitoring", _("Monitoring objects by risk level")),
         ("quality", _("Data quality")),
     ]
@@ -465,6 +468,101 @@ def _build() -> OrderedDict[str, Definition]:
         denominator="visit_due_households",
     )
 
+    g = "microcredit"
+    loan_state = _(
+        "A loan's state on the as-of date follows the microcredit rules: outstanding "
+        "principal is the amount less the principal repaid on or before the date, for a "
+        "loan disbursed on or before it and not written off by then; it is overdue when "
+        "the principal repaid by the date is less than the principal of the instalments "
+        "due before it (an extended instalment's new date counts from the day the "
+        "extension was approved). Counted in the village of the household on the date."
+    )
+    add(
+        "microcredit_households",
+        _("Households with a loan outstanding"),
+        _fmt_lazy(
+            _(
+                "Households (any status) with outstanding principal of poverty "
+                "microcredit (扶贫小额信贷) on the as-of date. %(state)s"
+            ),
+            state=loan_state,
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "microcredit_balance",
+        _("Microcredit balance"),
+        _fmt_lazy(
+            _("Outstanding principal of the loans on the as-of date (贷款余额). %(state)s"),
+            state=loan_state,
+        ),
+        YUAN,
+        STOCK,
+        g,
+    )
+    add(
+        "microcredit_eligible_households",
+        _("Households eligible for microcredit"),
+        _(
+            "Households that may borrow on the as-of date by the microcredit rules: "
+            "registered poor (in poverty, returned or exited) or monitoring objects, with "
+            "a current member aged 18 to 65 who may be the borrower."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "microcredit_ever_households",
+        _("Eligible households that have borrowed"),
+        _(
+            "Households eligible for microcredit on the as-of date with at least one loan "
+            "disbursed on or before it (repaid, extended or written off included)."
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "microcredit_uptake_rate",
+        _("Microcredit uptake"),
+        _(
+            "用信率 = eligible households that have borrowed ÷ households eligible for "
+            "microcredit × 100, both summed over the villages of the area."
+        ),
+        PERCENT,
+        RATE,
+        g,
+        numerator="microcredit_ever_households",
+        denominator="microcredit_eligible_households",
+    )
+    add(
+        "microcredit_overdue_balance",
+        _("Overdue microcredit balance"),
+        _fmt_lazy(
+            _("Outstanding principal of the loans overdue on the as-of date. %(state)s"),
+            state=loan_state,
+        ),
+        YUAN,
+        STOCK,
+        g,
+    )
+    add(
+        "microcredit_overdue_rate",
+        _("Microcredit overdue rate"),
+        _(
+            "逾期率 = overdue balance ÷ microcredit balance × 100, both summed over the "
+            "villages of the area."
+        ),
+        PERCENT,
+        RATE,
+        g,
+        numerator="microcredit_overdue_balance",
+        denominator="microcredit_balance",
+    )
+
     g = "monitoring"
     add(
         "monitoring_objects",
@@ -540,6 +638,8 @@ DEFINITIONS: OrderedDict[str, Definition] = _build()
 # The codes of the summable counts (everything but rates).
 COUNT_CODES = [code for code, d in DEFINITIONS.items() if d.kind != RATE]
 RATE_CODES = [code for code, d in DEFINITIONS.items() if d.kind == RATE]
+# Counts of money (yuan to the fen, not whole numbers).
+MONEY_CODES = [code for code, d in DEFINITIONS.items() if d.unit == YUAN]
 
 
 def by_group() -> list[tuple[str, StrOrPromise, list[Definition]]]:

@@ -17,10 +17,11 @@ from fupin.indicators.definitions import (
     AGE_GROUPS,
     COUNT_CODES,
     DEFINITIONS,
+    MONEY_CODES,
     PERCENT,
     RATE_CODES,
 )
-from fupin.indicators.frames import Frames
+from fupin.indicators.frames import MICROCREDIT_COLUMNS, Frames
 from fupin.monitoring.models import RiskLevel
 from fupin.quality.selectors import score as quality_score
 from fupin.registry.choices import (
@@ -37,6 +38,13 @@ QUALITY = ("quality_households", "quality_with_error", "quality_with_warning")
 # Counts from household columns a snapshot written before they existed lacks.
 VISIT_DUE = ("visit_due_households", "visit_compliant_households")
 VISIT_DUE_COLUMNS = ("visit_due", "visit_on_time")
+MICROCREDIT = (
+    "microcredit_households",
+    "microcredit_balance",
+    "microcredit_eligible_households",
+    "microcredit_ever_households",
+    "microcredit_overdue_balance",
+)
 
 
 def missing_counts(frames: Frames) -> set[str]:
@@ -44,6 +52,8 @@ def missing_counts(frames: Frames) -> set[str]:
     out = set() if frames.has_quality else set(QUALITY)
     if not all(c in frames.households.columns for c in VISIT_DUE_COLUMNS):
         out |= set(VISIT_DUE)
+    if not all(c in frames.households.columns for c in MICROCREDIT_COLUMNS):
+        out |= set(MICROCREDIT)
     return out
 
 
@@ -248,7 +258,32 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
         out[code] = np.rint(np.bincount(v, weights=weights, minlength=size + 1)[:size]).astype(
             np.int64
         )
+    out.update(_microcredit_counts(hh, v, size))
     return out
+
+
+def _microcredit_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per village: households with a balance, eligible households, those of them that
+    have borrowed, and the balances in fen (whole numbers, so sums are exact; `rollup`
+    gives yuan). Zeros for a snapshot without the columns (reported missing by
+    `rollup`, see `missing_counts`)."""
+    if not all(c in hh.columns for c in MICROCREDIT_COLUMNS):
+        return {code: np.zeros(size, dtype=np.int64) for code in MICROCREDIT}
+    balance = hh["mc_balance"].fill_null(0.0).to_numpy()
+    overdue = hh["mc_overdue_balance"].fill_null(0.0).to_numpy()
+    eligible = hh["mc_eligible"].fill_null(False).to_numpy()
+    ever = hh["mc_ever"].fill_null(False).to_numpy()
+    weights = {
+        "microcredit_households": (balance > 0).astype(np.float64),
+        "microcredit_balance": np.rint(balance * 100),
+        "microcredit_eligible_households": eligible.astype(np.float64),
+        "microcredit_ever_households": (eligible & ever).astype(np.float64),
+        "microcredit_overdue_balance": np.rint(overdue * 100),
+    }
+    return {
+        code: np.rint(np.bincount(v, weights=w, minlength=size + 1)[:size]).astype(np.int64)
+        for code, w in weights.items()
+    }
 
 
 def _margins(
@@ -352,7 +387,14 @@ def rollup(
     missing = set(missing or ()) | (set() if has_quality else set(QUALITY))
     key = pl.col("village_code").str.slice(0, length).alias("area")
     aggs = [
-        (pl.lit(None, pl.Int64).first() if c in missing else pl.col(c).sum()).alias(c)
+        (
+            pl.lit(None, pl.Int64).first()
+            if c in missing
+            # Money is counted in fen (see _microcredit_counts), shown in yuan.
+            else (pl.col(c).sum() / 100).round(2)
+            if c in MONEY_CODES
+            else pl.col(c).sum()
+        ).alias(c)
         for c in COUNT_CODES
     ]
     table = counts.group_by(key).agg(aggs)

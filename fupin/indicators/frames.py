@@ -39,6 +39,8 @@ from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import code_range
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, VillageProfile
+from fupin.microcredit import rules as microcredit_rules
+from fupin.microcredit import services as microcredit_services
 from fupin.monitoring.models import MonitoringObject, MonitoringStatus
 from fupin.quality.selectors import check_area
 from fupin.registry.models import Household, Member
@@ -79,7 +81,15 @@ HOUSEHOLD_SCHEMA = {
     "assist_due": pl.Boolean,
     "risk_level": pl.String,  # null: not an active monitoring object
     **{c: pl.Boolean for c in MEASURE_COLUMNS},
+    # Microcredit on the as-of date (`microcredit.rules`): the household may borrow
+    # (status, a member of borrowing age), has had a loan disbursed on or before the
+    # date, and its outstanding and overdue principal (yuan, to the fen).
+    "mc_eligible": pl.Boolean,
+    "mc_ever": pl.Boolean,
+    "mc_balance": pl.Float64,
+    "mc_overdue_balance": pl.Float64,
 }
+MICROCREDIT_COLUMNS = ("mc_eligible", "mc_ever", "mc_balance", "mc_overdue_balance")
 VILLAGE_SCHEMA = {
     "village_code": pl.String,
     "rural_population": pl.Int64,
@@ -438,6 +448,39 @@ def assist_due(hh: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[int]) 
     )
 
 
+def microcredit(
+    hh: pl.DataFrame, people: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[int]
+) -> pl.DataFrame:
+    """household_id, mc_eligible, mc_ever, mc_balance, mc_overdue_balance: the
+    microcredit app's rules on the as-of date (`rules.eligible_households` on the
+    household's status and its members' ages; `services.states_on`, the column form of
+    a loan's state, for its loans). `hh`: household_id, status; `people`: household_id,
+    age; `moved`: households of the area then, outside now (their loans went with them)."""
+    loans = microcredit_services.states_on(as_of, prefix=prefix)
+    if moved:
+        loans = pl.concat([loans, microcredit_services.states_on(as_of, household_ids=moved)])
+    per_household = (
+        loans.unique("loan_id")
+        .group_by("household_id")
+        .agg(
+            mc_ever=pl.col("disbursed").fill_null(False).any(),
+            mc_balance=pl.col("balance").fill_null(0.0).sum().round(2),
+            mc_overdue_balance=pl.col("balance")
+            .filter(pl.col("overdue").fill_null(False))
+            .sum()
+            .round(2),
+        )
+    )
+    eligible = microcredit_rules.eligible_households(
+        hh.select("household_id", "status"), people.select("household_id", "age")
+    ).rename({"eligible": "mc_eligible"})
+    return eligible.join(per_household, on="household_id", how="left").with_columns(
+        pl.col("mc_ever").fill_null(False),
+        pl.col("mc_balance").fill_null(0.0),
+        pl.col("mc_overdue_balance").fill_null(0.0),
+    )
+
+
 # ------------------------------------------------------------------ the frames
 
 
@@ -543,6 +586,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         .join(risk, on="household_id", how="left")
         .join(measure_flags, on="household_id", how="left")
         .join(assist_due(hh, prefix, as_of, moved), on="household_id", how="left")
+        .join(microcredit(hh, people, prefix, as_of, moved), on="household_id", how="left")
     )
     for col in MEASURE_COLUMNS:
         if col not in households.columns:
@@ -557,6 +601,10 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         pl.col("visit_on_time").fill_null(False),
         pl.col("assist_due").fill_null(False),
         *[pl.col(c).fill_null(False) for c in MEASURE_COLUMNS],
+        pl.col("mc_eligible").fill_null(False),
+        pl.col("mc_ever").fill_null(False),
+        pl.col("mc_balance").fill_null(0.0),
+        pl.col("mc_overdue_balance").fill_null(0.0),
     ).select([pl.col(k).cast(v) for k, v in HOUSEHOLD_SCHEMA.items()])
 
     divisions = read_divisions(prefix)

@@ -39,6 +39,31 @@ def eligible_status_expr(status: pl.Expr) -> pl.Expr:
     return status.is_in(list(ELIGIBLE_STATUSES)).fill_null(False)
 
 
+def borrower_age_expr(age: pl.Expr) -> pl.Expr:
+    """Column form of the borrower-age part of `refusals` (completed years on the day)."""
+    return age.is_between(MIN_AGE, MAX_AGE).fill_null(False)
+
+
+def eligible_households(households: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """Column form of 'the household may borrow on day D' (`refusals` without the
+    credit-rating part, which concerns how a loan is recorded, not who may borrow):
+    household_id, eligible. `households`: household_id, status on D; `people`:
+    household_id, age on D of each current member (a household may borrow when one of
+    them may be the borrower)."""
+    borrowers = (
+        people.filter(borrower_age_expr(pl.col("age"))).select("household_id").unique()
+    ).with_columns(has_borrower=pl.lit(True))
+    return (
+        households.select("household_id", "status")
+        .join(borrowers, on="household_id", how="left")
+        .select(
+            "household_id",
+            eligible=eligible_status_expr(pl.col("status"))
+            & pl.col("has_borrower").fill_null(False),
+        )
+    )
+
+
 def refusals(
     *,
     household: Any,

@@ -17,6 +17,7 @@ their loan.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -329,14 +330,28 @@ def loan_write_off(*, actor: Any, loan: Loan, reason: str, today: dt.date | None
 # ------------------------------------------------------------------ the daily run
 
 
-def read_states(day: dt.date, *, prefix: str = "", open_only: bool = False) -> pl.DataFrame:
-    """`rules.loan_states` of the loans of an area on `day`, read set-based, with each
-    loan's village (`village_code`) and status."""
+def _loans_where(prefix: str, household_ids: Sequence[int] | None) -> tuple[str, list[Any]]:
+    """The loans of an area (their village now), or of the given households."""
     from fupin.core.scope import code_range
 
+    if household_ids is not None:
+        marks = ", ".join(["%s"] * len(household_ids)) or "NULL"
+        return f"l.household_id IN ({marks})", list(household_ids)
     low, high = code_range(prefix)
-    where = "l.village_id BETWEEN %s AND %s"
-    params: list[Any] = [low, high]
+    return "l.village_id BETWEEN %s AND %s", [low, high]
+
+
+def read_states(
+    day: dt.date,
+    *,
+    prefix: str = "",
+    open_only: bool = False,
+    household_ids: Sequence[int] | None = None,
+) -> pl.DataFrame:
+    """`rules.loan_states` of the loans of an area on `day`, read set-based, with each
+    loan's village (`village_code`) and status. `household_ids`: instead of the area,
+    the loans of these households (wherever they are now)."""
+    where, params = _loans_where(prefix, household_ids)
     if open_only:
         where += " AND l.status IN (%s, %s, %s)"
         params += [str(s) for s in OPEN_STATUSES]
@@ -365,37 +380,56 @@ def _dates(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
     return frame.with_columns(pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d") for n in names)
 
 
-def states_on(day: dt.date, *, prefix: str = "", open_only: bool = False) -> pl.DataFrame:
-    """Every loan of the area (or only the open ones) with its state on `day`:
-    loan_id, household_id, village_code, status, warned_on, disbursed, balance, overdue."""
-    from fupin.core.scope import code_range
+# Households per read when the loans of listed households are read.
+HOUSEHOLD_BATCH = 5000
 
+
+def states_on(
+    day: dt.date,
+    *,
+    prefix: str = "",
+    open_only: bool = False,
+    household_ids: Sequence[int] | None = None,
+) -> pl.DataFrame:
+    """Every loan of the area (or only the open ones) with its state on `day`:
+    loan_id, household_id, village_code, status, warned_on, disbursed, balance, overdue.
+    `household_ids`: instead of the area, the loans of these households (e.g. those in
+    the area on a past day that have moved out since), read in batches."""
+    if household_ids is not None and len(household_ids) > HOUSEHOLD_BATCH:
+        ids = list(household_ids)
+        return pl.concat(
+            [
+                states_on(day, open_only=open_only, household_ids=ids[i : i + HOUSEHOLD_BATCH])
+                for i in range(0, len(ids), HOUSEHOLD_BATCH)
+            ]
+        )
     loans = _dates(
-        read_states(day, prefix=prefix, open_only=open_only),
+        read_states(day, prefix=prefix, open_only=open_only, household_ids=household_ids),
         "disbursed_on",
         "written_off_on",
         "warned_on",
     )
     loans = loans.with_columns(pl.col("amount").cast(pl.Float64))
-    low, high = code_range(prefix)
+    where, params = _loans_where(prefix, household_ids)
+    # `where` holds placeholders only (see _loans_where).
     schedule = read_frame(
-        "SELECT s.loan_id, CAST(s.due_on AS TEXT) AS due_on, "
+        "SELECT s.loan_id, CAST(s.due_on AS TEXT) AS due_on, "  # noqa: S608
         "CAST(s.original_due_on AS TEXT) AS original_due_on, "
         "CAST(s.extended_on AS TEXT) AS extended_on, CAST(s.principal AS TEXT) AS principal "
         "FROM microcredit_schedulerow s JOIN microcredit_loan l ON l.id = s.loan_id "
-        "WHERE l.village_id BETWEEN %s AND %s AND s.principal > 0",
-        [low, high],
+        f"WHERE {where} AND s.principal > 0",
+        params,
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.SCHEDULE_SCHEMA},
     )
     schedule = _dates(schedule, "due_on", "original_due_on", "extended_on").with_columns(
         pl.col("principal").cast(pl.Float64)
     )
     repayments = read_frame(
-        "SELECT r.loan_id, CAST(r.paid_on AS TEXT) AS paid_on, "
+        "SELECT r.loan_id, CAST(r.paid_on AS TEXT) AS paid_on, "  # noqa: S608
         "CAST(r.principal AS TEXT) AS principal "
         "FROM microcredit_repayment r JOIN microcredit_loan l ON l.id = r.loan_id "
-        "WHERE l.village_id BETWEEN %s AND %s",
-        [low, high],
+        f"WHERE {where}",
+        params,
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.REPAYMENT_SCHEMA},
     )
     repayments = _dates(repayments, "paid_on").with_columns(pl.col("principal").cast(pl.Float64))
