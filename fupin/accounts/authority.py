@@ -132,6 +132,14 @@ RULES: tuple[Rule, ...] = (
     Rule("warning.escalate", _("Escalate a warning"), _g(*OFFICE)),
     Rule("warning.eliminate", _("Declare a warning's risk eliminated (风险消除)"), _g(*OFFICE)),
     Rule("monitoring.end", _("End the monitoring of a household"), _g(*OFFICE)),
+    # A grading round's colours (分级分类) are computed from rules nobody in the area
+    # wrote, so there is no proposer to keep from reviewing: no four-eyes rule.
+    Rule(
+        "grade.adjust",
+        _("Adjust a household's colour in a grading round"),
+        _g(*OFFICE),
+        condition=_("Only while the round is open: a later round of the area closes it."),
+    ),
     # ---- projects (项目库)
     Rule("project.propose", _("Propose a project"), _g(*STAFF)),
     Rule(

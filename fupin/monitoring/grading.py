@@ -93,9 +93,8 @@ from fupin.registry.models import Assessment, Household
 GRADED_STATUSES = (HouseholdStatus.EXITED, HouseholdStatus.MONITORED)
 
 # The decision of the authority table (fupin.accounts.authority) that an adjustment
-# takes: the township or county office, never the village. The table has no code of its
-# own for grades yet; lowering a risk level is the same office decision.
-ADJUST_AUTHORITY = "risk.lower"
+# takes: the township or county office, never the village (a refusal names it).
+ADJUST_AUTHORITY = "grade.adjust"
 
 # The code's rules, used where no region has its own (see the module docstring).
 DEFAULT_RULES: dict[str, Any] = {

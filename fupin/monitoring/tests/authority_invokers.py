@@ -4,16 +4,19 @@ household in conftest.VILLAGE with what the decision needs (a monitoring object 
 through its case by the users of `users`, or a warning recorded by the village user),
 then calls the real service as `actor` (a user who is none of `users`) and lets
 NotAllowed / OutsideArea propagate. The households earn enough and meet the guarantees,
-so that ending the monitoring and eliminating a risk pass their own checks.
+so that ending the monitoring and eliminating a risk pass their own checks; the one whose
+grade is adjusted earns too little, so that the village's round grades it red.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable
 
+from conftest import VILLAGE
 from fupin.cases.tests.helpers import TODAY, make_household, walk_to_end
-from fupin.monitoring import services
+from fupin.monitoring import grading, services
 from fupin.monitoring.models import Channel, MonitoringObject, RiskLevel, RiskType, RiskWarning
 from fupin.registry.choices import HouseholdStatus, MonitoringType
 
@@ -77,10 +80,23 @@ def end(actor, users) -> None:
     services.monitoring_end(actor=actor, obj=_monitored(users), reason="风险消除")
 
 
+def adjust_grade(actor, users) -> None:
+    """A round of the conftest village in which a fresh poor-again household is red."""
+    seq = 900 + next(_SEQ) % 100
+    household = make_household(
+        users, f"户主{seq}", f"{seq:03d}", wages="100", status=HouseholdStatus.EXITED
+    )
+    result = grading.grade_round(area=VILLAGE, name=f"round {seq}", as_of=dt.date(2016, 12, 31))
+    assert result.round is not None
+    grade = result.round.grades.get(household=household)
+    grading.grade_adjust(actor=actor, grade=grade, colour="blue", reason="已就业，收入稳定")
+
+
 INVOKERS: dict[str, Callable] = {
     "risk.raise": raise_level,
     "risk.lower": lower_level,
     "warning.escalate": escalate,
     "warning.eliminate": eliminate,
     "monitoring.end": end,
+    "grade.adjust": adjust_grade,
 }

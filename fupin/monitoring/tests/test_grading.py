@@ -245,6 +245,21 @@ def test_adjustment_township_yes_village_no_outside_area_not_found(users):
     assert rec.user == users["township"]
 
 
+def test_a_refused_adjustment_names_the_grading_decision(users):
+    """The adjustment is its own decision of the authority table (grade.adjust), not the
+    lowering of a risk level: the village user reads what was refused and who may."""
+    g = _grade(_exited(users, "540", wages="100"), _run())
+    assert grading.may_adjust(users["township"], g) and not grading.may_adjust(users["village"], g)
+    with override("en"), pytest.raises(NotAllowed) as refused:
+        grading.grade_adjust(actor=users["village"], grade=g, colour="yellow", reason="核实")
+    message = str(refused.value)
+    assert "Adjust a household's colour in a grading round" in message
+    assert "risk level" not in message
+    with override("zh-hans"), pytest.raises(NotAllowed) as refused:
+        grading.grade_adjust(actor=users["village"], grade=g, colour="yellow", reason="核实")
+    assert "调整农户在分级轮次中的颜色" in str(refused.value)
+
+
 def test_a_closed_round_is_not_adjusted(users):
     h = _exited(users, "519", wages="100")
     first = _run("H1", as_of=dt.date(2016, 6, 30))
