@@ -328,6 +328,7 @@ def ledger() -> Ledger:
         panel_flag=selectors.PANEL_LOANS,
         panel_template="microcredit/_household_loans.html",
         panel_rows=selectors.household_loans,
+        actions=selectors.household_actions,
         sheets=(LOANS, REPAYMENTS),
         write=write,
         export=export,

@@ -11,12 +11,16 @@ from typing import Any
 import polars as pl
 from django.db.models import QuerySet, Sum
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
 from fupin.core.errors import DomainError
 from fupin.core.scope import code_range, require_edit
+from fupin.microcredit import rules
 from fupin.microcredit.models import OPEN_STATUSES, Extension, ExtensionStatus, Loan, LoanStatus
+from fupin.programmes.ledgers import LedgerAction
 
 PANEL_LOANS = "panel_loans"
 PAGE_SIZE = 50
@@ -67,6 +71,23 @@ def repaid_principal(loan: Loan) -> Any:
 def household_loans(user: Any, household: Any) -> list[Loan]:
     """The household page's panel: the household's loans the user may read."""
     return list(loans(user).filter(household=household).select_related("member"))
+
+
+NEW_LOAN = _("Record a new loan")
+
+
+def household_actions(user: Any, household: Any) -> list[LedgerAction]:
+    """The household page's "Record a new loan", for a user who may disburse to the
+    household (an editing role over its village) when its status lets it borrow (the
+    borrower's age is checked by the form). No query: the household as read for its
+    page and the user's role and area."""
+    if household.status not in rules.ELIGIBLE_STATUSES:
+        return []
+    try:
+        require_edit(user, household.village_id)
+    except DomainError:
+        return []
+    return [LedgerAction(NEW_LOAN, reverse("microcredit:new", args=[household.pk]))]
 
 
 def pending_extension(loan: Loan) -> Extension | None:

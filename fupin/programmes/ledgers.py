@@ -30,6 +30,14 @@ if TYPE_CHECKING:  # a name of django-stubs only
 
 
 @dataclass(frozen=True)
+class LedgerAction:
+    """A link the household page offers under a ledger (e.g. "Record a new loan")."""
+
+    label: StrOrPromise
+    url: str
+
+
+@dataclass(frozen=True)
 class Ledger:
     key: str  # stable, used on the command line ("microcredit")
     label: StrOrPromise
@@ -40,6 +48,10 @@ class Ledger:
     panel_flag: str = ""
     panel_template: str = ""
     panel_rows: Callable[[Any, Any], Sequence[Any]] | None = None
+    # `actions(user, household)`: links offered on the household page whether or not
+    # it has rows (a household without rows still gets its first one). Decided from the
+    # user and the household as read for its page, without a query.
+    actions: Callable[[Any, Any], Sequence[LedgerAction]] | None = None
     # The workbook: the sheets (exchange.layout), and `write(batch)` which checks the
     # parsed rows against the database and writes the good ones (see workbook.py).
     sheets: tuple[Sheet, ...] = ()
@@ -95,21 +107,24 @@ def follow_households(household_ids: list[int]) -> None:
 class Panel:
     ledger: Ledger
     rows: Sequence[Any]
+    actions: Sequence[LedgerAction] = ()
 
 
 def household_panels(user: Any, household: Any) -> list[Panel]:
-    """The registered ledgers' rows of a household that the user may read: one scoped
-    query per ledger at most, none for a ledger whose flag (read with the household on
-    its page) says the household has no row."""
+    """The registered ledgers' rows of a household that the user may read, and the
+    ledgers' actions offered to the user on it: one scoped query per ledger at most,
+    none for a ledger whose flag (read with the household on its page) says the
+    household has no row; a ledger with neither rows nor actions is left out."""
     from fupin.registry import panels
 
     out = []
     for ledger in _ledgers.values():
-        if ledger.panel_rows is None:
-            continue
-        if ledger.panel_flag and not panels.may_have(household, ledger.panel_flag):
-            continue
-        rows = ledger.panel_rows(user, household)
-        if rows:
-            out.append(Panel(ledger, rows))
+        actions = list(ledger.actions(user, household)) if ledger.actions else []
+        rows: Sequence[Any] = []
+        if ledger.panel_rows is not None and (
+            not ledger.panel_flag or panels.may_have(household, ledger.panel_flag)
+        ):
+            rows = ledger.panel_rows(user, household)
+        if rows or actions:
+            out.append(Panel(ledger, rows, actions))
     return out

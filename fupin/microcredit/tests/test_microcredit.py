@@ -235,3 +235,45 @@ def test_loans_follow_their_household(users, household, loan):
     Household.objects.filter(pk=household.pk).update(village_id=NEIGHBOUR)
     households_moved([household.pk])
     assert Loan.objects.get(pk=loan.pk).village_id == NEIGHBOUR
+
+
+def test_new_loan_link_on_every_eligible_household_page(client, users, household):
+    """A household without a loan still offers "Record a new loan" to a user who may
+    disburse, not to a read-only role nor on a household that may not borrow."""
+    url = reverse("microcredit:new", args=[household.pk])
+    page = reverse("household_detail", args=[household.pk])
+    client.force_login(users["village"])
+    assert url in client.get(page).content.decode()
+    client.force_login(users["department"])
+    response = client.get(page)
+    assert response.status_code == 200 and household.number in response.content.decode()
+    assert url not in response.content.decode()
+    give_status(household, c.HouseholdStatus.REMOVED, 2020)
+    client.force_login(users["village"])
+    assert url not in client.get(page).content.decode()
+
+
+def test_ledger_panels_read_no_rows_of_a_household_without_any(
+    users, household, django_assert_num_queries
+):
+    """The flag read with the household spares the ledger's query; the action needs none."""
+    from fupin.programmes.ledgers import household_panels
+    from fupin.registry import panels
+    from fupin.registry.selectors import household_get
+
+    h = household_get(user=users["village"], pk=household.pk, rows=False, flags=panels.flags())
+    with django_assert_num_queries(0):
+        out = household_panels(users["village"], h)
+    [panel] = [p for p in out if p.ledger.key == "microcredit"]
+    assert list(panel.rows) == []
+    assert [str(a.label) for a in panel.actions] == [str(selectors.NEW_LOAN)]
+
+
+def test_main_navigation_links_to_the_loans(client, users):
+    for role in ("village", "cadre"):
+        client.force_login(users[role])
+        html = client.get(reverse("home")).content.decode()
+        assert f'href="{reverse("microcredit:list")}"' in html, role
+    client.force_login(users["village"])
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "小额信贷</a>" in html
