@@ -448,7 +448,7 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
     yet warned raises one monitoring warning (channel: department data), once per loan
     (`Loan.warned_on`). Returns (marked overdue, back to current, warnings raised)."""
     from fupin.monitoring.models import RiskLevel, RiskType
-    from fupin.monitoring.services import _write_warnings  # the set-based system path
+    from fupin.monitoring.services import SystemWarning, warnings_raise_system
 
     day = day or timezone.localdate()
     states = states_on(day, prefix=prefix, open_only=True)
@@ -490,31 +490,19 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
         warned = 0
         if warn_ids:
             loans = Loan.objects.filter(pk__in=warn_ids).values_list(
-                "household_id", "member_id", "village_id", "number", "bank"
+                "household_id", "member_id", "number", "bank"
             )
-            frame = pl.DataFrame(
-                [
-                    {
-                        "household_id": h,
-                        "member_id": m,
-                        "village_id": v,
-                        "source": "",
-                        "cause": str(RiskType.OTHER),
-                        "level": str(RiskLevel.GENERAL),
-                        "evidence": _("Microcredit loan %(number)s (%(bank)s) overdue on %(day)s.")
-                        % {"number": n, "bank": b, "day": day.isoformat()},
-                    }
-                    for h, m, v, n, b in loans
-                ],
-                schema={
-                    "household_id": pl.Int64,
-                    "member_id": pl.Int64,
-                    "village_id": pl.String,
-                    "source": pl.String,
-                    "cause": pl.String,
-                    "level": pl.String,
-                    "evidence": pl.String,
-                },
-            )
-            warned = sum(_write_warnings(frame, None, "data", day).values())
+            warnings = [
+                SystemWarning(
+                    household_id=h,
+                    member_id=m,
+                    cause=RiskType.OTHER,
+                    level=RiskLevel.GENERAL,
+                    evidence=_("Microcredit loan %(number)s (%(bank)s) overdue on %(day)s.")
+                    % {"number": n, "bank": b, "day": day.isoformat()},
+                )
+                for h, m, n, b in loans
+            ]
+            raised = warnings_raise_system(warnings=warnings, run=reason, today=day)
+            warned = len(raised.raised)
     return to_overdue.height, back.height, warned

@@ -14,6 +14,10 @@ Public entry points (other apps may call them; keyword arguments only):
   `RiskLevel` value. The warning is routed by cause to a department (`ROUTING`) with a
   deadline of `RuleConfig.response_days`. Raises `WarningExists` (409) when the household
   already has an open warning for that cause. ``actor`` None means the public page.
+- ``warnings_raise_system(*, warnings, run, channel="data", today=None) ->
+  SystemRaised``: the system path for runs no person starts (a daily job of an app
+  above, e.g. microcredit's overdue run): a list of `SystemWarning`, set-based, recorded
+  as the system with `run` as the reason; no second warning for an open household+cause.
 - ``measure_add``, ``warning_escalate``, ``warning_eliminate``, ``warning_review``.
 - ``scan(area="", today=None) -> ScanResult`` and ``disaster(...)``: the rules over data,
   vectorised (one SQL read per rule, Polars, bulk insert); idempotent.
@@ -27,6 +31,7 @@ their area.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,7 +50,7 @@ from fupin.cases.procedures import CaseKind
 from fupin.core.bulk import bulk_insert
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.frames import read_frame, reserve_ids
-from fupin.core.history import build_change, created, recording
+from fupin.core.history import build_change, created, recording, type_label
 from fupin.core.models import ChangeAction, ChangeRecord, actor_account
 from fupin.core.scope import (
     code_range,
@@ -828,11 +833,18 @@ def income_candidates(area: str = "", on: dt.date | None = None) -> pl.DataFrame
 
 
 def _write_warnings(
-    frame: pl.DataFrame, actor: User | None, channel: str, today: dt.date, batch_size: int = 5000
-) -> dict[str, int]:
-    """Insert the frame's warnings except those whose household+cause is already open."""
+    frame: pl.DataFrame,
+    actor: User | None,
+    channel: str,
+    today: dt.date,
+    batch_size: int = 5000,
+    reason: str = "",
+) -> list[RiskWarning]:
+    """Insert the frame's warnings except those whose household+cause is already open
+    (the first row of a household+cause in the frame wins), each recorded in its
+    household's history with `reason`. Returns the warnings inserted."""
     if frame.is_empty():
-        return {}
+        return []
     frame = frame.unique(subset=["household_id", "cause"], keep="first", maintain_order=True)
     frame = frame.with_columns(
         (pl.col("household_id").cast(pl.Utf8) + ":" + pl.col("cause")).alias("open_key")
@@ -847,7 +859,7 @@ def _write_warnings(
         )
     frame = frame.filter(~pl.col("open_key").is_in(list(existing)))
     if frame.is_empty():
-        return {}
+        return []
     # Deadlines: per county's response days (few distinct counties).
     days = {
         c: rules_for(c.ljust(12, "0"), today.year).response_days
@@ -855,7 +867,8 @@ def _write_warnings(
     }
     user = actor_account(actor)
     now = timezone.now()
-    counts: dict[str, int] = {}
+    household_type = type_label(Household)
+    inserted: list[RiskWarning] = []
     rows = frame.iter_rows(named=True)
     while True:
         chunk = []
@@ -896,16 +909,146 @@ def _write_warnings(
                     action=ChangeAction.CREATE,
                     before=None,
                     area_code=r["village_id"],
+                    reason=reason,
                     time=now,
                 )
                 for o, r in zip(objs, chunk, strict=True)
             ]
+            for rec, r in zip(records, chunk, strict=True):
+                # In the household's history, as warning_create records it.
+                rec.related_type = household_type
+                rec.related_id = str(r["household_id"])
             for rec, pk in zip(records, reserve_ids(ChangeRecord, len(records)), strict=True):
                 rec.pk = pk
             bulk_insert(records, ChangeRecord, batch_size=batch_size)
-        for o in objs:
-            counts[o.source] = counts.get(o.source, 0) + 1
+        inserted.extend(objs)
+    return inserted
+
+
+def _by_source(warnings: list[RiskWarning]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for w in warnings:
+        counts[w.source] = counts.get(w.source, 0) + 1
     return counts
+
+
+@dataclass(frozen=True)
+class SystemWarning:
+    """One warning a system run asks for (`warnings_raise_system`): the household, the
+    cause (`RiskType`) and level (`RiskLevel`), the evidence in words, optionally the
+    person and the data rule (`Source`)."""
+
+    household_id: int
+    cause: str
+    level: str
+    evidence: str
+    member_id: int | None = None
+    source: str = ""
+
+
+@dataclass
+class SystemRaised:
+    """What a system run raised, by (household id, cause): the new warning's id, and the
+    pairs that got none because a warning for that cause was open already."""
+
+    raised: dict[tuple[int, str], int] = field(default_factory=dict)
+    already_open: set[tuple[int, str]] = field(default_factory=set)
+
+
+def warnings_raise_system(
+    *,
+    warnings: Iterable[SystemWarning],
+    run: str,
+    channel: str = Channel.DATA,
+    today: dt.date | None = None,
+) -> SystemRaised:
+    """Raise the warnings of a run no person starts (a daily job, a command): the system
+    path of `warning_create`, set-based, for the apps above monitoring (microcredit's
+    overdue run). No user acts, so there is no one to check: the change records name the
+    system as the actor and `run` (the job and its day, in words) as the reason, each in
+    its household's history.
+
+    Idempotent as a daily run needs: a household with an open warning for the cause gets
+    no second one (it is listed in `already_open`), and rows of one household and cause
+    make one warning (the first row's evidence). The caller keeps its own mark of what
+    it has warned (e.g. a loan's `warned_on`) in the same transaction: the call runs in
+    the caller's transaction (or one of its own), so the warnings and that mark are
+    written together or not at all; a concurrent warning for the same household and
+    cause makes the call fail (the unique open key), never a duplicate.
+
+    Bad input refuses the whole call before anything is written, naming the row (from
+    1), e.g. an unknown household or cause. Like `scan`, it leaves a monitoring object's
+    risk level as it is: raising it is a person's decision (risk.raise)."""
+    today = _today(today)
+    rows = list(warnings)
+    if not run.strip():
+        raise ValidationFailed({"run": [_("Name the run that raises the warnings.")]})
+    if channel not in Channel.values:
+        raise ValidationFailed({"channel": [_("Unknown channel.")]})
+    ids = {w.household_id for w in rows}
+    pairs = {(w.household_id, str(w.cause)) for w in rows}
+    villages: dict[int, str] = {}
+    members: dict[int, int] = {}
+    id_list = sorted(ids)
+    member_ids = sorted({w.member_id for w in rows if w.member_id is not None})
+    for i in range(0, len(id_list), 5000):
+        villages.update(
+            Household.objects.filter(pk__in=id_list[i : i + 5000]).values_list("pk", "village_id")
+        )
+    for i in range(0, len(member_ids), 5000):
+        members.update(
+            Member.objects.filter(pk__in=member_ids[i : i + 5000]).values_list("pk", "household_id")
+        )
+    errors = []
+    for n, w in enumerate(rows, start=1):
+        problem = ""
+        if w.household_id not in villages:
+            problem = _("no such household")
+        elif w.cause not in RiskType.values:
+            problem = _("unknown risk type %(value)s") % {"value": w.cause}
+        elif w.level not in RiskLevel.values:
+            problem = _("unknown risk level %(value)s") % {"value": w.level}
+        elif w.source and w.source not in Source.values:
+            problem = _("unknown rule %(value)s") % {"value": w.source}
+        elif not w.evidence.strip():
+            problem = _("no evidence")
+        elif w.member_id is not None and members.get(w.member_id) != w.household_id:
+            problem = _("the person is not in this household")
+        if problem:
+            errors.append(_("Warning %(row)s: %(problem)s.") % {"row": n, "problem": problem})
+    if errors:
+        raise ValidationFailed({"warnings": errors})
+    result = SystemRaised()
+    if not rows:
+        return result
+    frame = pl.DataFrame(
+        [
+            {
+                "household_id": w.household_id,
+                "member_id": w.member_id,
+                "village_id": villages[w.household_id],
+                "source": w.source,
+                "cause": str(w.cause),
+                "level": str(w.level),
+                "evidence": w.evidence.strip(),
+            }
+            for w in rows
+        ],
+        schema={
+            "household_id": pl.Int64,
+            "member_id": pl.Int64,
+            "village_id": pl.String,
+            "source": pl.String,
+            "cause": pl.String,
+            "level": pl.String,
+            "evidence": pl.String,
+        },
+    )
+    with transaction.atomic():
+        inserted = _write_warnings(frame, None, str(channel), today, reason=run.strip())
+    result.raised = {(w.household_id, w.cause): w.pk for w in inserted}
+    result.already_open = pairs - set(result.raised)
+    return result
 
 
 def scan(
@@ -920,7 +1063,7 @@ def scan(
         frames.append(income_candidates(area, today))
     frame = pl.concat([f for f in frames if not f.is_empty()] or frames, how="vertical")
     result.checked = frame.height
-    result.by_source = _write_warnings(frame, actor, Channel.DATA, today)
+    result.by_source = _by_source(_write_warnings(frame, actor, Channel.DATA, today))
     result.created = sum(result.by_source.values())
     return result
 
@@ -956,6 +1099,6 @@ def disaster(
         pl.lit(evidence or _("Disaster list for an area")).alias("evidence"),
     )
     result = ScanResult(checked=frame.height)
-    result.by_source = _write_warnings(frame, actor, Channel.DATA, today)
+    result.by_source = _by_source(_write_warnings(frame, actor, Channel.DATA, today))
     result.created = sum(result.by_source.values())
     return result
