@@ -93,6 +93,9 @@ GRADING_MODELS = (GradingRound, HouseholdGrade)
 # The registry demo's income records end with 2020 (`registry.demo.INCOME_YEARS`): a round
 # as of 2021 reads the 2020 incomes as the year before's, and the warnings of 2021; a
 # later round would grade every household yellow for its missing income record (rule Y4).
+# So the rounds have no overdue-loan signal: the microcredit demo lends from 2022 on (and
+# runs after this one, INSTALLED_APPS order); running the rounds after it changes nothing
+# until the registry demo's incomes reach the loans' years.
 ROUNDS = (("2021 H1", dt.date(2021, 6, 30)), ("2021 H2", dt.date(2021, 12, 31)))
 ADJUST_SHARE = 0.02  # of a township's red and orange grades, at most ADJUST_MAX
 ADJUST_MAX = 25

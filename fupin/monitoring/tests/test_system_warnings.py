@@ -139,6 +139,22 @@ def test_a_data_rule_is_kept_as_the_source(household):
     assert RiskWarning.objects.get(household=household).source == Source.DISASTER_LIST
 
 
+def test_the_data_rules_warnings_are_in_the_households_history_too(users):
+    """The scan and the disaster list write through the same set-based path."""
+    household = make_household(users, "户主", "602", status=HouseholdStatus.EXITED)
+    result = services.disaster(
+        area=household.village_id,
+        cause=RiskType.DISASTER,
+        level=RiskLevel.SERIOUS,
+        evidence="洪灾受灾户名单",
+        actor=users["county"],
+        today=DAY,
+    )
+    assert result.created == 1
+    rec = history_of(household).get(object_type="monitoring.riskwarning")
+    assert rec.user == users["county"]
+
+
 # ------------------------------------------------------------------ the caller
 
 
