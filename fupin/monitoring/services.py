@@ -833,6 +833,16 @@ def income_candidates(area: str = "", on: dt.date | None = None) -> pl.DataFrame
 
 
 def _write_warnings(
+    frame: pl.DataFrame, actor: User | None, channel: str, today: dt.date, batch_size: int = 5000
+) -> dict[str, int]:
+    """`_insert_warnings`, counted by source (the scan, the disaster list, the bench)."""
+    counts: dict[str, int] = {}
+    for w in _insert_warnings(frame, actor, channel, today, batch_size):
+        counts[w.source] = counts.get(w.source, 0) + 1
+    return counts
+
+
+def _insert_warnings(
     frame: pl.DataFrame,
     actor: User | None,
     channel: str,
@@ -923,13 +933,6 @@ def _write_warnings(
             bulk_insert(records, ChangeRecord, batch_size=batch_size)
         inserted.extend(objs)
     return inserted
-
-
-def _by_source(warnings: list[RiskWarning]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for w in warnings:
-        counts[w.source] = counts.get(w.source, 0) + 1
-    return counts
 
 
 @dataclass(frozen=True)
@@ -1045,7 +1048,7 @@ def warnings_raise_system(
         },
     )
     with transaction.atomic():
-        inserted = _write_warnings(frame, None, str(channel), today, reason=run.strip())
+        inserted = _insert_warnings(frame, None, str(channel), today, reason=run.strip())
     result.raised = {(w.household_id, w.cause): w.pk for w in inserted}
     result.already_open = pairs - set(result.raised)
     return result
@@ -1063,7 +1066,7 @@ def scan(
         frames.append(income_candidates(area, today))
     frame = pl.concat([f for f in frames if not f.is_empty()] or frames, how="vertical")
     result.checked = frame.height
-    result.by_source = _by_source(_write_warnings(frame, actor, Channel.DATA, today))
+    result.by_source = _write_warnings(frame, actor, Channel.DATA, today)
     result.created = sum(result.by_source.values())
     return result
 
@@ -1099,6 +1102,6 @@ def disaster(
         pl.lit(evidence or _("Disaster list for an area")).alias("evidence"),
     )
     result = ScanResult(checked=frame.height)
-    result.by_source = _by_source(_write_warnings(frame, actor, Channel.DATA, today))
+    result.by_source = _write_warnings(frame, actor, Channel.DATA, today)
     result.created = sum(result.by_source.values())
     return result
