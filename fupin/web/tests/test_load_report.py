@@ -57,3 +57,21 @@ def test_the_cpu_between_two_samples_is_interpolated():
     assert load.at(timeline, 1.0, 1) == 5.0
     assert load.at(timeline, 1.5, 2) == 1.5
     assert load.at(timeline, 5.0, 1) == 10.0  # after the last sample: the last value
+
+
+def test_the_warm_up_moves_the_start_of_the_steady_state_and_windows_give_each_p95():
+    records = [
+        [0.0, "POST", "login", 1000.0, False],  # the last sign-in ends at 1 s
+        [2.0, "GET", "household page", 4000.0, False],  # the cold start
+        [12.0, "GET", "household page", 100.0, False],
+        [13.0, "GET", "household page", 200.0, False],
+    ]
+    timeline = [(0.0, 0.0, 0.0, 0.0), (20.0, 2.0, 0.0, 0.0)]
+    cold = load.steady_state(records, timeline, warmup=0)
+    warm = load.steady_state(records, timeline, warmup=10)
+    assert cold["stats"]["household page"]["requests"] == 3
+    assert cold["stats"]["household page"]["p99"] == 4000
+    assert warm["stats"]["household page"]["requests"] == 2
+    assert warm["stats"]["household page"]["p99"] == 200
+    assert warm["warmup"] == 10
+    assert load.windows(records) == [(0, 1, 4000.0), (10, 2, 200.0)]
