@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,7 +34,8 @@ from fupin.registry.models import Household
 if TYPE_CHECKING:  # a name of django-stubs only
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
-LIST_LIMIT = 200
+LIST_LIMIT = 200  # the overdue page's list (one screen; the case list pages instead)
+PAGE_SIZE = 50
 
 
 @dataclass
@@ -49,7 +50,7 @@ def case_queryset(user: User) -> QuerySet[Case]:
     return Case.objects.restrict(user).select_related("household", "household__village")
 
 
-def case_list(*, user: User, filters: CaseFilters, today: dt.date | None = None) -> list[Case]:
+def _filtered(user: User, filters: CaseFilters, today: dt.date | None = None) -> QuerySet[Case]:
     qs = case_queryset(user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -59,7 +60,63 @@ def case_list(*, user: User, filters: CaseFilters, today: dt.date | None = None)
         qs = qs.filter(village__code__range=code_range(significant_prefix(filters.village)))
     if filters.overdue:
         qs = overdue_filter(qs, today)
-    return list(qs.order_by("-opened_at", "-id")[:LIST_LIMIT])
+    return qs
+
+
+def case_list(*, user: User, filters: CaseFilters, today: dt.date | None = None) -> list[Case]:
+    """The newest LIST_LIMIT cases matching the filters."""
+    return list(_filtered(user, filters, today).order_by("-opened_at", "-id")[:LIST_LIMIT])
+
+
+@dataclass
+class CasePage:
+    rows: list[Case]
+    older: int | None  # the last case shown, when older ones follow: ?older=<id>
+    newer: int | None  # the first case shown, when newer ones come before: ?newer=<id>
+
+
+def case_page(
+    *,
+    user: User,
+    filters: CaseFilters,
+    older: int | None = None,
+    newer: int | None = None,
+    page_size: int | None = None,
+    today: dt.date | None = None,
+) -> CasePage:
+    """A page of the cases matching the filters, newest first (opened_at, then id), by
+    keyset: the cases older (or newer) than a case of the previous page, so a page deep in
+    a county's half-million cases reads what it shows (the (village, opened_at) and
+    (opened_at, id) indexes), never an offset. A cursor the user may not see (or no
+    case) starts from the newest."""
+    page_size = page_size or PAGE_SIZE
+    qs = _filtered(user, filters, today)
+    cursor_id = older if older is not None else newer
+    mark = (
+        Case.objects.restrict(user).filter(pk=cursor_id).values_list("opened_at", flat=True).first()
+        if cursor_id is not None
+        else None
+    )
+    if mark is not None and newer is not None and older is None:
+        after = Q(opened_at__gt=mark) | Q(opened_at=mark, id__gt=newer)
+        rows = list(qs.filter(after).order_by("opened_at", "id")[: page_size + 1])
+        has_more = len(rows) > page_size
+        rows = rows[:page_size][::-1]
+        return CasePage(
+            rows=rows,
+            older=rows[-1].pk if rows else None,
+            newer=rows[0].pk if rows and has_more else None,
+        )
+    if mark is not None:
+        qs = qs.filter(Q(opened_at__lt=mark) | Q(opened_at=mark, id__lt=older))
+    rows = list(qs.order_by("-opened_at", "-id")[: page_size + 1])
+    has_more = len(rows) > page_size
+    rows = rows[:page_size]
+    return CasePage(
+        rows=rows,
+        older=rows[-1].pk if rows and has_more else None,
+        newer=rows[0].pk if rows and mark is not None else None,
+    )
 
 
 def overdue_filter(qs: QuerySet[Case], today: dt.date | None = None) -> QuerySet[Case]:

@@ -33,7 +33,7 @@ from fupin.core import abuse
 from fupin.core.errors import NotAllowed, OutsideArea
 from fupin.geo.models import Division, Level
 from fupin.registry import selectors as registry_selectors
-from fupin.web import queries
+from fupin.web import params, queries
 from fupin.web.views.common import (
     call_service,
     capability_required,
@@ -83,10 +83,17 @@ def case_list(request):
     # The select offers only divisions of the user's area; the selector takes the code
     # (geo.codes.significant_prefix), so the division is not read again.
     filters = selectors.CaseFilters(**data)
-    cases = selectors.case_list(user=request.user, filters=filters)
+    page = selectors.case_page(
+        user=request.user,
+        filters=filters,
+        older=params.parse_int(request.GET.get("older")),
+        newer=params.parse_int(request.GET.get("newer")),
+    )
     today = timezone.localdate()
     return render_page(
-        request, "cases/case_list.html", {"form": form, "cases": cases, "today": today}
+        request,
+        "cases/case_list.html",
+        {"form": form, "cases": page.rows, "page": page, "today": today},
     )
 
 

@@ -7,9 +7,10 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import VILLAGE
-from fupin.cases import services
+from fupin.cases import selectors, services
 from fupin.cases.models import Case, CaseStatus, Objection
 from fupin.cases.tests.helpers import ROLE_USER, TODAY, make_household
 
@@ -119,3 +120,40 @@ def test_list_filters_overdue_batch_and_written_notice(client, users):
     assert page.status_code == 200 and "大坪村" in page.text
     case = Case.objects.first()
     assert client.get(reverse("cases:written_notice", args=[case.pk])).status_code == 404
+
+
+def test_the_case_list_pages_newest_first_by_keyset_with_the_filters_kept(
+    client, users, monkeypatch
+):
+    for i in range(5):
+        make_household(users, f"户主{i}", f"3{i:02d}", wages="3600")
+    login(client, users, "village")
+    client.post(reverse("cases:batch_open"), {"village": VILLAGE, "kind": "exit"})
+    # Two share an opening time: the id breaks the tie.
+    ids = list(Case.objects.order_by("id").values_list("id", flat=True))
+    base = timezone.now()
+    for n, pk in enumerate(ids):
+        Case.objects.filter(pk=pk).update(opened_at=base + dt.timedelta(minutes=min(n, 3)))
+    newest_first = sorted(
+        Case.objects.values_list("opened_at", "id"), key=lambda r: (r[0], r[1]), reverse=True
+    )
+    order = [pk for _t, pk in newest_first]
+
+    def listed(page) -> list[int]:
+        return [pk for pk in order if reverse("cases:case_detail", args=[pk]) in page.text]
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    first = client.get(reverse("cases:case_list"), {"kind": "exit"})
+    assert listed(first) == order[:2]
+    assert f"older={order[1]}" in first.text and 'rel="prev"' not in first.text
+    assert "kind=exit" in first.text  # the filter rides along the pager
+    second = client.get(reverse("cases:case_list"), {"kind": "exit", "older": order[1]})
+    assert listed(second) == order[2:4]
+    last = client.get(reverse("cases:case_list"), {"kind": "exit", "older": order[3]})
+    assert listed(last) == order[4:]
+    assert 'rel="next"' not in last.text and f"newer={order[4]}" in last.text
+    back = client.get(reverse("cases:case_list"), {"kind": "exit", "newer": order[2]})
+    assert listed(back) == order[:2]
+    assert 'rel="prev"' not in back.text and f"older={order[1]}" in back.text
+    # A cursor the user cannot see starts from the newest.
+    assert listed(client.get(reverse("cases:case_list"), {"older": "999999"})) == order[:2]
