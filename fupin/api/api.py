@@ -14,6 +14,7 @@ from fupin.api import (
     funds,
     households,
     indicators,
+    ledgers,
     members,
     projects,
 )
@@ -65,3 +66,6 @@ api.add_router("", codes.router)
 api.add_router("", indicators.router)
 api.add_router("", projects.router)
 api.add_router("", funds.router)
+# The programme ledgers' routers, here with the others: anything that reads the API's
+# URLs or its OpenAPI document (a test at collection, the URLconf) sees every route.
+ledgers.install(api)

@@ -3,13 +3,10 @@ that never reach an endpoint (unknown path, method not allowed)."""
 
 from django.urls import path, re_path
 
-from fupin.api import ledgers
 from fupin.api.api import api
 from fupin.api.docs import docs_asset
 from fupin.api.errors import json_method_not_allowed, json_not_found
 
-# The programme ledgers' routers (fupin.api.ledgers), before the URLs are built.
-ledgers.install(api)
 _patterns, _app, _namespace = api.urls
 # (no module-level `app_name`: include() would take it as this urlconf's namespace)
 for _pattern in _patterns:
