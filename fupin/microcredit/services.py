@@ -451,26 +451,50 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
     from fupin.monitoring.services import SystemWarning, warnings_raise_system
 
     day = day or timezone.localdate()
-    states = states_on(day, prefix=prefix, open_only=True)
-    to_overdue = states.filter(pl.col("overdue") & (pl.col("status") != LoanStatus.OVERDUE))
-    back = states.filter(~pl.col("overdue") & (pl.col("status") == LoanStatus.OVERDUE))
-    to_warn = states.filter(pl.col("overdue") & pl.col("warned_on").is_null())
+    # A first read outside the transaction finds the candidates; their states are read
+    # again once they are locked, since a repayment or a write-off may land in between
+    # (both lock the loan): the stale read must not set a repaid or written-off loan
+    # back to overdue, nor a loan just caught up.
+    first = states_on(day, prefix=prefix, open_only=True)
+    candidates = first.filter(
+        (pl.col("overdue") & (pl.col("status") != LoanStatus.OVERDUE))
+        | (~pl.col("overdue") & (pl.col("status") == LoanStatus.OVERDUE))
+        | (pl.col("overdue") & pl.col("warned_on").is_null())
+    )
     now = timezone.now()
     reason = _("Daily overdue check of %(day)s") % {"day": day.isoformat()}
     with transaction.atomic():
+        locked = {
+            loan.pk: loan
+            for loan in Loan.objects.filter(
+                pk__in=candidates["loan_id"].to_list(), status__in=OPEN_STATUSES
+            )
+            .select_for_update()
+            .order_by("pk")
+        }
+        states = states_on(
+            day,
+            open_only=True,
+            household_ids=sorted({loan.household_id for loan in locked.values()}),
+        ).filter(pl.col("loan_id").is_in(list(locked)))
+        to_overdue = states.filter(pl.col("overdue") & (pl.col("status") != LoanStatus.OVERDUE))
+        back = states.filter(~pl.col("overdue") & (pl.col("status") == LoanStatus.OVERDUE))
+        to_warn = states.filter(pl.col("overdue") & pl.col("warned_on").is_null())
         records = []
-        ids = to_overdue["loan_id"].to_list() + back["loan_id"].to_list()
+        overdue_ids = set(to_overdue["loan_id"].to_list())
+        back_ids = set(back["loan_id"].to_list())
         extended = set(
             Extension.objects.filter(
-                loan_id__in=back["loan_id"].to_list(), status=ExtensionStatus.APPROVED
+                loan_id__in=back_ids, status=ExtensionStatus.APPROVED
             ).values_list("loan_id", flat=True)
         )
         warn_ids = set(to_warn["loan_id"].to_list())
-        for loan in Loan.objects.filter(pk__in=ids + list(warn_ids)).select_for_update():
+        for pk in sorted(overdue_ids | back_ids | warn_ids):
+            loan = locked[pk]
             before = snapshot(loan)
-            if loan.pk in set(to_overdue["loan_id"].to_list()):
+            if loan.pk in overdue_ids:
                 loan.status = LoanStatus.OVERDUE
-            elif loan.pk in set(back["loan_id"].to_list()):
+            elif loan.pk in back_ids:
                 loan.status = LoanStatus.EXTENDED if loan.pk in extended else LoanStatus.CURRENT
             if loan.pk in warn_ids:
                 loan.warned_on = day

@@ -163,6 +163,26 @@ def test_overdue_run_marks_once_and_warns_once(loan):
     assert selectors.overdue_households([loan.household_id, 999], day) == {loan.household_id}
 
 
+def test_overdue_run_reads_again_after_locking(monkeypatch, users, loan):
+    """A write-off landing between the run's first read and its locks is not undone."""
+    day = loan.due_on + dt.timedelta(days=1)
+    read = services.states_on
+    calls = []
+
+    def first_then_write_off(*args, **kwargs):
+        frame = read(*args, **kwargs)
+        if not calls:
+            services.loan_write_off(actor=users["county"], loan=loan, reason="死亡", today=day)
+        calls.append(1)
+        return frame
+
+    monkeypatch.setattr(services, "states_on", first_then_write_off)
+    assert services.mark_overdue(day=day) == (0, 0, 0)
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.WRITTEN_OFF and loan.warned_on is None
+    assert not RiskWarning.objects.filter(household=loan.household).exists()
+
+
 def test_extension_four_eyes_and_roles(users, loan):
     ext = services.extension_propose(
         actor=users["township"], loan=loan, new_due_on=dt.date(2026, 3, 1), reason="灾害减产"
