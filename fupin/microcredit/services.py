@@ -446,7 +446,9 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
     """The daily run: open loans overdue on `day` become overdue (and overdue loans caught
     up become current or extended again), each change recorded; every overdue loan not
     yet warned raises one monitoring warning (channel: department data), once per loan
-    (`Loan.warned_on`). Returns (marked overdue, back to current, warnings raised)."""
+    (`Loan.warned_on`), one per household naming its loans; a household with a warning
+    of that cause open already is warned on a later run. Returns (marked overdue, back to
+    current, warnings raised)."""
     from fupin.monitoring.models import RiskLevel, RiskType
     from fupin.monitoring.services import SystemWarning, warnings_raise_system
 
@@ -489,6 +491,34 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
             ).values_list("loan_id", flat=True)
         )
         warn_ids = set(to_warn["loan_id"].to_list())
+        # One warning per household naming all its loans overdue and not yet warned.
+        # `warnings_raise_system` raises none for a household with a warning of the same
+        # cause open already (every loan warning is RiskType.OTHER): those loans are not
+        # stamped `warned_on`, so the run warns them once that warning is closed.
+        by_household: dict[int, list[Loan]] = {}
+        for pk in sorted(warn_ids):
+            by_household.setdefault(locked[pk].household_id, []).append(locked[pk])
+        raised_for: set[int] = set()
+        if by_household:
+            raised = warnings_raise_system(
+                warnings=[
+                    SystemWarning(
+                        household_id=h,
+                        member_id=loans[0].member_id,
+                        cause=RiskType.OTHER,
+                        level=RiskLevel.GENERAL,
+                        evidence=" ".join(
+                            _("Microcredit loan %(number)s (%(bank)s) overdue on %(day)s.")
+                            % {"number": x.number, "bank": x.bank, "day": day.isoformat()}
+                            for x in loans
+                        ),
+                    )
+                    for h, loans in sorted(by_household.items())
+                ],
+                run=reason,
+                today=day,
+            )
+            raised_for = {h for h, _cause in raised.raised}
         for pk in sorted(overdue_ids | back_ids | warn_ids):
             loan = locked[pk]
             before = snapshot(loan)
@@ -496,8 +526,10 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
                 loan.status = LoanStatus.OVERDUE
             elif loan.pk in back_ids:
                 loan.status = LoanStatus.EXTENDED if loan.pk in extended else LoanStatus.CURRENT
-            if loan.pk in warn_ids:
+            if loan.pk in warn_ids and loan.household_id in raised_for:
                 loan.warned_on = day
+            if snapshot(loan) == before:
+                continue
             loan.save(update_fields=["status", "warned_on"])
             records.append(
                 build_change(
@@ -511,22 +543,4 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
                 )
             )
         bulk_record(r for r in records if r.changes)
-        warned = 0
-        if warn_ids:
-            loans = Loan.objects.filter(pk__in=warn_ids).values_list(
-                "household_id", "member_id", "number", "bank"
-            )
-            warnings = [
-                SystemWarning(
-                    household_id=h,
-                    member_id=m,
-                    cause=RiskType.OTHER,
-                    level=RiskLevel.GENERAL,
-                    evidence=_("Microcredit loan %(number)s (%(bank)s) overdue on %(day)s.")
-                    % {"number": n, "bank": b, "day": day.isoformat()},
-                )
-                for h, m, n, b in loans
-            ]
-            raised = warnings_raise_system(warnings=warnings, run=reason, today=day)
-            warned = len(raised.raised)
-    return to_overdue.height, back.height, warned
+    return to_overdue.height, back.height, len(raised_for)

@@ -183,6 +183,30 @@ def test_overdue_run_reads_again_after_locking(monkeypatch, users, loan):
     assert not RiskWarning.objects.filter(household=loan.household).exists()
 
 
+def test_a_loan_is_stamped_warned_only_when_its_warning_is_raised(loan):
+    """A household with an open warning of the loans' cause gets no new one: the loan is
+    not stamped, and is warned by a later run once that warning is gone."""
+    from fupin.monitoring.models import RiskLevel, RiskType
+    from fupin.monitoring.services import SystemWarning, warnings_raise_system
+
+    day = loan.due_on + dt.timedelta(days=1)
+    other = SystemWarning(
+        household_id=loan.household_id,
+        member_id=None,
+        cause=RiskType.OTHER,
+        level=RiskLevel.GENERAL,
+        evidence="其他部门数据",
+    )
+    warnings_raise_system(warnings=[other], run="another run", today=D)
+    assert services.mark_overdue(day=day) == (1, 0, 0)
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.OVERDUE and loan.warned_on is None
+    RiskWarning.objects.filter(household=loan.household).delete()
+    assert services.mark_overdue(day=day) == (0, 0, 1)
+    loan.refresh_from_db()
+    assert loan.warned_on == day
+
+
 def test_extension_four_eyes_and_roles(users, loan):
     ext = services.extension_propose(
         actor=users["township"], loan=loan, new_due_on=dt.date(2026, 3, 1), reason="灾害减产"
