@@ -221,6 +221,7 @@ def _write_repayments(batch: LedgerImport) -> None:
         ).values_list("loan_id", "paid_on", "principal", "interest")
     }
     rejected: list[tuple[int, str, str]] = []
+    in_file: set[tuple[Any, ...]] = set()
     count = batch.count("repayments")
     for row in ok.iter_rows(named=True):
         i = row["_i"]
@@ -233,6 +234,16 @@ def _write_repayments(batch: LedgerImport) -> None:
         principal = Decimal(str(row["principal"])).quantize(Decimal("0.01"))
         interest = Decimal(str(row["interest"] or 0)).quantize(Decimal("0.01"))
         key = (loan.pk, row["paid_on"], principal, interest)
+        if key in in_file:
+            rejected.append(
+                (
+                    i,
+                    "paid_on",
+                    _("This repayment (loan, date and amounts) is given twice in the file."),
+                )
+            )
+            continue
+        in_file.add(key)
         if key in keys:
             count.unchanged += 1
             continue

@@ -223,6 +223,21 @@ def repayment_record(
                     ]
                 }
             )
+        # The natural key (loan, day, amounts) keeps an import idempotent; a second
+        # repayment equal to a recorded one is refused with the reason, not a 500.
+        if Repayment.objects.filter(
+            loan=loan, paid_on=paid_on, principal=principal, interest=interest
+        ).exists():
+            raise ValidationFailed(
+                {
+                    "paid_on": [
+                        _(
+                            "A repayment of this loan with this date and these amounts is "
+                            "recorded already."
+                        )
+                    ]
+                }
+            )
         payment = Repayment.objects.create(
             loan=loan,
             paid_on=paid_on,

@@ -256,6 +256,17 @@ def test_pages_are_scoped_and_mask_the_id(client, users, loan):
     assert loan.number not in client.get(reverse("microcredit:list")).content.decode()
 
 
+def test_a_second_equal_repayment_is_refused_on_the_page(client, users, loan):
+    client.force_login(users["village"])
+    url = reverse("microcredit:detail", args=[loan.pk])
+    post = {"action": "repay", "paid_on": "2024-06-01", "principal": "100", "interest": "5"}
+    assert client.post(url, post).status_code == 302
+    again = client.post(url, post)
+    assert again.status_code == 422
+    assert "已有记录" in again.content.decode()
+    assert loan.repayments.count() == 1
+
+
 def test_household_page_shows_the_ledger_panel(client, users, household, loan):
     client.force_login(users["village"])
     html = client.get(reverse("household_detail", args=[household.pk])).content.decode()

@@ -117,3 +117,20 @@ def test_repayments_sheet_and_export_round_trip(tmp_path, users, rows, household
     # The county may not reveal ID numbers: the masked borrower does not match, and the
     # row says so; the repayment is already there.
     assert again.counts["repayments"].unchanged == 1
+
+
+def test_a_repayment_given_twice_in_the_file_is_reported(tmp_path, users, rows):
+    ledger = ledgers.get("microcredit")
+    workbook.import_workbook(ledger, _csv(tmp_path, "loans.csv", rows[:1]), actor=users["village"])
+    pay = _csv(
+        tmp_path,
+        "pay.csv",
+        [["XD-1", "2024-06-01", "100", "5"], ["XD-1", "2024-06-01", "100", "5"]],
+        head=["loan_number", "paid_on", "principal", "interest"],
+    )
+    out = workbook.import_workbook(ledger, pay, actor=users["village"])
+    assert out.counts["repayments"].created == 1
+    assert out.counts["repayments"].unchanged == 0
+    assert out.errors["row"].to_list() == [3]
+    assert "出现了两次" in out.errors["reason"].to_list()[0]
+    assert Repayment.objects.count() == 1
