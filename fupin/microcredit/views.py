@@ -88,7 +88,8 @@ def loan_detail(request, pk: int):
                 if pending is not None
                 else None
             ),
-            run_invalid=True,
+            # Not run_invalid: without a valid decision there is nothing to decide (the
+            # form's 422); the service still refuses a user who may not decide (403).
         ),
         "write_off": Action(
             lambda: WriteOffForm(post),

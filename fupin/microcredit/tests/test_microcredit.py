@@ -267,6 +267,18 @@ def test_a_second_equal_repayment_is_refused_on_the_page(client, users, loan):
     assert loan.repayments.count() == 1
 
 
+def test_a_decision_without_its_choice_is_the_forms_422(client, users, loan):
+    ext = services.extension_propose(
+        actor=users["township"], loan=loan, new_due_on=dt.date(2026, 3, 1), reason="灾害减产"
+    )
+    client.force_login(users["county"])
+    url = reverse("microcredit:detail", args=[loan.pk])
+    assert client.post(url, {"action": "decide", "approve": "maybe"}).status_code == 422
+    assert client.post(url, {"action": "decide"}).status_code == 422
+    ext.refresh_from_db()
+    assert ext.status == "proposed"
+
+
 def test_household_page_shows_the_ledger_panel(client, users, household, loan):
     client.force_login(users["village"])
     html = client.get(reverse("household_detail", args=[household.pk])).content.decode()
