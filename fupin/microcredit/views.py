@@ -12,6 +12,7 @@ from django.forms import BaseForm
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 
+from fupin.accounts.roles import Capability
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import area_prefix_of
 from fupin.microcredit import selectors, services
@@ -26,7 +27,13 @@ from fupin.microcredit.forms import (
 from fupin.programmes import ledgers, workbook
 from fupin.registry import selectors as registry_selectors
 from fupin.web import queries
-from fupin.web.views.common import Action, call_service, dispatch_action, render_page
+from fupin.web.views.common import (
+    Action,
+    call_service,
+    capability_required,
+    dispatch_action,
+    render_page,
+)
 
 
 @login_required
@@ -147,9 +154,10 @@ def loan_new(request, household: int):
     return render_page(request, "microcredit/loan_new.html", {"form": form, "household": h})
 
 
-@login_required
+@capability_required(Capability.EXPORT_AREA)
 def loan_export(request):
-    """The area's loans and repayments as a workbook in the import's layout."""
+    """The area's loans and repayments as a workbook in the import's layout: for the
+    roles that may export an area (not a paired cadre), like the other exports."""
     user = request.user
     prefix = area_prefix_of(user)
     if prefix is None:

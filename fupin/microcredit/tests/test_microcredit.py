@@ -279,6 +279,13 @@ def test_a_decision_without_its_choice_is_the_forms_422(client, users, loan):
     assert ext.status == "proposed"
 
 
+def test_the_export_needs_the_area_export_capability(client, users, loan):
+    client.force_login(users["cadre"])
+    assert client.get(reverse("microcredit:export")).status_code == 403
+    client.force_login(users["village"])
+    assert client.get(reverse("microcredit:export")).status_code == 200
+
+
 def test_household_page_shows_the_ledger_panel(client, users, household, loan):
     client.force_login(users["village"])
     html = client.get(reverse("household_detail", args=[household.pk])).content.decode()
