@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -256,7 +257,9 @@ def _write_repayments(batch: LedgerImport) -> None:
                     principal=principal,
                     interest=interest,
                     note=row["note"] or "",
-                    today=batch.now.date(),
+                    # The import's day in the county (Asia/Shanghai), not UTC's: before
+                    # 08:00 a repayment of today was refused as in the future.
+                    today=timezone.localdate(batch.now),
                 )
         except DomainError as exc:
             rejected.extend((i, col, text) for col, text in _reasons(exc, "loan_number"))

@@ -134,3 +134,29 @@ def test_a_repayment_given_twice_in_the_file_is_reported(tmp_path, users, rows):
     assert out.errors["row"].to_list() == [3]
     assert "出现了两次" in out.errors["reason"].to_list()[0]
     assert Repayment.objects.count() == 1
+
+
+def test_a_repayment_of_today_before_eight_in_beijing_is_not_in_the_future(tmp_path, users, rows):
+    """The import's "today" is the county's day: at 07:30 in Beijing (23:30 UTC the day
+    before) a repayment dated that day is taken."""
+    import dataclasses
+    import datetime as dt
+
+    from fupin.microcredit import ledger as microcredit_ledger
+
+    def at_half_past_seven(batch):
+        batch.now = dt.datetime(2024, 6, 1, 23, 30, tzinfo=dt.UTC)
+        microcredit_ledger.write(batch)
+
+    ledger = ledgers.get("microcredit")
+    workbook.import_workbook(ledger, _csv(tmp_path, "loans.csv", rows[:1]), actor=users["village"])
+    pay = _csv(
+        tmp_path,
+        "pay.csv",
+        [["XD-1", "2024-06-02", "100", "5"]],
+        head=["loan_number", "paid_on", "principal", "interest"],
+    )
+    early = dataclasses.replace(ledger, write=at_half_past_seven)
+    out = workbook.import_workbook(early, pay, actor=users["village"])
+    assert not out.errors.height
+    assert out.counts["repayments"].created == 1
