@@ -117,7 +117,8 @@ def overdue_households(household_ids: Collection[int], as_of: dt.date) -> set[in
 
     if not household_ids:
         return set()
-    states = states_on(as_of)
+    # Only these households' loans (in batches), not every loan of the database.
+    states = states_on(as_of, household_ids=sorted(set(household_ids)))
     hit = states.filter(pl.col("overdue"))["household_id"].unique().to_list()
     wanted = set(household_ids)
     return {h for h in hit if h in wanted}

@@ -207,6 +207,26 @@ def test_a_loan_is_stamped_warned_only_when_its_warning_is_raised(loan):
     assert loan.warned_on == day
 
 
+def test_overdue_households_reads_only_their_loans(monkeypatch, users, loan, neighbour_household):
+    services.loan_disburse(
+        actor=users["neighbour"],
+        household=neighbour_household,
+        borrower=neighbour_household.members.get(),
+        data=terms(number="XD-002"),
+    )
+    read = services.states_on
+    frames = []
+
+    def spy(*args, **kwargs):
+        frames.append(read(*args, **kwargs))
+        return frames[-1]
+
+    monkeypatch.setattr(services, "states_on", spy)
+    day = loan.due_on + dt.timedelta(days=1)
+    assert selectors.overdue_households([loan.household_id], day) == {loan.household_id}
+    assert [set(f["household_id"].to_list()) for f in frames] == [{loan.household_id}]
+
+
 def test_extension_four_eyes_and_roles(users, loan):
     ext = services.extension_propose(
         actor=users["township"], loan=loan, new_due_on=dt.date(2026, 3, 1), reason="灾害减产"
