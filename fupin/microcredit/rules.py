@@ -13,8 +13,8 @@ Who may borrow (扶贫小额信贷的对象), on the day of disbursement:
 When a loan is overdue on day D (逾期): it is disbursed on or before D, not written off
 on or before D, has principal outstanding, and the principal repaid on or before D is
 less than the principal of the instalments due BEFORE D (an instalment due on D may
-still be paid that day). An instalment's due date on D is its extended date if the
-extension was approved on or before D, its original date otherwise.
+still be paid that day). An instalment's due date on D is the new date of the latest
+extension approved on or before D that moved it, its original date otherwise (`due_on`).
 """
 
 from __future__ import annotations
@@ -114,23 +114,41 @@ def refusals(
 # ------------------------------------------------------------------ a loan on a day
 
 
-def due_on(row: Any, day: dt.date) -> dt.date:
+def due_on(row: Any, day: dt.date, extensions: Iterable[tuple[dt.date, dt.date]] = ()) -> dt.date:
     """An instalment's due date as it stood on `day` (row: due_on, original_due_on,
-    extended_on)."""
-    if row.extended_on is not None and row.extended_on <= day:
-        return row.due_on
-    return row.original_due_on
+    extended_on). `extensions`: the loan's approved extensions, (approved_on,
+    new_due_on). An approval moves the row's current date, so after two extensions the
+    row keeps only the last one: on a day between them the date is that of the latest
+    extension approved by then that moved the row (one approved on or before the row's
+    last move, to a date after its original one), else the original date. Without
+    `extensions` (a single move), the row's own dates."""
+    if row.extended_on is None:
+        return row.original_due_on
+    moved = [
+        new
+        for approved, new in extensions
+        if approved <= day and approved <= row.extended_on and row.original_due_on < new
+    ]
+    if moved:
+        return max(moved)
+    return row.due_on if row.extended_on <= day else row.original_due_on
 
 
 def loan_state(
-    loan: Any, schedule: Iterable[Any], repayments: Iterable[Any], day: dt.date
+    loan: Any,
+    schedule: Iterable[Any],
+    repayments: Iterable[Any],
+    day: dt.date,
+    extensions: Iterable[tuple[dt.date, dt.date]] = (),
 ) -> tuple[Decimal, bool]:
-    """(outstanding principal, overdue) of one loan on `day` (row form)."""
+    """(outstanding principal, overdue) of one loan on `day` (row form); `extensions`:
+    the loan's approved extensions (approved_on, new_due_on), see `due_on`."""
     if loan.disbursed_on > day or (loan.written_off_on is not None and loan.written_off_on <= day):
         return Decimal("0"), False
+    approved = list(extensions)
     repaid = sum((r.principal for r in repayments if r.paid_on <= day), Decimal("0"))
     balance = max(loan.amount - repaid, Decimal("0"))
-    owed = sum((s.principal for s in schedule if due_on(s, day) < day), Decimal("0"))
+    owed = sum((s.principal for s in schedule if due_on(s, day, approved) < day), Decimal("0"))
     return balance, balance > 0 and repaid < owed
 
 
@@ -149,17 +167,44 @@ SCHEDULE_SCHEMA = {
     "principal": pl.Float64,
 }
 REPAYMENT_SCHEMA = {"loan_id": pl.Int64, "paid_on": pl.Date, "principal": pl.Float64}
+EXTENSION_SCHEMA = {"loan_id": pl.Int64, "approved_on": pl.Date, "new_due_on": pl.Date}
 
 
 def loan_states(
-    loans: pl.DataFrame, schedule: pl.DataFrame, repayments: pl.DataFrame, day: dt.date
+    loans: pl.DataFrame,
+    schedule: pl.DataFrame,
+    repayments: pl.DataFrame,
+    day: dt.date,
+    extensions: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Column form of `loan_state` for many loans: loan_id, household_id, disbursed
-    (on or before `day`), balance, overdue. Money in yuan as floats rounded to the fen."""
-    effective = (
+    (on or before `day`), balance, overdue. Money in yuan as floats rounded to the fen.
+    `extensions`: the approved extensions (EXTENSION_SCHEMA), see `due_on`."""
+    own = (
         pl.when(pl.col("extended_on").is_not_null() & (pl.col("extended_on") <= day))
         .then(pl.col("due_on"))
         .otherwise(pl.col("original_due_on"))
+    )
+    schedule = schedule.with_row_index("_r")
+    if extensions is None:
+        extensions = pl.DataFrame(schema=EXTENSION_SCHEMA)
+    moved = (
+        schedule.filter(pl.col("extended_on").is_not_null())
+        .join(extensions.filter(pl.col("approved_on") <= day), on="loan_id", how="inner")
+        .filter(
+            (pl.col("approved_on") <= pl.col("extended_on"))
+            & (pl.col("original_due_on") < pl.col("new_due_on"))
+        )
+        .group_by("_r")
+        .agg(extended_due=pl.col("new_due_on").max())
+    )
+    schedule = schedule.join(moved, on="_r", how="left")
+    effective = (
+        pl.when(pl.col("extended_on").is_null())
+        .then(pl.col("original_due_on"))
+        .when(pl.col("extended_due").is_not_null())
+        .then(pl.col("extended_due"))
+        .otherwise(own)
     )
     owed = schedule.filter(effective < day).group_by("loan_id").agg(owed=pl.col("principal").sum())
     repaid = (

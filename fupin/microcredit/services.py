@@ -164,12 +164,27 @@ def _schedule(loan: Loan) -> list[ScheduleRow]:
     return list(ScheduleRow.objects.filter(loan=loan).order_by("original_due_on", "id"))
 
 
+def approved_extensions(loan: Loan) -> list[tuple[dt.date, dt.date]]:
+    """The loan's approved extensions as `rules.due_on` takes them."""
+    return [
+        (approved, new)
+        for approved, new in Extension.objects.filter(
+            loan=loan, status=ExtensionStatus.APPROVED
+        ).values_list("approved_on", "new_due_on")
+        if approved is not None
+    ]
+
+
 def _status_now(loan: Loan, today: dt.date) -> str:
     """The status the loan's rows give on `today` (a written-off loan stays so)."""
     if loan.status == LoanStatus.WRITTEN_OFF:
         return loan.status
     balance, overdue = rules.loan_state(
-        loan, _schedule(loan), list(Repayment.objects.filter(loan=loan)), today
+        loan,
+        _schedule(loan),
+        list(Repayment.objects.filter(loan=loan)),
+        today,
+        approved_extensions(loan),
     )
     if balance <= 0 and loan.disbursed_on <= today:
         return LoanStatus.REPAID
@@ -448,7 +463,18 @@ def states_on(
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.REPAYMENT_SCHEMA},
     )
     repayments = _dates(repayments, "paid_on").with_columns(pl.col("principal").cast(pl.Float64))
-    states = rules.loan_states(loans.select(list(rules.LOAN_SCHEMA)), schedule, repayments, day)
+    extensions = read_frame(
+        "SELECT e.loan_id, CAST(e.approved_on AS TEXT) AS approved_on, "  # noqa: S608
+        "CAST(e.new_due_on AS TEXT) AS new_due_on "
+        "FROM microcredit_extension e JOIN microcredit_loan l ON l.id = e.loan_id "
+        f"WHERE {where} AND e.status = %s AND e.approved_on IS NOT NULL",
+        [*params, str(ExtensionStatus.APPROVED)],
+        schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.EXTENSION_SCHEMA},
+    )
+    extensions = _dates(extensions, "approved_on", "new_due_on")
+    states = rules.loan_states(
+        loans.select(list(rules.LOAN_SCHEMA)), schedule, repayments, day, extensions
+    )
     return loans.select("loan_id", "village_code", "status", "warned_on").join(
         states, on="loan_id", how="left"
     )

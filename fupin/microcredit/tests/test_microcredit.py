@@ -246,6 +246,36 @@ def test_extension_four_eyes_and_roles(users, loan):
     assert last.original_due_on == dt.date(2025, 3, 1) and last.extended_on == day
 
 
+def test_overdue_on_past_days_after_two_extensions(users, loan):
+    """The second approval overwrites the instalment's dates; a day between the two
+    takes the first extension's date from the Extension rows, in both forms."""
+
+    def extend(new_due_on, approved_on):
+        ext = services.extension_propose(
+            actor=users["township"], loan=loan, new_due_on=new_due_on, reason="灾害减产"
+        )
+        services.extension_decide(
+            actor=users["county"], extension=ext, approve=True, today=approved_on
+        )
+
+    extend(dt.date(2025, 9, 1), dt.date(2025, 2, 1))
+    extend(dt.date(2026, 3, 1), dt.date(2025, 10, 1))
+    extensions = services.approved_extensions(loan)
+    expected = {
+        dt.date(2025, 1, 31): False,  # before every approval: due 2025-03-01
+        dt.date(2025, 3, 2): False,  # the first extension holds: due 2025-09-01
+        dt.date(2025, 9, 2): True,  # past the first new date, the second not yet approved
+        dt.date(2025, 10, 2): False,  # the second extension: due 2026-03-01
+        dt.date(2026, 3, 2): True,
+    }
+    for day, overdue in expected.items():
+        schedule = list(loan.schedule.all())
+        row = rules.loan_state(loan, schedule, list(loan.repayments.all()), day, extensions)
+        assert row[1] is overdue, day
+        states = services.states_on(day)
+        assert states.filter(states["loan_id"] == loan.pk)["overdue"].to_list() == [overdue], day
+
+
 def test_write_off_is_the_countys(users, loan):
     with pytest.raises(NotAllowed):
         services.loan_write_off(actor=users["township"], loan=loan, reason="死亡")
