@@ -191,8 +191,8 @@ def test_the_overdue_run_raises_through_the_system_path(users, household):
 
 
 def test_the_overdue_run_adds_nothing_to_an_open_warning_of_the_cause(users, household):
-    """A household already warned for the cause (a cadre's visit) gets no second warning;
-    the loan is marked warned all the same, so the next run does not try again."""
+    """A household already warned for the cause (a cadre's visit) gets no second warning,
+    and the loan is not marked warned: a later run warns it once that warning is closed."""
     loan = _loan(users, household)
     services.warning_create(
         actor=users["village"],
@@ -205,5 +205,5 @@ def test_the_overdue_run_adds_nothing_to_an_open_warning_of_the_cause(users, hou
     day = loan.due_on + dt.timedelta(days=1)
     assert microcredit.mark_overdue(day=day) == (1, 0, 0)
     loan.refresh_from_db()
-    assert loan.warned_on == day
+    assert loan.warned_on is None
     assert RiskWarning.objects.filter(household=household).count() == 1
