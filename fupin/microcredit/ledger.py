@@ -24,6 +24,7 @@ from fupin.core.models import SensitiveRead
 from fupin.core.scope import code_range
 from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT, Column, Sheet
 from fupin.microcredit import selectors, services
+from fupin.microcredit.apps import LEDGER_LABEL
 from fupin.microcredit.models import CreditRating, Loan, Repayment
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.workbook import LedgerImport
@@ -332,9 +333,6 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
 
 
 def ledger() -> Ledger:
-    from fupin.microcredit.apps import LEDGER_LABEL
-    from fupin.microcredit.models import Extension, ScheduleRow  # noqa: F401 - rows of loans
-
     return Ledger(
         key="microcredit",
         label=LEDGER_LABEL,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts import authority
 from fupin.core.errors import DomainError
 from fupin.core.scope import code_range, require_edit
-from fupin.microcredit import rules
+from fupin.microcredit import rules, services
 from fupin.microcredit.models import OPEN_STATUSES, Extension, ExtensionStatus, Loan, LoanStatus
 from fupin.programmes.ledgers import LedgerAction
 
@@ -113,12 +113,11 @@ def may_write_off(user: Any, loan: Loan) -> bool:
 def overdue_households(household_ids: Collection[int], as_of: dt.date) -> set[int]:
     """The grading rounds' signal "overdue loan" (fupin.monitoring.hooks): the households
     among `household_ids` with a loan overdue on `as_of` (rules.loan_states)."""
-    from fupin.microcredit.services import states_on
 
     if not household_ids:
         return set()
     # Only these households' loans (in batches), not every loan of the database.
-    states = states_on(as_of, household_ids=sorted(set(household_ids)))
+    states = services.states_on(as_of, household_ids=sorted(set(household_ids)))
     hit = states.filter(pl.col("overdue"))["household_id"].unique().to_list()
     wanted = set(household_ids)
     return {h for h in hit if h in wanted}

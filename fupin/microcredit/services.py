@@ -31,7 +31,7 @@ from fupin.core.errors import AlreadyDecided, DomainError, ValidationFailed
 from fupin.core.frames import read_frame
 from fupin.core.history import build_change, bulk_record, created, recording, snapshot
 from fupin.core.models import ChangeAction
-from fupin.core.scope import require_edit, require_household
+from fupin.core.scope import code_range, require_edit, require_household
 from fupin.microcredit import rules
 from fupin.microcredit.models import (
     OPEN_STATUSES,
@@ -43,6 +43,8 @@ from fupin.microcredit.models import (
     Repayment,
     ScheduleRow,
 )
+from fupin.monitoring.models import RiskLevel, RiskType
+from fupin.monitoring.services import SystemWarning, warnings_raise_system
 from fupin.registry.models import Household, Member
 
 
@@ -362,7 +364,6 @@ def loan_write_off(*, actor: Any, loan: Loan, reason: str, today: dt.date | None
 
 def _loans_where(prefix: str, household_ids: Sequence[int] | None) -> tuple[str, list[Any]]:
     """The loans of an area (their village now), or of the given households."""
-    from fupin.core.scope import code_range
 
     if household_ids is not None:
         marks = ", ".join(["%s"] * len(household_ids)) or "NULL"
@@ -490,8 +491,6 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
     (`Loan.warned_on`), one per household naming its loans; a household with a warning
     of that cause open already is warned on a later run. Returns (marked overdue, back to
     current, warnings raised)."""
-    from fupin.monitoring.models import RiskLevel, RiskType
-    from fupin.monitoring.services import SystemWarning, warnings_raise_system
 
     day = day or timezone.localdate()
     # A first read outside the transaction finds the candidates; their states are read

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Model, OuterRef, Subquery
 
 from fupin.exchange.layout import Sheet
+from fupin.registry import panels
+from fupin.registry.models import Household
 
 if TYPE_CHECKING:  # a name of django-stubs only
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -88,7 +90,6 @@ def follow_households(household_ids: list[int]) -> None:
     """The rows of households that moved village take their new village
     (`LedgerRow.village`, registered with registry.hooks): set-based, in the transaction
     of the move, for every registered ledger model."""
-    from fupin.registry.models import Household
 
     for ledger in _ledgers.values():
         for model in ledger.models:
@@ -115,7 +116,6 @@ def household_panels(user: Any, household: Any) -> list[Panel]:
     ledgers' actions offered to the user on it: one scoped query per ledger at most,
     none for a ledger whose flag (read with the household on its page) says the
     household has no row; a ledger with neither rows nor actions is left out."""
-    from fupin.registry import panels
 
     out = []
     for ledger in _ledgers.values():

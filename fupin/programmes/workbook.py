@@ -114,7 +114,8 @@ def read_sheets(path: Path, sheets: tuple[Sheet, ...]) -> dict[str, RawSheet]:
             frame = frame.with_columns(pl.col(first).str.strip_prefix("\ufeff"))
             tables.append((path.name, csvsafe.unescape_frame(frame)))
         elif suffix in (".xlsx", ".xlsm", ".xls"):
-            import fastexcel  # lazy: only an .xlsx workbook needs it
+            # lazy: only an .xlsx workbook needs it
+            import fastexcel
 
             reader = fastexcel.read_excel(str(path))
             for name in reader.sheet_names:

@@ -25,8 +25,14 @@ from fupin.registry.choices import HouseholdStatus, MonitoringType
 _SEQ = itertools.count()
 
 
+def next_seq() -> int:
+    """The next seq of the 900-999 range (this process's counter, so two callers in one
+    test never take the same one)."""
+    return 900 + next(_SEQ) % 100
+
+
 def _household(users):
-    seq = 900 + next(_SEQ) % 100
+    seq = next_seq()
     return make_household(
         users, f"户主{seq}", f"{seq:03d}", wages="9000", status=HouseholdStatus.EXITED
     )
@@ -82,7 +88,7 @@ def end(actor, users) -> None:
 
 def adjust_grade(actor, users) -> None:
     """A round of the conftest village in which a fresh poor-again household is red."""
-    seq = 900 + next(_SEQ) % 100
+    seq = next_seq()
     household = make_household(
         users, f"户主{seq}", f"{seq:03d}", wages="100", status=HouseholdStatus.EXITED
     )
