@@ -50,20 +50,23 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+def header_names(sheet: L.Sheet) -> dict[str, str]:
+    """Every accepted spelling of a sheet's headers → column code: the code, `#code`, and
+    the Chinese and English header, cleaned (the programme ledgers' sheets use it too)."""
+    names: dict[str, str] = {}
+    for col in sheet.columns:
+        names[col.code.lower()] = col.code
+        names["#" + col.code.lower()] = col.code
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                names[clean_text(str(col.header)).lower()] = col.code
+    return names
+
+
 @lru_cache(maxsize=1)
 def header_index() -> dict[str, dict[str, str]]:
-    """For each sheet kind, every accepted spelling of a header → column code."""
-    index: dict[str, dict[str, str]] = {}
-    for sheet in L.SHEETS:
-        names: dict[str, str] = {}
-        for col in sheet.columns:
-            names[col.code.lower()] = col.code
-            names["#" + col.code.lower()] = col.code
-            for lang in ("zh-hans", "en"):
-                with translation.override(lang):
-                    names[clean_text(str(col.header)).lower()] = col.code
-        index[sheet.key] = names
-    return index
+    """For each sheet kind of the registry workbook, `header_names`."""
+    return {sheet.key: header_names(sheet) for sheet in L.SHEETS}
 
 
 @dataclass

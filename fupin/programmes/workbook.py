@@ -23,33 +23,27 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import csvsafe
 from fupin.exchange.layout import INFO, Sheet
 from fupin.exchange.parsing import ERROR_SCHEMA, Parsed, parse_sheet
-from fupin.exchange.readers import HEADER_SCAN_ROWS, RawSheet, WorkbookError, clean_text
+from fupin.exchange.readers import (
+    HEADER_SCAN_ROWS,
+    RawSheet,
+    WorkbookError,
+    clean_text,
+    header_names,
+)
 from fupin.programmes.ledgers import Ledger
 
 MIN_MATCHED = 2
 
 
-def _names(sheet: Sheet) -> dict[str, str]:
-    """Every accepted spelling of the sheet's headers → column code."""
-    names: dict[str, str] = {}
-    for col in sheet.columns:
-        names[col.code.lower()] = col.code
-        names["#" + col.code.lower()] = col.code
-        for lang in ("zh-hans", "en"):
-            with translation.override(lang):
-                names[clean_text(str(col.header)).lower()] = col.code
-    return names
-
-
 def _match(rows: list[list[Any]], sheet: Sheet) -> tuple[int, dict[int, str]]:
     """The header row among the first rows (the one naming most columns) and its map."""
-    names = _names(sheet)
+    names = header_names(sheet)
     best: tuple[int, dict[int, str]] = (-1, {})
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         mapping: dict[int, str] = {}
