@@ -14,6 +14,7 @@ from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import code_range
+from fupin.geo.codes import significant_prefix
 from fupin.microcredit import selectors
 
 router = Router(tags=["microcredit"])
@@ -55,7 +56,7 @@ class LoanPage(Schema):
 def loan_list(request, filters: Query[LoanQuery]):
     qs = selectors.loans(current_user(request)).select_related("member")
     if filters.area:
-        qs = qs.filter(village__code__range=code_range(filters.area))
+        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.bank:

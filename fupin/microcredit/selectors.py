@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.accounts import authority
 from fupin.core.errors import DomainError
 from fupin.core.scope import code_range, require_edit
+from fupin.geo.codes import significant_prefix
 from fupin.microcredit import rules, services
 from fupin.microcredit.models import OPEN_STATUSES, Extension, ExtensionStatus, Loan, LoanStatus
 from fupin.programmes.ledgers import LedgerAction
@@ -41,7 +42,8 @@ class LoanFilters:
 def loan_list(*, user: Any, filters: LoanFilters, page: int = 1) -> tuple[list[Loan], bool]:
     qs = loans(user).select_related("household", "member", "village")
     if filters.area:
-        qs = qs.filter(village__code__range=code_range(filters.area))
+        # A division's code (the filter offers them) or a prefix: that division and below.
+        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
     if filters.bank:
         qs = qs.filter(bank=filters.bank)
     if filters.status:

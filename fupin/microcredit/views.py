@@ -4,6 +4,7 @@ household, and the area's workbook. Thin: parse, call a selector or service, ren
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from django.shortcuts import redirect
 from fupin.accounts.roles import Capability
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import area_prefix_of
+from fupin.exchange.jobs import TemporaryDownload
 from fupin.microcredit import selectors, services
 from fupin.microcredit.forms import (
     DecisionForm,
@@ -162,6 +164,14 @@ def loan_export(request):
     prefix = area_prefix_of(user)
     if prefix is None:
         raise Http404
-    tmp = Path(tempfile.mkdtemp()) / "microcredit.xlsx"
-    workbook.export_workbook(ledgers.get("microcredit"), user, prefix, tmp)
-    return FileResponse(tmp.open("rb"), as_attachment=True, filename="microcredit.xlsx")
+    # The borrowers' workbook lives only while it is sent (exchange's temporary download).
+    directory = Path(tempfile.mkdtemp(prefix="fupin-loans-"))
+    try:
+        path = directory / "microcredit.xlsx"
+        workbook.export_workbook(ledgers.get("microcredit"), user, prefix, path)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return FileResponse(
+        TemporaryDownload(path, directory), as_attachment=True, filename="microcredit.xlsx"
+    )

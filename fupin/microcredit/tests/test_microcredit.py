@@ -401,3 +401,28 @@ def test_main_navigation_links_to_the_loans(client, users):
     client.force_login(users["village"])
     html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "小额信贷</a>" in html
+
+
+def test_the_loan_list_and_api_take_a_townships_code_as_the_township_and_below(
+    client, users, loan
+):
+    """The filters offer 12-digit division codes: a township's code means its villages."""
+    client.force_login(users["township"])
+    page = client.get("/microcredit/", {"area": "431129100000"})
+    assert page.status_code == 200 and loan.number in page.content.decode()
+    api = client.get("/api/v1/loans", {"area": "431129100000"}).json()
+    assert [item["id"] for item in api["items"]] == [loan.pk]
+    assert client.get("/api/v1/loans", {"area": "431129103000"}).json()["items"] == []
+
+
+def test_the_export_leaves_no_workbook_behind(client, users, loan, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    client.force_login(users["village"])
+    resp = client.get("/microcredit/export/")
+    assert resp.status_code == 200
+    body = b"".join(resp.streaming_content)
+    assert body[:2] == b"PK"  # an xlsx
+    resp.close()
+    assert list(tmp_path.iterdir()) == []
