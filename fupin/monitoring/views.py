@@ -355,6 +355,7 @@ def grade_round(request, pk):
         bool(rows) and grading.may_adjust(request.user, rows[0]) and not (grading.is_closed(rnd))
     )
     for g in rows:
+        g.round = rnd  # the round's rules describe the reasons: not read again per row
         g.reason_texts = selectors.reasons_of(g)  # type: ignore[attr-defined]
     return render_page(
         request,

@@ -403,9 +403,7 @@ def test_main_navigation_links_to_the_loans(client, users):
     assert "小额信贷</a>" in html
 
 
-def test_the_loan_list_and_api_take_a_townships_code_as_the_township_and_below(
-    client, users, loan
-):
+def test_the_loan_list_and_api_take_a_townships_code_as_the_township_and_below(client, users, loan):
     """The filters offer 12-digit division codes: a township's code means its villages."""
     client.force_login(users["township"])
     page = client.get("/microcredit/", {"area": "431129100000"})
