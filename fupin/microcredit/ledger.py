@@ -126,9 +126,11 @@ def _write_loans(batch: LedgerImport) -> None:
             is_active=True,
         )
     }
+    # Only the user's area: a contract number of another area is not told apart here (the
+    # disbursement refuses a number in use, without saying where).
     existing = {
         loan.number: loan
-        for loan in Loan.objects.filter(number__in=ok["number"].unique().to_list())
+        for loan in selectors.loans(actor).filter(number__in=ok["number"].unique().to_list())
     }
     rejected: list[tuple[int, str, str]] = []
     seen: set[str] = set()
