@@ -4,19 +4,12 @@ household, and the area's workbook. Thin: parse, call a selector or service, ren
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 from django.contrib.auth.decorators import login_required
 from django.forms import BaseForm
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 
 from fupin.accounts.roles import Capability
 from fupin.core.masking import mask_id_number
-from fupin.core.scope import area_prefix_of
-from fupin.exchange.jobs import TemporaryDownload
 from fupin.microcredit import selectors, services
 from fupin.microcredit.forms import (
     DecisionForm,
@@ -26,8 +19,7 @@ from fupin.microcredit.forms import (
     RepaymentForm,
     WriteOffForm,
 )
-from fupin.programmes import ledgers, workbook
-from fupin.registry import selectors as registry_selectors
+from fupin.programmes.pages import chosen, household_and_members, workbook_download
 from fupin.web import queries
 from fupin.web.views.common import (
     Action,
@@ -139,14 +131,11 @@ def loan_detail(request, pk: int):
 @login_required
 def loan_new(request, household: int):
     user = request.user
-    h = registry_selectors.household_queryset(user).filter(pk=household).first()
-    if h is None:
-        raise Http404
-    members = list(h.members.filter(is_active=True).order_by("id"))
+    h, members = household_and_members(user, household)
     form = LoanForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
-        borrower = next((m for m in members if m.pk == d.pop("borrower")), None)
+        borrower = chosen(members, d.pop("borrower"))
         d["credit_rating"] = d.get("credit_rating") or ""
         loan = call_service(
             form, services.loan_disburse, actor=user, household=h, borrower=borrower, data=d
@@ -160,18 +149,4 @@ def loan_new(request, household: int):
 def loan_export(request):
     """The area's loans and repayments as a workbook in the import's layout: for the
     roles that may export an area (not a paired cadre), like the other exports."""
-    user = request.user
-    prefix = area_prefix_of(user)
-    if prefix is None:
-        raise Http404
-    # The borrowers' workbook lives only while it is sent (exchange's temporary download).
-    directory = Path(tempfile.mkdtemp(prefix="fupin-loans-"))
-    try:
-        path = directory / "microcredit.xlsx"
-        workbook.export_workbook(ledgers.get("microcredit"), user, prefix, path)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
-    return FileResponse(
-        TemporaryDownload(path, directory), as_attachment=True, filename="microcredit.xlsx"
-    )
+    return workbook_download(request, "microcredit")

@@ -15,7 +15,7 @@ command and the API read this registry; none of them names a ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,10 +46,12 @@ class Ledger:
     models: tuple[type[Model], ...]  # LedgerRow subclasses moved with their households
     # The household page: `panel_flag` is a registry.panels flag (whether the household
     # has any row: no query when it has none); `panel_rows(user, household)` the scoped
-    # rows shown by `panel_template` (context: rows, household).
+    # rows shown by `panel_template` (context: rows, household): a list, or any object
+    # that is empty when there is nothing to show (a ledger of several models reads its
+    # own flags and returns its rows of each).
     panel_flag: str = ""
     panel_template: str = ""
-    panel_rows: Callable[[Any, Any], Sequence[Any]] | None = None
+    panel_rows: Callable[[Any, Any], Sized] | None = None
     # `actions(user, household)`: links offered on the household page whether or not
     # it has rows (a household without rows still gets its first one). Decided from the
     # user and the household as read for its page, without a query.
@@ -107,7 +109,7 @@ def follow_households(household_ids: list[int]) -> None:
 @dataclass
 class Panel:
     ledger: Ledger
-    rows: Sequence[Any]
+    rows: Sized
     actions: Sequence[LedgerAction] = ()
 
 
@@ -120,7 +122,7 @@ def household_panels(user: Any, household: Any) -> list[Panel]:
     out = []
     for ledger in _ledgers.values():
         actions = list(ledger.actions(user, household)) if ledger.actions else []
-        rows: Sequence[Any] = []
+        rows: Sized = []
         if ledger.panel_rows is not None and (
             not ledger.panel_flag or panels.may_have(household, ledger.panel_flag)
         ):

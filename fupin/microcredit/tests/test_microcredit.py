@@ -424,3 +424,26 @@ def test_the_export_leaves_no_workbook_behind(client, users, loan, tmp_path, mon
     assert body[:2] == b"PK"  # an xlsx
     resp.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_new_loan_form_takes_any_member_as_the_borrower(client, users, household):
+    """The borrower is looked up among the members once (the form's choice was popped
+    inside the lookup, so a household whose first member was not chosen answered 500)."""
+    from fupin.registry import services as registry
+
+    second = registry.member_add(
+        actor=users["village"],
+        household=household,
+        data=member_data(
+            id_number=make_id(birth="19900301", seq="778"), name="次子", relation="son"
+        ),
+    )
+    client.force_login(users["village"])
+    post = {
+        **{k: str(v) for k, v in terms(number="XD-FORM").items()},
+        "borrower": second.pk,
+        "disbursed_on": "2024-03-01",
+    }
+    response = client.post(reverse("microcredit:new", args=[household.pk]), post)
+    assert response.status_code == 302
+    assert Loan.objects.get(number="XD-FORM").member_id == second.pk
