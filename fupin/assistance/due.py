@@ -30,7 +30,9 @@ The forms:
 - queryset: `due_q` (a Q over registry households, the exit case as an EXISTS), used by
   the unpaired list and the automatic assignment;
 - Polars: `due_expr` over a frame with status, exit date and village code, used by the
-  indicator engine (`indicators.frames`), with `exit_dates` reading the exit cases.
+  indicator engine (`indicators.frames`), with `exit_dates` reading the exit cases;
+  `due_each` applies it to many households each on its own day (a ledger's import: a
+  benefit is due-checked on the day it was paid).
 
 The column forms do not add years row by row: for each policy region they compare the
 exit date with `earliest_exit(D, years)`, the first exit date whose period still covers D,
@@ -255,14 +257,67 @@ def exit_dates(
             )
         )
     raw = pl.concat(parts).group_by("household_id").agg(pl.col("closed").max())
-    local = (
-        pl.col("closed")
-        .str.slice(0, 19)
+    return raw.select("household_id", _local_day(pl.col("closed")).alias("exit_case_date"))
+
+
+def _local_day(closed: pl.Expr) -> pl.Expr:
+    """The local day of a `closed_at` read as text (see `exit_dates`)."""
+    return (
+        closed.str.slice(0, 19)
         .str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
         .dt.convert_time_zone(timezone.get_default_timezone_name())
         .dt.date()
     )
-    return raw.select("household_id", local.alias("exit_case_date"))
+
+
+def due_each(rows: pl.DataFrame, p: Periods | None = None, chunk: int = 5000) -> pl.Series:
+    """The row form `household_due` for many (household, day) pairs at once, e.g. the rows
+    of a ledger's import, each dated its own day: `rows` has household_id, village_code,
+    status and status_year (the household as it is now, as `household_due` reads it) and
+    `on` (a date); the answer is a boolean Series in row order. Each row's exit date on its
+    day comes from one read of the households' passed exit cases (the latest closed on or
+    before the day, else the status year's fallback), then `due_expr` runs once per
+    distinct day."""
+    p = p or periods()
+    rows = rows.with_row_index("_i")
+    ids = sorted(set(rows["household_id"].drop_nulls().to_list()))
+    parts = [pl.DataFrame(schema={"household_id": pl.Int64, "closed": pl.String})]
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        marks = ", ".join(["%s"] * len(part))
+        parts.append(
+            read_frame(
+                "SELECT household_id, CAST(closed_at AS TEXT) AS closed "  # noqa: S608
+                f"FROM {Case._meta.db_table} WHERE kind = %s AND status = %s "
+                f"AND closed_at IS NOT NULL AND household_id IN ({marks})",
+                [CaseKind.EXIT.value, CaseStatus.PASSED.value, *part],
+                schema={"household_id": pl.Int64, "closed": pl.String},
+            )
+        )
+    exits = pl.concat(parts).select("household_id", _local_day(pl.col("closed")).alias("day"))
+    latest = (
+        rows.select("_i", "household_id", "on")
+        .join(exits, on="household_id", how="inner")
+        .filter(pl.col("day") <= pl.col("on"))
+        .group_by("_i")
+        .agg(pl.col("day").max().alias("exit_case_date"))
+    )
+    rows = rows.join(latest, on="_i", how="left").with_columns(exit_date=exit_date_expr())
+    answers = [pl.DataFrame(schema={"_i": pl.UInt32, "due": pl.Boolean})]
+    for day in rows["on"].drop_nulls().unique().to_list():
+        answers.append(
+            rows.filter(pl.col("on") == day).select(
+                "_i", due_expr(day, p).alias("due").cast(pl.Boolean)
+            )
+        )
+    due = pl.concat(answers)
+    return (
+        rows.select("_i")
+        .join(due, on="_i", how="left")
+        .sort("_i")["due"]
+        .fill_null(False)
+        .alias("due")
+    )
 
 
 # ------------------------------------------------------------------ one household

@@ -365,6 +365,39 @@ def test_queryset_and_row_forms_agree(spread, on, national, township):
     assert set(got) == row
 
 
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    days=st.lists(st.dates(dt.date(2015, 1, 1), dt.date(2028, 12, 31)), min_size=1, max_size=40),
+    national=st.integers(0, 8),
+)
+@example(days=[dt.date(2021, 2, 28), dt.date(2021, 3, 1), dt.date(2026, 6, 30)], national=5)
+def test_due_each_is_the_row_form_for_each_household_on_its_own_day(spread, days, national):
+    """A ledger's import asks for many households each on its own day (the day a benefit
+    was paid): `due_each` answers what `household_due` answers for each pair, the exit
+    date on that day included (an exit case closed after the day does not count)."""
+    AssistancePolicy.objects.all().delete()
+    AssistancePolicy.objects.create(region=None, transition_years=national)
+    p = due.periods()
+    pairs = [(spread[i % len(spread)], day) for i, day in enumerate(days)]
+    rows = pl.DataFrame(
+        [(h.pk, h.village_id, h.status, h.status_year, day) for h, day in pairs],
+        schema={
+            "household_id": pl.Int64,
+            "village_code": pl.String,
+            "status": pl.String,
+            "status_year": pl.Int64,
+            "on": pl.Date,
+        },
+        orient="row",
+    )
+    assert due.due_each(rows, p).to_list() == [due.household_due(h, d, p).due for h, d in pairs]
+
+
 # ------------------------------------------------------------------ indicators = list
 
 
