@@ -33,6 +33,7 @@ from fupin.core.frames import read_frame
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import area_prefix_of, code_range
 from fupin.geo.models import PREFIX_LENGTH, Division, Level
+from fupin.quality.hooks import FindingLink, finding_links, has_links
 from fupin.quality.rules import (
     DEATH_SCHEMA,
     ERROR,
@@ -281,22 +282,47 @@ class Overview:
     total: AreaScore
     townships: list[AreaScore]
     villages: list[AreaScore]
-    counts: list[tuple[Any, ...]]  # (rule, count)
+    counts: list[tuple[Any, ...]]  # (rule, count, findings with an open record or None)
+
+
+def _linked(user: User, violations: pl.DataFrame) -> dict[str, dict[int, list[FindingLink]]]:
+    """The records of the apps above (quality.hooks) answering the member findings of
+    each rule that has any registered, by rule and member."""
+    out: dict[str, dict[int, list[FindingLink]]] = {}
+    for rule in RULES:
+        if not has_links(rule.code):
+            continue
+        ids = (
+            violations.filter((pl.col("rule") == rule.code) & pl.col("member_id").is_not_null())[
+                "member_id"
+            ]
+            .unique()
+            .to_list()
+        )
+        out[rule.code] = finding_links(user, rule.code, ids)
+    return out
 
 
 def overview(*, user: User) -> Overview:
-    """Scores of the user's area, its townships and villages (scoped to the user)."""
+    """Scores of the user's area, its townships and villages (scoped to the user), and per
+    rule its findings and, for a rule whose findings an app above follows up (the
+    education ledger's dropout cases for Q06), how many of them have an open record."""
     prefix = area_prefix_of(user)
     if prefix is None:
         raise Http404
     report = check_area(prefix)
     counts = report.counts_by_rule()
+    linked = _linked(user, report.violations)
+    followed = {
+        code: sum(1 for links in by_member.values() if any(link.open for link in links))
+        for code, by_member in linked.items()
+    }
     return Overview(
         area=user.area,
         total=report.total(),
         townships=_named(report.scores(PREFIX_LENGTH[Level.TOWNSHIP]), 9),
         villages=_named(report.scores(PREFIX_LENGTH[Level.VILLAGE]), 12),
-        counts=[(RULES_BY_CODE[code], n) for code, n in counts.items()],
+        counts=[(RULES_BY_CODE[code], n, followed.get(code)) for code, n in counts.items()],
     )
 
 
@@ -308,6 +334,8 @@ class VillageViolation:
     member_name: str
     member_id_number: str  # masked
     detail: str
+    # Records of the apps above that answer the finding (quality.hooks).
+    links: list[FindingLink] = field(default_factory=list)
 
 
 @dataclass
@@ -336,6 +364,7 @@ def village_report(*, user: User, code: str) -> VillageReport:
     rows = report.violations.filter(pl.col("village_code") == village.code)
     names = report.frames.members.select(pl.col("id").alias("member_id"), "name", "id_number")
     rows = rows.join(names, on="member_id", how="left")
+    linked = _linked(user, rows)
     violations = [
         VillageViolation(
             rule=RULES_BY_CODE[r["rule"]],
@@ -344,6 +373,7 @@ def village_report(*, user: User, code: str) -> VillageReport:
             member_name=r["name"] or "",
             member_id_number=mask_id_number(r["id_number"]),
             detail=RULES_BY_CODE[r["rule"]].describe(r["a"], r["b"], r["c"]),
+            links=linked.get(r["rule"], {}).get(r["member_id"], []),
         )
         for r in rows.iter_rows(named=True)
     ]
