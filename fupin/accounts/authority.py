@@ -205,6 +205,13 @@ RULES: tuple[Rule, ...] = (
         four_eyes=_("You proposed this extension"),
     ),
     Rule("loan.write_off", _("Write off a loan"), _g(COUNTY)),
+    # ---- education aid (控辍保学): a dropout case is opened by staff and closed above
+    Rule(
+        "dropout.close",
+        _("Close a dropout case (back in school, taught at home, or otherwise)"),
+        _g(*OFFICE),
+        four_eyes=_("You opened this dropout case"),
+    ),
     # ---- third-party-style assessment (第三方评估): never the county that is assessed
     Rule(
         "assessment.run",

@@ -1,0 +1,180 @@
+"""Reads of the education-aid ledger, every one scoped to the user (`.restrict(user)`,
+which reads the row's own village column)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from fupin.accounts import authority
+from fupin.assistance.due import ALWAYS_DUE, EXITED
+from fupin.core.errors import DomainError
+from fupin.core.paging import Page, newest_first
+from fupin.core.scope import code_range, require_edit
+from fupin.education.models import DropoutCase, DropoutStatus, StudentAid
+from fupin.geo.codes import significant_prefix
+from fupin.programmes.ledgers import LedgerAction
+from fupin.quality.hooks import FindingLink
+from fupin.registry import panels
+
+PANEL_AID = "panel_student_aid"
+PANEL_DROPOUT = "panel_dropout"
+
+
+def aids(user: Any) -> QuerySet[StudentAid]:
+    return StudentAid.objects.restrict(user)
+
+
+def dropouts(user: Any) -> QuerySet[DropoutCase]:
+    return DropoutCase.objects.restrict(user)
+
+
+def _in_area(qs: QuerySet[Any], area: str) -> QuerySet[Any]:
+    # A division's code (the filter offers them) or a prefix: that division and below.
+    return qs.filter(village__code__range=code_range(significant_prefix(area))) if area else qs
+
+
+@dataclass
+class AidFilters:
+    area: str = ""
+    kind: str = ""
+    stage: str = ""
+    school_year: int | None = None
+    household: int | None = None
+
+
+def aid_page(
+    *, user: Any, filters: AidFilters, older: int | None = None, newer: int | None = None
+) -> Page:
+    """The benefits of the user's area matching the filters, newest paid first, by keyset."""
+    qs = _in_area(aids(user), filters.area).select_related("household", "member", "village")
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.school_year is not None:
+        qs = qs.filter(school_year=filters.school_year)
+    if filters.household is not None:
+        qs = qs.filter(household_id=filters.household)
+    return newest_first(qs, "paid_on", older=older, newer=newer)
+
+
+@dataclass
+class DropoutFilters:
+    area: str = ""
+    status: str = ""
+
+
+def dropout_page(
+    *, user: Any, filters: DropoutFilters, older: int | None = None, newer: int | None = None
+) -> Page:
+    qs = _in_area(dropouts(user), filters.area).select_related("household", "member", "village")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return newest_first(qs, "opened_on", older=older, newer=newer)
+
+
+def aid_get(*, user: Any, pk: int) -> StudentAid:
+    row = aids(user).select_related("household", "member", "village", "recorded_by")
+    found = row.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def dropout_get(*, user: Any, pk: int) -> DropoutCase:
+    qs = dropouts(user).select_related("household", "member", "village", "opened_by", "closed_by")
+    found = qs.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def may_close(user: Any, case: DropoutCase) -> bool:
+    return case.status == DropoutStatus.OPEN and authority.may(
+        user, "dropout.close", case.village_id, authors=[case.opened_by_id]
+    )
+
+
+def school_years(user: Any) -> list[int]:
+    return list(
+        aids(user).order_by("-school_year").values_list("school_year", flat=True).distinct()
+    )
+
+
+# ------------------------------------------------------------------ the household page
+
+
+@dataclass
+class HouseholdRows:
+    aids: list[StudentAid]
+    dropouts: list[DropoutCase]
+
+    def __bool__(self) -> bool:
+        return bool(self.aids or self.dropouts)
+
+    def __len__(self) -> int:
+        return len(self.aids) + len(self.dropouts)
+
+
+def household_rows(user: Any, household: Any) -> HouseholdRows:
+    """The household page's panel: its benefits and dropout cases the user may read, each
+    read only when the page's flag says the household has some (no query otherwise)."""
+    found = HouseholdRows([], [])
+    if panels.may_have(household, PANEL_AID):
+        found.aids = list(aids(user).filter(household=household).select_related("member"))
+    if panels.may_have(household, PANEL_DROPOUT):
+        found.dropouts = list(dropouts(user).filter(household=household).select_related("member"))
+    return found
+
+
+NEW_AID = _l("Record a student benefit")
+NEW_DROPOUT = _l("Open a dropout case")
+
+
+def household_actions(user: Any, household: Any) -> list[LedgerAction]:
+    """The household page's links to record a benefit or open a dropout case, for a user
+    who may edit the household's village, when the household may be due assistance
+    (its status; the day of payment is checked by the service). No query."""
+    if household.status not in (*ALWAYS_DUE, EXITED):
+        return []
+    try:
+        require_edit(user, household.village_id)
+    except DomainError:
+        return []
+    return [
+        LedgerAction(NEW_AID, reverse("education:aid_new", args=[household.pk])),
+        LedgerAction(NEW_DROPOUT, reverse("education:dropout_new", args=[household.pk])),
+    ]
+
+
+# ------------------------------------------------------------------ quality rule Q06
+
+
+def dropout_links(user: Any, member_ids: Collection[int]) -> dict[int, list[FindingLink]]:
+    """The dropout cases of these children that the user may read, for the findings of
+    data-quality rule Q06 (fupin.quality.hooks): each child's cases, the open one first."""
+    out: dict[int, list[FindingLink]] = {}
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), 5000):
+        part = ids[start : start + 5000]
+        qs = dropouts(user).filter(member_id__in=part).order_by("member_id", "-opened_on")
+        for case in qs.only("id", "member_id", "opened_on", "status"):
+            out.setdefault(case.member_id, []).append(
+                FindingLink(
+                    _("Dropout case of %(day)s: %(status)s")
+                    % {"day": case.opened_on.isoformat(), "status": case.get_status_display()},
+                    reverse("education:dropout_detail", args=[case.pk]),
+                    open=case.status == DropoutStatus.OPEN,
+                )
+            )
+    for links in out.values():
+        links.sort(key=lambda link: not link.open)
+    return out
