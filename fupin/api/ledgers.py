@@ -3,6 +3,6 @@ added to the API by fupin.api.api: a new ledger adds its module to ROUTERS."""
 
 from __future__ import annotations
 
-from fupin.api import loans
+from fupin.api import education, health, loans
 
-ROUTERS = {"microcredit": loans.router}
+ROUTERS = {"microcredit": loans.router, "education": education.router, "health": health.router}
