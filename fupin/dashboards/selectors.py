@@ -43,6 +43,8 @@ HEADLINE = [
     "visit_coverage",
     "microcredit_households",
     "microcredit_uptake_rate",
+    "students_aided",
+    "medical_insured_rate",
 ]
 # Columns of the table of child areas.
 TABLE = [
@@ -61,6 +63,11 @@ TABLE = [
     "microcredit_balance",
     "microcredit_uptake_rate",
     "microcredit_overdue_rate",
+    "students_aided",
+    "rainbow_plan_students",
+    "dropouts_open",
+    "medical_insured_rate",
+    "out_of_pocket_share",
 ]
 # Choropleths: incidence, monitoring risk, visit compliance (visits within the policy's
 # interval; the weaker "visited since 1 January" coverage stays in the headline and table).

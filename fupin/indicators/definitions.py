@@ -88,6 +88,8 @@ GROUP_LABELS = OrderedDict(
         ("measures", _("Households receiving measures in the period")),
         ("assistance", _("Pairing and visits")),
         ("microcredit", _("Microcredit")),
+        ("education", _("Education aid")),
+        ("insurance", _("Health and insurance")),
         ("monitoring", _("Monitoring objects by risk level")),
         ("quality", _("Data quality")),
     ]
@@ -561,6 +563,133 @@ def _build() -> OrderedDict[str, Definition]:
         g,
         numerator="microcredit_overdue_balance",
         denominator="microcredit_balance",
+    )
+
+    g = "education"
+    counted = _(
+        "Counted in the village, on the as-of date, of the household the row was recorded "
+        "for (any status)."
+    )
+    add(
+        "students_aided",
+        _("Students aided"),
+        _fmt_lazy(
+            _(
+                "People paid an education benefit (两免一补, a grant or the Rainbow Plan "
+                "subsidy) between 1 January of the as-of year and the as-of date, each "
+                "person once. %(where)s"
+            ),
+            where=counted,
+        ),
+        PEOPLE,
+        FLOW,
+        g,
+    )
+    add(
+        "rainbow_plan_students",
+        _("Rainbow Plan students"),
+        _fmt_lazy(
+            _(
+                "People paid the Rainbow Plan vocational subsidy (雨露计划) between 1 January "
+                "of the as-of year and the as-of date, each person once. %(where)s"
+            ),
+            where=counted,
+        ),
+        PEOPLE,
+        FLOW,
+        g,
+    )
+    add(
+        "education_aid_amount",
+        _("Education aid paid"),
+        _(
+            "The education benefits paid between 1 January of the as-of year and the as-of "
+            "date, counted in the village, on the as-of date, of the household each was "
+            "recorded for."
+        ),
+        YUAN,
+        FLOW,
+        g,
+    )
+    add(
+        "dropouts_open",
+        _("Children out of school (open dropout cases)"),
+        _fmt_lazy(
+            _(
+                "Children with a dropout case (辍学, 控辍保学) open on the as-of date: found "
+                "out of school on or before it and not closed by then. %(where)s"
+            ),
+            where=counted,
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+
+    g = "insurance"
+    add(
+        "medical_insured_people",
+        _("Registered people with basic medical insurance"),
+        _(
+            "Registered poor people (in poverty or exited) with basic medical insurance "
+            "(基本医保) of the as-of year, enrolled on or before the as-of date, in "
+            "registered households, counted in the village of the household on the date "
+            "(from the health ledger's cover, not the registration form's flag)."
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "medical_insured_rate",
+        _("Basic medical insurance rate"),
+        _(
+            "参保率 = registered people with basic medical insurance ÷ registered poor people "
+            "× 100, both summed over the villages of the area."
+        ),
+        PERCENT,
+        RATE,
+        g,
+        numerator="medical_insured_people",
+        denominator="registered_people",
+    )
+    add(
+        "medical_cost",
+        _("Medical costs settled"),
+        _(
+            "Total cost of the medical reimbursements settled between 1 January of the "
+            "as-of year and the as-of date (any status), counted in the village of the "
+            "patient's household on the as-of date."
+        ),
+        YUAN,
+        FLOW,
+        g,
+    )
+    add(
+        "medical_out_of_pocket",
+        _("Medical costs paid out of pocket"),
+        _(
+            "What the patients of those reimbursements paid themselves: the total cost less "
+            "basic medical insurance, serious-illness insurance, medical assistance, "
+            "commercial insurance, poverty-prevention insurance and other top-ups."
+        ),
+        YUAN,
+        FLOW,
+        g,
+    )
+    add(
+        "out_of_pocket_share",
+        _("Out-of-pocket share of medical costs"),
+        _(
+            "Medical costs paid out of pocket ÷ medical costs settled × 100, over the "
+            "reimbursements settled between 1 January of the as-of year and the as-of date, "
+            "both summed over the villages of the area."
+        ),
+        PERCENT,
+        RATE,
+        g,
+        numerator="medical_out_of_pocket",
+        denominator="medical_cost",
     )
 
     g = "monitoring"

@@ -21,7 +21,12 @@ from fupin.indicators.definitions import (
     PERCENT,
     RATE_CODES,
 )
-from fupin.indicators.frames import MICROCREDIT_COLUMNS, Frames
+from fupin.indicators.frames import (
+    EDUCATION_COLUMNS,
+    HEALTH_COLUMNS,
+    MICROCREDIT_COLUMNS,
+    Frames,
+)
 from fupin.monitoring.models import RiskLevel
 from fupin.quality.selectors import score as quality_score
 from fupin.registry.choices import (
@@ -47,13 +52,24 @@ MICROCREDIT = (
 )
 
 
+EDUCATION = ("students_aided", "rainbow_plan_students", "dropouts_open", "education_aid_amount")
+HEALTH = ("medical_insured_people", "medical_cost", "medical_out_of_pocket")
+# Each programme ledger's counts and the household columns they are computed from.
+LEDGER_COUNTS = (
+    (MICROCREDIT, MICROCREDIT_COLUMNS),
+    (EDUCATION, EDUCATION_COLUMNS),
+    (HEALTH, HEALTH_COLUMNS),
+)
+
+
 def missing_counts(frames: Frames) -> set[str]:
     """The count codes the frames cannot give (None, "no data", rather than 0)."""
     out = set() if frames.has_quality else set(QUALITY)
     if not all(c in frames.households.columns for c in VISIT_DUE_COLUMNS):
         out |= set(VISIT_DUE)
-    if not all(c in frames.households.columns for c in MICROCREDIT_COLUMNS):
-        out |= set(MICROCREDIT)
+    for codes, columns in LEDGER_COUNTS:
+        if not all(c in frames.households.columns for c in columns):
+            out |= set(codes)
     return out
 
 
@@ -259,6 +275,39 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
             np.int64
         )
     out.update(_microcredit_counts(hh, v, size))
+    out.update(_education_health_counts(hh, v, size))
+    return out
+
+
+def _education_health_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per village: the people aided, on the Rainbow Plan, out of school with an open
+    case, the registered people insured, and the amounts (in fen, whole numbers, so sums
+    are exact; `rollup` gives yuan). Zeros for a snapshot without the columns (reported
+    missing by `rollup`, see `missing_counts`)."""
+    out: dict[str, np.ndarray] = {}
+
+    def per_village(weights: np.ndarray) -> np.ndarray:
+        summed = np.bincount(v, weights=weights, minlength=size + 1)[:size]
+        return np.rint(summed).astype(np.int64)
+
+    def column(name: str) -> np.ndarray:
+        return hh[name].cast(pl.Float64).fill_null(0).to_numpy()
+
+    if all(c in hh.columns for c in EDUCATION_COLUMNS):
+        out["students_aided"] = per_village(column("edu_students"))
+        out["rainbow_plan_students"] = per_village(column("edu_rainbow"))
+        out["dropouts_open"] = per_village(column("edu_dropouts"))
+        out["education_aid_amount"] = per_village(np.rint(column("edu_amount") * 100))
+    else:
+        out.update({code: np.zeros(size, dtype=np.int64) for code in EDUCATION})
+    if all(c in hh.columns for c in HEALTH_COLUMNS):
+        reg = hh.select(registered(pl.col("status"), pl.col("monitoring_type"))).to_series()
+        insured = column("med_insured") * reg.fill_null(False).to_numpy()
+        out["medical_insured_people"] = per_village(insured)
+        out["medical_cost"] = per_village(np.rint(column("med_cost") * 100))
+        out["medical_out_of_pocket"] = per_village(np.rint(column("med_out_of_pocket") * 100))
+    else:
+        out.update({code: np.zeros(size, dtype=np.int64) for code in HEALTH})
     return out
 
 
