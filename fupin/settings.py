@@ -9,6 +9,7 @@ behind HTTPS, FUPIN_HTTPS=1 (secure cookies, HSTS) and FUPIN_TRUSTED_PROXIES.
 
 import datetime as dt
 import os
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -177,6 +178,11 @@ FUPIN_JOB_RETENTION_DAYS = int(os.environ.get("FUPIN_JOB_RETENTION_DAYS", "90"))
 # Today's dashboard figures are computed again after a change at most this often (seconds)
 # per area (fupin.dashboards.selectors.todays_figures_at); the page shows their time.
 FUPIN_FIGURES_MIN_AGE = int(os.environ.get("FUPIN_FIGURES_MIN_AGE", "60"))
+# The grading signal "serious illness" (fupin.health.rules): a household whose members
+# paid more than this (yuan) out of pocket for medical care in the last twelve months.
+FUPIN_SERIOUS_ILLNESS_OUT_OF_POCKET = Decimal(
+    os.environ.get("FUPIN_SERIOUS_ILLNESS_OUT_OF_POCKET", "10000")
+)
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -112,7 +112,7 @@ def test_bad_rows_are_reported_good_rows_kept_and_recorded(tmp_path, users, aid_
 
 def test_a_stored_benefit_with_other_values_is_refused(tmp_path, users, aid_rows):
     _run(_csv(tmp_path, "a.csv", AID_HEAD, aid_rows[:1]), users["village"])
-    changed = [aid_rows[0][:7] + ["600", "2024-10-15"]]
+    changed = [[*aid_rows[0][:7], "600", "2024-10-15"]]
     out = _run(_csv(tmp_path, "b.csv", AID_HEAD, changed), users["village"])
     assert out.counts["aids"].created == 0 and out.errors["row"].to_list() == [2]
     assert StudentAid.objects.get().amount == 625

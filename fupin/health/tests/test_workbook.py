@@ -163,19 +163,10 @@ def test_a_number_in_use_elsewhere_is_refused_without_saying_where(
     tmp_path, users, household, person, neighbour_household
 ):
     other = neighbour_household.members.get()
-    row = lambda n, idn: [
-        "JS-1",
-        n,
-        idn,
-        "医院",
-        "2025-03-01",
-        "2025-03-10",
-        "500",
-        "",
-        "",
-        "500",
-        "",
-    ]  # noqa: E731
+
+    def row(n, idn):
+        return ["JS-1", n, idn, "医院", "2025-03-01", "2025-03-10", "500", "", "", "500", ""]
+
     _run(
         _csv(tmp_path, "a.csv", PAY_HEAD, [row(neighbour_household.number, other.id_number)]),
         users["neighbour"],
