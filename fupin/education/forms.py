@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.education.models import AidKind, DropoutCause, DropoutStatus, Stage, Term
 from fupin.education.services import CLOSING
@@ -73,7 +74,9 @@ class DropoutForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("outcome"), choices=[(s.value, s.label) for s in CLOSING])
+    outcome = forms.ChoiceField(
+        label=pgettext_lazy("dropout", "outcome"), choices=[(s.value, s.label) for s in CLOSING]
+    )
     closed_on = forms.DateField(label=_("closed on"))
     returned_stage = forms.ChoiceField(
         label=_("back at the stage"), choices=[("", "—"), *Stage.choices], required=False

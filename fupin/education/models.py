@@ -129,14 +129,14 @@ class DropoutCase(LedgerRow):
     returned_stage = models.CharField(
         _("back at the stage"), max_length=20, choices=Stage.choices, blank=True
     )
-    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    outcome = models.CharField(pgettext_lazy("dropout", "outcome"), max_length=300, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("opened by"),
+        verbose_name=pgettext_lazy("dropout", "opened by"),
     )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

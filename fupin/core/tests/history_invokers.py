@@ -451,3 +451,18 @@ def microcredit(users) -> None:
 
 
 INVOKERS["microcredit"] = microcredit
+
+
+def education(users) -> None:
+    from fupin.education.tests.authority_invokers import history
+
+    history(users)
+
+
+def health(users) -> None:
+    from fupin.health.tests.authority_invokers import history
+
+    history(users)
+
+
+INVOKERS.update({"education": education, "health": health})

@@ -18,8 +18,10 @@ from fupin.assistance.selectors import served_household_ids
 from fupin.cases import procedures
 from fupin.cases.apps import household_procedure_links
 from fupin.core import scope
+from fupin.education.selectors import dropout_links
 from fupin.monitoring.services import on_monitoring_case_passed
 from fupin.policy.selectors import four_eyes_setting
+from fupin.quality import hooks as quality_hooks
 from fupin.registry.views import hooks
 
 FUPIN = Path(__file__).resolve().parents[2]
@@ -116,6 +118,7 @@ def registered_hooks() -> tuple[object, ...]:
         authority._setting_source,
         dict(procedures.ON_PASSED),
         list(hooks._procedure_links),
+        {rule: list(fns) for rule, fns in quality_hooks._links.items()},
     )
 
 
@@ -127,6 +130,7 @@ def test_each_hook_of_the_readme_is_registered_once_by_its_app():
         four_eyes_setting,
         {procedures.CaseKind.MONITORING: on_monitoring_case_passed},
         [household_procedure_links],
+        {"Q06": [dropout_links]},
     )
     assert registered_hooks() == expected
     for config in apps.get_app_configs():

@@ -52,7 +52,7 @@ def test_every_benefit_keeps_the_rules_and_has_its_record(built):
         schema=["id", "household_id", "kind", "stage", "school_year", "paid_on", "amount"],
         orient="row",
     )
-    assert rows.height > 100 and "benefits" in built[-1]
+    assert rows.height > 100 and "资助" in built[-1]
     households = pl.DataFrame(
         list(Household.objects.values_list("id", "village_id", "status", "status_year")),
         schema=["household_id", "village_code", "status", "status_year"],

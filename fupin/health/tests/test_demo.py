@@ -52,7 +52,7 @@ def test_every_cover_keeps_the_rules(built):
         "subsidy",
     ]
     rows = pl.DataFrame(list(Cover.objects.values_list(*columns)), schema=columns, orient="row")
-    assert rows.height > 100 and "covers" in built[-1]
+    assert rows.height > 100 and "参保" in built[-1]
     asked = rows.join(_households(), on="household_id").select(
         "household_id", "village_code", "status", "status_year", pl.col("insured_on").alias("on")
     )

@@ -102,6 +102,15 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     # microcredit
     "microcredit:detail": {"pk": P("microcredit.Loan")},
     "microcredit:new": {"household": H},
+    # education, health
+    "education:aid_detail": {"pk": P("education.StudentAid")},
+    "education:aid_new": {"household": H},
+    "education:dropout_detail": {"pk": P("education.DropoutCase")},
+    "education:dropout_new": {"household": H},
+    "health:reimbursement_detail": {"pk": P("health.Reimbursement")},
+    "health:reimbursement_new": {"household": H},
+    "health:cover_detail": {"pk": P("health.Cover")},
+    "health:cover_new": {"household": H},
     "tips:detail": {"pk": P("tips.Tip")},
     "tips:reveal_phone": {"pk": P("tips.Tip")},
     # monitoring
