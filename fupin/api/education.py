@@ -14,7 +14,6 @@ from fupin.api.auth import current_user
 from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
 from fupin.core.masking import mask_id_number
-from fupin.core.scope import code_range
 from fupin.education import selectors
 from fupin.geo.codes import significant_prefix
 
@@ -54,8 +53,7 @@ class AidPage(Schema):
 @router.get("/education/aids", response=AidPage, summary="Student benefits in your area")
 def aid_list(request, filters: Query[AidQuery]):
     qs = selectors.aids(current_user(request)).select_related("member")
-    if filters.area:
-        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
+    qs = qs.in_area(significant_prefix(filters.area))
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.school_year is not None:
@@ -114,8 +112,7 @@ class DropoutPage(Schema):
 @router.get("/education/dropouts", response=DropoutPage, summary="Dropout cases in your area")
 def dropout_list(request, filters: Query[DropoutQuery]):
     qs = selectors.dropouts(current_user(request)).select_related("member")
-    if filters.area:
-        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
+    qs = qs.in_area(significant_prefix(filters.area))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.household is not None:

@@ -14,7 +14,6 @@ from fupin.api.auth import current_user
 from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
 from fupin.core.masking import mask_id_number
-from fupin.core.scope import code_range
 from fupin.geo.codes import significant_prefix
 from fupin.health import selectors
 
@@ -53,8 +52,7 @@ class CoverPage(Schema):
 @router.get("/health/covers", response=CoverPage, summary="Insurance cover in your area")
 def cover_list(request, filters: Query[CoverQuery]):
     qs = selectors.covers(current_user(request)).select_related("member")
-    if filters.area:
-        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
+    qs = qs.in_area(significant_prefix(filters.area))
     if filters.year is not None:
         qs = qs.filter(year=filters.year)
     if filters.kind:
@@ -120,8 +118,7 @@ class ReimbursementPage(Schema):
 )
 def reimbursement_list(request, filters: Query[ReimbursementQuery]):
     qs = selectors.reimbursements(current_user(request)).select_related("member")
-    if filters.area:
-        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
+    qs = qs.in_area(significant_prefix(filters.area))
     if filters.year is not None:
         qs = qs.filter(settled_on__year=filters.year)
     if filters.household is not None:

@@ -30,14 +30,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fupin.assistance.due import due_each
 from fupin.core.frames import read_frame, update_frame
 from fupin.core.history import BulkRecorder, RowRecords, changes_expr, type_label
 from fupin.core.models import ChangeRecord
 from fupin.education.models import AidKind, DropoutCase, DropoutStatus, Stage, StudentAid
 from fupin.education.rules import KIND_STAGES, VOCATIONAL
 from fupin.geo.models import Division
-from fupin.programmes.rows import now_column, write_created
+from fupin.programmes.rows import due_on, now_column, write_created
 from fupin.registry.choices import HouseholdStatus, SchoolStatus
 from fupin.registry.demo import DEMO_ACTOR
 from fupin.registry.models import Household, Member
@@ -190,17 +189,7 @@ def _aids(
     rows = rows.with_columns(
         stage=pl.when(order > now_order).then(pl.col("school_status")).otherwise(pl.col("by_age"))
     )
-    rows = rows.with_columns(
-        due_each(
-            rows.select(
-                "household_id",
-                pl.col("village_id").alias("village_code"),
-                "status",
-                "status_year",
-                pl.col("paid_on").alias("on"),
-            )
-        )
-    ).filter(pl.col("due"))
+    rows = rows.with_columns(due_on(rows, "paid_on")).filter(pl.col("due"))
     kinds = []
     for kind, stages in KIND_STAGES.items():
         if kind == AidKind.RAINBOW_PLAN:

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from fupin.assistance.due import due_each
 from fupin.core.errors import NotAllowed
 from fupin.core.history import BulkRecorder
 from fupin.core.scope import code_range
@@ -37,17 +36,16 @@ from fupin.education.models import (
 from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT, Column, Sheet
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.rows import (
-    first_of_key,
+    due_on,
     masked_ids,
     now_column,
-    reject_part,
     reject_refused,
-    reject_unresolved,
-    resolve,
-    same_values,
+    sheet_rows,
     still_ok,
     stored_rows,
     text_frame,
+    without_repeats,
+    without_stored,
     write_created,
 )
 from fupin.programmes.workbook import LedgerImport
@@ -112,67 +110,39 @@ AID_VALUES = ["household_id", "stage", "school", "amount", "paid_on", "note"]
 
 def _write_aids(batch: LedgerImport, recorder: BulkRecorder) -> None:
     key = "aids"
-    frame = batch.frame(key).with_row_index("_i")
-    ok = frame.filter(pl.col("_ok"))
-    if ok.is_empty():
+    rows = sheet_rows(batch, key, "student_id_number")
+    if rows.is_empty():
         return
-    today = timezone.localdate(batch.now)
-    rows = resolve(batch.actor, ok, person="student_id_number")
-    reject_unresolved(batch, key, rows, "student_id_number")
-    rows = still_ok(batch, key, rows)
-    rows = rows.with_columns(
-        due_each(
-            rows.select(
-                "household_id",
-                pl.col("village_id").alias("village_code"),
-                "status",
-                "status_year",
-                pl.col("paid_on").alias("on"),
-            )
-        )
-    )
-    reject_refused(batch, key, rows, rules.aid_refusal_columns(today))
-    rows = still_ok(batch, key, rows)
-    first = first_of_key(rows, AID_KEY)
-    reject_part(
+    rows = rows.with_columns(due_on(rows, "paid_on"))
+    reject_refused(batch, key, rows, rules.aid_refusal_columns(timezone.localdate(batch.now)))
+    rows = without_repeats(
         batch,
         key,
-        rows,
-        ~first,
+        still_ok(batch, key, rows).with_columns(pl.col("note").fill_null("")),
+        AID_KEY,
         "term",
         _("This benefit (student, benefit, school year and term) is given twice in the file."),
     )
-    rows = still_ok(batch, key, rows)
     stored = stored_rows(StudentAid, rows["member_id"].unique().to_list(), [*AID_KEY, *AID_VALUES])
-    count = batch.count(key)
-    if stored.height:
-        stored = stored.with_columns(
-            pl.col("amount").cast(pl.String), pl.col("paid_on").cast(pl.Date)
-        )
-        both = rows.with_columns(pl.col("amount").cast(pl.String), pl.col("note").fill_null(""))
-        matched = both.join(stored, on=AID_KEY, how="inner", suffix="__old")
-        same = same_values(matched, AID_VALUES)
-        count.unchanged += same.height
-        differs = matched.join(same.select("_i"), on="_i", how="anti")
-        reject_part(
-            batch,
-            key,
-            rows,
-            rows["_i"].is_in(differs["_i"].implode()),
-            "term",
-            _(
-                "This student has this benefit for this school year and term recorded "
-                "already, with other values."
-            ),
-        )
-        rows = rows.join(matched.select("_i"), on="_i", how="anti")
-        rows = still_ok(batch, key, rows)
+    rows = without_stored(
+        batch,
+        key,
+        rows,
+        stored.with_columns(pl.col("paid_on").cast(pl.Date)) if stored.height else stored,
+        AID_KEY,
+        AID_VALUES,
+        "term",
+        _(
+            "This student has this benefit for this school year and term recorded already, "
+            "with other values."
+        ),
+    )
     if rows.is_empty():
         return
     new = rows.select(
-        pl.col("household_id"),
-        pl.col("member_id"),
-        pl.col("village_id"),
+        "household_id",
+        "member_id",
+        "village_id",
         now_column(batch.now),
         "kind",
         "stage",
@@ -181,7 +151,7 @@ def _write_aids(batch: LedgerImport, recorder: BulkRecorder) -> None:
         "term",
         pl.col("amount").cast(pl.Decimal(10, 2)),
         "paid_on",
-        pl.col("note").fill_null(""),
+        "note",
         pl.lit(getattr(batch.actor, "pk", None), dtype=pl.Int64).alias("recorded_by_id"),
     )
     write_created(
@@ -191,7 +161,7 @@ def _write_aids(batch: LedgerImport, recorder: BulkRecorder) -> None:
         "CAST(t.member_id AS TEXT) || ' ' || t.kind || ' ' || CAST(t.school_year AS TEXT) "
         "|| ' ' || t.term",
     )
-    count.created += new.height
+    batch.count(key).created += new.height
 
 
 DROPOUT_KEY = ["member_id", "opened_on"]
@@ -200,58 +170,48 @@ DROPOUT_VALUES = ["household_id", "school", "stage", "cause", "note"]
 
 def _write_dropouts(batch: LedgerImport, recorder: BulkRecorder) -> None:
     key = "dropouts"
-    frame = batch.frame(key).with_row_index("_i")
-    ok = frame.filter(pl.col("_ok"))
-    if ok.is_empty():
+    rows = sheet_rows(batch, key, "child_id_number")
+    if rows.is_empty():
         return
-    today = timezone.localdate(batch.now)
-    rows = resolve(batch.actor, ok, person="child_id_number")
-    reject_unresolved(batch, key, rows, "child_id_number")
-    rows = still_ok(batch, key, rows).with_columns(
-        pl.col("school").fill_null(""), pl.col("stage").fill_null(""), pl.col("note").fill_null("")
-    )
-    first = first_of_key(rows, DROPOUT_KEY)
-    reject_part(
+    rows = without_repeats(
         batch,
         key,
-        rows,
-        ~first,
+        rows.with_columns(pl.col(c).fill_null("") for c in ("school", "stage", "note")),
+        DROPOUT_KEY,
         "opened_on",
         _("This dropout case (child and day) is given twice in the file."),
     )
-    rows = still_ok(batch, key, rows)
     stored = stored_rows(
         DropoutCase, rows["member_id"].unique().to_list(), [*DROPOUT_KEY, *DROPOUT_VALUES, "status"]
     )
-    count = batch.count(key)
     if stored.height:
         stored = stored.with_columns(pl.col("opened_on").cast(pl.Date))
-        matched = rows.join(stored, on=DROPOUT_KEY, how="inner", suffix="__old")
-        same = same_values(matched, DROPOUT_VALUES)
-        count.unchanged += same.height
-        differs = matched.join(same.select("_i"), on="_i", how="anti")
-        reject_part(
-            batch,
-            key,
-            rows,
-            rows["_i"].is_in(differs["_i"].implode()),
-            "opened_on",
-            _(
-                "A dropout case of this child found out of school that day exists, with "
-                "other values."
-            ),
-        )
-        rows = still_ok(batch, key, rows.join(matched.select("_i"), on="_i", how="anti"))
-        open_now = stored.filter(pl.col("status") == DropoutStatus.OPEN.value)["member_id"]
-    else:
-        open_now = pl.Series("member_id", [], dtype=pl.Int64)
+    rows = without_stored(
+        batch,
+        key,
+        rows,
+        stored,
+        DROPOUT_KEY,
+        DROPOUT_VALUES,
+        "opened_on",
+        _("A dropout case of this child found out of school that day exists, with other values."),
+    )
     # A child has one open case: one stored, or an earlier row of the file.
+    open_now = (
+        stored.filter(pl.col("status") == DropoutStatus.OPEN.value)["member_id"]
+        if stored.height
+        else pl.Series("member_id", [], dtype=pl.Int64)
+    )
     rows = rows.with_columns(
         has_open=pl.col("member_id").is_in(open_now.implode())
         | (pl.int_range(pl.len()).over("member_id") > 0)
     )
     reject_refused(
-        batch, key, rows, rules.dropout_refusal_columns(today), {"member": "child_id_number"}
+        batch,
+        key,
+        rows,
+        rules.dropout_refusal_columns(timezone.localdate(batch.now)),
+        {"member": "child_id_number"},
     )
     rows = still_ok(batch, key, rows)
     if rows.is_empty():
@@ -274,12 +234,9 @@ def _write_dropouts(batch: LedgerImport, recorder: BulkRecorder) -> None:
         pl.lit(None, dtype=pl.Int64).alias("closed_by_id"),
     )
     write_created(
-        recorder,
-        DropoutCase,
-        new,
-        "CAST(t.member_id AS TEXT) || ' ' || CAST(t.opened_on AS TEXT)",
+        recorder, DropoutCase, new, "CAST(t.member_id AS TEXT) || ' ' || CAST(t.opened_on AS TEXT)"
     )
-    count.created += new.height
+    batch.count(key).created += new.height
 
 
 def write(batch: LedgerImport) -> None:

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fupin.programmes.models import LedgerRow
+from fupin.programmes.models import LedgerRow, RecordedBy
 
 
 class AidKind(models.TextChoices):
@@ -45,7 +45,7 @@ class Term(models.TextChoices):
     YEAR = "year", _("Whole school year")
 
 
-class StudentAid(LedgerRow):
+class StudentAid(LedgerRow, RecordedBy):
     """One benefit paid to one student for one term (or school year) of one kind."""
 
     member = models.ForeignKey(
@@ -60,14 +60,6 @@ class StudentAid(LedgerRow):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2)
     paid_on = models.DateField(_("paid on"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
 
     class Meta:
         verbose_name = _("student benefit")

@@ -7,7 +7,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from fupin.accounts import authority
 from fupin.assistance.due import ALWAYS_DUE, EXITED
 from fupin.core.errors import DomainError
 from fupin.core.paging import Page, newest_first
-from fupin.core.scope import code_range, require_edit
+from fupin.core.scope import RestrictedQuerySet, require_edit
 from fupin.education.models import DropoutCase, DropoutStatus, StudentAid
 from fupin.geo.codes import significant_prefix
 from fupin.programmes.ledgers import LedgerAction
@@ -28,17 +27,12 @@ PANEL_AID = "panel_student_aid"
 PANEL_DROPOUT = "panel_dropout"
 
 
-def aids(user: Any) -> QuerySet[StudentAid]:
+def aids(user: Any) -> RestrictedQuerySet[StudentAid]:
     return StudentAid.objects.restrict(user)
 
 
-def dropouts(user: Any) -> QuerySet[DropoutCase]:
+def dropouts(user: Any) -> RestrictedQuerySet[DropoutCase]:
     return DropoutCase.objects.restrict(user)
-
-
-def _in_area(qs: QuerySet[Any], area: str) -> QuerySet[Any]:
-    # A division's code (the filter offers them) or a prefix: that division and below.
-    return qs.filter(village__code__range=code_range(significant_prefix(area))) if area else qs
 
 
 @dataclass
@@ -54,7 +48,11 @@ def aid_page(
     *, user: Any, filters: AidFilters, older: int | None = None, newer: int | None = None
 ) -> Page:
     """The benefits of the user's area matching the filters, newest paid first, by keyset."""
-    qs = _in_area(aids(user), filters.area).select_related("household", "member", "village")
+    qs = (
+        aids(user)
+        .in_area(significant_prefix(filters.area))
+        .select_related("household", "member", "village")
+    )
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.stage:
@@ -75,7 +73,11 @@ class DropoutFilters:
 def dropout_page(
     *, user: Any, filters: DropoutFilters, older: int | None = None, newer: int | None = None
 ) -> Page:
-    qs = _in_area(dropouts(user), filters.area).select_related("household", "member", "village")
+    qs = (
+        dropouts(user)
+        .in_area(significant_prefix(filters.area))
+        .select_related("household", "member", "village")
+    )
     if filters.status:
         qs = qs.filter(status=filters.status)
     return newest_first(qs, "opened_on", older=older, newer=newer)

@@ -26,7 +26,7 @@ from fupin.accounts import authority
 from fupin.assistance.due import household_due
 from fupin.core.errors import AlreadyDecided, ValidationFailed
 from fupin.core.history import created, recording
-from fupin.core.scope import require_edit, require_household
+from fupin.core.scope import require_household
 from fupin.education import rules
 from fupin.education.models import (
     AidKind,
@@ -38,6 +38,7 @@ from fupin.education.models import (
     Term,
 )
 from fupin.funds.services import money
+from fupin.programmes.checks import current_member, field_errors, require_staff
 from fupin.registry import services as registry
 from fupin.registry.models import Household, Member
 
@@ -45,30 +46,11 @@ from fupin.registry.models import Household, Member
 MAX_AMOUNT = Decimal("99999999.99")
 
 
-def require_staff(actor: Any, household: Household) -> None:
-    """An editing role over the household's village (a paired cadre: one it serves)."""
-    require_household(actor, household)
-    require_edit(actor, household.village_id)
-
-
-def _errors(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for name, text in pairs:
-        out.setdefault(name, []).append(text)
-    return out
-
-
 def _amount(value: Any, field: str) -> Decimal:
     amount = money(value, field)
     if amount > MAX_AMOUNT:
         raise ValidationFailed({field: [_("The amount is too large.")]})
     return amount
-
-
-def _member_of(household: Household, member: Member | None, field: str) -> Member:
-    if member is None or member.household_id != household.pk or not member.is_active:
-        raise ValidationFailed({field: [_("Choose a current member of the household.")]})
-    return member
 
 
 def _validate_aid(data: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +90,7 @@ def aid_record(
     and term)."""
     today = today or timezone.localdate()
     require_staff(actor, household)
-    student = _member_of(household, student, "student")
+    student = current_member(household, student, "student")
     d = _validate_aid(data)
     problems = rules.aid_refusals(
         kind=d["kind"],
@@ -120,7 +102,7 @@ def aid_record(
         today=today,
     )
     if problems:
-        raise ValidationFailed(_errors(problems), _("The benefit cannot be recorded."))
+        raise ValidationFailed(field_errors(problems), _("The benefit cannot be recorded."))
     with transaction.atomic():
         if StudentAid.objects.filter(
             member=student, kind=d["kind"], school_year=d["school_year"], term=d["term"]
@@ -162,7 +144,7 @@ def dropout_open(
     """Open a dropout case for a child of the household found out of school."""
     today = today or timezone.localdate()
     require_staff(actor, household)
-    child = _member_of(household, child, "member")
+    child = current_member(household, child, "member")
     errors: dict[str, list[str]] = {}
     opened_on = data.get("opened_on")
     if not isinstance(opened_on, dt.date):
@@ -181,7 +163,7 @@ def dropout_open(
             birth_date=child.birth_date, opened_on=opened_on, has_open=has_open, today=today
         )
         if problems:
-            raise ValidationFailed(_errors(problems), _("The dropout case cannot be opened."))
+            raise ValidationFailed(field_errors(problems), _("The dropout case cannot be opened."))
         if DropoutCase.objects.filter(member=child, opened_on=opened_on).exists():
             raise ValidationFailed(
                 {"opened_on": [_("A case of this child found out of school that day exists.")]}

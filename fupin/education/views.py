@@ -18,20 +18,9 @@ from fupin.education.forms import (
     DropoutFilterForm,
     DropoutForm,
 )
-from fupin.programmes.pages import chosen, household_and_members, workbook_download
-from fupin.web import params, queries
-from fupin.web.views.common import (
-    Action,
-    call_service,
-    capability_required,
-    dispatch_action,
-    render_page,
-)
-
-
-def _cleaned(form) -> dict:
-    form.is_valid()
-    return getattr(form, "cleaned_data", {})
+from fupin.programmes.pages import cursors, filters_of, record_for_household, workbook_download
+from fupin.web import queries
+from fupin.web.views.common import Action, capability_required, dispatch_action, render_page
 
 
 @login_required
@@ -40,7 +29,7 @@ def aid_list(request):
     form = AidFilterForm(
         request.GET, area_choices=queries.area_choices(user), years=selectors.school_years(user)
     )
-    data = _cleaned(form)
+    data = filters_of(form)
     page = selectors.aid_page(
         user=user,
         filters=selectors.AidFilters(
@@ -49,8 +38,7 @@ def aid_list(request):
             stage=data.get("stage", ""),
             school_year=data.get("school_year"),
         ),
-        older=params.parse_int(request.GET.get("older")),
-        newer=params.parse_int(request.GET.get("newer")),
+        **cursors(request),
     )
     return render_page(request, "education/aid_list.html", {"form": form, "page": page})
 
@@ -63,48 +51,41 @@ def aid_detail(request, pk: int):
 
 @login_required
 def aid_new(request, household: int):
-    user = request.user
-    h, members = household_and_members(user, household)
-    form = AidForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        student = chosen(members, d.pop("student"))
-        row = call_service(
-            form, services.aid_record, actor=user, household=h, student=student, data=d
-        )
-        if row is not None:
-            return redirect("education:aid_detail", pk=row.pk)
-    return render_page(request, "education/aid_new.html", {"form": form, "household": h})
+    return record_for_household(
+        request,
+        household,
+        form_class=AidForm,
+        person="student",
+        service=services.aid_record,
+        template="education/aid_new.html",
+        detail="education:aid_detail",
+    )
 
 
 @login_required
 def dropout_list(request):
     user = request.user
     form = DropoutFilterForm(request.GET, area_choices=queries.area_choices(user))
-    data = _cleaned(form)
+    data = filters_of(form)
     page = selectors.dropout_page(
         user=user,
         filters=selectors.DropoutFilters(area=data.get("area", ""), status=data.get("status", "")),
-        older=params.parse_int(request.GET.get("older")),
-        newer=params.parse_int(request.GET.get("newer")),
+        **cursors(request),
     )
     return render_page(request, "education/dropout_list.html", {"form": form, "page": page})
 
 
 @login_required
 def dropout_new(request, household: int):
-    user = request.user
-    h, members = household_and_members(user, household)
-    form = DropoutForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        child = chosen(members, d.pop("child"))
-        case = call_service(
-            form, services.dropout_open, actor=user, household=h, child=child, data=d
-        )
-        if case is not None:
-            return redirect("education:dropout_detail", pk=case.pk)
-    return render_page(request, "education/dropout_new.html", {"form": form, "household": h})
+    return record_for_household(
+        request,
+        household,
+        form_class=DropoutForm,
+        person="child",
+        service=services.dropout_open,
+        template="education/dropout_new.html",
+        detail="education:dropout_detail",
+    )
 
 
 @login_required

@@ -29,14 +29,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fupin.assistance.due import due_each
 from fupin.core.frames import read_frame
 from fupin.core.history import BulkRecorder, type_label
 from fupin.core.models import ChangeRecord
 from fupin.geo.models import Division
 from fupin.health import rules
 from fupin.health.models import Cover, CoverKind, Reimbursement
-from fupin.programmes.rows import now_column, write_created
+from fupin.programmes.rows import due_on, now_column, write_created
 from fupin.registry.choices import Health, HouseholdStatus
 from fupin.registry.demo import DEMO_ACTOR
 from fupin.registry.models import Household, Member
@@ -71,18 +70,6 @@ def _people() -> pl.DataFrame:
             "status_year": pl.Int64,
             "health": pl.String,
         },
-    )
-
-
-def _due(rows: pl.DataFrame, day: str) -> pl.Series:
-    return due_each(
-        rows.select(
-            "household_id",
-            pl.col("village_id").alias("village_code"),
-            "status",
-            "status_year",
-            pl.col(day).alias("on"),
-        )
     )
 
 
@@ -162,7 +149,7 @@ def _covers(people: pl.DataFrame, rng: np.random.Generator, today: dt.date) -> p
             insured=pl.Series(rng.random(people.height) >= UNINSURED),
         )
         rows = rows.with_columns(
-            due=_due(rows, "basic_on"), extra_due=_due(rows, "extra_on")
+            due=due_on(rows, "basic_on"), extra_due=due_on(rows, "extra_on")
         ).filter(pl.col("insured"))
         premium = BASIC_PREMIUM.get(year, LATEST_PREMIUM)
         share = (
@@ -242,16 +229,12 @@ def _reimbursements(
     stays = pl.concat(rows).with_columns(
         admitted_on=pl.col("settled_on") - pl.duration(days=pl.col("stay"))
     )
-    held = (
-        covers.group_by("member_id", "year")
-        .agg(pl.col("kind"))
-        .with_columns(**{f"has_{k}": pl.col("kind").list.contains(k) for k in CoverKind.values})
-        .drop("kind")
+    stays = rules.with_cover_flags(
+        stays.drop("year"),
+        covers.select("member_id", "year", "kind"),
+        pl.col("settled_on").dt.year(),
     )
-    stays = stays.join(held, on=["member_id", "year"], how="left").with_columns(
-        pl.col(f"has_{k}").fill_null(False) for k in CoverKind.values
-    )
-    stays = stays.with_columns(due=_due(stays, "settled_on"))
+    stays = stays.with_columns(due=due_on(stays, "settled_on"))
     n = stays.height
     serious = stays["serious"].to_numpy()
     cost = np.where(

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from fupin.assistance.due import due_each
 from fupin.core.errors import NotAllowed
 from fupin.core.history import BulkRecorder
 from fupin.core.scope import code_range
@@ -30,17 +29,16 @@ from fupin.health.apps import LEDGER_LABEL
 from fupin.health.models import Cover, CoverKind, Reimbursement
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.rows import (
-    first_of_key,
+    due_on,
     masked_ids,
     now_column,
-    reject_part,
     reject_refused,
-    reject_unresolved,
-    resolve,
-    same_values,
+    sheet_rows,
     still_ok,
     stored_rows,
     text_frame,
+    without_repeats,
+    without_stored,
     write_created,
 )
 from fupin.programmes.workbook import LedgerImport
@@ -111,62 +109,47 @@ def _money_text(*names: str) -> list[pl.Expr]:
 
 def _write_covers(batch: LedgerImport, recorder: BulkRecorder) -> None:
     key = "covers"
-    frame = batch.frame(key).with_row_index("_i")
-    ok = frame.filter(pl.col("_ok"))
-    if ok.is_empty():
+    rows = sheet_rows(batch, key, "person_id_number")
+    if rows.is_empty():
         return
-    today = timezone.localdate(batch.now)
-    rows = resolve(batch.actor, ok, person="person_id_number")
-    reject_unresolved(batch, key, rows, "person_id_number")
-    rows = still_ok(batch, key, rows).with_columns(
-        pl.col("insurer").fill_null(""), pl.col("subsidy").fill_null(0)
-    )
-    reject_part(
+    rows = without_repeats(
         batch,
         key,
-        rows,
-        ~first_of_key(rows, COVER_KEY),
+        rows.with_columns(pl.col("insurer").fill_null(""), pl.col("subsidy").fill_null(0)),
+        COVER_KEY,
         "kind",
         _("This cover (person, cover and year) is given twice in the file."),
     )
-    rows = still_ok(batch, key, rows)
     stored = stored_rows(Cover, rows["member_id"].unique().to_list(), [*COVER_KEY, *COVER_VALUES])
-    count = batch.count(key)
-    basics = pl.DataFrame(schema={"member_id": pl.Int64, "year": pl.Int64})
     if stored.height:
         stored = stored.with_columns(
             pl.col("insured_on").cast(pl.Date), *_money_text("premium", "subsidy")
         )
-        file = rows.with_columns(*_money_text("premium", "subsidy"))
-        matched = file.join(stored, on=COVER_KEY, how="inner", suffix="__old")
-        same = same_values(matched, COVER_VALUES)
-        count.unchanged += same.height
-        differs = matched.join(same.select("_i"), on="_i", how="anti")
-        reject_part(
-            batch,
-            key,
-            rows,
-            rows["_i"].is_in(differs["_i"].implode()),
-            "kind",
-            _("This person has this cover for this year recorded already, with other values."),
-        )
-        rows = still_ok(batch, key, rows.join(matched.select("_i"), on="_i", how="anti"))
-        basics = stored.filter(pl.col("kind") == CoverKind.BASIC.value).select(
-            pl.col("member_id").cast(pl.Int64), pl.col("year").cast(pl.Int64)
-        )
+    rows = without_stored(
+        batch,
+        key,
+        rows.with_columns(*_money_text("premium", "subsidy")),
+        stored,
+        COVER_KEY,
+        COVER_VALUES,
+        "kind",
+        _("This person has this cover for this year recorded already, with other values."),
+    ).with_columns(pl.col(n).cast(pl.Decimal(14, 2)) for n in ("premium", "subsidy"))
+    # The government's share is checked against the day of enrolment, where there is one.
     paid = rows["subsidy"].cast(pl.Float64) > 0
     due = pl.Series("due", [False] * rows.height)
     if paid.any():
-        asked = rows.filter(paid).select(
-            "household_id",
-            pl.col("village_id").alias("village_code"),
-            "status",
-            "status_year",
-            pl.col("insured_on").alias("on"),
-        )
-        due = due.scatter(paid.arg_true(), due_each(asked))
+        due = due.scatter(paid.arg_true(), due_on(rows.filter(paid), "insured_on"))
     rows = rows.with_columns(due)
-    refusals = rules.cover_refusal_columns(today)
+    none = pl.DataFrame(schema={"member_id": pl.Int64, "year": pl.Int64})
+    basics = (
+        stored.filter(pl.col("kind") == CoverKind.BASIC.value).select(
+            pl.col("member_id").cast(pl.Int64), pl.col("year").cast(pl.Int64)
+        )
+        if stored.height
+        else none
+    )
+    refusals = rules.cover_refusal_columns(timezone.localdate(batch.now))
     # Twice: a serious-illness cover whose basic cover of the file was refused meanwhile
     # is refused the second time (the other rules give the same answers again).
     for _pass in range(2):
@@ -202,92 +185,62 @@ def _write_covers(batch: LedgerImport, recorder: BulkRecorder) -> None:
         new,
         "CAST(t.member_id AS TEXT) || ' ' || t.kind || ' ' || CAST(t.year AS TEXT)",
     )
-    count.created += new.height
+    batch.count(key).created += new.height
 
 
 def _write_reimbursements(batch: LedgerImport, recorder: BulkRecorder) -> None:
     key = "reimbursements"
-    frame = batch.frame(key).with_row_index("_i")
-    ok = frame.filter(pl.col("_ok"))
-    if ok.is_empty():
+    rows = sheet_rows(batch, key, "patient_id_number")
+    if rows.is_empty():
         return
-    today = timezone.localdate(batch.now)
-    rows = resolve(batch.actor, ok, person="patient_id_number")
-    reject_unresolved(batch, key, rows, "patient_id_number")
-    rows = still_ok(batch, key, rows).with_columns(
-        pl.col("diagnosis").fill_null(""), *[pl.col(n).fill_null(0) for n in rules.LAYERS]
-    )
-    reject_part(
+    rows = without_repeats(
         batch,
         key,
-        rows,
-        ~first_of_key(rows, ["number"]),
+        rows.with_columns(
+            pl.col("diagnosis").fill_null(""), *[pl.col(n).fill_null(0) for n in rules.LAYERS]
+        ),
+        ["number"],
         "number",
         _("This settlement number is given twice in the file."),
     )
-    rows = still_ok(batch, key, rows)
-    columns = ["number", "village_id", *REIMBURSEMENT_VALUES]
+    columns = ["number", *REIMBURSEMENT_VALUES]
     found: list[tuple[Any, ...]] = []
     numbers = rows["number"].to_list()
     for start in range(0, len(numbers), 5000):
-        found += list(
-            Reimbursement.objects.filter(number__in=numbers[start : start + 5000]).values_list(
-                *columns
-            )
-        )
-    count = batch.count(key)
-    if found:
-        stored = pl.DataFrame(found, schema=columns, orient="row", infer_schema_length=None)
+        part = numbers[start : start + 5000]
+        found += list(Reimbursement.objects.filter(number__in=part).values_list(*columns))
+    stored = pl.DataFrame(found, schema=columns, orient="row", infer_schema_length=None)
+    if stored.height:
+        # Only the user's area is told apart: a number of another area is "in use" (a
+        # household id no row has, so that it never equals the file's).
+        mine = selectors.reimbursements(batch.actor).filter(number__in=stored["number"].to_list())
+        visible = list(mine.values_list("number", flat=True))
         stored = stored.with_columns(
             pl.col("admitted_on").cast(pl.Date),
             pl.col("settled_on").cast(pl.Date),
             *_money_text("total_cost", *rules.LAYERS),
-        ).rename({"village_id": "stored_village"})
-        file = rows.with_columns(*_money_text("total_cost", *rules.LAYERS))
-        matched = file.join(stored, on="number", how="inner", suffix="__old")
-        mine = selectors.reimbursements(batch.actor).filter(number__in=matched["number"].to_list())
-        visible = set(mine.values_list("number", flat=True))
-        # Only the user's area is told apart: a number of another area is "in use".
-        same = same_values(
-            matched.filter(pl.col("number").is_in(list(visible))), REIMBURSEMENT_VALUES
+            household_id=pl.when(pl.col("number").is_in(visible))
+            .then(pl.col("household_id"))
+            .otherwise(-1),
         )
-        count.unchanged += same.height
-        differs = matched.join(same.select("_i"), on="_i", how="anti")
-        reject_part(
-            batch,
-            key,
-            rows,
-            rows["_i"].is_in(differs["_i"].implode()),
-            "number",
-            _("A reimbursement with this settlement number exists."),
-        )
-        rows = still_ok(batch, key, rows.join(matched.select("_i"), on="_i", how="anti"))
+    rows = without_stored(
+        batch,
+        key,
+        rows.with_columns(*_money_text("total_cost", *rules.LAYERS)),
+        stored,
+        ["number"],
+        REIMBURSEMENT_VALUES,
+        "number",
+        _("A reimbursement with this settlement number exists."),
+    ).with_columns(pl.col(n).cast(pl.Decimal(14, 2)) for n in ("total_cost", *rules.LAYERS))
     if rows.is_empty():
         return
     # The patients' cover of the year of settlement (with the cover this import wrote).
-    years = rows.select(
-        pl.col("member_id").cast(pl.Int64),
-        pl.col("settled_on").dt.year().cast(pl.Int64).alias("year"),
-    )
     held = stored_rows(Cover, rows["member_id"].unique().to_list(), ["member_id", "year", "kind"])
-    flags = years.unique()
-    for kind in CoverKind.values:
-        have = (
-            held.filter(pl.col("kind") == kind).select(
-                pl.col("member_id").cast(pl.Int64), pl.col("year").cast(pl.Int64)
-            )
-            if held.height
-            else pl.DataFrame(schema={"member_id": pl.Int64, "year": pl.Int64})
-        )
-        flags = flags.join(
-            have.unique().with_columns(pl.lit(True).alias(f"has_{kind}")),
-            on=["member_id", "year"],
-            how="left",
-        ).with_columns(pl.col(f"has_{kind}").fill_null(False))
-    rows = rows.with_columns(year=pl.col("settled_on").dt.year().cast(pl.Int64)).join(
-        flags, on=["member_id", "year"], how="left"
+    rows = rules.with_cover_flags(rows, held, pl.col("settled_on").dt.year())
+    reject_refused(
+        batch, key, rows, rules.reimbursement_refusal_columns(timezone.localdate(batch.now))
     )
-    reject_refused(batch, key, rows, rules.reimbursement_refusal_columns(today))
     rows = still_ok(batch, key, rows)
     if rows.is_empty():
         return
@@ -308,7 +261,7 @@ def _write_reimbursements(batch: LedgerImport, recorder: BulkRecorder) -> None:
         pl.lit(getattr(batch.actor, "pk", None), dtype=pl.Int64).alias("recorded_by_id"),
     )
     write_created(recorder, Reimbursement, new, "t.number || ' ' || t.hospital")
-    count.created += new.height
+    batch.count(key).created += new.height
 
 
 def write(batch: LedgerImport) -> None:

@@ -13,11 +13,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fupin.programmes.models import LedgerRow
+from fupin.programmes.models import LedgerRow, RecordedBy
 
 
 class CoverKind(models.TextChoices):
@@ -27,7 +26,7 @@ class CoverKind(models.TextChoices):
     PREVENTION = "prevention", _("Poverty-prevention insurance (防贫保)")
 
 
-class Cover(LedgerRow):
+class Cover(LedgerRow, RecordedBy):
     """One person's cover of one kind for one calendar year."""
 
     member = models.ForeignKey(
@@ -44,14 +43,6 @@ class Cover(LedgerRow):
     subsidy = models.DecimalField(
         _("premium paid by the government (yuan)"), max_digits=10, decimal_places=2
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
 
     class Meta:
         verbose_name = _("insurance cover")
@@ -66,7 +57,7 @@ class Cover(LedgerRow):
         return f"{self.member_id} {self.kind} {self.year}"
 
 
-class Reimbursement(LedgerRow):
+class Reimbursement(LedgerRow, RecordedBy):
     """One settlement of medical costs (结算): the total, what each layer paid, and what
     the patient paid out of pocket (the total less the layers, kept with the row)."""
 
@@ -97,14 +88,6 @@ class Reimbursement(LedgerRow):
     other_paid = models.DecimalField(_("other top-ups (yuan)"), max_digits=12, decimal_places=2)
     out_of_pocket = models.DecimalField(
         _("paid out of pocket (yuan)"), max_digits=12, decimal_places=2
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("recorded by"),
     )
 
     class Meta:

@@ -238,6 +238,37 @@ def reimbursement_refusals(
     return out
 
 
+def cover_flags(covers: pl.DataFrame) -> pl.DataFrame:
+    """member_id, year and one column `has_<kind>` per cover kind: the cover each person
+    holds in each year, from rows of (member_id, year, kind) (the column form's input)."""
+    if covers.is_empty():
+        return pl.DataFrame(
+            schema={
+                "member_id": pl.Int64,
+                "year": pl.Int64,
+                **{f"has_{k}": pl.Boolean for k in K.values},
+            }
+        )
+    return (
+        covers.select(pl.col("member_id").cast(pl.Int64), pl.col("year").cast(pl.Int64), "kind")
+        .group_by("member_id", "year")
+        .agg(pl.col("kind"))
+        .with_columns(**{f"has_{k}": pl.col("kind").list.contains(k) for k in K.values})
+        .drop("kind")
+    )
+
+
+def with_cover_flags(rows: pl.DataFrame, covers: pl.DataFrame, year: pl.Expr) -> pl.DataFrame:
+    """Rows (member_id) with the `has_<kind>` flags of the person's cover in `year` (e.g.
+    the year of settlement); a person without cover has every flag false."""
+    flags = cover_flags(covers)
+    return (
+        rows.with_columns(year.cast(pl.Int64).alias("year"))
+        .join(flags, on=["member_id", "year"], how="left")
+        .with_columns(pl.col(f"has_{k}").fill_null(False) for k in K.values)
+    )
+
+
 def reimbursement_refusal_columns(today: dt.date) -> list[Refusal]:
     """The column form of `reimbursement_refusals` over a frame with total_cost, the
     layers (decimals, null as 0), admitted_on, settled_on and one boolean column per

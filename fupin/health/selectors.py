@@ -11,7 +11,6 @@ from typing import Any
 
 import polars as pl
 from django.db import connection
-from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy as _l
 from fupin.core.errors import DomainError
 from fupin.core.frames import read_frame
 from fupin.core.paging import Page, newest_first
-from fupin.core.scope import code_range, require_edit
+from fupin.core.scope import RestrictedQuerySet, require_edit
 from fupin.geo.codes import significant_prefix
 from fupin.health import rules
 from fupin.health.models import Cover, Reimbursement
@@ -30,17 +29,12 @@ PANEL_COVER = "panel_cover"
 PANEL_REIMBURSEMENT = "panel_reimbursement"
 
 
-def covers(user: Any) -> QuerySet[Cover]:
+def covers(user: Any) -> RestrictedQuerySet[Cover]:
     return Cover.objects.restrict(user)
 
 
-def reimbursements(user: Any) -> QuerySet[Reimbursement]:
+def reimbursements(user: Any) -> RestrictedQuerySet[Reimbursement]:
     return Reimbursement.objects.restrict(user)
-
-
-def _in_area(qs: QuerySet[Any], area: str) -> QuerySet[Any]:
-    # A division's code (the filter offers them) or a prefix: that division and below.
-    return qs.filter(village__code__range=code_range(significant_prefix(area))) if area else qs
 
 
 @dataclass
@@ -57,8 +51,10 @@ def reimbursement_page(
     older: int | None = None,
     newer: int | None = None,
 ) -> Page:
-    qs = _in_area(reimbursements(user), filters.area).select_related(
-        "household", "member", "village"
+    qs = (
+        reimbursements(user)
+        .in_area(significant_prefix(filters.area))
+        .select_related("household", "member", "village")
     )
     if filters.year is not None:
         qs = qs.filter(settled_on__year=filters.year)
@@ -77,7 +73,11 @@ class CoverFilters:
 def cover_page(
     *, user: Any, filters: CoverFilters, older: int | None = None, newer: int | None = None
 ) -> Page:
-    qs = _in_area(covers(user), filters.area).select_related("household", "member", "village")
+    qs = (
+        covers(user)
+        .in_area(significant_prefix(filters.area))
+        .select_related("household", "member", "village")
+    )
     if filters.year is not None:
         qs = qs.filter(year=filters.year)
     if filters.kind:

@@ -22,28 +22,15 @@ from django.utils.translation import gettext as _
 from fupin.assistance.due import household_due
 from fupin.core.errors import ValidationFailed
 from fupin.core.history import created
-from fupin.core.scope import require_edit, require_household
 from fupin.funds.services import money
 from fupin.health import rules
 from fupin.health.models import Cover, CoverKind, Reimbursement
+from fupin.programmes.checks import current_member, field_errors, require_staff
 from fupin.registry.models import Household, Member
 
 # The largest amounts the rows hold.
 MAX_PREMIUM = Decimal("99999999.99")
 MAX_COST = Decimal("9999999999.99")
-
-
-def require_staff(actor: Any, household: Household) -> None:
-    """An editing role over the household's village (a paired cadre: one it serves)."""
-    require_household(actor, household)
-    require_edit(actor, household.village_id)
-
-
-def _errors(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for name, text in pairs:
-        out.setdefault(name, []).append(text)
-    return out
 
 
 def _amount(value: Any, field: str, most: Decimal, errors: dict[str, list[str]]) -> Decimal:
@@ -55,12 +42,6 @@ def _amount(value: Any, field: str, most: Decimal, errors: dict[str, list[str]])
     if amount > most:
         errors.setdefault(field, []).append(_("The amount is too large."))
     return amount
-
-
-def _person(household: Household, member: Member | None, field: str) -> Member:
-    if member is None or member.household_id != household.pk or not member.is_active:
-        raise ValidationFailed({field: [_("Choose a current member of the household.")]})
-    return member
 
 
 def covers_held(member_id: int, year: int) -> set[str]:
@@ -80,7 +61,7 @@ def cover_record(
     """Record a person's cover of a kind for a year (one per person, kind and year)."""
     today = today or timezone.localdate()
     require_staff(actor, household)
-    person = _person(household, person, "person")
+    person = current_member(household, person, "person")
     errors: dict[str, list[str]] = {}
     kind = data.get("kind")
     if kind not in CoverKind.values:
@@ -110,7 +91,7 @@ def cover_record(
             today=today,
         )
         if problems:
-            raise ValidationFailed(_errors(problems), _("The cover cannot be recorded."))
+            raise ValidationFailed(field_errors(problems), _("The cover cannot be recorded."))
         if kind in held:
             raise ValidationFailed(
                 {"kind": [_("This person has this cover for this year already.")]}
@@ -143,7 +124,7 @@ def reimbursement_record(
     """Record a settlement of medical costs of a member of the household."""
     today = today or timezone.localdate()
     require_staff(actor, household)
-    patient = _person(household, patient, "patient")
+    patient = current_member(household, patient, "patient")
     errors: dict[str, list[str]] = {}
     number = str(data.get("number") or "").strip()
     hospital = str(data.get("hospital") or "").strip()
@@ -168,7 +149,7 @@ def reimbursement_record(
         today=today,
     )
     if problems:
-        raise ValidationFailed(_errors(problems), _("The reimbursement cannot be recorded."))
+        raise ValidationFailed(field_errors(problems), _("The reimbursement cannot be recorded."))
     with transaction.atomic():
         if Reimbursement.objects.filter(number=number).exists():
             raise ValidationFailed(

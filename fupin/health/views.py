@@ -5,7 +5,6 @@ household, and the area's workbook. Thin: parse, call a selector or service, ren
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
 
 from fupin.accounts.roles import Capability
 from fupin.health import selectors, services
@@ -15,21 +14,9 @@ from fupin.health.forms import (
     ReimbursementFilterForm,
     ReimbursementForm,
 )
-from fupin.programmes.pages import chosen, household_and_members, workbook_download
-from fupin.web import params, queries
-from fupin.web.views.common import call_service, capability_required, render_page
-
-
-def _cleaned(form) -> dict:
-    form.is_valid()
-    return getattr(form, "cleaned_data", {})
-
-
-def _cursors(request) -> dict:
-    return {
-        "older": params.parse_int(request.GET.get("older")),
-        "newer": params.parse_int(request.GET.get("newer")),
-    }
+from fupin.programmes.pages import cursors, filters_of, record_for_household, workbook_download
+from fupin.web import queries
+from fupin.web.views.common import capability_required, render_page
 
 
 @login_required
@@ -38,13 +25,13 @@ def reimbursement_list(request):
     form = ReimbursementFilterForm(
         request.GET, area_choices=queries.area_choices(user), years=selectors.years(user)
     )
-    data = _cleaned(form)
+    data = filters_of(form)
     page = selectors.reimbursement_page(
         user=user,
         filters=selectors.ReimbursementFilters(
             area=data.get("area", ""), year=data.get("year"), serious=bool(data.get("serious"))
         ),
-        **_cursors(request),
+        **cursors(request),
     )
     return render_page(request, "health/reimbursement_list.html", {"form": form, "page": page})
 
@@ -57,18 +44,15 @@ def reimbursement_detail(request, pk: int):
 
 @login_required
 def reimbursement_new(request, household: int):
-    user = request.user
-    h, members = household_and_members(user, household)
-    form = ReimbursementForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        patient = chosen(members, d.pop("patient"))
-        row = call_service(
-            form, services.reimbursement_record, actor=user, household=h, patient=patient, data=d
-        )
-        if row is not None:
-            return redirect("health:reimbursement_detail", pk=row.pk)
-    return render_page(request, "health/reimbursement_new.html", {"form": form, "household": h})
+    return record_for_household(
+        request,
+        household,
+        form_class=ReimbursementForm,
+        person="patient",
+        service=services.reimbursement_record,
+        template="health/reimbursement_new.html",
+        detail="health:reimbursement_detail",
+    )
 
 
 @login_required
@@ -77,13 +61,13 @@ def cover_list(request):
     form = CoverFilterForm(
         request.GET, area_choices=queries.area_choices(user), years=selectors.years(user)
     )
-    data = _cleaned(form)
+    data = filters_of(form)
     page = selectors.cover_page(
         user=user,
         filters=selectors.CoverFilters(
             area=data.get("area", ""), year=data.get("year"), kind=data.get("kind", "")
         ),
-        **_cursors(request),
+        **cursors(request),
     )
     return render_page(request, "health/cover_list.html", {"form": form, "page": page})
 
@@ -96,18 +80,15 @@ def cover_detail(request, pk: int):
 
 @login_required
 def cover_new(request, household: int):
-    user = request.user
-    h, members = household_and_members(user, household)
-    form = CoverForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        person = chosen(members, d.pop("person"))
-        row = call_service(
-            form, services.cover_record, actor=user, household=h, person=person, data=d
-        )
-        if row is not None:
-            return redirect("health:cover_detail", pk=row.pk)
-    return render_page(request, "health/cover_new.html", {"form": form, "household": h})
+    return record_for_household(
+        request,
+        household,
+        form_class=CoverForm,
+        person="person",
+        service=services.cover_record,
+        template="health/cover_new.html",
+        detail="health:cover_detail",
+    )
 
 
 @capability_required(Capability.EXPORT_AREA)

@@ -19,11 +19,10 @@ from fupin.microcredit.forms import (
     RepaymentForm,
     WriteOffForm,
 )
-from fupin.programmes.pages import chosen, household_and_members, workbook_download
+from fupin.programmes.pages import record_for_household, workbook_download
 from fupin.web import queries
 from fupin.web.views.common import (
     Action,
-    call_service,
     capability_required,
     dispatch_action,
     render_page,
@@ -130,19 +129,16 @@ def loan_detail(request, pk: int):
 
 @login_required
 def loan_new(request, household: int):
-    user = request.user
-    h, members = household_and_members(user, household)
-    form = LoanForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        borrower = chosen(members, d.pop("borrower"))
-        d["credit_rating"] = d.get("credit_rating") or ""
-        loan = call_service(
-            form, services.loan_disburse, actor=user, household=h, borrower=borrower, data=d
-        )
-        if loan is not None:
-            return redirect("microcredit:detail", pk=loan.pk)
-    return render_page(request, "microcredit/loan_new.html", {"form": form, "household": h})
+    # The form's credit rating is "" when not given (a ChoiceField), as the service wants.
+    return record_for_household(
+        request,
+        household,
+        form_class=LoanForm,
+        person="borrower",
+        service=services.loan_disburse,
+        template="microcredit/loan_new.html",
+        detail="microcredit:detail",
+    )
 
 
 @capability_required(Capability.EXPORT_AREA)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +61,19 @@ class LedgerRow(ChoiceLabels, models.Model):
     def area_code(self) -> str:
         """The area of the row's change records (fupin.core.history)."""
         return str(self.village_id)
+
+
+class RecordedBy(models.Model):
+    """Who recorded a ledger's row, shown on its page (its change record keeps it too)."""
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        abstract = True

@@ -8,13 +8,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from fupin.core.scope import area_prefix_of
 from fupin.exchange.jobs import TemporaryDownload
 from fupin.programmes import ledgers, workbook
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household, Member
+from fupin.web import params
+from fupin.web.views.common import call_service, render_page
 
 
 def workbook_download(request: HttpRequest, key: str) -> FileResponse:
@@ -48,3 +51,45 @@ def household_and_members(user: Any, pk: int) -> tuple[Household, list[Member]]:
 def chosen(members: list[Member], pk: int | None) -> Member | None:
     """The member a form's choice names (None when it names none of them)."""
     return next((m for m in members if m.pk == pk), None)
+
+
+def record_for_household(
+    request: HttpRequest,
+    household_pk: int,
+    *,
+    form_class: Any,
+    person: str,
+    service: Any,
+    template: str,
+    detail: str,
+) -> HttpResponse:
+    """A ledger's page recording a row for a household: its form offers the household's
+    current members in the field `person` (also the service's keyword for the one
+    chosen); valid, the service runs (`call_service`: its refusals land on the form) and
+    the page goes to the new row's `detail` page."""
+    user = request.user
+    household, members = household_and_members(user, household_pk)
+    form = form_class(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        chosen_one = chosen(members, data.pop(person))
+        row = call_service(
+            form, service, actor=user, household=household, data=data, **{person: chosen_one}
+        )
+        if row is not None:
+            return redirect(detail, pk=row.pk)
+    return render_page(request, template, {"form": form, "household": household})
+
+
+def filters_of(form: Any) -> dict[str, Any]:
+    """A list page's filter form's values (an invalid value is no filter)."""
+    form.is_valid()
+    return getattr(form, "cleaned_data", {})
+
+
+def cursors(request: HttpRequest) -> dict[str, int | None]:
+    """A keyset page's cursors from the query string (?older= / ?newer=)."""
+    return {
+        "older": params.parse_int(request.GET.get("older")),
+        "newer": params.parse_int(request.GET.get("newer")),
+    }

@@ -4,9 +4,10 @@ tens of thousands of rows costs a few queries, not a service call per row:
 - `resolve`: the sheet's household numbers and ID numbers as registry households of the
   importer's area and their current members (one query per 5,000 keys);
 - `Refusal`, `refusal_rows`: a ledger rule's column form, applied to a sheet's rows;
+- `sheet_rows`: a sheet's parsed rows resolved, the unresolved ones rejected;
 - `reject_part`, `reject_unresolved`, `reject_refused`: a sheet's rows refused with
-  their reasons; `stored_rows`, `same_values`: the rows stored already (a re-import
-  changes nothing);
+  their reasons; `stored_rows`, `without_stored`: the rows stored already (a re-import
+  changes nothing, a stored row with other values is refused);
 - `write_created`: the good rows written with the database's bulk path
   (`core.frames.write_frame`, COPY on PostgreSQL) and one creation record each, built by
   the database from the stored rows (`core.history.BulkRecorder`), under the household;
@@ -27,6 +28,7 @@ import polars as pl
 from django.db import models
 from django.utils.translation import gettext as _
 
+from fupin.assistance.due import due_each
 from fupin.core.frames import reserve_ids, write_frame
 from fupin.core.history import BulkRecorder, RowRecords
 from fupin.core.masking import mask_expr
@@ -270,3 +272,61 @@ def masked_ids(user: Any, frame: pl.DataFrame, column: str, what: str, prefix: s
             channel="export",
         )
     return frame
+
+
+def sheet_rows(batch: Any, key: str, person: str) -> pl.DataFrame:
+    """The rows of sheet `key` that parsed, resolved to their household and person (the ID
+    number in column `person`); those that do not resolve are rejected. `_i`: each row's
+    index in the sheet (`reject_part`)."""
+    ok = batch.frame(key).with_row_index("_i").filter(pl.col("_ok"))
+    if ok.is_empty():
+        return ok
+    rows = resolve(batch.actor, ok, person=person)
+    reject_unresolved(batch, key, rows, person)
+    return still_ok(batch, key, rows)
+
+
+def without_stored(
+    batch: Any,
+    key: str,
+    rows: pl.DataFrame,
+    stored: pl.DataFrame,
+    keys: list[str],
+    values: list[str],
+    column: str,
+    reason: str,
+) -> pl.DataFrame:
+    """The rows whose natural key (`keys`) names no stored row. A row equal to its stored
+    row (`values`, compared as text) is counted unchanged; one that differs is rejected
+    on `column` with `reason` (a re-import changes nothing, and says so)."""
+    if stored.is_empty():
+        return rows
+    matched = rows.join(stored, on=keys, how="inner", suffix="__old")
+    same = same_values(matched, values)
+    batch.count(key).unchanged += same.height
+    differs = matched.join(same.select("_i"), on="_i", how="anti")
+    reject_part(batch, key, rows, rows["_i"].is_in(differs["_i"].implode()), column, reason)
+    return still_ok(batch, key, rows.join(matched.select("_i"), on="_i", how="anti"))
+
+
+def without_repeats(
+    batch: Any, key: str, rows: pl.DataFrame, keys: list[str], column: str, reason: str
+) -> pl.DataFrame:
+    """The rows first of the file with their natural key; the later ones are rejected on
+    `column` ("given twice in the file")."""
+    reject_part(batch, key, rows, ~first_of_key(rows, keys), column, reason)
+    return still_ok(batch, key, rows)
+
+
+def due_on(rows: pl.DataFrame, day: str) -> pl.Series:
+    """Whether each resolved row's household is due assistance on the row's date in
+    column `day` (`assistance.due.due_each`)."""
+    return due_each(
+        rows.select(
+            "household_id",
+            pl.col("village_id").alias("village_code"),
+            "status",
+            "status_year",
+            pl.col(day).alias("on"),
+        )
+    )
