@@ -155,6 +155,24 @@ def synthesise(people: int, seed: int = 1):
     hh["mc_ever"] = ever
     hh["mc_balance"] = balance
     hh["mc_overdue_balance"] = np.where(owing & (rng.random(nh) < 0.04), balance, 0.0)
+    # Education aid, shaped by Luxi: about one person in five of a household due
+    # assistance is at school and paid a benefit in the year (two terms of 500–1,650
+    # yuan), a twelfth of them on the Rainbow Plan; a few children out of school.
+    students = np.where(hh["assist_due"], rng.binomial(size, 0.2), 0)
+    hh["edu_students"] = students.astype(np.int32)
+    hh["edu_rainbow"] = rng.binomial(students, 0.08).astype(np.int32)
+    hh["edu_dropouts"] = (rng.random(nh) < 0.0005).astype(np.int32)
+    hh["edu_amount"] = np.round(students * rng.uniform(1_000, 3_300, nh), 2)
+    # Health, shaped by Chenzhou: every registered person insured but a few; about one in
+    # six in hospital in the year, some 8,000 yuan a stay, a tenth to a third of it paid
+    # out of pocket.
+    registered_hh = np.isin(status, [S.POOR, S.RETURNED, S.EXITED, S.MONITORED])
+    hh["med_insured"] = np.where(registered_hh, size - rng.binomial(size, 0.004), 0).astype(
+        np.int32
+    )
+    cost = np.round(rng.binomial(size, 0.16) * rng.lognormal(8.8, 0.6, nh), 2)
+    hh["med_cost"] = cost
+    hh["med_out_of_pocket"] = np.round(cost * rng.uniform(0.08, 0.33, nh), 2)
     households = pl.DataFrame(hh)
     idx = np.repeat(np.arange(nh), size)
     ages = rng.integers(0, 95, size=people).astype(np.int16)
@@ -266,6 +284,12 @@ def part_snapshot(people: int, repeat: int, keep: str = "") -> None:
             f"microcredit: {top['microcredit_households']:,} households owing "
             f"{top['microcredit_balance']:,.2f} yuan, uptake {top['microcredit_uptake_rate']}%, "
             f"overdue {top['microcredit_overdue_rate']}%"
+        )
+        print(
+            f"education: {top['students_aided']:,} students aided "
+            f"({top['rainbow_plan_students']:,} on the Rainbow Plan), "
+            f"{top['education_aid_amount']:,.2f} yuan; health: insured "
+            f"{top['medical_insured_rate']}%, out of pocket {top['out_of_pocket_share']}%"
         )
         print(
             f"best: cold (read, verify, compute) {best['cold']:.2f} s = "

@@ -25,7 +25,9 @@ AREA = Field("", pattern=r"^\d{0,12}$", description="Division code or code prefi
 class AidQuery(IdPageQuery):
     area: str = AREA
     kind: str = Field("", description="two_exemptions, grant, rainbow_plan")
-    school_year: int | None = Field(None, description="The year the school year starts in.")
+    school_year: int | None = Field(
+        None, ge=2000, le=2100, description="The year the school year starts in."
+    )
     household: int | None = Field(None, description="Household id.")
 
 

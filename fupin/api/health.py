@@ -24,7 +24,7 @@ AREA = Field("", pattern=r"^\d{0,12}$", description="Division code or code prefi
 
 class CoverQuery(IdPageQuery):
     area: str = AREA
-    year: int | None = None
+    year: int | None = Field(None, ge=2000, le=2100, description="Year covered.")
     kind: str = Field("", description="basic, serious, commercial, prevention")
     household: int | None = Field(None, description="Household id.")
 
@@ -82,7 +82,7 @@ def cover_list(request, filters: Query[CoverQuery]):
 
 class ReimbursementQuery(IdPageQuery):
     area: str = AREA
-    year: int | None = Field(None, description="Year of settlement.")
+    year: int | None = Field(None, ge=2000, le=2100, description="Year of settlement.")
     household: int | None = Field(None, description="Household id.")
 
 
