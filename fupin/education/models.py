@@ -70,7 +70,11 @@ class StudentAid(LedgerRow, RecordedBy):
                 fields=["member", "kind", "school_year", "term"], name="student_aid_natural_key"
             )
         ]
-        indexes = [models.Index(fields=["village", "paid_on"], name="student_aid_village_idx")]
+        # The list pages by keyset: an area's newest (village, date), a county's (date, id).
+        indexes = [
+            models.Index(fields=["village", "paid_on"], name="student_aid_village_idx"),
+            models.Index(fields=["paid_on", "id"], name="student_aid_paid_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.kind} {self.school_year} {self.term}"
@@ -150,7 +154,10 @@ class DropoutCase(LedgerRow):
                 fields=["member"], condition=Q(status="open"), name="dropout_one_open"
             ),
         ]
-        indexes = [models.Index(fields=["village", "opened_on"], name="dropout_village_idx")]
+        indexes = [
+            models.Index(fields=["village", "opened_on"], name="dropout_village_idx"),
+            models.Index(fields=["opened_on", "id"], name="dropout_opened_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.opened_on}"

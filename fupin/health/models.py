@@ -51,7 +51,13 @@ class Cover(LedgerRow, RecordedBy):
         constraints = [
             models.UniqueConstraint(fields=["member", "kind", "year"], name="cover_natural_key")
         ]
-        indexes = [models.Index(fields=["village", "year"], name="cover_village_idx")]
+        # The figures read an area's cover of a year; the list pages by keyset: an
+        # area's newest (village, date), a county's (date, id).
+        indexes = [
+            models.Index(fields=["village", "year"], name="cover_village_idx"),
+            models.Index(fields=["village", "insured_on"], name="cover_village_day_idx"),
+            models.Index(fields=["insured_on", "id"], name="cover_insured_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.kind} {self.year}"
@@ -97,6 +103,7 @@ class Reimbursement(LedgerRow, RecordedBy):
         indexes = [
             models.Index(fields=["village", "settled_on"], name="reimb_village_idx"),
             models.Index(fields=["household", "settled_on"], name="reimb_household_idx"),
+            models.Index(fields=["settled_on", "id"], name="reimb_settled_idx"),
         ]
         constraints = [
             models.CheckConstraint(
