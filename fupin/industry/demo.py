@@ -166,9 +166,8 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
         starts = dt.date(rng.randint(2016, 2021), rng.randint(1, 12), rng.randint(1, 28))
         if not book.due(h.pk, starts):
             continue
-        choices = near.get(h.village_id[:9], []) + near.get(county, [])
-        if not choices:
-            continue
+        # One of its township or the county's (any of the county's where there is none).
+        choices = near.get(h.village_id[:9], []) + near.get(county, []) or enterprises
         enterprise = rng.choice(choices)
         mode = _pick(rng, MODES)
         amount = None
