@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "fupin.assistance",
     "fupin.programmes",
     "fupin.microcredit",
+    "fupin.training",
+    "fupin.industry",
     "fupin.education",
     "fupin.health",
     "fupin.indicators",

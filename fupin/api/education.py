@@ -15,7 +15,7 @@ from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
 from fupin.core.masking import mask_id_number
 from fupin.education import selectors
-from fupin.geo.codes import significant_prefix
+from fupin.programmes.paging import in_division
 
 router = Router(tags=["education"])
 
@@ -55,7 +55,7 @@ class AidPage(Schema):
 @router.get("/education/aids", response=AidPage, summary="Student benefits in your area")
 def aid_list(request, filters: Query[AidQuery]):
     qs = selectors.aids(current_user(request)).select_related("member")
-    qs = qs.in_area(significant_prefix(filters.area))
+    qs = in_division(qs, "village__code", filters.area)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.school_year is not None:
@@ -114,7 +114,7 @@ class DropoutPage(Schema):
 @router.get("/education/dropouts", response=DropoutPage, summary="Dropout cases in your area")
 def dropout_list(request, filters: Query[DropoutQuery]):
     qs = selectors.dropouts(current_user(request)).select_related("member")
-    qs = qs.in_area(significant_prefix(filters.area))
+    qs = in_division(qs, "village__code", filters.area)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.household is not None:

@@ -14,8 +14,8 @@ from fupin.api.auth import current_user
 from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
 from fupin.core.masking import mask_id_number
-from fupin.geo.codes import significant_prefix
 from fupin.health import selectors
+from fupin.programmes.paging import in_division
 
 router = Router(tags=["health"])
 
@@ -52,7 +52,7 @@ class CoverPage(Schema):
 @router.get("/health/covers", response=CoverPage, summary="Insurance cover in your area")
 def cover_list(request, filters: Query[CoverQuery]):
     qs = selectors.covers(current_user(request)).select_related("member")
-    qs = qs.in_area(significant_prefix(filters.area))
+    qs = in_division(qs, "village__code", filters.area)
     if filters.year is not None:
         qs = qs.filter(year=filters.year)
     if filters.kind:
@@ -118,7 +118,7 @@ class ReimbursementPage(Schema):
 )
 def reimbursement_list(request, filters: Query[ReimbursementQuery]):
     qs = selectors.reimbursements(current_user(request)).select_related("member")
-    qs = qs.in_area(significant_prefix(filters.area))
+    qs = in_division(qs, "village__code", filters.area)
     if filters.year is not None:
         qs = qs.filter(settled_on__year=filters.year)
     if filters.household is not None:

@@ -3,6 +3,12 @@ added to the API by fupin.api.api: a new ledger adds its module to ROUTERS."""
 
 from __future__ import annotations
 
-from fupin.api import education, health, loans
+from fupin.api import education, health, industry, loans, training
 
-ROUTERS = {"microcredit": loans.router, "education": education.router, "health": health.router}
+ROUTERS = {
+    "microcredit": loans.router,
+    "training": training.router,
+    "industry": industry.router,
+    "education": education.router,
+    "health": health.router,
+}

@@ -6,11 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from fupin.education.models import AidKind, DropoutCause, DropoutStatus, Stage, Term
 from fupin.education.services import CLOSING
-
-
-def _choices(field: forms.Field, choices) -> None:
-    assert isinstance(field, forms.ChoiceField)
-    field.choices = choices
+from fupin.web.forms import set_choices
 
 
 class AidFilterForm(forms.Form):
@@ -27,8 +23,8 @@ class AidFilterForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), years=(), **kwargs):
         super().__init__(*args, **kwargs)
-        _choices(self.fields["area"], [("", "—"), *area_choices])
-        _choices(self.fields["school_year"], [("", "—"), *((y, y) for y in years)])
+        set_choices(self.fields["area"], [("", "—"), *area_choices])
+        set_choices(self.fields["school_year"], [("", "—"), *((y, y) for y in years)])
 
 
 class DropoutFilterForm(forms.Form):
@@ -39,7 +35,7 @@ class DropoutFilterForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        _choices(self.fields["area"], [("", "—"), *area_choices])
+        set_choices(self.fields["area"], [("", "—"), *area_choices])
 
 
 class AidForm(forms.Form):
@@ -55,7 +51,7 @@ class AidForm(forms.Form):
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        _choices(self.fields["student"], [(m.pk, m.name) for m in members])
+        set_choices(self.fields["student"], [(m.pk, m.name) for m in members])
 
 
 class DropoutForm(forms.Form):
@@ -70,7 +66,7 @@ class DropoutForm(forms.Form):
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        _choices(self.fields["child"], [(m.pk, m.name) for m in members])
+        set_choices(self.fields["child"], [(m.pk, m.name) for m in members])
 
 
 class CloseForm(forms.Form):

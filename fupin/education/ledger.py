@@ -37,18 +37,16 @@ from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT,
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.rows import (
     due_on,
-    masked_ids,
     now_column,
     reject_refused,
     sheet_rows,
     still_ok,
     stored_rows,
-    text_frame,
     without_repeats,
     without_stored,
     write_created,
 )
-from fupin.programmes.workbook import LedgerImport
+from fupin.programmes.workbook import LedgerImport, masked_for, text_frame
 
 AIDS = Sheet(
     "aids",
@@ -278,8 +276,13 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
             "note",
         )
     )
-    aids = masked_ids(
-        user, text_frame(aid_rows, AIDS.codes), "student_id_number", "education.studentaid", prefix
+    aids = masked_for(
+        user,
+        text_frame(aid_rows, AIDS),
+        "student_id_number",
+        kind="id_number",
+        object_type="education.studentaid",
+        prefix=prefix,
     )
     case_rows = list(
         selectors.dropouts(user)
@@ -298,12 +301,13 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
             "closed_on",
         )
     )
-    cases = masked_ids(
+    cases = masked_for(
         user,
-        text_frame(case_rows, DROPOUTS.codes),
+        text_frame(case_rows, DROPOUTS),
         "child_id_number",
-        "education.dropoutcase",
-        prefix,
+        kind="id_number",
+        object_type="education.dropoutcase",
+        prefix=prefix,
     )
     return {"aids": aids, "dropouts": _labels(cases, "status", DropoutStatus)}
 

@@ -234,3 +234,36 @@ def open_on_expr(day: dt.date, opened: str = "opened_on", closed: str = "closed_
     return (
         (pl.col(opened) <= day) & (pl.col(closed).is_null() | (pl.col(closed) > day))
     ).fill_null(False)
+
+
+# ------------------------------------------------------------------ the figures
+
+AID_ROWS = {"household_id": pl.Int64, "member_id": pl.Int64, "kind": pl.String, "amount": pl.String}
+CASE_ROWS = {
+    "household_id": pl.Int64,
+    "member_id": pl.Int64,
+    "opened_on": pl.String,
+    "closed_on": pl.String,
+}
+
+
+def household_counts(aid: pl.DataFrame, cases: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Per household (the one each row was recorded for): the students paid a benefit
+    (`aid`: the benefits of the period), those on the Rainbow Plan, the amount (yuan),
+    and the children with a dropout case open on `as_of` (`open_on_expr`)."""
+    paid = aid.group_by("household_id").agg(
+        edu_students=pl.col("member_id").n_unique(),
+        edu_rainbow=pl.col("member_id").filter(pl.col("kind") == K.RAINBOW_PLAN.value).n_unique(),
+        edu_amount=pl.col("amount").cast(pl.Float64).sum().round(2),
+    )
+    out_of_school = (
+        cases.filter(open_on_expr(as_of))
+        .group_by("household_id")
+        .agg(edu_dropouts=pl.col("member_id").n_unique())
+    )
+    return paid.join(out_of_school, on="household_id", how="full", coalesce=True).with_columns(
+        pl.col("edu_students").fill_null(0),
+        pl.col("edu_rainbow").fill_null(0),
+        pl.col("edu_dropouts").fill_null(0),
+        pl.col("edu_amount").fill_null(0.0),
+    )

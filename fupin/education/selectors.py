@@ -3,23 +3,27 @@ which reads the row's own village column)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import datetime as dt
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from fupin.accounts import authority
-from fupin.assistance.due import ALWAYS_DUE, EXITED
-from fupin.core.errors import DomainError
-from fupin.core.paging import Page, newest_first
-from fupin.core.scope import RestrictedQuerySet, require_edit
+from fupin.core.scope import may_edit_in
+from fupin.education import rules
 from fupin.education.models import DropoutCase, DropoutStatus, StudentAid
-from fupin.geo.codes import significant_prefix
+from fupin.programmes.due import may_be_due
+from fupin.programmes.frames import area_rows, dates
 from fupin.programmes.ledgers import LedgerAction
+from fupin.programmes.paging import Page, in_division, keyset_page
 from fupin.quality.hooks import FindingLink
 from fupin.registry import panels
 
@@ -27,11 +31,11 @@ PANEL_AID = "panel_student_aid"
 PANEL_DROPOUT = "panel_dropout"
 
 
-def aids(user: Any) -> RestrictedQuerySet[StudentAid]:
+def aids(user: Any) -> QuerySet[StudentAid]:
     return StudentAid.objects.restrict(user)
 
 
-def dropouts(user: Any) -> RestrictedQuerySet[DropoutCase]:
+def dropouts(user: Any) -> QuerySet[DropoutCase]:
     return DropoutCase.objects.restrict(user)
 
 
@@ -46,12 +50,10 @@ class AidFilters:
 
 def aid_page(
     *, user: Any, filters: AidFilters, older: int | None = None, newer: int | None = None
-) -> Page:
+) -> Page[StudentAid]:
     """The benefits of the user's area matching the filters, newest paid first, by keyset."""
-    qs = (
-        aids(user)
-        .in_area(significant_prefix(filters.area))
-        .select_related("household", "member", "village")
+    qs = in_division(aids(user), "village__code", filters.area).select_related(
+        "household", "member", "village"
     )
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -61,7 +63,7 @@ def aid_page(
         qs = qs.filter(school_year=filters.school_year)
     if filters.household is not None:
         qs = qs.filter(household_id=filters.household)
-    return newest_first(qs, "paid_on", older=older, newer=newer)
+    return keyset_page(qs, order="paid_on", older=older, newer=newer)
 
 
 @dataclass
@@ -72,15 +74,13 @@ class DropoutFilters:
 
 def dropout_page(
     *, user: Any, filters: DropoutFilters, older: int | None = None, newer: int | None = None
-) -> Page:
-    qs = (
-        dropouts(user)
-        .in_area(significant_prefix(filters.area))
-        .select_related("household", "member", "village")
+) -> Page[DropoutCase]:
+    qs = in_division(dropouts(user), "village__code", filters.area).select_related(
+        "household", "member", "village"
     )
     if filters.status:
         qs = qs.filter(status=filters.status)
-    return newest_first(qs, "opened_on", older=older, newer=newer)
+    return keyset_page(qs, order="opened_on", older=older, newer=newer)
 
 
 def aid_get(*, user: Any, pk: int) -> StudentAid:
@@ -145,11 +145,9 @@ def household_actions(user: Any, household: Any) -> list[LedgerAction]:
     """The household page's links to record a benefit or open a dropout case, for a user
     who may edit the household's village, when the household may be due assistance
     (its status; the day of payment is checked by the service). No query."""
-    if household.status not in (*ALWAYS_DUE, EXITED):
+    if not may_be_due(household.status):
         return []
-    try:
-        require_edit(user, household.village_id)
-    except DomainError:
+    if not may_edit_in(user, household.village_id):
         return []
     return [
         LedgerAction(NEW_AID, reverse("education:aid_new", args=[household.pk])),
@@ -180,3 +178,39 @@ def dropout_links(user: Any, member_ids: Collection[int]) -> dict[int, list[Find
     for links in out.values():
         links.sort(key=lambda link: not link.open)
     return out
+
+
+# ------------------------------------------------------------------ the indicator engine
+
+
+def engine_rows(
+    prefix: str, household_ids: Sequence[int], start: dt.date, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows the figures count (`rules.household_counts`), set-based: the benefits
+    paid from `start` to `as_of` and the dropout cases found by `as_of`, of the area now
+    and of `household_ids` (households of the area on the date, outside now: their rows
+    went with them)."""
+    day = connection.ops.adapt_datefield_value
+    aid = area_rows(
+        "SELECT t.household_id, t.member_id, t.kind, CAST(t.amount AS TEXT) AS amount "  # noqa: S608 - table names only
+        f"FROM {StudentAid._meta.db_table} t",
+        where="t.paid_on >= %s AND t.paid_on <= %s",
+        params=[day(start), day(as_of)],
+        area="t.village_id",
+        household="t.household_id",
+        prefix=prefix,
+        household_ids=household_ids,
+        schema=rules.AID_ROWS,
+    )
+    cases = area_rows(
+        "SELECT t.household_id, t.member_id, CAST(t.opened_on AS TEXT) AS opened_on, "  # noqa: S608 - table names only
+        f"CAST(t.closed_on AS TEXT) AS closed_on FROM {DropoutCase._meta.db_table} t",
+        where="t.opened_on <= %s",
+        params=[day(as_of)],
+        area="t.village_id",
+        household="t.household_id",
+        prefix=prefix,
+        household_ids=household_ids,
+        schema=rules.CASE_ROWS,
+    )
+    return aid, dates(cases, "opened_on", "closed_on")

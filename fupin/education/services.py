@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
-from fupin.assistance.due import household_due
 from fupin.core.errors import AlreadyDecided, ValidationFailed
 from fupin.core.history import created, recording
 from fupin.core.scope import require_household
@@ -37,8 +36,9 @@ from fupin.education.models import (
     StudentAid,
     Term,
 )
-from fupin.funds.services import money
-from fupin.programmes.checks import current_member, field_errors, require_staff
+from fupin.programmes.checks import current_member, require_staff
+from fupin.programmes.due import household_due_on
+from fupin.programmes.values import money, refuse
 from fupin.registry import services as registry
 from fupin.registry.models import Household, Member
 
@@ -98,11 +98,10 @@ def aid_record(
         school_year=d["school_year"],
         paid_on=d["paid_on"],
         amount=d["amount"],
-        household_due=household_due(household, d["paid_on"]).due,
+        household_due=household_due_on(household, d["paid_on"]),
         today=today,
     )
-    if problems:
-        raise ValidationFailed(field_errors(problems), _("The benefit cannot be recorded."))
+    refuse(problems, _("The benefit cannot be recorded."))
     with transaction.atomic():
         if StudentAid.objects.filter(
             member=student, kind=d["kind"], school_year=d["school_year"], term=d["term"]
@@ -162,8 +161,7 @@ def dropout_open(
         problems = rules.dropout_refusals(
             birth_date=child.birth_date, opened_on=opened_on, has_open=has_open, today=today
         )
-        if problems:
-            raise ValidationFailed(field_errors(problems), _("The dropout case cannot be opened."))
+        refuse(problems, _("The dropout case cannot be opened."))
         if DropoutCase.objects.filter(member=child, opened_on=opened_on).exists():
             raise ValidationFailed(
                 {"opened_on": [_("A case of this child found out of school that day exists.")]}

@@ -18,8 +18,9 @@ from fupin.education.forms import (
     DropoutFilterForm,
     DropoutForm,
 )
-from fupin.programmes.pages import cursors, filters_of, record_for_household, workbook_download
-from fupin.web import queries
+from fupin.programmes.downloads import ledger_download
+from fupin.programmes.pages import filters_of, record_for_household
+from fupin.web import params, queries
 from fupin.web.views.common import Action, capability_required, dispatch_action, render_page
 
 
@@ -38,7 +39,7 @@ def aid_list(request):
             stage=data.get("stage", ""),
             school_year=data.get("school_year"),
         ),
-        **cursors(request),
+        **params.keyset_cursor(request.GET),
     )
     return render_page(request, "education/aid_list.html", {"form": form, "page": page})
 
@@ -70,7 +71,7 @@ def dropout_list(request):
     page = selectors.dropout_page(
         user=user,
         filters=selectors.DropoutFilters(area=data.get("area", ""), status=data.get("status", "")),
-        **cursors(request),
+        **params.keyset_cursor(request.GET),
     )
     return render_page(request, "education/dropout_list.html", {"form": form, "page": page})
 
@@ -122,4 +123,4 @@ def dropout_detail(request, pk: int):
 @capability_required(Capability.EXPORT_AREA)
 def export(request):
     """The area's benefits and dropout cases as a workbook in the import's layout."""
-    return workbook_download(request, "education")
+    return ledger_download(request, "education")

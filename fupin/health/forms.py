@@ -4,11 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fupin.health.models import CoverKind
-
-
-def _choices(field: forms.Field, choices) -> None:
-    assert isinstance(field, forms.ChoiceField)
-    field.choices = choices
+from fupin.web.forms import set_choices
 
 
 def _money(label, required=False) -> forms.DecimalField:
@@ -26,8 +22,8 @@ class ReimbursementFilterForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), years=(), **kwargs):
         super().__init__(*args, **kwargs)
-        _choices(self.fields["area"], [("", "—"), *area_choices])
-        _choices(self.fields["year"], [("", "—"), *((y, y) for y in years)])
+        set_choices(self.fields["area"], [("", "—"), *area_choices])
+        set_choices(self.fields["year"], [("", "—"), *((y, y) for y in years)])
 
 
 class CoverFilterForm(forms.Form):
@@ -41,8 +37,8 @@ class CoverFilterForm(forms.Form):
 
     def __init__(self, *args, area_choices=(), years=(), **kwargs):
         super().__init__(*args, **kwargs)
-        _choices(self.fields["area"], [("", "—"), *area_choices])
-        _choices(self.fields["year"], [("", "—"), *((y, y) for y in years)])
+        set_choices(self.fields["area"], [("", "—"), *area_choices])
+        set_choices(self.fields["year"], [("", "—"), *((y, y) for y in years)])
 
 
 class CoverForm(forms.Form):
@@ -56,7 +52,7 @@ class CoverForm(forms.Form):
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        _choices(self.fields["person"], [(m.pk, m.name) for m in members])
+        set_choices(self.fields["person"], [(m.pk, m.name) for m in members])
 
 
 class ReimbursementForm(forms.Form):
@@ -76,4 +72,4 @@ class ReimbursementForm(forms.Form):
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        _choices(self.fields["patient"], [(m.pk, m.name) for m in members])
+        set_choices(self.fields["patient"], [(m.pk, m.name) for m in members])

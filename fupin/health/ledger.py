@@ -30,18 +30,16 @@ from fupin.health.models import Cover, CoverKind, Reimbursement
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.rows import (
     due_on,
-    masked_ids,
     now_column,
     reject_refused,
     sheet_rows,
     still_ok,
     stored_rows,
-    text_frame,
     without_repeats,
     without_stored,
     write_created,
 )
-from fupin.programmes.workbook import LedgerImport
+from fupin.programmes.workbook import LedgerImport, masked_for, text_frame
 
 COVERS = Sheet(
     "covers",
@@ -296,8 +294,13 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
             "subsidy",
         )
     )
-    cover = masked_ids(
-        user, text_frame(cover_rows, COVERS.codes), "person_id_number", "health.cover", prefix
+    cover = masked_for(
+        user,
+        text_frame(cover_rows, COVERS),
+        "person_id_number",
+        kind="id_number",
+        object_type="health.cover",
+        prefix=prefix,
     )
     pay_rows = list(
         selectors.reimbursements(user)
@@ -317,12 +320,13 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
             "out_of_pocket",
         )
     )
-    pays = masked_ids(
+    pays = masked_for(
         user,
-        text_frame(pay_rows, REIMBURSEMENTS.codes),
+        text_frame(pay_rows, REIMBURSEMENTS),
         "patient_id_number",
-        "health.reimbursement",
-        prefix,
+        kind="id_number",
+        object_type="health.reimbursement",
+        prefix=prefix,
     )
     return {"covers": cover, "reimbursements": pays}
 

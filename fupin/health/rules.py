@@ -340,3 +340,35 @@ def serious_illness_households(
         .join(flagged, on="household_id", how="left")
         .with_columns(pl.col("serious_illness").fill_null(False))
     )
+
+
+# ------------------------------------------------------------------ the figures
+
+COVER_ROWS = {
+    "household_id": pl.Int64,
+    "member_id": pl.Int64,
+    "year": pl.Int64,
+    "insured_on": pl.String,
+}
+PAY_ROWS = {"household_id": pl.Int64, "cost": pl.String, "own": pl.String}
+
+
+def household_counts(cover: pl.DataFrame, pays: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Per household (the one each row was recorded for): the people insured on `as_of`
+    by basic medical insurance (`cover`: basic cover of the year, `insured_on_day_expr`),
+    and the total cost and out-of-pocket part of `pays` (the reimbursements of the
+    period, yuan)."""
+    insured = (
+        cover.filter(insured_on_day_expr(as_of))
+        .group_by("household_id")
+        .agg(med_insured=pl.col("member_id").n_unique())
+    )
+    costs = pays.group_by("household_id").agg(
+        med_cost=pl.col("cost").cast(pl.Float64).sum().round(2),
+        med_out_of_pocket=pl.col("own").cast(pl.Float64).sum().round(2),
+    )
+    return insured.join(costs, on="household_id", how="full", coalesce=True).with_columns(
+        pl.col("med_insured").fill_null(0),
+        pl.col("med_cost").fill_null(0.0),
+        pl.col("med_out_of_pocket").fill_null(0.0),
+    )

@@ -5,35 +5,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
 
-from fupin.core.errors import DomainError
 from fupin.core.frames import read_frame
-from fupin.core.paging import Page, newest_first
-from fupin.core.scope import RestrictedQuerySet, require_edit
-from fupin.geo.codes import significant_prefix
+from fupin.core.scope import may_edit_in
 from fupin.health import rules
-from fupin.health.models import Cover, Reimbursement
+from fupin.health.models import Cover, CoverKind, Reimbursement
+from fupin.programmes.frames import area_rows, dates
 from fupin.programmes.ledgers import LedgerAction
+from fupin.programmes.paging import Page, in_division, keyset_page
 from fupin.registry import panels
 
 PANEL_COVER = "panel_cover"
 PANEL_REIMBURSEMENT = "panel_reimbursement"
 
 
-def covers(user: Any) -> RestrictedQuerySet[Cover]:
+def covers(user: Any) -> QuerySet[Cover]:
     return Cover.objects.restrict(user)
 
 
-def reimbursements(user: Any) -> RestrictedQuerySet[Reimbursement]:
+def reimbursements(user: Any) -> QuerySet[Reimbursement]:
     return Reimbursement.objects.restrict(user)
 
 
@@ -50,17 +50,15 @@ def reimbursement_page(
     filters: ReimbursementFilters,
     older: int | None = None,
     newer: int | None = None,
-) -> Page:
-    qs = (
-        reimbursements(user)
-        .in_area(significant_prefix(filters.area))
-        .select_related("household", "member", "village")
+) -> Page[Reimbursement]:
+    qs = in_division(reimbursements(user), "village__code", filters.area).select_related(
+        "household", "member", "village"
     )
     if filters.year is not None:
         qs = qs.filter(settled_on__year=filters.year)
     if filters.serious:
         qs = qs.filter(serious_paid__gt=0)
-    return newest_first(qs, "settled_on", older=older, newer=newer)
+    return keyset_page(qs, order="settled_on", older=older, newer=newer)
 
 
 @dataclass
@@ -72,17 +70,15 @@ class CoverFilters:
 
 def cover_page(
     *, user: Any, filters: CoverFilters, older: int | None = None, newer: int | None = None
-) -> Page:
-    qs = (
-        covers(user)
-        .in_area(significant_prefix(filters.area))
-        .select_related("household", "member", "village")
+) -> Page[Cover]:
+    qs = in_division(covers(user), "village__code", filters.area).select_related(
+        "household", "member", "village"
     )
     if filters.year is not None:
         qs = qs.filter(year=filters.year)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
-    return newest_first(qs, "insured_on", older=older, newer=newer)
+    return keyset_page(qs, order="insured_on", older=older, newer=newer)
 
 
 def reimbursement_get(*, user: Any, pk: int) -> Reimbursement:
@@ -149,9 +145,7 @@ NEW_REIMBURSEMENT = _l("Record a reimbursement")
 def household_actions(user: Any, household: Any) -> list[LedgerAction]:
     """The household page's links to record cover or a reimbursement, for a user who may
     edit the household's village (every household may hold cover). No query."""
-    try:
-        require_edit(user, household.village_id)
-    except DomainError:
+    if not may_edit_in(user, household.village_id):
         return []
     return [
         LedgerAction(NEW_COVER, reverse("health:cover_new", args=[household.pk])),
@@ -202,3 +196,39 @@ def serious_illness_households(household_ids: Collection[int], as_of: dt.date) -
     )
     flagged = rules.serious_illness_households(frame, as_of, rules.out_of_pocket_threshold())
     return set(flagged.filter(pl.col("serious_illness"))["household_id"].to_list())
+
+
+# ------------------------------------------------------------------ the indicator engine
+
+
+def engine_rows(
+    prefix: str, household_ids: Sequence[int], start: dt.date, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows the figures count (`rules.household_counts`), set-based: the basic
+    medical cover of the as-of year and the reimbursements settled from `start` to
+    `as_of`, of the area now and of `household_ids` (households of the area on the date,
+    outside now: their rows went with them)."""
+    day = connection.ops.adapt_datefield_value
+    cover = area_rows(
+        "SELECT t.household_id, t.member_id, t.year, "  # noqa: S608 - table names only
+        f"CAST(t.insured_on AS TEXT) AS insured_on FROM {Cover._meta.db_table} t",
+        where="t.kind = %s AND t.year = %s",
+        params=[CoverKind.BASIC.value, as_of.year],
+        area="t.village_id",
+        household="t.household_id",
+        prefix=prefix,
+        household_ids=household_ids,
+        schema=rules.COVER_ROWS,
+    )
+    pays = area_rows(
+        "SELECT t.household_id, CAST(t.total_cost AS TEXT) AS cost, "  # noqa: S608 - table names only
+        f"CAST(t.out_of_pocket AS TEXT) AS own FROM {Reimbursement._meta.db_table} t",
+        where="t.settled_on >= %s AND t.settled_on <= %s",
+        params=[day(start), day(as_of)],
+        area="t.village_id",
+        household="t.household_id",
+        prefix=prefix,
+        household_ids=household_ids,
+        schema=rules.PAY_ROWS,
+    )
+    return dates(cover, "insured_on"), pays

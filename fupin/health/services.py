@@ -19,13 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fupin.assistance.due import household_due
 from fupin.core.errors import ValidationFailed
 from fupin.core.history import created
-from fupin.funds.services import money
 from fupin.health import rules
 from fupin.health.models import Cover, CoverKind, Reimbursement
-from fupin.programmes.checks import current_member, field_errors, require_staff
+from fupin.programmes.checks import current_member, require_staff
+from fupin.programmes.due import household_due_on
+from fupin.programmes.values import money, refuse
 from fupin.registry.models import Household, Member
 
 # The largest amounts the rows hold.
@@ -86,12 +86,11 @@ def cover_record(
             premium=premium,
             subsidy=subsidy,
             # Read only when it decides something: a premium the government paid.
-            household_due=subsidy > 0 and household_due(household, insured_on).due,
+            household_due=subsidy > 0 and household_due_on(household, insured_on),
             has_basic=CoverKind.BASIC in held,
             today=today,
         )
-        if problems:
-            raise ValidationFailed(field_errors(problems), _("The cover cannot be recorded."))
+        refuse(problems, _("The cover cannot be recorded."))
         if kind in held:
             raise ValidationFailed(
                 {"kind": [_("This person has this cover for this year already.")]}
@@ -148,8 +147,7 @@ def reimbursement_record(
         covers=covers_held(patient.pk, settled_on.year),
         today=today,
     )
-    if problems:
-        raise ValidationFailed(field_errors(problems), _("The reimbursement cannot be recorded."))
+    refuse(problems, _("The reimbursement cannot be recorded."))
     with transaction.atomic():
         if Reimbursement.objects.filter(number=number).exists():
             raise ValidationFailed(

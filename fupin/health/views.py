@@ -14,8 +14,9 @@ from fupin.health.forms import (
     ReimbursementFilterForm,
     ReimbursementForm,
 )
-from fupin.programmes.pages import cursors, filters_of, record_for_household, workbook_download
-from fupin.web import queries
+from fupin.programmes.downloads import ledger_download
+from fupin.programmes.pages import filters_of, record_for_household
+from fupin.web import params, queries
 from fupin.web.views.common import capability_required, render_page
 
 
@@ -31,7 +32,7 @@ def reimbursement_list(request):
         filters=selectors.ReimbursementFilters(
             area=data.get("area", ""), year=data.get("year"), serious=bool(data.get("serious"))
         ),
-        **cursors(request),
+        **params.keyset_cursor(request.GET),
     )
     return render_page(request, "health/reimbursement_list.html", {"form": form, "page": page})
 
@@ -67,7 +68,7 @@ def cover_list(request):
         filters=selectors.CoverFilters(
             area=data.get("area", ""), year=data.get("year"), kind=data.get("kind", "")
         ),
-        **cursors(request),
+        **params.keyset_cursor(request.GET),
     )
     return render_page(request, "health/cover_list.html", {"form": form, "page": page})
 
@@ -94,4 +95,4 @@ def cover_new(request, household: int):
 @capability_required(Capability.EXPORT_AREA)
 def export(request):
     """The area's cover and reimbursements as a workbook in the import's layout."""
-    return workbook_download(request, "health")
+    return ledger_download(request, "health")

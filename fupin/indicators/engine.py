@@ -24,9 +24,12 @@ from fupin.indicators.definitions import (
 from fupin.indicators.frames import (
     EDUCATION_COLUMNS,
     HEALTH_COLUMNS,
+    INDUSTRY_COLUMNS,
     MICROCREDIT_COLUMNS,
+    TRAINING_COLUMNS,
     Frames,
 )
+from fupin.industry.rules import MODE_COLUMNS
 from fupin.monitoring.models import RiskLevel
 from fupin.quality.selectors import score as quality_score
 from fupin.registry.choices import (
@@ -51,14 +54,40 @@ MICROCREDIT = (
     "microcredit_overdue_balance",
 )
 
-
-EDUCATION = ("students_aided", "rainbow_plan_students", "dropouts_open", "education_aid_amount")
-HEALTH = ("medical_insured_people", "medical_cost", "medical_out_of_pocket")
-# Each programme ledger's counts and the household columns they are computed from.
-LEDGER_COUNTS = (
-    (MICROCREDIT, MICROCREDIT_COLUMNS),
+# Counts that are the sum of one household column per village: code → (column, in fen).
+# Money is summed in fen (whole numbers, so sums are exact; `rollup` gives yuan).
+TRAINING = {
+    "trained_labourers": ("tr_trained", False),
+    "certified_labourers": ("tr_certified", False),
+    "training_completions": ("tr_completions", False),
+}
+INDUSTRY = {
+    "households_benefit_linked": ("il_linked", False),
+    **{f"benefit_linked_{mode}": (column, False) for mode, column in MODE_COLUMNS.items()},
+    "dividend_households": ("il_dividend", False),
+    "dividends_paid": ("il_dividends", True),
+}
+EDUCATION = {
+    "students_aided": ("edu_students", False),
+    "rainbow_plan_students": ("edu_rainbow", False),
+    "dropouts_open": ("edu_dropouts", False),
+    "education_aid_amount": ("edu_amount", True),
+}
+# Health: the registered people insured are counted apart (`_insured_counts`: only the
+# households registered on the date), the costs are plain sums.
+HEALTH = {
+    "medical_cost": ("med_cost", True),
+    "medical_out_of_pocket": ("med_out_of_pocket", True),
+}
+INSURED = "medical_insured_people"
+COLUMN_COUNTS = {**TRAINING, **INDUSTRY, **EDUCATION, **HEALTH}
+# The household columns each group of those counts needs (a snapshot written before
+# them lacks them: "no data").
+COLUMN_GROUPS = (
+    (TRAINING, TRAINING_COLUMNS),
+    (INDUSTRY, INDUSTRY_COLUMNS),
     (EDUCATION, EDUCATION_COLUMNS),
-    (HEALTH, HEALTH_COLUMNS),
+    ({**HEALTH, INSURED: None}, HEALTH_COLUMNS),
 )
 
 
@@ -67,7 +96,9 @@ def missing_counts(frames: Frames) -> set[str]:
     out = set() if frames.has_quality else set(QUALITY)
     if not all(c in frames.households.columns for c in VISIT_DUE_COLUMNS):
         out |= set(VISIT_DUE)
-    for codes, columns in LEDGER_COUNTS:
+    if not all(c in frames.households.columns for c in MICROCREDIT_COLUMNS):
+        out |= set(MICROCREDIT)
+    for codes, columns in COLUMN_GROUPS:
         if not all(c in frames.households.columns for c in columns):
             out |= set(codes)
     return out
@@ -275,39 +306,38 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
             np.int64
         )
     out.update(_microcredit_counts(hh, v, size))
-    out.update(_education_health_counts(hh, v, size))
+    out.update(_column_counts(hh, v, size))
+    out.update(_insured_counts(hh, v, size))
     return out
 
 
-def _education_health_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.ndarray]:
-    """Per village: the people aided, on the Rainbow Plan, out of school with an open
-    case, the registered people insured, and the amounts (in fen, whole numbers, so sums
-    are exact; `rollup` gives yuan). Zeros for a snapshot without the columns (reported
-    missing by `rollup`, see `missing_counts`)."""
-    out: dict[str, np.ndarray] = {}
+def _insured_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per village, the registered people insured by basic medical insurance on the date:
+    the household column `med_insured` of the households registered then (zeros for a
+    snapshot without it, reported missing by `rollup`)."""
+    if "med_insured" not in hh.columns:
+        return {INSURED: np.zeros(size, dtype=np.int64)}
+    reg = hh.select(registered(pl.col("status"), pl.col("monitoring_type"))).to_series()
+    weights = hh["med_insured"].cast(pl.Float64).fill_null(0).to_numpy()
+    weights = weights * reg.fill_null(False).to_numpy()
+    counts = np.bincount(v, weights=weights, minlength=size + 1)[:size]
+    return {INSURED: np.rint(counts).astype(np.int64)}
 
-    def per_village(weights: np.ndarray) -> np.ndarray:
-        summed = np.bincount(v, weights=weights, minlength=size + 1)[:size]
-        return np.rint(summed).astype(np.int64)
 
-    def column(name: str) -> np.ndarray:
-        return hh[name].cast(pl.Float64).fill_null(0).to_numpy()
-
-    if all(c in hh.columns for c in EDUCATION_COLUMNS):
-        out["students_aided"] = per_village(column("edu_students"))
-        out["rainbow_plan_students"] = per_village(column("edu_rainbow"))
-        out["dropouts_open"] = per_village(column("edu_dropouts"))
-        out["education_aid_amount"] = per_village(np.rint(column("edu_amount") * 100))
-    else:
-        out.update({code: np.zeros(size, dtype=np.int64) for code in EDUCATION})
-    if all(c in hh.columns for c in HEALTH_COLUMNS):
-        reg = hh.select(registered(pl.col("status"), pl.col("monitoring_type"))).to_series()
-        insured = column("med_insured") * reg.fill_null(False).to_numpy()
-        out["medical_insured_people"] = per_village(insured)
-        out["medical_cost"] = per_village(np.rint(column("med_cost") * 100))
-        out["medical_out_of_pocket"] = per_village(np.rint(column("med_out_of_pocket") * 100))
-    else:
-        out.update({code: np.zeros(size, dtype=np.int64) for code in HEALTH})
+def _column_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per village, each of COLUMN_COUNTS: the sum of its household column (a boolean
+    counts the households where it is true; money in fen). Zeros for a column a snapshot
+    lacks (reported missing by `rollup`, see `missing_counts`)."""
+    out = {}
+    for code, (column, fen) in COLUMN_COUNTS.items():
+        if column not in hh.columns:
+            out[code] = np.zeros(size, dtype=np.int64)
+            continue
+        weights = hh[column].cast(pl.Float64).fill_null(0.0).to_numpy()
+        if fen:
+            weights = np.rint(weights * 100)
+        counts = np.bincount(v, weights=weights, minlength=size + 1)[:size]
+        out[code] = np.rint(counts).astype(np.int64)
     return out
 
 
@@ -439,7 +469,7 @@ def rollup(
         (
             pl.lit(None, pl.Int64).first()
             if c in missing
-            # Money is counted in fen (see _microcredit_counts), shown in yuan.
+            # Money is counted in fen (see _microcredit_counts, _column_counts), shown in yuan.
             else (pl.col(c).sum() / 100).round(2)
             if c in MONEY_CODES
             else pl.col(c).sum()

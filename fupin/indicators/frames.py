@@ -38,16 +38,20 @@ from fupin.core.frames import DType, read_frame
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import code_range
 from fupin.education import rules as education_rules
-from fupin.education.models import AidKind, DropoutCase, StudentAid
+from fupin.education import selectors as education_selectors
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, VillageProfile
 from fupin.health import rules as health_rules
-from fupin.health.models import Cover, CoverKind, Reimbursement
+from fupin.health import selectors as health_selectors
+from fupin.industry import rules as industry_rules
+from fupin.industry import selectors as industry_selectors
 from fupin.microcredit import rules as microcredit_rules
 from fupin.microcredit import services as microcredit_services
 from fupin.monitoring.models import MonitoringObject, MonitoringStatus
 from fupin.quality.selectors import check_area
 from fupin.registry.models import Household, Member
+from fupin.training import rules as training_rules
+from fupin.training import selectors as training_selectors
 
 PEOPLE_SCHEMA = {
     "person_id": pl.Int64,
@@ -92,21 +96,40 @@ HOUSEHOLD_SCHEMA = {
     "mc_ever": pl.Boolean,
     "mc_balance": pl.Float64,
     "mc_overdue_balance": pl.Float64,
-    # Education aid (`education.rules`), over the household's members on the as-of date:
-    # those paid a benefit in the period (any benefit; the Rainbow Plan), those with a
-    # dropout case open on the date, and the amount paid in the period (yuan).
+    # Training on the as-of date (`training.rules`), for households due assistance then:
+    # their labourers trained and certified by the date, and the completed attendances of
+    # courses that ended in the period.
+    "tr_trained": pl.Int32,
+    "tr_certified": pl.Int32,
+    "tr_completions": pl.Int32,
+    # Benefit-linking on the as-of date (`industry.rules`): a current link (any mode and
+    # each mode), a dividend paid in the period and their sum (yuan, to the fen).
+    "il_linked": pl.Boolean,
+    **{c: pl.Boolean for c in industry_rules.MODE_COLUMNS.values()},
+    "il_dividend": pl.Boolean,
+    "il_dividends": pl.Float64,
+    # Education aid (`education.rules`), per household the rows were recorded for: the
+    # students paid a benefit in the period (any benefit; the Rainbow Plan), the children
+    # with a dropout case open on the as-of date, and the amount paid in the period (yuan).
     "edu_students": pl.Int32,
     "edu_rainbow": pl.Int32,
     "edu_dropouts": pl.Int32,
     "edu_amount": pl.Float64,
-    # Health (`health.rules`): members insured on the as-of date by basic medical
-    # insurance of its year, and the total cost and out-of-pocket part of the members'
+    # Health (`health.rules`): the people insured on the as-of date by basic medical
+    # insurance of its year, and the total cost and out-of-pocket part of the
     # reimbursements settled in the period (yuan).
     "med_insured": pl.Int32,
     "med_cost": pl.Float64,
     "med_out_of_pocket": pl.Float64,
 }
 MICROCREDIT_COLUMNS = ("mc_eligible", "mc_ever", "mc_balance", "mc_overdue_balance")
+TRAINING_COLUMNS = ("tr_trained", "tr_certified", "tr_completions")
+INDUSTRY_COLUMNS = (
+    "il_linked",
+    *industry_rules.MODE_COLUMNS.values(),
+    "il_dividend",
+    "il_dividends",
+)
 EDUCATION_COLUMNS = ("edu_students", "edu_rainbow", "edu_dropouts", "edu_amount")
 HEALTH_COLUMNS = ("med_insured", "med_cost", "med_out_of_pocket")
 VILLAGE_SCHEMA = {
@@ -500,136 +523,42 @@ def microcredit(
     )
 
 
-def _ledger_rows(
-    sql: str, params: list, schema: dict, prefix: str, moved: list[int], chunk: int = 5000
+def training(
+    people: pl.DataFrame, due_flags: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[int]
 ) -> pl.DataFrame:
-    """A ledger's rows (LedgerRow: its village copy and household) of the area now and of
-    the households in the area on the as-of date that have moved out since. `sql` selects
-    from the ledger's table `t` and ends in a WHERE clause the area or households are
-    added to; `params` are its parameters."""
-    lo, hi = code_range(prefix)
-    parts = [
-        read_frame(f"{sql} AND t.village_id BETWEEN %s AND %s", [*params, lo, hi], schema=schema)
-    ]
-    for i in range(0, len(moved), chunk):
-        ids = moved[i : i + chunk]
-        marks = ", ".join(["%s"] * len(ids))
-        parts.append(
-            read_frame(f"{sql} AND t.household_id IN ({marks})", [*params, *ids], schema=schema)
-        )
-    return pl.concat(parts).unique("id")
+    """household_id, tr_trained, tr_certified, tr_completions: the training app's rules
+    on the as-of date (`rules.household_counts`) for the people of the households due
+    assistance then (`due_flags`: household_id, assist_due), each counted in their
+    household on the date. `moved`: households of the area then, outside now."""
+    rows = training_selectors.attendance_rows(prefix, moved)
+    due_people = people.join(
+        due_flags.filter(pl.col("assist_due")).select("household_id"), on="household_id", how="semi"
+    )
+    return training_rules.household_counts(rows, due_people, as_of, period_start(as_of))
 
 
-def education(prefix: str, start: dt.date, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
-    """household_id and EDUCATION_COLUMNS: the education app's rows per household (the
-    household a row was recorded for, counted in its village on the as-of date, as
-    microcredit's loans): the students paid a benefit from `start` to `as_of` (any
-    benefit; the Rainbow Plan), the amount, and the children with a dropout case open on
-    `as_of` (`education.rules.open_on_expr`)."""
-    d = connection.ops.adapt_datefield_value
-    aid = _ledger_rows(
-        "SELECT t.id, t.household_id, t.member_id, t.kind, CAST(t.amount AS TEXT) AS amount "  # noqa: S608
-        f"FROM {_table(StudentAid)} t WHERE t.paid_on >= %s AND t.paid_on <= %s",
-        [d(start), d(as_of)],
-        {
-            "id": pl.Int64,
-            "household_id": pl.Int64,
-            "member_id": pl.Int64,
-            "kind": pl.String,
-            "amount": pl.String,
-        },
-        prefix,
-        moved,
-    )
-    cases = _ledger_rows(
-        "SELECT t.id, t.household_id, t.member_id, CAST(t.opened_on AS TEXT) AS opened_on, "  # noqa: S608
-        f"CAST(t.closed_on AS TEXT) AS closed_on FROM {_table(DropoutCase)} t "
-        "WHERE t.opened_on <= %s",
-        [d(as_of)],
-        {
-            "id": pl.Int64,
-            "household_id": pl.Int64,
-            "member_id": pl.Int64,
-            "opened_on": pl.String,
-            "closed_on": pl.String,
-        },
-        prefix,
-        moved,
-    ).with_columns(
-        pl.col(c).str.slice(0, 10).str.to_date("%Y-%m-%d") for c in ("opened_on", "closed_on")
-    )
-    hh = "household_id"
-    paid = aid.group_by(hh).agg(
-        edu_students=pl.col("member_id").n_unique(),
-        edu_rainbow=pl.col("member_id")
-        .filter(pl.col("kind") == AidKind.RAINBOW_PLAN.value)
-        .n_unique(),
-        edu_amount=pl.col("amount").cast(pl.Float64).sum().round(2),
-    )
-    open_cases = (
-        cases.filter(education_rules.open_on_expr(as_of))
-        .group_by(hh)
-        .agg(edu_dropouts=pl.col("member_id").n_unique())
-    )
-    return paid.join(open_cases, on=hh, how="full", coalesce=True).with_columns(
-        pl.col("edu_students").fill_null(0),
-        pl.col("edu_rainbow").fill_null(0),
-        pl.col("edu_dropouts").fill_null(0),
-        pl.col("edu_amount").fill_null(0.0),
-    )
+def industry(prefix: str, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
+    """household_id and the il_ columns: the benefit-linking app's rules on the as-of
+    date (`rules.household_links`) over the links and dividends of the households of the
+    area then (`moved`: outside now, their rows went with them)."""
+    links, paid = industry_selectors.link_rows(prefix, moved)
+    return industry_rules.household_links(links, paid, as_of, period_start(as_of))
 
 
-def health(prefix: str, start: dt.date, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
-    """household_id and HEALTH_COLUMNS: the health app's rows per household (counted in
-    its village on the as-of date): the people insured on `as_of` by basic medical
-    insurance of its year (`health.rules.insured_on_day_expr`), and the total cost and
-    out-of-pocket part of the reimbursements settled from `start` to `as_of`."""
-    d = connection.ops.adapt_datefield_value
-    cover = _ledger_rows(
-        "SELECT t.id, t.household_id, t.member_id, t.year, "  # noqa: S608
-        f"CAST(t.insured_on AS TEXT) AS insured_on FROM {_table(Cover)} t "
-        "WHERE t.kind = %s AND t.year = %s",
-        [CoverKind.BASIC.value, as_of.year],
-        {
-            "id": pl.Int64,
-            "household_id": pl.Int64,
-            "member_id": pl.Int64,
-            "year": pl.Int64,
-            "insured_on": pl.String,
-        },
-        prefix,
-        moved,
-    ).with_columns(pl.col("insured_on").str.slice(0, 10).str.to_date("%Y-%m-%d"))
-    pays = _ledger_rows(
-        "SELECT t.id, t.household_id, t.member_id, CAST(t.total_cost AS TEXT) AS cost, "  # noqa: S608
-        f"CAST(t.out_of_pocket AS TEXT) AS own FROM {_table(Reimbursement)} t "
-        "WHERE t.settled_on >= %s AND t.settled_on <= %s",
-        [d(start), d(as_of)],
-        {
-            "id": pl.Int64,
-            "household_id": pl.Int64,
-            "member_id": pl.Int64,
-            "cost": pl.String,
-            "own": pl.String,
-        },
-        prefix,
-        moved,
-    )
-    hh = "household_id"
-    insured = (
-        cover.filter(health_rules.insured_on_day_expr(as_of))
-        .group_by(hh)
-        .agg(med_insured=pl.col("member_id").n_unique())
-    )
-    costs = pays.group_by(hh).agg(
-        med_cost=pl.col("cost").cast(pl.Float64).sum().round(2),
-        med_out_of_pocket=pl.col("own").cast(pl.Float64).sum().round(2),
-    )
-    return insured.join(costs, on=hh, how="full", coalesce=True).with_columns(
-        pl.col("med_insured").fill_null(0),
-        pl.col("med_cost").fill_null(0.0),
-        pl.col("med_out_of_pocket").fill_null(0.0),
-    )
+def education(prefix: str, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
+    """household_id and EDUCATION_COLUMNS: the education app's rules on the as-of date
+    (`rules.household_counts`) over the benefits of the period and the dropout cases of
+    the households of the area then (`moved`: outside now, their rows went with them)."""
+    aid, cases = education_selectors.engine_rows(prefix, moved, period_start(as_of), as_of)
+    return education_rules.household_counts(aid, cases, as_of)
+
+
+def health(prefix: str, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
+    """household_id and HEALTH_COLUMNS: the health app's rules on the as-of date
+    (`rules.household_counts`) over the basic cover of the year and the reimbursements of
+    the period of the households of the area then (`moved`: outside now)."""
+    cover, pays = health_selectors.engine_rows(prefix, moved, period_start(as_of), as_of)
+    return health_rules.household_counts(cover, pays, as_of)
 
 
 # ------------------------------------------------------------------ the frames
@@ -718,6 +647,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         {k: f"measure_{k}" for k in measure_flags.columns if k != "household_id"}
     )
 
+    due_flags = assist_due(hh, prefix, as_of, moved)
     households = (
         hh.join(sizes, on="household_id", how="left")
         .join(
@@ -736,10 +666,12 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         .join(visit_compliance(hh, as_of), on="household_id", how="left")
         .join(risk, on="household_id", how="left")
         .join(measure_flags, on="household_id", how="left")
-        .join(assist_due(hh, prefix, as_of, moved), on="household_id", how="left")
+        .join(due_flags, on="household_id", how="left")
         .join(microcredit(hh, people, prefix, as_of, moved), on="household_id", how="left")
-        .join(education(prefix, start, as_of, moved), on="household_id", how="left")
-        .join(health(prefix, start, as_of, moved), on="household_id", how="left")
+        .join(training(people, due_flags, prefix, as_of, moved), on="household_id", how="left")
+        .join(industry(prefix, as_of, moved), on="household_id", how="left")
+        .join(education(prefix, as_of, moved), on="household_id", how="left")
+        .join(health(prefix, as_of, moved), on="household_id", how="left")
     )
     for col in MEASURE_COLUMNS:
         if col not in households.columns:
@@ -758,6 +690,8 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         pl.col("mc_ever").fill_null(False),
         pl.col("mc_balance").fill_null(0.0),
         pl.col("mc_overdue_balance").fill_null(0.0),
+        *[pl.col(c).fill_null(0) for c in TRAINING_COLUMNS],
+        *[pl.col(c).fill_null(0.0 if c == "il_dividends" else False) for c in INDUSTRY_COLUMNS],
         *[pl.col(c).fill_null(0) for c in (*EDUCATION_COLUMNS, *HEALTH_COLUMNS)],
     ).select([pl.col(k).cast(v) for k, v in HOUSEHOLD_SCHEMA.items()])
 

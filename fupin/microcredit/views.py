@@ -19,7 +19,8 @@ from fupin.microcredit.forms import (
     RepaymentForm,
     WriteOffForm,
 )
-from fupin.programmes.pages import record_for_household, workbook_download
+from fupin.programmes.downloads import ledger_download
+from fupin.programmes.pages import record_for_household
 from fupin.web import queries
 from fupin.web.views.common import (
     Action,
@@ -145,4 +146,4 @@ def loan_new(request, household: int):
 def loan_export(request):
     """The area's loans and repayments as a workbook in the import's layout: for the
     roles that may export an area (not a paired cadre), like the other exports."""
-    return workbook_download(request, "microcredit")
+    return ledger_download(request, "microcredit")

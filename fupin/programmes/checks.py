@@ -1,10 +1,9 @@
 """Checks every ledger's services make before they write: the actor may edit the
-household (its area, its role), the person named is a current member of it, and the
-rules' refusals as a form's errors."""
+household (its area, its role), and the person named is a current member of it (the
+rules' refusals: `values.refuse`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -25,11 +24,3 @@ def current_member(household: Household, member: Member | None, field: str) -> M
     if member is None or member.household_id != household.pk or not member.is_active:
         raise ValidationFailed({field: [_("Choose a current member of the household.")]})
     return member
-
-
-def field_errors(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """A rule's (field, reason) refusals as ValidationFailed's errors."""
-    out: dict[str, list[str]] = {}
-    for name, text in pairs:
-        out.setdefault(name, []).append(text)
-    return out

@@ -3,40 +3,14 @@ records a row of it, and a ledger's workbook of the user's area as a download.""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from fupin.core.scope import area_prefix_of
-from fupin.exchange.jobs import TemporaryDownload
-from fupin.programmes import ledgers, workbook
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household, Member
-from fupin.web import params
 from fupin.web.views.common import call_service, render_page
-
-
-def workbook_download(request: HttpRequest, key: str) -> FileResponse:
-    """The ledger `key`'s rows of the user's area, in the import's layout. The workbook
-    (personal data) lives only while it is sent (exchange's temporary download). The page
-    calling this requires the area-export capability, like the other exports."""
-    user = request.user
-    prefix = area_prefix_of(user)
-    if prefix is None:
-        raise Http404
-    name = f"{key}.xlsx"
-    directory = Path(tempfile.mkdtemp(prefix=f"fupin-{key}-"))
-    try:
-        path = directory / name
-        workbook.export_workbook(ledgers.get(key), user, prefix, path)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
-    return FileResponse(TemporaryDownload(path, directory), as_attachment=True, filename=name)
 
 
 def household_and_members(user: Any, pk: int) -> tuple[Household, list[Member]]:
@@ -85,11 +59,3 @@ def filters_of(form: Any) -> dict[str, Any]:
     """A list page's filter form's values (an invalid value is no filter)."""
     form.is_valid()
     return getattr(form, "cleaned_data", {})
-
-
-def cursors(request: HttpRequest) -> dict[str, int | None]:
-    """A keyset page's cursors from the query string (?older= / ?newer=)."""
-    return {
-        "older": params.parse_int(request.GET.get("older")),
-        "newer": params.parse_int(request.GET.get("newer")),
-    }

@@ -11,7 +11,6 @@ tens of thousands of rows costs a few queries, not a service call per row:
 - `write_created`: the good rows written with the database's bulk path
   (`core.frames.write_frame`, COPY on PostgreSQL) and one creation record each, built by
   the database from the stored rows (`core.history.BulkRecorder`), under the household;
-- `text_frame`, `masked_ids`: an export's sheet, ID numbers masked unless revealed.
 
 The rules themselves stay with the ledger (its `rules.py`, in the column form the
 services' row form is proven against); this module only reads and writes.
@@ -31,8 +30,6 @@ from django.utils.translation import gettext as _
 from fupin.assistance.due import due_each
 from fupin.core.frames import reserve_ids, write_frame
 from fupin.core.history import BulkRecorder, RowRecords
-from fupin.core.masking import mask_expr
-from fupin.core.models import SensitiveRead
 from fupin.registry.models import Household, Member
 
 CHUNK = 5000
@@ -242,36 +239,6 @@ def same_values(matched: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
             for c in columns
         )
     )
-
-
-# ------------------------------------------------------------------ export
-
-
-def text_frame(rows: list[tuple[Any, ...]], codes: list[str]) -> pl.DataFrame:
-    """`values_list` rows as text columns named by the sheet's codes."""
-    return pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in rows],
-        schema=dict.fromkeys(codes, pl.String),
-        orient="row",
-    )
-
-
-def masked_ids(user: Any, frame: pl.DataFrame, column: str, what: str, prefix: str) -> pl.DataFrame:
-    """The ID numbers of `column` masked, unless the role may reveal them: then the file's
-    read is logged once (core.SensitiveRead, `what`: the object type)."""
-    if not getattr(user, "may_reveal", False):
-        return frame.with_columns(mask_expr(pl.col(column), "id_number"))
-    if frame.height:
-        SensitiveRead.log_bulk(
-            user=user,
-            object_type=what,
-            object_id="export",
-            field="id_number",
-            area_code=prefix,
-            count=frame.height,
-            channel="export",
-        )
-    return frame
 
 
 def sheet_rows(batch: Any, key: str, person: str) -> pl.DataFrame:

@@ -453,6 +453,15 @@ def microcredit(users) -> None:
 INVOKERS["microcredit"] = microcredit
 
 
+def ledgers(users) -> None:
+    from fupin.industry.tests.authority_invokers import history
+
+    history(users)
+
+
+INVOKERS["training and industry"] = ledgers
+
+
 def education(users) -> None:
     from fupin.education.tests.authority_invokers import history
 

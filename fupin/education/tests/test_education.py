@@ -341,7 +341,7 @@ def test_rows_follow_their_household(users, household, pupil):
 
 
 def test_lists_page_by_keyset(users, household, pupil):
-    from fupin.core.paging import newest_first
+    from fupin.programmes.paging import keyset_page
 
     rows = [
         record(users, household, pupil, term=t, school_year=y, paid_on=d)
@@ -352,11 +352,11 @@ def test_lists_page_by_keyset(users, household, pupil):
         ]
     ]
     qs = selectors.aids(users["village"])
-    first = newest_first(qs, "paid_on", page_size=2)
+    first = keyset_page(qs, order="paid_on", page_size=2)
     assert [r.pk for r in first.rows] == [rows[2].pk, rows[1].pk] and first.newer is None
-    second = newest_first(qs, "paid_on", older=first.older, page_size=2)
+    second = keyset_page(qs, order="paid_on", older=first.older, page_size=2)
     assert [r.pk for r in second.rows] == [rows[0].pk] and second.older is None
-    back = newest_first(qs, "paid_on", newer=second.newer, page_size=2)
+    back = keyset_page(qs, order="paid_on", newer=second.newer, page_size=2)
     assert [r.pk for r in back.rows] == [rows[2].pk, rows[1].pk]
 
 
