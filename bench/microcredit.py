@@ -80,7 +80,7 @@ def overdue() -> None:
     open_loans = Loan.objects.filter(status__in=OPEN_STATUSES).count()
     last_due = Loan.objects.order_by("-due_on").values_list("due_on", flat=True).first()
     late = (last_due or today) + dt.timedelta(days=1)
-    (marked, back, warned), s = rolled_back(lambda: services.mark_overdue(day=today))
+    (marked, back, _warned), s = rolled_back(lambda: services.mark_overdue(day=today))
     line(f"overdue run, today ({today})", open_loans, s, f"[{marked} marked, {back} back]")
 
     def both():

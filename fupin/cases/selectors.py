@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from fupin.cases.models import (
     ObjectionStatus,
 )
 from fupin.cases.services import _in_open_notice
+from fupin.core.paging import KeysetPage, newest_first
 from fupin.core.scope import code_range, user_covers
 from fupin.geo.codes import significant_prefix
 from fupin.policy.selectors import notice_grace_days
@@ -68,11 +69,8 @@ def case_list(*, user: User, filters: CaseFilters, today: dt.date | None = None)
     return list(_filtered(user, filters, today).order_by("-opened_at", "-id")[:LIST_LIMIT])
 
 
-@dataclass
-class CasePage:
-    rows: list[Case]
-    older: int | None  # the last case shown, when older ones follow: ?older=<id>
-    newer: int | None  # the first case shown, when newer ones come before: ?newer=<id>
+# A page of cases (rows, older, newer), see fupin.core.paging.
+CasePage = KeysetPage[Case]
 
 
 def case_page(
@@ -89,33 +87,13 @@ def case_page(
     a county's half-million cases reads what it shows (the (village, opened_at) and
     (opened_at, id) indexes), never an offset. A cursor the user may not see (or no
     case) starts from the newest."""
-    page_size = page_size or PAGE_SIZE
-    qs = _filtered(user, filters, today)
-    cursor_id = older if older is not None else newer
-    mark = (
-        Case.objects.restrict(user).filter(pk=cursor_id).values_list("opened_at", flat=True).first()
-        if cursor_id is not None
-        else None
-    )
-    if mark is not None and newer is not None and older is None:
-        after = Q(opened_at__gt=mark) | Q(opened_at=mark, id__gt=newer)
-        rows = list(qs.filter(after).order_by("opened_at", "id")[: page_size + 1])
-        has_more = len(rows) > page_size
-        rows = rows[:page_size][::-1]
-        return CasePage(
-            rows=rows,
-            older=rows[-1].pk if rows else None,
-            newer=rows[0].pk if rows and has_more else None,
-        )
-    if mark is not None:
-        qs = qs.filter(Q(opened_at__lt=mark) | Q(opened_at=mark, id__lt=older))
-    rows = list(qs.order_by("-opened_at", "-id")[: page_size + 1])
-    has_more = len(rows) > page_size
-    rows = rows[:page_size]
-    return CasePage(
-        rows=rows,
-        older=rows[-1].pk if rows and has_more else None,
-        newer=rows[0].pk if rows and mark is not None else None,
+    return newest_first(
+        _filtered(user, filters, today),
+        "opened_at",
+        cursors=Case.objects.restrict(user),
+        older=older,
+        newer=newer,
+        page_size=page_size or PAGE_SIZE,
     )
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
 from fupin.core.errors import DomainError
+from fupin.core.paging import KeysetPage, newest_first
 from fupin.core.scope import code_range, require_edit
 from fupin.geo.codes import significant_prefix
 from fupin.microcredit import rules, services
@@ -39,7 +40,17 @@ class LoanFilters:
     overdue: bool = False
 
 
-def loan_list(*, user: Any, filters: LoanFilters, page: int = 1) -> tuple[list[Loan], bool]:
+def loan_page(
+    *,
+    user: Any,
+    filters: LoanFilters,
+    older: int | None = None,
+    newer: int | None = None,
+    page_size: int | None = None,
+) -> KeysetPage[Loan]:
+    """A page of the loans matching the filters, newest disbursement first (then id), by
+    keyset (fupin.core.paging): the loans older (or newer) than a loan of the previous
+    page, never an offset. A cursor the user may not see starts from the newest."""
     qs = loans(user).select_related("household", "member", "village")
     if filters.area:
         # A division's code (the filter offers them) or a prefix: that division and below.
@@ -50,9 +61,14 @@ def loan_list(*, user: Any, filters: LoanFilters, page: int = 1) -> tuple[list[L
         qs = qs.filter(status=filters.status)
     if filters.overdue:
         qs = qs.filter(status=LoanStatus.OVERDUE)
-    start = (page - 1) * PAGE_SIZE
-    rows = list(qs.order_by("-disbursed_on", "-id")[start : start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return newest_first(
+        qs,
+        "disbursed_on",
+        cursors=loans(user),
+        older=older,
+        newer=newer,
+        page_size=page_size or PAGE_SIZE,
+    )
 
 
 def banks(user: Any) -> list[str]:

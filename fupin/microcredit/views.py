@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 
 from fupin.accounts.roles import Capability
-from fupin.core.masking import mask_id_number
 from fupin.core.scope import area_prefix_of
 from fupin.exchange.jobs import TemporaryDownload
 from fupin.microcredit import selectors, services
@@ -28,7 +27,7 @@ from fupin.microcredit.forms import (
 )
 from fupin.programmes import ledgers, workbook
 from fupin.registry import selectors as registry_selectors
-from fupin.web import queries
+from fupin.web import params, queries
 from fupin.web.views.common import (
     Action,
     call_service,
@@ -52,15 +51,16 @@ def loan_list(request):
         status=data.get("status", ""),
         overdue=bool(data.get("overdue")),
     )
-    try:
-        page = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page = 1
-    rows, has_next = selectors.loan_list(user=user, filters=filters, page=page)
+    page = selectors.loan_page(
+        user=user,
+        filters=filters,
+        older=params.parse_int(request.GET.get("older")),
+        newer=params.parse_int(request.GET.get("newer")),
+    )
     return render_page(
         request,
         "microcredit/loan_list.html",
-        {"form": form, "rows": rows, "page": page, "has_next": has_next},
+        {"form": form, "rows": page.rows, "page": page},
     )
 
 
@@ -122,7 +122,6 @@ def loan_detail(request, pk: int):
         "microcredit/loan_detail.html",
         {
             "loan": loan,
-            "borrower_id": mask_id_number(loan.member.id_number) if loan.member else "",
             "schedule": list(loan.schedule.all()),
             "repayments": list(loan.repayments.all()),
             "extensions": list(loan.extensions.select_related("proposed_by", "approved_by")),
