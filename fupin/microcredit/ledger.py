@@ -16,7 +16,7 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.masking import mask_expr
@@ -32,48 +32,77 @@ from fupin.registry.models import Household, Member
 
 LOANS = Sheet(
     "loans",
-    _l("Loans"),
+    gettext_lazy("Loans"),
     Loan,
     (
-        Column("number", _l("loan contract number"), TEXT, field="number", required=True, width=18),
-        Column("household_number", _l("household number"), TEXT, required=True, width=18),
         Column(
-            "borrower_id_number", _l("borrower's ID number"), ID_NUMBER, required=True, width=20
+            "number",
+            gettext_lazy("loan contract number"),
+            TEXT,
+            field="number",
+            required=True,
+            width=18,
         ),
-        Column("borrower_name", _l("borrower"), INFO),
-        Column("bank", _l("lending bank"), TEXT, field="bank", required=True),
-        Column("amount", _l("amount (yuan)"), MONEY, field="amount", required=True),
+        Column("household_number", gettext_lazy("household number"), TEXT, required=True, width=18),
+        Column(
+            "borrower_id_number",
+            gettext_lazy("borrower's ID number"),
+            ID_NUMBER,
+            required=True,
+            width=20,
+        ),
+        Column("borrower_name", gettext_lazy("borrower"), INFO),
+        Column("bank", gettext_lazy("lending bank"), TEXT, field="bank", required=True),
+        Column("amount", gettext_lazy("amount (yuan)"), MONEY, field="amount", required=True),
         Column(
             "term_months",
-            _l("term (months)"),
+            gettext_lazy("term (months)"),
             INT,
             field="term_months",
             required=True,
             low=1,
             high=120,
         ),
-        Column("annual_rate", _l("annual rate (%)"), MONEY, field="annual_rate", required=True),
-        Column("subsidy_rate", _l("interest subsidy rate (%)"), MONEY, field="subsidy_rate"),
         Column(
-            "credit_rating", _l("credit rating"), CODE, field="credit_rating", choices=CreditRating
+            "annual_rate",
+            gettext_lazy("annual rate (%)"),
+            MONEY,
+            field="annual_rate",
+            required=True,
         ),
-        Column("purpose", _l("loan purpose"), TEXT, field="purpose", required=True, width=24),
-        Column("disbursed_on", _l("disbursed on"), DATE, field="disbursed_on", required=True),
-        Column("due_on", _l("due on"), INFO),
-        Column("status", _l("status"), INFO),
+        Column(
+            "subsidy_rate", gettext_lazy("interest subsidy rate (%)"), MONEY, field="subsidy_rate"
+        ),
+        Column(
+            "credit_rating",
+            gettext_lazy("credit rating"),
+            CODE,
+            field="credit_rating",
+            choices=CreditRating,
+        ),
+        Column(
+            "purpose", gettext_lazy("loan purpose"), TEXT, field="purpose", required=True, width=24
+        ),
+        Column(
+            "disbursed_on", gettext_lazy("disbursed on"), DATE, field="disbursed_on", required=True
+        ),
+        Column("due_on", gettext_lazy("due on"), INFO),
+        Column("status", pgettext_lazy("loan", "status"), INFO),
     ),
 )
 
 REPAYMENTS = Sheet(
     "repayments",
-    _l("Repayments"),
+    gettext_lazy("Repayments"),
     Repayment,
     (
-        Column("loan_number", _l("loan contract number"), TEXT, required=True, width=18),
-        Column("paid_on", _l("repaid on"), DATE, field="paid_on", required=True),
-        Column("principal", _l("principal (yuan)"), MONEY, field="principal", required=True),
-        Column("interest", _l("interest (yuan)"), MONEY, field="interest"),
-        Column("note", _l("note"), TEXT, field="note"),
+        Column("loan_number", gettext_lazy("loan contract number"), TEXT, required=True, width=18),
+        Column("paid_on", gettext_lazy("repaid on"), DATE, field="paid_on", required=True),
+        Column(
+            "principal", gettext_lazy("principal (yuan)"), MONEY, field="principal", required=True
+        ),
+        Column("interest", gettext_lazy("interest (yuan)"), MONEY, field="interest"),
+        Column("note", gettext_lazy("note"), TEXT, field="note"),
     ),
 )
 

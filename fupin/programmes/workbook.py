@@ -36,6 +36,7 @@ from fupin.exchange.readers import (
     clean_text,
     header_names,
 )
+from fupin.programmes import ledgers
 from fupin.programmes.ledgers import Ledger
 
 MIN_MATCHED = 2
@@ -233,11 +234,12 @@ class ImportOutcome:
                 )
                 % {"n": self.errors["row"].n_unique() if self.errors.height else 0}
             )
+        titles = {s.key: s.title for s in ledgers.get(self.ledger).sheets}
         for key, c in self.counts.items():
             lines.append(
                 _("%(sheet)s: %(created)d created, %(updated)d changed, %(unchanged)d unchanged.")
                 % {
-                    "sheet": key,
+                    "sheet": titles.get(key, key),
                     "created": c.created,
                     "updated": c.updated,
                     "unchanged": c.unchanged,
