@@ -160,3 +160,30 @@ def test_a_repayment_of_today_before_eight_in_beijing_is_not_in_the_future(tmp_p
     out = workbook.import_workbook(early, pay, actor=users["village"])
     assert not out.errors.height
     assert out.counts["repayments"].created == 1
+
+
+def test_a_contract_number_of_another_area_gets_the_neutral_refusal(
+    tmp_path, users, rows, neighbour_household
+):
+    """The import reads existing loans in the user's area only (73d5257): a number in use
+    in another area is refused as the disbursement refuses it, without saying that it
+    exists there "with other terms" (nor anything else of that loan)."""
+    from fupin.microcredit import services
+    from fupin.microcredit.tests.test_microcredit import terms
+
+    theirs = services.loan_disburse(
+        actor=users["neighbour"],
+        household=neighbour_household,
+        borrower=neighbour_household.members.get(),
+        data=terms(number="XD-1"),
+    )
+    ledger = ledgers.get("microcredit")
+    out = workbook.import_workbook(
+        ledger, _csv(tmp_path, "loans.csv", rows[:1]), actor=users["village"]
+    )
+    assert out.counts["loans"].created == 0 and out.counts["loans"].unchanged == 0
+    assert out.errors.select("row", "column", "reason").rows() == [
+        (2, str(LOANS.column("number").header), "已有此合同编号的贷款。")
+    ]
+    assert "条款不同" not in out.errors["reason"][0]
+    assert list(Loan.objects.values_list("pk", flat=True)) == [theirs.pk]
