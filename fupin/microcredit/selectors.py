@@ -12,7 +12,6 @@ import polars as pl
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
@@ -139,7 +138,3 @@ def overdue_households(household_ids: Collection[int], as_of: dt.date) -> set[in
     hit = states.filter(pl.col("overdue"))["household_id"].unique().to_list()
     wanted = set(household_ids)
     return {h for h in hit if h in wanted}
-
-
-def today() -> dt.date:
-    return timezone.localdate()

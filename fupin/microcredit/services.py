@@ -68,12 +68,9 @@ def _require_staff(actor: Any, household: Household) -> None:
     require_edit(actor, household.village_id)
 
 
-def household_rated(household_id: int, exclude: int | None = None) -> bool:
+def household_rated(household_id: int) -> bool:
     """Whether a loan of the household records a credit rating (rules.refusals)."""
-    qs = Loan.objects.filter(household_id=household_id).exclude(credit_rating="")
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude)
-    return qs.exists()
+    return Loan.objects.filter(household_id=household_id).exclude(credit_rating="").exists()
 
 
 def _validate_terms(data: dict[str, Any]) -> dict[str, Any]:
@@ -373,15 +370,14 @@ def _loans_where(prefix: str, household_ids: Sequence[int] | None) -> tuple[str,
 
 
 def read_states(
-    day: dt.date,
     *,
     prefix: str = "",
     open_only: bool = False,
     household_ids: Sequence[int] | None = None,
 ) -> pl.DataFrame:
-    """`rules.loan_states` of the loans of an area on `day`, read set-based, with each
-    loan's village (`village_code`) and status. `household_ids`: instead of the area,
-    the loans of these households (wherever they are now)."""
+    """The loans of an area as `rules.loan_states` takes them, read set-based, with each
+    loan's village (`village_code`), status and `warned_on`. `household_ids`: instead of
+    the area, the loans of these households (wherever they are now)."""
     where, params = _loans_where(prefix, household_ids)
     if open_only:
         where += " AND l.status IN (%s, %s, %s)"
@@ -435,7 +431,7 @@ def states_on(
             ]
         )
     loans = _dates(
-        read_states(day, prefix=prefix, open_only=open_only, household_ids=household_ids),
+        read_states(prefix=prefix, open_only=open_only, household_ids=household_ids),
         "disbursed_on",
         "written_off_on",
         "warned_on",
@@ -479,9 +475,6 @@ def states_on(
     return loans.select("loan_id", "village_code", "status", "warned_on").join(
         states, on="loan_id", how="left"
     )
-
-
-OVERDUE_EVIDENCE = "microcredit"
 
 
 def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, int, int]:
