@@ -1,6 +1,7 @@
 """The microcredit ledger as the programmes toolkit sees it (registered in
 MicrocreditConfig.ready): its household-page panel, its workbook (a loans sheet and a
-repayments sheet, natural keys: the loan contract number; loan + date + amounts), its
+repayments sheet, natural keys: the loan contract number; the loan and the receipt
+number, or without one the loan, date and amounts), its
 export and its API router.
 
 The import calls the same services as the pages, row by row, so that every rule
@@ -102,6 +103,7 @@ REPAYMENTS = Sheet(
             "principal", gettext_lazy("principal (yuan)"), MONEY, field="principal", required=True
         ),
         Column("interest", gettext_lazy("interest (yuan)"), MONEY, field="interest"),
+        Column("receipt", gettext_lazy("receipt number"), TEXT, field="receipt", width=18),
         Column("note", gettext_lazy("note"), TEXT, field="note"),
     ),
 )
@@ -235,6 +237,22 @@ def _write_loans(batch: LedgerImport) -> None:
     batch.reject_rows("loans", rejected)
 
 
+RECEIPT_TAKEN = gettext_lazy(
+    "A repayment of this loan with this receipt number is recorded with another date or "
+    "amounts; change it on the loan's page."
+)
+
+
+def _twice_in_file(receipt: str) -> tuple[str, str]:
+    """(column, reason) for a repayment whose natural key an earlier row of the file has."""
+    if receipt:
+        return "receipt", _("This receipt number of the loan is given twice in the file.")
+    return "paid_on", _(
+        "This repayment (loan, date and amounts) is given twice in the file. If the "
+        "borrower paid the same twice, give each payment its receipt number."
+    )
+
+
 def _write_repayments(batch: LedgerImport) -> None:
     frame = batch.frame("repayments").with_row_index("_i")
     ok = frame.filter(pl.col("_ok")).sort(["loan_number", "paid_on", "_i"])
@@ -247,11 +265,18 @@ def _write_repayments(batch: LedgerImport) -> None:
         .select_related("household")
         .filter(number__in=ok["loan_number"].unique().to_list())
     }
+    stored = list(
+        Repayment.objects.filter(loan__in=list(loans.values())).values_list(
+            "loan_id", "paid_on", "principal", "interest", "receipt"
+        )
+    )
     keys = {
-        (loan_id, paid, principal, interest)
-        for loan_id, paid, principal, interest in Repayment.objects.filter(
-            loan__in=list(loans.values())
-        ).values_list("loan_id", "paid_on", "principal", "interest")
+        (loan_id, paid, principal, interest) for loan_id, paid, principal, interest, _r in stored
+    }
+    receipts = {
+        (loan_id, receipt): (paid, principal, interest)
+        for loan_id, paid, principal, interest, receipt in stored
+        if receipt
     }
     rejected: list[tuple[int, str, str]] = []
     in_file: set[tuple[Any, ...]] = set()
@@ -266,19 +291,21 @@ def _write_repayments(batch: LedgerImport) -> None:
             continue
         principal = Decimal(str(row["principal"])).quantize(Decimal("0.01"))
         interest = Decimal(str(row["interest"] or 0)).quantize(Decimal("0.01"))
-        key = (loan.pk, row["paid_on"], principal, interest)
+        receipt = row["receipt"] or ""
+        facts = (row["paid_on"], principal, interest)
+        key: tuple[Any, ...] = (loan.pk, receipt) if receipt else (loan.pk, *facts)
         if key in in_file:
-            rejected.append(
-                (
-                    i,
-                    "paid_on",
-                    _("This repayment (loan, date and amounts) is given twice in the file."),
-                )
-            )
+            rejected.append((i, *_twice_in_file(receipt)))
             continue
         in_file.add(key)
-        if key in keys:
-            count.unchanged += 1
+        if receipt and (loan.pk, receipt) in receipts:
+            if receipts[(loan.pk, receipt)] == facts:
+                count.unchanged += 1
+            else:
+                rejected.append((i, "receipt", str(RECEIPT_TAKEN)))
+            continue
+        if not receipt and (loan.pk, *facts) in keys:
+            count.unchanged += 1  # the same repayment, recorded already
             continue
         try:
             with transaction.atomic():
@@ -289,6 +316,7 @@ def _write_repayments(batch: LedgerImport) -> None:
                     principal=principal,
                     interest=interest,
                     note=row["note"] or "",
+                    receipt=receipt,
                     # The import's day in the county (Asia/Shanghai), not UTC's: before
                     # 08:00 a repayment of today was refused as in the future.
                     today=timezone.localdate(batch.now),
@@ -353,7 +381,7 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     pays = list(
         Repayment.objects.filter(loan__in=qs)
         .order_by("loan_id", "paid_on", "id")
-        .values_list("loan__number", "paid_on", "principal", "interest", "note")
+        .values_list("loan__number", "paid_on", "principal", "interest", "receipt", "note")
     )
     repayments = pl.DataFrame(
         [[None if v is None else str(v) for v in r] for r in pays],

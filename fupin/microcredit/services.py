@@ -200,6 +200,17 @@ def _set_status(actor: Any, loan: Loan, status: str, reason: str) -> None:
             loan.save(update_fields=["status"])
 
 
+def same_repayment_refusal(receipt: str) -> tuple[str, str]:
+    """(field, reason) refusing a repayment whose natural key finds one recorded: the
+    same receipt number, or without one the same day and amounts."""
+    if receipt:
+        return "receipt", _("A repayment of this loan with this receipt number is recorded.")
+    return "paid_on", _(
+        "A repayment of this loan with this date and these amounts is recorded already. "
+        "If the borrower paid the same again, give each payment its receipt number."
+    )
+
+
 def repayment_record(
     *,
     actor: Any,
@@ -208,10 +219,14 @@ def repayment_record(
     principal: Any,
     interest: Any = 0,
     note: str = "",
+    receipt: str = "",
     today: dt.date | None = None,
 ) -> Repayment:
-    """Record a repayment; the loan's status follows."""
+    """Record a repayment; the loan's status follows. A repayment with a receipt number
+    is told apart by it; one without is refused when the loan has a repayment of that
+    day and those amounts (`same_repayment_refusal`)."""
     today = today or timezone.localdate()
+    receipt = receipt.strip()
     _require_staff(actor, loan.household)
     principal = _money(principal, "principal", positive=False)
     interest = _money(interest, "interest", positive=False)
@@ -237,26 +252,23 @@ def repayment_record(
                     ]
                 }
             )
-        # The natural key (loan, day, amounts) keeps an import idempotent; a second
-        # repayment equal to a recorded one is refused with the reason, not a 500.
-        if Repayment.objects.filter(
-            loan=loan, paid_on=paid_on, principal=principal, interest=interest
-        ).exists():
-            raise ValidationFailed(
-                {
-                    "paid_on": [
-                        _(
-                            "A repayment of this loan with this date and these amounts is "
-                            "recorded already."
-                        )
-                    ]
-                }
-            )
+        # The natural key keeps an import idempotent; a repayment the key finds recorded
+        # is refused with the reason (and how to tell a second payment apart), not a 500.
+        same = Repayment.objects.filter(loan=loan)
+        same = (
+            same.filter(receipt=receipt)
+            if receipt
+            else same.filter(paid_on=paid_on, principal=principal, interest=interest)
+        )
+        refusal = same_repayment_refusal(receipt) if same.exists() else None
+        if refusal is not None:
+            raise ValidationFailed({refusal[0]: [refusal[1]]})
         payment = Repayment.objects.create(
             loan=loan,
             paid_on=paid_on,
             principal=principal,
             interest=interest,
+            receipt=receipt,
             note=note.strip(),
             recorded_by=getattr(actor, "pk", None) and actor,
         )

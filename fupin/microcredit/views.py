@@ -80,6 +80,7 @@ def loan_detail(request, pk: int):
                 principal=d["principal"],
                 interest=d.get("interest") or 0,
                 note=d.get("note", ""),
+                receipt=d.get("receipt", ""),
             ),
         ),
         "extend": Action(

@@ -306,15 +306,38 @@ def test_pages_are_scoped_and_mask_the_id(client, users, loan):
     assert loan.number not in client.get(reverse("microcredit:list")).content.decode()
 
 
-def test_a_second_equal_repayment_is_refused_on_the_page(client, users, loan):
+def test_a_second_equal_repayment_needs_its_receipt_number_on_the_page(client, users, loan):
+    """Without a receipt number a repayment equal to a recorded one (day, amounts) is
+    that one: refused, saying how to record a second payment; with one it is distinct,
+    and its receipt number is then its key."""
     client.force_login(users["village"])
     url = reverse("microcredit:detail", args=[loan.pk])
     post = {"action": "repay", "paid_on": "2024-06-01", "principal": "100", "interest": "5"}
     assert client.post(url, post).status_code == 302
     again = client.post(url, post)
     assert again.status_code == 422
-    assert "已有记录" in again.content.decode()
+    assert "已有记录" in again.content.decode() and "还款凭证号" in again.content.decode()
     assert loan.repayments.count() == 1
+    assert client.post(url, {**post, "receipt": "HK-0002"}).status_code == 302
+    assert sorted(loan.repayments.values_list("receipt", flat=True)) == ["", "HK-0002"]
+    same_receipt = client.post(url, {**post, "principal": "200", "receipt": "HK-0002"})
+    assert same_receipt.status_code == 422 and "凭证号" in same_receipt.content.decode()
+    assert client.post(url, {**post, "receipt": "HK-0003"}).status_code == 302
+    assert loan.repayments.count() == 3
+    assert "HK-0003" in client.get(url).content.decode()
+
+
+def test_the_database_keeps_the_repayments_natural_key(users, loan):
+    from django.db import IntegrityError, transaction
+
+    from fupin.microcredit.models import Repayment
+
+    Repayment.objects.create(loan=loan, paid_on=D, principal=1, receipt="R1")
+    Repayment.objects.create(loan=loan, paid_on=D, principal=1)
+    Repayment.objects.create(loan=loan, paid_on=D, principal=1, receipt="R2")
+    for receipt in ("R1", ""):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Repayment.objects.create(loan=loan, paid_on=D, principal=1, receipt=receipt)
 
 
 def test_a_decision_without_its_choice_is_the_forms_422(client, users, loan):
