@@ -28,9 +28,8 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.core.errors import AlreadyDecided, DomainError, ValidationFailed
-from fupin.core.frames import read_frame
-from fupin.core.history import build_change, bulk_record, created, recording, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.frames import read_frame, update_frame
+from fupin.core.history import BulkRecorder, RowRecords, changes_expr, created, recording
 from fupin.core.scope import code_range, require_edit, require_household
 from fupin.microcredit import rules
 from fupin.microcredit.models import (
@@ -489,13 +488,58 @@ def states_on(
     )
 
 
+# How the change records of loans read when they are written set-based (as
+# `recording(actor, loan)` writes them: the loan's text, its village, no parent).
+LOAN_RECORDS = RowRecords(Loan, repr_sql="t.number || ' ' || t.bank", area_sql="t.village_id")
+
+
+def _lock_open(loan_ids: list[int]) -> pl.DataFrame:
+    """Lock the loans among `loan_ids` that are still open, in id order and in batches:
+    loan_id, household_id, member_id, number, bank."""
+    rows: list[tuple[Any, ...]] = []
+    ids = sorted(loan_ids)
+    for start in range(0, len(ids), HOUSEHOLD_BATCH):
+        rows += (
+            Loan.objects.filter(
+                pk__in=ids[start : start + HOUSEHOLD_BATCH], status__in=OPEN_STATUSES
+            )
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", "household_id", "member_id", "number", "bank")
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "loan_id": pl.Int64,
+            "household_id": pl.Int64,
+            "member_id": pl.Int64,
+            "number": pl.String,
+            "bank": pl.String,
+        },
+        orient="row",
+    )
+
+
+def _extended(loan_ids: list[int]) -> list[int]:
+    """The loans among `loan_ids` with an approved extension."""
+    out: list[int] = []
+    for start in range(0, len(loan_ids), HOUSEHOLD_BATCH):
+        out += Extension.objects.filter(
+            loan_id__in=loan_ids[start : start + HOUSEHOLD_BATCH],
+            status=ExtensionStatus.APPROVED,
+        ).values_list("loan_id", flat=True)
+    return out
+
+
 def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, int, int]:
     """The daily run: open loans overdue on `day` become overdue (and overdue loans caught
     up become current or extended again), each change recorded; every overdue loan not
     yet warned raises one monitoring warning (channel: department data), once per loan
     (`Loan.warned_on`), one per household naming its loans; a household with a warning
     of that cause open already is warned on a later run. Returns (marked overdue, back to
-    current, warnings raised)."""
+    current, warnings raised). Set-based: the loans' new states are written with one
+    statement (`core.frames.update_frame`) and their change records by the database from
+    the rows written (`core.history.BulkRecorder`)."""
 
     day = day or timezone.localdate()
     # A first read outside the transaction finds the candidates; their states are read
@@ -511,81 +555,77 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
     now = timezone.now()
     reason = _("Daily overdue check of %(day)s") % {"day": day.isoformat()}
     with transaction.atomic():
-        locked = {
-            loan.pk: loan
-            for loan in Loan.objects.filter(
-                pk__in=candidates["loan_id"].to_list(), status__in=OPEN_STATUSES
-            )
-            .select_for_update()
-            .order_by("pk")
-        }
+        locked = _lock_open(candidates["loan_id"].to_list())
         states = states_on(
             day,
             open_only=True,
-            household_ids=sorted({loan.household_id for loan in locked.values()}),
-        ).filter(pl.col("loan_id").is_in(list(locked)))
-        to_overdue = states.filter(pl.col("overdue") & (pl.col("status") != LoanStatus.OVERDUE))
-        back = states.filter(~pl.col("overdue") & (pl.col("status") == LoanStatus.OVERDUE))
+            household_ids=locked["household_id"].unique().sort().to_list(),
+        ).join(locked.drop("household_id"), on="loan_id", how="inner")
+        is_overdue = pl.col("overdue") & (pl.col("status") != LoanStatus.OVERDUE)
+        is_back = ~pl.col("overdue") & (pl.col("status") == LoanStatus.OVERDUE)
         to_warn = states.filter(pl.col("overdue") & pl.col("warned_on").is_null())
-        records = []
-        overdue_ids = set(to_overdue["loan_id"].to_list())
-        back_ids = set(back["loan_id"].to_list())
-        extended = set(
-            Extension.objects.filter(
-                loan_id__in=back_ids, status=ExtensionStatus.APPROVED
-            ).values_list("loan_id", flat=True)
-        )
-        warn_ids = set(to_warn["loan_id"].to_list())
         # One warning per household naming all its loans overdue and not yet warned.
         # `warnings_raise_system` raises none for a household with a warning of the same
         # cause open already (every loan warning is RiskType.OTHER): those loans are not
         # stamped `warned_on`, so the run warns them once that warning is closed.
-        by_household: dict[int, list[Loan]] = {}
-        for pk in sorted(warn_ids):
-            by_household.setdefault(locked[pk].household_id, []).append(locked[pk])
         raised_for: set[int] = set()
-        if by_household:
+        if to_warn.height:
+            by_household = to_warn.sort("loan_id").group_by("household_id", maintain_order=True)
             raised = warnings_raise_system(
                 warnings=[
                     SystemWarning(
                         household_id=h,
-                        member_id=loans[0].member_id,
+                        member_id=members[0],
                         cause=RiskType.OTHER,
                         level=RiskLevel.GENERAL,
                         evidence=" ".join(
                             _("Microcredit loan %(number)s (%(bank)s) overdue on %(day)s.")
-                            % {"number": x.number, "bank": x.bank, "day": day.isoformat()}
-                            for x in loans
+                            % {"number": number, "bank": bank, "day": day.isoformat()}
+                            for number, bank in zip(numbers, banks, strict=True)
                         ),
                     )
-                    for h, loans in sorted(by_household.items())
+                    for h, members, numbers, banks in by_household.agg(
+                        "member_id", "number", "bank"
+                    )
+                    .sort("household_id")
+                    .iter_rows()
                 ],
                 run=reason,
                 today=day,
             )
             raised_for = {h for h, _cause in raised.raised}
-        for pk in sorted(overdue_ids | back_ids | warn_ids):
-            loan = locked[pk]
-            before = snapshot(loan)
-            if loan.pk in overdue_ids:
-                loan.status = LoanStatus.OVERDUE
-            elif loan.pk in back_ids:
-                loan.status = LoanStatus.EXTENDED if loan.pk in extended else LoanStatus.CURRENT
-            if loan.pk in warn_ids and loan.household_id in raised_for:
-                loan.warned_on = day
-            if snapshot(loan) == before:
-                continue
-            loan.save(update_fields=["status", "warned_on"])
-            records.append(
-                build_change(
-                    actor=None,
-                    instance=loan,
-                    action=ChangeAction.UPDATE,
-                    before=before,
-                    area_code=loan.village_id,
-                    reason=reason,
-                    time=now,
+        extended = _extended(states.filter(is_back)["loan_id"].to_list())
+        changed = (
+            states.with_columns(
+                pl.col("status").alias("status__old"),
+                pl.col("warned_on").alias("warned_on__old"),
+                status=pl.when(is_overdue)
+                .then(pl.lit(LoanStatus.OVERDUE.value))
+                .when(is_back & pl.col("loan_id").is_in(extended))
+                .then(pl.lit(LoanStatus.EXTENDED.value))
+                .when(is_back)
+                .then(pl.lit(LoanStatus.CURRENT.value))
+                .otherwise(pl.col("status")),
+                warned_on=pl.when(
+                    pl.col("overdue")
+                    & pl.col("warned_on").is_null()
+                    & pl.col("household_id").is_in(sorted(raised_for))
                 )
+                .then(pl.lit(day))
+                .otherwise(pl.col("warned_on")),
             )
-        bulk_record(r for r in records if r.changes)
-    return to_overdue.height, back.height, len(raised_for)
+            .filter(
+                (pl.col("status") != pl.col("status__old"))
+                | pl.col("warned_on").ne_missing(pl.col("warned_on__old"))
+            )
+            .rename({"loan_id": "id"})
+        )
+        update_frame(Loan, changed.select("id", "status", "warned_on"))
+        BulkRecorder(actor=None, now=now, reason=reason).updated(
+            LOAN_RECORDS,
+            changed.select(
+                "id",
+                changes_expr(changed, ["status", "warned_on"], "__old").alias("changes"),
+            ),
+        )
+    return states.filter(is_overdue).height, states.filter(is_back).height, len(raised_for)

@@ -163,6 +163,60 @@ def test_overdue_run_marks_once_and_warns_once(loan):
     assert selectors.overdue_households([loan.household_id, 999], day) == {loan.household_id}
 
 
+def test_the_set_based_overdue_run_records_what_recording_each_loan_would(users, loan):
+    """The run writes its loans with one statement and their records set-based; each
+    record is the one `recording(None, loan)` writes for the same change: fields old →
+    new, the state after, the loan's text and village, the run's reason."""
+    from fupin.core.history import build_change, snapshot
+    from fupin.core.models import ChangeAction, ChangeRecord
+
+    second = disburse(users, loan.household, number="XD-002", credit_rating="A")
+    services.extension_propose(
+        actor=users["township"], loan=second, new_due_on=dt.date(2025, 6, 1), reason="减产"
+    )
+    ext = second.extensions.get()
+    services.extension_decide(
+        actor=users["county"], extension=ext, approve=True, today=dt.date(2025, 2, 1)
+    )
+
+    def records(of):
+        return ChangeRecord.objects.filter(
+            object_type="microcredit.loan", object_id=str(of.pk), action=ChangeAction.UPDATE
+        ).order_by("id")
+
+    def expect(before, after, rec, day):
+        made = build_change(
+            actor=None,
+            instance=after,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=after.village_id,
+            reason=f"{day.isoformat()} 的每日逾期检查",
+        )
+        got = {k: getattr(rec, k) for k in ("changes", "post_data", "object_repr", "area_code")}
+        assert got == {k: getattr(made, k) for k in got}
+        assert (rec.reason, rec.user_id, rec.related_type) == (made.reason, None, "")
+
+    day = loan.due_on + dt.timedelta(days=1)  # the first loan overdue, the second not
+    before = snapshot(Loan.objects.get(pk=loan.pk))
+    seen = records(second).count()
+    assert services.mark_overdue(day=day) == (1, 0, 1)
+    after = Loan.objects.get(pk=loan.pk)
+    assert (after.status, after.warned_on) == (LoanStatus.OVERDUE, day)
+    expect(before, after, records(loan).last(), day)
+    assert records(second).count() == seen  # unchanged: no record
+    # Caught up after the second loan's extension was approved: back to extended.
+    Loan.objects.filter(pk=second.pk).update(status=LoanStatus.OVERDUE)
+    before = snapshot(Loan.objects.get(pk=second.pk))
+    services.repayment_record(
+        actor=users["village"], loan=loan, paid_on=day, principal="50000", today=day
+    )
+    assert services.mark_overdue(day=day) == (0, 1, 0)
+    after = Loan.objects.get(pk=second.pk)
+    assert after.status == LoanStatus.EXTENDED
+    expect(before, after, records(second).last(), day)
+
+
 def test_overdue_run_reads_again_after_locking(monkeypatch, users, loan):
     """A write-off landing between the run's first read and its locks is not undone."""
     day = loan.due_on + dt.timedelta(days=1)
