@@ -1,32 +1,46 @@
 """The microcredit ledger as the programmes toolkit sees it (registered in
 MicrocreditConfig.ready): its household-page panel, its workbook (a loans sheet and a
 repayments sheet, natural keys: the loan contract number; the loan and the receipt
-number, or without one the loan, date and amounts), its
-export and its API router.
+number, or without one the loan, date and amounts), its export and its API router.
 
-The import calls the same services as the pages, row by row, so that every rule
-(eligibility, amounts, dates) is the services' own and every row gets its history; a
-refusal becomes the row's reason in the report."""
+The import is set-based: what it needs of the database is read with a few queries for
+the whole file, each row is checked by the services' own rule functions (the terms, who
+may borrow, the contract number, the repayment's amounts, dates and balance, the natural
+keys), in the order the services would have taken them one by one, and the good rows
+are written in bulk (`core.frames`) with their change records written by the database
+(`core.history.BulkRecorder`); a refusal becomes the row's reason (column and text) in
+the report."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
+from fupin.core.errors import DomainError, NotAllowed, ValidationFailed
+from fupin.core.frames import db_ready, db_types, full_frame, reserve_ids, update_frame, write_frame
+from fupin.core.history import BulkRecorder, RowRecords, changes_expr
 from fupin.core.masking import mask_expr
 from fupin.core.models import SensitiveRead
 from fupin.core.scope import code_range
 from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT, Column, Sheet
-from fupin.microcredit import selectors, services
+from fupin.microcredit import rules, selectors, services
 from fupin.microcredit.apps import LEDGER_LABEL
-from fupin.microcredit.models import CreditRating, Loan, Repayment
+from fupin.microcredit.models import (
+    CreditRating,
+    Extension,
+    ExtensionStatus,
+    Loan,
+    LoanStatus,
+    Repayment,
+    ScheduleRow,
+)
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.workbook import LedgerImport
 from fupin.registry.models import Household, Member
@@ -137,12 +151,86 @@ def _loan_same(loan: Loan, row: dict[str, Any], household_id: int, member_id: in
     )
 
 
+# How the change records of the import's rows read (as the services' `created` and
+# `recording` write them): a loan under its household, its instalments and repayments
+# under the loan, in the loan's village.
+LOAN_CREATED = RowRecords(
+    Loan,
+    repr_sql=services.LOAN_RECORDS.repr_sql,
+    area_sql="t.village_id",
+    related=(Household, "t.household_id"),
+)
+
+
+def _under_loan(model: type[Model], repr_sql: str) -> RowRecords:
+    return RowRecords(
+        model,
+        repr_sql,
+        area_sql="l.village_id",
+        joins="JOIN microcredit_loan l ON l.id = t.loan_id",
+        related=(Loan, "t.loan_id"),
+    )
+
+
+SCHEDULE_CREATED = _under_loan(
+    ScheduleRow, "CAST(t.loan_id AS TEXT) || ' ' || CAST(t.due_on AS TEXT)"
+)
+REPAYMENT_CREATED = _under_loan(
+    Repayment,
+    "CAST(t.loan_id AS TEXT) || ' ' || CAST(t.paid_on AS TEXT) || ' ' || CAST(t.principal AS TEXT)",
+)
+
+
+def _insert(
+    model: type[Model], rows: list[dict[str, Any]], records: RowRecords, batch: LedgerImport
+) -> list[int]:
+    """Insert `rows` (the model's attnames; the others take their defaults) with new ids
+    in one bulk write, and one creation record each, written by the database from the
+    stored rows. Returns the ids in the rows' order."""
+    if not rows:
+        return []
+    ids = reserve_ids(model, len(rows))
+    frame = pl.DataFrame(rows, schema_overrides=_types(model, rows[0]), orient="row")
+    full = full_frame(frame.with_columns(pl.Series("id", ids, dtype=pl.Int64)), model)
+    write_frame(model, db_ready(full, model))
+    BulkRecorder(actor=batch.actor, now=batch.now, reason=batch.reason).created(records, full["id"])
+    return ids
+
+
+def _types(model: type[Model], row: dict[str, Any]) -> dict[str, Any]:
+    types = db_types(model)
+    return {name: types[name] for name in row}
+
+
+class _Staff:
+    """`services.require_staff` once per household of the file."""
+
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+        self.seen: dict[int, DomainError | None] = {}
+
+    def refusal(self, household: Household) -> DomainError | None:
+        if household.pk not in self.seen:
+            try:
+                services.require_staff(self.actor, household)
+                self.seen[household.pk] = None
+            except DomainError as exc:
+                self.seen[household.pk] = exc
+        return self.seen[household.pk]
+
+
 def _write_loans(batch: LedgerImport) -> None:
+    """The loans sheet, set-based: the file's households, borrowers and loans are read
+    with one query each, every row is checked by the disbursement's own rules
+    (`services.validate_terms`, `services.disbursement_refusal`, in file order, as if
+    disbursed one after the other), and the good rows are written with their schedules
+    (`rules.schedule_rows`) and change records in bulk."""
     frame = batch.frame("loans").with_row_index("_i")
     ok = frame.filter(pl.col("_ok"))
     if ok.is_empty():
         return
     actor = batch.actor
+    numbers = ok["number"].unique().to_list()
     households = {
         h.number: h
         for h in Household.objects.restrict(actor).filter(
@@ -159,12 +247,18 @@ def _write_loans(batch: LedgerImport) -> None:
     }
     # Only the user's area: a contract number of another area is not told apart here (the
     # disbursement refuses a number in use, without saying where).
-    existing = {
-        loan.number: loan
-        for loan in selectors.loans(actor).filter(number__in=ok["number"].unique().to_list())
-    }
+    existing = {loan.number: loan for loan in selectors.loans(actor).filter(number__in=numbers)}
+    taken = set(Loan.objects.filter(number__in=numbers).values_list("number", flat=True))
+    rated = set(
+        Loan.objects.filter(household__in=list(households.values()))
+        .exclude(credit_rating="")
+        .values_list("household_id", flat=True)
+    )
+    staff = _Staff(actor)
     rejected: list[tuple[int, str, str]] = []
     seen: set[str] = set()
+    loans: list[dict[str, Any]] = []
+    schedules: list[list[tuple[dt.date, Decimal, Decimal]]] = []
     count = batch.count("loans")
     for row in ok.iter_rows(named=True):
         i = row["_i"]
@@ -204,37 +298,89 @@ def _write_loans(batch: LedgerImport) -> None:
                     )
                 )
             continue
-        data = {
-            k: row[k]
-            for k in (
-                "number",
-                "bank",
-                "amount",
-                "term_months",
-                "annual_rate",
-                "subsidy_rate",
-                "purpose",
-                "disbursed_on",
-            )
-        }
+        problem = staff.refusal(household)
+        if problem is not None:
+            rejected.append((i, "household_number", str(problem.message)))
+            continue
+        data = {k: row[k] for k in TERMS}
         data["credit_rating"] = row["credit_rating"] or ""
         try:
-            with transaction.atomic():
-                services.loan_disburse(
-                    actor=actor,
-                    household=household,
-                    borrower=member,
-                    data=data,
-                    reason=batch.reason,
-                )
-        except (OutsideArea, NotAllowed) as exc:
-            rejected.append((i, "household_number", str(exc.message)))
-            continue
-        except DomainError as exc:
+            terms = services.validate_terms(data)
+        except ValidationFailed as exc:
             rejected.extend((i, col, text) for col, text in _reasons(exc, "number"))
             continue
-        count.created += 1
+        refusal = services.disbursement_refusal(
+            household=household,
+            borrower=member,
+            terms=terms,
+            household_rated=household.pk in rated,
+            number_taken=terms["number"] in taken,
+        )
+        if refusal is not None:
+            rejected.extend((i, col, text) for col, text in _reasons(refusal, "number"))
+            continue
+        if terms["credit_rating"]:
+            rated.add(household.pk)  # a later row of the household must be rated too
+        taken.add(terms["number"])
+        schedule = rules.schedule_rows(
+            terms["amount"], terms["term_months"], terms["annual_rate"], terms["disbursed_on"]
+        )
+        loans.append(_new_loan(terms, household, member, schedule, batch))
+        schedules.append(schedule)
     batch.reject_rows("loans", rejected)
+    ids = _insert(Loan, loans, LOAN_CREATED, batch)
+    instalments = [
+        {
+            "loan_id": pk,
+            "due_on": due,
+            "original_due_on": due,
+            "principal": principal,
+            "interest": interest,
+        }
+        for pk, rows in zip(ids, schedules, strict=True)
+        for due, principal, interest in rows
+    ]
+    _insert(ScheduleRow, instalments, SCHEDULE_CREATED, batch)
+    count.created += len(loans)
+
+
+# The loans sheet's columns that are the loan's terms (services.validate_terms).
+TERMS = (
+    "number",
+    "bank",
+    "amount",
+    "term_months",
+    "annual_rate",
+    "subsidy_rate",
+    "purpose",
+    "disbursed_on",
+)
+
+
+def _new_loan(
+    terms: dict[str, Any],
+    household: Household,
+    member: Member,
+    schedule: list[tuple[dt.date, Decimal, Decimal]],
+    batch: LedgerImport,
+) -> dict[str, Any]:
+    """A loan's row as `services.loan_disburse` creates it (due with its schedule)."""
+    return {
+        "household_id": household.pk,
+        "member_id": member.pk,
+        "village_id": household.village_id,
+        "number": terms["number"],
+        "bank": terms["bank"],
+        "amount": terms["amount"],
+        "term_months": terms["term_months"],
+        "annual_rate": terms["annual_rate"],
+        "subsidy_rate": terms["subsidy_rate"],
+        "credit_rating": terms["credit_rating"],
+        "purpose": terms["purpose"],
+        "disbursed_on": terms["disbursed_on"],
+        "due_on": schedule[-1][0],
+        "created_at": batch.now,
+    }
 
 
 RECEIPT_TAKEN = gettext_lazy(
@@ -254,11 +400,20 @@ def _twice_in_file(receipt: str) -> tuple[str, str]:
 
 
 def _write_repayments(batch: LedgerImport) -> None:
+    """The repayments sheet, set-based: the file's loans and their repayments are read
+    with one query each, every row is checked by the recording's own rules
+    (`services.repayment_amounts`, `services.repayment_refusal`, the natural key), in
+    the order of the loan and day, as if recorded one after the other; the good rows are
+    written in bulk with their records, then the status of each loan paid (as
+    `rules.loan_status` gives it on the import's day) with its records."""
     frame = batch.frame("repayments").with_row_index("_i")
     ok = frame.filter(pl.col("_ok")).sort(["loan_number", "paid_on", "_i"])
     if ok.is_empty():
         return
     actor = batch.actor
+    # The import's day in the county (Asia/Shanghai), not UTC's: before 08:00 a
+    # repayment of today was refused as in the future.
+    today = timezone.localdate(batch.now)
     loans = {
         loan.number: loan
         for loan in selectors.loans(actor)
@@ -278,8 +433,13 @@ def _write_repayments(batch: LedgerImport) -> None:
         for loan_id, paid, principal, interest, receipt in stored
         if receipt
     }
+    repaid: dict[int, Decimal] = {}
+    for loan_id, _paid, principal, _interest, _receipt in stored:
+        repaid[loan_id] = repaid.get(loan_id, Decimal(0)) + principal
+    staff = _Staff(actor)
     rejected: list[tuple[int, str, str]] = []
     in_file: set[tuple[Any, ...]] = set()
+    pays: list[dict[str, Any]] = []
     count = batch.count("repayments")
     for row in ok.iter_rows(named=True):
         i = row["_i"]
@@ -289,8 +449,11 @@ def _write_repayments(batch: LedgerImport) -> None:
                 (i, "loan_number", _("No loan with this contract number in your area."))
             )
             continue
-        principal = Decimal(str(row["principal"])).quantize(Decimal("0.01"))
-        interest = Decimal(str(row["interest"] or 0)).quantize(Decimal("0.01"))
+        try:
+            principal, interest = services.repayment_amounts(row["principal"], row["interest"])
+        except ValidationFailed as exc:
+            rejected.extend((i, col, text) for col, text in _reasons(exc, "loan_number"))
+            continue
         receipt = row["receipt"] or ""
         facts = (row["paid_on"], principal, interest)
         key: tuple[Any, ...] = (loan.pk, receipt) if receipt else (loan.pk, *facts)
@@ -307,26 +470,72 @@ def _write_repayments(batch: LedgerImport) -> None:
         if not receipt and (loan.pk, *facts) in keys:
             count.unchanged += 1  # the same repayment, recorded already
             continue
-        try:
-            with transaction.atomic():
-                services.repayment_record(
-                    actor=actor,
-                    loan=loan,
-                    paid_on=row["paid_on"],
-                    principal=principal,
-                    interest=interest,
-                    note=row["note"] or "",
-                    receipt=receipt,
-                    # The import's day in the county (Asia/Shanghai), not UTC's: before
-                    # 08:00 a repayment of today was refused as in the future.
-                    today=timezone.localdate(batch.now),
-                )
-        except DomainError as exc:
-            rejected.extend((i, col, text) for col, text in _reasons(exc, "loan_number"))
+        paid = repaid.get(loan.pk, Decimal(0))
+        problem = staff.refusal(loan.household) or services.repayment_refusal(
+            loan=loan,
+            # Repaid in full by an earlier row of the file: closed, as the recording of
+            # that row left it.
+            status=LoanStatus.REPAID if paid >= loan.amount else loan.status,
+            paid_on=row["paid_on"],
+            principal=principal,
+            repaid=paid,
+            today=today,
+        )
+        if problem is not None:
+            rejected.extend((i, col, text) for col, text in _reasons(problem, "loan_number"))
             continue
-        keys.add(key)
-        count.created += 1
+        repaid[loan.pk] = paid + principal
+        pays.append(
+            {
+                "loan_id": loan.pk,
+                "paid_on": row["paid_on"],
+                "principal": principal,
+                "interest": interest,
+                "receipt": receipt,
+                "note": (row["note"] or "").strip(),
+                "recorded_by_id": getattr(actor, "pk", None),
+                "recorded_at": batch.now,
+            }
+        )
     batch.reject_rows("repayments", rejected)
+    _insert(Repayment, pays, REPAYMENT_CREATED, batch)
+    count.created += len(pays)
+    _follow_status(batch, sorted({p["loan_id"] for p in pays}), today)
+
+
+def _follow_status(batch: LedgerImport, loan_ids: list[int], today: dt.date) -> None:
+    """The loans just paid take the status their rows give on `today` (repaid, no
+    longer overdue …: `rules.loan_status_expr`), written and recorded set-based."""
+    if not loan_ids:
+        return
+    households = (
+        Loan.objects.filter(pk__in=loan_ids).values_list("household_id", flat=True).distinct()
+    )
+    states = services.states_on(today, household_ids=sorted(households)).filter(
+        pl.col("loan_id").is_in(loan_ids)
+    )
+    extended = Extension.objects.filter(
+        loan_id__in=loan_ids, status=ExtensionStatus.APPROVED
+    ).values_list("loan_id", flat=True)
+    changed = (
+        states.with_columns(
+            pl.col("status").alias("status__old"),
+            status=rules.loan_status_expr(
+                pl.col("status"),
+                pl.col("balance"),
+                pl.col("overdue"),
+                pl.col("disbursed"),
+                pl.col("loan_id").is_in(sorted(set(extended))),
+            ),
+        )
+        .filter(pl.col("status") != pl.col("status__old"))
+        .rename({"loan_id": "id"})
+    )
+    update_frame(Loan, changed.select("id", "status"))
+    BulkRecorder(actor=batch.actor, now=batch.now, reason=_("Repayment recorded")).updated(
+        services.LOAN_RECORDS,
+        changed.select("id", changes_expr(changed, ["status"], "__old").alias("changes")),
+    )
 
 
 def write(batch: LedgerImport) -> None:

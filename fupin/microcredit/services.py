@@ -62,7 +62,9 @@ def _money(value: Any, field: str, *, positive: bool = True) -> Decimal:
     return amount
 
 
-def _require_staff(actor: Any, household: Household) -> None:
+def require_staff(actor: Any, household: Household) -> None:
+    """An editing role over the household's village (and, for a household-scoped user,
+    a household it serves): who may disburse and record repayments."""
     require_household(actor, household)
     require_edit(actor, household.village_id)
 
@@ -72,7 +74,9 @@ def household_rated(household_id: int) -> bool:
     return Loan.objects.filter(household_id=household_id).exclude(credit_rating="").exists()
 
 
-def _validate_terms(data: dict[str, Any]) -> dict[str, Any]:
+def validate_terms(data: dict[str, Any]) -> dict[str, Any]:
+    """The loan's terms checked and cleaned (text stripped, amounts to the fen), or
+    ValidationFailed naming each bad field."""
     errors: dict[str, list[str]] = {}
     out = dict(data)
     for name in ("number", "bank", "purpose"):
@@ -102,6 +106,34 @@ def _validate_terms(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def disbursement_refusal(
+    *,
+    household: Household,
+    borrower: Member | None,
+    terms: dict[str, Any],
+    household_rated: bool,
+    number_taken: bool,
+) -> ValidationFailed | None:
+    """Why a loan on valid `terms` may not be disbursed (None: it may): the household or
+    borrower may not borrow (`rules.refusals`), else the contract number is in use
+    (anywhere: the reason does not say where). The page's and the import's rule."""
+    problems = rules.refusals(
+        household=household,
+        borrower=borrower,
+        on=terms["disbursed_on"],
+        credit_rating=terms.get("credit_rating", ""),
+        household_rated=household_rated,
+    )
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for name, text in problems:
+            errors.setdefault(name, []).append(text)
+        return ValidationFailed(errors, _("The household may not borrow."))
+    if number_taken:
+        return ValidationFailed({"number": [_("A loan with this contract number exists.")]})
+    return None
+
+
 def loan_disburse(
     *,
     actor: Any,
@@ -111,23 +143,18 @@ def loan_disburse(
     reason: str = "",
 ) -> Loan:
     """Record a loan disbursed to an eligible household, with its schedule."""
-    _require_staff(actor, household)
-    terms = _validate_terms(data)
+    require_staff(actor, household)
+    terms = validate_terms(data)
     on: dt.date = terms["disbursed_on"]
-    problems = rules.refusals(
+    refusal = disbursement_refusal(
         household=household,
         borrower=borrower,
-        on=on,
-        credit_rating=terms.get("credit_rating", ""),
+        terms=terms,
         household_rated=household_rated(household.pk),
+        number_taken=Loan.objects.filter(number=terms["number"]).exists(),
     )
-    if problems:
-        errors: dict[str, list[str]] = {}
-        for name, text in problems:
-            errors.setdefault(name, []).append(text)
-        raise ValidationFailed(errors, _("The household may not borrow."))
-    if Loan.objects.filter(number=terms["number"]).exists():
-        raise ValidationFailed({"number": [_("A loan with this contract number exists.")]})
+    if refusal is not None:
+        raise refusal
     schedule = rules.schedule_rows(terms["amount"], terms["term_months"], terms["annual_rate"], on)
     with transaction.atomic():
         loan = Loan.objects.create(
@@ -174,22 +201,21 @@ def approved_extensions(loan: Loan) -> list[tuple[dt.date, dt.date]]:
 
 
 def _status_now(loan: Loan, today: dt.date) -> str:
-    """The status the loan's rows give on `today` (a written-off loan stays so)."""
+    """The status the loan's rows give on `today` (`rules.loan_status`)."""
     if loan.status == LoanStatus.WRITTEN_OFF:
         return loan.status
+    extensions = approved_extensions(loan)
     balance, overdue = rules.loan_state(
-        loan,
-        _schedule(loan),
-        list(Repayment.objects.filter(loan=loan)),
-        today,
-        approved_extensions(loan),
+        loan, _schedule(loan), list(Repayment.objects.filter(loan=loan)), today, extensions
     )
-    if balance <= 0 and loan.disbursed_on <= today:
-        return LoanStatus.REPAID
-    if overdue:
-        return LoanStatus.OVERDUE
     extended = Extension.objects.filter(loan=loan, status=ExtensionStatus.APPROVED).exists()
-    return LoanStatus.EXTENDED if extended else LoanStatus.CURRENT
+    return rules.loan_status(
+        loan.status,
+        balance=balance,
+        overdue=overdue,
+        disbursed=loan.disbursed_on <= today,
+        extended=extended,
+    )
 
 
 def _set_status(actor: Any, loan: Loan, status: str, reason: str) -> None:
@@ -197,6 +223,47 @@ def _set_status(actor: Any, loan: Loan, status: str, reason: str) -> None:
         with recording(actor, loan, reason=reason):
             loan.status = status
             loan.save(update_fields=["status"])
+
+
+def repayment_amounts(principal: Any, interest: Any) -> tuple[Decimal, Decimal]:
+    """A repayment's principal and interest to the fen, or ValidationFailed: neither may
+    be negative, and one of them must be above zero."""
+    principal = _money(principal, "principal", positive=False)
+    interest = _money(interest or 0, "interest", positive=False)
+    if principal == 0 and interest == 0:
+        raise ValidationFailed({"principal": [_("Enter the principal or the interest repaid.")]})
+    return principal, interest
+
+
+def repayment_refusal(
+    *,
+    loan: Loan,
+    status: str,
+    paid_on: dt.date,
+    principal: Decimal,
+    repaid: Decimal,
+    today: dt.date,
+) -> DomainError | None:
+    """Why a repayment of `loan` may not be recorded (None: it may): the loan is closed
+    (`status`, the loan's status before this repayment), the day is before the
+    disbursement or after `today`, or the principal is more than what is owed after
+    `repaid`. The page's and the import's rule."""
+    if status not in OPEN_STATUSES:
+        return LoanClosed(_("The loan is %(s)s.") % {"s": LoanStatus(status).label})
+    if paid_on < loan.disbursed_on or paid_on > today:
+        return ValidationFailed(
+            {"paid_on": [_("A repayment is dated between the disbursement and today.")]}
+        )
+    if repaid + principal > loan.amount:
+        return ValidationFailed(
+            {
+                "principal": [
+                    _("More than the principal outstanding (%(n)s yuan).")
+                    % {"n": loan.amount - repaid}
+                ]
+            }
+        )
+    return None
 
 
 def same_repayment_refusal(receipt: str) -> tuple[str, str]:
@@ -226,31 +293,23 @@ def repayment_record(
     day and those amounts (`same_repayment_refusal`)."""
     today = today or timezone.localdate()
     receipt = receipt.strip()
-    _require_staff(actor, loan.household)
-    principal = _money(principal, "principal", positive=False)
-    interest = _money(interest, "interest", positive=False)
-    if principal == 0 and interest == 0:
-        raise ValidationFailed({"principal": [_("Enter the principal or the interest repaid.")]})
+    require_staff(actor, loan.household)
+    principal, interest = repayment_amounts(principal, interest)
     with transaction.atomic():
         loan = _lock(loan)
-        if loan.status not in OPEN_STATUSES:
-            raise LoanClosed(_("The loan is %(s)s.") % {"s": loan.get_status_display()})
-        if paid_on < loan.disbursed_on or paid_on > today:
-            raise ValidationFailed(
-                {"paid_on": [_("A repayment is dated between the disbursement and today.")]}
-            )
         repaid = sum(
             Repayment.objects.filter(loan=loan).values_list("principal", flat=True), Decimal(0)
         )
-        if repaid + principal > loan.amount:
-            raise ValidationFailed(
-                {
-                    "principal": [
-                        _("More than the principal outstanding (%(n)s yuan).")
-                        % {"n": loan.amount - repaid}
-                    ]
-                }
-            )
+        problem = repayment_refusal(
+            loan=loan,
+            status=loan.status,
+            paid_on=paid_on,
+            principal=principal,
+            repaid=repaid,
+            today=today,
+        )
+        if problem is not None:
+            raise problem
         # The natural key keeps an import idempotent; a repayment the key finds recorded
         # is refused with the reason (and how to tell a second payment apart), not a 500.
         same = Repayment.objects.filter(loan=loan)
@@ -277,7 +336,7 @@ def repayment_record(
 
 
 def extension_propose(*, actor: Any, loan: Loan, new_due_on: dt.date, reason: str) -> Extension:
-    _require_staff(actor, loan.household)
+    require_staff(actor, loan.household)
     if not reason.strip():
         raise ValidationFailed({"reason": [_("Give the reason for the extension.")]})
     with transaction.atomic():
