@@ -34,13 +34,12 @@ from fupin.microcredit import rules, selectors, services
 from fupin.microcredit.apps import LEDGER_LABEL
 from fupin.microcredit.models import (
     CreditRating,
-    Extension,
-    ExtensionStatus,
     Loan,
     LoanStatus,
     Repayment,
     ScheduleRow,
 )
+from fupin.microcredit.services import in_batches
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.workbook import LedgerImport
 from fupin.registry.models import Household, Member
@@ -233,26 +232,42 @@ def _write_loans(batch: LedgerImport) -> None:
     numbers = ok["number"].unique().to_list()
     households = {
         h.number: h
-        for h in Household.objects.restrict(actor).filter(
-            number__in=ok["household_number"].unique().to_list()
+        for h in in_batches(
+            ok["household_number"].unique().to_list(),
+            lambda chunk: Household.objects.restrict(actor).filter(number__in=chunk),
         )
     }
+    household_ids = [h.pk for h in households.values()]
     members = {
         (m.household_id, m.id_number): m
-        for m in Member.objects.filter(
-            household__in=list(households.values()),
-            id_number__in=ok["borrower_id_number"].unique().to_list(),
-            is_active=True,
+        for m in in_batches(
+            household_ids,
+            lambda chunk: Member.objects.filter(household_id__in=chunk, is_active=True),
         )
     }
     # Only the user's area: a contract number of another area is not told apart here (the
     # disbursement refuses a number in use, without saying where).
-    existing = {loan.number: loan for loan in selectors.loans(actor).filter(number__in=numbers)}
-    taken = set(Loan.objects.filter(number__in=numbers).values_list("number", flat=True))
+    existing = {
+        loan.number: loan
+        for loan in in_batches(
+            numbers, lambda chunk: selectors.loans(actor).filter(number__in=chunk)
+        )
+    }
+    taken = set(
+        in_batches(
+            numbers,
+            lambda chunk: Loan.objects.filter(number__in=chunk).values_list("number", flat=True),
+        )
+    )
     rated = set(
-        Loan.objects.filter(household__in=list(households.values()))
-        .exclude(credit_rating="")
-        .values_list("household_id", flat=True)
+        in_batches(
+            household_ids,
+            lambda chunk: (
+                Loan.objects.filter(household_id__in=chunk)
+                .exclude(credit_rating="")
+                .values_list("household_id", flat=True)
+            ),
+        )
     )
     staff = _Staff(actor)
     rejected: list[tuple[int, str, str]] = []
@@ -416,14 +431,18 @@ def _write_repayments(batch: LedgerImport) -> None:
     today = timezone.localdate(batch.now)
     loans = {
         loan.number: loan
-        for loan in selectors.loans(actor)
-        .select_related("household")
-        .filter(number__in=ok["loan_number"].unique().to_list())
-    }
-    stored = list(
-        Repayment.objects.filter(loan__in=list(loans.values())).values_list(
-            "loan_id", "paid_on", "principal", "interest", "receipt"
+        for loan in in_batches(
+            ok["loan_number"].unique().to_list(),
+            lambda chunk: (
+                selectors.loans(actor).select_related("household").filter(number__in=chunk)
+            ),
         )
+    }
+    stored = in_batches(
+        [loan.pk for loan in loans.values()],
+        lambda chunk: Repayment.objects.filter(loan_id__in=chunk).values_list(
+            "loan_id", "paid_on", "principal", "interest", "receipt"
+        ),
     )
     keys = {
         (loan_id, paid, principal, interest) for loan_id, paid, principal, interest, _r in stored
@@ -508,15 +527,14 @@ def _follow_status(batch: LedgerImport, loan_ids: list[int], today: dt.date) -> 
     longer overdue …: `rules.loan_status_expr`), written and recorded set-based."""
     if not loan_ids:
         return
-    households = (
-        Loan.objects.filter(pk__in=loan_ids).values_list("household_id", flat=True).distinct()
+    households = in_batches(
+        loan_ids,
+        lambda chunk: Loan.objects.filter(pk__in=chunk).values_list("household_id", flat=True),
     )
-    states = services.states_on(today, household_ids=sorted(households)).filter(
+    states = services.states_on(today, household_ids=sorted(set(households))).filter(
         pl.col("loan_id").is_in(loan_ids)
     )
-    extended = Extension.objects.filter(
-        loan_id__in=loan_ids, status=ExtensionStatus.APPROVED
-    ).values_list("loan_id", flat=True)
+    extended = services.extended_loans(loan_ids)
     changed = (
         states.with_columns(
             pl.col("status").alias("status__old"),

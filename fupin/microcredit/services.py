@@ -17,7 +17,7 @@ their loan.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -477,8 +477,18 @@ def _dates(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
     return frame.with_columns(pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d") for n in names)
 
 
-# Households per read when the loans of listed households are read.
+# Households per read when the loans of listed households are read; values per IN list
+# (within SQLite's and PostgreSQL's limits on a statement's parameters).
 HOUSEHOLD_BATCH = 5000
+
+
+def in_batches[T](values: Iterable[Any], read: Callable[[list[Any]], Iterable[T]]) -> list[T]:
+    """`read(chunk)` for the values HOUSEHOLD_BATCH at a time, the results together."""
+    values = list(values)
+    out: list[T] = []
+    for start in range(0, len(values), HOUSEHOLD_BATCH):
+        out += read(values[start : start + HOUSEHOLD_BATCH])
+    return out
 
 
 def states_on(
@@ -555,17 +565,15 @@ LOAN_RECORDS = RowRecords(Loan, repr_sql="t.number || ' ' || t.bank", area_sql="
 def _lock_open(loan_ids: list[int]) -> pl.DataFrame:
     """Lock the loans among `loan_ids` that are still open, in id order and in batches:
     loan_id, household_id, member_id, number, bank."""
-    rows: list[tuple[Any, ...]] = []
-    ids = sorted(loan_ids)
-    for start in range(0, len(ids), HOUSEHOLD_BATCH):
-        rows += (
-            Loan.objects.filter(
-                pk__in=ids[start : start + HOUSEHOLD_BATCH], status__in=OPEN_STATUSES
-            )
+    rows = in_batches(
+        sorted(loan_ids),
+        lambda ids: (
+            Loan.objects.filter(pk__in=ids, status__in=OPEN_STATUSES)
             .select_for_update()
             .order_by("pk")
             .values_list("pk", "household_id", "member_id", "number", "bank")
-        )
+        ),
+    )
     return pl.DataFrame(
         rows,
         schema={
@@ -579,15 +587,14 @@ def _lock_open(loan_ids: list[int]) -> pl.DataFrame:
     )
 
 
-def _extended(loan_ids: list[int]) -> list[int]:
+def extended_loans(loan_ids: Iterable[int]) -> list[int]:
     """The loans among `loan_ids` with an approved extension."""
-    out: list[int] = []
-    for start in range(0, len(loan_ids), HOUSEHOLD_BATCH):
-        out += Extension.objects.filter(
-            loan_id__in=loan_ids[start : start + HOUSEHOLD_BATCH],
-            status=ExtensionStatus.APPROVED,
-        ).values_list("loan_id", flat=True)
-    return out
+    return in_batches(
+        loan_ids,
+        lambda ids: Extension.objects.filter(
+            loan_id__in=ids, status=ExtensionStatus.APPROVED
+        ).values_list("loan_id", flat=True),
+    )
 
 
 def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, int, int]:
@@ -653,7 +660,7 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
                 today=day,
             )
             raised_for = {h for h, _cause in raised.raised}
-        extended = _extended(states.filter(is_back)["loan_id"].to_list())
+        extended = extended_loans(states.filter(is_back)["loan_id"].to_list())
         changed = (
             states.with_columns(
                 pl.col("status").alias("status__old"),

@@ -169,12 +169,12 @@ def test_all_or_nothing_across_both_sheets(tmp_path, users, household):
     assert out.written == 2 and Repayment.objects.count() == 1
 
 
-def test_the_queries_do_not_grow_with_the_file(tmp_path, users, household):
-    """Set-based: six loans with a repayment each take as many queries as two."""
+@pytest.fixture
+def six_households(users, household):
     from conftest import HOUSEHOLD_DATA, VILLAGE, give_status, registered_household
     from fupin.registry.choices import HouseholdStatus
 
-    households = [household]
+    out = [household]
     for k in range(5):
         h = registered_household(
             actor=users["village"], village_code=VILLAGE, data=dict(HOUSEHOLD_DATA)
@@ -185,19 +185,36 @@ def test_the_queries_do_not_grow_with_the_file(tmp_path, users, household):
             data=member_data(id_number=make_id(seq=f"{300 + k:03d}")),
         )
         give_status(h, HouseholdStatus.POOR, 2020)
-        households.append(h)
+        out.append(h)
+    return out
 
-    def run(name, hs):
-        loans = [_loan(f"{name}-{k}", h) for k, h in enumerate(hs)]
-        pays = [[f"{name}-{k}", "2024-06-01", "100", "5", ""] for k in range(len(hs))]
-        with CaptureQueriesContext(connection) as queries:
-            first = _import(tmp_path, users, f"{name}-l.csv", LOAN_HEAD, loans)
-            second = _import(tmp_path, users, f"{name}-p.csv", PAY_HEAD, pays)
-        assert first.counts["loans"].created == len(hs), _reasons(first)
-        assert second.counts["repayments"].created == len(hs), _reasons(second)
-        return len(queries.captured_queries)
 
-    assert run("A", households[:2]) == run("B", households)
+def _loans_and_repayments(tmp_path, users, name, households):
+    loans = [_loan(f"{name}-{k}", h) for k, h in enumerate(households)]
+    pays = [[f"{name}-{k}", "2024-06-01", "30000", "5", ""] for k in range(len(households))]
+    with CaptureQueriesContext(connection) as queries:
+        first = _import(tmp_path, users, f"{name}-l.csv", LOAN_HEAD, loans)
+        second = _import(tmp_path, users, f"{name}-p.csv", PAY_HEAD, pays)
+    assert first.counts["loans"].created == len(households), _reasons(first)
+    assert second.counts["repayments"].created == len(households), _reasons(second)
+    return len(queries.captured_queries)
+
+
+def test_the_queries_do_not_grow_with_the_file(tmp_path, users, six_households):
+    """Set-based: six loans with a repayment each take as many queries as two."""
+    two = _loans_and_repayments(tmp_path, users, "A", six_households[:2])
+    assert _loans_and_repayments(tmp_path, users, "B", six_households) == two
+
+
+def test_long_files_are_read_in_batches(tmp_path, users, six_households, monkeypatch):
+    """The lookups go HOUSEHOLD_BATCH values at a time (the databases' limits on a
+    statement's parameters): with batches of two, six loans are found and repaid."""
+    from fupin.microcredit import services
+
+    monkeypatch.setattr(services, "HOUSEHOLD_BATCH", 2)
+    _loans_and_repayments(tmp_path, users, "C", six_households)
+    assert set(Loan.objects.values_list("status", flat=True)) == {LoanStatus.REPAID}
+    assert Repayment.objects.count() == 6
 
 
 # ------------------------------------------------------------------ the status rule
