@@ -21,22 +21,10 @@ from fupin.core.history import history_of
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.microcredit import rules
 from fupin.microcredit.models import Loan, LoanStatus, Repayment, ScheduleRow
+from fupin.microcredit.tests.test_workbook import HEAD as LOAN_HEAD
 from fupin.programmes import ledgers, workbook
 from fupin.registry import services as registry
 
-LOAN_HEAD = [
-    "number",
-    "household_number",
-    "borrower_id_number",
-    "bank",
-    "amount",
-    "term_months",
-    "annual_rate",
-    "subsidy_rate",
-    "credit_rating",
-    "purpose",
-    "disbursed_on",
-]
 PAY_HEAD = ["loan_number", "paid_on", "principal", "interest", "receipt"]
 
 

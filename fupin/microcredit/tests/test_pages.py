@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -15,6 +14,7 @@ from fupin.core.masking import mask_id_number
 from fupin.core.models import SensitiveRead
 from fupin.microcredit import selectors, services
 from fupin.microcredit.models import Loan
+from fupin.microcredit.tests.test_microcredit import terms
 
 
 def disburse(users, household, number="XD-001", on=dt.date(2024, 3, 1), bank="农村信用社"):
@@ -22,17 +22,7 @@ def disburse(users, household, number="XD-001", on=dt.date(2024, 3, 1), bank="�
         actor=users["village"],
         household=household,
         borrower=household.members.get(),
-        data={
-            "number": number,
-            "bank": bank,
-            "amount": Decimal("50000"),
-            "term_months": 12,
-            "annual_rate": Decimal("4.35"),
-            "subsidy_rate": Decimal("4.35"),
-            "credit_rating": "AA",
-            "purpose": "养殖",
-            "disbursed_on": on,
-        },
+        data=terms(number=number, disbursed_on=on, bank=bank),
     )
 
 
@@ -140,17 +130,7 @@ def test_a_cursor_outside_the_users_area_starts_from_the_newest(
         actor=users["neighbour"],
         household=neighbour_household,
         borrower=neighbour_household.members.get(),
-        data={
-            "number": "XD-N",
-            "bank": "农村信用社",
-            "amount": Decimal("30000"),
-            "term_months": 12,
-            "annual_rate": Decimal("4.35"),
-            "subsidy_rate": Decimal("0"),
-            "credit_rating": "",
-            "purpose": "种植",
-            "disbursed_on": dt.date(2020, 1, 1),
-        },
+        data=terms(number="XD-N", disbursed_on=dt.date(2020, 1, 1)),
     )
     page = selectors.loan_page(
         user=users["village"], filters=selectors.LoanFilters(), older=theirs.pk
