@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "fupin.assistance",
     "fupin.programmes",
     "fupin.microcredit",
+    "fupin.training",
+    "fupin.industry",
     "fupin.indicators",
     "fupin.assessment",
     "fupin.dashboards",

@@ -205,6 +205,14 @@ RULES: tuple[Rule, ...] = (
         four_eyes=_("You proposed this extension"),
     ),
     Rule("loan.write_off", _("Write off a loan"), _g(COUNTY)),
+    # ---- benefit-linking (利益联结): a household's link to an enterprise is proposed by
+    # staff and confirmed above, by someone else
+    Rule(
+        "benefit_link.confirm",
+        _("Confirm or refuse a household's benefit link to an enterprise"),
+        _g(*OFFICE),
+        four_eyes=_("You proposed this link"),
+    ),
     # ---- third-party-style assessment (第三方评估): never the county that is assessed
     Rule(
         "assessment.run",

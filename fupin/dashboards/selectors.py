@@ -43,6 +43,8 @@ HEADLINE = [
     "visit_coverage",
     "microcredit_households",
     "microcredit_uptake_rate",
+    "trained_labourers",
+    "households_benefit_linked",
 ]
 # Columns of the table of child areas.
 TABLE = [
@@ -61,6 +63,10 @@ TABLE = [
     "microcredit_balance",
     "microcredit_uptake_rate",
     "microcredit_overdue_rate",
+    "trained_labourers",
+    "certified_labourers",
+    "households_benefit_linked",
+    "dividends_paid",
 ]
 # Choropleths: incidence, monitoring risk, visit compliance (visits within the policy's
 # interval; the weaker "visited since 1 January" coverage stays in the headline and table).

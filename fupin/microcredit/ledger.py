@@ -23,11 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from fupin.core.errors import DomainError, NotAllowed, ValidationFailed
-from fupin.core.frames import db_ready, db_types, full_frame, reserve_ids, update_frame, write_frame
+from fupin.core.bulk import in_batches
+from fupin.core.errors import DomainError, ValidationFailed
+from fupin.core.frames import update_frame
 from fupin.core.history import BulkRecorder, RowRecords, changes_expr
-from fupin.core.masking import mask_expr
-from fupin.core.models import SensitiveRead
 from fupin.core.scope import code_range
 from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT, Column, Sheet
 from fupin.microcredit import rules, selectors, services
@@ -39,9 +38,14 @@ from fupin.microcredit.models import (
     Repayment,
     ScheduleRow,
 )
-from fupin.microcredit.services import in_batches
 from fupin.programmes.ledgers import Ledger
-from fupin.programmes.workbook import LedgerImport
+from fupin.programmes.workbook import (
+    LedgerImport,
+    households_of,
+    masked_for,
+    members_of,
+    text_frame,
+)
 from fupin.registry.models import Household, Member
 
 LOANS = Sheet(
@@ -180,27 +184,6 @@ REPAYMENT_CREATED = _under_loan(
 )
 
 
-def _insert(
-    model: type[Model], rows: list[dict[str, Any]], records: RowRecords, batch: LedgerImport
-) -> list[int]:
-    """Insert `rows` (the model's attnames; the others take their defaults) with new ids
-    in one bulk write, and one creation record each, written by the database from the
-    stored rows. Returns the ids in the rows' order."""
-    if not rows:
-        return []
-    ids = reserve_ids(model, len(rows))
-    frame = pl.DataFrame(rows, schema_overrides=_types(model, rows[0]), orient="row")
-    full = full_frame(frame.with_columns(pl.Series("id", ids, dtype=pl.Int64)), model)
-    write_frame(model, db_ready(full, model))
-    BulkRecorder(actor=batch.actor, now=batch.now, reason=batch.reason).created(records, full["id"])
-    return ids
-
-
-def _types(model: type[Model], row: dict[str, Any]) -> dict[str, Any]:
-    types = db_types(model)
-    return {name: types[name] for name in row}
-
-
 class _Staff:
     """`services.require_staff` once per household of the file."""
 
@@ -208,20 +191,22 @@ class _Staff:
         self.actor = actor
         self.seen: dict[int, DomainError | None] = {}
 
-    def refusal(self, household: Household) -> DomainError | None:
+    def check(self, household: Household) -> None:
         if household.pk not in self.seen:
             try:
                 services.require_staff(self.actor, household)
                 self.seen[household.pk] = None
             except DomainError as exc:
                 self.seen[household.pk] = exc
-        return self.seen[household.pk]
+        refusal = self.seen[household.pk]
+        if refusal is not None:
+            raise refusal
 
 
 def _write_loans(batch: LedgerImport) -> None:
     """The loans sheet, set-based: the file's households, borrowers and loans are read
     with one query each, every row is checked by the disbursement's own rules
-    (`services.validate_terms`, `services.disbursement_refusal`, in file order, as if
+    (`services.validate_terms`, `services.check_disbursement`, in file order, as if
     disbursed one after the other), and the good rows are written with their schedules
     (`rules.schedule_rows`) and change records in bulk."""
     frame = batch.frame("loans").with_row_index("_i")
@@ -230,21 +215,9 @@ def _write_loans(batch: LedgerImport) -> None:
         return
     actor = batch.actor
     numbers = ok["number"].unique().to_list()
-    households = {
-        h.number: h
-        for h in in_batches(
-            ok["household_number"].unique().to_list(),
-            lambda chunk: Household.objects.restrict(actor).filter(number__in=chunk),
-        )
-    }
+    households = households_of(actor, ok["household_number"])
     household_ids = [h.pk for h in households.values()]
-    members = {
-        (m.household_id, m.id_number): m
-        for m in in_batches(
-            household_ids,
-            lambda chunk: Member.objects.filter(household_id__in=chunk, is_active=True),
-        )
-    }
+    members = members_of(households.values(), ok["borrower_id_number"])
     # Only the user's area: a contract number of another area is not told apart here (the
     # disbursement refuses a number in use, without saying where).
     existing = {
@@ -313,26 +286,24 @@ def _write_loans(batch: LedgerImport) -> None:
                     )
                 )
             continue
-        problem = staff.refusal(household)
-        if problem is not None:
-            rejected.append((i, "household_number", str(problem.message)))
+        try:
+            staff.check(household)
+        except DomainError as exc:
+            rejected.append((i, "household_number", str(exc.message)))
             continue
         data = {k: row[k] for k in TERMS}
         data["credit_rating"] = row["credit_rating"] or ""
         try:
             terms = services.validate_terms(data)
+            services.check_disbursement(
+                household=household,
+                borrower=member,
+                terms=terms,
+                household_rated=household.pk in rated,
+                number_taken=terms["number"] in taken,
+            )
         except ValidationFailed as exc:
             rejected.extend((i, col, text) for col, text in _reasons(exc, "number"))
-            continue
-        refusal = services.disbursement_refusal(
-            household=household,
-            borrower=member,
-            terms=terms,
-            household_rated=household.pk in rated,
-            number_taken=terms["number"] in taken,
-        )
-        if refusal is not None:
-            rejected.extend((i, col, text) for col, text in _reasons(refusal, "number"))
             continue
         if terms["credit_rating"]:
             rated.add(household.pk)  # a later row of the household must be rated too
@@ -343,20 +314,18 @@ def _write_loans(batch: LedgerImport) -> None:
         loans.append(_new_loan(terms, household, member, schedule, batch))
         schedules.append(schedule)
     batch.reject_rows("loans", rejected)
-    ids = _insert(Loan, loans, LOAN_CREATED, batch)
+    ids = batch.insert("loans", [Loan(**row) for row in loans], LOAN_CREATED)
     instalments = [
-        {
-            "loan_id": pk,
-            "due_on": due,
-            "original_due_on": due,
-            "principal": principal,
-            "interest": interest,
-        }
+        ScheduleRow(
+            loan_id=pk, due_on=due, original_due_on=due, principal=principal, interest=interest
+        )
         for pk, rows in zip(ids, schedules, strict=True)
         for due, principal, interest in rows
     ]
-    _insert(ScheduleRow, instalments, SCHEDULE_CREATED, batch)
-    count.created += len(loans)
+    # The instalments are no sheet of their own: written and recorded like the loans,
+    # not counted in the import's summary.
+    batch.insert("schedule", instalments, SCHEDULE_CREATED)
+    batch.counts.pop("schedule", None)
 
 
 # The loans sheet's columns that are the loan's terms (services.validate_terms).
@@ -417,7 +386,7 @@ def _twice_in_file(receipt: str) -> tuple[str, str]:
 def _write_repayments(batch: LedgerImport) -> None:
     """The repayments sheet, set-based: the file's loans and their repayments are read
     with one query each, every row is checked by the recording's own rules
-    (`services.repayment_amounts`, `services.repayment_refusal`, the natural key), in
+    (`services.repayment_amounts`, `services.check_repayment`, the natural key), in
     the order of the loan and day, as if recorded one after the other; the good rows are
     written in bulk with their records, then the status of each loan paid (as
     `rules.loan_status` gives it on the import's day) with its records."""
@@ -490,18 +459,20 @@ def _write_repayments(batch: LedgerImport) -> None:
             count.unchanged += 1  # the same repayment, recorded already
             continue
         paid = repaid.get(loan.pk, Decimal(0))
-        problem = staff.refusal(loan.household) or services.repayment_refusal(
-            loan=loan,
-            # Repaid in full by an earlier row of the file: closed, as the recording of
-            # that row left it.
-            status=LoanStatus.REPAID if paid >= loan.amount else loan.status,
-            paid_on=row["paid_on"],
-            principal=principal,
-            repaid=paid,
-            today=today,
-        )
-        if problem is not None:
-            rejected.extend((i, col, text) for col, text in _reasons(problem, "loan_number"))
+        try:
+            staff.check(loan.household)
+            services.check_repayment(
+                loan=loan,
+                # Repaid in full by an earlier row of the file: closed, as the recording
+                # of that row left it.
+                status=LoanStatus.REPAID if paid >= loan.amount else loan.status,
+                paid_on=row["paid_on"],
+                principal=principal,
+                repaid=paid,
+                today=today,
+            )
+        except DomainError as exc:
+            rejected.extend((i, col, text) for col, text in _reasons(exc, "loan_number"))
             continue
         repaid[loan.pk] = paid + principal
         pays.append(
@@ -517,8 +488,7 @@ def _write_repayments(batch: LedgerImport) -> None:
             }
         )
     batch.reject_rows("repayments", rejected)
-    _insert(Repayment, pays, REPAYMENT_CREATED, batch)
-    count.created += len(pays)
+    batch.insert("repayments", [Repayment(**row) for row in pays], REPAYMENT_CREATED)
     _follow_status(batch, sorted({p["loan_id"] for p in pays}), today)
 
 
@@ -558,8 +528,6 @@ def _follow_status(batch: LedgerImport, loan_ids: list[int], today: dt.date) -> 
 
 def write(batch: LedgerImport) -> None:
     """Loans first (a repayment of a loan of the same file finds it)."""
-    if not getattr(batch.actor, "may_edit", False):
-        raise NotAllowed()
     _write_loans(batch)
     _write_repayments(batch)
 
@@ -586,35 +554,20 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
             "status",
         )
     )
-    codes = [c.code for c in LOANS.columns]
-    loans = pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in rows],
-        schema={c: pl.String for c in codes},
-        orient="row",
+    loans = masked_for(
+        user,
+        text_frame(rows, LOANS),
+        "borrower_id_number",
+        kind="id_number",
+        object_type="microcredit.loan",
+        prefix=prefix,
     )
-    if getattr(user, "may_reveal", False):
-        if loans.height:
-            SensitiveRead.log_bulk(
-                user=user,
-                object_type="microcredit.loan",
-                object_id="export",
-                field="id_number",
-                area_code=prefix,
-                count=loans.height,
-                channel="export",
-            )
-    else:
-        loans = loans.with_columns(mask_expr(pl.col("borrower_id_number"), "id_number"))
     pays = list(
         Repayment.objects.filter(loan__in=qs)
         .order_by("loan_id", "paid_on", "id")
         .values_list("loan__number", "paid_on", "principal", "interest", "receipt", "note")
     )
-    repayments = pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in pays],
-        schema={c.code: pl.String for c in REPAYMENTS.columns},
-        orient="row",
-    )
+    repayments = text_frame(pays, REPAYMENTS)
     return {"loans": loans, "repayments": repayments}
 
 

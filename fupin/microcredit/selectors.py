@@ -15,13 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
-from fupin.core.errors import DomainError
-from fupin.core.paging import KeysetPage, newest_first
-from fupin.core.scope import code_range, require_edit
-from fupin.geo.codes import significant_prefix
+from fupin.core.scope import may_edit_in
 from fupin.microcredit import rules, services
 from fupin.microcredit.models import OPEN_STATUSES, Extension, ExtensionStatus, Loan, LoanStatus
 from fupin.programmes.ledgers import LedgerAction
+from fupin.programmes.paging import Page, in_division, keyset_page
 
 PANEL_LOANS = "panel_loans"
 PAGE_SIZE = 50
@@ -46,27 +44,21 @@ def loan_page(
     older: int | None = None,
     newer: int | None = None,
     page_size: int | None = None,
-) -> KeysetPage[Loan]:
+) -> Page[Loan]:
     """A page of the loans matching the filters, newest disbursement first (then id), by
-    keyset (fupin.core.paging): the loans older (or newer) than a loan of the previous
-    page, never an offset. A cursor the user may not see starts from the newest."""
+    keyset (fupin.programmes.paging): the loans older (or newer) than a loan of the
+    previous page, never an offset. A cursor the page does not hold (outside the user's
+    area, filtered out) starts from the newest."""
     qs = loans(user).select_related("household", "member", "village")
-    if filters.area:
-        # A division's code (the filter offers them) or a prefix: that division and below.
-        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
+    qs = in_division(qs, "village__code", filters.area)
     if filters.bank:
         qs = qs.filter(bank=filters.bank)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.overdue:
         qs = qs.filter(status=LoanStatus.OVERDUE)
-    return newest_first(
-        qs,
-        "disbursed_on",
-        cursors=loans(user),
-        older=older,
-        newer=newer,
-        page_size=page_size or PAGE_SIZE,
+    return keyset_page(
+        qs, order="disbursed_on", older=older, newer=newer, page_size=page_size or PAGE_SIZE
     )
 
 
@@ -100,9 +92,7 @@ def household_actions(user: Any, household: Any) -> list[LedgerAction]:
     page and the user's role and area."""
     if household.status not in rules.ELIGIBLE_STATUSES:
         return []
-    try:
-        require_edit(user, household.village_id)
-    except DomainError:
+    if not may_edit_in(user, household.village_id):
         return []
     return [LedgerAction(NEW_LOAN, reverse("microcredit:new", args=[household.pk]))]
 
@@ -112,11 +102,7 @@ def pending_extension(loan: Loan) -> Extension | None:
 
 
 def may_edit(user: Any, loan: Loan) -> bool:
-    try:
-        require_edit(user, loan.village_id)
-    except DomainError:
-        return False
-    return True
+    return may_edit_in(user, loan.village_id)
 
 
 def may_decide(user: Any, ext: Extension) -> bool:

@@ -17,8 +17,8 @@ their loan.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.core.bulk import in_batches
 from fupin.core.errors import AlreadyDecided, DomainError, ValidationFailed
 from fupin.core.frames import read_frame, update_frame
 from fupin.core.history import BulkRecorder, RowRecords, changes_expr, created, recording
@@ -44,22 +45,14 @@ from fupin.microcredit.models import (
 )
 from fupin.monitoring.models import RiskLevel, RiskType
 from fupin.monitoring.services import SystemWarning, warnings_raise_system
+from fupin.programmes.frames import dates
+from fupin.programmes.values import money, refuse
 from fupin.registry.models import Household, Member
 
 
 class LoanClosed(DomainError):
     code = "loan_closed"
     status = 409
-
-
-def _money(value: Any, field: str, *, positive: bool = True) -> Decimal:
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise ValidationFailed({field: [_("Enter an amount in yuan.")]}) from None
-    if amount < 0 or (positive and amount == 0):
-        raise ValidationFailed({field: [_("Enter an amount above zero.")]})
-    return amount
 
 
 def require_staff(actor: Any, household: Household) -> None:
@@ -84,9 +77,9 @@ def validate_terms(data: dict[str, Any]) -> dict[str, Any]:
         if not out[name]:
             errors.setdefault(name, []).append(_("Required."))
     try:
-        out["amount"] = _money(data.get("amount"), "amount")
-        out["annual_rate"] = _money(data.get("annual_rate"), "annual_rate", positive=False)
-        out["subsidy_rate"] = _money(data.get("subsidy_rate") or 0, "subsidy_rate", positive=False)
+        out["amount"] = money(data.get("amount"), "amount")
+        out["annual_rate"] = money(data.get("annual_rate"), "annual_rate", positive=False)
+        out["subsidy_rate"] = money(data.get("subsidy_rate") or 0, "subsidy_rate", positive=False)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     term = data.get("term_months")
@@ -106,16 +99,16 @@ def validate_terms(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def disbursement_refusal(
+def check_disbursement(
     *,
     household: Household,
     borrower: Member | None,
     terms: dict[str, Any],
     household_rated: bool,
     number_taken: bool,
-) -> ValidationFailed | None:
-    """Why a loan on valid `terms` may not be disbursed (None: it may): the household or
-    borrower may not borrow (`rules.refusals`), else the contract number is in use
+) -> None:
+    """Refuse a loan on valid `terms` (ValidationFailed) when the household or borrower
+    may not borrow (`rules.refusals`), else when the contract number is in use
     (anywhere: the reason does not say where). The page's and the import's rule."""
     problems = rules.refusals(
         household=household,
@@ -124,14 +117,9 @@ def disbursement_refusal(
         credit_rating=terms.get("credit_rating", ""),
         household_rated=household_rated,
     )
-    if problems:
-        errors: dict[str, list[str]] = {}
-        for name, text in problems:
-            errors.setdefault(name, []).append(text)
-        return ValidationFailed(errors, _("The household may not borrow."))
+    refuse(problems, _("The household may not borrow."))
     if number_taken:
-        return ValidationFailed({"number": [_("A loan with this contract number exists.")]})
-    return None
+        raise ValidationFailed({"number": [_("A loan with this contract number exists.")]})
 
 
 def loan_disburse(
@@ -146,15 +134,13 @@ def loan_disburse(
     require_staff(actor, household)
     terms = validate_terms(data)
     on: dt.date = terms["disbursed_on"]
-    refusal = disbursement_refusal(
+    check_disbursement(
         household=household,
         borrower=borrower,
         terms=terms,
         household_rated=household_rated(household.pk),
         number_taken=Loan.objects.filter(number=terms["number"]).exists(),
     )
-    if refusal is not None:
-        raise refusal
     schedule = rules.schedule_rows(terms["amount"], terms["term_months"], terms["annual_rate"], on)
     with transaction.atomic():
         loan = Loan.objects.create(
@@ -228,14 +214,14 @@ def _set_status(actor: Any, loan: Loan, status: str, reason: str) -> None:
 def repayment_amounts(principal: Any, interest: Any) -> tuple[Decimal, Decimal]:
     """A repayment's principal and interest to the fen, or ValidationFailed: neither may
     be negative, and one of them must be above zero."""
-    principal = _money(principal, "principal", positive=False)
-    interest = _money(interest or 0, "interest", positive=False)
+    principal = money(principal, "principal", positive=False)
+    interest = money(interest or 0, "interest", positive=False)
     if principal == 0 and interest == 0:
         raise ValidationFailed({"principal": [_("Enter the principal or the interest repaid.")]})
     return principal, interest
 
 
-def repayment_refusal(
+def check_repayment(
     *,
     loan: Loan,
     status: str,
@@ -243,19 +229,19 @@ def repayment_refusal(
     principal: Decimal,
     repaid: Decimal,
     today: dt.date,
-) -> DomainError | None:
-    """Why a repayment of `loan` may not be recorded (None: it may): the loan is closed
-    (`status`, the loan's status before this repayment), the day is before the
-    disbursement or after `today`, or the principal is more than what is owed after
+) -> None:
+    """Refuse a repayment of `loan` when the loan is closed (LoanClosed; `status`: the
+    loan's status before this repayment), or (ValidationFailed) when the day is before
+    the disbursement or after `today`, or the principal is more than what is owed after
     `repaid`. The page's and the import's rule."""
     if status not in OPEN_STATUSES:
-        return LoanClosed(_("The loan is %(s)s.") % {"s": LoanStatus(status).label})
+        raise LoanClosed(_("The loan is %(s)s.") % {"s": LoanStatus(status).label})
     if paid_on < loan.disbursed_on or paid_on > today:
-        return ValidationFailed(
+        raise ValidationFailed(
             {"paid_on": [_("A repayment is dated between the disbursement and today.")]}
         )
     if repaid + principal > loan.amount:
-        return ValidationFailed(
+        raise ValidationFailed(
             {
                 "principal": [
                     _("More than the principal outstanding (%(n)s yuan).")
@@ -263,7 +249,6 @@ def repayment_refusal(
                 ]
             }
         )
-    return None
 
 
 def same_repayment_refusal(receipt: str) -> tuple[str, str]:
@@ -300,7 +285,7 @@ def repayment_record(
         repaid = sum(
             Repayment.objects.filter(loan=loan).values_list("principal", flat=True), Decimal(0)
         )
-        problem = repayment_refusal(
+        check_repayment(
             loan=loan,
             status=loan.status,
             paid_on=paid_on,
@@ -308,8 +293,6 @@ def repayment_record(
             repaid=repaid,
             today=today,
         )
-        if problem is not None:
-            raise problem
         # The natural key keeps an import idempotent; a repayment the key finds recorded
         # is refused with the reason (and how to tell a second payment apart), not a 500.
         same = Repayment.objects.filter(loan=loan)
@@ -473,22 +456,8 @@ def read_states(
     return loans
 
 
-def _dates(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
-    return frame.with_columns(pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d") for n in names)
-
-
-# Households per read when the loans of listed households are read; values per IN list
-# (within SQLite's and PostgreSQL's limits on a statement's parameters).
+# Households per read when the loans of listed households are read.
 HOUSEHOLD_BATCH = 5000
-
-
-def in_batches[T](values: Iterable[Any], read: Callable[[list[Any]], Iterable[T]]) -> list[T]:
-    """`read(chunk)` for the values HOUSEHOLD_BATCH at a time, the results together."""
-    values = list(values)
-    out: list[T] = []
-    for start in range(0, len(values), HOUSEHOLD_BATCH):
-        out += read(values[start : start + HOUSEHOLD_BATCH])
-    return out
 
 
 def states_on(
@@ -510,7 +479,7 @@ def states_on(
                 for i in range(0, len(ids), HOUSEHOLD_BATCH)
             ]
         )
-    loans = _dates(
+    loans = dates(
         read_states(prefix=prefix, open_only=open_only, household_ids=household_ids),
         "disbursed_on",
         "written_off_on",
@@ -528,7 +497,7 @@ def states_on(
         params,
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.SCHEDULE_SCHEMA},
     )
-    schedule = _dates(schedule, "due_on", "original_due_on", "extended_on").with_columns(
+    schedule = dates(schedule, "due_on", "original_due_on", "extended_on").with_columns(
         pl.col("principal").cast(pl.Float64)
     )
     repayments = read_frame(
@@ -539,7 +508,7 @@ def states_on(
         params,
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.REPAYMENT_SCHEMA},
     )
-    repayments = _dates(repayments, "paid_on").with_columns(pl.col("principal").cast(pl.Float64))
+    repayments = dates(repayments, "paid_on").with_columns(pl.col("principal").cast(pl.Float64))
     extensions = read_frame(
         "SELECT e.loan_id, CAST(e.approved_on AS TEXT) AS approved_on, "  # noqa: S608
         "CAST(e.new_due_on AS TEXT) AS new_due_on "
@@ -548,7 +517,7 @@ def states_on(
         [*params, str(ExtensionStatus.APPROVED)],
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.EXTENSION_SCHEMA},
     )
-    extensions = _dates(extensions, "approved_on", "new_due_on")
+    extensions = dates(extensions, "approved_on", "new_due_on")
     states = rules.loan_states(
         loans.select(list(rules.LOAN_SCHEMA)), schedule, repayments, day, extensions
     )

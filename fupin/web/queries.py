@@ -30,3 +30,10 @@ def area_choices(user) -> list[tuple[str, str]]:
         indent = "\u3000" if level == levels[-1] and len(levels) > 1 else ""
         out.append((code, f"{indent}{name}"))
     return out
+
+
+def area_and_below(user) -> list[tuple[str, str]]:
+    """The user's own area and the divisions `area_choices` offers below it: where a
+    register's row (a course, an enterprise) may be placed."""
+    own = [(user.area_id, user.area.name)] if user.area_id else []
+    return own + area_choices(user)

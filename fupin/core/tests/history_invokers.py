@@ -451,3 +451,12 @@ def microcredit(users) -> None:
 
 
 INVOKERS["microcredit"] = microcredit
+
+
+def ledgers(users) -> None:
+    from fupin.industry.tests.authority_invokers import history
+
+    history(users)
+
+
+INVOKERS["training and industry"] = ledgers

@@ -195,11 +195,11 @@ def test_the_queries_do_not_grow_with_the_file(tmp_path, users, six_households):
 
 
 def test_long_files_are_read_in_batches(tmp_path, users, six_households, monkeypatch):
-    """The lookups go HOUSEHOLD_BATCH values at a time (the databases' limits on a
+    """The lookups go IN_BATCH values at a time (the databases' limits on a
     statement's parameters): with batches of two, six loans are found and repaid."""
-    from fupin.microcredit import services
+    from fupin.core import bulk
 
-    monkeypatch.setattr(services, "HOUSEHOLD_BATCH", 2)
+    monkeypatch.setattr(bulk, "IN_BATCH", 2)
     _loans_and_repayments(tmp_path, users, "C", six_households)
     assert set(Loan.objects.values_list("status", flat=True)) == {LoanStatus.REPAID}
     assert Repayment.objects.count() == 6

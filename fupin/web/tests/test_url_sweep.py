@@ -102,6 +102,13 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     # microcredit
     "microcredit:detail": {"pk": P("microcredit.Loan")},
     "microcredit:new": {"household": H},
+    # training and industry benefit-linking
+    "training:course": {"pk": P("training.Course")},
+    "training:attendance": {"pk": P("training.Attendance")},
+    "training:attend": {"household": H},
+    "industry:enterprise": {"pk": P("industry.Enterprise")},
+    "industry:link": {"pk": P("industry.BenefitLink")},
+    "industry:link_new": {"household": H},
     "tips:detail": {"pk": P("tips.Tip")},
     "tips:reveal_phone": {"pk": P("tips.Tip")},
     # monitoring
