@@ -25,7 +25,14 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fupin.core.bulk import in_batches
 from fupin.core.errors import DomainError, ValidationFailed
-from fupin.core.frames import update_frame
+from fupin.core.frames import (
+    db_ready,
+    db_types,
+    full_frame,
+    reserve_ids,
+    update_frame,
+    write_frame,
+)
 from fupin.core.history import BulkRecorder, RowRecords, changes_expr
 from fupin.core.scope import code_range
 from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT, Column, Sheet
@@ -315,17 +322,43 @@ def _write_loans(batch: LedgerImport) -> None:
         schedules.append(schedule)
     batch.reject_rows("loans", rejected)
     ids = batch.insert("loans", [Loan(**row) for row in loans], LOAN_CREATED)
-    instalments = [
-        ScheduleRow(
-            loan_id=pk, due_on=due, original_due_on=due, principal=principal, interest=interest
-        )
-        for pk, rows in zip(ids, schedules, strict=True)
-        for due, principal, interest in rows
+    _write_schedules(batch, ids, schedules)
+
+
+def _write_schedules(
+    batch: LedgerImport,
+    loan_ids: list[int],
+    schedules: list[list[tuple[dt.date, Decimal, Decimal]]],
+) -> None:
+    """The new loans' instalments (about twelve a loan: no model instances for them, a
+    frame written in bulk), each with its creation record under its loan. No sheet of
+    their own: not counted in the import's summary."""
+    rows = [
+        (pk, due, principal, interest)
+        for pk, schedule in zip(loan_ids, schedules, strict=True)
+        for due, principal, interest in schedule
     ]
-    # The instalments are no sheet of their own: written and recorded like the loans,
-    # not counted in the import's summary.
-    batch.insert("schedule", instalments, SCHEDULE_CREATED)
-    batch.counts.pop("schedule", None)
+    if not rows:
+        return
+    types = db_types(ScheduleRow)
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "loan_id": pl.Int64,
+            "due_on": pl.Date,
+            "principal": types["principal"],
+            "interest": types["interest"],
+        },
+        orient="row",
+    ).with_columns(
+        pl.Series("id", reserve_ids(ScheduleRow, len(rows)), dtype=pl.Int64),
+        pl.col("due_on").alias("original_due_on"),
+    )
+    full = full_frame(frame, ScheduleRow)
+    write_frame(ScheduleRow, db_ready(full, ScheduleRow))
+    BulkRecorder(actor=batch.actor, now=batch.now, reason=batch.reason).created(
+        SCHEDULE_CREATED, full["id"]
+    )
 
 
 # The loans sheet's columns that are the loan's terms (services.validate_terms).

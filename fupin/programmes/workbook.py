@@ -398,15 +398,15 @@ def members_of(
     households: Iterable[Household], id_numbers: Iterable[str | None]
 ) -> dict[tuple[int, str], Member]:
     """The current members of `households` that a sheet names by ID number, by
-    (household id, ID number) (read in batches of households)."""
-    wanted = {n for n in id_numbers if n}
+    (household id, ID number) (read by ID number, in batches)."""
+    ids = {h.pk for h in households}
     return {
         (m.household_id, m.id_number): m
         for m in in_batches(
-            sorted(h.pk for h in households),
-            lambda chunk: Member.objects.filter(household_id__in=chunk, is_active=True),
+            sorted({n for n in id_numbers if n}),
+            lambda chunk: Member.objects.filter(id_number__in=chunk, is_active=True),
         )
-        if m.id_number in wanted
+        if m.household_id in ids
     }
 
 
