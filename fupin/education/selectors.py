@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from fupin.accounts import authority
+from fupin.core.bulk import in_batches
 from fupin.core.scope import may_edit_in
 from fupin.education import rules
 from fupin.education.models import DropoutCase, DropoutStatus, StudentAid
@@ -162,19 +163,24 @@ def dropout_links(user: Any, member_ids: Collection[int]) -> dict[int, list[Find
     """The dropout cases of these children that the user may read, for the findings of
     data-quality rule Q06 (fupin.quality.hooks): each child's cases, the open one first."""
     out: dict[int, list[FindingLink]] = {}
-    ids = sorted(set(member_ids))
-    for start in range(0, len(ids), 5000):
-        part = ids[start : start + 5000]
-        qs = dropouts(user).filter(member_id__in=part).order_by("member_id", "-opened_on")
-        for case in qs.only("id", "member_id", "opened_on", "status"):
-            out.setdefault(case.member_id, []).append(
-                FindingLink(
-                    _("Dropout case of %(day)s: %(status)s")
-                    % {"day": case.opened_on.isoformat(), "status": case.get_status_display()},
-                    reverse("education:dropout_detail", args=[case.pk]),
-                    open=case.status == DropoutStatus.OPEN,
-                )
+    cases = in_batches(
+        sorted(set(member_ids)),
+        lambda part: (
+            dropouts(user)
+            .filter(member_id__in=part)
+            .order_by("member_id", "-opened_on")
+            .only("id", "member_id", "opened_on", "status")
+        ),
+    )
+    for case in cases:
+        out.setdefault(case.member_id, []).append(
+            FindingLink(
+                _("Dropout case of %(day)s: %(status)s")
+                % {"day": case.opened_on.isoformat(), "status": case.get_status_display()},
+                reverse("education:dropout_detail", args=[case.pk]),
+                open=case.status == DropoutStatus.OPEN,
             )
+        )
     for links in out.values():
         links.sort(key=lambda link: not link.open)
     return out

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from fupin.core.bulk import in_batches
 from fupin.core.errors import NotAllowed
 from fupin.core.history import BulkRecorder
 from fupin.core.scope import code_range
@@ -202,11 +203,10 @@ def _write_reimbursements(batch: LedgerImport, recorder: BulkRecorder) -> None:
         _("This settlement number is given twice in the file."),
     )
     columns = ["number", *REIMBURSEMENT_VALUES]
-    found: list[tuple[Any, ...]] = []
-    numbers = rows["number"].to_list()
-    for start in range(0, len(numbers), 5000):
-        part = numbers[start : start + 5000]
-        found += list(Reimbursement.objects.filter(number__in=part).values_list(*columns))
+    found = in_batches(
+        rows["number"].to_list(),
+        lambda part: Reimbursement.objects.filter(number__in=part).values_list(*columns),
+    )
     stored = pl.DataFrame(found, schema=columns, orient="row", infer_schema_length=None)
     if stored.height:
         # Only the user's area is told apart: a number of another area is "in use" (a

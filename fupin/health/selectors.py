@@ -16,6 +16,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
 
+from fupin.core.bulk import IN_BATCH
 from fupin.core.frames import read_frame
 from fupin.core.scope import may_edit_in
 from fupin.health import rules
@@ -161,7 +162,6 @@ REIMBURSEMENT_SCHEMA = {
     "serious_paid": pl.String,
     "out_of_pocket": pl.String,
 }
-BATCH = 5000
 
 
 def serious_illness_households(household_ids: Collection[int], as_of: dt.date) -> set[int]:
@@ -175,8 +175,8 @@ def serious_illness_households(household_ids: Collection[int], as_of: dt.date) -
     since = rules.window_start(as_of)
     day = connection.ops.adapt_datefield_value
     parts = []
-    for start in range(0, len(ids), BATCH):
-        part = ids[start : start + BATCH]
+    for start in range(0, len(ids), IN_BATCH):
+        part = ids[start : start + IN_BATCH]
         marks = ", ".join(["%s"] * len(part))
         parts.append(
             read_frame(

@@ -19,7 +19,7 @@ services' row form is proven against); this module only reads and writes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +28,10 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from fupin.assistance.due import due_each
+from fupin.core.bulk import in_batches
 from fupin.core.frames import reserve_ids, write_frame
 from fupin.core.history import BulkRecorder, RowRecords
 from fupin.registry.models import Household, Member
-
-CHUNK = 5000
 
 HOUSEHOLD_SCHEMA = {
     "household_number": pl.String,
@@ -49,35 +48,28 @@ MEMBER_SCHEMA = {
 }
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
 def households_of(actor: Any, numbers: Iterable[str | None]) -> pl.DataFrame:
     """The households with these numbers that the actor may read (its area; a paired
     cadre: those it serves): HOUSEHOLD_SCHEMA."""
-    wanted = sorted({n for n in numbers if n})
-    rows: list[tuple[Any, ...]] = []
-    for part in _chunks(wanted):
-        rows += list(
+    rows = in_batches(
+        sorted({n for n in numbers if n}),
+        lambda part: (
             Household.objects.restrict(actor)
-            .filter(number__in=list(part))
+            .filter(number__in=part)
             .values_list("number", "id", "village_id", "status", "status_year")
-        )
+        ),
+    )
     return pl.DataFrame(rows, schema=HOUSEHOLD_SCHEMA, orient="row")
 
 
 def members_of(household_ids: Iterable[int]) -> pl.DataFrame:
     """The current members of these households: MEMBER_SCHEMA."""
-    wanted = sorted(set(household_ids))
-    rows: list[tuple[Any, ...]] = []
-    for part in _chunks(wanted):
-        rows += list(
-            Member.objects.filter(household_id__in=list(part), is_active=True).values_list(
-                "household_id", "id_number", "id", "birth_date"
-            )
-        )
+    rows = in_batches(
+        sorted(set(household_ids)),
+        lambda part: Member.objects.filter(household_id__in=part, is_active=True).values_list(
+            "household_id", "id_number", "id", "birth_date"
+        ),
+    )
     return pl.DataFrame(rows, schema=MEMBER_SCHEMA, orient="row")
 
 
@@ -223,10 +215,10 @@ def stored_rows(
     model: type[models.Model], member_ids: Sequence[int], columns: list[str]
 ) -> pl.DataFrame:
     """The stored rows of these members (`columns`, types as the database gives them)."""
-    found: list[tuple[Any, ...]] = []
-    ids = list(member_ids)
-    for part in _chunks(ids):
-        found += list(model._default_manager.filter(member_id__in=list(part)).values_list(*columns))
+    found = in_batches(
+        member_ids,
+        lambda part: model._default_manager.filter(member_id__in=part).values_list(*columns),
+    )
     return pl.DataFrame(found, schema=columns, orient="row", infer_schema_length=None)
 
 
