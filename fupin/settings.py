@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "fupin.assistance",
     "fupin.programmes",
     "fupin.microcredit",
+    "fupin.employment",
+    "fupin.relocation",
     "fupin.indicators",
     "fupin.assessment",
     "fupin.dashboards",

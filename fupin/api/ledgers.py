@@ -3,6 +3,10 @@ added to the API by fupin.api.api: a new ledger adds its module to ROUTERS."""
 
 from __future__ import annotations
 
-from fupin.api import loans
+from fupin.api import employment, loans, relocation
 
-ROUTERS = {"microcredit": loans.router}
+ROUTERS = {
+    "microcredit": loans.router,
+    "employment": employment.router,
+    "relocation": relocation.router,
+}

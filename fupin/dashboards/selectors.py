@@ -43,6 +43,9 @@ HEADLINE = [
     "visit_coverage",
     "microcredit_households",
     "microcredit_uptake_rate",
+    "public_post_holders",
+    "employed_labour_rate",
+    "relocated_people",
 ]
 # Columns of the table of child areas.
 TABLE = [
@@ -61,6 +64,8 @@ TABLE = [
     "microcredit_balance",
     "microcredit_uptake_rate",
     "microcredit_overdue_rate",
+    "employed_labour_rate",
+    "relocated_labour_employed_rate",
 ]
 # Choropleths: incidence, monitoring risk, visit compliance (visits within the policy's
 # interval; the weaker "visited since 1 January" coverage stays in the headline and table).

@@ -21,7 +21,12 @@ from fupin.indicators.definitions import (
     PERCENT,
     RATE_CODES,
 )
-from fupin.indicators.frames import MICROCREDIT_COLUMNS, Frames
+from fupin.indicators.frames import (
+    EMPLOYMENT_COLUMNS,
+    MICROCREDIT_COLUMNS,
+    RELOCATION_COLUMNS,
+    Frames,
+)
 from fupin.monitoring.models import RiskLevel
 from fupin.quality.selectors import score as quality_score
 from fupin.registry.choices import (
@@ -45,6 +50,13 @@ MICROCREDIT = (
     "microcredit_ever_households",
     "microcredit_overdue_balance",
 )
+EMPLOYMENT = ("public_post_holders", "labourers", "employed_labourers")
+RELOCATION = (
+    "relocated_households",
+    "relocated_people",
+    "relocated_labourers",
+    "relocated_employed_labourers",
+)
 
 
 def missing_counts(frames: Frames) -> set[str]:
@@ -54,6 +66,10 @@ def missing_counts(frames: Frames) -> set[str]:
         out |= set(VISIT_DUE)
     if not all(c in frames.households.columns for c in MICROCREDIT_COLUMNS):
         out |= set(MICROCREDIT)
+    if not all(c in frames.households.columns for c in EMPLOYMENT_COLUMNS):
+        out |= set(EMPLOYMENT) | set(RELOCATION)
+    if not all(c in frames.households.columns for c in RELOCATION_COLUMNS):
+        out |= set(RELOCATION)
     return out
 
 
@@ -259,6 +275,44 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
             np.int64
         )
     out.update(_microcredit_counts(hh, v, size))
+    out.update(_programme_counts(hh, v, size))
+    return out
+
+
+def _programme_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per village: post holders (any household), the labourers of registered households
+    and those in work (`employment.rules`, per household in the frames), the households
+    relocated by the date, their people, labourers and labourers in work. Zeros for a
+    snapshot without the columns (reported missing by `rollup`)."""
+    zeros = {code: np.zeros(size, dtype=np.int64) for code in (*EMPLOYMENT, *RELOCATION)}
+    if not all(c in hh.columns for c in EMPLOYMENT_COLUMNS):
+        return zeros
+    reg = hh.select(registered(pl.col("status"), pl.col("monitoring_type"))).to_series().to_numpy()
+    holders = hh["emp_post_holders"].fill_null(0).to_numpy().astype(np.float64)
+    labourers = hh["emp_labourers"].fill_null(0).to_numpy().astype(np.float64)
+    employed = hh["emp_employed"].fill_null(0).to_numpy().astype(np.float64)
+    weights = {
+        "public_post_holders": holders,
+        "labourers": labourers * reg,
+        "employed_labourers": employed * reg,
+    }
+    if all(c in hh.columns for c in RELOCATION_COLUMNS):
+        moved = hh["rel_moved"].fill_null(False).to_numpy()
+        weights.update(
+            {
+                "relocated_households": moved.astype(np.float64),
+                "relocated_people": hh["rel_people"].fill_null(0).to_numpy().astype(np.float64),
+                "relocated_labourers": labourers * moved,
+                "relocated_employed_labourers": employed * moved,
+            }
+        )
+    out = dict(zeros)
+    out.update(
+        {
+            code: np.rint(np.bincount(v, weights=w, minlength=size + 1)[:size]).astype(np.int64)
+            for code, w in weights.items()
+        }
+    )
     return out
 
 

@@ -37,6 +37,8 @@ from fupin.assistance.selectors import policy_for
 from fupin.core.frames import DType, read_frame
 from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import code_range
+from fupin.employment import rules as employment_rules
+from fupin.employment import selectors as employment_selectors
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, VillageProfile
 from fupin.microcredit import rules as microcredit_rules
@@ -44,6 +46,7 @@ from fupin.microcredit import services as microcredit_services
 from fupin.monitoring.models import MonitoringObject, MonitoringStatus
 from fupin.quality.selectors import check_area
 from fupin.registry.models import Household, Member
+from fupin.relocation import selectors as relocation_selectors
 
 PEOPLE_SCHEMA = {
     "person_id": pl.Int64,
@@ -88,8 +91,19 @@ HOUSEHOLD_SCHEMA = {
     "mc_ever": pl.Boolean,
     "mc_balance": pl.Float64,
     "mc_overdue_balance": pl.Float64,
+    # Posts and jobs on the as-of date (`employment.rules`): the household's people
+    # holding a public-welfare post, its labourers, and those of them in work.
+    "emp_post_holders": pl.Int32,
+    "emp_labourers": pl.Int32,
+    "emp_employed": pl.Int32,
+    # Relocation (`relocation.rules`): moved in on or before the as-of date, and the
+    # people relocated with it (0 before).
+    "rel_moved": pl.Boolean,
+    "rel_people": pl.Int32,
 }
 MICROCREDIT_COLUMNS = ("mc_eligible", "mc_ever", "mc_balance", "mc_overdue_balance")
+EMPLOYMENT_COLUMNS = ("emp_post_holders", "emp_labourers", "emp_employed")
+RELOCATION_COLUMNS = ("rel_moved", "rel_people")
 VILLAGE_SCHEMA = {
     "village_code": pl.String,
     "rural_population": pl.Int64,
@@ -481,6 +495,24 @@ def microcredit(
     )
 
 
+def employment(people: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
+    """household_id, emp_post_holders, emp_labourers, emp_employed: the employment app's
+    rules on the as-of date (`rules.household_work` over its people, with
+    `selectors.people_in_work` read for the area and for `moved`, the households of the
+    area then that are outside it now)."""
+    work = employment_selectors.people_in_work(as_of, prefix=prefix)
+    if moved:
+        work = pl.concat([work, employment_selectors.people_in_work(as_of, household_ids=moved)])
+        work = work.group_by("member_id").agg(pl.col("post").any(), pl.col("work").any())
+    return employment_rules.household_work(people, work).rename(
+        {
+            "post_holders": "emp_post_holders",
+            "labourers": "emp_labourers",
+            "employed": "emp_employed",
+        }
+    )
+
+
 # ------------------------------------------------------------------ the frames
 
 
@@ -587,6 +619,12 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         .join(measure_flags, on="household_id", how="left")
         .join(assist_due(hh, prefix, as_of, moved), on="household_id", how="left")
         .join(microcredit(hh, people, prefix, as_of, moved), on="household_id", how="left")
+        .join(employment(people, prefix, as_of, moved), on="household_id", how="left")
+        .join(
+            relocation_selectors.relocated_households(as_of, prefix=prefix, moved=moved),
+            on="household_id",
+            how="left",
+        )
     )
     for col in MEASURE_COLUMNS:
         if col not in households.columns:
@@ -605,6 +643,9 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         pl.col("mc_ever").fill_null(False),
         pl.col("mc_balance").fill_null(0.0),
         pl.col("mc_overdue_balance").fill_null(0.0),
+        *[pl.col(c).fill_null(0) for c in EMPLOYMENT_COLUMNS],
+        pl.col("rel_moved").fill_null(False),
+        pl.col("rel_people").fill_null(0),
     ).select([pl.col(k).cast(v) for k, v in HOUSEHOLD_SCHEMA.items()])
 
     divisions = read_divisions(prefix)

@@ -1,0 +1,67 @@
+"""A ledger's refusals kept once, in both forms side by side.
+
+A `Check` is one rule that refuses a row: the field (or workbook column) its reason is
+shown on, the reason, and the rule itself twice — `row(values)` for one record (the
+services and pages) and `column()` as a Polars expression over columns of the same names
+(the workbook import, which checks every row of a sheet at once). Both answer "refused";
+a ledger's tests prove with Hypothesis that they agree on any values.
+
+    CHECKS = (
+        Check("amount", lambda: _("Above zero."),
+              row=lambda v: v["amount"] <= 0, column=lambda: pl.col("amount") <= 0),
+    )
+    refusals(CHECKS, {"amount": 0})          # [("amount", "Above zero.")]
+    refused_columns(CHECKS, frame)          # {"amount": Series of reasons or nulls}
+
+A null in the column form counts as "not refused" (a missing value is the parser's
+"Required."), as a None the row form's callers never pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Check:
+    field: str
+    reason: Callable[[], str]  # the words, translated when called
+    row: Callable[[Mapping[str, Any]], bool]
+    column: Callable[[], pl.Expr]
+
+
+def refusals(checks: Iterable[Check], values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, reason) of every check that refuses these values (row form)."""
+    return [(c.field, c.reason()) for c in checks if c.row(values)]
+
+
+def refused_mask(check: Check, frame: pl.DataFrame) -> pl.Series:
+    """Where the check refuses a row of the frame (column form)."""
+    if frame.is_empty():
+        return pl.Series([], dtype=pl.Boolean)
+    return frame.select(check.column().fill_null(False).alias("_refused")).to_series()
+
+
+def refused_columns(checks: Iterable[Check], frame: pl.DataFrame) -> list[tuple[str, pl.Series]]:
+    """(field, mask) of each check over every row of the frame, in the checks' order."""
+    return [(c.field, refused_mask(c, frame)) for c in checks]
+
+
+def as_errors(problems: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Refusals as a ValidationFailed's errors ({field: [reasons]})."""
+    errors: dict[str, list[str]] = {}
+    for name, text in problems:
+        errors.setdefault(name, []).append(text)
+    return errors
+
+
+def age_on_expr(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
+    """Completed years on the day `on` (a column), as `registry.Member.age_on`."""
+    before_birthday = (birth.dt.month() > on.dt.month()) | (
+        (birth.dt.month() == on.dt.month()) & (birth.dt.day() > on.dt.day())
+    )
+    return (on.dt.year() - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
