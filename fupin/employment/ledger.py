@@ -194,6 +194,8 @@ def _require_editor(batch: LedgerImport) -> None:
 
 def _rows(batch: LedgerImport, key: str) -> pl.DataFrame:
     """The sheet's rows still good, with `_i`, their index in the sheet's frame."""
+    if key in batch.parsed:
+        batch.count(key)  # the summary names every sheet of the file, even all refused
     frame = batch.frame(key).with_row_index("_i")
     return frame.filter(pl.col("_ok")) if frame.height else frame
 
@@ -500,13 +502,6 @@ def _write_holdings(batch: LedgerImport) -> None:
         "end_on",
         _("A new holder is proposed without an end; end the holding once appointed."),
     )
-    for column, on, reason in (
-        ("post_code", "post_id", rules.overlap_post()),
-        ("id_number", "member_id", rules.overlap_person()),
-    ):
-        new = bulk.reject(batch, key, new, _overlapping(new, stored, on), column, reason)
-        # Two new rows of one post (or one person) overlap: both are open-ended.
-        new = bulk.reject(batch, key, new, bulk.repeated(new, [on]), column, reason)
     if not new.is_empty():
         new = new.with_columns(
             household_due=_due(new),
@@ -516,6 +511,14 @@ def _write_holdings(batch: LedgerImport) -> None:
             == pl.col("village_id").str.slice(0, 9),
         )
     new = bulk.apply_checks(batch, key, new, rules.HOLDING_CHECKS, HOLDING_COLUMNS)
+    # The spans last: a row refused for itself does not block a later one.
+    for column, on, reason in (
+        ("post_code", "post_id", rules.overlap_post()),
+        ("id_number", "member_id", rules.overlap_person()),
+    ):
+        new = bulk.reject(batch, key, new, _overlapping(new, stored, on), column, reason)
+        # Two new rows of one post (or one person) overlap: both are open-ended.
+        new = bulk.reject(batch, key, new, bulk.repeated(new, [on]), column, reason)
     if not batch.proceed():
         return
     records = _household_records(

@@ -76,10 +76,11 @@ class Page:
 
 
 def keyset_page(
-    qs: QuerySet[Any], *, after: int | None, before: int | None, size: int = PAGE_SIZE
+    qs: QuerySet[Any], *, after: int | None, before: int | None, size: int | None = None
 ) -> Page:
     """Newest first by id, by keyset: the rows older than `after` (or newer than
     `before`), never an offset (a county's tens of thousands of placements)."""
+    size = size or PAGE_SIZE
     if before is not None and after is None:
         rows = list(qs.filter(pk__gt=before).order_by("pk")[: size + 1])
         more = len(rows) > size
@@ -186,7 +187,7 @@ def vacant_posts_for(household: Any, on: dt.date) -> list[Post]:
     choices of a proposal; the service checks again)."""
     township = household.village_id[:9]
     return list(
-        Post.objects.filter(village_id__range=(township + "000", township + "999"))
+        Post.objects.filter(village__code__range=(township + "000", township + "999"))
         .filter(opened_on__lte=on)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=on))
         .exclude(pk__in=current_holdings().values("post_id"))

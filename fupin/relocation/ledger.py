@@ -156,6 +156,8 @@ FIXED = ["site_id", "people", "home", "home_area"]
 
 
 def _rows(batch: LedgerImport, key: str) -> pl.DataFrame:
+    if key in batch.parsed:
+        batch.count(key)  # the summary names every sheet of the file, even all refused
     frame = batch.frame(key).with_row_index("_i")
     return frame.filter(pl.col("_ok")) if frame.height else frame
 

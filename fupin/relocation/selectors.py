@@ -122,7 +122,7 @@ def sites_for(household: Any) -> list[Site]:
     register is read to choose from it; the service checks the rules)."""
     county = household.village_id[:6]
     return list(
-        Site.objects.filter(village_id__range=code_range(county)).order_by("village_id", "name")
+        Site.objects.filter(village__code__range=code_range(county)).order_by("village_id", "name")
     )
 
 
