@@ -40,8 +40,9 @@ def _c(name: str) -> pl.Expr:
     return pl.col(name)
 
 
-def _after(later: str, earlier: str) -> pl.Expr:
-    return _c(later).is_not_null() & _c(earlier).is_not_null() & (_c(later) < _c(earlier))
+def _earlier(a: str, b: str) -> pl.Expr:
+    """`a` is before `b` (both known)."""
+    return _c(a).is_not_null() & _c(b).is_not_null() & (_c(a) < _c(b))
 
 
 # A relocation: household_due, same_county (bool), people, home_area, completed_on (the
@@ -87,7 +88,7 @@ RELOCATION_CHECKS = (
             )
         ),
         column=lambda: (
-            _after("completed_on", "handed_over_on") | (_c("handed_over_on") > _c("today"))
+            _earlier("handed_over_on", "completed_on") | (_c("handed_over_on") > _c("today"))
         ),
     ),
     Check(
