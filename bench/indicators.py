@@ -65,6 +65,7 @@ def synthesise(people: int, seed: int = 1):
     import polars as pl
 
     from fupin.assistance.choices import MeasureKind
+    from fupin.employment import rules as employment_rules
     from fupin.geo.services import level_of_code
     from fupin.indicators import frames as fr
     from fupin.monitoring.models import RiskLevel
@@ -155,15 +156,35 @@ def synthesise(people: int, seed: int = 1):
     hh["mc_ever"] = ever
     hh["mc_balance"] = balance
     hh["mc_overdue_balance"] = np.where(owing & (rng.random(nh) < 0.04), balance, 0.0)
-    households = pl.DataFrame(hh)
     idx = np.repeat(np.arange(nh), size)
     ages = rng.integers(0, 95, size=people).astype(np.int16)
+    labour = pick(c.LabourCapacity.values, [10, 55, 15, 10, 10], people).astype(str)
+    # Posts and jobs (employment.rules), shaped by Loudi and Chenzhou: 0.54% of the
+    # registered poor hold a public-welfare post; about 60% of the labourers work.
+    labourers = np.bincount(
+        idx,
+        weights=(
+            np.isin(labour, list(employment_rules.WORKING_CAPACITIES)) & (ages >= 16) & (ages <= 64)
+        ),
+        minlength=nh,
+    ).astype(np.int32)
+    registered_hh = np.isin(status, [S.POOR, S.RETURNED, S.EXITED, S.MONITORED])
+    hh["emp_labourers"] = labourers
+    hh["emp_employed"] = rng.binomial(labourers, 0.6).astype(np.int32)
+    hh["emp_post_holders"] = (
+        registered_hh & (rng.random(nh) < 0.0054 * size) & (labourers > 0)
+    ).astype(np.int32)
+    # Relocation, shaped by Chenzhou: 8.8% of the registered poor moved.
+    moved = registered_hh & (rng.random(nh) < 0.088)
+    hh["rel_moved"] = moved
+    hh["rel_people"] = np.where(moved, size, 0).astype(np.int32)
+    households = pl.DataFrame(hh)
     person = pl.DataFrame(
         {
             "person_id": np.arange(1, people + 1, dtype=np.int64),
             "household_id": households["household_id"].to_numpy()[idx],
             "health": pick(c.Health.values, [70, 18, 6, 6], people).astype(str),
-            "labour": pick(c.LabourCapacity.values, [10, 55, 15, 10, 10], people).astype(str),
+            "labour": labour,
             "age": ages,
         }
     ).join(
@@ -266,6 +287,12 @@ def part_snapshot(people: int, repeat: int, keep: str = "") -> None:
             f"microcredit: {top['microcredit_households']:,} households owing "
             f"{top['microcredit_balance']:,.2f} yuan, uptake {top['microcredit_uptake_rate']}%, "
             f"overdue {top['microcredit_overdue_rate']}%"
+        )
+        print(
+            f"employment: {top['public_post_holders']:,} post holders, "
+            f"{top['employed_labourers']:,} of {top['labourers']:,} labourers in work "
+            f"({top['employed_labour_rate']}%); relocation: {top['relocated_people']:,} people, "
+            f"relocated labourers in work {top['relocated_labour_employed_rate']}%"
         )
         print(
             f"best: cold (read, verify, compute) {best['cold']:.2f} s = "

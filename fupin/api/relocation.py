@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
-from fupin.employment.selectors import in_area
+from fupin.programmes.selectors import in_area
 from fupin.relocation import selectors
 
 router = Router(tags=["relocation"])

@@ -28,9 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.assistance.due import add_years, due_q, periods
-from fupin.core.bulk import bulk_insert
 from fupin.core.frames import reserve_ids
-from fupin.core.history import bulk_record, creation_record, type_label
+from fupin.core.history import type_label
 from fupin.core.models import ChangeRecord
 from fupin.employment import rules
 from fupin.employment.models import (
@@ -45,6 +44,7 @@ from fupin.employment.models import (
     TransportSubsidy,
 )
 from fupin.funds.models import SourceKind
+from fupin.programmes.bulk import Created, insert_created
 from fupin.registry.choices import HouseholdStatus, MigrantPlace
 from fupin.registry.models import Household, Member
 
@@ -340,35 +340,29 @@ def _write(
         x.holding_id = parents[id(x)].pk
     for s in subsidies:
         s.placement_id = parents[id(s)].pk
-    now = timezone.now()
     hh = type_label(Household)
-    reason = _("Demo data: public-welfare posts and employment")
-    records = (
-        [creation_record(x, time=now, area_code=x.village_id, reason=reason) for x in posts]
-        + [
-            creation_record(
-                x, time=now, area_code=x.village_id, reason=reason, related=(hh, x.household_id)
-            )
-            for x in (*holdings, *placements, *subsidies)
-        ]
-        + [
-            creation_record(
-                x,
-                time=now,
-                area_code=parents[id(x)].village_id,
-                reason=reason,
-                related=(type_label(Holding), x.holding_id),
-            )
-            for x in payments
-        ]
+
+    def under_household(x: Any) -> tuple[str, Any]:
+        return (hh, x.household_id)
+
+    def village(x: Any) -> str:
+        return str(x.village_id)
+
+    insert_created(
+        [
+            Created(Post, posts, village),
+            Created(Holding, holdings, village, under_household),
+            Created(
+                Payment,
+                payments,
+                lambda x: str(parents[id(x)].village_id),
+                lambda x: (type_label(Holding), x.holding_id),
+            ),
+            Created(Placement, placements, village, under_household),
+            Created(TransportSubsidy, subsidies, village, under_household),
+        ],
+        _("Demo data: public-welfare posts and employment"),
     )
-    with transaction.atomic():
-        bulk_insert(posts, Post)
-        bulk_insert(holdings, Holding)
-        bulk_insert(payments, Payment)
-        bulk_insert(placements, Placement)
-        bulk_insert(subsidies, TransportSubsidy)
-        bulk_record(records)
 
 
 def wipe_demo() -> None:

@@ -18,15 +18,12 @@ person and year.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import polars as pl
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fupin.assistance.due import household_due, periods
 from fupin.core.errors import NotAllowed
 from fupin.core.history import RowRecords
 from fupin.core.masking import mask_expr
@@ -47,9 +44,8 @@ from fupin.employment.models import (
 )
 from fupin.exchange.layout import CODE, DATE, DIVISION, ID_NUMBER, INFO, MONEY, TEXT, Column, Sheet
 from fupin.funds.models import SourceKind
-from fupin.geo.models import Division, Level
 from fupin.programmes import bulk
-from fupin.programmes.checks import age_on_expr
+from fupin.programmes.checks import age_on_expr, households_due
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.workbook import LedgerImport
 from fupin.registry.choices import MigrantPlace
@@ -192,46 +188,12 @@ def _require_editor(batch: LedgerImport) -> None:
         raise NotAllowed()
 
 
-def _rows(batch: LedgerImport, key: str) -> pl.DataFrame:
-    """The sheet's rows still good, with `_i`, their index in the sheet's frame."""
-    if key in batch.parsed:
-        batch.count(key)  # the summary names every sheet of the file, even all refused
-    frame = batch.frame(key).with_row_index("_i")
-    return frame.filter(pl.col("_ok")) if frame.height else frame
-
-
-def _today(batch: LedgerImport) -> dt.date:
-    # The import's day in the county (Asia/Shanghai), not UTC's.
-    return timezone.localdate(batch.now)
-
-
-def _frame(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
 def _people(batch: LedgerImport, key: str, rows: pl.DataFrame) -> pl.DataFrame:
     """The rows' households (by number, in the user's area) and current members (by ID
     number): household_id, village_id, member_id, labour, birth_date added; rows
     without either are refused."""
-    actor = batch.actor
-    households = _frame(
-        list(
-            Household.objects.restrict(actor)
-            .filter(number__in=rows["household_number"].unique().to_list())
-            .values_list("number", "id", "village_id")
-        ),
-        {"household_number": pl.String, "household_id": pl.Int64, "village_id": pl.String},
-    )
-    rows = rows.join(households, on="household_number", how="left")
-    rows = bulk.reject(
-        batch,
-        key,
-        rows,
-        rows["household_id"].is_null(),
-        "household_number",
-        _("No household with this number in your area."),
-    )
-    members = _frame(
+    rows = bulk.households_by_number(batch, key, rows)
+    members = bulk.frame_of(
         list(
             Member.objects.filter(
                 household_id__in=rows["household_id"].unique().to_list(),
@@ -271,24 +233,12 @@ POST_FIELDS = ["kind", "unit", "village_id", "monthly_pay", "funding", "opened_o
 
 
 def _write_posts(batch: LedgerImport) -> None:
-    rows = _rows(batch, "posts")
+    rows = bulk.sheet_rows(batch, "posts")
     if rows.is_empty():
         return
     actor = batch.actor
     key = "posts"
-    villages = set(
-        Division.objects.restrict(actor)
-        .filter(level=Level.VILLAGE, code__in=rows["village_code"].unique().to_list())
-        .values_list("code", flat=True)
-    )
-    rows = bulk.reject(
-        batch,
-        key,
-        rows,
-        ~rows["village_code"].is_in(list(villages)),
-        "village_code",
-        _("No village with this code in your area."),
-    )
+    rows = bulk.villages_in_area(batch, key, rows)
     rows = bulk.reject(
         batch,
         key,
@@ -298,7 +248,6 @@ def _write_posts(batch: LedgerImport) -> None:
         _("This post number is given twice in the file."),
     )
     rows = bulk.apply_checks(batch, key, rows, rules.POST_CHECKS)
-    rows = rows.rename({"village_code": "village_id"})
     schema = {
         "code": pl.String,
         "id": pl.Int64,
@@ -310,7 +259,7 @@ def _write_posts(batch: LedgerImport) -> None:
         .filter(code__in=rows["code"].to_list())
         .values_list("pk", flat=True)
     )
-    stored = _frame(
+    stored = bulk.frame_of(
         [
             (r[0], r[1], r[1] in own, *r[2:])
             for r in Post.objects.filter(code__in=rows["code"].to_list()).values_list(
@@ -328,20 +277,16 @@ def _write_posts(batch: LedgerImport) -> None:
         "code",
         _("A post with this number exists."),
     )
-    same = pl.all_horizontal(pl.col(f).eq_missing(pl.col(f"{f}__old")) for f in POST_FIELDS)
-    existing = rows.filter(pl.col("id").is_not_null())
-    differs = existing.select(~same).to_series()
-    bulk.reject(
+    new = bulk.settle(
         batch,
         key,
-        existing,
-        differs,
-        "code",
-        _("A post with this number exists with other values; change it on its page."),
+        rows,
+        known=pl.col("id").is_not_null(),
+        same=pl.all_horizontal(pl.col(f).eq_missing(pl.col(f"{f}__old")) for f in POST_FIELDS),
+        column="code",
+        reason=_("A post with this number exists with other values; change it on its page."),
     )
     count = batch.count(key)
-    count.unchanged += int((~differs).sum())
-    new = rows.filter(pl.col("id").is_null())
     if not batch.proceed() or new.is_empty():
         return
     bulk.insert(
@@ -356,21 +301,8 @@ def _write_posts(batch: LedgerImport) -> None:
 # ------------------------------------------------------------------ holdings
 
 
-def _due(rows: pl.DataFrame) -> pl.Series:
-    """Whether each row's household is due assistance on its first day: the row form of
-    `assistance.due` (`household_due`), once per household and day."""
-    pairs = rows.select("household_id", "start_on").unique()
-    found = Household.objects.in_bulk(pairs["household_id"].unique().to_list())
-    p = periods()
-    due = {(h, d): household_due(found[h], d, p).due for h, d in pairs.iter_rows() if h in found}
-    return pl.Series(
-        [due.get((h, d), False) for h, d in rows.select("household_id", "start_on").iter_rows()],
-        dtype=pl.Boolean,
-    )
-
-
 def _stored_holdings(post_ids: list[int], member_ids: list[int]) -> pl.DataFrame:
-    return _frame(
+    return bulk.frame_of(
         list(
             Holding.objects.filter(post_id__in=post_ids)
             .exclude(status=HoldingStatus.REFUSED)
@@ -407,11 +339,11 @@ def _overlapping(rows: pl.DataFrame, stored: pl.DataFrame, on: str) -> pl.Series
 
 
 def _write_holdings(batch: LedgerImport) -> None:
-    rows = _rows(batch, "holdings")
+    rows = bulk.sheet_rows(batch, "holdings")
     if rows.is_empty():
         return
-    key, actor, today = "holdings", batch.actor, _today(batch)
-    posts = _frame(
+    key, actor, today = "holdings", batch.actor, bulk.import_day(batch)
+    posts = bulk.frame_of(
         list(
             Post.objects.restrict(actor)
             .filter(code__in=rows["post_code"].unique().to_list())
@@ -480,7 +412,7 @@ def _write_holdings(batch: LedgerImport) -> None:
         _("Say why the holding ended."),
     )
     last_paid = (
-        _frame(
+        bulk.frame_of(
             list(
                 Payment.objects.filter(holding_id__in=ending["id"].to_list())
                 .order_by()
@@ -504,7 +436,7 @@ def _write_holdings(batch: LedgerImport) -> None:
     )
     if not new.is_empty():
         new = new.with_columns(
-            household_due=_due(new),
+            household_due=households_due(new, "start_on"),
             age=age_on_expr(pl.col("birth_date"), pl.col("start_on")),
             post_open=rules.post_open_expr(pl.col("start_on")),
             same_township=pl.col("post_village").str.slice(0, 9)
@@ -558,12 +490,12 @@ def _write_holdings(batch: LedgerImport) -> None:
 
 
 def _write_payments(batch: LedgerImport) -> None:
-    rows = _rows(batch, "payments")
+    rows = bulk.sheet_rows(batch, "payments")
     if rows.is_empty():
         return
-    key, actor, today = "payments", batch.actor, _today(batch)
+    key, actor, today = "payments", batch.actor, bulk.import_day(batch)
     rows = rows.with_columns(pl.col("month").dt.month_start())
-    held = _frame(
+    held = bulk.frame_of(
         list(
             selectors.holdings(actor)
             .filter(
@@ -619,7 +551,7 @@ def _write_payments(batch: LedgerImport) -> None:
         "month",
         _("The pay of this holding and month is given twice in the file."),
     )
-    stored = _frame(
+    stored = bulk.frame_of(
         list(
             Payment.objects.filter(
                 holding_id__in=rows["holding_id"].unique().to_list()
@@ -633,21 +565,17 @@ def _write_payments(batch: LedgerImport) -> None:
         },
     )
     rows = rows.join(stored, on=["holding_id", "month"], how="left")
-    known = rows.filter(pl.col("paid_on__old").is_not_null())
-    differs = known.select(
-        (pl.col("amount") != pl.col("amount__old")) | (pl.col("paid_on") != pl.col("paid_on__old"))
-    ).to_series()
-    bulk.reject(
+    new = bulk.settle(
         batch,
         key,
-        known,
-        differs,
-        "month",
-        _("The pay of this month is recorded with other values."),
+        rows,
+        known=pl.col("paid_on__old").is_not_null(),
+        same=(pl.col("amount") == pl.col("amount__old"))
+        & (pl.col("paid_on") == pl.col("paid_on__old")),
+        column="month",
+        reason=_("The pay of this month is recorded with other values."),
     )
     count = batch.count(key)
-    count.unchanged += int((~differs).sum())
-    new = rows.filter(pl.col("paid_on__old").is_null())
     if not batch.proceed() or new.is_empty():
         return
     bulk.insert(
@@ -688,10 +616,10 @@ PLACEMENT_FIELDS = ["kind", "place", "place_scope", "end_on", "monthly_income"]
 
 
 def _write_placements(batch: LedgerImport) -> None:
-    rows = _rows(batch, "placements")
+    rows = bulk.sheet_rows(batch, "placements")
     if rows.is_empty():
         return
-    key, today = "placements", _today(batch)
+    key, today = "placements", bulk.import_day(batch)
     rows = _people(batch, key, rows)
     rows = bulk.reject(
         batch,
@@ -703,7 +631,7 @@ def _write_placements(batch: LedgerImport) -> None:
     )
     if rows.is_empty():
         return
-    stored = _frame(
+    stored = bulk.frame_of(
         list(
             Placement.objects.filter(
                 member_id__in=rows["member_id"].unique().to_list()
@@ -770,11 +698,11 @@ def _write_placements(batch: LedgerImport) -> None:
 
 
 def _write_subsidies(batch: LedgerImport) -> None:
-    rows = _rows(batch, "subsidies")
+    rows = bulk.sheet_rows(batch, "subsidies")
     if rows.is_empty():
         return
-    key, actor, today = "subsidies", batch.actor, _today(batch)
-    jobs = _frame(
+    key, actor, today = "subsidies", batch.actor, bulk.import_day(batch)
+    jobs = bulk.frame_of(
         list(
             selectors.placements(actor)
             .filter(member__id_number__in=rows["id_number"].unique().to_list())
@@ -821,7 +749,7 @@ def _write_subsidies(batch: LedgerImport) -> None:
         "paid_on",
         _("Two transport subsidies of one person and year are given in the file."),
     )
-    stored = _frame(
+    stored = bulk.frame_of(
         list(
             TransportSubsidy.objects.filter(
                 member_id__in=rows["member_id"].unique().to_list()
@@ -836,23 +764,18 @@ def _write_subsidies(batch: LedgerImport) -> None:
         },
     )
     rows = rows.join(stored, on=["member_id", "year"], how="left")
-    known = rows.filter(pl.col("paid_on__old").is_not_null())
-    same = known.select(
-        (pl.col("placement_id") == pl.col("placement_id__old"))
-        & (pl.col("amount") == pl.col("amount__old"))
-        & (pl.col("paid_on") == pl.col("paid_on__old"))
-    ).to_series()
-    bulk.reject(
+    new = bulk.settle(
         batch,
         key,
-        known,
-        ~same,
-        "paid_on",
-        _("The person has a transport subsidy of that year already."),
+        rows,
+        known=pl.col("paid_on__old").is_not_null(),
+        same=(pl.col("placement_id") == pl.col("placement_id__old"))
+        & (pl.col("amount") == pl.col("amount__old"))
+        & (pl.col("paid_on") == pl.col("paid_on__old")),
+        column="paid_on",
+        reason=_("The person has a transport subsidy of that year already."),
     )
     count = batch.count(key)
-    count.unchanged += int(same.sum())
-    new = rows.filter(pl.col("paid_on__old").is_null())
     if not batch.proceed() or new.is_empty():
         return
     bulk.insert(
@@ -901,18 +824,10 @@ def masked(user: Any, frame: pl.DataFrame, prefix: str, what: str) -> pl.DataFra
     return frame.with_columns(mask_expr(pl.col("id_number"), "id_number"))
 
 
-def _text_frame(rows: list[tuple[Any, ...]], sheet: Sheet) -> pl.DataFrame:
-    return pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in rows],
-        schema={c.code: pl.String for c in sheet.columns},
-        orient="row",
-    )
-
-
 def export_posts(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     span = code_range(prefix)
     posts = selectors.posts(user).filter(village__code__range=span).order_by("id")
-    post_rows = _text_frame(
+    post_rows = bulk.text_frame(
         list(
             posts.values_list(
                 "code",
@@ -931,7 +846,7 @@ def export_posts(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     held = selectors.holdings(user).filter(village__code__range=span).order_by("id")
     holding_rows = masked(
         user,
-        _text_frame(
+        bulk.text_frame(
             list(
                 held.values_list(
                     "post__code",
@@ -951,7 +866,7 @@ def export_posts(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     )
     pay_rows = masked(
         user,
-        _text_frame(
+        bulk.text_frame(
             list(
                 Payment.objects.filter(holding__in=held)
                 .order_by("holding_id", "month")
@@ -977,7 +892,7 @@ def export_jobs(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     jobs = selectors.placements(user).filter(village__code__range=span).order_by("id")
     placements = masked(
         user,
-        _text_frame(
+        bulk.text_frame(
             list(
                 jobs.values_list(
                     "household__number",
@@ -999,7 +914,7 @@ def export_jobs(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     )
     subsidies = masked(
         user,
-        _text_frame(
+        bulk.text_frame(
             list(
                 selectors.subsidies(user)
                 .filter(village__code__range=span)

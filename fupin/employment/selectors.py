@@ -16,9 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
-from fupin.core.errors import DomainError
 from fupin.core.frames import read_frame
-from fupin.core.scope import code_range, require_edit
+from fupin.core.scope import code_range
 from fupin.employment import rules
 from fupin.employment.models import (
     Holding,
@@ -29,12 +28,12 @@ from fupin.employment.models import (
     TransportSubsidy,
 )
 from fupin.employment.services import APPOINT
-from fupin.geo.codes import significant_prefix
+from fupin.programmes.checks import may_edit
 from fupin.programmes.ledgers import LedgerAction
+from fupin.programmes.selectors import Page, in_area, keyset_page
 
 PANEL_HOLDINGS = "panel_post_holdings"
 PANEL_PLACEMENTS = "panel_placements"
-PAGE_SIZE = 50
 
 
 def posts(user: Any) -> QuerySet[Post]:
@@ -55,45 +54,6 @@ def subsidies(user: Any) -> QuerySet[TransportSubsidy]:
 
 def payments(user: Any) -> QuerySet[Payment]:
     return Payment.objects.restrict(user)
-
-
-def in_area(qs: QuerySet[Any], area: str, lookup: str = "village__code") -> QuerySet[Any]:
-    """A division's 12-digit code (the filters offer them) or a prefix: that division
-    and below."""
-    if not area:
-        return qs
-    return qs.filter(**{f"{lookup}__range": code_range(significant_prefix(area))})
-
-
-# ------------------------------------------------------------------ keyset pages
-
-
-@dataclass
-class Page:
-    rows: list[Any]
-    older: int | None  # the last row shown, when more follow: ?after=<id>
-    newer: int | None  # the first row shown, when rows come before it: ?before=<id>
-
-
-def keyset_page(
-    qs: QuerySet[Any], *, after: int | None, before: int | None, size: int | None = None
-) -> Page:
-    """Newest first by id, by keyset: the rows older than `after` (or newer than
-    `before`), never an offset (a county's tens of thousands of placements)."""
-    size = size or PAGE_SIZE
-    if before is not None and after is None:
-        rows = list(qs.filter(pk__gt=before).order_by("pk")[: size + 1])
-        more = len(rows) > size
-        rows = rows[:size][::-1]
-        return Page(rows, rows[-1].pk if rows else None, rows[0].pk if rows and more else None)
-    if after is not None:
-        qs = qs.filter(pk__lt=after)
-    rows = list(qs.order_by("-pk")[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(
-        rows, rows[-1].pk if rows and more else None, rows[0].pk if rows and after else None
-    )
 
 
 @dataclass
@@ -172,14 +132,6 @@ def pending(user: Any) -> list[Holding]:
 
 def may_decide(user: Any, holding: Holding) -> bool:
     return authority.may(user, APPOINT, holding.village_id, authors=[holding.proposed_by_id])
-
-
-def may_edit(user: Any, area_code: str) -> bool:
-    try:
-        require_edit(user, area_code)
-    except DomainError:
-        return False
-    return True
 
 
 def vacant_posts_for(household: Any, on: dt.date) -> list[Post]:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.assistance.due import household_due
-from fupin.core.errors import AlreadyDecided, DomainError, ValidationFailed
+from fupin.core.errors import AlreadyDecided, ValidationFailed
 from fupin.core.history import created, recording
 from fupin.core.scope import require_edit, require_household
 from fupin.employment import rules
@@ -39,26 +39,11 @@ from fupin.employment.models import (
 )
 from fupin.funds.models import SourceKind
 from fupin.geo.models import Division, Level
-from fupin.programmes.checks import as_errors, refusals
+from fupin.programmes.checks import Closed, refusals, refuse, require_staff
 from fupin.registry.choices import MigrantPlace
 from fupin.registry.models import Household, Member
 
 APPOINT = "post.appoint"
-
-
-class Closed(DomainError):
-    code = "closed"
-    status = 409
-
-
-def _staff(actor: Any, household: Household) -> None:
-    require_household(actor, household)
-    require_edit(actor, household.village_id)
-
-
-def _refuse(problems: list[tuple[str, str]], message: str | None = None) -> None:
-    if problems:
-        raise ValidationFailed(as_errors(problems), message)
 
 
 def _money(value: Any, field: str) -> Any:
@@ -102,7 +87,7 @@ def post_create(*, actor: Any, data: dict[str, Any], reason: str = "") -> Post:
         "opened_on": data["opened_on"],
         "closed_on": data.get("closed_on"),
     }
-    _refuse(refusals(rules.POST_CHECKS, values))
+    refuse(refusals(rules.POST_CHECKS, values))
     if Post.objects.filter(code=code).exists():
         raise ValidationFailed({"code": [_("A post with this number exists.")]})
     with transaction.atomic():
@@ -133,7 +118,7 @@ def post_close(
         if post.closed_on is not None:
             raise Closed(_("The post is closed already."))
         values = {"monthly_pay": post.monthly_pay, "opened_on": post.opened_on}
-        _refuse(refusals(rules.POST_CHECKS, {**values, "closed_on": closed_on}))
+        refuse(refusals(rules.POST_CHECKS, {**values, "closed_on": closed_on}))
         if closed_on > today:
             raise ValidationFailed({"closed_on": [_("Not after today.")]})
         running = (
@@ -197,13 +182,13 @@ def holding_propose(
 ) -> Holding:
     """Propose a member for a post from `start_on` (村推荐); held once appointed."""
     household = member.household
-    _staff(actor, household)
+    require_staff(actor, household)
     if not isinstance(start_on, dt.date):
         raise ValidationFailed({"start_on": [_("Required.")]})
     with transaction.atomic():
         # The post's row lock orders two proposals for it; the overlap read follows it.
         post = Post.objects.select_for_update().get(pk=post.pk)
-        _refuse(
+        refuse(
             holding_problems(post=post, household=household, member=member, start_on=start_on),
             _("This person may not be proposed for the post."),
         )
@@ -256,7 +241,7 @@ def holding_end(
 ) -> Holding:
     """End an appointment from `end_on` (the first day no longer held)."""
     today = today or timezone.localdate()
-    _staff(actor, holding.household)
+    require_staff(actor, holding.household)
     if end_reason not in EndReason.values:
         raise ValidationFailed({"end_reason": [_("Choose why it ended.")]})
     with transaction.atomic():
@@ -267,7 +252,7 @@ def holding_end(
             Payment.objects.filter(holding=h).order_by("-month").values_list("month", flat=True)
         ).first()
         values = {"start_on": h.start_on, "end_on": end_on, "today": today, "last_paid": last_paid}
-        _refuse(refusals(rules.HOLDING_END_CHECKS, values))
+        refuse(refusals(rules.HOLDING_END_CHECKS, values))
         with recording(actor, h, related=h.household, reason=reason or h.get_end_reason_display()):
             h.end_on = end_on
             h.end_reason = end_reason
@@ -305,12 +290,12 @@ def payment_record(
 ) -> Payment:
     """Record a month's pay of an appointment (one a month)."""
     today = today or timezone.localdate()
-    _staff(actor, holding.household)
+    require_staff(actor, holding.household)
     amount = _money(amount, "amount")
     month = rules.month_start(month)
     with transaction.atomic():
         h = Holding.objects.select_for_update().select_related("post").get(pk=holding.pk)
-        _refuse(refusals(rules.PAYMENT_CHECKS, payment_values(h, month, amount, paid_on, today)))
+        refuse(refusals(rules.PAYMENT_CHECKS, payment_values(h, month, amount, paid_on, today)))
         if Payment.objects.filter(holding=h, month=month).exists():
             raise ValidationFailed({"month": [_("The pay of this month is recorded already.")]})
         payment = Payment.objects.create(
@@ -338,7 +323,7 @@ def placement_record(
 ) -> Placement:
     """Record a job or migrant work of a current member."""
     today = today or timezone.localdate()
-    _staff(actor, household)
+    require_staff(actor, household)
     member = _member_of(member, household)
     errors: dict[str, list[str]] = {}
     employer = str(data.get("employer") or "").strip()
@@ -364,7 +349,7 @@ def placement_record(
         "end_on": end_on,
         "today": today,
     }
-    _refuse(refusals(rules.PLACEMENT_CHECKS, values))
+    refuse(refusals(rules.PLACEMENT_CHECKS, values))
     if Placement.objects.filter(member=member, employer=employer, start_on=start_on).exists():
         raise ValidationFailed(
             {"start_on": [_("This job (person, employer, first day) is recorded already.")]}
@@ -391,13 +376,13 @@ def placement_end(
 ) -> Placement:
     """The job ended: `end_on` is the first day no longer worked."""
     today = today or timezone.localdate()
-    _staff(actor, placement.household)
+    require_staff(actor, placement.household)
     with transaction.atomic():
         p = Placement.objects.select_for_update().get(pk=placement.pk)
         if p.end_on is not None:
             raise Closed(_("The job has ended already."))
         values = {"start_on": p.start_on, "end_on": end_on, "today": today}
-        _refuse(refusals([rules.PLACEMENT_END], values))
+        refuse(refusals([rules.PLACEMENT_END], values))
         with recording(actor, p, related=p.household, reason=_("Job ended")):
             p.end_on = end_on
             p.save(update_fields=["end_on"])
@@ -414,7 +399,7 @@ def subsidy_record(
 ) -> TransportSubsidy:
     """A migrant worker's transport subsidy for a job away from the county, one a year."""
     today = today or timezone.localdate()
-    _staff(actor, placement.household)
+    require_staff(actor, placement.household)
     amount = _money(amount, "amount")
     values = {
         "place_scope": placement.place_scope,
@@ -423,7 +408,7 @@ def subsidy_record(
         "amount": amount,
         "today": today,
     }
-    _refuse(refusals(rules.SUBSIDY_CHECKS, values))
+    refuse(refusals(rules.SUBSIDY_CHECKS, values))
     with transaction.atomic():
         if TransportSubsidy.objects.filter(member=placement.member, year=paid_on.year).exists():
             raise ValidationFailed(

@@ -35,7 +35,7 @@ from fupin.employment.forms import (
     SubsidyForm,
 )
 from fupin.employment.models import HoldingStatus
-from fupin.geo.models import Division, Level
+from fupin.programmes.checks import may_edit
 from fupin.programmes.downloads import ledger_download
 from fupin.registry import selectors as registry_selectors
 from fupin.web import params, queries
@@ -88,12 +88,7 @@ def post_list(request: SignedInRequest) -> HttpResponse:
 @login_required
 def post_new(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    villages = list(
-        Division.objects.restrict(user)
-        .filter(level=Level.VILLAGE)
-        .order_by("code")
-        .values_list("code", "name")
-    )
+    villages = queries.village_choices(user)
     form = PostForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         post = call_service(form, services.post_create, actor=user, data=dict(form.cleaned_data))
@@ -129,7 +124,7 @@ def post_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         {
             "post": post,
             "holdings": selectors.post_holdings(post),
-            "may_edit": selectors.may_edit(user, post.village_id),
+            "may_edit": may_edit(user, post.village_id),
             "forms": forms,
         },
     )
@@ -180,7 +175,7 @@ def holding_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         {
             "holding": holding,
             "payments": list(holding.payments.order_by("-month")),
-            "may_edit": selectors.may_edit(user, holding.village_id),
+            "may_edit": may_edit(user, holding.village_id),
             "may_decide": holding.status == HoldingStatus.PROPOSED
             and selectors.may_decide(user, holding),
             "forms": forms,
@@ -295,7 +290,7 @@ def placement_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         {
             "placement": placement,
             "subsidies": list(placement.subsidies.order_by("-paid_on")),
-            "may_edit": selectors.may_edit(user, placement.village_id),
+            "may_edit": may_edit(user, placement.village_id),
             "forms": forms,
         },
     )

@@ -6,15 +6,25 @@ form); this module only writes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
+from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from fupin.core.bulk import bulk_insert
 from fupin.core.frames import db_ready, full_frame, reserve_ids, update_frame, write_frame
-from fupin.core.history import BulkRecorder, RowRecords, changes_expr
+from fupin.core.history import BulkRecorder, RowRecords, bulk_record, changes_expr, creation_record
+from fupin.exchange.layout import Sheet
+from fupin.geo.models import Division, Level
 from fupin.programmes.checks import Check, refused_columns
 from fupin.programmes.workbook import LedgerImport
+from fupin.registry.models import Household
 
 
 def recorder(batch: LedgerImport) -> BulkRecorder:
@@ -96,3 +106,123 @@ def apply_checks(
     if rejected:
         batch.reject_rows(key, rejected)
     return rows.filter(~refused)
+
+
+# ------------------------------------------------------------------ the sheets' rows
+
+
+def sheet_rows(batch: LedgerImport, key: str) -> pl.DataFrame:
+    """The sheet's rows still good, with `_i`, their index in the sheet's frame (what
+    `reject` takes). A sheet of the file is named in the summary even if all is refused."""
+    if key in batch.parsed:
+        batch.count(key)
+    frame = batch.frame(key).with_row_index("_i")
+    return frame.filter(pl.col("_ok")) if frame.height else frame
+
+
+def frame_of(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    """Rows read from the database (values_list) as a typed frame."""
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def import_day(batch: LedgerImport) -> dt.date:
+    """The import's day in the county (Asia/Shanghai), not UTC's."""
+    return timezone.localdate(batch.now)
+
+
+def households_by_number(batch: LedgerImport, key: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows' households by number in the user's area: household_id and village_id
+    added; a row naming none is refused on `household_number`."""
+    found = frame_of(
+        list(
+            Household.objects.restrict(batch.actor)
+            .filter(number__in=rows["household_number"].unique().to_list())
+            .values_list("number", "id", "village_id")
+        ),
+        {"household_number": pl.String, "household_id": pl.Int64, "village_id": pl.String},
+    )
+    rows = rows.join(found, on="household_number", how="left")
+    return reject(
+        batch,
+        key,
+        rows,
+        rows["household_id"].is_null(),
+        "household_number",
+        _("No household with this number in your area."),
+    )
+
+
+def settle(
+    batch: LedgerImport,
+    key: str,
+    rows: pl.DataFrame,
+    *,
+    known: pl.Expr,
+    same: pl.Expr,
+    column: str,
+    reason: str,
+) -> pl.DataFrame:
+    """Rows whose natural key is stored already (`known`): unchanged when they say the
+    same (`same`), refused on `column` otherwise; returns the rows to create."""
+    stored = rows.filter(known)
+    differs = stored.select(~same.fill_null(False)).to_series()
+    reject(batch, key, stored, differs, column, reason)
+    batch.count(key).unchanged += int((~differs).sum())
+    return rows.filter(~known)
+
+
+def text_frame(rows: list[tuple[Any, ...]], sheet: Sheet) -> pl.DataFrame:
+    """Stored rows as the sheet's text columns, for an export."""
+    return pl.DataFrame(
+        [[None if v is None else str(v) for v in r] for r in rows],
+        schema={c.code: pl.String for c in sheet.columns},
+        orient="row",
+    )
+
+
+def villages_in_area(batch: LedgerImport, key: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose `village_code` is a village of the user's area, as `village_id`; the
+    others are refused on that column."""
+    villages = set(
+        Division.objects.restrict(batch.actor)
+        .filter(level=Level.VILLAGE, code__in=rows["village_code"].unique().to_list())
+        .values_list("code", flat=True)
+    )
+    rows = reject(
+        batch,
+        key,
+        rows,
+        ~rows["village_code"].is_in(list(villages)),
+        "village_code",
+        _("No village with this code in your area."),
+    )
+    return rows.rename({"village_code": "village_id"})
+
+
+# ------------------------------------------------------------------ the demos
+
+
+@dataclass
+class Created:
+    """Rows of one model a demo creates (ids and foreign keys set): the area and the
+    parent (type label, id) of each row's record."""
+
+    model: type[Model]
+    rows: list[Any]
+    area: Callable[[Any], str]
+    related: Callable[[Any], tuple[str, Any] | None] = lambda _row: None
+
+
+def insert_created(groups: list[Created], reason: str) -> None:
+    """Insert the demo's rows, model after model, and one creation record each, in one
+    transaction (`core.bulk.bulk_insert`, `core.history.bulk_record`)."""
+    now = timezone.now()
+    records = [
+        creation_record(row, time=now, area_code=g.area(row), reason=reason, related=g.related(row))
+        for g in groups
+        for row in g.rows
+    ]
+    with transaction.atomic():
+        for g in groups:
+            bulk_insert(g.rows, g.model)
+        bulk_record(records)

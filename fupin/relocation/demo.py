@@ -28,12 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.assistance.due import due_q, periods
-from fupin.core.bulk import bulk_insert
 from fupin.core.frames import reserve_ids
-from fupin.core.history import bulk_record, creation_record, type_label
+from fupin.core.history import type_label
 from fupin.core.models import ChangeRecord
 from fupin.employment import rules as employment
 from fupin.employment.models import Placement, PlacementKind
+from fupin.programmes.bulk import Created, insert_created
 from fupin.registry.choices import HouseholdStatus, MigrantPlace
 from fupin.registry.models import Household, Member
 from fupin.relocation.models import OldHouse, Relocation, Site, SiteKind, Support, SupportKind
@@ -293,34 +293,28 @@ def _write(
         s.relocation_id = parents[id(s)].pk
         job = parents.get((id(s), "job"))
         s.placement_id = job.pk if job is not None else None
-    now = timezone.now()
-    reason = _("Demo data: relocation")
     hh = type_label(Household)
-    records = (
-        [creation_record(s, time=now, area_code=s.village_id, reason=reason) for s in sites]
-        + [
-            creation_record(
-                x, time=now, area_code=x.village_id, reason=reason, related=(hh, x.household_id)
-            )
-            for x in (*relocations, *jobs)
-        ]
-        + [
-            creation_record(
-                s,
-                time=now,
-                area_code=parents[id(s)].village_id,
-                reason=reason,
-                related=(type_label(Relocation), s.relocation_id),
-            )
-            for s in supports
-        ]
+
+    def under_household(x: Any) -> tuple[str, Any]:
+        return (hh, x.household_id)
+
+    def village(x: Any) -> str:
+        return str(x.village_id)
+
+    insert_created(
+        [
+            Created(Site, sites, village),
+            Created(Relocation, relocations, village, under_household),
+            Created(Placement, jobs, village, under_household),
+            Created(
+                Support,
+                supports,
+                lambda s: str(parents[id(s)].village_id),
+                lambda s: (type_label(Relocation), s.relocation_id),
+            ),
+        ],
+        _("Demo data: relocation"),
     )
-    with transaction.atomic():
-        bulk_insert(sites, Site)
-        bulk_insert(relocations, Relocation)
-        bulk_insert(jobs, Placement)
-        bulk_insert(supports, Support)
-        bulk_record(records)
 
 
 def wipe_demo() -> None:

@@ -13,16 +13,13 @@ support's household, kind, day and description.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import polars as pl
 from django.db.models import Count, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fupin.assistance.due import household_due, periods
 from fupin.core.errors import NotAllowed
 from fupin.core.history import RowRecords
 from fupin.core.scope import code_range
@@ -39,8 +36,8 @@ from fupin.exchange.layout import (
     Column,
     Sheet,
 )
-from fupin.geo.models import Division, Level
 from fupin.programmes import bulk
+from fupin.programmes.checks import households_due
 from fupin.programmes.ledgers import Ledger
 from fupin.programmes.workbook import LedgerImport
 from fupin.registry.models import Household, Member
@@ -155,66 +152,18 @@ FILLED = ["handed_over_on", "moved_in_on", "old_house", "demolished_on", "kept_r
 FIXED = ["site_id", "people", "home", "home_area"]
 
 
-def _rows(batch: LedgerImport, key: str) -> pl.DataFrame:
-    if key in batch.parsed:
-        batch.count(key)  # the summary names every sheet of the file, even all refused
-    frame = batch.frame(key).with_row_index("_i")
-    return frame.filter(pl.col("_ok")) if frame.height else frame
-
-
-def _frame(rows: list[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def _today(batch: LedgerImport) -> dt.date:
-    # The import's day in the county (Asia/Shanghai), not UTC's.
-    return timezone.localdate(batch.now)
-
-
-def _households(batch: LedgerImport, key: str, rows: pl.DataFrame) -> pl.DataFrame:
-    found = _frame(
-        list(
-            Household.objects.restrict(batch.actor)
-            .filter(number__in=rows["household_number"].unique().to_list())
-            .values_list("number", "id", "village_id")
-        ),
-        {"household_number": pl.String, "household_id": pl.Int64, "village_id": pl.String},
-    )
-    rows = rows.join(found, on="household_number", how="left")
-    return bulk.reject(
-        batch,
-        key,
-        rows,
-        rows["household_id"].is_null(),
-        "household_number",
-        _("No household with this number in your area."),
-    )
-
-
 # ------------------------------------------------------------------ sites
 
 SITE_FIELDS = ["kind", "address", "homes", "capacity", "completed_on"]
 
 
 def _write_sites(batch: LedgerImport) -> None:
-    rows = _rows(batch, "sites")
+    rows = bulk.sheet_rows(batch, "sites")
     if rows.is_empty():
         return
     key = "sites"
-    villages = set(
-        Division.objects.restrict(batch.actor)
-        .filter(level=Level.VILLAGE, code__in=rows["village_code"].unique().to_list())
-        .values_list("code", flat=True)
-    )
-    rows = bulk.reject(
-        batch,
-        key,
-        rows,
-        ~rows["village_code"].is_in(list(villages)),
-        "village_code",
-        _("No village with this code in your area."),
-    )
-    rows = rows.rename({"village_code": "village_id"}).with_columns(pl.col("address").fill_null(""))
+    rows = bulk.villages_in_area(batch, key, rows)
+    rows = rows.with_columns(pl.col("address").fill_null(""))
     rows = bulk.reject(
         batch,
         key,
@@ -223,9 +172,9 @@ def _write_sites(batch: LedgerImport) -> None:
         "name",
         _("This site is given twice in the file."),
     )
-    stored = _frame(
+    stored = bulk.frame_of(
         list(
-            Site.objects.filter(village_id__in=list(villages)).values_list(
+            Site.objects.filter(village_id__in=rows["village_id"].unique().to_list()).values_list(
                 "village_id", "name", "id", *SITE_FIELDS
             )
         ),
@@ -237,21 +186,16 @@ def _write_sites(batch: LedgerImport) -> None:
         },
     )
     rows = rows.join(stored, on=["village_id", "name"], how="left")
-    known = rows.filter(pl.col("id").is_not_null())
-    same = known.select(
-        pl.all_horizontal(pl.col(f).eq_missing(pl.col(f"{f}__old")) for f in SITE_FIELDS)
-    ).to_series()
-    bulk.reject(
+    new = bulk.settle(
         batch,
         key,
-        known,
-        ~same,
-        "name",
-        _("This site is recorded with other values; change it on its page."),
+        rows,
+        known=pl.col("id").is_not_null(),
+        same=pl.all_horizontal(pl.col(f).eq_missing(pl.col(f"{f}__old")) for f in SITE_FIELDS),
+        column="name",
+        reason=_("This site is recorded with other values; change it on its page."),
     )
     count = batch.count(key)
-    count.unchanged += int(same.sum())
-    new = rows.filter(pl.col("id").is_null())
     if not batch.proceed() or new.is_empty():
         return
     bulk.insert(
@@ -266,25 +210,12 @@ def _write_sites(batch: LedgerImport) -> None:
 # ------------------------------------------------------------------ relocations
 
 
-def _due(rows: pl.DataFrame) -> pl.Series:
-    """Whether each row's household is due assistance on its relocation's first day: the
-    row form of `assistance.due`, once per household and day."""
-    pairs = rows.select("household_id", "_first").unique()
-    found = Household.objects.in_bulk(pairs["household_id"].unique().to_list())
-    p = periods()
-    due = {(h, d): household_due(found[h], d, p).due for h, d in pairs.iter_rows() if h in found}
-    return pl.Series(
-        [due.get((h, d), False) for h, d in rows.select("household_id", "_first").iter_rows()],
-        dtype=pl.Boolean,
-    )
-
-
 def _write_relocations(batch: LedgerImport) -> None:
-    rows = _rows(batch, "relocations")
+    rows = bulk.sheet_rows(batch, "relocations")
     if rows.is_empty():
         return
-    key, today = "relocations", _today(batch)
-    rows = _households(batch, key, rows)
+    key, today = "relocations", bulk.import_day(batch)
+    rows = bulk.households_by_number(batch, key, rows)
     rows = bulk.reject(
         batch,
         key,
@@ -295,7 +226,7 @@ def _write_relocations(batch: LedgerImport) -> None:
     )
     # A site is found by its village and name anywhere in the household's county (the
     # county's register), checked below.
-    site_frame = _frame(
+    site_frame = bulk.frame_of(
         list(
             Site.objects.filter(
                 village_id__in=rows["site_village_code"].unique().to_list(),
@@ -326,7 +257,7 @@ def _write_relocations(batch: LedgerImport) -> None:
         today=pl.lit(today),
     )
     rows = bulk.apply_checks(batch, key, rows, rules.OLD_HOUSE_CHECKS)
-    stored = _frame(
+    stored = bulk.frame_of(
         list(
             Relocation.objects.filter(household_id__in=rows["household_id"].to_list()).values_list(
                 "household_id", "id", *FIXED, *FILLED
@@ -386,7 +317,7 @@ def _write_relocations(batch: LedgerImport) -> None:
             _first=pl.coalesce("handed_over_on", "moved_in_on", "today"),
         )
         both = both.with_columns(
-            household_due=_due(both),
+            household_due=households_due(both, "_first"),
             same_county=pl.col("village_id").str.slice(0, 6)
             == pl.col("site_village_code").str.slice(0, 6),
         )
@@ -400,7 +331,7 @@ def _write_relocations(batch: LedgerImport) -> None:
     filling = both.filter(pl.col("id").is_not_null())
     # Room at each site, the new rows in file order after the households recorded there.
     if not new.is_empty():
-        used = _frame(
+        used = bulk.frame_of(
             list(
                 Relocation.objects.filter(site_id__in=new["site_id"].unique().to_list())
                 .values("site_id")
@@ -464,12 +395,12 @@ def _write_relocations(batch: LedgerImport) -> None:
 
 
 def _write_supports(batch: LedgerImport) -> None:
-    rows = _rows(batch, "supports")
+    rows = bulk.sheet_rows(batch, "supports")
     if rows.is_empty():
         return
-    key, today = "supports", _today(batch)
-    rows = _households(batch, key, rows)
-    found = _frame(
+    key, today = "supports", bulk.import_day(batch)
+    rows = bulk.households_by_number(batch, key, rows)
+    found = bulk.frame_of(
         list(
             selectors.relocations(batch.actor)
             .filter(household_id__in=rows["household_id"].unique().to_list())
@@ -486,7 +417,7 @@ def _write_supports(batch: LedgerImport) -> None:
         "household_number",
         _("The household's relocation is not recorded."),
     )
-    members = _frame(
+    members = bulk.frame_of(
         list(
             Member.objects.filter(
                 household_id__in=rows["household_id"].unique().to_list(),
@@ -516,7 +447,7 @@ def _write_supports(batch: LedgerImport) -> None:
         "on",
         _("This support is given twice in the file."),
     )
-    stored = _frame(
+    stored = bulk.frame_of(
         list(
             Support.objects.filter(
                 relocation_id__in=rows["relocation_id"].unique().to_list()
@@ -564,19 +495,11 @@ def write(batch: LedgerImport) -> None:
 # ------------------------------------------------------------------ export
 
 
-def _text_frame(rows: list[tuple[Any, ...]], sheet: Sheet) -> pl.DataFrame:
-    return pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in rows],
-        schema={c.code: pl.String for c in sheet.columns},
-        orient="row",
-    )
-
-
 def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     """The sites, relocated households and support of the user's area under `prefix`
     (no ID number but the support's person, masked unless the role may reveal)."""
     span = code_range(prefix)
-    sites = _text_frame(
+    sites = bulk.text_frame(
         list(
             selectors.sites(user)
             .filter(village__code__range=span)
@@ -595,7 +518,7 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
         SITES,
     )
     moved = selectors.relocations(user).filter(village__code__range=span).order_by("id")
-    relocations = _text_frame(
+    relocations = bulk.text_frame(
         list(
             moved.values_list(
                 "household__number",
@@ -614,7 +537,7 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
         ),
         RELOCATIONS,
     )
-    supports = _text_frame(
+    supports = bulk.text_frame(
         list(
             selectors.supports(user)
             .filter(relocation__in=moved)

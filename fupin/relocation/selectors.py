@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
-from fupin.core.errors import DomainError
 from fupin.core.frames import read_frame
-from fupin.core.scope import code_range, require_edit
-from fupin.employment.selectors import Page, in_area, keyset_page
+from fupin.core.scope import code_range
+from fupin.programmes.checks import may_edit
 from fupin.programmes.ledgers import LedgerAction
+from fupin.programmes.selectors import Page, in_area, keyset_page
 from fupin.relocation import rules
 from fupin.relocation.models import OldHouse, Relocation, Site, Support
 from fupin.relocation.services import VERIFY
@@ -131,14 +131,6 @@ def household_relocations(user: Any, household: Any) -> list[Relocation]:
 
 
 RECORD = _("Record a relocation")
-
-
-def may_edit(user: Any, area_code: str) -> bool:
-    try:
-        require_edit(user, area_code)
-    except DomainError:
-        return False
-    return True
 
 
 def household_actions(user: Any, household: Any) -> list[LedgerAction]:

@@ -24,32 +24,17 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.assistance.due import household_due
-from fupin.core.errors import AlreadyDecided, DomainError, ValidationFailed
+from fupin.core.errors import AlreadyDecided, ValidationFailed
 from fupin.core.history import created, recording
 from fupin.core.scope import require_edit, require_household
 from fupin.employment.models import Placement
 from fupin.geo.models import Division, Level
-from fupin.programmes.checks import as_errors, refusals
+from fupin.programmes.checks import Closed, refusals, refuse, require_staff
 from fupin.registry.models import Household, Member
 from fupin.relocation import rules
 from fupin.relocation.models import OldHouse, Relocation, Site, SiteKind, Support, SupportKind
 
 VERIFY = "relocation.verify_demolition"
-
-
-class Closed(DomainError):
-    code = "closed"
-    status = 409
-
-
-def _staff(actor: Any, household: Household) -> None:
-    require_household(actor, household)
-    require_edit(actor, household.village_id)
-
-
-def _refuse(problems: list[tuple[str, str]], message: str | None = None) -> None:
-    if problems:
-        raise ValidationFailed(as_errors(problems), message)
 
 
 def _positive_int(value: Any, field: str, errors: dict[str, list[str]]) -> int:
@@ -143,7 +128,7 @@ def relocation_record(
     """Record a household relocated (or to be relocated) to a site: its home, and the
     handover and move-in when they are known."""
     today = today or timezone.localdate()
-    _staff(actor, household)
+    require_staff(actor, household)
     errors: dict[str, list[str]] = {}
     people = data.get("people")
     if not isinstance(people, int):
@@ -165,14 +150,14 @@ def relocation_record(
         moved_in_on=moved,
         today=today,
     )
-    _refuse(refusals(rules.RELOCATION_CHECKS, values), _("The household may not be relocated so."))
+    refuse(refusals(rules.RELOCATION_CHECKS, values), _("The household may not be relocated so."))
     with transaction.atomic():
         # The site's row lock orders two relocations to it; the room is read after it.
         site = Site.objects.select_for_update().get(pk=site.pk)
         if Relocation.objects.filter(household=household).exists():
             raise ValidationFailed({"household": [_("The household's relocation is recorded.")]})
         used_homes, used_people = site_use(site)
-        _refuse(
+        refuse(
             rules.site_refusals(
                 homes=site.homes,
                 capacity=site.capacity,
@@ -206,7 +191,7 @@ def relocation_progress(
     """Fill in the handover or the move-in (a date once given stays: a wrong one is a
     matter for the county's correction, not a form)."""
     today = today or timezone.localdate()
-    _staff(actor, relocation.household)
+    require_staff(actor, relocation.household)
     with transaction.atomic():
         r = Relocation.objects.select_for_update().select_related("site").get(pk=relocation.pk)
         handed = r.handed_over_on or handed_over_on
@@ -222,7 +207,7 @@ def relocation_progress(
             moved_in_on=moved,
             today=today,
         )
-        _refuse(refusals(rules.RELOCATION_CHECKS, values))
+        refuse(refusals(rules.RELOCATION_CHECKS, values))
         with recording(actor, r, related=r.household, reason=_("Relocation progress")):
             r.handed_over_on, r.moved_in_on = handed, moved
             r.save(update_fields=["handed_over_on", "moved_in_on"])
@@ -239,7 +224,7 @@ def old_house_record(
 ) -> Relocation:
     """The old house demolished on a day (to be verified), or kept with a reason."""
     today = today or timezone.localdate()
-    _staff(actor, relocation.household)
+    require_staff(actor, relocation.household)
     kept_reason = kept_reason.strip()
     if (demolished_on is None) == (not kept_reason):
         raise ValidationFailed(
@@ -251,7 +236,7 @@ def old_house_record(
             raise Closed(_("The old house is recorded already."))
         if demolished_on is not None:
             values = {"moved_in_on": r.moved_in_on, "demolished_on": demolished_on, "today": today}
-            _refuse(refusals(rules.DEMOLITION_CHECKS, values))
+            refuse(refusals(rules.DEMOLITION_CHECKS, values))
         with recording(
             actor, r, related=r.household, reason=kept_reason or _("Old house demolished")
         ):
@@ -310,7 +295,7 @@ def support_add(
 ) -> Support:
     """Follow-up support given to a relocated household after its move."""
     today = today or timezone.localdate()
-    _staff(actor, relocation.household)
+    require_staff(actor, relocation.household)
     errors: dict[str, list[str]] = {}
     if kind not in SupportKind.values:
         errors.setdefault("kind", []).append(_("Choose the kind of support."))

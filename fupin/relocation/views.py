@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from fupin.accounts.roles import Capability
 from fupin.accounts.types import SignedInRequest
-from fupin.geo.models import Division, Level
+from fupin.programmes.checks import may_edit
 from fupin.programmes.downloads import ledger_download
 from fupin.registry import selectors as registry_selectors
 from fupin.relocation import rules, selectors, services
@@ -81,12 +81,7 @@ def site_list(request: SignedInRequest) -> HttpResponse:
 @login_required
 def site_new(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    villages = list(
-        Division.objects.restrict(user)
-        .filter(level=Level.VILLAGE)
-        .order_by("code")
-        .values_list("code", "name")
-    )
+    villages = queries.village_choices(user)
     form = SiteForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         site = call_service(form, services.site_create, actor=user, data=dict(form.cleaned_data))
@@ -172,7 +167,7 @@ def relocation_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         {
             "r": r,
             "supports": list(r.supports.select_related("member", "placement")),
-            "may_edit": selectors.may_edit(user, r.village_id),
+            "may_edit": may_edit(user, r.village_id),
             "may_verify": selectors.may_verify(user, r),
             "deadline": rules.demolition_due(r.moved_in_on) if r.moved_in_on else None,
             "overdue": selectors.overdue(r, today),

@@ -30,3 +30,14 @@ def area_choices(user) -> list[tuple[str, str]]:
         indent = "\u3000" if level == levels[-1] and len(levels) > 1 else ""
         out.append((code, f"{indent}{name}"))
     return out
+
+
+def village_choices(user) -> list[tuple[str, str]]:
+    """The villages of the user's area as (code, "township village") choices."""
+    rows = (
+        Division.objects.restrict(user)
+        .filter(level=Level.VILLAGE)
+        .select_related("parent")
+        .order_by("code")
+    )
+    return [(d.code, f"{d.parent.name if d.parent else ''} {d.name}") for d in rows]

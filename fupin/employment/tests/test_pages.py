@@ -14,6 +14,7 @@ from django.urls import reverse
 from fupin.employment import selectors, services
 from fupin.employment.models import Holding, HoldingStatus, Placement
 from fupin.employment.tests.authority_invokers import person, post
+from fupin.programmes import selectors as programme_selectors
 
 START = dt.date(2024, 3, 1)
 
@@ -72,7 +73,7 @@ def test_pages_are_scoped_and_mask_the_id(client, users, holding, placement):
 
 
 def test_lists_page_by_keyset(client, users, household, monkeypatch):
-    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(programme_selectors, "PAGE_SIZE", 2)
     codes = [post(users).code for _ in range(5)]
     client.force_login(users["village"])
     first = client.get(reverse("employment:posts")).content.decode()

@@ -14,10 +14,10 @@ from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.history import history_of
 from fupin.employment import rules, selectors, services
 from fupin.employment.models import Holding, HoldingStatus, Placement
-from fupin.employment.services import Closed
 from fupin.employment.tests.authority_invokers import person, post
 from fupin.monitoring import grading
 from fupin.monitoring.hooks import grade_signals
+from fupin.programmes.checks import Closed
 from fupin.registry import choices as c
 from fupin.registry import services as registry
 

@@ -22,11 +22,11 @@ from fupin.core.errors import AlreadyDecided, NotAllowed, OutsideArea, Validatio
 from fupin.core.history import history_of
 from fupin.core.models import ChangeRecord
 from fupin.programmes import ledgers, workbook
+from fupin.programmes.checks import Closed
 from fupin.registry import choices as c
 from fupin.relocation import ledger as relocation_ledger
 from fupin.relocation import rules, selectors, services
 from fupin.relocation.models import OldHouse, Relocation, Site, Support
-from fupin.relocation.services import Closed
 from fupin.relocation.tests.authority_invokers import DEMOLISHED, HANDED, MOVED, site
 
 TODAY = dt.date(2024, 1, 1)
