@@ -21,6 +21,7 @@ Rural registered population (village profiles, since 2022): 大坪村 500, 清�
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from types import SimpleNamespace
 
 import pytest
@@ -74,7 +75,9 @@ def _snapshot_dir(settings, tmp_path):
     selectors.clear_cache()
 
 
-_seq = iter(range(100, 999))
+# ID numbers' sequence digits, unique within a test (its database is rolled back after it);
+# cycled, so that a run with many tests of the crafted registry never runs out.
+_seq = itertools.cycle(range(100, 999))
 
 
 def _household(actor, village, people, *, status=c.HouseholdStatus.POOR, **data):
