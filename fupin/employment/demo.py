@@ -2,7 +2,8 @@
 registered poor people: Loudi created 1,727 public-welfare posts for 543,090 registered
 poor (0.32%); Chenzhou pays 909 forest rangers 10,000 yuan a year for 405,000 registered
 poor (0.22%, 833.33 yuan a month). So about 0.54% of the county's registered poor hold a
-post at any time, a ranger post for two of five. About one holding in six ends (resigned,
+post at any time, a ranger post for two of five, paid on the 5th of the next month. About
+one holding in six ends (resigned,
 moved, term ended) and the post is filled again a month or two later; a few holders
 lost their post last month or were not paid for it (the grading signal `lost_post`).
 
@@ -190,7 +191,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
         return h
 
     def pay_month(h: Holding, month: dt.date, pay: Decimal) -> None:
-        x = Payment(month=month, amount=pay, paid_on=month + dt.timedelta(days=40))
+        x = Payment(month=month, amount=pay, paid_on=rules.month_end(month) + dt.timedelta(days=5))
         if x.paid_on <= today:
             payments.append(x)
             parents[id(x)] = h

@@ -23,7 +23,8 @@ Lost post (the grading signal `lost_post`), on day D: P is the last full calenda
 before D's month. A person lost a post on D when they held one on some day of P and, on
 D, either hold none (it ended and no new one started: 未再上岗), or were not paid for P
 (no payment of month P paid on or before D: 停发). A household has the signal when one of
-its members has.
+its members has. A round run before the county's pay day for P (the first days of a month)
+finds P unpaid: rounds are run at a period's end, weeks after it.
 """
 
 from __future__ import annotations
