@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "fupin.microcredit",
     "fupin.employment",
     "fupin.relocation",
+    "fupin.training",
+    "fupin.industry",
     "fupin.indicators",
     "fupin.assessment",
     "fupin.dashboards",

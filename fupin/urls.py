@@ -25,6 +25,8 @@ urlpatterns = [
     path("microcredit/", include("fupin.microcredit.urls")),
     path("employment/", include("fupin.employment.urls")),
     path("relocation/", include("fupin.relocation.urls")),
+    path("training/", include("fupin.training.urls")),
+    path("industry/", include("fupin.industry.urls")),
     path("supervision/", include("fupin.supervision.urls")),
     path("scoring/", include("fupin.scoring.urls")),
     path("", include("fupin.web.urls")),

@@ -219,6 +219,14 @@ RULES: tuple[Rule, ...] = (
         _g(*OFFICE),
         four_eyes=_("You recorded this demolition"),
     ),
+    # ---- benefit-linking (利益联结): a household's link to an enterprise is proposed by
+    # staff and confirmed above, by someone else
+    Rule(
+        "benefit_link.confirm",
+        _("Confirm or refuse a household's benefit link to an enterprise"),
+        _g(*OFFICE),
+        four_eyes=_("You proposed this link"),
+    ),
     # ---- third-party-style assessment (第三方评估): never the county that is assessed
     Rule(
         "assessment.run",

@@ -3,10 +3,12 @@ added to the API by fupin.api.api: a new ledger adds its module to ROUTERS."""
 
 from __future__ import annotations
 
-from fupin.api import employment, loans, relocation
+from fupin.api import employment, industry, loans, relocation, training
 
 ROUTERS = {
     "microcredit": loans.router,
     "employment": employment.router,
     "relocation": relocation.router,
+    "training": training.router,
+    "industry": industry.router,
 }

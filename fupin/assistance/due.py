@@ -41,6 +41,7 @@ computed in Python from `transition_end` itself, so the three forms cannot drift
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
@@ -275,6 +276,35 @@ class Due:
     until: dt.date | None = None  # the transition period's last day (exited households)
 
 
+def exit_date_on(
+    *, status: str, status_year: int, exit_days: Iterable[dt.date], on: dt.date
+) -> dt.date | None:
+    """The exit date on `on` of a household with this status and status year whose
+    passed exit cases closed on `exit_days` (local days): the latest of them on or before
+    `on`, else `fallback_exit_date`; None for a household not exited."""
+    if status != EXITED:
+        return None
+    days = [d for d in exit_days if d <= on]
+    return max(days) if days else fallback_exit_date(status_year)
+
+
+def exit_days_of(household_ids: Iterable[int], chunk: int = 5000) -> dict[int, list[dt.date]]:
+    """The local days on which each household's exit cases passed (every one), for
+    `exit_date_on` over many households and days at once (a workbook's rows)."""
+    out: dict[int, list[dt.date]] = {}
+    ids = sorted(set(household_ids))
+    for i in range(0, len(ids), chunk):
+        rows = Case.objects.filter(
+            household_id__in=ids[i : i + chunk],
+            kind=CaseKind.EXIT.value,
+            status=CaseStatus.PASSED.value,
+            closed_at__isnull=False,
+        ).values_list("household_id", "closed_at")
+        for household_id, closed in rows:
+            out.setdefault(household_id, []).append(timezone.localdate(closed))
+    return out
+
+
 def household_exit_date(household: Household, on: dt.date) -> dt.date | None:
     """The exit date of an exited household on `on` (None for any other status)."""
     if household.status != EXITED:
@@ -285,9 +315,10 @@ def household_exit_date(household: Household, on: dt.date) -> dt.date | None:
         .values_list("closed_at", flat=True)
         .first()
     )
-    if closed is not None:
-        return timezone.localdate(closed)
-    return fallback_exit_date(household.status_year)
+    days = [timezone.localdate(closed)] if closed is not None else []
+    return exit_date_on(
+        status=household.status, status_year=household.status_year, exit_days=days, on=on
+    )
 
 
 def household_due(household: Household, on: dt.date, p: Periods | None = None) -> Due:

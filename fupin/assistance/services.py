@@ -209,12 +209,23 @@ def cadre_leave(
         pairing_end(actor=actor, pairing=p, date=date, reason=reason)
     created: list[Pairing] = []
     rest = []
-    periods = due.periods()
+    # Which households still have another cadre, and which are still due assistance on
+    # the date (`due.due_q`, the queryset form of the rule): two queries, however many.
+    ids = [p.household_id for p in ended]
+    paired = set(
+        Pairing.objects.current()
+        .filter(household_id__in=ids)
+        .values_list("household_id", flat=True)
+    )
+    still_due = set(
+        Household.objects.filter(due.due_q(date, due.periods()), pk__in=ids).values_list(
+            "pk", flat=True
+        )
+    )
     for p in ended:
-        if Pairing.objects.current().filter(household=p.household).exists():
-            continue  # still has another cadre
-        if not due.household_due(p.household, date, periods).due:
+        if p.household_id in paired or p.household_id not in still_due:
             continue
+        paired.add(p.household_id)  # paired again below (a second pairing of it: skipped)
         if successor is not None:
             try:
                 created.append(

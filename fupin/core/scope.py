@@ -134,6 +134,15 @@ def require_household(actor: MaybeUser, household: Any) -> None:
         raise OutsideArea()
 
 
+def may_edit_in(user: MaybeUser, area_code: str) -> bool:
+    """`require_edit` as a question (whether a page offers a form)."""
+    try:
+        require_edit(user, area_code)
+    except (OutsideArea, NotAllowed):
+        return False
+    return True
+
+
 def require_edit(actor: MaybeUser, area_code: str) -> None:
     """An editing role, inside its own area. Outside the area looks like 'not found'."""
 

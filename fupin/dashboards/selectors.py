@@ -46,6 +46,8 @@ HEADLINE = [
     "public_post_holders",
     "employed_labour_rate",
     "relocated_people",
+    "trained_labourers",
+    "households_benefit_linked",
 ]
 # Columns of the table of child areas.
 TABLE = [
@@ -66,6 +68,10 @@ TABLE = [
     "microcredit_overdue_rate",
     "employed_labour_rate",
     "relocated_labour_employed_rate",
+    "trained_labourers",
+    "certified_labourers",
+    "households_benefit_linked",
+    "dividends_paid",
 ]
 # Choropleths: incidence, monitoring risk, visit compliance (visits within the policy's
 # interval; the weaker "visited since 1 January" coverage stays in the headline and table).
@@ -189,14 +195,17 @@ def todays_figures_at(area_code: str, *, depth: int) -> tuple[list[Any], dt.date
     Every write to the registry, monitoring and assistance records a change, so the id
     of the newest change record stamps the state the figures were computed from. Kept
     figures with the newest stamp are served as they are. After a change they are
-    computed again, but at most once per FUPIN_FIGURES_MIN_AGE seconds (60) per area, and
-    by one process at a time: until then, and while another process computes them, the
-    kept figures are served with the time they were computed, which the page shows.
+    computed again, but at most once per FUPIN_FIGURES_MIN_AGE seconds (60) per area, by
+    one process at a time, and in the background (`fupin worker`): the request that
+    finds them stale enqueues the work and, like every request until it is done, is
+    served the kept figures with the time they were computed, which the page shows.
     Under steady work (a case step, a visit every second) computing on every change
-    cost each dashboard request a second of CPU on a prefecture. Figures that change
+    cost each dashboard request a second of CPU on a prefecture, and computing in the
+    request that found them stale made that request take seconds once a minute. Only
+    an area's first figures of the day are computed in the request. Figures that change
     without a record (data quality counts after a quality run) are at most a day old."""
     stamp = ChangeRecord.objects.aggregate(n=Max("id"))["n"] or 0
-    key = f"fupin:dashboards:figures:{area_code}:{depth}:{timezone.localdate()}"
+    key = _figures_key(area_code, depth)
     kept: dict[str, Any] | None = cache.get(key)
     if kept is not None:
         if kept["stamp"] == stamp:
@@ -204,14 +213,42 @@ def todays_figures_at(area_code: str, *, depth: int) -> tuple[list[Any], dt.date
         age = (timezone.now() - kept["at"]).total_seconds()
         if age < figures_min_age() or not cache.add(f"{key}:lock", 1, FIGURES_LOCK_SECONDS):
             return kept["nodes"], kept["at"]
+        sync = getattr(settings, "FUPIN_DASHBOARD_SYNC", False)
+        jobs.enqueue(refresh_figures_task, job=None, sync=sync, area_code=area_code, depth=depth)
+        if not sync:
+            return kept["nodes"], kept["at"]
+        kept = cache.get(key)
+        if kept is not None:
+            return kept["nodes"], kept["at"]
+    return refresh_figures(area_code, depth=depth, locked=False)
+
+
+def _figures_key(area_code: str, depth: int) -> str:
+    return f"fupin:dashboards:figures:{area_code}:{depth}:{timezone.localdate()}"
+
+
+def refresh_figures(
+    area_code: str, *, depth: int, locked: bool = True
+) -> tuple[list[Any], dt.datetime]:
+    """Compute today's figures of an area and keep them (stamped with the newest change
+    record before they were read); `locked`: the caller holds the area's lock, let go
+    here."""
+    key = _figures_key(area_code, depth)
     try:
+        stamp = ChangeRecord.objects.aggregate(n=Max("id"))["n"] or 0
         at = timezone.now()
         nodes = figures(area_code, depth=depth)
         cache.set(key, {"stamp": stamp, "at": at, "nodes": nodes}, FIGURES_CACHE_SECONDS)
     finally:
-        if kept is not None:
+        if locked:
             cache.delete(f"{key}:lock")
     return nodes, at
+
+
+@task()
+def refresh_figures_task(*, area_code: str, depth: int) -> None:
+    """The background computation of `todays_figures_at` (fupin worker)."""
+    refresh_figures(area_code, depth=depth)
 
 
 def trend_years(area: Division, today: dt.date | None = None) -> list[int]:

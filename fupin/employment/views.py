@@ -318,10 +318,10 @@ def placement_new(request: SignedInRequest, household: int) -> HttpResponse:
 @capability_required(Capability.EXPORT_AREA)
 def export_posts(request: SignedInRequest) -> HttpResponseBase:
     """The area's posts, holders and pay in the import's layout."""
-    return ledger_download(request.user, "posts")
+    return ledger_download(request, "posts")
 
 
 @capability_required(Capability.EXPORT_AREA)
 def export_jobs(request: SignedInRequest) -> HttpResponseBase:
     """The area's jobs and transport subsidies in the import's layout."""
-    return ledger_download(request.user, "jobs")
+    return ledger_download(request, "jobs")

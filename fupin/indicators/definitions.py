@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fupin.assistance.choices import MeasureKind
+from fupin.industry.models import LinkMode
 from fupin.monitoring.models import RiskLevel
 from fupin.registry.choices import (
     Health,
@@ -90,6 +91,8 @@ GROUP_LABELS = OrderedDict(
         ("microcredit", _("Microcredit")),
         ("employment", _("Public-welfare posts and employment")),
         ("relocation", _("Relocation")),
+        ("training", _("Training")),
+        ("industry", _("Industry benefit-linking")),
         ("monitoring", _("Monitoring objects by risk level")),
         ("quality", _("Data quality")),
     ]
@@ -682,6 +685,109 @@ def _build() -> OrderedDict[str, Definition]:
         g,
         numerator="relocated_employed_labourers",
         denominator="relocated_labourers",
+    )
+
+    g = "training"
+    trained = _(
+        "Labourers (labour capacity skilled, ordinary, or weak or half labour on the as-of "
+        "date) of households due assistance on the as-of date (in poverty, monitoring "
+        "objects, or exited within the transition period) who completed a training course "
+        "that ended on or before the date; each counted once, in the village of their "
+        "household on the date"
+    )
+    add(
+        "trained_labourers",
+        _("Labourers trained"),
+        _fmt_lazy(_("%(trained)s (技能培训)."), trained=trained),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "certified_labourers",
+        _("Labourers holding a certificate"),
+        _fmt_lazy(
+            _(
+                "%(trained)s, holding a certificate of such a course (a training, special "
+                "ability, skill level or qualification certificate) issued on or before it."
+            ),
+            trained=trained,
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "training_completions",
+        _("Training completions in the period"),
+        _(
+            "Completed attendances (人次) of training courses that ended between 1 January "
+            "of the as-of year and the as-of date, by people of households due assistance "
+            "on the date (someone who completed two courses counts twice)."
+        ),
+        PEOPLE,
+        FLOW,
+        g,
+    )
+
+    g = "industry"
+    link_state = _(
+        "A link holds from its first day to its last, once confirmed by the township or "
+        "county; counted in the village of the household on the date"
+    )
+    add(
+        "households_benefit_linked",
+        _("Households linked to an enterprise"),
+        _fmt_lazy(
+            _(
+                "Households (any status) with a benefit link (利益联结) to an enterprise, "
+                "cooperative or family farm holding on the as-of date. %(state)s."
+            ),
+            state=link_state,
+        ),
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    for value, label in LinkMode.choices:
+        add(
+            f"benefit_linked_{value}",
+            label,
+            _fmt_lazy(
+                _(
+                    "Households with a link of this mode holding on the as-of date: "
+                    "%(value)s (a household linked in two modes counts in both). %(state)s."
+                ),
+                value=label,
+                state=link_state,
+            ),
+            HOUSEHOLDS,
+            BREAKDOWN,
+            g,
+        )
+    add(
+        "dividend_households",
+        _("Households paid a dividend"),
+        _(
+            "Households paid a dividend on a benefit link between 1 January of the as-of "
+            "year and the as-of date (by the day paid), counted in the village of the "
+            "household on the date."
+        ),
+        HOUSEHOLDS,
+        FLOW,
+        g,
+    )
+    add(
+        "dividends_paid",
+        _("Dividends paid"),
+        _(
+            "Dividends (分红) paid on benefit links between 1 January of the as-of year and "
+            "the as-of date (by the day paid), counted in the village of the household on "
+            "the date."
+        ),
+        YUAN,
+        FLOW,
+        g,
     )
 
     g = "monitoring"

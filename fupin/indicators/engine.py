@@ -9,6 +9,8 @@ the levels add up by construction.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import polars as pl
 
@@ -23,10 +25,13 @@ from fupin.indicators.definitions import (
 )
 from fupin.indicators.frames import (
     EMPLOYMENT_COLUMNS,
+    INDUSTRY_COLUMNS,
     MICROCREDIT_COLUMNS,
     RELOCATION_COLUMNS,
+    TRAINING_COLUMNS,
     Frames,
 )
+from fupin.industry.rules import MODE_COLUMNS
 from fupin.monitoring.models import RiskLevel
 from fupin.quality.selectors import score as quality_score
 from fupin.registry.choices import (
@@ -58,6 +63,29 @@ RELOCATION = (
     "relocated_employed_labourers",
 )
 
+# Counts that are the sum of one household column per village: code → (column, in fen).
+# Money is summed in fen (whole numbers, so sums are exact; `rollup` gives yuan).
+TRAINING = {
+    "trained_labourers": ("tr_trained", False),
+    "certified_labourers": ("tr_certified", False),
+    "training_completions": ("tr_completions", False),
+}
+INDUSTRY = {
+    "households_benefit_linked": ("il_linked", False),
+    **{f"benefit_linked_{mode}": (column, False) for mode, column in MODE_COLUMNS.items()},
+    "dividend_households": ("il_dividend", False),
+    "dividends_paid": ("il_dividends", True),
+}
+COLUMN_COUNTS = {**TRAINING, **INDUSTRY}
+# The household columns each group of those counts needs (a snapshot written before
+# them lacks them: "no data").
+COLUMN_GROUPS: tuple[tuple[Collection[str], tuple[str, ...]], ...] = (
+    (TRAINING, TRAINING_COLUMNS),
+    (INDUSTRY, INDUSTRY_COLUMNS),
+    (EMPLOYMENT, EMPLOYMENT_COLUMNS),
+    (RELOCATION, (*EMPLOYMENT_COLUMNS, *RELOCATION_COLUMNS)),
+)
+
 
 def missing_counts(frames: Frames) -> set[str]:
     """The count codes the frames cannot give (None, "no data", rather than 0)."""
@@ -66,10 +94,9 @@ def missing_counts(frames: Frames) -> set[str]:
         out |= set(VISIT_DUE)
     if not all(c in frames.households.columns for c in MICROCREDIT_COLUMNS):
         out |= set(MICROCREDIT)
-    if not all(c in frames.households.columns for c in EMPLOYMENT_COLUMNS):
-        out |= set(EMPLOYMENT) | set(RELOCATION)
-    if not all(c in frames.households.columns for c in RELOCATION_COLUMNS):
-        out |= set(RELOCATION)
+    for codes, columns in COLUMN_GROUPS:
+        if not all(c in frames.households.columns for c in columns):
+            out |= set(codes)
     return out
 
 
@@ -275,7 +302,25 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
             np.int64
         )
     out.update(_microcredit_counts(hh, v, size))
+    out.update(_column_counts(hh, v, size))
     out.update(_programme_counts(hh, v, size))
+    return out
+
+
+def _column_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per village, each of COLUMN_COUNTS: the sum of its household column (a boolean
+    counts the households where it is true; money in fen). Zeros for a column a snapshot
+    lacks (reported missing by `rollup`, see `missing_counts`)."""
+    out = {}
+    for code, (column, fen) in COLUMN_COUNTS.items():
+        if column not in hh.columns:
+            out[code] = np.zeros(size, dtype=np.int64)
+            continue
+        weights = hh[column].cast(pl.Float64).fill_null(0.0).to_numpy()
+        if fen:
+            weights = np.rint(weights * 100)
+        counts = np.bincount(v, weights=weights, minlength=size + 1)[:size]
+        out[code] = np.rint(counts).astype(np.int64)
     return out
 
 
@@ -444,7 +489,7 @@ def rollup(
         (
             pl.lit(None, pl.Int64).first()
             if c in missing
-            # Money is counted in fen (see _microcredit_counts), shown in yuan.
+            # Money is counted in fen (see _microcredit_counts, _column_counts), shown in yuan.
             else (pl.col(c).sum() / 100).round(2)
             if c in MONEY_CODES
             else pl.col(c).sum()

@@ -41,12 +41,16 @@ from fupin.employment import rules as employment_rules
 from fupin.employment import selectors as employment_selectors
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, VillageProfile
+from fupin.industry import rules as industry_rules
+from fupin.industry import selectors as industry_selectors
 from fupin.microcredit import rules as microcredit_rules
 from fupin.microcredit import services as microcredit_services
 from fupin.monitoring.models import MonitoringObject, MonitoringStatus
 from fupin.quality.selectors import check_area
 from fupin.registry.models import Household, Member
 from fupin.relocation import selectors as relocation_selectors
+from fupin.training import rules as training_rules
+from fupin.training import selectors as training_selectors
 
 PEOPLE_SCHEMA = {
     "person_id": pl.Int64,
@@ -100,8 +104,27 @@ HOUSEHOLD_SCHEMA = {
     # people relocated with it (0 before).
     "rel_moved": pl.Boolean,
     "rel_people": pl.Int32,
+    # Training on the as-of date (`training.rules`), for households due assistance then:
+    # their labourers trained and certified by the date, and the completed attendances of
+    # courses that ended in the period.
+    "tr_trained": pl.Int32,
+    "tr_certified": pl.Int32,
+    "tr_completions": pl.Int32,
+    # Benefit-linking on the as-of date (`industry.rules`): a current link (any mode and
+    # each mode), a dividend paid in the period and their sum (yuan, to the fen).
+    "il_linked": pl.Boolean,
+    **{c: pl.Boolean for c in industry_rules.MODE_COLUMNS.values()},
+    "il_dividend": pl.Boolean,
+    "il_dividends": pl.Float64,
 }
 MICROCREDIT_COLUMNS = ("mc_eligible", "mc_ever", "mc_balance", "mc_overdue_balance")
+TRAINING_COLUMNS = ("tr_trained", "tr_certified", "tr_completions")
+INDUSTRY_COLUMNS = (
+    "il_linked",
+    *industry_rules.MODE_COLUMNS.values(),
+    "il_dividend",
+    "il_dividends",
+)
 EMPLOYMENT_COLUMNS = ("emp_post_holders", "emp_labourers", "emp_employed")
 RELOCATION_COLUMNS = ("rel_moved", "rel_people")
 VILLAGE_SCHEMA = {
@@ -513,6 +536,28 @@ def employment(people: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[in
     )
 
 
+def training(
+    people: pl.DataFrame, due_flags: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[int]
+) -> pl.DataFrame:
+    """household_id, tr_trained, tr_certified, tr_completions: the training app's rules
+    on the as-of date (`rules.household_counts`) for the people of the households due
+    assistance then (`due_flags`: household_id, assist_due), each counted in their
+    household on the date. `moved`: households of the area then, outside now."""
+    rows = training_selectors.attendance_rows(prefix, moved)
+    due_people = people.join(
+        due_flags.filter(pl.col("assist_due")).select("household_id"), on="household_id", how="semi"
+    )
+    return training_rules.household_counts(rows, due_people, as_of, period_start(as_of))
+
+
+def industry(prefix: str, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
+    """household_id and the il_ columns: the benefit-linking app's rules on the as-of
+    date (`rules.household_links`) over the links and dividends of the households of the
+    area then (`moved`: outside now, their rows went with them)."""
+    links, paid = industry_selectors.link_rows(prefix, moved)
+    return industry_rules.household_links(links, paid, as_of, period_start(as_of))
+
+
 # ------------------------------------------------------------------ the frames
 
 
@@ -599,6 +644,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         {k: f"measure_{k}" for k in measure_flags.columns if k != "household_id"}
     )
 
+    due_flags = assist_due(hh, prefix, as_of, moved)
     households = (
         hh.join(sizes, on="household_id", how="left")
         .join(
@@ -617,7 +663,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         .join(visit_compliance(hh, as_of), on="household_id", how="left")
         .join(risk, on="household_id", how="left")
         .join(measure_flags, on="household_id", how="left")
-        .join(assist_due(hh, prefix, as_of, moved), on="household_id", how="left")
+        .join(due_flags, on="household_id", how="left")
         .join(microcredit(hh, people, prefix, as_of, moved), on="household_id", how="left")
         .join(employment(people, prefix, as_of, moved), on="household_id", how="left")
         .join(
@@ -625,6 +671,8 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
             on="household_id",
             how="left",
         )
+        .join(training(people, due_flags, prefix, as_of, moved), on="household_id", how="left")
+        .join(industry(prefix, as_of, moved), on="household_id", how="left")
     )
     for col in MEASURE_COLUMNS:
         if col not in households.columns:
@@ -646,6 +694,8 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         *[pl.col(c).fill_null(0) for c in EMPLOYMENT_COLUMNS],
         pl.col("rel_moved").fill_null(False),
         pl.col("rel_people").fill_null(0),
+        *[pl.col(c).fill_null(0) for c in TRAINING_COLUMNS],
+        *[pl.col(c).fill_null(0.0 if c == "il_dividends" else False) for c in INDUSTRY_COLUMNS],
     ).select([pl.col(k).cast(v) for k, v in HOUSEHOLD_SCHEMA.items()])
 
     divisions = read_divisions(prefix)

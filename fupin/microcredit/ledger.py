@@ -19,16 +19,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from fupin.core.errors import DomainError, NotAllowed, OutsideArea, ValidationFailed
-from fupin.core.masking import mask_expr
-from fupin.core.models import SensitiveRead
 from fupin.core.scope import code_range
 from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT, Column, Sheet
 from fupin.microcredit import selectors, services
 from fupin.microcredit.apps import LEDGER_LABEL
 from fupin.microcredit.models import CreditRating, Loan, Repayment
 from fupin.programmes.ledgers import Ledger
-from fupin.programmes.workbook import LedgerImport
-from fupin.registry.models import Household, Member
+from fupin.programmes.workbook import (
+    LedgerImport,
+    households_of,
+    masked_for,
+    members_of,
+    text_frame,
+)
 
 LOANS = Sheet(
     "loans",
@@ -112,20 +115,8 @@ def _write_loans(batch: LedgerImport) -> None:
     if ok.is_empty():
         return
     actor = batch.actor
-    households = {
-        h.number: h
-        for h in Household.objects.restrict(actor).filter(
-            number__in=ok["household_number"].unique().to_list()
-        )
-    }
-    members = {
-        (m.household_id, m.id_number): m
-        for m in Member.objects.filter(
-            household__in=list(households.values()),
-            id_number__in=ok["borrower_id_number"].unique().to_list(),
-            is_active=True,
-        )
-    }
+    households = households_of(actor, ok["household_number"])
+    members = members_of(households.values(), ok["borrower_id_number"])
     # Only the user's area: a contract number of another area is not told apart here (the
     # disbursement refuses a number in use, without saying where).
     existing = {
@@ -274,8 +265,6 @@ def _write_repayments(batch: LedgerImport) -> None:
 
 def write(batch: LedgerImport) -> None:
     """Loans first (a repayment of a loan of the same file finds it)."""
-    if not getattr(batch.actor, "may_edit", False):
-        raise NotAllowed()
     _write_loans(batch)
     _write_repayments(batch)
 
@@ -302,35 +291,20 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
             "status",
         )
     )
-    codes = [c.code for c in LOANS.columns]
-    loans = pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in rows],
-        schema={c: pl.String for c in codes},
-        orient="row",
+    loans = masked_for(
+        user,
+        text_frame(rows, LOANS),
+        "borrower_id_number",
+        kind="id_number",
+        object_type="microcredit.loan",
+        prefix=prefix,
     )
-    if getattr(user, "may_reveal", False):
-        if loans.height:
-            SensitiveRead.log_bulk(
-                user=user,
-                object_type="microcredit.loan",
-                object_id="export",
-                field="id_number",
-                area_code=prefix,
-                count=loans.height,
-                channel="export",
-            )
-    else:
-        loans = loans.with_columns(mask_expr(pl.col("borrower_id_number"), "id_number"))
     pays = list(
         Repayment.objects.filter(loan__in=qs)
         .order_by("loan_id", "paid_on", "id")
         .values_list("loan__number", "paid_on", "principal", "interest", "note")
     )
-    repayments = pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in pays],
-        schema={c.code: pl.String for c in REPAYMENTS.columns},
-        orient="row",
-    )
+    repayments = text_frame(pays, REPAYMENTS)
     return {"loans": loans, "repayments": repayments}
 
 

@@ -16,12 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
-from fupin.core.errors import DomainError
-from fupin.core.scope import code_range, require_edit
-from fupin.geo.codes import significant_prefix
+from fupin.core.scope import may_edit_in
 from fupin.microcredit import rules, services
 from fupin.microcredit.models import OPEN_STATUSES, Extension, ExtensionStatus, Loan, LoanStatus
 from fupin.programmes.ledgers import LedgerAction
+from fupin.programmes.paging import in_division
 
 PANEL_LOANS = "panel_loans"
 PAGE_SIZE = 50
@@ -41,9 +40,7 @@ class LoanFilters:
 
 def loan_list(*, user: Any, filters: LoanFilters, page: int = 1) -> tuple[list[Loan], bool]:
     qs = loans(user).select_related("household", "member", "village")
-    if filters.area:
-        # A division's code (the filter offers them) or a prefix: that division and below.
-        qs = qs.filter(village__code__range=code_range(significant_prefix(filters.area)))
+    qs = in_division(qs, "village__code", filters.area)
     if filters.bank:
         qs = qs.filter(bank=filters.bank)
     if filters.status:
@@ -85,9 +82,7 @@ def household_actions(user: Any, household: Any) -> list[LedgerAction]:
     page and the user's role and area."""
     if household.status not in rules.ELIGIBLE_STATUSES:
         return []
-    try:
-        require_edit(user, household.village_id)
-    except DomainError:
+    if not may_edit_in(user, household.village_id):
         return []
     return [LedgerAction(NEW_LOAN, reverse("microcredit:new", args=[household.pk]))]
 
@@ -97,11 +92,7 @@ def pending_extension(loan: Loan) -> Extension | None:
 
 
 def may_edit(user: Any, loan: Loan) -> bool:
-    try:
-        require_edit(user, loan.village_id)
-    except DomainError:
-        return False
-    return True
+    return may_edit_in(user, loan.village_id)
 
 
 def may_decide(user: Any, ext: Extension) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -45,22 +45,14 @@ from fupin.microcredit.models import (
 )
 from fupin.monitoring.models import RiskLevel, RiskType
 from fupin.monitoring.services import SystemWarning, warnings_raise_system
+from fupin.programmes.frames import dates
+from fupin.programmes.values import money, refuse
 from fupin.registry.models import Household, Member
 
 
 class LoanClosed(DomainError):
     code = "loan_closed"
     status = 409
-
-
-def _money(value: Any, field: str, *, positive: bool = True) -> Decimal:
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise ValidationFailed({field: [_("Enter an amount in yuan.")]}) from None
-    if amount < 0 or (positive and amount == 0):
-        raise ValidationFailed({field: [_("Enter an amount above zero.")]})
-    return amount
 
 
 def _require_staff(actor: Any, household: Household) -> None:
@@ -84,9 +76,9 @@ def _validate_terms(data: dict[str, Any]) -> dict[str, Any]:
         if not out[name]:
             errors.setdefault(name, []).append(_("Required."))
     try:
-        out["amount"] = _money(data.get("amount"), "amount")
-        out["annual_rate"] = _money(data.get("annual_rate"), "annual_rate", positive=False)
-        out["subsidy_rate"] = _money(data.get("subsidy_rate") or 0, "subsidy_rate", positive=False)
+        out["amount"] = money(data.get("amount"), "amount")
+        out["annual_rate"] = money(data.get("annual_rate"), "annual_rate", positive=False)
+        out["subsidy_rate"] = money(data.get("subsidy_rate") or 0, "subsidy_rate", positive=False)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     term = data.get("term_months")
@@ -125,11 +117,7 @@ def loan_disburse(
         credit_rating=terms.get("credit_rating", ""),
         household_rated=household_rated(household.pk),
     )
-    if problems:
-        errors: dict[str, list[str]] = {}
-        for name, text in problems:
-            errors.setdefault(name, []).append(text)
-        raise ValidationFailed(errors, _("The household may not borrow."))
+    refuse(problems, _("The household may not borrow."))
     if Loan.objects.filter(number=terms["number"]).exists():
         raise ValidationFailed({"number": [_("A loan with this contract number exists.")]})
     schedule = rules.schedule_rows(terms["amount"], terms["term_months"], terms["annual_rate"], on)
@@ -216,8 +204,8 @@ def repayment_record(
     """Record a repayment; the loan's status follows."""
     today = today or timezone.localdate()
     _require_staff(actor, loan.household)
-    principal = _money(principal, "principal", positive=False)
-    interest = _money(interest, "interest", positive=False)
+    principal = money(principal, "principal", positive=False)
+    interest = money(interest, "interest", positive=False)
     if principal == 0 and interest == 0:
         raise ValidationFailed({"principal": [_("Enter the principal or the interest repaid.")]})
     with transaction.atomic():
@@ -407,10 +395,6 @@ def read_states(
     return loans
 
 
-def _dates(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
-    return frame.with_columns(pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d") for n in names)
-
-
 # Households per read when the loans of listed households are read.
 HOUSEHOLD_BATCH = 5000
 
@@ -434,7 +418,7 @@ def states_on(
                 for i in range(0, len(ids), HOUSEHOLD_BATCH)
             ]
         )
-    loans = _dates(
+    loans = dates(
         read_states(day, prefix=prefix, open_only=open_only, household_ids=household_ids),
         "disbursed_on",
         "written_off_on",
@@ -452,7 +436,7 @@ def states_on(
         params,
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.SCHEDULE_SCHEMA},
     )
-    schedule = _dates(schedule, "due_on", "original_due_on", "extended_on").with_columns(
+    schedule = dates(schedule, "due_on", "original_due_on", "extended_on").with_columns(
         pl.col("principal").cast(pl.Float64)
     )
     repayments = read_frame(
@@ -463,7 +447,7 @@ def states_on(
         params,
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.REPAYMENT_SCHEMA},
     )
-    repayments = _dates(repayments, "paid_on").with_columns(pl.col("principal").cast(pl.Float64))
+    repayments = dates(repayments, "paid_on").with_columns(pl.col("principal").cast(pl.Float64))
     extensions = read_frame(
         "SELECT e.loan_id, CAST(e.approved_on AS TEXT) AS approved_on, "  # noqa: S608
         "CAST(e.new_due_on AS TEXT) AS new_due_on "
@@ -472,7 +456,7 @@ def states_on(
         [*params, str(ExtensionStatus.APPROVED)],
         schema={k: pl.Int64 if k == "loan_id" else pl.String for k in rules.EXTENSION_SCHEMA},
     )
-    extensions = _dates(extensions, "approved_on", "new_due_on")
+    extensions = dates(extensions, "approved_on", "new_due_on")
     states = rules.loan_states(
         loans.select(list(rules.LOAN_SCHEMA)), schedule, repayments, day, extensions
     )

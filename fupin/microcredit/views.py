@@ -4,19 +4,13 @@ household, and the area's workbook. Thin: parse, call a selector or service, ren
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 from django.contrib.auth.decorators import login_required
 from django.forms import BaseForm
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 
 from fupin.accounts.roles import Capability
 from fupin.core.masking import mask_id_number
-from fupin.core.scope import area_prefix_of
-from fupin.exchange.jobs import TemporaryDownload
 from fupin.microcredit import selectors, services
 from fupin.microcredit.forms import (
     DecisionForm,
@@ -26,7 +20,7 @@ from fupin.microcredit.forms import (
     RepaymentForm,
     WriteOffForm,
 )
-from fupin.programmes import ledgers, workbook
+from fupin.programmes.downloads import ledger_download
 from fupin.registry import selectors as registry_selectors
 from fupin.web import queries
 from fupin.web.views.common import (
@@ -160,18 +154,4 @@ def loan_new(request, household: int):
 def loan_export(request):
     """The area's loans and repayments as a workbook in the import's layout: for the
     roles that may export an area (not a paired cadre), like the other exports."""
-    user = request.user
-    prefix = area_prefix_of(user)
-    if prefix is None:
-        raise Http404
-    # The borrowers' workbook lives only while it is sent (exchange's temporary download).
-    directory = Path(tempfile.mkdtemp(prefix="fupin-loans-"))
-    try:
-        path = directory / "microcredit.xlsx"
-        workbook.export_workbook(ledgers.get("microcredit"), user, prefix, path)
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
-    return FileResponse(
-        TemporaryDownload(path, directory), as_attachment=True, filename="microcredit.xlsx"
-    )
+    return ledger_download(request, "microcredit")

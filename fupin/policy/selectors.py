@@ -28,23 +28,20 @@ def current_policy(area_code: str, on: dt.date | None = None, year: int | None =
     base = PolicySet.objects.filter(
         Q(region_id__in=regions) | Q(region__isnull=True), effective_from__lte=on
     )
-    years = (
-        [year]
-        if year
-        else [
-            on.year,
-            *sorted(
-                set(base.filter(year__lt=on.year).values_list("year", flat=True)), reverse=True
-            ),
-        ]
+    # One query: the sets of the year, or of every year up to the date's (a handful of
+    # rows a year), and the latest year that has one.
+    candidates = list(
+        (base.filter(year=year) if year else base.filter(year__lte=on.year)).select_related(
+            "region"
+        )
     )
-    for y in years:
-        candidates = list(base.filter(year=y).select_related("region"))
-        if not candidates:
-            continue
+    if candidates:
+        latest = max(p.year for p in candidates)
         rank: dict[str | None, int] = {code: i for i, code in enumerate(regions)}
-        candidates.sort(key=lambda p: (rank.get(p.region_id, len(regions)), -p.version, -p.pk))
-        return candidates[0]
+        return min(
+            (p for p in candidates if p.year == latest),
+            key=lambda p: (rank.get(p.region_id, len(regions)), -p.version, -p.pk),
+        )
     raise NoPolicy(f"no policy set in force for {area_code} on {on}")
 
 

@@ -16,18 +16,31 @@ again creates nothing, changes nothing and says so (`unchanged`).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import xlsxwriter
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import csvsafe
-from fupin.exchange.layout import INFO, Sheet
+from fupin.core.bulk import bulk_insert
+from fupin.core.errors import NotAllowed
+from fupin.core.frames import reserve_ids
+from fupin.core.history import BulkRecorder, RowRecords
+from fupin.core.masking import mask_expr
+from fupin.core.models import SensitiveRead
+from fupin.core.scope import area_prefix_of
+from fupin.exchange.jobs import TemporaryDownload
+from fupin.exchange.layout import INFO, TEXT, Sheet
+from fupin.exchange.parse import amount_too_precise_message
 from fupin.exchange.parsing import ERROR_SCHEMA, Parsed, parse_sheet
 from fupin.exchange.readers import (
     HEADER_SCAN_ROWS,
@@ -36,7 +49,12 @@ from fupin.exchange.readers import (
     clean_text,
     header_names,
 )
+from fupin.geo.models import Division
 from fupin.programmes.ledgers import Ledger
+from fupin.registry.models import Household, Member
+
+if TYPE_CHECKING:  # a name of django-stubs only
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 MIN_MATCHED = 2
 
@@ -211,6 +229,24 @@ class LedgerImport:
     def count(self, key: str) -> SheetCounts:
         return self.counts.setdefault(key, SheetCounts())
 
+    def insert(self, key: str, objs: list[Any], records: RowRecords) -> list[int]:
+        """Write new rows of sheet `key` in bulk (model instances, keys not yet set):
+        their keys drawn at once, one insert for all (COPY on PostgreSQL), and one
+        creation record each written set-based from the stored rows (`records`), by the
+        import's actor, time and reason. Counted as created; returns their ids."""
+        if not objs:
+            return []
+        model = type(objs[0])
+        ids = reserve_ids(model, len(objs))
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+        bulk_insert(objs, model)
+        BulkRecorder(actor=self.actor, now=self.now, reason=self.reason).created(
+            records, pl.Series("id", ids, dtype=pl.Int64)
+        )
+        self.count(key).created += len(objs)
+        return ids
+
 
 @dataclass
 class ImportOutcome:
@@ -256,6 +292,131 @@ class _Refused(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Register:
+    """A register's sheet (courses, enterprises): rows placed in a division of the
+    importing user's area (the sheet's `area_code`, the model's `division_id`), each
+    known by a code of its own (`code`: the sheet's column and the model's field),
+    with other `fields` an import of the same row again finds unchanged. The refusals
+    are the ledger's words."""
+
+    key: str
+    code: str
+    fields: tuple[str, ...]
+    records: RowRecords
+    twice: StrOrPromise  # the code given twice in the file
+    other_details: StrOrPromise  # the code known in the user's area with other details
+    taken: StrOrPromise  # the code used elsewhere (where is not said)
+
+
+def write_register(
+    batch: LedgerImport,
+    register: Register,
+    readable: QuerySet[Any, Any],
+    *,
+    values: Callable[[dict[str, Any]], dict[str, Any]],
+    check: Callable[[dict[str, Any]], list[tuple[str, str]]],
+) -> None:
+    """Write a register's new rows in bulk and count the unchanged: `readable` holds
+    the rows the user reads (the user's area), `values(row)` a row's fields as stored,
+    `check(row)` the ledger's refusals of a row, (column, reason) pairs."""
+    frame = batch.frame(register.key).with_row_index("_i")
+    ok = frame.filter(pl.col("_ok"))
+    if ok.is_empty():
+        return
+    code_of = register.code
+    prefix = area_prefix_of(batch.actor) or ""
+    codes = ok[code_of].unique().to_list()
+    areas = set(
+        Division.objects.filter(code__in=ok["area_code"].unique().to_list()).values_list(
+            "code", flat=True
+        )
+    )
+    mine = {getattr(r, code_of): r for r in readable.filter(**{f"{code_of}__in": codes})}
+    model = readable.model
+    taken = set(
+        model._default_manager.filter(**{f"{code_of}__in": codes}).values_list(code_of, flat=True)
+    )
+    rejected: list[tuple[int, str, str]] = []
+    seen: set[str] = set()
+    new: list[Any] = []
+    for row in ok.iter_rows(named=True):
+        i, code = row["_i"], row[code_of]
+        if code in seen:
+            rejected.append((i, code_of, str(register.twice)))
+            continue
+        seen.add(code)
+        if row["area_code"] not in areas or not row["area_code"].startswith(prefix):
+            rejected.append((i, "area_code", _("No division with this code in your area.")))
+            continue
+        problems = check(row)
+        if problems:
+            rejected.extend((i, column, text) for column, text in problems)
+            continue
+        stored = values(row)
+        existing = mine.get(code)
+        if existing is not None:
+            same = existing.division_id == row["area_code"] and all(
+                getattr(existing, f) == stored[f] for f in register.fields
+            )
+            if same:
+                batch.count(register.key).unchanged += 1
+            else:
+                rejected.append((i, code_of, str(register.other_details)))
+            continue
+        if code in taken:
+            rejected.append((i, code_of, str(register.taken)))
+            continue
+        new.append(
+            model(
+                **{code_of: code},
+                division_id=row["area_code"],
+                created_by=batch.actor,
+                created_at=batch.now,
+                **stored,
+            )
+        )
+    batch.reject_rows(register.key, rejected)
+    batch.insert(register.key, new, register.records)
+
+
+def households_of(actor: Any, numbers: Iterable[str | None]) -> dict[str, Household]:
+    """The households of the actor's area that a sheet names by number, by number."""
+    wanted = sorted({n for n in numbers if n})
+    return {h.number: h for h in Household.objects.restrict(actor).filter(number__in=wanted)}
+
+
+def members_of(
+    households: Iterable[Household], id_numbers: Iterable[str | None]
+) -> dict[tuple[int, str], Member]:
+    """The current members of `households` that a sheet names by ID number, by
+    (household id, ID number)."""
+    wanted = sorted({n for n in id_numbers if n})
+    return {
+        (m.household_id, m.id_number): m
+        for m in Member.objects.filter(
+            household__in=list(households), id_number__in=wanted, is_active=True
+        )
+    }
+
+
+def check_cells(p: Parsed) -> None:
+    """What a cell's own column says beyond its kind, for every ledger alike: an amount
+    of more than two decimals is refused (the ledgers keep money to the fen), and text
+    longer than its model field holds is refused (not cut, not a database error)."""
+    for code, flag in p.sub_fen.items():
+        p.reject(flag & p.frame["_ok"], code, amount_too_precise_message())
+    p.sub_fen = {}
+    for col in p.sheet.columns:
+        if col.kind != TEXT or not col.field:
+            continue
+        limit = getattr(p.sheet.model._meta.get_field(col.field), "max_length", None)
+        if limit is None:
+            continue
+        long = p.frame[col.code].str.len_chars().fill_null(0) > limit
+        p.reject(long, col.code, _("At most %(n)d characters.") % {"n": limit})
+
+
 def import_workbook(
     ledger: Ledger,
     path: Path,
@@ -268,10 +429,14 @@ def import_workbook(
     """Read, parse, check and write a ledger's workbook (see the module docstring)."""
     if ledger.write is None:
         raise WorkbookError(_("This ledger cannot be imported."))
+    if not getattr(actor, "may_edit", False):  # an import writes: editing roles only
+        raise NotAllowed()
     today = today or timezone.localdate()
     raw = read_sheets(path, ledger.sheets)
     by_key = {s.key: s for s in ledger.sheets}
     parsed = {key: parse_sheet(by_key[key], r, today) for key, r in raw.items()}
+    for p in parsed.values():
+        check_cells(p)
     batch = LedgerImport(
         ledger, actor, parsed, atomic=atomic, reason=reason or _("Workbook import")
     )
@@ -338,3 +503,46 @@ def export_workbook(ledger: Ledger, user: Any, prefix: str, path: Path) -> Path:
                     ws.write_string(i, j, str(value))  # never a formula
     book.close()
     return path
+
+
+def export_download(ledger: Ledger, user: Any, prefix: str) -> TemporaryDownload:
+    """The ledger's workbook of an area in a temporary directory that goes away once
+    the file is sent (exchange's TemporaryDownload), not left in /tmp."""
+    directory = Path(tempfile.mkdtemp(prefix=f"fupin-{ledger.key}-"))
+    try:
+        path = export_workbook(ledger, user, prefix, directory / f"{ledger.key}.xlsx")
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return TemporaryDownload(path, directory)
+
+
+def text_frame(rows: list[tuple[Any, ...]], sheet: Sheet) -> pl.DataFrame:
+    """Rows read for an export (values in the order of the sheet's columns) as the text
+    frame `export_workbook` writes."""
+    return pl.DataFrame(
+        [[None if v is None else str(v) for v in r] for r in rows],
+        schema={c.code: pl.String for c in sheet.columns},
+        orient="row",
+    )
+
+
+def masked_for(
+    user: Any, frame: pl.DataFrame, column: str, *, kind: str, object_type: str, prefix: str
+) -> pl.DataFrame:
+    """An export's sensitive column (`kind`: id_number, phone, bank_account) masked for
+    a role that may not reveal it; for one that may, left whole with one logged read
+    of them all."""
+    if not getattr(user, "may_reveal", False):
+        return frame.with_columns(mask_expr(pl.col(column), kind))
+    if frame.height:
+        SensitiveRead.log_bulk(
+            user=user,
+            object_type=object_type,
+            object_id="export",
+            field=kind,
+            area_code=prefix,
+            count=frame.height,
+            channel="export",
+        )
+    return frame

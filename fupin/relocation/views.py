@@ -202,4 +202,4 @@ def relocation_new(request: SignedInRequest, household: int) -> HttpResponse:
 @capability_required(Capability.EXPORT_AREA)
 def export(request: SignedInRequest) -> HttpResponseBase:
     """The area's sites, relocated households and support in the import's layout."""
-    return ledger_download(request.user, "relocation")
+    return ledger_download(request, "relocation")

@@ -38,6 +38,13 @@ class ParseOnlyModelForm(forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
+def set_choices(field: forms.Field, choices: Any) -> None:
+    """Give a form's choice field the choices known only when the form is made (the
+    user's areas, the household's members …)."""
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 def apply_errors(form: forms.BaseForm, exc: Exception) -> None:
     """Put a service's error on the form fields it names (or on the form)."""
     if isinstance(exc, ValidationFailed):

@@ -19,3 +19,9 @@ def parse_int(text: str | None) -> int | None:
         return int(text) if text not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+def keyset_cursor(query) -> dict[str, int | None]:
+    """A keyset-paged list's position (?older=<id> or ?newer=<id>) as keyword arguments
+    of its selector (`programmes.paging.keyset_page`, `cases.selectors.case_page`)."""
+    return {"older": parse_int(query.get("older")), "newer": parse_int(query.get("newer"))}

@@ -41,3 +41,10 @@ def village_choices(user) -> list[tuple[str, str]]:
         .order_by("code")
     )
     return [(d.code, f"{d.parent.name if d.parent else ''} {d.name}") for d in rows]
+
+
+def area_and_below(user) -> list[tuple[str, str]]:
+    """The user's own area and the divisions `area_choices` offers below it: where a
+    register's row (a course, an enterprise) may be placed."""
+    own = [(user.area_id, user.area.name)] if user.area_id else []
+    return own + area_choices(user)

@@ -38,6 +38,7 @@ INVOKER_MODULES = (
     "fupin.microcredit.tests.authority_invokers",
     "fupin.employment.tests.authority_invokers",
     "fupin.relocation.tests.authority_invokers",
+    "fupin.industry.tests.authority_invokers",
 )
 
 # Who acts: every role at the level its name says, plus the levels the table tells apart

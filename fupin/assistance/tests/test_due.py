@@ -10,6 +10,8 @@ import itertools
 
 import polars as pl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -408,3 +410,29 @@ def test_indicators_agree_with_the_list(users, make_cadre, make_household, exite
     total = sum(r["assist_target_households"] for r in counts)
     assert total == selectors.due_households(COUNTY, today).count() == 5
     assert sum(r["paired_households"] for r in counts) == 1  # hs[1] is paired, not due
+
+
+def test_cadre_leaving_reads_due_and_paired_once_however_many_households(users, make_cadre, exited):
+    """The hand-over decides "still paired" and "still due" (the exit cases) for all of
+    the cadre's households in one statement each, not one per household."""
+    on = dt.date(2024, 3, 1)
+
+    def statements(n: int) -> tuple[int, int]:
+        leaving, successor = make_cadre(), make_cadre()
+        for _ in range(n):
+            services.pairing_create(
+                actor=users["county"],
+                cadre=leaving,
+                household=exited(dt.date(2020, 12, 15)),
+                kind="contact",
+                start_date=on,
+            )
+        with CaptureQueriesContext(connection) as ctx:
+            made = services.cadre_leave(
+                actor=users["county"], cadre=leaving, date=on, reason="调动", successor=successor
+            )
+        assert len(made) == n  # all still due, all paired again
+        reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+        return sum("cases_case" in q for q in reads), len(made)
+
+    assert statements(1)[0] == statements(4)[0] == 1

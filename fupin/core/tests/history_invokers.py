@@ -467,3 +467,12 @@ def relocation(users) -> None:
 
 INVOKERS["employment"] = employment
 INVOKERS["relocation"] = relocation
+
+
+def ledgers(users) -> None:
+    from fupin.industry.tests.authority_invokers import history
+
+    history(users)
+
+
+INVOKERS["training and industry"] = ledgers

@@ -81,3 +81,33 @@ def test_the_page_shows_when_the_figures_were_computed(login, registry, settings
     assert page.status_code == 200
     shown = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
     assert f"Figures as of {shown}" in page.content.decode()
+
+
+def test_stale_figures_are_computed_in_the_background_and_served_kept_until_then(
+    registry, settings, monkeypatch
+):
+    """The request that finds the figures stale enqueues their computation for `fupin
+    worker` and is served the kept ones (no request waits seconds for a prefecture's
+    figures); the next request after the worker's run is served the new ones."""
+    settings.FUPIN_FIGURES_MIN_AGE = 0
+    before, at = dashboards.todays_figures_at(COUNTY, depth=1)
+    add_poor_household(registry, "95")
+    settings.FUPIN_DASHBOARD_SYNC = False
+    queued = []
+    monkeypatch.setattr(
+        dashboards.jobs, "enqueue", lambda task, **kwargs: queued.append((task, kwargs))
+    )
+    kept, kept_at = dashboards.todays_figures_at(COUNTY, depth=1)
+    assert people(kept) == people(before) and kept_at == at
+    assert [t for t, _ in queued] == [dashboards.refresh_figures_task]
+    key = f"fupin:dashboards:figures:{COUNTY}:1:{timezone.localdate()}"
+    assert cache.get(f"{key}:lock") is not None  # no second request enqueues it again
+    dashboards.todays_figures_at(COUNTY, depth=1)
+    assert len(queued) == 1
+    task, kwargs = queued[0]
+    kw = {k: v for k, v in kwargs.items() if k not in ("job", "sync")}
+    task.call(**kw)  # what the worker does
+    assert cache.get(f"{key}:lock") is None
+    after, after_at = dashboards.todays_figures_at(COUNTY, depth=1)
+    assert people(after) == people(before) + 2 and after_at > at
+    assert len(queued) == 1

@@ -5,6 +5,7 @@ cleanly."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import pytest
@@ -72,7 +73,7 @@ def test_demo_rows_keep_the_rules_have_history_and_rebuild_the_same():
         for h in Holding.objects.order_by("start_on"):
             spans.setdefault(getattr(h, key), []).append(h)
         for held in spans.values():
-            for a, b in zip(held, held[1:], strict=False):
+            for a, b in itertools.pairwise(held):
                 assert not rules.overlaps(a.start_on, a.end_on, b.start_on, b.end_on), (a.pk, b.pk)
     for pay in Payment.objects.select_related("holding__post"):
         values = payment_values(pay.holding, pay.month, pay.amount, pay.paid_on, today)

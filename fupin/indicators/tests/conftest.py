@@ -21,7 +21,6 @@ Rural registered population (village profiles, since 2022): 大坪村 500, 清�
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from types import SimpleNamespace
 
 import pytest
@@ -75,9 +74,16 @@ def _snapshot_dir(settings, tmp_path):
     selectors.clear_cache()
 
 
-# ID numbers' sequence digits, unique within a test (its database is rolled back after it);
-# cycled, so that a run with many tests of the crafted registry never runs out.
-_seq = itertools.cycle(range(100, 999))
+_seq = iter(range(100, 900))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_seqs():
+    """ID-number seqs start again in every test (each has a fresh database): one counter
+    for the whole process ran out once enough tests had made their households, and the
+    order of the tests decided which one failed. Below 901, the crafted newborn's."""
+    global _seq
+    _seq = iter(range(100, 900))
 
 
 def _household(actor, village, people, *, status=c.HouseholdStatus.POOR, **data):

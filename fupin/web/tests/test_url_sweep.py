@@ -111,6 +111,13 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     "relocation:site": {"pk": P("relocation.Site")},
     "relocation:detail": {"pk": P("relocation.Relocation")},
     "relocation:new": {"household": H},
+    # training and industry benefit-linking
+    "training:course": {"pk": P("training.Course")},
+    "training:attendance": {"pk": P("training.Attendance")},
+    "training:attend": {"household": H},
+    "industry:enterprise": {"pk": P("industry.Enterprise")},
+    "industry:link": {"pk": P("industry.BenefitLink")},
+    "industry:link_new": {"household": H},
     "tips:detail": {"pk": P("tips.Tip")},
     "tips:reveal_phone": {"pk": P("tips.Tip")},
     # monitoring
