@@ -14,7 +14,7 @@ from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
 from fupin.core.masking import mask_id_number
 from fupin.employment import selectors
-from fupin.programmes.selectors import in_area
+from fupin.programmes.paging import in_division
 
 router = Router(tags=["employment"])
 
@@ -47,7 +47,7 @@ class PostPage(Schema):
 
 @router.get("/posts", response=PostPage, summary="Public-welfare posts in your area")
 def post_list(request, filters: Query[PostQuery]):
-    qs = in_area(selectors.posts(current_user(request)), filters.area)
+    qs = in_division(selectors.posts(current_user(request)), "village__code", filters.area)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     page = keyset(qs, "id", filters.after, filters.limit)
@@ -96,7 +96,7 @@ class HoldingPage(Schema):
 
 @router.get("/post-holdings", response=HoldingPage, summary="Public-welfare post holders")
 def holding_list(request, filters: Query[HoldingQuery]):
-    qs = in_area(selectors.holdings(current_user(request)), filters.area)
+    qs = in_division(selectors.holdings(current_user(request)), "village__code", filters.area)
     qs = qs.select_related("post", "member")
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -150,7 +150,7 @@ class PlacementPage(Schema):
 
 @router.get("/placements", response=PlacementPage, summary="Jobs and migrant work")
 def placement_list(request, filters: Query[PlacementQuery]):
-    qs = in_area(selectors.placements(current_user(request)), filters.area)
+    qs = in_division(selectors.placements(current_user(request)), "village__code", filters.area)
     qs = qs.select_related("member")
     if filters.kind:
         qs = qs.filter(kind=filters.kind)

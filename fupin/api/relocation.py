@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
 from fupin.api.schemas import IdPageQuery
-from fupin.programmes.selectors import in_area
+from fupin.programmes.paging import in_division
 from fupin.relocation import selectors
 
 router = Router(tags=["relocation"])
@@ -39,7 +39,7 @@ class SitePage(Schema):
 
 @router.get("/resettlement-sites", response=SitePage, summary="Resettlement sites in your area")
 def site_list(request, filters: Query[AreaQuery]):
-    qs = in_area(selectors.sites(current_user(request)), filters.area)
+    qs = in_division(selectors.sites(current_user(request)), "village__code", filters.area)
     page = keyset(qs, "id", filters.after, filters.limit)
     items = [
         {
@@ -84,7 +84,7 @@ class RelocationPage(Schema):
 
 @router.get("/relocations", response=RelocationPage, summary="Relocated households in your area")
 def relocation_list(request, filters: Query[RelocationQuery]):
-    qs = in_area(selectors.relocations(current_user(request)), filters.area)
+    qs = in_division(selectors.relocations(current_user(request)), "village__code", filters.area)
     if filters.site is not None:
         qs = qs.filter(site_id=filters.site)
     if filters.household is not None:

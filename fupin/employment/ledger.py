@@ -26,8 +26,6 @@ from django.utils.translation import gettext_lazy
 
 from fupin.core.errors import NotAllowed
 from fupin.core.history import RowRecords
-from fupin.core.masking import mask_expr
-from fupin.core.models import SensitiveRead
 from fupin.core.scope import code_range
 from fupin.employment import rules, selectors
 from fupin.employment.apps import JOBS_LABEL, POSTS_LABEL
@@ -45,9 +43,10 @@ from fupin.employment.models import (
 from fupin.exchange.layout import CODE, DATE, DIVISION, ID_NUMBER, INFO, MONEY, TEXT, Column, Sheet
 from fupin.funds.models import SourceKind
 from fupin.programmes import bulk
-from fupin.programmes.checks import age_on_expr, households_due
+from fupin.programmes.checks import age_on_expr
+from fupin.programmes.due import due_column
 from fupin.programmes.ledgers import Ledger
-from fupin.programmes.workbook import LedgerImport
+from fupin.programmes.workbook import LedgerImport, masked_for, text_frame
 from fupin.registry.choices import MigrantPlace
 from fupin.registry.models import Household, Member
 
@@ -436,7 +435,7 @@ def _write_holdings(batch: LedgerImport) -> None:
     )
     if not new.is_empty():
         new = new.with_columns(
-            household_due=households_due(new, "start_on"),
+            household_due=due_column(new, "start_on"),
             age=age_on_expr(pl.col("birth_date"), pl.col("start_on")),
             post_open=rules.post_open_expr(pl.col("start_on")),
             same_township=pl.col("post_village").str.slice(0, 9)
@@ -808,26 +807,15 @@ def write_jobs(batch: LedgerImport) -> None:
 
 
 def masked(user: Any, frame: pl.DataFrame, prefix: str, what: str) -> pl.DataFrame:
-    """ID numbers masked unless the role may reveal them (then one logged read)."""
-    if getattr(user, "may_reveal", False):
-        if frame.height:
-            SensitiveRead.log_bulk(
-                user=user,
-                object_type=what,
-                object_id="export",
-                field="id_number",
-                area_code=prefix,
-                count=frame.height,
-                channel="export",
-            )
-        return frame
-    return frame.with_columns(mask_expr(pl.col("id_number"), "id_number"))
+    """An export's ID numbers masked unless the role may reveal them (then one logged
+    read): `workbook.masked_for` on the sheets' `id_number` column."""
+    return masked_for(user, frame, "id_number", kind="id_number", object_type=what, prefix=prefix)
 
 
 def export_posts(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     span = code_range(prefix)
     posts = selectors.posts(user).filter(village__code__range=span).order_by("id")
-    post_rows = bulk.text_frame(
+    post_rows = text_frame(
         list(
             posts.values_list(
                 "code",
@@ -846,7 +834,7 @@ def export_posts(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     held = selectors.holdings(user).filter(village__code__range=span).order_by("id")
     holding_rows = masked(
         user,
-        bulk.text_frame(
+        text_frame(
             list(
                 held.values_list(
                     "post__code",
@@ -866,7 +854,7 @@ def export_posts(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     )
     pay_rows = masked(
         user,
-        bulk.text_frame(
+        text_frame(
             list(
                 Payment.objects.filter(holding__in=held)
                 .order_by("holding_id", "month")
@@ -892,7 +880,7 @@ def export_jobs(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     jobs = selectors.placements(user).filter(village__code__range=span).order_by("id")
     placements = masked(
         user,
-        bulk.text_frame(
+        text_frame(
             list(
                 jobs.values_list(
                     "household__number",
@@ -914,7 +902,7 @@ def export_jobs(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     )
     subsidies = masked(
         user,
-        bulk.text_frame(
+        text_frame(
             list(
                 selectors.subsidies(user)
                 .filter(village__code__range=span)

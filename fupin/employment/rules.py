@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -410,10 +409,6 @@ SUBSIDY_CHECKS = (
         column=lambda: _c("amount") <= 0,
     ),
 )
-
-
-def money(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def household_work(people: pl.DataFrame, work: pl.DataFrame) -> pl.DataFrame:

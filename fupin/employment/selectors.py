@@ -5,7 +5,7 @@ engine, the grading signal)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
-from fupin.core.frames import read_frame
-from fupin.core.scope import code_range
 from fupin.employment import rules
 from fupin.employment.models import (
     Holding,
@@ -29,8 +27,10 @@ from fupin.employment.models import (
 )
 from fupin.employment.services import APPOINT
 from fupin.programmes.checks import may_edit
+from fupin.programmes.frames import area_rows, dates
 from fupin.programmes.ledgers import LedgerAction
-from fupin.programmes.selectors import Page, in_area, keyset_page
+from fupin.programmes.paging import PAGE_SIZE as PAGE_SIZE
+from fupin.programmes.paging import Page, in_division, keyset_page
 
 PANEL_HOLDINGS = "panel_post_holdings"
 PANEL_PLACEMENTS = "panel_placements"
@@ -69,11 +69,11 @@ def post_page(
     user: Any,
     filters: PostFilters,
     today: dt.date,
-    after: int | None = None,
-    before: int | None = None,
-) -> tuple[Page, dict[int, Holding]]:
+    older: int | None = None,
+    newer: int | None = None,
+) -> tuple[Page[Post], dict[int, Holding]]:
     """A keyset page of the posts, and each post's current holder by post id."""
-    qs = in_area(posts(user).select_related("village"), filters.area)
+    qs = in_division(posts(user).select_related("village"), "village__code", filters.area)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.funding:
@@ -82,7 +82,7 @@ def post_page(
         qs = qs.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today)).exclude(
             pk__in=current_holdings().values("post_id")
         )
-    page = keyset_page(qs, after=after, before=before)
+    page = keyset_page(qs, order="id", older=older, newer=newer, page_size=PAGE_SIZE)
     holders = {
         h.post_id: h
         for h in current_holdings()
@@ -160,17 +160,21 @@ def placement_page(
     *,
     user: Any,
     filters: PlacementFilters,
-    after: int | None = None,
-    before: int | None = None,
-) -> Page:
-    qs = in_area(placements(user).select_related("village", "member", "household"), filters.area)
+    older: int | None = None,
+    newer: int | None = None,
+) -> Page[Placement]:
+    qs = in_division(
+        placements(user).select_related("village", "member", "household"),
+        "village__code",
+        filters.area,
+    )
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.place_scope:
         qs = qs.filter(place_scope=filters.place_scope)
     if filters.current:
         qs = qs.filter(end_on__isnull=True)
-    return keyset_page(qs, after=after, before=before)
+    return keyset_page(qs, order="start_on", older=older, newer=newer, page_size=PAGE_SIZE)
 
 
 def placement_get(*, user: Any, pk: int) -> Placement:
@@ -216,94 +220,68 @@ def placement_actions(user: Any, household: Any) -> list[LedgerAction]:
 # ------------------------------------------------------------------ column reads
 
 
-def _dates(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False) for n in names
+def _rows(
+    select: str, alias: str, prefix: str | None, household_ids: Sequence[int], schema: Any
+) -> pl.DataFrame:
+    """`programmes.frames.area_rows` over a select from the holdings or the placements
+    (`alias`): the rows of the area's households (their village now) and of
+    `household_ids`, dates read as text."""
+    frame = area_rows(
+        select,
+        area=f"{alias}.village_id",
+        household=f"{alias}.household_id",
+        prefix=prefix,
+        household_ids=household_ids,
+        schema={k: pl.String if v == pl.Date else v for k, v in schema.items()},
+    )
+    return dates(frame, *(k for k, v in schema.items() if v == pl.Date))
+
+
+def read_holdings(*, prefix: str | None = "", household_ids: Sequence[int] = ()) -> pl.DataFrame:
+    """Every holding of an area (the household's village now) and of the given
+    households: rules.HOLDING_SCHEMA."""
+    return _rows(
+        "SELECT h.member_id, h.household_id, h.status, "  # noqa: S608 - model metadata only
+        "CAST(h.start_on AS TEXT) AS start_on, CAST(h.decided_on AS TEXT) AS decided_on, "
+        f"CAST(h.end_on AS TEXT) AS end_on FROM {Holding._meta.db_table} h",
+        "h",
+        prefix,
+        household_ids,
+        rules.HOLDING_SCHEMA,
     )
 
 
-def _where(prefix: str, household_ids: Sequence[int] | None, alias: str) -> tuple[str, list[Any]]:
-    if household_ids is not None:
-        marks = ", ".join(["%s"] * len(household_ids)) or "NULL"
-        return f"{alias}.household_id IN ({marks})", list(household_ids)
-    low, high = code_range(prefix)
-    return f"{alias}.village_id BETWEEN %s AND %s", [low, high]
+def read_placements(*, prefix: str | None = "", household_ids: Sequence[int] = ()) -> pl.DataFrame:
+    """Every placement of an area and of the given households: rules.PLACEMENT_SCHEMA."""
+    return _rows(
+        "SELECT p.member_id, CAST(p.start_on AS TEXT) AS start_on, "  # noqa: S608
+        f"CAST(p.end_on AS TEXT) AS end_on FROM {Placement._meta.db_table} p",
+        "p",
+        prefix,
+        household_ids,
+        rules.PLACEMENT_SCHEMA,
+    )
 
 
-BATCH = 5000
-
-
-def _batched(
-    read: Callable[..., pl.DataFrame], household_ids: Sequence[int] | None, **kw: Any
-) -> pl.DataFrame:
-    if household_ids is not None and len(household_ids) > BATCH:
-        ids = list(household_ids)
-        return pl.concat(
-            [read(household_ids=ids[i : i + BATCH], **kw) for i in range(0, len(ids), BATCH)]
-        )
-    return read(household_ids=household_ids, **kw)
-
-
-def read_holdings(*, prefix: str = "", household_ids: Sequence[int] | None = None) -> pl.DataFrame:
-    """Every holding of an area (the household's village now) or of the given households:
-    rules.HOLDING_SCHEMA."""
-
-    def read(household_ids: Sequence[int] | None) -> pl.DataFrame:
-        where, params = _where(prefix, household_ids, "h")
-        # `where` holds placeholders only.
-        raw = read_frame(
-            "SELECT h.member_id, h.household_id, h.status, "  # noqa: S608
-            "CAST(h.start_on AS TEXT) AS start_on, CAST(h.decided_on AS TEXT) AS decided_on, "
-            f"CAST(h.end_on AS TEXT) AS end_on FROM {Holding._meta.db_table} h WHERE {where}",
-            params,
-            schema={k: pl.String if v == pl.Date else v for k, v in rules.HOLDING_SCHEMA.items()},
-        )
-        return _dates(raw, "start_on", "decided_on", "end_on")
-
-    return _batched(read, household_ids)
-
-
-def read_placements(
-    *, prefix: str = "", household_ids: Sequence[int] | None = None
-) -> pl.DataFrame:
-    """Every placement of an area or of the given households: rules.PLACEMENT_SCHEMA."""
-
-    def read(household_ids: Sequence[int] | None) -> pl.DataFrame:
-        where, params = _where(prefix, household_ids, "p")
-        raw = read_frame(
-            "SELECT p.member_id, CAST(p.start_on AS TEXT) AS start_on, "  # noqa: S608
-            f"CAST(p.end_on AS TEXT) AS end_on FROM {Placement._meta.db_table} p WHERE {where}",
-            params,
-            schema={"member_id": pl.Int64, "start_on": pl.String, "end_on": pl.String},
-        )
-        return _dates(raw, "start_on", "end_on")
-
-    return _batched(read, household_ids)
-
-
-def read_payments(*, prefix: str = "", household_ids: Sequence[int] | None = None) -> pl.DataFrame:
-    """Every payment of the holdings of an area or of the given households:
+def read_payments(*, prefix: str | None = "", household_ids: Sequence[int] = ()) -> pl.DataFrame:
+    """Every payment of the holdings of an area and of the given households:
     rules.PAYMENT_SCHEMA."""
-
-    def read(household_ids: Sequence[int] | None) -> pl.DataFrame:
-        where, params = _where(prefix, household_ids, "h")
-        raw = read_frame(
-            "SELECT h.member_id, CAST(p.month AS TEXT) AS month, "  # noqa: S608
-            f"CAST(p.paid_on AS TEXT) AS paid_on FROM {Payment._meta.db_table} p "
-            f"JOIN {Holding._meta.db_table} h ON h.id = p.holding_id WHERE {where}",
-            params,
-            schema={"member_id": pl.Int64, "month": pl.String, "paid_on": pl.String},
-        )
-        return _dates(raw, "month", "paid_on")
-
-    return _batched(read, household_ids)
+    return _rows(
+        "SELECT h.member_id, CAST(p.month AS TEXT) AS month, "  # noqa: S608
+        f"CAST(p.paid_on AS TEXT) AS paid_on FROM {Holding._meta.db_table} h "
+        f"JOIN {Payment._meta.db_table} p ON h.id = p.holding_id",
+        "h",
+        prefix,
+        household_ids,
+        rules.PAYMENT_SCHEMA,
+    )
 
 
 def people_in_work(
-    day: dt.date, *, prefix: str = "", household_ids: Sequence[int] | None = None
+    day: dt.date, *, prefix: str | None = "", household_ids: Sequence[int] = ()
 ) -> pl.DataFrame:
     """member_id, post, work on `day` (rules.people_in_work) of the people with a holding
-    or a placement in the area (or in the given households)."""
+    or a placement in the area and in the given households."""
     return rules.people_in_work(
         read_holdings(prefix=prefix, household_ids=household_ids),
         read_placements(prefix=prefix, household_ids=household_ids),
@@ -319,7 +297,9 @@ def lost_post_households(household_ids: Collection[int], as_of: dt.date) -> set[
         return set()
     ids = sorted(set(household_ids))
     lost = rules.lost_post_people(
-        read_holdings(household_ids=ids), read_payments(household_ids=ids), as_of
+        read_holdings(prefix=None, household_ids=ids),
+        read_payments(prefix=None, household_ids=ids),
+        as_of,
     )
     wanted = set(household_ids)
     return {h for h in lost["household_id"].unique().to_list() if h in wanted}

@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
-from fupin.assistance.due import household_due
 from fupin.core.errors import AlreadyDecided, ValidationFailed
 from fupin.core.history import created, recording
 from fupin.core.scope import require_edit, require_household
@@ -39,18 +38,13 @@ from fupin.employment.models import (
 )
 from fupin.funds.models import SourceKind
 from fupin.geo.models import Division, Level
-from fupin.programmes.checks import Closed, refusals, refuse, require_staff
+from fupin.programmes.checks import Closed, refusals, require_staff
+from fupin.programmes.due import household_due_on
+from fupin.programmes.values import money, refuse
 from fupin.registry.choices import MigrantPlace
 from fupin.registry.models import Household, Member
 
 APPOINT = "post.appoint"
-
-
-def _money(value: Any, field: str) -> Any:
-    try:
-        return rules.money(value)
-    except (ArithmeticError, ValueError):
-        raise ValidationFailed({field: [_("Enter an amount in yuan.")]}) from None
 
 
 def _member_of(member: Member | None, household: Household) -> Member:
@@ -83,7 +77,7 @@ def post_create(*, actor: Any, data: dict[str, Any], reason: str = "") -> Post:
     if errors:
         raise ValidationFailed(errors)
     values = {
-        "monthly_pay": _money(data.get("monthly_pay"), "monthly_pay"),
+        "monthly_pay": money(data.get("monthly_pay"), "monthly_pay", positive=False),
         "opened_on": data["opened_on"],
         "closed_on": data.get("closed_on"),
     }
@@ -163,7 +157,7 @@ def holding_problems(
     """Why this person may not be proposed for the post from `start_on` (row form of
     `rules.HOLDING_CHECKS` and the two overlaps)."""
     values = {
-        "household_due": household_due(household, start_on).due,
+        "household_due": household_due_on(household, start_on),
         "labour": member.labour,
         "age": member.age_on(start_on),
         "post_open": rules.post_open(post.opened_on, post.closed_on, start_on),
@@ -291,7 +285,7 @@ def payment_record(
     """Record a month's pay of an appointment (one a month)."""
     today = today or timezone.localdate()
     require_staff(actor, holding.household)
-    amount = _money(amount, "amount")
+    amount = money(amount, "amount", positive=False)
     month = rules.month_start(month)
     with transaction.atomic():
         h = Holding.objects.select_for_update().select_related("post").get(pk=holding.pk)
@@ -339,9 +333,7 @@ def placement_record(
         errors.setdefault("start_on", []).append(_("Required."))
     if errors:
         raise ValidationFailed(errors)
-    income = _money(data.get("monthly_income") or 0, "monthly_income")
-    if income < 0:
-        raise ValidationFailed({"monthly_income": [_("Cannot be negative.")]})
+    income = money(data.get("monthly_income") or 0, "monthly_income", positive=False)
     start_on, end_on = data["start_on"], data.get("end_on")
     values = {
         "age": member.age_on(start_on),
@@ -400,7 +392,7 @@ def subsidy_record(
     """A migrant worker's transport subsidy for a job away from the county, one a year."""
     today = today or timezone.localdate()
     require_staff(actor, placement.household)
-    amount = _money(amount, "amount")
+    amount = money(amount, "amount", positive=False)
     values = {
         "place_scope": placement.place_scope,
         "start_on": placement.start_on,

@@ -68,8 +68,8 @@ def post_list(request: SignedInRequest) -> HttpResponse:
         user=user,
         filters=filters,
         today=timezone.localdate(),
-        after=params.parse_int(request.GET.get("after")),
-        before=params.parse_int(request.GET.get("before")),
+        older=params.parse_int(request.GET.get("older")),
+        newer=params.parse_int(request.GET.get("newer")),
     )
     rows = [(p, holders.get(p.pk)) for p in page.rows]
     return render_page(
@@ -255,8 +255,8 @@ def placement_list(request: SignedInRequest) -> HttpResponse:
     page = selectors.placement_page(
         user=user,
         filters=filters,
-        after=params.parse_int(request.GET.get("after")),
-        before=params.parse_int(request.GET.get("before")),
+        older=params.parse_int(request.GET.get("older")),
+        newer=params.parse_int(request.GET.get("newer")),
     )
     return render_page(request, "employment/placement_list.html", {"form": form, "page": page})
 

@@ -523,10 +523,7 @@ def employment(people: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[in
     rules on the as-of date (`rules.household_work` over its people, with
     `selectors.people_in_work` read for the area and for `moved`, the households of the
     area then that are outside it now)."""
-    work = employment_selectors.people_in_work(as_of, prefix=prefix)
-    if moved:
-        work = pl.concat([work, employment_selectors.people_in_work(as_of, household_ids=moved)])
-        work = work.group_by("member_id").agg(pl.col("post").any(), pl.col("work").any())
+    work = employment_selectors.people_in_work(as_of, prefix=prefix, household_ids=moved)
     return employment_rules.household_work(people, work).rename(
         {
             "post_holders": "emp_post_holders",

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from fupin.core.bulk import bulk_insert
 from fupin.core.frames import db_ready, full_frame, reserve_ids, update_frame, write_frame
 from fupin.core.history import BulkRecorder, RowRecords, bulk_record, changes_expr, creation_record
-from fupin.exchange.layout import Sheet
 from fupin.geo.models import Division, Level
 from fupin.programmes.checks import Check, refused_columns
 from fupin.programmes.workbook import LedgerImport
@@ -169,15 +168,6 @@ def settle(
     reject(batch, key, stored, differs, column, reason)
     batch.count(key).unchanged += int((~differs).sum())
     return rows.filter(~known)
-
-
-def text_frame(rows: list[tuple[Any, ...]], sheet: Sheet) -> pl.DataFrame:
-    """Stored rows as the sheet's text columns, for an export."""
-    return pl.DataFrame(
-        [[None if v is None else str(v) for v in r] for r in rows],
-        schema={c.code: pl.String for c in sheet.columns},
-        orient="row",
-    )
 
 
 def villages_in_area(batch: LedgerImport, key: str, rows: pl.DataFrame) -> pl.DataFrame:

@@ -25,10 +25,8 @@ from typing import Any
 
 import polars as pl
 
-from fupin.assistance.due import household_due, periods
-from fupin.core.errors import DomainError, ValidationFailed
+from fupin.core.errors import DomainError
 from fupin.core.scope import require_edit, require_household
-from fupin.registry.models import Household
 
 
 @dataclass(frozen=True)
@@ -56,14 +54,6 @@ def refused_columns(checks: Iterable[Check], frame: pl.DataFrame) -> list[tuple[
     return [(c.field, refused_mask(c, frame)) for c in checks]
 
 
-def as_errors(problems: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Refusals as a ValidationFailed's errors ({field: [reasons]})."""
-    errors: dict[str, list[str]] = {}
-    for name, text in problems:
-        errors.setdefault(name, []).append(text)
-    return errors
-
-
 def age_on_expr(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
     """Completed years on the day `on` (a column), as `registry.Member.age_on`."""
     before_birthday = (birth.dt.month() > on.dt.month()) | (
@@ -72,32 +62,12 @@ def age_on_expr(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
     return (on.dt.year() - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
 
 
-def households_due(rows: pl.DataFrame, day: str) -> pl.Series:
-    """Whether each row's household (`household_id`) is due assistance on the row's day
-    (column `day`): the row form of `assistance.due` (`household_due`, the services'
-    own), once per household and day."""
-    pairs = rows.select("household_id", day).unique()
-    found = Household.objects.in_bulk(pairs["household_id"].unique().to_list())
-    p = periods()
-    due = {(h, d): household_due(found[h], d, p).due for h, d in pairs.iter_rows() if h in found}
-    return pl.Series(
-        [due.get((h, d), False) for h, d in rows.select("household_id", day).iter_rows()],
-        dtype=pl.Boolean,
-    )
-
-
 class Closed(DomainError):
     """A ledger row's step was taken already (an appointment ended, a job ended, an old
     house recorded …)."""
 
     code = "closed"
     status = 409
-
-
-def refuse(problems: list[tuple[str, str]], message: str | None = None) -> None:
-    """Raise the refusals (row form) as one ValidationFailed, if there are any."""
-    if problems:
-        raise ValidationFailed(as_errors(problems), message)
 
 
 def require_staff(actor: Any, household: Any) -> None:

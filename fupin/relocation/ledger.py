@@ -37,9 +37,9 @@ from fupin.exchange.layout import (
     Sheet,
 )
 from fupin.programmes import bulk
-from fupin.programmes.checks import households_due
+from fupin.programmes.due import due_column
 from fupin.programmes.ledgers import Ledger
-from fupin.programmes.workbook import LedgerImport
+from fupin.programmes.workbook import LedgerImport, text_frame
 from fupin.registry.models import Household, Member
 from fupin.relocation import rules, selectors
 from fupin.relocation.apps import LEDGER_LABEL
@@ -317,7 +317,7 @@ def _write_relocations(batch: LedgerImport) -> None:
             _first=pl.coalesce("handed_over_on", "moved_in_on", "today"),
         )
         both = both.with_columns(
-            household_due=households_due(both, "_first"),
+            household_due=due_column(both, "_first"),
             same_county=pl.col("village_id").str.slice(0, 6)
             == pl.col("site_village_code").str.slice(0, 6),
         )
@@ -499,7 +499,7 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     """The sites, relocated households and support of the user's area under `prefix`
     (no ID number but the support's person, masked unless the role may reveal)."""
     span = code_range(prefix)
-    sites = bulk.text_frame(
+    sites = text_frame(
         list(
             selectors.sites(user)
             .filter(village__code__range=span)
@@ -518,7 +518,7 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
         SITES,
     )
     moved = selectors.relocations(user).filter(village__code__range=span).order_by("id")
-    relocations = bulk.text_frame(
+    relocations = text_frame(
         list(
             moved.values_list(
                 "household__number",
@@ -537,7 +537,7 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
         ),
         RELOCATIONS,
     )
-    supports = bulk.text_frame(
+    supports = text_frame(
         list(
             selectors.supports(user)
             .filter(relocation__in=moved)

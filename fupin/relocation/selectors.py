@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
-from fupin.core.frames import read_frame
 from fupin.core.scope import code_range
 from fupin.programmes.checks import may_edit
+from fupin.programmes.frames import area_rows
 from fupin.programmes.ledgers import LedgerAction
-from fupin.programmes.selectors import Page, in_area, keyset_page
+from fupin.programmes.paging import PAGE_SIZE as PAGE_SIZE
+from fupin.programmes.paging import Page, in_division, keyset_page
 from fupin.relocation import rules
 from fupin.relocation.models import OldHouse, Relocation, Site, Support
 from fupin.relocation.services import VERIFY
@@ -52,17 +53,21 @@ def relocation_page(
     user: Any,
     filters: RelocationFilters,
     today: dt.date,
-    after: int | None = None,
-    before: int | None = None,
-) -> Page:
-    qs = in_area(relocations(user).select_related("household", "village", "site"), filters.area)
+    older: int | None = None,
+    newer: int | None = None,
+) -> Page[Relocation]:
+    qs = in_division(
+        relocations(user).select_related("household", "village", "site"),
+        "village__code",
+        filters.area,
+    )
     if filters.site is not None:
         qs = qs.filter(site_id=filters.site)
     if filters.moved_in:
         qs = qs.filter(moved_in_on__lte=today)
     if filters.demolition_overdue:
         qs = qs.filter(overdue_q(today))
-    return keyset_page(qs, after=after, before=before)
+    return keyset_page(qs, order="id", older=older, newer=newer, page_size=PAGE_SIZE)
 
 
 def overdue_q(day: dt.date) -> Q:
@@ -161,37 +166,20 @@ def may_verify(user: Any, r: Relocation) -> bool:
 
 # ------------------------------------------------------------------ column read
 
-RELOCATION_SCHEMA = {"household_id": pl.Int64, "people": pl.Int32, "moved_in_on": pl.Date}
 
-
-def read_relocations(
-    *, prefix: str = "", household_ids: Sequence[int] | None = None
-) -> pl.DataFrame:
+def read_relocations(*, prefix: str | None = "", household_ids: Sequence[int] = ()) -> pl.DataFrame:
     """household_id, people, moved_in_on of the relocations of an area (the household's
-    village now) or of the given households."""
-    if household_ids is not None:
-        ids = list(household_ids)
-        parts = [
-            read_relocations_where(
-                "household_id IN (" + ", ".join(["%s"] * len(ids[i : i + 5000])) + ")",
-                ids[i : i + 5000],
-            )
-            for i in range(0, len(ids), 5000)
-        ]
-        return pl.concat(parts) if parts else pl.DataFrame(schema=RELOCATION_SCHEMA)
-    low, high = code_range(prefix)
-    return read_relocations_where("village_id BETWEEN %s AND %s", [low, high])
-
-
-def read_relocations_where(where: str, params: list[Any]) -> pl.DataFrame:
-    # `where` holds placeholders only.
-    raw = read_frame(
+    village now) and of the given households."""
+    frame = area_rows(
         "SELECT household_id, people, CAST(moved_in_on AS TEXT) AS moved_in_on "  # noqa: S608
-        f"FROM {Relocation._meta.db_table} WHERE {where}",
-        params,
+        f"FROM {Relocation._meta.db_table}",
+        area="village_id",
+        household="household_id",
+        prefix=prefix,
+        household_ids=household_ids,
         schema={"household_id": pl.Int64, "people": pl.Int32, "moved_in_on": pl.String},
     )
-    return raw.with_columns(
+    return frame.with_columns(
         pl.col("moved_in_on").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
     )
 
@@ -202,9 +190,7 @@ def relocated_households(
     """household_id, rel_moved (moved in on or before `day`), rel_people (the people
     relocated, 0 before the move-in) of the relocations of the area and of the
     households that have moved out of it since (`moved`)."""
-    rows = read_relocations(prefix=prefix)
-    if moved:
-        rows = pl.concat([rows, read_relocations(household_ids=moved)]).unique("household_id")
+    rows = read_relocations(prefix=prefix, household_ids=moved)
     relocated = rules.relocated_expr(day)
     return rows.select(
         "household_id",

@@ -23,13 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
-from fupin.assistance.due import household_due
 from fupin.core.errors import AlreadyDecided, ValidationFailed
 from fupin.core.history import created, recording
 from fupin.core.scope import require_edit, require_household
 from fupin.employment.models import Placement
 from fupin.geo.models import Division, Level
-from fupin.programmes.checks import Closed, refusals, refuse, require_staff
+from fupin.programmes.checks import Closed, refusals, require_staff
+from fupin.programmes.due import household_due_on
+from fupin.programmes.values import refuse
 from fupin.registry.models import Household, Member
 from fupin.relocation import rules
 from fupin.relocation.models import OldHouse, Relocation, Site, SiteKind, Support, SupportKind
@@ -98,7 +99,7 @@ def relocation_values(
     """The values `rules.RELOCATION_CHECKS` reads, in its row form."""
     first = rules.first_day(handed_over_on, moved_in_on, today)
     return {
-        "household_due": household_due(household, first).due,
+        "household_due": household_due_on(household, first),
         "same_county": site.village_id[:6] == household.village_id[:6],
         "people": people,
         "home_area": home_area,

@@ -57,8 +57,8 @@ def relocation_list(request: SignedInRequest) -> HttpResponse:
         user=user,
         filters=filters,
         today=today,
-        after=params.parse_int(request.GET.get("after")),
-        before=params.parse_int(request.GET.get("before")),
+        older=params.parse_int(request.GET.get("older")),
+        newer=params.parse_int(request.GET.get("newer")),
     )
     overdue = {r.pk for r in page.rows if selectors.overdue(r, today)}
     return render_page(

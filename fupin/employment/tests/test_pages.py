@@ -14,7 +14,6 @@ from django.urls import reverse
 from fupin.employment import selectors, services
 from fupin.employment.models import Holding, HoldingStatus, Placement
 from fupin.employment.tests.authority_invokers import person, post
-from fupin.programmes import selectors as programme_selectors
 
 START = dt.date(2024, 3, 1)
 
@@ -73,7 +72,7 @@ def test_pages_are_scoped_and_mask_the_id(client, users, holding, placement):
 
 
 def test_lists_page_by_keyset(client, users, household, monkeypatch):
-    monkeypatch.setattr(programme_selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     codes = [post(users).code for _ in range(5)]
     client.force_login(users["village"])
     first = client.get(reverse("employment:posts")).content.decode()
@@ -83,10 +82,10 @@ def test_lists_page_by_keyset(client, users, household, monkeypatch):
         filters=selectors.PostFilters(),
         today=START,
     )[0]
-    older = client.get(reverse("employment:posts"), {"after": page.older}).content.decode()
+    older = client.get(reverse("employment:posts"), {"older": page.older}).content.decode()
     assert codes[2] in older and codes[1] in older and codes[4] not in older
     assert 'rel="prev"' in older and 'rel="prev"' not in first
-    newer = client.get(reverse("employment:posts"), {"before": codes_pk(codes[2])}).content
+    newer = client.get(reverse("employment:posts"), {"newer": codes_pk(codes[2])}).content
     assert codes[4] in newer.decode() and codes[3] in newer.decode()
 
 
