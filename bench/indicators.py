@@ -65,12 +65,12 @@ def synthesise(people: int, seed: int = 1):
     import polars as pl
 
     from fupin.assistance.choices import MeasureKind
-    from fupin.employment import rules as employment_rules
     from fupin.geo.services import level_of_code
     from fupin.indicators import frames as fr
     from fupin.industry import rules as industry_rules
     from fupin.monitoring.models import RiskLevel
     from fupin.registry import choices as c
+    from fupin.registry.choices import WORKING_CAPACITIES
     from fupin.registry.demo import division_rows
 
     rng = np.random.default_rng(seed)
@@ -182,9 +182,7 @@ def synthesise(people: int, seed: int = 1):
     # registered poor hold a public-welfare post; about 60% of the labourers work.
     labourers = np.bincount(
         idx,
-        weights=(
-            np.isin(labour, list(employment_rules.WORKING_CAPACITIES)) & (ages >= 16) & (ages <= 64)
-        ),
+        weights=(np.isin(labour, list(WORKING_CAPACITIES)) & (ages >= 16) & (ages <= 64)),
         minlength=nh,
     ).astype(np.int32)
     registered_hh = np.isin(status, [S.POOR, S.RETURNED, S.EXITED, S.MONITORED])

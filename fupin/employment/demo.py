@@ -46,7 +46,7 @@ from fupin.employment.models import (
 )
 from fupin.funds.models import SourceKind
 from fupin.programmes.bulk import Created, insert_created
-from fupin.registry.choices import HouseholdStatus, MigrantPlace
+from fupin.registry.choices import WORKING_CAPACITIES, HouseholdStatus, MigrantPlace
 from fupin.registry.models import Household, Member
 
 MODELS = (TransportSubsidy, Placement, Payment, Holding, Post)
@@ -144,7 +144,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
     }
     by_township: dict[str, list[tuple[int, int, str, dt.date]]] = {}
     for mid, hid, village, labour, birth, _place in people:
-        if labour in rules.WORKING_CAPACITIES:
+        if labour in WORKING_CAPACITIES:
             by_township.setdefault(village[:9], []).append((mid, hid, village, birth))
     n_rangers = max(1, round(registered * RANGER_SHARE))
     n_other = max(1, round(registered * POST_SHARE))
@@ -245,7 +245,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
     subsidies: list[TransportSubsidy] = []
     in_post = {h.member_id for h in holdings if h.end_on is None}
     for mid, hid, village, labour, birth, place in people:
-        if _age(birth, today) > rules.LABOUR_MAX_AGE or labour not in rules.WORKING_CAPACITIES:
+        if _age(birth, today) > rules.LABOUR_MAX_AGE or labour not in WORKING_CAPACITIES:
             continue
         if place:
             work = PlacementKind.MIGRANT if place in rules.AWAY else PlacementKind.LOCAL

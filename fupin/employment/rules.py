@@ -37,10 +37,8 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from fupin.programmes.checks import Check
-from fupin.registry.choices import LabourCapacity, MigrantPlace
+from fupin.registry.choices import WORKING_CAPACITIES, MigrantPlace
 
-L = LabourCapacity
-WORKING_CAPACITIES = (L.SKILLED.value, L.ORDINARY.value, L.WEAK.value)
 LABOUR_MIN_AGE, LABOUR_MAX_AGE = 16, 64
 HOLDER_MIN_AGE, HOLDER_MAX_AGE = 18, 60
 WORK_MIN_AGE = 16
