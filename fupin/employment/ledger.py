@@ -303,14 +303,13 @@ def _write_posts(batch: LedgerImport) -> None:
 def _stored_holdings(post_ids: list[int], member_ids: list[int]) -> pl.DataFrame:
     return bulk.frame_of(
         list(
-            Holding.objects.filter(post_id__in=post_ids)
-            .exclude(status=HoldingStatus.REFUSED)
-            .values_list("id", "post_id", "member_id", "status", "start_on", "end_on", "end_reason")
+            Holding.objects.filter(post_id__in=post_ids).values_list(
+                "id", "post_id", "member_id", "status", "start_on", "end_on", "end_reason"
+            )
         )
         + list(
             Holding.objects.filter(member_id__in=member_ids)
             .exclude(post_id__in=post_ids)
-            .exclude(status=HoldingStatus.REFUSED)
             .values_list("id", "post_id", "member_id", "status", "start_on", "end_on", "end_reason")
         ),
         {
@@ -326,7 +325,9 @@ def _stored_holdings(post_ids: list[int], member_ids: list[int]) -> pl.DataFrame
 
 
 def _overlapping(rows: pl.DataFrame, stored: pl.DataFrame, on: str) -> pl.Series:
-    """Whether each new (open-ended) row overlaps a stored holding with the same `on`."""
+    """Whether each new (open-ended) row overlaps a stored holding (proposed or appointed)
+    with the same `on`."""
+    stored = stored.filter(pl.col("status") != HoldingStatus.REFUSED)
     if rows.is_empty() or stored.is_empty():
         return pl.Series([False] * rows.height)
     pairs = rows.select("_i", on, "start_on", pl.lit(None, pl.Date).alias("end_on")).join(
@@ -381,8 +382,15 @@ def _write_holdings(batch: LedgerImport) -> None:
     )
     new = rows.join(stored.select(natural), on=natural, how="anti")
     count = batch.count(key)
-    # Stored holdings: the same, an end filled in, or refused.
-    matched = matched.with_columns(pl.col("end_reason").fill_null(""))
+    # Stored holdings: a refused proposal, the same, an end filled in, or refused.
+    matched = bulk.reject(
+        batch,
+        key,
+        matched,
+        matched["status__old"] == HoldingStatus.REFUSED,
+        "start_on",
+        rules.refused_before(),
+    ).with_columns(pl.col("end_reason").fill_null(""))
     same = matched.filter(
         pl.col("end_on").eq_missing(pl.col("end_on__old"))
         & (pl.col("end_reason") == pl.col("end_reason__old"))

@@ -289,6 +289,13 @@ def overlap_post() -> str:
     return _("The post has another holder (or a proposed one) in that span.")
 
 
+def refused_before() -> str:
+    return _(
+        "This person's proposal for this post from this day was refused; propose them "
+        "from another day."
+    )
+
+
 def overlap_person() -> str:
     return _("The person holds another post (or is proposed for one) in that span.")
 

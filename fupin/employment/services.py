@@ -164,6 +164,9 @@ def holding_problems(
         "same_township": post.village_id[:9] == household.village_id[:9],
     }
     problems = refusals(rules.HOLDING_CHECKS, values)
+    refused = Holding.objects.filter(status=HoldingStatus.REFUSED)
+    if refused.filter(post=post, member=member, start_on=start_on).exists():
+        problems.append(("start_on", rules.refused_before()))
     if overlapping(Holding.objects.filter(post=post), start_on, None):
         problems.append(("post", rules.overlap_post()))
     if overlapping(Holding.objects.filter(member=member), start_on, None):

@@ -160,7 +160,11 @@ def test_appointment_four_eyes_and_roles(users, household, ranger):
         services.holding_decide(actor=users["other_county"], holding=h, approve=True)
     refused = services.holding_decide(actor=users["county"], holding=h, approve=False)
     assert refused.status == HoldingStatus.REFUSED
-    # A refused proposal blocks nobody.
+    # The same proposal again is refused with the reason (not a database error) …
+    assert _errors(lambda: propose(users, ranger, household.members.get())) == {
+        "start_on": [rules.refused_before()]
+    }
+    # … and a refused proposal blocks nobody.
     assert propose(users, ranger, person(users)).pk
 
 

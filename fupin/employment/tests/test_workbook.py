@@ -158,6 +158,16 @@ def test_holders_are_proposals_with_their_refusals(tmp_path, users, roster):
     assert again.counts["holdings"].unchanged == 1 and again.written == 0
 
 
+def test_a_refused_proposal_imported_again_says_so(tmp_path, users, roster):
+    rows = [["GY-1", roster.number, roster.members.get().id_number, "2024-03-01", "", ""]]
+    path = _csv(tmp_path, "h.csv", HOLD_HEAD, rows)
+    _import("posts", path, users["village"])
+    services.holding_decide(actor=users["township"], holding=Holding.objects.get(), approve=False)
+    again = _import("posts", path, users["village"])
+    assert _errors(again)[2][1] == rules.refused_before()
+    assert Holding.objects.count() == 1
+
+
 def test_a_household_not_due_assistance_is_refused(tmp_path, users, roster):
     give_status(roster, c.HouseholdStatus.REMOVED, 2020)
     rows = [["GY-1", roster.number, roster.members.get().id_number, "2024-03-01", "", ""]]
