@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.management.color import no_style
@@ -122,3 +122,18 @@ def analyze(*models: type[Model]) -> None:
     with conn.cursor() as cursor:
         for model in models:
             cursor.execute(f"ANALYZE {conn.ops.quote_name(model._meta.db_table)}")
+
+
+# Values per IN list of a bulk read: within SQLite's (32,766) and PostgreSQL's (65,535)
+# limits on a statement's parameters, whatever the size of the file or area.
+IN_BATCH = 5000
+
+
+def in_batches[T](values: Iterable[Any], read: Callable[[list[Any]], Iterable[T]]) -> list[T]:
+    """`read(chunk)` for the values IN_BATCH at a time (a query's IN list), the results
+    together."""
+    values = list(values)
+    out: list[T] = []
+    for start in range(0, len(values), IN_BATCH):
+        out += read(values[start : start + IN_BATCH])
+    return out

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fupin.core.bulk import bulk_insert
 from fupin.core.frames import reserve_ids
@@ -170,7 +171,12 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
         )
     if log:
         log(
-            f"microcredit: {len(loans)} loans, {len(pays)} repayments, {len(extensions)} extensions"
+            _("microcredit: %(loans)s loans, %(repayments)s repayments, %(extensions)s extensions")
+            % {
+                "loans": f"{len(loans):,}",
+                "repayments": f"{len(pays):,}",
+                "extensions": f"{len(extensions):,}",
+            }
         )
 
 

@@ -51,6 +51,12 @@ class RepaymentForm(forms.Form):
     interest = forms.DecimalField(
         label=_("interest (yuan)"), max_digits=12, decimal_places=2, required=False
     )
+    receipt = forms.CharField(
+        label=_("receipt number"),
+        max_length=40,
+        required=False,
+        help_text=_("Tells apart two payments of the same day and amounts."),
+    )
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
 

@@ -103,6 +103,11 @@ class ScheduleRow(models.Model):
 
 
 class Repayment(models.Model):
+    """A repayment of a loan. Its natural key: the receipt number (还款凭证号) when it
+    has one, which tells apart two payments of the same loan, day and amounts; without
+    one, the loan, day and amounts (a row of a re-imported file equal to a recorded
+    repayment is that repayment)."""
+
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="repayments", verbose_name=_("loan")
     )
@@ -111,6 +116,7 @@ class Repayment(models.Model):
     interest = models.DecimalField(
         _("interest (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
+    receipt = models.CharField(_("receipt number"), max_length=40, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -132,8 +138,15 @@ class Repayment(models.Model):
         ordering = ["loan", "paid_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["loan", "paid_on", "principal", "interest"], name="repayment_natural_key"
-            )
+                fields=["loan", "receipt"],
+                condition=~models.Q(receipt=""),
+                name="repayment_receipt_key",
+            ),
+            models.UniqueConstraint(
+                fields=["loan", "paid_on", "principal", "interest"],
+                condition=models.Q(receipt=""),
+                name="repayment_natural_key",
+            ),
         ]
 
     def __str__(self) -> str:

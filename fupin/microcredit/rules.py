@@ -27,9 +27,11 @@ from typing import Any
 import polars as pl
 from django.utils.translation import gettext as _
 
+from fupin.microcredit.models import LoanStatus
 from fupin.registry.choices import HouseholdStatus
 
 S = HouseholdStatus
+L = LoanStatus
 ELIGIBLE_STATUSES = (S.POOR.value, S.RETURNED.value, S.EXITED.value, S.MONITORED.value)
 MIN_AGE, MAX_AGE = 18, 65
 
@@ -150,6 +152,42 @@ def loan_state(
     balance = max(loan.amount - repaid, Decimal("0"))
     owed = sum((s.principal for s in schedule if due_on(s, day, approved) < day), Decimal("0"))
     return balance, balance > 0 and repaid < owed
+
+
+# ------------------------------------------------------------------ a loan's status
+
+
+def loan_status(
+    status: str, *, balance: Decimal | float, overdue: bool, disbursed: bool, extended: bool
+) -> str:
+    """The status a loan's rows give (row form): a written-off loan stays so; nothing
+    owed once disbursed: repaid; overdue; else extended when an extension was approved,
+    current otherwise. `status`: the stored one; `balance`, `overdue`, `disbursed`: its
+    state on the day (`loan_state`); `extended`: it has an approved extension."""
+    if status == L.WRITTEN_OFF.value:
+        return status
+    if balance <= 0 and disbursed:
+        return L.REPAID.value
+    if overdue:
+        return L.OVERDUE.value
+    return L.EXTENDED.value if extended else L.CURRENT.value
+
+
+def loan_status_expr(
+    status: pl.Expr, balance: pl.Expr, overdue: pl.Expr, disbursed: pl.Expr, extended: pl.Expr
+) -> pl.Expr:
+    """Column form of `loan_status` (the columns of `loan_states` and the stored status)."""
+    return (
+        pl.when(status == L.WRITTEN_OFF.value)
+        .then(status)
+        .when((balance <= 0) & disbursed)
+        .then(pl.lit(L.REPAID.value))
+        .when(overdue)
+        .then(pl.lit(L.OVERDUE.value))
+        .when(extended)
+        .then(pl.lit(L.EXTENDED.value))
+        .otherwise(pl.lit(L.CURRENT.value))
+    )
 
 
 LOAN_SCHEMA = {

@@ -12,7 +12,6 @@ import polars as pl
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.accounts import authority
@@ -20,7 +19,7 @@ from fupin.core.scope import may_edit_in
 from fupin.microcredit import rules, services
 from fupin.microcredit.models import OPEN_STATUSES, Extension, ExtensionStatus, Loan, LoanStatus
 from fupin.programmes.ledgers import LedgerAction
-from fupin.programmes.paging import in_division
+from fupin.programmes.paging import Page, in_division, keyset_page
 
 PANEL_LOANS = "panel_loans"
 PAGE_SIZE = 50
@@ -38,7 +37,18 @@ class LoanFilters:
     overdue: bool = False
 
 
-def loan_list(*, user: Any, filters: LoanFilters, page: int = 1) -> tuple[list[Loan], bool]:
+def loan_page(
+    *,
+    user: Any,
+    filters: LoanFilters,
+    older: int | None = None,
+    newer: int | None = None,
+    page_size: int | None = None,
+) -> Page[Loan]:
+    """A page of the loans matching the filters, newest disbursement first (then id), by
+    keyset (fupin.programmes.paging): the loans older (or newer) than a loan of the
+    previous page, never an offset. A cursor the page does not hold (outside the user's
+    area, filtered out) starts from the newest."""
     qs = loans(user).select_related("household", "member", "village")
     qs = in_division(qs, "village__code", filters.area)
     if filters.bank:
@@ -47,9 +57,9 @@ def loan_list(*, user: Any, filters: LoanFilters, page: int = 1) -> tuple[list[L
         qs = qs.filter(status=filters.status)
     if filters.overdue:
         qs = qs.filter(status=LoanStatus.OVERDUE)
-    start = (page - 1) * PAGE_SIZE
-    rows = list(qs.order_by("-disbursed_on", "-id")[start : start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return keyset_page(
+        qs, order="disbursed_on", older=older, newer=newer, page_size=page_size or PAGE_SIZE
+    )
 
 
 def banks(user: Any) -> list[str]:
@@ -114,7 +124,3 @@ def overdue_households(household_ids: Collection[int], as_of: dt.date) -> set[in
     hit = states.filter(pl.col("overdue"))["household_id"].unique().to_list()
     wanted = set(household_ids)
     return {h for h in hit if h in wanted}
-
-
-def today() -> dt.date:
-    return timezone.localdate()

@@ -17,7 +17,7 @@ their loan.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
+from fupin.core.bulk import in_batches
 from fupin.core.errors import AlreadyDecided, DomainError, ValidationFailed
-from fupin.core.frames import read_frame
-from fupin.core.history import build_change, bulk_record, created, recording, snapshot
-from fupin.core.models import ChangeAction
+from fupin.core.frames import read_frame, update_frame
+from fupin.core.history import BulkRecorder, RowRecords, changes_expr, created, recording
 from fupin.core.scope import code_range, require_edit, require_household
 from fupin.microcredit import rules
 from fupin.microcredit.models import (
@@ -55,20 +55,21 @@ class LoanClosed(DomainError):
     status = 409
 
 
-def _require_staff(actor: Any, household: Household) -> None:
+def require_staff(actor: Any, household: Household) -> None:
+    """An editing role over the household's village (and, for a household-scoped user,
+    a household it serves): who may disburse and record repayments."""
     require_household(actor, household)
     require_edit(actor, household.village_id)
 
 
-def household_rated(household_id: int, exclude: int | None = None) -> bool:
+def household_rated(household_id: int) -> bool:
     """Whether a loan of the household records a credit rating (rules.refusals)."""
-    qs = Loan.objects.filter(household_id=household_id).exclude(credit_rating="")
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude)
-    return qs.exists()
+    return Loan.objects.filter(household_id=household_id).exclude(credit_rating="").exists()
 
 
-def _validate_terms(data: dict[str, Any]) -> dict[str, Any]:
+def validate_terms(data: dict[str, Any]) -> dict[str, Any]:
+    """The loan's terms checked and cleaned (text stripped, amounts to the fen), or
+    ValidationFailed naming each bad field."""
     errors: dict[str, list[str]] = {}
     out = dict(data)
     for name in ("number", "bank", "purpose"):
@@ -98,6 +99,29 @@ def _validate_terms(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def check_disbursement(
+    *,
+    household: Household,
+    borrower: Member | None,
+    terms: dict[str, Any],
+    household_rated: bool,
+    number_taken: bool,
+) -> None:
+    """Refuse a loan on valid `terms` (ValidationFailed) when the household or borrower
+    may not borrow (`rules.refusals`), else when the contract number is in use
+    (anywhere: the reason does not say where). The page's and the import's rule."""
+    problems = rules.refusals(
+        household=household,
+        borrower=borrower,
+        on=terms["disbursed_on"],
+        credit_rating=terms.get("credit_rating", ""),
+        household_rated=household_rated,
+    )
+    refuse(problems, _("The household may not borrow."))
+    if number_taken:
+        raise ValidationFailed({"number": [_("A loan with this contract number exists.")]})
+
+
 def loan_disburse(
     *,
     actor: Any,
@@ -107,19 +131,16 @@ def loan_disburse(
     reason: str = "",
 ) -> Loan:
     """Record a loan disbursed to an eligible household, with its schedule."""
-    _require_staff(actor, household)
-    terms = _validate_terms(data)
+    require_staff(actor, household)
+    terms = validate_terms(data)
     on: dt.date = terms["disbursed_on"]
-    problems = rules.refusals(
+    check_disbursement(
         household=household,
         borrower=borrower,
-        on=on,
-        credit_rating=terms.get("credit_rating", ""),
+        terms=terms,
         household_rated=household_rated(household.pk),
+        number_taken=Loan.objects.filter(number=terms["number"]).exists(),
     )
-    refuse(problems, _("The household may not borrow."))
-    if Loan.objects.filter(number=terms["number"]).exists():
-        raise ValidationFailed({"number": [_("A loan with this contract number exists.")]})
     schedule = rules.schedule_rows(terms["amount"], terms["term_months"], terms["annual_rate"], on)
     with transaction.atomic():
         loan = Loan.objects.create(
@@ -166,22 +187,21 @@ def approved_extensions(loan: Loan) -> list[tuple[dt.date, dt.date]]:
 
 
 def _status_now(loan: Loan, today: dt.date) -> str:
-    """The status the loan's rows give on `today` (a written-off loan stays so)."""
+    """The status the loan's rows give on `today` (`rules.loan_status`)."""
     if loan.status == LoanStatus.WRITTEN_OFF:
         return loan.status
+    extensions = approved_extensions(loan)
     balance, overdue = rules.loan_state(
-        loan,
-        _schedule(loan),
-        list(Repayment.objects.filter(loan=loan)),
-        today,
-        approved_extensions(loan),
+        loan, _schedule(loan), list(Repayment.objects.filter(loan=loan)), today, extensions
     )
-    if balance <= 0 and loan.disbursed_on <= today:
-        return LoanStatus.REPAID
-    if overdue:
-        return LoanStatus.OVERDUE
     extended = Extension.objects.filter(loan=loan, status=ExtensionStatus.APPROVED).exists()
-    return LoanStatus.EXTENDED if extended else LoanStatus.CURRENT
+    return rules.loan_status(
+        loan.status,
+        balance=balance,
+        overdue=overdue,
+        disbursed=loan.disbursed_on <= today,
+        extended=extended,
+    )
 
 
 def _set_status(actor: Any, loan: Loan, status: str, reason: str) -> None:
@@ -189,6 +209,57 @@ def _set_status(actor: Any, loan: Loan, status: str, reason: str) -> None:
         with recording(actor, loan, reason=reason):
             loan.status = status
             loan.save(update_fields=["status"])
+
+
+def repayment_amounts(principal: Any, interest: Any) -> tuple[Decimal, Decimal]:
+    """A repayment's principal and interest to the fen, or ValidationFailed: neither may
+    be negative, and one of them must be above zero."""
+    principal = money(principal, "principal", positive=False)
+    interest = money(interest or 0, "interest", positive=False)
+    if principal == 0 and interest == 0:
+        raise ValidationFailed({"principal": [_("Enter the principal or the interest repaid.")]})
+    return principal, interest
+
+
+def check_repayment(
+    *,
+    loan: Loan,
+    status: str,
+    paid_on: dt.date,
+    principal: Decimal,
+    repaid: Decimal,
+    today: dt.date,
+) -> None:
+    """Refuse a repayment of `loan` when the loan is closed (LoanClosed; `status`: the
+    loan's status before this repayment), or (ValidationFailed) when the day is before
+    the disbursement or after `today`, or the principal is more than what is owed after
+    `repaid`. The page's and the import's rule."""
+    if status not in OPEN_STATUSES:
+        raise LoanClosed(_("The loan is %(s)s.") % {"s": LoanStatus(status).label})
+    if paid_on < loan.disbursed_on or paid_on > today:
+        raise ValidationFailed(
+            {"paid_on": [_("A repayment is dated between the disbursement and today.")]}
+        )
+    if repaid + principal > loan.amount:
+        raise ValidationFailed(
+            {
+                "principal": [
+                    _("More than the principal outstanding (%(n)s yuan).")
+                    % {"n": loan.amount - repaid}
+                ]
+            }
+        )
+
+
+def same_repayment_refusal(receipt: str) -> tuple[str, str]:
+    """(field, reason) refusing a repayment whose natural key finds one recorded: the
+    same receipt number, or without one the same day and amounts."""
+    if receipt:
+        return "receipt", _("A repayment of this loan with this receipt number is recorded.")
+    return "paid_on", _(
+        "A repayment of this loan with this date and these amounts is recorded already. "
+        "If the borrower paid the same again, give each payment its receipt number."
+    )
 
 
 def repayment_record(
@@ -199,55 +270,46 @@ def repayment_record(
     principal: Any,
     interest: Any = 0,
     note: str = "",
+    receipt: str = "",
     today: dt.date | None = None,
 ) -> Repayment:
-    """Record a repayment; the loan's status follows."""
+    """Record a repayment; the loan's status follows. A repayment with a receipt number
+    is told apart by it; one without is refused when the loan has a repayment of that
+    day and those amounts (`same_repayment_refusal`)."""
     today = today or timezone.localdate()
-    _require_staff(actor, loan.household)
-    principal = money(principal, "principal", positive=False)
-    interest = money(interest, "interest", positive=False)
-    if principal == 0 and interest == 0:
-        raise ValidationFailed({"principal": [_("Enter the principal or the interest repaid.")]})
+    receipt = receipt.strip()
+    require_staff(actor, loan.household)
+    principal, interest = repayment_amounts(principal, interest)
     with transaction.atomic():
         loan = _lock(loan)
-        if loan.status not in OPEN_STATUSES:
-            raise LoanClosed(_("The loan is %(s)s.") % {"s": loan.get_status_display()})
-        if paid_on < loan.disbursed_on or paid_on > today:
-            raise ValidationFailed(
-                {"paid_on": [_("A repayment is dated between the disbursement and today.")]}
-            )
         repaid = sum(
             Repayment.objects.filter(loan=loan).values_list("principal", flat=True), Decimal(0)
         )
-        if repaid + principal > loan.amount:
-            raise ValidationFailed(
-                {
-                    "principal": [
-                        _("More than the principal outstanding (%(n)s yuan).")
-                        % {"n": loan.amount - repaid}
-                    ]
-                }
-            )
-        # The natural key (loan, day, amounts) keeps an import idempotent; a second
-        # repayment equal to a recorded one is refused with the reason, not a 500.
-        if Repayment.objects.filter(
-            loan=loan, paid_on=paid_on, principal=principal, interest=interest
-        ).exists():
-            raise ValidationFailed(
-                {
-                    "paid_on": [
-                        _(
-                            "A repayment of this loan with this date and these amounts is "
-                            "recorded already."
-                        )
-                    ]
-                }
-            )
+        check_repayment(
+            loan=loan,
+            status=loan.status,
+            paid_on=paid_on,
+            principal=principal,
+            repaid=repaid,
+            today=today,
+        )
+        # The natural key keeps an import idempotent; a repayment the key finds recorded
+        # is refused with the reason (and how to tell a second payment apart), not a 500.
+        same = Repayment.objects.filter(loan=loan)
+        same = (
+            same.filter(receipt=receipt)
+            if receipt
+            else same.filter(paid_on=paid_on, principal=principal, interest=interest)
+        )
+        refusal = same_repayment_refusal(receipt) if same.exists() else None
+        if refusal is not None:
+            raise ValidationFailed({refusal[0]: [refusal[1]]})
         payment = Repayment.objects.create(
             loan=loan,
             paid_on=paid_on,
             principal=principal,
             interest=interest,
+            receipt=receipt,
             note=note.strip(),
             recorded_by=getattr(actor, "pk", None) and actor,
         )
@@ -257,7 +319,7 @@ def repayment_record(
 
 
 def extension_propose(*, actor: Any, loan: Loan, new_due_on: dt.date, reason: str) -> Extension:
-    _require_staff(actor, loan.household)
+    require_staff(actor, loan.household)
     if not reason.strip():
         raise ValidationFailed({"reason": [_("Give the reason for the extension.")]})
     with transaction.atomic():
@@ -361,15 +423,14 @@ def _loans_where(prefix: str, household_ids: Sequence[int] | None) -> tuple[str,
 
 
 def read_states(
-    day: dt.date,
     *,
     prefix: str = "",
     open_only: bool = False,
     household_ids: Sequence[int] | None = None,
 ) -> pl.DataFrame:
-    """`rules.loan_states` of the loans of an area on `day`, read set-based, with each
-    loan's village (`village_code`) and status. `household_ids`: instead of the area,
-    the loans of these households (wherever they are now)."""
+    """The loans of an area as `rules.loan_states` takes them, read set-based, with each
+    loan's village (`village_code`), status and `warned_on`. `household_ids`: instead of
+    the area, the loans of these households (wherever they are now)."""
     where, params = _loans_where(prefix, household_ids)
     if open_only:
         where += " AND l.status IN (%s, %s, %s)"
@@ -419,7 +480,7 @@ def states_on(
             ]
         )
     loans = dates(
-        read_states(day, prefix=prefix, open_only=open_only, household_ids=household_ids),
+        read_states(prefix=prefix, open_only=open_only, household_ids=household_ids),
         "disbursed_on",
         "written_off_on",
         "warned_on",
@@ -465,7 +526,44 @@ def states_on(
     )
 
 
-OVERDUE_EVIDENCE = "microcredit"
+# How the change records of loans read when they are written set-based (as
+# `recording(actor, loan)` writes them: the loan's text, its village, no parent).
+LOAN_RECORDS = RowRecords(Loan, repr_sql="t.number || ' ' || t.bank", area_sql="t.village_id")
+
+
+def _lock_open(loan_ids: list[int]) -> pl.DataFrame:
+    """Lock the loans among `loan_ids` that are still open, in id order and in batches:
+    loan_id, household_id, member_id, number, bank."""
+    rows = in_batches(
+        sorted(loan_ids),
+        lambda ids: (
+            Loan.objects.filter(pk__in=ids, status__in=OPEN_STATUSES)
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", "household_id", "member_id", "number", "bank")
+        ),
+    )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "loan_id": pl.Int64,
+            "household_id": pl.Int64,
+            "member_id": pl.Int64,
+            "number": pl.String,
+            "bank": pl.String,
+        },
+        orient="row",
+    )
+
+
+def extended_loans(loan_ids: Iterable[int]) -> list[int]:
+    """The loans among `loan_ids` with an approved extension."""
+    return in_batches(
+        loan_ids,
+        lambda ids: Extension.objects.filter(
+            loan_id__in=ids, status=ExtensionStatus.APPROVED
+        ).values_list("loan_id", flat=True),
+    )
 
 
 def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, int, int]:
@@ -474,7 +572,9 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
     yet warned raises one monitoring warning (channel: department data), once per loan
     (`Loan.warned_on`), one per household naming its loans; a household with a warning
     of that cause open already is warned on a later run. Returns (marked overdue, back to
-    current, warnings raised)."""
+    current, warnings raised). Set-based: the loans' new states are written with one
+    statement (`core.frames.update_frame`) and their change records by the database from
+    the rows written (`core.history.BulkRecorder`)."""
 
     day = day or timezone.localdate()
     # A first read outside the transaction finds the candidates; their states are read
@@ -490,81 +590,77 @@ def mark_overdue(*, day: dt.date | None = None, prefix: str = "") -> tuple[int, 
     now = timezone.now()
     reason = _("Daily overdue check of %(day)s") % {"day": day.isoformat()}
     with transaction.atomic():
-        locked = {
-            loan.pk: loan
-            for loan in Loan.objects.filter(
-                pk__in=candidates["loan_id"].to_list(), status__in=OPEN_STATUSES
-            )
-            .select_for_update()
-            .order_by("pk")
-        }
+        locked = _lock_open(candidates["loan_id"].to_list())
         states = states_on(
             day,
             open_only=True,
-            household_ids=sorted({loan.household_id for loan in locked.values()}),
-        ).filter(pl.col("loan_id").is_in(list(locked)))
-        to_overdue = states.filter(pl.col("overdue") & (pl.col("status") != LoanStatus.OVERDUE))
-        back = states.filter(~pl.col("overdue") & (pl.col("status") == LoanStatus.OVERDUE))
+            household_ids=locked["household_id"].unique().sort().to_list(),
+        ).join(locked.drop("household_id"), on="loan_id", how="inner")
+        is_overdue = pl.col("overdue") & (pl.col("status") != LoanStatus.OVERDUE)
+        is_back = ~pl.col("overdue") & (pl.col("status") == LoanStatus.OVERDUE)
         to_warn = states.filter(pl.col("overdue") & pl.col("warned_on").is_null())
-        records = []
-        overdue_ids = set(to_overdue["loan_id"].to_list())
-        back_ids = set(back["loan_id"].to_list())
-        extended = set(
-            Extension.objects.filter(
-                loan_id__in=back_ids, status=ExtensionStatus.APPROVED
-            ).values_list("loan_id", flat=True)
-        )
-        warn_ids = set(to_warn["loan_id"].to_list())
         # One warning per household naming all its loans overdue and not yet warned.
         # `warnings_raise_system` raises none for a household with a warning of the same
         # cause open already (every loan warning is RiskType.OTHER): those loans are not
         # stamped `warned_on`, so the run warns them once that warning is closed.
-        by_household: dict[int, list[Loan]] = {}
-        for pk in sorted(warn_ids):
-            by_household.setdefault(locked[pk].household_id, []).append(locked[pk])
         raised_for: set[int] = set()
-        if by_household:
+        if to_warn.height:
+            by_household = to_warn.sort("loan_id").group_by("household_id", maintain_order=True)
             raised = warnings_raise_system(
                 warnings=[
                     SystemWarning(
                         household_id=h,
-                        member_id=loans[0].member_id,
+                        member_id=members[0],
                         cause=RiskType.OTHER,
                         level=RiskLevel.GENERAL,
                         evidence=" ".join(
                             _("Microcredit loan %(number)s (%(bank)s) overdue on %(day)s.")
-                            % {"number": x.number, "bank": x.bank, "day": day.isoformat()}
-                            for x in loans
+                            % {"number": number, "bank": bank, "day": day.isoformat()}
+                            for number, bank in zip(numbers, banks, strict=True)
                         ),
                     )
-                    for h, loans in sorted(by_household.items())
+                    for h, members, numbers, banks in by_household.agg(
+                        "member_id", "number", "bank"
+                    )
+                    .sort("household_id")
+                    .iter_rows()
                 ],
                 run=reason,
                 today=day,
             )
             raised_for = {h for h, _cause in raised.raised}
-        for pk in sorted(overdue_ids | back_ids | warn_ids):
-            loan = locked[pk]
-            before = snapshot(loan)
-            if loan.pk in overdue_ids:
-                loan.status = LoanStatus.OVERDUE
-            elif loan.pk in back_ids:
-                loan.status = LoanStatus.EXTENDED if loan.pk in extended else LoanStatus.CURRENT
-            if loan.pk in warn_ids and loan.household_id in raised_for:
-                loan.warned_on = day
-            if snapshot(loan) == before:
-                continue
-            loan.save(update_fields=["status", "warned_on"])
-            records.append(
-                build_change(
-                    actor=None,
-                    instance=loan,
-                    action=ChangeAction.UPDATE,
-                    before=before,
-                    area_code=loan.village_id,
-                    reason=reason,
-                    time=now,
+        extended = extended_loans(states.filter(is_back)["loan_id"].to_list())
+        changed = (
+            states.with_columns(
+                pl.col("status").alias("status__old"),
+                pl.col("warned_on").alias("warned_on__old"),
+                status=pl.when(is_overdue)
+                .then(pl.lit(LoanStatus.OVERDUE.value))
+                .when(is_back & pl.col("loan_id").is_in(extended))
+                .then(pl.lit(LoanStatus.EXTENDED.value))
+                .when(is_back)
+                .then(pl.lit(LoanStatus.CURRENT.value))
+                .otherwise(pl.col("status")),
+                warned_on=pl.when(
+                    pl.col("overdue")
+                    & pl.col("warned_on").is_null()
+                    & pl.col("household_id").is_in(sorted(raised_for))
                 )
+                .then(pl.lit(day))
+                .otherwise(pl.col("warned_on")),
             )
-        bulk_record(r for r in records if r.changes)
-    return to_overdue.height, back.height, len(raised_for)
+            .filter(
+                (pl.col("status") != pl.col("status__old"))
+                | pl.col("warned_on").ne_missing(pl.col("warned_on__old"))
+            )
+            .rename({"loan_id": "id"})
+        )
+        update_frame(Loan, changed.select("id", "status", "warned_on"))
+        BulkRecorder(actor=None, now=now, reason=reason).updated(
+            LOAN_RECORDS,
+            changed.select(
+                "id",
+                changes_expr(changed, ["status", "warned_on"], "__old").alias("changes"),
+            ),
+        )
+    return states.filter(is_overdue).height, states.filter(is_back).height, len(raised_for)

@@ -10,7 +10,6 @@ from django.http import Http404
 from django.shortcuts import redirect
 
 from fupin.accounts.roles import Capability
-from fupin.core.masking import mask_id_number
 from fupin.microcredit import selectors, services
 from fupin.microcredit.forms import (
     DecisionForm,
@@ -22,7 +21,7 @@ from fupin.microcredit.forms import (
 )
 from fupin.programmes.downloads import ledger_download
 from fupin.registry import selectors as registry_selectors
-from fupin.web import queries
+from fupin.web import params, queries
 from fupin.web.views.common import (
     Action,
     call_service,
@@ -46,15 +45,16 @@ def loan_list(request):
         status=data.get("status", ""),
         overdue=bool(data.get("overdue")),
     )
-    try:
-        page = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page = 1
-    rows, has_next = selectors.loan_list(user=user, filters=filters, page=page)
+    page = selectors.loan_page(
+        user=user,
+        filters=filters,
+        older=params.parse_int(request.GET.get("older")),
+        newer=params.parse_int(request.GET.get("newer")),
+    )
     return render_page(
         request,
         "microcredit/loan_list.html",
-        {"form": form, "rows": rows, "page": page, "has_next": has_next},
+        {"form": form, "rows": page.rows, "page": page},
     )
 
 
@@ -74,6 +74,7 @@ def loan_detail(request, pk: int):
                 principal=d["principal"],
                 interest=d.get("interest") or 0,
                 note=d.get("note", ""),
+                receipt=d.get("receipt", ""),
             ),
         ),
         "extend": Action(
@@ -116,7 +117,6 @@ def loan_detail(request, pk: int):
         "microcredit/loan_detail.html",
         {
             "loan": loan,
-            "borrower_id": mask_id_number(loan.member.id_number) if loan.member else "",
             "schedule": list(loan.schedule.all()),
             "repayments": list(loan.repayments.all()),
             "extensions": list(loan.extensions.select_related("proposed_by", "approved_by")),

@@ -16,7 +16,7 @@ command and the API read this registry; none of them names a ledger.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, OuterRef, Subquery
@@ -60,7 +60,6 @@ class Ledger:
     write: Callable[[LedgerImport], None] | None = None
     # The export: `export(user, prefix)` → {sheet key: frame of text columns by code}.
     export: Callable[[Any, str], dict[str, Any]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _ledgers: dict[str, Ledger] = {}

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import csvsafe
-from fupin.core.bulk import bulk_insert
+from fupin.core.bulk import bulk_insert, in_batches
 from fupin.core.errors import NotAllowed
 from fupin.core.frames import reserve_ids
 from fupin.core.history import BulkRecorder, RowRecords
@@ -50,6 +50,7 @@ from fupin.exchange.readers import (
     header_names,
 )
 from fupin.geo.models import Division
+from fupin.programmes import ledgers
 from fupin.programmes.ledgers import Ledger
 from fupin.registry.models import Household, Member
 
@@ -269,11 +270,12 @@ class ImportOutcome:
                 )
                 % {"n": self.errors["row"].n_unique() if self.errors.height else 0}
             )
+        titles = {s.key: s.title for s in ledgers.get(self.ledger).sheets}
         for key, c in self.counts.items():
             lines.append(
                 _("%(sheet)s: %(created)d created, %(updated)d changed, %(unchanged)d unchanged.")
                 % {
-                    "sheet": key,
+                    "sheet": titles.get(key, key),
                     "created": c.created,
                     "updated": c.updated,
                     "unchanged": c.unchanged,
@@ -381,22 +383,30 @@ def write_register(
 
 
 def households_of(actor: Any, numbers: Iterable[str | None]) -> dict[str, Household]:
-    """The households of the actor's area that a sheet names by number, by number."""
+    """The households of the actor's area that a sheet names by number, by number (read
+    in batches: a county's file names more than a statement may take)."""
     wanted = sorted({n for n in numbers if n})
-    return {h.number: h for h in Household.objects.restrict(actor).filter(number__in=wanted)}
+    return {
+        h.number: h
+        for h in in_batches(
+            wanted, lambda chunk: Household.objects.restrict(actor).filter(number__in=chunk)
+        )
+    }
 
 
 def members_of(
     households: Iterable[Household], id_numbers: Iterable[str | None]
 ) -> dict[tuple[int, str], Member]:
     """The current members of `households` that a sheet names by ID number, by
-    (household id, ID number)."""
-    wanted = sorted({n for n in id_numbers if n})
+    (household id, ID number) (read by ID number, in batches)."""
+    ids = {h.pk for h in households}
     return {
         (m.household_id, m.id_number): m
-        for m in Member.objects.filter(
-            household__in=list(households), id_number__in=wanted, is_active=True
+        for m in in_batches(
+            sorted({n for n in id_numbers if n}),
+            lambda chunk: Member.objects.filter(id_number__in=chunk, is_active=True),
         )
+        if m.household_id in ids
     }
 
 

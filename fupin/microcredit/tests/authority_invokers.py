@@ -6,12 +6,17 @@ township propose its extension, then calls the real service as `actor`."""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from itertools import count
+from pathlib import Path
+
+import xlsxwriter
 
 from conftest import HOUSEHOLD_DATA, VILLAGE, make_id, member_data, registered_household
 from fupin.microcredit import services
+from fupin.programmes import ledgers, workbook
 from fupin.registry import services as registry
 
 _numbers = count(1)
@@ -77,3 +82,27 @@ def history(users) -> None:
     other = loan_for(users)
     services.mark_overdue(day=dt.date(2025, 3, 2))
     services.loan_write_off(actor=users["county"], loan=other, reason="核销")
+    import_loan(users, loan)
+
+
+def import_loan(users, loan) -> None:
+    """The workbook import (set-based): a new loan of the household with its schedule,
+    and a repayment in full, which makes it repaid."""
+    number = f"IMP-{next(_numbers)}"
+    member = loan.member
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "loans.xlsx"
+        book = xlsxwriter.Workbook(str(path))
+        loans = book.add_worksheet("loans")
+        loans.write_row(0, 0, ["number", "household_number", "borrower_id_number", "bank"])
+        loans.write_row(0, 4, ["amount", "term_months", "annual_rate", "purpose"])
+        loans.write_row(0, 8, ["disbursed_on", "credit_rating"])
+        loans.write_row(1, 0, [number, loan.household.number, member.id_number, "农商行"])
+        loans.write_row(1, 4, ["20000", "12", "4.35", "养殖", "2024-03-01", "A"])
+        pays = book.add_worksheet("repayments")
+        pays.write_row(0, 0, ["loan_number", "paid_on", "principal", "receipt"])
+        pays.write_row(1, 0, [number, "2024-09-01", "20000", "HK-1"])
+        book.close()
+        outcome = workbook.import_workbook(ledgers.get("microcredit"), path, actor=users["village"])
+    assert not outcome.errors.height, outcome.errors.rows()
+    assert outcome.written == 2

@@ -163,6 +163,60 @@ def test_overdue_run_marks_once_and_warns_once(loan):
     assert selectors.overdue_households([loan.household_id, 999], day) == {loan.household_id}
 
 
+def test_the_set_based_overdue_run_records_what_recording_each_loan_would(users, loan):
+    """The run writes its loans with one statement and their records set-based; each
+    record is the one `recording(None, loan)` writes for the same change: fields old →
+    new, the state after, the loan's text and village, the run's reason."""
+    from fupin.core.history import build_change, snapshot
+    from fupin.core.models import ChangeAction, ChangeRecord
+
+    second = disburse(users, loan.household, number="XD-002", credit_rating="A")
+    services.extension_propose(
+        actor=users["township"], loan=second, new_due_on=dt.date(2025, 6, 1), reason="减产"
+    )
+    ext = second.extensions.get()
+    services.extension_decide(
+        actor=users["county"], extension=ext, approve=True, today=dt.date(2025, 2, 1)
+    )
+
+    def records(of):
+        return ChangeRecord.objects.filter(
+            object_type="microcredit.loan", object_id=str(of.pk), action=ChangeAction.UPDATE
+        ).order_by("id")
+
+    def expect(before, after, rec, day):
+        made = build_change(
+            actor=None,
+            instance=after,
+            action=ChangeAction.UPDATE,
+            before=before,
+            area_code=after.village_id,
+            reason=f"{day.isoformat()} 的每日逾期检查",
+        )
+        got = {k: getattr(rec, k) for k in ("changes", "post_data", "object_repr", "area_code")}
+        assert got == {k: getattr(made, k) for k in got}
+        assert (rec.reason, rec.user_id, rec.related_type) == (made.reason, None, "")
+
+    day = loan.due_on + dt.timedelta(days=1)  # the first loan overdue, the second not
+    before = snapshot(Loan.objects.get(pk=loan.pk))
+    seen = records(second).count()
+    assert services.mark_overdue(day=day) == (1, 0, 1)
+    after = Loan.objects.get(pk=loan.pk)
+    assert (after.status, after.warned_on) == (LoanStatus.OVERDUE, day)
+    expect(before, after, records(loan).last(), day)
+    assert records(second).count() == seen  # unchanged: no record
+    # Caught up after the second loan's extension was approved: back to extended.
+    Loan.objects.filter(pk=second.pk).update(status=LoanStatus.OVERDUE)
+    before = snapshot(Loan.objects.get(pk=second.pk))
+    services.repayment_record(
+        actor=users["village"], loan=loan, paid_on=day, principal="50000", today=day
+    )
+    assert services.mark_overdue(day=day) == (0, 1, 0)
+    after = Loan.objects.get(pk=second.pk)
+    assert after.status == LoanStatus.EXTENDED
+    expect(before, after, records(second).last(), day)
+
+
 def test_overdue_run_reads_again_after_locking(monkeypatch, users, loan):
     """A write-off landing between the run's first read and its locks is not undone."""
     day = loan.due_on + dt.timedelta(days=1)
@@ -306,15 +360,38 @@ def test_pages_are_scoped_and_mask_the_id(client, users, loan):
     assert loan.number not in client.get(reverse("microcredit:list")).content.decode()
 
 
-def test_a_second_equal_repayment_is_refused_on_the_page(client, users, loan):
+def test_a_second_equal_repayment_needs_its_receipt_number_on_the_page(client, users, loan):
+    """Without a receipt number a repayment equal to a recorded one (day, amounts) is
+    that one: refused, saying how to record a second payment; with one it is distinct,
+    and its receipt number is then its key."""
     client.force_login(users["village"])
     url = reverse("microcredit:detail", args=[loan.pk])
     post = {"action": "repay", "paid_on": "2024-06-01", "principal": "100", "interest": "5"}
     assert client.post(url, post).status_code == 302
     again = client.post(url, post)
     assert again.status_code == 422
-    assert "已有记录" in again.content.decode()
+    assert "已有记录" in again.content.decode() and "还款凭证号" in again.content.decode()
     assert loan.repayments.count() == 1
+    assert client.post(url, {**post, "receipt": "HK-0002"}).status_code == 302
+    assert sorted(loan.repayments.values_list("receipt", flat=True)) == ["", "HK-0002"]
+    same_receipt = client.post(url, {**post, "principal": "200", "receipt": "HK-0002"})
+    assert same_receipt.status_code == 422 and "凭证号" in same_receipt.content.decode()
+    assert client.post(url, {**post, "receipt": "HK-0003"}).status_code == 302
+    assert loan.repayments.count() == 3
+    assert "HK-0003" in client.get(url).content.decode()
+
+
+def test_the_database_keeps_the_repayments_natural_key(users, loan):
+    from django.db import IntegrityError, transaction
+
+    from fupin.microcredit.models import Repayment
+
+    Repayment.objects.create(loan=loan, paid_on=D, principal=1, receipt="R1")
+    Repayment.objects.create(loan=loan, paid_on=D, principal=1)
+    Repayment.objects.create(loan=loan, paid_on=D, principal=1, receipt="R2")
+    for receipt in ("R1", ""):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Repayment.objects.create(loan=loan, paid_on=D, principal=1, receipt=receipt)
 
 
 def test_a_decision_without_its_choice_is_the_forms_422(client, users, loan):

@@ -132,8 +132,46 @@ def test_a_repayment_given_twice_in_the_file_is_reported(tmp_path, users, rows):
     assert out.counts["repayments"].created == 1
     assert out.counts["repayments"].unchanged == 0
     assert out.errors["row"].to_list() == [3]
-    assert "出现了两次" in out.errors["reason"].to_list()[0]
+    assert "出现了两次" in out.errors["reason"][0] and "凭证号" in out.errors["reason"][0]
     assert Repayment.objects.count() == 1
+
+
+PAY_HEAD = ["loan_number", "paid_on", "principal", "interest", "receipt"]
+
+
+def test_receipt_numbers_tell_equal_repayments_apart_in_the_import(tmp_path, users, rows):
+    """A receipt number makes a repayment distinct (and is its key in a re-import);
+    without one, a row equal to a recorded repayment is that repayment."""
+    ledger = ledgers.get("microcredit")
+    village = users["village"]
+    workbook.import_workbook(ledger, _csv(tmp_path, "loans.csv", rows[:1]), actor=village)
+    same = ["XD-1", "2024-06-01", "100", "5"]
+    pay = _csv(tmp_path, "pay.csv", [[*same, "HK-1"], [*same, "HK-2"]], head=PAY_HEAD)
+    out = workbook.import_workbook(ledger, pay, actor=village)
+    assert out.counts["repayments"].created == 2 and not out.errors.height
+    again = workbook.import_workbook(ledger, pay, actor=village)
+    assert again.counts["repayments"].unchanged == 2 and again.written == 0
+    # Without a receipt number the row is one of the recorded ones: nothing new.
+    bare = _csv(tmp_path, "bare.csv", [[*same, ""]], head=PAY_HEAD)
+    assert workbook.import_workbook(ledger, bare, actor=village).counts["repayments"].unchanged == 1
+    # A recorded receipt number with other amounts is refused on its cell.
+    other = _csv(tmp_path, "other.csv", [["XD-1", "2024-06-01", "300", "5", "HK-1"]], head=PAY_HEAD)
+    out = workbook.import_workbook(ledger, other, actor=village)
+    assert out.errors.select("row", "column").rows() == [(2, "还款凭证号")]
+    # The same receipt number twice in a file.
+    twice = _csv(
+        tmp_path,
+        "twice.csv",
+        [[*same, "HK-3"], ["XD-1", "2024-06-02", "1", "0", "HK-3"]],
+        head=PAY_HEAD,
+    )
+    out = workbook.import_workbook(ledger, twice, actor=village)
+    assert out.counts["repayments"].created == 1 and out.errors["row"].to_list() == [3]
+    assert sorted(Repayment.objects.values_list("receipt", flat=True)) == ["HK-1", "HK-2", "HK-3"]
+    # The export carries the receipt numbers: read back, nothing changes.
+    xlsx = workbook.export_workbook(ledger, village, "431129", tmp_path / "out.xlsx")
+    back = workbook.import_workbook(ledger, xlsx, actor=village)
+    assert back.counts["repayments"].unchanged == 3 and back.written == 0
 
 
 def test_a_repayment_of_today_before_eight_in_beijing_is_not_in_the_future(tmp_path, users, rows):
@@ -160,3 +198,30 @@ def test_a_repayment_of_today_before_eight_in_beijing_is_not_in_the_future(tmp_p
     out = workbook.import_workbook(early, pay, actor=users["village"])
     assert not out.errors.height
     assert out.counts["repayments"].created == 1
+
+
+def test_a_contract_number_of_another_area_gets_the_neutral_refusal(
+    tmp_path, users, rows, neighbour_household
+):
+    """The import reads existing loans in the user's area only (73d5257): a number in use
+    in another area is refused as the disbursement refuses it, without saying that it
+    exists there "with other terms" (nor anything else of that loan)."""
+    from fupin.microcredit import services
+    from fupin.microcredit.tests.test_microcredit import terms
+
+    theirs = services.loan_disburse(
+        actor=users["neighbour"],
+        household=neighbour_household,
+        borrower=neighbour_household.members.get(),
+        data=terms(number="XD-1"),
+    )
+    ledger = ledgers.get("microcredit")
+    out = workbook.import_workbook(
+        ledger, _csv(tmp_path, "loans.csv", rows[:1]), actor=users["village"]
+    )
+    assert out.counts["loans"].created == 0 and out.counts["loans"].unchanged == 0
+    assert out.errors.select("row", "column", "reason").rows() == [
+        (2, str(LOANS.column("number").header), "已有此合同编号的贷款。")
+    ]
+    assert "条款不同" not in out.errors["reason"][0]
+    assert list(Loan.objects.values_list("pk", flat=True)) == [theirs.pk]

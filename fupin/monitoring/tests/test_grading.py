@@ -447,6 +447,19 @@ def test_grade_command_refuses_a_repeated_round_and_compares(users):
         )
     lines = out.getvalue().splitlines()
     assert f"{VILLAGE}\tH1\t1\t0\t0\t0" in lines and f"{VILLAGE}\tH2\t1\t0\t0\t0" in lines
+    # The colours' columns are headed by their labels in the user's language, not codes.
+    assert "行政村\t轮次\t红色\t橙色\t黄色\t蓝色" in lines
+
+
+def test_grade_rules_command_shows_each_rules_colour_by_its_label(users):
+    out = StringIO()
+    call_command("monitoring", "grade-rules", "--area", COUNTY, stdout=out)
+    shown = [line.split("\t") for line in out.getvalue().splitlines() if "\t" in line]
+    assert shown and {cells[1] for cells in shown} <= {"红色", "橙色", "黄色", "蓝色"}
+    with override("en"):
+        out = StringIO()
+        call_command("monitoring", "grade-rules", "--area", COUNTY, stdout=out)
+    assert "\tRed (红)\t" in out.getvalue() and "\tred\t" not in out.getvalue()
 
 
 def test_grade_rules_command_sets_and_refuses(users, tmp_path):

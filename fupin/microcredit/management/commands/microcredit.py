@@ -7,6 +7,7 @@ back to current (or extended). Safe to run again: a second run changes nothing."
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -16,13 +17,16 @@ from fupin.microcredit import services
 
 
 class Command(BaseCommand):
-    help = "Microcredit: the daily overdue check."
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # In the language of the run (a lazy text is not a str to argparse).
+        self.help = _("Microcredit: the daily overdue check.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        overdue = sub.add_parser("overdue", help="mark overdue loans and raise their warnings")
-        overdue.add_argument("--as-of", default="", help="the day (default: today)")
-        overdue.add_argument("--area", default="", help="division code prefix (default: all)")
+        overdue = sub.add_parser("overdue", help=_("mark overdue loans and raise their warnings"))
+        overdue.add_argument("--as-of", default="", help=_("the day (default: today)"))
+        overdue.add_argument("--area", default="", help=_("division code prefix (default: all)"))
 
     def handle(self, *args, **opts):
         day = timezone.localdate()

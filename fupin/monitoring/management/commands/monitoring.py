@@ -133,6 +133,7 @@ class Command(BaseCommand):
                 )
         c = grading.compare(found[name_a], found[name_b])
         colours = GradeColour.values
+        labels = dict(GradeColour.choices)
         self.stdout.write(
             _(
                 "%(up)s moved up, %(down)s moved down, %(same)s unchanged; %(only_a)s only in "
@@ -148,7 +149,7 @@ class Command(BaseCommand):
                 "b": name_b,
             }
         )
-        self.stdout.write("\t".join([_("village"), _("round"), *colours]))
+        self.stdout.write("\t".join([_("village"), _("round"), *(str(labels[k]) for k in colours)]))
         for code, v in c.villages.items():
             for side, name in (("a", name_a), ("b", name_b)):
                 self.stdout.write("\t".join([code, name, *[str(v[side][k]) for k in colours]]))
@@ -160,9 +161,11 @@ class Command(BaseCommand):
         area = opts["area"] or None
         if opts["set"] is None:
             rules, source = grading.rules_for(opts["area"])
+            labels = dict(GradeColour.choices)
             self.stdout.write(_("Rules of %(source)s:") % {"source": _source(source)})
             for rule in rules["rules"]:
-                self.stdout.write(f"  {rule['id']}\t{rule['colour']}\t{grading.describe(rule)}")
+                colour = labels.get(rule["colour"], rule["colour"])
+                self.stdout.write(f"  {rule['id']}\t{colour}\t{grading.describe(rule)}")
             self.stdout.write(json.dumps(rules, ensure_ascii=False, indent=2))
             return
         try:

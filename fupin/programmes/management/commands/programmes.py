@@ -7,6 +7,7 @@ Any registered ledger (fupin.programmes.ledgers), e.g. `microcredit`."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -19,22 +20,29 @@ from fupin.programmes import ledgers, workbook
 
 
 class Command(BaseCommand):
-    help = "Programme ledgers: import or export a ledger's workbook."
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # In the language of the run (a lazy text is not a str to argparse).
+        self.help = _("Programme ledgers: import or export a ledger's workbook.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("list", help="the registered ledgers")
-        imp = sub.add_parser("import", help="import a ledger's workbook (xlsx or CSV)")
-        imp.add_argument("ledger")
-        imp.add_argument("file")
-        imp.add_argument("--user", required=True, help="import as this user")
-        imp.add_argument("--atomic", action="store_true", help="all rows or none")
-        imp.add_argument("--report", default="", help="write the report workbook here")
-        exp = sub.add_parser("export", help="export a ledger's rows of an area")
-        exp.add_argument("ledger")
-        exp.add_argument("--user", required=True)
-        exp.add_argument("--out", required=True)
-        exp.add_argument("--area", default="", help="division code prefix inside the user's area")
+        sub.add_parser("list", help=_("the registered ledgers"))
+        imp = sub.add_parser("import", help=_("import a ledger's workbook (xlsx or CSV)"))
+        imp.add_argument("ledger", help=_("the ledger's key (see `list`)"))
+        imp.add_argument("file", help=_("the workbook (xlsx) or CSV file"))
+        imp.add_argument("--user", required=True, help=_("import as this user"))
+        imp.add_argument("--atomic", action="store_true", help=_("all rows or none"))
+        imp.add_argument("--report", default="", help=_("write the report workbook here"))
+        exp = sub.add_parser("export", help=_("export a ledger's rows of an area"))
+        exp.add_argument("ledger", help=_("the ledger's key (see `list`)"))
+        exp.add_argument(
+            "--user", required=True, help=_("export as this user (its area, its masking)")
+        )
+        exp.add_argument("--out", required=True, help=_("the workbook to write (xlsx)"))
+        exp.add_argument(
+            "--area", default="", help=_("division code prefix inside the user's area")
+        )
 
     def _ledger(self, key: str) -> ledgers.Ledger:
         try:
