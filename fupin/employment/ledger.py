@@ -267,6 +267,7 @@ def _write_posts(batch: LedgerImport) -> None:
         ],
         schema,
     )
+    stored = bulk.as_read(stored, "unit__old")
     rows = rows.join(stored, on="code", how="left")
     rows = bulk.reject(
         batch,
@@ -653,6 +654,7 @@ def _write_placements(batch: LedgerImport) -> None:
         },
     )
     natural = ["member_id", "employer", "start_on"]
+    stored = bulk.as_read(stored, "employer", "place__old")
     rows = rows.join(stored, on=natural, how="left").with_columns(today=pl.lit(today))
     known = rows.filter(pl.col("id").is_not_null())
     kept = [f for f in PLACEMENT_FIELDS if f != "end_on"]
@@ -735,6 +737,7 @@ def _write_subsidies(batch: LedgerImport) -> None:
             "place_scope": pl.String,
         },
     )
+    jobs = bulk.as_read(jobs, "employer")
     rows = rows.join(jobs, on=["id_number", "employer", "start_on"], how="left")
     rows = bulk.reject(
         batch,

@@ -216,3 +216,13 @@ def insert_created(groups: list[Created], reason: str) -> None:
         for g in groups:
             bulk_insert(g.rows, g.model)
         bulk_record(records)
+
+
+def as_read(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
+    """Stored text as an import reads a cell (`exchange.parse.normalised`: NFKC, so
+    full-width letters, digits and brackets become half-width; trimmed), so that a row
+    exported and imported again finds its stored row (一 "扶贫车间（来料加工）" read back is
+    "扶贫车间(来料加工)"). Empty text stays empty."""
+    return frame.with_columns(
+        pl.col(n).str.normalize("NFKC").str.strip_chars() for n in names if n in frame.columns
+    )

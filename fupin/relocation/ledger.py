@@ -8,7 +8,7 @@ writes with a change record per row. A stored row is unchanged when the file say
 same, takes the dates and the old house's state the file fills in where it was blank
 (the handover, the move-in, the demolition or why the house is kept), and is refused
 otherwise. Natural keys: a site's village and name; a relocation's household; a
-support's household, kind, day and description.
+support's household, kind, day, description and person.
 """
 
 from __future__ import annotations
@@ -185,6 +185,7 @@ def _write_sites(batch: LedgerImport) -> None:
             **{f"{f}__old": rows.schema[f] for f in SITE_FIELDS},
         },
     )
+    stored = bulk.as_read(stored, "name", "address__old")
     rows = rows.join(stored, on=["village_id", "name"], how="left")
     new = bulk.settle(
         batch,
@@ -230,7 +231,6 @@ def _write_relocations(batch: LedgerImport) -> None:
         list(
             Site.objects.filter(
                 village_id__in=rows["site_village_code"].unique().to_list(),
-                name__in=rows["site_name"].unique().to_list(),
             ).values_list("village_id", "name", "id", "homes", "capacity", "completed_on")
         ),
         {
@@ -242,6 +242,7 @@ def _write_relocations(batch: LedgerImport) -> None:
             "completed_on": pl.Date,
         },
     )
+    site_frame = bulk.as_read(site_frame, "site_name")
     rows = rows.join(site_frame, on=["site_village_code", "site_name"], how="left")
     rows = bulk.reject(
         batch,
@@ -270,6 +271,7 @@ def _write_relocations(batch: LedgerImport) -> None:
             **{f"{f}__old": rows.schema[f] for f in FILLED},
         },
     )
+    stored = bulk.as_read(stored, "home__old", "kept_reason__old")
     rows = rows.join(stored, on="household_id", how="left")
     known = rows.filter(pl.col("id").is_not_null())
     new = rows.filter(pl.col("id").is_null())
@@ -438,7 +440,8 @@ def _write_supports(batch: LedgerImport) -> None:
     rows = bulk.apply_checks(
         batch, key, rows.with_columns(today=pl.lit(today)), rules.SUPPORT_CHECKS
     )
-    natural = ["relocation_id", "kind", "on", "description"]
+    # A support is known by its household, kind, day, what was done and for whom.
+    natural = ["relocation_id", "kind", "on", "description", "member_id"]
     rows = bulk.reject(
         batch,
         key,
@@ -451,14 +454,21 @@ def _write_supports(batch: LedgerImport) -> None:
         list(
             Support.objects.filter(
                 relocation_id__in=rows["relocation_id"].unique().to_list()
-            ).values_list("relocation_id", "kind", "on", "description")
+            ).values_list("relocation_id", "kind", "on", "description", "member_id")
         ),
-        {"relocation_id": pl.Int64, "kind": pl.String, "on": pl.Date, "description": pl.String},
+        {
+            "relocation_id": pl.Int64,
+            "kind": pl.String,
+            "on": pl.Date,
+            "description": pl.String,
+            "member_id": pl.Int64,
+        },
     )
+    stored = bulk.as_read(stored, "description")
     count = batch.count(key)
-    known = rows.join(stored, on=natural, how="semi")
+    known = rows.join(stored, on=natural, how="semi", nulls_equal=True)
     count.unchanged += known.height
-    new = rows.join(stored, on=natural, how="anti")
+    new = rows.join(stored, on=natural, how="anti", nulls_equal=True)
     if not batch.proceed() or new.is_empty():
         return
     bulk.insert(
@@ -473,7 +483,8 @@ def _write_supports(batch: LedgerImport) -> None:
         ),
         RowRecords(
             Support,
-            "t.kind || ' ' || CAST(t.on AS TEXT)",
+            # "on" is a word of SQL: quoted.
+            "t.kind || ' ' || CAST(t.\"on\" AS TEXT)",
             area_sql="r.village_id",
             joins=f"JOIN {Relocation._meta.db_table} r ON r.id = t.relocation_id",
             related=(Relocation, "t.relocation_id"),

@@ -306,3 +306,29 @@ def test_the_export_reads_back_unchanged(tmp_path, users, appointed):
 
     sheet = fastexcel.read_excel(str(xlsx)).load_sheet(2, header_row=None).to_polars()
     assert appointed.member.id_number not in str(sheet.rows())
+
+
+def test_full_width_text_stored_is_found_again(tmp_path, users, household, monkeypatch):
+    """A job recorded on its page with full-width brackets reads back (NFKC) as the same
+    job: exported and imported again, nothing is created."""
+    monkeypatch.undo()  # the page's service, not the import, records the job
+    member = household.members.get()
+    services.placement_record(
+        actor=users["village"],
+        household=household,
+        member=member,
+        data={
+            "kind": "workshop",
+            "employer": "扶贫车间（来料加工）",
+            "place": "本村",
+            "place_scope": "in_township",
+            "start_on": dt.date(2024, 2, 20),
+            "monthly_income": "1800",
+        },
+    )
+    xlsx = workbook.export_workbook(
+        ledgers.get("jobs"), users["village"], VILLAGE, tmp_path / "j.xlsx"
+    )
+    again = _import("jobs", xlsx, users["village"])
+    assert again.written == 0 and not again.errors.height
+    assert again.counts["placements"].unchanged == 1 and Placement.objects.count() == 1

@@ -399,3 +399,21 @@ def test_workbook_sites_relocations_and_fills(tmp_path, users, household, monkey
     )
     back = _import(xlsx, users["village"])
     assert back.written == 0 and not back.errors.height, back.errors
+
+
+def test_workbook_support_rows(tmp_path, users, household, relocation):
+    head = ["household_number", "kind", "on", "description", "id_number"]
+    idn = household.members.get().id_number
+    rows = [
+        [household.number, "社区服务", "2018-06-15", "户籍转接（社区）", ""],
+        [household.number, "schooling", "2018-09-01", "转学", idn],
+        [household.number, "community", "2018-05-01", "太早", ""],  # before the move
+        [household.number, "community", "2018-07-01", "他人", "431129198001017777"],
+    ]
+    out = _import(_csv(tmp_path, "s.csv", head, rows), users["village"])
+    assert out.counts["supports"].created == 2
+    assert sorted(_rows(out)) == [4, 5]
+    assert Support.objects.get(kind="schooling").member == household.members.get()
+    assert ChangeRecord.objects.filter(object_type="relocation.support").count() == 2
+    again = _import(_csv(tmp_path, "s2.csv", head, rows[:2]), users["village"])
+    assert again.counts["supports"].unchanged == 2 and again.written == 0
