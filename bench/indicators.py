@@ -70,6 +70,7 @@ def synthesise(people: int, seed: int = 1):
     from fupin.industry import rules as industry_rules
     from fupin.monitoring.models import RiskLevel
     from fupin.registry import choices as c
+    from fupin.registry.choices import WORKING_CAPACITIES
     from fupin.registry.demo import division_rows
 
     rng = np.random.default_rng(seed)
@@ -174,6 +175,26 @@ def synthesise(people: int, seed: int = 1):
     paid = linked & (rng.random(nh) < 0.4)
     hh["il_dividend"] = paid
     hh["il_dividends"] = np.where(paid, rng.integers(300, 801, nh).astype(np.float64), 0.0)
+    idx = np.repeat(np.arange(nh), size)
+    ages = rng.integers(0, 95, size=people).astype(np.int16)
+    labour = pick(c.LabourCapacity.values, [10, 55, 15, 10, 10], people).astype(str)
+    # Posts and jobs (employment.rules), shaped by Loudi and Chenzhou: 0.54% of the
+    # registered poor hold a public-welfare post; about 60% of the labourers work.
+    labourers = np.bincount(
+        idx,
+        weights=(np.isin(labour, list(WORKING_CAPACITIES)) & (ages >= 16) & (ages <= 64)),
+        minlength=nh,
+    ).astype(np.int32)
+    registered_hh = np.isin(status, [S.POOR, S.RETURNED, S.EXITED, S.MONITORED])
+    hh["emp_labourers"] = labourers
+    hh["emp_employed"] = rng.binomial(labourers, 0.6).astype(np.int32)
+    hh["emp_post_holders"] = (
+        registered_hh & (rng.random(nh) < 0.0054 * size) & (labourers > 0)
+    ).astype(np.int32)
+    # Relocation, shaped by Chenzhou: 8.8% of the registered poor moved.
+    moved = registered_hh & (rng.random(nh) < 0.088)
+    hh["rel_moved"] = moved
+    hh["rel_people"] = np.where(moved, size, 0).astype(np.int32)
     # Education aid, shaped by Luxi: about one person in five of a household due
     # assistance is at school and paid a benefit in the year (two terms of 500–1,650
     # yuan), a twelfth of them on the Rainbow Plan; a few children out of school.
@@ -185,7 +206,6 @@ def synthesise(people: int, seed: int = 1):
     # Health, shaped by Chenzhou: every registered person insured but a few; about one in
     # six in hospital in the year, some 8,000 yuan a stay, a tenth to a third of it paid
     # out of pocket.
-    registered_hh = np.isin(status, [S.POOR, S.RETURNED, S.EXITED, S.MONITORED])
     hh["med_insured"] = np.where(registered_hh, size - rng.binomial(size, 0.004), 0).astype(
         np.int32
     )
@@ -193,14 +213,12 @@ def synthesise(people: int, seed: int = 1):
     hh["med_cost"] = cost
     hh["med_out_of_pocket"] = np.round(cost * rng.uniform(0.08, 0.33, nh), 2)
     households = pl.DataFrame(hh)
-    idx = np.repeat(np.arange(nh), size)
-    ages = rng.integers(0, 95, size=people).astype(np.int16)
     person = pl.DataFrame(
         {
             "person_id": np.arange(1, people + 1, dtype=np.int64),
             "household_id": households["household_id"].to_numpy()[idx],
             "health": pick(c.Health.values, [70, 18, 6, 6], people).astype(str),
-            "labour": pick(c.LabourCapacity.values, [10, 55, 15, 10, 10], people).astype(str),
+            "labour": labour,
             "age": ages,
         }
     ).join(
@@ -303,6 +321,12 @@ def part_snapshot(people: int, repeat: int, keep: str = "") -> None:
             f"microcredit: {top['microcredit_households']:,} households owing "
             f"{top['microcredit_balance']:,.2f} yuan, uptake {top['microcredit_uptake_rate']}%, "
             f"overdue {top['microcredit_overdue_rate']}%"
+        )
+        print(
+            f"employment: {top['public_post_holders']:,} post holders, "
+            f"{top['employed_labourers']:,} of {top['labourers']:,} labourers in work "
+            f"({top['employed_labour_rate']}%); relocation: {top['relocated_people']:,} people, "
+            f"relocated labourers in work {top['relocated_labour_employed_rate']}%"
         )
         print(
             f"training: {top['trained_labourers']:,} labourers trained, "

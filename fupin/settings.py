@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "fupin.assistance",
     "fupin.programmes",
     "fupin.microcredit",
+    "fupin.employment",
+    "fupin.relocation",
     "fupin.training",
     "fupin.industry",
     "fupin.education",

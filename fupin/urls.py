@@ -23,6 +23,8 @@ urlpatterns = [
     path("funds/", include("fupin.funds.urls")),
     path("projects/", include("fupin.projects.urls")),
     path("microcredit/", include("fupin.microcredit.urls")),
+    path("employment/", include("fupin.employment.urls")),
+    path("relocation/", include("fupin.relocation.urls")),
     path("training/", include("fupin.training.urls")),
     path("industry/", include("fupin.industry.urls")),
     path("education/", include("fupin.education.urls")),

@@ -205,6 +205,20 @@ RULES: tuple[Rule, ...] = (
         four_eyes=_("You proposed this extension"),
     ),
     Rule("loan.write_off", _("Write off a loan"), _g(COUNTY)),
+    # ---- public-welfare posts (公益性岗位): a holder is proposed by staff, appointed above
+    Rule(
+        "post.appoint",
+        _("Appoint or refuse a proposed public-welfare post holder"),
+        _g(*OFFICE),
+        four_eyes=_("You proposed this holder"),
+    ),
+    # ---- relocation (易地扶贫搬迁): an old house's demolition, recorded by staff, verified
+    Rule(
+        "relocation.verify_demolition",
+        _("Verify the demolition of a relocated household's old house"),
+        _g(*OFFICE),
+        four_eyes=_("You recorded this demolition"),
+    ),
     # ---- benefit-linking (利益联结): a household's link to an enterprise is proposed by
     # staff and confirmed above, by someone else
     Rule(

@@ -3,10 +3,12 @@ added to the API by fupin.api.api: a new ledger adds its module to ROUTERS."""
 
 from __future__ import annotations
 
-from fupin.api import education, health, industry, loans, training
+from fupin.api import education, employment, health, industry, loans, relocation, training
 
 ROUTERS = {
     "microcredit": loans.router,
+    "employment": employment.router,
+    "relocation": relocation.router,
     "training": training.router,
     "industry": industry.router,
     "education": education.router,

@@ -34,6 +34,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from fupin.education.models import AidKind, Stage
+from fupin.programmes.checks import age_on_expr
 from fupin.programmes.rows import Refusal
 from fupin.quality.rules import SCHOOL_AGE
 
@@ -165,14 +166,6 @@ def aid_refusal_columns(today: dt.date) -> list[Refusal]:
 def age_on(birth: dt.date, day: dt.date) -> int:
     """Completed years on `day` (registry.Member.age_on)."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def age_on_expr(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
-    """The column form of `age_on`, each row on its own day."""
-    before = (birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)) > (
-        day.dt.month().cast(pl.Int32) * 100 + day.dt.day().cast(pl.Int32)
-    )
-    return day.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before.cast(pl.Int32)
 
 
 def school_age(age: int) -> bool:

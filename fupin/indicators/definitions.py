@@ -89,6 +89,8 @@ GROUP_LABELS = OrderedDict(
         ("measures", _("Households receiving measures in the period")),
         ("assistance", _("Pairing and visits")),
         ("microcredit", _("Microcredit")),
+        ("employment", _("Public-welfare posts and employment")),
+        ("relocation", _("Relocation")),
         ("training", _("Training")),
         ("industry", _("Industry benefit-linking")),
         ("education", _("Education aid")),
@@ -566,6 +568,125 @@ def _build() -> OrderedDict[str, Definition]:
         g,
         numerator="microcredit_overdue_balance",
         denominator="microcredit_balance",
+    )
+
+    g = "employment"
+    labourer = _(
+        "A labourer (劳动力) is a person of the household on the as-of date with labour "
+        "capacity skilled, ordinary, or weak or half labour, aged 16 to 64; in work when "
+        "holding a public-welfare post or working a job (placement or migrant work) on the "
+        "date: from its first day to the day before it ended, a post from its start or its "
+        "appointment, whichever is later. Counted in the village of the household on the date."
+    )
+    add(
+        "public_post_holders",
+        _("Public-welfare post holders"),
+        _(
+            "People (of any household) holding a public-welfare post (公益性岗位) on the "
+            "as-of date: appointed, from the first day held (the start, or the appointment "
+            "if later) to the day before the holding ended. Counted in the village of the "
+            "holder's household on the date."
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "labourers",
+        _("Labourers of registered households"),
+        _fmt_lazy(
+            _("Labourers of registered poor households (in poverty or exited). %(rule)s"),
+            rule=labourer,
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "employed_labourers",
+        _("Labourers in work"),
+        _fmt_lazy(
+            _("Labourers of registered poor households in work on the as-of date. %(rule)s"),
+            rule=labourer,
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "employed_labour_rate",
+        _("Employed labour rate"),
+        _(
+            "务工就业率 = labourers in work ÷ labourers of registered households × 100, "
+            "both summed over the villages of the area."
+        ),
+        PERCENT,
+        RATE,
+        g,
+        numerator="employed_labourers",
+        denominator="labourers",
+    )
+
+    g = "relocation"
+    relocated = _(
+        "A household is relocated (易地扶贫搬迁) on the as-of date when it moved into its "
+        "home at a resettlement site on or before the date; counted in the village of the "
+        "household on the date."
+    )
+    add(
+        "relocated_households",
+        _("Relocated households"),
+        relocated,
+        HOUSEHOLDS,
+        STOCK,
+        g,
+    )
+    add(
+        "relocated_people",
+        _("Relocated people"),
+        _fmt_lazy(
+            _("The people relocated with the relocated households, as recorded. %(rule)s"),
+            rule=relocated,
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "relocated_labourers",
+        _("Labourers of relocated households"),
+        _fmt_lazy(
+            _("Labourers of the relocated households (any status). %(rule)s %(labourer)s"),
+            rule=relocated,
+            labourer=labourer,
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "relocated_employed_labourers",
+        _("Labourers of relocated households in work"),
+        _fmt_lazy(
+            _("Labourers of the relocated households in work on the as-of date. %(rule)s"),
+            rule=relocated,
+        ),
+        PEOPLE,
+        STOCK,
+        g,
+    )
+    add(
+        "relocated_labour_employed_rate",
+        _("Relocated labour employed rate"),
+        _(
+            "搬迁劳动力就业率 = labourers of relocated households in work ÷ labourers of "
+            "relocated households × 100, both summed over the villages of the area."
+        ),
+        PERCENT,
+        RATE,
+        g,
+        numerator="relocated_employed_labourers",
+        denominator="relocated_labourers",
     )
 
     g = "training"

@@ -9,6 +9,8 @@ the levels add up by construction.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import polars as pl
 
@@ -23,9 +25,11 @@ from fupin.indicators.definitions import (
 )
 from fupin.indicators.frames import (
     EDUCATION_COLUMNS,
+    EMPLOYMENT_COLUMNS,
     HEALTH_COLUMNS,
     INDUSTRY_COLUMNS,
     MICROCREDIT_COLUMNS,
+    RELOCATION_COLUMNS,
     TRAINING_COLUMNS,
     Frames,
 )
@@ -52,6 +56,13 @@ MICROCREDIT = (
     "microcredit_eligible_households",
     "microcredit_ever_households",
     "microcredit_overdue_balance",
+)
+EMPLOYMENT = ("public_post_holders", "labourers", "employed_labourers")
+RELOCATION = (
+    "relocated_households",
+    "relocated_people",
+    "relocated_labourers",
+    "relocated_employed_labourers",
 )
 
 # Counts that are the sum of one household column per village: code → (column, in fen).
@@ -83,11 +94,13 @@ INSURED = "medical_insured_people"
 COLUMN_COUNTS = {**TRAINING, **INDUSTRY, **EDUCATION, **HEALTH}
 # The household columns each group of those counts needs (a snapshot written before
 # them lacks them: "no data").
-COLUMN_GROUPS = (
+COLUMN_GROUPS: tuple[tuple[Collection[str], tuple[str, ...]], ...] = (
     (TRAINING, TRAINING_COLUMNS),
     (INDUSTRY, INDUSTRY_COLUMNS),
+    (EMPLOYMENT, EMPLOYMENT_COLUMNS),
+    (RELOCATION, (*EMPLOYMENT_COLUMNS, *RELOCATION_COLUMNS)),
     (EDUCATION, EDUCATION_COLUMNS),
-    ({**HEALTH, INSURED: None}, HEALTH_COLUMNS),
+    ((*HEALTH, INSURED), HEALTH_COLUMNS),
 )
 
 
@@ -307,6 +320,7 @@ def _household_counts(hh: pl.DataFrame, villages: list[str]) -> dict[str, np.nda
         )
     out.update(_microcredit_counts(hh, v, size))
     out.update(_column_counts(hh, v, size))
+    out.update(_programme_counts(hh, v, size))
     out.update(_insured_counts(hh, v, size))
     return out
 
@@ -338,6 +352,43 @@ def _column_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.n
             weights = np.rint(weights * 100)
         counts = np.bincount(v, weights=weights, minlength=size + 1)[:size]
         out[code] = np.rint(counts).astype(np.int64)
+    return out
+
+
+def _programme_counts(hh: pl.DataFrame, v: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Per village: post holders (any household), the labourers of registered households
+    and those in work (`employment.rules`, per household in the frames), the households
+    relocated by the date, their people, labourers and labourers in work. Zeros for a
+    snapshot without the columns (reported missing by `rollup`)."""
+    zeros = {code: np.zeros(size, dtype=np.int64) for code in (*EMPLOYMENT, *RELOCATION)}
+    if not all(c in hh.columns for c in EMPLOYMENT_COLUMNS):
+        return zeros
+    reg = hh.select(registered(pl.col("status"), pl.col("monitoring_type"))).to_series().to_numpy()
+    holders = hh["emp_post_holders"].fill_null(0).to_numpy().astype(np.float64)
+    labourers = hh["emp_labourers"].fill_null(0).to_numpy().astype(np.float64)
+    employed = hh["emp_employed"].fill_null(0).to_numpy().astype(np.float64)
+    weights = {
+        "public_post_holders": holders,
+        "labourers": labourers * reg,
+        "employed_labourers": employed * reg,
+    }
+    if all(c in hh.columns for c in RELOCATION_COLUMNS):
+        moved = hh["rel_moved"].fill_null(False).to_numpy()
+        weights.update(
+            {
+                "relocated_households": moved.astype(np.float64),
+                "relocated_people": hh["rel_people"].fill_null(0).to_numpy().astype(np.float64),
+                "relocated_labourers": labourers * moved,
+                "relocated_employed_labourers": employed * moved,
+            }
+        )
+    out = dict(zeros)
+    out.update(
+        {
+            code: np.rint(np.bincount(v, weights=w, minlength=size + 1)[:size]).astype(np.int64)
+            for code, w in weights.items()
+        }
+    )
     return out
 
 

@@ -39,6 +39,8 @@ from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.core.scope import code_range
 from fupin.education import rules as education_rules
 from fupin.education import selectors as education_selectors
+from fupin.employment import rules as employment_rules
+from fupin.employment import selectors as employment_selectors
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, VillageProfile
 from fupin.health import rules as health_rules
@@ -50,6 +52,7 @@ from fupin.microcredit import services as microcredit_services
 from fupin.monitoring.models import MonitoringObject, MonitoringStatus
 from fupin.quality.selectors import check_area
 from fupin.registry.models import Household, Member
+from fupin.relocation import selectors as relocation_selectors
 from fupin.training import rules as training_rules
 from fupin.training import selectors as training_selectors
 
@@ -96,6 +99,15 @@ HOUSEHOLD_SCHEMA = {
     "mc_ever": pl.Boolean,
     "mc_balance": pl.Float64,
     "mc_overdue_balance": pl.Float64,
+    # Posts and jobs on the as-of date (`employment.rules`): the household's people
+    # holding a public-welfare post, its labourers, and those of them in work.
+    "emp_post_holders": pl.Int32,
+    "emp_labourers": pl.Int32,
+    "emp_employed": pl.Int32,
+    # Relocation (`relocation.rules`): moved in on or before the as-of date, and the
+    # people relocated with it (0 before).
+    "rel_moved": pl.Boolean,
+    "rel_people": pl.Int32,
     # Training on the as-of date (`training.rules`), for households due assistance then:
     # their labourers trained and certified by the date, and the completed attendances of
     # courses that ended in the period.
@@ -130,6 +142,8 @@ INDUSTRY_COLUMNS = (
     "il_dividend",
     "il_dividends",
 )
+EMPLOYMENT_COLUMNS = ("emp_post_holders", "emp_labourers", "emp_employed")
+RELOCATION_COLUMNS = ("rel_moved", "rel_people")
 EDUCATION_COLUMNS = ("edu_students", "edu_rainbow", "edu_dropouts", "edu_amount")
 HEALTH_COLUMNS = ("med_insured", "med_cost", "med_out_of_pocket")
 VILLAGE_SCHEMA = {
@@ -523,6 +537,21 @@ def microcredit(
     )
 
 
+def employment(people: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[int]) -> pl.DataFrame:
+    """household_id, emp_post_holders, emp_labourers, emp_employed: the employment app's
+    rules on the as-of date (`rules.household_work` over its people, with
+    `selectors.people_in_work` read for the area and for `moved`, the households of the
+    area then that are outside it now)."""
+    work = employment_selectors.people_in_work(as_of, prefix=prefix, household_ids=moved)
+    return employment_rules.household_work(people, work).rename(
+        {
+            "post_holders": "emp_post_holders",
+            "labourers": "emp_labourers",
+            "employed": "emp_employed",
+        }
+    )
+
+
 def training(
     people: pl.DataFrame, due_flags: pl.DataFrame, prefix: str, as_of: dt.date, moved: list[int]
 ) -> pl.DataFrame:
@@ -668,6 +697,12 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         .join(measure_flags, on="household_id", how="left")
         .join(due_flags, on="household_id", how="left")
         .join(microcredit(hh, people, prefix, as_of, moved), on="household_id", how="left")
+        .join(employment(people, prefix, as_of, moved), on="household_id", how="left")
+        .join(
+            relocation_selectors.relocated_households(as_of, prefix=prefix, moved=moved),
+            on="household_id",
+            how="left",
+        )
         .join(training(people, due_flags, prefix, as_of, moved), on="household_id", how="left")
         .join(industry(prefix, as_of, moved), on="household_id", how="left")
         .join(education(prefix, as_of, moved), on="household_id", how="left")
@@ -690,6 +725,9 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         pl.col("mc_ever").fill_null(False),
         pl.col("mc_balance").fill_null(0.0),
         pl.col("mc_overdue_balance").fill_null(0.0),
+        *[pl.col(c).fill_null(0) for c in EMPLOYMENT_COLUMNS],
+        pl.col("rel_moved").fill_null(False),
+        pl.col("rel_people").fill_null(0),
         *[pl.col(c).fill_null(0) for c in TRAINING_COLUMNS],
         *[pl.col(c).fill_null(0.0 if c == "il_dividends" else False) for c in INDUSTRY_COLUMNS],
         *[pl.col(c).fill_null(0) for c in (*EDUCATION_COLUMNS, *HEALTH_COLUMNS)],

@@ -1,8 +1,9 @@
 """Who a programme may serve on a day: a household due assistance on it (应帮扶对象,
 `assistance.due`: in poverty, a monitoring object, or exited within the transition
-period, 脱贫不脱帮扶). One rule for the ledgers that take it (training, benefit-linking),
-in the form a service needs for one household and the form a workbook import needs for
-many households on many days, both through `assistance.due.is_due`."""
+period, 脱贫不脱帮扶). One rule for the ledgers that take it (training, benefit-linking,
+public-welfare posts, relocation), in the form a service needs for one household and
+the form a workbook import needs for many households on many days, both through
+`assistance.due.is_due`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+import polars as pl
 from django.utils.translation import gettext as _
 
 from fupin.assistance import due
@@ -67,3 +69,17 @@ class DueBook:
         )
         years = self._periods.years_for(h.village_id)
         return due.is_due(status=h.status, exit_date=exit_date, on=day, years=years)
+
+
+def due_column(rows: pl.DataFrame, day: str) -> pl.Series:
+    """Whether each row's household (`household_id`) is due assistance on the row's day
+    (the date column `day`) — `DueBook` over a frame's rows (a workbook's), as a boolean
+    Series in the rows' order."""
+    ids = rows["household_id"].unique().to_list()
+    book = DueBook(
+        Household.objects.filter(pk__in=ids).only("id", "village_id", "status", "status_year")
+    )
+    return pl.Series(
+        [book.due(h, d) for h, d in rows.select("household_id", day).iter_rows()],
+        dtype=pl.Boolean,
+    )

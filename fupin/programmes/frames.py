@@ -21,7 +21,7 @@ def area_rows(
     *,
     area: str,
     household: str,
-    prefix: str,
+    prefix: str | None,
     household_ids: Sequence[int] = (),
     schema: Mapping[str, DType],
     params: Sequence[Any] = (),
@@ -29,17 +29,22 @@ def area_rows(
 ) -> pl.DataFrame:
     """`select` (a SELECT … FROM … ending where its WHERE goes, with `params`) completed
     by "WHERE <area> BETWEEN <the prefix's codes>", and again by "WHERE <household> IN
-    (…)" for `household_ids` in batches; one frame of `schema`. `where`: a condition of
-    the caller's both reads keep as well (its placeholders' values at the end of
-    `params`), e.g. the rows of a period only."""
-    low, high = code_range(prefix)
+    (…)" for `household_ids` in batches; one frame of `schema`. `prefix` None: only the
+    rows of `household_ids` (a grading round's households, wherever they are). `where`:
+    a condition of the caller's both reads keep as well (its placeholders' values at the
+    end of `params`), e.g. the rows of a period only."""
     # `area`, `household` and `where` are SQL of the caller's, never input.
     also = f"{where} AND " if where else ""
-    parts = [
-        read_frame(
-            f"{select} WHERE {also}{area} BETWEEN %s AND %s", [*params, low, high], schema=schema
+    parts = [pl.DataFrame(schema=dict(schema))]
+    if prefix is not None:
+        low, high = code_range(prefix)
+        parts.append(
+            read_frame(
+                f"{select} WHERE {also}{area} BETWEEN %s AND %s",
+                [*params, low, high],
+                schema=schema,
+            )
         )
-    ]
     ids = list(household_ids)
     for start in range(0, len(ids), HOUSEHOLD_BATCH):
         batch = ids[start : start + HOUSEHOLD_BATCH]

@@ -168,6 +168,15 @@ class LabourCapacity(models.TextChoices):
     NONE = "none", _("No labour capacity")
 
 
+# Able to work (劳动力 by capacity): the capacities the programme ledgers count as labour
+# (training's trained labourers, employment's labourers in work).
+WORKING_CAPACITIES = (
+    LabourCapacity.SKILLED.value,
+    LabourCapacity.ORDINARY.value,
+    LabourCapacity.WEAK.value,
+)
+
+
 class MigrantPlace(models.TextChoices):
     """务工所在地."""
 

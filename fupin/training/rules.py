@@ -24,12 +24,12 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from fupin.programmes.due import not_due_reason
-from fupin.registry.choices import LabourCapacity
+from fupin.registry.choices import WORKING_CAPACITIES
 from fupin.training.models import AttendanceResult
 
 MIN_AGE = 16
 MAX_HOURS = 2000
-LABOURER = (LabourCapacity.SKILLED.value, LabourCapacity.ORDINARY.value, LabourCapacity.WEAK.value)
+LABOURER = WORKING_CAPACITIES
 COMPLETED = AttendanceResult.COMPLETED.value
 
 

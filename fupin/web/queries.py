@@ -32,6 +32,17 @@ def area_choices(user) -> list[tuple[str, str]]:
     return out
 
 
+def village_choices(user) -> list[tuple[str, str]]:
+    """The villages of the user's area as (code, "township village") choices."""
+    rows = (
+        Division.objects.restrict(user)
+        .filter(level=Level.VILLAGE)
+        .select_related("parent")
+        .order_by("code")
+    )
+    return [(d.code, f"{d.parent.name if d.parent else ''} {d.name}") for d in rows]
+
+
 def area_and_below(user) -> list[tuple[str, str]]:
     """The user's own area and the divisions `area_choices` offers below it: where a
     register's row (a course, an enterprise) may be placed."""

@@ -36,6 +36,8 @@ INVOKER_MODULES = (
     "fupin.exchange.tests.authority_invokers",
     "fupin.tips.tests.authority_invokers",
     "fupin.microcredit.tests.authority_invokers",
+    "fupin.employment.tests.authority_invokers",
+    "fupin.relocation.tests.authority_invokers",
     "fupin.industry.tests.authority_invokers",
     "fupin.education.tests.authority_invokers",
 )

@@ -453,6 +453,22 @@ def microcredit(users) -> None:
 INVOKERS["microcredit"] = microcredit
 
 
+def employment(users) -> None:
+    from fupin.employment.tests.authority_invokers import history
+
+    history(users)
+
+
+def relocation(users) -> None:
+    from fupin.relocation.tests.authority_invokers import history
+
+    history(users)
+
+
+INVOKERS["employment"] = employment
+INVOKERS["relocation"] = relocation
+
+
 def ledgers(users) -> None:
     from fupin.industry.tests.authority_invokers import history
 

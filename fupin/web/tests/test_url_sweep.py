@@ -102,6 +102,15 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     # microcredit
     "microcredit:detail": {"pk": P("microcredit.Loan")},
     "microcredit:new": {"household": H},
+    # employment, relocation
+    "employment:post": {"pk": P("employment.Post")},
+    "employment:holding": {"pk": P("employment.Holding")},
+    "employment:propose": {"household": H},
+    "employment:placement": {"pk": P("employment.Placement")},
+    "employment:placement_new": {"household": H},
+    "relocation:site": {"pk": P("relocation.Site")},
+    "relocation:detail": {"pk": P("relocation.Relocation")},
+    "relocation:new": {"household": H},
     # training and industry benefit-linking
     "training:course": {"pk": P("training.Course")},
     "training:attendance": {"pk": P("training.Attendance")},
