@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "fupin.policy",
     "fupin.monitoring",
     "fupin.assistance",
+    "fupin.teams",
     "fupin.programmes",
     "fupin.microcredit",
     "fupin.employment",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("employment/", include("fupin.employment.urls")),
     path("relocation/", include("fupin.relocation.urls")),
     path("training/", include("fupin.training.urls")),
+    path("teams/", include("fupin.teams.urls")),
     path("industry/", include("fupin.industry.urls")),
     path("education/", include("fupin.education.urls")),
     path("health/", include("fupin.health.urls")),

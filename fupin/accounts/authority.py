@@ -234,6 +234,33 @@ RULES: tuple[Rule, ...] = (
         _g(*OFFICE),
         four_eyes=_("You opened this dropout case"),
     ),
+    # ---- resident work teams (驻村工作队): a member checks in and asks for leave, and the
+    # first secretary writes their records, themself; the township (or county) may do it
+    # for them; leave is decided and reports received above, never by who asked or sent
+    Rule(
+        "team.record_for",
+        _("Record a work team member's check-in or leave request for them"),
+        _g(*OFFICE),
+        condition=_("A member records their own check-in and asks for their own leave."),
+    ),
+    Rule(
+        "team.leave_decide",
+        _("Approve or refuse a work team member's leave"),
+        _g(*OFFICE),
+        four_eyes=_("You asked for this leave"),
+    ),
+    Rule(
+        "team.write_for_secretary",
+        _("Write a first secretary's diary, ledger or quarterly report for them"),
+        _g(*OFFICE),
+        condition=_("The team's first secretary writes their own."),
+    ),
+    Rule(
+        "team.report_receive",
+        _("Receive a first secretary's quarterly report"),
+        _g(*OFFICE),
+        four_eyes=_("You submitted this report"),
+    ),
     # ---- third-party-style assessment (第三方评估): never the county that is assessed
     Rule(
         "assessment.run",

@@ -43,3 +43,13 @@ class MeasureKind(models.TextChoices):
     SUBSISTENCE = "subsistence", _("Subsistence allowance")
     TRAINING = "training", _("Training")
     DONATION = "donation", _("Donation")
+
+
+class UnitLevel(models.TextChoices):
+    """The sending unit's affiliation (单位隶属关系, GB/T 12404)."""
+
+    CENTRAL = "central", _("Central")
+    PROVINCE = "province", _("Provincial")
+    PREFECTURE = "prefecture", _("Prefectural")
+    COUNTY = "county", _("County-level")
+    TOWNSHIP = "township", _("Township-level")

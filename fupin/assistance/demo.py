@@ -25,8 +25,11 @@ its own random stream, so the visits before a day are the same whichever day it 
   medical aid, housing, relocation, micro-credit, insurance, solar, forest rangers,
   subsistence, training, donations) matching each household's main cause, with the
   providing unit and amounts in the range of the county's schemes;
-- a **resident work team** (驻村工作队) for every poor village, three members of its
-  backing unit, its leader also the first secretary (第一书记);
+- a **resident work team** (驻村工作队) for every poor village since 2021, its members'
+  dated terms: three of its backing unit until the rotation (期满轮换), then the current
+  members from several units (a first secretary 第一书记 now and then from the province
+  or the prefecture, a leader apart from the first secretary in about a third), 8% of
+  the teams past the yearly rotation and 7% below three members after a recall;
 - a **village plan** (一村一策) for every poor village and **household plans** (一户一法)
   for the households of the demo "cadre" login's village and about 2% of the others.
 
@@ -59,6 +62,7 @@ from fupin.assistance.models import (
     HouseholdPlan,
     Measure,
     Pairing,
+    TeamMembership,
     VillagePlan,
     Visit,
     WorkTeam,
@@ -304,7 +308,9 @@ class _Builder:
         self.measures: list[Measure] = []
         self.records: list[SimpleNamespace] = []
         self.written = {"cadres": 0, "pairings": 0, "visits": 0, "records": 0}
-        self.ids = Ids(Cadre, WorkTeam, Pairing, Visit, Measure, HouseholdPlan, VillagePlan)
+        self.ids = Ids(
+            Cadre, WorkTeam, TeamMembership, Pairing, Visit, Measure, HouseholdPlan, VillagePlan
+        )
 
     # -- cadres
     def cadre(self, *, rank, unit: str, home: str, local: bool, since: dt.date) -> Cadre:
@@ -465,23 +471,20 @@ def build_demo(*, seed: int, log: Log = None, area: str = "431129") -> None:
                 plan_households.update(r[0] for r in rows)
             b.flush(every=100_000)
         _measures(b, households, registered)
-        teams = _teams(b, sorted(poor_villages & set(villages)), villages, county_code)
+        teams, terms = _teams(b, sorted(poor_villages & set(villages)), townships, county_code)
         plans = _plans(b, households, plan_households, sorted(poor_villages), villages)
         b.flush()
-        bulk_insert([t for t, _m in teams], WorkTeam)
+        bulk_insert(teams, WorkTeam)
+        bulk_insert(terms, TeamMembership)
         bulk_insert(b.measures, Measure)
-        through = WorkTeam.members.through
-        through.objects.bulk_create(
-            [through(workteam_id=t.pk, cadre_id=m.pk) for t, ms in teams for m in ms],
-            batch_size=2000,
-        )
         for objs in plans:
             bulk_insert(objs)
-        models = (Cadre, WorkTeam, Pairing, Visit, Measure, HouseholdPlan, VillagePlan)
+        models = (Cadre, WorkTeam, TeamMembership, Pairing, Visit, Measure)
+        models += (HouseholdPlan, VillagePlan)
         reset_sequences(*models, ChangeRecord)
         analyze(*models, ChangeRecord)
     log(
-        f"assistance: {len(b.cadres):,} cadres, {len(teams)} work teams, "
+        f"assistance: {len(b.cadres):,} cadres, {len(teams)} work teams ({len(terms)} terms), "
         f"{len(b.pairings):,} pairings, {b.written['visits']:,} visits, {len(b.measures):,} "
         f"measures, {sum(len(p) for p in plans):,} plans, {b.written['records']:,} change "
         f"records in {timer.perf_counter() - started:.1f} s"
@@ -606,33 +609,111 @@ def _measures(b: _Builder, households, registered) -> None:
         b.records.extend(_record(m, _aware(m.date, 15, 0), v_code, hid) for m in out)
 
 
-def _teams(b: _Builder, poor_villages, villages, county) -> list[tuple[WorkTeam, list]]:
+# Units above the county that send first secretaries (驻村第一书记) to some poor villages.
+UPPER_UNITS = [
+    ("湖南省财政厅", c.UnitLevel.PROVINCE),
+    ("湖南省农业农村厅", c.UnitLevel.PROVINCE),
+    ("永州市人民政府办公室", c.UnitLevel.PREFECTURE),
+    ("永州市自然资源和规划局", c.UnitLevel.PREFECTURE),
+]
+TEAM_ROTATED = "期满轮换"
+TEAM_RECALLED = "调回原单位"
+PAST_ROTATION_SHARE = 0.08  # teams whose current members started over a year ago
+BELOW_MINIMUM_SHARE = 0.07  # teams left with two members after a recall
+TEAM_LABEL = type_label(WorkTeam)
+
+
+def _teams(
+    b: _Builder, poor_villages, townships, county
+) -> tuple[list[WorkTeam], list[TeamMembership]]:
+    """A team for every poor village since 2021 (three members of its backing unit, the
+    leader also its first secretary), rotated once: the current members began within the
+    last year (a few teams over a year ago: past rotation), from several units (the
+    backing unit, the township, now and then a first secretary from the province or the
+    prefecture, a leader apart from the first secretary), and a few teams are left below
+    the minimum by a recall."""
     rng = random.Random(f"fupin-demo:{b.seed}:assistance:teams")
     b.names.rng = b.rng = rng
-    out = []
+    teams: list[WorkTeam] = []
+    terms: list[TeamMembership] = []
+
+    def member(team, rank, unit, level, start, end, *, leader=False, secretary=False, why=""):
+        cadre = b.cadre(rank=rank, unit=unit, home=county, local=False, since=start)
+        cadre.post = "驻村第一书记" if secretary else "驻村工作队长" if leader else "驻村工作队员"
+        if secretary and leader:
+            cadre.post = "驻村第一书记、工作队长"
+        if end is not None and end < b.today and why == TEAM_RECALLED:
+            cadre.post = "原驻村工作队员"
+        b.records.append(_record(cadre, b.cadre_time[cadre.pk], cadre.home_area_id))
+        term = TeamMembership(
+            team_id=team.pk,
+            cadre_id=cadre.pk,
+            unit=unit,
+            unit_level=level,
+            is_leader=leader,
+            is_first_secretary=secretary,
+            start_date=start,
+            end_date=end,
+            end_reason=why,
+        )
+        b.ids.assign([term])
+        rec = _record(term, _aware(start, 9, 45), team.village_id)
+        rec.related_type, rec.related_id = TEAM_LABEL, str(team.pk)
+        b.records.append(rec)
+        terms.append(term)
+
     for v_code in poor_villages:
         backing = BACKING_UNITS[int(v_code[6:12]) % len(BACKING_UNITS)]
+        township = f"{townships.get(v_code[:9] + '000', '')}人民政府"
         started = dt.date(2021, rng.choice([5, 6, 7]), rng.randint(1, 28))
-        members = [
-            b.cadre(rank=rank, unit=backing, home=county, local=False, since=started)
-            for rank in (c.Rank.SECTION, c.Rank.ORDINARY, c.Rank.ORDINARY)
-        ]
-        members[0].post = "驻村第一书记、工作队长"
-        for m in members[1:]:
-            m.post = "驻村工作队员"
-        for m in members:
-            b.records.append(_record(m, b.cadre_time[m.pk], m.home_area_id))
-        team = WorkTeam(
-            unit=backing,
-            village_id=v_code,
-            leader_id=members[0].pk,
-            first_secretary_id=members[0].pk,
-            started_on=started,
-        )
+        team = WorkTeam(unit=backing, village_id=v_code, started_on=started)
         b.ids.assign([team])
         b.records.append(_record(team, _aware(started, 9, 30), v_code))
-        out.append((team, members))
-    return out
+        teams.append(team)
+        if rng.random() < PAST_ROTATION_SHARE:
+            rotated = b.today - dt.timedelta(days=rng.randint(400, 560))
+        else:
+            rotated = b.today - dt.timedelta(days=rng.randint(20, 330))
+        # The first members, 2021 until the rotation.
+        last = rotated - dt.timedelta(days=1)
+        member(
+            team,
+            c.Rank.SECTION,
+            backing,
+            "county",
+            started,
+            last,
+            leader=True,
+            secretary=True,
+            why=TEAM_ROTATED,
+        )
+        for _ in range(2):
+            member(team, c.Rank.ORDINARY, backing, "county", started, last, why=TEAM_ROTATED)
+        # The members since the rotation.
+        upper = rng.random() < 0.2
+        unit, level = rng.choice(UPPER_UNITS) if upper else (backing, c.UnitLevel.COUNTY)
+        apart = rng.random() < 0.3  # a leader apart from the first secretary (1+2+3)
+        member(team, c.Rank.SECTION, unit, level, rotated, None, leader=not apart, secretary=True)
+        others = [(backing, c.UnitLevel.COUNTY), (township, c.UnitLevel.TOWNSHIP)]
+        if rng.random() < 0.2:
+            others.append((backing, c.UnitLevel.COUNTY))
+        recall = rng.random() < BELOW_MINIMUM_SHARE
+        for i, (o_unit, o_level) in enumerate(others):
+            end, why = None, ""
+            if recall and i == len(others) - 1 and len(others) == 2:
+                end = b.today - dt.timedelta(days=rng.randint(10, 60))
+                end, why = max(end, rotated), TEAM_RECALLED
+            member(
+                team,
+                c.Rank.ORDINARY,
+                o_unit,
+                o_level,
+                rotated,
+                end,
+                leader=apart and i == 0,
+                why=why,
+            )
+    return teams, terms
 
 
 def _plans(b: _Builder, households, chosen: set[int], poor_villages, villages) -> list[list]:
@@ -671,7 +752,7 @@ def _plans(b: _Builder, households, chosen: set[int], poor_villages, villages) -
     return [hplans, vplans]
 
 
-MODELS = (Visit, Measure, HouseholdPlan, VillagePlan, Pairing, WorkTeam, Cadre)
+MODELS = (Visit, Measure, HouseholdPlan, VillagePlan, Pairing, TeamMembership, WorkTeam, Cadre)
 
 
 def wipe_demo() -> None:
@@ -681,6 +762,5 @@ def wipe_demo() -> None:
     alias = connection.alias
     with transaction.atomic():
         ChangeRecord.objects.filter(object_type__in=labels)._raw_delete(alias)
-        WorkTeam.members.through.objects.all()._raw_delete(alias)
         for model in MODELS:
             model.objects.all()._raw_delete(alias)

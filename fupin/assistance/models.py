@@ -8,13 +8,13 @@ keeping them here leaves the policy app and its migrations untouched.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from fupin.assistance import choices as c
 from fupin.core.display import ChoiceLabels
@@ -120,33 +120,14 @@ class Cadre(models.Model):
 
 
 class WorkTeam(models.Model):
-    """A resident work team (驻村工作队) with its leader and first secretary (第一书记)."""
+    """A resident work team (驻村工作队) stationed in a village. Who is on it, when, from
+    which unit and in which role (leader 队长, first secretary 第一书记) are its dated
+    memberships (`TeamMembership`); `unit` is the lead sending unit (牵头单位), the
+    team's several units are its members' units."""
 
-    unit = models.CharField(_("unit"), max_length=100)
+    unit = models.CharField(_("lead unit"), max_length=100)
     village = models.ForeignKey(
         "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
-    )
-    members = models.ManyToManyField(
-        Cadre,
-        blank=True,
-        related_name="work_teams",
-        verbose_name=pgettext_lazy("work team", "members"),
-    )
-    leader = models.ForeignKey(
-        Cadre,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("team leader"),
-    )
-    first_secretary = models.ForeignKey(
-        Cadre,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("first secretary"),
     )
     started_on = models.DateField(_("started on"), null=True, blank=True)
 
@@ -164,6 +145,76 @@ class WorkTeam(models.Model):
     @property
     def area_code(self) -> str:
         return self.village_id
+
+
+class MembershipQuerySet(RestrictedQuerySet["TeamMembership"]):
+    def on(self, day: dt.date) -> MembershipQuerySet:
+        """Memberships current on `day` (started on or before it, not ended before it)."""
+        return self.filter(start_date__lte=day).exclude(end_date__lt=day)
+
+    def overlapping(self, start: dt.date, end: dt.date | None) -> MembershipQuerySet:
+        """Memberships with at least one day in [start, end] (end None: open)."""
+        qs = self.exclude(end_date__lt=start)
+        return qs if end is None else qs.filter(start_date__lte=end)
+
+
+class TeamMembership(ChoiceLabels, models.Model):
+    """A cadre's term on a resident work team (驻村起止时间), with the sending unit and
+    its affiliation (帮扶单位, 隶属关系) and the roles (是否队长, 是否第一书记). A cadre is
+    on one team at a time; ending a term needs a reason (fupin.assistance.services)."""
+
+    team = models.ForeignKey(
+        WorkTeam, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("team")
+    )
+    cadre = models.ForeignKey(
+        Cadre,
+        on_delete=models.PROTECT,
+        related_name="team_memberships",
+        verbose_name=_("cadre"),
+    )
+    unit = models.CharField(_("sending unit"), max_length=100)
+    unit_level = models.CharField(
+        _("affiliation of the unit"), max_length=12, choices=c.UnitLevel.choices, blank=True
+    )
+    is_leader = models.BooleanField(_("team leader"), default=False)
+    is_first_secretary = models.BooleanField(_("first secretary"), default=False)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+    AREA_LOOKUP = "team__village__code"
+    OWNER_LOOKUP = "cadre__user"  # a cadre user: its own terms (core.scope)
+
+    class Meta:
+        verbose_name = _("work team membership")
+        verbose_name_plural = _("work team memberships")
+        ordering = ["team_id", "-is_first_secretary", "-is_leader", "start_date", "id"]
+        constraints = [
+            # A cadre is on at most one team with an open term (the service refuses any
+            # overlap of dates; this keeps the open case true whatever writes the row).
+            models.UniqueConstraint(
+                fields=["cadre"],
+                condition=models.Q(end_date__isnull=True),
+                name="membership_one_open_term",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="membership_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "end_date"], name="membership_team_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cadre_id} @ {self.team_id} ({self.start_date})"
+
+    @property
+    def area_code(self) -> str:
+        return self.team.village_id
+
+    def current_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
 
 
 class PairingQuerySet(RestrictedQuerySet["Pairing"]):

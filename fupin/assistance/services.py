@@ -21,6 +21,7 @@ from fupin.assistance.models import (
     HouseholdPlan,
     Measure,
     Pairing,
+    TeamMembership,
     VillagePlan,
     Visit,
     WorkTeam,
@@ -77,17 +78,120 @@ def work_team_create(
     first_secretary: Cadre | None = None,
     started_on: dt.date | None = None,
 ) -> WorkTeam:
+    """A team stationed in the village, its members' terms starting on `started_on`
+    (today if not given), each through `membership_add` (one team a cadre at a time)."""
     _check(actor, village_code)
-    team = WorkTeam.objects.create(
-        unit=unit,
-        village_id=village_code,
-        leader=leader,
-        first_secretary=first_secretary,
-        started_on=started_on,
-    )
-    team.members.set(members)
+    start = started_on or dt.date.today()
+    team = WorkTeam.objects.create(unit=unit, village_id=village_code, started_on=start)
     created(actor, team, area_code=village_code)
+    everyone = list(dict.fromkeys([*members, *(m for m in (leader, first_secretary) if m)]))
+    for cadre in everyone:
+        membership_add(
+            actor=actor,
+            team=team,
+            cadre=cadre,
+            start_date=start,
+            is_leader=leader is not None and cadre.pk == leader.pk,
+            is_first_secretary=first_secretary is not None and cadre.pk == first_secretary.pk,
+        )
     return team
+
+
+def _role_taken(
+    team: WorkTeam, field: str, start: dt.date, end: dt.date | None
+) -> TeamMembership | None:
+    qs = TeamMembership.objects.filter(team=team, **{field: True}).overlapping(start, end)
+    return qs.select_related("cadre").first()
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    actor: User | None,
+    team: WorkTeam,
+    cadre: Cadre,
+    start_date: dt.date,
+    unit: str = "",
+    unit_level: str = "",
+    is_leader: bool = False,
+    is_first_secretary: bool = False,
+    reason: str = "",
+) -> TeamMembership:
+    """A cadre joins a team from `start_date` (sending unit: the cadre's own unless
+    given). Refused if the cadre is on any team (this or another) on a day of the new
+    term, or if the team already has a leader or first secretary then."""
+    _check(actor, team.village_id)
+    cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+    if not cadre.active:
+        raise DomainError(_("%(cadre)s has left.") % {"cadre": cadre.name}, field="cadre")
+    if unit_level and unit_level not in c.UnitLevel.values:
+        raise DomainError(_("Unknown affiliation of the unit."), field="unit_level")
+    other = (
+        TeamMembership.objects.filter(cadre=cadre)
+        .overlapping(start_date, None)
+        .select_related("team__village")
+        .first()
+    )
+    if other is not None:
+        raise DomainError(
+            _(
+                "%(cadre)s is on the work team in %(village)s from %(start)s: a cadre is on "
+                "one team at a time (end that term first)."
+            )
+            % {
+                "cadre": cadre.name,
+                "village": other.team.village.name,
+                "start": other.start_date.isoformat(),
+            },
+            field="cadre",
+        )
+    roles = (
+        ("is_leader", is_leader, _("team leader")),
+        ("is_first_secretary", is_first_secretary, _("first secretary")),
+    )
+    for field, wanted, label in roles:
+        taken = _role_taken(team, field, start_date, None) if wanted else None
+        if taken is not None:
+            raise DomainError(
+                _("The team already has a %(role)s then: %(cadre)s (end that term first).")
+                % {"role": label, "cadre": taken.cadre.name},
+                field=field,
+            )
+    membership = TeamMembership(
+        team=team,
+        cadre=cadre,
+        unit=(unit or cadre.unit)[:100],
+        unit_level=unit_level,
+        is_leader=is_leader,
+        is_first_secretary=is_first_secretary,
+        start_date=start_date,
+    )
+    membership.full_clean()
+    membership.save()
+    created(actor, membership, area_code=team.village_id, reason=reason, related=team)
+    return membership
+
+
+@transaction.atomic
+def membership_end(
+    *, actor: User | None, membership: TeamMembership, date: dt.date, reason: str
+) -> TeamMembership:
+    """A member leaves the team on `date` (their last day), with the reason (rotation,
+    recall, promotion …); a term already ended is not ended again."""
+    team = membership.team
+    _check(actor, team.village_id)
+    membership = TeamMembership.objects.select_for_update().get(pk=membership.pk)
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Give the reason for ending the term.")]})
+    if membership.end_date is not None:
+        raise DomainError(_("This term has already ended."), field="date")
+    if date < membership.start_date:
+        raise DomainError(_("A term cannot end before it starts."), field="date")
+    with recording(actor, membership, area_code=team.village_id, reason=reason, related=team):
+        membership.end_date = date
+        membership.end_reason = reason.strip()[:200]
+        membership.save(update_fields=["end_date", "end_reason"])
+    return membership
 
 
 # Pairings ---------------------------------------------------------------------------
@@ -204,6 +308,8 @@ def cadre_leave(
         cadre.active = False
         cadre.left_on = date
         cadre.save(update_fields=["active", "left_on"])
+    for term in TeamMembership.objects.filter(cadre=cadre, end_date__isnull=True):
+        membership_end(actor=actor, membership=term, date=max(date, term.start_date), reason=reason)
     ended = list(Pairing.objects.current().filter(cadre=cadre).select_related("household"))
     for p in ended:
         pairing_end(actor=actor, pairing=p, date=date, reason=reason)

@@ -30,7 +30,14 @@ from fupin.assistance.forms import (
     VisitForm,
     WorkTeamForm,
 )
-from fupin.assistance.models import Cadre, HouseholdPlan, Pairing, VillagePlan, WorkTeam
+from fupin.assistance.models import (
+    Cadre,
+    HouseholdPlan,
+    Pairing,
+    TeamMembership,
+    VillagePlan,
+    WorkTeam,
+)
 from fupin.core.errors import OutsideArea
 from fupin.core.history import history_of
 from fupin.geo.models import Division, Level
@@ -82,7 +89,9 @@ def cadre_detail(request, pk):
             "phone": cadre.phone_masked,
             "pairings": pairings,
             "visits": visits,
-            "teams": cadre.work_teams.restrict(request.user).select_related("village"),
+            "terms": TeamMembership.objects.restrict(request.user)
+            .filter(cadre=cadre)
+            .select_related("team__village"),
             "history": list(history_of(cadre).select_related("user")[:20]),
         },
     )
@@ -369,11 +378,19 @@ def village_page(request, code):
     """A village's resident work teams and its plan (一村一策)."""
 
     village = _village(request, code)
-    teams = (
-        WorkTeam.objects.filter(village=village)
-        .select_related("leader", "first_secretary")
-        .prefetch_related("members")
+    today = dt.date.today()
+    teams = list(WorkTeam.objects.filter(village=village))
+    terms = (
+        TeamMembership.objects.filter(team__in=teams)
+        .on(today)
+        .select_related("cadre")
+        .order_by("-is_first_secretary", "-is_leader", "start_date", "id")
     )
+    members: dict[int, list[TeamMembership]] = {}
+    for term in terms:
+        members.setdefault(term.team_id, []).append(term)
+    for team in teams:
+        team.current_terms = members.get(team.pk, [])
     plan = VillagePlan.objects.filter(village=village).first()
     return render_page(
         request, "assistance/village.html", {"village": village, "teams": teams, "plan": plan}

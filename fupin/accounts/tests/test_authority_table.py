@@ -40,6 +40,7 @@ INVOKER_MODULES = (
     "fupin.relocation.tests.authority_invokers",
     "fupin.industry.tests.authority_invokers",
     "fupin.education.tests.authority_invokers",
+    "fupin.teams.tests.authority_invokers",
 )
 
 # Who acts: every role at the level its name says, plus the levels the table tells apart

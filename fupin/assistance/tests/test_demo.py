@@ -21,6 +21,7 @@ from fupin.assistance.models import (
     HouseholdPlan,
     Measure,
     Pairing,
+    TeamMembership,
     VillagePlan,
     Visit,
     WorkTeam,
@@ -35,7 +36,7 @@ from fupin.scoring.sources import visit_compliance
 pytestmark = pytest.mark.django_db
 
 SMALL = demo.parse_scale(300)
-MODELS = (Cadre, WorkTeam, Pairing, Visit, Measure, HouseholdPlan, VillagePlan)
+MODELS = (Cadre, WorkTeam, TeamMembership, Pairing, Visit, Measure, HouseholdPlan, VillagePlan)
 
 
 def fingerprint() -> str:
@@ -58,7 +59,11 @@ def fingerprint() -> str:
     ):
         h.update(repr(row).encode())
     for row in WorkTeam.objects.order_by("village_id").values_list(
-        "village_id", "unit", "leader__phone", "started_on"
+        "village_id", "unit", "started_on"
+    ):
+        h.update(repr(row).encode())
+    for row in TeamMembership.objects.order_by("team__village_id", "cadre__phone").values_list(
+        "team__village_id", "cadre__phone", "unit", "is_leader", "start_date", "end_date"
     ):
         h.update(repr(row).encode())
     return h.hexdigest()
@@ -127,8 +132,18 @@ def test_measures_teams_plans_and_the_cadre_login(built):
     )
     teams = WorkTeam.objects.all()
     assert {t.village_id for t in teams} == poor_villages
+    today = dt.date.today()
     for t in teams:
-        assert t.members.count() == 3 and t.leader_id and t.first_secretary_id
+        current = list(t.memberships.on(today))
+        assert len(current) in (2, 3, 4), t
+        assert sum(m.is_first_secretary for m in current) == 1
+        assert sum(m.is_leader for m in current) == 1
+        assert t.memberships.filter(end_reason="期满轮换").count() == 3
+    # One open term a cadre (the rule the services keep), several units per team.
+    assert TeamMembership.objects.filter(end_date__isnull=True).values(
+        "cadre"
+    ).distinct().count() == (TeamMembership.objects.filter(end_date__isnull=True).count())
+    assert any(len({m.unit for m in t.memberships.on(today)}) > 1 for t in teams)
     assert VillagePlan.objects.count() == len(poor_villages)
     login = User.objects.get(username="cadre")
     cadre = Cadre.objects.get(user=login)

@@ -3,6 +3,7 @@ same services (limits, scope, history) as everything else."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from conftest import NEIGHBOUR, VILLAGE
@@ -142,7 +143,17 @@ def test_work_team_and_village_plan_through_the_pages(client, users, make_cadre,
     )
     assert page.status_code == 302
     team = WorkTeam.objects.get(village_id=VILLAGE)
-    assert team.first_secretary == b and set(team.members.all()) == {a, b}
+    terms = {m.cadre: m for m in team.memberships.all()}
+    assert set(terms) == {a, b}
+    assert terms[b].is_first_secretary and not terms[b].is_leader and terms[a].is_leader
+    assert {m.start_date for m in terms.values()} == {dt.date(2021, 3, 1)}
+    # A cadre is on one team at a time: a second team with a refuses, nothing written.
+    page = client.post(
+        f"/assistance/villages/{VILLAGE}/teams/new/",
+        {"unit": "县教育局", "members": [str(a.pk)], "started_on": "2022-03-01"},
+    )
+    assert page.status_code == 422
+    assert WorkTeam.objects.filter(village_id=VILLAGE).count() == 1
     page = client.post(
         f"/assistance/villages/{VILLAGE}/plan/",
         {"goals": "村集体经济年收入超过10万元", "expected_income": "100000"},

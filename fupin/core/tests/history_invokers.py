@@ -491,3 +491,13 @@ def health(users) -> None:
 
 
 INVOKERS.update({"education": education, "health": health})
+
+
+def teams(users) -> None:
+    from fupin.teams.tests.authority_invokers import history
+
+    _household(users)
+    history(users)
+
+
+INVOKERS["teams"] = teams

@@ -152,6 +152,10 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     "assistance:work_team_create": {"code": VILLAGE},
     "assistance:directory": {"code": VILLAGE},
     "assistance:directory_card": {"code": VILLAGE},
+    # work teams (a team of the village; its pages scoped by the team's village)
+    "teams:team": {"pk": P("assistance.WorkTeam")},
+    "teams:checkin": {"pk": P("assistance.WorkTeam")},
+    "teams:leave": {"pk": P("assistance.WorkTeam")},
     # indicators
     "indicators:village_readiness": {"code": VILLAGE},
     "indicators:county_readiness": {"code": P("geo.Division", where={"level": 3}, attr="code")},
