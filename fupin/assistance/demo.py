@@ -53,6 +53,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from fupin.accounts.models import User
@@ -479,8 +480,8 @@ def build_demo(*, seed: int, log: Log = None, area: str = "431129") -> None:
         bulk_insert(b.measures, Measure)
         for objs in plans:
             bulk_insert(objs)
-        models = (Cadre, WorkTeam, TeamMembership, Pairing, Visit, Measure)
-        models += (HouseholdPlan, VillagePlan)
+        models: tuple[type[Model], ...] = (Cadre, WorkTeam, TeamMembership, Pairing, Visit)
+        models += (Measure, HouseholdPlan, VillagePlan)
         reset_sequences(*models, ChangeRecord)
         analyze(*models, ChangeRecord)
     log(

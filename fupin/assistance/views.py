@@ -389,11 +389,10 @@ def village_page(request, code):
     members: dict[int, list[TeamMembership]] = {}
     for term in terms:
         members.setdefault(term.team_id, []).append(term)
-    for team in teams:
-        team.current_terms = members.get(team.pk, [])
+    rows = [(team, members.get(team.pk, [])) for team in teams]
     plan = VillagePlan.objects.filter(village=village).first()
     return render_page(
-        request, "assistance/village.html", {"village": village, "teams": teams, "plan": plan}
+        request, "assistance/village.html", {"village": village, "teams": rows, "plan": plan}
     )
 
 

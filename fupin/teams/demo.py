@@ -181,7 +181,7 @@ def build_demo(*, seed: int, log: Log = None, area: str = "431129") -> None:
             time=_aware(dt.date(2021, 1, 1), 9, 0),
             actor=DEMO_ACTOR,
             reason=DEMO_REASON,
-            area_code=rules.region_id,
+            area_code=rules.area_code,
         )
     )
     with transaction.atomic():
@@ -207,7 +207,9 @@ def build_demo(*, seed: int, log: Log = None, area: str = "431129") -> None:
 
 def _records(seed, terms, today, township_users, ids, record):
     """The first secretaries' diary, ledger and this year's past quarterly reports."""
-    diary, ledger, reports = [], [], []
+    diary: list[DiaryEntry] = []
+    ledger: list[tuple[LedgerEntry, list[int]]] = []
+    reports: list[QuarterlyReport] = []
     secretaries = [t for t in terms if t.is_first_secretary]
     villages = {t.team.village_id for t in secretaries}
     households: dict[str, list[int]] = {}
@@ -238,7 +240,7 @@ def _records(seed, terms, today, township_users, ids, record):
             if day < term.start_date:
                 continue
             category = rng.choice(list(LEDGER))
-            e = LedgerEntry(
+            entry = LedgerEntry(
                 team_id=term.team_id,
                 secretary_id=term.cadre_id,
                 written_by=None,
@@ -249,7 +251,7 @@ def _records(seed, terms, today, township_users, ids, record):
             )
             pool = households.get(village, [])
             chosen = rng.sample(pool, min(len(pool), rng.randint(0, 3)))
-            ledger.append((e, chosen))
+            ledger.append((entry, chosen))
         township = township_users.get(village[:9] + "000")
         for q in past_quarters:
             end = dt.date(today.year, 3 * q, 28)

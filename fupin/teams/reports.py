@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import xlsxwriter
 from django.utils.translation import gettext as _
@@ -16,7 +17,9 @@ def _pct(days: Days) -> float | str:
     return float(days.rate) if days.rate is not None else ""
 
 
-def attendance_workbook(month: dt.date, rows: list, under: list, total: Days) -> bytes:
+def attendance_workbook(month: dt.date, rows: list[Any], under: list[Any], total: Days) -> bytes:
+    """`rows`: township rows (name, teams, days); `under`: members under the requirement
+    (cadre, township, village, days), as the attendance page shows them."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     head = book.add_format({"bold": True, "bg_color": "#EEEEEE", "border": 1})
@@ -33,8 +36,8 @@ def attendance_workbook(month: dt.date, rows: list, under: list, total: Days) ->
     ]
     ws.write_row(0, 0, [str(x) for x in columns], head)
     for i, r in enumerate(rows, start=1):
-        d = r["days"]
-        ws.write_row(i, 0, [r["name"], r["teams"], d.required, d.present, d.credited, d.leave])
+        d = r.days
+        ws.write_row(i, 0, [r.name, r.teams, d.required, d.present, d.credited, d.leave])
         ws.write(i, 6, _pct(d), pct)
     n = len(rows) + 1
     ws.write_row(n, 0, [_("Total"), "", total.required, total.present, total.credited, total.leave])
@@ -54,8 +57,8 @@ def attendance_workbook(month: dt.date, rows: list, under: list, total: Days) ->
     ]
     ws2.write_row(0, 0, [str(x) for x in columns], head)
     for i, r in enumerate(under, start=1):
-        d = r["days"]
-        row = [r["cadre"].name, r["cadre"].unit, r["township"], r["village"]]
+        d = r.days
+        row = [r.cadre.name, r.cadre.unit, r.township, r.village]
         ws2.write_row(i, 0, [*row, d.required, d.present, d.leave])
         ws2.write(i, 7, _pct(d), pct)
     ws2.set_column(0, 3, 16)

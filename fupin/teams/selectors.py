@@ -6,17 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from django.db.models import QuerySet
 
 from fupin.accounts.models import User
 from fupin.assistance.models import Cadre, TeamMembership, WorkTeam
-from fupin.core.scope import area_prefix_of, household_scoped, user_covers
+from fupin.core.scope import RestrictedQuerySet, area_prefix_of, household_scoped, user_covers
+from fupin.core.types import MaybeUser
 from fupin.geo.codes import ancestor_codes, significant_prefix
 from fupin.teams import attendance
 from fupin.teams import choices as c
 from fupin.teams.attendance import Days
+
+__all__ = ["AttendanceRates", "Days", "attendance_rates"]
 from fupin.teams.models import (
     DEFAULT_MIN_MEMBERS,
     DEFAULT_REQUIRED_DAYS,
@@ -93,7 +97,7 @@ def rules_versions(user: User) -> QuerySet[TeamRules]:
 # ---------------------------------------------------------------- teams a user sees
 
 
-def team_queryset(user: User | None) -> QuerySet[WorkTeam]:
+def team_queryset(user: MaybeUser) -> RestrictedQuerySet[WorkTeam]:
     """The teams of the user's area; a paired cadre (who reads no area) sees the teams
     it is or was a member of."""
     if household_scoped(user):
@@ -202,7 +206,9 @@ def roster(teams: Iterable[WorkTeam], on: dt.date) -> list[TeamStatus]:
     return out
 
 
-def roster_for(user: User, on: dt.date, area: str = "", flagged_only: bool = False):
+def roster_for(
+    user: User, on: dt.date, area: str = "", flagged_only: bool = False
+) -> list[TeamStatus]:
     qs = team_queryset(user).select_related("village", "village__parent")
     if area:
         qs = qs.in_area(area)
@@ -358,7 +364,7 @@ def leaves(team: WorkTeam) -> QuerySet[Leave]:
     return Leave.objects.filter(team=team).select_related("cadre", "requested_by", "decided_by")
 
 
-def records(team: WorkTeam) -> dict[str, QuerySet]:
+def records(team: WorkTeam) -> dict[str, QuerySet[Any]]:
     return {
         "diary": DiaryEntry.objects.filter(team=team).select_related("written_by")[:20],
         "ledger": LedgerEntry.objects.filter(team=team)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,7 @@ from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division
 from fupin.registry.models import Household
 from fupin.teams import reports, selectors, services
+from fupin.teams.attendance import Days
 from fupin.teams.forms import (
     CheckInForm,
     DiaryForm,
@@ -235,21 +237,40 @@ def leave(request, pk: int):
     )
 
 
-def _attendance_rows(user, month: dt.date):
+@dataclass(frozen=True)
+class TownshipRow:
+    code: str
+    name: str
+    teams: int
+    days: Days
+
+
+@dataclass(frozen=True)
+class UnderRow:
+    cadre: Cadre
+    team_id: int
+    village: str
+    township: str
+    days: Days
+
+
+def _attendance_rows(
+    user, month: dt.date
+) -> tuple[selectors.AttendanceRates, list[TownshipRow], list[UnderRow], Days]:
     start, end = selectors.month_span(month)
     rates = selectors.rates_for(user, start, end)
     townships = rates.by_township()
     names = dict(Division.objects.filter(code__in=townships).values_list("code", "name"))
-    teams_per = {}
+    teams_per: dict[str, int] = {}
     for village in rates.villages.values():
         code = village[:9] + "000"
         teams_per[code] = teams_per.get(code, 0) + 1
     rows = sorted(
         (
-            {"code": code, "name": names.get(code, code), "teams": teams_per[code], "days": d}
+            TownshipRow(code, names.get(code, code), teams_per[code], d)
             for code, d in townships.items()
         ),
-        key=lambda r: (r["days"].rate is None, -(r["days"].rate or 0), r["code"]),
+        key=lambda r: (r.days.rate is None, -(r.days.rate or 0), r.code),
     )
     under_terms = [t for t in rates.terms if t.days.under]
     cadres = Cadre.objects.in_bulk([t.cadre_id for t in under_terms])
@@ -258,18 +279,18 @@ def _attendance_rows(user, month: dt.date):
     )
     under = sorted(
         (
-            {
-                "cadre": cadres[t.cadre_id],
-                "team_id": t.team_id,
-                "village": villages.get(rates.villages[t.team_id], ""),
-                "township": names.get(rates.villages[t.team_id][:9] + "000", ""),
-                "days": t.days,
-            }
+            UnderRow(
+                cadres[t.cadre_id],
+                t.team_id,
+                villages.get(rates.villages[t.team_id], ""),
+                names.get(rates.villages[t.team_id][:9] + "000", ""),
+                t.days,
+            )
             for t in under_terms
         ),
-        key=lambda r: (r["days"].rate or 0, r["cadre"].name),
+        key=lambda r: (r.days.rate or 0, r.cadre.name),
     )
-    total = sum(rates.teams.values(), selectors.Days())
+    total = sum(rates.teams.values(), Days())
     return rates, rows, under, total
 
 
