@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.assistance import choices as ac
 from fupin.teams import choices as c
@@ -59,7 +60,7 @@ class MemberEndForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
-    cadre = forms.TypedChoiceField(label=_("Member"), coerce=int)
+    cadre = forms.TypedChoiceField(label=pgettext_lazy("work team", "Member"), coerce=int)
     date = forms.DateField(label=_("Date"), widget=DATE)
     latitude = forms.DecimalField(
         label=_("latitude"), required=False, max_digits=9, decimal_places=6
@@ -76,9 +77,9 @@ class CheckInForm(forms.Form):
 
 
 class LeaveForm(forms.Form):
-    cadre = forms.TypedChoiceField(label=_("Member"), coerce=int)
-    start_date = forms.DateField(label=_("from"), widget=DATE)
-    end_date = forms.DateField(label=_("to"), widget=DATE)
+    cadre = forms.TypedChoiceField(label=pgettext_lazy("work team", "Member"), coerce=int)
+    start_date = forms.DateField(label=pgettext_lazy("work team", "from"), widget=DATE)
+    end_date = forms.DateField(label=pgettext_lazy("work team", "to"), widget=DATE)
     reason = forms.CharField(label=_("reason"), max_length=200)
 
     def __init__(self, *args, members=(), **kwargs):
@@ -103,8 +104,10 @@ class DiaryForm(forms.Form):
 
 class LedgerForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE)
-    category = forms.ChoiceField(label=_("category"), choices=c.LedgerCategory.choices)
-    content = forms.CharField(label=_("content"), widget=TEXT)
+    category = forms.ChoiceField(
+        label=pgettext_lazy("work team", "category"), choices=c.LedgerCategory.choices
+    )
+    content = forms.CharField(label=pgettext_lazy("work team", "content"), widget=TEXT)
     households = forms.CharField(
         label=_("households concerned"),
         required=False,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fupin.core.display import ChoiceLabels
 from fupin.core.scope import RestrictedQuerySet
@@ -80,7 +81,7 @@ class _TeamRow(models.Model):
         "assistance.WorkTeam", on_delete=models.PROTECT, related_name="+", verbose_name=_("team")
     )
     cadre = models.ForeignKey(
-        "assistance.Cadre", on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+        "assistance.Cadre", on_delete=models.PROTECT, related_name="+", verbose_name=pgettext_lazy("work team", "member")
     )
 
     objects = RestrictedQuerySet.as_manager()
@@ -135,18 +136,21 @@ class Leave(ChoiceLabels, _TeamRow):
     """Leave of a member (请假), from and to (both included), approved or refused by the
     township (four eyes: never by who asked, nor by the member)."""
 
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("to"))
+    start_date = models.DateField(pgettext_lazy("work team", "from"))
+    end_date = models.DateField(pgettext_lazy("work team", "to"))
     reason = models.CharField(_("reason"), max_length=200)
     state = models.CharField(
-        _("state"), max_length=10, choices=c.LeaveState.choices, default=c.LeaveState.REQUESTED
+        pgettext_lazy("work team", "state"),
+        max_length=10,
+        choices=c.LeaveState.choices,
+        default=c.LeaveState.REQUESTED,
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("asked by"),
+        verbose_name=pgettext_lazy("work team", "asked by"),
     )
     requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
     decided_by = models.ForeignKey(
@@ -155,7 +159,7 @@ class Leave(ChoiceLabels, _TeamRow):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("decided by"),
+        verbose_name=pgettext_lazy("work team", "decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("note on the decision"), max_length=200, blank=True)
@@ -232,8 +236,10 @@ class LedgerEntry(ChoiceLabels, _SecretaryRecord):
     """工作台账: what was done, under a heading, and for which households (optional)."""
 
     date = models.DateField(_("date"))
-    category = models.CharField(_("category"), max_length=16, choices=c.LedgerCategory.choices)
-    content = models.TextField(_("content"))
+    category = models.CharField(
+        pgettext_lazy("work team", "category"), max_length=16, choices=c.LedgerCategory.choices
+    )
+    content = models.TextField(pgettext_lazy("work team", "content"))
     households = models.ManyToManyField(
         "registry.Household", blank=True, related_name="+", verbose_name=_("households concerned")
     )
@@ -255,7 +261,10 @@ class QuarterlyReport(ChoiceLabels, _SecretaryRecord):
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     text = models.TextField(_("text"))
     state = models.CharField(
-        _("state"), max_length=10, choices=c.ReportState.choices, default=c.ReportState.SUBMITTED
+        pgettext_lazy("work team", "state"),
+        max_length=10,
+        choices=c.ReportState.choices,
+        default=c.ReportState.SUBMITTED,
     )
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

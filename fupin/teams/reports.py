@@ -9,6 +9,7 @@ from typing import Any
 
 import xlsxwriter
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fupin.teams.attendance import Days
 
@@ -46,7 +47,7 @@ def attendance_workbook(month: dt.date, rows: list[Any], under: list[Any], total
     ws.set_column(1, 6, 12)
     ws2 = book.add_worksheet(_("Under the requirement"))
     columns = [
-        _("Member"),
+        pgettext("work team", "Member"),
         _("Unit"),
         _("Township"),
         _("Village"),
