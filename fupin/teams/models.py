@@ -81,7 +81,10 @@ class _TeamRow(models.Model):
         "assistance.WorkTeam", on_delete=models.PROTECT, related_name="+", verbose_name=_("team")
     )
     cadre = models.ForeignKey(
-        "assistance.Cadre", on_delete=models.PROTECT, related_name="+", verbose_name=pgettext_lazy("work team", "member")
+        "assistance.Cadre",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("work team", "member"),
     )
 
     objects = RestrictedQuerySet.as_manager()
