@@ -49,7 +49,7 @@ def test_the_most_specific_region_wins_then_the_rank():
     assert pick(rows[:2], ancestors=ANCESTORS, target=Target.TOWNSHIP, rank="x").visits == 4
     assert pick(rows[:1], ancestors=ANCESTORS, target=Target.TOWNSHIP, rank="x").visits == 5
     assert pick(rows[4:5], ancestors=ANCESTORS, target=Target.TOWNSHIP, rank="") == rules.DEFAULT
-    assert rules.DEFAULT == rules.Requirement(Period.QUARTER, 1)
+    assert rules.Requirement(Period.QUARTER, 1) == rules.DEFAULT
 
 
 def test_in_force_and_shortfall():

@@ -324,3 +324,14 @@ def test_scheme_form_creates_a_scheme(users):
     data["items-1-max_points"] = "30"
     response = c.post(reverse("scoring:assessment_edit", args=[scheme.pk]), data)
     assert response.status_code == 422
+
+
+def test_command_computes_every_current_scheme(users, world):
+    import io
+
+    from django.core.management import call_command
+
+    make_scheme(users)
+    out = io.StringIO()
+    call_command("scoring", "assess", "--user", "county", stdout=out)
+    assert "2 results" in out.getvalue() and "excellent 1" in out.getvalue()
