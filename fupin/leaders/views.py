@@ -136,7 +136,7 @@ def link_create(request):
     if county:
         leaders = leaders.in_area(county)
     # Leaders first: county-level, then section-level cadres, then the others.
-    order = {Rank.COUNTY: 0, Rank.SECTION: 1}
+    order: dict[str, int] = {Rank.COUNTY: 0, Rank.SECTION: 1}
     leaders_list = sorted(leaders[:3000], key=lambda cd: (order.get(cd.rank, 2), cd.name, cd.pk))
     form = LinkForm(
         request.POST or None,

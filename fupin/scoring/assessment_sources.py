@@ -216,7 +216,7 @@ def satisfaction(
     if kind == Assessed.TEAM:
         by_village: dict[str, list[bool]] = defaultdict(list)
         for _hid, village, _day, approves in answers:
-            by_village[village].append(approves)
+            by_village[village].append(bool(approves))
         for s in subjects:
             flags = by_village.get(s.area_code, [])
             out[s.key] = _pct(sum(flags), len(flags))
@@ -226,7 +226,7 @@ def satisfaction(
     by_household: dict[int, list[tuple[dt.date, bool]]] = defaultdict(list)
     for hid, _village, day, approves in answers:
         if hid is not None:
-            by_household[hid].append((day, approves))
+            by_household[hid].append((day, bool(approves)))
     flags_of: dict[str, list[bool]] = defaultdict(list)
     for span in found:
         for day, approves in by_household.get(span.household_id, ()):

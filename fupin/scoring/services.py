@@ -885,9 +885,10 @@ def assessment_compute(
                 rating="" if total is None else rules.rate(total, thresholds),
             )
         )
-    ranks = rules.competition_ranks([(r.subject_key, r.total) for r in results])
-    for r in results:
-        r.rank, r.tied = ranks.get(r.subject_key, (None, False))
+    ranks = rules.competition_ranks([(row.subject_key, row.total) for row in results])
+    for row in results:
+        if row.subject_key in ranks:
+            row.rank, row.tied = ranks[row.subject_key]
     AssessmentResult.objects.bulk_create(results, batch_size=2000)
     created(actor, run, area_code=scheme.region_id, related=scheme)
     return run
