@@ -233,6 +233,7 @@ def area_case(request: HttpRequest, pk: int) -> HttpResponse:
             "step_refusal": refusal,
             "forms": forms,
             "failing": services.failing_items(case.approved_checklist or case.checklist),
+            "assessment": (case.approved_checklist or case.checklist or {}).get("assessment"),
             "list_url": _list_url(case),
         },
     )
