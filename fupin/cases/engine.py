@@ -47,7 +47,8 @@ def role_refusal(user: User, step: Step) -> NotAllowed | None:
     ):
         return None
     return NotAllowed(
-        _("Only %(role)s may do this step: %(step)s.") % {"role": who_label(step), "step": step.label}
+        _("Only %(role)s may do this step: %(step)s.")
+        % {"role": who_label(step), "step": step.label}
     )
 
 

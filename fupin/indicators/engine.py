@@ -501,14 +501,18 @@ def village_counts(frames: Frames) -> pl.DataFrame:
     base = _plain_key(frames.villages)
     if all(c in base.columns for c in VILLAGE_EXIT_COLUMNS):
         base = base.with_columns(
-            **village_exit_flags(pl.col("poor_village"), pl.col("village_exit_year"), frames.as_of.year)
+            **village_exit_flags(
+                pl.col("poor_village"), pl.col("village_exit_year"), frames.as_of.year
+            )
         )
     out = out.join(base, on="village_code", how="left").with_columns(
         pl.col("rural_population").fill_null(0), pl.col("rural_households").fill_null(0)
     )
     # Counts the village rows cannot give (the county counts, added by `compute`; the
     # village exits of a snapshot written before them: None through `missing_counts`).
-    out = out.with_columns(pl.lit(0, pl.Int64).alias(c) for c in COUNT_CODES if c not in out.columns)
+    out = out.with_columns(
+        pl.lit(0, pl.Int64).alias(c) for c in COUNT_CODES if c not in out.columns
+    )
     return out.with_columns(
         pl.col(c).fill_null(0).cast(pl.Int64) for c in COUNT_CODES if c not in QUALITY
     ).select(["village_code", *COUNT_CODES])
@@ -530,9 +534,7 @@ def county_counts(frames: Frames, length: int) -> pl.DataFrame | None:
     when the frames have no counties."""
     if frames.counties is None:
         return None
-    flags = village_exit_flags(
-        pl.col("poor_county"), pl.col("county_exit_year"), frames.as_of.year
-    )
+    flags = village_exit_flags(pl.col("poor_county"), pl.col("county_exit_year"), frames.as_of.year)
     return (
         frames.counties.with_columns(
             poor_counties=flags["poor_villages"], poor_counties_exited=flags["poor_villages_exited"]

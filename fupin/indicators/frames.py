@@ -406,7 +406,11 @@ def _current_counties(prefix: str) -> pl.DataFrame:
 def counties_frame(prefix: str, as_of: dt.date, live: bool) -> pl.DataFrame:
     """The counties of the area (`COUNTY_SCHEMA`) as of the date."""
     now = _current_counties(prefix)
-    rows = now if live else states_at(_type(CountyProfile), end_of_day(as_of), COUNTY_FIELDS, now, pl.String)
+    rows = (
+        now
+        if live
+        else states_at(_type(CountyProfile), end_of_day(as_of), COUNTY_FIELDS, now, pl.String)
+    )
     return rows.filter(pl.col("id").str.starts_with(prefix)).select(
         pl.col("id").alias("county_code"),
         (pl.col("poor_county").fill_null("") != "").alias("poor_county"),

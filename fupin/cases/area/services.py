@@ -374,9 +374,7 @@ def open_notice(case: AreaCase) -> AreaNotice | None:
     return _open_notice(case)
 
 
-def area_notice_post(
-    *, actor: User, case: AreaCase, posted_on: dt.date, phone: str
-) -> AreaNotice:
+def area_notice_post(*, actor: User, case: AreaCase, posted_on: dt.date, phone: str) -> AreaNotice:
     """Post the public notice of a case at its notice step: by the step's role and level
     (the township for a village, the province for a county), for the step's days."""
     if not user_covers(actor, case.area_id):
@@ -561,9 +559,7 @@ def county_profile_designate(
     if not reason.strip():
         raise ValidationFailed({"reason": [_("Give the reason.")]})
     with transaction.atomic():
-        profile, _created = CountyProfile.objects.select_for_update().get_or_create(
-            county=county
-        )
+        profile, _created = CountyProfile.objects.select_for_update().get_or_create(county=county)
         if poor_county != profile.poor_county:
             owner = exit_owner_label(county.code)
             if owner:
@@ -594,4 +590,3 @@ def exit_owner_label(code: str) -> str | None:
         .first()
     )
     return case_label(case) if case else None
-

@@ -22,10 +22,10 @@ from fupin.cases.area.forms import (
     AreaResolveForm,
     DesignateForm,
 )
+from fupin.cases.engine import role_refusal
 from fupin.cases.forms import CloseForm, StepForm
 from fupin.cases.models import AreaCase, ObjectionStatus
 from fupin.cases.procedures import AreaKind, area_procedure_for
-from fupin.cases.engine import role_refusal
 from fupin.geo.models import Division, Level
 from fupin.web.views.common import (
     Action,
@@ -148,7 +148,9 @@ def area_case(request: HttpRequest, pk: int) -> HttpResponse:
     notice = services.open_notice(case)
     actions = {
         "step": Action(
-            lambda: StepForm(request.POST, request.FILES or None, review=bool(step and step.review)),
+            lambda: StepForm(
+                request.POST, request.FILES or None, review=bool(step and step.review)
+            ),
             lambda d: services.area_step_do(
                 actor=user,
                 case=case,
@@ -211,7 +213,9 @@ def area_case(request: HttpRequest, pk: int) -> HttpResponse:
     notices = selectors.area_notices(case)
     objections = [o for n in notices for o in n.objections.order_by("-received_on", "-id")]
     open_objections = [o for o in objections if o.status == ObjectionStatus.OPEN]
-    may_resolve = bool(open_objections) and services.objection_refusal(user, open_objections[0]) is None
+    may_resolve = (
+        bool(open_objections) and services.objection_refusal(user, open_objections[0]) is None
+    )
     if notice is not None and user.may_edit and "objection" not in forms:
         forms["objection"] = AreaObjectionForm(initial={"notice": notice.pk})
     if may_resolve and "resolve" not in forms:

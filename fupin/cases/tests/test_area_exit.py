@@ -14,8 +14,8 @@ from conftest import NEIGHBOUR, OTHER_TOWNSHIP_VILLAGE, VILLAGE
 from fupin.accounts.authority import FourEyes
 from fupin.accounts.models import User
 from fupin.accounts.roles import Role
-from fupin.assessment import services as assessment_services
 from fupin.assessment import sampling
+from fupin.assessment import services as assessment_services
 from fupin.cases.area import services
 from fupin.cases.models import AreaCase, AreaCaseStep, CaseStatus, ObjectionStatus
 from fupin.cases.procedures import AreaKind
@@ -166,9 +166,7 @@ def test_steps_by_their_role_only_and_no_skipping(users):
             actor=users["village"], area_code=VILLAGE, kind=AreaKind.VILLAGE_EXIT
         )
     with pytest.raises(OutsideArea):
-        services.area_step_do(
-            actor=users["neighbour"], case=case, step="application", evidence="x"
-        )
+        services.area_step_do(actor=users["neighbour"], case=case, step="application", evidence="x")
     with pytest.raises(NotAllowed):
         services.area_step_do(actor=users["township"], case=case, step="application", evidence="x")
     with pytest.raises(services.StepOutOfOrder):
@@ -233,9 +231,7 @@ def county(users):
 
 
 def finished_assessment(users, approves=True):
-    a = assessment_services.assessment_create(
-        actor=users["inspector"], county_code=COUNTY, seed=3
-    )
+    a = assessment_services.assessment_create(actor=users["inspector"], county_code=COUNTY, seed=3)
     assessment_services.sample_draw(actor=users["inspector"], assessment=a)
     for u in a.units.all():
         data = {"surveyor": "评估员", "surveyed_on": TODAY, "approves": approves}

@@ -23,7 +23,8 @@ def division(request: SignedInRequest, code: str | None = None) -> HttpResponse:
     return _page(request, tree, form)
 
 
-def _page(request: SignedInRequest, tree: queries.TreeNode, form: VillageProfileForm | None
+def _page(
+    request: SignedInRequest, tree: queries.TreeNode, form: VillageProfileForm | None
 ) -> HttpResponse:
     links = division_links(tree.node) if tree.node is not None else []
     return render_page(
