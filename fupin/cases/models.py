@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -428,7 +429,7 @@ class AreaCase(ChoiceLabels, models.Model):
         indexes = [models.Index(fields=["area", "kind"], name="areacase_area_idx")]
 
     def __str__(self) -> str:
-        return _("%(kind)s case #%(id)s") % {"kind": self.get_kind_display(), "id": self.pk}
+        return str(_("%(kind)s case #%(id)s")) % {"kind": self.get_kind_display(), "id": self.pk}
 
     @property
     def is_active(self) -> bool:
@@ -472,7 +473,7 @@ class AreaCaseStep(ChoiceLabels, EvidenceStep):
         return f"{self.case_id}/{self.step} {self.decision}"
 
     @property
-    def label(self) -> StrOrPromise:
+    def label(self) -> Promise:
         return area_step_of(self.case.kind, self.step).label
 
 

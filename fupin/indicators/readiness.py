@@ -178,6 +178,7 @@ def county_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None, 
     values = figures(code, as_of=as_of, snapshot=snapshot, depth=0)[0].values
     items = [_incidence_item(values, crit.county_incidence_max)]
     items[0].source = _incidence_source(values, as_of)
+    estimates: dict | None
     if assessment is not None:
         estimates = estimates_of(assessment)
         source = _("Assessment “%(name)s”, finished %(date)s") % {

@@ -276,10 +276,9 @@ def read_dir(path: Path, expected_sha256: str | None = None, *, cache: bool = Tr
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
     manifest = read_manifest(path, expected_sha256)
-    data = {}
+    data: dict[str, pl.DataFrame] = {}
     for name in (*FILES, *OPTIONAL_FILES):
         if name in OPTIONAL_FILES and name not in manifest["files"]:
-            data[name] = None
             continue
         info = manifest["files"][name]
         file = path / info["file"]
@@ -296,7 +295,7 @@ def read_dir(path: Path, expected_sha256: str | None = None, *, cache: bool = Tr
         divisions=data["divisions"],
         has_quality=bool(manifest.get("has_quality")),
         meta=manifest,
-        counties=data["counties"],
+        counties=data.get("counties"),
     )
     if cache:
         with _CACHE_LOCK:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from fupin.accounts import authority
 from fupin.accounts.roles import Capability
+from fupin.accounts.types import SignedInRequest
 from fupin.cases.area import selectors, services
 from fupin.cases.area.forms import (
     AreaNoticeForm,
@@ -40,7 +42,7 @@ def _may_open(user: Any, kind: str) -> bool:
 
 
 @capability_required(Capability.VIEW_REGISTRY)
-def village_exits(request: HttpRequest) -> HttpResponse:
+def village_exits(request: SignedInRequest) -> HttpResponse:
     """The poor villages of a township with their exit checklist (the candidates) and
     their exit cases; village staff apply for their village here."""
     user = request.user
@@ -86,7 +88,7 @@ def village_exits(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.VIEW_REGISTRY)
-def county_exits(request: HttpRequest) -> HttpResponse:
+def county_exits(request: SignedInRequest) -> HttpResponse:
     """The counties of the user's area: poor-county status, year of exit, exit case."""
     user = request.user
     if request.method == "POST":
@@ -138,7 +140,7 @@ def county_exits(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Capability.VIEW_REGISTRY)
-def area_case(request: HttpRequest, pk: int) -> HttpResponse:
+def area_case(request: SignedInRequest, pk: int) -> HttpResponse:
     """An area exit case: its steps, the checklist recorded, the assessment a county
     case carries, its notice and objections, the evidence; the forms of what the user may
     do now."""
@@ -251,7 +253,7 @@ def _list_url(case: AreaCase) -> str:
 
 
 @capability_required(Capability.VIEW_REGISTRY)
-def area_step_file(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+def area_step_file(request: SignedInRequest, pk: int, sid: int) -> HttpResponseBase:
     """Evidence files are served here, in scope, never from /media/."""
     rec = selectors.area_step_record_get(user=request.user, case_pk=pk, pk=sid)
     return rec.file_response()
