@@ -120,8 +120,9 @@ class Writer:
                 self._record(signers[step.code], notice, None, area, _at(day, 9), "", case)
                 day = notice.ends_on + dt.timedelta(days=1)
                 actor = None
-                decision, evidence = "notice_ended", (
-                    f"公示 {notice.posted_on} 至 {notice.ends_on}，无异议。"
+                decision, evidence = (
+                    "notice_ended",
+                    (f"公示 {notice.posted_on} 至 {notice.ends_on}，无异议。"),
                 )
             else:
                 actor = signers[step.code]
@@ -148,7 +149,9 @@ class Writer:
             self._record(actor, case, before, area, record.done_at, str(step.label))
         return case
 
-    def exit_year(self, model: type[Any], code: str, year: int, actor: User, case: AreaCase) -> None:
+    def exit_year(
+        self, model: type[Any], code: str, year: int, actor: User, case: AreaCase
+    ) -> None:
         profile = model.objects.get(pk=code)
         before = self._state(profile)
         profile.exit_year = year
@@ -230,7 +233,12 @@ def build(*, seed: int, log: Log = None) -> None:
         profile.poor_county = PoorCountyKind.KEY
         profile.save()
         writer._record(
-            None, profile, before, county_code, _at(dt.date(2014, 3, 31)), "国家扶贫开发工作重点县名单"
+            None,
+            profile,
+            before,
+            county_code,
+            _at(dt.date(2014, 3, 31)),
+            "国家扶贫开发工作重点县名单",
         )
         office = signers.by_area.get((Role.COUNTY_OFFICE, county_code)) or [
             _office(f"demo-office-{county_code}-1", county_code, password)
@@ -269,7 +277,11 @@ def build(*, seed: int, log: Log = None) -> None:
             actor=village_user, area_code=code, kind=AreaKind.VILLAGE_EXIT, today=today
         )
         case = services.area_step_do(
-            actor=village_user, case=case, step="application", evidence="村两委退出申请", today=today
+            actor=village_user,
+            case=case,
+            step="application",
+            evidence="村两委退出申请",
+            today=today,
         )
         services.area_step_do(
             actor=signers.pool(Role.TOWNSHIP_STATION, code)[0],

@@ -6,9 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.cases.forms import DATE
 from fupin.geo.models import PoorCountyKind
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class AreaOpenForm(forms.Form):

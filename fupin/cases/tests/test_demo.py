@@ -237,7 +237,9 @@ def test_poor_villages_and_the_county_exit_through_their_cases(built):
         record = ChangeRecord.objects.filter(
             object_type=type_label(VillageProfile), object_id=vp.village_id
         ).latest("time", "id")
-        assert record.changes == {"exit_year": [None, vp.exit_year]} and f"#{case.pk}" in record.reason
+        assert (
+            record.changes == {"exit_year": [None, vp.exit_year]} and f"#{case.pk}" in record.reason
+        )
     # Most poor villages exited by 2019 (Chenzhou: 313 of 442 by 2017).
     poor = VillageProfile.objects.filter(is_poor_village=True).count()
     assert exited.filter(exit_year__lte=2019).count() >= poor // 2
