@@ -55,6 +55,7 @@ def build() -> dict:
     from fupin.dashboards.models import ReportRun
     from fupin.exchange.models import ExchangeRun
     from fupin.geo.models import Division, Level, VillageProfile
+    from fupin.leaders.models import ContactReport
     from fupin.projects.models import ProjectStep
     from fupin.registry import demo
     from fupin.registry import services as registry
@@ -207,6 +208,7 @@ def build() -> dict:
         (Rectification, "file", "content_type"),
         (Task, "file", "content_type"),
         (VillageScore, "attachment", "attachment_type"),
+        (ContactReport, "photo", "photo_type"),
     ]:
         for prefix in [village, township, far, far[:9], county]:
             obj = _in(model, prefix).first()
