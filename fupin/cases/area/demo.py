@@ -188,8 +188,8 @@ def build(*, seed: int, log: Log = None) -> None:
     password = make_password(registry_demo.DEMO_PASSWORD)
     county_code = f"{registry_demo.COUNTY}000000"
     county = Division.objects.get(code=county_code)
-    prefecture = county.parent_id
-    province = Division.objects.get(code=prefecture).parent_id
+    prefecture = str(county.parent_id)
+    province = str(Division.objects.get(code=prefecture).parent_id)
     city = _office(f"demo-office-{prefecture}-1", prefecture, password)
     prov1 = _office(f"demo-office-{province}-1", province, password)
     prov2 = _office(f"demo-office-{province}-2", province, password)
@@ -207,15 +207,16 @@ def build(*, seed: int, log: Log = None) -> None:
             township_users = signers.pool(Role.TOWNSHIP_STATION, code)
             county_users = signers.pool(Role.COUNTY_OFFICE, code)
             township_user = township_users[rng.randrange(len(township_users))]
+            signers_of = {
+                "application": signers.pool(Role.VILLAGE_STAFF, code)[0],
+                "verification": township_user,
+                "notice": township_user,
+                "approval": county_users[rng.randrange(len(county_users))],
+            }
             case = writer.walk(
                 kind=AreaKind.VILLAGE_EXIT,
                 area=code,
-                signers={
-                    "application": signers.pool(Role.VILLAGE_STAFF, code)[0],
-                    "verification": township_user,
-                    "notice": township_user,
-                    "approval": county_users[rng.randrange(len(county_users))],
-                },
+                signers=signers_of,
                 days={
                     "application": applied,
                     "verification": verified,
@@ -225,7 +226,8 @@ def build(*, seed: int, log: Log = None) -> None:
                 reason=HISTORIC,
                 phone="0746-12317",
             )
-            writer.exit_year(VillageProfile, code, year, case.records.last().actor, case)
+            approver = signers_of["approval"]
+            writer.exit_year(VillageProfile, code, year, approver, case)
             exited += 1
         # The county: a key county since 2014, exited in 2019.
         profile, _created = CountyProfile.objects.get_or_create(county_id=county_code)
