@@ -76,7 +76,7 @@ def test_a_village_exits_through_its_steps_and_its_profile_records_the_case(user
     case = walk_village(users, case)
     # The township's verification recorded the checklist, each item with its source.
     items = {i["code"]: i for i in case.checklist["items"]}
-    assert items["incidence"]["met"] and "Registry" in items["incidence"]["source"]
+    assert items["incidence"]["met"] and "1200" in items["incidence"]["source"]
     assert items["has_broadband"]["met"] and items["has_broadband"]["source"]
     # The notice step is nobody's: it passes when the township's notice ends unopposed.
     with pytest.raises(NotAllowed):
