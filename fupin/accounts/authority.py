@@ -190,6 +190,19 @@ RULES: tuple[Rule, ...] = (
         _g(COUNTY),
         four_eyes=_("You proposed this change"),
     ),
+    # ---- area exits (贫困村/贫困县退出): the steps are in fupin.cases.procedures
+    Rule(
+        "area_case.withdraw",
+        _("Withdraw a village or county exit case"),
+        _g(COUNTY),
+        condition=_("Only while the case is open, with the reason."),
+    ),
+    Rule(
+        "poor_county.designate",
+        _("Designate a poor county (重点县 / 片区县) from the national lists"),
+        (Grant(Role.SYSADMIN), Grant(COUNTY, frozenset({COUNTRY, PROVINCE}))),
+        condition=_("Not once the county has an exit case: the procedure keeps its status."),
+    ),
     # ---- registry: the first load of a registry kept elsewhere keeps its statuses
     Rule(
         "registry.initial_load",

@@ -18,6 +18,7 @@ next to it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,20 +179,25 @@ def estimates(assessment: Assessment) -> dict[str, Estimate]:
     return estimate_rows(assessment, _strata(assessment), _surveyed(assessment))
 
 
-def latest_estimates(county_code: str) -> dict[str, Estimate] | None:
+def latest_estimates(county_code: str, on: dt.date | None = None) -> dict[str, Estimate] | None:
     """The estimates of the county's latest finished assessment, or None if it has none.
 
     Keys "missed_poor", "wrong_inclusion", "wrong_exit", "approval". Used by the
     indicators app (county exit readiness); no user: the caller scopes its own page.
     """
-    a = (
-        Assessment.objects.filter(county_id=county_code, status=AssessmentStatus.FINISHED)
-        .order_by("-finished_at", "-id")
-        .first()
-    )
+    a = latest_finished(county_code, on)
     if a is None:
         return None
     return estimates(a)
+
+
+def latest_finished(county_code: str, on: dt.date | None = None) -> Assessment | None:
+    """The county's latest finished assessment (finished by the end of `on`, if given):
+    the one a county exit case carries."""
+    qs = Assessment.objects.filter(county_id=county_code, status=AssessmentStatus.FINISHED)
+    if on is not None:
+        qs = qs.filter(finished_at__date__lte=on)
+    return qs.order_by("-finished_at", "-id").first()
 
 
 @dataclass

@@ -760,6 +760,10 @@ def build_demo(*, seed: int, log: Log = None) -> None:
         f"{signers.created:,} signing users, {len(maker.records):,} change records "
         f"in {timer.perf_counter() - started:.1f} s"
     )
+    # lazy: the area exits' demo imports this module (its Signers)
+    from fupin.cases.area import demo as area_demo
+
+    area_demo.build(seed=seed, log=log)
 
 
 def wipe_cases(case_ids: list[int] | None = None) -> None:
@@ -806,5 +810,9 @@ def wipe_demo() -> None:
     """Remove every case and what hangs on it, with their change records, and the
     `demo-…` users who signed them (run after the monitoring wipe, before the
     registry's)."""
+    # lazy: the area exits' demo imports this module (its Signers)
+    from fupin.cases.area import demo as area_demo
+
+    area_demo.wipe()
     wipe_cases()
     User.objects.filter(username__startswith=USER_PREFIX).delete()

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fupin.cases.procedures import CaseKind, Step, step_of
+from fupin.cases.procedures import AreaKind, CaseKind, Step, area_step_of, step_of
 from fupin.core.display import ChoiceLabels
 from fupin.core.models import EvidenceStep
 from fupin.core.scope import RestrictedQuerySet
@@ -374,3 +375,187 @@ class Appeal(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.pk}"
+
+
+# ---------------------------------------------------------------- area exits
+
+
+class AreaCase(ChoiceLabels, models.Model):
+    """A poor village's or a poor county's exit case (贫困村退出, 贫困县退出): the steps of
+    its procedure (`procedures.AREA_PROCEDURES`), done by the roles and levels they name,
+    with the exit checklist recorded when it is checked and again when approved."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AreaKind.choices, db_index=True)
+    # The village or the county.
+    area = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    status = models.CharField(
+        pgettext_lazy("case", "status"),
+        max_length=20,
+        choices=CaseStatus.choices,
+        default=CaseStatus.OPEN,
+        db_index=True,
+    )
+    steps = models.JSONField(_("steps"), default=list)
+    step_index = models.PositiveSmallIntegerField(_("current step"), default=0)
+    step_started_on = models.DateField(_("step started"), default=timezone.localdate)
+    step_due_on = models.DateField(_("step due"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    reason = models.TextField(_("reason"), blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The exit checklist as checked (the township's verification, the province's check) and
+    # as approved (the last step): {"on", "items": [...], "criteria", "assessment"} as JSON,
+    # so a later change of the data or of the criteria does not alter a decided case.
+    checklist = models.JSONField(_("checklist when checked"), null=True, blank=True)
+    approved_checklist = models.JSONField(_("checklist when approved"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "area__code"
+
+    class Meta:
+        verbose_name = _("area exit case")
+        verbose_name_plural = _("area exit cases")
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["area", "kind"], name="areacase_area_idx")]
+
+    def __str__(self) -> str:
+        return str(_("%(kind)s case #%(id)s")) % {"kind": self.get_kind_display(), "id": self.pk}
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def current_step(self) -> Step | None:
+        if not self.is_active or self.step_index >= len(self.steps):
+            return None
+        return area_step_of(self.kind, self.steps[self.step_index])
+
+    @property
+    def step_list(self) -> list[Step]:
+        return [area_step_of(self.kind, code) for code in self.steps]
+
+
+def area_evidence_path(instance: AreaCaseStep, filename: str) -> str:
+    return f"area-cases/{instance.case.area_id}/{instance.case_id}/{filename}"
+
+
+class AreaCaseStep(ChoiceLabels, EvidenceStep):
+    """One step done on an area exit case: who, when, the evidence, the decision."""
+
+    case = models.ForeignKey(
+        AreaCase, on_delete=models.CASCADE, related_name="records", verbose_name=_("case")
+    )
+    step = models.CharField(_("step"), max_length=30)
+    index = models.PositiveSmallIntegerField()
+    decision = models.CharField(_("decision"), max_length=20, choices=StepDecision.choices)
+    file = models.FileField(_("file"), upload_to=area_evidence_path, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "case__area__code"
+
+    class Meta:
+        verbose_name = _("area case step")
+        verbose_name_plural = _("area case steps")
+        ordering = ["case_id", "done_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.step} {self.decision}"
+
+    @property
+    def label(self) -> Promise:
+        return area_step_of(self.case.kind, self.step).label
+
+
+class AreaNotice(models.Model):
+    """The public notice (公示) of an area exit case: the village's at township level, the
+    county's by the province. Objections received in its period block the case until
+    resolved; the case moves on the day after the period ends
+    (`area.services.advance_area_notices`, run with `fupin cases advance-notices`)."""
+
+    case = models.ForeignKey(
+        AreaCase, on_delete=models.CASCADE, related_name="notices", verbose_name=_("case")
+    )
+    posted_on = models.DateField(_("posted on"))
+    days = models.PositiveSmallIntegerField(_("notice period (days)"))
+    ends_on = models.DateField(_("ends on"), db_index=True)
+    phone = models.CharField(_("reporting phone"), max_length=30)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("posted by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "case__area__code"
+
+    class Meta:
+        verbose_name = _("area exit notice")
+        verbose_name_plural = _("area exit notices")
+        ordering = ["-posted_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.posted_on}"
+
+
+class AreaObjection(ChoiceLabels, models.Model):
+    """An objection (异议) to an area exit notice: while open it blocks the case."""
+
+    notice = models.ForeignKey(
+        AreaNotice, on_delete=models.CASCADE, related_name="objections", verbose_name=_("notice")
+    )
+    text = models.TextField(_("objection"))
+    reporter = models.CharField(_("reported by"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
+    received_on = models.DateField(_("received on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    status = models.CharField(
+        pgettext_lazy("objection", "status"),
+        max_length=10,
+        choices=ObjectionStatus.choices,
+        default=ObjectionStatus.OPEN,
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "notice__case__area__code"
+    SENSITIVE_FIELDS = ("reporter_phone",)
+
+    class Meta:
+        verbose_name = _("area exit objection")
+        verbose_name_plural = _("area exit objections")
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}/{self.pk}"

@@ -29,11 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from fupin.accounts.authority import PREFECTURE, PROVINCE
 from fupin.accounts.roles import Role
 from fupin.registry.choices import HouseholdStatus
 
@@ -58,6 +60,11 @@ class Step:
     # The four-eyes rule (fupin.accounts.authority): the user who opened the case or did
     # one of its earlier steps may not take this review; another user of the role must.
     four_eyes: bool = False
+    # The levels of the division tree (fupin.geo.models.Level, the level of the user's area)
+    # at which the role may do the step; None: the role's own level. The county exit's city
+    # review and province check are done by county-office users whose area is the
+    # prefecture or the province (fupin.accounts.authority.user_level).
+    levels: frozenset[int] | None = None
 
 
 VILLAGE, TOWNSHIP, COUNTY = Role.VILLAGE_STAFF, Role.TOWNSHIP_STATION, Role.COUNTY_OFFICE
@@ -242,3 +249,118 @@ def step_of(kind: str, code: str) -> Step:
         if step.code == code:
             return step
     raise KeyError(code)
+
+
+# ---------------------------------------------------------------- area exit (贫困村/贫困县退出)
+
+
+class AreaKind(models.TextChoices):
+    VILLAGE_EXIT = "village_exit", _("Poor-village exit")
+    COUNTY_EXIT = "county_exit", _("Poor-county exit")
+
+
+# The division level each kind of area case is opened on (fupin.geo.models.Level).
+AREA_LEVEL: dict[str, int] = {AreaKind.VILLAGE_EXIT: 5, AreaKind.COUNTY_EXIT: 3}
+
+CITY, PROVINCE_ONLY = frozenset({PREFECTURE}), frozenset({PROVINCE})
+
+# 《关于建立贫困退出机制的意见》 (2016): a poor village exits when its poverty incidence is
+# under the threshold, weighing infrastructure, public services and collective income,
+# with a notice at township level; a poor county is proposed by the county, reviewed by
+# the city, checked by the province (专项评估检查, "三率一度", any failing indicator
+# vetoes), noticed, then approved by the province. The step that checks (`checks`) records
+# the checklist on the case; the last step refuses while an item of it fails.
+AREA_PROCEDURES: dict[str, tuple[Step, ...]] = {
+    AreaKind.VILLAGE_EXIT: (
+        Step("application", _("Village application (村申请)"), VILLAGE, 10),
+        Step(
+            "verification",
+            _("Township verification of the checklist (乡镇核查)"),
+            TOWNSHIP,
+            15,
+            review=True,
+            four_eyes=True,
+        ),
+        Step("notice", _("Township public notice (乡镇公示)"), TOWNSHIP, 7, notice=True),
+        Step(
+            "approval",
+            _("County approval (县级审定)"),
+            COUNTY,
+            15,
+            review=True,
+            four_eyes=True,
+        ),
+    ),
+    AreaKind.COUNTY_EXIT: (
+        Step("proposal", _("County proposal (县级申请)"), COUNTY, 15),
+        Step(
+            "city_review",
+            _("City review (市级初审)"),
+            COUNTY,
+            20,
+            review=True,
+            four_eyes=True,
+            levels=CITY,
+        ),
+        Step(
+            "province_check",
+            _("Province check with the assessment (省级专项评估检查)"),
+            COUNTY,
+            30,
+            review=True,
+            four_eyes=True,
+            levels=PROVINCE_ONLY,
+        ),
+        Step(
+            "notice",
+            _("Public notice (公示)"),
+            COUNTY,
+            10,
+            notice=True,
+            levels=PROVINCE_ONLY,
+        ),
+        Step(
+            "approval",
+            _("Province approval and report (省级批准退出)"),
+            COUNTY,
+            20,
+            review=True,
+            four_eyes=True,
+            levels=PROVINCE_ONLY,
+        ),
+    ),
+}
+
+# The step at which the checklist (and for a county, its latest finished assessment) is
+# read and recorded on the case; the last step reads it again and refuses on a failing item.
+AREA_CHECK_STEP: dict[str, str] = {
+    AreaKind.VILLAGE_EXIT: "verification",
+    AreaKind.COUNTY_EXIT: "province_check",
+}
+
+
+def area_procedure_for(kind: str, area_code: str = "") -> tuple[Step, ...]:
+    """The procedure of a kind of area case (one table today; a county's own would be
+    looked up here by `area_code`, as for the household cases)."""
+    return AREA_PROCEDURES[kind]
+
+
+def area_step_of(kind: str, code: str) -> Step:
+    for step in AREA_PROCEDURES[kind]:
+        if step.code == code:
+            return step
+    raise KeyError(code)
+
+
+# The exit checklist of an area: (kind, area code, date) → {"items": [{code, label,
+# required, actual, met, missing, source}], "criteria": text, "assessment": {...} | None}.
+# The indicators app owns the village and county exit tests (fupin.indicators.readiness)
+# and registers them at start-up (`register_exit_checklist` in its AppConfig.ready), so that
+# cases never imports the layer above it.
+EXIT_CHECKLIST: dict[str, Callable[..., dict[str, Any]]] = {}
+
+
+def register_exit_checklist(kind: str, fn: Callable[..., dict[str, Any]]) -> None:
+    """Declare how the checklist of an area exit is evaluated (one place:
+    `fupin.indicators.apps.IndicatorsConfig.ready`)."""
+    EXIT_CHECKLIST[kind] = fn

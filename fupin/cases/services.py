@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from fupin.accounts import authority
 from fupin.accounts.models import User
 from fupin.accounts.roles import Capability, Role
+from fupin.cases import engine
 from fupin.cases import procedures as P
 from fupin.cases.models import (
     ACTIVE_STATUSES,
@@ -167,8 +168,7 @@ def _lock(case: Case) -> Case:
 def _move_to(case: Case, index: int, today: dt.date) -> None:
     case.step_index = index
     case.step_started_on = today
-    step = P.step_of(case.kind, case.steps[index])
-    case.step_due_on = today + dt.timedelta(days=step.days)
+    case.step_due_on = engine.due_on(P.step_of(case.kind, case.steps[index]), today)
 
 
 def _step_record(
@@ -379,11 +379,9 @@ def step_refusal(user: User, case: Case, authors: set[int] | None = None) -> Dom
         return NotAllowed(
             _("The notice step passes when the notice period has ended without objection.")
         )
-    if not user.may_edit or user.role != step.role:
-        return NotAllowed(
-            _("Only %(role)s may do this step: %(step)s.")
-            % {"role": _role_label(step.role), "step": step.label}
-        )
+    wrong_role = engine.role_refusal(user, step)
+    if wrong_role is not None:
+        return wrong_role
     if step.four_eyes:
         return authority.four_eyes_refusal(
             user,
@@ -432,19 +430,16 @@ def step_do(
         if refusal is not None:
             raise refusal
         note = authority.four_eyes_note(actor, None, case.household.village_id, authors=authors)
-        allowed = (
-            {StepDecision.APPROVE, StepDecision.RETURN, StepDecision.REJECT}
-            if current.review
-            else {StepDecision.DONE}
+        invalid = engine.decision_refusal(
+            current,
+            decision,
+            reason=reason,
+            evidence=evidence,
+            has_upload=upload is not None,
+            first=case.step_index == 0,
         )
-        if decision not in allowed:
-            raise ValidationFailed({"decision": [_("Choose a valid decision for this step.")]})
-        if decision in (StepDecision.RETURN, StepDecision.REJECT) and not reason.strip():
-            raise ValidationFailed({"reason": [_("Give the reason.")]})
-        if decision == StepDecision.RETURN and case.step_index == 0:
-            raise ValidationFailed({"decision": [_("The first step cannot be returned.")]})
-        if not current.review and not evidence.strip() and upload is None:
-            raise ValidationFailed({"evidence": [_("Record the evidence of this step.")]})
+        if invalid is not None:
+            raise invalid
         with recording(
             actor, case, area_code=case.household.village_id, related=case.household
         ) as rec:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fupin.cases import views
+from fupin.cases.area import views as area_views
 
 app_name = "cases"
 urlpatterns = [
@@ -20,4 +21,8 @@ urlpatterns = [
     path("notices/<int:pk>/poster.pdf", views.notice_pdf, name="notice_pdf"),
     path("notices/public/<slug:slug>/", views.notice_public, name="notice_public"),
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
+    path("area/villages/", area_views.village_exits, name="area_villages"),
+    path("area/counties/", area_views.county_exits, name="area_counties"),
+    path("area/<int:pk>/", area_views.area_case, name="area_case"),
+    path("area/<int:pk>/files/<int:sid>/", area_views.area_step_file, name="area_step_file"),
 ]

@@ -104,3 +104,47 @@ class VillageProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.village)
+
+
+class PoorCountyKind(models.TextChoices):
+    """Why a county is a poor county (贫困县): a national key county for poverty
+    alleviation (国家扶贫开发工作重点县), a county of a contiguous destitute area
+    (集中连片特困地区县, 片区县), or both."""
+
+    KEY = "key", _("National key county (重点县)")
+    AREA = "area", _("Contiguous destitute area county (片区县)")
+    BOTH = "both", _("Key county and area county")
+
+
+class CountyProfile(models.Model):
+    """A county's poor-county status (贫困县) and the year it exited (摘帽). The status is
+    designated from the national lists; the year of exit is written only by the county
+    exit procedure (`fupin.cases.area.services`), when the province approves."""
+
+    county = models.OneToOneField(
+        Division,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="county_profile",
+        verbose_name=_("county"),
+    )
+    poor_county = models.CharField(
+        _("poor county (贫困县)"), max_length=10, choices=PoorCountyKind.choices, blank=True
+    )
+    exit_year = models.PositiveSmallIntegerField(_("year exited"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "county__code"
+    HISTORY_EXCLUDE = ("updated_at",)
+
+    class Meta:
+        verbose_name = _("county profile")
+        verbose_name_plural = _("county profiles")
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+    @property
+    def is_poor_county(self) -> bool:
+        return bool(self.poor_county)

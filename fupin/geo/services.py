@@ -20,7 +20,14 @@ from fupin.core.frames import db_ready, full_frame, read_frame, update_frame, wr
 from fupin.core.history import recording
 from fupin.core.scope import CODE_LENGTH, require_edit
 from fupin.core.types import AreaUser
-from fupin.geo.models import PREFIX_LENGTH, Division, Level, VillageProfile
+from fupin.geo.hooks import exit_owner
+from fupin.geo.models import (
+    PREFIX_LENGTH,
+    CountyProfile,
+    Division,
+    Level,
+    VillageProfile,
+)
 
 
 def level_of_code(code: str) -> Level:
@@ -295,9 +302,12 @@ def load_divisions_csv(text: str) -> DivisionLoadResult:
     return load_divisions(read_divisions_csv(text))
 
 
+# The fields the village profile page edits. A village's year of exit is not among them:
+# it is written only by the village exit procedure (`set_village_exit`, called by
+# fupin.cases.area.services when the county approves), and its poor-village status is kept
+# by that procedure once the village has an exit case (`geo.hooks.exit_owner`).
 PROFILE_FIELDS = [
     "is_poor_village",
-    "exit_year",
     "rural_population",
     "rural_households",
     "collective_income",
@@ -311,20 +321,71 @@ PROFILE_FIELDS = [
 ]
 
 
+def _owned_by_procedure(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed({field: [message]})
+
+
 def village_profile_update(
     *, profile: VillageProfile, actor: AreaUser, data: dict[str, Any], reason: str = ""
 ) -> VillageProfile:
     require_edit(actor, profile.village_id)
     with transaction.atomic():
         profile = VillageProfile.objects.select_for_update().get(pk=profile.pk)
+        if "exit_year" in data and data["exit_year"] != profile.exit_year:
+            raise _owned_by_procedure(
+                "exit_year",
+                _(
+                    "The year of exit is set by the village exit procedure (贫困村退出) when "
+                    "the county approves it: open a village exit case."
+                ),
+            )
+        if "is_poor_village" in data and bool(data["is_poor_village"]) != profile.is_poor_village:
+            owner = exit_owner(profile.village_id)
+            if owner:
+                raise _owned_by_procedure(
+                    "is_poor_village",
+                    _(
+                        "The poor-village status is kept by the village exit procedure "
+                        "(贫困村退出) since this village has %(case)s."
+                    )
+                    % {"case": owner},
+                )
         with recording(actor, profile, area_code=profile.village_id, reason=reason):
             for field in PROFILE_FIELDS:
                 if field in data:
                     setattr(profile, field, data[field])
             if profile.exit_year and not profile.is_poor_village:
                 raise ValidationFailed(
-                    {"exit_year": [_("Only a poor village has a year of exit.")]}
+                    {"is_poor_village": [_("Only a poor village has a year of exit.")]}
                 )
             profile.full_clean()
             profile.save()
+    return profile
+
+
+def set_village_exit(
+    *, village_code: str, year: int | None, actor: AreaUser | None, reason: str
+) -> VillageProfile:
+    """The village's year of exit (None: not exited), with its change record naming the
+    case. Only the village exit procedure calls this, inside its transaction."""
+    profile = VillageProfile.objects.select_for_update().get(village_id=village_code)
+    if year is not None and not profile.is_poor_village:
+        raise ValidationFailed({"exit_year": [_("Only a poor village has a year of exit.")]})
+    with recording(actor, profile, area_code=village_code, reason=reason):
+        profile.exit_year = year
+        profile.save()
+    return profile
+
+
+def set_county_exit(
+    *, county_code: str, year: int | None, actor: AreaUser | None, reason: str
+) -> CountyProfile:
+    """The county's year of exit (摘帽), with its change record naming the case. Only the
+    county exit procedure calls this, inside its transaction."""
+    profile = CountyProfile.objects.select_for_update().get(county_id=county_code)
+    if year is not None and not profile.is_poor_county:
+        raise ValidationFailed({"exit_year": [_("Only a poor county has a year of exit.")]})
+    with recording(actor, profile, area_code=county_code, reason=reason):
+        profile.exit_year = year
+        profile.save()
     return profile

@@ -43,6 +43,8 @@ HOUSEHOLDS = "households"
 PERCENT = "percent"
 SCORE = "score"
 YUAN = "yuan"  # money, to the fen
+VILLAGES = "villages"
+COUNTIES = "counties"
 
 STOCK = "stock"  # a state on the as-of date
 FLOW = "flow"  # a change over the period (1 January of the as-of year → as-of date)
@@ -75,6 +77,8 @@ UNIT_LABELS: dict[str, StrOrPromise] = {
     PERCENT: "%",
     SCORE: pgettext_lazy("unit", "points"),
     YUAN: pgettext_lazy("unit", "yuan"),
+    VILLAGES: pgettext_lazy("unit", "villages"),
+    COUNTIES: pgettext_lazy("unit", "counties"),
 }
 
 GROUP_LABELS = OrderedDict(
@@ -97,6 +101,7 @@ GROUP_LABELS = OrderedDict(
         ("insurance", _("Health and insurance")),
         ("monitoring", _("Monitoring objects by risk level")),
         ("quality", _("Data quality")),
+        ("areas", _("Poor villages and counties")),
     ]
 )
 
@@ -985,6 +990,55 @@ def _build() -> OrderedDict[str, Definition]:
         g,
         numerator="quality_with_error",
         denominator="quality_households",
+    )
+
+    g = "areas"
+    add(
+        "poor_villages",
+        _("Poor villages not exited"),
+        _(
+            "Villages registered as poor villages (贫困村) in their profile that have not "
+            "exited on the as-of date: no year of exit, or one after the as-of year (the "
+            "profile as of the date, from history). A village's exit is set by the village "
+            "exit procedure when the county approves it."
+        ),
+        VILLAGES,
+        STOCK,
+        g,
+    )
+    add(
+        "poor_villages_exited",
+        _("Poor villages exited in the year"),
+        _(
+            "Poor villages whose year of exit is the as-of year, on the as-of date (from "
+            "the village exit cases passed from 1 January to the as-of date)."
+        ),
+        VILLAGES,
+        FLOW,
+        g,
+    )
+    add(
+        "poor_counties",
+        _("Poor counties not exited"),
+        _(
+            "Counties designated poor counties (重点县 / 片区县) that have not exited on the "
+            "as-of date; counted for a county and the levels above it (none below)."
+        ),
+        COUNTIES,
+        STOCK,
+        g,
+    )
+    add(
+        "poor_counties_exited",
+        _("Poor counties exited in the year"),
+        _(
+            "Poor counties whose year of exit (摘帽) is the as-of year, on the as-of date, "
+            "set by the county exit procedure when the province approves it; counted for a "
+            "county and the levels above it (none below)."
+        ),
+        COUNTIES,
+        FLOW,
+        g,
     )
     return d
 

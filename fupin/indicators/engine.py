@@ -31,6 +31,7 @@ from fupin.indicators.frames import (
     MICROCREDIT_COLUMNS,
     RELOCATION_COLUMNS,
     TRAINING_COLUMNS,
+    VILLAGE_EXIT_COLUMNS,
     Frames,
 )
 from fupin.industry.rules import MODE_COLUMNS
@@ -104,9 +105,20 @@ COLUMN_GROUPS: tuple[tuple[Collection[str], tuple[str, ...]], ...] = (
 )
 
 
+# Poor villages and counties (贫困村, 贫困县): from the village profiles and the county
+# profiles as of the date; a county's count belongs to the county and the levels above it.
+VILLAGE_EXITS = ("poor_villages", "poor_villages_exited")
+COUNTY_EXITS = ("poor_counties", "poor_counties_exited")
+COUNTY_LENGTH = 6
+
+
 def missing_counts(frames: Frames) -> set[str]:
     """The count codes the frames cannot give (None, "no data", rather than 0)."""
     out = set() if frames.has_quality else set(QUALITY)
+    if not all(c in frames.villages.columns for c in VILLAGE_EXIT_COLUMNS):
+        out |= set(VILLAGE_EXITS)
+    if frames.counties is None:
+        out |= set(COUNTY_EXITS)
     if not all(c in frames.households.columns for c in VISIT_DUE_COLUMNS):
         out |= set(VISIT_DUE)
     if not all(c in frames.households.columns for c in MICROCREDIT_COLUMNS):
@@ -487,12 +499,49 @@ def village_counts(frames: Frames) -> pl.DataFrame:
     data.update(_people_counts(frames.people, frames.households, villages))
     out = pl.DataFrame(data)
     base = _plain_key(frames.villages)
+    if all(c in base.columns for c in VILLAGE_EXIT_COLUMNS):
+        base = base.with_columns(
+            **village_exit_flags(
+                pl.col("poor_village"), pl.col("village_exit_year"), frames.as_of.year
+            )
+        )
     out = out.join(base, on="village_code", how="left").with_columns(
         pl.col("rural_population").fill_null(0), pl.col("rural_households").fill_null(0)
+    )
+    # Counts the village rows cannot give (the county counts, added by `compute`; the
+    # village exits of a snapshot written before them: None through `missing_counts`).
+    out = out.with_columns(
+        pl.lit(0, pl.Int64).alias(c) for c in COUNT_CODES if c not in out.columns
     )
     return out.with_columns(
         pl.col(c).fill_null(0).cast(pl.Int64) for c in COUNT_CODES if c not in QUALITY
     ).select(["village_code", *COUNT_CODES])
+
+
+def village_exit_flags(poor: pl.Expr, exit_year: pl.Expr, year: int) -> dict[str, pl.Expr]:
+    """A poor village (county) not exited on the date: poor, with no year of exit or one
+    after the date's year; exited in the date's year: poor, exit year that year. The
+    same rule for villages and counties (`poor` and `exit_year` as of the date)."""
+    poor = poor.fill_null(False)
+    return {
+        "poor_villages": (poor & (exit_year.is_null() | (exit_year > year))).cast(pl.Int64),
+        "poor_villages_exited": (poor & (exit_year == year)).fill_null(False).cast(pl.Int64),
+    }
+
+
+def county_counts(frames: Frames, length: int) -> pl.DataFrame | None:
+    """The county counts summed by the first `length` digits (a county or above), or None
+    when the frames have no counties."""
+    if frames.counties is None:
+        return None
+    flags = village_exit_flags(pl.col("poor_county"), pl.col("county_exit_year"), frames.as_of.year)
+    return (
+        frames.counties.with_columns(
+            poor_counties=flags["poor_villages"], poor_counties_exited=flags["poor_villages_exited"]
+        )
+        .group_by(pl.col("county_code").cast(pl.String).str.slice(0, length).alias("area"))
+        .agg(pl.col("poor_counties").sum(), pl.col("poor_counties_exited").sum())
+    )
 
 
 def _plain_key(frame: pl.DataFrame) -> pl.DataFrame:
@@ -564,6 +613,15 @@ def compute(frames: Frames, lengths: list[int]) -> dict[int, dict[str, dict]]:
     out: dict[int, dict[str, dict]] = {}
     for length in lengths:
         table = rollup(counts, length, frames.has_quality, missing_counts(frames))
+        by_county = county_counts(frames, length) if length <= COUNTY_LENGTH else None
+        if by_county is not None:
+            table = (
+                table.drop(*COUNTY_EXITS)
+                .join(by_county, on="area", how="left")
+                .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in COUNTY_EXITS)
+            )
+        else:  # below a county (or no counties in the frames): not applicable
+            table = table.with_columns(pl.lit(None, pl.Int64).alias(c) for c in COUNTY_EXITS)
         order = ["area", *DEFINITIONS]
         rows = table.select(order).to_dicts()
         nodes = {}

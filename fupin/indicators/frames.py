@@ -42,7 +42,7 @@ from fupin.education import selectors as education_selectors
 from fupin.employment import rules as employment_rules
 from fupin.employment import selectors as employment_selectors
 from fupin.geo.codes import ancestor_codes
-from fupin.geo.models import Division, VillageProfile
+from fupin.geo.models import CountyProfile, Division, VillageProfile
 from fupin.health import rules as health_rules
 from fupin.health import selectors as health_selectors
 from fupin.industry import rules as industry_rules
@@ -150,11 +150,19 @@ VILLAGE_SCHEMA = {
     "village_code": pl.String,
     "rural_population": pl.Int64,
     "rural_households": pl.Int64,
+    # The village profile's poor-village status and year of exit as of the date (a
+    # snapshot written before these columns lacks them: the village figures are None).
+    "poor_village": pl.Boolean,
+    "village_exit_year": pl.Int64,
     "quality_households": pl.Int64,
     "quality_with_error": pl.Int64,
     "quality_with_warning": pl.Int64,
 }
 DIVISION_SCHEMA = {"code": pl.String, "name": pl.String, "level": pl.Int8}
+# The counties of the area with their poor-county status and year of exit as of the date
+# (geo.CountyProfile, from history for a past date).
+COUNTY_SCHEMA = {"county_code": pl.String, "poor_county": pl.Boolean, "county_exit_year": pl.Int64}
+VILLAGE_EXIT_COLUMNS = ("poor_village", "village_exit_year")
 
 
 @dataclass
@@ -167,6 +175,8 @@ class Frames:
     divisions: pl.DataFrame
     has_quality: bool = False
     meta: dict = field(default_factory=dict)
+    # None: not in the frames (a snapshot written before it): the county figures are None.
+    counties: pl.DataFrame | None = None
 
 
 def period_start(as_of: dt.date) -> dt.date:
@@ -302,7 +312,10 @@ PROFILE_FIELDS = {
     "village_id": pl.String,
     "rural_population": pl.Int64,
     "rural_households": pl.Int64,
+    "is_poor_village": pl.Boolean,
+    "exit_year": pl.Int64,
 }
+COUNTY_FIELDS = {"poor_county": pl.String, "exit_year": pl.Int64}
 MONITORING_FIELDS = {"household_id": pl.Int64, "status": pl.String, "risk_level": pl.String}
 
 
@@ -372,15 +385,36 @@ def _current_members_of(household_ids: list[int], chunk: int = 5000) -> pl.DataF
 def _current_profiles(prefix: str) -> pl.DataFrame:
     lo, hi = code_range(prefix)
     return read_frame(
-        "SELECT village_id AS id, village_id, rural_population, rural_households "  # noqa: S608
-        f"FROM {_table(VillageProfile)} WHERE village_id BETWEEN %s AND %s",
+        "SELECT village_id AS id, village_id, rural_population, rural_households, "  # noqa: S608
+        f"is_poor_village, exit_year FROM {_table(VillageProfile)} "
+        "WHERE village_id BETWEEN %s AND %s",
         [lo, hi],
-        schema={
-            "id": pl.String,
-            "village_id": pl.String,
-            "rural_population": pl.Int64,
-            "rural_households": pl.Int64,
-        },
+        schema={"id": pl.String, **PROFILE_FIELDS},
+    )
+
+
+def _current_counties(prefix: str) -> pl.DataFrame:
+    lo, hi = code_range(prefix)
+    return read_frame(
+        "SELECT county_id AS id, poor_county, exit_year "  # noqa: S608
+        f"FROM {_table(CountyProfile)} WHERE county_id BETWEEN %s AND %s",
+        [lo, hi],
+        schema={"id": pl.String, **COUNTY_FIELDS},
+    )
+
+
+def counties_frame(prefix: str, as_of: dt.date, live: bool) -> pl.DataFrame:
+    """The counties of the area (`COUNTY_SCHEMA`) as of the date."""
+    now = _current_counties(prefix)
+    rows = (
+        now
+        if live
+        else states_at(_type(CountyProfile), end_of_day(as_of), COUNTY_FIELDS, now, pl.String)
+    )
+    return rows.filter(pl.col("id").str.starts_with(prefix)).select(
+        pl.col("id").alias("county_code"),
+        (pl.col("poor_county").fill_null("") != "").alias("poor_county"),
+        pl.col("exit_year").cast(pl.Int64).alias("county_exit_year"),
     )
 
 
@@ -739,7 +773,12 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
     )
     villages = village_codes.join(
         prof.rename({"village_id": "village_code"}), on="village_code", how="left"
-    ).with_columns(pl.col("rural_population").fill_null(0), pl.col("rural_households").fill_null(0))
+    ).with_columns(
+        pl.col("rural_population").fill_null(0),
+        pl.col("rural_households").fill_null(0),
+        pl.col("is_poor_village").fill_null(False).alias("poor_village"),
+        pl.col("exit_year").alias("village_exit_year"),
+    )
     has_quality = live if quality is None else quality
     if has_quality:
         villages = villages.join(quality_counts(prefix), on="village_code", how="left")
@@ -760,6 +799,7 @@ def load(prefix: str, as_of: dt.date | None = None, *, quality: bool | None = No
         villages=villages,
         divisions=divisions,
         has_quality=has_quality,
+        counties=counties_frame(prefix, as_of, live),
     )
 
 

@@ -18,13 +18,15 @@ policy set has no place for them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fupin.assessment.selectors import latest_estimates
+from fupin.assessment.selectors import estimates as estimates_of
+from fupin.assessment.selectors import latest_estimates, latest_finished
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level, VillageProfile
 from fupin.indicators.models import DEFAULT_VILLAGE_CONDITIONS, ExitCriteria
@@ -53,6 +55,7 @@ class ChecklistItem:
     actual: str
     met: bool
     missing: str = ""  # what is missing, in words, when not met
+    source: str = ""  # where the value comes from, in words
 
 
 def criteria_for(area_code: str) -> ExitCriteria:
@@ -69,6 +72,16 @@ def criteria_for(area_code: str) -> ExitCriteria:
 
 def _pct(value) -> str:
     return "—" if value is None else f"{Decimal(str(value)):.2f}%"
+
+
+def _incidence_source(values: dict, as_of: dt.date | None) -> str:
+    return _(
+        "Registry as of %(date)s: %(n)s people in poverty, rural registered population %(pop)s"
+    ) % {
+        "date": as_of or timezone.localdate(),
+        "n": values.get("poor_people"),
+        "pop": values.get("rural_population"),
+    }
 
 
 def _incidence_item(values: dict, threshold: Decimal) -> ChecklistItem:
@@ -103,7 +116,9 @@ def village_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None)
     crit = criteria_for(code)
     values = figures(code, as_of=as_of, snapshot=snapshot, depth=0)[0].values
     items = [_incidence_item(values, crit.village_incidence_max)]
+    items[0].source = _incidence_source(values, as_of)
     profile = VillageProfile.objects.filter(village_id=code).first()
+    from_profile = str(_("Village profile"))
     for field in crit.village_conditions or DEFAULT_VILLAGE_CONDITIONS:
         have = bool(getattr(profile, field, False)) if profile else False
         label = CONDITION_LABELS.get(field, field)
@@ -115,6 +130,7 @@ def village_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None)
                 _("yes") if have else _("no"),
                 have,
                 "" if have else _("%(what)s is not recorded as available.") % {"what": label},
+                from_profile,
             )
         )
     if crit.village_collective_income_min:
@@ -131,6 +147,7 @@ def village_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None)
                 if met
                 else _("%(n)s yuan short.")
                 % {"n": f"{crit.village_collective_income_min - income:,.0f}"},
+                from_profile,
             )
         )
     return items
@@ -150,8 +167,9 @@ def _as_percent(value) -> Decimal | None:
     return Decimal(str(value)) * 100
 
 
-def county_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None):
-    """The county exit test ("三率一度") as checklist items."""
+def county_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None, assessment=None):
+    """The county exit test ("三率一度") as checklist items: the rates of `assessment`
+    (an assessment.Assessment), else of the county's latest finished one."""
     code = code.ljust(12, "0")
     county = Division.objects.filter(code=code, level=Level.COUNTY).first()
     if county is None:
@@ -159,7 +177,17 @@ def county_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None):
     crit = criteria_for(code)
     values = figures(code, as_of=as_of, snapshot=snapshot, depth=0)[0].values
     items = [_incidence_item(values, crit.county_incidence_max)]
-    estimates = latest_estimates(code)
+    items[0].source = _incidence_source(values, as_of)
+    estimates: dict | None
+    if assessment is not None:
+        estimates = estimates_of(assessment)
+        source = _("Assessment “%(name)s”, finished %(date)s") % {
+            "name": assessment.name,
+            "date": timezone.localdate(assessment.finished_at) if assessment.finished_at else "",
+        }
+    else:
+        estimates = latest_estimates(code)
+        source = _("The county's latest finished assessment")
     for key, label, field, direction in ESTIMATE_ITEMS:
         threshold = getattr(crit, field)
         required = (_("under %(t)s") if direction == "under" else _("at least %(t)s")) % {
@@ -168,7 +196,7 @@ def county_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None):
         est = (estimates or {}).get(key)
         if est is None:
             items.append(
-                ChecklistItem(key, str(label), required, "—", False, _("Not yet assessed."))
+                ChecklistItem(key, str(label), required, "—", False, _("Not yet assessed."), source)
             )
             continue
         point = _as_percent(getattr(est, "point", None))
@@ -187,9 +215,46 @@ def county_checklist(code: str, as_of: dt.date | None = None, *, snapshot=None):
                 actual,
                 met,
                 "" if met else _("The estimate does not meet the threshold."),
+                source,
             )
         )
     return items
+
+
+def exit_checklist(kind: str, code: str, on: dt.date) -> dict:
+    """The exit checklist of a village (kind "village_exit") or a county ("county_exit")
+    as of `on`, for the area exit cases (registered with
+    `fupin.cases.procedures.register_exit_checklist` in IndicatorsConfig.ready): the items
+    with their values and sources, the criteria in force and, for a county, the
+    assessment whose "三率一度" it carries."""
+    as_of = None if on >= timezone.localdate() else on
+    crit = criteria_for(code)
+    criteria = _("Exit criteria of %(region)s") % {
+        "region": crit.region.name if crit.region_id and crit.region else _("the country")
+    }
+    assessment = None
+    if kind == "village_exit":
+        items = village_checklist(code, as_of)
+    else:
+        found = latest_finished(code.ljust(12, "0"), on)
+        items = county_checklist(code, as_of, assessment=found)
+        if found is not None:
+            assessment = {
+                "id": found.pk,
+                "name": found.name,
+                "finished_on": timezone.localdate(found.finished_at).isoformat()
+                if found.finished_at
+                else None,
+                "estimates": {
+                    key: {"point": e.point, "low": e.low, "high": e.high, "status": e.status}
+                    for key, e in (estimates_of(found) or {}).items()
+                },
+            }
+    return {
+        "items": [asdict(i) for i in items],
+        "criteria": str(criteria),
+        "assessment": assessment,
+    }
 
 
 def household_exit_tests(village_code: str, *, limit: int = 500) -> list[dict]:

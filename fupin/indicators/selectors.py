@@ -126,6 +126,9 @@ def _restrict(frames: fr.Frames, prefix: str) -> fr.Frames:
         villages=frames.villages.filter(keep),
         divisions=frames.divisions.filter(pl.col("code").str.starts_with(prefix)),
         has_quality=frames.has_quality,
+        counties=None
+        if frames.counties is None
+        else frames.counties.filter(pl.col("county_code").cast(pl.String).str.starts_with(prefix)),
     )
 
 

@@ -45,7 +45,10 @@ from fupin.monitoring.models import RiskLevel
 from fupin.registry import choices as c
 
 FILES = ("people", "households", "villages", "divisions")
+# Files a snapshot written before them lacks (their figures are then None).
+OPTIONAL_FILES = ("counties",)
 SCHEMAS = {
+    "counties": fr.COUNTY_SCHEMA,
     "people": fr.PEOPLE_SCHEMA,
     "households": fr.HOUSEHOLD_SCHEMA,
     "villages": fr.VILLAGE_SCHEMA,
@@ -138,8 +141,10 @@ def write_files(frames: fr.Frames, target: Path, manifest: dict) -> str:
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
     files = {}
-    for name in FILES:
+    for name in (*FILES, *OPTIONAL_FILES):
         frame = getattr(frames, name)
+        if frame is None:
+            continue
         path = partial / f"{name}.parquet"
         frame = frame.select([pl.col(k).cast(v) for k, v in SCHEMAS[name].items()])
         if name in ("people", "households"):
@@ -271,8 +276,10 @@ def read_dir(path: Path, expected_sha256: str | None = None, *, cache: bool = Tr
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
     manifest = read_manifest(path, expected_sha256)
-    data = {}
-    for name in FILES:
+    data: dict[str, pl.DataFrame] = {}
+    for name in (*FILES, *OPTIONAL_FILES):
+        if name in OPTIONAL_FILES and name not in manifest["files"]:
+            continue
         info = manifest["files"][name]
         file = path / info["file"]
         raw = file.read_bytes() if file.exists() else b""
@@ -288,6 +295,7 @@ def read_dir(path: Path, expected_sha256: str | None = None, *, cache: bool = Tr
         divisions=data["divisions"],
         has_quality=bool(manifest.get("has_quality")),
         meta=manifest,
+        counties=data.get("counties"),
     )
     if cache:
         with _CACHE_LOCK:

@@ -375,19 +375,21 @@ def village_profile(plan: VillagePlan, poor_people: int, rng: random.Random) -> 
         income = rng.randrange(50_000, 220_000)
     else:
         income = rng.randrange(0, 50_000)
+    # A village that exits has the infrastructure its exit checklist asks for; its year of
+    # exit is not written here: the village exit procedure sets it (fupin.cases.area.demo).
+    met = bool(plan.exit_year)
     return {
         "is_poor_village": plan.is_poor,
-        "exit_year": plan.exit_year,
         "rural_population": pop,
         "rural_households": int(pop / rng.uniform(3.2, 3.9)),
         "collective_income": Decimal(income).quantize(CENT),
-        "has_hardened_road": rng.random() < good + 0.03,
+        "has_hardened_road": (rng.random() < good + 0.03) or met,
         "has_bus": rng.random() < good - 0.3,
-        "has_safe_water": rng.random() < good + 0.03,
-        "has_power": rng.random() < 0.995,
-        "has_broadband": rng.random() < good - 0.1,
-        "has_clinic": rng.random() < good,
-        "has_cultural_room": rng.random() < good - 0.05,
+        "has_safe_water": (rng.random() < good + 0.03) or met,
+        "has_power": (rng.random() < 0.995) or met,
+        "has_broadband": (rng.random() < good - 0.1) or met,
+        "has_clinic": (rng.random() < good) or met,
+        "has_cultural_room": (rng.random() < good - 0.05) or met,
     }
 
 

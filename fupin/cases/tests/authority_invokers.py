@@ -14,10 +14,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
+from conftest import VILLAGE
 from fupin.accounts.roles import Role
 from fupin.cases import services
-from fupin.cases.procedures import CaseKind
+from fupin.cases.area import services as area_services
+from fupin.cases.models import AreaCase
+from fupin.cases.procedures import AreaKind, CaseKind
 from fupin.cases.tests.helpers import TODAY, do, make_household, post_notice
+from fupin.geo.models import VillageProfile
 
 # ID numbers of the households made here (seq 700-799): unique within a test, clear of
 # the seqs the other tests use.
@@ -52,7 +56,30 @@ def resolve_objection(actor, users) -> None:
     services.objection_resolve(actor=actor, objection=objection, upheld=False, resolution="不属实")
 
 
+def _poor_village() -> None:
+    VillageProfile.objects.update_or_create(
+        village_id=VILLAGE, defaults={"is_poor_village": True, "exit_year": None}
+    )
+
+
+def withdraw_area_case(actor, users) -> None:
+    _poor_village()
+    AreaCase.objects.filter(area_id=VILLAGE).delete()
+    case = area_services.area_case_open(
+        actor=users["village"], area_code=VILLAGE, kind=AreaKind.VILLAGE_EXIT, today=TODAY
+    )
+    area_services.area_case_close(actor=actor, case=case, reason="误开")
+
+
+def designate_poor_county(actor, users) -> None:
+    area_services.county_profile_designate(
+        actor=actor, county_code="431129000000", poor_county="key", reason="名单"
+    )
+
+
 INVOKERS: dict[str, Callable] = {
     "case.withdraw": withdraw,
     "objection.resolve": resolve_objection,
+    "area_case.withdraw": withdraw_area_case,
+    "poor_county.designate": designate_poor_county,
 }

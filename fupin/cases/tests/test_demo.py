@@ -6,6 +6,7 @@ command's order, leave nothing behind."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from itertools import pairwise
 
@@ -214,3 +215,46 @@ def test_wipes_in_the_command_order_leave_nothing(built):
     labels = [type_label(m) for m in (*demo.MODELS, Household)]
     assert not ChangeRecord.objects.filter(object_type__in=labels).exists()
     assert not User.objects.filter(username__startswith=demo.USER_PREFIX).exists()
+
+
+def test_poor_villages_and_the_county_exit_through_their_cases(built):
+    from fupin.cases.area import demo as area_demo
+    from fupin.cases.models import AreaCase, AreaCaseStep
+    from fupin.cases.procedures import AreaKind
+    from fupin.geo.models import CountyProfile, VillageProfile
+    from fupin.indicators import selectors as figures
+
+    exited = VillageProfile.objects.exclude(exit_year=None)
+    assert exited.exists()
+    for vp in exited:
+        case = AreaCase.objects.get(area_id=vp.village_id, status=CaseStatus.PASSED)
+        assert vp.is_poor_village and case.closed_at.year == vp.exit_year
+        steps = list(AreaCaseStep.objects.filter(case=case).order_by("index"))
+        assert [s.step for s in steps] == case.steps
+        verified, approved = steps[1].actor, steps[3].actor
+        assert verified.role == Role.TOWNSHIP_STATION and approved.role == Role.COUNTY_OFFICE
+        assert approved != verified and user_covers(approved, vp.village_id)
+        record = ChangeRecord.objects.filter(
+            object_type=type_label(VillageProfile), object_id=vp.village_id
+        ).latest("time", "id")
+        assert (
+            record.changes == {"exit_year": [None, vp.exit_year]} and f"#{case.pk}" in record.reason
+        )
+    # Most poor villages exited by 2019 (Chenzhou: 313 of 442 by 2017).
+    poor = VillageProfile.objects.filter(is_poor_village=True).count()
+    assert exited.filter(exit_year__lte=2019).count() >= poor // 2
+    county = CountyProfile.objects.get(county_id="431129000000")
+    assert county.poor_county and county.exit_year == 2019
+    case = AreaCase.objects.get(kind=AreaKind.COUNTY_EXIT)
+    levels = [s.actor.area.level if s.actor else None for s in case.records.order_by("index")]
+    assert levels == [3, 2, 1, None, 1]
+    # One village applies this year, its checklist recorded by the township.
+    open_case = AreaCase.objects.get(kind=AreaKind.VILLAGE_EXIT, status=CaseStatus.IN_PROGRESS)
+    assert open_case.checklist["items"] and open_case.current_step.notice
+    # The figures as of the end of 2017 count the exits of that year.
+    values = figures.figures("431129000000", as_of=dt.date(2017, 12, 31), depth=0)[0].values
+    assert values["poor_villages_exited"] == exited.filter(exit_year=2017).count()
+    assert values["poor_counties"] == 1 and values["poor_counties_exited"] == 0
+    area_demo.wipe()
+    assert not AreaCase.objects.exists() and not CountyProfile.objects.exists()
+    assert not VillageProfile.objects.exclude(exit_year=None).exists()

@@ -16,9 +16,12 @@ from django.apps import apps
 from fupin.accounts import authority
 from fupin.assistance.selectors import served_household_ids
 from fupin.cases import procedures
-from fupin.cases.apps import household_procedure_links
+from fupin.cases.apps import division_exit_links, household_procedure_links
+from fupin.cases.area.services import exit_owner_label
 from fupin.core import scope
 from fupin.education.selectors import dropout_links
+from fupin.geo import hooks as geo_hooks
+from fupin.indicators.apps import county_exit_checklist, village_exit_checklist
 from fupin.monitoring.services import on_monitoring_case_passed
 from fupin.policy.selectors import four_eyes_setting
 from fupin.quality import hooks as quality_hooks
@@ -119,6 +122,9 @@ def registered_hooks() -> tuple[object, ...]:
         dict(procedures.ON_PASSED),
         list(hooks._procedure_links),
         {rule: list(fns) for rule, fns in quality_hooks._links.items()},
+        dict(procedures.EXIT_CHECKLIST),
+        list(geo_hooks._exit_owner),
+        list(hooks._division_links),
     )
 
 
@@ -131,6 +137,12 @@ def test_each_hook_of_the_readme_is_registered_once_by_its_app():
         {procedures.CaseKind.MONITORING: on_monitoring_case_passed},
         [household_procedure_links],
         {"Q06": [dropout_links]},
+        {
+            procedures.AreaKind.VILLAGE_EXIT: village_exit_checklist,
+            procedures.AreaKind.COUNTY_EXIT: county_exit_checklist,
+        },
+        [exit_owner_label],
+        [division_exit_links],
     )
     assert registered_hooks() == expected
     for config in apps.get_app_configs():
@@ -143,7 +155,8 @@ def test_start_up_registers_hooks_without_loading_pages():
     the PDF notices or reportlab (the cases hook loads its view on first use)."""
     script = (
         "import sys, django; django.setup(); "
-        "print(sorted(m for m in ('fupin.cases.views', 'reportlab') if m in sys.modules))"
+        "print(sorted(m for m in ('fupin.cases.views', 'fupin.cases.area.views', "
+        "'fupin.indicators.readiness', 'reportlab') if m in sys.modules))"
     )
     env = {**os.environ, "FUPIN_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "fupin.settings"}
     out = subprocess.run(

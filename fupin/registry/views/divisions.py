@@ -10,6 +10,7 @@ from fupin.geo.models import VillageProfile
 from fupin.geo.services import village_profile_update
 from fupin.registry import queries
 from fupin.registry.forms import VillageProfileForm
+from fupin.registry.views.hooks import division_links
 from fupin.web.views.common import call_service, render_page, require_capability
 
 
@@ -19,7 +20,18 @@ def division(request: SignedInRequest, code: str | None = None) -> HttpResponse:
     form = None
     if tree.profile is not None and request.user.may_edit:
         form = VillageProfileForm(instance=tree.profile)
-    return render_page(request, "registry/division.html", {"tree": tree, "profile_form": form})
+    return _page(request, tree, form)
+
+
+def _page(
+    request: SignedInRequest, tree: queries.TreeNode, form: VillageProfileForm | None
+) -> HttpResponse:
+    links = division_links(tree.node) if tree.node is not None else []
+    return render_page(
+        request,
+        "registry/division.html",
+        {"tree": tree, "profile_form": form, "procedure_links": links},
+    )
 
 
 @login_required
@@ -43,4 +55,4 @@ def village_profile_edit(request: SignedInRequest, code: str) -> HttpResponse:
             messages.success(request, _("The village profile was saved."))
             return redirect("division", code=node.code)
     tree = queries.division_tree(user=request.user, code=code)
-    return render_page(request, "registry/division.html", {"tree": tree, "profile_form": form})
+    return _page(request, tree, form)

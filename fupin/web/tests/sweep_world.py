@@ -41,11 +41,20 @@ def build() -> dict:
     """Build the world; return the sweep's users by role and its areas."""
     from fupin.accounts.models import User
     from fupin.assistance.models import Visit
-    from fupin.cases.models import Appeal, Case, CaseStep, Notice, Objection
+    from fupin.cases.models import (
+        Appeal,
+        AreaCase,
+        AreaCaseStep,
+        Case,
+        CaseStep,
+        Notice,
+        Objection,
+    )
+    from fupin.cases.procedures import AreaKind, area_procedure_for
     from fupin.compare.models import ComparisonRun, Finding
     from fupin.dashboards.models import ReportRun
     from fupin.exchange.models import ExchangeRun
-    from fupin.geo.models import Division, Level
+    from fupin.geo.models import Division, Level, VillageProfile
     from fupin.leaders.models import ContactReport
     from fupin.projects.models import ProjectStep
     from fupin.registry import demo
@@ -174,6 +183,23 @@ def build() -> dict:
         visit = _in(Visit, prefix).first()
         if visit is not None:
             _file(visit, "photo", "photo_type", "photo.pdf")
+
+    # A village exit case of each of the three villages, with a step holding a file.
+    for code in [village, neighbour, far]:
+        VillageProfile.objects.filter(village_id=code).update(is_poor_village=True)
+        area_case = AreaCase.objects.create(
+            kind=AreaKind.VILLAGE_EXIT,
+            area_id=code,
+            steps=[st.code for st in area_procedure_for(AreaKind.VILLAGE_EXIT)],
+            step_index=1,
+            year=2025,
+            opened_by=users["village"],
+        )
+        area_step = AreaCaseStep(
+            case=area_case, step="application", index=0, decision="done", evidence="申请"
+        )
+        area_step.sign(users["village"])
+        _file(area_step, "file", "content_type")
 
     # Evidence files on the first object of each area that the demo leaves without one.
     for model, field, type_field in [

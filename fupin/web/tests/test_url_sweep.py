@@ -94,6 +94,11 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     },
     "cases:written_notice": {"pk": P("cases.Case", where={"written_notice_on__isnull": False})},
     "cases:appeal_new": {"pk": P("cases.Case")},
+    "cases:area_case": {"pk": P("cases.AreaCase")},
+    "cases:area_step_file": {
+        "pk": P("cases.AreaCase"),
+        "sid": P("cases.AreaCaseStep", via="case", where={"file__gt": ""}),
+    },
     "cases:appeal_decide": {"pk": P("cases.Appeal")},
     "cases:notice_detail": {"pk": P("cases.Notice")},
     "cases:notice_pdf": {"pk": P("cases.Notice")},

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from fupin.accounts.models import User
 from fupin.accounts.roles import Role
 from fupin.cases import services
+from fupin.cases.area import services as area_services
 from fupin.core.errors import DomainError
 
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         if opts["action"] == "advance-notices":
             moved = services.advance_expired_notices(today)
             self.stdout.write(_("%(n)s cases moved on.") % {"n": moved})
+            area_moved = area_services.advance_area_notices(today)
+            self.stdout.write(_("%(n)s village or county exit cases moved on.") % {"n": area_moved})
             return
         actor = self._actor(opts["user"], opts["village"])
         try:
