@@ -265,34 +265,124 @@ def test_household_page_shows_the_decision(client, users, household):
     assert "2500.00" in text and "2952.00" in text
 
 
+def clause_rows(rows):
+    """The clause formset of the new-version page as posted: rows of dicts."""
+    data = {
+        "clauses-TOTAL_FORMS": str(len(rows)),
+        "clauses-INITIAL_FORMS": "4",
+        "clauses-MIN_NUM_FORMS": "0",
+        "clauses-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"clauses-{i}-{key}"] = value
+    return data
+
+
+BASE_FORM = {
+    "scope": "431129000000",
+    "effective_from": "2016-07-01",
+    "income_line": "3100",
+    "income_line_source": "湘政办发〔2016〕1号",
+    "notice_days": "10",
+    "appeal_days": "15",
+    "stable_years": "2",
+    "four_eyes": "on",
+    "combining_rule": "national",
+    "reason": "县定标准",
+}
+
+
 def test_policy_pages(client, users):
     national = current_policy(VILLAGE, on=dt.date(2016, 6, 1))
     client.force_login(users["county"])
     assert client.get("/policy/").status_code == 200
     assert client.get(f"/policy/{national.pk}/").status_code == 200
-    page = client.post(
-        f"/policy/{national.pk}/new-version/",
+    form = client.get(f"/policy/{national.pk}/new-version/").content.decode()
+    assert 'name="clauses-3-code" value="EXCL_BUSINESS"' in form
+    # Keep the car clause, remove two, reword one, add an attestation and a field clause.
+    rows = [
+        {"code": "EXCL_VEHICLE", "source": "department:EXCL_VEHICLE"},
+        {"code": "EXCL_TOWN_HOUSING", "source": "department:EXCL_TOWN_HOUSING", "DELETE": "on"},
         {
-            "scope": "431129000000",
-            "effective_from": "2016-07-01",
-            "income_line": "3100",
-            "notice_days": "10",
-            "appeal_days": "15",
-            "stable_years": "2",
-            "exclusions": ["EXCL_VEHICLE", "EXCL_BUSINESS"],
-            "four_eyes": "on",
-            "reason": "县定标准",
+            "code": "EXCL_PUBLIC_EMPLOYEE",
+            "source": "department:EXCL_PUBLIC_EMPLOYEE",
+            "DELETE": "on",
         },
-    )
+        {
+            "code": "EXCL_BUSINESS",
+            "text": "开办公司",
+            "text_en": "Runs a company",
+            "source": "department:EXCL_BUSINESS",
+        },
+        {"code": "JH05", "text": "种养大户", "source": "attestation"},
+        {
+            "code": "JH08",
+            "text": "耕地超过50亩",
+            "source": "registry_field",
+            "field": "farmland_mu",
+            "op": ">",
+            "value": "50",
+        },
+    ]
+    page = client.post(f"/policy/{national.pk}/new-version/", {**BASE_FORM, **clause_rows(rows)})
     assert page.status_code == 302
     new = PolicySet.objects.get(region_id="431129000000")
-    assert new.notice_days == 10 and [c["code"] for c in new.exclusions] == [
-        "EXCL_VEHICLE",
-        "EXCL_BUSINESS",
+    assert new.notice_days == 10 and new.exclusions == [
+        {"code": "EXCL_VEHICLE", "kind": "department", "rule": "EXCL_VEHICLE"},
+        {
+            "code": "EXCL_BUSINESS",
+            "text": "开办公司",
+            "text_en": "Runs a company",
+            "kind": "department",
+            "rule": "EXCL_BUSINESS",
+        },
+        {"code": "JH05", "text": "种养大户", "kind": "attestation"},
+        {
+            "code": "JH08",
+            "text": "耕地超过50亩",
+            "kind": "registry",
+            "field": "farmland_mu",
+            "op": ">",
+            "value": "50",
+        },
     ]
-    assert new.stable_years == 2
+    assert new.stable_years == 2 and new.combining == {"rule": "national"}
+    # A new line without a verified source: its own source, unverified.
+    assert new.income_line_source == "湘政办发〔2016〕1号" and not new.income_line_verified
     detail = client.get(f"/policy/{new.pk}/").content.decode()
     assert "稳定脱贫须连续高于标准的年数" in detail
+    assert "湘政办发〔2016〕1号" in detail and "JH08" in detail
+    # Invalid clauses: a 422 naming the clause, nothing saved.
+    bad = [
+        {"code": "EXCL_VEHICLE", "source": "department:EXCL_VEHICLE"},
+        {"code": "EXCL_VEHICLE", "text": "重复", "source": "attestation"},
+        {
+            "code": "F1",
+            "text": "面积",
+            "source": "registry_field",
+            "field": "farmland_mu",
+            "op": ">",
+            "value": "很多",
+        },
+    ]
+    page = client.post(f"/policy/{new.pk}/new-version/", {**BASE_FORM, **clause_rows(bad)})
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "EXCL_VEHICLE" in text and "F1" in text
+    assert "第2条" in text or "Clause 2" in text
+    # 1+N with an N above the conditions named: refused on the combining rule.
+    page = client.post(
+        f"/policy/{new.pk}/new-version/",
+        {
+            **BASE_FORM,
+            "combining_rule": "one_plus_n",
+            "combining_n": "3",
+            "combining_conditions": ["food_secure", "housing_secured"],
+        },
+    )
+    assert page.status_code == 422
+    assert PolicySet.objects.filter(region_id="431129000000").count() == 1
     client.force_login(users["village"])
     assert client.get(f"/policy/{national.pk}/new-version/").status_code == 403
     client.force_login(users["other_county"])

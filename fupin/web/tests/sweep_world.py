@@ -46,6 +46,7 @@ def build() -> dict:
     from fupin.dashboards.models import ReportRun
     from fupin.exchange.models import ExchangeRun
     from fupin.geo.models import Division, Level
+    from fupin.policy.models import ExclusionAttestation
     from fupin.projects.models import ProjectStep
     from fupin.registry import demo
     from fupin.registry import services as registry
@@ -161,6 +162,10 @@ def build() -> dict:
             fingerprint="sweep-" + code,
             summary="sweep finding",
         )
+        attestation = ExclusionAttestation.objects.create(
+            household=h, clause_code="JH05", verdict="clear", attested_on=dt.date(2019, 10, 15)
+        )
+        _file(attestation, "file", "content_type")
         ExchangeRun.objects.create(direction="import", area_code=code, file_name="in.xlsx")
         ReportRun.objects.create(
             area_code=code,
