@@ -147,9 +147,7 @@ def combining_of(policy_combining: dict | None) -> dict[str, Any]:
 def combining_text(policy_combining: dict | None) -> str:
     data = combining_of(policy_combining)
     if data["rule"] == ONE_PLUS_N:
-        names = ", ".join(
-            str(Assessment._meta.get_field(c).verbose_name) for c in data["conditions"]
-        )
+        names = ", ".join(condition_label(c) for c in data["conditions"])
         return _g("%(rule)s (N = %(n)s of: %(names)s)") % {
             "rule": COMBINING[ONE_PLUS_N],
             "n": data["n"],
@@ -207,10 +205,17 @@ def source_text(clause: dict) -> str:
     return str(KINDS[ATTESTATION])
 
 
+def _verbose(model: type[Household] | type[Assessment], name: str) -> str:
+    field = model._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 def field_label(name: str) -> str:
-    if name in FIELD_NAMES:
-        return str(Household._meta.get_field(name).verbose_name)
-    return name
+    return _verbose(Household, name) if name in FIELD_NAMES else name
+
+
+def condition_label(name: str) -> str:
+    return _verbose(Assessment, name) if name in Assessment.CONDITIONS else name
 
 
 def clause_errors(clauses: list[dict]) -> list[str]:

@@ -82,7 +82,7 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
 def _comparisons(seed: int, county: str, county_user: User | None) -> None:
     rng = random.Random(seed + 18)
     ids = list(
-        Member.objects.filter(is_active=True, household__village_id__startswith=county[:6])
+        Member.objects.filter(is_active=True, household__village__code__startswith=county[:6])
         .order_by("id")
         .values_list("id_number", flat=True)[:20000]
     )
@@ -104,10 +104,10 @@ def _comparisons(seed: int, county: str, county_user: User | None) -> None:
     findings = list(
         Finding.objects.filter(status=FindingStatus.OPEN, rule__startswith="EXCL_").order_by("id")
     )
-    for f in rng.sample(findings, len(findings) // 4):
+    for finding in rng.sample(findings, len(findings) // 4):
         finding_set_status(
             actor=county_user,
-            finding=f,
+            finding=finding,
             status=FindingStatus.CONFIRMED,
             reason="县扶贫办核实：情况属实",
         )

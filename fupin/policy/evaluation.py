@@ -330,8 +330,8 @@ def _department_clause(clause: dict, facts: HouseholdFacts) -> ClauseResult:
         if confirmed:
             return ClauseResult(code, text, NOT_MET, values, source, kind=C.DEPARTMENT)
         return ClauseResult(code, text, UNKNOWN, values, source, reason=PENDING, kind=C.DEPARTMENT)
-    kind = EXCLUSION_DATASET.get(rule)  # type: ignore[call-overload]
-    run = facts.runs.get(str(kind)) if kind else None
+    kind = {str(r): str(k) for r, k in EXCLUSION_DATASET.items()}.get(rule)
+    run = facts.runs.get(kind) if kind else None
     if run is None:
         return ClauseResult(
             code,

@@ -60,6 +60,7 @@ def registry_clause(
 ) -> tuple[str, dict[str, Any]]:
     """(outcome, values) of a registry clause: met when the excluding situation is absent,
     not met when it is present, unknown when the registry does not hold the value."""
+    values: dict[str, Any]
     if clause.get("rule") == "household_away_a_year":
         active = _active(members)
         if not active:

@@ -144,7 +144,7 @@ def key_assistance_counts(area_code: str, on: dt.date | None = None) -> pl.DataF
             .agg(
                 households=pl.len(),
                 flagged=(pl.col("codes").list.len().fill_null(0) > 0).sum(),
-                codes=pl.col("codes").flatten().drop_nulls().unique().sort(),
+                codes=pl.col("codes").list.explode().drop_nulls().unique().sort(),
             )
         )
     if not out:

@@ -123,17 +123,19 @@ def policy_new_version(
     return new
 
 
-def attestation_codes(village_code: str) -> set[str]:
-    """The codes of the attestation clauses of every policy set that applies in the
-    village (its regions' and the national ones)."""
+def attestation_clauses(village_code: str) -> dict[str, dict[str, Any]]:
+    """The attestation clauses of every policy set that applies in the village (its
+    regions' and the national ones, any year), by code; the newest wording of each."""
     regions = ancestor_codes(village_code)
-    sets = PolicySet.objects.filter(Q(region_id__in=regions) | Q(region__isnull=True))
-    return {
-        c["code"]
-        for exclusions in sets.values_list("exclusions", flat=True)
-        for c in map(C.normalise, exclusions or [])
-        if c["kind"] == C.ATTESTATION
-    }
+    sets = PolicySet.objects.filter(Q(region_id__in=regions) | Q(region__isnull=True)).order_by(
+        "-year", "-version", "-id"
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for exclusions in sets.values_list("exclusions", flat=True):
+        for c in map(C.normalise, exclusions or []):
+            if c["kind"] == C.ATTESTATION:
+                out.setdefault(c["code"], c)
+    return out
 
 
 def attestation_record(
@@ -151,7 +153,7 @@ def attestation_record(
     clause decides it; earlier ones stay."""
     require_edit(actor, household.village_id)
     errors: dict[str, list[str]] = {}
-    if clause_code not in attestation_codes(household.village_id):
+    if clause_code not in attestation_clauses(household.village_id):
         errors["clause_code"] = [
             _("%(code)s is not an attestation clause of the policy here.") % {"code": clause_code}
         ]

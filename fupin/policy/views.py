@@ -23,7 +23,7 @@ from fupin.policy import clauses as C
 from fupin.policy import services
 from fupin.policy.models import AttestationVerdict, ExclusionAttestation, PolicySet
 from fupin.policy.rules import criterion_text
-from fupin.policy.selectors import NoPolicy, current_policy, versions_of
+from fupin.policy.selectors import versions_of
 from fupin.registry.models import Assessment, Household
 from fupin.web.views.common import (
     call_service,
@@ -185,7 +185,7 @@ class NewVersionForm(forms.Form):
     )
     combining_conditions = forms.MultipleChoiceField(
         label=gettext_lazy("conditions of the 1+N rule"),
-        choices=[(n, Assessment._meta.get_field(n).verbose_name) for n in Assessment.CONDITIONS],
+        choices=[(n, C.condition_label(n)) for n in Assessment.CONDITIONS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -420,16 +420,9 @@ class AttestationForm(forms.Form):
 
 
 def _attestation_clauses(household) -> list[tuple[str, str]]:
-    """The attestation clauses of the policy in force for the household (code, text)."""
-    try:
-        policy = current_policy(household.village_id)
-    except NoPolicy:
-        return []
-    return [
-        (c["code"], f"{c['code']} {C.exclusion_text(c)}")
-        for c in map(C.normalise, policy.exclusions or [])
-        if c["kind"] == C.ATTESTATION
-    ]
+    """The attestation clauses of the policies that apply to the household (code, text)."""
+    clauses = services.attestation_clauses(household.village_id)
+    return [(code, f"{code} {C.exclusion_text(c)}") for code, c in sorted(clauses.items())]
 
 
 @capability_required(Capability.VIEW_REGISTRY)

@@ -186,6 +186,7 @@ def build() -> dict:
         (Rectification, "file", "content_type"),
         (Task, "file", "content_type"),
         (VillageScore, "attachment", "attachment_type"),
+        (ExclusionAttestation, "file", "content_type"),
     ]:
         for prefix in [village, township, far, far[:9], county]:
             obj = _in(model, prefix).first()

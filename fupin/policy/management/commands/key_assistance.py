@@ -1,7 +1,10 @@
-"""fupin key_assistance --area CODE: households flagged for key assistance (重点帮扶对象)
-per village, by the criteria of the policy in force (the column form of the flag)."""
+"""fupin key-assistance --area CODE [--on DATE]: the households flagged for key
+assistance (重点帮扶对象) per village, by the criteria of the policy in force (the
+column form of the flag)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.management.base import BaseCommand
 from django.utils import translation
@@ -16,11 +19,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--area", required=True, help="division code or prefix")
+        parser.add_argument(
+            "--on", type=dt.date.fromisoformat, help="the policy in force on (default today)"
+        )
         parser.add_argument("--language", default="zh-hans")
 
     def handle(self, *args, **opts):
         translation.activate(opts["language"])
-        rows = key_assistance_counts(opts["area"])
+        rows = key_assistance_counts(opts["area"], on=opts["on"])
         names = dict(
             Division.objects.filter(code__in=rows.get_column("village_id").to_list()).values_list(
                 "code", "name"
