@@ -157,3 +157,22 @@ def key_assistance_counts(area_code: str, on: dt.date | None = None) -> pl.DataF
             }
         )
     return pl.concat(out).sort("village_id")
+
+
+def income_lines_frame(years: list[int], village_codes: list[str]) -> pl.DataFrame:
+    """The column form of `income_line` for the villages of a frame: (county, year,
+    line_cents), one row per county (the 6-digit prefix of the villages, the lowest level
+    a policy set is written for) and year from 2013 on: a county in a province with its
+    own line gets the provincial line, not the national one."""
+    counties = sorted({code[:6] for code in village_codes if code})
+    rows = [
+        (county, y, int(income_line(y, county) * 100))
+        for county in counties
+        for y in sorted(set(years))
+        if y >= FIRST_LINE_YEAR
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"county": pl.String, "year": pl.Int64, "line_cents": pl.Int64},
+        orient="row",
+    )

@@ -362,3 +362,22 @@ def test_an_open_finding_shows_pending_verification_on_the_household_page(users,
     assert "undecided pending verification" in text or "待核实" in text
     other = current_policy(OTHER_COUNTY_VILLAGE, on=dt.date(2016, 6, 1))
     assert other.region_id is None
+
+
+def test_quality_compares_with_the_line_of_the_households_province(users):
+    from fupin.quality import rules as Q
+
+    seeds.seed_provincial_lines(actor=users["admin"], province="430000000000")
+    frames = Q.Frames.build(
+        households=[
+            {"id": 1, "number": "1", "village_code": VILLAGE, "status": c.HouseholdStatus.EXITED},
+            {"id": 2, "number": "2", "village_code": "520102001001", "status": "exited"},
+        ],
+        # 3,500 yuan a head in 2019: under Hunan's 3,747, above the national 3,218.
+        incomes=[
+            {"household_id": 1, "year": 2019, "household_size": 1, "wages": 350000},
+            {"household_id": 2, "year": 2019, "household_size": 1, "wages": 350000},
+        ],
+    )
+    flagged = Q.q04_exited_under_line(frames).to_dicts()
+    assert [(r["household_id"], r["c"]) for r in flagged] == [(1, "3747.0")]
