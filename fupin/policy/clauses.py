@@ -27,8 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _g
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from fupin.compare.models import EXCLUSION_DATASET, EXCLUSION_RULES, Rule
@@ -148,7 +147,7 @@ def combining_text(policy_combining: dict | None) -> str:
     data = combining_of(policy_combining)
     if data["rule"] == ONE_PLUS_N:
         names = ", ".join(condition_label(c) for c in data["conditions"])
-        return _g("%(rule)s (N = %(n)s of: %(names)s)") % {
+        return gettext("%(rule)s (N = %(n)s of: %(names)s)") % {
             "rule": COMBINING[ONE_PLUS_N],
             "n": data["n"],
             "names": names,
@@ -190,14 +189,14 @@ def source_text(clause: dict) -> str:
     if c["kind"] == DEPARTMENT:
         rule = c.get("rule") or ""
         label = Rule(rule).label if rule in Rule.values else rule
-        return _g("finding rule %(rule)s (%(label)s)") % {"rule": rule, "label": label}
+        return gettext("finding rule %(rule)s (%(label)s)") % {"rule": rule, "label": label}
     if c["kind"] == REGISTRY:
         if c.get("rule"):
-            return _g("registry rule %(rule)s: %(text)s") % {
+            return gettext("registry rule %(rule)s: %(text)s") % {
                 "rule": c["rule"],
                 "text": REGISTRY_RULES.get(c["rule"], c["rule"]),
             }
-        return _g("registry field %(field)s %(op)s %(value)s") % {
+        return gettext("registry field %(field)s %(op)s %(value)s") % {
             "field": field_label(c.get("field") or ""),
             "op": c.get("op"),
             "value": c.get("value"),
@@ -226,42 +225,42 @@ def clause_errors(clauses: list[dict]) -> list[str]:
     for i, raw in enumerate(clauses, start=1):
         c = normalise(raw)
         code = str(c.get("code") or "").strip()
-        where = _g("Clause %(n)s (%(code)s)") % {"n": i, "code": code or "—"}
+        where = gettext("Clause %(n)s (%(code)s)") % {"n": i, "code": code or "—"}
 
         def bad(message: str, where: str = where) -> None:
             errors.append(f"{where}: {message}")
 
         if not code:
-            bad(_g("give it a code."))
+            bad(gettext("give it a code."))
         elif len(code) > 40:
-            bad(_g("the code is at most 40 characters."))
+            bad(gettext("the code is at most 40 characters."))
         elif code in seen:
-            bad(_g("the code is used twice."))
+            bad(gettext("the code is used twice."))
         seen.add(code)
         if not c.get("text") and not c.get("text_en") and c.get("rule") not in EXCLUSION_TEXT:
-            bad(_g("give its text."))
+            bad(gettext("give its text."))
         kind = c.get("kind")
         if kind == DEPARTMENT:
             if c.get("rule") not in {r.value for r in EXCLUSION_RULES}:
                 bad(
-                    _g("a department clause names one of the finding rules %(rules)s.")
+                    gettext("a department clause names one of the finding rules %(rules)s.")
                     % {"rules": ", ".join(sorted(EXCLUSION_DATASET))}
                 )
         elif kind == REGISTRY:
             if c.get("rule"):
                 if c["rule"] not in REGISTRY_RULES:
-                    bad(_g("unknown registry rule %(rule)s.") % {"rule": c["rule"]})
+                    bad(gettext("unknown registry rule %(rule)s.") % {"rule": c["rule"]})
             elif c.get("field") not in FIELD_NAMES:
                 bad(
-                    _g("a registry clause names a rule or one of the fields %(fields)s.")
+                    gettext("a registry clause names a rule or one of the fields %(fields)s.")
                     % {"fields": ", ".join(FIELD_NAMES)}
                 )
             elif c.get("op") not in OPS:
-                bad(_g("the comparison is one of %(ops)s.") % {"ops": " ".join(OPS)})
+                bad(gettext("the comparison is one of %(ops)s.") % {"ops": " ".join(OPS)})
             elif not _value_ok(c["field"], c.get("value")):
-                bad(_g("the value must be a number (or true/false for a yes/no field)."))
+                bad(gettext("the value must be a number (or true/false for a yes/no field)."))
         elif kind != ATTESTATION:
-            bad(_g("the kind is department, registry or attestation."))
+            bad(gettext("the kind is department, registry or attestation."))
     return errors
 
 
@@ -280,15 +279,15 @@ def combining_errors(data: dict | None) -> list[str]:
         return []
     rule = data.get("rule")
     if rule not in COMBINING:
-        return [_g("The combining rule is national or one_plus_n.")]
+        return [gettext("The combining rule is national or one_plus_n.")]
     if rule == ONE_PLUS_N:
         conditions = data.get("conditions") or Assessment.CONDITIONS
         if any(c not in Assessment.CONDITIONS for c in conditions):
             return [
-                _g("The 1+N conditions are among %(names)s.")
+                gettext("The 1+N conditions are among %(names)s.")
                 % {"names": ", ".join(Assessment.CONDITIONS)}
             ]
         n = data.get("n")
         if not isinstance(n, int) or not 1 <= n <= len(conditions):
-            return [_g("N is 1 to the number of conditions named.")]
+            return [gettext("N is 1 to the number of conditions named.")]
     return []

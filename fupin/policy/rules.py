@@ -19,8 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _g
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from fupin.policy import clauses as C
@@ -176,20 +175,20 @@ def key_assistance_errors(criteria: list[dict]) -> list[str]:
     """What is wrong with key-assistance criteria (empty: valid)."""
     errors = []
     for i, k in enumerate(criteria, start=1):
-        where = _g("Criterion %(n)s (%(code)s)") % {"n": i, "code": k.get("code") or "—"}
+        where = gettext("Criterion %(n)s (%(code)s)") % {"n": i, "code": k.get("code") or "—"}
         if not k.get("code") or not (k.get("text") or k.get("text_en")):
-            errors.append(f"{where}: " + _g("give it a code and a text."))
+            errors.append(f"{where}: " + gettext("give it a code and a text."))
         for part in ("any_member", "no_member"):
             for name, values in (k.get(part) or {}).items():
                 choices = MEMBER_FIELDS.get(name)
                 if choices is None or any(v not in choices.values for v in values):
                     errors.append(
                         f"{where}: "
-                        + _g("%(field)s: the fields are %(fields)s with their code values.")
+                        + gettext("%(field)s: the fields are %(fields)s with their code values.")
                         % {"field": name, "fields": ", ".join(MEMBER_FIELDS)}
                     )
         if not (k.get("any_member") or k.get("no_member")):
-            errors.append(f"{where}: " + _g("name at least one member condition."))
+            errors.append(f"{where}: " + gettext("name at least one member condition."))
     return errors
 
 

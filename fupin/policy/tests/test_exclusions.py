@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,6 +105,14 @@ def test_the_examples_are_valid_policy_data(users, name):
 
 
 def test_clause_errors_name_the_clause_and_the_problem(db):
+    with translation.override("en"):
+        _clause_errors_in_english()
+    with translation.override("zh-hans"):
+        errors = C.clause_errors([{"code": "A", "kind": "attestation"}])
+    assert errors == ["第1条（A）: 请填写条款内容。"]
+
+
+def _clause_errors_in_english():
     errors = C.clause_errors(
         [
             {"code": "A", "text": "x", "kind": "department", "rule": "DEATH_ACTIVE"},
