@@ -46,6 +46,7 @@ def build() -> dict:
     from fupin.dashboards.models import ReportRun
     from fupin.exchange.models import ExchangeRun
     from fupin.geo.models import Division, Level
+    from fupin.leaders.models import ContactReport
     from fupin.policy.models import ExclusionAttestation
     from fupin.projects.models import ProjectStep
     from fupin.registry import demo
@@ -187,6 +188,7 @@ def build() -> dict:
         (Task, "file", "content_type"),
         (VillageScore, "attachment", "attachment_type"),
         (ExclusionAttestation, "file", "content_type"),
+        (ContactReport, "photo", "photo_type"),
     ]:
         for prefix in [village, township, far, far[:9], county]:
             obj = _in(model, prefix).first()
