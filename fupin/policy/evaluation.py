@@ -148,9 +148,10 @@ class HouseholdFacts:
 
     @property
     def members(self) -> list[Member]:
-        """Every member row (those who left too), read once."""
+        """Every member row (those who left too), read once (the page's prefetched rows
+        when it loaded them)."""
         if self._members is None:
-            self._members = list(Member.objects.filter(household=self.household).order_by("id"))
+            self._members = list(self.household.members.all())
         return self._members
 
     @property
