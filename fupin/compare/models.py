@@ -53,6 +53,16 @@ EXCLUSION_RULES = {
     Rule.EXCL_BUSINESS,
 }
 
+# The department list whose comparison raises each exclusion rule's findings: a run of
+# that list over a household's area that found nothing is the evidence that the rule
+# does not apply (fupin.policy.evaluation).
+EXCLUSION_DATASET = {
+    Rule.EXCL_VEHICLE: DatasetKind.VEHICLES,
+    Rule.EXCL_TOWN_HOUSING: DatasetKind.REAL_ESTATE,
+    Rule.EXCL_PUBLIC_EMPLOYEE: DatasetKind.PUBLIC_EMPLOYEES,
+    Rule.EXCL_BUSINESS: DatasetKind.BUSINESS,
+}
+
 
 class FindingStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("finding status", "Open")

@@ -12,16 +12,19 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from fupin.compare.models import Finding, FindingStatus
+from fupin.compare.models import EXCLUSION_DATASET, ComparisonRun, Finding, FindingStatus
 from fupin.compare.selectors import PANEL_FINDINGS
+from fupin.geo.codes import ancestor_codes
 from fupin.policy import clauses as C
 from fupin.policy import comparisons as CMP
-from fupin.policy.models import PolicySet
+from fupin.policy import rules as R
+from fupin.policy.models import AttestationVerdict, ExclusionAttestation, PolicySet
 from fupin.policy.selectors import current_policy, income_line
 from fupin.registry import panels
-from fupin.registry.models import Assessment, Household, IncomeRecord
+from fupin.registry.models import Assessment, Household, IncomeRecord, Member
 
 MET = "met"
 NOT_MET = "not_met"
@@ -52,6 +55,12 @@ def any_of(outcomes) -> str:
 VERDICT = {MET: True, NOT_MET: False, UNKNOWN: None}
 
 
+# Why a clause is unknown: a fact not established (the default), or an open department
+# finding waiting for its verification.
+NOT_ESTABLISHED = "not_established"
+PENDING = "pending_verification"
+
+
 @dataclass
 class ClauseResult:
     code: str
@@ -59,6 +68,13 @@ class ClauseResult:
     outcome: str  # met / not_met / unknown
     values: dict = field(default_factory=dict)
     source: str = ""
+    # unknown: NOT_ESTABLISHED or PENDING; "" when decided.
+    reason: str = ""
+    # The kind of an exclusion clause (department / registry / attestation), "" otherwise.
+    kind: str = ""
+    # Shown and weighed, but not part of the verdict (the guarantees under the national
+    # combining rule).
+    weighed: bool = False
 
 
 @dataclass
@@ -71,6 +87,19 @@ class Decision:
     clauses: list[ClauseResult]
     # The codes of the unknown clauses whose value would decide an undecided verdict.
     deciding: list[str] = field(default_factory=list)
+    # The combining rule of the inclusion test (clauses.COMBINING), "" for exit.
+    combining: str = ""
+    # Of `deciding`, the clauses waiting for the verification of an open department
+    # finding: an undecided verdict "pending verification", not "not eligible".
+    pending: list[str] = field(default_factory=list)
+    # Above the line with a failed guarantee under the national rule: for the village
+    # appraisal to weigh (not eligible by this test alone).
+    review: bool = False
+    # The income line's source and whether it was verified.
+    line_source: str = ""
+    line_verified: bool | None = None
+    # The key-assistance criteria (重点帮扶对象) of the policy that flag the household.
+    key_assistance: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ClauseResult]:
@@ -93,6 +122,9 @@ class HouseholdFacts:
     assessments: list[Assessment]
     _findings: list[Finding] | None = None
     _policies: dict[tuple[dt.date, int | None], PolicySet] = field(default_factory=dict)
+    _members: list[Member] | None = None
+    _runs: dict[str, ComparisonRun] | None = None
+    _attestations: dict[str, ExclusionAttestation] | None = None
 
     @classmethod
     def of(cls, household: Household) -> HouseholdFacts:
@@ -113,6 +145,47 @@ class HouseholdFacts:
                 .order_by("id")
             )
         return self._findings
+
+    @property
+    def members(self) -> list[Member]:
+        """Every member row (those who left too), read once (the page's prefetched rows
+        when it loaded them)."""
+        if self._members is None:
+            self._members = list(self.household.members.all())
+        return self._members
+
+    @property
+    def runs(self) -> dict[str, ComparisonRun]:
+        """The latest finished comparison run of each department list that covered the
+        household's village (a run of the village, of an area above it, or of the whole
+        registry), by dataset kind; one query."""
+        if self._runs is None:
+            areas = ancestor_codes(self.household.village_id)
+            rows = (
+                ComparisonRun.objects.filter(
+                    Q(area_code__in=areas) | Q(area_code=""),
+                    kind__in=set(EXCLUSION_DATASET.values()),
+                    finished_at__isnull=False,
+                )
+                .order_by("kind", "-finished_at", "-id")
+                .only("id", "kind", "file_name", "finished_at", "area_code")
+            )
+            self._runs = {}
+            for run in rows:
+                self._runs.setdefault(run.kind, run)
+        return self._runs
+
+    @property
+    def attestations(self) -> dict[str, ExclusionAttestation]:
+        """The latest attestation of each clause code for the household; one query."""
+        if self._attestations is None:
+            self._attestations = {}
+            rows = ExclusionAttestation.objects.filter(household=self.household).select_related(
+                "attested_by"
+            )
+            for a in rows.order_by("-attested_on", "-id"):
+                self._attestations.setdefault(a.clause_code, a)
+        return self._attestations
 
     def policy(self, on: dt.date, year: int | None) -> PolicySet:
         """`current_policy` for the household's village, looked up once per date and year."""
@@ -155,6 +228,7 @@ def _income_clause(policy: PolicySet, income: IncomeRecord | None, above: bool) 
             UNKNOWN,
             {"line": str(policy.income_line), "comparison": comparison},
             _("No income record for the year."),
+            reason=NOT_ESTABLISHED,
         )
     net = income.net_income_per_capita
     line = policy.income_line
@@ -188,6 +262,7 @@ def _stable_income_clause(
     for y in range(year - 1, year - years, -1):
         record = earlier.get(y)
         if record is None:
+            clause.reason = NOT_ESTABLISHED
             outcomes.append(UNKNOWN)
             shown.append(_("%(year)s: no income record") % {"year": y})
             continue
@@ -197,22 +272,40 @@ def _stable_income_clause(
         outcomes.append(MET if above else NOT_MET)
         shown.append(f"{y}: {net} {CMP.ABOVE if above else '≤'} {line}")
     clause.outcome = all_of(outcomes)
+    if clause.outcome != UNKNOWN:
+        clause.reason = ""
     clause.values["earlier_years"] = "; ".join(shown)
     return clause
 
 
-def _guarantee_clause(assessment: Assessment | None, all_met: bool) -> ClauseResult:
+def _guarantee_clause(
+    assessment: Assessment | None, all_met: bool, combining: dict | None = None
+) -> ClauseResult:
+    """Exit: every guarantee met. Inclusion: a guarantee failed; under a 1+N rule, at
+    least N of its named conditions failed."""
     code = C.GUARANTEES_MET if all_met else C.GUARANTEE_FAILED
+    text = str(C.TEXT[code])
+    conditions = list(Assessment.CONDITIONS)
+    need = 1
+    if combining and combining["rule"] == C.ONE_PLUS_N:
+        conditions, need = combining["conditions"], combining["n"]
+        text = _("At least %(n)s of the named guarantee conditions failed (1+N).") % {"n": need}
     if assessment is None:
         return ClauseResult(
-            code, str(C.TEXT[code]), UNKNOWN, {}, _("No 两不愁三保障 assessment for the year.")
+            code,
+            text,
+            UNKNOWN,
+            {},
+            _("No 两不愁三保障 assessment for the year."),
+            reason=NOT_ESTABLISHED,
         )
     values = {name: getattr(assessment, name) for name in Assessment.CONDITIONS}
     every = all(values.values())
-    holds = every if all_met else not every
+    failed = sum(1 for name in conditions if not values[name])
+    holds = every if all_met else failed >= need
     return ClauseResult(
         code,
-        str(C.TEXT[code]),
+        text,
         MET if holds else NOT_MET,
         values,
         _("Assessment of %(year)s on %(date)s by %(who)s")
@@ -220,58 +313,142 @@ def _guarantee_clause(assessment: Assessment | None, all_met: bool) -> ClauseRes
     )
 
 
-def _exclusion_clauses(policy: PolicySet, facts: HouseholdFacts) -> list[ClauseResult]:
-    """An exclusion clause holds (met) unless a finding that triggers it is open or
-    confirmed on the household. Dismissed findings do not count."""
+def _department_clause(clause: dict, facts: HouseholdFacts) -> ClauseResult:
+    """Confirmed finding: not met. Open finding: unknown, pending verification. None, and
+    a finished comparison of the rule's department list covered the household: met. No
+    such comparison: unknown, not established. Dismissed findings do not count."""
+    code, text, rule = clause["code"], C.exclusion_text(clause), clause.get("rule") or ""
+    hits = [f for f in facts.findings if f.rule == rule]
+    confirmed = [f for f in hits if f.status == FindingStatus.CONFIRMED]
+    if hits:
+        f = (confirmed or hits)[0]
+        source = _("Comparison run #%(run)s (%(kind)s, %(file)s)") % {
+            "run": f.run_id,
+            "kind": f.get_kind_display(),
+            "file": getattr(f.run, "file_name", ""),
+        }
+        values = {"finding": f.pk, "status": f.status, "summary": f.summary}
+        if confirmed:
+            return ClauseResult(code, text, NOT_MET, values, source, kind=C.DEPARTMENT)
+        return ClauseResult(code, text, UNKNOWN, values, source, reason=PENDING, kind=C.DEPARTMENT)
+    kind = {str(r): str(k) for r, k in EXCLUSION_DATASET.items()}.get(rule)
+    run = facts.runs.get(kind) if kind else None
+    if run is None:
+        return ClauseResult(
+            code,
+            text,
+            UNKNOWN,
+            {"rule": rule},
+            _("No comparison of this department list has covered the household yet."),
+            reason=NOT_ESTABLISHED,
+            kind=C.DEPARTMENT,
+        )
+    return ClauseResult(
+        code,
+        text,
+        MET,
+        {"rule": rule},
+        _("No finding in comparison run #%(run)s (%(kind)s, %(file)s, %(date)s)")
+        % {
+            "run": run.pk,
+            "kind": run.get_kind_display(),
+            "file": run.file_name,
+            "date": f"{run.finished_at:%Y-%m-%d}" if run.finished_at else "",
+        },
+        kind=C.DEPARTMENT,
+    )
 
+
+def _registry_clause(clause: dict, facts: HouseholdFacts) -> ClauseResult:
+    outcome, values = R.registry_clause(clause, facts.household, facts.members)
+    return ClauseResult(
+        clause["code"],
+        C.exclusion_text(clause),
+        outcome,
+        values,
+        _("Registry: %(source)s") % {"source": C.source_text(clause)},
+        reason=NOT_ESTABLISHED if outcome == UNKNOWN else "",
+        kind=C.REGISTRY,
+    )
+
+
+def _attestation_clause(clause: dict, facts: HouseholdFacts) -> ClauseResult:
+    code, text = clause["code"], C.exclusion_text(clause)
+    a = facts.attestations.get(code)
+    if a is None:
+        return ClauseResult(
+            code,
+            text,
+            UNKNOWN,
+            {},
+            _("No attestation of the village appraisal for this clause."),
+            reason=NOT_ESTABLISHED,
+            kind=C.ATTESTATION,
+        )
+    return ClauseResult(
+        code,
+        text,
+        NOT_MET if a.verdict == AttestationVerdict.APPLIES else MET,
+        {"attestation": a.pk, "verdict": a.get_verdict_display(), "note": a.note},
+        _("Village appraisal of %(date)s, attested by %(who)s%(file)s")
+        % {
+            "date": a.attested_on,
+            "who": a.attested_by.username if a.attested_by else "—",
+            "file": _(", with evidence") if a.file else "",
+        },
+        kind=C.ATTESTATION,
+    )
+
+
+def _exclusion_clauses(policy: PolicySet, facts: HouseholdFacts) -> list[ClauseResult]:
+    """Each exclusion clause of the policy, decided by its kind (clauses.KINDS). A clause
+    that cannot be decided is unknown ("not established"), never met."""
     out = []
-    for clause in policy.exclusions or []:
-        hits = [f for f in facts.findings if f.rule == clause.get("trigger")]
-        if hits:
-            f = hits[0]
-            out.append(
-                ClauseResult(
-                    clause["code"],
-                    C.exclusion_text(clause),
-                    NOT_MET,
-                    {"finding": f.pk, "status": f.status, "summary": f.summary},
-                    _("Comparison run #%(run)s (%(kind)s, %(file)s)")
-                    % {
-                        "run": f.run_id,
-                        "kind": f.get_kind_display(),
-                        "file": getattr(f.run, "file_name", ""),
-                    },
-                )
-            )
+    for raw in policy.exclusions or []:
+        clause = C.normalise(raw)
+        if clause["kind"] == C.REGISTRY:
+            out.append(_registry_clause(clause, facts))
+        elif clause["kind"] == C.ATTESTATION:
+            out.append(_attestation_clause(clause, facts))
         else:
-            out.append(
-                ClauseResult(
-                    clause["code"], C.exclusion_text(clause), MET, {}, _("No department finding")
-                )
-            )
+            out.append(_department_clause(clause, facts))
     return out
 
 
-def _verdict(test: str, outcomes: list[str]) -> str:
-    """Exit: income stably above the line AND every guarantee met. Inclusion: (income
-    under the line OR a guarantee failed) AND no exclusion clause hit. Both three-valued."""
+def _verdict(test: str, outcomes: list[str], combining: str = C.NATIONAL) -> str:
+    """Exit: income stably above the line AND every guarantee met. Inclusion, national
+    rule: income under the line AND no exclusion clause failed (the guarantee is weighed,
+    not counted). Inclusion, 1+N: (income under the line OR N guarantee conditions
+    failed) AND no exclusion clause failed. All three-valued."""
     if test == EXIT:
         return all_of(outcomes)
     income, guarantee, *exclusions = outcomes
-    return all_of([any_of([income, guarantee]), *exclusions])
+    if combining == C.ONE_PLUS_N:
+        return all_of([any_of([income, guarantee]), *exclusions])
+    return all_of([income, *exclusions])
 
 
-def deciding_facts(test: str, outcomes: list[str]) -> list[int]:
+def deciding_facts(test: str, outcomes: list[str], combining: str = C.NATIONAL) -> list[int]:
     """The positions of the unknown clauses whose value would change the verdict: each is
     tried as met and as not met, the others as they are."""
     out = []
     for i, outcome in enumerate(outcomes):
         if outcome != UNKNOWN:
             continue
-        tried = {_verdict(test, [*outcomes[:i], v, *outcomes[i + 1 :]]) for v in (MET, NOT_MET)}
+        tried = {
+            _verdict(test, [*outcomes[:i], v, *outcomes[i + 1 :]], combining)
+            for v in (MET, NOT_MET)
+        }
         if len(tried) > 1:
             out.append(i)
     return out
+
+
+def key_assistance_of(policy: PolicySet, facts: HouseholdFacts) -> list[str]:
+    """The key-assistance criteria of the policy that flag the household (row form)."""
+    if not policy.key_assistance:
+        return []
+    return R.key_assistance_row(policy.key_assistance, R.member_dicts(facts.members))
 
 
 def evaluate_household(
@@ -294,6 +471,8 @@ def evaluate_household(
     assessment = _assessment(facts, year or (income.year if income else None))
     data_year = year or (income.year if income else None)
     policy = policy or facts.policy(on, data_year)
+    combining = C.combining_of(policy.combining)
+    rule = combining["rule"] if test == INCLUSION else ""
     if test == EXIT:
         clauses = [
             _stable_income_clause(policy, facts, income, data_year),
@@ -302,11 +481,20 @@ def evaluate_household(
     else:
         clauses = [
             _income_clause(policy, income, above=False),
-            _guarantee_clause(assessment, all_met=False),
+            _guarantee_clause(assessment, all_met=False, combining=combining),
             *_exclusion_clauses(policy, facts),
         ]
-    verdict = _verdict(test, [c.outcome for c in clauses])
-    deciding = [clauses[i].code for i in deciding_facts(test, [c.outcome for c in clauses])]
+        clauses[1].weighed = rule == C.NATIONAL
+    outcomes = [c.outcome for c in clauses]
+    verdict = _verdict(test, outcomes, rule or C.NATIONAL)
+    deciding = [clauses[i].code for i in deciding_facts(test, outcomes, rule or C.NATIONAL)]
+    pending = [c.code for c in clauses if c.code in deciding and c.reason == PENDING]
+    review = (
+        rule == C.NATIONAL
+        and verdict != MET
+        and clauses[0].outcome == NOT_MET
+        and clauses[1].outcome == MET
+    )
     return Decision(
         test=test,
         eligible=VERDICT[verdict],
@@ -315,4 +503,10 @@ def evaluate_household(
         year=data_year,
         clauses=clauses,
         deciding=deciding,
+        combining=rule,
+        pending=pending,
+        review=review,
+        line_source=policy.income_line_source,
+        line_verified=policy.income_line_verified,
+        key_assistance=key_assistance_of(policy, facts),
     )

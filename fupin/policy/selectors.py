@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import polars as pl
 from django.db.models import Q, QuerySet
 
 from fupin.accounts.authority import FourEyesSetting
 from fupin.core.errors import DomainError
-from fupin.geo.codes import ancestor_codes
+from fupin.core.frames import read_frame
+from fupin.core.scope import code_range
+from fupin.geo.codes import ancestor_codes, significant_prefix
 from fupin.policy.models import PolicySet
+from fupin.policy.rules import key_assistance_frame
+from fupin.registry.models import Household, Member
 
 
 class NoPolicy(DomainError):
@@ -98,3 +103,76 @@ def four_eyes_setting(area_code: str) -> FourEyesSetting:
     except NoPolicy:
         return FourEyesSetting()
     return FourEyesSetting(on=p.four_eyes, countersign_above=p.countersign_above, source=str(p))
+
+
+def key_assistance_counts(area_code: str, on: dt.date | None = None) -> pl.DataFrame:
+    """The key-assistance flag over an area, in whole columns: one row per village with
+    `households` (with at least one active member), `flagged` and `codes` (the criteria
+    that flagged someone), by the criteria of the policy in force in each county
+    (`rules.key_assistance_frame`, the column form of the household page's flag)."""
+    prefix = significant_prefix(area_code)
+    low, high = code_range(prefix)
+    member, household = Member._meta.db_table, Household._meta.db_table
+    sql = (
+        f"SELECT m.household_id, h.village_id, m.health, m.labour FROM {member} m "  # noqa: S608
+        f"JOIN {household} h ON h.id = m.household_id "
+        "WHERE m.is_active = %s AND h.village_id BETWEEN %s AND %s"
+    )
+    members = read_frame(
+        sql,
+        [True, low, high],
+        {
+            "household_id": pl.Int64,
+            "village_id": pl.String,
+            "health": pl.String,
+            "labour": pl.String,
+        },
+    )
+    out = []
+    counties = members.get_column("village_id").str.slice(0, 6).unique().sort().to_list()
+    for county in counties:
+        part = members.filter(pl.col("village_id").str.starts_with(county))
+        try:
+            criteria = current_policy(county, on=on).key_assistance or []
+        except NoPolicy:
+            criteria = []
+        flags = key_assistance_frame(criteria, part.drop("village_id"))
+        villages = part.select("household_id", "village_id").unique()
+        out.append(
+            villages.join(flags, on="household_id", how="left")
+            .group_by("village_id")
+            .agg(
+                households=pl.len(),
+                flagged=(pl.col("codes").list.len().fill_null(0) > 0).sum(),
+                codes=pl.col("codes").list.explode().drop_nulls().unique().sort(),
+            )
+        )
+    if not out:
+        return pl.DataFrame(
+            schema={
+                "village_id": pl.String,
+                "households": pl.UInt32,
+                "flagged": pl.UInt32,
+                "codes": pl.List(pl.String),
+            }
+        )
+    return pl.concat(out).sort("village_id")
+
+
+def income_lines_frame(years: list[int], village_codes: list[str]) -> pl.DataFrame:
+    """The column form of `income_line` for the villages of a frame: (county, year,
+    line_cents), one row per county (the 6-digit prefix of the villages, the lowest level
+    a policy set is written for) and year from 2013 on: a county in a province with its
+    own line gets the provincial line, not the national one."""
+    counties = sorted({code[:6] for code in village_codes if code})
+    rows = [
+        (county, y, int(income_line(y, county) * 100))
+        for county in counties
+        for y in sorted(set(years))
+        if y >= FIRST_LINE_YEAR
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"county": pl.String, "year": pl.Int64, "line_cents": pl.Int64},
+        orient="row",
+    )

@@ -8,6 +8,6 @@ module only names it for the quality app. Nothing here hard-codes a figure.
 from __future__ import annotations
 
 from fupin.policy.selectors import FIRST_LINE_YEAR as FIRST_YEAR
-from fupin.policy.selectors import income_line
+from fupin.policy.selectors import income_line, income_lines_frame
 
-__all__ = ["FIRST_YEAR", "income_line"]
+__all__ = ["FIRST_YEAR", "income_line", "income_lines_frame"]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.masking import mask_expr
 from fupin.policy.comparisons import under_line_expr
-from fupin.quality.lines import income_line
+from fupin.quality.lines import income_lines_frame
 from fupin.registry import choices as c
 from fupin.registry import idframes
 from fupin.registry import income as income_rule
@@ -197,13 +197,17 @@ def _yuan(cents: pl.Expr) -> pl.Expr:
     return (cents.cast(pl.Float64) / 100).round(2).cast(pl.String)
 
 
-def _with_lines(incomes: pl.DataFrame) -> pl.DataFrame:
-    years = [int(y) for y in incomes.get_column("year").unique().to_list() if y >= 2013]
-    lines = pl.DataFrame(
-        {"year": years, "line_cents": [int(income_line(y) * 100) for y in years]},
-        schema={"year": pl.Int64, "line_cents": pl.Int64},
+def _with_lines(incomes: pl.DataFrame, households: pl.DataFrame) -> pl.DataFrame:
+    """Each income row with the line of its year in its household's county (the policy
+    sets' `income_lines_frame`: a province's own line where it has one)."""
+    counties = households.select(
+        pl.col("id").alias("household_id"), pl.col("village_code").str.slice(0, 6).alias("county")
     )
-    return incomes.join(lines, on="year", how="inner").with_columns(
+    with_county = incomes.join(counties, on="household_id", how="inner")
+    years = [int(y) for y in with_county.get_column("year").unique().to_list()]
+    codes = with_county.get_column("county").unique().to_list()
+    lines = income_lines_frame(years, codes)
+    return with_county.join(lines, on=["county", "year"], how="inner").with_columns(
         # 人均纯收入 in fen, by the registry's one rule (half away from zero).
         per_person=income_rule.net_per_person_expr()
     )
@@ -258,7 +262,7 @@ def q03_no_expenses(f: Frames) -> pl.DataFrame:
 
 
 def _status_income(f: Frames) -> pl.DataFrame:
-    return _with_lines(f.incomes).join(
+    return _with_lines(f.incomes, f.households).join(
         f.households.select(pl.col("id").alias("household_id"), "status"), on="household_id"
     )
 

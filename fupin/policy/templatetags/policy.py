@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fupin.core.errors import DomainError
 from fupin.policy import comparisons as CMP
+from fupin.policy.clauses import ATTESTATION
 from fupin.policy.evaluation import (
     EXIT,
     INCLUSION,
@@ -16,6 +19,7 @@ from fupin.policy.evaluation import (
     HouseholdFacts,
     evaluate_household,
 )
+from fupin.policy.rules import criterion_text
 from fupin.registry.models import Assessment
 
 register = template.Library()
@@ -30,6 +34,17 @@ VALUE_LABELS = {
     "comparison": gettext_lazy("comparison"),
     "stable_years": gettext_lazy("consecutive years required above the line"),
     "earlier_years": gettext_lazy("earlier years"),
+    "rule": gettext_lazy("finding rule"),
+    "members": gettext_lazy("members in the household"),
+    "away_12_months": gettext_lazy("members away 12 months or more"),
+    "left": gettext_lazy("members who left"),
+    "field": gettext_lazy("field"),
+    "value": gettext_lazy("value"),
+    "op": gettext_lazy("comparison"),
+    "limit": gettext_lazy("limit"),
+    "attestation": gettext_lazy("attestation"),
+    "verdict": gettext_lazy("verdict"),
+    "note": gettext_lazy("note"),
 }
 
 
@@ -53,11 +68,12 @@ def _value(key: str, value: Any) -> str:
     return str(value)
 
 
-@register.inclusion_tag("policy/_household_policy.html")
-def household_policy(household):
+@register.inclusion_tag("policy/_household_policy.html", takes_context=True)
+def household_policy(context, household):
     """The decision of the policy in force, for inclusion and for exit, with every clause
-    and the values it used, labelled in the user's language. Both tests read the
-    household's rows once (its incomes and assessments as the page prefetched them)."""
+    and the values it used, labelled in the user's language; the key-assistance flag of
+    the policy's criteria. Both tests read the household's rows once (its incomes and
+    assessments as the page prefetched them)."""
     facts = HouseholdFacts.of(household)
     decisions = []
     for test in (INCLUSION, EXIT):
@@ -66,7 +82,21 @@ def household_policy(household):
         except DomainError:
             continue
         decisions.append(d)
-    return {"decisions": decisions, "household": household}
+    key_assistance = None
+    attest_url = ""
+    if decisions:
+        policy = facts.policy(dt.date.today(), decisions[0].year)
+        if policy.key_assistance:
+            texts = {k.get("code"): criterion_text(k) for k in policy.key_assistance}
+            key_assistance = [texts[c] for c in decisions[0].key_assistance]
+        if any(c.kind == ATTESTATION for c in decisions[0].clauses):
+            attest_url = reverse("policy:attest", args=[household.pk])
+    return {
+        "decisions": decisions,
+        "household": household,
+        "key_assistance": key_assistance,
+        "attest_url": attest_url,
+    }
 
 
 @register.filter

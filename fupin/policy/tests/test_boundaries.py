@@ -2,7 +2,8 @@
 
 Hypothesis generates households around every edge — income one fen under the line,
 exactly at it, one fen above, far off, missing; no assessment, every guarantee met, each
-one failed; no exclusion finding, an open, a confirmed or a dismissed one; a policy that
+one or two failed; no comparison at all, a comparison without a finding, an open, a
+confirmed or a dismissed finding; the national combining rule or a 1+N rule; a policy that
 asks for one or two consecutive years above the line, with the earlier year above, at,
 under or missing — and the verdict of `evaluate_household` must equal the rule as the
 policy texts state it, written out below in whole fen (integers) without any code of
@@ -39,7 +40,11 @@ SETTINGS = settings(
 OFFSET = st.one_of(st.sampled_from([-1, 0, 1]), st.integers(-200_000, 200_000))
 INCOME = st.one_of(st.none(), OFFSET)  # None: no income record for the year
 GUARANTEES = st.one_of(st.none(), st.just("all"), st.sampled_from(Assessment.CONDITIONS))
-EXCLUSION = st.sampled_from(["none", "open", "confirmed", "dismissed"])
+# Two conditions failed (for a 1+N rule with N = 2).
+FAILED_TWO = "food_secure+housing_secured"
+INCLUSION_GUARANTEES = st.one_of(GUARANTEES, st.just(FAILED_TWO))
+EXCLUSION = st.sampled_from(["no_run", "covered", "open", "confirmed", "dismissed"])
+COMBINING = st.sampled_from(["national", 1, 2])  # national, or 1+N with N = 1 or 2
 
 
 def cents(value: Decimal) -> int:
@@ -66,18 +71,28 @@ def exit_rule(incomes: list[int | None], lines: list[int], guarantees: str | Non
     return three_valued_and(parts)
 
 
-def inclusion_rule(income: int | None, line: int, guarantees: str | None, exclusion: str):
-    """Inclusion: (net income per person strictly less than the line, or a guarantee not
-    met) and no exclusion finding that is open or confirmed."""
-    if exclusion in ("open", "confirmed"):
-        return False
+def inclusion_rule(
+    income: int | None, line: int, guarantees: str | None, exclusion: str, combining
+) -> bool | None:
+    """Inclusion. The exclusion clause: a confirmed finding fails it; an open one leaves it
+    pending verification; no comparison of the list leaves it not established; a
+    comparison that found nothing (or a dismissed finding) lets it hold. National rule:
+    net income per person strictly less than the line, and the clause holds (the
+    guarantees are weighed, not counted). 1+N: (income under the line, or at least N
+    conditions not met) and the clause holds."""
+    clause = {"confirmed": False, "open": None, "no_run": None}.get(exclusion, True)
     under = None if income is None else income < line
-    failed = None if guarantees is None else guarantees != "all"
+    if combining == "national":
+        return three_valued_and([under, clause])
+    failed_count = 0 if guarantees in (None, "all") else len(guarantees.split("+"))
+    failed = None if guarantees is None else failed_count >= combining
     if under is True or failed is True:
-        return True
-    if under is False and failed is False:
-        return False
-    return None
+        either = True
+    elif under is False and failed is False:
+        either = False
+    else:
+        either = None
+    return three_valued_and([either, clause])
 
 
 # ---------------------------------------------------------------- setting the household up
@@ -101,7 +116,8 @@ def _assess(users, household, guarantees: str | None) -> None:
         return
     conditions = dict.fromkeys(Assessment.CONDITIONS, True)
     if guarantees != "all":
-        conditions[guarantees] = False
+        for name in guarantees.split("+"):
+            conditions[name] = False
     registry.assessment_set(
         actor=users["village"],
         household=household,
@@ -111,11 +127,17 @@ def _assess(users, household, guarantees: str | None) -> None:
 
 
 def _exclusion(household, state: str) -> None:
+    from django.utils import timezone
+
     from fupin.compare.models import ComparisonRun, Finding
 
-    if state == "none":
+    if state == "no_run":
         return
-    run = ComparisonRun.objects.create(kind="vehicles", file_name="cars.xlsx", area_code=VILLAGE)
+    run = ComparisonRun.objects.create(
+        kind="vehicles", file_name="cars.xlsx", area_code=VILLAGE, finished_at=timezone.now()
+    )
+    if state == "covered":
+        return
     Finding.objects.create(
         household=household,
         kind="vehicles",
@@ -160,17 +182,44 @@ def test_row_and_column_comparisons_agree(value, line):
 
 
 @SETTINGS
-@given(income=INCOME, guarantees=GUARANTEES, exclusion=EXCLUSION)
-def test_inclusion_verdict_follows_the_rule(users, household, income, guarantees, exclusion):
-    line = current_policy(VILLAGE, on=dt.date(YEAR, 12, 31), year=YEAR).income_line
+@given(income=INCOME, guarantees=INCLUSION_GUARANTEES, exclusion=EXCLUSION, combining=COMBINING)
+def test_inclusion_verdict_follows_the_rule(
+    users, household, income, guarantees, exclusion, combining
+):
+    national = current_policy(VILLAGE, on=dt.date(YEAR, 12, 31), year=YEAR)
+    line = national.income_line
 
     def example():
+        # One clause, decided by the vehicle list, and the combining rule drawn.
+        rule = (
+            {"rule": "national"}
+            if combining == "national"
+            else {"rule": "one_plus_n", "n": combining, "conditions": list(Assessment.CONDITIONS)}
+        )
+        policy = policy_new_version(
+            actor=users["county"],
+            base=national,
+            data={
+                "exclusions": [
+                    {"code": "V", "text": "车", "kind": "department", "rule": "EXCL_VEHICLE"}
+                ],
+                "combining": rule,
+            },
+            reason="规则",
+            region_code="431129000000",
+        )
         got = _income(users, household, YEAR, line, income)
         _assess(users, household, guarantees)
         _exclusion(household, exclusion)
-        d = evaluate_household(household, test=INCLUSION, year=YEAR, on=dt.date(YEAR, 12, 31))
-        assert d.eligible is inclusion_rule(got, cents(line), guarantees, exclusion)
+        d = evaluate_household(household, test=INCLUSION, year=YEAR, policy=policy)
+        assert d.eligible is inclusion_rule(got, cents(line), guarantees, exclusion, combining)
         _check_deciding(d)
+        # Undecided only for the clause's open finding: pending verification, named.
+        pending = exclusion == "open" and d.eligible is None and "V" in d.deciding
+        assert (d.pending == ["V"]) is pending
+        # Above the line with a failed guarantee under the national rule: for review.
+        review = combining == "national" and got is not None and got >= cents(line)
+        assert d.review is (review and guarantees not in (None, "all"))
 
     in_rollback(example)
 

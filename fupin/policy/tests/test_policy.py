@@ -40,6 +40,22 @@ def assess(users, household, year, **conditions):
     )
 
 
+def covered(household, kinds=("vehicles", "real_estate", "public_employees", "business")):
+    """A finished comparison of each department list over the household's village that
+    found nothing: the department clauses hold."""
+    from django.utils import timezone
+
+    from fupin.compare.models import ComparisonRun
+
+    for kind in kinds:
+        ComparisonRun.objects.create(
+            kind=kind,
+            file_name=f"{kind}.xlsx",
+            area_code=household.village_id,
+            finished_at=timezone.now(),
+        )
+
+
 def clause(decision, code):
     return next(c for c in decision.clauses if c.code == code)
 
@@ -55,6 +71,7 @@ def test_national_defaults_are_data(db):
 def test_income_under_the_line_includes_and_names_the_values(users, household):
     income(users, household, 2016, "2500")
     assess(users, household, 2016)
+    covered(household)
     d = evaluate_household(household, test=INCLUSION, year=2016)
     assert d.eligible is True
     c = clause(d, C.INCOME_UNDER_LINE)
@@ -79,10 +96,34 @@ def test_income_above_the_line_with_all_guarantees_is_not_included_but_may_exit(
     assert [c.outcome for c in exit_.clauses] == [MET, MET]
 
 
-def test_a_failed_guarantee_includes_even_above_the_line_and_blocks_exit(users, household):
+def test_a_failed_guarantee_above_the_line_is_for_review_nationally_and_blocks_exit(
+    users, household
+):
     income(users, household, 2016, "3100")
     assess(users, household, 2016, housing_secured=False)
-    assert evaluate_household(household, test=INCLUSION, year=2016).eligible is True
+    covered(household)
+    # The national rule: income is the basic ground; the guarantee is weighed (flagged).
+    national = evaluate_household(household, test=INCLUSION, year=2016)
+    assert national.eligible is False and national.review is True
+    assert national.combining == "national" and clause(national, C.GUARANTEE_FAILED).weighed
+    # A region's 1+N rule (N = 1 over all conditions) includes it.
+    policy = policy_new_version(
+        actor=users["county"],
+        base=current_policy(VILLAGE, on=dt.date(2016, 6, 1)),
+        data={"combining": {"rule": "one_plus_n", "n": 1}},
+        reason="1+N",
+        region_code="431129000000",
+    )
+    d = evaluate_household(household, test=INCLUSION, year=2016, policy=policy)
+    assert d.eligible is True and d.review is False and d.combining == "one_plus_n"
+    # N = 2: one failed condition is not enough.
+    two = policy_new_version(
+        actor=users["county"],
+        base=policy,
+        data={"combining": {"rule": "one_plus_n", "n": 2}},
+        reason="1+2",
+    )
+    assert evaluate_household(household, test=INCLUSION, year=2016, policy=two).eligible is False
     d = evaluate_household(household, test=EXIT, year=2016)
     assert d.eligible is False
     failed = d.failed
@@ -96,11 +137,23 @@ def test_missing_data_is_unknown_not_a_guess(users, household):
     assert {c.outcome for c in d.clauses} == {UNKNOWN}
 
 
-def test_an_exclusion_finding_refuses_inclusion_until_dismissed(users, household):
+def test_a_department_clause_is_pending_refused_or_holding_by_the_finding(users, household):
     from fupin.compare.models import ComparisonRun, Finding, FindingStatus
 
     income(users, household, 2016, "2500")
     assess(users, household, 2016)
+    # No comparison of any list yet: the department clauses are not established.
+    d = evaluate_household(household, test=INCLUSION, year=2016)
+    assert d.eligible is None and d.pending == []
+    assert clause(d, "EXCL_VEHICLE").outcome == UNKNOWN
+    assert clause(d, "EXCL_VEHICLE").reason == "not_established"
+    assert set(d.deciding) == {
+        "EXCL_VEHICLE",
+        "EXCL_TOWN_HOUSING",
+        "EXCL_PUBLIC_EMPLOYEE",
+        "EXCL_BUSINESS",
+    }
+    covered(household, kinds=("real_estate", "public_employees", "business"))
     run = ComparisonRun.objects.create(kind="vehicles", file_name="cars.xlsx", area_code=VILLAGE)
     finding = Finding.objects.create(
         household=household,
@@ -110,12 +163,24 @@ def test_an_exclusion_finding_refuses_inclusion_until_dismissed(users, household
         run=run,
         fingerprint="x" * 64,
     )
+    # An open finding: undecided, pending its verification, not "not eligible".
     d = evaluate_household(household, test=INCLUSION, year=2016)
-    assert d.eligible is False
+    assert d.eligible is None and d.pending == ["EXCL_VEHICLE"] == d.deciding
     hit = clause(d, "EXCL_VEHICLE")
-    assert hit.outcome == NOT_MET and hit.values["finding"] == finding.pk
-    assert "cars.xlsx" in hit.source
+    assert hit.outcome == UNKNOWN and hit.reason == "pending_verification"
+    assert hit.values["finding"] == finding.pk and "cars.xlsx" in hit.source
+    # Confirmed: not eligible.
+    finding.status = FindingStatus.CONFIRMED
+    finding.save()
+    d = evaluate_household(household, test=INCLUSION, year=2016)
+    assert d.eligible is False and clause(d, "EXCL_VEHICLE").outcome == NOT_MET
+    # Dismissed: the run (finished or not) found nothing that counts, but only a finished
+    # comparison shows the clause holds.
     finding.status = FindingStatus.DISMISSED
+    finding.save()
+    assert evaluate_household(household, test=INCLUSION, year=2016).eligible is None
+    run.finished_at = run.started_at
+    run.save()
     finding.save()
     assert evaluate_household(household, test=INCLUSION, year=2016).eligible is True
 
@@ -147,6 +212,7 @@ def test_a_county_version_overrides_the_national_set_from_its_date(users, househ
     # Evaluations use the new line; 3,100 is now under it.
     income(users, household, 2016, "3100")
     assess(users, household, 2016)
+    covered(household)
     d = evaluate_household(household, test=INCLUSION, year=2016, on=dt.date(2016, 12, 1))
     assert clause(d, C.INCOME_UNDER_LINE).values["line"] == "3200.00"
     assert d.eligible is True
@@ -179,6 +245,7 @@ def test_only_the_county_office_of_the_area_may_change_policy(users):
 def test_evaluate_command_prints_every_clause(users, household, capsys):
     income(users, household, 2016, "2500")
     assess(users, household, 2016)
+    covered(household)
     call_command("evaluate", "--household", household.number, "--language", "en")
     out = capsys.readouterr().out
     assert "Inclusion test: eligible" in out
@@ -198,34 +265,124 @@ def test_household_page_shows_the_decision(client, users, household):
     assert "2500.00" in text and "2952.00" in text
 
 
+def clause_rows(rows):
+    """The clause formset of the new-version page as posted: rows of dicts."""
+    data = {
+        "clauses-TOTAL_FORMS": str(len(rows)),
+        "clauses-INITIAL_FORMS": "4",
+        "clauses-MIN_NUM_FORMS": "0",
+        "clauses-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"clauses-{i}-{key}"] = value
+    return data
+
+
+BASE_FORM = {
+    "scope": "431129000000",
+    "effective_from": "2016-07-01",
+    "income_line": "3100",
+    "income_line_source": "湘政办发〔2016〕1号",
+    "notice_days": "10",
+    "appeal_days": "15",
+    "stable_years": "2",
+    "four_eyes": "on",
+    "combining_rule": "national",
+    "reason": "县定标准",
+}
+
+
 def test_policy_pages(client, users):
     national = current_policy(VILLAGE, on=dt.date(2016, 6, 1))
     client.force_login(users["county"])
     assert client.get("/policy/").status_code == 200
     assert client.get(f"/policy/{national.pk}/").status_code == 200
-    page = client.post(
-        f"/policy/{national.pk}/new-version/",
+    form = client.get(f"/policy/{national.pk}/new-version/").content.decode()
+    assert 'name="clauses-3-code" value="EXCL_BUSINESS"' in form
+    # Keep the car clause, remove two, reword one, add an attestation and a field clause.
+    rows = [
+        {"code": "EXCL_VEHICLE", "source": "department:EXCL_VEHICLE"},
+        {"code": "EXCL_TOWN_HOUSING", "source": "department:EXCL_TOWN_HOUSING", "DELETE": "on"},
         {
-            "scope": "431129000000",
-            "effective_from": "2016-07-01",
-            "income_line": "3100",
-            "notice_days": "10",
-            "appeal_days": "15",
-            "stable_years": "2",
-            "exclusions": ["EXCL_VEHICLE", "EXCL_BUSINESS"],
-            "four_eyes": "on",
-            "reason": "县定标准",
+            "code": "EXCL_PUBLIC_EMPLOYEE",
+            "source": "department:EXCL_PUBLIC_EMPLOYEE",
+            "DELETE": "on",
         },
-    )
+        {
+            "code": "EXCL_BUSINESS",
+            "text": "开办公司",
+            "text_en": "Runs a company",
+            "source": "department:EXCL_BUSINESS",
+        },
+        {"code": "JH05", "text": "种养大户", "source": "attestation"},
+        {
+            "code": "JH08",
+            "text": "耕地超过50亩",
+            "source": "registry_field",
+            "field": "farmland_mu",
+            "op": ">",
+            "value": "50",
+        },
+    ]
+    page = client.post(f"/policy/{national.pk}/new-version/", {**BASE_FORM, **clause_rows(rows)})
     assert page.status_code == 302
     new = PolicySet.objects.get(region_id="431129000000")
-    assert new.notice_days == 10 and [c["code"] for c in new.exclusions] == [
-        "EXCL_VEHICLE",
-        "EXCL_BUSINESS",
+    assert new.notice_days == 10 and new.exclusions == [
+        {"code": "EXCL_VEHICLE", "kind": "department", "rule": "EXCL_VEHICLE"},
+        {
+            "code": "EXCL_BUSINESS",
+            "text": "开办公司",
+            "text_en": "Runs a company",
+            "kind": "department",
+            "rule": "EXCL_BUSINESS",
+        },
+        {"code": "JH05", "text": "种养大户", "kind": "attestation"},
+        {
+            "code": "JH08",
+            "text": "耕地超过50亩",
+            "kind": "registry",
+            "field": "farmland_mu",
+            "op": ">",
+            "value": "50",
+        },
     ]
-    assert new.stable_years == 2
+    assert new.stable_years == 2 and new.combining == {"rule": "national"}
+    # A new line without a verified source: its own source, unverified.
+    assert new.income_line_source == "湘政办发〔2016〕1号" and not new.income_line_verified
     detail = client.get(f"/policy/{new.pk}/").content.decode()
     assert "稳定脱贫须连续高于标准的年数" in detail
+    assert "湘政办发〔2016〕1号" in detail and "JH08" in detail
+    # Invalid clauses: a 422 naming the clause, nothing saved.
+    bad = [
+        {"code": "EXCL_VEHICLE", "source": "department:EXCL_VEHICLE"},
+        {"code": "EXCL_VEHICLE", "text": "重复", "source": "attestation"},
+        {
+            "code": "F1",
+            "text": "面积",
+            "source": "registry_field",
+            "field": "farmland_mu",
+            "op": ">",
+            "value": "很多",
+        },
+    ]
+    page = client.post(f"/policy/{new.pk}/new-version/", {**BASE_FORM, **clause_rows(bad)})
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "EXCL_VEHICLE" in text and "F1" in text
+    assert "第2条" in text or "Clause 2" in text
+    # 1+N with an N above the conditions named: refused on the combining rule.
+    page = client.post(
+        f"/policy/{new.pk}/new-version/",
+        {
+            **BASE_FORM,
+            "combining_rule": "one_plus_n",
+            "combining_n": "3",
+            "combining_conditions": ["food_secure", "housing_secured"],
+        },
+    )
+    assert page.status_code == 422
+    assert PolicySet.objects.filter(region_id="431129000000").count() == 1
     client.force_login(users["village"])
     assert client.get(f"/policy/{national.pk}/new-version/").status_code == 403
     client.force_login(users["other_county"])

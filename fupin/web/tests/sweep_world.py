@@ -56,6 +56,7 @@ def build() -> dict:
     from fupin.exchange.models import ExchangeRun
     from fupin.geo.models import Division, Level, VillageProfile
     from fupin.leaders.models import ContactReport
+    from fupin.policy.models import ExclusionAttestation
     from fupin.projects.models import ProjectStep
     from fupin.registry import demo
     from fupin.registry import services as registry
@@ -171,6 +172,10 @@ def build() -> dict:
             fingerprint="sweep-" + code,
             summary="sweep finding",
         )
+        attestation = ExclusionAttestation.objects.create(
+            household=h, clause_code="JH05", verdict="clear", attested_on=dt.date(2019, 10, 15)
+        )
+        _file(attestation, "file", "content_type")
         ExchangeRun.objects.create(direction="import", area_code=code, file_name="in.xlsx")
         ReportRun.objects.create(
             area_code=code,
@@ -208,6 +213,7 @@ def build() -> dict:
         (Rectification, "file", "content_type"),
         (Task, "file", "content_type"),
         (VillageScore, "attachment", "attachment_type"),
+        (ExclusionAttestation, "file", "content_type"),
         (ContactReport, "photo", "photo_type"),
     ]:
         for prefix in [village, township, far, far[:9], county]:

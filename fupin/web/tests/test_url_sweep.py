@@ -235,6 +235,8 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     # policy
     "policy:detail": {"pk": P("policy.PolicySet", area="region__code")},
     "policy:new_version": {"pk": P("policy.PolicySet", area="region__code")},
+    "policy:attest": {"pk": H},
+    "policy:attestation_file": {"pk": P("policy.ExclusionAttestation")},
 }
 
 # Parameterised URLs that are not object-scoped, with the reason.
