@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 class StatementForm(forms.Form):
     surveyed_on = forms.DateField(
-        label=_("Surveyed on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Surveyed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     statement = forms.CharField(
         label=_("Statement"),

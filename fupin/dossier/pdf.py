@@ -12,6 +12,7 @@ are meant to be on it, printed in full and logged the same way.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -189,11 +190,12 @@ def _file_story(data: FileData, size: str) -> list[Flowable]:
     rows = [[_("Surveyed by"), _("Date"), _("Record")]]
     rows += [[s.who, _day(s.when), s.what] for s in data.surveyed]
     story += [_table(rows, [w * 0.3, w * 0.2, w * 0.5], st["cell"]), Spacer(1, 2 * mm)]
-    for s in data.statements:
+    signed = _("Signed")
+    for statement in data.statements:
         story.append(
             _p(
-                f"{s.statement}　{_('Signed')}: {s.surveyor_name}　"
-                f"{_day(s.surveyed_on)}（{s.get_kind_display()}）",
+                f"{statement.statement}　{signed}: {statement.surveyor_name}　"
+                f"{_day(statement.surveyed_on)}（{statement.get_kind_display()}）",
                 st["cell"],
             )
         )
@@ -210,11 +212,11 @@ def _file_story(data: FileData, size: str) -> list[Flowable]:
         )
     )
     rows = [[_("Document"), _("Present"), _("Record"), _("By"), _("Date")]]
-    for r in f.results:
-        ev = r.found
+    for result in f.results:
+        ev = result.found
         rows.append(
             [
-                r.item.name,
+                result.item.name,
                 _("present") if ev else _("MISSING"),
                 (ev.title or ev.param) if ev else "",
                 ev.who if ev else "",
@@ -306,10 +308,14 @@ def _document(stories: Sequence[Callable[[], list[Flowable]]], size: str, title:
 
 
 def household_files(files: Sequence[FileData], size: str = "A4") -> bytes:
-    return _document([lambda d=d: _file_story(d, size) for d in files], size, "一户一档")
+    stories: list[Callable[[], list[Flowable]]] = [
+        functools.partial(_file_story, d, size) for d in files
+    ]
+    return _document(stories, size, "一户一档")
 
 
 def handbooks(books: Sequence[Handbook], size: str = "A4", base_url: str = "") -> bytes:
-    return _document(
-        [lambda b=b: _handbook_story(b, size, base_url) for b in books], size, "帮扶手册"
-    )
+    stories: list[Callable[[], list[Flowable]]] = [
+        functools.partial(_handbook_story, b, size, base_url) for b in books
+    ]
+    return _document(stories, size, "帮扶手册")

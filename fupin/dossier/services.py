@@ -280,7 +280,7 @@ def print_files(
     rows = _with_rows(households)
     lists = selectors.checklists_for([h.village_id for h in rows])
     items = selectors.rule_items(c.pk for c in lists.values() if c is not None)
-    evidence: dict[int, list] = {}
+    evidence: dict[int, list[rules.Evidence]] = {}
     for ev in selectors.evidence_of([h.pk for h in rows]):
         evidence.setdefault(ev.household_id, []).append(ev)
     cases: dict[int, list[Case]] = {}

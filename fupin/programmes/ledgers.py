@@ -171,11 +171,9 @@ def dated_benefits(
     def benefits(user: Any, h: Any, year: int) -> list[Benefit]:
         manager: Any = model._default_manager
         qs = manager.restrict(user) if hasattr(manager, "restrict") else manager.all()
-        rows = (
-            qs.filter(**{household: h, f"{date}__year": year})
-            .select_related(*related)
-            .order_by(date, "pk")
-        )
+        rows = qs.filter(**{household: h, f"{date}__year": year}).order_by(date, "pk")
+        if related:
+            rows = rows.select_related(*related)
         return [Benefit(label(r), amount_of(r), getattr(r, date)) for r in rows]
 
     return benefits

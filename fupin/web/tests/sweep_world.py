@@ -44,6 +44,7 @@ def build() -> dict:
     from fupin.cases.models import Appeal, Case, CaseStep, Notice, Objection
     from fupin.compare.models import ComparisonRun, Finding
     from fupin.dashboards.models import ReportRun
+    from fupin.dossier.models import SurveyorStatement
     from fupin.exchange.models import ExchangeRun
     from fupin.geo.models import Division, Level
     from fupin.projects.models import ProjectStep
@@ -170,6 +171,9 @@ def build() -> dict:
         )
         step = _in(CaseStep, prefix).first()
         _file(step, "file", "content_type")
+        statement = _in(SurveyorStatement, prefix).first()
+        if statement is not None and not statement.file:
+            _file(statement, "file", "content_type", "statement.pdf")
         visit = _in(Visit, prefix).first()
         if visit is not None:
             _file(visit, "photo", "photo_type", "photo.pdf")

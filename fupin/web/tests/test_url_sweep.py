@@ -215,6 +215,14 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     "scoring:sheet_edit": {"pk": P("scoring.ScoringSheet")},
     "scoring:performance": {"pk": P("scoring.PerformanceScheme")},
     "scoring:scheme_edit": {"pk": P("scoring.PerformanceScheme")},
+    # the household file (一户一档)
+    "dossier:household": {"pk": H},
+    "dossier:household_pdf": {"pk": H},
+    "dossier:handbook_pdf": {"pk": H},
+    "dossier:statement_file": {"pk": P("dossier.SurveyorStatement", where={"file__gt": ""})},
+    "dossier:area": {"code": DIVISION},
+    "dossier:village_files_pdf": {"code": VILLAGE},
+    "dossier:village_handbooks_pdf": {"code": VILLAGE},
     # policy
     "policy:detail": {"pk": P("policy.PolicySet", area="region__code")},
     "policy:new_version": {"pk": P("policy.PolicySet", area="region__code")},
