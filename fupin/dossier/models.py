@@ -66,7 +66,7 @@ class ChecklistItem(ChoiceLabels, models.Model):
     status = models.CharField(_("household status"), max_length=20, choices=HouseholdStatus.choices)
     document = models.CharField(_("document"), max_length=30, choices=c.Document.choices)
     # A name of the region's own for the document (else the document's name).
-    title = models.CharField(_("name"), max_length=100, blank=True)
+    title = models.CharField(_("document name"), max_length=100, blank=True)
     sources = models.JSONField(_("satisfied by"), default=list)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -153,7 +153,7 @@ class PrintRecord(ChoiceLabels, models.Model):
         verbose_name=_("household"),
     )
     area_code = models.CharField(_("area"), max_length=12, db_index=True)
-    households = models.PositiveIntegerField(_("households"), default=1)
+    households = models.PositiveIntegerField(_("number of households"), default=1)
     phones_printed = models.PositiveIntegerField(_("cadres' phones printed in full"), default=0)
     ids_printed = models.PositiveIntegerField(_("ID numbers printed in full"), default=0)
     printed_by = models.ForeignKey(
