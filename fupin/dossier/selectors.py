@@ -143,6 +143,64 @@ def evidence_of(household_ids: Sequence[int]) -> list[rules.Evidence]:
     return out
 
 
+def evidence_columns(household_ids: Sequence[int]) -> pl.DataFrame:
+    """The evidence the column form matches on (rules.EVIDENCE_SCHEMA), read as the
+    bare columns it needs (no who or when: a village list shows neither), in the same
+    five queries as `evidence_of`."""
+    ids = sorted(set(household_ids))
+    rows: list[tuple[int, str, str, str]] = []
+    rows += [
+        (h, "attachment", kind, title)
+        for h, kind, title in in_batches(
+            ids,
+            lambda part: Attachment.objects.filter(household_id__in=part).values_list(
+                "household_id", "kind", "title"
+            ),
+        )
+    ]
+    rows += [
+        (h, "case_step", f"{kind}:{step}", "")
+        for h, kind, step in in_batches(
+            ids,
+            lambda part: (
+                CaseStep.objects.filter(STEP_COUNTS, case__household_id__in=part)
+                .values_list("case__household_id", "case__kind", "step")
+                .distinct()
+            ),
+        )
+    ]
+    rows += [
+        (h, "assessment", str(year), "")
+        for h, year in in_batches(
+            ids,
+            lambda part: Assessment.objects.filter(household_id__in=part).values_list(
+                "household_id", "year"
+            ),
+        )
+    ]
+    rows += [
+        (h, "income", str(year), "")
+        for h, year in in_batches(
+            ids,
+            lambda part: IncomeRecord.objects.filter(household_id__in=part).values_list(
+                "household_id", "year"
+            ),
+        )
+    ]
+    rows += [
+        (h, "signature", kind, "")
+        for h, kind in in_batches(
+            ids,
+            lambda part: (
+                SurveyorStatement.objects.filter(household_id__in=part)
+                .values_list("household_id", "kind")
+                .distinct()
+            ),
+        )
+    ]
+    return pl.DataFrame(rows, schema=rules.EVIDENCE_SCHEMA, orient="row")
+
+
 # ---------------------------------------------------------------- one household
 
 
@@ -291,7 +349,7 @@ def completeness(
     frame = rules.completeness_frame(
         hh,
         rules.items_frame(items),
-        rules.evidence_frame(evidence_of([h[0] for h in households])),
+        evidence_columns([h[0] for h in households]),
     )
     missing: dict[int, list[str]] = {}
     for hid, item_id in (
