@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "fupin.funds",
     "fupin.projects",
     "fupin.supervision",
+    "fupin.leaders",
     "fupin.scoring",
     "fupin.dossier",
     "fupin.api",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("health/", include("fupin.health.urls")),
     path("supervision/", include("fupin.supervision.urls")),
     path("scoring/", include("fupin.scoring.urls")),
+    path("leaders/", include("fupin.leaders.urls")),
     path("dossier/", include("fupin.dossier.urls")),
     path("", include("fupin.web.urls")),
     path("", include("fupin.registry.urls")),

@@ -37,3 +37,34 @@ class IndicatorSource(models.TextChoices):
     VISIT_COMPLIANCE = "visit_compliance", _("Visit compliance")
     FINDINGS_CLOSED = "findings_closed", _("Findings closed")
     FUNDS_EXECUTED = "funds_executed", _("Funds executed")
+
+
+# Yearly assessment of paired cadres and resident work teams (帮扶干部和驻村工作队年度考核)
+
+
+class Assessed(models.TextChoices):
+    """Who a yearly assessment scheme assesses."""
+
+    CADRE = "cadre", _("Paired cadres")
+    TEAM = "team", _("Resident work teams")
+
+
+class Rating(models.TextChoices):
+    """The class of a yearly assessment (考核等次). See `rules.rate`."""
+
+    EXCELLENT = "excellent", _("Excellent (优秀)")
+    COMPETENT = "competent", _("Competent (称职)")
+    BASIC = "basic", _("Basically competent (基本称职)")
+    INCOMPETENT = "incompetent", _("Incompetent (不称职)")
+
+
+class ItemSource(models.TextChoices):
+    """Where an assessment item's points come from: a rate computed from the data
+    (`assessment_sources.py`, the points are that share of the item's maximum) or points
+    entered by a county user (manual)."""
+
+    VISITS_ON_TIME = "visits_on_time", _("Visits on time")
+    MEASURES_DELIVERED = "measures", _("Measures delivered")
+    RISK_ELIMINATED = "risk_eliminated", _("Households' risk eliminated")
+    SATISFACTION = "satisfaction", _("Satisfaction in assessment surveys")
+    MANUAL = "manual", _("Entered by the county (manual)")

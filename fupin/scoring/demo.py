@@ -28,7 +28,12 @@ from fupin.core.models import ChangeAction, ChangeRecord
 from fupin.geo.models import Division, Level
 from fupin.scoring import rules, services
 from fupin.scoring.models import (
+    AssessmentItem,
+    AssessmentResult,
+    AssessmentRun,
+    AssessmentScheme,
     ItemScore,
+    ManualPoints,
     PerformanceIndicator,
     PerformanceRun,
     PerformanceScheme,
@@ -79,6 +84,63 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
             "Scoring demo: {villages} villages scored in 2 rounds, {carded} yellow cards "
             "({open} still open), 1 performance scheme with its 2020 ranking.".format(**counts)
         )
+    with transaction.atomic():
+        runs = _assessment(rng)
+    if log:
+        log(f"Scoring demo: yearly assessment of cadres and work teams, {runs} results.")
+
+
+# The yearly assessment of paired cadres and work teams of this year (the demo's visits
+# are monthly from August of this year, so visits on time spread the classes).
+CADRE_ITEMS = [
+    ("B1", "按要求入户走访（走访及时率）", "35", "visits_on_time"),
+    ("B2", "帮扶措施落实到户", "25", "measures"),
+    ("B3", "监测户风险消除", "15", "risk_eliminated"),
+    ("B4", "群众满意度（第三方评估）", "15", "satisfaction"),
+    ("B5", "组织评价", "10", "manual"),
+]
+TEAM_ITEMS = [
+    ("T1", "全村结对帮扶走访及时", "30", "visits_on_time"),
+    ("T2", "帮扶措施落实", "25", "measures"),
+    ("T3", "监测户风险消除", "15", "risk_eliminated"),
+    ("T4", "群众满意度（第三方评估）", "10", "satisfaction"),
+    ("T5", "群众评议", "20", "manual"),
+]
+
+
+def _assessment(rng: random.Random) -> int:
+    office = User.objects.filter(username="county").first()
+    year = timezone.localdate().year
+    made = 0
+    for name, kind, items in (
+        (f"江华瑶族自治县{year}年度结对帮扶干部考核", "cadre", CADRE_ITEMS),
+        (f"江华瑶族自治县{year}年度驻村工作队考核", "team", TEAM_ITEMS),
+    ):
+        scheme = services.assessment_scheme_save(
+            actor=office,
+            region_code=COUNTY,
+            data={"name": name, "year": year, "subjects": kind},
+            items=[
+                {"code": code, "text": text, "max_points": pts, "source": source}
+                for code, text, pts, source in items
+            ],
+            reason="县委组织部、县乡村振兴局印发",
+        )
+        run = services.assessment_compute(actor=office, scheme=scheme)
+        if kind == "team":
+            # 群众评议 of every team, then the run again with them.
+            for result in run.results.order_by("subject_key"):
+                services.manual_points_set(
+                    actor=office,
+                    scheme=scheme,
+                    subject_key=result.subject_key,
+                    item_code="T5",
+                    points=Decimal(rng.randint(130, 200)) / 10,
+                    note="村民代表评议",
+                )
+            run = services.assessment_compute(actor=office, scheme=scheme)
+        made += run.results.count()
+    return made
 
 
 def _build(rng: random.Random, county: Division) -> dict[str, int]:
@@ -271,6 +333,11 @@ def _history(scores, item_rows, cards, rounds, scorer) -> None:
 
 
 SCORING_MODELS = (
+    AssessmentResult,
+    AssessmentRun,
+    ManualPoints,
+    AssessmentItem,
+    AssessmentScheme,
     PerformanceRun,
     YellowCard,
     ItemScore,
@@ -291,5 +358,6 @@ def wipe_demo() -> None:
             object_type__in=[type_label(m) for m in SCORING_MODELS]
         ).delete()
         ScoringSheet.objects.filter(previous__isnull=False).update(previous=None)
+        AssessmentScheme.objects.filter(previous__isnull=False).update(previous=None)
         for model in SCORING_MODELS:
             model.objects.all().delete()

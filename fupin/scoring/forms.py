@@ -152,3 +152,52 @@ class SchemeForm(forms.Form):
             for code in SOURCES
             if d.get(f"use_{code}")
         ]
+
+
+# Yearly assessment of paired cadres and work teams ------------------------------------
+
+
+class AssessmentSchemeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    year = forms.IntegerField(label=_("Year"), min_value=2013, max_value=2100)
+    subjects = forms.ChoiceField(label=_("Assessed"), choices=c.Assessed.choices)
+    excellent_threshold = forms.DecimalField(
+        label=_("Excellent at or above (points)"), max_digits=5, decimal_places=1, initial=90
+    )
+    competent_threshold = forms.DecimalField(
+        label=_("Competent at or above (points)"), max_digits=5, decimal_places=1, initial=75
+    )
+    basic_threshold = forms.DecimalField(
+        label=_("Basically competent at or above (points)"),
+        max_digits=5,
+        decimal_places=1,
+        initial=60,
+    )
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
+
+
+class AssessmentItemForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=20, required=False)
+    text = forms.CharField(
+        label=_("Item"), max_length=300, required=False, widget=forms.TextInput(attrs={"size": 40})
+    )
+    source = forms.ChoiceField(label=_("Source"), choices=c.ItemSource.choices, required=False)
+    max_points = forms.DecimalField(
+        label=_("Maximum points"), max_digits=5, decimal_places=1, required=False
+    )
+
+
+AssessmentItemFormSet = forms.formset_factory(AssessmentItemForm, extra=2, max_num=30)
+
+
+class ManualPointsForm(forms.Form):
+    subject = forms.ChoiceField(label=_("Assessed"))
+    item = forms.ChoiceField(label=_("Item"))
+    points = forms.DecimalField(label=_("Points"), max_digits=5, decimal_places=1)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
+
+    def __init__(self, *args, subjects=(), items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["subject"]).choices = list(subjects)
+        cast(forms.ChoiceField, self.fields["item"]).choices = list(items)

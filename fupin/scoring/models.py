@@ -369,3 +369,198 @@ class PerformanceRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_id}: {self.period_start}–{self.period_end}"
+
+
+# Yearly assessment of paired cadres and work teams ------------------------------------
+
+
+class AssessmentScheme(models.Model):
+    """A yearly assessment scheme (年度考核办法) of a region for its paired cadres or its
+    resident work teams, one version of it: items out of 100 and the class thresholds.
+    A scheme a run used is frozen: editing it creates the next version."""
+
+    region = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2013), MaxValueValidator(2100)]
+    )
+    subjects = models.CharField(_("assessed"), max_length=8, choices=c.Assessed.choices)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_version",
+        verbose_name=_("previous version"),
+    )
+    is_current = models.BooleanField(_("current version"), default=True)
+    excellent_threshold = models.DecimalField(
+        _("excellent at or above"), **POINTS, default=Decimal("90")
+    )
+    competent_threshold = models.DecimalField(
+        _("competent at or above"), **POINTS, default=Decimal("75")
+    )
+    basic_threshold = models.DecimalField(
+        _("basically competent at or above"), **POINTS, default=Decimal("60")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "region__code"
+    HISTORY_EXCLUDE = ("created_at",)
+
+    class Meta:
+        verbose_name = _("assessment scheme")
+        verbose_name_plural = _("assessment schemes")
+        ordering = ["region_id", "-year", "subjects", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "name", "version"], name="scoring_assessment_one_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def area_code(self) -> str:
+        return self.region_id
+
+
+class AssessmentItem(models.Model):
+    """One item of a scheme: computed from the data (its source's rate × maximum points)
+    or entered by the county (manual)."""
+
+    scheme = models.ForeignKey(
+        AssessmentScheme, on_delete=models.CASCADE, related_name="items", verbose_name=_("scheme")
+    )
+    code = models.CharField(_("code"), max_length=20)
+    text = models.CharField(_("item"), max_length=300)
+    source = models.CharField(_("source"), max_length=20, choices=c.ItemSource.choices)
+    max_points = models.DecimalField(
+        _("maximum points"), **POINTS, validators=[MinValueValidator(Decimal("0.1"))]
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("assessment item")
+        verbose_name_plural = _("assessment items")
+        ordering = ["scheme_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="scoring_assessment_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}"
+
+
+class ManualPoints(models.Model):
+    """Points a county user entered on a manual item (群众评议, 组织评价 …) for one cadre or
+    team in a region's assessment of a year, by item code (they carry over to a new
+    version of the scheme with the same code)."""
+
+    region = models.ForeignKey(
+        "geo.Division", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    subjects = models.CharField(_("assessed"), max_length=8, choices=c.Assessed.choices)
+    item_code = models.CharField(_("item"), max_length=20)
+    subject_key = models.CharField(_("assessed"), max_length=20)  # "cadre:<id>", "team:<id>"
+    subject_name = models.CharField(_("name"), max_length=150)
+    area_code = models.CharField(_("area"), max_length=12)  # the cadre's or team's division
+    points = models.DecimalField(_("points"), **POINTS)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "area_code"
+    HISTORY_EXCLUDE = ("entered_at",)
+
+    class Meta:
+        verbose_name = _("manual assessment points")
+        verbose_name_plural = _("manual assessment points")
+        ordering = ["region_id", "year", "subject_key", "item_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "year", "subjects", "item_code", "subject_key"],
+                name="scoring_manual_points_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} {self.item_code}: {self.points}"
+
+
+class AssessmentRun(models.Model):
+    """One computation of a scheme version over a period: the items and thresholds as
+    they were, and a result per cadre or team. Runs are kept: a year's history."""
+
+    scheme = models.ForeignKey(
+        AssessmentScheme, on_delete=models.PROTECT, related_name="runs", verbose_name=_("scheme")
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    items = models.JSONField(_("items"), default=list)  # [[code, source, max points, text]]
+    thresholds = models.JSONField(_("thresholds"), default=list)  # [excellent, competent, basic]
+    computed_at = models.DateTimeField(_("computed at"))
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("computed by"),
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "scheme__region__code"
+
+    class Meta:
+        verbose_name = _("assessment run")
+        verbose_name_plural = _("assessment runs")
+        ordering = ["scheme_id", "-computed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id}: {self.period_start}–{self.period_end}"
+
+
+class AssessmentResult(models.Model):
+    """A cadre's or team's result in a run: each item's rate and points, the total out of
+    100, the class and the rank."""
+
+    run = models.ForeignKey(
+        AssessmentRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("run")
+    )
+    subject_key = models.CharField(_("assessed"), max_length=20)
+    subject_name = models.CharField(_("name"), max_length=150)
+    detail = models.CharField(_("unit"), max_length=200, blank=True)
+    area_code = models.CharField(_("area"), max_length=12)
+    rates = models.JSONField(_("rates"), default=dict)  # {code: "87.50" | None}
+    points = models.JSONField(_("points"), default=dict)  # {code: "8.8" | None}
+    total = models.DecimalField(_("total"), **POINTS, null=True, blank=True)
+    rating = models.CharField(_("class"), max_length=12, choices=c.Rating.choices, blank=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    tied = models.BooleanField(default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "area_code"
+
+    class Meta:
+        verbose_name = _("assessment result")
+        verbose_name_plural = _("assessment results")
+        ordering = ["run_id", "rank", "subject_key"]
+        indexes = [models.Index(fields=["run", "area_code"], name="scoring_result_area_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name}: {self.total}"

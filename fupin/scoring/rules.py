@@ -32,11 +32,13 @@ rank (competition ranking 1, 2, 2, 4) and are listed by their code.
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from fupin.scoring.choices import Grade, Normalisation
+from fupin.scoring.choices import Grade, Normalisation, Rating
 
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
@@ -223,14 +225,9 @@ def rank_subjects(
         else:
             scored.append((total, row))
     ranked = [row for _, row in sorted(scored, key=lambda p: (-p[0], p[1].subject.key))]
-    previous: RankedRow | None = None
-    for position, row in enumerate(ranked, start=1):
-        if previous is not None and previous.total == row.total:
-            row.rank = previous.rank
-            row.tied = previous.tied = True
-        else:
-            row.rank = position
-        previous = row
+    ranks = competition_ranks([(row.subject.key, row.total) for row in ranked])
+    for row in ranked:
+        row.rank, row.tied = ranks[row.subject.key]
     unranked = sorted(unscored, key=lambda r: r.subject.key)
     return Ranking(
         indicators=list(indicators),
@@ -238,3 +235,90 @@ def rank_subjects(
         no_data=[ind.code for ind in indicators if not raw[ind.code]],
         method=method,
     )
+
+
+def competition_ranks(totals: Sequence[tuple[str, Decimal | None]]) -> dict[str, tuple[int, bool]]:
+    """{key: (rank, tied)} of the keys with a total, best first: equal totals share the
+    better rank (competition ranking 1, 2, 2, 4) and are listed by key."""
+    ordered = sorted(((t, k) for k, t in totals if t is not None), key=lambda p: (-p[0], p[1]))
+    out: dict[str, tuple[int, bool]] = {}
+    previous: tuple[Decimal, str] | None = None
+    for position, (total, key) in enumerate(ordered, start=1):
+        if previous is not None and previous[0] == total:
+            rank = out[previous[1]][0]
+            out[previous[1]] = (rank, True)
+            out[key] = (rank, True)
+        else:
+            out[key] = (position, False)
+        previous = (total, key)
+    return out
+
+
+# Yearly assessment of paired cadres and work teams (年度考核) ---------------------------
+#
+# Each item has a maximum; items add up to 100. A computed item's points are its rate
+# (a percentage from the data) times its maximum, rounded half-up to 0.1; a manual item's
+# points are entered. The total is out of the items that HAVE points, scaled to 100
+# (Σ points ÷ Σ their maxima × 100, rounded half-up to 0.1): an item without data is
+# never counted as zero, and the result names it. The class (考核等次):
+#   total ≥ excellent (90) → 优秀; ≥ competent (75) → 称职; ≥ basic (60) → 基本称职;
+#   below → 不称职. 89.9 is competent, 90 excellent (tested).
+
+TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class RatingThresholds:
+    excellent: Decimal = Decimal("90")
+    competent: Decimal = Decimal("75")
+    basic: Decimal = Decimal("60")
+
+    def ordered(self) -> bool:
+        return Decimal("0") <= self.basic <= self.competent <= self.excellent <= HUNDRED
+
+
+def rate(total: Decimal, t: RatingThresholds) -> Rating:
+    total = Decimal(total)
+    if total >= t.excellent:
+        return Rating.EXCELLENT
+    if total >= t.competent:
+        return Rating.COMPETENT
+    if total >= t.basic:
+        return Rating.BASIC
+    return Rating.INCOMPETENT
+
+
+def item_points(max_points: Decimal, percent: Decimal) -> Decimal:
+    """A computed item's points: its rate (0–100, clamped) of its maximum, to 0.1."""
+    share = min(max(Decimal(percent), Decimal("0")), HUNDRED)
+    return (Decimal(max_points) * share / HUNDRED).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def assessment_total(
+    items: Sequence[tuple[str, Decimal]], points: Mapping[str, Decimal | None]
+) -> tuple[Decimal | None, list[str]]:
+    """(total out of 100 over the items with points, codes of the items without)."""
+    have = [(code, Decimal(mx)) for code, mx in items if points.get(code) is not None]
+    missing = [code for code, _mx in items if points.get(code) is None]
+    full = sum((mx for _c, mx in have), Decimal("0"))
+    if not have or full <= 0:
+        return None, missing
+    got = sum((Decimal(points[code]) for code, _mx in have), Decimal("0"))  # type: ignore[arg-type]
+    return (got * HUNDRED / full).quantize(TENTH, rounding=ROUND_HALF_UP), missing
+
+
+def windows_met(
+    start: dt.date, end: dt.date, interval: int, visits: Sequence[dt.date]
+) -> tuple[int, int]:
+    """Visits on time over one pairing's days in a period (走访及时): the days from
+    `start` to `end` (both included) are cut into consecutive windows of `interval` days
+    from `start`; only whole windows count. Returns (windows, windows with at least one
+    of the sorted `visits` in them). A pairing shorter than one interval owes nothing."""
+    n = ((end - start).days + 1) // interval if end >= start else 0
+    met = 0
+    for k in range(n):
+        lo = start + dt.timedelta(days=k * interval)
+        hi = lo + dt.timedelta(days=interval - 1)
+        i = bisect.bisect_left(visits, lo)
+        met += i < len(visits) and visits[i] <= hi
+    return n, met

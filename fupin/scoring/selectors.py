@@ -14,18 +14,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 
 from fupin.accounts.models import User
+from fupin.assistance.models import Cadre, WorkTeam
 from fupin.core.errors import OutsideArea
 from fupin.core.history import history_of
 from fupin.core.models import ChangeRecord
 from fupin.core.scope import area_prefix_of, code_range
 from fupin.geo.codes import ancestor_codes
 from fupin.geo.models import Division, Level
+from fupin.scoring import assessment_sources, rules, sources
 from fupin.scoring import choices as c
-from fupin.scoring import rules, sources
 from fupin.scoring.models import (
+    AssessmentResult,
+    AssessmentRun,
+    AssessmentScheme,
+    ManualPoints,
     PerformanceRun,
     PerformanceScheme,
     ScoringRound,
@@ -332,3 +337,161 @@ def performance(
         or run.normalisation != scheme.normalisation
     )
     return Performance(scheme, start, end, ranking, definitions, run, stale)
+
+
+# Yearly assessment of paired cadres and work teams ------------------------------------
+
+
+def assessment_scheme_list(*, user: User) -> QuerySet[AssessmentScheme]:
+    return _visible(AssessmentScheme.objects.select_related("region"), user, "region")
+
+
+def assessment_scheme_get(*, user: User, pk: int) -> AssessmentScheme:
+    scheme = assessment_scheme_list(user=user).filter(pk=pk).first()
+    if scheme is None:
+        raise OutsideArea()
+    return scheme
+
+
+def assessment_subject(scheme: AssessmentScheme, key: str) -> assessment_sources.Subject | None:
+    """A cadre or team the scheme may assess (a cadre of the region, a team of it)."""
+    kind, _sep, raw = key.partition(":")
+    if kind != scheme.subjects or not raw.isdigit():
+        return None
+    prefix = scheme.region.prefix
+    if kind == c.Assessed.TEAM:
+        team = WorkTeam.objects.in_area(prefix).select_related("village").filter(pk=raw).first()
+        if team is None:
+            return None
+        return assessment_sources.Subject(
+            key, f"{team.village.name}驻村工作队", team.unit, team.village_id
+        )
+    cadre = Cadre.objects.in_area(prefix).filter(pk=raw).first()
+    if cadre is None:
+        return None
+    return assessment_sources.Subject(
+        key, cadre.name, f"{cadre.unit} · {cadre.get_rank_display()}", cadre.home_area_id
+    )
+
+
+def latest_assessment_run(*, user: User, scheme: AssessmentScheme) -> AssessmentRun | None:
+    return (
+        AssessmentRun.objects.restrict(user)
+        .filter(scheme=scheme)
+        .select_related("computed_by")
+        .order_by("-computed_at", "-id")
+        .first()
+    )
+
+
+def assessment_runs(*, user: User, scheme: AssessmentScheme) -> QuerySet[AssessmentRun]:
+    """The runs of every version of the scheme (its history), newest first."""
+    versions = [scheme.pk]
+    step = scheme
+    while step.previous_id is not None:
+        versions.append(step.previous_id)
+        step = AssessmentScheme.objects.get(pk=step.previous_id)
+    return (
+        AssessmentRun.objects.restrict(user)
+        .filter(scheme_id__in=versions)
+        .select_related("computed_by", "scheme")
+        .order_by("-computed_at", "-id")
+    )
+
+
+def assessment_results(
+    *, user: User, run: AssessmentRun, rating: str = ""
+) -> QuerySet[AssessmentResult]:
+    """The results of a run inside the user's area, ranked."""
+    qs = AssessmentResult.objects.restrict(user).filter(run=run)
+    if rating == "none":
+        qs = qs.filter(rating="")
+    elif rating:
+        qs = qs.filter(rating=rating)
+    return qs.order_by(F("rank").asc(nulls_last=True), "subject_key")
+
+
+def rating_counts(*, user: User, run: AssessmentRun) -> dict[str, int]:
+    counts = Counter(
+        AssessmentResult.objects.restrict(user).filter(run=run).values_list("rating", flat=True)
+    )
+    return {r: counts.get(r, 0) for r in c.Rating.values}
+
+
+def assessment_result_get(*, user: User, pk: int) -> AssessmentResult:
+    result = (
+        AssessmentResult.objects.restrict(user)
+        .select_related("run", "run__scheme", "run__scheme__region")
+        .filter(pk=pk)
+        .first()
+    )
+    if result is None:
+        raise OutsideArea()
+    return result
+
+
+def subject_results(*, user: User, result: AssessmentResult) -> list[AssessmentResult]:
+    """The subject's results in every run of schemes of the same region and kind (its
+    history across runs, versions and years), newest first."""
+    scheme = result.run.scheme
+    return list(
+        AssessmentResult.objects.restrict(user)
+        .filter(
+            subject_key=result.subject_key,
+            run__scheme__region_id=scheme.region_id,
+            run__scheme__subjects=scheme.subjects,
+        )
+        .select_related("run", "run__scheme")
+        .order_by("-run__period_end", "-run__computed_at", "-id")
+    )
+
+
+def manual_points(
+    *, user: User, scheme: AssessmentScheme, subject_key: str = ""
+) -> QuerySet[ManualPoints]:
+    qs = ManualPoints.objects.restrict(user).filter(
+        region_id=scheme.region_id, year=scheme.year, subjects=scheme.subjects
+    )
+    if subject_key:
+        qs = qs.filter(subject_key=subject_key)
+    return qs.select_related("entered_by").order_by("subject_key", "item_code")
+
+
+def manual_history(*, user: User, result: AssessmentResult) -> list[Any]:
+    """Change records of the manual points entered for the subject in the run's year."""
+    scheme = result.run.scheme
+    ids = [
+        str(pk)
+        for pk in ManualPoints.objects.restrict(user)
+        .filter(region_id=scheme.region_id, year=scheme.year, subject_key=result.subject_key)
+        .values_list("pk", flat=True)
+    ]
+    return list(
+        ChangeRecord.objects.filter(object_type="scoring.manualpoints", object_id__in=ids)
+        .select_related("user")
+        .order_by("-time", "-id")[:100]
+    )
+
+
+def run_is_stale(run: AssessmentRun) -> bool:
+    """Manual points were entered or changed after the run was computed."""
+    scheme = run.scheme
+    return ManualPoints.objects.filter(
+        region_id=scheme.region_id,
+        year=scheme.year,
+        subjects=scheme.subjects,
+        entered_at__gt=run.computed_at,
+    ).exists()
+
+
+def run_items(run: AssessmentRun) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "source": source,
+            "source_label": c.ItemSource(source).label,
+            "max_points": Decimal(mx),
+            "text": text,
+        }
+        for code, source, mx, text in run.items
+    ]

@@ -25,10 +25,15 @@ from fupin.core.models import actor_account, actor_name
 from fupin.core.scope import code_in_area, user_covers
 from fupin.geo.codes import significant_prefix
 from fupin.geo.models import Division, Level
+from fupin.scoring import assessment_sources, rules, selectors
 from fupin.scoring import choices as c
-from fupin.scoring import rules, selectors
 from fupin.scoring.models import (
+    AssessmentItem,
+    AssessmentResult,
+    AssessmentRun,
+    AssessmentScheme,
     ItemScore,
+    ManualPoints,
     PerformanceIndicator,
     PerformanceRun,
     PerformanceScheme,
@@ -602,5 +607,288 @@ def performance_compute(
         computed_at=timezone.now(),
         computed_by=actor_account(actor),
     )
+    created(actor, run, area_code=scheme.region_id, related=scheme)
+    return run
+
+
+# Yearly assessment of paired cadres and work teams ------------------------------------
+
+ASSESSMENT_FIELDS = (
+    "name",
+    "year",
+    "subjects",
+    "excellent_threshold",
+    "competent_threshold",
+    "basic_threshold",
+)
+
+
+def _clean_assessment(
+    data: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Validated scheme fields and items, or ValidationFailed naming every problem."""
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, Any] = {"name": str(data.get("name") or "").strip()}
+    if not fields["name"]:
+        errors["name"] = [_("A scheme needs a name.")]
+    try:
+        fields["year"] = int(data["year"])
+    except (KeyError, TypeError, ValueError):
+        errors["year"] = [_("Enter a year.")]
+    fields["subjects"] = data.get("subjects") or ""
+    if fields["subjects"] not in c.Assessed.values:
+        errors["subjects"] = [_("Choose who is assessed.")]
+    for name, default in (
+        ("excellent_threshold", Decimal("90")),
+        ("competent_threshold", Decimal("75")),
+        ("basic_threshold", Decimal("60")),
+    ):
+        value = _decimal(data.get(name, default))
+        if value is None:
+            errors.setdefault(name, []).append(_("Enter a number of points."))
+        fields[name] = value if value is not None else default
+    t = rules.RatingThresholds(
+        fields["excellent_threshold"], fields["competent_threshold"], fields["basic_threshold"]
+    )
+    if not t.ordered():
+        errors.setdefault("competent_threshold", []).append(
+            _("Thresholds must rise: 0 ≤ basically competent ≤ competent ≤ excellent ≤ 100.")
+        )
+    cleaned: list[dict[str, Any]] = []
+    codes: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        code = str(item.get("code") or "").strip()
+        text = str(item.get("text") or "").strip()
+        source = item.get("source") or c.ItemSource.MANUAL
+        points = _decimal(item.get("max_points"))
+        if not code or not text:
+            errors.setdefault("items", []).append(
+                _("Item %(n)s needs a code and a text.") % {"n": n}
+            )
+        elif code in codes:
+            errors.setdefault("items", []).append(
+                _("Item code %(code)s is used twice.") % {"code": code}
+            )
+        codes.add(code)
+        if source not in c.ItemSource.values:
+            errors.setdefault("items", []).append(_("Item %(n)s: unknown source.") % {"n": n})
+        if points is None or points <= 0 or points != points.quantize(ONE_DECIMAL):
+            errors.setdefault("items", []).append(
+                _("Item %(n)s: the maximum points must be positive, with at most one decimal.")
+                % {"n": n}
+            )
+            points = Decimal("0")
+        cleaned.append(
+            {"code": code, "text": text, "source": source, "max_points": points, "order": n}
+        )
+    if not cleaned:
+        errors.setdefault("items", []).append(_("A scheme needs at least one item."))
+    elif "items" not in errors:
+        full = sum((i["max_points"] for i in cleaned), Decimal("0"))
+        if full != FULL_MARKS:
+            errors.setdefault("items", []).append(
+                _("The items' maximum points add up to %(sum)s; a scheme is out of 100.")
+                % {"sum": full}
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    return fields, cleaned
+
+
+def _write_assessment_items(
+    actor: User | None, scheme: AssessmentScheme, items: list[dict[str, Any]], reason: str
+) -> None:
+    for data in items:
+        item = AssessmentItem.objects.create(scheme=scheme, **data)
+        created(actor, item, area_code=scheme.region_id, reason=reason, related=scheme)
+
+
+def assessment_is_frozen(scheme: AssessmentScheme) -> bool:
+    """A scheme a run used cannot change: editing it makes the next version."""
+    return scheme.runs.exists()
+
+
+@transaction.atomic
+def assessment_scheme_save(
+    *,
+    actor: User | None,
+    data: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]],
+    region_code: str = "",
+    scheme: AssessmentScheme | None = None,
+    reason: str = "",
+) -> AssessmentScheme:
+    """Create a yearly assessment scheme of a region, or change one: in place while no
+    run used it, else as its next version (the old one stays, no longer current)."""
+    if scheme is not None:
+        region_code = scheme.region_id
+    _check(actor, region_code)
+    _require_region(region_code)
+    fields, cleaned = _clean_assessment(data, items)
+    if scheme is None:
+        if AssessmentScheme.objects.filter(region_id=region_code, name=fields["name"]).exists():
+            raise ValidationFailed({"name": [_("This region already has a scheme of that name.")]})
+        new = AssessmentScheme.objects.create(region_id=region_code, version=1, **fields)
+        created(actor, new, area_code=region_code, reason=reason)
+        _write_assessment_items(actor, new, cleaned, reason)
+        return new
+    scheme = AssessmentScheme.objects.select_for_update().get(pk=scheme.pk)
+    if not scheme.is_current:
+        raise SheetSuperseded(_("Only the current version of a scheme can be edited."))
+    clash = AssessmentScheme.objects.filter(region_id=region_code, name=fields["name"]).exclude(
+        pk=scheme.pk
+    )
+    if assessment_is_frozen(scheme):
+        clash = clash.exclude(name=scheme.name)
+    if clash.exists():
+        raise ValidationFailed({"name": [_("This region already has a scheme of that name.")]})
+    if assessment_is_frozen(scheme):
+        with recording(actor, scheme, area_code=region_code, reason=reason):
+            scheme.is_current = False
+            scheme.save(update_fields=["is_current"])
+        new = AssessmentScheme.objects.create(
+            region_id=region_code, version=scheme.version + 1, previous=scheme, **fields
+        )
+        created(actor, new, area_code=region_code, reason=reason)
+        _write_assessment_items(actor, new, cleaned, reason)
+        return new
+    with recording(actor, scheme, area_code=region_code, reason=reason):
+        for name, value in fields.items():
+            setattr(scheme, name, value)
+        scheme.save()
+    for stale in scheme.items.all():
+        with recording(actor, stale, area_code=region_code, reason=reason, related=scheme):
+            stale.delete()
+    _write_assessment_items(actor, scheme, cleaned, reason)
+    return scheme
+
+
+def _county_user(actor: User | None, region_code: str) -> None:
+    """Manual points are entered by a county user (the county office or an inspector of
+    the county or above) who may supervise."""
+    _check(actor, region_code)
+    if actor is not None and actor.area is not None and actor.area.level > Level.COUNTY:
+        raise NotAllowed(_("Manual assessment points are entered by the county."))
+
+
+@transaction.atomic
+def manual_points_set(
+    *,
+    actor: User | None,
+    scheme: AssessmentScheme,
+    subject_key: str,
+    item_code: str,
+    points: Any,
+    note: str = "",
+    reason: str = "",
+) -> ManualPoints:
+    """Enter (or correct) the points of a manual item for one cadre or team of the
+    scheme's year (0..the item's maximum, one decimal)."""
+    _county_user(actor, scheme.region_id)
+    item = scheme.items.filter(code=item_code, source=c.ItemSource.MANUAL).first()
+    if item is None:
+        raise ValidationFailed({"item": [_("Choose a manual item of the scheme.")]})
+    value = _decimal(points)
+    if value is None or not Decimal("0") <= value <= item.max_points:
+        raise ValidationFailed(
+            {"points": [_("Points between 0 and %(max)s.") % {"max": item.max_points}]}
+        )
+    if value != value.quantize(ONE_DECIMAL):
+        raise ValidationFailed({"points": [_("At most one decimal.")]})
+    subject = selectors.assessment_subject(scheme, subject_key)
+    if subject is None:
+        raise ValidationFailed({"subject": [_("Not assessed by this scheme.")]})
+    row = ManualPoints.objects.select_for_update().filter(
+        region_id=scheme.region_id,
+        year=scheme.year,
+        subjects=scheme.subjects,
+        item_code=item_code,
+        subject_key=subject_key,
+    ).first() or ManualPoints(
+        region_id=scheme.region_id,
+        year=scheme.year,
+        subjects=scheme.subjects,
+        item_code=item_code,
+        subject_key=subject_key,
+    )
+    with recording(actor, row, area_code=subject.area_code, reason=reason):
+        row.subject_name = subject.name
+        row.area_code = subject.area_code
+        row.points = value
+        row.note = (note or "").strip()
+        row.entered_by = actor_account(actor)
+        row.save()
+    return row
+
+
+@transaction.atomic
+def assessment_compute(
+    *,
+    actor: User | None,
+    scheme: AssessmentScheme,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> AssessmentRun:
+    """Compute the scheme over its year (or a period): every computed item's rate from
+    the data, the manual points entered, the total, class and rank of each cadre or team;
+    kept as a run with the scheme's version (which is frozen from now on). Recorded."""
+    _check(actor, scheme.region_id)
+    start = start or dt.date(scheme.year, 1, 1)
+    end = end or dt.date(scheme.year, 12, 31)
+    if end < start:
+        raise ValidationFailed({"end": [_("The period ends before it starts.")]})
+    items = list(scheme.items.all())
+    subjects, table = assessment_sources.rates(
+        scheme.subjects, scheme.region.prefix, start, end, [i.source for i in items]
+    )
+    manual = {
+        (m.subject_key, m.item_code): m.points
+        for m in ManualPoints.objects.filter(
+            region_id=scheme.region_id, year=scheme.year, subjects=scheme.subjects
+        )
+    }
+    thresholds = rules.RatingThresholds(
+        scheme.excellent_threshold, scheme.competent_threshold, scheme.basic_threshold
+    )
+    run = AssessmentRun.objects.create(
+        scheme=scheme,
+        period_start=start,
+        period_end=end,
+        items=[[i.code, i.source, str(i.max_points), i.text] for i in items],
+        thresholds=[str(thresholds.excellent), str(thresholds.competent), str(thresholds.basic)],
+        computed_at=timezone.now(),
+        computed_by=actor_account(actor),
+    )
+    results = []
+    for s in subjects:
+        rates: dict[str, str | None] = {}
+        points: dict[str, Decimal | None] = {}
+        for i in items:
+            if i.source == c.ItemSource.MANUAL:
+                rates[i.code] = None
+                points[i.code] = manual.get((s.key, i.code))
+                continue
+            r = table[i.source].get(s.key)
+            rates[i.code] = None if r is None else str(r)
+            points[i.code] = None if r is None else rules.item_points(i.max_points, r)
+        total, _missing = rules.assessment_total([(i.code, i.max_points) for i in items], points)
+        results.append(
+            AssessmentResult(
+                run=run,
+                subject_key=s.key,
+                subject_name=s.name[:150],
+                detail=s.detail[:200],
+                area_code=s.area_code,
+                rates=rates,
+                points={k: None if v is None else str(v) for k, v in points.items()},
+                total=total,
+                rating="" if total is None else rules.rate(total, thresholds),
+            )
+        )
+    ranks = rules.competition_ranks([(row.subject_key, row.total) for row in results])
+    for row in results:
+        if row.subject_key in ranks:
+            row.rank, row.tied = ranks[row.subject_key]
+    AssessmentResult.objects.bulk_create(results, batch_size=2000)
     created(actor, run, area_code=scheme.region_id, related=scheme)
     return run

@@ -19,3 +19,11 @@ urlpatterns = [
     path("performance/<int:pk>/", views.performance, name="performance"),
     path("performance/<int:pk>/edit/", views.scheme_edit, name="scheme_edit"),
 ]
+urlpatterns += [
+    path("assessment/", views.assessment_index, name="assessment_index"),
+    path("assessment/new/", views.assessment_scheme_edit, name="assessment_create"),
+    path("assessment/<int:pk>/", views.assessment_ranking, name="assessment"),
+    path("assessment/<int:pk>/edit/", views.assessment_scheme_edit, name="assessment_edit"),
+    path("assessment/<int:pk>/manual/", views.assessment_manual, name="assessment_manual"),
+    path("assessment/results/<int:pk>/", views.assessment_result, name="assessment_result"),
+]

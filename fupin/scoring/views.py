@@ -19,7 +19,10 @@ from fupin.geo.models import Division, Level
 from fupin.scoring import choices as c
 from fupin.scoring import selectors, services
 from fupin.scoring.forms import (
+    AssessmentItemFormSet,
+    AssessmentSchemeForm,
     ItemFormSet,
+    ManualPointsForm,
     PeriodForm,
     RoundForm,
     SchemeForm,
@@ -402,3 +405,186 @@ def scheme_edit(request, pk=None):
             messages.success(request, _("The scheme was saved."))
             return redirect("scoring:performance", pk=result.pk)
     return render_page(request, "scoring/scheme_form.html", {"form": form, "scheme": scheme})
+
+
+# Yearly assessment of paired cadres and work teams ------------------------------------
+
+
+@capability_required(Capability.VIEW_REGISTRY)
+def assessment_index(request):
+    return render_page(
+        request,
+        "scoring/assessment_index.html",
+        {
+            "schemes": selectors.assessment_scheme_list(user=request.user),
+            "may_edit": services.may_supervise(request.user),
+        },
+    )
+
+
+@capability_required(Capability.VIEW_REGISTRY)
+def assessment_ranking(request, pk):
+    scheme = _get(selectors.assessment_scheme_get, user=request.user, pk=pk)
+    may_compute = services.may_supervise(request.user) and user_covers(
+        request.user, scheme.region_id
+    )
+    if request.method == "POST":
+        if not may_compute:
+            raise Http404
+        services.assessment_compute(actor=request.user, scheme=scheme)
+        messages.success(request, _("The assessment was computed."))
+        return redirect("scoring:assessment", pk=scheme.pk)
+    run = selectors.latest_assessment_run(user=request.user, scheme=scheme)
+    rating = request.GET.get("rating", "")
+    items = selectors.run_items(run) if run else []
+    rows = []
+    if run is not None:
+        for r in selectors.assessment_results(user=request.user, run=run, rating=rating)[:2000]:
+            cells = [(r.rates.get(i["code"]), r.points.get(i["code"])) for i in items]
+            rows.append({"result": r, "cells": cells})
+    return render_page(
+        request,
+        "scoring/assessment.html",
+        {
+            "scheme": scheme,
+            "run": run,
+            "items": items,
+            "rows": rows,
+            "rating": rating,
+            "ratings": c.Rating.choices,
+            "counts": selectors.rating_counts(user=request.user, run=run) if run else {},
+            "stale": run is not None and selectors.run_is_stale(run),
+            "runs": selectors.assessment_runs(user=request.user, scheme=scheme)[:10],
+            "scheme_items": scheme.items.all(),
+            "may_compute": may_compute,
+        },
+    )
+
+
+@access_required(services.may_supervise)
+def assessment_scheme_edit(request, pk=None):
+    scheme = _get(selectors.assessment_scheme_get, user=request.user, pk=pk) if pk else None
+    if scheme is not None and not user_covers(request.user, scheme.region_id):
+        raise Http404
+    initial: dict[str, object] = {"year": timezone.localdate().year}
+    items_initial: list[dict[str, object]] = []
+    if scheme is not None:
+        initial = {f: getattr(scheme, f) for f in services.ASSESSMENT_FIELDS}
+        items_initial = [
+            {"code": i.code, "text": i.text, "source": i.source, "max_points": i.max_points}
+            for i in scheme.items.all()
+        ]
+    form = AssessmentSchemeForm(request.POST or None, initial=initial)
+    if scheme is None:
+        form.fields["region"] = _region_field(request.user)
+    formset = AssessmentItemFormSet(request.POST or None, initial=items_initial, prefix="items")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        d = dict(form.cleaned_data)
+        reason = d.pop("reason")
+        region = d.pop("region", "")
+        result = call_service(
+            form,
+            services.assessment_scheme_save,
+            actor=request.user,
+            scheme=scheme,
+            region_code=region,
+            data=d,
+            items=[
+                f.cleaned_data
+                for f in formset.forms
+                if f.cleaned_data and (f.cleaned_data.get("code") or f.cleaned_data.get("text"))
+            ],
+            reason=reason,
+        )
+        if result is not None:
+            if scheme is not None and result.pk != scheme.pk:
+                messages.success(
+                    request,
+                    _("The scheme was used by a run: version %(v)s was created.")
+                    % {"v": result.version},
+                )
+            else:
+                messages.success(request, _("The scheme was saved."))
+            return redirect("scoring:assessment", pk=result.pk)
+    return render_page(
+        request,
+        "scoring/assessment_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "scheme": scheme,
+            "frozen": scheme is not None and services.assessment_is_frozen(scheme),
+        },
+    )
+
+
+@access_required(services.may_supervise)
+def assessment_manual(request, pk):
+    scheme = _get(selectors.assessment_scheme_get, user=request.user, pk=pk)
+    if not user_covers(request.user, scheme.region_id):
+        raise Http404
+    manual_items = [i for i in scheme.items.all() if i.source == c.ItemSource.MANUAL]
+    run = selectors.latest_assessment_run(user=request.user, scheme=scheme)
+    subjects = []
+    if run is not None:
+        subjects = [
+            (r.subject_key, f"{r.subject_name} · {r.detail}")
+            for r in selectors.assessment_results(user=request.user, run=run)
+        ]
+    form = ManualPointsForm(
+        request.POST or None,
+        subjects=subjects,
+        items=[(i.code, f"{i.code} {i.text} (≤ {i.max_points})") for i in manual_items],
+        initial={"subject": request.GET.get("subject", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = call_service(
+            form,
+            services.manual_points_set,
+            actor=request.user,
+            scheme=scheme,
+            subject_key=d["subject"],
+            item_code=d["item"],
+            points=d["points"],
+            note=d["note"],
+            reason=d["reason"],
+        )
+        if done is not None:
+            messages.success(
+                request,
+                _("Points entered for %(name)s: compute the assessment again to apply them.")
+                % {"name": done.subject_name},
+            )
+            return redirect("scoring:assessment_manual", pk=scheme.pk)
+    return render_page(
+        request,
+        "scoring/assessment_manual.html",
+        {
+            "scheme": scheme,
+            "form": form,
+            "has_run": run is not None,
+            "has_items": bool(manual_items),
+            "entered": selectors.manual_points(user=request.user, scheme=scheme)[:500],
+        },
+    )
+
+
+@capability_required(Capability.VIEW_REGISTRY)
+def assessment_result(request, pk):
+    result = _get(selectors.assessment_result_get, user=request.user, pk=pk)
+    items = selectors.run_items(result.run)
+    return render_page(
+        request,
+        "scoring/assessment_result.html",
+        {
+            "result": result,
+            "scheme": result.run.scheme,
+            "lines": [
+                {**i, "rate": result.rates.get(i["code"]), "points": result.points.get(i["code"])}
+                for i in items
+            ],
+            "others": selectors.subject_results(user=request.user, result=result),
+            "history": selectors.manual_history(user=request.user, result=result),
+        },
+    )

@@ -47,6 +47,7 @@ def build() -> dict:
     from fupin.dossier.models import SurveyorStatement
     from fupin.exchange.models import ExchangeRun
     from fupin.geo.models import Division, Level
+    from fupin.leaders.models import ContactReport
     from fupin.projects.models import ProjectStep
     from fupin.registry import demo
     from fupin.registry import services as registry
@@ -185,6 +186,7 @@ def build() -> dict:
         (Rectification, "file", "content_type"),
         (Task, "file", "content_type"),
         (VillageScore, "attachment", "attachment_type"),
+        (ContactReport, "photo", "photo_type"),
     ]:
         for prefix in [village, township, far, far[:9], county]:
             obj = _in(model, prefix).first()

@@ -215,6 +215,14 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     "scoring:sheet_edit": {"pk": P("scoring.ScoringSheet")},
     "scoring:performance": {"pk": P("scoring.PerformanceScheme")},
     "scoring:scheme_edit": {"pk": P("scoring.PerformanceScheme")},
+    "scoring:assessment": {"pk": P("scoring.AssessmentScheme")},
+    "scoring:assessment_edit": {"pk": P("scoring.AssessmentScheme")},
+    "scoring:assessment_manual": {"pk": P("scoring.AssessmentScheme")},
+    "scoring:assessment_result": {"pk": P("scoring.AssessmentResult")},
+    # leaders' contact points
+    "leaders:link_detail": {"pk": P("leaders.ContactLink")},
+    "leaders:report_create": {"pk": P("leaders.ContactLink")},
+    "leaders:report_photo": {"pk": P("leaders.ContactReport", where={"photo__gt": ""})},
     # the household file (一户一档)
     "dossier:household": {"pk": H},
     "dossier:household_pdf": {"pk": H},
@@ -258,6 +266,7 @@ COUNTY_LEVEL = {
     "scoring.ScoringRound",
     "scoring.ScoringSheet",
     "scoring.PerformanceScheme",
+    "scoring.AssessmentScheme",
     "indicators.county_readiness",
     "monitoring.GradingRound",
 }

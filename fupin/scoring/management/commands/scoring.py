@@ -1,4 +1,5 @@
 """fupin scoring performance [--scheme ID] [--start DATE --end DATE] [--user NAME]
+fupin scoring assess [--scheme ID] [--user NAME]
 
 Computes and keeps the performance ranking of a scheme (all schemes by default) for a
 period (default: the scheme's year) and prints the table."""
@@ -7,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
 from fupin.accounts.models import User
 from fupin.core.errors import DomainError
 from fupin.scoring import selectors, services
-from fupin.scoring.models import PerformanceScheme
+from fupin.scoring.models import AssessmentScheme, PerformanceScheme
 
 
 def _date(value: str) -> dt.date:
@@ -33,6 +35,11 @@ class Command(BaseCommand):
         perf.add_argument("--start", type=_date, help="period start (default: 1 January)")
         perf.add_argument("--end", type=_date, help="period end (default: 31 December)")
         perf.add_argument("--user", default="", help="computed by this user (default: system)")
+        assess = sub.add_parser(
+            "assess", help="compute and keep the yearly assessment of cadres or work teams"
+        )
+        assess.add_argument("--scheme", type=int, help="scheme id (default: every current one)")
+        assess.add_argument("--user", default="", help="computed by this user (default: system)")
 
     def handle(self, *args, **opts):
         actor = None
@@ -40,6 +47,9 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=opts["user"]).first()
             if actor is None:
                 raise CommandError(f"no such user: {opts['user']}")
+        if opts["action"] == "assess":
+            self.assess(actor, opts["scheme"])
+            return
         schemes = PerformanceScheme.objects.order_by("pk")
         if opts["scheme"]:
             schemes = schemes.filter(pk=opts["scheme"])
@@ -66,3 +76,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  {rank:>4} {row.subject.name}  {total}{missing}")
         if ranking.no_data:
             self.stdout.write(f"  no data for anyone: {', '.join(ranking.no_data)}")
+
+    def assess(self, actor, scheme_id) -> None:
+        schemes = AssessmentScheme.objects.filter(is_current=True).order_by("pk")
+        if scheme_id:
+            schemes = AssessmentScheme.objects.filter(pk=scheme_id)
+            if not schemes.exists():
+                raise CommandError(f"no such assessment scheme: {scheme_id}")
+        for scheme in schemes:
+            began = time.perf_counter()
+            try:
+                run = services.assessment_compute(actor=actor, scheme=scheme)
+            except DomainError as exc:
+                raise CommandError(str(getattr(exc, "errors", "") or exc.message)) from exc
+            seconds = time.perf_counter() - began
+            counts = Counter(run.results.values_list("rating", flat=True))
+            classes = ", ".join(f"{k or 'no data'} {n}" for k, n in sorted(counts.items()))
+            self.stdout.write(
+                f"{scheme} ({scheme.year}): run {run.pk}, {run.results.count()} results "
+                f"in {seconds:.1f} s: {classes}"
+            )
