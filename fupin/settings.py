@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "fupin.supervision",
     "fupin.leaders",
     "fupin.scoring",
+    "fupin.dossier",
     "fupin.api",
     "fupin.web",
     "axes",
@@ -176,6 +177,9 @@ FUPIN_SCHEDULE = {
     "supervision-escalate": ("02:00", ["supervision", "escalate"]),
     "prune-jobs": ("03:00", ["prune_jobs"]),
 }
+# The tip line printed on household handbooks (fupin.tips.selectors.tip_line): the
+# poverty-alleviation supervision hotline, 12317 nationally; a county may run its own.
+TIPS_HOTLINE = os.environ.get("FUPIN_TIPS_HOTLINE", "12317")
 # Finished task results (their arguments and tracebacks), Jobs and ScheduledRuns are removed
 # by the daily "prune-jobs" after this many days: a quarter, long enough to look into a
 # failed import or a missed daily run of the last reporting period, short enough that the

@@ -33,6 +33,7 @@ urlpatterns = [
     path("supervision/", include("fupin.supervision.urls")),
     path("scoring/", include("fupin.scoring.urls")),
     path("leaders/", include("fupin.leaders.urls")),
+    path("dossier/", include("fupin.dossier.urls")),
     path("", include("fupin.web.urls")),
     path("", include("fupin.registry.urls")),
 ]

@@ -34,7 +34,7 @@ from fupin.education.models import (
     Term,
 )
 from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT, Column, Sheet
-from fupin.programmes.ledgers import Ledger
+from fupin.programmes.ledgers import Ledger, dated_benefits
 from fupin.programmes.rows import (
     due_on,
     now_column,
@@ -323,4 +323,11 @@ def ledger() -> Ledger:
         sheets=(AIDS, DROPOUTS),
         write=write,
         export=export,
+        benefits=dated_benefits(
+            StudentAid,
+            date="paid_on",
+            amount="amount",
+            label=lambda r: f"{r.get_kind_display()} · {r.member.name}",
+            related=("member",),
+        ),
     )

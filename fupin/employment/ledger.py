@@ -45,7 +45,7 @@ from fupin.funds.models import SourceKind
 from fupin.programmes import bulk
 from fupin.programmes.checks import age_on_expr
 from fupin.programmes.due import due_column
-from fupin.programmes.ledgers import Ledger
+from fupin.programmes.ledgers import Ledger, dated_benefits
 from fupin.programmes.workbook import LedgerImport, masked_for, text_frame
 from fupin.registry.choices import MigrantPlace
 from fupin.registry.models import Household, Member
@@ -947,6 +947,14 @@ def posts_ledger() -> Ledger:
         sheets=(POSTS, HOLDINGS, PAYMENTS),
         write=write_posts,
         export=export_posts,
+        benefits=dated_benefits(
+            Payment,
+            date="paid_on",
+            amount="amount",
+            label=lambda r: f"{r.holding.post.get_kind_display()} · {r.holding.member or ''}",
+            household="holding__household",
+            related=("holding__post", "holding__member"),
+        ),
     )
 
 

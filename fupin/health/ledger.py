@@ -28,7 +28,7 @@ from fupin.exchange.layout import CODE, DATE, ID_NUMBER, INFO, INT, MONEY, TEXT,
 from fupin.health import rules, selectors
 from fupin.health.apps import LEDGER_LABEL
 from fupin.health.models import Cover, CoverKind, Reimbursement
-from fupin.programmes.ledgers import Ledger
+from fupin.programmes.ledgers import Ledger, dated_benefits
 from fupin.programmes.rows import (
     due_on,
     now_column,
@@ -342,4 +342,12 @@ def ledger() -> Ledger:
         sheets=(COVERS, REIMBURSEMENTS),
         write=write,
         export=export,
+        benefits=dated_benefits(
+            Reimbursement,
+            date="settled_on",
+            # what the layers paid: the cost less the out-of-pocket part
+            amount=lambda r: r.total_cost - r.out_of_pocket,
+            label=lambda r: f"{r._meta.verbose_name} · {r.member or ''}",
+            related=("member",),
+        ),
     )

@@ -41,7 +41,7 @@ from fupin.industry.models import (
 )
 from fupin.industry.services import refused_reason
 from fupin.programmes.due import DueBook
-from fupin.programmes.ledgers import Ledger
+from fupin.programmes.ledgers import Ledger, dated_benefits
 from fupin.programmes.workbook import (
     LedgerImport,
     Register,
@@ -548,4 +548,11 @@ def ledger() -> Ledger:
         sheets=(ENTERPRISES, LINKS, DIVIDENDS, PURCHASES),
         write=write,
         export=export,
+        benefits=dated_benefits(
+            Dividend,
+            date="paid_on",
+            amount="amount",
+            label=lambda r: f"{r._meta.verbose_name} {r.year} · {r.link.enterprise.name}",
+            related=("link__enterprise",),
+        ),
     )

@@ -45,7 +45,7 @@ from fupin.microcredit.models import (
     Repayment,
     ScheduleRow,
 )
-from fupin.programmes.ledgers import Ledger
+from fupin.programmes.ledgers import Ledger, dated_benefits
 from fupin.programmes.workbook import (
     LedgerImport,
     households_of,
@@ -616,4 +616,10 @@ def ledger() -> Ledger:
         sheets=(LOANS, REPAYMENTS),
         write=write,
         export=export,
+        benefits=dated_benefits(
+            Loan,
+            date="disbursed_on",
+            amount="amount",
+            label=lambda r: f"{r._meta.verbose_name} · {r.bank}",
+        ),
     )

@@ -4,7 +4,9 @@ registers, in its AppConfig.ready(), one `Ledger` saying in one place
 - its row models (kept in step with their households' villages),
 - its household-page panel (a template and the read of a household's rows),
 - its workbook (the sheets, with their columns, and the writer of the parsed rows),
-- its export (the frames of an area, one per sheet).
+- its export (the frames of an area, one per sheet),
+- what it paid or gave a household in a year (`benefits`: the household handbook's
+  "benefits this year", fupin.dossier).
 
 Its API read endpoints live in the interface layer, fupin/api/<ledger>.py, listed in
 fupin/api/ledgers.py (an app of layer 4 never imports the API).
@@ -15,8 +17,10 @@ command and the API read this registry; none of them names a ledger.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, OuterRef, Subquery
@@ -37,6 +41,19 @@ class LedgerAction:
 
     label: StrOrPromise
     url: str
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """One thing a ledger gave a household (a payment, a loan, a dividend …)."""
+
+    label: str
+    amount: Decimal | None
+    on: dt.date | None
+
+
+# `benefits(user, household, year)`: a ledger's rows of a household in a year as benefits.
+Benefits = Callable[[Any, Any, int], Sequence[Benefit]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,8 @@ class Ledger:
     write: Callable[[LedgerImport], None] | None = None
     # The export: `export(user, prefix)` → {sheet key: frame of text columns by code}.
     export: Callable[[Any, str], dict[str, Any]] | None = None
+    # The handbook: what the ledger gave a household in a year (None: nothing to list).
+    benefits: Benefits | None = None
 
 
 _ledgers: dict[str, Ledger] = {}
@@ -128,4 +147,46 @@ def household_panels(user: Any, household: Any) -> list[Panel]:
             rows = ledger.panel_rows(user, household)
         if rows or actions:
             out.append(Panel(ledger, rows, actions))
+    return out
+
+
+def dated_benefits(
+    model: type[Model],
+    *,
+    date: str,
+    amount: str | Callable[[Any], Decimal] | None,
+    label: Callable[[Any], str],
+    household: str = "household",
+    related: tuple[str, ...] = (),
+) -> Benefits:
+    """A ledger's `benefits` read from one model: its rows of the household whose `date`
+    falls in the year (the user's scope where the model has one), with `amount` (a
+    column, or a function of the row)."""
+
+    def amount_of(row: Any) -> Decimal | None:
+        if amount is None:
+            return None
+        return amount(row) if callable(amount) else getattr(row, amount)
+
+    def benefits(user: Any, h: Any, year: int) -> list[Benefit]:
+        manager: Any = model._default_manager
+        qs = manager.restrict(user) if hasattr(manager, "restrict") else manager.all()
+        rows = qs.filter(**{household: h, f"{date}__year": year}).order_by(date, "pk")
+        if related:
+            rows = rows.select_related(*related)
+        return [Benefit(label(r), amount_of(r), getattr(r, date)) for r in rows]
+
+    return benefits
+
+
+def household_benefits(user: Any, household: Any, year: int) -> list[tuple[Ledger, list[Benefit]]]:
+    """Every registered ledger's benefits to a household in a year (ledgers with none
+    left out): the handbook names no ledger."""
+    out = []
+    for ledger in _ledgers.values():
+        if ledger.benefits is None:
+            continue
+        rows = list(ledger.benefits(user, household, year))
+        if rows:
+            out.append((ledger, rows))
     return out

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from fupin.accounts import authority
@@ -205,3 +207,22 @@ def tip_track(code: str) -> PublicView | None:
 def tip_history(tip: Tip) -> QuerySet[ChangeRecord]:
     records: QuerySet[ChangeRecord] = history_of(tip).select_related("user")
     return records
+
+
+@dataclass(frozen=True)
+class TipLine:
+    """Where the public reports a problem: the supervision hotline (settings
+    `TIPS_HOTLINE`, env FUPIN_TIPS_HOTLINE; nationally 12317) and the public tip form
+    (its path; the tracking page tells a reporter what became of it)."""
+
+    phone: str
+    form_path: str
+    track_path: str
+
+
+def tip_line() -> TipLine:
+    return TipLine(
+        phone=str(getattr(settings, "TIPS_HOTLINE", "12317")),
+        form_path=reverse("tips:report"),
+        track_path=reverse("tips:track"),
+    )

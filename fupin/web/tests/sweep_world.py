@@ -53,6 +53,7 @@ def build() -> dict:
     from fupin.cases.procedures import AreaKind, area_procedure_for
     from fupin.compare.models import ComparisonRun, Finding
     from fupin.dashboards.models import ReportRun
+    from fupin.dossier.models import SurveyorStatement
     from fupin.exchange.models import ExchangeRun
     from fupin.geo.models import Division, Level, VillageProfile
     from fupin.leaders.models import ContactReport
@@ -185,6 +186,9 @@ def build() -> dict:
         )
         step = _in(CaseStep, prefix).first()
         _file(step, "file", "content_type")
+        statement = _in(SurveyorStatement, prefix).first()
+        if statement is not None and not statement.file:
+            _file(statement, "file", "content_type", "statement.pdf")
         visit = _in(Visit, prefix).first()
         if visit is not None:
             _file(visit, "photo", "photo_type", "photo.pdf")

@@ -232,6 +232,14 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     "leaders:link_detail": {"pk": P("leaders.ContactLink")},
     "leaders:report_create": {"pk": P("leaders.ContactLink")},
     "leaders:report_photo": {"pk": P("leaders.ContactReport", where={"photo__gt": ""})},
+    # the household file (一户一档)
+    "dossier:household": {"pk": H},
+    "dossier:household_pdf": {"pk": H},
+    "dossier:handbook_pdf": {"pk": H},
+    "dossier:statement_file": {"pk": P("dossier.SurveyorStatement", where={"file__gt": ""})},
+    "dossier:area": {"code": DIVISION},
+    "dossier:village_files_pdf": {"code": VILLAGE},
+    "dossier:village_handbooks_pdf": {"code": VILLAGE},
     # policy
     "policy:detail": {"pk": P("policy.PolicySet", area="region__code")},
     "policy:new_version": {"pk": P("policy.PolicySet", area="region__code")},
