@@ -43,3 +43,11 @@ class SignatureKind(models.TextChoices):
 class PrintKind(models.TextChoices):
     FILE = "file", _("Household file")
     HANDBOOK = "handbook", _("Household handbook / clear card")
+
+
+class PrintStatus(models.TextChoices):
+    """A village's print built by the job worker."""
+
+    RUNNING = "running", _("Being prepared")
+    FINISHED = "finished", _("Ready")
+    FAILED = "failed", _("Failed")

@@ -25,7 +25,7 @@ from PIL import Image
 from fupin.core.frames import read_frame, reserve_ids, write_frame
 from fupin.core.history import BulkRecorder, RowRecords, type_label
 from fupin.core.models import ChangeRecord
-from fupin.dossier.models import PrintRecord, SurveyorStatement
+from fupin.dossier.models import PrintRecord, SurveyorStatement, VillagePrint
 from fupin.dossier.services import default_statement
 from fupin.registry.demo import DEMO_ACTOR
 from fupin.registry.models import Attachment, Household
@@ -182,11 +182,14 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
 
 
 def wipe_demo() -> None:
-    """Remove the statements, the print records and their history (the registry's wipe
-    removes the attachments)."""
+    """Remove the statements, the village prints (and their files), the print records and
+    their history (the registry's wipe removes the attachments)."""
     with transaction.atomic():
         ChangeRecord.objects.filter(
             object_type__in=[type_label(SurveyorStatement), type_label(PrintRecord)]
         )._raw_delete(connection.alias)
         SurveyorStatement.objects.all()._raw_delete(connection.alias)
+        for vp in VillagePrint.objects.exclude(file=""):
+            vp.file.delete(save=False)
+        VillagePrint.objects.all()._raw_delete(connection.alias)
         PrintRecord.objects.all()._raw_delete(connection.alias)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.core.display import ChoiceLabels
-from fupin.core.models import EvidenceFile
+from fupin.core.models import EvidenceFile, EvidenceFileMixin
 from fupin.core.scope import RestrictedQuerySet
 from fupin.dossier import choices as c
 from fupin.registry.choices import HouseholdStatus
@@ -174,3 +174,57 @@ class PrintRecord(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.area_code} {self.printed_at:%Y-%m-%d}"
+
+
+def village_print_path(instance: VillagePrint, filename: str) -> str:
+    return f"dossier/prints/{instance.area_code}/{filename}"
+
+
+class VillagePrint(ChoiceLabels, EvidenceFileMixin, models.Model):
+    """A whole village's files or handbooks asked for as one PDF: built by the job worker
+    (`services.run_village_print`), logged as a PrintRecord in the requesting user's name
+    when it runs, and downloaded by that user only, while the village is in their area."""
+
+    kind = models.CharField(_("document"), max_length=10, choices=c.PrintKind.choices)
+    paper = models.CharField(_("paper"), max_length=2, default="A4")
+    area_code = models.CharField(_("village"), max_length=12, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("asked for by"),
+    )
+    requested_at = models.DateTimeField(_("asked for"), default=timezone.now)
+    # The handbook's QR code points at the site the request came from.
+    base_url = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        _("state"), max_length=10, choices=c.PrintStatus.choices, default=c.PrintStatus.RUNNING
+    )
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("number of households"), default=0)
+    record = models.ForeignKey(
+        PrintRecord,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("print record"),
+    )
+    file = models.FileField(_("file"), upload_to=village_print_path, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveIntegerField(default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    SIZE_FIELD = "file_size"
+
+    objects = RestrictedQuerySet.as_manager()
+    AREA_LOOKUP = "area_code"
+
+    class Meta:
+        verbose_name = _("village print")
+        verbose_name_plural = _("village prints")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.area_code} {self.requested_at:%Y-%m-%d}"

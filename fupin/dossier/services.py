@@ -214,7 +214,7 @@ def may_print_handbook(user: User) -> bool:
     return bool(user.may_edit) or getattr(user, "role", "") == Role.CADRE
 
 
-def _log(
+def log_print(
     actor: User,
     *,
     kind: str,
@@ -258,7 +258,29 @@ def _log(
     return record
 
 
-def _with_rows(households: Sequence[Household]) -> list[Household]:
+def check_handbook(actor: User) -> None:
+    if not may_print_handbook(actor):
+        raise NotAllowed(
+            _(
+                "The village, township or county staff, or the household's paired cadre, "
+                "print its handbook."
+            )
+        )
+
+
+def handbooks_pdf(
+    actor: User, rows: list[Household], size: str, year: int | None, base_url: str
+) -> tuple[bytes, int]:
+    """The handbooks' PDF and how many cadres' phones it prints in full."""
+    today = timezone.localdate()
+    year = year or today.year
+    with translation.override(DOCUMENT_LANGUAGE):  # the policies are worded in Chinese
+        books = [handbook.handbook(user=actor, household=h, year=year, today=today) for h in rows]
+        data = pdf.handbooks(books, size, base_url)
+    return data, sum(1 for b in books for cadre in b.cadres if cadre.phone)
+
+
+def with_rows(households: Sequence[Household]) -> list[Household]:
     ids = [h.pk for h in households]
     return list(
         Household.objects.filter(pk__in=ids)
@@ -276,8 +298,16 @@ def print_files(
     reveal them."""
     if size not in pdf.SIZES:
         raise ValidationFailed({"size": [_("Print on A4 or A5.")]})
+    rows = with_rows(households)
+    data, ids = files_pdf(actor, rows, size)
+    with transaction.atomic():
+        log_print(actor, kind=c.PrintKind.FILE, size=size, households=rows, area_code=area_code, ids=ids)
+    return data
+
+
+def files_pdf(actor: User, rows: list[Household], size: str) -> tuple[bytes, int]:
+    """The files' PDF and how many ID numbers it prints in full."""
     full = bool(actor.may_reveal)
-    rows = _with_rows(households)
     lists = selectors.checklists_for([h.village_id for h in rows])
     items = selectors.rule_items(c.pk for c in lists.values() if c is not None)
     evidence: dict[int, list[rules.Evidence]] = {}
@@ -306,9 +336,7 @@ def print_files(
         )
     data = pdf.household_files(files, size)
     ids = sum(len([m for m in h.members.all() if m.is_active]) for h in rows) if full else 0
-    with transaction.atomic():
-        _log(actor, kind=c.PrintKind.FILE, size=size, households=rows, area_code=area_code, ids=ids)
-    return data
+    return data, ids
 
 
 def print_handbooks(
@@ -323,24 +351,13 @@ def print_handbooks(
     """The handbook / clear card of each household, in one PDF. Its cadres' phones are
     printed in full (the card is the household's, the phone is meant to be on it) and
     the print is logged with how many it carried."""
-    if not may_print_handbook(actor):
-        raise NotAllowed(
-            _(
-                "The village, township or county staff, or the household's paired cadre, "
-                "print its handbook."
-            )
-        )
+    check_handbook(actor)
     if size not in pdf.SIZES:
         raise ValidationFailed({"size": [_("Print on A4 or A5.")]})
-    today = timezone.localdate()
-    year = year or today.year
-    rows = _with_rows(households)
-    with translation.override(DOCUMENT_LANGUAGE):  # the policies are worded in Chinese
-        books = [handbook.handbook(user=actor, household=h, year=year, today=today) for h in rows]
-        data = pdf.handbooks(books, size, base_url)
-    phones = sum(1 for b in books for cadre in b.cadres if cadre.phone)
+    rows = with_rows(households)
+    data, phones = handbooks_pdf(actor, rows, size, year, base_url)
     with transaction.atomic():
-        _log(
+        log_print(
             actor,
             kind=c.PrintKind.HANDBOOK,
             size=size,

@@ -12,8 +12,8 @@ urlpatterns = [
     path("households/<int:pk>/handbook.pdf", views.handbook_pdf, name="handbook_pdf"),
     path("statements/<int:pk>/scan/", views.statement_file, name="statement_file"),
     path("areas/<str:code>/", views.area, name="area"),
-    path("areas/<str:code>/files.pdf", views.village_files_pdf, name="village_files_pdf"),
-    path(
-        "areas/<str:code>/handbooks.pdf", views.village_handbooks_pdf, name="village_handbooks_pdf"
-    ),
+    path("areas/<str:code>/print/", views.village_print_start, name="village_print_start"),
+    path("prints/<int:pk>/", views.village_print, name="print"),
+    path("prints/<int:pk>/progress.json", views.village_print_progress, name="print_progress"),
+    path("prints/<int:pk>/file.pdf", views.village_print_file, name="print_file"),
 ]

@@ -8,27 +8,24 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from fupin.accounts.roles import Capability
 from fupin.accounts.types import SignedInRequest
 from fupin.core.scope import area_prefix_of, may_edit_in
-from fupin.dossier import selectors, services
+from fupin.core.errors import DomainError, OutsideArea, ValidationFailed
+from fupin.dossier import prints, selectors, services
+from fupin.dossier.choices import PrintStatus
 from fupin.dossier.forms import StatementForm
-from fupin.dossier.models import SurveyorStatement
+from fupin.dossier.models import SurveyorStatement, VillagePrint
 from fupin.geo.codes import significant_prefix
 from fupin.geo.models import Level
-from fupin.registry.models import Household
 from fupin.web.views.common import call_service, capability_required, render_page
-
-# A whole village in one PDF is built in the request: the demo's largest village
-# (README, "Household files") takes seconds; more households than this is refused with
-# a message to print by village.
-MAX_PRINT = 2000
-
 
 def _size(request: SignedInRequest) -> str:
     size = request.GET.get("size", "A4").upper()
@@ -158,46 +155,85 @@ def area(request: SignedInRequest, code: str) -> HttpResponse:
             "missing": missing.most_common(),
             "may_handbook": services.may_print_handbook(request.user),
             "today": timezone.localdate(),
+            "prints": prints.prints_of(user=request.user, village_code=division.code)
+            if is_village
+            else [],
         },
     )
 
 
-def _village_households(request: SignedInRequest, code: str) -> tuple[str, list[Household]]:
+@capability_required(Capability.VIEW_REGISTRY, deny=Http404)
+@require_POST
+def village_print_start(request: SignedInRequest, code: str) -> HttpResponse:
+    """Queue a whole village's files or handbooks for the job worker."""
     division = selectors.division_get(user=request.user, code=code)
     if division.level != Level.VILLAGE:
         raise Http404
-    rows = list(
-        Household.objects.restrict(request.user)
-        .filter(village_id=division.code)
-        .order_by("number")[: MAX_PRINT + 1]
-    )
-    if not rows:
-        raise Http404
-    if len(rows) > MAX_PRINT:
-        raise Http404
-    return division.code, rows
+    try:
+        vp = prints.start_village_print(
+            actor=request.user,
+            village_code=division.code,
+            kind=request.POST.get("kind", ""),
+            size=request.POST.get("size", "A4").upper(),
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+            language=translation.get_language() or "",
+        )
+    except OutsideArea:
+        raise Http404 from None
+    except DomainError as exc:
+        texts = (
+            [e for errors in exc.errors.values() for e in errors]
+            if isinstance(exc, ValidationFailed)
+            else [str(exc.message)]
+        )
+        for text in texts:
+            messages.error(request, text)
+        return redirect("dossier:area", code=division.code)
+    return redirect("dossier:print", pk=vp.pk)
+
+
+def _print(request: SignedInRequest, pk: int) -> VillagePrint:
+    try:
+        return prints.print_get(user=request.user, pk=pk)
+    except OutsideArea:
+        raise Http404 from None
 
 
 @capability_required(Capability.VIEW_REGISTRY, deny=Http404)
-def village_files_pdf(request: SignedInRequest, code: str) -> HttpResponse:
-    village, rows = _village_households(request, code)
-    data = services.print_files(
-        actor=request.user, households=rows, area_code=village, size=_size(request)
+@require_GET
+def village_print(request: SignedInRequest, pk: int) -> HttpResponse:
+    vp = _print(request, pk)
+    state = prints.progress_of(vp)
+    division = selectors.division_get(user=request.user, code=vp.area_code)
+    return render_page(
+        request,
+        "dossier/print.html",
+        {"vp": vp, "division": division, "state": state, "label": prints.phase_label(state)},
     )
-    return _pdf(data, f"household-files-{village}.pdf")
 
 
 @capability_required(Capability.VIEW_REGISTRY, deny=Http404)
-def village_handbooks_pdf(request: SignedInRequest, code: str) -> HttpResponse:
-    if not services.may_print_handbook(request.user):
-        raise Http404
-    village, rows = _village_households(request, code)
-    size = _size(request)
-    data = services.print_handbooks(
-        actor=request.user,
-        households=rows,
-        area_code=village,
-        size=size,
-        base_url=request.build_absolute_uri("/").rstrip("/"),
+@require_GET
+def village_print_progress(request: SignedInRequest, pk: int) -> JsonResponse:
+    vp = _print(request, pk)
+    state = prints.progress_of(vp)
+    return JsonResponse(
+        {
+            "phase": state["phase"],
+            "label": prints.phase_label(state),
+            "fraction": state["fraction"],
+            "failed": state["failed"],
+            "url": reverse("dossier:print_file", args=[vp.pk])
+            if state["phase"] == "finished"
+            else None,
+        }
     )
-    return _pdf(data, f"handbooks-{village}-{size}.pdf")
+
+
+@capability_required(Capability.VIEW_REGISTRY, deny=Http404)
+@require_GET
+def village_print_file(request: SignedInRequest, pk: int):
+    vp = _print(request, pk)
+    if vp.status != PrintStatus.FINISHED:
+        raise Http404
+    return vp.file_response()

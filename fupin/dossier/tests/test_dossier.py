@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,7 +25,7 @@ from fupin.cases import services as cases
 from fupin.core.errors import NotAllowed, OutsideArea, ValidationFailed
 from fupin.core.models import ChangeRecord, SensitiveRead
 from fupin.dossier import selectors, services
-from fupin.dossier.models import PrintRecord, SurveyorStatement
+from fupin.dossier.models import PrintRecord, SurveyorStatement, VillagePrint
 from fupin.programmes import ledgers
 from fupin.registry import services as registry
 
@@ -324,26 +325,105 @@ def test_the_handbook_prints_the_cadres_phone_and_the_benefits_of_the_year(users
     assert SensitiveRead.objects.filter(channel="print", field="phone").count() == 2
 
 
-@pytest.mark.django_db
-def test_a_whole_village_in_one_pdf(users, household):
+def _second_household(users):
     other = registered_household(
         actor=users["village"], village_code=VILLAGE, data=dict(HOUSEHOLD_DATA, phone="")
     )
     registry.member_add(
         actor=users["village"], household=other, data=member_data(id_number=make_id(seq="777"))
     )
+    return other
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_whole_village_is_printed_by_the_worker_and_downloaded_by_who_asked(
+    users, household, settings
+):
+    """The real path: the page queues the village's PDF; nothing is printed or logged
+    until `fupin worker` runs it; then the progress says finished and the one who asked
+    downloads it. Another village's user, and a township user who did not ask, get 404."""
+    settings.FUPIN_PRINT_SYNC = False
+    other = _second_household(users)
     c = _client(users["village"])
-    response = c.get(reverse("dossier:village_handbooks_pdf", args=[VILLAGE]) + "?size=A4")
+    response = c.post(
+        reverse("dossier:village_print_start", args=[VILLAGE]), {"kind": "handbook", "size": "A4"}
+    )
+    assert response.status_code == 302
+    vp = VillagePrint.objects.get()
+    assert response["Location"] == reverse("dossier:print", args=[vp.pk])
+    assert vp.households == 2 and vp.requested_by == users["village"]
+    progress = reverse("dossier:print_progress", args=[vp.pk])
+    state = c.get(progress).json()
+    assert state["phase"] == "queued" and state["url"] is None
+    file_url = reverse("dossier:print_file", args=[vp.pk])
+    assert c.get(file_url).status_code == 404
+    assert not PrintRecord.objects.exists()
+    page = c.get(reverse("dossier:print", args=[vp.pk])).content.decode()
+    assert progress in page and 'class="download hidden"' in page
+
+    call_command("worker", "--batch", "--no-schedule")
+
+    state = c.get(progress).json()
+    assert state["phase"] == "finished" and state["url"] == file_url, state
+    response = c.get(file_url)
     assert response.status_code == 200
-    reader = PdfReader(io.BytesIO(response.content))
+    data = b"".join(response.streaming_content)
+    reader = PdfReader(io.BytesIO(data))
     text = "".join(p.extract_text() for p in reader.pages)
     assert household.number in text and other.number in text
     assert len(reader.pages) >= 2
     record = PrintRecord.objects.get()
     assert record.households == 2 and record.household is None and record.area_code == VILLAGE
-    files = c.get(reverse("dossier:village_files_pdf", args=[VILLAGE]))
-    assert files.status_code == 200
-    assert c.get(reverse("dossier:village_files_pdf", args=["431129100000"])).status_code == 404
-    assert (
-        c.get(reverse("dossier:village_files_pdf", args=[VILLAGE]) + "?size=A3").status_code == 404
+    assert record.printed_by == users["village"] and record.kind == "handbook"
+    vp.refresh_from_db()
+    assert vp.record == record and vp.status == "finished"
+    for outsider in ("neighbour", "township"):
+        oc = _client(users[outsider])
+        assert oc.get(file_url).status_code == 404
+        assert oc.get(progress).status_code == 404
+        assert oc.get(reverse("dossier:print", args=[vp.pk])).status_code == 404
+    # The village page lists the print for the one who asked.
+    assert reverse("dossier:print", args=[vp.pk]) in c.get(
+        reverse("dossier:area", args=[VILLAGE])
+    ).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_village_print_logs_the_id_numbers_in_the_name_of_who_asked(users, household, settings):
+    """Village staff may reveal: the files carry the ID numbers in full, and the print
+    is logged (PrintRecord, SensitiveRead) in their name when the job runs."""
+    settings.FUPIN_PRINT_SYNC = True
+    other = _second_household(users)
+    staff = users["village"]
+    assert staff.may_reveal
+    c = _client(staff)
+    response = c.post(
+        reverse("dossier:village_print_start", args=[VILLAGE]), {"kind": "file", "size": "A5"}
     )
+    vp = VillagePrint.objects.get()
+    assert response.status_code == 302 and vp.status == "finished" and vp.paper == "A5"
+    members = [m for h in (household, other) for m in h.members.all() if m.is_active]
+    record = PrintRecord.objects.get()
+    assert record.printed_by == staff and record.households == 2 and record.kind == "file"
+    assert record.ids_printed == len(members) >= 2
+    read = SensitiveRead.objects.get(channel="print", field="id_number")
+    assert read.user == staff and read.object_id == VILLAGE and read.count == len(members)
+    text = _text(b"".join(c.get(reverse("dossier:print_file", args=[vp.pk])).streaming_content))
+    assert all(m.id_number in text for m in members)
+
+
+@pytest.mark.django_db
+def test_a_village_print_refuses_bad_requests_with_a_message(users, household):
+    c = _client(users["village"])
+    url = reverse("dossier:village_print_start", args=[VILLAGE])
+    for data in ({"kind": "poster"}, {"kind": "file", "size": "A3"}):
+        response = c.post(url, data, follow=True)
+        assert response.status_code == 200 and list(response.context["messages"])
+    assert c.get(url).status_code == 405
+    assert c.post(reverse("dossier:village_print_start", args=["431129100000"]), {}).status_code == 404
+    # The handbook is printed by staff who edit the registry or the paired cadre.
+    dept = _client(users["department"])
+    response = dept.post(url, {"kind": "handbook", "size": "A4"}, follow=True)
+    assert any("handbook" in str(m) or "手册" in str(m) for m in response.context["messages"])
+    assert not VillagePrint.objects.exists()
+    assert _client(users["neighbour"]).post(url, {"kind": "file"}).status_code == 404

@@ -53,7 +53,7 @@ def build() -> dict:
     from fupin.cases.procedures import AreaKind, area_procedure_for
     from fupin.compare.models import ComparisonRun, Finding
     from fupin.dashboards.models import ReportRun
-    from fupin.dossier.models import SurveyorStatement
+    from fupin.dossier.models import SurveyorStatement, VillagePrint
     from fupin.exchange.models import ExchangeRun
     from fupin.geo.models import Division, Level, VillageProfile
     from fupin.leaders.models import ContactReport
@@ -184,6 +184,12 @@ def build() -> dict:
             year=2019,
             as_of=dt.date(2019, 12, 31),
         )
+        # A village's print made by the job worker, asked for by the village user (the
+        # far one too: a print of a village outside one's area is not one's own).
+        vp = VillagePrint.objects.create(
+            kind="file", area_code=code, requested_by=users["village"], status="finished"
+        )
+        _file(vp, "file", "content_type", "print.pdf")
         step = _in(CaseStep, prefix).first()
         _file(step, "file", "content_type")
         statement = _in(SurveyorStatement, prefix).first()

@@ -238,8 +238,10 @@ URL_PARAMS: dict[str, dict[str, P]] = {
     "dossier:handbook_pdf": {"pk": H},
     "dossier:statement_file": {"pk": P("dossier.SurveyorStatement", where={"file__gt": ""})},
     "dossier:area": {"code": DIVISION},
-    "dossier:village_files_pdf": {"code": VILLAGE},
-    "dossier:village_handbooks_pdf": {"code": VILLAGE},
+    "dossier:village_print_start": {"code": VILLAGE},
+    "dossier:print": {"pk": P("dossier.VillagePrint")},
+    "dossier:print_progress": {"pk": P("dossier.VillagePrint")},
+    "dossier:print_file": {"pk": P("dossier.VillagePrint")},
     # policy
     "policy:detail": {"pk": P("policy.PolicySet", area="region__code")},
     "policy:new_version": {"pk": P("policy.PolicySet", area="region__code")},
