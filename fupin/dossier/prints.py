@@ -141,7 +141,9 @@ def run_village_print(*, print_id: int) -> None:
             households = services.with_rows(village_households(actor, vp.area_code))
             if vp.kind == c.PrintKind.HANDBOOK:
                 services.check_handbook(actor)
-                data, phones = services.handbooks_pdf(actor, households, vp.paper, None, vp.base_url)
+                data, phones = services.handbooks_pdf(
+                    actor, households, vp.paper, None, vp.base_url
+                )
                 ids = 0
             else:
                 data, ids = services.files_pdf(actor, households, vp.paper)

@@ -301,7 +301,9 @@ def print_files(
     rows = with_rows(households)
     data, ids = files_pdf(actor, rows, size)
     with transaction.atomic():
-        log_print(actor, kind=c.PrintKind.FILE, size=size, households=rows, area_code=area_code, ids=ids)
+        log_print(
+            actor, kind=c.PrintKind.FILE, size=size, households=rows, area_code=area_code, ids=ids
+        )
     return data
 
 

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fupin.accounts.roles import Capability
 from fupin.accounts.types import SignedInRequest
-from fupin.core.scope import area_prefix_of, may_edit_in
 from fupin.core.errors import DomainError, OutsideArea, ValidationFailed
+from fupin.core.scope import area_prefix_of, may_edit_in
 from fupin.dossier import prints, selectors, services
 from fupin.dossier.choices import PrintStatus
 from fupin.dossier.forms import StatementForm
@@ -26,6 +26,7 @@ from fupin.dossier.models import SurveyorStatement, VillagePrint
 from fupin.geo.codes import significant_prefix
 from fupin.geo.models import Level
 from fupin.web.views.common import call_service, capability_required, render_page
+
 
 def _size(request: SignedInRequest) -> str:
     size = request.GET.get("size", "A4").upper()

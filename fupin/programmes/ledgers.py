@@ -161,7 +161,12 @@ def dated_benefits(
 ) -> Benefits:
     """A ledger's `benefits` read from one model: its rows of the household whose `date`
     falls in the year (the user's scope where the model has one), with `amount` (a
-    column, or a function of the row)."""
+    column, or a function of the row). `date` may follow a relation ("course__ends_on")."""
+
+    def date_of(row: Any) -> Any:
+        for part in date.split("__"):
+            row = getattr(row, part)
+        return row
 
     def amount_of(row: Any) -> Decimal | None:
         if amount is None:
@@ -174,7 +179,7 @@ def dated_benefits(
         rows = qs.filter(**{household: h, f"{date}__year": year}).order_by(date, "pk")
         if related:
             rows = rows.select_related(*related)
-        return [Benefit(label(r), amount_of(r), getattr(r, date)) for r in rows]
+        return [Benefit(label(r), amount_of(r), date_of(r)) for r in rows]
 
     return benefits
 

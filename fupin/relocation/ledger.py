@@ -38,7 +38,7 @@ from fupin.exchange.layout import (
 )
 from fupin.programmes import bulk
 from fupin.programmes.due import due_column
-from fupin.programmes.ledgers import Ledger
+from fupin.programmes.ledgers import Benefit, Ledger, dated_benefits
 from fupin.programmes.workbook import LedgerImport, text_frame
 from fupin.registry.models import Household, Member
 from fupin.relocation import rules, selectors
@@ -566,6 +566,28 @@ def export(user: Any, prefix: str) -> dict[str, pl.DataFrame]:
     }
 
 
+_moved_in = dated_benefits(
+    Relocation,
+    date="moved_in_on",
+    amount=None,
+    label=lambda r: _("Moved into %(home)s at %(site)s") % {"home": r.home, "site": r.site.name},
+    related=("site",),
+)
+_supported = dated_benefits(
+    Support,
+    date="on",
+    amount=None,
+    label=lambda r: f"{r.get_kind_display()} · {r.description}",
+    household="relocation__household",
+)
+
+
+def benefits(user: Any, household: Any, year: int) -> list[Benefit]:
+    """The household's move in the year it moved in, and the follow-up support given in
+    the year (后续扶持)."""
+    return [*_moved_in(user, household, year), *_supported(user, household, year)]
+
+
 def ledger() -> Ledger:
     return Ledger(
         key="relocation",
@@ -578,4 +600,5 @@ def ledger() -> Ledger:
         sheets=(SITES, RELOCATIONS, SUPPORTS),
         write=write,
         export=export,
+        benefits=benefits,
     )

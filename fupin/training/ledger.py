@@ -22,7 +22,7 @@ from fupin.core.history import RowRecords
 from fupin.core.scope import code_range
 from fupin.exchange.layout import CODE, DATE, DIVISION, ID_NUMBER, INFO, INT, TEXT, Column, Sheet
 from fupin.programmes.due import DueBook
-from fupin.programmes.ledgers import Ledger
+from fupin.programmes.ledgers import Ledger, dated_benefits
 from fupin.programmes.workbook import (
     LedgerImport,
     Register,
@@ -348,4 +348,12 @@ def ledger() -> Ledger:
         sheets=(COURSES, ATTENDANCES),
         write=write,
         export=export,
+        # A course attended, in the year it ended: no money paid to the household.
+        benefits=dated_benefits(
+            Attendance,
+            date="course__ends_on",
+            amount=None,
+            label=lambda r: f"{r.course.name} · {r.member or ''} · {r.get_result_display()}",
+            related=("course", "member"),
+        ),
     )

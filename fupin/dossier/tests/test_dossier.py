@@ -383,9 +383,10 @@ def test_a_whole_village_is_printed_by_the_worker_and_downloaded_by_who_asked(
         assert oc.get(progress).status_code == 404
         assert oc.get(reverse("dossier:print", args=[vp.pk])).status_code == 404
     # The village page lists the print for the one who asked.
-    assert reverse("dossier:print", args=[vp.pk]) in c.get(
-        reverse("dossier:area", args=[VILLAGE])
-    ).content.decode()
+    assert (
+        reverse("dossier:print", args=[vp.pk])
+        in c.get(reverse("dossier:area", args=[VILLAGE])).content.decode()
+    )
 
 
 @pytest.mark.django_db
@@ -420,7 +421,9 @@ def test_a_village_print_refuses_bad_requests_with_a_message(users, household):
         response = c.post(url, data, follow=True)
         assert response.status_code == 200 and list(response.context["messages"])
     assert c.get(url).status_code == 405
-    assert c.post(reverse("dossier:village_print_start", args=["431129100000"]), {}).status_code == 404
+    assert (
+        c.post(reverse("dossier:village_print_start", args=["431129100000"]), {}).status_code == 404
+    )
     # The handbook is printed by staff who edit the registry or the paired cadre.
     dept = _client(users["department"])
     response = dept.post(url, {"kind": "handbook", "size": "A4"}, follow=True)
