@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import HOUSEHOLD_DATA, VILLAGE, registered_household
@@ -70,6 +70,9 @@ def test_windows_met():
     assert rules.windows_met(D(2024, 1, 1), D(2024, 1, 29), 30, visits) == (0, 0)
 
 
+# The generation is cheap; on a loaded machine its timing is not (a health check, not a
+# property: it failed once with the other engineers' suites running).
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dates(min_value=D(2020, 1, 1), max_value=D(2020, 12, 31)),
     st.integers(min_value=0, max_value=400),
