@@ -19,6 +19,12 @@ households due assistance that the team looks after).
   on whether the household approves of the work (including the cadres' help), the share
   that approve: for a cadre, its households; for a team, every sampled household of its
   village (registered or not).
+- attendance (驻村考勤率): of the days a resident work team's members were required in
+  the village over the period (cut at today; approved leave lowers the requirement), the
+  share credited by check-ins: `fupin.teams.selectors.attendance_rates`, the rule
+  `fupin.teams.attendance`. For a team, the sum over its members' terms; for a cadre, the
+  sum over its terms on the region's teams. A cadre on no team in the period, or with no
+  day due, has no data.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from fupin.indicators.frames import visit_intervals
 from fupin.monitoring.models import RiskWarning, WarningStatus
 from fupin.scoring import rules
 from fupin.scoring.choices import Assessed, ItemSource
+from fupin.teams.selectors import attendance_rates
 
 CENT = Decimal("0.01")
 ONE_DAY = dt.timedelta(days=1)
@@ -239,11 +246,25 @@ def satisfaction(
     return out
 
 
+def attendance(
+    kind: str, subjects: list[Subject], found: list[Span], prefix: str, start: dt.date, end: dt.date
+) -> dict[str, Decimal | None]:
+    found_rates = attendance_rates(prefix, start, end)
+    days = found_rates.teams if kind == Assessed.TEAM else found_rates.members
+    out: dict[str, Decimal | None] = {}
+    for s in subjects:
+        d = days.get(int(s.key.split(":", 1)[1]))
+        rate = None if d is None else d.rate
+        out[s.key] = None if rate is None else (rate * 100).quantize(CENT, ROUND_HALF_UP)
+    return out
+
+
 SOURCES = {
     ItemSource.VISITS_ON_TIME: visits_on_time,
     ItemSource.MEASURES_DELIVERED: measures_delivered,
     ItemSource.RISK_ELIMINATED: risk_eliminated,
     ItemSource.SATISFACTION: satisfaction,
+    ItemSource.ATTENDANCE: attendance,
 }
 
 

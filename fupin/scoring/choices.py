@@ -67,4 +67,5 @@ class ItemSource(models.TextChoices):
     MEASURES_DELIVERED = "measures", _("Measures delivered")
     RISK_ELIMINATED = "risk_eliminated", _("Households' risk eliminated")
     SATISFACTION = "satisfaction", _("Satisfaction in assessment surveys")
+    ATTENDANCE = "attendance", _("Attendance in the village (work teams)")
     MANUAL = "manual", _("Entered by the county (manual)")

@@ -92,19 +92,22 @@ def build_demo(*, seed: int, log: Callable[[str], None] | None = None) -> None:
 
 # The yearly assessment of paired cadres and work teams of this year (the demo's visits
 # are monthly from August of this year, so visits on time spread the classes).
+# Attendance (驻村考勤率) from the teams' check-ins: a cadre on no work team has no data.
 CADRE_ITEMS = [
-    ("B1", "按要求入户走访（走访及时率）", "35", "visits_on_time"),
-    ("B2", "帮扶措施落实到户", "25", "measures"),
+    ("B1", "按要求入户走访（走访及时率）", "30", "visits_on_time"),
+    ("B2", "帮扶措施落实到户", "20", "measures"),
     ("B3", "监测户风险消除", "15", "risk_eliminated"),
     ("B4", "群众满意度（第三方评估）", "15", "satisfaction"),
     ("B5", "组织评价", "10", "manual"),
+    ("B6", "驻村在岗（工作队员考勤）", "10", "attendance"),
 ]
 TEAM_ITEMS = [
-    ("T1", "全村结对帮扶走访及时", "30", "visits_on_time"),
-    ("T2", "帮扶措施落实", "25", "measures"),
-    ("T3", "监测户风险消除", "15", "risk_eliminated"),
+    ("T1", "全村结对帮扶走访及时", "25", "visits_on_time"),
+    ("T2", "帮扶措施落实", "20", "measures"),
+    ("T3", "监测户风险消除", "10", "risk_eliminated"),
     ("T4", "群众满意度（第三方评估）", "10", "satisfaction"),
     ("T5", "群众评议", "20", "manual"),
+    ("T6", "驻村在岗（考勤率）", "15", "attendance"),
 ]
 
 

@@ -501,3 +501,96 @@ def teams(users) -> None:
 
 
 INVOKERS["teams"] = teams
+
+
+def leaders(users) -> None:
+    """A county leader's contact point: linked, a visit report with its scan, the
+    county's rule set then changed, the link ended."""
+    from fupin.assistance import services as assistance
+    from fupin.leaders import services
+    from fupin.leaders.choices import Period, Target
+
+    county = users["county"]
+    leader = assistance.cadre_create(
+        actor=users["admin"],
+        data={
+            "name": "李县长",
+            "unit": "江华瑶族自治县人民政府",
+            "rank": "county",
+            "home_area_id": COUNTY,
+        },
+    )
+    link = services.link_create(
+        actor=county,
+        leader=leader,
+        area_code=VILLAGE[:9] + "000",
+        start_date=dt.date(2025, 1, 1),
+        duties="联系乡镇",
+        reason="三层联系",
+    )
+    scan = SimpleUploadedFile("report.pdf", b"%PDF-1.4 report", content_type="application/pdf")
+    services.report_record(
+        actor=users["township"],
+        link=link,
+        date=dt.date(2025, 3, 1),
+        place="镇政府",
+        content="调度产业项目",
+        photo=scan,
+    )
+    for visits in (2, 3):
+        services.rule_save(
+            actor=county,
+            region_code=COUNTY,
+            target=Target.TOWNSHIP,
+            period=Period.QUARTER,
+            visits_required=visits,
+            reason="县委办通知",
+        )
+    services.link_end(actor=county, link=link, end_date=dt.date(2025, 6, 30), reason="调任")
+
+
+def assessment_of_cadres(users) -> None:
+    """The yearly assessment of paired cadres: a scheme made and edited in place, a
+    manual item entered and corrected, a run computed (the scheme is frozen), then an
+    edit that makes its next version."""
+    household = _household(users)
+    from fupin.assistance import services as assistance
+    from fupin.scoring import services
+
+    county = users["county"]
+    cadre = assistance.cadre_create(
+        actor=users["admin"],
+        data={"name": "干部丙", "unit": "县财政局", "rank": "ordinary", "home_area_id": VILLAGE},
+    )
+    assistance.pairing_create(
+        actor=county, cadre=cadre, household=household, kind="contact", start_date=D
+    )
+    items = [
+        {"code": "B1", "text": "走访及时", "max_points": "50", "source": "visits_on_time"},
+        {"code": "B2", "text": "驻村考勤", "max_points": "20", "source": "attendance"},
+        {"code": "B3", "text": "组织评价", "max_points": "30", "source": "manual"},
+    ]
+    data = {"name": "干部考核", "year": 2024, "subjects": "cadre"}
+    scheme = services.assessment_scheme_save(
+        actor=county, region_code=COUNTY, data=data, items=items, reason="印发"
+    )
+    items[0]["max_points"], items[1]["max_points"] = "60", "10"
+    scheme = services.assessment_scheme_save(
+        actor=county, scheme=scheme, data=data, items=items, reason="调整权重"
+    )
+    for points in ("20", "25"):
+        services.manual_points_set(
+            actor=county,
+            scheme=scheme,
+            subject_key=f"cadre:{cadre.pk}",
+            item_code="B3",
+            points=points,
+            reason="组织部评价",
+        )
+    services.assessment_compute(actor=county, scheme=scheme)
+    services.assessment_scheme_save(
+        actor=county, scheme=scheme, data=data, items=items[::-1], reason="调整顺序"
+    )
+
+
+INVOKERS.update({"leaders": leaders, "assessment of cadres": assessment_of_cadres})

@@ -62,6 +62,12 @@ UNRECORDED: dict[tuple[str, str], str] = {
         "cases.case",
     ): "the case's copy of its household's village (Case.village, the lists' index, left "
     "out of the case's history): the move itself is recorded on the household",
+    (
+        "fupin.scoring.services.assessment_compute",
+        "scoring.assessmentresult",
+    ): "a run's results, derived from the data and written once with the run in bulk, "
+    "never changed: the run is recorded (who computed it, when, with the scheme's items "
+    "and thresholds as they were)",
 }
 
 
