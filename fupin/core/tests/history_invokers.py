@@ -594,3 +594,122 @@ def assessment_of_cadres(users) -> None:
 
 
 INVOKERS.update({"leaders": leaders, "assessment of cadres": assessment_of_cadres})
+
+
+def dossier(users) -> None:
+    """The household file: a county's checklist version, the surveyor's statement typed
+    and filed as a scan, a household's file and handbook printed, and a whole village's
+    file printed by the job worker (inline here, as FUPIN_PRINT_SYNC makes it)."""
+    from django.test import override_settings
+
+    from fupin.dossier import prints, services
+
+    household = _household(users)
+    county, village = users["county"], users["village"]
+    services.checklist_create(
+        actor=county,
+        region_code=COUNTY,
+        effective_from=dt.date(2020, 1, 1),
+        items=[
+            {
+                "status": "poor",
+                "document": "house_photo",
+                "sources": [{"kind": "attachment", "param": "photo", "title": "住房"}],
+            }
+        ],
+        note="县定清单",
+    )
+    services.statement_sign(actor=village, household=household, surveyed_on=D)
+    scan = SimpleUploadedFile("s.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    services.statement_sign(
+        actor=users["township"],
+        household=household,
+        surveyed_on=D,
+        upload=scan,
+        surveyor_name="李文华",
+    )
+    services.print_files(actor=county, households=[household], area_code=VILLAGE)
+    services.print_handbooks(actor=village, households=[household], area_code=VILLAGE)
+    with override_settings(FUPIN_PRINT_SYNC=True):
+        vp = prints.start_village_print(
+            actor=village,
+            village_code=VILLAGE,
+            kind="file",
+            size="A4",
+            base_url="http://testserver",
+            language="zh-hans",
+        )
+    vp.refresh_from_db()
+    assert vp.status == "finished" and vp.record_id is not None, vp.message
+
+
+def area_exits(users) -> None:
+    """A poor village exits through its procedure (the year of exit set by
+    geo.services.set_village_exit when the county approves); a county's year of exit
+    set as the county exit procedure sets it on the province's approval."""
+    from fupin.cases.area import services
+    from fupin.cases.procedures import AreaKind
+    from fupin.geo.models import VillageProfile
+    from fupin.geo.services import set_county_exit, village_profile_update
+
+    today = dt.date.today()
+    infra = ("road", "safe_water", "power", "broadband", "clinic", "cultural_room")
+    village_profile_update(
+        profile=VillageProfile.objects.get(village_id=VILLAGE),
+        actor=users["village"],
+        data={"is_poor_village": True, "rural_population": 1200}
+        | {("has_hardened_road" if f == "road" else f"has_{f}"): True for f in infra},
+        reason="年度调查",
+    )
+    case = services.area_case_open(
+        actor=users["village"], area_code=VILLAGE, kind=AreaKind.VILLAGE_EXIT, today=today
+    )
+    case = services.area_step_do(
+        actor=users["village"], case=case, step="application", evidence="村两委申请", today=today
+    )
+    case = services.area_step_do(
+        actor=users["township"], case=case, step="verification", decision="approve", today=today
+    )
+    notice = services.area_notice_post(
+        actor=users["township"], case=case, posted_on=today, phone="0746-1234567"
+    )
+    after = notice.ends_on + dt.timedelta(days=1)
+    services.advance_area_notices(after)
+    case.refresh_from_db()
+    services.area_step_do(
+        actor=users["county"], case=case, step="approval", decision="approve", today=after
+    )
+    assert VillageProfile.objects.get(village_id=VILLAGE).exit_year == after.year
+    services.county_profile_designate(
+        actor=users["admin"], county_code=COUNTY, poor_county="key", reason="国家重点县名单"
+    )
+    set_county_exit(county_code=COUNTY, year=2020, actor=users["admin"], reason="贫困县退出 #1")
+
+
+def attestations(users) -> None:
+    """The village appraisal attests an exclusion clause of the county's policy."""
+    from fupin.policy.selectors import current_policy
+    from fupin.policy.services import attestation_record, policy_new_version
+
+    household = _household(users)
+    policy_new_version(
+        actor=users["county"],
+        base=current_policy(VILLAGE, on=dt.date(2016, 6, 1)),
+        data={"exclusions": [{"code": "JH05", "text": "种养大户", "kind": "attestation"}]},
+        reason="县定",
+        region_code=COUNTY,
+    )
+    minutes = SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 m", content_type="application/pdf")
+    for verdict, upload in (("clear", minutes), ("applies", None)):
+        attestation_record(
+            actor=users["village"],
+            household=household,
+            clause_code="JH05",
+            verdict=verdict,
+            attested_on=dt.date(2016, 10, 1),
+            upload=upload,
+            note="村民代表大会评议",
+        )
+
+
+INVOKERS.update({"dossier": dossier, "area exits": area_exits, "attestations": attestations})

@@ -42,6 +42,14 @@ FUPIN = str(Path(fupin.__file__).parent) + "/"
 # Models written without change records, on purpose. label → reason.
 NO_HISTORY: dict[str, str] = {
     "core.changerecord": "the history itself",
+    "core.job": "a background job's progress (the page's progress bar); the work the job "
+    "runs records its own writes",
+    "core.sensitiveread": "the log of unmasked reads and prints itself (who, when, which "
+    "field, how many), written once and never changed",
+    "dossier.printrecord": "the log of printed files and handbooks itself (who, when, "
+    "which households, how many ID numbers and phones in full), written once, never changed",
+    "dossier.villageprint": "a log of village print runs (who asked, its state, the PDF); "
+    "the print it makes is logged as a print record",
     "compare.comparisonrun": "a log of comparison runs; the findings it makes are recorded",
     "exchange.exchangerun": "a log of import/export runs; the objects imported are recorded",
     "geo.division": "the statistical division tree, loaded from the official list",
