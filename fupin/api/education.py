@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import IdPageQuery
+from fupin.api.schemas import MAX_ID, IdPageQuery
 from fupin.core.masking import mask_id_number
 from fupin.education import selectors
 from fupin.programmes.paging import in_division
@@ -28,7 +28,7 @@ class AidQuery(IdPageQuery):
     school_year: int | None = Field(
         None, ge=2000, le=2100, description="The year the school year starts in."
     )
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class AidOut(Schema):
@@ -87,7 +87,7 @@ def aid_list(request, filters: Query[AidQuery]):
 class DropoutQuery(IdPageQuery):
     area: str = AREA
     status: str = Field("", description="open, returned, home, closed")
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class DropoutOut(Schema):

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import IdPageQuery
+from fupin.api.schemas import MAX_ID, IdPageQuery
 from fupin.core.masking import mask_id_number
 from fupin.employment import selectors
 from fupin.programmes.paging import in_division
@@ -71,7 +71,7 @@ def post_list(request, filters: Query[PostQuery]):
 
 class HoldingQuery(AreaQuery):
     status: str = Field("", description="proposed, approved, refused")
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class HoldingOut(Schema):
@@ -125,7 +125,7 @@ def holding_list(request, filters: Query[HoldingQuery]):
 
 class PlacementQuery(AreaQuery):
     kind: str = Field("", description="migrant, local, workshop, self_employed")
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class PlacementOut(Schema):

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import IdPageQuery
+from fupin.api.schemas import MAX_ID, IdPageQuery
 from fupin.funds import selectors
 from fupin.funds.selectors import rate
 
@@ -19,7 +19,7 @@ router = Router(tags=["funds"])
 
 class AllocationQuery(IdPageQuery):
     year: int | None = Field(None, ge=2000, le=2100)
-    source: int | None = Field(None, description="a fund source's id")
+    source: int | None = Field(None, ge=1, le=MAX_ID, description="a fund source's id")
 
 
 class AllocationOut(Schema):

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import IdPageQuery
+from fupin.api.schemas import MAX_ID, IdPageQuery
 from fupin.core.masking import mask_id_number
 from fupin.health import selectors
 from fupin.programmes.paging import in_division
@@ -26,7 +26,7 @@ class CoverQuery(IdPageQuery):
     area: str = AREA
     year: int | None = Field(None, ge=2000, le=2100, description="Year covered.")
     kind: str = Field("", description="basic, serious, commercial, prevention")
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class CoverOut(Schema):
@@ -83,7 +83,7 @@ def cover_list(request, filters: Query[CoverQuery]):
 class ReimbursementQuery(IdPageQuery):
     area: str = AREA
     year: int | None = Field(None, ge=2000, le=2100, description="Year of settlement.")
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class ReimbursementOut(Schema):

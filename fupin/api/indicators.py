@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
+from fupin.api.schemas import MAX_ID
 from fupin.core.errors import ValidationFailed
 from fupin.indicators import reports
 from fupin.indicators.selectors import figures_for, snapshot_get
@@ -19,7 +20,9 @@ router = Router(tags=["indicators"])
 
 class IndicatorQuery(Schema):
     as_of: dt.date | None = Field(None, description="a past date: figures read from history")
-    snapshot: int | None = Field(None, description="a locked snapshot's id (数据锁定)")
+    snapshot: int | None = Field(
+        None, ge=1, le=MAX_ID, description="a locked snapshot's id (数据锁定)"
+    )
     depth: int = Field(1, ge=0, le=2, description="levels of children: 0, 1 or 2")
 
 

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import IdPageQuery
+from fupin.api.schemas import MAX_ID, IdPageQuery
 from fupin.core.scope import code_range
 from fupin.geo.codes import significant_prefix
 from fupin.industry import selectors
@@ -76,7 +76,7 @@ class LinkQuery(IdPageQuery):
     area: str = AREA
     mode: str = Field("", description="direct, entrusted, shareholding, employment, order")
     status: str = Field("", description="proposed, confirmed, refused")
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class LinkOut(Schema):
@@ -129,7 +129,7 @@ def link_list(request, filters: Query[LinkQuery]):
 class DividendQuery(IdPageQuery):
     area: str = AREA
     year: int | None = Field(None, ge=1900, le=2200, description="Dividend year.")
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class DividendOut(Schema):

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import IdPageQuery
+from fupin.api.schemas import MAX_ID, IdPageQuery
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import code_range
 from fupin.geo.codes import significant_prefix
@@ -24,7 +24,7 @@ class LoanQuery(IdPageQuery):
     area: str = Field("", pattern=r"^\d{0,12}$", description="Division code or code prefix.")
     status: str = Field("", description="current, overdue, repaid, extended, written_off")
     bank: str = Field("", max_length=60)
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class LoanOut(Schema):

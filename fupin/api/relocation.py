@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import IdPageQuery
+from fupin.api.schemas import MAX_ID, IdPageQuery
 from fupin.programmes.paging import in_division
 from fupin.relocation import selectors
 
@@ -58,8 +58,8 @@ def site_list(request, filters: Query[AreaQuery]):
 
 
 class RelocationQuery(AreaQuery):
-    site: int | None = Field(None, description="Site id.")
-    household: int | None = Field(None, description="Household id.")
+    site: int | None = Field(None, ge=1, le=MAX_ID, description="Site id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class RelocationOut(Schema):

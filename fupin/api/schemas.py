@@ -39,6 +39,11 @@ def code_field(list_name: str, default: Any = ..., description: str = "") -> Any
     )
 
 
+# The largest id a database key holds (a 64-bit signed integer, SQLite's and PostgreSQL's
+# bigint): an id filter beyond it is refused (422), not sent to the database.
+MAX_ID = 2**63 - 1
+
+
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,7 +54,7 @@ class Strict(Schema):
 class IdPageQuery(Schema):
     """Keyset paging of lists ordered by id: pass a page's next_after as `after`."""
 
-    after: int | None = Field(None, description="Cursor: the last id seen.")
+    after: int | None = Field(None, ge=0, le=MAX_ID, description="Cursor: the last id seen.")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
@@ -193,7 +198,7 @@ class MemberPage(Schema):
 
 
 class MemberQuery(IdPageQuery):
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
     q: str = Field(
         "",
         max_length=50,

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from fupin.api.auth import current_user
 from fupin.api.queries import keyset
-from fupin.api.schemas import IdPageQuery
+from fupin.api.schemas import MAX_ID, IdPageQuery
 from fupin.core.masking import mask_id_number
 from fupin.core.scope import code_range
 from fupin.geo.codes import significant_prefix
@@ -77,7 +77,7 @@ def course_list(request, filters: Query[CourseQuery]):
 class AttendanceQuery(IdPageQuery):
     area: str = AREA
     course: str = Field("", max_length=40, description="Course number.")
-    household: int | None = Field(None, description="Household id.")
+    household: int | None = Field(None, ge=1, le=MAX_ID, description="Household id.")
 
 
 class AttendanceOut(Schema):
