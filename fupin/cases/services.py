@@ -161,6 +161,7 @@ def decision_snapshot(household: Household, kind: str, on: dt.date) -> dict[str,
                 "kind": c.kind,
                 "values": c.values,
                 "source": str(c.source),
+                "weighed": c.weighed,
             }
             for c in d.clauses
         ],

@@ -157,3 +157,34 @@ def test_the_case_list_pages_newest_first_by_keyset_with_the_filters_kept(
     assert 'rel="prev"' not in back.text and f"older={order[1]}" in back.text
     # A cursor the user cannot see starts from the newest.
     assert listed(client.get(reverse("cases:case_list"), {"older": "999999"})) == order[:2]
+
+
+def test_the_case_page_shows_a_pending_or_unestablished_decision_clause_by_clause(client, users):
+    """A decision stored at opening that waits for a department finding's verification,
+    with a department list never compared: the page names both outcomes, the finding and
+    the missing source, in Chinese and in English (not "Unknown")."""
+    from fupin.compare.models import ComparisonRun, Finding
+    from fupin.policy.tests.test_policy import covered
+
+    h = make_household(users, "盘石生", "101", wages="2500")
+    covered(h, kinds=("vehicles", "real_estate", "public_employees"))
+    Finding.objects.create(
+        household=h,
+        kind="vehicles",
+        rule="EXCL_VEHICLE",
+        summary="湘M12345",
+        run=ComparisonRun.objects.get(kind="vehicles"),
+        fingerprint="p" * 64,
+    )
+    case = services.case_open(actor=users["village"], household=h, kind="removal", today=TODAY)
+    assert case.decision["eligible"] is None and case.decision["pending"]
+    url = reverse("cases:case_detail", args=[case.pk])
+    login(client, users, "village")
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").text
+    assert "待核实，暂不能判定" in zh and "待核实" in zh and "无法认定" in zh
+    assert "湘M12345" in zh and "未知" not in zh
+    # The missing source, as the evaluation stated it when the case was opened.
+    assert "该部门数据尚未对本户所在地区进行比对。" in zh
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+    assert "undecided pending verification" in en and "not established" in en
+    assert "department record：湘M12345" in en and ">Unknown<" not in en

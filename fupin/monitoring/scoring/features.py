@@ -5,8 +5,9 @@ Four queries (households, members, incomes, findings), each read whole with
 12-digit division codes; everything else is vectorised frame work. Nothing goes through
 the ORM row by row.
 
-Income is compared with the line of its year (`fupin.quality.lines.income_line`, i.e. the
-policy sets). Per household and year Y:
+Income is compared with the line of its year in the household's county (the policy sets'
+`fupin.policy.selectors.income_lines_frame`, the column form of `income_line`: a province's
+own line where it has one, else the national one). Per household and year Y:
 
 - ``margin``: net income per person ÷ line of Y − 1 (negative = under the line);
 - ``income_trend``: relative change of (income per person ÷ line) from Y−2 to Y−1 (0 when
@@ -32,7 +33,7 @@ import polars as pl
 
 from fupin.core.frames import read_frame
 from fupin.core.scope import code_range
-from fupin.quality.lines import income_line
+from fupin.quality.lines import income_lines_frame
 from fupin.registry import choices as c
 from fupin.registry.models import IncomeRecord
 
@@ -112,12 +113,14 @@ def read_incomes(area: str = "") -> pl.DataFrame:
     where, params = _area_clause(area, "h.village_id")
     net = " + ".join(f"i.{f}" for f in IncomeRecord.INCOME_FIELDS) + " - i.production_expenses"
     sql = (
-        f"SELECT i.household_id, i.year, i.household_size, {net} AS net, i.property_income "  # noqa: S608 - fixed SQL, values bound
+        "SELECT i.household_id, h.village_id, i.year, i.household_size, "  # noqa: S608 - fixed SQL, values bound
+        f"{net} AS net, i.property_income "
         "FROM registry_incomerecord i JOIN registry_household h ON h.id = i.household_id "
         f"WHERE 1=1{where}"
     )
     schema = {
         "household_id": pl.Int64,
+        "village_id": pl.String,
         "year": pl.Int64,
         "household_size": pl.Int64,
         "net": pl.Float64,
@@ -136,16 +139,19 @@ def read_findings(area: str = "") -> pl.DataFrame:
     return read_frame(sql, params, {"household_id": pl.Int64, "findings": pl.Int64})
 
 
-def lines_for(years: Iterable[int]) -> pl.DataFrame:
-    """The income line of every year, from the policy sets."""
+def lines_for(years: Iterable[int], village_codes: Iterable[str]) -> pl.DataFrame:
+    """(county, year, line): the income line of every year in the county of each village,
+    from the policy sets (`income_lines_frame`, the one rule; years before 2013 have none)."""
 
-    rows = [(y, float(income_line(y))) for y in sorted(set(years))]
-    return pl.DataFrame(rows, schema={"year": pl.Int64, "line": pl.Float64}, orient="row")
+    return income_lines_frame(sorted(set(years)), sorted(set(village_codes))).select(
+        "county", "year", line=pl.col("line_cents").cast(pl.Float64) / 100
+    )
 
 
 def income_ratios(incomes: pl.DataFrame, lines: dict[int, float] | None = None) -> pl.DataFrame:
-    """(household_id, year, ratio, property_income): income per person ÷ line (the policy
-    sets' line of each year, or `lines` when given)."""
+    """(household_id, year, ratio, property_income): income per person ÷ line (the line of
+    each year in the household's county by the policy sets, or `lines` by year when given);
+    a year without a line (before 2013) has no ratio."""
     if incomes.is_empty():
         return pl.DataFrame(
             schema={
@@ -157,20 +163,19 @@ def income_ratios(incomes: pl.DataFrame, lines: dict[int, float] | None = None) 
         )
     years = incomes["year"].unique().to_list()
     if lines is None:
-        line_frame = lines_for(years)
+        with_county = incomes.with_columns(county=pl.col("village_id").str.slice(0, 6))
+        codes = with_county["village_id"].unique().drop_nulls().to_list()
+        joined = with_county.join(lines_for(years, codes), on=["county", "year"])
     else:
         line_frame = pl.DataFrame(
             [(y, float(lines[y])) for y in years],
             schema={"year": pl.Int64, "line": pl.Float64},
             orient="row",
         )
-    return (
-        incomes.join(line_frame, on="year")
-        .with_columns(
-            ratio=pl.col("net") / pl.col("household_size").clip(lower_bound=1) / pl.col("line")
-        )
-        .select("household_id", "year", "ratio", "property_income")
-    )
+        joined = incomes.join(line_frame, on="year")
+    return joined.with_columns(
+        ratio=pl.col("net") / pl.col("household_size").clip(lower_bound=1) / pl.col("line")
+    ).select("household_id", "year", "ratio", "property_income")
 
 
 def member_features(members: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:

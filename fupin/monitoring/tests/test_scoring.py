@@ -126,3 +126,31 @@ def test_model_beats_the_trivial_baseline_on_held_out_households():
     out = StringIO()
     call_command("risk_evaluate", stdout=out)
     assert "AUC" in out.getvalue()
+
+
+def test_margins_use_the_line_of_the_households_province(users, household):
+    """3,500 yuan a head in 2019: above the national line (3,218), under Hunan's own
+    (3,747) once the province has one; a household elsewhere keeps the national line."""
+    from fupin.policy import seeds
+    from fupin.policy.tests.test_policy import income
+
+    income(users, household, 2019, 3500)
+    before = features.scoring_frame(household.village_id, year=2019, everyone=True)
+    assert before.row(0, named=True)["margin"] == pytest.approx(3500 / 3218 - 1)
+
+    seeds.seed_provincial_lines(actor=users["admin"], province="430000000000")
+    after = features.scoring_frame(household.village_id, year=2019, everyone=True)
+    assert after.row(0, named=True)["margin"] == pytest.approx(3500 / 3747 - 1)
+
+    incomes = pl.DataFrame(
+        {
+            "household_id": [1, 2],
+            "village_id": [household.village_id, "520102001001"],
+            "year": [2019, 2019],
+            "household_size": [1, 1],
+            "net": [3500.0, 3500.0],
+            "property_income": [0.0, 0.0],
+        }
+    )
+    ratios = dict(features.income_ratios(incomes).select("household_id", "ratio").iter_rows())
+    assert ratios == {1: pytest.approx(3500 / 3747), 2: pytest.approx(3500 / 3218)}

@@ -100,6 +100,8 @@ def household_policy(context, household):
 
 
 @register.filter
-def shown_values(clause: ClauseResult) -> list[tuple[str, str]]:
-    """The values a clause used, each as (label, value) in the user's language."""
-    return [(_label(k), _value(k, v)) for k, v in clause.values.items()]
+def shown_values(clause: ClauseResult | dict) -> list[tuple[str, str]]:
+    """The values a clause used, each as (label, value) in the user's language: of a live
+    `ClauseResult` or of a clause of a case's stored decision (a dict)."""
+    values = (clause.get("values") or {}) if isinstance(clause, dict) else clause.values
+    return [(_label(k), _value(k, v)) for k, v in values.items()]
