@@ -293,3 +293,46 @@ def database_cache(settings, db):
     }
     cache.clear()
     return cache
+
+
+# The data migrations whose rows the application reads as reference data (the national
+# policy sets, the national household-file checklist), in migration order.
+SEEDING_MIGRATIONS = (
+    ("fupin.policy.migrations.0002_national_defaults", "forwards"),
+    ("fupin.policy.migrations.0008_sourced_national_lines", "forwards"),
+    ("fupin.dossier.migrations.0002_national_default", "seed"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_after_flush(request):
+    """A transactional test (every browser test: the live server needs one) empties the
+    whole database when it ends, the rows the data migrations seeded included; a later test
+    of the same process would then find no national policy or checklist, and pass or fail
+    by the order xdist gave it. So every database test starts with the seeded rows put
+    back, by the migrations' own functions, where they are missing (inside the test's
+    transaction when it has one: rolled back with it)."""
+    names = set(request.fixturenames)
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        names & {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+    )
+    if not uses_db:
+        yield
+        return
+    import importlib
+
+    from django.apps import apps
+
+    from fupin.dossier.models import Checklist
+    from fupin.policy.models import PolicySet
+
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "live_server" in names or "transactional_db" in names
+    transactional = transactional or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    policy_missing = not PolicySet.objects.filter(region__isnull=True).exists()
+    checklist_missing = not Checklist.objects.filter(region__isnull=True).exists()
+    for module, function in SEEDING_MIGRATIONS:
+        if ("policy" in module and policy_missing) or ("dossier" in module and checklist_missing):
+            getattr(importlib.import_module(module), function)(apps, None)
+    yield

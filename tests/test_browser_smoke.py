@@ -52,7 +52,10 @@ def _login(page, live_server, username, password):
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("[type=submit]")
+    # Wait for the sign-in's own navigation: "networkidle" alone can return before
+    # it starts, and the next page would then be asked for without the session.
+    with page.expect_navigation():
+        page.click("[type=submit]")
     page.wait_for_load_state("networkidle")
 
 

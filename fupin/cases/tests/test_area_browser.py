@@ -68,7 +68,10 @@ def test_township_reads_the_village_exit_case(page, live_server, users):
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", "township")
     page.fill("input[name=password]", "pw-township")
-    page.click("[type=submit]")
+    # Wait for the sign-in's own navigation: "networkidle" alone can return before
+    # it starts, and the next page would then be asked for without the session.
+    with page.expect_navigation():
+        page.click("[type=submit]")
     page.wait_for_load_state("networkidle")
     page.goto(live_server.url + reverse("cases:area_case", args=[case.pk]))
     assert "贫困村退出" in page.locator("h1").inner_text()

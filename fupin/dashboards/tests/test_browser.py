@@ -79,7 +79,10 @@ def test_county_dashboard_draws_its_charts_and_map(
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", "county")
     page.fill("input[name=password]", "pw-county")
-    page.click("[type=submit]")
+    # Wait for the sign-in's own navigation: "networkidle" alone can return before
+    # it starts, and the next page would then be asked for without the session.
+    with page.expect_navigation():
+        page.click("[type=submit]")
     page.wait_for_load_state("networkidle")
 
     page.goto(live_server.url + reverse("dashboards:area", args=[COUNTY]))

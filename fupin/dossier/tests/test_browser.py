@@ -53,7 +53,10 @@ def test_village_staff_reads_a_file_and_the_village(page, live_server, users, ho
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", "village")
     page.fill("input[name=password]", "pw-village")
-    page.click("[type=submit]")
+    # Wait for the sign-in's own navigation: "networkidle" alone can return before
+    # it starts, and the next page would then be asked for without the session.
+    with page.expect_navigation():
+        page.click("[type=submit]")
     page.wait_for_load_state("networkidle")
     page.goto(live_server.url + reverse("dossier:household", args=[household.pk]))
     html = page.content()

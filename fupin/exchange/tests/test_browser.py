@@ -54,7 +54,10 @@ def test_village_staff_exports_and_imports(page, live_server, household, users, 
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", "village")
     page.fill("input[name=password]", "pw-village")
-    page.click("[type=submit]")
+    # Wait for the sign-in's own navigation: "networkidle" alone can return before
+    # it starts, and the next page would then be asked for without the session.
+    with page.expect_navigation():
+        page.click("[type=submit]")
     page.wait_for_load_state("networkidle")
 
     page.goto(live_server.url + reverse("exchange:index"))

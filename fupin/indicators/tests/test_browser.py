@@ -40,7 +40,10 @@ def test_county_office_reads_indicators(page, live_server, crafted):
     page.goto(live_server.url + reverse("login"))
     page.fill("input[name=username]", "county")
     page.fill("input[name=password]", "pw-county")
-    page.click("[type=submit]")
+    # Wait for the sign-in's own navigation: "networkidle" alone can return before
+    # it starts, and the next page would then be asked for without the session.
+    with page.expect_navigation():
+        page.click("[type=submit]")
     page.wait_for_load_state("networkidle")
     page.goto(live_server.url + reverse("indicators:index") + "?as_of=2023-06-30")
     assert page.locator("h1").inner_text().startswith("指标")

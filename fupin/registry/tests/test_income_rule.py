@@ -179,7 +179,8 @@ def test_quality_rule_uses_the_rounding_rule():
         schema={"household_id": pl.Int64, "year": pl.Int64, "household_size": pl.Int64}
         | {f: pl.Int64 for f in income.MONEY_FIELDS},
     )
-    assert _with_lines(frame)["per_person"].to_list() == [13]
+    households = pl.DataFrame({"id": [1], "village_code": ["431129100201"]})
+    assert _with_lines(frame, households)["per_person"].to_list() == [13]
 
 
 @pytest.fixture
