@@ -34,9 +34,9 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from fupin.education.models import AidKind, Stage
-from fupin.programmes.checks import age_on_expr
 from fupin.programmes.rows import Refusal
 from fupin.quality.rules import SCHOOL_AGE
+from fupin.registry.ages import age_on, age_on_expr
 
 K, S = AidKind, Stage
 COMPULSORY = (S.PRIMARY.value, S.JUNIOR.value)
@@ -161,11 +161,6 @@ def aid_refusal_columns(today: dt.date) -> list[Refusal]:
 
 
 # ------------------------------------------------------------------ dropout cases
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    """Completed years on `day` (registry.Member.age_on)."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def school_age(age: int) -> bool:

@@ -43,10 +43,10 @@ from fupin.employment.models import (
 from fupin.exchange.layout import CODE, DATE, DIVISION, ID_NUMBER, INFO, MONEY, TEXT, Column, Sheet
 from fupin.funds.models import SourceKind
 from fupin.programmes import bulk
-from fupin.programmes.checks import age_on_expr
 from fupin.programmes.due import due_column
 from fupin.programmes.ledgers import Ledger, dated_benefits
 from fupin.programmes.workbook import LedgerImport, masked_for, text_frame
+from fupin.registry.ages import age_on_expr
 from fupin.registry.choices import MigrantPlace
 from fupin.registry.models import Household, Member
 

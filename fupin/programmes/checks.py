@@ -55,14 +55,6 @@ def refused_columns(checks: Iterable[Check], frame: pl.DataFrame) -> list[tuple[
     return [(c.field, refused_mask(c, frame)) for c in checks]
 
 
-def age_on_expr(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
-    """Completed years on the day `on` (a column), as `registry.Member.age_on`."""
-    before_birthday = (birth.dt.month() > on.dt.month()) | (
-        (birth.dt.month() == on.dt.month()) & (birth.dt.day() > on.dt.day())
-    )
-    return (on.dt.year() - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
-
-
 class Closed(DomainError):
     """A ledger row's step was taken already (an appointment ended, a job ended, an old
     house recorded …)."""

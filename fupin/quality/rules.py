@@ -29,6 +29,7 @@ from fupin.quality.lines import income_lines_frame
 from fupin.registry import choices as c
 from fupin.registry import idframes
 from fupin.registry import income as income_rule
+from fupin.registry.ages import age_on_expr
 from fupin.registry.models import IncomeRecord, Member
 
 ERROR = "error"
@@ -183,14 +184,8 @@ def _out(df: pl.DataFrame, household: str = "household_id", member: str | None =
 
 
 def age_expr(today: dt.date, birth: str = "birth_date") -> pl.Expr:
-    """Completed years on `today`."""
-    b = pl.col(birth)
-    before_birthday = (b.dt.month().cast(pl.Int32) * 100 + b.dt.day().cast(pl.Int32)) > (
-        today.month * 100 + today.day
-    )
-    return (pl.lit(today.year) - b.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)).cast(
-        pl.Int32
-    )
+    """Completed years on `today` (`registry.ages.age_on_expr`)."""
+    return age_on_expr(pl.col(birth), pl.lit(today, dtype=pl.Date))
 
 
 def _yuan(cents: pl.Expr) -> pl.Expr:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from fupin.core.display import ChoiceLabels
 from fupin.core.models import EvidenceFile
 from fupin.core.scope import RestrictedQuerySet
+from fupin.registry import ages
 from fupin.registry import choices as c
 from fupin.registry import income as income_rule
 
@@ -215,10 +216,7 @@ class Member(ChoiceLabels, models.Model):
         return self.household.village_id
 
     def age_on(self, day: dt.date) -> int:
-        years: int = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return ages.age_on(self.birth_date, day)
 
 
 class IncomeRecord(models.Model):

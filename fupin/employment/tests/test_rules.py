@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fupin.employment import rules
-from fupin.programmes.checks import Check, age_on_expr, refusals, refused_mask
+from fupin.programmes.checks import Check, refusals, refused_mask
+from fupin.registry.ages import age_on_expr
 from fupin.registry.choices import LabourCapacity, MigrantPlace
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
